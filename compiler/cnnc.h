@@ -1,0 +1,382 @@
+/* cnnc.h — the one shared header of the compiler, a section per .c file.
+ *
+ * Pipeline: lexer.l/parser.y build a Program (ast.c); graph.c resolves names
+ * into a Graph of Layers in topological order, parsing each layer's
+ * attributes against its OpDesc; shape.c runs every op's shape rule;
+ * weights.c attaches parameter data; report.c prints the report; plan.c lays
+ * tensors out in the scratch arena; emit.c writes the C file.
+ *
+ * Memory: everything is allocated with xcalloc()/xstrdup() and never freed;
+ * cnnc is a short-lived process. */
+#ifndef CNNC_H
+#define CNNC_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CNNC_VERSION "0.1.0"
+
+/* ---------------------------------------------------------------- limits
+ * Documented in the README; each is checked with a clear error. */
+#define MAX_RANK      6          /* tensor rank (local2d weights are rank 6) */
+#define MAX_SPATIAL   3          /* spatial dims of an activation: 1-D..3-D */
+#define MAX_NAME_LEN  256        /* identifier length */
+#define MAX_NESTING   64         /* bracketed list nesting depth */
+#define MAX_ELEMS     (INT64_C(1) << 31)   /* elements of one tensor */
+#define MAX_PARAM_BYTES (INT64_C(1) << 32) /* bytes of all parameters */
+
+/* ---------------------------------------------------------------- util.c */
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* checked int64 arithmetic: false on overflow */
+bool mul_ok(int64_t a, int64_t b, int64_t *r);
+bool add_ok(int64_t a, int64_t b, int64_t *r);
+/* "1,256,080" in a static ring of buffers */
+const char *commas(int64_t v);
+/* Damerau-free Levenshtein distance, for "did you mean" */
+int edit_distance(const char *a, const char *b);
+/* read a whole file ("-" = stdin); NULL and errno on failure */
+char *read_file(const char *path, size_t *len);
+_Noreturn void unreachable_at(const char *file, int line);
+#define unreachable() unreachable_at(__FILE__, __LINE__)
+
+/* ---------------------------------------------------------------- diag.c
+ * clang-style diagnostics: FILE:LINE:COL: error: MESSAGE, then the source
+ * line and a caret with a ~~~ underline of len-1 characters. */
+typedef struct {
+    int line, col;   /* 1-based; line 0 = no location (file-level) */
+    int len;         /* characters to underline, >= 1 */
+} Loc;
+
+void diag_init(const char *filename, const char *src, size_t len);
+void diag_color(int mode);          /* -1 auto (tty and no NO_COLOR), 0 off, 1 on */
+void diag_error(Loc loc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void diag_warning(Loc loc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void diag_note(Loc loc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* a diagnostic about another file (weights): "FILE: error: ..." */
+void diag_file_error(const char *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void diag_file_warning(const char *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int diag_error_count(void);
+const char *diag_filename(void);
+
+/* ---------------------------------------------------------------- ast.c
+ * The parse tree: what was written, nothing resolved. */
+typedef enum { VAL_INT, VAL_FLOAT, VAL_BOOL, VAL_WORD, VAL_STRING, VAL_LIST } ValKind;
+
+typedef struct Value Value;
+struct Value {
+    ValKind kind;
+    Loc loc;
+    int64_t i;          /* VAL_INT, VAL_BOOL (0/1) */
+    double f;           /* VAL_FLOAT (and VAL_INT as a double) */
+    const char *s;      /* VAL_WORD, VAL_STRING */
+    Value **items;      /* VAL_LIST */
+    int n;              /* VAL_LIST: item count */
+};
+
+typedef struct {
+    const char *key;    /* NULL: a positional input, then val is a VAL_WORD */
+    Loc loc;            /* of the key, or of the input name */
+    Value *val;
+} Arg;
+
+typedef enum { ST_INPUT, ST_OUTPUT, ST_WEIGHTS, ST_LAYER } StmtKind;
+
+typedef struct {
+    StmtKind kind;
+    Loc loc;            /* the keyword or op word */
+    const char *op;     /* ST_LAYER: the op word as written */
+    const char *name;   /* layer/input/output name, NULL when omitted */
+    Loc name_loc;
+    Arg *args; int nargs;            /* ST_LAYER */
+    Value **dims; int ndims;         /* ST_INPUT */
+    const char *path;                /* ST_WEIGHTS */
+} Stmt;
+
+typedef struct {
+    const char *name; Loc loc;       /* network NAME */
+    Stmt **stmts; int n;
+} Program;
+
+Value *ast_int(Loc loc, const char *text);   /* reports overflow */
+Value *ast_float(Loc loc, const char *text);
+Value *ast_bool(Loc loc, bool b);
+Value *ast_word(Loc loc, const char *s);
+Value *ast_string(Loc loc, const char *s);
+Value *ast_list(Loc loc);
+Value *ast_list_add(Value *list, Value *item);
+Value *ast_negate(Loc loc, Value *v);
+Stmt *ast_layer(Loc loc, const char *op, const char *name, Loc name_loc);
+Stmt *ast_add_arg(Stmt *st, const char *key, Loc loc, Value *val);
+Stmt *ast_input(Loc loc, const char *name, Loc name_loc, Value *dims);
+Stmt *ast_output(Loc loc, const char *name, Loc name_loc);
+Stmt *ast_weights(Loc loc, const char *path);
+void ast_program(Program *p, const char *name, Loc loc);
+void ast_add_stmt(Program *p, Stmt *st);
+const char *value_kind_name(ValKind k);
+/* flatten a (nested) list row-major into numbers; false (and an error) when
+ * an element is not a number */
+bool value_numbers(const Value *v, double **out, int64_t *n);
+
+/* ---------------------------------------------------------------- parse
+ * grammar/lexer.l + grammar/parser.y */
+bool parse_program(const char *src, size_t len, Program *out);
+
+/* ---------------------------------------------------------------- shapes */
+typedef struct {
+    int rank;                    /* 0 = unknown (after an error) */
+    int64_t dim[MAX_RANK];
+} Shape;
+
+int64_t shape_elems(const Shape *s);          /* product of dims */
+const char *shape_str(const Shape *s);         /* "[20,28,28]", static ring */
+bool shape_eq(const Shape *a, const Shape *b);
+
+/* ---------------------------------------------------------------- graph.c */
+struct OpDesc;
+
+typedef struct {
+    bool set;            /* given in the source (else the default applies) */
+    Loc loc;             /* of the key */
+    int64_t i;           /* A_INT, A_BOOL */
+    double f;            /* A_FLOAT */
+    const char *kw;      /* A_KEYWORD; A_PAD when a keyword (same, valid) */
+    int n;               /* A_INTS, A_PAD list: entries given */
+    int64_t v[2 * MAX_SPATIAL];
+} Attr;
+
+typedef struct {
+    const char *name;    /* suffix after "LAYER.", e.g. "weight", "depthwise.weight" */
+    Shape shape;
+    float *data;         /* filled by weights.c; NULL until then */
+    const char *source;  /* "inline", a file name, or "random" */
+} Param;
+
+typedef struct {
+    const char *key;     /* "weight", "bias", "running_mean", "running_var" */
+    Loc loc;
+    double *v; int64_t n;
+} Inline;
+
+/* Geometry of a sliding-window layer, resolved by window_resolve(). */
+typedef struct {
+    int nd;                                  /* spatial dims */
+    int64_t k[MAX_SPATIAL], s[MAX_SPATIAL], d[MAX_SPATIAL];
+    int64_t pb[MAX_SPATIAL], pe[MAX_SPATIAL];
+    bool ceil;
+} Window;
+
+#define MAX_PARAMS 4
+
+typedef struct Layer {
+    const char *name;
+    Loc loc;                 /* the op word (the input's name for the input) */
+    const struct OpDesc *op; /* NULL for the network input */
+    int id;                  /* index in Graph.layers */
+    int nin; int *in;        /* producer layer ids */
+    Loc *in_loc;
+    Attr *attr;              /* op->nattrs slots, same order as op->attrs */
+    Inline *inl; int ninl;   /* inline parameter values */
+    Shape shape;             /* output shape; rank 0 when unknown */
+    Window win;              /* windowed ops */
+    Param param[MAX_PARAMS]; int nparam;
+    int64_t nparams, macs;   /* counted after inference */
+    int groups;              /* resolved groups (conv, groupnorm) */
+    int axis;                /* resolved axis (concat) */
+    bool bad;                /* an error was reported while building it */
+    bool global;             /* receptive field: sees its whole input */
+    int64_t rf[MAX_SPATIAL], jump[MAX_SPATIAL];   /* receptive field, in input pixels */
+} Layer;
+
+typedef struct {
+    const char *name; Loc loc;
+    Layer **layers; int n;   /* topological order; layers[0] is the input */
+    int output;              /* id of the output layer */
+    const char *weights_file; Loc weights_loc;
+} Graph;
+
+/* build the graph; false after reporting every error found */
+bool graph_build(const Program *p, Graph *g);
+const Layer *graph_find(const Graph *g, const char *name);
+
+/* ---------------------------------------------------------------- ops
+ * One descriptor per layer kind, listed in ops.def; each lives in ops/. */
+typedef enum {
+    A_INT,       /* integer */
+    A_FLOAT,     /* number */
+    A_BOOL,      /* true/false */
+    A_KEYWORD,   /* one of .words */
+    A_INTS,      /* integer, or a list of one integer per spatial dim */
+    A_PAD,       /* integer, list (dims or 2 x dims), same, valid */
+} AttrType;
+
+typedef struct {
+    const char *name;
+    AttrType type;
+    bool required;
+    int64_t idef;                 /* default of A_INT/A_BOOL/A_INTS/A_PAD */
+    double fdef;                  /* default of A_FLOAT */
+    const char *const *words;     /* A_KEYWORD: NULL-terminated; [0] is the default */
+    int64_t min;                  /* smallest allowed integer (A_INT, A_INTS) */
+} AttrDesc;
+
+enum {
+    OPF_LINEAR    = 1 << 0,  /* conv/local/dense: can absorb a following BatchNorm */
+    OPF_POINTWISE = 1 << 1,  /* elementwise unary: can be fused as an epilogue */
+    OPF_BINARY    = 1 << 2,  /* add/mul: elementwise over several inputs */
+    OPF_GLOBAL    = 1 << 3,  /* each output depends on the whole input (receptive field) */
+    OPF_IDENTITY  = 1 << 4,  /* dropout: no-op at inference */
+    OPF_NORM      = 1 << 5,  /* a normalization layer */
+    OPF_WINDOW    = 1 << 6,  /* has a Window (conv, pool, local) */
+};
+
+typedef struct Emit Emit;
+
+typedef struct OpDesc {
+    const char *name;
+    unsigned flags;
+    int min_in, max_in;           /* inputs; max_in 0 = unbounded */
+    const AttrDesc *attrs; int nattrs;
+    /* output shape into L->shape (and L->win, L->groups); errors at L->loc.
+     * in[] are the input shapes, all known. */
+    bool (*infer)(Layer *L, const Shape *in, int nin);
+    /* parameter tensors of an inferred layer into L->param[], L->nparam */
+    void (*params)(Layer *L, const Shape *in);
+    /* multiply-accumulates of an inferred layer */
+    int64_t (*macs)(const Layer *L, const Shape *in);
+    /* floats of temporary scratch the layer's code needs (may be NULL) */
+    int64_t (*temp)(const Layer *L, const Shape *in);
+    /* C for the layer: plain loops (-O0) and optimized; emit may be NULL
+     * (then emit_ref is used) */
+    void (*emit_ref)(Emit *e, const Layer *L);
+    void (*emit)(Emit *e, const Layer *L);
+} OpDesc;
+
+#define OP(name) extern const OpDesc op_##name;
+#include "ops.def"
+#undef OP
+
+extern const OpDesc *const op_table[];
+extern const int op_count;
+const OpDesc *op_find(const char *name);
+
+/* attribute values by name, the default when not given (ops/common.c);
+ * asking for a name the op does not declare is an internal error */
+int64_t attr_int(const Layer *L, const char *name);
+double attr_float(const Layer *L, const char *name);
+bool attr_bool(const Layer *L, const char *name);
+const char *attr_word(const Layer *L, const char *name);
+const Attr *attr_get(const Layer *L, const char *name);   /* NULL when absent from the op */
+Loc attr_loc(const Layer *L, const char *name);           /* the key if given, else the layer */
+
+/* shared helpers of ops/ (ops/common.c) */
+int spatial_dims(const Shape *s);          /* rank-1 for [C,...]; 0 for a vector */
+/* O = floor_or_ceil((I + pb + pe - d*(k-1) - 1) / s) + 1; with ceil a window
+ * starting in the end padding is dropped. May return <= 0. */
+int64_t window_out(int64_t in, int64_t k, int64_t s, int64_t pb, int64_t pe,
+                   int64_t d, bool ceil);
+/* resolve the attributes "kernel", "stride", "pad", "dilation" (those the op
+ * has; stride defaults to the kernel when stride_is_kernel) for the spatial
+ * dims of in; fill L->win and out = [C, O...]; errors at the layer */
+bool window_resolve(Layer *L, const Shape *in, bool stride_is_kernel, bool ceil, Shape *out);
+/* an error unless in has exactly nd spatial dims ([C, ...]) */
+bool need_spatial(Layer *L, const Shape *in, int nd);
+void add_param(Layer *L, const char *name, int rank, const int64_t *dims);
+const char *dim_name(int nd, int i);       /* "height" for i=0 of 2-D */
+/* hooks for layers without parameters or MACs, and shape-preserving ones */
+void op_no_params(Layer *L, const Shape *in);
+int64_t op_no_macs(const Layer *L, const Shape *in);
+bool op_same_shape(Layer *L, const Shape *in, int nin);
+
+/* ---------------------------------------------------------------- shape.c */
+/* infer shapes, parameters and MACs of every layer; false after errors */
+bool shape_infer(Graph *g);
+/* receptive field of the output: one entry per spatial dim of the input
+ * (none for a vector input); returns the count */
+int receptive_field(const Graph *g, int64_t *rf);
+
+/* ---------------------------------------------------------------- weights.c */
+typedef struct {
+    const char *weights_path;  /* --weights, overrides the file's weights */
+    bool random; uint64_t seed;
+} WeightOpts;
+bool weights_load(Graph *g, const char *cnn_path, const WeightOpts *o);
+
+/* ---------------------------------------------------------------- safetensors.c */
+typedef struct {
+    const char *name;
+    int dtype_bytes;            /* bytes per element in the file */
+    const char *dtype;          /* "F32", "F16", "BF16", "F64" */
+    int rank; int64_t dim[MAX_RANK];
+    int64_t elems;
+    const unsigned char *raw;   /* little-endian data inside the file buffer */
+    bool used;
+} StTensor;
+
+typedef struct {
+    const char *path;
+    StTensor *t; int n;
+} StFile;
+
+/* read and validate a safetensors file; false after reporting the errors */
+bool st_load(const char *path, StFile *out);
+StTensor *st_find(StFile *f, const char *name);
+/* convert to float32 */
+void st_to_f32(const StTensor *t, float *out);
+
+/* ---------------------------------------------------------------- report.c */
+struct Plan;
+void report_text(FILE *f, const Graph *g, int64_t scratch_bytes, const struct Plan *plan);
+void report_json(FILE *f, const Graph *g, int64_t scratch_bytes, const struct Plan *plan);
+
+/* ---------------------------------------------------------------- dot.c */
+void dot_write(FILE *f, const Graph *g);
+
+/* ---------------------------------------------------------------- plan.c
+ * Kernels (groups of layers emitted as one function body) and the arena. */
+typedef struct {
+    const char *name;      /* "c1+bn1+relu_1" */
+    int *layers; int n;    /* layer ids */
+} Kernel;
+
+typedef struct Plan {
+    Kernel *kernels; int nkernels;
+    int *home;             /* per layer: the layer whose buffer holds its output
+                              (itself, or the producer for flatten/dropout) */
+    int64_t *offset;       /* per layer with home == itself: float offset in
+                              scratch, or PLAN_INPUT / PLAN_OUTPUT */
+    int64_t *temp;         /* per layer: offset of its temporary scratch, -1 */
+    int64_t scratch_floats;
+} Plan;
+
+#define PLAN_INPUT  (-1)
+#define PLAN_OUTPUT (-2)
+#define PLAN_ALIGN_FLOATS 16   /* 64-byte alignment of every buffer */
+
+void plan_build(const Graph *g, int opt, Plan *p);
+
+/* ---------------------------------------------------------------- emit.c */
+struct Emit {
+    FILE *c;               /* the .c being written */
+    const Graph *g;
+    const Plan *plan;
+    const char *prefix;    /* lowercase symbol prefix */
+    int opt;               /* -O level */
+};
+/* write line(s) of generated C, printf-style */
+void emit_line(Emit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* C expression of a layer's output / i-th input buffer: "(scratch + 1024)" */
+const char *emit_out(Emit *e, const Layer *L);
+const char *emit_in(Emit *e, const Layer *L, int i);
+/* symbol of a parameter array: "lenet5_c1_weight" */
+const char *emit_param(Emit *e, const Layer *L, const char *pname);
+bool emit_network(const Graph *g, const Plan *plan, const char *prefix, int opt,
+                  FILE *c, FILE *h, const char *hname);
+
+#endif

@@ -1,0 +1,292 @@
+/* main.c — the command line (SPEC §3): parse options, run the stages, write
+ * the outputs atomically.
+ *
+ *   source --parse--> Program --graph_build--> Graph --shape_infer--> shapes
+ *     --plan_build--> Plan --report/dot/emit--> outputs
+ *
+ * Exit status: 0 success, 1 errors in the input, 2 bad usage. Every stage
+ * runs to its end so all its errors are reported; a failed stage stops the
+ * pipeline before anything is written. Outputs go to a temporary file beside
+ * the target and are renamed into place only when everything succeeded. */
+#include "cnnc.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct {
+    const char *input, *output, *weights, *prefix, *dump;
+    const char *report;   /* NULL, "text" or "json" */
+    const char *emit;     /* "c" or "dot" */
+    int opt;
+    bool compile, random;
+    uint64_t seed;
+} Options;
+
+static const char usage_text[] =
+    "usage: cnnc [options] FILE.cnn      ('-' reads standard input)\n"
+    "\n"
+    "  -o FILE                 write the C source to FILE and its header beside it\n"
+    "                          (FILE with .h); '-o -' writes the source to stdout\n"
+    "  -c                      also compile the source with $CC (default clang)\n"
+    "  --report[=text|json]    print the parameter/MAC report on standard output\n"
+    "  --emit=c|dot            what to write: C (default) or the layer graph in dot\n"
+    "  -O0 | -O1 | -O2         graph passes: none | BatchNorm folding and fusion |\n"
+    "                          everything (default -O2)\n"
+    "  --weights FILE          safetensors file (overrides the network's own)\n"
+    "  --random-weights[=SEED] random parameters, deterministic for a seed (default 1)\n"
+    "  --prefix NAME           C symbol prefix (default: the network's name)\n"
+    "  --dump-passes           print the kernels after planning on standard error\n"
+    "  --cflags, --libs        flags to compile and link generated code\n"
+    "  -h, --help, --version\n";
+
+static _Noreturn void usage_error(const char *fmt, const char *arg) {
+    fprintf(stderr, "cnnc: error: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n(run 'cnnc --help' for the options)\n");
+    exit(2);
+}
+
+/* ---- where the runtime is: beside the executable (build tree or install) */
+
+static const char *exe_dir(void) {
+    static char buf[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n <= 0) return ".";
+    buf[n] = 0;
+    return dirname(buf);
+}
+
+static void print_flags(bool libs) {
+    const char *dir = exe_dir();
+    char *tree = xasprintf("%s/../runtime/cnnrt.h", dir);
+    bool in_tree = access(tree, R_OK) == 0;
+    char *root = realpath(xasprintf("%s/..", dir), NULL);
+    if (!root) root = xstrdup(dir);
+    if (libs)
+        printf(in_tree ? "-L%s/build -lcnnrt -lm\n" : "-L%s/lib -lcnnrt -lm\n", root);
+    else
+        printf(in_tree ? "-I%s/runtime\n" : "-I%s/include\n", root);
+}
+
+/* ---- options */
+
+static bool valid_ident(const char *s) {
+    if (!(*s == '_' || (*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z'))) return false;
+    for (; *s; s++)
+        if (!(*s == '_' || (*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
+            return false;
+    return true;
+}
+
+static const char *need_arg(int argc, char **argv, int *i) {
+    if (*i + 1 >= argc) usage_error("option '%s' needs an argument", argv[*i]);
+    return argv[++*i];
+}
+
+static Options parse_args(int argc, char **argv) {
+    Options o = {.emit = "c", .opt = 2, .seed = 1};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(usage_text, stdout);
+            printf("\nlayer kinds:");
+            for (int k = 0; k < op_count; k++) printf("%s%s", k % 8 ? " " : "\n  ", op_table[k]->name);
+            printf("\n");
+            exit(0);
+        } else if (strcmp(a, "--version") == 0) {
+            printf("cnnc %s\n", CNNC_VERSION);
+            exit(0);
+        } else if (strcmp(a, "--cflags") == 0 || strcmp(a, "--libs") == 0) {
+            print_flags(strcmp(a, "--libs") == 0);
+            exit(0);
+        } else if (strcmp(a, "-o") == 0) {
+            o.output = need_arg(argc, argv, &i);
+        } else if (strncmp(a, "-o", 2) == 0 && a[2]) {
+            o.output = a + 2;
+        } else if (strcmp(a, "-c") == 0) {
+            o.compile = true;
+        } else if (strcmp(a, "--report") == 0 || strcmp(a, "--report=text") == 0) {
+            o.report = "text";
+        } else if (strcmp(a, "--report=json") == 0) {
+            o.report = "json";
+        } else if (strncmp(a, "--report=", 9) == 0) {
+            usage_error("unknown report format '%s' (text or json)", a + 9);
+        } else if (strcmp(a, "--emit=c") == 0 || strcmp(a, "--emit=dot") == 0) {
+            o.emit = a + 7;
+        } else if (strncmp(a, "--emit", 6) == 0) {
+            usage_error("'%s': --emit takes c or dot", a);
+        } else if (strcmp(a, "-O0") == 0 || strcmp(a, "-O1") == 0 || strcmp(a, "-O2") == 0) {
+            o.opt = a[2] - '0';
+        } else if (strcmp(a, "-O") == 0 || strcmp(a, "-O3") == 0) {
+            o.opt = 2;   /* as gcc: -O means a level, -O3 is the most there is */
+        } else if (strncmp(a, "-O", 2) == 0) {
+            usage_error("unknown optimization level '%s' (-O0, -O1 or -O2)", a);
+        } else if (strcmp(a, "--weights") == 0) {
+            o.weights = need_arg(argc, argv, &i);
+        } else if (strncmp(a, "--weights=", 10) == 0) {
+            o.weights = a + 10;
+        } else if (strcmp(a, "--random-weights") == 0) {
+            o.random = true;
+        } else if (strncmp(a, "--random-weights=", 17) == 0) {
+            char *end;
+            errno = 0;
+            o.seed = strtoull(a + 17, &end, 10);
+            if (!a[17] || *end || errno) usage_error("'%s': the seed must be a non-negative integer", a);
+            o.random = true;
+        } else if (strcmp(a, "--prefix") == 0 || strncmp(a, "--prefix=", 9) == 0) {
+            o.prefix = a[8] == '=' ? a + 9 : need_arg(argc, argv, &i);
+            if (!valid_ident(o.prefix)) usage_error("prefix '%s' is not a C identifier", o.prefix);
+        } else if (strcmp(a, "--dump-passes") == 0) {
+            o.dump = "kernels";
+        } else if (a[0] == '-' && a[1]) {
+            usage_error("unknown option '%s'", a);
+        } else {
+            if (o.input) usage_error("one input file at a time ('%s' is a second)", a);
+            o.input = a;
+        }
+    }
+    if (!o.input) usage_error("%s", "no input file");
+    if (o.compile && strcmp(o.emit, "c") != 0) usage_error("%s", "-c goes with --emit=c");
+    if (o.compile && o.output && strcmp(o.output, "-") == 0) usage_error("%s", "-c needs an output file, not '-o -'");
+    return o;
+}
+
+/* ---- atomic outputs */
+
+typedef struct { const char *path; char *tmp; FILE *f; } Out;
+
+static bool out_open(Out *o, const char *path) {
+    o->path = path;
+    if (strcmp(path, "-") == 0) { o->f = stdout; o->tmp = NULL; return true; }
+    char *copy = xstrdup(path);
+    o->tmp = xasprintf("%s/.%s.XXXXXX", dirname(copy), basename(xstrdup(path)));
+    int fd = mkstemp(o->tmp);
+    if (fd < 0 || !(o->f = fdopen(fd, "w"))) {
+        fprintf(stderr, "cnnc: error: cannot write '%s': %s\n", path, strerror(errno));
+        o->tmp = NULL;
+        return false;
+    }
+    return true;
+}
+
+static bool out_close(Out *o, bool commit) {
+    if (!o->f || o->f == stdout) return commit ? fflush(stdout) == 0 : true;
+    bool ok = !ferror(o->f);
+    ok &= fclose(o->f) == 0;
+    o->f = NULL;
+    if (commit && ok) {
+        (void)chmod(o->tmp, 0644);
+        if (rename(o->tmp, o->path) == 0) return true;
+        fprintf(stderr, "cnnc: error: cannot write '%s': %s\n", o->path, strerror(errno));
+    } else if (commit) {
+        fprintf(stderr, "cnnc: error: cannot write '%s'\n", o->path);
+    }
+    unlink(o->tmp);
+    return false;
+}
+
+/* ---- the pipeline */
+
+static char *default_c_name(const char *input) {
+    if (strcmp(input, "-") == 0) return xstrdup("-");
+    char *base = basename(xstrdup(input));
+    char *dot = strrchr(base, '.');
+    if (dot && strcmp(dot, ".cnn") == 0) *dot = 0;
+    return xasprintf("%s.c", base);
+}
+
+static char *header_name(const char *c_path) {
+    size_t n = strlen(c_path);
+    if (n > 2 && strcmp(c_path + n - 2, ".c") == 0) return xasprintf("%.*s.h", (int)(n - 2), c_path);
+    return xasprintf("%s.h", c_path);
+}
+
+static int compile_c(const char *c_path) {
+    const char *cc = getenv("CC");
+    if (!cc || !*cc) cc = "clang";
+    const char *dir = exe_dir();
+    char *obj = xstrdup(c_path);
+    size_t n = strlen(obj);
+    if (n > 2 && strcmp(obj + n - 2, ".c") == 0) obj[n - 1] = 'o';
+    else obj = xasprintf("%s.o", c_path);
+    char *cmd = xasprintf("%s -std=c11 -O3 -I'%s/../runtime' -I'%s/../include' -c '%s' -o '%s'", cc, dir,
+                          dir, c_path, obj);
+    int rc = system(cmd);
+    if (rc != 0) {
+        fprintf(stderr, "cnnc: error: '%s' failed to compile '%s'\n", cc, c_path);
+        return 1;
+    }
+    return 0;
+}
+
+static int write_outputs(const Options *o, Graph *g, const Plan *plan) {
+    if (strcmp(o->emit, "dot") == 0) {
+        Out d;
+        if (!out_open(&d, o->output ? o->output : "-")) return 1;
+        dot_write(d.f, g);
+        return out_close(&d, true) ? 0 : 1;
+    }
+    if (o->report && !o->output) return 0;   /* the report alone */
+    WeightOpts wo = {o->weights, o->random, o->seed};
+    if (!weights_load(g, o->input, &wo)) return 1;
+    const char *c_path = o->output ? o->output : default_c_name(o->input);
+    bool to_stdout = strcmp(c_path, "-") == 0;
+    char *h_path = to_stdout ? NULL : header_name(c_path);
+    Out c = {0}, h = {0};
+    if (!out_open(&c, c_path) || (h_path && !out_open(&h, h_path))) {
+        out_close(&c, false);
+        return 1;
+    }
+    const char *prefix = o->prefix ? o->prefix : g->name;
+    char *hbase = h_path ? basename(xstrdup(h_path)) : NULL;
+    bool ok = emit_network(g, plan, prefix, o->opt, c.f, h.f, hbase);
+    if (!ok) {
+        out_close(&c, false);
+        out_close(&h, false);
+        return 1;
+    }
+    if (!out_close(&h, true) || !out_close(&c, true)) return 1;
+    if (o->compile) return compile_c(c_path);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    Options o = parse_args(argc, argv);
+    diag_color(-1);
+    size_t len;
+    char *src = read_file(o.input, &len);
+    const char *shown = strcmp(o.input, "-") == 0 ? "<stdin>" : o.input;
+    if (!src) {
+        fprintf(stderr, "cnnc: error: cannot read '%s': %s\n", shown, strerror(errno));
+        return 1;
+    }
+    if (len > (64u << 20)) {
+        fprintf(stderr, "%s: error: the file is %zu bytes; the limit is 64 MiB\n", shown, len);
+        return 1;
+    }
+    diag_init(shown, src, len);
+    Program prog = {0};
+    parse_program(src, len, &prog);
+    Graph g = {0};
+    if (prog.name) {
+        graph_build(&prog, &g);        /* a layer in error is marked bad ... */
+        if (g.n > 0) shape_infer(&g);  /* ... and skipped here with its users */
+    }
+    if (diag_error_count() || !prog.name || g.n == 0) return 1;
+    Plan plan;
+    plan_build(&g, o.opt, &plan);
+    if (o.dump)
+        for (int k = 0; k < plan.nkernels; k++) fprintf(stderr, "kernel %d: %s\n", k, plan.kernels[k].name);
+    if (o.report) {
+        int64_t scratch = plan.scratch_floats * 4;
+        if (strcmp(o.report, "json") == 0) report_json(stdout, &g, scratch, &plan);
+        else report_text(stdout, &g, scratch, &plan);
+        fflush(stdout);
+    }
+    return write_outputs(&o, &g, &plan);
+}

@@ -1,0 +1,205 @@
+/* common.c — the op table and what layer kinds share: attribute access, the
+ * sliding-window rule (convolutions, pooling, local layers), parameters.
+ *
+ * window_out() is the one place the SPEC's output-size formula lives. */
+#include "cnnc.h"
+
+#include <string.h>
+
+#define OP(name) &op_##name,
+const OpDesc *const op_table[] = {
+#include "ops.def"
+};
+#undef OP
+const int op_count = (int)(sizeof op_table / sizeof op_table[0]);
+
+const OpDesc *op_find(const char *name) {
+    for (int i = 0; i < op_count; i++)
+        if (strcmp(op_table[i]->name, name) == 0) return op_table[i];
+    return NULL;
+}
+
+/* ---- attributes */
+
+static int slot_of(const Layer *L, const char *name) {
+    for (int i = 0; i < L->op->nattrs; i++)
+        if (strcmp(L->op->attrs[i].name, name) == 0) return i;
+    return -1;
+}
+
+const Attr *attr_get(const Layer *L, const char *name) {
+    int k = slot_of(L, name);
+    return k < 0 ? NULL : &L->attr[k];
+}
+
+static const AttrDesc *desc_of(const Layer *L, const char *name, const Attr **a) {
+    int k = slot_of(L, name);
+    if (k < 0) unreachable();
+    *a = &L->attr[k];
+    return &L->op->attrs[k];
+}
+
+int64_t attr_int(const Layer *L, const char *name) {
+    const Attr *a;
+    const AttrDesc *d = desc_of(L, name, &a);
+    return a->set ? (d->type == A_INTS ? a->v[0] : a->i) : d->idef;
+}
+
+double attr_float(const Layer *L, const char *name) {
+    const Attr *a;
+    const AttrDesc *d = desc_of(L, name, &a);
+    return a->set ? a->f : d->fdef;
+}
+
+bool attr_bool(const Layer *L, const char *name) { return attr_int(L, name) != 0; }
+
+const char *attr_word(const Layer *L, const char *name) {
+    const Attr *a;
+    const AttrDesc *d = desc_of(L, name, &a);
+    return a->set ? a->kw : d->words[0];
+}
+
+Loc attr_loc(const Layer *L, const char *name) {
+    const Attr *a = attr_get(L, name);
+    return a && a->set ? a->loc : L->loc;
+}
+
+/* ---- shapes and windows */
+
+int spatial_dims(const Shape *s) { return s->rank - 1; }
+
+const char *dim_name(int nd, int i) {
+    static const char *const names[] = {"depth", "height", "width"};
+    return names[MAX_SPATIAL - nd + i];
+}
+
+bool need_spatial(Layer *L, const Shape *in, int nd) {
+    if (spatial_dims(in) == nd) return true;
+    static const char *const want[] = {"", "[C,W]", "[C,H,W]", "[C,D,H,W]"};
+    diag_error(L->loc, "%s '%s' needs a %d-D input %s, got %s", L->op->name, L->name, nd,
+               want[nd], shape_str(in));
+    return false;
+}
+
+__extension__ typedef __int128 i128;
+
+static i128 floordiv(i128 a, i128 b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+int64_t window_out(int64_t in, int64_t k, int64_t s, int64_t pb, int64_t pe, int64_t d, bool ceil) {
+    i128 span = (i128)in + pb + pe - (i128)d * (k - 1) - 1;
+    i128 o = (ceil ? floordiv(span + s - 1, s) : floordiv(span, s)) + 1;
+    if (ceil && o > 1 && (o - 1) * (i128)s >= (i128)in + pb) o--;   /* starts in the end padding */
+    if (o > INT64_MAX) return INT64_MAX;
+    if (o < INT64_MIN / 2) return INT64_MIN / 2;
+    return (int64_t)o;
+}
+
+/* one value per spatial dim from an A_INTS attribute (broadcast a single one) */
+static bool per_dim(Layer *L, const char *name, int nd, int64_t def, int64_t *out) {
+    const Attr *a = attr_get(L, name);
+    if (!a || !a->set) {
+        for (int i = 0; i < nd; i++) out[i] = def;
+        return true;
+    }
+    if (a->n != 1 && a->n != nd) {
+        diag_error(a->loc, "attribute '%s' of a %d-D layer takes 1 or %d values, got %d", name, nd,
+                   nd, a->n);
+        return false;
+    }
+    for (int i = 0; i < nd; i++) out[i] = a->v[a->n == 1 ? 0 : i];
+    return true;
+}
+
+static bool resolve_pad(Layer *L, const Shape *in, Window *w) {
+    const Attr *a = attr_get(L, "pad");
+    int nd = w->nd;
+    for (int i = 0; i < nd; i++) w->pb[i] = w->pe[i] = 0;
+    if (!a || !a->set) return true;
+    if (a->kw && strcmp(a->kw, "same") == 0) {
+        for (int i = 0; i < nd; i++) {
+            i128 I = in->dim[1 + i], o = (I + w->s[i] - 1) / w->s[i];
+            i128 total = (o - 1) * w->s[i] + (i128)w->d[i] * (w->k[i] - 1) + 1 - I;
+            if (total < 0) total = 0;
+            if (total > INT64_MAX / 4) {
+                diag_error(a->loc, "padding of '%s' overflows 64-bit arithmetic", L->name);
+                return false;
+            }
+            w->pb[i] = (int64_t)(total / 2);
+            w->pe[i] = (int64_t)(total - total / 2);
+        }
+        return true;
+    }
+    if (a->kw) return true;   /* valid */
+    if (a->n == 1 || a->n == nd) {
+        for (int i = 0; i < nd; i++) w->pb[i] = w->pe[i] = a->v[a->n == 1 ? 0 : i];
+        return true;
+    }
+    if (a->n == 2 * nd) {
+        for (int i = 0; i < nd; i++) {
+            w->pb[i] = a->v[i];
+            w->pe[i] = a->v[nd + i];
+        }
+        return true;
+    }
+    diag_error(a->loc, "attribute 'pad' of a %d-D layer takes 1, %d or %d values, got %d", nd, nd,
+               2 * nd, a->n);
+    return false;
+}
+
+bool window_resolve(Layer *L, const Shape *in, bool stride_is_kernel, bool ceil, Shape *out) {
+    Window *w = &L->win;
+    int nd = spatial_dims(in);
+    w->nd = nd;
+    w->ceil = ceil;
+    bool ok = per_dim(L, "kernel", nd, 1, w->k);
+    const Attr *st = attr_get(L, "stride");
+    if (stride_is_kernel && (!st || !st->set))
+        memcpy(w->s, w->k, sizeof w->k);
+    else
+        ok &= per_dim(L, "stride", nd, 1, w->s);
+    ok &= per_dim(L, "dilation", nd, 1, w->d);
+    if (!ok || !resolve_pad(L, in, w)) return false;
+    out->rank = in->rank;
+    out->dim[0] = in->dim[0];
+    for (int i = 0; i < nd; i++) {
+        int64_t I = in->dim[1 + i];
+        i128 ext = (i128)w->d[i] * (w->k[i] - 1) + 1;
+        if (ext > INT64_MAX / 4 || w->pb[i] > INT64_MAX / 4 || w->pe[i] > INT64_MAX / 4) {
+            diag_error(L->loc, "%s '%s': the %s window overflows 64-bit arithmetic", L->op->name,
+                       L->name, dim_name(nd, i));
+            return false;
+        }
+        int64_t o = window_out(I, w->k[i], w->s[i], w->pb[i], w->pe[i], w->d[i], ceil);
+        if (o < 1) {
+            diag_error(L->loc,
+                       "%s '%s': output %s would be %lld (input %lld, padding %lld+%lld, "
+                       "kernel %lld, dilation %lld, stride %lld)",
+                       L->op->name, L->name, dim_name(nd, i), (long long)o, (long long)I,
+                       (long long)w->pb[i], (long long)w->pe[i], (long long)w->k[i],
+                       (long long)w->d[i], (long long)w->s[i]);
+            ok = false;
+        }
+        out->dim[1 + i] = o;
+    }
+    return ok;
+}
+
+/* ---- parameters */
+
+void add_param(Layer *L, const char *name, int rank, const int64_t *dims) {
+    if (L->nparam == MAX_PARAMS) unreachable();
+    Param *p = &L->param[L->nparam++];
+    p->name = name;
+    p->shape.rank = rank;
+    for (int i = 0; i < rank; i++) p->shape.dim[i] = dims[i];
+}
+
+void op_no_params(Layer *L, const Shape *in) { (void)L; (void)in; }
+
+int64_t op_no_macs(const Layer *L, const Shape *in) { (void)L; (void)in; return 0; }
+
+bool op_same_shape(Layer *L, const Shape *in, int nin) {
+    (void)nin;
+    L->shape = *in;
+    return true;
+}

@@ -1,0 +1,38 @@
+/* local.c — local2d, a locally connected layer: a 2-D convolution whose
+ * weights are not shared between output positions (lecture 7.9).
+ *   y[o, i, j] = b[o, i, j] + sum_{c, m, n} w[o, i, j, c, m, n] * x[c, i*s + m - pt, j*s + n - pl]
+ * Zero padding only; no dilation or groups. */
+#include "cnnc.h"
+
+static const AttrDesc local_attrs[] = {
+    {"out", A_INT, .required = true, .min = 1},
+    {"kernel", A_INTS, .required = true, .min = 1},
+    {"stride", A_INTS, .idef = 1, .min = 1},
+    {"pad", A_PAD, .idef = 0, .min = 0},
+    {"bias", A_BOOL, .idef = 1},
+};
+
+static bool local_infer(Layer *L, const Shape *in, int nin) {
+    (void)nin;
+    if (!need_spatial(L, in, 2) || !window_resolve(L, in, false, false, &L->shape)) return false;
+    L->shape.dim[0] = attr_int(L, "out");
+    L->groups = 1;
+    return true;
+}
+
+static void local_params(Layer *L, const Shape *in) {
+    const int64_t *o = L->shape.dim;
+    int64_t w[6] = {o[0], o[1], o[2], in->dim[0], L->win.k[0], L->win.k[1]};
+    add_param(L, "weight", 6, w);
+    if (attr_bool(L, "bias")) add_param(L, "bias", 3, w);
+}
+
+static int64_t local_macs(const Layer *L, const Shape *in) {
+    return shape_elems(&L->shape) * in->dim[0] * L->win.k[0] * L->win.k[1];
+}
+
+const OpDesc op_local2d = {
+    .name = "local2d", .flags = OPF_LINEAR | OPF_WINDOW, .min_in = 1, .max_in = 1,
+    .attrs = local_attrs, .nattrs = 5,
+    .infer = local_infer, .params = local_params, .macs = local_macs,
+};

@@ -1,0 +1,60 @@
+/* merge.c — layers with several inputs: add and mul (elementwise, equal
+ * shapes) and concat (along one axis, channels by default). */
+#include "cnnc.h"
+
+static const AttrDesc concat_attrs[] = {{"axis", A_INT, .idef = 0, .min = -MAX_RANK}};
+
+static bool eltwise_infer(Layer *L, const Shape *in, int nin) {
+    for (int i = 1; i < nin; i++)
+        if (!shape_eq(&in[0], &in[i])) {
+            diag_error(L->in_loc[i], "%s '%s' needs inputs of equal shape: input 1 is %s, input %d is %s",
+                       L->op->name, L->name, shape_str(&in[0]), i + 1, shape_str(&in[i]));
+            return false;
+        }
+    L->shape = in[0];
+    return true;
+}
+
+/* the axis, negative counting from the end as in PyTorch */
+static bool concat_infer(Layer *L, const Shape *in, int nin) {
+    int64_t axis = attr_int(L, "axis");
+    int rank = in[0].rank;
+    if (axis < 0) axis += rank;
+    if (axis < 0 || axis >= rank) {
+        diag_error(attr_loc(L, "axis"), "axis %lld of concat '%s' is out of range for %s",
+                   (long long)attr_int(L, "axis"), L->name, shape_str(&in[0]));
+        return false;
+    }
+    L->shape = in[0];
+    for (int i = 1; i < nin; i++) {
+        bool ok = in[i].rank == rank;
+        for (int d = 0; ok && d < rank; d++) ok = d == axis || in[i].dim[d] == in[0].dim[d];
+        if (!ok) {
+            diag_error(L->in_loc[i], "concat '%s' along axis %lld: input %d is %s, input 1 is %s",
+                       L->name, (long long)axis, i + 1, shape_str(&in[i]), shape_str(&in[0]));
+            return false;
+        }
+        if (!add_ok(L->shape.dim[axis], in[i].dim[axis], &L->shape.dim[axis])) {
+            diag_error(L->loc, "concat '%s' overflows 64-bit arithmetic", L->name);
+            return false;
+        }
+    }
+    L->axis = (int)axis;
+    return true;
+}
+
+const OpDesc op_add = {
+    .name = "add", .flags = OPF_BINARY, .min_in = 2,
+    .infer = eltwise_infer, .params = op_no_params, .macs = op_no_macs,
+};
+
+const OpDesc op_mul = {
+    .name = "mul", .flags = OPF_BINARY, .min_in = 2,
+    .infer = eltwise_infer, .params = op_no_params, .macs = op_no_macs,
+};
+
+const OpDesc op_concat = {
+    .name = "concat", .min_in = 2,
+    .attrs = concat_attrs, .nattrs = 1,
+    .infer = concat_infer, .params = op_no_params, .macs = op_no_macs,
+};

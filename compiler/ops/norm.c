@@ -1,0 +1,76 @@
+/* norm.c — normalization layers at inference time.
+ *   batchnorm:    y = (x - running_mean[c]) / sqrt(running_var[c] + eps) * w[c] + b[c]
+ *   layernorm:    statistics over the whole sample; w, b of the input's shape
+ *   instancenorm: statistics per channel over its positions
+ *   groupnorm:    statistics per group of C/groups channels
+ * Variances are biased (divide by n), eps inside the square root, as PyTorch.
+ * On a vector [N] the N elements are N channels of size 1. */
+#include "cnnc.h"
+
+static const AttrDesc bn_attrs[] = {{"eps", A_FLOAT, .fdef = 1e-5}};
+static const AttrDesc ln_attrs[] = {{"eps", A_FLOAT, .fdef = 1e-5}, {"affine", A_BOOL, .idef = 1}};
+static const AttrDesc in_attrs[] = {{"eps", A_FLOAT, .fdef = 1e-5}, {"affine", A_BOOL, .idef = 0}};
+static const AttrDesc gn_attrs[] = {
+    {"groups", A_INT, .required = true, .min = 1},
+    {"eps", A_FLOAT, .fdef = 1e-5},
+    {"affine", A_BOOL, .idef = 1},
+};
+
+static bool norm_infer(Layer *L, const Shape *in, int nin) {
+    (void)nin;
+    L->shape = *in;
+    if (attr_float(L, "eps") < 0) {
+        diag_error(attr_loc(L, "eps"), "eps of '%s' must not be negative", L->name);
+        return false;
+    }
+    if (L->op == &op_groupnorm) {
+        int64_t g = attr_int(L, "groups");
+        if (in->dim[0] % g) {
+            diag_error(attr_loc(L, "groups"), "groups=%lld must divide the %lld channels of '%s'",
+                       (long long)g, (long long)in->dim[0], L->name);
+            return false;
+        }
+        L->groups = (int)g;
+    }
+    return true;
+}
+
+static void norm_params(Layer *L, const Shape *in) {
+    if (L->op == &op_batchnorm) {
+        static const char *const names[] = {"weight", "bias", "running_mean", "running_var"};
+        for (int i = 0; i < 4; i++) add_param(L, names[i], 1, in->dim);
+        return;
+    }
+    if (!attr_bool(L, "affine")) return;
+    if (L->op == &op_layernorm) {
+        add_param(L, "weight", in->rank, in->dim);
+        add_param(L, "bias", in->rank, in->dim);
+    } else {
+        add_param(L, "weight", 1, in->dim);
+        add_param(L, "bias", 1, in->dim);
+    }
+}
+
+const OpDesc op_batchnorm = {
+    .name = "batchnorm", .flags = OPF_NORM, .min_in = 1, .max_in = 1,
+    .attrs = bn_attrs, .nattrs = 1,
+    .infer = norm_infer, .params = norm_params, .macs = op_no_macs,
+};
+
+const OpDesc op_layernorm = {
+    .name = "layernorm", .flags = OPF_NORM | OPF_GLOBAL, .min_in = 1, .max_in = 1,
+    .attrs = ln_attrs, .nattrs = 2,
+    .infer = norm_infer, .params = norm_params, .macs = op_no_macs,
+};
+
+const OpDesc op_instancenorm = {
+    .name = "instancenorm", .flags = OPF_NORM | OPF_GLOBAL, .min_in = 1, .max_in = 1,
+    .attrs = in_attrs, .nattrs = 2,
+    .infer = norm_infer, .params = norm_params, .macs = op_no_macs,
+};
+
+const OpDesc op_groupnorm = {
+    .name = "groupnorm", .flags = OPF_NORM | OPF_GLOBAL, .min_in = 1, .max_in = 1,
+    .attrs = gn_attrs, .nattrs = 3,
+    .infer = norm_infer, .params = norm_params, .macs = op_no_macs,
+};

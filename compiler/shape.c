@@ -1,0 +1,135 @@
+/* shape.c — shape inference: every layer's op rule in topological order,
+ * then its parameters and MACs, with limits checked (tensor elements,
+ * parameter bytes) so no later stage can overflow. A layer whose input shape
+ * is unknown after an error is skipped silently: one error, one message. */
+#include "cnnc.h"
+
+#include <string.h>
+
+int64_t shape_elems(const Shape *s) {
+    int64_t n = 1;
+    for (int i = 0; i < s->rank; i++)
+        if (!mul_ok(n, s->dim[i], &n)) return INT64_MAX;
+    return n;
+}
+
+const char *shape_str(const Shape *s) {
+    static char ring[8][128];
+    static int k;
+    char *out = ring[k++ & 7];
+    size_t n = 0;
+    out[n++] = '[';
+    for (int i = 0; i < s->rank; i++)
+        n += (size_t)snprintf(out + n, 128 - n, "%s%lld", i ? "," : "", (long long)s->dim[i]);
+    snprintf(out + n, 128 - n, "]");
+    return out;
+}
+
+bool shape_eq(const Shape *a, const Shape *b) {
+    if (a->rank != b->rank) return false;
+    for (int i = 0; i < a->rank; i++)
+        if (a->dim[i] != b->dim[i]) return false;
+    return true;
+}
+
+/* inline values must match a parameter of the layer, element for element */
+static void check_inline(Layer *L) {
+    for (int i = 0; i < L->ninl; i++) {
+        const Inline *in = &L->inl[i];
+        const Param *p = NULL;
+        for (int k = 0; k < L->nparam; k++)
+            if (strcmp(L->param[k].name, in->key) == 0) p = &L->param[k];
+        if (!p) {
+            diag_error(in->loc, "%s '%s' has no parameter '%s'%s", L->op->name, L->name, in->key,
+                       strcmp(in->key, "bias") == 0 ? " (bias=false)" : "");
+            continue;
+        }
+        int64_t want = shape_elems(&p->shape);
+        if (in->n != want)
+            diag_error(in->loc, "'%s' of %s '%s' needs %lld values for shape %s, got %lld", in->key,
+                       L->op->name, L->name, (long long)want, shape_str(&p->shape), (long long)in->n);
+    }
+}
+
+static bool infer_layer(Layer *L, const Graph *g, int64_t *param_bytes) {
+    if (L->bad) return false;
+    Shape in[L->nin > 0 ? L->nin : 1];
+    for (int i = 0; i < L->nin; i++) {
+        in[i] = g->layers[L->in[i]]->shape;
+        if (in[i].rank == 0) return false;   /* reported upstream */
+    }
+    if (!L->op->infer(L, in, L->nin)) {
+        L->shape.rank = 0;
+        return false;
+    }
+    int64_t elems = shape_elems(&L->shape);
+    if (elems > MAX_ELEMS) {
+        diag_error(L->loc, "output of %s '%s' %s has %s elements; the limit is %s", L->op->name,
+                   L->name, shape_str(&L->shape), elems == INT64_MAX ? "too many" : commas(elems),
+                   commas(MAX_ELEMS));
+        L->shape.rank = 0;
+        return false;
+    }
+    L->op->params(L, in);
+    for (int k = 0; k < L->nparam; k++) {
+        int64_t n = shape_elems(&L->param[k].shape);
+        if (n > MAX_ELEMS || !add_ok(L->nparams, n, &L->nparams) ||
+            !add_ok(*param_bytes, 4 * n, param_bytes) || *param_bytes > MAX_PARAM_BYTES) {
+            diag_error(L->loc, "parameter '%s.%s' %s is too large: all parameters together are "
+                       "limited to %s bytes", L->name, L->param[k].name,
+                       shape_str(&L->param[k].shape), commas(MAX_PARAM_BYTES));
+            L->shape.rank = 0;
+            return false;
+        }
+    }
+    L->macs = L->op->macs(L, in);
+    check_inline(L);
+    return true;
+}
+
+/* receptive field: lecture 7.5.3 generalised, r += (k-1)*d*jump, jump *= s */
+static void field(Layer *L, const Graph *g) {
+    const Layer *in0 = g->layers[L->in[0]];
+    int nd = spatial_dims(&g->layers[0]->shape);
+    for (int d = 0; d < nd; d++) {
+        int64_t r = 0, j = 1;
+        bool global = false;
+        for (int i = 0; i < L->nin; i++) {
+            const Layer *p = g->layers[L->in[i]];
+            global |= p->global;
+            if (p->rf[d] > r) r = p->rf[d];
+            if (p->jump[d] > j) j = p->jump[d];
+        }
+        L->global = global || (L->op->flags & OPF_GLOBAL);
+        if (L->op->flags & OPF_WINDOW && L->win.nd == nd && spatial_dims(&in0->shape) == nd) {
+            int64_t grow = 0;
+            if (mul_ok(L->win.k[d] - 1, L->win.d[d], &grow) && mul_ok(grow, j, &grow) && add_ok(r, grow, &r) &&
+                mul_ok(j, L->win.s[d], &j)) {
+            } else {
+                L->global = true;
+            }
+        }
+        L->rf[d] = r;
+        L->jump[d] = j;
+    }
+    if (nd == 0) L->global = L->global || (L->op->flags & OPF_GLOBAL);
+}
+
+int receptive_field(const Graph *g, int64_t *rf) {
+    const Layer *in = g->layers[0], *out = g->layers[g->output];
+    int nd = spatial_dims(&in->shape);
+    for (int d = 0; d < nd; d++) rf[d] = out->global ? in->shape.dim[1 + d] : out->rf[d];
+    return nd;
+}
+
+bool shape_infer(Graph *g) {
+    int errs = diag_error_count();
+    int64_t param_bytes = 0;
+    Layer *in = g->layers[0];
+    for (int d = 0; d < MAX_SPATIAL; d++) in->rf[d] = in->jump[d] = 1;
+    for (int i = 1; i < g->n; i++) {
+        Layer *L = g->layers[i];
+        if (infer_layer(L, g, &param_bytes)) field(L, g);
+    }
+    return diag_error_count() == errs;
+}

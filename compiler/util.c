@@ -1,0 +1,105 @@
+/* util.c — allocation, checked arithmetic, small string helpers.
+ *
+ * The compiler never frees: every allocation lives until exit, and an
+ * allocation failure ends the process with a message. */
+#include "cnnc.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static _Noreturn void oom(void) {
+    fprintf(stderr, "cnnc: fatal error: out of memory\n");
+    exit(1);
+}
+
+void *xcalloc(size_t n, size_t size) {
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p) oom();
+    return p;
+}
+
+void *xrealloc(void *p, size_t size) {
+    p = realloc(p, size ? size : 1);
+    if (!p) oom();
+    return p;
+}
+
+char *xstrndup(const char *s, size_t n) {
+    char *p = xcalloc(n + 1, 1);
+    memcpy(p, s, n);
+    return p;
+}
+
+char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
+
+char *xasprintf(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *p = xcalloc((size_t)n + 1, 1);
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+bool mul_ok(int64_t a, int64_t b, int64_t *r) { return !__builtin_mul_overflow(a, b, r); }
+bool add_ok(int64_t a, int64_t b, int64_t *r) { return !__builtin_add_overflow(a, b, r); }
+
+const char *commas(int64_t v) {
+    static char ring[8][32];
+    static int k;
+    char *out = ring[k++ & 7], tmp[32];
+    int n = snprintf(tmp, sizeof tmp, "%lld", (long long)(v < 0 ? -v : v));
+    char *p = out;
+    if (v < 0) *p++ = '-';
+    for (int i = 0; i < n; i++) {
+        *p++ = tmp[i];
+        if ((n - i - 1) % 3 == 0 && i != n - 1) *p++ = ',';
+    }
+    *p = 0;
+    return out;
+}
+
+int edit_distance(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64) return 1 << 20;
+    int d[65][65];
+    for (size_t i = 0; i <= la; i++) d[i][0] = (int)i;
+    for (size_t j = 0; j <= lb; j++) d[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            int c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < c) c = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < c) c = d[i][j - 1] + 1;
+            d[i][j] = c;
+        }
+    return d[la][lb];
+}
+
+char *read_file(const char *path, size_t *len) {
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = xcalloc(cap + 1, 1);
+    for (;;) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n < cap) break;
+        cap *= 2;
+        buf = xrealloc(buf, cap + 1);
+    }
+    int err = ferror(f);
+    if (f != stdin) fclose(f);
+    if (err) { errno = EIO; return NULL; }
+    buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+_Noreturn void unreachable_at(const char *file, int line) {
+    fprintf(stderr, "cnnc: internal error at %s:%d (please report)\n", file, line);
+    abort();
+}
