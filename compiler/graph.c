@@ -131,6 +131,7 @@ static void attr_args(Layer *L, const Stmt *st) {
     const OpDesc *op = L->op;
     L->attr = xcalloc((size_t)op->nattrs + 1, sizeof(Attr));
     L->inl = xcalloc((size_t)st->nargs + 1, sizeof(Inline));
+    const char *suggested = NULL;
     for (int i = 0; i < st->nargs; i++) {
         const Arg *a = &st->args[i];
         if (!a->key) continue;
@@ -160,6 +161,7 @@ static void attr_args(Layer *L, const Stmt *st) {
             for (int k = 0; param_keys[k]; k++) names[n++] = param_keys[k];
             const char *c = closest(a->key, names, n);
             if (c) diag_note(a->loc, "did you mean '%s'?", c);
+            if (c) suggested = c;   /* its absence is this same mistake */
             continue;
         }
         Attr *at = &L->attr[slot];
@@ -172,7 +174,7 @@ static void attr_args(Layer *L, const Stmt *st) {
             bool given = false;   /* given but malformed: already reported */
             for (int i = 0; i < st->nargs; i++)
                 given |= st->args[i].key && strcmp(st->args[i].key, op->attrs[k].name) == 0;
-            if (!given)
+            if (!given && !(suggested && strcmp(suggested, op->attrs[k].name) == 0))
                 diag_error(L->loc, "%s '%s' needs the attribute '%s'", op->name, L->name,
                            op->attrs[k].name);
         }
@@ -205,8 +207,7 @@ static void unknown_name(const Graph *g, const Program *p, int si, const char *n
     did_you_mean(loc, name, names, g->n);
 }
 
-static void resolve_inputs(Graph *g, const Program *p, int si, Layer *L, int prev) {
-    const Stmt *st = p->stmts[si];
+static void resolve_inputs(Graph *g, const Program *p, const Stmt *st, int si, Layer *L, int prev) {
     int n = 0;
     for (int i = 0; i < st->nargs; i++) n += st->args[i].key == NULL;
     L->in = xcalloc((size_t)n + 1, sizeof(int));
@@ -274,8 +275,17 @@ static void add_input(Graph *g, const Stmt *st) {
     add_layer(g, L);
 }
 
-static void add_op_layer(Graph *g, const Program *p, int si, int *counts, int prev) {
-    const Stmt *st = p->stmts[si];
+/* "relu" then a known layer kind on a later line reads as OP NAME: a ';' was
+ * forgotten. Report it and take them as two statements. */
+static bool missing_semicolon(const Stmt *st) {
+    if (!st->name || st->name_loc.line == st->loc.line || !op_find(st->op) || !op_find(st->name))
+        return false;
+    Loc after = {st->loc.line, st->loc.col + (int)strlen(st->op), 1};
+    diag_error(after, "expected ';' after '%s'", st->op);
+    return true;
+}
+
+static void add_op_layer(Graph *g, const Program *p, const Stmt *st, int si, int *counts, int prev) {
     const OpDesc *op = op_find(st->op);
     if (!op) {
         diag_error(st->loc, "unknown layer kind '%s'", st->op);
@@ -294,7 +304,7 @@ static void add_op_layer(Graph *g, const Program *p, int si, int *counts, int pr
     L->name = st->name ? st->name : xasprintf("%s_%d", op->name, nth);
     Loc nloc = st->name ? st->name_loc : st->loc;
     check_name(g, L->name, nloc);
-    resolve_inputs(g, p, si, L, prev);
+    resolve_inputs(g, p, st, si, L, prev);
     attr_args(L, st);
     L->bad = diag_error_count() != errs;
     add_layer(g, L);
@@ -334,7 +344,16 @@ bool graph_build(const Program *p, Graph *g) {
                 diag_error(st->loc, "layer before the input: declare 'input NAME[...]' first");
                 return false;
             }
-            add_op_layer(g, p, i, counts, g->n - 1);
+            if (missing_semicolon(st)) {   /* "relu NL maxpool2d(...)": two statements */
+                Stmt *first = ast_layer(st->loc, st->op, NULL, st->loc);
+                Stmt *second = ast_layer(st->name_loc, st->name, NULL, st->name_loc);
+                second->args = st->args;
+                second->nargs = st->nargs;
+                add_op_layer(g, p, first, i, counts, g->n - 1);
+                add_op_layer(g, p, second, i, counts, g->n - 1);
+                break;
+            }
+            add_op_layer(g, p, st, i, counts, g->n - 1);
             break;
         }
     }

@@ -136,10 +136,11 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Prog
             len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s",
                                     i == 0 ? "" : i == n - 1 ? " or " : ", ",
                                     yysymbol_name(exp[i]));
-    } else {
-        len += (size_t)snprintf(buf, sizeof buf, "syntax error");
     }
     const CNNLTYPE *loc = yypcontext_location(ctx);
-    diag_error(L(*loc), "%s, found %s", buf, yysymbol_name(got));
+    if (len)
+        diag_error(L(*loc), "%s, found %s", buf, yysymbol_name(got));
+    else
+        diag_error(L(*loc), "unexpected %s", yysymbol_name(got));
     return 0;
 }
