@@ -7,7 +7,10 @@
 #   make asan       build-asan/cnnc with AddressSanitizer + UBSan
 #   make clean | install (PREFIX=/usr/local)
 
-CC      ?= cc
+# clang by default (gcc works too: make CC=gcc)
+ifeq ($(origin CC),default)
+CC = clang
+endif
 BUILD   ?= build
 PREFIX  ?= /usr/local
 WARN    = -Wall -Wextra -pedantic -Wshadow -Wstrict-prototypes -Wno-unused-function
@@ -24,7 +27,7 @@ RT_OBJS = $(RT_SRCS:%.c=$(BUILD)/%.o)
 CNNC    = $(BUILD)/cnnc
 CNNRT   = $(BUILD)/libcnnrt.a
 
-.PHONY: all test bless examples graphs asan clean install unit golden cli numeric
+.PHONY: all test bless examples graphs asan clean install unit golden cli numeric demo
 all: $(CNNC) $(CNNRT)
 
 $(BUILD)/parser.c $(BUILD)/parser.h: grammar/parser.y
@@ -52,6 +55,35 @@ $(BUILD)/runtime/%.o: runtime/%.c runtime/cnnrt.h
 
 $(CNNRT): $(RT_OBJS)
 	ar rcs $@ $^
+
+# ---- tests: every runner ends with "N passed, M failed"; run-all sums them
+-include tests/tests.mk
+-include examples/examples.mk
+
+test: all
+	@tests/run-all.sh
+
+numeric: all
+	@tests/numeric/run.sh
+
+# ---- the README's main job: compile LeNet-5, print its report, run it
+demo: all
+	$(CNNC) examples/lenet5/lenet5.cnn --report --random-weights -o $(BUILD)/demo/lenet5.c
+	@true
+
+graphs: $(CNNC)
+	@mkdir -p $(BUILD)/graphs
+	@for f in examples/*/*.cnn; do \
+	    n=$$(basename $$f .cnn); \
+	    $(CNNC) $$f --emit=dot -o $(BUILD)/graphs/$$n.dot && \
+	    dot -Tsvg $(BUILD)/graphs/$$n.dot -o $(BUILD)/graphs/$$n.svg && echo "$(BUILD)/graphs/$$n.svg"; \
+	done
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib
+	install -m 755 $(CNNC) $(DESTDIR)$(PREFIX)/bin/cnnc
+	install -m 644 runtime/cnnrt.h $(DESTDIR)$(PREFIX)/include/cnnrt.h
+	install -m 644 $(CNNRT) $(DESTDIR)$(PREFIX)/lib/libcnnrt.a
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz

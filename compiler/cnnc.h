@@ -250,6 +250,8 @@ typedef struct OpDesc {
     void (*params)(Layer *L, const Shape *in);
     /* multiply-accumulates of an inferred layer */
     int64_t (*macs)(const Layer *L, const Shape *in);
+    /* pointwise ops: the C expression of the op applied to the expression v */
+    const char *(*expr)(const Layer *L, const char *v);
     /* floats of temporary scratch the layer's code needs (may be NULL) */
     int64_t (*temp)(const Layer *L, const Shape *in);
     /* C for the layer: plain loops (-O0) and optimized; emit may be NULL
@@ -289,6 +291,15 @@ bool window_resolve(Layer *L, const Shape *in, bool stride_is_kernel, bool ceil,
 bool need_spatial(Layer *L, const Shape *in, int nd);
 void add_param(Layer *L, const char *name, int rank, const int64_t *dims);
 const char *dim_name(int nd, int i);       /* "height" for i=0 of 2-D */
+/* emitting windowed layers: loop variables od/oh/ow (kind 'o'), id/ih/iw
+ * ('i'), kd/kh/kw ('k'); output loops; window loops with bounds handling
+ * mode "skip"/"zeros", "reflect" or "replicate"; the flat index of
+ * [c, spatial vars of kind] in shape s */
+const char *win_var(char kind, int nd, int i);
+void emit_out_loops(Emit *e, const Layer *L);
+void emit_window_loops(Emit *e, const Layer *L, const Shape *in, const char *mode);
+void emit_close_n(Emit *e, int n);
+const char *emit_pixel(const Shape *s, const char *c, char kind);
 /* hooks for layers without parameters or MACs, and shape-preserving ones */
 void op_no_params(Layer *L, const Shape *in);
 int64_t op_no_macs(const Layer *L, const Shape *in);
@@ -361,22 +372,35 @@ typedef struct Plan {
 
 void plan_build(const Graph *g, int opt, Plan *p);
 
-/* ---------------------------------------------------------------- emit.c */
+/* ---------------------------------------------------------------- emit.c
+ * Each layer becomes a static function PREFIX_NAME__run(x0, x1.., y[, t]):
+ * inputs x0.. (const), output y, temporary scratch t (when op->temp). An
+ * op's emit hook writes only the body, with the helpers below. */
 struct Emit {
     FILE *c;               /* the .c being written */
     const Graph *g;
     const Plan *plan;
-    const char *prefix;    /* lowercase symbol prefix */
+    const char *prefix;    /* symbol prefix */
     int opt;               /* -O level */
+    int indent;
 };
-/* write line(s) of generated C, printf-style */
+/* one line of generated C at the current indentation, printf-style */
 void emit_line(Emit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* C expression of a layer's output / i-th input buffer: "(scratch + 1024)" */
-const char *emit_out(Emit *e, const Layer *L);
-const char *emit_in(Emit *e, const Layer *L, int i);
-/* symbol of a parameter array: "lenet5_c1_weight" */
+/* "LINE {" and indent / dedent and "}" */
+void emit_open(Emit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void emit_close(Emit *e);
+/* for (int VAR = 0; VAR < N; VAR++) { */
+void emit_for(Emit *e, const char *var, int64_t n);
+/* the symbol of a parameter array: "lenet5_c1__weight" */
 const char *emit_param(Emit *e, const Layer *L, const char *pname);
+/* the i-th input's shape */
+const Shape *emit_in_shape(Emit *e, const Layer *L, int i);
+/* C-order flat index of vars[0..n) in dims[0..n): "(c*28 + h)*28 + w" */
+const char *emit_index(int n, const char *const *vars, const int64_t *dims);
+/* a float constant as C source that reads back exactly: "0.5f", "-1e-05f" */
+const char *emit_float(double v);
+
 bool emit_network(const Graph *g, const Plan *plan, const char *prefix, int opt,
-                  FILE *c, FILE *h, const char *hname);
+                  FILE *c, FILE *h, const char *hname, const char *source_name);
 
 #endif

@@ -244,7 +244,7 @@ static int write_outputs(const Options *o, Graph *g, const Plan *plan) {
     }
     const char *prefix = o->prefix ? o->prefix : g->name;
     char *hbase = h_path ? basename(xstrdup(h_path)) : NULL;
-    bool ok = emit_network(g, plan, prefix, o->opt, c.f, h.f, hbase);
+    bool ok = emit_network(g, plan, prefix, o->opt, c.f, h.f, hbase, diag_filename());
     if (!ok) {
         out_close(&c, false);
         out_close(&h, false);

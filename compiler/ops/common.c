@@ -203,3 +203,50 @@ bool op_same_shape(Layer *L, const Shape *in, int nin) {
     L->shape = *in;
     return true;
 }
+
+/* ---- code shared by the emitters of windowed layers */
+
+static const char *const out_vars[] = {"od", "oh", "ow"}, *const in_vars[] = {"id", "ih", "iw"},
+                         *const k_vars[] = {"kd", "kh", "kw"};
+
+const char *win_var(char kind, int nd, int i) {
+    const char *const *v = kind == 'o' ? out_vars : kind == 'i' ? in_vars : k_vars;
+    return v[MAX_SPATIAL - nd + i];
+}
+
+/* loops over the output positions of a windowed layer: for od, oh, ow */
+void emit_out_loops(Emit *e, const Layer *L) {
+    for (int i = 0; i < L->win.nd; i++) emit_for(e, win_var('o', L->win.nd, i), L->shape.dim[1 + i]);
+}
+
+/* inside the output loops: for kd.. { int id = od*s + kd*d - pb; bounds } —
+ * mode "skip" continues past positions outside the input, "reflect" and
+ * "replicate" fold them back in. Opens nd blocks. */
+void emit_window_loops(Emit *e, const Layer *L, const Shape *in, const char *mode) {
+    const Window *w = &L->win;
+    for (int i = 0; i < w->nd; i++) {
+        const char *o = win_var('o', w->nd, i), *k = win_var('k', w->nd, i), *x = win_var('i', w->nd, i);
+        int64_t n = in->dim[1 + i];
+        emit_for(e, k, w->k[i]);
+        emit_line(e, "int %s = %s * %lld + %s * %lld - %lld;", x, o, (long long)w->s[i], k, (long long)w->d[i],
+                  (long long)w->pb[i]);
+        if (strcmp(mode, "skip") == 0 || strcmp(mode, "zeros") == 0)
+            emit_line(e, "if (%s < 0 || %s >= %lld) continue;", x, x, (long long)n);
+        else if (strcmp(mode, "reflect") == 0)
+            emit_line(e, "%s = cnnrt_reflect(%s, %lld);", x, x, (long long)n);
+        else
+            emit_line(e, "%s = cnnrt_clamp(%s, %lld);", x, x, (long long)n);
+    }
+}
+
+void emit_close_n(Emit *e, int n) {
+    for (int i = 0; i < n; i++) emit_close(e);
+}
+
+/* index of [c, id, ih, iw] in a [C, D, H, W] tensor, c an expression */
+const char *emit_pixel(const Shape *s, const char *c, char kind) {
+    int nd = spatial_dims(s);
+    const char *vars[1 + MAX_SPATIAL] = {c};
+    for (int i = 0; i < nd; i++) vars[1 + i] = win_var(kind, nd, i);
+    return emit_index(1 + nd, vars, s->dim);
+}

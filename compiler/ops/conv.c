@@ -108,11 +108,62 @@ static int64_t conv_macs(const Layer *L, const Shape *in) {
     return shape_elems(&L->shape) * (in->dim[0] / L->groups) * kvol;
 }
 
+/* plain loops: for o, od.., acc over c and the window, store */
+static void conv_loops(Emit *e, const Layer *L, const Shape *in, const char *x, const char *y, const char *w,
+                       const char *b, int64_t groups) {
+    int nd = L->win.nd;
+    int64_t out = L->shape.dim[0], cg = in->dim[0] / groups, og = out / groups;
+    const char *mode = attr_get(L, "padding_mode") ? attr_word(L, "padding_mode") : "zeros";
+    emit_for(e, "o", out);
+    emit_out_loops(e, L);
+    emit_line(e, "float acc = %s;", b ? xasprintf("%s[o]", b) : "0.0f");
+    emit_for(e, "c", cg);
+    emit_window_loops(e, L, in, mode);
+    const char *wv[2 + MAX_SPATIAL] = {"o", "c"};
+    int64_t wd[2 + MAX_SPATIAL] = {out, cg};
+    for (int i = 0; i < nd; i++) {
+        wv[2 + i] = win_var('k', nd, i);
+        wd[2 + i] = L->win.k[i];
+    }
+    const char *ch = groups == 1 ? "c" : xasprintf("o / %lld * %lld + c", (long long)og, (long long)cg);
+    emit_line(e, "acc += %s[%s] * %s[%s];", w, emit_index(2 + nd, wv, wd), x, emit_pixel(in, ch, 'i'));
+    emit_close_n(e, nd + 1);
+    emit_line(e, "%s[%s] = acc;", y, emit_pixel(&L->shape, "o", 'o'));
+    emit_close_n(e, nd + 1);
+}
+
+/* y[o, p] = b[o] + sum_{c in group(o), k} w[o, c, k] * x[c, p*s + k*d - pb] */
+static void conv_emit_ref(Emit *e, const Layer *L) {
+    const Shape *in = emit_in_shape(e, L, 0);
+    if (!is_separable(L)) {
+        conv_loops(e, L, in, "x0", "y", emit_param(e, L, "weight"),
+                   attr_bool(L, "bias") ? emit_param(e, L, "bias") : NULL, L->groups);
+        return;
+    }
+    /* depthwise into t [C, OH, OW], then pointwise 1x1 into y */
+    Layer dw = *L, pw = *L;
+    dw.shape.dim[0] = in->dim[0];
+    emit_line(e, "/* depthwise %s -> %s */", shape_str(in), shape_str(&dw.shape));
+    conv_loops(e, &dw, in, "x0", "t", emit_param(e, L, "depthwise.weight"), NULL, in->dim[0]);
+    for (int i = 0; i < L->win.nd; i++) {
+        pw.win.k[i] = pw.win.s[i] = pw.win.d[i] = 1;
+        pw.win.pb[i] = pw.win.pe[i] = 0;
+    }
+    emit_line(e, "/* pointwise %s -> %s */", shape_str(&dw.shape), shape_str(&L->shape));
+    conv_loops(e, &pw, &dw.shape, "t", "y", emit_param(e, L, "pointwise.weight"),
+               attr_bool(L, "bias") ? emit_param(e, L, "pointwise.bias") : NULL, 1);
+}
+
+static int64_t conv_temp(const Layer *L, const Shape *in) {
+    return is_separable(L) ? shape_elems(&L->shape) / L->shape.dim[0] * in->dim[0] : 0;
+}
+
 #define CONV_DESC(NAME, ATTRS)                                               \
     const OpDesc op_##NAME = {                                               \
         .name = #NAME, .flags = OPF_LINEAR | OPF_WINDOW, .min_in = 1, .max_in = 1, \
         .attrs = ATTRS, .nattrs = (int)(sizeof ATTRS / sizeof ATTRS[0]),     \
         .infer = conv_infer, .params = conv_params, .macs = conv_macs,       \
+        .temp = conv_temp, .emit_ref = conv_emit_ref,                        \
     }
 
 CONV_DESC(conv1d, conv_attrs);

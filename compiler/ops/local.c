@@ -31,8 +31,26 @@ static int64_t local_macs(const Layer *L, const Shape *in) {
     return shape_elems(&L->shape) * in->dim[0] * L->win.k[0] * L->win.k[1];
 }
 
+static void local_emit_ref(Emit *e, const Layer *L) {
+    const Shape *in = emit_in_shape(e, L, 0);
+    const int64_t *o = L->shape.dim;
+    long long c = (long long)in->dim[0], kh = (long long)L->win.k[0], kw = (long long)L->win.k[1];
+    emit_for(e, "o", o[0]);
+    emit_out_loops(e, L);
+    emit_line(e, "const long long at = (o * %lld + oh) * %lld + ow;", (long long)o[1], (long long)o[2]);
+    emit_line(e, "float acc = %s;", attr_bool(L, "bias") ? xasprintf("%s[at]", emit_param(e, L, "bias")) : "0.0f");
+    emit_for(e, "c", c);
+    emit_window_loops(e, L, in, "zeros");
+    emit_line(e, "acc += %s[((at * %lld + c) * %lld + kh) * %lld + kw] * x0[%s];", emit_param(e, L, "weight"), c, kh,
+              kw, emit_pixel(in, "c", 'i'));
+    emit_close_n(e, 3);
+    emit_line(e, "y[at] = acc;");
+    emit_close_n(e, 3);
+}
+
 const OpDesc op_local2d = {
     .name = "local2d", .flags = OPF_LINEAR | OPF_WINDOW, .min_in = 1, .max_in = 1,
     .attrs = local_attrs, .nattrs = 5,
     .infer = local_infer, .params = local_params, .macs = local_macs,
+    .emit_ref = local_emit_ref,
 };

@@ -38,8 +38,38 @@ static bool pad_infer(Layer *L, const Shape *in, int nin) {
     return true;
 }
 
+/* y[c, o] = x[c, fold(o - pb)], or the constant outside the input */
+static void pad_emit_ref(Emit *e, const Layer *L) {
+    const Shape *in = emit_in_shape(e, L, 0);
+    const Window *w = &L->win;
+    const char *mode = attr_word(L, "mode");
+    bool constant = strcmp(mode, "zeros") == 0 || strcmp(mode, "constant") == 0;
+    emit_for(e, "c", L->shape.dim[0]);
+    emit_out_loops(e, L);
+    char *inside = xstrdup("1");
+    for (int i = 0; i < w->nd; i++) {
+        const char *o = win_var('o', w->nd, i), *x = win_var('i', w->nd, i);
+        long long n = (long long)in->dim[1 + i];
+        if (constant) {
+            emit_line(e, "const int %s = %s - %lld;", x, o, (long long)w->pb[i]);
+            inside = xasprintf("%s && %s >= 0 && %s < %lld", inside, x, x, n);
+        } else {
+            emit_line(e, "const int %s = %s(%s - %lld, %lld);", x,
+                      strcmp(mode, "reflect") == 0 ? "cnnrt_reflect" : "cnnrt_clamp", o, (long long)w->pb[i], n);
+        }
+    }
+    const char *src = xasprintf("x0[%s]", emit_pixel(in, "c", 'i'));
+    if (constant)
+        emit_line(e, "y[%s] = (%s) ? %s : %s;", emit_pixel(&L->shape, "c", 'o'), inside, src,
+                  emit_float(attr_float(L, "value")));
+    else
+        emit_line(e, "y[%s] = %s;", emit_pixel(&L->shape, "c", 'o'), src);
+    emit_close_n(e, w->nd + 1);
+}
+
 const OpDesc op_pad = {
     .name = "pad", .flags = OPF_WINDOW, .min_in = 1, .max_in = 1,
     .attrs = pad_attrs, .nattrs = 3,
     .infer = pad_infer, .params = op_no_params, .macs = op_no_macs,
+    .emit_ref = pad_emit_ref,
 };

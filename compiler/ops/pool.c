@@ -51,11 +51,64 @@ static bool global_infer(Layer *L, const Shape *in, int nin) {
     return true;
 }
 
+static bool is_max(const Layer *L) {
+    return L->op == &op_maxpool1d || L->op == &op_maxpool2d || L->op == &op_maxpool3d;
+}
+
+/* max: the largest input in the window (padding is -inf, so skipped);
+ * avg: the sum over the window inside the input, divided by the window
+ * clipped to the padded input (count_include_pad) or to the input */
+static void pool_emit_ref(Emit *e, const Layer *L) {
+    const Shape *in = emit_in_shape(e, L, 0);
+    const Window *w = &L->win;
+    bool max = is_max(L), incl = !max && attr_bool(L, "count_include_pad");
+    emit_for(e, "c", L->shape.dim[0]);
+    emit_out_loops(e, L);
+    if (!max) {
+        /* the divisor: the window clipped to [-pb, I + pe) or to [0, I) */
+        char *div = xstrdup("1");
+        for (int i = 0; i < w->nd; i++) {
+            const char *o = win_var('o', w->nd, i);
+            long long s = (long long)w->s[i], pb = (long long)w->pb[i], I = (long long)in->dim[1 + i],
+                      k = (long long)w->k[i], lo = incl ? -pb : 0, hi = incl ? I + (long long)w->pe[i] : I;
+            emit_line(e, "int %s_lo = %s * %lld - %lld, %s_hi = %s_lo + %lld;", o, o, s, pb, o, o, k);
+            emit_line(e, "if (%s_lo < %lld) %s_lo = %lld;", o, lo, o, lo);
+            emit_line(e, "if (%s_hi > %lld) %s_hi = %lld;", o, hi, o, hi);
+            div = xasprintf("%s * (%s_hi - %s_lo)", div, o, o);
+        }
+        emit_line(e, "const float n = (float)(%s);", div);
+    }
+    emit_line(e, "float acc = %s;", max ? "-INFINITY" : "0.0f");
+    emit_window_loops(e, L, in, "skip");
+    const char *x = xasprintf("x0[%s]", emit_pixel(in, "c", 'i'));
+    if (max) emit_line(e, "if (%s > acc) acc = %s;", x, x);
+    else emit_line(e, "acc += %s;", x);
+    emit_close_n(e, w->nd);
+    emit_line(e, "y[%s] = %s;", emit_pixel(&L->shape, "c", 'o'), max ? "acc" : "acc / n");
+    emit_close_n(e, w->nd + 1);
+}
+
+/* one value per channel: the mean or the maximum of its positions */
+static void global_emit_ref(Emit *e, const Layer *L) {
+    const Shape *in = emit_in_shape(e, L, 0);
+    int64_t n = shape_elems(in) / in->dim[0];
+    bool max = L->op == &op_global_maxpool;
+    emit_for(e, "c", in->dim[0]);
+    emit_line(e, "float acc = %s;", max ? "-INFINITY" : "0.0f");
+    emit_for(e, "i", n);
+    if (max) emit_line(e, "if (x0[c * %lld + i] > acc) acc = x0[c * %lld + i];", (long long)n, (long long)n);
+    else emit_line(e, "acc += x0[c * %lld + i];", (long long)n);
+    emit_close(e);
+    emit_line(e, max ? "y[c] = acc;" : "y[c] = acc / %lld.0f;", (long long)n);
+    emit_close(e);
+}
+
 #define POOL_DESC(NAME, ATTRS)                                               \
     const OpDesc op_##NAME = {                                               \
         .name = #NAME, .flags = OPF_WINDOW, .min_in = 1, .max_in = 1,        \
         .attrs = ATTRS, .nattrs = (int)(sizeof ATTRS / sizeof ATTRS[0]),     \
         .infer = pool_infer, .params = op_no_params, .macs = op_no_macs,           \
+        .emit_ref = pool_emit_ref,                                           \
     }
 
 POOL_DESC(maxpool1d, max_attrs);
@@ -68,9 +121,11 @@ POOL_DESC(avgpool3d, avg_attrs);
 const OpDesc op_global_avgpool = {
     .name = "global_avgpool", .flags = OPF_GLOBAL, .min_in = 1, .max_in = 1,
     .infer = global_infer, .params = op_no_params, .macs = op_no_macs,
+    .emit_ref = global_emit_ref,
 };
 
 const OpDesc op_global_maxpool = {
     .name = "global_maxpool", .flags = OPF_GLOBAL, .min_in = 1, .max_in = 1,
     .infer = global_infer, .params = op_no_params, .macs = op_no_macs,
+    .emit_ref = global_emit_ref,
 };

@@ -20,13 +20,20 @@ static bool dropout_infer(Layer *L, const Shape *in, int nin) {
     return op_same_shape(L, in, nin);
 }
 
+/* they share their input's buffer; code only when one is the network's output */
+static void copy_emit_ref(Emit *e, const Layer *L) {
+    emit_line(e, "memcpy(y, x0, sizeof(float) * %lld);", (long long)shape_elems(&L->shape));
+}
+
 const OpDesc op_flatten = {
     .name = "flatten", .flags = OPF_IDENTITY, .min_in = 1, .max_in = 1,
     .infer = flatten_infer, .params = op_no_params, .macs = op_no_macs,
+    .emit_ref = copy_emit_ref,
 };
 
 const OpDesc op_dropout = {
     .name = "dropout", .flags = OPF_IDENTITY, .min_in = 1, .max_in = 1,
     .attrs = dropout_attrs, .nattrs = 1,
     .infer = dropout_infer, .params = op_no_params, .macs = op_no_macs,
+    .emit_ref = copy_emit_ref,
 };

@@ -1,0 +1,78 @@
+# Makefile fragment for the examples; the top-level Makefile includes it (after it
+# sets CNNC, BUILD and CC). `make examples` compiles every example network with
+# cnnc, builds its app against the generated code and runs it. `make examples-NAME`
+# does one. Everything goes to $(BUILD)/examples/NAME/.
+#
+# Uses: CNNC (the compiler), BUILD (build directory), CC. Variables of its own
+# start with EX_; EX_PYTHON (a python3 with torch and numpy) and EX_CFLAGS may be
+# set on the command line.
+
+BUILD ?= build
+CNNC  ?= $(BUILD)/cnnc
+
+EX_SRC   := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
+EX_OUT   := $(BUILD)/examples
+EX_NAMES := lenet5 sobel resnet_block mobilenet_block activity1d volume3d
+
+EX_CFLAGS ?= -O2 -std=c11 -Wall -Wextra -pedantic -Werror
+EX_PYTHON ?=
+# What the generated code needs before it can be built.
+EX_DEPS   ?= $(CNNC) $(BUILD)/libcnnrt.a
+
+# Extra cnnc options, extra prerequisites of the generated C, and how to run each app
+# ($< is the app).
+EX_CNNC_lenet5          = --weights $(EX_OUT)/lenet5/lenet5.safetensors
+EX_PREREQ_lenet5        = $(EX_OUT)/lenet5/lenet5.safetensors
+EX_CNNC_resnet_block    = --random-weights=1
+EX_CNNC_mobilenet_block = --random-weights=1
+EX_CNNC_activity1d      = --random-weights=1
+EX_CNNC_volume3d        = --random-weights=1
+
+EX_RUN_lenet5          = for d in 2 3 9; do $< $(EX_SRC)/lenet5/digit$$d.pgm $$d || exit 1; done
+EX_RUN_sobel           = $< $(EX_SRC)/sobel/shapes.pgm $(EX_OUT)/sobel/edges.pgm
+EX_RUN_resnet_block    = $<
+EX_RUN_mobilenet_block = $<
+EX_RUN_activity1d      = $<
+EX_RUN_volume3d        = $<
+
+# One example: generate NAME.c/NAME.h, build the app, run it.
+define EX_RULES
+$(EX_OUT)/$(1)/$(1).c: $(EX_SRC)/$(1)/$(1).cnn $$(EX_DEPS) $$(EX_PREREQ_$(1))
+	@mkdir -p $$(@D)
+	$$(CNNC) $$< -o $$@ $$(EX_CNNC_$(1))
+
+$(EX_OUT)/$(1)/$(1): $(EX_SRC)/$(1)/main.c $(EX_OUT)/$(1)/$(1).c
+	$$(CC) $$(EX_CFLAGS) -I$(EX_OUT)/$(1) $$^ $$(shell $$(CNNC) --cflags) \
+		-o $$@ $$(shell $$(CNNC) --libs) -lm
+
+.PHONY: examples-$(1)
+examples-$(1): $(EX_OUT)/$(1)/$(1)
+	@echo "== $(1)"
+	$$(EX_RUN_$(1))
+endef
+$(foreach n,$(EX_NAMES),$(eval $(call EX_RULES,$(n))))
+
+# LeNet-5's weights: trained on synthetic digits by a script (deterministic seed,
+# ~20 s on one core). Needs a python3 with torch and numpy: EX_PYTHON, else the
+# first of python3, /usr/bin/python3 that has them.
+$(EX_OUT)/lenet5/lenet5.safetensors: $(EX_SRC)/lenet5/export_weights.py
+	@mkdir -p $(@D)
+	@py="$(EX_PYTHON)"; \
+	if [ -z "$$py" ]; then \
+		for p in python3 /usr/bin/python3; do \
+			if $$p -c 'import torch, numpy' >/dev/null 2>&1; then py=$$p; break; fi; \
+		done; \
+	fi; \
+	if [ -z "$$py" ]; then \
+		echo "examples: lenet5 needs a python3 with torch and numpy" \
+		     "(apt-get install python3-torch python3-numpy, or set EX_PYTHON)" >&2; \
+		exit 1; \
+	fi; \
+	echo "$$py $< -o $@"; \
+	$$py $< -o $@
+
+.PHONY: examples examples-clean
+examples: $(addprefix examples-,$(EX_NAMES))
+
+examples-clean:
+	rm -rf $(EX_OUT)
