@@ -67,9 +67,10 @@ numeric: all
 	@tests/numeric/run.sh
 
 # ---- the README's main job: compile LeNet-5, print its report, run it
-demo: all
-	$(CNNC) examples/lenet5/lenet5.cnn --report --random-weights -o $(BUILD)/demo/lenet5.c
-	@true
+demo: all $(BUILD)/examples/lenet5/lenet5.safetensors
+	$(CNNC) examples/lenet5/lenet5.cnn --report --weights $(BUILD)/examples/lenet5/lenet5.safetensors \
+	    -o $(BUILD)/examples/lenet5/lenet5.c
+	@$(MAKE) -s --no-print-directory examples-lenet5
 
 graphs: $(CNNC)
 	@mkdir -p $(BUILD)/graphs

@@ -338,7 +338,9 @@ typedef struct {
 /* read and validate a safetensors file; false after reporting the errors */
 bool st_load(const char *path, StFile *out);
 StTensor *st_find(StFile *f, const char *name);
-/* convert to float32 */
+/* F32, F16, BF16 or F64 (integer tensors are read but hold no parameter) */
+bool st_is_float(const StTensor *t);
+/* convert a float tensor to float32 */
 void st_to_f32(const StTensor *t, float *out);
 
 /* ---------------------------------------------------------------- report.c */

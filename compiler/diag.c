@@ -89,8 +89,17 @@ static void vreport(const char *file, Loc loc, const char *kind, const char *kco
         va_end(ap);                             \
     } while (0)
 
+#define MAX_ERRORS 20
+
+static void too_many(void) {
+    if (nerrors <= MAX_ERRORS) return;
+    fprintf(stderr, "%s: fatal error: too many errors emitted, stopping now\n", fname);
+    exit(1);
+}
+
 void diag_error(Loc loc, const char *fmt, ...) {
     nerrors++;
+    too_many();
     REPORT(fname, loc, "error", "\033[1;31m");
 }
 
@@ -100,6 +109,7 @@ void diag_note(Loc loc, const char *fmt, ...) { REPORT(fname, loc, "note", "\033
 
 void diag_file_error(const char *file, const char *fmt, ...) {
     nerrors++;
+    too_many();
     REPORT(file, (Loc){0}, "error", "\033[1;31m");
 }
 

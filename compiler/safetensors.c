@@ -15,7 +15,10 @@
 #include <string.h>
 
 /* ---------------------------------------------------------------- dtypes */
-typedef enum { DT_F32, DT_F16, DT_BF16, DT_F64 } DType;
+/* The float types convert to parameters; the integer ones are read and
+ * validated too (PyTorch's num_batches_tracked is I64) but hold no
+ * parameter. */
+typedef enum { DT_F32, DT_F16, DT_BF16, DT_F64, DT_I64, DT_I32, DT_I16, DT_I8, DT_U8, DT_BOOL } DType;
 
 static const struct {
     const char *name;
@@ -25,9 +28,15 @@ static const struct {
     [DT_F16] = {"F16", 2},
     [DT_BF16] = {"BF16", 2},
     [DT_F64] = {"F64", 8},
+    [DT_I64] = {"I64", 8},
+    [DT_I32] = {"I32", 4},
+    [DT_I16] = {"I16", 2},
+    [DT_I8] = {"I8", 1},
+    [DT_U8] = {"U8", 1},
+    [DT_BOOL] = {"BOOL", 1},
 };
 #define NDTYPES ((int)(sizeof dtypes / sizeof dtypes[0]))
-#define DTYPE_LIST "F32, F16, BF16, F64"
+#define DTYPE_LIST "F32, F16, BF16, F64 (and I64, I32, I16, I8, U8, BOOL, not as parameters)"
 
 static int dtype_find(const char *s) {
     for (int i = 0; i < NDTYPES; i++)
@@ -408,6 +417,8 @@ static float f16_to_f32(uint16_t h) {
     while (!(mant & 0x400)) { mant <<= 1; e--; }
     return bits_f32(sign | e << 23 | (mant & 0x3ff) << 13);
 }
+
+bool st_is_float(const StTensor *t) { return dtype_find(t->dtype) <= DT_F64; }
 
 void st_to_f32(const StTensor *t, float *out) {
     const unsigned char *p = t->raw;

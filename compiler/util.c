@@ -82,6 +82,7 @@ int edit_distance(const char *a, const char *b) {
 char *read_file(const char *path, size_t *len) {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) return NULL;
+    errno = 0;
     size_t cap = 1 << 16, n = 0;
     char *buf = xcalloc(cap + 1, 1);
     for (;;) {
@@ -91,9 +92,9 @@ char *read_file(const char *path, size_t *len) {
         cap *= 2;
         buf = xrealloc(buf, cap + 1);
     }
-    int err = ferror(f);
+    int err = ferror(f) ? (errno ? errno : EIO) : 0;
     if (f != stdin) fclose(f);
-    if (err) { errno = EIO; return NULL; }
+    if (err) { errno = err; return NULL; }
     buf[n] = 0;
     *len = n;
     return buf;

@@ -78,6 +78,11 @@ static bool from_file(Layer *L, Param *p, StFile *f) {
     t->used = true;
     Shape ts = {.rank = t->rank};
     for (int i = 0; i < t->rank; i++) ts.dim[i] = t->dim[i];
+    if (!st_is_float(t)) {
+        diag_error(L->loc, "tensor '%s' in '%s' is %s; parameters must be F32, F16, BF16 or F64", name,
+                   f->path, t->dtype);
+        return true;
+    }
     if (!shape_eq(&ts, &p->shape)) {
         diag_error(L->loc, "tensor '%s' in '%s' is %s; %s '%s' needs %s", name, f->path, shape_str(&ts),
                    L->op->name, L->name, shape_str(&p->shape));
