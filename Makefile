@@ -63,8 +63,9 @@ $(CNNRT): $(RT_OBJS)
 test: all
 	@tests/run-all.sh
 
+# generated code against PyTorch: every case at -O0 and -O2, then the lecture's examples
 numeric: all
-	@tests/numeric/run.sh
+	@tests/numeric/numeric-all.sh
 
 # ---- the README's main job: compile LeNet-5, print its report, run it
 demo: all $(BUILD)/examples/lenet5/lenet5.safetensors

@@ -1,0 +1,815 @@
+#!/usr/bin/python3
+"""Independent numerical reference for cnnc (SPEC.md), in PyTorch float64.
+
+Shares no code with the compiler: it has its own .cnn parser (SPEC §2), its own
+safetensors reader/writer, and builds every layer of the SPEC table with torch ops.
+
+  ref.py gen NET.cnn [NET2.cnn ...] --out DIR [--seed S] [--batch N] [--dtype F32]
+      DIR/weights.safetensors  random parameters (only when the net needs any)
+      DIR/input.bin            float32 LE, n samples x INPUT_SIZE
+      DIR/expected.bin         float32 LE, reference output (float64, rounded)
+      With several files (or --each), each goes to DIR/<file stem>/; a file
+      that fails leaves DIR/<stem>/gen-error.txt and the others go on.
+  ref.py run NET.cnn --input input.bin --out out.bin [--weights W.safetensors]
+  ref.py params NET.cnn        list every parameter the net needs (name, shape)
+  ref.py selftest              check these semantics against torch.nn modules
+
+A `.cnn` file may carry directives for `gen` in a comment line:
+  # numeric: batch=3 dtype=F16 seed=7 input=positive
+(command-line options win over directives).
+
+Semantics chosen where the SPEC leaves room (also see README of tests/numeric):
+- Auto names OP_K: K counts every statement of that OP so far, named or not.
+- Pooling is implemented by explicit window gathering (not F.*pool), so
+  asymmetric padding is exact: max ignores padding (as if -inf); avg divides by
+  the number of window positions inside [-Pb, I+Pe) when count_include_pad
+  (PyTorch's clipped pool_size, generalised to Pb != Pe), else by the number of
+  real input elements. ceil_mode drops a window that starts at or after I+Pb.
+  For symmetric padding this equals PyTorch exactly (checked in selftest).
+- Convolutions with asymmetric padding or reflect/replicate: F.pad, then conv
+  with padding 0.
+- All parameters and inline values are rounded to float32 first (the generated
+  code stores float32), then the whole net is computed in float64.
+"""
+import itertools
+import json
+import math
+import os
+import re
+import struct
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+torch.set_default_dtype(torch.float64)
+DTYPE = torch.float64   # the selftest sets float32 to see how a float32 net fares
+
+
+# ---------------------------------------------------------------- parsing
+
+class Keyword(str):
+    """A bare identifier used as a value (same, valid, reflect, ...)."""
+
+
+class String(str):
+    """A double-quoted string value."""
+
+
+class CnnError(Exception):
+    pass
+
+
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<comment>(?:\#|//)[^\n]*)
+  | (?P<num>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)
+  | (?P<str>"[^"\n]*")
+  | (?P<id>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<punct>[{}\[\](),;=])
+""", re.X)
+
+
+def tokenize(src):
+    """-> list of (kind, value, line); kinds: num id str punct eof."""
+    toks, pos, line = [], 0, 1
+    while pos < len(src):
+        m = _TOKEN.match(src, pos)
+        if not m:
+            raise CnnError(f"line {line}: unexpected character {src[pos]!r}")
+        kind, text = m.lastgroup, m.group()
+        if kind == "num":
+            isint = re.fullmatch(r"[-+]?\d+", text) is not None
+            toks.append(("num", int(text) if isint else float(text), line))
+        elif kind == "str":
+            toks.append(("str", String(text[1:-1]), line))
+        elif kind in ("id", "punct"):
+            toks.append((kind, text, line))
+        line += text.count("\n")
+        pos = m.end()
+    toks.append(("eof", None, line))
+    return toks
+
+
+class Layer:
+    def __init__(self, op, name, inputs, attrs, line):
+        self.op, self.name, self.inputs, self.attrs, self.line = op, name, inputs, attrs, line
+
+    def __repr__(self):
+        return f"Layer({self.op} {self.name} {self.inputs} {self.attrs})"
+
+
+class Net:
+    def __init__(self):
+        self.name = None
+        self.input_name = None
+        self.input_shape = None
+        self.output = None
+        self.weights_file = None
+        self.layers = []
+        self.directives = {}
+
+
+class Parser:
+    def __init__(self, src):
+        self.toks = tokenize(src)
+        self.i = 0
+
+    def peek(self, k=0):
+        return self.toks[self.i + k]
+
+    def next(self):
+        t = self.toks[self.i]
+        self.i += 1
+        return t
+
+    def expect(self, kind, value=None):
+        t = self.next()
+        if t[0] != kind or (value is not None and t[1] != value):
+            raise CnnError(f"line {t[2]}: expected {value or kind}, got {t[1]!r}")
+        return t[1]
+
+    def accept(self, value):
+        if self.peek()[0] == "punct" and self.peek()[1] == value:
+            self.i += 1
+            return True
+        return False
+
+    # value := num | true | false | id | str | '[' value {',' value} ']'
+    # Lists are flattened row-major into one python list.
+    def value(self):
+        kind, v, line = self.next()
+        if kind == "num" or kind == "str":
+            return v
+        if kind == "id":
+            return {"true": True, "false": False}.get(v, Keyword(v))
+        if kind == "punct" and v == "[":
+            out = []
+            if self.accept("]"):
+                return out
+            while True:
+                x = self.value()
+                out.extend(x if isinstance(x, list) else [x])
+                if self.accept("]"):
+                    return out
+                self.expect("punct", ",")
+        raise CnnError(f"line {line}: expected a value, got {v!r}")
+
+    # network := 'network' ID '{' stmt* '}'
+    def network(self):
+        net = Net()
+        self.expect("id", "network")
+        net.name = self.expect("id")
+        self.expect("punct", "{")
+        counts = {}
+        prev = None
+        while not self.accept("}"):
+            kind, word, line = self.next()
+            if kind != "id":
+                raise CnnError(f"line {line}: expected a statement, got {word!r}")
+            if word == "input":
+                net.input_name = self.expect("id")
+                self.expect("punct", "[")
+                dims = [self.expect("num")]
+                while self.accept(","):
+                    dims.append(self.expect("num"))
+                self.expect("punct", "]")
+                net.input_shape = tuple(dims)
+                prev = net.input_name
+            elif word == "output":
+                net.output = self.expect("id")
+            elif word == "weights":
+                net.weights_file = self.expect("str")
+            else:
+                prev = self.layer(net, word, line, counts, prev)
+            self.expect("punct", ";")
+        self.expect("eof")
+        if net.input_name is None:
+            raise CnnError("no input declared")
+        known = {net.input_name} | {L.name for L in net.layers}
+        if net.output is None:
+            net.output = net.layers[-1].name if net.layers else net.input_name
+        if net.output not in known:
+            raise CnnError(f"output {net.output!r} is not defined")
+        return net
+
+    # layer := OP [NAME] ['(' [arg {',' arg}] ')']   arg := ID | ID '=' value
+    def layer(self, net, op, line, counts, prev):
+        counts[op] = counts.get(op, 0) + 1
+        name = None
+        if self.peek()[0] == "id":
+            name = self.next()[1]
+        if name is None:
+            name = f"{op}_{counts[op]}"
+        inputs, attrs = [], {}
+        if self.accept("("):
+            if not self.accept(")"):
+                while True:
+                    key = self.expect("id")
+                    if self.accept("="):
+                        attrs[key] = self.value()
+                    else:
+                        inputs.append(key)
+                    if self.accept(")"):
+                        break
+                    self.expect("punct", ",")
+        defined = {net.input_name} | {L.name for L in net.layers}
+        if name in defined:
+            raise CnnError(f"line {line}: name {name!r} is already defined")
+        for x in inputs:
+            if x not in defined:
+                raise CnnError(f"line {line}: {op} {name!r}: unknown input {x!r}")
+        if not inputs:
+            if prev is None:
+                raise CnnError(f"line {line}: {op} {name!r} has no previous output")
+            inputs = [prev]
+        net.layers.append(Layer(op, name, inputs, attrs, line))
+        return name
+
+
+def parse(src):
+    net = Parser(src).network()
+    for m in re.finditer(r"^\s*(?:#|//)\s*numeric:(.*)$", src, re.M):
+        for kv in m.group(1).split():
+            k, _, v = kv.partition("=")
+            net.directives[k] = v
+    return net
+
+
+def parse_file(path):
+    with open(path) as f:
+        return parse(f.read())
+
+
+# ---------------------------------------------------------------- safetensors
+
+_DT = {"F32": ("<f4", 4), "F64": ("<f8", 8), "F16": ("<f2", 2), "BF16": (None, 2)}
+
+
+def st_write(path, tensors, dtype="F32"):
+    """tensors: list of (name, np.ndarray). Values must already be representable
+    in dtype (see round_to_dtype) for an exact round trip."""
+    header, blobs, off = {}, [], 0
+    for name, a in tensors:
+        a = np.asarray(a, dtype=np.float64)
+        if dtype == "BF16":
+            bits = np.ascontiguousarray(a.astype("<f4")).view("<u4") >> 16
+            raw = bits.astype("<u2").tobytes()
+        else:
+            raw = np.ascontiguousarray(a.astype(_DT[dtype][0])).tobytes()
+        header[name] = {"dtype": dtype, "shape": list(a.shape),
+                        "data_offsets": [off, off + len(raw)]}
+        blobs.append(raw)
+        off += len(raw)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * (-len(h) % 8)                     # align the data section to 8
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)))
+        f.write(h)
+        for b in blobs:
+            f.write(b)
+
+
+def st_read(path):
+    """-> {name: np.ndarray float64}; F32, F64, F16, BF16."""
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack_from("<Q", data, 0)
+    header = json.loads(data[8:8 + n])
+    base = 8 + n
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        b, e = info["data_offsets"]
+        raw = data[base + b:base + e]
+        dt = info["dtype"]
+        if dt == "BF16":
+            a = (np.frombuffer(raw, "<u2").astype("<u4") << 16).view("<f4")
+        elif dt in _DT:
+            a = np.frombuffer(raw, _DT[dt][0])
+        else:
+            raise CnnError(f"{path}: {name}: unsupported dtype {dt}")
+        out[name] = a.astype(np.float64).reshape(info["shape"])
+    return out
+
+
+def round_to_dtype(a, dtype):
+    """The float64 value that a tensor stored as dtype and read as f32 has."""
+    a = np.asarray(a, dtype=np.float64)
+    if dtype == "F16":
+        return a.astype(np.float16).astype(np.float64)
+    if dtype == "BF16":  # truncate to bf16 (the writer truncates too)
+        bits = a.astype("<f4").view("<u4") & np.uint32(0xFFFF0000)
+        return bits.view("<f4").astype(np.float64)
+    return a.astype(np.float32).astype(np.float64)
+
+
+# ---------------------------------------------------------------- parameters
+
+class Params:
+    """Hands out parameters by name. With `file_tensors` it reads them; with
+    `rng` it creates random ones (and records them for writing)."""
+
+    def __init__(self, file_tensors=None, rng=None, dtype="F32"):
+        self.file = file_tensors
+        self.rng = rng
+        self.dtype = dtype
+        self.created = []          # (name, array) in creation order
+        self.requests = []         # (name, shape) for `params`
+
+    def get(self, name, shape, init):
+        shape = tuple(int(s) for s in shape)
+        self.requests.append((name, shape))
+        if self.file is not None:
+            if name not in self.file:
+                raise CnnError(f"missing parameter {name} {list(shape)}")
+            a = self.file[name]
+            if tuple(a.shape) != shape:
+                raise CnnError(f"{name}: shape {list(a.shape)}, expected {list(shape)}")
+            a = round_to_dtype(a, "F32")
+        elif self.rng is not None:
+            a = round_to_dtype(self.random(shape, init), self.dtype)
+            self.created.append((name, a))
+        else:
+            a = np.zeros(shape)
+        return torch.tensor(a, dtype=DTYPE)
+
+    def random(self, shape, init):
+        r = self.rng
+        if init[0] == "fan":          # PyTorch-like: U(-1/sqrt(fan_in), +)
+            bound = 1.0 / math.sqrt(max(init[1], 1))
+            return r.uniform(-bound, bound, shape)
+        lo, hi = {"gamma": (0.5, 1.5), "beta": (-0.5, 0.5),
+                  "mean": (-0.5, 0.5), "var": (0.5, 2.0)}[init[0]]
+        return r.uniform(lo, hi, shape)
+
+
+# ---------------------------------------------------------------- helpers
+
+def per_dim(v, n, what, name):
+    """int -> [v]*n; list of n (or 1) ints -> list."""
+    if isinstance(v, bool) or v is None:
+        raise CnnError(f"{name}: bad {what} {v!r}")
+    if isinstance(v, int):
+        return [v] * n
+    if isinstance(v, list) and len(v) == n:
+        return [int(x) for x in v]
+    if isinstance(v, list) and len(v) == 1:
+        return [int(v[0])] * n
+    raise CnnError(f"{name}: {what} needs 1 or {n} entries, got {v!r}")
+
+
+def pads(v, n, I, K, S, D, name):
+    """The SPEC's pad attribute -> (begins, ends), one per spatial dim."""
+    if v is None or v == "valid":
+        return [0] * n, [0] * n
+    if v == "same":
+        pb, pe = [], []
+        for i in range(n):
+            o = -(-I[i] // S[i])
+            tot = max((o - 1) * S[i] + D[i] * (K[i] - 1) + 1 - I[i], 0)
+            pb.append(tot // 2)
+            pe.append(tot - tot // 2)
+        return pb, pe
+    if isinstance(v, int) and not isinstance(v, bool):
+        return [v] * n, [v] * n
+    if isinstance(v, list) and len(v) == n:
+        return [int(x) for x in v], [int(x) for x in v]
+    if isinstance(v, list) and len(v) == 2 * n:
+        return [int(x) for x in v[:n]], [int(x) for x in v[n:]]
+    raise CnnError(f"{name}: bad pad {v!r} for {n} spatial dims")
+
+
+def torch_pad(x, pb, pe, mode, value=0.0):
+    """Pad the trailing len(pb) dims of x; mode zeros|constant|reflect|replicate."""
+    if not any(pb) and not any(pe):
+        return x
+    spec = []
+    for b, e in zip(reversed(pb), reversed(pe)):
+        spec += [b, e]
+    if mode in ("zeros", "constant"):
+        return F.pad(x, spec, mode="constant", value=value)
+    if mode in ("reflect", "replicate"):
+        return F.pad(x, spec, mode=mode)
+    raise CnnError(f"bad padding mode {mode!r}")
+
+
+CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+
+
+def out_size(I, K, S, D, pb, pe, ceil=False):
+    span = I + pb + pe - D * (K - 1) - 1
+    o = (-(-span // S) if ceil else span // S) + 1
+    if ceil and (o - 1) * S >= I + pb:   # window would start in the end padding
+        o -= 1
+    return o
+
+
+def pool_nd(x, kind, K, S, D, pb, pe, ceil, count_include_pad):
+    """Max/avg pooling over the trailing n dims by explicit window gathering."""
+    n = len(K)
+    I = list(x.shape[-n:])
+    O = [out_size(I[i], K[i], S[i], D[i], pb[i], pe[i], ceil) for i in range(n)]
+    for i in range(n):
+        if O[i] < 1:
+            raise CnnError(f"pool output size {O[i]} < 1 in dim {i}")
+    acc = cnt = None
+    for off in itertools.product(*[range(k) for k in K]):
+        t = x
+        real = region = torch.ones([1] * (x.dim() - n) + O, dtype=torch.bool)
+        for i in range(n):
+            idx = torch.arange(O[i]) * S[i] - pb[i] + off[i] * D[i]
+            r = (idx >= 0) & (idx < I[i])
+            g = (idx >= -pb[i]) & (idx < I[i] + pe[i])
+            shape = [1] * (x.dim() - n + i) + [O[i]] + [1] * (n - i - 1)
+            real = real & r.view(shape)
+            region = region & g.view(shape)
+            t = t.index_select(x.dim() - n + i, idx.clamp(0, I[i] - 1))
+        if kind == "max":
+            v = torch.where(real, t, torch.tensor(-math.inf))
+            acc = v if acc is None else torch.maximum(acc, v)
+        else:
+            v = torch.where(real, t, torch.tensor(0.0))
+            c = (region if count_include_pad else real).to(x.dtype)
+            acc = v if acc is None else acc + v
+            cnt = c if cnt is None else cnt + c
+    return acc if kind == "max" else acc / cnt
+
+
+# ---------------------------------------------------------------- layers
+
+class Ctx:
+    """What a layer's rule sees: the layer, its input tensors ([B, *shape],
+    float64) and the parameter source."""
+
+    def __init__(self, layer, xs, params):
+        self.L, self.xs, self.params = layer, xs, params
+        self.x = xs[0]
+
+    def attr(self, key, default=None):
+        return self.L.attrs.get(key, default)
+
+    def param(self, key, shape, init):
+        """Inline value (weight=, bias=, running_mean=, running_var=) or N.key."""
+        shape = tuple(int(s) for s in shape)
+        v = self.L.attrs.get(key)
+        if v is not None and not isinstance(v, bool):   # bias=true/false is a flag
+            v = v if isinstance(v, list) else [v]
+            if len(v) != int(np.prod(shape)):
+                raise CnnError(f"{self.L.name}: inline {key} has {len(v)} values, "
+                               f"needs {int(np.prod(shape))} for {list(shape)}")
+            return torch.tensor(round_to_dtype(np.array(v, dtype=np.float64), "F32")
+                                .reshape(shape), dtype=DTYPE)
+        return self.params.get(f"{self.L.name}.{key}", shape, init)
+
+    @property
+    def nsp(self):           # number of spatial dims of the input
+        return self.x.dim() - 2
+
+    def spatial(self):
+        return list(self.x.shape[2:])
+
+
+def conv_common(c, out, groups, depthwise_mult=None, mode_ok=True):
+    """conv1d/2d/3d and depthwise_conv2d."""
+    x, n, L = c.x, c.nsp, c.L
+    C = x.shape[1]
+    K = per_dim(c.attr("kernel"), n, "kernel", L.name)
+    S = per_dim(c.attr("stride", 1), n, "stride", L.name)
+    D = per_dim(c.attr("dilation", 1), n, "dilation", L.name)
+    pb, pe = pads(c.attr("pad", 0), n, c.spatial(), K, S, D, L.name)
+    if C % groups or out % groups:
+        raise CnnError(f"{L.name}: groups {groups} does not divide C={C} / out={out}")
+    fan = C // groups * int(np.prod(K))
+    w = c.param("weight", [out, C // groups] + K, ("fan", fan))
+    b = c.param("bias", [out], ("fan", fan)) if c.attr("bias", True) else None
+    xp = torch_pad(x, pb, pe, str(c.attr("padding_mode", "zeros")) if mode_ok else "zeros")
+    return CONV[n](xp, w, b, stride=S, dilation=D, groups=groups)
+
+
+def op_conv(n):
+    def f(c):
+        if c.nsp != n:
+            raise CnnError(f"{c.L.name}: conv{n}d needs {n} spatial dims")
+        return conv_common(c, int(c.attr("out")), int(c.attr("groups", 1)))
+    return f
+
+
+def op_depthwise(c):
+    if c.nsp != 2:
+        raise CnnError(f"{c.L.name}: depthwise_conv2d needs [C,H,W]")
+    C = c.x.shape[1]
+    return conv_common(c, C * int(c.attr("multiplier", 1)), C)
+
+
+def op_separable(c):
+    x, L = c.x, c.L
+    if c.nsp != 2:
+        raise CnnError(f"{L.name}: separable_conv2d needs [C,H,W]")
+    C, out = x.shape[1], int(c.attr("out"))
+    K = per_dim(c.attr("kernel"), 2, "kernel", L.name)
+    S = per_dim(c.attr("stride", 1), 2, "stride", L.name)
+    D = per_dim(c.attr("dilation", 1), 2, "dilation", L.name)
+    pb, pe = pads(c.attr("pad", 0), 2, c.spatial(), K, S, D, L.name)
+    dw = c.param("depthwise.weight", [C, 1] + K, ("fan", int(np.prod(K))))
+    pw = c.param("pointwise.weight", [out, C, 1, 1], ("fan", C))
+    pbias = c.param("pointwise.bias", [out], ("fan", C)) if c.attr("bias", True) else None
+    y = F.conv2d(torch_pad(x, pb, pe, "zeros"), dw, None, stride=S, dilation=D, groups=C)
+    return F.conv2d(y, pw, pbias)
+
+
+def op_local2d(c):
+    x, L = c.x, c.L
+    if c.nsp != 2:
+        raise CnnError(f"{L.name}: local2d needs [C,H,W]")
+    B, C = x.shape[:2]
+    out = int(c.attr("out"))
+    K = per_dim(c.attr("kernel"), 2, "kernel", L.name)
+    S = per_dim(c.attr("stride", 1), 2, "stride", L.name)
+    pb, pe = pads(c.attr("pad", 0), 2, c.spatial(), K, S, [1, 1], L.name)
+    xp = torch_pad(x, pb, pe, "zeros")
+    OH = (xp.shape[2] - K[0]) // S[0] + 1
+    OW = (xp.shape[3] - K[1]) // S[1] + 1
+    fan = C * K[0] * K[1]
+    w = c.param("weight", [out, OH, OW, C, K[0], K[1]], ("fan", fan))
+    cols = F.unfold(xp, K, stride=S)                     # [B, C*kh*kw, OH*OW]
+    cols = cols.view(B, C, K[0], K[1], OH, OW)
+    y = torch.einsum("bcijhw,ohwcij->bohw", cols, w)
+    if c.attr("bias", True):
+        y = y + c.param("bias", [out, OH, OW], ("fan", fan))
+    return y
+
+
+def op_pool(kind, n):
+    def f(c):
+        L = c.L
+        if c.nsp != n:
+            raise CnnError(f"{L.name}: {L.op} needs {n} spatial dims")
+        K = per_dim(c.attr("kernel"), n, "kernel", L.name)
+        S = per_dim(c.attr("stride", c.attr("kernel")), n, "stride", L.name)
+        D = per_dim(c.attr("dilation", 1), n, "dilation", L.name) if kind == "max" else [1] * n
+        pb, pe = pads(c.attr("pad", 0), n, c.spatial(), K, S, D, L.name)
+        return pool_nd(c.x, kind, K, S, D, pb, pe, bool(c.attr("ceil_mode", False)),
+                       bool(c.attr("count_include_pad", True)))
+    return f
+
+
+def channel_view(x):
+    """[B,C,...] -> [B,C,M]; a vector [B,N] is N channels of size 1."""
+    return x.reshape(x.shape[0], x.shape[1], -1)
+
+
+def bcast(p, x):
+    """Per-channel vector p -> shape broadcasting against x [B,C,...]."""
+    return p.view([1, -1] + [1] * (x.dim() - 2))
+
+
+def op_batchnorm(c):
+    x, C = c.x, c.x.shape[1]
+    eps = float(c.attr("eps", 1e-5))
+    w = c.param("weight", [C], ("gamma",))
+    b = c.param("bias", [C], ("beta",))
+    m = c.param("running_mean", [C], ("mean",))
+    v = c.param("running_var", [C], ("var",))
+    return (x - bcast(m, x)) / torch.sqrt(bcast(v, x) + eps) * bcast(w, x) + bcast(b, x)
+
+
+def normalize(v, dims, eps):
+    mean = v.mean(dim=dims, keepdim=True)
+    var = v.var(dim=dims, unbiased=False, keepdim=True)
+    return (v - mean) / torch.sqrt(var + eps)
+
+
+def op_instancenorm(c):
+    x, C = c.x, c.x.shape[1]
+    y = normalize(channel_view(x), [2], float(c.attr("eps", 1e-5))).view(x.shape)
+    if c.attr("affine", False):
+        y = y * bcast(c.param("weight", [C], ("gamma",)), x) + \
+            bcast(c.param("bias", [C], ("beta",)), x)
+    return y
+
+
+def op_groupnorm(c):
+    x, C = c.x, c.x.shape[1]
+    G = int(c.attr("groups"))
+    if C % G:
+        raise CnnError(f"{c.L.name}: groups {G} does not divide C={C}")
+    y = normalize(x.reshape(x.shape[0], G, -1), [2], float(c.attr("eps", 1e-5))).view(x.shape)
+    if c.attr("affine", True):
+        y = y * bcast(c.param("weight", [C], ("gamma",)), x) + \
+            bcast(c.param("bias", [C], ("beta",)), x)
+    return y
+
+
+def op_layernorm(c):
+    x = c.x
+    y = normalize(x.reshape(x.shape[0], -1), [1], float(c.attr("eps", 1e-5))).view(x.shape)
+    if c.attr("affine", True):
+        shp = list(x.shape[1:])
+        y = y * c.param("weight", shp, ("gamma",)) + c.param("bias", shp, ("beta",))
+    return y
+
+
+def op_dense(c):
+    x, L = c.x, c.L
+    if x.dim() != 2:
+        raise CnnError(f"{L.name}: dense needs a vector, got {list(x.shape[1:])}")
+    n_in, out = x.shape[1], int(c.attr("out"))
+    w = c.param("weight", [out, n_in], ("fan", n_in))
+    b = c.param("bias", [out], ("fan", n_in)) if c.attr("bias", True) else None
+    return F.linear(x, w, b)
+
+
+def op_nary(fn):
+    def f(c):
+        if len(c.xs) < 2:
+            raise CnnError(f"{c.L.name}: {c.L.op} needs two or more inputs")
+        y = c.xs[0]
+        for t in c.xs[1:]:
+            if t.shape != y.shape:
+                raise CnnError(f"{c.L.name}: shapes differ {list(y.shape[1:])} "
+                               f"vs {list(t.shape[1:])}")
+            y = fn(y, t)
+        return y
+    return f
+
+
+def op_concat(c):
+    if len(c.xs) < 2:
+        raise CnnError(f"{c.L.name}: concat needs two or more inputs")
+    axis = int(c.attr("axis", 0))
+    rank = c.x.dim() - 1
+    if axis < 0:
+        axis += rank
+    return torch.cat(c.xs, dim=axis + 1)
+
+
+def op_pad(c):
+    n = c.nsp
+    if n < 1:
+        raise CnnError(f"{c.L.name}: pad needs spatial dims")
+    pb, pe = pads(c.attr("pad"), n, c.spatial(), [1] * n, [1] * n, [1] * n, c.L.name)
+    return torch_pad(c.x, pb, pe, str(c.attr("mode", "zeros")), float(c.attr("value", 0.0)))
+
+
+def op_global(kind):
+    def f(c):
+        dims = list(range(2, c.x.dim()))
+        if not dims:
+            raise CnnError(f"{c.L.name}: {c.L.op} needs spatial dims")
+        return c.x.mean(dim=dims, keepdim=True) if kind == "avg" else \
+            c.x.amax(dim=dims, keepdim=True)
+    return f
+
+
+def unary(fn):
+    return lambda c: fn(c.x, c)
+
+
+OPS = {
+    "conv1d": op_conv(1), "conv2d": op_conv(2), "conv3d": op_conv(3),
+    "depthwise_conv2d": op_depthwise,
+    "separable_conv2d": op_separable,
+    "local2d": op_local2d,
+    "global_avgpool": op_global("avg"), "global_maxpool": op_global("max"),
+    "batchnorm": op_batchnorm, "layernorm": op_layernorm,
+    "instancenorm": op_instancenorm, "groupnorm": op_groupnorm,
+    "relu": unary(lambda x, c: torch.relu(x)),
+    "relu6": unary(lambda x, c: torch.clamp(x, 0.0, 6.0)),
+    "sigmoid": unary(lambda x, c: torch.sigmoid(x)),
+    "tanh": unary(lambda x, c: torch.tanh(x)),
+    "sqrt": unary(lambda x, c: torch.sqrt(x)),
+    "abs": unary(lambda x, c: torch.abs(x)),
+    "leaky_relu": unary(lambda x, c: F.leaky_relu(x, float(c.attr("alpha", 0.01)))),
+    "elu": unary(lambda x, c: F.elu(x, float(c.attr("alpha", 1.0)))),
+    "softmax": unary(lambda x, c: torch.softmax(x, dim=1)),
+    "flatten": unary(lambda x, c: x.reshape(x.shape[0], -1)),
+    "dropout": unary(lambda x, c: x),
+    "dense": op_dense,
+    "add": op_nary(torch.add), "mul": op_nary(torch.mul),
+    "concat": op_concat,
+    "pad": op_pad,
+}
+for _n in (1, 2, 3):
+    OPS[f"maxpool{_n}d"] = op_pool("max", _n)
+    OPS[f"avgpool{_n}d"] = op_pool("avg", _n)
+
+
+def forward(net, x, params):
+    """x: [B, *input_shape] float64 -> output [B, *out_shape]."""
+    if tuple(x.shape[1:]) != tuple(net.input_shape):
+        raise CnnError(f"input shape {list(x.shape[1:])} != {list(net.input_shape)}")
+    vals = {net.input_name: x}
+    for L in net.layers:
+        if L.op not in OPS:
+            raise CnnError(f"line {L.line}: unknown op {L.op!r}")
+        try:
+            vals[L.name] = OPS[L.op](Ctx(L, [vals[i] for i in L.inputs], params))
+        except (RuntimeError, ValueError, TypeError) as e:    # from torch or int()
+            raise CnnError(f"line {L.line}: {L.op} {L.name}: {e}") from e
+    return vals[net.output]
+
+
+# ---------------------------------------------------------------- CLI
+
+def read_f32(path):
+    return np.fromfile(path, dtype="<f4").astype(np.float64)
+
+
+def write_f32(path, a):
+    np.asarray(a, dtype="<f4").tofile(path)
+
+
+def gen_one(path, out, seed, batch, dtype, input_kind):
+    os.makedirs(out, exist_ok=True)
+    for f in ("weights.safetensors", "input.bin", "expected.bin", "gen-error.txt"):
+        if os.path.exists(os.path.join(out, f)):
+            os.remove(os.path.join(out, f))
+    net = parse_file(path)
+    d = net.directives
+    seed = int(d.get("seed", 1234)) if seed is None else seed
+    batch = int(d.get("batch", 1)) if batch is None else batch
+    dtype = d.get("dtype", "F32") if dtype is None else dtype
+    input_kind = d.get("input", "signed") if input_kind is None else input_kind
+    rng = np.random.RandomState(seed)
+    n = int(np.prod(net.input_shape))
+    lo = {"signed": -1.0, "positive": 0.0}[input_kind]
+    x = rng.uniform(lo, 1.0, (batch,) + tuple(net.input_shape)).astype(np.float32)
+    params = Params(rng=rng, dtype=dtype)
+    y = forward(net, torch.tensor(x.astype(np.float64)), params)
+    wpath = os.path.join(out, "weights.safetensors")
+    if params.created:
+        st_write(wpath, params.created, dtype)
+    write_f32(os.path.join(out, "input.bin"), x.reshape(batch, n))
+    write_f32(os.path.join(out, "expected.bin"), y.reshape(batch, -1).numpy())
+    if not np.all(np.isfinite(y.numpy())):
+        print(f"warning: {path}: reference output has non-finite values", file=sys.stderr)
+    return net, y
+
+
+def main(argv):
+    import argparse
+    ap = argparse.ArgumentParser(prog="ref.py", description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    g = sub.add_parser("gen", help="random weights, input and expected output")
+    g.add_argument("cnn", nargs="+")
+    g.add_argument("--out", required=True)
+    g.add_argument("--each", action="store_true", help="always write DIR/<stem>/")
+    g.add_argument("--seed", type=int)
+    g.add_argument("--batch", type=int)
+    g.add_argument("--dtype", choices=["F32", "F64", "F16", "BF16"])
+    g.add_argument("--input", choices=["signed", "positive"], dest="input_kind")
+    r = sub.add_parser("run", help="reference output for given weights and input")
+    r.add_argument("cnn")
+    r.add_argument("--weights")
+    r.add_argument("--input", required=True)
+    r.add_argument("--out", required=True)
+    p = sub.add_parser("params", help="list the parameters a net needs")
+    p.add_argument("cnn")
+    sub.add_parser("selftest", help="check semantics against torch.nn")
+    a = ap.parse_args(argv)
+    try:
+        if a.cmd == "gen":
+            many = len(a.cnn) > 1 or a.each
+            for path in a.cnn:
+                stem = os.path.splitext(os.path.basename(path))[0]
+                out = os.path.join(a.out, stem) if many else a.out
+                try:
+                    gen_one(path, out, a.seed, a.batch, a.dtype, a.input_kind)
+                except CnnError as e:
+                    if not many:
+                        raise
+                    print(f"{path}: error: {e}", file=sys.stderr)
+                    os.makedirs(out, exist_ok=True)
+                    with open(os.path.join(out, "gen-error.txt"), "w") as f:
+                        f.write(f"{e}\n")
+        elif a.cmd == "run":
+            net = parse_file(a.cnn)
+            wpath = a.weights
+            if wpath is None and net.weights_file:
+                wpath = os.path.join(os.path.dirname(a.cnn), net.weights_file)
+            tensors = st_read(wpath) if wpath else {}
+            x = read_f32(a.input).reshape((-1,) + tuple(net.input_shape))
+            y = forward(net, torch.tensor(x), Params(file_tensors=tensors))
+            write_f32(a.out, y.reshape(x.shape[0], -1).numpy())
+        elif a.cmd == "params":
+            net = parse_file(a.cnn)
+            params = Params()
+            y = forward(net, torch.zeros((1,) + tuple(net.input_shape)), params)
+            for name, shape in params.requests:
+                print(name, list(shape))
+            print("output", list(y.shape[1:]))
+        elif a.cmd == "selftest":
+            import ref_selftest
+            return ref_selftest.main()
+    except CnnError as e:
+        print(f"ref.py: error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Numeric tests: every tests/numeric/cases/*.cnn is compiled by cnnc, built with
+# each C compiler, run by harness.c, and compared with the PyTorch reference.
+#
+#   tests/numeric/run.sh [CASE ...]        CASE: a name (conv2d_basic) or a path
+#
+# Environment:
+#   CNNC        the compiler                      [build/cnnc]
+#   CNNC_FLAGS  extra cnnc flags, e.g. -O0        []
+#   CC          one C compiler to use             [both clang and gcc, when present]
+#   PYTHON      python with torch and numpy       [/usr/bin/python3]
+#   SEED        weights/input seed                [per case: `# numeric: seed=`, else 1234]
+#   JOBS        cases run in parallel             [nproc]
+#   KEEP=1      keep the work dir (it is kept anyway when a case fails)
+#
+# Prints `PASS name` or `FAIL name: reason` per case (a case passes when it
+# passes with every compiler), then `N passed, M failed`. Exit 1 if any failed.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+cd "$root" || exit 2
+
+CNNC=${CNNC:-build/cnnc}
+CNNC_FLAGS=${CNNC_FLAGS:-}
+PYTHON=${PYTHON:-/usr/bin/python3}
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+STD_FLAGS="-std=c11 -O2 -Wall -Wextra -pedantic -Werror"
+
+# --- the cases
+cases=()
+if [ $# -gt 0 ]; then
+    for c in "$@"; do
+        [ -f "$c" ] || c="$here/cases/${c%.cnn}.cnn"
+        cases+=("$c")
+    done
+else
+    cases=("$here"/cases/*.cnn)
+fi
+
+summary() {  # summary PASSED FAILED
+    echo "$1 passed, $2 failed"
+    [ "$2" -eq 0 ]
+}
+
+fail_all() {  # fail_all REASON: every case fails for the same reason
+    for c in "${cases[@]}"; do echo "FAIL $(basename "$c" .cnn): $1"; done
+    summary 0 "${#cases[@]}"
+    exit 1
+}
+
+# --- the tools
+[ -x "$CNNC" ] || fail_all "no compiler at $CNNC (run make, or set CNNC)"
+"$PYTHON" -c "import torch, numpy" 2>/dev/null ||
+    fail_all "$PYTHON has no torch/numpy (apt-get install python3-torch)"
+ccs=()
+for cc in ${CC:-clang gcc}; do
+    command -v "$cc" >/dev/null 2>&1 && ccs+=("$cc")
+done
+[ ${#ccs[@]} -gt 0 ] || fail_all "no C compiler found (${CC:-clang gcc})"
+
+# flags to build generated code: from cnnc when it knows them, else the defaults
+cflags=$("$CNNC" --cflags 2>/dev/null) || cflags="-I runtime"
+libs=$("$CNNC" --libs 2>/dev/null) || libs="build/libcnnrt.a -lm"
+
+mkdir -p build/numeric
+work=$(mktemp -d "$root/build/numeric/run.XXXXXX") || exit 2
+
+# --- reference data for every case at once (one python start)
+seed=()
+[ -n "${SEED:-}" ] && seed=(--seed "$SEED")
+if ! "$PYTHON" "$here/ref.py" gen "${cases[@]}" --each --out "$work" "${seed[@]}" \
+        2> "$work/gen.err"; then
+    fail_all "ref.py gen failed: $(head -c 300 "$work/gen.err" | tr '\n' ' ')"
+fi
+
+# first line of a log that names an error, else its first line
+reason() {
+    local line
+    line=$(grep -m1 -i -E 'error|warning|harness:' "$1" 2>/dev/null) || line=$(head -n1 "$1")
+    printf '%s' "${line:0:300}"
+}
+
+# run_case CASE.cnn: writes DIR/result, one line
+run_case() {
+    local src=$1 name d cc out
+    name=$(basename "$src" .cnn)
+    d="$work/$name"
+    mkdir -p "$d"
+    local res="$d/result"
+    if [ -f "$d/gen-error.txt" ]; then
+        echo "FAIL $name: reference: $(head -n1 "$d/gen-error.txt")" > "$res"; return
+    fi
+    local wflag=()
+    [ -f "$d/weights.safetensors" ] && wflag=(--weights "$d/weights.safetensors")
+    # shellcheck disable=SC2086  # CNNC_FLAGS is a list of flags
+    if ! "$CNNC" $CNNC_FLAGS "$src" "${wflag[@]}" -o "$d/net.c" --prefix net \
+            > "$d/cnnc.out" 2> "$d/cnnc.err"; then
+        echo "FAIL $name: cnnc: $(reason "$d/cnnc.err")" > "$res"; return
+    fi
+    if [ ! -f "$d/net.c" ] || [ ! -f "$d/net.h" ]; then
+        echo "FAIL $name: cnnc wrote no net.c/net.h" > "$res"; return
+    fi
+    local modes=(batch)
+    grep -q -E '^\s*(#|//)\s*numeric:.*batch=' "$src" && modes+=(--per-sample)
+    for cc in "${ccs[@]}"; do
+        # shellcheck disable=SC2086  # flags are lists
+        if ! "$cc" $STD_FLAGS $cflags -I "$d" -c "$d/net.c" -o "$d/net.$cc.o" \
+                2> "$d/cc.$cc.err"; then
+            echo "FAIL $name: $cc net.c: $(reason "$d/cc.$cc.err")" > "$res"; return
+        fi
+        # shellcheck disable=SC2086
+        if ! "$cc" $STD_FLAGS $cflags -I "$d" -DNET_H='"net.h"' -DPREFIX=net -DUPREFIX=NET \
+                -c "$here/harness.c" -o "$d/harness.$cc.o" 2> "$d/harness.$cc.err"; then
+            echo "FAIL $name: $cc harness.c: $(reason "$d/harness.$cc.err")" > "$res"; return
+        fi
+        # shellcheck disable=SC2086
+        if ! "$cc" -o "$d/run.$cc" "$d/harness.$cc.o" "$d/net.$cc.o" $libs \
+                2> "$d/link.$cc.err"; then
+            echo "FAIL $name: $cc link: $(reason "$d/link.$cc.err")" > "$res"; return
+        fi
+        for mode in "${modes[@]}"; do
+            # batch: forward (1 sample) or forward_batch; --per-sample: forward n times
+            local flag=() label=$cc
+            [ "$mode" = batch ] || { flag=("$mode"); label="$cc $mode"; }
+            out="$d/out.$cc${mode#batch}.bin"
+            timeout 60 "$d/run.$cc" "$d/input.bin" "$out" "${flag[@]}" 2> "$d/run.$cc.err"
+            local rc=$?
+            if [ $rc -ne 0 ]; then
+                echo "FAIL $name: $label: harness exit $rc $(reason "$d/run.$cc.err")" > "$res"
+                return
+            fi
+            if ! "$PYTHON" "$here/compare.py" "$out" "$d/expected.bin" > "$d/compare.$cc.txt"; then
+                echo "FAIL $name: $label: $(head -n1 "$d/compare.$cc.txt")" > "$res"
+                return
+            fi
+        done
+    done
+    echo "PASS $name" > "$res"
+}
+
+# --- run, JOBS at a time
+for src in "${cases[@]}"; do
+    while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
+    run_case "$src" &
+done
+wait
+
+passed=0 failed=0
+for src in "${cases[@]}"; do
+    name=$(basename "$src" .cnn)
+    line=$(cat "$work/$name/result" 2>/dev/null) || line="FAIL $name: no result"
+    echo "$line"
+    case $line in PASS*) passed=$((passed + 1)) ;; *) failed=$((failed + 1)) ;; esac
+done
+
+if [ "$failed" -gt 0 ] || [ "${KEEP:-0}" = 1 ]; then
+    echo "work dir: ${work#"$root"/}" >&2
+else
+    rm -rf "$work"
+fi
+summary "$passed" "$failed"
