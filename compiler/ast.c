@@ -23,6 +23,7 @@ Value *ast_int(Loc loc, const char *text) {
         diag_error(loc, "integer literal '%.40s%s' does not fit in 64 bits", text,
                    strlen(text) > 40 ? "..." : "");
         x = 0;
+        v->bad = true;
     }
     v->i = x;
     v->f = (double)x;

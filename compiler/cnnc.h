@@ -63,6 +63,7 @@ void diag_note(Loc loc, const char *fmt, ...) __attribute__((format(printf, 2, 3
 void diag_file_error(const char *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void diag_file_warning(const char *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int diag_error_count(void);
+void diag_limit(int n);   /* stop after n errors (default 20); 0: never */
 const char *diag_filename(void);
 
 /* ---------------------------------------------------------------- ast.c
@@ -78,6 +79,7 @@ struct Value {
     const char *s;      /* VAL_WORD, VAL_STRING */
     Value **items;      /* VAL_LIST */
     int n;              /* VAL_LIST: item count */
+    bool bad;           /* already reported (an overflowing literal) */
 };
 
 typedef struct {
@@ -177,6 +179,7 @@ typedef struct {
 typedef struct Layer {
     const char *name;
     Loc loc;                 /* the op word (the input's name for the input) */
+    Loc name_loc;            /* the name, or the op word when unnamed */
     const struct OpDesc *op; /* NULL for the network input */
     int id;                  /* index in Graph.layers */
     int nin; int *in;        /* producer layer ids */
@@ -190,6 +193,8 @@ typedef struct Layer {
     int groups;              /* resolved groups (conv, groupnorm) */
     int axis;                /* resolved axis (concat) */
     bool bad;                /* an error was reported while building it */
+    bool dead;               /* does not reach the output: dropped (plan.c) */
+    int folded;              /* batchnorm folded into layer id `folded` (0: not) */
     bool global;             /* receptive field: sees its whole input */
     int64_t rf[MAX_SPATIAL], jump[MAX_SPATIAL];   /* receptive field, in input pixels */
 } Layer;
@@ -234,6 +239,7 @@ enum {
     OPF_IDENTITY  = 1 << 4,  /* dropout: no-op at inference */
     OPF_NORM      = 1 << 5,  /* a normalization layer */
     OPF_WINDOW    = 1 << 6,  /* has a Window (conv, pool, local) */
+    OPF_EPILOGUE  = 1 << 7,  /* its emitters store through emit_store(): fusable */
 };
 
 typedef struct Emit Emit;
@@ -252,6 +258,9 @@ typedef struct OpDesc {
     int64_t (*macs)(const Layer *L, const Shape *in);
     /* pointwise ops: the C expression of the op applied to the expression v */
     const char *(*expr)(const Layer *L, const char *v);
+    /* OPF_LINEAR: absorb y' = y * scale[o] + shift[o] per output channel
+     * into the weights and bias (BatchNorm folding) */
+    void (*fold)(Layer *L, const float *scale, const float *shift);
     /* floats of temporary scratch the layer's code needs (may be NULL) */
     int64_t (*temp)(const Layer *L, const Shape *in);
     /* C for the layer: plain loops (-O0) and optimized; emit may be NULL
@@ -290,6 +299,11 @@ bool window_resolve(Layer *L, const Shape *in, bool stride_is_kernel, bool ceil,
 /* an error unless in has exactly nd spatial dims ([C, ...]) */
 bool need_spatial(Layer *L, const Shape *in, int nd);
 void add_param(Layer *L, const char *name, int rank, const int64_t *dims);
+Param *layer_param(const Layer *L, const char *name);    /* NULL when absent */
+/* fold helper: scale the rows (dim 0) of weight wname, and scale+shift the
+ * rows of bias bname, creating it with shape bdims (rank brank) if absent */
+void fold_rows(Layer *L, const char *wname, const char *bname, int brank, const int64_t *bdims,
+               const float *scale, const float *shift);
 const char *dim_name(int nd, int i);       /* "height" for i=0 of 2-D */
 /* emitting windowed layers: loop variables od/oh/ow (kind 'o'), id/ih/iw
  * ('i'), kd/kh/kw ('k'); output loops; window loops with bounds handling
@@ -355,7 +369,9 @@ void dot_write(FILE *f, const Graph *g);
  * Kernels (groups of layers emitted as one function body) and the arena. */
 typedef struct {
     const char *name;      /* "c1+bn1+relu_1" */
-    int *layers; int n;    /* layer ids */
+    int *layers; int n;    /* layer ids: the head, then its epilogue in order */
+    int *extra; int nextra;/* more inputs read by the epilogue (residual adds) */
+    int out;               /* the layer whose value the kernel stores */
 } Kernel;
 
 typedef struct Plan {
@@ -372,7 +388,21 @@ typedef struct Plan {
 #define PLAN_OUTPUT (-2)
 #define PLAN_ALIGN_FLOATS 16   /* 64-byte alignment of every buffer */
 
-void plan_build(const Graph *g, int opt, Plan *p);
+/* drop dead layers (warning), fold BatchNorms (-O1+), fuse kernels (-O1+),
+ * lay out the arena */
+void plan_build(Graph *g, int opt, Plan *p);
+
+/* ---------------------------------------------------------------- passes/fold_bn.c */
+/* mark each batchnorm that folds into the linear layer before it */
+void fold_bn_mark(Graph *g, const int *uses);
+/* fold the marked batchnorms' numbers into their layers (after weights_load) */
+void fold_bn_apply(Graph *g);
+/* the per-channel affine map of a batchnorm: y = x * scale[c] + shift[c] */
+void bn_affine(const Layer *bn, float *scale, float *shift);
+
+/* ---------------------------------------------------------------- passes/fuse.c */
+/* group layers into kernels: a head and the epilogue it can apply in registers */
+void fuse_kernels(const Graph *g, int opt, const int *uses, Plan *p);
 
 /* ---------------------------------------------------------------- emit.c
  * Each layer becomes a static function PREFIX_NAME__run(x0, x1.., y[, t]):
@@ -385,6 +415,7 @@ struct Emit {
     const char *prefix;    /* symbol prefix */
     int opt;               /* -O level */
     int indent;
+    const Kernel *k;       /* the kernel being written */
 };
 /* one line of generated C at the current indentation, printf-style */
 void emit_line(Emit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -399,6 +430,9 @@ const char *emit_param(Emit *e, const Layer *L, const char *pname);
 const Shape *emit_in_shape(Emit *e, const Layer *L, int i);
 /* C-order flat index of vars[0..n) in dims[0..n): "(c*28 + h)*28 + w" */
 const char *emit_index(int n, const char *const *vars, const int64_t *dims);
+/* store the value expression val at y[idx] after the kernel's epilogue
+ * (activations, unfolded BatchNorm of channel chan, residual adds) */
+void emit_store(Emit *e, const char *idx, const char *chan, const char *val);
 /* a float constant as C source that reads back exactly: "0.5f", "-1e-05f" */
 const char *emit_float(double v);
 

@@ -22,6 +22,7 @@ void diag_init(const char *filename, const char *src, size_t len) {
     fname = filename;
     text = src;
     text_len = len;
+    nerrors = 0;
 }
 
 void diag_color(int mode) {
@@ -89,10 +90,12 @@ static void vreport(const char *file, Loc loc, const char *kind, const char *kco
         va_end(ap);                             \
     } while (0)
 
-#define MAX_ERRORS 20
+static int max_errors = 20;
+
+void diag_limit(int n) { max_errors = n; }
 
 static void too_many(void) {
-    if (nerrors <= MAX_ERRORS) return;
+    if (max_errors <= 0 || nerrors <= max_errors) return;
     fprintf(stderr, "%s: fatal error: too many errors emitted, stopping now\n", fname);
     exit(1);
 }

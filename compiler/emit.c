@@ -98,17 +98,40 @@ static void header(FILE *h, const Graph *g, const Plan *plan, const char *prefix
     fprintf(h, "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* %s_CNNC_H */\n", P);
 }
 
-static void weights(Emit *e, const Layer *L) {
+static void float_array(Emit *e, const char *comment, const char *sym, const float *v, int64_t n) {
+    fprintf(e->c, "/* %s */\n", comment);
+    fprintf(e->c, "static _Alignas(64) const float %s[%lld] = {", sym, (long long)n);
+    for (int64_t i = 0; i < n; i++) {
+        if (i % 8 == 0) fputs("\n   ", e->c);
+        fprintf(e->c, " %s,", emit_float(v[i]));
+    }
+    fprintf(e->c, "\n};\n\n");
+}
+
+/* a batchnorm in an epilogue is its scale and shift, computed here */
+static void bn_arrays(Emit *e, const Layer *L) {
+    int64_t c = L->shape.dim[0];
+    float *scale = xcalloc((size_t)c, sizeof(float)), *shift = xcalloc((size_t)c, sizeof(float));
+    bn_affine(L, scale, shift);
+    float_array(e, xasprintf("%s: x * scale + shift, scale = weight / sqrt(running_var + eps)", L->name),
+                emit_param(e, L, "scale"), scale, c);
+    float_array(e, xasprintf("%s: shift = bias - running_mean * scale", L->name), emit_param(e, L, "shift"), shift,
+                c);
+}
+
+static void weights(Emit *e, const Layer *L, bool epilogue) {
+    if (L->folded) return;   /* its numbers are in the layer before it */
+    if (epilogue && L->op == &op_batchnorm) {
+        bn_arrays(e, L);
+        return;
+    }
     for (int k = 0; k < L->nparam; k++) {
         const Param *p = &L->param[k];
         int64_t n = shape_elems(&p->shape);
-        fprintf(e->c, "/* %s.%s %s (%s) */\n", L->name, p->name, shape_str(&p->shape), p->source);
-        fprintf(e->c, "static _Alignas(64) const float %s[%lld] = {", emit_param(e, L, p->name), (long long)n);
-        for (int64_t i = 0; i < n; i++) {
-            if (i % 8 == 0) fputs("\n   ", e->c);
-            fprintf(e->c, " %s,", emit_float(p->data[i]));
-        }
-        fprintf(e->c, "\n};\n\n");
+        const char *folded = L->op->fold && strcmp(p->source, "folded") != 0 && e->k && e->k->n > 1 &&
+                                     e->g->layers[e->k->layers[1]]->folded ? ", BatchNorm folded in" : "";
+        float_array(e, xasprintf("%s.%s %s (%s%s)", L->name, p->name, shape_str(&p->shape), p->source, folded),
+                    emit_param(e, L, p->name), p->data, n);
     }
 }
 
@@ -134,10 +157,39 @@ static const char *layer_title(Emit *e, const Layer *L) {
                      commas(L->macs));
 }
 
-static void layer_function(Emit *e, const Layer *L) {
+void emit_store(Emit *e, const char *idx, const char *chan, const char *val) {
+    const Kernel *K = e->k;
+    const char *v = val;
+    int extra = e->g->layers[K->layers[0]]->nin;
+    for (int j = 1; K && j < K->n; j++) {
+        const Layer *Y = e->g->layers[K->layers[j]];
+        if (Y->folded || (Y->op->flags & OPF_IDENTITY)) continue;
+        emit_line(e, "const float v%d = %s;", j, v);
+        const char *vj = xasprintf("v%d", j);
+        if (Y->op == &op_batchnorm) {
+            v = xasprintf("%s * %s[%s] + %s[%s]", vj, emit_param(e, Y, "scale"), chan, emit_param(e, Y, "shift"), chan);
+        } else if (Y->op->flags & OPF_BINARY) {
+            v = vj;
+            for (int k = 0; k < Y->nin; k++)
+                if (Y->in[k] != K->layers[j - 1])
+                    v = xasprintf("%s %s x%d[%s]", v, Y->op == &op_add ? "+" : "*", extra++, idx);
+        } else {
+            v = Y->op->expr(Y, vj);
+        }
+    }
+    emit_line(e, "y[%s] = %s;", idx, v);
+}
+
+static void layer_function(Emit *e, const Kernel *K) {
+    const Layer *L = e->g->layers[K->layers[0]];
     fprintf(e->c, "/* %s */\n", layer_title(e, L));
+    for (int j = 1; j < K->n; j++) {
+        const Layer *Y = e->g->layers[K->layers[j]];
+        fprintf(e->c, "/*   + %s: %s%s */\n", Y->name, Y->op->name,
+                Y->folded ? " (folded into the weights)" : (Y->op->flags & OPF_IDENTITY) ? " (nothing at inference)" : "");
+    }
     fprintf(e->c, "static void %s_%s__run(", e->prefix, L->name);
-    for (int i = 0; i < L->nin; i++) fprintf(e->c, "const float *restrict x%d, ", i);
+    for (int i = 0; i < L->nin + K->nextra; i++) fprintf(e->c, "const float *restrict x%d, ", i);
     fprintf(e->c, "float *restrict y%s) {\n", e->plan->temp[L->id] >= 0 ? ", float *restrict t" : "");
     e->indent = 1;
     if ((L->op->flags & OPF_IDENTITY)) {   /* only the network's output gets here */
@@ -165,11 +217,13 @@ static void forward(Emit *e) {
     if (e->plan->scratch_floats == 0) emit_line(e, "(void)scratch;");
     if (g->output == 0)
         emit_line(e, "memcpy(output, input, sizeof(float) * %lld);", (long long)shape_elems(&g->layers[0]->shape));
-    for (int k = 0; k < e->plan->nkernels; k++) {
-        const Layer *L = g->layers[e->plan->kernels[k].layers[0]];
+    for (int k = 0; k < e->plan->nkernels; k++) {   /* x0.., extra inputs, y, t */
+        const Kernel *K = &e->plan->kernels[k];
+        const Layer *L = g->layers[K->layers[0]];
         char *args = xstrdup("");
         for (int i = 0; i < L->nin; i++) args = xasprintf("%s%s, ", args, buffer(e, L->in[i]));
-        args = xasprintf("%s%s", args, buffer(e, L->id));
+        for (int i = 0; i < K->nextra; i++) args = xasprintf("%s%s, ", args, buffer(e, K->extra[i]));
+        args = xasprintf("%s%s", args, buffer(e, K->out));
         if (e->plan->temp[L->id] >= 0) args = xasprintf("%s, scratch + %lld", args, (long long)e->plan->temp[L->id]);
         emit_line(e, "%s_%s__run(%s);", e->prefix, L->name, args);
     }
@@ -184,7 +238,7 @@ static void forward(Emit *e) {
 
 bool emit_network(const Graph *g, const Plan *plan, const char *prefix, int opt, FILE *c, FILE *h,
                   const char *hname, const char *source_name) {
-    Emit e = {c, g, plan, prefix, opt, 0};
+    Emit e = {c, g, plan, prefix, opt, 0, NULL};
     if (h) header(h, g, plan, prefix, source_name);
     fprintf(c, "/* %s.c — generated by cnnc %s from %s (-O%d); do not edit.\n", prefix, CNNC_VERSION,
             source_name, opt);
@@ -200,8 +254,9 @@ bool emit_network(const Graph *g, const Plan *plan, const char *prefix, int opt,
     fprintf(c, "#include \"cnnrt.h\"\n\n#include <math.h>\n#include <string.h>\n\n");
     for (int k = 0; k < plan->nkernels; k++) {   /* each kernel after its weights */
         const Kernel *K = &plan->kernels[k];
-        for (int j = 0; j < K->n; j++) weights(&e, g->layers[K->layers[j]]);
-        layer_function(&e, g->layers[K->layers[0]]);
+        e.k = K;
+        for (int j = 0; j < K->n; j++) weights(&e, g->layers[K->layers[j]], j > 0);
+        layer_function(&e, K);
     }
     forward(&e);
     return !ferror(c) && (!h || !ferror(h));

@@ -43,13 +43,17 @@ static void did_you_mean(Loc loc, const char *s, const char *const *words, int n
 /* ---- attributes */
 
 static bool want_int(const Value *v, const char *key, int64_t min, int64_t *out) {
+    if (v->bad) return false;
     if (v->kind != VAL_INT) {
         diag_error(v->loc, "attribute '%s' takes an integer, got %s", key, value_kind_name(v->kind));
         return false;
     }
     if (v->i < min) {
-        diag_error(v->loc, "attribute '%s' must be %s, got %lld", key,
-                   min == 0 ? "zero or more" : min == 1 ? "positive" : "larger", (long long)v->i);
+        if (min == 0 || min == 1)
+            diag_error(v->loc, "attribute '%s' must be %s, got %lld", key, min ? "positive" : "zero or more",
+                       (long long)v->i);
+        else
+            diag_error(v->loc, "attribute '%s' must be at least %lld, got %lld", key, (long long)min, (long long)v->i);
         return false;
     }
     *out = v->i;
@@ -72,6 +76,7 @@ static bool parse_ints(const Value *v, const AttrDesc *d, Attr *a, int maxn) {
 }
 
 static bool parse_attr(const Value *v, const AttrDesc *d, Attr *a) {
+    if (v->bad) return false;
     switch (d->type) {
     case A_INT:
         return want_int(v, d->name, d->min, &a->i);
@@ -196,6 +201,10 @@ static const Stmt *later_def(const Program *p, int from, const char *name) {
 
 static void unknown_name(const Graph *g, const Program *p, int si, const char *name, Loc loc) {
     const Stmt *later = later_def(p, si, name);
+    if (si < p->n && later == p->stmts[si]) {
+        diag_error(loc, "'%s' cannot be an input of itself", name);
+        return;
+    }
     if (later) {
         diag_error(loc, "'%s' is used before it is defined", name);
         diag_note(later->name_loc, "'%s' is defined here; a layer may only use names above it", name);
@@ -244,7 +253,7 @@ static bool check_name(Graph *g, const char *name, Loc loc) {
     const Layer *prev = graph_find(g, name);
     if (!prev) return true;
     diag_error(loc, "redefinition of '%s'", name);
-    diag_note(prev->loc, "previous definition is here");
+    diag_note(prev->name_loc, "previous definition is here");
     return false;
 }
 
@@ -256,7 +265,7 @@ static void add_input(Graph *g, const Stmt *st) {
     }
     Layer *L = xcalloc(1, sizeof *L);
     L->name = st->name;
-    L->loc = st->name_loc;
+    L->loc = L->name_loc = st->name_loc;
     if (st->ndims < 1 || st->ndims > 1 + MAX_SPATIAL) {
         diag_error(st->name_loc, "input '%s' has %d dimensions; expected 1 to %d ([N], [C,W], [C,H,W] or [C,D,H,W])",
                    st->name, st->ndims, 1 + MAX_SPATIAL);
@@ -264,13 +273,17 @@ static void add_input(Graph *g, const Stmt *st) {
         bool ok = true;
         for (int i = 0; i < st->ndims; i++) {
             const Value *v = st->dims[i];
-            if (v->kind != VAL_INT || v->i < 1) {
+            if (!v->bad && (v->kind != VAL_INT || v->i < 1))
                 diag_error(v->loc, "input dimensions must be positive integers");
-                ok = false;
-            }
+            ok &= !v->bad && v->kind == VAL_INT && v->i >= 1;
             L->shape.dim[i] = v->i;
         }
         if (ok) L->shape.rank = st->ndims;
+        if (ok && shape_elems(&L->shape) > MAX_ELEMS) {
+            diag_error(st->name_loc, "input '%s' %s has too many elements; the limit is %s", st->name,
+                       shape_str(&L->shape), commas(MAX_ELEMS));
+            L->shape.rank = 0;
+        }
     }
     add_layer(g, L);
 }
@@ -302,7 +315,7 @@ static void add_op_layer(Graph *g, const Program *p, const Stmt *st, int si, int
     for (int i = 0; i < op_count; i++)
         if (op_table[i] == op) nth = ++counts[i];
     L->name = st->name ? st->name : xasprintf("%s_%d", op->name, nth);
-    Loc nloc = st->name ? st->name_loc : st->loc;
+    Loc nloc = L->name_loc = st->name ? st->name_loc : st->loc;
     check_name(g, L->name, nloc);
     resolve_inputs(g, p, st, si, L, prev);
     attr_args(L, st);
@@ -357,8 +370,9 @@ bool graph_build(const Program *p, Graph *g) {
             break;
         }
     }
-    if (g->n == 0) {
-        diag_error(p->loc, "network '%s' has no input: declare 'input NAME[...]'", p->name ? p->name : "");
+    if (g->n == 0) {   /* after syntax errors the input may be what was lost */
+        if (diag_error_count() == 0)
+            diag_error(p->loc, "network '%s' has no input: declare 'input NAME[...]'", p->name);
         return false;
     }
     if (out) {
@@ -367,7 +381,7 @@ bool graph_build(const Program *p, Graph *g) {
     } else {
         g->output = g->n - 1;
     }
-    if (g->output == 0 && diag_error_count() == errs)
+    if (g->output == 0 && diag_error_count() == 0)
         diag_warning(g->layers[0]->loc, "the network's output is its input");
     return diag_error_count() == errs;
 }

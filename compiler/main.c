@@ -234,6 +234,7 @@ static int write_outputs(const Options *o, Graph *g, const Plan *plan) {
     if (o->report && !o->output) return 0;   /* the report alone */
     WeightOpts wo = {o->weights, o->random, o->seed};
     if (!weights_load(g, o->input, &wo)) return 1;
+    fold_bn_apply(g);
     const char *c_path = o->output ? o->output : default_c_name(o->input);
     bool to_stdout = strcmp(c_path, "-") == 0;
     char *h_path = to_stdout ? NULL : header_name(c_path);

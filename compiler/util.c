@@ -52,7 +52,7 @@ const char *commas(int64_t v) {
     static char ring[8][32];
     static int k;
     char *out = ring[k++ & 7], tmp[32];
-    int n = snprintf(tmp, sizeof tmp, "%lld", (long long)(v < 0 ? -v : v));
+    int n = snprintf(tmp, sizeof tmp, "%llu", v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v);
     char *p = out;
     if (v < 0) *p++ = '-';
     for (int i = 0; i < n; i++) {

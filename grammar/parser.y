@@ -13,9 +13,20 @@
 %code requires {
 #include "cnnc.h"
 typedef void *yyscan_t;
+/* what the lexer remembers for the parser's messages */
+struct LexState {
+    int depth; bool deep_reported;   /* list nesting */
+    int prev_line, prev_col;         /* just past the token before the current one */
+    int end_line, end_col;           /* just past the current token */
+    char text[40];                   /* the current token's text (cut) */
+    char stmt[16];                   /* the first word of the current statement */
+    bool at_start;                   /* the next token starts a statement */
+};
+struct LexState *cnnget_extra(yyscan_t scanner);
 }
 
 %code {
+#include <string.h>
 int cnnlex(CNNSTYPE *lval, CNNLTYPE *lloc, yyscan_t scanner);
 static void cnnerror(CNNLTYPE *loc, yyscan_t scanner, Program *prog, const char *msg);
 static Loc L(CNNLTYPE l) {
@@ -46,7 +57,7 @@ static Loc L(CNNLTYPE l) {
 program
     : network_head stmts '}'
     | network_head stmts END        { diag_error(L(@3), "expected '}' at the end of the network"); }
-    | error                         { if (!prog->name) ast_program(prog, NULL, L(@1)); }
+    | error
     ;
 
 network_head
@@ -123,9 +134,16 @@ static void cnnerror(CNNLTYPE *loc, yyscan_t scanner, Program *prog, const char 
 
 /* "expected ';' or '(', found 'relu'" */
 static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Program *prog) {
-    (void)scanner; (void)prog;
+    (void)prog;
     yysymbol_kind_t got = yypcontext_token(ctx);
     if (got == YYSYMBOL_ERROR) return 0;       /* the lexer has reported it */
+    const struct LexState *st = cnnget_extra(scanner);
+    const CNNLTYPE *loc = yypcontext_location(ctx);
+    char found[64];
+    if (got == YYSYMBOL_IDENT || got == YYSYMBOL_INT || got == YYSYMBOL_FLOAT)
+        snprintf(found, sizeof found, "'%s'", st->text);
+    else
+        snprintf(found, sizeof found, "%s", yysymbol_name(got));
     yysymbol_kind_t exp[6];
     int n = yypcontext_expected_tokens(ctx, exp, 6);
     char buf[256] = "";
@@ -137,10 +155,19 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Prog
                                     i == 0 ? "" : i == n - 1 ? " or " : ", ",
                                     yysymbol_name(exp[i]));
     }
-    const CNNLTYPE *loc = yypcontext_location(ctx);
-    if (len)
-        diag_error(L(*loc), "%s, found %s", buf, yysymbol_name(got));
-    else
-        diag_error(L(*loc), "unexpected %s", yysymbol_name(got));
+    bool semi = false;
+    for (int i = 0; i < n; i++) semi |= strcmp(yysymbol_name(exp[i]), "';'") == 0;
+    if (semi && st->prev_line > 0 && loc->first_line > st->prev_line) {
+        /* a forgotten ';' at the end of a line: say so where it belongs */
+        const char *what = strcmp(st->stmt, "input") == 0     ? "the input declaration"
+                           : strcmp(st->stmt, "output") == 0  ? "the output declaration"
+                           : strcmp(st->stmt, "weights") == 0 ? "the weights declaration"
+                                                              : "the layer statement";
+        diag_error((Loc){st->prev_line, st->prev_col, 1}, "expected ';' after %s, found %s", what, found);
+    } else if (len) {
+        diag_error(L(*loc), "%s, found %s", buf, found);
+    } else {
+        diag_error(L(*loc), "unexpected %s", found);
+    }
     return 0;
 }

@@ -250,3 +250,26 @@ const char *emit_pixel(const Shape *s, const char *c, char kind) {
     for (int i = 0; i < nd; i++) vars[1 + i] = win_var(kind, nd, i);
     return emit_index(1 + nd, vars, s->dim);
 }
+
+Param *layer_param(const Layer *L, const char *name) {
+    for (int k = 0; k < L->nparam; k++)
+        if (strcmp(L->param[k].name, name) == 0) return (Param *)&L->param[k];
+    return NULL;
+}
+
+void fold_rows(Layer *L, const char *wname, const char *bname, int brank, const int64_t *bdims,
+               const float *scale, const float *shift) {
+    Param *w = layer_param(L, wname), *b = layer_param(L, bname);
+    int64_t rows = w->shape.dim[0], per = shape_elems(&w->shape) / rows;
+    for (int64_t o = 0; o < rows; o++)
+        for (int64_t j = 0; j < per; j++) w->data[o * per + j] *= scale[o];
+    if (!b) {
+        add_param(L, bname, brank, bdims);
+        b = &L->param[L->nparam - 1];
+        b->data = xcalloc((size_t)shape_elems(&b->shape), sizeof(float));
+        b->source = "folded";
+    }
+    int64_t bper = shape_elems(&b->shape) / rows;
+    for (int64_t o = 0; o < rows; o++)
+        for (int64_t j = 0; j < bper; j++) b->data[o * bper + j] = b->data[o * bper + j] * scale[o] + shift[o];
+}

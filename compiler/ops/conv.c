@@ -128,7 +128,8 @@ static void conv_loops(Emit *e, const Layer *L, const Shape *in, const char *x, 
     const char *ch = groups == 1 ? "c" : xasprintf("o / %lld * %lld + c", (long long)og, (long long)cg);
     emit_line(e, "acc += %s[%s] * %s[%s];", w, emit_index(2 + nd, wv, wd), x, emit_pixel(in, ch, 'i'));
     emit_close_n(e, nd + 1);
-    emit_line(e, "%s[%s] = acc;", y, emit_pixel(&L->shape, "o", 'o'));
+    if (strcmp(y, "y") == 0) emit_store(e, emit_pixel(&L->shape, "o", 'o'), "o", "acc");
+    else emit_line(e, "%s[%s] = acc;", y, emit_pixel(&L->shape, "o", 'o'));
     emit_close_n(e, nd + 1);
 }
 
@@ -137,7 +138,7 @@ static void conv_emit_ref(Emit *e, const Layer *L) {
     const Shape *in = emit_in_shape(e, L, 0);
     if (!is_separable(L)) {
         conv_loops(e, L, in, "x0", "y", emit_param(e, L, "weight"),
-                   attr_bool(L, "bias") ? emit_param(e, L, "bias") : NULL, L->groups);
+                   layer_param(L, "bias") ? emit_param(e, L, "bias") : NULL, L->groups);
         return;
     }
     /* depthwise into t [C, OH, OW], then pointwise 1x1 into y */
@@ -151,7 +152,13 @@ static void conv_emit_ref(Emit *e, const Layer *L) {
     }
     emit_line(e, "/* pointwise %s -> %s */", shape_str(&dw.shape), shape_str(&L->shape));
     conv_loops(e, &pw, &dw.shape, "t", "y", emit_param(e, L, "pointwise.weight"),
-               attr_bool(L, "bias") ? emit_param(e, L, "pointwise.bias") : NULL, 1);
+               layer_param(L, "pointwise.bias") ? emit_param(e, L, "pointwise.bias") : NULL, 1);
+}
+
+/* BatchNorm folding: into the (pointwise) weight rows and bias */
+static void conv_fold(Layer *L, const float *scale, const float *shift) {
+    bool sep = is_separable(L);
+    fold_rows(L, sep ? "pointwise.weight" : "weight", sep ? "pointwise.bias" : "bias", 1, L->shape.dim, scale, shift);
 }
 
 static int64_t conv_temp(const Layer *L, const Shape *in) {
@@ -160,10 +167,11 @@ static int64_t conv_temp(const Layer *L, const Shape *in) {
 
 #define CONV_DESC(NAME, ATTRS)                                               \
     const OpDesc op_##NAME = {                                               \
-        .name = #NAME, .flags = OPF_LINEAR | OPF_WINDOW, .min_in = 1, .max_in = 1, \
+        .name = #NAME, .flags = OPF_LINEAR | OPF_WINDOW | OPF_EPILOGUE,      \
+        .min_in = 1, .max_in = 1,                                            \
         .attrs = ATTRS, .nattrs = (int)(sizeof ATTRS / sizeof ATTRS[0]),     \
         .infer = conv_infer, .params = conv_params, .macs = conv_macs,       \
-        .temp = conv_temp, .emit_ref = conv_emit_ref,                        \
+        .temp = conv_temp, .emit_ref = conv_emit_ref, .fold = conv_fold,     \
     }
 
 CONV_DESC(conv1d, conv_attrs);

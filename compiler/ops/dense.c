@@ -33,17 +33,21 @@ static int64_t dense_macs(const Layer *L, const Shape *in) {
 static void dense_emit_ref(Emit *e, const Layer *L) {
     long long in = (long long)emit_in_shape(e, L, 0)->dim[0];
     emit_for(e, "o", L->shape.dim[0]);
-    emit_line(e, "float acc = %s;", attr_bool(L, "bias") ? xasprintf("%s[o]", emit_param(e, L, "bias")) : "0.0f");
+    emit_line(e, "float acc = %s;", layer_param(L, "bias") ? xasprintf("%s[o]", emit_param(e, L, "bias")) : "0.0f");
     emit_for(e, "i", in);
     emit_line(e, "acc += %s[o * %lld + i] * x0[i];", emit_param(e, L, "weight"), in);
     emit_close(e);
-    emit_line(e, "y[o] = acc;");
+    emit_store(e, "o", "o", "acc");
     emit_close(e);
 }
 
+static void dense_fold(Layer *L, const float *scale, const float *shift) {
+    fold_rows(L, "weight", "bias", 1, L->shape.dim, scale, shift);
+}
+
 const OpDesc op_dense = {
-    .name = "dense", .flags = OPF_LINEAR | OPF_GLOBAL, .min_in = 1, .max_in = 1,
+    .name = "dense", .flags = OPF_LINEAR | OPF_GLOBAL | OPF_EPILOGUE, .min_in = 1, .max_in = 1,
     .attrs = dense_attrs, .nattrs = 2,
     .infer = dense_infer, .params = dense_params, .macs = dense_macs,
-    .emit_ref = dense_emit_ref,
+    .emit_ref = dense_emit_ref, .fold = dense_fold,
 };

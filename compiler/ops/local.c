@@ -38,19 +38,23 @@ static void local_emit_ref(Emit *e, const Layer *L) {
     emit_for(e, "o", o[0]);
     emit_out_loops(e, L);
     emit_line(e, "const long long at = (o * %lld + oh) * %lld + ow;", (long long)o[1], (long long)o[2]);
-    emit_line(e, "float acc = %s;", attr_bool(L, "bias") ? xasprintf("%s[at]", emit_param(e, L, "bias")) : "0.0f");
+    emit_line(e, "float acc = %s;", layer_param(L, "bias") ? xasprintf("%s[at]", emit_param(e, L, "bias")) : "0.0f");
     emit_for(e, "c", c);
     emit_window_loops(e, L, in, "zeros");
     emit_line(e, "acc += %s[((at * %lld + c) * %lld + kh) * %lld + kw] * x0[%s];", emit_param(e, L, "weight"), c, kh,
               kw, emit_pixel(in, "c", 'i'));
     emit_close_n(e, 3);
-    emit_line(e, "y[at] = acc;");
+    emit_store(e, "at", "o", "acc");
     emit_close_n(e, 3);
 }
 
+static void local_fold(Layer *L, const float *scale, const float *shift) {
+    fold_rows(L, "weight", "bias", 3, L->shape.dim, scale, shift);
+}
+
 const OpDesc op_local2d = {
-    .name = "local2d", .flags = OPF_LINEAR | OPF_WINDOW, .min_in = 1, .max_in = 1,
+    .name = "local2d", .flags = OPF_LINEAR | OPF_WINDOW | OPF_EPILOGUE, .min_in = 1, .max_in = 1,
     .attrs = local_attrs, .nattrs = 5,
     .infer = local_infer, .params = local_params, .macs = local_macs,
-    .emit_ref = local_emit_ref,
+    .emit_ref = local_emit_ref, .fold = local_fold,
 };

@@ -84,7 +84,7 @@ static void pool_emit_ref(Emit *e, const Layer *L) {
     if (max) emit_line(e, "if (%s > acc) acc = %s;", x, x);
     else emit_line(e, "acc += %s;", x);
     emit_close_n(e, w->nd);
-    emit_line(e, "y[%s] = %s;", emit_pixel(&L->shape, "c", 'o'), max ? "acc" : "acc / n");
+    emit_store(e, emit_pixel(&L->shape, "c", 'o'), "c", max ? "acc" : "acc / n");
     emit_close_n(e, w->nd + 1);
 }
 
@@ -99,13 +99,13 @@ static void global_emit_ref(Emit *e, const Layer *L) {
     if (max) emit_line(e, "if (x0[c * %lld + i] > acc) acc = x0[c * %lld + i];", (long long)n, (long long)n);
     else emit_line(e, "acc += x0[c * %lld + i];", (long long)n);
     emit_close(e);
-    emit_line(e, max ? "y[c] = acc;" : "y[c] = acc / %lld.0f;", (long long)n);
+    emit_store(e, "c", "c", max ? "acc" : xasprintf("acc / %lld.0f", (long long)n));
     emit_close(e);
 }
 
 #define POOL_DESC(NAME, ATTRS)                                               \
     const OpDesc op_##NAME = {                                               \
-        .name = #NAME, .flags = OPF_WINDOW, .min_in = 1, .max_in = 1,        \
+        .name = #NAME, .flags = OPF_WINDOW | OPF_EPILOGUE, .min_in = 1, .max_in = 1, \
         .attrs = ATTRS, .nattrs = (int)(sizeof ATTRS / sizeof ATTRS[0]),     \
         .infer = pool_infer, .params = op_no_params, .macs = op_no_macs,           \
         .emit_ref = pool_emit_ref,                                           \
@@ -119,13 +119,13 @@ POOL_DESC(avgpool2d, avg_attrs);
 POOL_DESC(avgpool3d, avg_attrs);
 
 const OpDesc op_global_avgpool = {
-    .name = "global_avgpool", .flags = OPF_GLOBAL, .min_in = 1, .max_in = 1,
+    .name = "global_avgpool", .flags = OPF_GLOBAL | OPF_EPILOGUE, .min_in = 1, .max_in = 1,
     .infer = global_infer, .params = op_no_params, .macs = op_no_macs,
     .emit_ref = global_emit_ref,
 };
 
 const OpDesc op_global_maxpool = {
-    .name = "global_maxpool", .flags = OPF_GLOBAL, .min_in = 1, .max_in = 1,
+    .name = "global_maxpool", .flags = OPF_GLOBAL | OPF_EPILOGUE, .min_in = 1, .max_in = 1,
     .infer = global_infer, .params = op_no_params, .macs = op_no_macs,
     .emit_ref = global_emit_ref,
 };

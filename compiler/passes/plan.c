@@ -1,14 +1,14 @@
-/* plan.c — kernels and the scratch arena.
+/* plan.c — the pass driver and the scratch arena.
  *
- * Every tensor lives in the caller's scratch, except the network input (read
- * only) and the output (written into the caller's buffer). flatten and
- * dropout move no data: they share their producer's buffer. Buffers are placed
- * by liveness, first fit, each 64-byte aligned: a buffer is live from the
- * kernel that writes it to the last kernel that reads it, and two buffers
- * live at once never overlap.
- *
- * A kernel is the code of one or more layers emitted together; this stage
- * keeps one kernel per computing layer. */
+ *   1. layers that cannot reach the output are dropped, with a warning;
+ *   2. -O1 and up: BatchNorms fold into the layer before them (fold_bn.c)
+ *      and layers fuse into kernels (fuse.c); -O0: one kernel per layer;
+ *   3. the arena: every value a kernel stores lives in the caller's scratch,
+ *      except the network input (read only) and output (the caller's
+ *      buffer). flatten and dropout share their producer's buffer. Buffers
+ *      are placed by liveness in kernel order, first fit, 64-byte aligned: a
+ *      buffer is live from the kernel that writes it to the last kernel that
+ *      reads it, and two buffers live at once never overlap. */
 #include "cnnc.h"
 
 #include <string.h>
@@ -35,63 +35,88 @@ static int64_t first_fit(const Block *b, int nb, int from, int to, int64_t size)
     return off;
 }
 
-void plan_build(const Graph *g, int opt, Plan *p) {
-    (void)opt;
-    int n = g->n;
-    memset(p, 0, sizeof *p);
-    p->home = xcalloc((size_t)n, sizeof(int));
-    p->offset = xcalloc((size_t)n, sizeof(int64_t));
-    p->temp = xcalloc((size_t)n, sizeof(int64_t));
-    int *last = xcalloc((size_t)n, sizeof(int));   /* last reader, by home */
-    for (int i = 0; i < n; i++) {
-        const Layer *L = g->layers[i];
-        p->home[i] = i;
-        if (L->op && (L->op->flags & OPF_IDENTITY) && i != g->output) p->home[i] = p->home[L->in[0]];
-        last[i] = i;
-        p->temp[i] = -1;
-    }
-    for (int i = 1; i < n; i++) {
-        const Layer *L = g->layers[i];
-        for (int k = 0; k < L->nin; k++) {
-            int h = p->home[L->in[k]];
-            if (last[h] < i) last[h] = i;
+static void mark_dead(Graph *g) {
+    bool *live = xcalloc((size_t)g->n, sizeof(bool));
+    live[g->output] = true;
+    for (int i = g->output; i > 0; i--)
+        if (live[i])
+            for (int k = 0; k < g->layers[i]->nin; k++) live[g->layers[i]->in[k]] = true;
+    for (int i = 1; i < g->n; i++)
+        if (!live[i]) {
+            g->layers[i]->dead = true;
+            diag_warning(g->layers[i]->loc, "'%s' does not reach the output '%s'; it is dropped",
+                         g->layers[i]->name, g->layers[g->output]->name);
         }
-    }
-    /* the identity layers extend their home's life to their own readers */
-    for (int i = n - 1; i > 0; i--)
-        if (p->home[i] != i && last[p->home[i]] < last[i]) last[p->home[i]] = last[i];
+}
 
-    Block *blocks = xcalloc((size_t)2 * (size_t)n + 1, sizeof(Block));
-    int nb = 0;
-    for (int i = 0; i < n; i++) {
+static int *count_uses(const Graph *g) {
+    int *uses = xcalloc((size_t)g->n, sizeof(int));
+    for (int i = 1; i < g->n; i++)
+        if (!g->layers[i]->dead)
+            for (int k = 0; k < g->layers[i]->nin; k++) uses[g->layers[i]->in[k]]++;
+    return uses;
+}
+
+/* the home of each value: itself, or its producer's for flatten/dropout */
+static void homes(const Graph *g, Plan *p) {
+    for (int i = 0; i < g->n; i++) p->home[i] = i;
+    /* inside a kernel the value of a fused layer is its kernel's output */
+    for (int k = 0; k < p->nkernels; k++)
+        for (int j = 0; j < p->kernels[k].n; j++) p->home[p->kernels[k].layers[j]] = p->kernels[k].out;
+    for (int i = 1; i < g->n; i++) {
         const Layer *L = g->layers[i];
-        if (i == 0) { p->offset[i] = PLAN_INPUT; continue; }
-        if (i == g->output) { p->offset[i] = PLAN_OUTPUT; }
-        else if (p->home[i] == i) {
-            int64_t size = round_up(shape_elems(&L->shape));
-            p->offset[i] = first_fit(blocks, nb, i, last[i], size);
-            blocks[nb++] = (Block){p->offset[i], size, i, last[i]};
+        if ((L->op->flags & OPF_IDENTITY) && i != g->output && p->home[i] == i) p->home[i] = p->home[L->in[0]];
+    }
+}
+
+static void arena(const Graph *g, Plan *p) {
+    int n = g->n, nk = p->nkernels;
+    int *last = xcalloc((size_t)n, sizeof(int));
+    for (int i = 0; i < n; i++) last[i] = -1;
+    for (int k = 0; k < nk; k++) {   /* the last kernel reading each home */
+        const Kernel *K = &p->kernels[k];
+        const Layer *h = g->layers[K->layers[0]];
+        for (int i = 0; i < h->nin; i++) last[p->home[h->in[i]]] = k;
+        for (int i = 0; i < K->nextra; i++) last[p->home[K->extra[i]]] = k;
+    }
+    Block *blocks = xcalloc((size_t)2 * (size_t)nk + 1, sizeof(Block));
+    int nb = 0;
+    p->offset[0] = PLAN_INPUT;
+    for (int k = 0; k < nk; k++) {
+        const Kernel *K = &p->kernels[k];
+        const Layer *out = g->layers[K->out], *h = g->layers[K->layers[0]];
+        p->temp[h->id] = -1;
+        if (K->out == g->output) {
+            p->offset[K->out] = PLAN_OUTPUT;
+        } else {
+            int64_t size = round_up(shape_elems(&out->shape));
+            int to = last[K->out] < k ? k : last[K->out];
+            p->offset[K->out] = first_fit(blocks, nb, k, to, size);
+            blocks[nb++] = (Block){p->offset[K->out], size, k, to};
         }
-        if (L->op->temp) {
-            Shape in = g->layers[L->in[0]]->shape;
-            int64_t t = round_up(L->op->temp(L, &in));
+        if (h->op->temp) {
+            Shape in = g->layers[h->in[0]]->shape;
+            int64_t t = round_up(h->op->temp(h, &in));
             if (t > 0) {
-                p->temp[i] = first_fit(blocks, nb, i, i, t);
-                blocks[nb++] = (Block){p->temp[i], t, i, i};
+                p->temp[h->id] = first_fit(blocks, nb, k, k, t);
+                blocks[nb++] = (Block){p->temp[h->id], t, k, k};
             }
         }
     }
     for (int i = 0; i < nb; i++)
-        if (blocks[i].off + blocks[i].size > p->scratch_floats)
-            p->scratch_floats = blocks[i].off + blocks[i].size;
+        if (blocks[i].off + blocks[i].size > p->scratch_floats) p->scratch_floats = blocks[i].off + blocks[i].size;
+}
 
-    p->kernels = xcalloc((size_t)n, sizeof(Kernel));
-    for (int i = 1; i < n; i++) {
-        if (p->home[i] != i) continue;   /* shares its producer's buffer: no code */
-        Kernel *k = &p->kernels[p->nkernels++];
-        k->name = g->layers[i]->name;
-        k->layers = xcalloc(1, sizeof(int));
-        k->layers[0] = i;
-        k->n = 1;
-    }
+void plan_build(Graph *g, int opt, Plan *p) {
+    memset(p, 0, sizeof *p);
+    p->home = xcalloc((size_t)g->n, sizeof(int));
+    p->offset = xcalloc((size_t)g->n, sizeof(int64_t));
+    p->temp = xcalloc((size_t)g->n, sizeof(int64_t));
+    for (int i = 0; i < g->n; i++) p->temp[i] = -1;
+    mark_dead(g);
+    int *uses = count_uses(g);
+    if (opt >= 1) fold_bn_mark(g, uses);
+    fuse_kernels(g, opt, uses, p);
+    homes(g, p);
+    arena(g, p);
 }

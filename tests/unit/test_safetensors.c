@@ -426,8 +426,8 @@ static void test_missing_fields(void) {
 
 static void test_bad_dtype(void) {
     unsigned char d[8] = {0};
-    expect_error("{\"a\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}}", d, 8,
-                 "tensor 'a' has unsupported dtype 'I64' (supported: F32, F16, BF16, F64)");
+    expect_error("{\"a\":{\"dtype\":\"C64\",\"shape\":[1],\"data_offsets\":[0,8]}}", d, 8,
+                 "tensor 'a' has unsupported dtype 'C64' (supported: F32, F16, BF16, F64");
     expect_error("{\"a\":{\"dtype\":\"f32\",\"shape\":[1],\"data_offsets\":[0,4]}}", d, 4,
                  "unsupported dtype 'f32'");
     expect_error("{\"a\":{\"dtype\":4,\"shape\":[1],\"data_offsets\":[0,4]}}", d, 4,
@@ -556,7 +556,7 @@ static void test_all_errors(void) {
     unsigned char d[16] = {0};
     const char *path = st_write(
         "{\"__metadata__\":{\"k\":\"v\"},"
-        "\"a\":{\"dtype\":\"I8\",\"shape\":[1],\"data_offsets\":[0,1]},"
+        "\"a\":{\"dtype\":\"Q8\",\"shape\":[1],\"data_offsets\":[0,1]},"
         "\"b\":{\"dtype\":\"F32\",\"shape\":[-1,2.5],\"data_offsets\":[0,4]},"
         "\"c\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,40]},"
         "\"d\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[2,6]},"
@@ -569,7 +569,7 @@ static void test_all_errors(void) {
     CU_ASSERT_FALSE(st_load_quiet(path, &f, &msg, &nerr));
     /* a: dtype; b: two shape entries; c: beyond; d: size; f: not an object;
      * e: duplicate; overlaps: a/b (0..1, 0..4), b/d, d/e */
-    CU_ASSERT_PTR_NOT_NULL(strstr(msg, "tensor 'a' has unsupported dtype 'I8'"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(msg, "tensor 'a' has unsupported dtype 'Q8'"));
     CU_ASSERT_PTR_NOT_NULL(strstr(msg, "tensor 'b': shape entry 0"));
     CU_ASSERT_PTR_NOT_NULL(strstr(msg, "tensor 'b': shape entry 1"));
     CU_ASSERT_PTR_NOT_NULL(strstr(msg, "tensor 'c': 'data_offsets' [0, 40] go beyond"));

@@ -1,0 +1,82 @@
+/* fuse.c — kernels: a head layer and the epilogue it applies to each value
+ * while it is still in a register, before the one store:
+ *
+ *   conv/local/dense/pool  [+ folded batchnorm] [+ dropout]
+ *                          [+ activation | batchnorm scale/shift]*
+ *                          [+ add/mul of tensors computed earlier]
+ *                          [+ activation | batchnorm]*
+ *
+ * A layer joins the kernel when it is the only reader of the kernel's value
+ * so far (which is not the network's output) and, for add/mul, when its
+ * other inputs are computed before the head runs. Without fusion (-O0) every
+ * computing layer is its own kernel; flatten and dropout never are (they
+ * share their producer's buffer) unless one is the output. */
+#include "cnnc.h"
+
+#include <string.h>
+
+static int sole_reader(const Graph *g, int id) {
+    for (int i = id + 1; i < g->n; i++) {
+        const Layer *L = g->layers[i];
+        if (L->dead) continue;
+        for (int k = 0; k < L->nin; k++)
+            if (L->in[k] == id) return i;
+    }
+    return -1;
+}
+
+/* can Y extend a kernel headed by h whose value so far is layer `tail`? */
+static bool joins(const Graph *g, const Layer *h, const Layer *tail, const Layer *Y) {
+    if (Y->op == &op_batchnorm) return true;   /* folded, or scale/shift */
+    if (Y->op->flags & OPF_POINTWISE) return true;
+    if ((Y->op->flags & OPF_IDENTITY) && shape_eq(&Y->shape, &tail->shape)) return Y->id != g->output;
+    if (Y->op->flags & OPF_BINARY) {
+        int mine = 0;
+        for (int k = 0; k < Y->nin; k++) {
+            if (Y->in[k] == tail->id) mine++;
+            else if (Y->in[k] >= h->id) return false;   /* not computed yet */
+        }
+        return mine == 1;
+    }
+    return false;
+}
+
+static void add_kernel(const Graph *g, Plan *p, int *ids, int n, int *extra, int nextra) {
+    Kernel *K = &p->kernels[p->nkernels++];
+    K->layers = xcalloc((size_t)n, sizeof(int));
+    memcpy(K->layers, ids, sizeof(int) * (size_t)n);
+    K->n = n;
+    K->extra = xcalloc((size_t)nextra + 1, sizeof(int));
+    memcpy(K->extra, extra, sizeof(int) * (size_t)nextra);
+    K->nextra = nextra;
+    K->out = ids[n - 1];
+    char *name = xstrdup(g->layers[ids[0]]->name);
+    for (int j = 1; j < n; j++)
+        if (!(g->layers[ids[j]]->op->flags & OPF_IDENTITY)) name = xasprintf("%s+%s", name, g->layers[ids[j]]->name);
+    K->name = name;
+}
+
+void fuse_kernels(const Graph *g, int opt, const int *uses, Plan *p) {
+    int *ids = xcalloc((size_t)g->n, sizeof(int)), *extra = xcalloc((size_t)g->n, sizeof(int));
+    bool *done = xcalloc((size_t)g->n, sizeof(bool));
+    p->kernels = xcalloc((size_t)g->n, sizeof(Kernel));
+    for (int i = 1; i < g->n; i++) {
+        const Layer *h = g->layers[i];
+        if (h->dead || done[i]) continue;
+        if ((h->op->flags & OPF_IDENTITY) && i != g->output) continue;   /* an alias */
+        int n = 0, nextra = 0;
+        ids[n++] = i;
+        const Layer *tail = h;
+        while (opt >= 1 && (h->op->flags & OPF_EPILOGUE) && tail->id != g->output && uses[tail->id] == 1) {
+            int y = sole_reader(g, tail->id);
+            if (y < 0 || !joins(g, h, tail, g->layers[y])) break;
+            const Layer *Y = g->layers[y];
+            for (int k = 0; k < Y->nin; k++)
+                if (Y->in[k] != tail->id) extra[nextra++] = Y->in[k];
+            ids[n++] = y;
+            done[y] = true;
+            tail = Y;
+        }
+        add_kernel(g, p, ids, n, extra, nextra);
+    }
+}

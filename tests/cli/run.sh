@@ -1,0 +1,202 @@
+#!/bin/sh
+# tests/cli/run.sh — the command line of cnnc (SPEC §3), in the manner of
+# chibicc's test/driver.sh: each check runs cnnc and looks at its exit status,
+# its output and the files it leaves. CNNC overrides the compiler (default
+# build/cnnc). Prints PASS/FAIL per check, then "N passed, M failed".
+set -u
+LC_ALL=C
+export LC_ALL
+unset NO_COLOR
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cnnc=${CNNC:-build/cnnc}
+case $cnnc in /*) ;; *) cnnc=$root/$cnnc ;; esac
+if [ ! -x "$cnnc" ]; then
+    echo "run.sh: no compiler at $cnnc (run make first)" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/cnnc-cli.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+cd "$tmp" || exit 1
+pass=0
+fail=0
+
+# check NAME CONDITION...: PASS when the condition (a command) succeeds
+check() {
+    name=$1
+    shift
+    if "$@"; then
+        pass=$((pass + 1))
+        echo "PASS $name"
+    else
+        fail=$((fail + 1))
+        echo "FAIL $name"
+        for f in out err; do
+            [ -s "$f" ] && { echo "  --- $f:"; head -n 20 "$f" | sed 's/^/  /'; }
+        done
+    fi
+}
+
+# run ARGS...: cnnc with stdout in ./out, stderr in ./err, status in $rc
+run() {
+    "$cnnc" "$@" >out 2>err
+    rc=$?
+}
+
+status() { [ "$rc" -eq "$1" ]; }
+has() { grep -q -e "$2" "$1"; }
+empty() { [ ! -s "$1" ]; }
+no_escapes() { ! grep -q "$(printf '\033')" "$1"; }
+
+cat >good.cnn <<'CNN'
+network good {
+    input x[3, 16, 16];
+    conv2d c1(out=8, kernel=3, pad=1);
+    batchnorm bn1;
+    relu r1;
+    conv2d c2(out=3, kernel=3, pad=1);
+    add sum(x, c2);
+    relu;
+}
+CNN
+cat >bad.cnn <<'CNN'
+network bad {
+    input x[3, 16, 16];
+    conv2d c1(out=8, kernal=3);
+    dense fc(out=10);
+}
+CNN
+
+# ---- information
+run --help
+check "--help exits 0" status 0
+check "--help prints the usage" has out "usage: cnnc"
+check "--help lists the layer kinds" has out "conv2d"
+run -h
+check "-h exits 0" status 0
+run --version
+check "--version exits 0" status 0
+check "--version prints the version" has out "^cnnc [0-9][0-9.]*"
+run --cflags
+check "--cflags exits 0" status 0
+check "--cflags prints -I" has out "-I"
+run --libs
+check "--libs exits 0" status 0
+check "--libs prints -l" has out "-l"
+
+# ---- bad usage: exit 2
+run --no-such-option good.cnn
+check "unknown option exits 2" status 2
+check "unknown option is named" has err "no-such-option"
+run
+check "no input file exits 2" status 2
+check "no input file says so" has err "no input file"
+run good.cnn bad.cnn
+check "two input files exit 2" status 2
+run good.cnn -O7
+check "-O7 exits 2" status 2
+run good.cnn --report=xml
+check "--report=xml exits 2" status 2
+run good.cnn --emit=asm
+check "--emit=asm exits 2" status 2
+run good.cnn -o
+check "-o without a file exits 2" status 2
+for p in 1abc a-b "a b" ""; do
+    run good.cnn --report --prefix "$p"
+    check "--prefix '$p' exits 2" status 2
+done
+run good.cnn --report --prefix=9lives
+check "--prefix=9lives exits 2" status 2
+run good.cnn --report --prefix my_net2
+check "--prefix my_net2 is accepted" status 0
+
+# ---- input
+run missing.cnn
+check "a missing file exits 1" status 1
+check "a missing file is named" has err "missing.cnn"
+run good.cnn --report
+check "--report exits 0" status 0
+check "--report prints the table" has out "Total params:"
+check "--report writes nothing on stderr" empty err
+cp out report.file
+"$cnnc" - --report <good.cnn >out 2>err
+rc=$?
+check "'-' reads standard input" status 0
+check "--report on stdin matches the file's" cmp -s out report.file
+"$cnnc" - --report=json <good.cnn >out 2>err
+rc=$?
+check "--report=json on stdin exits 0" status 0
+json() { jq -e "$1" out >/dev/null; }
+check "--report=json is JSON" json '.network == "good" and (.layers | length) == 6'
+check "--report=json has the totals" json '.total_params > 0 and .total_macs > 0 and .param_bytes == 4 * .total_params'
+check "--report=text is --report" sh -c '"$1" good.cnn --report=text | cmp -s - report.file' sh "$cnnc"
+run good.cnn --report
+cp out again.file
+check "the same input gives the same report" cmp -s again.file report.file
+printf 'network s {\n  input x[3];\n  relu(y);\n}\n' | "$cnnc" - --report >out 2>err
+rc=$?
+check "an error on stdin exits 1" status 1
+check "stdin diagnostics say <stdin>" has err "^<stdin>:3:8: error: unknown name 'y'"
+
+# ---- optimization levels
+for o in -O0 -O1 -O2; do
+    run good.cnn --report "$o"
+    check "$o is accepted" status 0
+done
+
+# ---- dot
+run good.cnn --emit=dot
+check "--emit=dot exits 0" status 0
+check "--emit=dot is a digraph" has out "^digraph"
+check "--emit=dot draws the residual edge dashed" has out "n0 -> n[0-9]* \[style=dashed"
+cp out graph.dot
+check "--emit=dot is valid for dot -Tsvg" sh -c 'dot -Tsvg graph.dot >graph.svg 2>dot.err && [ ! -s dot.err ] && grep -q "<svg" graph.svg'
+run good.cnn --emit=dot -o g.dot
+check "--emit=dot -o FILE exits 0" status 0
+check "--emit=dot -o FILE writes the file" cmp -s g.dot graph.dot
+
+# ---- C output (SPEC 3 and 5)
+mkdir -p cout
+run good.cnn --random-weights -o cout/net.c
+check "-o FILE exits 0" status 0
+check "-o FILE writes FILE and its header" sh -c '[ -s cout/net.c ] && [ -s cout/net.h ]'
+check "-o FILE leaves no temporary file" sh -c '[ "$(ls -A cout | tr "\n" " ")" = "net.c net.h " ]'
+check "the header declares good_forward" has cout/net.h "good_forward"
+run good.cnn --random-weights --prefix my_net -o cout/p.c
+check "--prefix names the symbols" has cout/p.h "my_net_forward"
+run good.cnn --random-weights -o -
+check "-o - writes the source on stdout" sh -c 'grep -q good_forward out && [ ! -e good.c ] && [ ! -e -.h ]'
+
+# ---- errors: exit 1, nothing written
+mkdir -p outdir
+run bad.cnn -o outdir/net.c
+check "an input in error exits 1" status 1
+check "an input in error prints the error" has err "bad.cnn:3:22: error: conv2d has no attribute 'kernal'"
+check "an input in error creates no output" sh -c '[ -z "$(ls -A outdir)" ]'
+check "an input in error prints nothing on stdout" empty out
+echo "keep me" >outdir/keep.c
+run bad.cnn -o outdir/keep.c
+check "an input in error leaves an existing output alone" sh -c '[ "$(cat outdir/keep.c)" = "keep me" ] && [ ! -e outdir/keep.h ]'
+check "an input in error leaves no temporary file" sh -c '[ "$(ls -A outdir)" = "keep.c" ]'
+run bad.cnn --report
+check "--report of an input in error exits 1" status 1
+check "--report of an input in error prints no report" empty out
+run bad.cnn --emit=dot -o outdir/bad.dot
+check "--emit=dot of an input in error writes no file" sh -c '[ ! -e outdir/bad.dot ]'
+
+# ---- colour
+run bad.cnn
+check "stderr not a terminal: no escape codes" no_escapes err
+NO_COLOR=1 "$cnnc" bad.cnn >out 2>err
+check "NO_COLOR: no escape codes" no_escapes err
+if command -v script >/dev/null 2>&1; then
+    # script(1) gives cnnc a terminal
+    script -qec "'$cnnc' bad.cnn" /dev/null >tty.out 2>&1 </dev/null
+    check "on a terminal: colour" sh -c "grep -q \"\$(printf '\\033')\\[\" tty.out"
+    NO_COLOR=1 script -qec "'$cnnc' bad.cnn" /dev/null >tty.out 2>&1 </dev/null
+    check "on a terminal with NO_COLOR: no escape codes" no_escapes tty.out
+fi
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]

@@ -1,0 +1,31 @@
+# tests/tests.mk — the front-end test suites, included by the top-level
+# Makefile (which aggregates them into `test`). Uses CC, CFLAGS, BUILD, CNNC,
+# OBJS and HDRS from there.
+#   make unit     CUnit suites of tests/unit/ ($(BUILD)/unit_tests)
+#   make golden   tests/golden/*.cnn reports, tests/errors/ diagnostics
+#   make cli      the command line (tests/cli/run.sh)
+#   make bless    rewrite the golden and error expectations (review the diff!)
+# Every runner prints its PASS/FAIL lines and ends with "N passed, M failed".
+
+TEST_OBJS  = $(filter-out $(BUILD)/compiler/main.o,$(OBJS))
+UNIT_SRCS  = $(wildcard tests/unit/*.c)
+UNIT_BIN   = $(BUILD)/unit_tests
+UNIT_FLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -pedantic -Wno-unused-function $(CFLAGS) \
+             -Icompiler -I$(BUILD) -Itests/unit
+
+.PHONY: unit golden cli bless
+
+$(UNIT_BIN): $(UNIT_SRCS) tests/unit/suites.h $(TEST_OBJS) $(HDRS)
+	$(CC) $(UNIT_FLAGS) $(UNIT_SRCS) $(TEST_OBJS) -o $@ $(LDFLAGS) -lcunit -lcjson -lm
+
+unit: $(UNIT_BIN)
+	@$(UNIT_BIN)
+
+golden: $(CNNC)
+	@CNNC=$(CNNC) sh tests/golden/run.sh
+
+cli: $(CNNC)
+	@CNNC=$(CNNC) sh tests/cli/run.sh
+
+bless: $(CNNC)
+	@BLESS=1 CNNC=$(CNNC) sh tests/golden/run.sh
