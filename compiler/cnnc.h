@@ -261,8 +261,11 @@ typedef struct OpDesc {
     /* OPF_LINEAR: absorb y' = y * scale[o] + shift[o] per output channel
      * into the weights and bias (BatchNorm folding) */
     void (*fold)(Layer *L, const float *scale, const float *shift);
-    /* floats of temporary scratch the layer's code needs (may be NULL) */
-    int64_t (*temp)(const Layer *L, const Shape *in);
+    /* -O2: data the optimized emitter needs (packed weights) in place of the
+     * raw parameters, written before the kernel; NULL: the raw ones */
+    void (*emit_data)(Emit *e, const Layer *L);
+    /* floats of temporary scratch the layer's code needs at -O<opt> (may be NULL) */
+    int64_t (*temp)(const Layer *L, const Shape *in, int opt);
     /* C for the layer: plain loops (-O0) and optimized; emit may be NULL
      * (then emit_ref is used) */
     void (*emit_ref)(Emit *e, const Layer *L);
@@ -430,6 +433,10 @@ const char *emit_param(Emit *e, const Layer *L, const char *pname);
 const Shape *emit_in_shape(Emit *e, const Layer *L, int i);
 /* C-order flat index of vars[0..n) in dims[0..n): "(c*28 + h)*28 + w" */
 const char *emit_index(int n, const char *const *vars, const int64_t *dims);
+/* the raw parameter arrays of a layer */
+void emit_params_raw(Emit *e, const Layer *L);
+/* a static const float array with a comment, 8 numbers a line */
+void emit_array(Emit *e, const char *comment, const char *sym, const float *v, int64_t n);
 /* store the value expression val at y[idx] after the kernel's epilogue
  * (activations, unfolded BatchNorm of channel chan, residual adds) */
 void emit_store(Emit *e, const char *idx, const char *chan, const char *val);

@@ -98,7 +98,7 @@ static void header(FILE *h, const Graph *g, const Plan *plan, const char *prefix
     fprintf(h, "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* %s_CNNC_H */\n", P);
 }
 
-static void float_array(Emit *e, const char *comment, const char *sym, const float *v, int64_t n) {
+void emit_array(Emit *e, const char *comment, const char *sym, const float *v, int64_t n) {
     fprintf(e->c, "/* %s */\n", comment);
     fprintf(e->c, "static _Alignas(64) const float %s[%lld] = {", sym, (long long)n);
     for (int64_t i = 0; i < n; i++) {
@@ -113,26 +113,28 @@ static void bn_arrays(Emit *e, const Layer *L) {
     int64_t c = L->shape.dim[0];
     float *scale = xcalloc((size_t)c, sizeof(float)), *shift = xcalloc((size_t)c, sizeof(float));
     bn_affine(L, scale, shift);
-    float_array(e, xasprintf("%s: x * scale + shift, scale = weight / sqrt(running_var + eps)", L->name),
+    emit_array(e, xasprintf("%s: x * scale + shift, scale = weight / sqrt(running_var + eps)", L->name),
                 emit_param(e, L, "scale"), scale, c);
-    float_array(e, xasprintf("%s: shift = bias - running_mean * scale", L->name), emit_param(e, L, "shift"), shift,
+    emit_array(e, xasprintf("%s: shift = bias - running_mean * scale", L->name), emit_param(e, L, "shift"), shift,
                 c);
 }
 
-static void weights(Emit *e, const Layer *L, bool epilogue) {
-    if (L->folded) return;   /* its numbers are in the layer before it */
-    if (epilogue && L->op == &op_batchnorm) {
-        bn_arrays(e, L);
-        return;
-    }
+void emit_params_raw(Emit *e, const Layer *L) {
     for (int k = 0; k < L->nparam; k++) {
         const Param *p = &L->param[k];
         int64_t n = shape_elems(&p->shape);
         const char *folded = L->op->fold && strcmp(p->source, "folded") != 0 && e->k && e->k->n > 1 &&
                                      e->g->layers[e->k->layers[1]]->folded ? ", BatchNorm folded in" : "";
-        float_array(e, xasprintf("%s.%s %s (%s%s)", L->name, p->name, shape_str(&p->shape), p->source, folded),
-                    emit_param(e, L, p->name), p->data, n);
+        emit_array(e, xasprintf("%s.%s %s (%s%s)", L->name, p->name, shape_str(&p->shape), p->source, folded),
+                   emit_param(e, L, p->name), p->data, n);
     }
+}
+
+static void weights(Emit *e, const Layer *L, bool epilogue) {
+    if (L->folded) return;   /* its numbers are in the layer before it */
+    if (epilogue && L->op == &op_batchnorm) bn_arrays(e, L);
+    else if (e->opt >= 2 && L->op->emit_data) L->op->emit_data(e, L);
+    else emit_params_raw(e, L);
 }
 
 /* "c1: conv2d 5x5/1 pad 2  [1,28,28] -> [20,28,28]  params 520  MACs 392,000" */
@@ -195,7 +197,7 @@ static void layer_function(Emit *e, const Kernel *K) {
     if ((L->op->flags & OPF_IDENTITY)) {   /* only the network's output gets here */
         emit_line(e, "memcpy(y, x0, sizeof(float) * %lld);", (long long)shape_elems(&L->shape));
     } else {
-        void (*body)(Emit *, const Layer *) = e->opt > 0 && L->op->emit ? L->op->emit : L->op->emit_ref;
+        void (*body)(Emit *, const Layer *) = e->opt >= 2 && L->op->emit ? L->op->emit : L->op->emit_ref;
         body(e, L);
     }
     e->indent = 0;

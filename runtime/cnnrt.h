@@ -7,6 +7,7 @@
 #define CNNRT_H
 
 #include <math.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -25,6 +26,16 @@ static inline int cnnrt_reflect(int i, int n) {
 static inline int cnnrt_clamp(int i, int n) { return i < 0 ? 0 : i >= n ? n - 1 : i; }
 
 static inline float cnnrt_sigmoid(float v) { return 1.0f / (1.0f + expf(-v)); }
+
+/* 16 floats as one value: GNU C vector extensions (gcc, clang), which the
+ * compiler maps to one AVX-512 register, two AVX2 or four SSE/NEON ones.
+ * Generated code uses them under CNNRT_V16 and has a plain-loop path
+ * otherwise. (No function takes or returns one: that would change the ABI
+ * with the target's vector width.) */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(CNNRT_NO_VECTOR)
+#define CNNRT_V16 1
+__extension__ typedef float cnnrt_v16 __attribute__((vector_size(64)));
+#endif
 
 /* seconds from a monotonic clock, for timing generated code */
 double cnnrt_now(void);

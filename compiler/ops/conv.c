@@ -161,8 +161,179 @@ static void conv_fold(Layer *L, const float *scale, const float *shift) {
     fold_rows(L, sep ? "pointwise.weight" : "weight", sep ? "pointwise.bias" : "bias", 1, L->shape.dim, scale, shift);
 }
 
-static int64_t conv_temp(const Layer *L, const Shape *in) {
+/* ---- -O2: the register-tiled kernel (conv1d, conv2d, groups 1)
+ *
+ * Layout stays C-order between layers. The input is first copied into t,
+ * padded, with the columns of each row split by phase (column mod stride) so
+ * that the inputs of 16 consecutive output pixels are 16 consecutive floats
+ * for every kernel tap:
+ *   t[c][r][ph][q] = x[c][r - pt][q*sw + ph - pl]   (padding by padding_mode)
+ * Loops: output row, channel block, pixel tile, input channel, taps (unrolled).
+ * The tile is OCB output channels x P vectors of 16 pixels of one output row,
+ * held in OCB*P vector accumulators; each tap loads P input vectors and
+ * broadcasts OCB weights, packed at compile time as
+ *   packed[ob][c][kh][kw][j] = w[ob*OCB + j][c][kh][kw]   (zero past `out`).
+ * The epilogue (bias, folded BatchNorm, activations, residual add) runs on
+ * each value as it leaves the accumulators. */
+typedef struct {
+    int64_t C, H, W, OC, OH, OW, kh, kw, sh, sw, dh, dw, pt, pl;
+    int64_t OWp, Wq, Hp, NOB;
+    int OCB, P;
+} Tile;
+
+static bool fast_ok(const Layer *L) {
+    return !is_separable(L) && !is_depthwise(L) && L->groups == 1 && L->win.nd <= 2;
+}
+
+static Tile tile_of(const Layer *L, const Shape *in) {
+    const Window *w = &L->win;
+    bool two = w->nd == 2;
+    Tile t = {
+        .C = in->dim[0], .H = two ? in->dim[1] : 1, .W = in->dim[two ? 2 : 1],
+        .OC = L->shape.dim[0], .OH = two ? L->shape.dim[1] : 1, .OW = L->shape.dim[two ? 2 : 1],
+        .kh = two ? w->k[0] : 1, .kw = w->k[two], .sh = two ? w->s[0] : 1, .sw = w->s[two],
+        .dh = two ? w->d[0] : 1, .dw = w->d[two], .pt = two ? w->pb[0] : 0, .pl = w->pb[two],
+    };
+    /* the tile: P pixel vectors x OCB channels minimizing the modelled time,
+     * tiles x max(FMAs, loads) per tap on two FMA and two load ports, with
+     * a penalty below 12 accumulators (FMA latency) */
+    int64_t nvec = (t.OW + 15) / 16, best = INT64_MAX;
+    for (int P = 1; P <= 4 && P <= nvec; P++)
+        for (int ocb = 1; ocb <= 28 && ocb <= t.OC; ocb++) {
+            if (P * ocb > 28) break;
+            int64_t tiles = (t.OC + ocb - 1) / ocb * ((nvec + P - 1) / P);
+            int64_t work = P * ocb > P + ocb ? P * ocb : P + ocb;
+            int64_t cost = tiles * work * (P * ocb < 12 ? 12 : P * ocb) / (P * ocb);
+            if (cost < best) {
+                best = cost;
+                t.P = P;
+                t.OCB = ocb;
+            }
+        }
+    t.NOB = (t.OC + t.OCB - 1) / t.OCB;
+    t.OWp = (nvec + t.P - 1) / t.P * t.P * 16;
+    t.Wq = t.OWp + (t.kw - 1) * t.dw / t.sw;
+    t.Hp = (t.OH - 1) * t.sh + (t.kh - 1) * t.dh + 1;
+    return t;
+}
+
+static int64_t conv_temp(const Layer *L, const Shape *in, int opt) {
+    if (opt >= 2 && fast_ok(L)) {
+        Tile t = tile_of(L, in);
+        return t.C * t.Hp * t.sw * t.Wq + 16;
+    }
     return is_separable(L) ? shape_elems(&L->shape) / L->shape.dim[0] * in->dim[0] : 0;
+}
+
+static void conv_emit_data(Emit *e, const Layer *L) {
+    if (!fast_ok(L)) {
+        emit_params_raw(e, L);
+        return;
+    }
+    fprintf(e->c, "#ifndef CNNRT_V16 /* the plain-loop path of compilers without vector extensions */\n");
+    emit_params_raw(e, L);
+    fprintf(e->c, "#else\n");
+    Tile t = tile_of(L, emit_in_shape(e, L, 0));
+    const Param *w = layer_param(L, "weight"), *b = layer_param(L, "bias");
+    int64_t taps = t.kh * t.kw, n = t.NOB * t.C * taps * t.OCB;
+    float *pk = xcalloc((size_t)n, sizeof(float)), *pb = xcalloc((size_t)(t.NOB * t.OCB), sizeof(float));
+    for (int64_t ob = 0; ob < t.NOB; ob++)
+        for (int64_t c = 0; c < t.C; c++)
+            for (int64_t k = 0; k < taps; k++)
+                for (int64_t j = 0; j < t.OCB; j++) {
+                    int64_t o = ob * t.OCB + j;
+                    if (o < t.OC) pk[((ob * t.C + c) * taps + k) * t.OCB + j] = w->data[(o * t.C + c) * taps + k];
+                }
+    for (int64_t o = 0; b && o < t.OC; o++) pb[o] = b->data[o];
+    emit_array(e, xasprintf("%s.weight packed [%lld][%lld][%lld][%lld]: output-channel block, input channel, tap, "
+                            "channel in block", L->name, (long long)t.NOB, (long long)t.C, (long long)taps, (long long)t.OCB),
+               emit_param(e, L, "packed"), pk, n);
+    emit_array(e, xasprintf("%s.bias padded to %lld", L->name, (long long)(t.NOB * t.OCB)), emit_param(e, L, "bias_packed"),
+               pb, t.NOB * t.OCB);
+    fprintf(e->c, "#endif\n\n");
+}
+
+static void pack_input(Emit *e, const Layer *L, const Tile *t) {
+    const char *mode = attr_get(L, "padding_mode") ? attr_word(L, "padding_mode") : "zeros";
+    bool zeros = strcmp(mode, "zeros") == 0;
+    const char *fold = strcmp(mode, "reflect") == 0 ? "cnnrt_reflect" : "cnnrt_clamp";
+    emit_line(e, "/* t [%lld][%lld][%lld][%lld]: the input padded, columns split by phase */", (long long)t->C,
+              (long long)t->Hp, (long long)t->sw, (long long)t->Wq);
+    emit_for(e, "c", t->C);
+    emit_for(e, "r", t->Hp);
+    if (zeros) emit_line(e, "const int ih = r - %lld;", (long long)t->pt);
+    else emit_line(e, "const int ih = %s(r - %lld, %lld);", fold, (long long)t->pt, (long long)t->H);
+    emit_for(e, "ph", t->sw);
+    emit_line(e, "float *restrict row = t + ((c * %lld + r) * %lld + ph) * %lld;", (long long)t->Hp, (long long)t->sw,
+              (long long)t->Wq);
+    emit_for(e, "q", t->Wq);
+    if (zeros) {
+        emit_line(e, "const int iw = q * %lld + ph - %lld;", (long long)t->sw, (long long)t->pl);
+        emit_line(e, "row[q] = ih >= 0 && ih < %lld && iw >= 0 && iw < %lld ? x0[(c * %lld + ih) * %lld + iw] : 0.0f;",
+                  (long long)t->H, (long long)t->W, (long long)t->H, (long long)t->W);
+    } else {
+        emit_line(e, "const int iw = %s(q * %lld + ph - %lld, %lld);", fold, (long long)t->sw, (long long)t->pl,
+                  (long long)t->W);
+        emit_line(e, "row[q] = x0[(c * %lld + ih) * %lld + iw];", (long long)t->H, (long long)t->W);
+    }
+    emit_close_n(e, 4);
+}
+
+static void conv_emit_fast(Emit *e, const Layer *L) {
+    if (!fast_ok(L)) {
+        conv_emit_ref(e, L);
+        return;
+    }
+    const Tile t = tile_of(L, emit_in_shape(e, L, 0));
+    long long taps = t.kh * t.kw;
+    emit_line(e, "#ifdef CNNRT_V16");
+    pack_input(e, L, &t);
+    emit_line(e, "/* tiles of %d output channels x %d x 16 pixels of a row */", t.OCB, t.P);
+    emit_for(e, "oh", t.OH);   /* a row's inputs stay in cache across the channel blocks */
+    emit_for(e, "ob", t.NOB);
+    emit_line(e, "const float *restrict wb = %s + ob * %lld;", emit_param(e, L, "packed"), (long long)(t.C * taps * t.OCB));
+    emit_open(e, "for (int pv = 0; pv < %lld; pv += %d)", (long long)t.OWp, 16 * t.P);
+    emit_line(e, "cnnrt_v16 acc[%d][%d];", t.OCB, t.P);
+    emit_for(e, "j", t.OCB);
+    emit_line(e, "for (int p = 0; p < %d; p++) acc[j][p] = (cnnrt_v16){0} + %s[ob * %d + j];", t.P,
+              emit_param(e, L, "bias_packed"), t.OCB);
+    emit_close(e);
+    emit_for(e, "c", t.C);
+    emit_line(e, "const float *restrict tc = t + (c * %lld + oh * %lld) * %lld + pv;", (long long)t.Hp, (long long)t.sh,
+              (long long)(t.sw * t.Wq));
+    emit_line(e, "const float *restrict wc = wb + c * %lld;", taps * t.OCB);
+    for (int64_t i = 0; i < t.kh; i++)   /* the window, unrolled */
+        for (int64_t k = 0; k < t.kw; k++) {
+            int64_t col = k * t.dw;
+            emit_open(e, "/* tap %lld,%lld */", (long long)i, (long long)k);
+            emit_line(e, "const float *restrict src = tc + %lld;",
+                      (long long)(((i * t.dh) * t.sw + col % t.sw) * t.Wq + col / t.sw));
+            emit_line(e, "const float *restrict wk = wc + %lld;", (long long)((i * t.kw + k) * t.OCB));
+            emit_line(e, "cnnrt_v16 xv[%d];", t.P);
+            emit_line(e, "memcpy(xv, src, sizeof xv);");
+            emit_line(e, "for (int j = 0; j < %d; j++)", t.OCB);
+            emit_line(e, "    for (int p = 0; p < %d; p++) acc[j][p] += xv[p] * wk[j];", t.P);
+            emit_close(e);
+        }
+    emit_close(e);
+    emit_line(e, "/* store through the epilogue */");
+    emit_for(e, "j", t.OCB);
+    emit_line(e, "const int o = ob * %d + j;", t.OCB);
+    emit_line(e, "if (o >= %lld) break;", (long long)t.OC);
+    emit_for(e, "p", t.P);
+    emit_line(e, "float lanes[16];");
+    emit_line(e, "memcpy(lanes, &acc[j][p], sizeof lanes);");
+    emit_line(e, "const int n = %lld - (pv + 16 * p) < 16 ? %lld - (pv + 16 * p) : 16;", (long long)t.OW, (long long)t.OW);
+    emit_for(e, "l", 16);
+    emit_line(e, "if (l >= n) break;");
+    emit_line(e, "const int ow = pv + 16 * p + l;");
+    emit_line(e, "const float v = lanes[l];");
+    emit_store(e, xasprintf("(o * %lld + oh) * %lld + ow", (long long)t.OH, (long long)t.OW), "o", "v");
+    emit_close_n(e, 6);
+    emit_line(e, "#else /* no vector extensions: the plain loops */");
+    emit_line(e, "(void)t;");
+    conv_emit_ref(e, L);
+    emit_line(e, "#endif");
 }
 
 #define CONV_DESC(NAME, ATTRS)                                               \
@@ -172,6 +343,7 @@ static int64_t conv_temp(const Layer *L, const Shape *in) {
         .attrs = ATTRS, .nattrs = (int)(sizeof ATTRS / sizeof ATTRS[0]),     \
         .infer = conv_infer, .params = conv_params, .macs = conv_macs,       \
         .temp = conv_temp, .emit_ref = conv_emit_ref, .fold = conv_fold,     \
+        .emit = conv_emit_fast, .emit_data = conv_emit_data,                 \
     }
 
 CONV_DESC(conv1d, conv_attrs);

@@ -69,7 +69,7 @@ static void homes(const Graph *g, Plan *p) {
     }
 }
 
-static void arena(const Graph *g, Plan *p) {
+static void arena(const Graph *g, int opt, Plan *p) {
     int n = g->n, nk = p->nkernels;
     int *last = xcalloc((size_t)n, sizeof(int));
     for (int i = 0; i < n; i++) last[i] = -1;
@@ -96,7 +96,7 @@ static void arena(const Graph *g, Plan *p) {
         }
         if (h->op->temp) {
             Shape in = g->layers[h->in[0]]->shape;
-            int64_t t = round_up(h->op->temp(h, &in));
+            int64_t t = round_up(h->op->temp(h, &in, opt));
             if (t > 0) {
                 p->temp[h->id] = first_fit(blocks, nb, k, k, t);
                 blocks[nb++] = (Block){p->temp[h->id], t, k, k};
@@ -118,5 +118,5 @@ void plan_build(Graph *g, int opt, Plan *p) {
     if (opt >= 1) fold_bn_mark(g, uses);
     fuse_kernels(g, opt, uses, p);
     homes(g, p);
-    arena(g, p);
+    arena(g, opt, p);
 }
