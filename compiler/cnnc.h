@@ -240,6 +240,7 @@ enum {
     OPF_NORM      = 1 << 5,  /* a normalization layer */
     OPF_WINDOW    = 1 << 6,  /* has a Window (conv, pool, local) */
     OPF_EPILOGUE  = 1 << 7,  /* its emitters store through emit_store(): fusable */
+    OPF_INPLACE   = 1 << 8,  /* reads x0[i] only to write y[i]: may run in place */
 };
 
 typedef struct Emit Emit;
@@ -375,6 +376,7 @@ typedef struct {
     int *layers; int n;    /* layer ids: the head, then its epilogue in order */
     int *extra; int nextra;/* more inputs read by the epilogue (residual adds) */
     int out;               /* the layer whose value the kernel stores */
+    bool inplace;          /* writes over its first input (-O2) */
 } Kernel;
 
 typedef struct Plan {
@@ -394,6 +396,8 @@ typedef struct Plan {
 /* drop dead layers (warning), fold BatchNorms (-O1+), fuse kernels (-O1+),
  * lay out the arena */
 void plan_build(Graph *g, int opt, Plan *p);
+/* the same, printing the graph after each pass to dump (--dump-passes) */
+void plan_build_dump(Graph *g, int opt, Plan *p, FILE *dump);
 
 /* ---------------------------------------------------------------- passes/fold_bn.c */
 /* mark each batchnorm that folds into the linear layer before it */
@@ -427,6 +431,8 @@ void emit_open(Emit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3
 void emit_close(Emit *e);
 /* for (int VAR = 0; VAR < N; VAR++) { */
 void emit_for(Emit *e, const char *var, int64_t n);
+/* the same, annotated as a vectorizable loop (CNNRT_SIMD) */
+void emit_for_simd(Emit *e, const char *var, int64_t n);
 /* the symbol of a parameter array: "lenet5_c1__weight" */
 const char *emit_param(Emit *e, const Layer *L, const char *pname);
 /* the i-th input's shape */

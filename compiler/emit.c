@@ -44,6 +44,11 @@ void emit_for(Emit *e, const char *var, int64_t n) {
     emit_open(e, "for (int %s = 0; %s < %lld; %s++)", var, var, (long long)n, var);
 }
 
+void emit_for_simd(Emit *e, const char *var, int64_t n) {
+    emit_line(e, "CNNRT_SIMD");
+    emit_for(e, var, n);
+}
+
 const char *emit_param(Emit *e, const Layer *L, const char *pname) {
     char *s = xasprintf("%s_%s__%s", e->prefix, L->name, pname);
     for (char *p = s; *p; p++)
@@ -191,8 +196,10 @@ static void layer_function(Emit *e, const Kernel *K) {
                 Y->folded ? " (folded into the weights)" : (Y->op->flags & OPF_IDENTITY) ? " (nothing at inference)" : "");
     }
     fprintf(e->c, "static void %s_%s__run(", e->prefix, L->name);
-    for (int i = 0; i < L->nin + K->nextra; i++) fprintf(e->c, "const float *restrict x%d, ", i);
-    fprintf(e->c, "float *restrict y%s) {\n", e->plan->temp[L->id] >= 0 ? ", float *restrict t" : "");
+    const char *r = K->inplace ? "" : "restrict ";   /* in place: y is x0 */
+    for (int i = 0; i < L->nin + K->nextra; i++) fprintf(e->c, "const float *%sx%d, ", r, i);
+    fprintf(e->c, "float *%sy%s) {\n", r, e->plan->temp[L->id] >= 0 ? ", float *restrict t" : "");
+    if (K->inplace) fprintf(e->c, "    /* in place: y and x0 are the same buffer */\n");
     e->indent = 1;
     if ((L->op->flags & OPF_IDENTITY)) {   /* only the network's output gets here */
         emit_line(e, "memcpy(y, x0, sizeof(float) * %lld);", (long long)shape_elems(&L->shape));

@@ -40,7 +40,7 @@ static const char usage_text[] =
     "  --weights FILE          safetensors file (overrides the network's own)\n"
     "  --random-weights[=SEED] random parameters, deterministic for a seed (default 1)\n"
     "  --prefix NAME           C symbol prefix (default: the network's name)\n"
-    "  --dump-passes           print the kernels after planning on standard error\n"
+    "  --dump-passes           print the graph after each pass on standard error\n"
     "  --cflags, --libs        flags to compile and link generated code\n"
     "  -h, --help, --version\n";
 
@@ -280,9 +280,7 @@ int main(int argc, char **argv) {
     }
     if (diag_error_count() || !prog.name || g.n == 0) return 1;
     Plan plan;
-    plan_build(&g, o.opt, &plan);
-    if (o.dump)
-        for (int k = 0; k < plan.nkernels; k++) fprintf(stderr, "kernel %d: %s\n", k, plan.kernels[k].name);
+    plan_build_dump(&g, o.opt, &plan, o.dump ? stderr : NULL);
     if (o.report) {
         int64_t scratch = plan.scratch_floats * 4;
         if (strcmp(o.report, "json") == 0) report_json(stdout, &g, scratch, &plan);

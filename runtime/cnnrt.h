@@ -15,6 +15,18 @@ extern "C" {
 
 #define CNNRT_ALIGN 64   /* bytes: weights and scratch buffers */
 
+/* a loop whose iterations are independent: vectorize it. OpenMP's simd
+ * under -fopenmp(-simd), gcc's ivdep otherwise; clang vectorizes such loops
+ * over restrict pointers by itself (its vectorize(enable) pragma warns when a
+ * libm call stops it, which -Werror builds cannot have). */
+#if defined(_OPENMP)
+#define CNNRT_SIMD _Pragma("omp simd")
+#elif defined(__GNUC__) && !defined(__clang__)
+#define CNNRT_SIMD _Pragma("GCC ivdep")
+#else
+#define CNNRT_SIMD
+#endif
+
 /* reflect an index into [0, n) without repeating the edge: -1 -> 1, n -> n-2 */
 static inline int cnnrt_reflect(int i, int n) {
     if (n == 1) return 0;

@@ -25,7 +25,7 @@ static const char *act_expr(const Layer *L, const char *v) {
 }
 
 static void act_emit_ref(Emit *e, const Layer *L) {
-    emit_for(e, "i", shape_elems(&L->shape));
+    emit_for_simd(e, "i", shape_elems(&L->shape));
     emit_line(e, "const float v = x0[i];");
     emit_line(e, "y[i] = %s;", act_expr(L, "v"));
     emit_close(e);
@@ -33,7 +33,7 @@ static void act_emit_ref(Emit *e, const Layer *L) {
 
 #define ACT_DESC(NAME, ATTRS, N)                                             \
     const OpDesc op_##NAME = {                                               \
-        .name = #NAME, .flags = OPF_POINTWISE, .min_in = 1, .max_in = 1,     \
+        .name = #NAME, .flags = OPF_POINTWISE | OPF_INPLACE, .min_in = 1, .max_in = 1,     \
         .attrs = ATTRS, .nattrs = N,                                         \
         .infer = op_same_shape, .params = op_no_params, .macs = op_no_macs,  \
         .expr = act_expr, .emit_ref = act_emit_ref,                          \

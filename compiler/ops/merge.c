@@ -48,7 +48,7 @@ static void eltwise_emit_ref(Emit *e, const Layer *L) {
     const char *op = L->op == &op_add ? " + " : " * ";
     char *sum = xstrdup("x0[i]");
     for (int k = 1; k < L->nin; k++) sum = xasprintf("%s%sx%d[i]", sum, op, k);
-    emit_for(e, "i", shape_elems(&L->shape));
+    emit_for_simd(e, "i", shape_elems(&L->shape));
     emit_line(e, "y[i] = %s;", sum);
     emit_close(e);
 }
@@ -71,13 +71,13 @@ static void concat_emit_ref(Emit *e, const Layer *L) {
 }
 
 const OpDesc op_add = {
-    .name = "add", .flags = OPF_BINARY, .min_in = 2,
+    .name = "add", .flags = OPF_BINARY | OPF_INPLACE, .min_in = 2,
     .infer = eltwise_infer, .params = op_no_params, .macs = op_no_macs,
     .emit_ref = eltwise_emit_ref,
 };
 
 const OpDesc op_mul = {
-    .name = "mul", .flags = OPF_BINARY, .min_in = 2,
+    .name = "mul", .flags = OPF_BINARY | OPF_INPLACE, .min_in = 2,
     .infer = eltwise_infer, .params = op_no_params, .macs = op_no_macs,
     .emit_ref = eltwise_emit_ref,
 };

@@ -60,7 +60,7 @@ static void bn_emit_ref(Emit *e, const Layer *L) {
               emit_param(e, L, "running_var"), emit_float(attr_float(L, "eps")));
     emit_line(e, "const float shift = %s[c] - %s[c] * scale;", emit_param(e, L, "bias"),
               emit_param(e, L, "running_mean"));
-    emit_for(e, "i", n);
+    emit_for_simd(e, "i", n);
     emit_line(e, "y[c * %lld + i] = x0[c * %lld + i] * scale + shift;", (long long)n, (long long)n);
     emit_close_n(e, 2);
 }
@@ -99,7 +99,7 @@ static void stats_emit_ref(Emit *e, const Layer *L) {
 }
 
 const OpDesc op_batchnorm = {
-    .name = "batchnorm", .flags = OPF_NORM, .min_in = 1, .max_in = 1,
+    .name = "batchnorm", .flags = OPF_NORM | OPF_INPLACE, .min_in = 1, .max_in = 1,
     .attrs = bn_attrs, .nattrs = 1,
     .infer = norm_infer, .params = norm_params, .macs = op_no_macs,
     .emit_ref = bn_emit_ref,

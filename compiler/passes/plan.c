@@ -86,8 +86,16 @@ static void arena(const Graph *g, int opt, Plan *p) {
         const Kernel *K = &p->kernels[k];
         const Layer *out = g->layers[K->out], *h = g->layers[K->layers[0]];
         p->temp[h->id] = -1;
+        int src = h->nin ? p->home[h->in[0]] : 0;
         if (K->out == g->output) {
             p->offset[K->out] = PLAN_OUTPUT;
+        } else if (opt >= 2 && (h->op->flags & OPF_INPLACE) && src > 0 && p->offset[src] >= 0 && last[src] == k &&
+                   shape_elems(&g->layers[src]->shape) == shape_elems(&out->shape)) {
+            /* an elementwise kernel over the last use of its input: in place */
+            ((Kernel *)K)->inplace = true;
+            int to = last[K->out] < k ? k : last[K->out];
+            p->offset[K->out] = p->offset[src];
+            blocks[nb++] = (Block){p->offset[src], round_up(shape_elems(&out->shape)), k, to};
         } else {
             int64_t size = round_up(shape_elems(&out->shape));
             int to = last[K->out] < k ? k : last[K->out];
@@ -107,16 +115,50 @@ static void arena(const Graph *g, int opt, Plan *p) {
         if (blocks[i].off + blocks[i].size > p->scratch_floats) p->scratch_floats = blocks[i].off + blocks[i].size;
 }
 
-void plan_build(Graph *g, int opt, Plan *p) {
+/* --dump-passes: the graph as each pass leaves it */
+static void dump_layers(FILE *f, const Graph *g, const char *after) {
+    fprintf(f, "== after %s\n", after);
+    for (int i = 1; i < g->n; i++) {
+        const Layer *L = g->layers[i];
+        fprintf(f, "  %-16s %-16s %-14s <-", L->name, L->op->name, shape_str(&L->shape));
+        for (int k = 0; k < L->nin; k++) fprintf(f, " %s", g->layers[L->in[k]]->name);
+        if (L->dead) fprintf(f, "  [dead]");
+        if (L->folded) fprintf(f, "  [folded into %s]", g->layers[L->folded]->name);
+        fprintf(f, "\n");
+    }
+}
+
+static void dump_plan(FILE *f, const Graph *g, const Plan *p) {
+    fprintf(f, "== after fusion and arena planning: %d kernels, scratch %lld floats\n", p->nkernels,
+            (long long)p->scratch_floats);
+    for (int k = 0; k < p->nkernels; k++) {
+        const Kernel *K = &p->kernels[k];
+        int64_t off = p->offset[K->out];
+        fprintf(f, "  %2d %-32s -> %s", k, K->name,
+                off == PLAN_OUTPUT ? "output" : xasprintf("scratch+%lld", (long long)off));
+        if (K->inplace) fprintf(f, " (in place)");
+        const Layer *h = g->layers[K->layers[0]];
+        if (p->temp[h->id] >= 0) fprintf(f, ", temp scratch+%lld", (long long)p->temp[h->id]);
+        fprintf(f, "\n");
+    }
+}
+
+void plan_build(Graph *g, int opt, Plan *p) { plan_build_dump(g, opt, p, NULL); }
+
+void plan_build_dump(Graph *g, int opt, Plan *p, FILE *dump) {
     memset(p, 0, sizeof *p);
     p->home = xcalloc((size_t)g->n, sizeof(int));
     p->offset = xcalloc((size_t)g->n, sizeof(int64_t));
     p->temp = xcalloc((size_t)g->n, sizeof(int64_t));
     for (int i = 0; i < g->n; i++) p->temp[i] = -1;
+    if (dump) dump_layers(dump, g, "shape inference");
     mark_dead(g);
+    if (dump) dump_layers(dump, g, "dead-layer removal");
     int *uses = count_uses(g);
     if (opt >= 1) fold_bn_mark(g, uses);
+    if (dump && opt >= 1) dump_layers(dump, g, "BatchNorm folding");
     fuse_kernels(g, opt, uses, p);
     homes(g, p);
     arena(g, opt, p);
+    if (dump) dump_plan(dump, g, p);
 }
