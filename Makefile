@@ -27,7 +27,7 @@ RT_OBJS = $(RT_SRCS:%.c=$(BUILD)/%.o)
 CNNC    = $(BUILD)/cnnc
 CNNRT   = $(BUILD)/libcnnrt.a
 
-.PHONY: all test bless examples graphs asan clean install unit golden cli numeric demo
+.PHONY: all test bless examples graphs asan clean install unit golden cli numeric codegen demo
 all: $(CNNC) $(CNNRT)
 
 $(BUILD)/parser.c $(BUILD)/parser.h: grammar/parser.y
@@ -66,6 +66,10 @@ test: all
 # generated code against PyTorch: every case at -O0 and -O2, then the lecture's examples
 numeric: all
 	@tests/numeric/numeric-all.sh
+
+# golden C, warning-free generated code under gcc/clang, the examples run
+codegen: all
+	@tests/codegen/run.sh
 
 # ---- the README's main job: compile LeNet-5, print its report, run it
 demo: all $(BUILD)/examples/lenet5/lenet5.safetensors

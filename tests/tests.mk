@@ -29,3 +29,4 @@ cli: $(CNNC)
 
 bless: $(CNNC)
 	@BLESS=1 CNNC=$(CNNC) sh tests/golden/run.sh
+	@BLESS=1 CNNC=$(CNNC) sh tests/codegen/run.sh | tail -n 1

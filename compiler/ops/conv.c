@@ -163,11 +163,12 @@ static void conv_fold(Layer *L, const float *scale, const float *shift) {
 
 /* ---- -O2: the register-tiled kernel (conv1d, conv2d, groups 1)
  *
- * Layout stays C-order between layers. The input is first copied into t,
- * padded, with the columns of each row split by phase (column mod stride) so
- * that the inputs of 16 consecutive output pixels are 16 consecutive floats
- * for every kernel tap:
- *   t[c][r][ph][q] = x[c][r - pt][q*sw + ph - pl]   (padding by padding_mode)
+ * Layout stays C-order between layers. For each output row, the input rows
+ * its window covers (a band) are copied into t, padded, with the columns
+ * split by phase (column mod stride) so that the inputs of 16 consecutive
+ * output pixels are 16 consecutive floats for every kernel tap:
+ *   t[c][i][ph][q] = x[c][oh*sh + i*dh - pt][q*sw + ph - pl]   (padding by padding_mode)
+ * The band is small (C x KH rows): it stays in cache across channel blocks.
  * Loops: output row, channel block, pixel tile, input channel, taps (unrolled).
  * The tile is OCB output channels x P vectors of 16 pixels of one output row,
  * held in OCB*P vector accumulators; each tap loads P input vectors and
@@ -220,7 +221,7 @@ static Tile tile_of(const Layer *L, const Shape *in) {
 static int64_t conv_temp(const Layer *L, const Shape *in, int opt) {
     if (opt >= 2 && fast_ok(L)) {
         Tile t = tile_of(L, in);
-        return t.C * t.Hp * t.sw * t.Wq + 16;
+        return t.C * t.kh * t.sw * t.Wq + 16;
     }
     return is_separable(L) ? shape_elems(&L->shape) / L->shape.dim[0] * in->dim[0] : 0;
 }
@@ -257,14 +258,15 @@ static void pack_input(Emit *e, const Layer *L, const Tile *t) {
     const char *mode = attr_get(L, "padding_mode") ? attr_word(L, "padding_mode") : "zeros";
     bool zeros = strcmp(mode, "zeros") == 0;
     const char *fold = strcmp(mode, "reflect") == 0 ? "cnnrt_reflect" : "cnnrt_clamp";
-    emit_line(e, "/* t [%lld][%lld][%lld][%lld]: the input padded, columns split by phase */", (long long)t->C,
-              (long long)t->Hp, (long long)t->sw, (long long)t->Wq);
+    emit_line(e, "/* t [%lld][%lld][%lld][%lld]: the band of input rows of output row oh, padded, columns "
+              "split by phase */", (long long)t->C, (long long)t->kh, (long long)t->sw, (long long)t->Wq);
     emit_for(e, "c", t->C);
-    emit_for(e, "r", t->Hp);
-    if (zeros) emit_line(e, "const int ih = r - %lld;", (long long)t->pt);
-    else emit_line(e, "const int ih = %s(r - %lld, %lld);", fold, (long long)t->pt, (long long)t->H);
+    emit_for(e, "r", t->kh);
+    if (zeros) emit_line(e, "const int ih = oh * %lld + r * %lld - %lld;", (long long)t->sh, (long long)t->dh, (long long)t->pt);
+    else emit_line(e, "const int ih = %s(oh * %lld + r * %lld - %lld, %lld);", fold, (long long)t->sh, (long long)t->dh,
+                   (long long)t->pt, (long long)t->H);
     emit_for(e, "ph", t->sw);
-    emit_line(e, "float *restrict row = t + ((c * %lld + r) * %lld + ph) * %lld;", (long long)t->Hp, (long long)t->sw,
+    emit_line(e, "float *restrict row = t + ((c * %lld + r) * %lld + ph) * %lld;", (long long)t->kh, (long long)t->sw,
               (long long)t->Wq);
     emit_for(e, "q", t->Wq);
     if (zeros) {
@@ -287,9 +289,9 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
     const Tile t = tile_of(L, emit_in_shape(e, L, 0));
     long long taps = t.kh * t.kw;
     emit_line(e, "#ifdef CNNRT_V16");
-    pack_input(e, L, &t);
     emit_line(e, "/* tiles of %d output channels x %d x 16 pixels of a row */", t.OCB, t.P);
-    emit_for(e, "oh", t.OH);   /* a row's inputs stay in cache across the channel blocks */
+    emit_for(e, "oh", t.OH);
+    pack_input(e, L, &t);
     emit_for(e, "ob", t.NOB);
     emit_line(e, "const float *restrict wb = %s + ob * %lld;", emit_param(e, L, "packed"), (long long)(t.C * taps * t.OCB));
     emit_open(e, "for (int pv = 0; pv < %lld; pv += %d)", (long long)t.OWp, 16 * t.P);
@@ -299,15 +301,14 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
               emit_param(e, L, "bias_packed"), t.OCB);
     emit_close(e);
     emit_for(e, "c", t.C);
-    emit_line(e, "const float *restrict tc = t + (c * %lld + oh * %lld) * %lld + pv;", (long long)t.Hp, (long long)t.sh,
-              (long long)(t.sw * t.Wq));
+    emit_line(e, "const float *restrict tc = t + c * %lld + pv;", (long long)(t.kh * t.sw * t.Wq));
     emit_line(e, "const float *restrict wc = wb + c * %lld;", taps * t.OCB);
     for (int64_t i = 0; i < t.kh; i++)   /* the window, unrolled */
         for (int64_t k = 0; k < t.kw; k++) {
             int64_t col = k * t.dw;
             emit_open(e, "/* tap %lld,%lld */", (long long)i, (long long)k);
             emit_line(e, "const float *restrict src = tc + %lld;",
-                      (long long)(((i * t.dh) * t.sw + col % t.sw) * t.Wq + col / t.sw));
+                      (long long)((i * t.sw + col % t.sw) * t.Wq + col / t.sw));
             emit_line(e, "const float *restrict wk = wc + %lld;", (long long)((i * t.kw + k) * t.OCB));
             emit_line(e, "cnnrt_v16 xv[%d];", t.P);
             emit_line(e, "memcpy(xv, src, sizeof xv);");

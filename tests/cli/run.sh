@@ -198,5 +198,17 @@ if command -v script >/dev/null 2>&1; then
     check "on a terminal with NO_COLOR: no escape codes" no_escapes tty.out
 fi
 
+# ---- atomic outputs and determinism: tests/cli/atomic.sh, counted here
+CNNC=$cnnc sh "$root/tests/cli/atomic.sh" >atomic.log 2>&1
+grep -v -E '^[0-9]+ passed, [0-9]+ failed' atomic.log
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' atomic.log | tail -n 1)
+if [ -n "$line" ]; then
+    pass=$((pass + $(echo "$line" | cut -d' ' -f1)))
+    fail=$((fail + $(echo "$line" | cut -d' ' -f3)))
+else
+    fail=$((fail + 1))
+    echo "FAIL tests/cli/atomic.sh gave no result line"
+fi
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -10,7 +10,9 @@
 #                             That block is cut off before cnnc sees the file
 #                             (so locations never point into it). cnnc runs
 #                             with --report, or with the options of an
-#                             '# args: ...' line in the block. A '# todo: WHY'
+#                             '# args: ...' line in the block (it runs
+#                             beside weights/, a link to tests/errors/weights/
+#                             and its bad safetensors files). A '# todo: WHY'
 #                             line marks an expectation written by hand for a
 #                             diagnostic the compiler does not give yet: BLESS
 #                             keeps it until the output matches, then drops
@@ -132,10 +134,11 @@ rewrite_block() {
     cat "$tmp/new" >"$file"   # keeps the file's mode (gen scripts stay executable)
 }
 
-# the files in the scratch directory besides the source
+# the files in the scratch directory besides the source and weights/
 leftovers() {
     for left in "$tmp"/run/* "$tmp"/run/.[!.]*; do
-        [ -e "$left" ] && [ "$(basename "$left")" != "$1" ] && printf ' %s' "$(basename "$left")"
+        [ -e "$left" ] && [ "$(basename "$left")" != "$1" ] && [ "$(basename "$left")" != weights ] &&
+            printf ' %s' "$(basename "$left")"
     done
 }
 
@@ -146,6 +149,8 @@ check_error() {
     mkdir -p "$tmp/run"
     base=$(basename "$label")
     cp "$src" "$tmp/run/$base.cnn"
+    # the bad-weights corpus, as weights/NAME.safetensors beside the source
+    ln -s "$root/tests/errors/weights" "$tmp/run/weights"
     # shellcheck disable=SC2046 # the options are words, split on purpose
     (cd "$tmp/run" && "$cnnc" "$base.cnn" $(args_part "$file")) >"$tmp/out" 2>"$tmp/err"
     rc=$?

@@ -60,6 +60,7 @@ int main(void) {
     suite_lexer_parser();
     suite_shapes();
     suite_report();
+    suite_passes();
     if (suite_safetensors)
         suite_safetensors();
     else

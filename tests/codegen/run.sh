@@ -1,0 +1,59 @@
+#!/bin/sh
+# Generated code as a product:
+#  1. golden C: tests/codegen/NAME.cnn compiled at -O0 and -O2 must give
+#     exactly NAME.O0.c/.h and NAME.O2.c/.h (BLESS=1 rewrites them);
+#  2. the examples' generated code compiles with -std=c11 -Wall -Wextra
+#     -pedantic -Werror under gcc and clang, with and without -march=native,
+#     at -O0 and -O2;
+#  3. make examples: every example app builds and runs.
+# Ends with "N passed, M failed".
+cd "$(dirname "$0")/../.." || exit 2
+CNNC=${CNNC:-build/cnnc}
+out=build/codegen
+mkdir -p "$out"
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "PASS $1"; }
+ko() { fail=$((fail + 1)); echo "FAIL $1"; }
+
+for f in tests/codegen/*.cnn; do
+    n=$(basename "$f" .cnn)
+    for lv in O0 O2; do
+        "$CNNC" "$f" -$lv -o "$out/$n.$lv.c" --prefix "$n" 2>"$out/$n.$lv.err" || { ko "golden $n -$lv: cnnc failed"; continue; }
+        # the header is named after the output file; the goldens keep that name
+        if [ "${BLESS:-}" = 1 ]; then
+            cp "$out/$n.$lv.c" "tests/codegen/$n.$lv.c"; cp "$out/$n.$lv.h" "tests/codegen/$n.$lv.h"
+            ok "golden $n -$lv (blessed)"
+        elif cmp -s "$out/$n.$lv.c" "tests/codegen/$n.$lv.c" && cmp -s "$out/$n.$lv.h" "tests/codegen/$n.$lv.h"; then
+            ok "golden $n -$lv"
+        else
+            diff -u "tests/codegen/$n.$lv.c" "$out/$n.$lv.c" | head -40
+            ko "golden $n -$lv: the generated C changed (review, then BLESS=1 $0)"
+        fi
+    done
+done
+
+for f in examples/*/*.cnn; do
+    n=$(basename "$f" .cnn)
+    [ "$n" = resnet18 ] && continue   # 11.7 M weights: compiled by the benchmark
+    for lv in O0 O2; do
+        "$CNNC" "$f" -$lv --random-weights=1 -o "$out/ex_$n.$lv.c" 2>"$out/ex_$n.err" || { ko "$n -$lv: cnnc"; continue; }
+        for cc in gcc clang; do
+            for arch in "" -march=native; do
+                if $cc -std=c11 -Wall -Wextra -pedantic -Werror -O2 $arch -Iruntime -c "$out/ex_$n.$lv.c" \
+                       -o "$out/ex_$n.o" 2>"$out/ex_$n.cc.err"; then
+                    ok "$n -$lv $cc $arch"
+                else
+                    head -5 "$out/ex_$n.cc.err"; ko "$n -$lv $cc $arch: warnings or errors"
+                fi
+            done
+        done
+    done
+done
+
+for n in lenet5 sobel resnet_block mobilenet_block activity1d volume3d; do
+    if make -s --no-print-directory "examples-$n" >"$out/run_$n.log" 2>&1; then ok "example $n runs"
+    else tail -5 "$out/run_$n.log"; ko "example $n"; fi
+done
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

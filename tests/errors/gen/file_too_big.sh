@@ -1,0 +1,8 @@
+#!/bin/sh
+# A source one byte over the 64 MiB limit (a valid network and a comment
+# line padding it): one error that names the size, no location.
+printf 'network n {\n    input x[3];\n    relu;\n}\n#'
+head -c $((64 * 1024 * 1024 - 41)) /dev/zero | tr '\0' 'x'
+printf '\n'
+# expect: file_too_big.cnn: error: the file is 67108865 bytes; the limit is 64 MiB
+# exit: 1

@@ -1,0 +1,70 @@
+/* fuzz_alloc.h — the allocator of the fuzz targets' util.c (fuzz.mk compiles
+ * it with -Dcalloc=fuzz_calloc -Drealloc=fuzz_realloc): every block is kept
+ * on one list, and fuzz_free_all() frees them after each input. The compiler
+ * never frees (compiler/util.c); without this a fuzzing process would grow
+ * by every input's memory. Include it in exactly one file of a target. */
+#ifndef FUZZ_ALLOC_H
+#define FUZZ_ALLOC_H
+
+#include <stdint.h>
+#include <stdlib.h>
+
+typedef struct Block {
+    struct Block *prev, *next;
+    size_t size;
+    size_t pad;   /* keeps the payload 16-byte aligned */
+} Block;
+
+static Block blocks = {&blocks, &blocks, 0, 0};
+
+static void link_block(Block *b) {
+    b->next = blocks.next;
+    b->prev = &blocks;
+    blocks.next->prev = b;
+    blocks.next = b;
+}
+
+static void unlink_block(Block *b) {
+    b->prev->next = b->next;
+    b->next->prev = b->prev;
+}
+
+void *fuzz_calloc(size_t n, size_t size);
+void *fuzz_realloc(void *p, size_t size);
+
+void *fuzz_calloc(size_t n, size_t size) {
+    size_t bytes;
+    if (__builtin_mul_overflow(n, size, &bytes) || bytes > SIZE_MAX - sizeof(Block)) return NULL;
+    Block *b = calloc(1, sizeof(Block) + bytes);
+    if (!b) return NULL;
+    b->size = bytes;
+    link_block(b);
+    return b + 1;
+}
+
+void *fuzz_realloc(void *p, size_t size) {
+    if (!p) return fuzz_calloc(1, size);
+    if (size > SIZE_MAX - sizeof(Block)) return NULL;
+    Block *b = (Block *)p - 1;
+    unlink_block(b);
+    Block *nb = realloc(b, sizeof(Block) + size);
+    if (!nb) {
+        link_block(b);
+        return NULL;
+    }
+    nb->size = size;
+    link_block(nb);
+    return nb + 1;
+}
+
+static void fuzz_free_all(void) {
+    Block *b = blocks.next;
+    while (b != &blocks) {
+        Block *next = b->next;
+        free(b);
+        b = next;
+    }
+    blocks.next = blocks.prev = &blocks;
+}
+
+#endif

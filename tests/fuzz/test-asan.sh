@@ -1,0 +1,69 @@
+#!/bin/sh
+# tests/fuzz/test-asan.sh — `make test-asan`: the golden, errors and cli suites
+# on the sanitized compiler, then the numeric suite with the generated C built
+# with -fsanitize=address,undefined as well (through the compiler wrappers that
+# fuzz.mk writes to $ASAN_BUILD/cc/), at each level of $ASAN_LEVELS.
+# One closing "N passed, M failed" line sums them all.
+#
+#   ASAN_CNNC    the sanitized compiler     [build-asan/cnnc]
+#   ASAN_BUILD   its build directory        [build-asan]
+#   ASAN_LEVELS  cnnc levels for numeric    [-O0 -O2]
+#   ASAN_CCS     compilers for numeric      [clang-asan gcc-asan: the wrappers in
+#                                            $ASAN_BUILD/cc/, put on PATH, for the
+#                                            compilers present]
+cd "$(dirname "$0")/../.." || exit 2
+root=$(pwd)
+ASAN_BUILD=${ASAN_BUILD:-build-asan}
+ASAN_CNNC=${ASAN_CNNC:-$ASAN_BUILD/cnnc}
+ASAN_LEVELS=${ASAN_LEVELS:--O0 -O2}
+case $ASAN_CNNC in /*) ;; *) ASAN_CNNC=$root/$ASAN_CNNC ;; esac
+# numeric/run.sh names its files after each compiler: plain names, on PATH
+PATH=$root/$ASAN_BUILD/cc:$PATH
+export PATH
+if [ -z "${ASAN_CCS:-}" ]; then
+    ASAN_CCS=
+    for cc in clang gcc; do
+        command -v $cc >/dev/null 2>&1 && [ -x "$root/$ASAN_BUILD/cc/$cc-asan" ] &&
+            ASAN_CCS="$ASAN_CCS $cc-asan"
+    done
+fi
+# a sanitizer report is never an expected output: make it loud and distinct
+ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:exitcode=99}
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export ASAN_OPTIONS UBSAN_OPTIONS
+
+p=0 f=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT INT TERM
+tally() {   # NAME: sums the last "N passed, M failed" line of $log
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+    if [ -z "$line" ]; then
+        echo "FAIL $1: no result line"
+        f=$((f + 1))
+        return
+    fi
+    p=$((p + $(echo "$line" | cut -d' ' -f1)))
+    f=$((f + $(echo "$line" | cut -d' ' -f3)))
+}
+show() {    # the suite's failures and sanitizer reports, not its PASS lines
+    grep -v '^PASS' "$log" | grep -v -E '^[0-9]+ passed, [0-9]+ failed'
+}
+
+echo "== golden and errors (cnnc: $ASAN_CNNC)"
+CNNC=$ASAN_CNNC sh tests/golden/run.sh >"$log" 2>&1
+show; tally golden
+echo "== cli"
+CNNC=$ASAN_CNNC sh tests/cli/run.sh >"$log" 2>&1
+show; tally cli
+if [ -d tests/fuzz/regress ]; then
+    echo "== fuzz regressions through cnnc"
+    sh tests/fuzz/regress.sh "$ASAN_CNNC" >"$log" 2>&1
+    show; tally regress
+fi
+for level in $ASAN_LEVELS; do
+    echo "== numeric, cnnc $level, generated C with the sanitizers:$ASAN_CCS"
+    CNNC=$ASAN_CNNC CNNC_FLAGS=$level CC=$ASAN_CCS tests/numeric/run.sh >"$log" 2>&1
+    show; tally "numeric $level"
+done
+echo "$p passed, $f failed"
+[ "$f" -eq 0 ]
