@@ -178,12 +178,16 @@ static void conv_fold(Layer *L, const float *scale, const float *shift) {
  * each value as it leaves the accumulators. */
 typedef struct {
     int64_t C, H, W, OC, OH, OW, kh, kw, sh, sw, dh, dw, pt, pl;
-    int64_t OWp, Wq, Hp, NOB;
+    int64_t OWp, Wq, NOB;
+    int64_t cg, og;     /* input channels per group, outputs per group */
+    bool diag;          /* depthwise (cg = 1): each output channel reads its own input */
     int OCB, P;
 } Tile;
 
+/* groups 1 and depthwise-style groups (one input channel each) */
 static bool fast_ok(const Layer *L) {
-    return !is_separable(L) && !is_depthwise(L) && L->groups == 1 && L->win.nd <= 2;
+    const Param *w = layer_param(L, "weight");
+    return !is_separable(L) && L->win.nd <= 2 && (L->groups == 1 || (w && w->shape.dim[1] == 1));
 }
 
 static Tile tile_of(const Layer *L, const Shape *in) {
@@ -198,12 +202,16 @@ static Tile tile_of(const Layer *L, const Shape *in) {
     /* the tile: P pixel vectors x OCB channels minimizing the modelled time,
      * tiles x max(FMAs, loads) per tap on two FMA and two load ports, with
      * a penalty below 12 accumulators (FMA latency) */
+    t.cg = t.C / L->groups;
+    t.og = t.OC / L->groups;
+    t.diag = L->groups > 1;
     int64_t nvec = (t.OW + 15) / 16, best = INT64_MAX;
     for (int P = 1; P <= 4 && P <= nvec; P++)
         for (int ocb = 1; ocb <= 28 && ocb <= t.OC; ocb++) {
             if (P * ocb > 28) break;
             int64_t tiles = (t.OC + ocb - 1) / ocb * ((nvec + P - 1) / P);
-            int64_t work = P * ocb > P + ocb ? P * ocb : P + ocb;
+            int64_t loads = t.diag ? P * ocb + ocb : P + ocb;   /* diagonal tiles load per channel */
+            int64_t work = P * ocb > loads ? P * ocb : loads;
             int64_t cost = tiles * work * (P * ocb < 12 ? 12 : P * ocb) / (P * ocb);
             if (cost < best) {
                 best = cost;
@@ -214,7 +222,6 @@ static Tile tile_of(const Layer *L, const Shape *in) {
     t.NOB = (t.OC + t.OCB - 1) / t.OCB;
     t.OWp = (nvec + t.P - 1) / t.P * t.P * 16;
     t.Wq = t.OWp + (t.kw - 1) * t.dw / t.sw;
-    t.Hp = (t.OH - 1) * t.sh + (t.kh - 1) * t.dh + 1;
     return t;
 }
 
@@ -236,18 +243,18 @@ static void conv_emit_data(Emit *e, const Layer *L) {
     fprintf(e->c, "#else\n");
     Tile t = tile_of(L, emit_in_shape(e, L, 0));
     const Param *w = layer_param(L, "weight"), *b = layer_param(L, "bias");
-    int64_t taps = t.kh * t.kw, n = t.NOB * t.C * taps * t.OCB;
+    int64_t taps = t.kh * t.kw, n = t.NOB * t.cg * taps * t.OCB;
     float *pk = xcalloc((size_t)n, sizeof(float)), *pb = xcalloc((size_t)(t.NOB * t.OCB), sizeof(float));
     for (int64_t ob = 0; ob < t.NOB; ob++)
-        for (int64_t c = 0; c < t.C; c++)
+        for (int64_t c = 0; c < t.cg; c++)
             for (int64_t k = 0; k < taps; k++)
                 for (int64_t j = 0; j < t.OCB; j++) {
                     int64_t o = ob * t.OCB + j;
-                    if (o < t.OC) pk[((ob * t.C + c) * taps + k) * t.OCB + j] = w->data[(o * t.C + c) * taps + k];
+                    if (o < t.OC) pk[((ob * t.cg + c) * taps + k) * t.OCB + j] = w->data[(o * t.cg + c) * taps + k];
                 }
     for (int64_t o = 0; b && o < t.OC; o++) pb[o] = b->data[o];
     emit_array(e, xasprintf("%s.weight packed [%lld][%lld][%lld][%lld]: output-channel block, input channel, tap, "
-                            "channel in block", L->name, (long long)t.NOB, (long long)t.C, (long long)taps, (long long)t.OCB),
+                            "channel in block", L->name, (long long)t.NOB, (long long)t.cg, (long long)taps, (long long)t.OCB),
                emit_param(e, L, "packed"), pk, n);
     emit_array(e, xasprintf("%s.bias padded to %lld", L->name, (long long)(t.NOB * t.OCB)), emit_param(e, L, "bias_packed"),
                pb, t.NOB * t.OCB);
@@ -293,15 +300,19 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
     emit_for(e, "oh", t.OH);
     pack_input(e, L, &t);
     emit_for(e, "ob", t.NOB);
-    emit_line(e, "const float *restrict wb = %s + ob * %lld;", emit_param(e, L, "packed"), (long long)(t.C * taps * t.OCB));
+    emit_line(e, "const float *restrict wb = %s + ob * %lld;", emit_param(e, L, "packed"), (long long)(t.cg * taps * t.OCB));
     emit_open(e, "for (int pv = 0; pv < %lld; pv += %d)", (long long)t.OWp, 16 * t.P);
     emit_line(e, "cnnrt_v16 acc[%d][%d];", t.OCB, t.P);
     emit_for(e, "j", t.OCB);
     emit_line(e, "for (int p = 0; p < %d; p++) acc[j][p] = (cnnrt_v16){0} + %s[ob * %d + j];", t.P,
               emit_param(e, L, "bias_packed"), t.OCB);
     emit_close(e);
-    emit_for(e, "c", t.C);
-    emit_line(e, "const float *restrict tc = t + c * %lld + pv;", (long long)(t.kh * t.sw * t.Wq));
+    long long band = t.kh * t.sw * t.Wq;
+    emit_for(e, "c", t.cg);
+    if (t.diag)   /* output channel o reads input channel o / og */
+        emit_line(e, "const float *restrict tc = t + pv;");
+    else
+        emit_line(e, "const float *restrict tc = t + c * %lld + pv;", band);
     emit_line(e, "const float *restrict wc = wb + c * %lld;", taps * t.OCB);
     for (int64_t i = 0; i < t.kh; i++)   /* the window, unrolled */
         for (int64_t k = 0; k < t.kw; k++) {
@@ -310,10 +321,19 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
             emit_line(e, "const float *restrict src = tc + %lld;",
                       (long long)((i * t.sw + col % t.sw) * t.Wq + col / t.sw));
             emit_line(e, "const float *restrict wk = wc + %lld;", (long long)((i * t.kw + k) * t.OCB));
-            emit_line(e, "cnnrt_v16 xv[%d];", t.P);
-            emit_line(e, "memcpy(xv, src, sizeof xv);");
-            emit_line(e, "for (int j = 0; j < %d; j++)", t.OCB);
-            emit_line(e, "    for (int p = 0; p < %d; p++) acc[j][p] += xv[p] * wk[j];", t.P);
+            if (t.diag) {
+                emit_open(e, "for (int j = 0; j < %d; j++)", t.OCB);
+                emit_line(e, "cnnrt_v16 xv[%d];", t.P);
+                emit_line(e, "const int oc = ob * %d + j < %lld ? ob * %d + j : 0;", t.OCB, (long long)t.OC, t.OCB);
+                emit_line(e, "memcpy(xv, src + (size_t)(oc / %lld) * %lld, sizeof xv);", (long long)t.og, band);
+                emit_line(e, "for (int p = 0; p < %d; p++) acc[j][p] += xv[p] * wk[j];", t.P);
+                emit_close(e);
+            } else {
+                emit_line(e, "cnnrt_v16 xv[%d];", t.P);
+                emit_line(e, "memcpy(xv, src, sizeof xv);");
+                emit_line(e, "for (int j = 0; j < %d; j++)", t.OCB);
+                emit_line(e, "    for (int p = 0; p < %d; p++) acc[j][p] += xv[p] * wk[j];", t.P);
+            }
             emit_close(e);
         }
     emit_close(e);

@@ -41,6 +41,47 @@ static void dense_emit_ref(Emit *e, const Layer *L) {
     emit_close(e);
 }
 
+/* -O2: a batch-1 dense layer can only stream its weights (PERF.md): rows
+ * of 8 outputs at a time, 16 inputs per vector, one accumulator per row,
+ * summed across lanes at the end */
+static void dense_block(Emit *e, const Layer *L, const char *o0, int rows, long long in) {
+    const char *w = emit_param(e, L, "weight");
+    long long main = in / 16 * 16;
+    emit_open(e, "");
+    emit_line(e, "cnnrt_v16 acc[%d];", rows);
+    emit_line(e, "for (int j = 0; j < %d; j++) acc[j] = (cnnrt_v16){0};", rows);
+    emit_open(e, "for (int i = 0; i < %lld; i += 16)", main);
+    emit_line(e, "cnnrt_v16 xv;");
+    emit_line(e, "memcpy(&xv, x0 + i, sizeof xv);");
+    emit_open(e, "for (int j = 0; j < %d; j++)", rows);
+    emit_line(e, "cnnrt_v16 wv;");
+    emit_line(e, "memcpy(&wv, %s + (size_t)(%s + j) * %lld + i, sizeof wv);", w, o0, in);
+    emit_line(e, "acc[j] += wv * xv;");
+    emit_close_n(e, 2);
+    emit_open(e, "for (int j = 0; j < %d; j++)", rows);
+    emit_line(e, "const int o = %s + j;", o0);
+    emit_line(e, "float lanes[16], sum = %s;", layer_param(L, "bias") ? xasprintf("%s[o]", emit_param(e, L, "bias")) : "0.0f");
+    emit_line(e, "memcpy(lanes, &acc[j], sizeof lanes);");
+    emit_line(e, "for (int l = 0; l < 16; l++) sum += lanes[l];");
+    if (main < in) emit_line(e, "for (int i = %lld; i < %lld; i++) sum += %s[(size_t)o * %lld + i] * x0[i];", main, in, w, in);
+    emit_store(e, "o", "o", "sum");
+    emit_close_n(e, 2);
+}
+
+static void dense_emit_fast(Emit *e, const Layer *L) {
+    long long in = (long long)emit_in_shape(e, L, 0)->dim[0], out = (long long)L->shape.dim[0];
+    emit_line(e, "#ifdef CNNRT_V16");
+    if (out >= 8) {
+        emit_open(e, "for (int o0 = 0; o0 + 8 <= %lld; o0 += 8)", out);
+        dense_block(e, L, "o0", 8, in);
+        emit_close(e);
+    }
+    if (out % 8) dense_block(e, L, xasprintf("%lld", out / 8 * 8), (int)(out % 8), in);
+    emit_line(e, "#else /* no vector extensions: the plain loops */");
+    dense_emit_ref(e, L);
+    emit_line(e, "#endif");
+}
+
 static void dense_fold(Layer *L, const float *scale, const float *shift) {
     fold_rows(L, "weight", "bias", 1, L->shape.dim, scale, shift);
 }
@@ -49,5 +90,5 @@ const OpDesc op_dense = {
     .name = "dense", .flags = OPF_LINEAR | OPF_GLOBAL | OPF_EPILOGUE, .min_in = 1, .max_in = 1,
     .attrs = dense_attrs, .nattrs = 2,
     .infer = dense_infer, .params = dense_params, .macs = dense_macs,
-    .emit_ref = dense_emit_ref, .fold = dense_fold,
+    .emit_ref = dense_emit_ref, .emit = dense_emit_fast, .fold = dense_fold,
 };

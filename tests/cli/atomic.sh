@@ -179,5 +179,11 @@ known "main.c leaves the source's temporary when the header fails" \
     "a directory named like the header: no temporary file left" no_temps hdir
 check "a directory named like the header: no source written" [ ! -e hdir/net.c ]
 
+# ---- the output must not replace the input (gcc: "input file is the same as output file")
+cp net.cnn self.cnn
+run self.cnn --random-weights -o self.cnn
+known "main.c writes over its own source" \
+    "-o onto the input file: refused, the source kept" cmp -s self.cnn net.cnn
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -198,6 +198,12 @@ if command -v script >/dev/null 2>&1; then
     check "on a terminal with NO_COLOR: no escape codes" no_escapes tty.out
 fi
 
+# ---- limits on standard input (a file over 64 MiB is tests/errors/gen/file_too_big.sh)
+head -c $((64 * 1024 * 1024 + 1)) /dev/zero | "$cnnc" - --report >out 2>err
+rc=$?
+check "stdin over 64 MiB exits 1" status 1
+check "stdin over 64 MiB names the limit" has err "^<stdin>: error: .*the limit is 64 MiB"
+
 # ---- atomic outputs and determinism: tests/cli/atomic.sh, counted here
 CNNC=$cnnc sh "$root/tests/cli/atomic.sh" >atomic.log 2>&1
 grep -v -E '^[0-9]+ passed, [0-9]+ failed' atomic.log

@@ -224,6 +224,29 @@ static _Alignas(64) const float tiny_block_fc__bias[3] = {
 
 /* fc: dense  [8] -> [3]  params 27  MACs 24 */
 static void tiny_block_fc__run(const float *restrict x0, float *restrict y) {
+    #ifdef CNNRT_V16
+     {
+        cnnrt_v16 acc[3];
+        for (int j = 0; j < 3; j++) acc[j] = (cnnrt_v16){0};
+        for (int i = 0; i < 0; i += 16) {
+            cnnrt_v16 xv;
+            memcpy(&xv, x0 + i, sizeof xv);
+            for (int j = 0; j < 3; j++) {
+                cnnrt_v16 wv;
+                memcpy(&wv, tiny_block_fc__weight + (size_t)(0 + j) * 8 + i, sizeof wv);
+                acc[j] += wv * xv;
+            }
+        }
+        for (int j = 0; j < 3; j++) {
+            const int o = 0 + j;
+            float lanes[16], sum = tiny_block_fc__bias[o];
+            memcpy(lanes, &acc[j], sizeof lanes);
+            for (int l = 0; l < 16; l++) sum += lanes[l];
+            for (int i = 0; i < 8; i++) sum += tiny_block_fc__weight[(size_t)o * 8 + i] * x0[i];
+            y[o] = sum;
+        }
+    }
+    #else /* no vector extensions: the plain loops */
     for (int o = 0; o < 3; o++) {
         float acc = tiny_block_fc__bias[o];
         for (int i = 0; i < 8; i++) {
@@ -231,6 +254,7 @@ static void tiny_block_fc__run(const float *restrict x0, float *restrict y) {
         }
         y[o] = acc;
     }
+    #endif
 }
 
 /* softmax_1: softmax  [3] -> [3]  params 0  MACs 0 */

@@ -7,7 +7,7 @@
  *     -> fold_bn_apply -> emit_network into /dev/null
  *
  * The input goes to a memfd and is read back through /proc/self/fd/N, as
- * cnnc reads a file. Seeds: tests/errors/weights/*.safetensors. See
+ * cnnc reads a file. Seeds: the files of tests/errors/weights/. See
  * fuzz_compile.c for the conventions (FUZZ_VERBOSE=1 keeps diagnostics). */
 #include "cnnc.h"
 
