@@ -423,6 +423,7 @@ struct Emit {
     int opt;               /* -O level */
     int indent;
     const Kernel *k;       /* the kernel being written */
+    bool text_weights;     /* every weight array as numbers (--weights-format=text) */
 };
 /* one line of generated C at the current indentation, printf-style */
 void emit_line(Emit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -450,6 +451,6 @@ void emit_store(Emit *e, const char *idx, const char *chan, const char *val);
 const char *emit_float(double v);
 
 bool emit_network(const Graph *g, const Plan *plan, const char *prefix, int opt,
-                  FILE *c, FILE *h, const char *hname, const char *source_name);
+                  FILE *c, FILE *h, const char *hname, const char *source_name, bool text_weights);
 
 #endif

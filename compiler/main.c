@@ -23,7 +23,7 @@ typedef struct {
     const char *report;   /* NULL, "text" or "json" */
     const char *emit;     /* "c" or "dot" */
     int opt;
-    bool compile, random;
+    bool compile, random, text_weights;
     uint64_t seed;
 } Options;
 
@@ -40,6 +40,8 @@ static const char usage_text[] =
     "  --weights FILE          safetensors file (overrides the network's own)\n"
     "  --random-weights[=SEED] random parameters, deterministic for a seed (default 1)\n"
     "  --prefix NAME           C symbol prefix (default: the network's name)\n"
+    "  --weights-format=bytes|text  arrays of 4096+ weights as the bytes of their\n"
+    "                          floats (default; fast to compile) or as numbers\n"
     "  --dump-passes           print the graph after each pass on standard error\n"
     "  --cflags, --libs        flags to compile and link generated code\n"
     "  -h, --help, --version\n";
@@ -141,6 +143,10 @@ static Options parse_args(int argc, char **argv) {
         } else if (strcmp(a, "--prefix") == 0 || strncmp(a, "--prefix=", 9) == 0) {
             o.prefix = a[8] == '=' ? a + 9 : need_arg(argc, argv, &i);
             if (!valid_ident(o.prefix)) usage_error("prefix '%s' is not a C identifier", o.prefix);
+        } else if (strcmp(a, "--weights-format=text") == 0 || strcmp(a, "--weights-format=bytes") == 0) {
+            o.text_weights = a[17] == 't';
+        } else if (strncmp(a, "--weights-format", 16) == 0) {
+            usage_error("'%s': --weights-format takes text or bytes", a);
         } else if (strcmp(a, "--dump-passes") == 0) {
             o.dump = "kernels";
         } else if (a[0] == '-' && a[1]) {
@@ -245,7 +251,7 @@ static int write_outputs(const Options *o, Graph *g, const Plan *plan) {
     }
     const char *prefix = o->prefix ? o->prefix : g->name;
     char *hbase = h_path ? basename(xstrdup(h_path)) : NULL;
-    bool ok = emit_network(g, plan, prefix, o->opt, c.f, h.f, hbase, diag_filename());
+    bool ok = emit_network(g, plan, prefix, o->opt, c.f, h.f, hbase, diag_filename(), o->text_weights);
     if (!ok) {
         out_close(&c, false);
         out_close(&h, false);

@@ -39,14 +39,24 @@ static inline int cnnrt_clamp(int i, int n) { return i < 0 ? 0 : i >= n ? n - 1 
 
 static inline float cnnrt_sigmoid(float v) { return 1.0f / (1.0f + expf(-v)); }
 
-/* 16 floats as one value: GNU C vector extensions (gcc, clang), which the
- * compiler maps to one AVX-512 register, two AVX2 or four SSE/NEON ones.
- * Generated code uses them under CNNRT_V16 and has a plain-loop path
- * otherwise. (No function takes or returns one: that would change the ABI
- * with the target's vector width.) */
+/* 16 floats as one value. With GNU C vector extensions (gcc, clang) the
+ * compiler maps it to one AVX-512 register, two AVX2 or four SSE/NEON ones;
+ * elsewhere (or with CNNRT_NO_VECTOR defined: generated code for
+ * --target=generic defines it) it is a struct of 16 floats and the same
+ * kernels run as plain loops. Generated code touches it only through these
+ * macros and memcpy. (No function takes or returns one: that would change
+ * the ABI with the target's vector width.) */
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(CNNRT_NO_VECTOR)
 #define CNNRT_V16 1
 __extension__ typedef float cnnrt_v16 __attribute__((vector_size(64)));
+#define CNNRT_SPLAT16(d, s) ((d) = (cnnrt_v16){0} + (s))
+#define CNNRT_FMA16(acc, x, s) ((acc) += (x) * (s))        /* acc += x * broadcast(s) */
+#define CNNRT_FMAV16(acc, x, w) ((acc) += (x) * (w))       /* acc += x * w, lane by lane */
+#else
+typedef struct { float v[16]; } cnnrt_v16;
+#define CNNRT_SPLAT16(d, s) do { for (int l_ = 0; l_ < 16; l_++) (d).v[l_] = (s); } while (0)
+#define CNNRT_FMA16(acc, x, s) do { for (int l_ = 0; l_ < 16; l_++) (acc).v[l_] += (x).v[l_] * (s); } while (0)
+#define CNNRT_FMAV16(acc, x, w) do { for (int l_ = 0; l_ < 16; l_++) (acc).v[l_] += (x).v[l_] * (w).v[l_]; } while (0)
 #endif
 
 /* seconds from a monotonic clock, for timing generated code */

@@ -238,9 +238,6 @@ static void conv_emit_data(Emit *e, const Layer *L) {
         emit_params_raw(e, L);
         return;
     }
-    fprintf(e->c, "#ifndef CNNRT_V16 /* the plain-loop path of compilers without vector extensions */\n");
-    emit_params_raw(e, L);
-    fprintf(e->c, "#else\n");
     Tile t = tile_of(L, emit_in_shape(e, L, 0));
     const Param *w = layer_param(L, "weight"), *b = layer_param(L, "bias");
     int64_t taps = t.kh * t.kw, n = t.NOB * t.cg * taps * t.OCB;
@@ -258,7 +255,6 @@ static void conv_emit_data(Emit *e, const Layer *L) {
                emit_param(e, L, "packed"), pk, n);
     emit_array(e, xasprintf("%s.bias padded to %lld", L->name, (long long)(t.NOB * t.OCB)), emit_param(e, L, "bias_packed"),
                pb, t.NOB * t.OCB);
-    fprintf(e->c, "#endif\n\n");
 }
 
 static void pack_input(Emit *e, const Layer *L, const Tile *t) {
@@ -295,7 +291,6 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
     }
     const Tile t = tile_of(L, emit_in_shape(e, L, 0));
     long long taps = t.kh * t.kw;
-    emit_line(e, "#ifdef CNNRT_V16");
     emit_line(e, "/* tiles of %d output channels x %d x 16 pixels of a row */", t.OCB, t.P);
     emit_for(e, "oh", t.OH);
     pack_input(e, L, &t);
@@ -304,7 +299,7 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
     emit_open(e, "for (int pv = 0; pv < %lld; pv += %d)", (long long)t.OWp, 16 * t.P);
     emit_line(e, "cnnrt_v16 acc[%d][%d];", t.OCB, t.P);
     emit_for(e, "j", t.OCB);
-    emit_line(e, "for (int p = 0; p < %d; p++) acc[j][p] = (cnnrt_v16){0} + %s[ob * %d + j];", t.P,
+    emit_line(e, "for (int p = 0; p < %d; p++) CNNRT_SPLAT16(acc[j][p], %s[ob * %d + j]);", t.P,
               emit_param(e, L, "bias_packed"), t.OCB);
     emit_close(e);
     long long band = t.kh * t.sw * t.Wq;
@@ -326,13 +321,13 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
                 emit_line(e, "cnnrt_v16 xv[%d];", t.P);
                 emit_line(e, "const int oc = ob * %d + j < %lld ? ob * %d + j : 0;", t.OCB, (long long)t.OC, t.OCB);
                 emit_line(e, "memcpy(xv, src + (size_t)(oc / %lld) * %lld, sizeof xv);", (long long)t.og, band);
-                emit_line(e, "for (int p = 0; p < %d; p++) acc[j][p] += xv[p] * wk[j];", t.P);
+                emit_line(e, "for (int p = 0; p < %d; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);", t.P);
                 emit_close(e);
             } else {
                 emit_line(e, "cnnrt_v16 xv[%d];", t.P);
                 emit_line(e, "memcpy(xv, src, sizeof xv);");
                 emit_line(e, "for (int j = 0; j < %d; j++)", t.OCB);
-                emit_line(e, "    for (int p = 0; p < %d; p++) acc[j][p] += xv[p] * wk[j];", t.P);
+                emit_line(e, "    for (int p = 0; p < %d; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);", t.P);
             }
             emit_close(e);
         }
@@ -351,10 +346,6 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
     emit_line(e, "const float v = lanes[l];");
     emit_store(e, xasprintf("(o * %lld + oh) * %lld + ow", (long long)t.OH, (long long)t.OW), "o", "v");
     emit_close_n(e, 6);
-    emit_line(e, "#else /* no vector extensions: the plain loops */");
-    emit_line(e, "(void)t;");
-    conv_emit_ref(e, L);
-    emit_line(e, "#endif");
 }
 
 #define CONV_DESC(NAME, ATTRS)                                               \

@@ -49,14 +49,14 @@ static void dense_block(Emit *e, const Layer *L, const char *o0, int rows, long 
     long long main = in / 16 * 16;
     emit_open(e, "");
     emit_line(e, "cnnrt_v16 acc[%d];", rows);
-    emit_line(e, "for (int j = 0; j < %d; j++) acc[j] = (cnnrt_v16){0};", rows);
+    emit_line(e, "for (int j = 0; j < %d; j++) CNNRT_SPLAT16(acc[j], 0.0f);", rows);
     emit_open(e, "for (int i = 0; i < %lld; i += 16)", main);
     emit_line(e, "cnnrt_v16 xv;");
     emit_line(e, "memcpy(&xv, x0 + i, sizeof xv);");
     emit_open(e, "for (int j = 0; j < %d; j++)", rows);
     emit_line(e, "cnnrt_v16 wv;");
     emit_line(e, "memcpy(&wv, %s + (size_t)(%s + j) * %lld + i, sizeof wv);", w, o0, in);
-    emit_line(e, "acc[j] += wv * xv;");
+    emit_line(e, "CNNRT_FMAV16(acc[j], wv, xv);");
     emit_close_n(e, 2);
     emit_open(e, "for (int j = 0; j < %d; j++)", rows);
     emit_line(e, "const int o = %s + j;", o0);
@@ -70,16 +70,12 @@ static void dense_block(Emit *e, const Layer *L, const char *o0, int rows, long 
 
 static void dense_emit_fast(Emit *e, const Layer *L) {
     long long in = (long long)emit_in_shape(e, L, 0)->dim[0], out = (long long)L->shape.dim[0];
-    emit_line(e, "#ifdef CNNRT_V16");
     if (out >= 8) {
         emit_open(e, "for (int o0 = 0; o0 + 8 <= %lld; o0 += 8)", out);
         dense_block(e, L, "o0", 8, in);
         emit_close(e);
     }
     if (out % 8) dense_block(e, L, xasprintf("%lld", out / 8 * 8), (int)(out % 8), in);
-    emit_line(e, "#else /* no vector extensions: the plain loops */");
-    dense_emit_ref(e, L);
-    emit_line(e, "#endif");
 }
 
 static void dense_fold(Layer *L, const float *scale, const float *shift) {

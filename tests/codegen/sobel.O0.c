@@ -6,6 +6,14 @@
 #include <math.h>
 #include <string.h>
 
+/* weight arrays of 4096 floats or more are stored as bytes, little-endian */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "this file holds little-endian weights: regenerate it with --weights-format=text"
+#endif
+#if defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Woverlength-strings"
+#endif
+
 /* gx.weight [1,1,3,3] (inline) */
 static _Alignas(64) const float sobel_gx__weight[9] = {
     1.0f, 0.0f, -1.0f, 2.0f, 0.0f, -2.0f, 1.0f, 0.0f,

@@ -6,14 +6,14 @@
 #include <math.h>
 #include <string.h>
 
-#ifndef CNNRT_V16 /* the plain-loop path of compilers without vector extensions */
-/* gx.weight [1,1,3,3] (inline) */
-static _Alignas(64) const float sobel_gx__weight[9] = {
-    1.0f, 0.0f, -1.0f, 2.0f, 0.0f, -2.0f, 1.0f, 0.0f,
-    -1.0f,
-};
+/* weight arrays of 4096 floats or more are stored as bytes, little-endian */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "this file holds little-endian weights: regenerate it with --weights-format=text"
+#endif
+#if defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Woverlength-strings"
+#endif
 
-#else
 /* gx.weight packed [1][1][9][1]: output-channel block, input channel, tap, channel in block */
 static _Alignas(64) const float sobel_gx__packed[9] = {
     1.0f, 0.0f, -1.0f, 2.0f, 0.0f, -2.0f, 1.0f, 0.0f,
@@ -25,11 +25,8 @@ static _Alignas(64) const float sobel_gx__bias_packed[1] = {
     0.0f,
 };
 
-#endif
-
 /* gx: conv2d 3x3/1 pad 1  [1,64,96] -> [1,64,96]  params 9  MACs 55,296 */
 static void sobel_gx__run(const float *restrict x0, float *restrict y, float *restrict t) {
-    #ifdef CNNRT_V16
     /* tiles of 1 output channels x 4 x 16 pixels of a row */
     for (int oh = 0; oh < 64; oh++) {
         /* t [1][3][1][130]: the band of input rows of output row oh, padded, columns split by phase */
@@ -50,7 +47,7 @@ static void sobel_gx__run(const float *restrict x0, float *restrict y, float *re
             for (int pv = 0; pv < 128; pv += 64) {
                 cnnrt_v16 acc[1][4];
                 for (int j = 0; j < 1; j++) {
-                    for (int p = 0; p < 4; p++) acc[j][p] = (cnnrt_v16){0} + sobel_gx__bias_packed[ob * 1 + j];
+                    for (int p = 0; p < 4; p++) CNNRT_SPLAT16(acc[j][p], sobel_gx__bias_packed[ob * 1 + j]);
                 }
                 for (int c = 0; c < 1; c++) {
                     const float *restrict tc = t + c * 390 + pv;
@@ -61,7 +58,7 @@ static void sobel_gx__run(const float *restrict x0, float *restrict y, float *re
                         cnnrt_v16 xv[4];
                         memcpy(xv, src, sizeof xv);
                         for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) acc[j][p] += xv[p] * wk[j];
+                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
                     }
                     /* tap 0,1 */ {
                         const float *restrict src = tc + 1;
@@ -69,7 +66,7 @@ static void sobel_gx__run(const float *restrict x0, float *restrict y, float *re
                         cnnrt_v16 xv[4];
                         memcpy(xv, src, sizeof xv);
                         for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) acc[j][p] += xv[p] * wk[j];
+                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
                     }
                     /* tap 0,2 */ {
                         const float *restrict src = tc + 2;
@@ -77,7 +74,7 @@ static void sobel_gx__run(const float *restrict x0, float *restrict y, float *re
                         cnnrt_v16 xv[4];
                         memcpy(xv, src, sizeof xv);
                         for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) acc[j][p] += xv[p] * wk[j];
+                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
                     }
                     /* tap 1,0 */ {
                         const float *restrict src = tc + 130;
@@ -85,7 +82,7 @@ static void sobel_gx__run(const float *restrict x0, float *restrict y, float *re
                         cnnrt_v16 xv[4];
                         memcpy(xv, src, sizeof xv);
                         for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) acc[j][p] += xv[p] * wk[j];
+                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
                     }
                     /* tap 1,1 */ {
                         const float *restrict src = tc + 131;
@@ -93,7 +90,7 @@ static void sobel_gx__run(const float *restrict x0, float *restrict y, float *re
                         cnnrt_v16 xv[4];
                         memcpy(xv, src, sizeof xv);
                         for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) acc[j][p] += xv[p] * wk[j];
+                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
                     }
                     /* tap 1,2 */ {
                         const float *restrict src = tc + 132;
@@ -101,7 +98,7 @@ static void sobel_gx__run(const float *restrict x0, float *restrict y, float *re
                         cnnrt_v16 xv[4];
                         memcpy(xv, src, sizeof xv);
                         for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) acc[j][p] += xv[p] * wk[j];
+                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
                     }
                     /* tap 2,0 */ {
                         const float *restrict src = tc + 260;
@@ -109,7 +106,7 @@ static void sobel_gx__run(const float *restrict x0, float *restrict y, float *re
                         cnnrt_v16 xv[4];
                         memcpy(xv, src, sizeof xv);
                         for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) acc[j][p] += xv[p] * wk[j];
+                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
                     }
                     /* tap 2,1 */ {
                         const float *restrict src = tc + 261;
@@ -117,7 +114,7 @@ static void sobel_gx__run(const float *restrict x0, float *restrict y, float *re
                         cnnrt_v16 xv[4];
                         memcpy(xv, src, sizeof xv);
                         for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) acc[j][p] += xv[p] * wk[j];
+                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
                     }
                     /* tap 2,2 */ {
                         const float *restrict src = tc + 262;
@@ -125,7 +122,7 @@ static void sobel_gx__run(const float *restrict x0, float *restrict y, float *re
                         cnnrt_v16 xv[4];
                         memcpy(xv, src, sizeof xv);
                         for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) acc[j][p] += xv[p] * wk[j];
+                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
                     }
                 }
                 /* store through the epilogue */
@@ -147,38 +144,8 @@ static void sobel_gx__run(const float *restrict x0, float *restrict y, float *re
             }
         }
     }
-    #else /* no vector extensions: the plain loops */
-    (void)t;
-    for (int o = 0; o < 1; o++) {
-        for (int oh = 0; oh < 64; oh++) {
-            for (int ow = 0; ow < 96; ow++) {
-                float acc = 0.0f;
-                for (int c = 0; c < 1; c++) {
-                    for (int kh = 0; kh < 3; kh++) {
-                        int ih = oh * 1 + kh * 1 - 1;
-                        if (ih < 0 || ih >= 64) continue;
-                        for (int kw = 0; kw < 3; kw++) {
-                            int iw = ow * 1 + kw * 1 - 1;
-                            if (iw < 0 || iw >= 96) continue;
-                            acc += sobel_gx__weight[((o * 1 + c) * 3 + kh) * 3 + kw] * x0[(c * 64 + ih) * 96 + iw];
-                        }
-                    }
-                }
-                y[(o * 64 + oh) * 96 + ow] = acc;
-            }
-        }
-    }
-    #endif
 }
 
-#ifndef CNNRT_V16 /* the plain-loop path of compilers without vector extensions */
-/* gy.weight [1,1,3,3] (inline) */
-static _Alignas(64) const float sobel_gy__weight[9] = {
-    1.0f, 2.0f, 1.0f, 0.0f, 0.0f, 0.0f, -1.0f, -2.0f,
-    -1.0f,
-};
-
-#else
 /* gy.weight packed [1][1][9][1]: output-channel block, input channel, tap, channel in block */
 static _Alignas(64) const float sobel_gy__packed[9] = {
     1.0f, 2.0f, 1.0f, 0.0f, 0.0f, 0.0f, -1.0f, -2.0f,
@@ -190,11 +157,8 @@ static _Alignas(64) const float sobel_gy__bias_packed[1] = {
     0.0f,
 };
 
-#endif
-
 /* gy: conv2d 3x3/1 pad 1  [1,64,96] -> [1,64,96]  params 9  MACs 55,296 */
 static void sobel_gy__run(const float *restrict x0, float *restrict y, float *restrict t) {
-    #ifdef CNNRT_V16
     /* tiles of 1 output channels x 4 x 16 pixels of a row */
     for (int oh = 0; oh < 64; oh++) {
         /* t [1][3][1][130]: the band of input rows of output row oh, padded, columns split by phase */
@@ -215,7 +179,7 @@ static void sobel_gy__run(const float *restrict x0, float *restrict y, float *re
             for (int pv = 0; pv < 128; pv += 64) {
                 cnnrt_v16 acc[1][4];
                 for (int j = 0; j < 1; j++) {
-                    for (int p = 0; p < 4; p++) acc[j][p] = (cnnrt_v16){0} + sobel_gy__bias_packed[ob * 1 + j];
+                    for (int p = 0; p < 4; p++) CNNRT_SPLAT16(acc[j][p], sobel_gy__bias_packed[ob * 1 + j]);
                 }
                 for (int c = 0; c < 1; c++) {
                     const float *restrict tc = t + c * 390 + pv;
@@ -226,7 +190,7 @@ static void sobel_gy__run(const float *restrict x0, float *restrict y, float *re
                         cnnrt_v16 xv[4];
                         memcpy(xv, src, sizeof xv);
                         for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) acc[j][p] += xv[p] * wk[j];
+                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
                     }
                     /* tap 0,1 */ {
                         const float *restrict src = tc + 1;
@@ -234,7 +198,7 @@ static void sobel_gy__run(const float *restrict x0, float *restrict y, float *re
                         cnnrt_v16 xv[4];
                         memcpy(xv, src, sizeof xv);
                         for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) acc[j][p] += xv[p] * wk[j];
+                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
                     }
                     /* tap 0,2 */ {
                         const float *restrict src = tc + 2;
@@ -242,7 +206,7 @@ static void sobel_gy__run(const float *restrict x0, float *restrict y, float *re
                         cnnrt_v16 xv[4];
                         memcpy(xv, src, sizeof xv);
                         for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) acc[j][p] += xv[p] * wk[j];
+                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
                     }
                     /* tap 1,0 */ {
                         const float *restrict src = tc + 130;
@@ -250,7 +214,7 @@ static void sobel_gy__run(const float *restrict x0, float *restrict y, float *re
                         cnnrt_v16 xv[4];
                         memcpy(xv, src, sizeof xv);
                         for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) acc[j][p] += xv[p] * wk[j];
+                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
                     }
                     /* tap 1,1 */ {
                         const float *restrict src = tc + 131;
@@ -258,7 +222,7 @@ static void sobel_gy__run(const float *restrict x0, float *restrict y, float *re
                         cnnrt_v16 xv[4];
                         memcpy(xv, src, sizeof xv);
                         for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) acc[j][p] += xv[p] * wk[j];
+                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
                     }
                     /* tap 1,2 */ {
                         const float *restrict src = tc + 132;
@@ -266,7 +230,7 @@ static void sobel_gy__run(const float *restrict x0, float *restrict y, float *re
                         cnnrt_v16 xv[4];
                         memcpy(xv, src, sizeof xv);
                         for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) acc[j][p] += xv[p] * wk[j];
+                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
                     }
                     /* tap 2,0 */ {
                         const float *restrict src = tc + 260;
@@ -274,7 +238,7 @@ static void sobel_gy__run(const float *restrict x0, float *restrict y, float *re
                         cnnrt_v16 xv[4];
                         memcpy(xv, src, sizeof xv);
                         for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) acc[j][p] += xv[p] * wk[j];
+                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
                     }
                     /* tap 2,1 */ {
                         const float *restrict src = tc + 261;
@@ -282,7 +246,7 @@ static void sobel_gy__run(const float *restrict x0, float *restrict y, float *re
                         cnnrt_v16 xv[4];
                         memcpy(xv, src, sizeof xv);
                         for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) acc[j][p] += xv[p] * wk[j];
+                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
                     }
                     /* tap 2,2 */ {
                         const float *restrict src = tc + 262;
@@ -290,7 +254,7 @@ static void sobel_gy__run(const float *restrict x0, float *restrict y, float *re
                         cnnrt_v16 xv[4];
                         memcpy(xv, src, sizeof xv);
                         for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) acc[j][p] += xv[p] * wk[j];
+                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
                     }
                 }
                 /* store through the epilogue */
@@ -312,28 +276,6 @@ static void sobel_gy__run(const float *restrict x0, float *restrict y, float *re
             }
         }
     }
-    #else /* no vector extensions: the plain loops */
-    (void)t;
-    for (int o = 0; o < 1; o++) {
-        for (int oh = 0; oh < 64; oh++) {
-            for (int ow = 0; ow < 96; ow++) {
-                float acc = 0.0f;
-                for (int c = 0; c < 1; c++) {
-                    for (int kh = 0; kh < 3; kh++) {
-                        int ih = oh * 1 + kh * 1 - 1;
-                        if (ih < 0 || ih >= 64) continue;
-                        for (int kw = 0; kw < 3; kw++) {
-                            int iw = ow * 1 + kw * 1 - 1;
-                            if (iw < 0 || iw >= 96) continue;
-                            acc += sobel_gy__weight[((o * 1 + c) * 3 + kh) * 3 + kw] * x0[(c * 64 + ih) * 96 + iw];
-                        }
-                    }
-                }
-                y[(o * 64 + oh) * 96 + ow] = acc;
-            }
-        }
-    }
-    #endif
 }
 
 /* gx2: mul  [1,64,96] [1,64,96] -> [1,64,96]  params 0  MACs 0 */

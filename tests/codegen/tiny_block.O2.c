@@ -6,22 +6,14 @@
 #include <math.h>
 #include <string.h>
 
-#ifndef CNNRT_V16 /* the plain-loop path of compilers without vector extensions */
-/* c.weight [2,2,3,3] (inline, BatchNorm folded in) */
-static _Alignas(64) const float tiny_block_c__weight[36] = {
-    0.749999046f, 0.0f, -0.749999046f, 1.49999809f, 0.0f, -1.49999809f, 0.749999046f, 0.0f,
-    -0.749999046f, 0.0f, 0.749999046f, 0.0f, 0.749999046f, -2.99999619f, 0.749999046f, 0.0f,
-    0.749999046f, 0.0f, 0.499989986f, 0.499989986f, 0.499989986f, 0.0f, 0.0f, 0.0f,
-    -0.499989986f, -0.499989986f, -0.499989986f, 0.999979973f, 0.999979973f, 0.999979973f, 0.999979973f, 0.999979973f,
-    0.999979973f, 0.999979973f, 0.999979973f, 0.999979973f,
-};
+/* weight arrays of 4096 floats or more are stored as bytes, little-endian */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "this file holds little-endian weights: regenerate it with --weights-format=text"
+#endif
+#if defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Woverlength-strings"
+#endif
 
-/* c.bias [2] (folded) */
-static _Alignas(64) const float tiny_block_c__bias[2] = {
-    -0.0499998145f, 0.199994013f,
-};
-
-#else
 /* c.weight packed [1][2][9][2]: output-channel block, input channel, tap, channel in block */
 static _Alignas(64) const float tiny_block_c__packed[36] = {
     0.749999046f, 0.499989986f, 0.0f, 0.499989986f, -0.749999046f, 0.499989986f, 1.49999809f, 0.0f,
@@ -36,14 +28,11 @@ static _Alignas(64) const float tiny_block_c__bias_packed[2] = {
     -0.0499998145f, 0.199994013f,
 };
 
-#endif
-
 /* c: conv2d 3x3/1 pad 1  [2,4,4] -> [2,4,4]  params 36  MACs 576 */
 /*   + bn: batchnorm (folded into the weights) */
 /*   + relu_1: relu */
 /*   + s: add */
 static void tiny_block_c__run(const float *restrict x0, const float *restrict x1, float *restrict y, float *restrict t) {
-    #ifdef CNNRT_V16
     /* tiles of 2 output channels x 1 x 16 pixels of a row */
     for (int oh = 0; oh < 4; oh++) {
         /* t [2][3][1][18]: the band of input rows of output row oh, padded, columns split by phase */
@@ -64,7 +53,7 @@ static void tiny_block_c__run(const float *restrict x0, const float *restrict x1
             for (int pv = 0; pv < 16; pv += 16) {
                 cnnrt_v16 acc[2][1];
                 for (int j = 0; j < 2; j++) {
-                    for (int p = 0; p < 1; p++) acc[j][p] = (cnnrt_v16){0} + tiny_block_c__bias_packed[ob * 2 + j];
+                    for (int p = 0; p < 1; p++) CNNRT_SPLAT16(acc[j][p], tiny_block_c__bias_packed[ob * 2 + j]);
                 }
                 for (int c = 0; c < 2; c++) {
                     const float *restrict tc = t + c * 54 + pv;
@@ -75,7 +64,7 @@ static void tiny_block_c__run(const float *restrict x0, const float *restrict x1
                         cnnrt_v16 xv[1];
                         memcpy(xv, src, sizeof xv);
                         for (int j = 0; j < 2; j++)
-                            for (int p = 0; p < 1; p++) acc[j][p] += xv[p] * wk[j];
+                            for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
                     }
                     /* tap 0,1 */ {
                         const float *restrict src = tc + 1;
@@ -83,7 +72,7 @@ static void tiny_block_c__run(const float *restrict x0, const float *restrict x1
                         cnnrt_v16 xv[1];
                         memcpy(xv, src, sizeof xv);
                         for (int j = 0; j < 2; j++)
-                            for (int p = 0; p < 1; p++) acc[j][p] += xv[p] * wk[j];
+                            for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
                     }
                     /* tap 0,2 */ {
                         const float *restrict src = tc + 2;
@@ -91,7 +80,7 @@ static void tiny_block_c__run(const float *restrict x0, const float *restrict x1
                         cnnrt_v16 xv[1];
                         memcpy(xv, src, sizeof xv);
                         for (int j = 0; j < 2; j++)
-                            for (int p = 0; p < 1; p++) acc[j][p] += xv[p] * wk[j];
+                            for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
                     }
                     /* tap 1,0 */ {
                         const float *restrict src = tc + 18;
@@ -99,7 +88,7 @@ static void tiny_block_c__run(const float *restrict x0, const float *restrict x1
                         cnnrt_v16 xv[1];
                         memcpy(xv, src, sizeof xv);
                         for (int j = 0; j < 2; j++)
-                            for (int p = 0; p < 1; p++) acc[j][p] += xv[p] * wk[j];
+                            for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
                     }
                     /* tap 1,1 */ {
                         const float *restrict src = tc + 19;
@@ -107,7 +96,7 @@ static void tiny_block_c__run(const float *restrict x0, const float *restrict x1
                         cnnrt_v16 xv[1];
                         memcpy(xv, src, sizeof xv);
                         for (int j = 0; j < 2; j++)
-                            for (int p = 0; p < 1; p++) acc[j][p] += xv[p] * wk[j];
+                            for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
                     }
                     /* tap 1,2 */ {
                         const float *restrict src = tc + 20;
@@ -115,7 +104,7 @@ static void tiny_block_c__run(const float *restrict x0, const float *restrict x1
                         cnnrt_v16 xv[1];
                         memcpy(xv, src, sizeof xv);
                         for (int j = 0; j < 2; j++)
-                            for (int p = 0; p < 1; p++) acc[j][p] += xv[p] * wk[j];
+                            for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
                     }
                     /* tap 2,0 */ {
                         const float *restrict src = tc + 36;
@@ -123,7 +112,7 @@ static void tiny_block_c__run(const float *restrict x0, const float *restrict x1
                         cnnrt_v16 xv[1];
                         memcpy(xv, src, sizeof xv);
                         for (int j = 0; j < 2; j++)
-                            for (int p = 0; p < 1; p++) acc[j][p] += xv[p] * wk[j];
+                            for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
                     }
                     /* tap 2,1 */ {
                         const float *restrict src = tc + 37;
@@ -131,7 +120,7 @@ static void tiny_block_c__run(const float *restrict x0, const float *restrict x1
                         cnnrt_v16 xv[1];
                         memcpy(xv, src, sizeof xv);
                         for (int j = 0; j < 2; j++)
-                            for (int p = 0; p < 1; p++) acc[j][p] += xv[p] * wk[j];
+                            for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
                     }
                     /* tap 2,2 */ {
                         const float *restrict src = tc + 38;
@@ -139,7 +128,7 @@ static void tiny_block_c__run(const float *restrict x0, const float *restrict x1
                         cnnrt_v16 xv[1];
                         memcpy(xv, src, sizeof xv);
                         for (int j = 0; j < 2; j++)
-                            for (int p = 0; p < 1; p++) acc[j][p] += xv[p] * wk[j];
+                            for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
                     }
                 }
                 /* store through the epilogue */
@@ -163,30 +152,6 @@ static void tiny_block_c__run(const float *restrict x0, const float *restrict x1
             }
         }
     }
-    #else /* no vector extensions: the plain loops */
-    (void)t;
-    for (int o = 0; o < 2; o++) {
-        for (int oh = 0; oh < 4; oh++) {
-            for (int ow = 0; ow < 4; ow++) {
-                float acc = tiny_block_c__bias[o];
-                for (int c = 0; c < 2; c++) {
-                    for (int kh = 0; kh < 3; kh++) {
-                        int ih = oh * 1 + kh * 1 - 1;
-                        if (ih < 0 || ih >= 4) continue;
-                        for (int kw = 0; kw < 3; kw++) {
-                            int iw = ow * 1 + kw * 1 - 1;
-                            if (iw < 0 || iw >= 4) continue;
-                            acc += tiny_block_c__weight[((o * 2 + c) * 3 + kh) * 3 + kw] * x0[(c * 4 + ih) * 4 + iw];
-                        }
-                    }
-                }
-                const float v2 = acc;
-                const float v3 = (v2 > 0.0f ? v2 : 0.0f);
-                y[(o * 4 + oh) * 4 + ow] = v3 + x1[(o * 4 + oh) * 4 + ow];
-            }
-        }
-    }
-    #endif
 }
 
 /* maxpool2d_1: maxpool2d 2x2/2 pad 0  [2,4,4] -> [2,2,2]  params 0  MACs 0 */
@@ -224,17 +189,16 @@ static _Alignas(64) const float tiny_block_fc__bias[3] = {
 
 /* fc: dense  [8] -> [3]  params 27  MACs 24 */
 static void tiny_block_fc__run(const float *restrict x0, float *restrict y) {
-    #ifdef CNNRT_V16
      {
         cnnrt_v16 acc[3];
-        for (int j = 0; j < 3; j++) acc[j] = (cnnrt_v16){0};
+        for (int j = 0; j < 3; j++) CNNRT_SPLAT16(acc[j], 0.0f);
         for (int i = 0; i < 0; i += 16) {
             cnnrt_v16 xv;
             memcpy(&xv, x0 + i, sizeof xv);
             for (int j = 0; j < 3; j++) {
                 cnnrt_v16 wv;
                 memcpy(&wv, tiny_block_fc__weight + (size_t)(0 + j) * 8 + i, sizeof wv);
-                acc[j] += wv * xv;
+                CNNRT_FMAV16(acc[j], wv, xv);
             }
         }
         for (int j = 0; j < 3; j++) {
@@ -246,15 +210,6 @@ static void tiny_block_fc__run(const float *restrict x0, float *restrict y) {
             y[o] = sum;
         }
     }
-    #else /* no vector extensions: the plain loops */
-    for (int o = 0; o < 3; o++) {
-        float acc = tiny_block_fc__bias[o];
-        for (int i = 0; i < 8; i++) {
-            acc += tiny_block_fc__weight[o * 8 + i] * x0[i];
-        }
-        y[o] = acc;
-    }
-    #endif
 }
 
 /* softmax_1: softmax  [3] -> [3]  params 0  MACs 0 */

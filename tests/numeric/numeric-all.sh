@@ -1,5 +1,6 @@
 #!/bin/sh
-# Every numeric case at -O0, -O1 and -O2 (each under clang and gcc), then the
+# Every numeric case at -O0, -O1 and -O2 (each under clang and gcc; -O2 also
+# with -march=native and on the generic no-vector path), then the
 # lecture's worked examples; one closing "N passed, M failed" line.
 cd "$(dirname "$0")/../.." || exit 2
 p=0 f=0
@@ -10,12 +11,17 @@ tally() {   # sums the last "N passed, M failed" line of the output in $1
     f=$((f + $(echo "$line" | cut -d' ' -f3)))
 }
 log=$(mktemp)
-for level in -O0 -O1 -O2; do
-    echo "== numeric cases, cnnc $level"
-    CNNC_FLAGS=$level tests/numeric/run.sh >"$log" 2>&1
+run() {   # run LABEL CNNC_FLAGS EXTRA_CFLAGS
+    echo "== numeric cases, $1"
+    CNNC_FLAGS=$2 EXTRA_CFLAGS=$3 tests/numeric/run.sh >"$log" 2>&1
     grep -v '^PASS' "$log"
     tally "$log"
-done
+}
+run "cnnc -O0" -O0 ""
+run "cnnc -O1" -O1 ""
+run "cnnc -O2" -O2 ""
+run "cnnc -O2, generated C built with -march=native" -O2 "-march=native"
+run "cnnc -O2, the generic path (CNNRT_NO_VECTOR)" -O2 "-DCNNRT_NO_VECTOR"
 echo "== lecture examples"
 /usr/bin/python3 tests/numeric/lecture_test.py >"$log" 2>&1
 grep -v '^PASS' "$log"

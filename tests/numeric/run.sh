@@ -25,7 +25,7 @@ CNNC=${CNNC:-build/cnnc}
 CNNC_FLAGS=${CNNC_FLAGS:-}
 PYTHON=${PYTHON:-/usr/bin/python3}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
-STD_FLAGS="-std=c11 -O2 -Wall -Wextra -pedantic -Werror"
+STD_FLAGS="-std=c11 -O2 -Wall -Wextra -pedantic -Werror ${EXTRA_CFLAGS:-}"
 
 # --- the cases
 cases=()

@@ -1,0 +1,17 @@
+# bench/bench.mk — the benchmark suite; the top-level Makefile includes it (after it
+# sets CNNC, BUILD and CC).
+#   make bench                    every network of bench/nets/ (a few minutes)
+#   make bench BENCH_NETS="lenet5 conv3x3"
+# Results: a Markdown table on stdout and in $(BUILD)/bench/results.md.
+# Peers: PyTorch from /usr/bin/python3 (BENCH_PYTHON), ONNX Runtime from
+# bench/node_modules (cd bench && npm install --ignore-scripts onnxruntime-node).
+# A missing peer shows as "-".
+
+BUILD ?= build
+CNNC  ?= $(BUILD)/cnnc
+BENCH_NETS   ?=
+BENCH_PYTHON ?= /usr/bin/python3
+
+.PHONY: bench
+bench: $(CNNC) $(BUILD)/libcnnrt.a
+	CNNC=$(CNNC) BUILD=$(BUILD) CC=$(CC) PYTHON=$(BENCH_PYTHON) bench/run.sh $(BENCH_NETS)
