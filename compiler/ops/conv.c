@@ -177,7 +177,7 @@ static void conv_fold(Layer *L, const float *scale, const float *shift) {
  * The epilogue (bias, folded BatchNorm, activations, residual add) runs on
  * each value as it leaves the accumulators. */
 typedef struct {
-    int64_t C, H, W, OC, OH, OW, kh, kw, sh, sw, dh, dw, pt, pl;
+    int64_t C, D, H, W, OC, OD, OH, OW, kd, kh, kw, sd, sh, sw, dd, dh, dw, pf, pt, pl;
     int64_t OWp, Wq, NOB;
     int64_t cg, og;     /* input channels per group, outputs per group */
     bool diag;          /* depthwise (cg = 1): each output channel reads its own input */
@@ -187,17 +187,26 @@ typedef struct {
 /* groups 1 and depthwise-style groups (one input channel each) */
 static bool fast_ok(const Layer *L) {
     const Param *w = layer_param(L, "weight");
-    return !is_separable(L) && L->win.nd <= 2 && (L->groups == 1 || (w && w->shape.dim[1] == 1));
+    return !is_separable(L) && (L->groups == 1 || (w && w->shape.dim[1] == 1));
 }
 
 static Tile tile_of(const Layer *L, const Shape *in) {
     const Window *w = &L->win;
-    bool two = w->nd == 2;
+    /* 1-D and 2-D as 3-D with depth (and height) 1: index 0 depth, 1 height, 2 width */
+    int64_t I[3] = {1, 1, 1}, O[3] = {1, 1, 1}, k[3] = {1, 1, 1}, s[3] = {1, 1, 1}, d[3] = {1, 1, 1}, p[3] = {0, 0, 0};
+    for (int i = 0; i < w->nd; i++) {
+        int j = 3 - w->nd + i;
+        I[j] = in->dim[1 + i];
+        O[j] = L->shape.dim[1 + i];
+        k[j] = w->k[i];
+        s[j] = w->s[i];
+        d[j] = w->d[i];
+        p[j] = w->pb[i];
+    }
     Tile t = {
-        .C = in->dim[0], .H = two ? in->dim[1] : 1, .W = in->dim[two ? 2 : 1],
-        .OC = L->shape.dim[0], .OH = two ? L->shape.dim[1] : 1, .OW = L->shape.dim[two ? 2 : 1],
-        .kh = two ? w->k[0] : 1, .kw = w->k[two], .sh = two ? w->s[0] : 1, .sw = w->s[two],
-        .dh = two ? w->d[0] : 1, .dw = w->d[two], .pt = two ? w->pb[0] : 0, .pl = w->pb[two],
+        .C = in->dim[0], .D = I[0], .H = I[1], .W = I[2], .OC = L->shape.dim[0], .OD = O[0], .OH = O[1], .OW = O[2],
+        .kd = k[0], .kh = k[1], .kw = k[2], .sd = s[0], .sh = s[1], .sw = s[2], .dd = d[0], .dh = d[1], .dw = d[2],
+        .pf = p[0], .pt = p[1], .pl = p[2],
     };
     /* the tile: P pixel vectors x OCB channels minimizing the modelled time,
      * tiles x max(FMAs, loads) per tap on two FMA and two load ports, with
@@ -228,7 +237,7 @@ static Tile tile_of(const Layer *L, const Shape *in) {
 static int64_t conv_temp(const Layer *L, const Shape *in, int opt) {
     if (opt >= 2 && fast_ok(L)) {
         Tile t = tile_of(L, in);
-        return t.C * t.kh * t.sw * t.Wq + 16;
+        return t.C * t.kd * t.kh * t.sw * t.Wq + 16;
     }
     return is_separable(L) ? shape_elems(&L->shape) / L->shape.dim[0] * in->dim[0] : 0;
 }
@@ -240,7 +249,7 @@ static void conv_emit_data(Emit *e, const Layer *L) {
     }
     Tile t = tile_of(L, emit_in_shape(e, L, 0));
     const Param *w = layer_param(L, "weight"), *b = layer_param(L, "bias");
-    int64_t taps = t.kh * t.kw, n = t.NOB * t.cg * taps * t.OCB;
+    int64_t taps = t.kd * t.kh * t.kw, n = t.NOB * t.cg * taps * t.OCB;
     float *pk = xcalloc((size_t)n, sizeof(float)), *pb = xcalloc((size_t)(t.NOB * t.OCB), sizeof(float));
     for (int64_t ob = 0; ob < t.NOB; ob++)
         for (int64_t c = 0; c < t.cg; c++)
@@ -261,27 +270,33 @@ static void pack_input(Emit *e, const Layer *L, const Tile *t) {
     const char *mode = attr_get(L, "padding_mode") ? attr_word(L, "padding_mode") : "zeros";
     bool zeros = strcmp(mode, "zeros") == 0;
     const char *fold = strcmp(mode, "reflect") == 0 ? "cnnrt_reflect" : "cnnrt_clamp";
-    emit_line(e, "/* t [%lld][%lld][%lld][%lld]: the band of input rows of output row oh, padded, columns "
-              "split by phase */", (long long)t->C, (long long)t->kh, (long long)t->sw, (long long)t->Wq);
+    long long R = t->kd * t->kh, D = t->D, H = t->H, W = t->W;
+    emit_line(e, "/* t [%lld][%lld][%lld][%lld]: the band of input rows of output row (od, oh), padded, "
+              "columns split by phase */", (long long)t->C, R, (long long)t->sw, (long long)t->Wq);
     emit_for(e, "c", t->C);
+    emit_for(e, "a", t->kd);
     emit_for(e, "r", t->kh);
-    if (zeros) emit_line(e, "const int ih = oh * %lld + r * %lld - %lld;", (long long)t->sh, (long long)t->dh, (long long)t->pt);
-    else emit_line(e, "const int ih = %s(oh * %lld + r * %lld - %lld, %lld);", fold, (long long)t->sh, (long long)t->dh,
-                   (long long)t->pt, (long long)t->H);
+    const char *id = xasprintf("od * %lld + a * %lld - %lld", (long long)t->sd, (long long)t->dd, (long long)t->pf);
+    const char *ih = xasprintf("oh * %lld + r * %lld - %lld", (long long)t->sh, (long long)t->dh, (long long)t->pt);
+    if (zeros) {
+        emit_line(e, "const int id = %s, ih = %s;", id, ih);
+        emit_line(e, "const int in = id >= 0 && id < %lld && ih >= 0 && ih < %lld;", D, H);
+    } else {
+        emit_line(e, "const int id = %s(%s, %lld), ih = %s(%s, %lld);", fold, id, D, fold, ih, H);
+    }
     emit_for(e, "ph", t->sw);
-    emit_line(e, "float *restrict row = t + ((c * %lld + r) * %lld + ph) * %lld;", (long long)t->kh, (long long)t->sw,
-              (long long)t->Wq);
+    emit_line(e, "float *restrict row = t + ((c * %lld + a * %lld + r) * %lld + ph) * %lld;", R, (long long)t->kh,
+              (long long)t->sw, (long long)t->Wq);
     emit_for(e, "q", t->Wq);
     if (zeros) {
         emit_line(e, "const int iw = q * %lld + ph - %lld;", (long long)t->sw, (long long)t->pl);
-        emit_line(e, "row[q] = ih >= 0 && ih < %lld && iw >= 0 && iw < %lld ? x0[(c * %lld + ih) * %lld + iw] : 0.0f;",
-                  (long long)t->H, (long long)t->W, (long long)t->H, (long long)t->W);
+        emit_line(e, "row[q] = in && iw >= 0 && iw < %lld ? x0[((c * %lld + id) * %lld + ih) * %lld + iw] : 0.0f;", W, D,
+                  H, W);
     } else {
-        emit_line(e, "const int iw = %s(q * %lld + ph - %lld, %lld);", fold, (long long)t->sw, (long long)t->pl,
-                  (long long)t->W);
-        emit_line(e, "row[q] = x0[(c * %lld + ih) * %lld + iw];", (long long)t->H, (long long)t->W);
+        emit_line(e, "const int iw = %s(q * %lld + ph - %lld, %lld);", fold, (long long)t->sw, (long long)t->pl, W);
+        emit_line(e, "row[q] = x0[((c * %lld + id) * %lld + ih) * %lld + iw];", D, H, W);
     }
-    emit_close_n(e, 4);
+    emit_close_n(e, 5);
 }
 
 static void conv_emit_fast(Emit *e, const Layer *L) {
@@ -290,8 +305,9 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
         return;
     }
     const Tile t = tile_of(L, emit_in_shape(e, L, 0));
-    long long taps = t.kh * t.kw;
+    long long taps = t.kd * t.kh * t.kw;
     emit_line(e, "/* tiles of %d output channels x %d x 16 pixels of a row */", t.OCB, t.P);
+    emit_for(e, "od", t.OD);
     emit_for(e, "oh", t.OH);
     pack_input(e, L, &t);
     emit_for(e, "ob", t.NOB);
@@ -302,20 +318,22 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
     emit_line(e, "for (int p = 0; p < %d; p++) CNNRT_SPLAT16(acc[j][p], %s[ob * %d + j]);", t.P,
               emit_param(e, L, "bias_packed"), t.OCB);
     emit_close(e);
-    long long band = t.kh * t.sw * t.Wq;
+    long long band = t.kd * t.kh * t.sw * t.Wq;
     emit_for(e, "c", t.cg);
     if (t.diag)   /* output channel o reads input channel o / og */
         emit_line(e, "const float *restrict tc = t + pv;");
     else
         emit_line(e, "const float *restrict tc = t + c * %lld + pv;", band);
     emit_line(e, "const float *restrict wc = wb + c * %lld;", taps * t.OCB);
-    for (int64_t i = 0; i < t.kh; i++)   /* the window, unrolled */
+    for (int64_t a = 0; a < t.kd; a++)   /* the window, unrolled */
+    for (int64_t i = 0; i < t.kh; i++)
         for (int64_t k = 0; k < t.kw; k++) {
-            int64_t col = k * t.dw;
-            emit_open(e, "/* tap %lld,%lld */", (long long)i, (long long)k);
+            int64_t col = k * t.dw, row = a * t.kh + i;
+            if (t.kd > 1) emit_open(e, "/* tap %lld,%lld,%lld */", (long long)a, (long long)i, (long long)k);
+            else emit_open(e, "/* tap %lld,%lld */", (long long)i, (long long)k);
             emit_line(e, "const float *restrict src = tc + %lld;",
-                      (long long)((i * t.sw + col % t.sw) * t.Wq + col / t.sw));
-            emit_line(e, "const float *restrict wk = wc + %lld;", (long long)((i * t.kw + k) * t.OCB));
+                      (long long)((row * t.sw + col % t.sw) * t.Wq + col / t.sw));
+            emit_line(e, "const float *restrict wk = wc + %lld;", (long long)((row * t.kw + k) * t.OCB));
             if (t.diag) {
                 emit_open(e, "for (int j = 0; j < %d; j++)", t.OCB);
                 emit_line(e, "cnnrt_v16 xv[%d];", t.P);
@@ -344,8 +362,9 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
     emit_line(e, "if (l >= n) break;");
     emit_line(e, "const int ow = pv + 16 * p + l;");
     emit_line(e, "const float v = lanes[l];");
-    emit_store(e, xasprintf("(o * %lld + oh) * %lld + ow", (long long)t.OH, (long long)t.OW), "o", "v");
-    emit_close_n(e, 6);
+    emit_store(e, xasprintf("((o * %lld + od) * %lld + oh) * %lld + ow", (long long)t.OD, (long long)t.OH, (long long)t.OW),
+               "o", "v");
+    emit_close_n(e, 7);
 }
 
 #define CONV_DESC(NAME, ATTRS)                                               \
