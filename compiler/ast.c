@@ -138,6 +138,7 @@ static bool flatten(const Value *v, double **out, int64_t *n, int64_t *cap) {
             if (!flatten(v->items[i], out, n, cap)) return false;
         return true;
     }
+    if (v->bad) return false;   /* reported already */
     if (v->kind != VAL_INT && v->kind != VAL_FLOAT) {
         diag_error(v->loc, "expected a number, got %s", value_kind_name(v->kind));
         return false;

@@ -156,6 +156,7 @@ static void attr_args(Layer *L, const Stmt *st) {
             in->key = a->key;
             in->loc = a->loc;
             if (value_numbers(a->val, &in->v, &in->n)) L->ninl++;
+            else L->bad = true;
             continue;
         }
         if (slot < 0) {
@@ -172,6 +173,7 @@ static void attr_args(Layer *L, const Stmt *st) {
         Attr *at = &L->attr[slot];
         at->loc = a->loc;
         if (parse_attr(a->val, &op->attrs[slot], at)) at->set = true;
+        else L->bad = true;   /* reported, here or by the lexer (an overflowing literal) */
     next:;
     }
     for (int k = 0; k < op->nattrs; k++)
@@ -319,7 +321,7 @@ static void add_op_layer(Graph *g, const Program *p, const Stmt *st, int si, int
     check_name(g, L->name, nloc);
     resolve_inputs(g, p, st, si, L, prev);
     attr_args(L, st);
-    L->bad = diag_error_count() != errs;
+    L->bad |= diag_error_count() != errs;
     add_layer(g, L);
 }
 

@@ -28,116 +28,121 @@ static _Alignas(64) const float sobel_gx__bias_packed[1] = {
 /* gx: conv2d 3x3/1 pad 1  [1,64,96] -> [1,64,96]  params 9  MACs 55,296 */
 static void sobel_gx__run(const float *restrict x0, float *restrict y, float *restrict t) {
     /* tiles of 1 output channels x 4 x 16 pixels of a row */
-    for (int oh = 0; oh < 64; oh++) {
-        /* t [1][3][1][130]: the band of input rows of output row oh, padded, columns split by phase */
-        for (int c = 0; c < 1; c++) {
-            for (int r = 0; r < 3; r++) {
-                const int ih = oh * 1 + r * 1 - 1;
-                for (int ph = 0; ph < 1; ph++) {
-                    float *restrict row = t + ((c * 3 + r) * 1 + ph) * 130;
-                    for (int q = 0; q < 130; q++) {
-                        const int iw = q * 1 + ph - 1;
-                        row[q] = ih >= 0 && ih < 64 && iw >= 0 && iw < 96 ? x0[(c * 64 + ih) * 96 + iw] : 0.0f;
+    for (int od = 0; od < 1; od++) {
+        for (int oh = 0; oh < 64; oh++) {
+            /* t [1][3][1][130]: the band of input rows of output row (od, oh), padded, columns split by phase */
+            for (int c = 0; c < 1; c++) {
+                for (int a = 0; a < 1; a++) {
+                    for (int r = 0; r < 3; r++) {
+                        const int id = od * 1 + a * 1 - 0, ih = oh * 1 + r * 1 - 1;
+                        const int in = id >= 0 && id < 1 && ih >= 0 && ih < 64;
+                        for (int ph = 0; ph < 1; ph++) {
+                            float *restrict row = t + ((c * 3 + a * 3 + r) * 1 + ph) * 130;
+                            for (int q = 0; q < 130; q++) {
+                                const int iw = q * 1 + ph - 1;
+                                row[q] = in && iw >= 0 && iw < 96 ? x0[((c * 1 + id) * 64 + ih) * 96 + iw] : 0.0f;
+                            }
+                        }
                     }
                 }
             }
-        }
-        for (int ob = 0; ob < 1; ob++) {
-            const float *restrict wb = sobel_gx__packed + ob * 9;
-            for (int pv = 0; pv < 128; pv += 64) {
-                cnnrt_v16 acc[1][4];
-                for (int j = 0; j < 1; j++) {
-                    for (int p = 0; p < 4; p++) CNNRT_SPLAT16(acc[j][p], sobel_gx__bias_packed[ob * 1 + j]);
-                }
-                for (int c = 0; c < 1; c++) {
-                    const float *restrict tc = t + c * 390 + pv;
-                    const float *restrict wc = wb + c * 9;
-                    /* tap 0,0 */ {
-                        const float *restrict src = tc + 0;
-                        const float *restrict wk = wc + 0;
-                        cnnrt_v16 xv[4];
-                        memcpy(xv, src, sizeof xv);
-                        for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            for (int ob = 0; ob < 1; ob++) {
+                const float *restrict wb = sobel_gx__packed + ob * 9;
+                for (int pv = 0; pv < 128; pv += 64) {
+                    cnnrt_v16 acc[1][4];
+                    for (int j = 0; j < 1; j++) {
+                        for (int p = 0; p < 4; p++) CNNRT_SPLAT16(acc[j][p], sobel_gx__bias_packed[ob * 1 + j]);
                     }
-                    /* tap 0,1 */ {
-                        const float *restrict src = tc + 1;
-                        const float *restrict wk = wc + 1;
-                        cnnrt_v16 xv[4];
-                        memcpy(xv, src, sizeof xv);
-                        for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                    for (int c = 0; c < 1; c++) {
+                        const float *restrict tc = t + c * 390 + pv;
+                        const float *restrict wc = wb + c * 9;
+                        /* tap 0,0 */ {
+                            const float *restrict src = tc + 0;
+                            const float *restrict wk = wc + 0;
+                            cnnrt_v16 xv[4];
+                            memcpy(xv, src, sizeof xv);
+                            for (int j = 0; j < 1; j++)
+                                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                        }
+                        /* tap 0,1 */ {
+                            const float *restrict src = tc + 1;
+                            const float *restrict wk = wc + 1;
+                            cnnrt_v16 xv[4];
+                            memcpy(xv, src, sizeof xv);
+                            for (int j = 0; j < 1; j++)
+                                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                        }
+                        /* tap 0,2 */ {
+                            const float *restrict src = tc + 2;
+                            const float *restrict wk = wc + 2;
+                            cnnrt_v16 xv[4];
+                            memcpy(xv, src, sizeof xv);
+                            for (int j = 0; j < 1; j++)
+                                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                        }
+                        /* tap 1,0 */ {
+                            const float *restrict src = tc + 130;
+                            const float *restrict wk = wc + 3;
+                            cnnrt_v16 xv[4];
+                            memcpy(xv, src, sizeof xv);
+                            for (int j = 0; j < 1; j++)
+                                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                        }
+                        /* tap 1,1 */ {
+                            const float *restrict src = tc + 131;
+                            const float *restrict wk = wc + 4;
+                            cnnrt_v16 xv[4];
+                            memcpy(xv, src, sizeof xv);
+                            for (int j = 0; j < 1; j++)
+                                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                        }
+                        /* tap 1,2 */ {
+                            const float *restrict src = tc + 132;
+                            const float *restrict wk = wc + 5;
+                            cnnrt_v16 xv[4];
+                            memcpy(xv, src, sizeof xv);
+                            for (int j = 0; j < 1; j++)
+                                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                        }
+                        /* tap 2,0 */ {
+                            const float *restrict src = tc + 260;
+                            const float *restrict wk = wc + 6;
+                            cnnrt_v16 xv[4];
+                            memcpy(xv, src, sizeof xv);
+                            for (int j = 0; j < 1; j++)
+                                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                        }
+                        /* tap 2,1 */ {
+                            const float *restrict src = tc + 261;
+                            const float *restrict wk = wc + 7;
+                            cnnrt_v16 xv[4];
+                            memcpy(xv, src, sizeof xv);
+                            for (int j = 0; j < 1; j++)
+                                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                        }
+                        /* tap 2,2 */ {
+                            const float *restrict src = tc + 262;
+                            const float *restrict wk = wc + 8;
+                            cnnrt_v16 xv[4];
+                            memcpy(xv, src, sizeof xv);
+                            for (int j = 0; j < 1; j++)
+                                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                        }
                     }
-                    /* tap 0,2 */ {
-                        const float *restrict src = tc + 2;
-                        const float *restrict wk = wc + 2;
-                        cnnrt_v16 xv[4];
-                        memcpy(xv, src, sizeof xv);
-                        for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                    }
-                    /* tap 1,0 */ {
-                        const float *restrict src = tc + 130;
-                        const float *restrict wk = wc + 3;
-                        cnnrt_v16 xv[4];
-                        memcpy(xv, src, sizeof xv);
-                        for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                    }
-                    /* tap 1,1 */ {
-                        const float *restrict src = tc + 131;
-                        const float *restrict wk = wc + 4;
-                        cnnrt_v16 xv[4];
-                        memcpy(xv, src, sizeof xv);
-                        for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                    }
-                    /* tap 1,2 */ {
-                        const float *restrict src = tc + 132;
-                        const float *restrict wk = wc + 5;
-                        cnnrt_v16 xv[4];
-                        memcpy(xv, src, sizeof xv);
-                        for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                    }
-                    /* tap 2,0 */ {
-                        const float *restrict src = tc + 260;
-                        const float *restrict wk = wc + 6;
-                        cnnrt_v16 xv[4];
-                        memcpy(xv, src, sizeof xv);
-                        for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                    }
-                    /* tap 2,1 */ {
-                        const float *restrict src = tc + 261;
-                        const float *restrict wk = wc + 7;
-                        cnnrt_v16 xv[4];
-                        memcpy(xv, src, sizeof xv);
-                        for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                    }
-                    /* tap 2,2 */ {
-                        const float *restrict src = tc + 262;
-                        const float *restrict wk = wc + 8;
-                        cnnrt_v16 xv[4];
-                        memcpy(xv, src, sizeof xv);
-                        for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                    }
-                }
-                /* store through the epilogue */
-                for (int j = 0; j < 1; j++) {
-                    const int o = ob * 1 + j;
-                    if (o >= 1) break;
-                    for (int p = 0; p < 4; p++) {
-                        float lanes[16];
-                        memcpy(lanes, &acc[j][p], sizeof lanes);
-                        const int n = 96 - (pv + 16 * p) < 16 ? 96 - (pv + 16 * p) : 16;
-                        for (int l = 0; l < 16; l++) {
-                            if (l >= n) break;
-                            const int ow = pv + 16 * p + l;
-                            const float v = lanes[l];
-                            y[(o * 64 + oh) * 96 + ow] = v;
+                    /* store through the epilogue */
+                    for (int j = 0; j < 1; j++) {
+                        const int o = ob * 1 + j;
+                        if (o >= 1) break;
+                        for (int p = 0; p < 4; p++) {
+                            float lanes[16];
+                            memcpy(lanes, &acc[j][p], sizeof lanes);
+                            const int n = 96 - (pv + 16 * p) < 16 ? 96 - (pv + 16 * p) : 16;
+                            for (int l = 0; l < 16; l++) {
+                                if (l >= n) break;
+                                const int ow = pv + 16 * p + l;
+                                const float v = lanes[l];
+                                y[((o * 1 + od) * 64 + oh) * 96 + ow] = v;
+                            }
                         }
                     }
                 }
@@ -160,116 +165,121 @@ static _Alignas(64) const float sobel_gy__bias_packed[1] = {
 /* gy: conv2d 3x3/1 pad 1  [1,64,96] -> [1,64,96]  params 9  MACs 55,296 */
 static void sobel_gy__run(const float *restrict x0, float *restrict y, float *restrict t) {
     /* tiles of 1 output channels x 4 x 16 pixels of a row */
-    for (int oh = 0; oh < 64; oh++) {
-        /* t [1][3][1][130]: the band of input rows of output row oh, padded, columns split by phase */
-        for (int c = 0; c < 1; c++) {
-            for (int r = 0; r < 3; r++) {
-                const int ih = oh * 1 + r * 1 - 1;
-                for (int ph = 0; ph < 1; ph++) {
-                    float *restrict row = t + ((c * 3 + r) * 1 + ph) * 130;
-                    for (int q = 0; q < 130; q++) {
-                        const int iw = q * 1 + ph - 1;
-                        row[q] = ih >= 0 && ih < 64 && iw >= 0 && iw < 96 ? x0[(c * 64 + ih) * 96 + iw] : 0.0f;
+    for (int od = 0; od < 1; od++) {
+        for (int oh = 0; oh < 64; oh++) {
+            /* t [1][3][1][130]: the band of input rows of output row (od, oh), padded, columns split by phase */
+            for (int c = 0; c < 1; c++) {
+                for (int a = 0; a < 1; a++) {
+                    for (int r = 0; r < 3; r++) {
+                        const int id = od * 1 + a * 1 - 0, ih = oh * 1 + r * 1 - 1;
+                        const int in = id >= 0 && id < 1 && ih >= 0 && ih < 64;
+                        for (int ph = 0; ph < 1; ph++) {
+                            float *restrict row = t + ((c * 3 + a * 3 + r) * 1 + ph) * 130;
+                            for (int q = 0; q < 130; q++) {
+                                const int iw = q * 1 + ph - 1;
+                                row[q] = in && iw >= 0 && iw < 96 ? x0[((c * 1 + id) * 64 + ih) * 96 + iw] : 0.0f;
+                            }
+                        }
                     }
                 }
             }
-        }
-        for (int ob = 0; ob < 1; ob++) {
-            const float *restrict wb = sobel_gy__packed + ob * 9;
-            for (int pv = 0; pv < 128; pv += 64) {
-                cnnrt_v16 acc[1][4];
-                for (int j = 0; j < 1; j++) {
-                    for (int p = 0; p < 4; p++) CNNRT_SPLAT16(acc[j][p], sobel_gy__bias_packed[ob * 1 + j]);
-                }
-                for (int c = 0; c < 1; c++) {
-                    const float *restrict tc = t + c * 390 + pv;
-                    const float *restrict wc = wb + c * 9;
-                    /* tap 0,0 */ {
-                        const float *restrict src = tc + 0;
-                        const float *restrict wk = wc + 0;
-                        cnnrt_v16 xv[4];
-                        memcpy(xv, src, sizeof xv);
-                        for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            for (int ob = 0; ob < 1; ob++) {
+                const float *restrict wb = sobel_gy__packed + ob * 9;
+                for (int pv = 0; pv < 128; pv += 64) {
+                    cnnrt_v16 acc[1][4];
+                    for (int j = 0; j < 1; j++) {
+                        for (int p = 0; p < 4; p++) CNNRT_SPLAT16(acc[j][p], sobel_gy__bias_packed[ob * 1 + j]);
                     }
-                    /* tap 0,1 */ {
-                        const float *restrict src = tc + 1;
-                        const float *restrict wk = wc + 1;
-                        cnnrt_v16 xv[4];
-                        memcpy(xv, src, sizeof xv);
-                        for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                    for (int c = 0; c < 1; c++) {
+                        const float *restrict tc = t + c * 390 + pv;
+                        const float *restrict wc = wb + c * 9;
+                        /* tap 0,0 */ {
+                            const float *restrict src = tc + 0;
+                            const float *restrict wk = wc + 0;
+                            cnnrt_v16 xv[4];
+                            memcpy(xv, src, sizeof xv);
+                            for (int j = 0; j < 1; j++)
+                                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                        }
+                        /* tap 0,1 */ {
+                            const float *restrict src = tc + 1;
+                            const float *restrict wk = wc + 1;
+                            cnnrt_v16 xv[4];
+                            memcpy(xv, src, sizeof xv);
+                            for (int j = 0; j < 1; j++)
+                                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                        }
+                        /* tap 0,2 */ {
+                            const float *restrict src = tc + 2;
+                            const float *restrict wk = wc + 2;
+                            cnnrt_v16 xv[4];
+                            memcpy(xv, src, sizeof xv);
+                            for (int j = 0; j < 1; j++)
+                                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                        }
+                        /* tap 1,0 */ {
+                            const float *restrict src = tc + 130;
+                            const float *restrict wk = wc + 3;
+                            cnnrt_v16 xv[4];
+                            memcpy(xv, src, sizeof xv);
+                            for (int j = 0; j < 1; j++)
+                                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                        }
+                        /* tap 1,1 */ {
+                            const float *restrict src = tc + 131;
+                            const float *restrict wk = wc + 4;
+                            cnnrt_v16 xv[4];
+                            memcpy(xv, src, sizeof xv);
+                            for (int j = 0; j < 1; j++)
+                                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                        }
+                        /* tap 1,2 */ {
+                            const float *restrict src = tc + 132;
+                            const float *restrict wk = wc + 5;
+                            cnnrt_v16 xv[4];
+                            memcpy(xv, src, sizeof xv);
+                            for (int j = 0; j < 1; j++)
+                                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                        }
+                        /* tap 2,0 */ {
+                            const float *restrict src = tc + 260;
+                            const float *restrict wk = wc + 6;
+                            cnnrt_v16 xv[4];
+                            memcpy(xv, src, sizeof xv);
+                            for (int j = 0; j < 1; j++)
+                                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                        }
+                        /* tap 2,1 */ {
+                            const float *restrict src = tc + 261;
+                            const float *restrict wk = wc + 7;
+                            cnnrt_v16 xv[4];
+                            memcpy(xv, src, sizeof xv);
+                            for (int j = 0; j < 1; j++)
+                                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                        }
+                        /* tap 2,2 */ {
+                            const float *restrict src = tc + 262;
+                            const float *restrict wk = wc + 8;
+                            cnnrt_v16 xv[4];
+                            memcpy(xv, src, sizeof xv);
+                            for (int j = 0; j < 1; j++)
+                                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                        }
                     }
-                    /* tap 0,2 */ {
-                        const float *restrict src = tc + 2;
-                        const float *restrict wk = wc + 2;
-                        cnnrt_v16 xv[4];
-                        memcpy(xv, src, sizeof xv);
-                        for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                    }
-                    /* tap 1,0 */ {
-                        const float *restrict src = tc + 130;
-                        const float *restrict wk = wc + 3;
-                        cnnrt_v16 xv[4];
-                        memcpy(xv, src, sizeof xv);
-                        for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                    }
-                    /* tap 1,1 */ {
-                        const float *restrict src = tc + 131;
-                        const float *restrict wk = wc + 4;
-                        cnnrt_v16 xv[4];
-                        memcpy(xv, src, sizeof xv);
-                        for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                    }
-                    /* tap 1,2 */ {
-                        const float *restrict src = tc + 132;
-                        const float *restrict wk = wc + 5;
-                        cnnrt_v16 xv[4];
-                        memcpy(xv, src, sizeof xv);
-                        for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                    }
-                    /* tap 2,0 */ {
-                        const float *restrict src = tc + 260;
-                        const float *restrict wk = wc + 6;
-                        cnnrt_v16 xv[4];
-                        memcpy(xv, src, sizeof xv);
-                        for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                    }
-                    /* tap 2,1 */ {
-                        const float *restrict src = tc + 261;
-                        const float *restrict wk = wc + 7;
-                        cnnrt_v16 xv[4];
-                        memcpy(xv, src, sizeof xv);
-                        for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                    }
-                    /* tap 2,2 */ {
-                        const float *restrict src = tc + 262;
-                        const float *restrict wk = wc + 8;
-                        cnnrt_v16 xv[4];
-                        memcpy(xv, src, sizeof xv);
-                        for (int j = 0; j < 1; j++)
-                            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                    }
-                }
-                /* store through the epilogue */
-                for (int j = 0; j < 1; j++) {
-                    const int o = ob * 1 + j;
-                    if (o >= 1) break;
-                    for (int p = 0; p < 4; p++) {
-                        float lanes[16];
-                        memcpy(lanes, &acc[j][p], sizeof lanes);
-                        const int n = 96 - (pv + 16 * p) < 16 ? 96 - (pv + 16 * p) : 16;
-                        for (int l = 0; l < 16; l++) {
-                            if (l >= n) break;
-                            const int ow = pv + 16 * p + l;
-                            const float v = lanes[l];
-                            y[(o * 64 + oh) * 96 + ow] = v;
+                    /* store through the epilogue */
+                    for (int j = 0; j < 1; j++) {
+                        const int o = ob * 1 + j;
+                        if (o >= 1) break;
+                        for (int p = 0; p < 4; p++) {
+                            float lanes[16];
+                            memcpy(lanes, &acc[j][p], sizeof lanes);
+                            const int n = 96 - (pv + 16 * p) < 16 ? 96 - (pv + 16 * p) : 16;
+                            for (int l = 0; l < 16; l++) {
+                                if (l >= n) break;
+                                const int ow = pv + 16 * p + l;
+                                const float v = lanes[l];
+                                y[((o * 1 + od) * 64 + oh) * 96 + ow] = v;
+                            }
                         }
                     }
                 }

@@ -34,118 +34,123 @@ static _Alignas(64) const float tiny_block_c__bias_packed[2] = {
 /*   + s: add */
 static void tiny_block_c__run(const float *restrict x0, const float *restrict x1, float *restrict y, float *restrict t) {
     /* tiles of 2 output channels x 1 x 16 pixels of a row */
-    for (int oh = 0; oh < 4; oh++) {
-        /* t [2][3][1][18]: the band of input rows of output row oh, padded, columns split by phase */
-        for (int c = 0; c < 2; c++) {
-            for (int r = 0; r < 3; r++) {
-                const int ih = oh * 1 + r * 1 - 1;
-                for (int ph = 0; ph < 1; ph++) {
-                    float *restrict row = t + ((c * 3 + r) * 1 + ph) * 18;
-                    for (int q = 0; q < 18; q++) {
-                        const int iw = q * 1 + ph - 1;
-                        row[q] = ih >= 0 && ih < 4 && iw >= 0 && iw < 4 ? x0[(c * 4 + ih) * 4 + iw] : 0.0f;
+    for (int od = 0; od < 1; od++) {
+        for (int oh = 0; oh < 4; oh++) {
+            /* t [2][3][1][18]: the band of input rows of output row (od, oh), padded, columns split by phase */
+            for (int c = 0; c < 2; c++) {
+                for (int a = 0; a < 1; a++) {
+                    for (int r = 0; r < 3; r++) {
+                        const int id = od * 1 + a * 1 - 0, ih = oh * 1 + r * 1 - 1;
+                        const int in = id >= 0 && id < 1 && ih >= 0 && ih < 4;
+                        for (int ph = 0; ph < 1; ph++) {
+                            float *restrict row = t + ((c * 3 + a * 3 + r) * 1 + ph) * 18;
+                            for (int q = 0; q < 18; q++) {
+                                const int iw = q * 1 + ph - 1;
+                                row[q] = in && iw >= 0 && iw < 4 ? x0[((c * 1 + id) * 4 + ih) * 4 + iw] : 0.0f;
+                            }
+                        }
                     }
                 }
             }
-        }
-        for (int ob = 0; ob < 1; ob++) {
-            const float *restrict wb = tiny_block_c__packed + ob * 36;
-            for (int pv = 0; pv < 16; pv += 16) {
-                cnnrt_v16 acc[2][1];
-                for (int j = 0; j < 2; j++) {
-                    for (int p = 0; p < 1; p++) CNNRT_SPLAT16(acc[j][p], tiny_block_c__bias_packed[ob * 2 + j]);
-                }
-                for (int c = 0; c < 2; c++) {
-                    const float *restrict tc = t + c * 54 + pv;
-                    const float *restrict wc = wb + c * 18;
-                    /* tap 0,0 */ {
-                        const float *restrict src = tc + 0;
-                        const float *restrict wk = wc + 0;
-                        cnnrt_v16 xv[1];
-                        memcpy(xv, src, sizeof xv);
-                        for (int j = 0; j < 2; j++)
-                            for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            for (int ob = 0; ob < 1; ob++) {
+                const float *restrict wb = tiny_block_c__packed + ob * 36;
+                for (int pv = 0; pv < 16; pv += 16) {
+                    cnnrt_v16 acc[2][1];
+                    for (int j = 0; j < 2; j++) {
+                        for (int p = 0; p < 1; p++) CNNRT_SPLAT16(acc[j][p], tiny_block_c__bias_packed[ob * 2 + j]);
                     }
-                    /* tap 0,1 */ {
-                        const float *restrict src = tc + 1;
-                        const float *restrict wk = wc + 2;
-                        cnnrt_v16 xv[1];
-                        memcpy(xv, src, sizeof xv);
-                        for (int j = 0; j < 2; j++)
-                            for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                    for (int c = 0; c < 2; c++) {
+                        const float *restrict tc = t + c * 54 + pv;
+                        const float *restrict wc = wb + c * 18;
+                        /* tap 0,0 */ {
+                            const float *restrict src = tc + 0;
+                            const float *restrict wk = wc + 0;
+                            cnnrt_v16 xv[1];
+                            memcpy(xv, src, sizeof xv);
+                            for (int j = 0; j < 2; j++)
+                                for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                        }
+                        /* tap 0,1 */ {
+                            const float *restrict src = tc + 1;
+                            const float *restrict wk = wc + 2;
+                            cnnrt_v16 xv[1];
+                            memcpy(xv, src, sizeof xv);
+                            for (int j = 0; j < 2; j++)
+                                for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                        }
+                        /* tap 0,2 */ {
+                            const float *restrict src = tc + 2;
+                            const float *restrict wk = wc + 4;
+                            cnnrt_v16 xv[1];
+                            memcpy(xv, src, sizeof xv);
+                            for (int j = 0; j < 2; j++)
+                                for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                        }
+                        /* tap 1,0 */ {
+                            const float *restrict src = tc + 18;
+                            const float *restrict wk = wc + 6;
+                            cnnrt_v16 xv[1];
+                            memcpy(xv, src, sizeof xv);
+                            for (int j = 0; j < 2; j++)
+                                for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                        }
+                        /* tap 1,1 */ {
+                            const float *restrict src = tc + 19;
+                            const float *restrict wk = wc + 8;
+                            cnnrt_v16 xv[1];
+                            memcpy(xv, src, sizeof xv);
+                            for (int j = 0; j < 2; j++)
+                                for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                        }
+                        /* tap 1,2 */ {
+                            const float *restrict src = tc + 20;
+                            const float *restrict wk = wc + 10;
+                            cnnrt_v16 xv[1];
+                            memcpy(xv, src, sizeof xv);
+                            for (int j = 0; j < 2; j++)
+                                for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                        }
+                        /* tap 2,0 */ {
+                            const float *restrict src = tc + 36;
+                            const float *restrict wk = wc + 12;
+                            cnnrt_v16 xv[1];
+                            memcpy(xv, src, sizeof xv);
+                            for (int j = 0; j < 2; j++)
+                                for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                        }
+                        /* tap 2,1 */ {
+                            const float *restrict src = tc + 37;
+                            const float *restrict wk = wc + 14;
+                            cnnrt_v16 xv[1];
+                            memcpy(xv, src, sizeof xv);
+                            for (int j = 0; j < 2; j++)
+                                for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                        }
+                        /* tap 2,2 */ {
+                            const float *restrict src = tc + 38;
+                            const float *restrict wk = wc + 16;
+                            cnnrt_v16 xv[1];
+                            memcpy(xv, src, sizeof xv);
+                            for (int j = 0; j < 2; j++)
+                                for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                        }
                     }
-                    /* tap 0,2 */ {
-                        const float *restrict src = tc + 2;
-                        const float *restrict wk = wc + 4;
-                        cnnrt_v16 xv[1];
-                        memcpy(xv, src, sizeof xv);
-                        for (int j = 0; j < 2; j++)
-                            for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                    }
-                    /* tap 1,0 */ {
-                        const float *restrict src = tc + 18;
-                        const float *restrict wk = wc + 6;
-                        cnnrt_v16 xv[1];
-                        memcpy(xv, src, sizeof xv);
-                        for (int j = 0; j < 2; j++)
-                            for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                    }
-                    /* tap 1,1 */ {
-                        const float *restrict src = tc + 19;
-                        const float *restrict wk = wc + 8;
-                        cnnrt_v16 xv[1];
-                        memcpy(xv, src, sizeof xv);
-                        for (int j = 0; j < 2; j++)
-                            for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                    }
-                    /* tap 1,2 */ {
-                        const float *restrict src = tc + 20;
-                        const float *restrict wk = wc + 10;
-                        cnnrt_v16 xv[1];
-                        memcpy(xv, src, sizeof xv);
-                        for (int j = 0; j < 2; j++)
-                            for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                    }
-                    /* tap 2,0 */ {
-                        const float *restrict src = tc + 36;
-                        const float *restrict wk = wc + 12;
-                        cnnrt_v16 xv[1];
-                        memcpy(xv, src, sizeof xv);
-                        for (int j = 0; j < 2; j++)
-                            for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                    }
-                    /* tap 2,1 */ {
-                        const float *restrict src = tc + 37;
-                        const float *restrict wk = wc + 14;
-                        cnnrt_v16 xv[1];
-                        memcpy(xv, src, sizeof xv);
-                        for (int j = 0; j < 2; j++)
-                            for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                    }
-                    /* tap 2,2 */ {
-                        const float *restrict src = tc + 38;
-                        const float *restrict wk = wc + 16;
-                        cnnrt_v16 xv[1];
-                        memcpy(xv, src, sizeof xv);
-                        for (int j = 0; j < 2; j++)
-                            for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                    }
-                }
-                /* store through the epilogue */
-                for (int j = 0; j < 2; j++) {
-                    const int o = ob * 2 + j;
-                    if (o >= 2) break;
-                    for (int p = 0; p < 1; p++) {
-                        float lanes[16];
-                        memcpy(lanes, &acc[j][p], sizeof lanes);
-                        const int n = 4 - (pv + 16 * p) < 16 ? 4 - (pv + 16 * p) : 16;
-                        for (int l = 0; l < 16; l++) {
-                            if (l >= n) break;
-                            const int ow = pv + 16 * p + l;
-                            const float v = lanes[l];
-                            const float v2 = v;
-                            const float v3 = (v2 > 0.0f ? v2 : 0.0f);
-                            y[(o * 4 + oh) * 4 + ow] = v3 + x1[(o * 4 + oh) * 4 + ow];
+                    /* store through the epilogue */
+                    for (int j = 0; j < 2; j++) {
+                        const int o = ob * 2 + j;
+                        if (o >= 2) break;
+                        for (int p = 0; p < 1; p++) {
+                            float lanes[16];
+                            memcpy(lanes, &acc[j][p], sizeof lanes);
+                            const int n = 4 - (pv + 16 * p) < 16 ? 4 - (pv + 16 * p) : 16;
+                            for (int l = 0; l < 16; l++) {
+                                if (l >= n) break;
+                                const int ow = pv + 16 * p + l;
+                                const float v = lanes[l];
+                                const float v2 = v;
+                                const float v3 = (v2 > 0.0f ? v2 : 0.0f);
+                                y[((o * 1 + od) * 4 + oh) * 4 + ow] = v3 + x1[((o * 1 + od) * 4 + oh) * 4 + ow];
+                            }
                         }
                     }
                 }
