@@ -181,6 +181,8 @@ typedef struct {
     int64_t OWp, Wq, NOB;
     int64_t cg, og;     /* input channels per group, outputs per group */
     bool diag;          /* depthwise (cg = 1): each output channel reads its own input */
+    bool flat;          /* stride 1, 1-D/2-D: vectors run across rows of the padded input */
+    int64_t Hp, Wp, NQ; /* flat: padded input rows and columns, output positions computed */
     int OCB, P;
 } Tile;
 
@@ -214,7 +216,20 @@ static Tile tile_of(const Layer *L, const Shape *in) {
     t.cg = t.C / L->groups;
     t.og = t.OC / L->groups;
     t.diag = L->groups > 1;
-    int64_t nvec = (t.OW + 15) / 16, best = INT64_MAX;
+    int64_t nvec = (t.OW + 15) / 16;
+    /* flat mode: with stride 1 an output (oh, ow) at q = oh*Wp + ow reads the
+     * padded input at q + i*dh*Wp + k*dw: one run of vectors covers all rows,
+     * wasting only the Wp - OW columns (better than rounding short rows to 16) */
+    if (t.kd == 1 && t.sh == 1 && t.sw == 1) {
+        int64_t wp = t.OW + (t.kw - 1) * t.dw, fvec = (t.OH * wp + 15) / 16;
+        if (fvec < t.OH * nvec) {   /* fewer vectors than row by row */
+            t.flat = true;
+            t.Wp = wp;
+            t.Hp = t.OH + (t.kh - 1) * t.dh;
+            nvec = fvec;
+        }
+    }
+    int64_t best = INT64_MAX;
     for (int P = 1; P <= 4 && P <= nvec; P++)
         for (int ocb = 1; ocb <= 28 && ocb <= t.OC; ocb++) {
             if (P * ocb > 28) break;
@@ -230,13 +245,42 @@ static Tile tile_of(const Layer *L, const Shape *in) {
         }
     t.NOB = (t.OC + t.OCB - 1) / t.OCB;
     t.OWp = (nvec + t.P - 1) / t.P * t.P * 16;
+    t.NQ = t.OWp;
     t.Wq = t.OWp + (t.kw - 1) * t.dw / t.sw;
     return t;
+}
+
+static int64_t flat_slack(const Tile *t) { return t->NQ - t->OH * t->Wp + (t->kw - 1) * t->dw + 16; }
+
+/* flat mode: the whole input, padded, once */
+static void pack_flat(Emit *e, const Layer *L, const Tile *t) {
+    const char *mode = attr_get(L, "padding_mode") ? attr_word(L, "padding_mode") : "zeros";
+    bool zeros = strcmp(mode, "zeros") == 0;
+    const char *fold = strcmp(mode, "reflect") == 0 ? "cnnrt_reflect" : "cnnrt_clamp";
+    long long H = t->H, W = t->W, Hp = t->Hp, Wp = t->Wp, plane = t->Hp * t->Wp;
+    emit_line(e, "/* t [%lld][%lld][%lld]: the input padded; then zeros the last vectors may read */", (long long)t->C, Hp, Wp);
+    emit_for(e, "c", t->C);
+    emit_for(e, "r", Hp);
+    if (zeros) emit_line(e, "const int ih = r - %lld;", (long long)t->pt);
+    else emit_line(e, "const int ih = %s(r - %lld, %lld);", fold, (long long)t->pt, H);
+    emit_for(e, "q", Wp);
+    if (zeros) {
+        emit_line(e, "const int iw = q - %lld;", (long long)t->pl);
+        emit_line(e, "t[(c * %lld + r) * %lld + q] = ih >= 0 && ih < %lld && iw >= 0 && iw < %lld ? x0[(c * %lld + ih) * %lld + iw] : 0.0f;",
+                  Hp, Wp, H, W, H, W);
+    } else {
+        emit_line(e, "const int iw = %s(q - %lld, %lld);", fold, (long long)t->pl, W);
+        emit_line(e, "t[(c * %lld + r) * %lld + q] = x0[(c * %lld + ih) * %lld + iw];", Hp, Wp, H, W);
+    }
+    emit_close_n(e, 3);
+    emit_line(e, "memset(t + %lld, 0, sizeof(float) * %lld);", (long long)t->C * plane, (long long)flat_slack(t));
 }
 
 static int64_t conv_temp(const Layer *L, const Shape *in, int opt) {
     if (opt >= 2 && fast_ok(L)) {
         Tile t = tile_of(L, in);
+        if (t.flat)   /* the whole padded input, and what the last vectors read past it */
+            return t.C * t.Hp * t.Wp + flat_slack(&t);
         return t.C * t.kd * t.kh * t.sw * t.Wq + 16;
     }
     return is_separable(L) ? shape_elems(&L->shape) / L->shape.dim[0] * in->dim[0] : 0;
@@ -306,10 +350,15 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
     }
     const Tile t = tile_of(L, emit_in_shape(e, L, 0));
     long long taps = t.kd * t.kh * t.kw;
-    emit_line(e, "/* tiles of %d output channels x %d x 16 pixels of a row */", t.OCB, t.P);
-    emit_for(e, "od", t.OD);
-    emit_for(e, "oh", t.OH);
-    pack_input(e, L, &t);
+    if (t.flat) {
+        emit_line(e, "/* tiles of %d output channels x %d x 16 positions of the padded output rows */", t.OCB, t.P);
+        pack_flat(e, L, &t);
+    } else {
+        emit_line(e, "/* tiles of %d output channels x %d x 16 pixels of a row */", t.OCB, t.P);
+        emit_for(e, "od", t.OD);
+        emit_for(e, "oh", t.OH);
+        pack_input(e, L, &t);
+    }
     emit_for(e, "ob", t.NOB);
     emit_line(e, "const float *restrict wb = %s + ob * %lld;", emit_param(e, L, "packed"), (long long)(t.cg * taps * t.OCB));
     emit_open(e, "for (int pv = 0; pv < %lld; pv += %d)", (long long)t.OWp, 16 * t.P);
@@ -318,7 +367,7 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
     emit_line(e, "for (int p = 0; p < %d; p++) CNNRT_SPLAT16(acc[j][p], %s[ob * %d + j]);", t.P,
               emit_param(e, L, "bias_packed"), t.OCB);
     emit_close(e);
-    long long band = t.kd * t.kh * t.sw * t.Wq;
+    long long band = t.flat ? t.Hp * t.Wp : t.kd * t.kh * t.sw * t.Wq;
     emit_for(e, "c", t.cg);
     if (t.diag)   /* output channel o reads input channel o / og */
         emit_line(e, "const float *restrict tc = t + pv;");
@@ -332,7 +381,7 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
             if (t.kd > 1) emit_open(e, "/* tap %lld,%lld,%lld */", (long long)a, (long long)i, (long long)k);
             else emit_open(e, "/* tap %lld,%lld */", (long long)i, (long long)k);
             emit_line(e, "const float *restrict src = tc + %lld;",
-                      (long long)((row * t.sw + col % t.sw) * t.Wq + col / t.sw));
+                      t.flat ? (long long)(i * t.dh * t.Wp + col) : (long long)((row * t.sw + col % t.sw) * t.Wq + col / t.sw));
             emit_line(e, "const float *restrict wk = wc + %lld;", (long long)((row * t.kw + k) * t.OCB));
             if (t.diag) {
                 emit_open(e, "for (int j = 0; j < %d; j++)", t.OCB);
@@ -357,6 +406,16 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
     emit_for(e, "p", t.P);
     emit_line(e, "float lanes[16];");
     emit_line(e, "memcpy(lanes, &acc[j][p], sizeof lanes);");
+    if (t.flat) {
+        emit_for(e, "l", 16);
+        emit_line(e, "const int q = pv + 16 * p + l, oh = q / %lld, ow = q %% %lld;", (long long)t.Wp, (long long)t.Wp);
+        emit_line(e, "if (oh >= %lld) break;", (long long)t.OH);
+        emit_line(e, "if (ow >= %lld) continue;   /* a padding column */", (long long)t.OW);
+        emit_line(e, "const float v = lanes[l];");
+        emit_store(e, xasprintf("(o * %lld + oh) * %lld + ow", (long long)t.OH, (long long)t.OW), "o", "v");
+        emit_close_n(e, 5);
+        return;
+    }
     emit_line(e, "const int n = %lld - (pv + 16 * p) < 16 ? %lld - (pv + 16 * p) : 16;", (long long)t.OW, (long long)t.OW);
     emit_for(e, "l", 16);
     emit_line(e, "if (l >= n) break;");

@@ -103,12 +103,74 @@ static void global_emit_ref(Emit *e, const Layer *L) {
     emit_close(e);
 }
 
+/* -O2, 2-D: per channel and output row, the rows its windows cover are
+ * copied into t, padded (with -inf for max, 0 for average) and split by
+ * column phase, so the loop over the output row reads consecutive floats for
+ * every tap and vectorizes (max as a compare-select: no NaN games). */
+static int64_t pool_wq(const Layer *L) {
+    const Window *w = &L->win;
+    return L->shape.dim[2] + (w->k[1] - 1) * w->d[1] / w->s[1];
+}
+
+static int64_t pool_temp(const Layer *L, const Shape *in, int opt) {
+    (void)in;
+    return opt >= 2 && L->win.nd == 2 ? L->win.k[0] * L->win.s[1] * pool_wq(L) : 0;
+}
+
+static void pool_emit_fast(Emit *e, const Layer *L) {
+    if (L->win.nd != 2) {
+        pool_emit_ref(e, L);
+        return;
+    }
+    const Shape *in = emit_in_shape(e, L, 0);
+    const Window *w = &L->win;
+    bool max = is_max(L), incl = !max && attr_bool(L, "count_include_pad");
+    long long H = in->dim[1], W = in->dim[2], OH = L->shape.dim[1], OW = L->shape.dim[2], S = w->s[1], Wq = pool_wq(L);
+    emit_for(e, "c", L->shape.dim[0]);
+    emit_for(e, "oh", OH);
+    emit_line(e, "/* t [%lld][%lld][%lld]: the rows of output row oh, padded, columns split by phase */",
+              (long long)w->k[0], S, Wq);
+    emit_for(e, "r", w->k[0]);
+    emit_line(e, "const int ih = oh * %lld + r * %lld - %lld;", (long long)w->s[0], (long long)w->d[0], (long long)w->pb[0]);
+    emit_for(e, "ph", S);
+    emit_line(e, "float *restrict row = t + (r * %lld + ph) * %lld;", S, Wq);
+    emit_for(e, "q", Wq);
+    emit_line(e, "const int iw = q * %lld + ph - %lld;", S, (long long)w->pb[1]);
+    emit_line(e, "row[q] = ih >= 0 && ih < %lld && iw >= 0 && iw < %lld ? x0[(c * %lld + ih) * %lld + iw] : %s;", H, W, H, W,
+              max ? "-INFINITY" : "0.0f");
+    emit_close_n(e, 3);
+    if (!max) {   /* the divisor's height part, as pool_emit_ref */
+        long long lo = incl ? -(long long)w->pb[0] : 0, hi = incl ? H + (long long)w->pe[0] : H;
+        emit_line(e, "int h_lo = oh * %lld - %lld, h_hi = h_lo + %lld;", (long long)w->s[0], (long long)w->pb[0],
+                  (long long)w->k[0]);
+        emit_line(e, "if (h_lo < %lld) h_lo = %lld;", lo, lo);
+        emit_line(e, "if (h_hi > %lld) h_hi = %lld;", hi, hi);
+    }
+    emit_for_simd(e, "ow", OW);
+    emit_line(e, "float acc = %s;", max ? "-INFINITY" : "0.0f");
+    for (int64_t i = 0; i < w->k[0]; i++)
+        for (int64_t k = 0; k < w->k[1]; k++) {
+            int64_t col = k * w->d[1];
+            emit_line(e, "{ const float v = t[%lld + ow]; acc = %s; }", (long long)((i * S + col % S) * Wq + col / S),
+                      max ? "v > acc ? v : acc" : "acc + v");
+        }
+    if (!max) {
+        long long lo = incl ? -(long long)w->pb[1] : 0, hi = incl ? W + (long long)w->pe[1] : W;
+        emit_line(e, "int w_lo = ow * %lld - %lld, w_hi = w_lo + %lld;", S, (long long)w->pb[1], (long long)w->k[1]);
+        emit_line(e, "w_lo = w_lo < %lld ? %lld : w_lo;", lo, lo);
+        emit_line(e, "w_hi = w_hi > %lld ? %lld : w_hi;", hi, hi);
+        emit_line(e, "acc /= (float)((h_hi - h_lo) * (w_hi - w_lo));");
+    }
+    emit_store(e, xasprintf("(c * %lld + oh) * %lld + ow", OH, OW), "c", "acc");
+    emit_close_n(e, 3);
+}
+
 #define POOL_DESC(NAME, ATTRS)                                               \
     const OpDesc op_##NAME = {                                               \
         .name = #NAME, .flags = OPF_WINDOW | OPF_EPILOGUE, .min_in = 1, .max_in = 1, \
         .attrs = ATTRS, .nattrs = (int)(sizeof ATTRS / sizeof ATTRS[0]),     \
         .infer = pool_infer, .params = op_no_params, .macs = op_no_macs,           \
-        .emit_ref = pool_emit_ref,                                           \
+        .emit_ref = pool_emit_ref, .emit = pool_emit_fast, .temp = pool_temp, \
     }
 
 POOL_DESC(maxpool1d, max_attrs);

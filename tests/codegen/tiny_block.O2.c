@@ -33,125 +33,116 @@ static _Alignas(64) const float tiny_block_c__bias_packed[2] = {
 /*   + relu_1: relu */
 /*   + s: add */
 static void tiny_block_c__run(const float *restrict x0, const float *restrict x1, float *restrict y, float *restrict t) {
-    /* tiles of 2 output channels x 1 x 16 pixels of a row */
-    for (int od = 0; od < 1; od++) {
-        for (int oh = 0; oh < 4; oh++) {
-            /* t [2][3][1][18]: the band of input rows of output row (od, oh), padded, columns split by phase */
+    /* tiles of 2 output channels x 2 x 16 positions of the padded output rows */
+    /* t [2][6][6]: the input padded; then zeros the last vectors may read */
+    for (int c = 0; c < 2; c++) {
+        for (int r = 0; r < 6; r++) {
+            const int ih = r - 1;
+            for (int q = 0; q < 6; q++) {
+                const int iw = q - 1;
+                t[(c * 6 + r) * 6 + q] = ih >= 0 && ih < 4 && iw >= 0 && iw < 4 ? x0[(c * 4 + ih) * 4 + iw] : 0.0f;
+            }
+        }
+    }
+    memset(t + 72, 0, sizeof(float) * 26);
+    for (int ob = 0; ob < 1; ob++) {
+        const float *restrict wb = tiny_block_c__packed + ob * 36;
+        for (int pv = 0; pv < 32; pv += 32) {
+            cnnrt_v16 acc[2][2];
+            for (int j = 0; j < 2; j++) {
+                for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[j][p], tiny_block_c__bias_packed[ob * 2 + j]);
+            }
             for (int c = 0; c < 2; c++) {
-                for (int a = 0; a < 1; a++) {
-                    for (int r = 0; r < 3; r++) {
-                        const int id = od * 1 + a * 1 - 0, ih = oh * 1 + r * 1 - 1;
-                        const int in = id >= 0 && id < 1 && ih >= 0 && ih < 4;
-                        for (int ph = 0; ph < 1; ph++) {
-                            float *restrict row = t + ((c * 3 + a * 3 + r) * 1 + ph) * 18;
-                            for (int q = 0; q < 18; q++) {
-                                const int iw = q * 1 + ph - 1;
-                                row[q] = in && iw >= 0 && iw < 4 ? x0[((c * 1 + id) * 4 + ih) * 4 + iw] : 0.0f;
-                            }
-                        }
-                    }
+                const float *restrict tc = t + c * 36 + pv;
+                const float *restrict wc = wb + c * 18;
+                /* tap 0,0 */ {
+                    const float *restrict src = tc + 0;
+                    const float *restrict wk = wc + 0;
+                    cnnrt_v16 xv[2];
+                    memcpy(xv, src, sizeof xv);
+                    for (int j = 0; j < 2; j++)
+                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                }
+                /* tap 0,1 */ {
+                    const float *restrict src = tc + 1;
+                    const float *restrict wk = wc + 2;
+                    cnnrt_v16 xv[2];
+                    memcpy(xv, src, sizeof xv);
+                    for (int j = 0; j < 2; j++)
+                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                }
+                /* tap 0,2 */ {
+                    const float *restrict src = tc + 2;
+                    const float *restrict wk = wc + 4;
+                    cnnrt_v16 xv[2];
+                    memcpy(xv, src, sizeof xv);
+                    for (int j = 0; j < 2; j++)
+                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                }
+                /* tap 1,0 */ {
+                    const float *restrict src = tc + 6;
+                    const float *restrict wk = wc + 6;
+                    cnnrt_v16 xv[2];
+                    memcpy(xv, src, sizeof xv);
+                    for (int j = 0; j < 2; j++)
+                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                }
+                /* tap 1,1 */ {
+                    const float *restrict src = tc + 7;
+                    const float *restrict wk = wc + 8;
+                    cnnrt_v16 xv[2];
+                    memcpy(xv, src, sizeof xv);
+                    for (int j = 0; j < 2; j++)
+                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                }
+                /* tap 1,2 */ {
+                    const float *restrict src = tc + 8;
+                    const float *restrict wk = wc + 10;
+                    cnnrt_v16 xv[2];
+                    memcpy(xv, src, sizeof xv);
+                    for (int j = 0; j < 2; j++)
+                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                }
+                /* tap 2,0 */ {
+                    const float *restrict src = tc + 12;
+                    const float *restrict wk = wc + 12;
+                    cnnrt_v16 xv[2];
+                    memcpy(xv, src, sizeof xv);
+                    for (int j = 0; j < 2; j++)
+                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                }
+                /* tap 2,1 */ {
+                    const float *restrict src = tc + 13;
+                    const float *restrict wk = wc + 14;
+                    cnnrt_v16 xv[2];
+                    memcpy(xv, src, sizeof xv);
+                    for (int j = 0; j < 2; j++)
+                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                }
+                /* tap 2,2 */ {
+                    const float *restrict src = tc + 14;
+                    const float *restrict wk = wc + 16;
+                    cnnrt_v16 xv[2];
+                    memcpy(xv, src, sizeof xv);
+                    for (int j = 0; j < 2; j++)
+                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
                 }
             }
-            for (int ob = 0; ob < 1; ob++) {
-                const float *restrict wb = tiny_block_c__packed + ob * 36;
-                for (int pv = 0; pv < 16; pv += 16) {
-                    cnnrt_v16 acc[2][1];
-                    for (int j = 0; j < 2; j++) {
-                        for (int p = 0; p < 1; p++) CNNRT_SPLAT16(acc[j][p], tiny_block_c__bias_packed[ob * 2 + j]);
-                    }
-                    for (int c = 0; c < 2; c++) {
-                        const float *restrict tc = t + c * 54 + pv;
-                        const float *restrict wc = wb + c * 18;
-                        /* tap 0,0 */ {
-                            const float *restrict src = tc + 0;
-                            const float *restrict wk = wc + 0;
-                            cnnrt_v16 xv[1];
-                            memcpy(xv, src, sizeof xv);
-                            for (int j = 0; j < 2; j++)
-                                for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                        }
-                        /* tap 0,1 */ {
-                            const float *restrict src = tc + 1;
-                            const float *restrict wk = wc + 2;
-                            cnnrt_v16 xv[1];
-                            memcpy(xv, src, sizeof xv);
-                            for (int j = 0; j < 2; j++)
-                                for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                        }
-                        /* tap 0,2 */ {
-                            const float *restrict src = tc + 2;
-                            const float *restrict wk = wc + 4;
-                            cnnrt_v16 xv[1];
-                            memcpy(xv, src, sizeof xv);
-                            for (int j = 0; j < 2; j++)
-                                for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                        }
-                        /* tap 1,0 */ {
-                            const float *restrict src = tc + 18;
-                            const float *restrict wk = wc + 6;
-                            cnnrt_v16 xv[1];
-                            memcpy(xv, src, sizeof xv);
-                            for (int j = 0; j < 2; j++)
-                                for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                        }
-                        /* tap 1,1 */ {
-                            const float *restrict src = tc + 19;
-                            const float *restrict wk = wc + 8;
-                            cnnrt_v16 xv[1];
-                            memcpy(xv, src, sizeof xv);
-                            for (int j = 0; j < 2; j++)
-                                for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                        }
-                        /* tap 1,2 */ {
-                            const float *restrict src = tc + 20;
-                            const float *restrict wk = wc + 10;
-                            cnnrt_v16 xv[1];
-                            memcpy(xv, src, sizeof xv);
-                            for (int j = 0; j < 2; j++)
-                                for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                        }
-                        /* tap 2,0 */ {
-                            const float *restrict src = tc + 36;
-                            const float *restrict wk = wc + 12;
-                            cnnrt_v16 xv[1];
-                            memcpy(xv, src, sizeof xv);
-                            for (int j = 0; j < 2; j++)
-                                for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                        }
-                        /* tap 2,1 */ {
-                            const float *restrict src = tc + 37;
-                            const float *restrict wk = wc + 14;
-                            cnnrt_v16 xv[1];
-                            memcpy(xv, src, sizeof xv);
-                            for (int j = 0; j < 2; j++)
-                                for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                        }
-                        /* tap 2,2 */ {
-                            const float *restrict src = tc + 38;
-                            const float *restrict wk = wc + 16;
-                            cnnrt_v16 xv[1];
-                            memcpy(xv, src, sizeof xv);
-                            for (int j = 0; j < 2; j++)
-                                for (int p = 0; p < 1; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                        }
-                    }
-                    /* store through the epilogue */
-                    for (int j = 0; j < 2; j++) {
-                        const int o = ob * 2 + j;
-                        if (o >= 2) break;
-                        for (int p = 0; p < 1; p++) {
-                            float lanes[16];
-                            memcpy(lanes, &acc[j][p], sizeof lanes);
-                            const int n = 4 - (pv + 16 * p) < 16 ? 4 - (pv + 16 * p) : 16;
-                            for (int l = 0; l < 16; l++) {
-                                if (l >= n) break;
-                                const int ow = pv + 16 * p + l;
-                                const float v = lanes[l];
-                                const float v2 = v;
-                                const float v3 = (v2 > 0.0f ? v2 : 0.0f);
-                                y[((o * 1 + od) * 4 + oh) * 4 + ow] = v3 + x1[((o * 1 + od) * 4 + oh) * 4 + ow];
-                            }
-                        }
+            /* store through the epilogue */
+            for (int j = 0; j < 2; j++) {
+                const int o = ob * 2 + j;
+                if (o >= 2) break;
+                for (int p = 0; p < 2; p++) {
+                    float lanes[16];
+                    memcpy(lanes, &acc[j][p], sizeof lanes);
+                    for (int l = 0; l < 16; l++) {
+                        const int q = pv + 16 * p + l, oh = q / 6, ow = q % 6;
+                        if (oh >= 4) break;
+                        if (ow >= 4) continue;   /* a padding column */
+                        const float v = lanes[l];
+                        const float v2 = v;
+                        const float v3 = (v2 > 0.0f ? v2 : 0.0f);
+                        y[(o * 4 + oh) * 4 + ow] = v3 + x1[(o * 4 + oh) * 4 + ow];
                     }
                 }
             }
@@ -160,20 +151,27 @@ static void tiny_block_c__run(const float *restrict x0, const float *restrict x1
 }
 
 /* maxpool2d_1: maxpool2d 2x2/2 pad 0  [2,4,4] -> [2,2,2]  params 0  MACs 0 */
-static void tiny_block_maxpool2d_1__run(const float *restrict x0, float *restrict y) {
+static void tiny_block_maxpool2d_1__run(const float *restrict x0, float *restrict y, float *restrict t) {
     for (int c = 0; c < 2; c++) {
         for (int oh = 0; oh < 2; oh++) {
-            for (int ow = 0; ow < 2; ow++) {
-                float acc = -INFINITY;
-                for (int kh = 0; kh < 2; kh++) {
-                    int ih = oh * 2 + kh * 1 - 0;
-                    if (ih < 0 || ih >= 4) continue;
-                    for (int kw = 0; kw < 2; kw++) {
-                        int iw = ow * 2 + kw * 1 - 0;
-                        if (iw < 0 || iw >= 4) continue;
-                        if (x0[(c * 4 + ih) * 4 + iw] > acc) acc = x0[(c * 4 + ih) * 4 + iw];
+            /* t [2][2][2]: the rows of output row oh, padded, columns split by phase */
+            for (int r = 0; r < 2; r++) {
+                const int ih = oh * 2 + r * 1 - 0;
+                for (int ph = 0; ph < 2; ph++) {
+                    float *restrict row = t + (r * 2 + ph) * 2;
+                    for (int q = 0; q < 2; q++) {
+                        const int iw = q * 2 + ph - 0;
+                        row[q] = ih >= 0 && ih < 4 && iw >= 0 && iw < 4 ? x0[(c * 4 + ih) * 4 + iw] : -INFINITY;
                     }
                 }
+            }
+            CNNRT_SIMD
+            for (int ow = 0; ow < 2; ow++) {
+                float acc = -INFINITY;
+                { const float v = t[0 + ow]; acc = v > acc ? v : acc; }
+                { const float v = t[2 + ow]; acc = v > acc ? v : acc; }
+                { const float v = t[4 + ow]; acc = v > acc ? v : acc; }
+                { const float v = t[6 + ow]; acc = v > acc ? v : acc; }
                 y[(c * 2 + oh) * 2 + ow] = acc;
             }
         }
@@ -237,7 +235,7 @@ static void tiny_block_softmax_1__run(const float *restrict x0, float *restrict 
 
 void tiny_block_forward(const float *input, float *output, float *scratch) {
     tiny_block_c__run(input, input, scratch + 0, scratch + 32);
-    tiny_block_maxpool2d_1__run(scratch + 0, scratch + 32);
+    tiny_block_maxpool2d_1__run(scratch + 0, scratch + 32, scratch + 48);
     tiny_block_fc__run(scratch + 32, scratch + 0);
     tiny_block_softmax_1__run(scratch + 0, output);
 }

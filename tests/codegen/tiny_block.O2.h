@@ -9,7 +9,7 @@ extern "C" {
 
 #define TINY_BLOCK_INPUT_SIZE   32 /* floats per sample, C-order of [2,4,4] */
 #define TINY_BLOCK_OUTPUT_SIZE  3 /* floats per sample, C-order of [3] */
-#define TINY_BLOCK_SCRATCH_SIZE 160 /* floats of scratch memory one call needs (may be 0) */
+#define TINY_BLOCK_SCRATCH_SIZE 144 /* floats of scratch memory one call needs (may be 0) */
 #define TINY_BLOCK_SCRATCH_ALIGN 64 /* bytes */
 
 /* one sample: input[TINY_BLOCK_INPUT_SIZE] -> output[TINY_BLOCK_OUTPUT_SIZE] */
