@@ -411,6 +411,15 @@ void bn_affine(const Layer *bn, float *scale, float *shift);
 /* group layers into kernels: a head and the epilogue it can apply in registers */
 void fuse_kernels(const Graph *g, int opt, const int *uses, Plan *p);
 
+/* ---------------------------------------------------------------- targets
+ * --target: what the -O2 kernels are tuned for. auto: tiles for 32 vector
+ * registers of 16 floats (AVX-512), code correct on any target; generic: the
+ * plain-loop path; avx2/neon: tiles for 16 registers of 8 floats or 32 of 4
+ * and an #error when compiled for another target. */
+typedef enum { TARGET_AUTO, TARGET_GENERIC, TARGET_AVX2, TARGET_AVX512, TARGET_NEON } Target;
+extern Target cnnc_target;            /* set once by main.c */
+int target_max_accumulators(void);    /* 16-float accumulators a tile may hold */
+
 /* ---------------------------------------------------------------- emit.c
  * Each layer becomes a static function PREFIX_NAME__run(x0, x1.., y[, t]):
  * inputs x0.. (const), output y, temporary scratch t (when op->temp). An

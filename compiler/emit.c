@@ -11,6 +11,12 @@
 #include <math.h>
 #include <string.h>
 
+Target cnnc_target = TARGET_AUTO;
+
+int target_max_accumulators(void) {
+    return cnnc_target == TARGET_AVX2 || cnnc_target == TARGET_NEON ? 6 : 28;
+}
+
 /* ---- writing helpers */
 
 static void vline(Emit *e, const char *fmt, va_list ap) {
@@ -292,7 +298,17 @@ bool emit_network(const Graph *g, const Plan *plan, const char *prefix, int opt,
             commas(np), commas(nm));
     if (hname) fprintf(c, "#include \"%s\"\n", hname);
     else header(c, g, plan, prefix, source_name);
+    static const struct { const char *name, *macro, *flags; } targets[] = {
+        [TARGET_AVX2] = {"avx2", "__AVX2__", "-mavx2 -mfma"},
+        [TARGET_AVX512] = {"avx512", "__AVX512F__", "-mavx512f"},
+        [TARGET_NEON] = {"neon", "__ARM_NEON", "NEON enabled"},
+    };
+    if (cnnc_target == TARGET_GENERIC)
+        fprintf(c, "#define CNNRT_NO_VECTOR 1 /* --target=generic: the kernels as plain loops */\n");
     fprintf(c, "#include \"cnnrt.h\"\n\n#include <math.h>\n#include <string.h>\n\n");
+    if (cnnc_target >= TARGET_AVX2)
+        fprintf(c, "#ifndef %s\n#error \"generated for --target=%s: compile with %s\"\n#endif\n\n",
+                targets[cnnc_target].macro, targets[cnnc_target].name, targets[cnnc_target].flags);
     if (!text_weights)
         fprintf(c, "/* weight arrays of %d floats or more are stored as bytes, little-endian */\n"
                    "#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__\n"

@@ -42,6 +42,8 @@ static const char usage_text[] =
     "  --prefix NAME           C symbol prefix (default: the network's name)\n"
     "  --weights-format=bytes|text  arrays of 4096+ weights as the bytes of their\n"
     "                          floats (default; fast to compile) or as numbers\n"
+    "  --target=generic|avx2|avx512|neon  tune the -O2 kernels for a target (and\n"
+    "                          refuse others); default: any target, tiles for AVX-512\n"
     "  --dump-passes           print the graph after each pass on standard error\n"
     "  --cflags, --libs        flags to compile and link generated code\n"
     "  -h, --help, --version\n";
@@ -147,6 +149,12 @@ static Options parse_args(int argc, char **argv) {
             o.text_weights = a[17] == 't';
         } else if (strncmp(a, "--weights-format", 16) == 0) {
             usage_error("'%s': --weights-format takes text or bytes", a);
+        } else if (strncmp(a, "--target=", 9) == 0) {
+            static const char *const names[] = {"auto", "generic", "avx2", "avx512", "neon"};
+            int k = 0;
+            while (k < 5 && strcmp(a + 9, names[k]) != 0) k++;
+            if (k == 5) usage_error("'%s': --target takes generic, avx2, avx512 or neon", a);
+            cnnc_target = (Target)k;
         } else if (strcmp(a, "--dump-passes") == 0) {
             o.dump = "kernels";
         } else if (a[0] == '-' && a[1]) {

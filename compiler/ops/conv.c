@@ -232,7 +232,7 @@ static Tile tile_of(const Layer *L, const Shape *in) {
     int64_t best = INT64_MAX;
     for (int P = 1; P <= 4 && P <= nvec; P++)
         for (int ocb = 1; ocb <= 28 && ocb <= t.OC; ocb++) {
-            if (P * ocb > 28) break;
+            if (P * ocb > target_max_accumulators()) break;
             int64_t tiles = (t.OC + ocb - 1) / ocb * ((nvec + P - 1) / P);
             int64_t loads = t.diag ? P * ocb + ocb : P + ocb;   /* diagonal tiles load per channel */
             int64_t work = P * ocb > loads ? P * ocb : loads;

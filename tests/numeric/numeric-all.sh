@@ -22,6 +22,8 @@ run "cnnc -O1" -O1 ""
 run "cnnc -O2" -O2 ""
 run "cnnc -O2, generated C built with -march=native" -O2 "-march=native"
 run "cnnc -O2, the generic path (CNNRT_NO_VECTOR)" -O2 "-DCNNRT_NO_VECTOR"
+run "cnnc -O2 --target=generic" "-O2 --target=generic" ""
+run "cnnc -O2 --target=avx2, built with -march=native" "-O2 --target=avx2" "-march=native"
 echo "== lecture examples"
 /usr/bin/python3 tests/numeric/lecture_test.py >"$log" 2>&1
 grep -v '^PASS' "$log"
