@@ -250,6 +250,12 @@ static Tile tile_of(const Layer *L, const Shape *in) {
     return t;
 }
 
+/* a 1x1 stride-1 unpadded convolution reads the input where it is; only the
+ * last, partial run of vectors of each channel is copied (zero-padded) */
+static bool direct(const Tile *t) {
+    return t->flat && !t->diag && t->kh == 1 && t->kw == 1 && t->pt == 0 && t->pl == 0 && t->Hp == t->H && t->Wp == t->W;
+}
+
 static int64_t flat_slack(const Tile *t) { return t->NQ - t->OH * t->Wp + (t->kw - 1) * t->dw + 16; }
 
 /* flat mode: the whole input, padded, once */
@@ -279,6 +285,7 @@ static void pack_flat(Emit *e, const Layer *L, const Tile *t) {
 static int64_t conv_temp(const Layer *L, const Shape *in, int opt) {
     if (opt >= 2 && fast_ok(L)) {
         Tile t = tile_of(L, in);
+        if (direct(&t)) return t.C * 16 * t.P + 16;
         if (t.flat)   /* the whole padded input, and what the last vectors read past it */
             return t.C * t.Hp * t.Wp + flat_slack(&t);
         return t.C * t.kd * t.kh * t.sw * t.Wq + 16;
@@ -352,7 +359,16 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
     long long taps = t.kd * t.kh * t.kw;
     if (t.flat) {
         emit_line(e, "/* tiles of %d output channels x %d x 16 positions of the padded output rows */", t.OCB, t.P);
-        pack_flat(e, L, &t);
+        if (direct(&t)) {
+            long long plane = t.H * t.W, tail = t.NQ - 16 * t.P, n = plane - tail;
+            emit_line(e, "/* t [%lld][%d]: each channel's last %lld positions, zero-padded */", (long long)t.C, 16 * t.P, n);
+            emit_for(e, "c", t.C);
+            emit_line(e, "memcpy(t + c * %d, x0 + c * %lld + %lld, sizeof(float) * %lld);", 16 * t.P, plane, tail, n);
+            if (n < 16 * t.P) emit_line(e, "memset(t + c * %d + %lld, 0, sizeof(float) * %lld);", 16 * t.P, n, 16 * t.P - n);
+            emit_close(e);
+        } else {
+            pack_flat(e, L, &t);
+        }
     } else {
         emit_line(e, "/* tiles of %d output channels x %d x 16 pixels of a row */", t.OCB, t.P);
         emit_for(e, "od", t.OD);
@@ -368,8 +384,16 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
               emit_param(e, L, "bias_packed"), t.OCB);
     emit_close(e);
     long long band = t.flat ? t.Hp * t.Wp : t.kd * t.kh * t.sw * t.Wq;
+    if (direct(&t)) {
+        long long plane = t.H * t.W;
+        emit_line(e, "const int whole = pv + %d <= %lld;   /* else the copied tail */", 16 * t.P, plane);
+        emit_line(e, "const float *restrict src0 = whole ? x0 + pv : t;");
+        emit_line(e, "const long long cs = whole ? %lld : %d;", plane, 16 * t.P);
+    }
     emit_for(e, "c", t.cg);
-    if (t.diag)   /* output channel o reads input channel o / og */
+    if (direct(&t))
+        emit_line(e, "const float *restrict tc = src0 + c * cs;");
+    else if (t.diag)   /* output channel o reads input channel o / og */
         emit_line(e, "const float *restrict tc = t + pv;");
     else
         emit_line(e, "const float *restrict tc = t + c * %lld + pv;", band);
@@ -406,6 +430,16 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
     emit_for(e, "p", t.P);
     emit_line(e, "float lanes[16];");
     emit_line(e, "memcpy(lanes, &acc[j][p], sizeof lanes);");
+    if (t.flat && t.Wp == t.OW) {   /* no padding columns: a full vector is 16 consecutive outputs */
+        emit_open(e, "if (pv + 16 * p + 16 <= %lld)", (long long)(t.OH * t.OW));
+        emit_line(e, "const int base = o * %lld + pv + 16 * p;", (long long)(t.OH * t.OW));
+        emit_for_simd(e, "l", 16);
+        emit_line(e, "const float v = lanes[l];");
+        emit_store(e, "base + l", "o", "v");
+        emit_close(e);
+        emit_line(e, "continue;");
+        emit_close(e);
+    }
     if (t.flat) {
         emit_for(e, "l", 16);
         emit_line(e, "const int q = pv + 16 * p + l, oh = q / %lld, ow = q %% %lld;", (long long)t.Wp, (long long)t.Wp);
@@ -416,6 +450,15 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
         emit_close_n(e, 5);
         return;
     }
+    emit_open(e, "if (pv + 16 * p + 16 <= %lld)", (long long)t.OW);   /* a full vector: 16 consecutive outputs */
+    emit_line(e, "const int base = ((o * %lld + od) * %lld + oh) * %lld + pv + 16 * p;", (long long)t.OD, (long long)t.OH,
+              (long long)t.OW);
+    emit_for_simd(e, "l", 16);
+    emit_line(e, "const float v = lanes[l];");
+    emit_store(e, "base + l", "o", "v");
+    emit_close(e);
+    emit_line(e, "continue;");
+    emit_close(e);
     emit_line(e, "const int n = %lld - (pv + 16 * p) < 16 ? %lld - (pv + 16 * p) : 16;", (long long)t.OW, (long long)t.OW);
     emit_for(e, "l", 16);
     emit_line(e, "if (l >= n) break;");

@@ -136,6 +136,15 @@ static void sobel_gx__run(const float *restrict x0, float *restrict y, float *re
                         for (int p = 0; p < 4; p++) {
                             float lanes[16];
                             memcpy(lanes, &acc[j][p], sizeof lanes);
+                            if (pv + 16 * p + 16 <= 96) {
+                                const int base = ((o * 1 + od) * 64 + oh) * 96 + pv + 16 * p;
+                                CNNRT_SIMD
+                                for (int l = 0; l < 16; l++) {
+                                    const float v = lanes[l];
+                                    y[base + l] = v;
+                                }
+                                continue;
+                            }
                             const int n = 96 - (pv + 16 * p) < 16 ? 96 - (pv + 16 * p) : 16;
                             for (int l = 0; l < 16; l++) {
                                 if (l >= n) break;
@@ -273,6 +282,15 @@ static void sobel_gy__run(const float *restrict x0, float *restrict y, float *re
                         for (int p = 0; p < 4; p++) {
                             float lanes[16];
                             memcpy(lanes, &acc[j][p], sizeof lanes);
+                            if (pv + 16 * p + 16 <= 96) {
+                                const int base = ((o * 1 + od) * 64 + oh) * 96 + pv + 16 * p;
+                                CNNRT_SIMD
+                                for (int l = 0; l < 16; l++) {
+                                    const float v = lanes[l];
+                                    y[base + l] = v;
+                                }
+                                continue;
+                            }
                             const int n = 96 - (pv + 16 * p) < 16 ? 96 - (pv + 16 * p) : 16;
                             for (int l = 0; l < 16; l++) {
                                 if (l >= n) break;
