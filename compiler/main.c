@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 typedef struct {
@@ -174,6 +175,21 @@ static Options parse_args(int argc, char **argv) {
 
 typedef struct { const char *path; char *tmp; FILE *f; } Out;
 
+/* a target we may replace: not a directory, not the input itself */
+static bool target_ok(const char *path, const char *input) {
+    struct stat t, i;
+    if (stat(path, &t) != 0) return true;   /* does not exist yet */
+    if (S_ISDIR(t.st_mode)) {
+        fprintf(stderr, "cnnc: error: cannot write '%s': it is a directory\n", path);
+        return false;
+    }
+    if (strcmp(input, "-") != 0 && stat(input, &i) == 0 && i.st_dev == t.st_dev && i.st_ino == t.st_ino) {
+        fprintf(stderr, "cnnc: error: '%s' is the input file; refusing to write over it\n", path);
+        return false;
+    }
+    return true;
+}
+
 static bool out_open(Out *o, const char *path) {
     o->path = path;
     if (strcmp(path, "-") == 0) { o->f = stdout; o->tmp = NULL; return true; }
@@ -228,9 +244,24 @@ static int compile_c(const char *c_path) {
     size_t n = strlen(obj);
     if (n > 2 && strcmp(obj + n - 2, ".c") == 0) obj[n - 1] = 'o';
     else obj = xasprintf("%s.o", c_path);
-    char *cmd = xasprintf("%s -std=c11 -O3 -I'%s/../runtime' -I'%s/../include' -c '%s' -o '%s'", cc, dir,
-                          dir, c_path, obj);
-    int rc = system(cmd);
+    /* $CC split at blanks (as make does), then our arguments: no shell sees a file name */
+    char *words = xstrdup(cc), *argv[64];
+    int argc = 0;
+    for (char *w = strtok(words, " \t"); w && argc < 48; w = strtok(NULL, " \t")) argv[argc++] = w;
+    if (argc == 0) argv[argc++] = "clang";
+    char *args[] = {"-std=c11", "-O3", xasprintf("-I%s/../runtime", dir), xasprintf("-I%s/../include", dir), "-c",
+                    (char *)c_path, "-o", obj};
+    for (size_t i = 0; i < sizeof args / sizeof args[0]; i++) argv[argc++] = args[i];
+    argv[argc] = NULL;
+    int rc = -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        execvp(argv[0], argv);
+        fprintf(stderr, "cnnc: error: cannot run '%s': %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    int st;
+    if (pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st)) rc = WEXITSTATUS(st);
     if (rc != 0) {
         fprintf(stderr, "cnnc: error: '%s' failed to compile '%s'\n", cc, c_path);
         return 1;
@@ -241,7 +272,7 @@ static int compile_c(const char *c_path) {
 static int write_outputs(const Options *o, Graph *g, const Plan *plan) {
     if (strcmp(o->emit, "dot") == 0) {
         Out d;
-        if (!out_open(&d, o->output ? o->output : "-")) return 1;
+        if (!target_ok(o->output ? o->output : "-", o->input) || !out_open(&d, o->output ? o->output : "-")) return 1;
         dot_write(d.f, g);
         return out_close(&d, true) ? 0 : 1;
     }
@@ -253,6 +284,7 @@ static int write_outputs(const Options *o, Graph *g, const Plan *plan) {
     bool to_stdout = strcmp(c_path, "-") == 0;
     char *h_path = to_stdout ? NULL : header_name(c_path);
     Out c = {0}, h = {0};
+    if (!target_ok(c_path, o->input) || (h_path && !target_ok(h_path, o->input))) return 1;
     if (!out_open(&c, c_path) || (h_path && !out_open(&h, h_path))) {
         out_close(&c, false);
         return 1;
@@ -265,7 +297,8 @@ static int write_outputs(const Options *o, Graph *g, const Plan *plan) {
         out_close(&h, false);
         return 1;
     }
-    if (!out_close(&h, true) || !out_close(&c, true)) return 1;
+    bool c_ok = out_close(&c, true);   /* the source first: a header alone is no use */
+    if (!out_close(&h, c_ok) || !c_ok) return 1;
     if (o->compile) return compile_c(c_path);
     return 0;
 }

@@ -167,6 +167,13 @@ run good.cnn --random-weights --prefix my_net -o cout/p.c
 check "--prefix names the symbols" has cout/p.h "my_net_forward"
 run good.cnn --random-weights -o -
 check "-o - writes the source on stdout" sh -c 'grep -q good_forward out && [ ! -e good.c ] && [ ! -e -.h ]'
+mkdir -p cobj
+run good.cnn --random-weights -c -o cobj/net.c
+check "-c compiles the source to an object (\$CC, default clang)" sh -c '[ -s cobj/net.o ] && nm cobj/net.o | grep -q "T good_forward"'
+CC=gcc run good.cnn --random-weights -c -o cobj/g.c
+check "-c uses \$CC" sh -c '[ -s cobj/g.o ]'
+run --cflags
+check "--cflags names the runtime's headers" sh -c 'grep -q -- "-I" out && [ -f "$(sed "s/^-I//" out)/cnnrt.h" ]'
 
 # ---- errors: exit 1, nothing written
 mkdir -p outdir
