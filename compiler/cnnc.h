@@ -25,7 +25,9 @@
 #define MAX_SPATIAL   3          /* spatial dims of an activation: 1-D..3-D */
 #define MAX_NAME_LEN  256        /* identifier length */
 #define MAX_NESTING   64         /* bracketed list nesting depth */
-#define MAX_ELEMS     (INT64_C(1) << 31)   /* elements of one tensor */
+#define MAX_ELEMS     INT64_C(2147483647)  /* elements of one tensor: generated code indexes with int */
+#define MAX_INPUTS    64         /* inputs of one layer (add, mul, concat) */
+#define MAX_WINDOW    INT64_C(2147483647)  /* kernel, stride, dilation, padding, padded size */
 #define MAX_PARAM_BYTES (INT64_C(1) << 32) /* bytes of all parameters */
 
 /* ---------------------------------------------------------------- util.c */
@@ -241,6 +243,7 @@ enum {
     OPF_WINDOW    = 1 << 6,  /* has a Window (conv, pool, local) */
     OPF_EPILOGUE  = 1 << 7,  /* its emitters store through emit_store(): fusable */
     OPF_INPLACE   = 1 << 8,  /* reads x0[i] only to write y[i]: may run in place */
+    OPF_AFFINE    = 1 << 9,  /* a fixed per-channel y = x * scale[c] + shift[c] (.affine) */
 };
 
 typedef struct Emit Emit;
@@ -259,6 +262,10 @@ typedef struct OpDesc {
     int64_t (*macs)(const Layer *L, const Shape *in);
     /* pointwise ops: the C expression of the op applied to the expression v */
     const char *(*expr)(const Layer *L, const char *v);
+    /* OPF_BINARY: the C operator that combines the inputs ("+", "*") */
+    const char *binop;
+    /* OPF_AFFINE: the per-channel scale and shift of an inferred, loaded layer */
+    void (*affine)(const Layer *L, float *scale, float *shift);
     /* OPF_LINEAR: absorb y' = y * scale[o] + shift[o] per output channel
      * into the weights and bias (BatchNorm folding) */
     void (*fold)(Layer *L, const float *scale, const float *shift);
@@ -400,12 +407,10 @@ void plan_build(Graph *g, int opt, Plan *p);
 void plan_build_dump(Graph *g, int opt, Plan *p, FILE *dump);
 
 /* ---------------------------------------------------------------- passes/fold_bn.c */
-/* mark each batchnorm that folds into the linear layer before it */
+/* mark each affine layer (batchnorm) that folds into the linear layer before it */
 void fold_bn_mark(Graph *g, const int *uses);
-/* fold the marked batchnorms' numbers into their layers (after weights_load) */
+/* fold the marked layers' numbers into their layers (after weights_load) */
 void fold_bn_apply(Graph *g);
-/* the per-channel affine map of a batchnorm: y = x * scale[c] + shift[c] */
-void bn_affine(const Layer *bn, float *scale, float *shift);
 
 /* ---------------------------------------------------------------- passes/fuse.c */
 /* group layers into kernels: a head and the epilogue it can apply in registers */

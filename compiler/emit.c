@@ -72,10 +72,11 @@ const char *emit_index(int n, const char *const *vars, const int64_t *dims) {
 }
 
 const char *emit_float(double v) {
-    if (isinf(v)) return v > 0 ? "INFINITY" : "-INFINITY";
-    if (isnan(v)) return "NAN";
+    float f = (float)v;   /* beyond float's range: infinity, as the generated code would see it */
+    if (isinf(f)) return f > 0 ? "INFINITY" : "-INFINITY";
+    if (isnan(f)) return "NAN";
     char buf[64];
-    snprintf(buf, sizeof buf, "%.9g", (double)(float)v);
+    snprintf(buf, sizeof buf, "%.9g", (double)f);
     if (!strpbrk(buf, ".en")) strcat(buf, ".0");
     return xasprintf("%sf", buf);
 }
@@ -151,11 +152,11 @@ void emit_array(Emit *e, const char *comment, const char *sym, const float *v, i
     fprintf(e->c, "\n};\n\n");
 }
 
-/* a batchnorm in an epilogue is its scale and shift, computed here */
+/* an affine layer (batchnorm) in an epilogue is its scale and shift */
 static void bn_arrays(Emit *e, const Layer *L) {
     int64_t c = L->shape.dim[0];
     float *scale = xcalloc((size_t)c, sizeof(float)), *shift = xcalloc((size_t)c, sizeof(float));
-    bn_affine(L, scale, shift);
+    L->op->affine(L, scale, shift);
     emit_array(e, xasprintf("%s: x * scale + shift, scale = weight / sqrt(running_var + eps)", L->name),
                 emit_param(e, L, "scale"), scale, c);
     emit_array(e, xasprintf("%s: shift = bias - running_mean * scale", L->name), emit_param(e, L, "shift"), shift,
@@ -175,7 +176,7 @@ void emit_params_raw(Emit *e, const Layer *L) {
 
 static void weights(Emit *e, const Layer *L, bool epilogue) {
     if (L->folded) return;   /* its numbers are in the layer before it */
-    if (epilogue && L->op == &op_batchnorm) bn_arrays(e, L);
+    if (epilogue && (L->op->flags & OPF_AFFINE)) bn_arrays(e, L);
     else if (e->opt >= 2 && L->op->emit_data) L->op->emit_data(e, L);
     else emit_params_raw(e, L);
 }
@@ -211,13 +212,13 @@ void emit_store(Emit *e, const char *idx, const char *chan, const char *val) {
         if (Y->folded || (Y->op->flags & OPF_IDENTITY)) continue;
         emit_line(e, "const float v%d = %s;", j, v);
         const char *vj = xasprintf("v%d", j);
-        if (Y->op == &op_batchnorm) {
+        if (Y->op->flags & OPF_AFFINE) {
             v = xasprintf("%s * %s[%s] + %s[%s]", vj, emit_param(e, Y, "scale"), chan, emit_param(e, Y, "shift"), chan);
         } else if (Y->op->flags & OPF_BINARY) {
             v = vj;
             for (int k = 0; k < Y->nin; k++)
                 if (Y->in[k] != K->layers[j - 1])
-                    v = xasprintf("%s %s x%d[%s]", v, Y->op == &op_add ? "+" : "*", extra++, idx);
+                    v = xasprintf("%s %s x%d[%s]", v, Y->op->binop, extra++, idx);
         } else {
             v = Y->op->expr(Y, vj);
         }
@@ -239,12 +240,8 @@ static void layer_function(Emit *e, const Kernel *K) {
     fprintf(e->c, "float *%sy%s) {\n", r, e->plan->temp[L->id] >= 0 ? ", float *restrict t" : "");
     if (K->inplace) fprintf(e->c, "    /* in place: y and x0 are the same buffer */\n");
     e->indent = 1;
-    if ((L->op->flags & OPF_IDENTITY)) {   /* only the network's output gets here */
-        emit_line(e, "memcpy(y, x0, sizeof(float) * %lld);", (long long)shape_elems(&L->shape));
-    } else {
-        void (*body)(Emit *, const Layer *) = e->opt >= 2 && L->op->emit ? L->op->emit : L->op->emit_ref;
-        body(e, L);
-    }
+    void (*body)(Emit *, const Layer *) = e->opt >= 2 && L->op->emit ? L->op->emit : L->op->emit_ref;
+    body(e, L);   /* flatten and dropout get here only as the network's output: a copy */
     e->indent = 0;
     fprintf(e->c, "}\n\n");
 }

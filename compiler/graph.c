@@ -240,7 +240,12 @@ static void resolve_inputs(Graph *g, const Program *p, const Stmt *st, int si, L
         L->nin = 1;
     }
     const OpDesc *op = L->op;
-    if (L->nin < op->min_in)
+    if (L->nin > MAX_INPUTS) {
+        diag_error(L->in_loc[MAX_INPUTS], "%s '%s' has %d inputs; the limit is %d", op->name, L->name, L->nin,
+                   MAX_INPUTS);
+        L->nin = MAX_INPUTS;
+        L->bad = true;
+    } else if (L->nin < op->min_in)
         diag_error(L->loc, "%s '%s' needs at least %d inputs, got %d", op->name, L->name,
                    op->min_in, L->nin);
     else if (op->max_in && L->nin > op->max_in)

@@ -53,7 +53,7 @@ static void check_inline(Layer *L) {
 
 static bool infer_layer(Layer *L, const Graph *g, int64_t *param_bytes) {
     if (L->bad) return false;
-    Shape in[L->nin > 0 ? L->nin : 1];
+    Shape *in = xcalloc((size_t)L->nin + 1, sizeof(Shape));
     for (int i = 0; i < L->nin; i++) {
         in[i] = g->layers[L->in[i]]->shape;
         if (in[i].rank == 0) return false;   /* reported upstream */

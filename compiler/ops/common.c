@@ -163,10 +163,12 @@ bool window_resolve(Layer *L, const Shape *in, bool stride_is_kernel, bool ceil,
     out->dim[0] = in->dim[0];
     for (int i = 0; i < nd; i++) {
         int64_t I = in->dim[1 + i];
-        i128 ext = (i128)w->d[i] * (w->k[i] - 1) + 1;
-        if (ext > INT64_MAX / 4 || w->pb[i] > INT64_MAX / 4 || w->pe[i] > INT64_MAX / 4) {
-            diag_error(L->loc, "%s '%s': the %s window overflows 64-bit arithmetic", L->op->name,
-                       L->name, dim_name(nd, i));
+        i128 ext = (i128)w->d[i] * (w->k[i] - 1) + 1, padded = (i128)I + w->pb[i] + w->pe[i];
+        if (ext > MAX_WINDOW || padded > MAX_WINDOW || w->s[i] > MAX_WINDOW) {
+            diag_error(L->loc, "%s '%s': the %s window is too large (kernel %lld, dilation %lld, stride %lld, "
+                       "input %lld padded by %lld+%lld); sizes are limited to %s", L->op->name, L->name,
+                       dim_name(nd, i), (long long)w->k[i], (long long)w->d[i], (long long)w->s[i], (long long)I,
+                       (long long)w->pb[i], (long long)w->pe[i], commas(MAX_WINDOW));
             return false;
         }
         int64_t o = window_out(I, w->k[i], w->s[i], w->pb[i], w->pe[i], w->d[i], ceil);

@@ -189,7 +189,9 @@ typedef struct {
 /* groups 1 and depthwise-style groups (one input channel each) */
 static bool fast_ok(const Layer *L) {
     const Param *w = layer_param(L, "weight");
-    return !is_separable(L) && (L->groups == 1 || (w && w->shape.dim[1] == 1));
+    int64_t taps = 1;   /* the window is unrolled: up to 64 taps */
+    for (int i = 0; i < L->win.nd; i++) taps *= L->win.k[i];
+    return !is_separable(L) && taps <= 64 && (L->groups == 1 || (w && w->shape.dim[1] == 1));
 }
 
 static Tile tile_of(const Layer *L, const Shape *in) {
@@ -220,7 +222,7 @@ static Tile tile_of(const Layer *L, const Shape *in) {
     /* flat mode: with stride 1 an output (oh, ow) at q = oh*Wp + ow reads the
      * padded input at q + i*dh*Wp + k*dw: one run of vectors covers all rows,
      * wasting only the Wp - OW columns (better than rounding short rows to 16) */
-    if (t.kd == 1 && t.sh == 1 && t.sw == 1) {
+    if (w->nd <= 2 && t.sh == 1 && t.sw == 1) {
         int64_t wp = t.OW + (t.kw - 1) * t.dw, fvec = (t.OH * wp + 15) / 16;
         if (fvec < t.OH * nvec) {   /* fewer vectors than row by row */
             t.flat = true;
@@ -272,11 +274,11 @@ static void pack_flat(Emit *e, const Layer *L, const Tile *t) {
     emit_for(e, "q", Wp);
     if (zeros) {
         emit_line(e, "const int iw = q - %lld;", (long long)t->pl);
-        emit_line(e, "t[(c * %lld + r) * %lld + q] = ih >= 0 && ih < %lld && iw >= 0 && iw < %lld ? x0[(c * %lld + ih) * %lld + iw] : 0.0f;",
+        emit_line(e, "t[((size_t)c * %lld + r) * %lld + q] = ih >= 0 && ih < %lld && iw >= 0 && iw < %lld ? x0[((size_t)c * %lld + ih) * %lld + iw] : 0.0f;",
                   Hp, Wp, H, W, H, W);
     } else {
         emit_line(e, "const int iw = %s(q - %lld, %lld);", fold, (long long)t->pl, W);
-        emit_line(e, "t[(c * %lld + r) * %lld + q] = x0[(c * %lld + ih) * %lld + iw];", Hp, Wp, H, W);
+        emit_line(e, "t[((size_t)c * %lld + r) * %lld + q] = x0[((size_t)c * %lld + ih) * %lld + iw];", Hp, Wp, H, W);
     }
     emit_close_n(e, 3);
     emit_line(e, "memset(t + %lld, 0, sizeof(float) * %lld);", (long long)t->C * plane, (long long)flat_slack(t));
@@ -396,7 +398,7 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
     else if (t.diag)   /* output channel o reads input channel o / og */
         emit_line(e, "const float *restrict tc = t + pv;");
     else
-        emit_line(e, "const float *restrict tc = t + c * %lld + pv;", band);
+        emit_line(e, "const float *restrict tc = t + (size_t)c * %lld + pv;", band);
     emit_line(e, "const float *restrict wc = wb + c * %lld;", taps * t.OCB);
     for (int64_t a = 0; a < t.kd; a++)   /* the window, unrolled */
     for (int64_t i = 0; i < t.kh; i++)

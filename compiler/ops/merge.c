@@ -45,9 +45,8 @@ static bool concat_infer(Layer *L, const Shape *in, int nin) {
 
 /* y[i] = x0[i] + x1[i] + ... (or *) */
 static void eltwise_emit_ref(Emit *e, const Layer *L) {
-    const char *op = L->op == &op_add ? " + " : " * ";
     char *sum = xstrdup("x0[i]");
-    for (int k = 1; k < L->nin; k++) sum = xasprintf("%s%sx%d[i]", sum, op, k);
+    for (int k = 1; k < L->nin; k++) sum = xasprintf("%s %s x%d[i]", sum, L->op->binop, k);
     emit_for_simd(e, "i", shape_elems(&L->shape));
     emit_line(e, "y[i] = %s;", sum);
     emit_close(e);
@@ -71,13 +70,13 @@ static void concat_emit_ref(Emit *e, const Layer *L) {
 }
 
 const OpDesc op_add = {
-    .name = "add", .flags = OPF_BINARY | OPF_INPLACE, .min_in = 2,
+    .name = "add", .flags = OPF_BINARY | OPF_INPLACE, .min_in = 2, .binop = "+",
     .infer = eltwise_infer, .params = op_no_params, .macs = op_no_macs,
     .emit_ref = eltwise_emit_ref,
 };
 
 const OpDesc op_mul = {
-    .name = "mul", .flags = OPF_BINARY | OPF_INPLACE, .min_in = 2,
+    .name = "mul", .flags = OPF_BINARY | OPF_INPLACE, .min_in = 2, .binop = "*",
     .infer = eltwise_infer, .params = op_no_params, .macs = op_no_macs,
     .emit_ref = eltwise_emit_ref,
 };

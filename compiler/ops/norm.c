@@ -7,6 +7,8 @@
  * On a vector [N] the N elements are N channels of size 1. */
 #include "cnnc.h"
 
+#include <math.h>
+
 static const AttrDesc bn_attrs[] = {{"eps", A_FLOAT, .fdef = 1e-5}};
 static const AttrDesc ln_attrs[] = {{"eps", A_FLOAT, .fdef = 1e-5}, {"affine", A_BOOL, .idef = 1}};
 static const AttrDesc in_attrs[] = {{"eps", A_FLOAT, .fdef = 1e-5}, {"affine", A_BOOL, .idef = 0}};
@@ -48,6 +50,20 @@ static void norm_params(Layer *L, const Shape *in) {
     } else {
         add_param(L, "weight", 1, in->dim);
         add_param(L, "bias", 1, in->dim);
+    }
+}
+
+/* at inference a batchnorm is y = x * scale[c] + shift[c] with
+ * scale = w / sqrt(var + eps), shift = b - mean * scale (folded or fused by
+ * the passes through this hook) */
+static void bn_affine(const Layer *L, float *scale, float *shift) {
+    const Param *w = layer_param(L, "weight"), *b = layer_param(L, "bias"), *m = layer_param(L, "running_mean"),
+                *v = layer_param(L, "running_var");
+    double eps = attr_float(L, "eps");
+    for (int64_t c = 0; c < w->shape.dim[0]; c++) {
+        double s = w->data[c] / sqrt((double)v->data[c] + eps);
+        scale[c] = (float)s;
+        shift[c] = (float)(b->data[c] - m->data[c] * s);
     }
 }
 
@@ -99,7 +115,7 @@ static void stats_emit_ref(Emit *e, const Layer *L) {
 }
 
 const OpDesc op_batchnorm = {
-    .name = "batchnorm", .flags = OPF_NORM | OPF_INPLACE, .min_in = 1, .max_in = 1,
+    .name = "batchnorm", .flags = OPF_NORM | OPF_INPLACE | OPF_AFFINE, .affine = bn_affine, .min_in = 1, .max_in = 1,
     .attrs = bn_attrs, .nattrs = 1,
     .infer = norm_infer, .params = norm_params, .macs = op_no_macs,
     .emit_ref = bn_emit_ref,

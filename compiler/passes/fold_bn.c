@@ -9,26 +9,14 @@
  * a shift before a zero-padded convolution is not a bias at the borders. */
 #include "cnnc.h"
 
-#include <math.h>
 
 void fold_bn_mark(Graph *g, const int *uses) {
     for (int i = 1; i < g->n; i++) {
         Layer *L = g->layers[i];
-        if (L->op != &op_batchnorm || L->dead) continue;
+        if (!(L->op->flags & OPF_AFFINE) || L->dead) continue;
         const Layer *p = g->layers[L->in[0]];
         if (p->op && (p->op->flags & OPF_LINEAR) && p->op->fold && uses[p->id] == 1 && p->id != g->output)
             L->folded = p->id;
-    }
-}
-
-void bn_affine(const Layer *bn, float *scale, float *shift) {
-    const Param *w = layer_param(bn, "weight"), *b = layer_param(bn, "bias"),
-                *m = layer_param(bn, "running_mean"), *v = layer_param(bn, "running_var");
-    double eps = attr_float(bn, "eps");
-    for (int64_t c = 0; c < w->shape.dim[0]; c++) {
-        double s = w->data[c] / sqrt((double)v->data[c] + eps);
-        scale[c] = (float)s;
-        shift[c] = (float)(b->data[c] - m->data[c] * s);
     }
 }
 
@@ -38,7 +26,7 @@ void fold_bn_apply(Graph *g) {
         if (!L->folded) continue;
         int64_t c = L->shape.dim[0];
         float *scale = xcalloc((size_t)c, sizeof(float)), *shift = xcalloc((size_t)c, sizeof(float));
-        bn_affine(L, scale, shift);
+        L->op->affine(L, scale, shift);
         Layer *p = g->layers[L->folded];
         p->op->fold(p, scale, shift);
     }

@@ -27,7 +27,7 @@ static int sole_reader(const Graph *g, int id) {
 
 /* can Y extend a kernel headed by h whose value so far is layer `tail`? */
 static bool joins(const Graph *g, const Layer *h, const Layer *tail, const Layer *Y) {
-    if (Y->op == &op_batchnorm) return true;   /* folded, or scale/shift */
+    if (Y->op->flags & OPF_AFFINE) return true;   /* folded, or scale/shift */
     if (Y->op->flags & OPF_POINTWISE) return true;
     if ((Y->op->flags & OPF_IDENTITY) && shape_eq(&Y->shape, &tail->shape)) return Y->id != g->output;
     if (Y->op->flags & OPF_BINARY) {

@@ -54,7 +54,7 @@ static void sobel_gx__run(const float *restrict x0, float *restrict y, float *re
                         for (int p = 0; p < 4; p++) CNNRT_SPLAT16(acc[j][p], sobel_gx__bias_packed[ob * 1 + j]);
                     }
                     for (int c = 0; c < 1; c++) {
-                        const float *restrict tc = t + c * 390 + pv;
+                        const float *restrict tc = t + (size_t)c * 390 + pv;
                         const float *restrict wc = wb + c * 9;
                         /* tap 0,0 */ {
                             const float *restrict src = tc + 0;
@@ -200,7 +200,7 @@ static void sobel_gy__run(const float *restrict x0, float *restrict y, float *re
                         for (int p = 0; p < 4; p++) CNNRT_SPLAT16(acc[j][p], sobel_gy__bias_packed[ob * 1 + j]);
                     }
                     for (int c = 0; c < 1; c++) {
-                        const float *restrict tc = t + c * 390 + pv;
+                        const float *restrict tc = t + (size_t)c * 390 + pv;
                         const float *restrict wc = wb + c * 9;
                         /* tap 0,0 */ {
                             const float *restrict src = tc + 0;

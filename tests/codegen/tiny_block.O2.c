@@ -40,7 +40,7 @@ static void tiny_block_c__run(const float *restrict x0, const float *restrict x1
             const int ih = r - 1;
             for (int q = 0; q < 6; q++) {
                 const int iw = q - 1;
-                t[(c * 6 + r) * 6 + q] = ih >= 0 && ih < 4 && iw >= 0 && iw < 4 ? x0[(c * 4 + ih) * 4 + iw] : 0.0f;
+                t[((size_t)c * 6 + r) * 6 + q] = ih >= 0 && ih < 4 && iw >= 0 && iw < 4 ? x0[((size_t)c * 4 + ih) * 4 + iw] : 0.0f;
             }
         }
     }
@@ -53,7 +53,7 @@ static void tiny_block_c__run(const float *restrict x0, const float *restrict x1
                 for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[j][p], tiny_block_c__bias_packed[ob * 2 + j]);
             }
             for (int c = 0; c < 2; c++) {
-                const float *restrict tc = t + c * 36 + pv;
+                const float *restrict tc = t + (size_t)c * 36 + pv;
                 const float *restrict wc = wb + c * 18;
                 /* tap 0,0 */ {
                     const float *restrict src = tc + 0;

@@ -467,10 +467,10 @@ static void test_too_many_elems(void) {
     expect_error("{\"a\":{\"dtype\":\"F32\",\"shape\":[9007199254740992,9007199254740992],"
                  "\"data_offsets\":[0,4]}}", d, 4, "overflows 64 bits");
     expect_error("{\"a\":{\"dtype\":\"F32\",\"shape\":[65536,32769],\"data_offsets\":[0,4]}}",
-                 d, 4, "tensor 'a' has 2,147,549,184 elements, more than the supported 2,147,483,648");
+                 d, 4, "tensor 'a' has 2,147,549,184 elements, more than the supported 2,147,483,647");
     /* exactly MAX_ELEMS passes the element check; only the size is wrong */
-    expect_error("{\"a\":{\"dtype\":\"F32\",\"shape\":[65536,32768],\"data_offsets\":[0,4]}}",
-                 d, 4, "has 4 bytes of data, but F32 [65536,32768] needs 8,589,934,592");
+    expect_error("{\"a\":{\"dtype\":\"F32\",\"shape\":[65535,32768],\"data_offsets\":[0,4]}}",
+                 d, 4, "has 4 bytes of data, but F32 [65535,32768] needs 8,589,803,520");
 }
 
 static void test_bad_offsets(void) {
