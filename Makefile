@@ -58,6 +58,7 @@ $(CNNRT): $(RT_OBJS)
 
 # ---- tests: every runner ends with "N passed, M failed"; run-all sums them
 -include tests/tests.mk
+-include tests/fuzz/fuzz.mk
 -include examples/examples.mk
 -include bench/bench.mk
 

@@ -45,6 +45,8 @@ const char *commas(int64_t v);
 int edit_distance(const char *a, const char *b);
 /* read a whole file ("-" = stdin); NULL and errno on failure */
 char *read_file(const char *path, size_t *len);
+/* the same, stopping soon after max bytes (then *len > max) */
+char *read_file_max(const char *path, size_t *len, size_t max);
 _Noreturn void unreachable_at(const char *file, int line);
 #define unreachable() unreachable_at(__FILE__, __LINE__)
 
@@ -204,6 +206,7 @@ typedef struct Layer {
 typedef struct {
     const char *name; Loc loc;
     Layer **layers; int n;   /* topological order; layers[0] is the input */
+    int *slots; int nslots;  /* hash index of layer names: id + 1, 0 empty */
     int output;              /* id of the output layer */
     const char *weights_file; Loc weights_loc;
 } Graph;

@@ -10,17 +10,46 @@
 
 static const char *const param_keys[] = {"weight", "bias", "running_mean", "running_var", NULL};
 
+/* names are found through an open-addressing hash index (id + 1 per slot) */
+static unsigned name_hash(const char *s) {
+    unsigned h = 2166136261u;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static int find_id(const Graph *g, const char *name) {
+    if (!g->nslots) return -1;
+    for (unsigned i = name_hash(name) & (unsigned)(g->nslots - 1);; i = (i + 1) & (unsigned)(g->nslots - 1)) {
+        int id = g->slots[i] - 1;
+        if (id < 0) return -1;
+        if (strcmp(g->layers[id]->name, name) == 0) return id;
+    }
+}
+
 const Layer *graph_find(const Graph *g, const char *name) {
-    for (int i = 0; i < g->n; i++)
-        if (strcmp(g->layers[i]->name, name) == 0) return g->layers[i];
-    return NULL;
+    int id = find_id(g, name);
+    return id < 0 ? NULL : g->layers[id];
+}
+
+static void index_add(Graph *g, int id) {
+    if (2 * (g->n + 1) > g->nslots) {   /* grow and rehash */
+        g->nslots = g->nslots ? 2 * g->nslots : 64;
+        g->slots = xcalloc((size_t)g->nslots, sizeof(int));
+        for (int k = 0; k < g->n; k++)
+            if (k != id) index_add(g, k);
+    }
+    unsigned i = name_hash(g->layers[id]->name) & (unsigned)(g->nslots - 1);
+    while (g->slots[i]) i = (i + 1) & (unsigned)(g->nslots - 1);
+    g->slots[i] = id + 1;
 }
 
 static void add_layer(Graph *g, Layer *L) {
     if ((g->n & (g->n - 1)) == 0)
         g->layers = xrealloc(g->layers, sizeof(Layer *) * (size_t)(g->n ? 2 * g->n : 1));
     L->id = g->n;
-    g->layers[g->n++] = L;
+    g->layers[g->n] = L;
+    if (!graph_find(g, L->name)) index_add(g, L->id);   /* the first of a name (others are errors) */
+    g->n++;
 }
 
 /* the closest of words[0..n) to s, or NULL when none is close */
@@ -188,12 +217,6 @@ static void attr_args(Layer *L, const Stmt *st) {
 }
 
 /* ---- inputs */
-
-static int find_id(const Graph *g, const char *name) {
-    for (int i = 0; i < g->n; i++)
-        if (strcmp(g->layers[i]->name, name) == 0) return i;
-    return -1;
-}
 
 static const Stmt *later_def(const Program *p, int from, const char *name) {
     for (int i = from; i < p->n; i++)

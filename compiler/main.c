@@ -307,14 +307,14 @@ int main(int argc, char **argv) {
     Options o = parse_args(argc, argv);
     diag_color(-1);
     size_t len;
-    char *src = read_file(o.input, &len);
+    char *src = read_file_max(o.input, &len, 64u << 20);
     const char *shown = strcmp(o.input, "-") == 0 ? "<stdin>" : o.input;
     if (!src) {
         fprintf(stderr, "cnnc: error: cannot read '%s': %s\n", shown, strerror(errno));
         return 1;
     }
     if (len > (64u << 20)) {
-        fprintf(stderr, "%s: error: the file is %zu bytes; the limit is 64 MiB\n", shown, len);
+        fprintf(stderr, "%s: error: the file is larger than 64 MiB, the limit\n", shown);
         return 1;
     }
     diag_init(shown, src, len);

@@ -298,10 +298,15 @@ bool st_load(const char *path, StFile *out) {
 
     size_t len = 0;
     errno = 0;
-    char *buf = read_file(path, &len);
+    const size_t max = (size_t)MAX_PARAM_BYTES * 2 + (1u << 30);   /* F64 parameters and a header */
+    char *buf = read_file_max(path, &len, max);
     if (!buf) {
         diag_file_error(path, "cannot read the weights file: %s",
                         strerror(errno ? errno : EIO));
+        return false;
+    }
+    if (len > max) {
+        diag_file_error(path, "the weights file is larger than %s bytes", commas((int64_t)max));
         return false;
     }
     const unsigned char *u = (const unsigned char *)buf;

@@ -79,7 +79,9 @@ int edit_distance(const char *a, const char *b) {
     return d[la][lb];
 }
 
-char *read_file(const char *path, size_t *len) {
+char *read_file(const char *path, size_t *len) { return read_file_max(path, len, SIZE_MAX - 1); }
+
+char *read_file_max(const char *path, size_t *len, size_t max) {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) return NULL;
     errno = 0;
@@ -88,7 +90,7 @@ char *read_file(const char *path, size_t *len) {
     for (;;) {
         size_t got = fread(buf + n, 1, cap - n, f);
         n += got;
-        if (n < cap) break;
+        if (n < cap || n > max) break;   /* past max: the caller reports the size */
         cap *= 2;
         buf = xrealloc(buf, cap + 1);
     }

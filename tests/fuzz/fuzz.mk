@@ -104,10 +104,12 @@ fuzz-build: $(FUZZ_BIN) $(FUZZ_WBIN)
 
 # FUZZ_TIME seconds for each target: sources, then safetensors files
 fuzz: $(FUZZ_BIN) $(FUZZ_WBIN)
-	@sh tests/fuzz/run-fuzz.sh $(FUZZ_BIN) $(FUZZ_TIME) $(FUZZ_JOBS) tests/fuzz/corpus \
-	    $(FUZZ_RUNFLAGS) -max_len=$(FUZZ_LEN) -dict=tests/fuzz/cnn.dict && \
+	@st=0; \
+	sh tests/fuzz/run-fuzz.sh $(FUZZ_BIN) $(FUZZ_TIME) $(FUZZ_JOBS) tests/fuzz/corpus \
+	    $(FUZZ_RUNFLAGS) -max_len=$(FUZZ_LEN) -dict=tests/fuzz/cnn.dict || st=1; \
 	sh tests/fuzz/run-fuzz.sh $(FUZZ_WBIN) $(FUZZ_TIME) $(FUZZ_JOBS) tests/errors/weights \
-	    $(FUZZ_RUNFLAGS) -max_len=8192 -dict=tests/fuzz/safetensors.dict
+	    $(FUZZ_RUNFLAGS) -max_len=8192 -dict=tests/fuzz/safetensors.dict || st=1; \
+	exit $$st
 
 fuzz-regress: $(FUZZ_BIN) $(FUZZ_WBIN)
 	@sh tests/fuzz/regress.sh $(FUZZ_BIN) $(FUZZ_WBIN)

@@ -83,7 +83,10 @@ static void back_end(const char *src, size_t len, int opt) {
     WeightOpts wo = {.weights_path = NULL, .random = true, .seed = 1};
     if (!weights_load(&g, "fuzz.cnn", &wo)) return;
     fold_bn_apply(&g);
-    emit_network(&g, &plan, g.name, opt, devnull, devnull, "fuzz.h", "fuzz.cnn");
+    /* -O0: weights as text (--weights-format=text); -O1: as `-o -` does, the
+     * header inlined in the source */
+    if (opt == 1) emit_network(&g, &plan, g.name, opt, devnull, NULL, NULL, "fuzz.cnn", false);
+    else emit_network(&g, &plan, g.name, opt, devnull, devnull, "fuzz.h", "fuzz.cnn", opt == 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

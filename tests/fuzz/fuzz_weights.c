@@ -45,7 +45,7 @@ static void one(int opt) {
     WeightOpts wo = {.weights_path = path, .random = false, .seed = 1};
     if (!weights_load(&g, "fuzz.cnn", &wo)) return;
     fold_bn_apply(&g);
-    emit_network(&g, &plan, "n", opt, devnull, devnull, "fuzz.h", "fuzz.cnn");
+    emit_network(&g, &plan, "n", opt, devnull, devnull, "fuzz.h", "fuzz.cnn", opt == 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

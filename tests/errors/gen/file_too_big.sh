@@ -4,5 +4,5 @@
 printf 'network n {\n    input x[3];\n    relu;\n}\n#'
 head -c $((64 * 1024 * 1024 - 41)) /dev/zero | tr '\0' 'x'
 printf '\n'
-# expect: file_too_big.cnn: error: the file is 67108865 bytes; the limit is 64 MiB
+# expect: file_too_big.cnn: error: the file is larger than 64 MiB, the limit
 # exit: 1
