@@ -181,8 +181,8 @@ typedef struct {
     int64_t OWp, Wq, NOB;
     int64_t cg, og;     /* input channels per group, outputs per group */
     bool diag;          /* depthwise (cg = 1): each output channel reads its own input */
-    bool flat;          /* stride 1, 1-D/2-D: vectors run across rows of the padded input */
-    int64_t Hp, Wp, NQ; /* flat: padded input rows and columns, output positions computed */
+    bool flat;          /* 1-D/2-D: vectors run across the rows of phase planes */
+    int64_t Hp, Wp, NQ; /* flat: rows and columns of a phase plane, output positions computed */
     int OCB, P;
 } Tile;
 
@@ -219,15 +219,18 @@ static Tile tile_of(const Layer *L, const Shape *in) {
     t.og = t.OC / L->groups;
     t.diag = L->groups > 1;
     int64_t nvec = (t.OW + 15) / 16;
-    /* flat mode: with stride 1 an output (oh, ow) at q = oh*Wp + ow reads the
-     * padded input at q + i*dh*Wp + k*dw: one run of vectors covers all rows,
-     * wasting only the Wp - OW columns (better than rounding short rows to 16) */
-    if (w->nd <= 2 && t.sh == 1 && t.sw == 1) {
-        int64_t wp = t.OW + (t.kw - 1) * t.dw, fvec = (t.OH * wp + 15) / 16;
+    /* flat mode: the padded input split into sh x sw phase planes
+     *   plane[phr][phc][r][q] = x[r*sh + phr - pt][q*sw + phc - pl],
+     * so output (oh, ow) at q = oh*Wp + ow reads, for tap (i, k), plane
+     * ((i*dh) % sh, (k*dw) % sw) at q + (i*dh/sh)*Wp + k*dw/sw: one run of
+     * vectors covers all rows, wasting only the Wp - OW columns (better than
+     * rounding short rows up to 16) */
+    if (w->nd <= 2) {
+        int64_t wq = t.OW + (t.kw - 1) * t.dw / t.sw, fvec = (t.OH * wq + 15) / 16;
         if (fvec < t.OH * nvec) {   /* fewer vectors than row by row */
             t.flat = true;
-            t.Wp = wp;
-            t.Hp = t.OH + (t.kh - 1) * t.dh;
+            t.Wp = wq;
+            t.Hp = t.OH + (t.kh - 1) * t.dh / t.sh;
             nvec = fvec;
         }
     }
@@ -255,33 +258,40 @@ static Tile tile_of(const Layer *L, const Shape *in) {
 /* a 1x1 stride-1 unpadded convolution reads the input where it is; only the
  * last, partial run of vectors of each channel is copied (zero-padded) */
 static bool direct(const Tile *t) {
-    return t->flat && !t->diag && t->kh == 1 && t->kw == 1 && t->pt == 0 && t->pl == 0 && t->Hp == t->H && t->Wp == t->W;
+    return t->flat && !t->diag && t->kh == 1 && t->kw == 1 && t->sh == 1 && t->sw == 1 && t->pt == 0 && t->pl == 0 &&
+           t->Hp == t->H && t->Wp == t->W;
 }
 
-static int64_t flat_slack(const Tile *t) { return t->NQ - t->OH * t->Wp + (t->kw - 1) * t->dw + 16; }
+/* floats of one channel's phase planes; what the last vectors read past them */
+static int64_t flat_band(const Tile *t) { return t->sh * t->sw * t->Hp * t->Wp; }
+static int64_t flat_slack(const Tile *t) { return t->NQ - t->OH * t->Wp + t->Wp + 16; }
 
 /* flat mode: the whole input, padded, once */
 static void pack_flat(Emit *e, const Layer *L, const Tile *t) {
     const char *mode = attr_get(L, "padding_mode") ? attr_word(L, "padding_mode") : "zeros";
     bool zeros = strcmp(mode, "zeros") == 0;
     const char *fold = strcmp(mode, "reflect") == 0 ? "cnnrt_reflect" : "cnnrt_clamp";
-    long long H = t->H, W = t->W, Hp = t->Hp, Wp = t->Wp, plane = t->Hp * t->Wp;
-    emit_line(e, "/* t [%lld][%lld][%lld]: the input padded; then zeros the last vectors may read */", (long long)t->C, Hp, Wp);
+    long long H = t->H, W = t->W, Hp = t->Hp, Wp = t->Wp, sh = t->sh, sw = t->sw;
+    emit_line(e, "/* t [%lld][%lld][%lld][%lld][%lld]: the input padded, split into phase planes; then zeros "
+              "the last vectors may read */", (long long)t->C, sh, sw, Hp, Wp);
     emit_for(e, "c", t->C);
+    emit_for(e, "phr", sh);
+    emit_for(e, "phc", sw);
+    emit_line(e, "float *restrict plane = t + (((size_t)c * %lld + phr) * %lld + phc) * %lld;", sh, sw, Hp * Wp);
     emit_for(e, "r", Hp);
-    if (zeros) emit_line(e, "const int ih = r - %lld;", (long long)t->pt);
-    else emit_line(e, "const int ih = %s(r - %lld, %lld);", fold, (long long)t->pt, H);
+    if (zeros) emit_line(e, "const int ih = r * %lld + phr - %lld;", sh, (long long)t->pt);
+    else emit_line(e, "const int ih = %s(r * %lld + phr - %lld, %lld);", fold, sh, (long long)t->pt, H);
     emit_for(e, "q", Wp);
     if (zeros) {
-        emit_line(e, "const int iw = q - %lld;", (long long)t->pl);
-        emit_line(e, "t[((size_t)c * %lld + r) * %lld + q] = ih >= 0 && ih < %lld && iw >= 0 && iw < %lld ? x0[((size_t)c * %lld + ih) * %lld + iw] : 0.0f;",
-                  Hp, Wp, H, W, H, W);
+        emit_line(e, "const int iw = q * %lld + phc - %lld;", sw, (long long)t->pl);
+        emit_line(e, "plane[r * %lld + q] = ih >= 0 && ih < %lld && iw >= 0 && iw < %lld ? x0[((size_t)c * %lld + ih) * %lld + iw] : 0.0f;",
+                  Wp, H, W, H, W);
     } else {
-        emit_line(e, "const int iw = %s(q - %lld, %lld);", fold, (long long)t->pl, W);
-        emit_line(e, "t[((size_t)c * %lld + r) * %lld + q] = x0[((size_t)c * %lld + ih) * %lld + iw];", Hp, Wp, H, W);
+        emit_line(e, "const int iw = %s(q * %lld + phc - %lld, %lld);", fold, sw, (long long)t->pl, W);
+        emit_line(e, "plane[r * %lld + q] = x0[((size_t)c * %lld + ih) * %lld + iw];", Wp, H, W);
     }
-    emit_close_n(e, 3);
-    emit_line(e, "memset(t + %lld, 0, sizeof(float) * %lld);", (long long)t->C * plane, (long long)flat_slack(t));
+    emit_close_n(e, 5);
+    emit_line(e, "memset(t + %lld, 0, sizeof(float) * %lld);", (long long)(t->C * flat_band(t)), (long long)flat_slack(t));
 }
 
 static int64_t conv_temp(const Layer *L, const Shape *in, int opt) {
@@ -289,7 +299,7 @@ static int64_t conv_temp(const Layer *L, const Shape *in, int opt) {
         Tile t = tile_of(L, in);
         if (direct(&t)) return t.C * 16 * t.P + 16;
         if (t.flat)   /* the whole padded input, and what the last vectors read past it */
-            return t.C * t.Hp * t.Wp + flat_slack(&t);
+            return t.C * flat_band(&t) + flat_slack(&t);
         return t.C * t.kd * t.kh * t.sw * t.Wq + 16;
     }
     return is_separable(L) ? shape_elems(&L->shape) / L->shape.dim[0] * in->dim[0] : 0;
@@ -385,7 +395,7 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
     emit_line(e, "for (int p = 0; p < %d; p++) CNNRT_SPLAT16(acc[j][p], %s[ob * %d + j]);", t.P,
               emit_param(e, L, "bias_packed"), t.OCB);
     emit_close(e);
-    long long band = t.flat ? t.Hp * t.Wp : t.kd * t.kh * t.sw * t.Wq;
+    long long band = t.flat ? flat_band(&t) : t.kd * t.kh * t.sw * t.Wq;
     if (direct(&t)) {
         long long plane = t.H * t.W;
         emit_line(e, "const int whole = pv + %d <= %lld;   /* else the copied tail */", 16 * t.P, plane);
@@ -407,7 +417,8 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
             if (t.kd > 1) emit_open(e, "/* tap %lld,%lld,%lld */", (long long)a, (long long)i, (long long)k);
             else emit_open(e, "/* tap %lld,%lld */", (long long)i, (long long)k);
             emit_line(e, "const float *restrict src = tc + %lld;",
-                      t.flat ? (long long)(i * t.dh * t.Wp + col) : (long long)((row * t.sw + col % t.sw) * t.Wq + col / t.sw));
+                      t.flat ? (long long)(((i * t.dh % t.sh * t.sw + col % t.sw) * t.Hp + i * t.dh / t.sh) * t.Wp + col / t.sw)
+                             : (long long)((row * t.sw + col % t.sw) * t.Wq + col / t.sw));
             emit_line(e, "const float *restrict wk = wc + %lld;", (long long)((row * t.kw + k) * t.OCB));
             if (t.diag) {
                 emit_open(e, "for (int j = 0; j < %d; j++)", t.OCB);

@@ -34,17 +34,22 @@ static _Alignas(64) const float tiny_block_c__bias_packed[2] = {
 /*   + s: add */
 static void tiny_block_c__run(const float *restrict x0, const float *restrict x1, float *restrict y, float *restrict t) {
     /* tiles of 2 output channels x 2 x 16 positions of the padded output rows */
-    /* t [2][6][6]: the input padded; then zeros the last vectors may read */
+    /* t [2][1][1][6][6]: the input padded, split into phase planes; then zeros the last vectors may read */
     for (int c = 0; c < 2; c++) {
-        for (int r = 0; r < 6; r++) {
-            const int ih = r - 1;
-            for (int q = 0; q < 6; q++) {
-                const int iw = q - 1;
-                t[((size_t)c * 6 + r) * 6 + q] = ih >= 0 && ih < 4 && iw >= 0 && iw < 4 ? x0[((size_t)c * 4 + ih) * 4 + iw] : 0.0f;
+        for (int phr = 0; phr < 1; phr++) {
+            for (int phc = 0; phc < 1; phc++) {
+                float *restrict plane = t + (((size_t)c * 1 + phr) * 1 + phc) * 36;
+                for (int r = 0; r < 6; r++) {
+                    const int ih = r * 1 + phr - 1;
+                    for (int q = 0; q < 6; q++) {
+                        const int iw = q * 1 + phc - 1;
+                        plane[r * 6 + q] = ih >= 0 && ih < 4 && iw >= 0 && iw < 4 ? x0[((size_t)c * 4 + ih) * 4 + iw] : 0.0f;
+                    }
+                }
             }
         }
     }
-    memset(t + 72, 0, sizeof(float) * 26);
+    memset(t + 72, 0, sizeof(float) * 30);
     for (int ob = 0; ob < 1; ob++) {
         const float *restrict wb = tiny_block_c__packed + ob * 36;
         for (int pv = 0; pv < 32; pv += 32) {
