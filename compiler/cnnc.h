@@ -162,6 +162,7 @@ typedef struct {
     Shape shape;
     float *data;         /* filled by weights.c; NULL until then */
     const char *source;  /* "inline", a file name, or "random" */
+    float lo, hi;        /* --random-weights draws from U(lo, hi), set by the op */
 } Param;
 
 typedef struct {
@@ -312,7 +313,12 @@ int64_t window_out(int64_t in, int64_t k, int64_t s, int64_t pb, int64_t pe,
 bool window_resolve(Layer *L, const Shape *in, bool stride_is_kernel, bool ceil, Shape *out);
 /* an error unless in has exactly nd spatial dims ([C, ...]) */
 bool need_spatial(Layer *L, const Shape *in, int nd);
+/* a parameter tensor; random values U(-0.5, 0.5) unless the op says otherwise */
 void add_param(Layer *L, const char *name, int rank, const int64_t *dims);
+/* the random range of the parameter added last: U(lo, hi), or fan-in scaled
+ * U(-1/sqrt(fan_in), 1/sqrt(fan_in)) as PyTorch's default initialisation */
+void param_range(Layer *L, double lo, double hi);
+void param_fan_in(Layer *L, int64_t fan_in);
 Param *layer_param(const Layer *L, const char *name);    /* NULL when absent */
 /* fold helper: scale the rows (dim 0) of weight wname, and scale+shift the
  * rows of bias bname, creating it with shape bdims (rank brank) if absent */

@@ -10,7 +10,6 @@
 #include "cnnc.h"
 
 #include <libgen.h>
-#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -37,29 +36,11 @@ static uint64_t hash(const char *a, const char *b, uint64_t seed) {
 
 /* fan-in scaled like PyTorch's default init: U(-1/sqrt(fan_in), 1/sqrt(fan_in));
  * normalization statistics random but valid (variance in [0.5, 2]) */
+/* U(lo, hi) as the op set it (fan-in scaled weights, valid statistics) */
 static void random_fill(const Layer *L, Param *p, uint64_t seed) {
     uint64_t s = hash(L->name, p->name, seed);
     int64_t n = shape_elems(&p->shape);
-    const char *leaf = strrchr(p->name, '.') ? strrchr(p->name, '.') + 1 : p->name;
-    double lo = -0.5, hi = 0.5;
-    if (L->op->flags & OPF_LINEAR) {
-        /* the weight beside this tensor: "pointwise.bias" -> "pointwise.weight" */
-        char *wname = xasprintf("%.*sweight", (int)(leaf - p->name), p->name);
-        const Param *w = p;
-        for (int k = 0; k < L->nparam; k++)
-            if (strcmp(L->param[k].name, wname) == 0) w = &L->param[k];
-        /* fan-in: elements per output channel (per output position for local2d) */
-        int64_t outs = w->shape.dim[0];
-        if (w->shape.rank == 6) outs *= w->shape.dim[1] * w->shape.dim[2];
-        double bound = 1.0 / sqrt((double)(shape_elems(&w->shape) / outs));
-        lo = -bound;
-        hi = bound;
-    } else if (strcmp(leaf, "weight") == 0) {
-        lo = 0.5; hi = 1.5;
-    } else if (strcmp(leaf, "running_var") == 0) {
-        lo = 0.5; hi = 2.0;
-    }
-    for (int64_t i = 0; i < n; i++) p->data[i] = (float)uniform(&s, lo, hi);
+    for (int64_t i = 0; i < n; i++) p->data[i] = (float)uniform(&s, p->lo, p->hi);
     p->source = "random";
 }
 

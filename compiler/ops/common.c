@@ -4,6 +4,7 @@
  * window_out() is the one place the SPEC's output-size formula lives. */
 #include "cnnc.h"
 
+#include <math.h>
 #include <string.h>
 
 #define OP(name) &op_##name,
@@ -192,6 +193,8 @@ void add_param(Layer *L, const char *name, int rank, const int64_t *dims) {
     if (L->nparam == MAX_PARAMS) unreachable();
     Param *p = &L->param[L->nparam++];
     p->name = name;
+    p->lo = -0.5f;
+    p->hi = 0.5f;
     p->shape.rank = rank;
     for (int i = 0; i < rank; i++) p->shape.dim[i] = dims[i];
 }
@@ -251,6 +254,16 @@ const char *emit_pixel(const Shape *s, const char *c, char kind) {
     const char *vars[1 + MAX_SPATIAL] = {c};
     for (int i = 0; i < nd; i++) vars[1 + i] = win_var(kind, nd, i);
     return emit_index(1 + nd, vars, s->dim);
+}
+
+void param_range(Layer *L, double lo, double hi) {
+    L->param[L->nparam - 1].lo = (float)lo;
+    L->param[L->nparam - 1].hi = (float)hi;
+}
+
+void param_fan_in(Layer *L, int64_t fan_in) {
+    double b = 1.0 / sqrt((double)(fan_in > 0 ? fan_in : 1));
+    param_range(L, -b, b);
 }
 
 Param *layer_param(const Layer *L, const char *name) {

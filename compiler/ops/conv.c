@@ -88,15 +88,26 @@ static void conv_params(Layer *L, const Shape *in) {
     if (is_separable(L)) {
         int64_t dw[4] = {c, 1, w->k[0], w->k[1]}, pw[4] = {attr_int(L, "out"), c, 1, 1};
         add_param(L, "depthwise.weight", 4, dw);
+        param_fan_in(L, w->k[0] * w->k[1]);
         add_param(L, "pointwise.weight", 4, pw);
-        if (attr_bool(L, "bias")) add_param(L, "pointwise.bias", 1, pw);
+        param_fan_in(L, c);
+        if (attr_bool(L, "bias")) {
+            add_param(L, "pointwise.bias", 1, pw);
+            param_fan_in(L, c);
+        }
         return;
     }
     d[0] = L->shape.dim[0];
     d[1] = c / L->groups;
     memcpy(d + 2, w->k, sizeof(int64_t) * (size_t)w->nd);
+    int64_t fan_in = d[1];
+    for (int i = 0; i < w->nd; i++) fan_in *= w->k[i];
     add_param(L, "weight", 2 + w->nd, d);
-    if (attr_bool(L, "bias")) add_param(L, "bias", 1, d);
+    param_fan_in(L, fan_in);
+    if (attr_bool(L, "bias")) {
+        add_param(L, "bias", 1, d);
+        param_fan_in(L, fan_in);
+    }
 }
 
 static int64_t conv_macs(const Layer *L, const Shape *in) {

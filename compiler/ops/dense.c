@@ -22,7 +22,11 @@ static bool dense_infer(Layer *L, const Shape *in, int nin) {
 static void dense_params(Layer *L, const Shape *in) {
     int64_t w[2] = {L->shape.dim[0], in->dim[0]};
     add_param(L, "weight", 2, w);
-    if (attr_bool(L, "bias")) add_param(L, "bias", 1, w);
+    param_fan_in(L, in->dim[0]);
+    if (attr_bool(L, "bias")) {
+        add_param(L, "bias", 1, w);
+        param_fan_in(L, in->dim[0]);
+    }
 }
 
 static int64_t dense_macs(const Layer *L, const Shape *in) {

@@ -24,7 +24,11 @@ static void local_params(Layer *L, const Shape *in) {
     const int64_t *o = L->shape.dim;
     int64_t w[6] = {o[0], o[1], o[2], in->dim[0], L->win.k[0], L->win.k[1]};
     add_param(L, "weight", 6, w);
-    if (attr_bool(L, "bias")) add_param(L, "bias", 3, w);
+    param_fan_in(L, w[3] * w[4] * w[5]);
+    if (attr_bool(L, "bias")) {
+        add_param(L, "bias", 3, w);
+        param_fan_in(L, w[3] * w[4] * w[5]);
+    }
 }
 
 static int64_t local_macs(const Layer *L, const Shape *in) {

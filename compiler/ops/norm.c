@@ -41,14 +41,18 @@ static void norm_params(Layer *L, const Shape *in) {
     if (L->op == &op_batchnorm) {
         static const char *const names[] = {"weight", "bias", "running_mean", "running_var"};
         for (int i = 0; i < 4; i++) add_param(L, names[i], 1, in->dim);
+        L->param[0].lo = 0.5f, L->param[0].hi = 1.5f;   /* random but valid statistics */
+        L->param[3].lo = 0.5f, L->param[3].hi = 2.0f;
         return;
     }
     if (!attr_bool(L, "affine")) return;
     if (L->op == &op_layernorm) {
         add_param(L, "weight", in->rank, in->dim);
+        param_range(L, 0.5, 1.5);
         add_param(L, "bias", in->rank, in->dim);
     } else {
         add_param(L, "weight", 1, in->dim);
+        param_range(L, 0.5, 1.5);
         add_param(L, "bias", 1, in->dim);
     }
 }
