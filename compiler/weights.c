@@ -34,9 +34,8 @@ static uint64_t hash(const char *a, const char *b, uint64_t seed) {
     return h;
 }
 
-/* fan-in scaled like PyTorch's default init: U(-1/sqrt(fan_in), 1/sqrt(fan_in));
- * normalization statistics random but valid (variance in [0.5, 2]) */
-/* U(lo, hi) as the op set it (fan-in scaled weights, valid statistics) */
+/* U(lo, hi) as the op set it: fan-in scaled weights like PyTorch's default
+ * initialisation, normalization statistics random but valid */
 static void random_fill(const Layer *L, Param *p, uint64_t seed) {
     uint64_t s = hash(L->name, p->name, seed);
     int64_t n = shape_elems(&p->shape);
