@@ -284,6 +284,9 @@ typedef struct OpDesc {
     void (*emit)(Emit *e, const Layer *L);
 } OpDesc;
 
+/* in a descriptor: .attrs and .nattrs of a static AttrDesc array */
+#define ATTRS(a) .attrs = (a), .nattrs = (int)(sizeof(a) / sizeof((a)[0]))
+
 #define OP(name) extern const OpDesc op_##name;
 #include "ops.def"
 #undef OP

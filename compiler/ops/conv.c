@@ -493,11 +493,11 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
     emit_close_n(e, 7);
 }
 
-#define CONV_DESC(NAME, ATTRS)                                               \
+#define CONV_DESC(NAME, TABLE)                                               \
     const OpDesc op_##NAME = {                                               \
         .name = #NAME, .flags = OPF_LINEAR | OPF_WINDOW | OPF_EPILOGUE,      \
         .min_in = 1, .max_in = 1,                                            \
-        .attrs = ATTRS, .nattrs = (int)(sizeof ATTRS / sizeof ATTRS[0]),     \
+        ATTRS(TABLE),                                                        \
         .infer = conv_infer, .params = conv_params, .macs = conv_macs,       \
         .temp = conv_temp, .emit_ref = conv_emit_ref, .fold = conv_fold,     \
         .emit = conv_emit_fast, .emit_data = conv_emit_data,                 \

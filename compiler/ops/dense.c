@@ -88,7 +88,7 @@ static void dense_fold(Layer *L, const float *scale, const float *shift) {
 
 const OpDesc op_dense = {
     .name = "dense", .flags = OPF_LINEAR | OPF_GLOBAL | OPF_EPILOGUE, .min_in = 1, .max_in = 1,
-    .attrs = dense_attrs, .nattrs = 2,
+    ATTRS(dense_attrs),
     .infer = dense_infer, .params = dense_params, .macs = dense_macs,
     .emit_ref = dense_emit_ref, .emit = dense_emit_fast, .fold = dense_fold,
 };

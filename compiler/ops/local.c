@@ -58,7 +58,7 @@ static void local_fold(Layer *L, const float *scale, const float *shift) {
 
 const OpDesc op_local2d = {
     .name = "local2d", .flags = OPF_LINEAR | OPF_WINDOW | OPF_EPILOGUE, .min_in = 1, .max_in = 1,
-    .attrs = local_attrs, .nattrs = 5,
+    ATTRS(local_attrs),
     .infer = local_infer, .params = local_params, .macs = local_macs,
     .emit_ref = local_emit_ref, .fold = local_fold,
 };

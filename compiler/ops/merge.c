@@ -83,7 +83,7 @@ const OpDesc op_mul = {
 
 const OpDesc op_concat = {
     .name = "concat", .min_in = 2,
-    .attrs = concat_attrs, .nattrs = 1,
+    ATTRS(concat_attrs),
     .infer = concat_infer, .params = op_no_params, .macs = op_no_macs,
     .emit_ref = concat_emit_ref,
 };

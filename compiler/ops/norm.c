@@ -120,28 +120,28 @@ static void stats_emit_ref(Emit *e, const Layer *L) {
 
 const OpDesc op_batchnorm = {
     .name = "batchnorm", .flags = OPF_NORM | OPF_INPLACE | OPF_AFFINE, .affine = bn_affine, .min_in = 1, .max_in = 1,
-    .attrs = bn_attrs, .nattrs = 1,
+    ATTRS(bn_attrs),
     .infer = norm_infer, .params = norm_params, .macs = op_no_macs,
     .emit_ref = bn_emit_ref,
 };
 
 const OpDesc op_layernorm = {
     .name = "layernorm", .flags = OPF_NORM | OPF_GLOBAL, .min_in = 1, .max_in = 1,
-    .attrs = ln_attrs, .nattrs = 2,
+    ATTRS(ln_attrs),
     .infer = norm_infer, .params = norm_params, .macs = op_no_macs,
     .emit_ref = stats_emit_ref,
 };
 
 const OpDesc op_instancenorm = {
     .name = "instancenorm", .flags = OPF_NORM | OPF_GLOBAL, .min_in = 1, .max_in = 1,
-    .attrs = in_attrs, .nattrs = 2,
+    ATTRS(in_attrs),
     .infer = norm_infer, .params = norm_params, .macs = op_no_macs,
     .emit_ref = stats_emit_ref,
 };
 
 const OpDesc op_groupnorm = {
     .name = "groupnorm", .flags = OPF_NORM | OPF_GLOBAL, .min_in = 1, .max_in = 1,
-    .attrs = gn_attrs, .nattrs = 3,
+    ATTRS(gn_attrs),
     .infer = norm_infer, .params = norm_params, .macs = op_no_macs,
     .emit_ref = stats_emit_ref,
 };

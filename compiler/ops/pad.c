@@ -69,7 +69,7 @@ static void pad_emit_ref(Emit *e, const Layer *L) {
 
 const OpDesc op_pad = {
     .name = "pad", .flags = OPF_WINDOW, .min_in = 1, .max_in = 1,
-    .attrs = pad_attrs, .nattrs = 3,
+    ATTRS(pad_attrs),
     .infer = pad_infer, .params = op_no_params, .macs = op_no_macs,
     .emit_ref = pad_emit_ref,
 };

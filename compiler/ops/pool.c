@@ -165,10 +165,10 @@ static void pool_emit_fast(Emit *e, const Layer *L) {
     emit_close_n(e, 3);
 }
 
-#define POOL_DESC(NAME, ATTRS)                                               \
+#define POOL_DESC(NAME, TABLE)                                               \
     const OpDesc op_##NAME = {                                               \
         .name = #NAME, .flags = OPF_WINDOW | OPF_EPILOGUE, .min_in = 1, .max_in = 1, \
-        .attrs = ATTRS, .nattrs = (int)(sizeof ATTRS / sizeof ATTRS[0]),     \
+        ATTRS(TABLE),                                                        \
         .infer = pool_infer, .params = op_no_params, .macs = op_no_macs,           \
         .emit_ref = pool_emit_ref, .emit = pool_emit_fast, .temp = pool_temp, \
     }

@@ -33,7 +33,7 @@ const OpDesc op_flatten = {
 
 const OpDesc op_dropout = {
     .name = "dropout", .flags = OPF_IDENTITY, .min_in = 1, .max_in = 1,
-    .attrs = dropout_attrs, .nattrs = 1,
+    ATTRS(dropout_attrs),
     .infer = dropout_infer, .params = op_no_params, .macs = op_no_macs,
     .emit_ref = copy_emit_ref,
 };
