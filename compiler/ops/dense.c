@@ -51,7 +51,7 @@ static void dense_emit_ref(Emit *e, const Layer *L) {
 static void dense_block(Emit *e, const Layer *L, const char *o0, int rows, long long in) {
     const char *w = emit_param(e, L, "weight");
     long long main = in / 16 * 16;
-    emit_open(e, "");
+    emit_open(e, "/* outputs %s .. %s + %d */", o0, o0, rows - 1);
     emit_line(e, "cnnrt_v16 acc[%d];", rows);
     emit_line(e, "for (int j = 0; j < %d; j++) CNNRT_SPLAT16(acc[j], 0.0f);", rows);
     emit_open(e, "for (int i = 0; i < %lld; i += 16)", main);

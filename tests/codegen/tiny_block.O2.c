@@ -197,7 +197,7 @@ static _Alignas(64) const float tiny_block_fc__bias[3] = {
 
 /* fc: dense  [8] -> [3]  params 27  MACs 24 */
 static void tiny_block_fc__run(const float *restrict x0, float *restrict y) {
-     {
+    /* outputs 0 .. 0 + 2 */ {
         cnnrt_v16 acc[3];
         for (int j = 0; j < 3; j++) CNNRT_SPLAT16(acc[j], 0.0f);
         for (int i = 0; i < 0; i += 16) {
