@@ -30,7 +30,7 @@ CNNRT   = $(BUILD)/libcnnrt.a
 .PHONY: all test bless examples graphs asan clean install unit golden cli numeric codegen demo
 all: $(CNNC) $(CNNRT)
 
-$(BUILD)/parser.c $(BUILD)/parser.h: grammar/parser.y
+$(BUILD)/parser.c $(BUILD)/parser.h &: grammar/parser.y
 	@mkdir -p $(BUILD)
 	bison -Wall -o $(BUILD)/parser.c --header=$(BUILD)/parser.h $<
 

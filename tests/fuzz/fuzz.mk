@@ -27,7 +27,7 @@ ASAN_CNNC   = $(ASAN_BUILD)/cnnc
 
 asan: $(ASAN_CNNC)
 
-$(ASAN_BUILD)/parser.c $(ASAN_BUILD)/parser.h: grammar/parser.y
+$(ASAN_BUILD)/parser.c $(ASAN_BUILD)/parser.h &: grammar/parser.y
 	@mkdir -p $(ASAN_BUILD)
 	bison -Wall -o $(ASAN_BUILD)/parser.c --header=$(ASAN_BUILD)/parser.h $<
 
@@ -77,7 +77,7 @@ FUZZ_WBIN   = $(FUZZ_BUILD)/fuzz_weights
 # between inputs); run-fuzz.sh keeps finds in build-fuzz/crashes/
 FUZZ_RUNFLAGS = -timeout=10 -rss_limit_mb=4096 -detect_leaks=0 -print_final_stats=1
 
-$(FUZZ_BUILD)/parser.c $(FUZZ_BUILD)/parser.h: grammar/parser.y
+$(FUZZ_BUILD)/parser.c $(FUZZ_BUILD)/parser.h &: grammar/parser.y
 	@mkdir -p $(FUZZ_BUILD)
 	bison -Wall -o $(FUZZ_BUILD)/parser.c --header=$(FUZZ_BUILD)/parser.h $<
 
@@ -127,7 +127,7 @@ fuzz-afl:
 	@$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) $(AFL_BIN)
 	@echo "built $(AFL_BIN); the one-hour session is in tests/fuzz/README.md"
 
-$(AFL_BUILD)/parser.c $(AFL_BUILD)/parser.h: grammar/parser.y
+$(AFL_BUILD)/parser.c $(AFL_BUILD)/parser.h &: grammar/parser.y
 	@mkdir -p $(AFL_BUILD)
 	bison -Wall -o $(AFL_BUILD)/parser.c --header=$(AFL_BUILD)/parser.h $<
 
