@@ -119,12 +119,17 @@ static int64_t conv_macs(const Layer *L, const Shape *in) {
     return shape_elems(&L->shape) * (in->dim[0] / L->groups) * kvol;
 }
 
+/* zeros, reflect or replicate (separable_conv2d has no padding_mode: zeros) */
+static const char *pad_mode(const Layer *L) {
+    return attr_get(L, "padding_mode") ? attr_word(L, "padding_mode") : "zeros";
+}
+
 /* plain loops: for o, od.., acc over c and the window, store */
 static void conv_loops(Emit *e, const Layer *L, const Shape *in, const char *x, const char *y, const char *w,
                        const char *b, int64_t groups) {
     int nd = L->win.nd;
     int64_t out = L->shape.dim[0], cg = in->dim[0] / groups, og = out / groups;
-    const char *mode = attr_get(L, "padding_mode") ? attr_word(L, "padding_mode") : "zeros";
+    const char *mode = pad_mode(L);
     emit_for(e, "o", out);
     emit_out_loops(e, L);
     emit_line(e, "float acc = %s;", b ? xasprintf("%s[o]", b) : "0.0f");
@@ -279,7 +284,7 @@ static int64_t flat_slack(const Tile *t) { return t->NQ - t->OH * t->Wp + t->Wp 
 
 /* flat mode: the whole input, padded, once */
 static void pack_flat(Emit *e, const Layer *L, const Tile *t) {
-    const char *mode = attr_get(L, "padding_mode") ? attr_word(L, "padding_mode") : "zeros";
+    const char *mode = pad_mode(L);
     bool zeros = strcmp(mode, "zeros") == 0;
     const char *fold = strcmp(mode, "reflect") == 0 ? "cnnrt_reflect" : "cnnrt_clamp";
     long long H = t->H, W = t->W, Hp = t->Hp, Wp = t->Wp, sh = t->sh, sw = t->sw;
@@ -341,7 +346,7 @@ static void conv_emit_data(Emit *e, const Layer *L) {
 }
 
 static void pack_input(Emit *e, const Layer *L, const Tile *t) {
-    const char *mode = attr_get(L, "padding_mode") ? attr_word(L, "padding_mode") : "zeros";
+    const char *mode = pad_mode(L);
     bool zeros = strcmp(mode, "zeros") == 0;
     const char *fold = strcmp(mode, "reflect") == 0 ? "cnnrt_reflect" : "cnnrt_clamp";
     long long R = t->kd * t->kh, D = t->D, H = t->H, W = t->W;
