@@ -337,10 +337,23 @@ void emit_out_loops(Emit *e, const Layer *L);
 void emit_window_loops(Emit *e, const Layer *L, const Shape *in, const char *mode);
 void emit_close_n(Emit *e, int n);
 const char *emit_pixel(const Shape *s, const char *c, char kind);
+/* -O2 packing: x0 [C][H][W] padded by mode into sh x sw phase planes of
+ * Hp x Wp in t, t[c][phr][phc][r][q] = x0[c][r*sh + phr - pt][q*sw + phc - pl],
+ * followed by `slack` zeros */
+void emit_phase_planes(Emit *e, const char *mode, int64_t C, int64_t H, int64_t W, int64_t sh, int64_t sw,
+                       int64_t pt, int64_t pl, int64_t Hp, int64_t Wp, int64_t slack);
 /* hooks for layers without parameters or MACs, and shape-preserving ones */
 void op_no_params(Layer *L, const Shape *in);
 int64_t op_no_macs(const Layer *L, const Shape *in);
 bool op_same_shape(Layer *L, const Shape *in, int nin);
+
+/* ops/winograd.c: F(4x4,3x3) for 3x3 stride-1 conv2d at -O2 (--winograd) */
+typedef enum { WINOGRAD_AUTO, WINOGRAD_ON, WINOGRAD_OFF } WinogradMode;
+extern WinogradMode cnnc_winograd;   /* set once by main.c */
+bool winograd_ok(const Layer *L, const Shape *in);        /* eligible, and chosen by the mode */
+int64_t winograd_temp(const Layer *L, const Shape *in);   /* floats of scratch */
+void winograd_emit_data(Emit *e, const Layer *L, const Shape *in);
+void winograd_emit(Emit *e, const Layer *L, const Shape *in, const char *pad_mode);
 
 /* ---------------------------------------------------------------- shape.c */
 /* infer shapes, parameters and MACs of every layer; false after errors */

@@ -43,6 +43,8 @@ static const char usage_text[] =
     "  --prefix NAME           C symbol prefix (default: the network's name)\n"
     "  --weights-format=bytes|text  arrays of 4096+ weights as the bytes of their\n"
     "                          floats (default; fast to compile) or as numbers\n"
+    "  --winograd=auto|on|off  3x3 stride-1 conv2d by Winograd F(4x4,3x3) at -O2:\n"
+    "                          where it pays (auto, 32+ channels), always, never\n"
     "  --target=generic|avx2|avx512|neon  tune the -O2 kernels for a target (and\n"
     "                          refuse others); default: any target, tiles for AVX-512\n"
     "  --dump-passes           print the graph after each pass on standard error\n"
@@ -156,6 +158,12 @@ static Options parse_args(int argc, char **argv) {
             while (k < 5 && strcmp(a + 9, names[k]) != 0) k++;
             if (k == 5) usage_error("'%s': --target takes generic, avx2, avx512 or neon", a);
             cnnc_target = (Target)k;
+        } else if (strncmp(a, "--winograd=", 11) == 0) {
+            static const char *const modes[] = {"auto", "on", "off"};
+            int k = 0;
+            while (k < 3 && strcmp(a + 11, modes[k]) != 0) k++;
+            if (k == 3) usage_error("'%s': --winograd takes auto, on or off", a);
+            cnnc_winograd = (WinogradMode)k;
         } else if (strcmp(a, "--dump-passes") == 0) {
             o.dump = "kernels";
         } else if (a[0] == '-' && a[1]) {

@@ -244,6 +244,36 @@ void emit_window_loops(Emit *e, const Layer *L, const Shape *in, const char *mod
     }
 }
 
+/* t[c][phr][phc][r][q] = x0[c][r*sh + phr - pt][q*sw + phc - pl] for a
+ * [C][H][W] input, padded by mode (zeros, reflect, replicate), then `slack`
+ * zeros for the vectors that read past the last plane */
+void emit_phase_planes(Emit *e, const char *mode, int64_t C, int64_t H, int64_t W, int64_t sh, int64_t sw,
+                       int64_t pt, int64_t pl, int64_t Hp, int64_t Wp, int64_t slack) {
+    bool zeros = strcmp(mode, "zeros") == 0;
+    const char *fold = strcmp(mode, "reflect") == 0 ? "cnnrt_reflect" : "cnnrt_clamp";
+    emit_line(e, "/* t [%lld][%lld][%lld][%lld][%lld]: the input padded, split into phase planes; then zeros "
+              "the last vectors may read */", (long long)C, (long long)sh, (long long)sw, (long long)Hp, (long long)Wp);
+    emit_for(e, "c", C);
+    emit_for(e, "phr", sh);
+    emit_for(e, "phc", sw);
+    emit_line(e, "float *restrict plane = t + (((size_t)c * %lld + phr) * %lld + phc) * %lld;", (long long)sh,
+              (long long)sw, (long long)(Hp * Wp));
+    emit_for(e, "r", Hp);
+    if (zeros) emit_line(e, "const int ih = r * %lld + phr - %lld;", (long long)sh, (long long)pt);
+    else emit_line(e, "const int ih = %s(r * %lld + phr - %lld, %lld);", fold, (long long)sh, (long long)pt, (long long)H);
+    emit_for(e, "q", Wp);
+    if (zeros) {
+        emit_line(e, "const int iw = q * %lld + phc - %lld;", (long long)sw, (long long)pl);
+        emit_line(e, "plane[r * %lld + q] = ih >= 0 && ih < %lld && iw >= 0 && iw < %lld ? x0[((size_t)c * %lld + ih) * %lld + iw] : 0.0f;",
+                  (long long)Wp, (long long)H, (long long)W, (long long)H, (long long)W);
+    } else {
+        emit_line(e, "const int iw = %s(q * %lld + phc - %lld, %lld);", fold, (long long)sw, (long long)pl, (long long)W);
+        emit_line(e, "plane[r * %lld + q] = x0[((size_t)c * %lld + ih) * %lld + iw];", (long long)Wp, (long long)H, (long long)W);
+    }
+    emit_close_n(e, 5);
+    emit_line(e, "memset(t + %lld, 0, sizeof(float) * %lld);", (long long)(C * sh * sw * Hp * Wp), (long long)slack);
+}
+
 void emit_close_n(Emit *e, int n) {
     for (int i = 0; i < n; i++) emit_close(e);
 }

@@ -284,33 +284,11 @@ static int64_t flat_slack(const Tile *t) { return t->NQ - t->OH * t->Wp + t->Wp 
 
 /* flat mode: the whole input, padded, once */
 static void pack_flat(Emit *e, const Layer *L, const Tile *t) {
-    const char *mode = pad_mode(L);
-    bool zeros = strcmp(mode, "zeros") == 0;
-    const char *fold = strcmp(mode, "reflect") == 0 ? "cnnrt_reflect" : "cnnrt_clamp";
-    long long H = t->H, W = t->W, Hp = t->Hp, Wp = t->Wp, sh = t->sh, sw = t->sw;
-    emit_line(e, "/* t [%lld][%lld][%lld][%lld][%lld]: the input padded, split into phase planes; then zeros "
-              "the last vectors may read */", (long long)t->C, sh, sw, Hp, Wp);
-    emit_for(e, "c", t->C);
-    emit_for(e, "phr", sh);
-    emit_for(e, "phc", sw);
-    emit_line(e, "float *restrict plane = t + (((size_t)c * %lld + phr) * %lld + phc) * %lld;", sh, sw, Hp * Wp);
-    emit_for(e, "r", Hp);
-    if (zeros) emit_line(e, "const int ih = r * %lld + phr - %lld;", sh, (long long)t->pt);
-    else emit_line(e, "const int ih = %s(r * %lld + phr - %lld, %lld);", fold, sh, (long long)t->pt, H);
-    emit_for(e, "q", Wp);
-    if (zeros) {
-        emit_line(e, "const int iw = q * %lld + phc - %lld;", sw, (long long)t->pl);
-        emit_line(e, "plane[r * %lld + q] = ih >= 0 && ih < %lld && iw >= 0 && iw < %lld ? x0[((size_t)c * %lld + ih) * %lld + iw] : 0.0f;",
-                  Wp, H, W, H, W);
-    } else {
-        emit_line(e, "const int iw = %s(q * %lld + phc - %lld, %lld);", fold, sw, (long long)t->pl, W);
-        emit_line(e, "plane[r * %lld + q] = x0[((size_t)c * %lld + ih) * %lld + iw];", Wp, H, W);
-    }
-    emit_close_n(e, 5);
-    emit_line(e, "memset(t + %lld, 0, sizeof(float) * %lld);", (long long)(t->C * flat_band(t)), (long long)flat_slack(t));
+    emit_phase_planes(e, pad_mode(L), t->C, t->H, t->W, t->sh, t->sw, t->pt, t->pl, t->Hp, t->Wp, flat_slack(t));
 }
 
 static int64_t conv_temp(const Layer *L, const Shape *in, int opt) {
+    if (opt >= 2 && winograd_ok(L, in)) return winograd_temp(L, in);
     if (opt >= 2 && fast_ok(L)) {
         Tile t = tile_of(L, in);
         if (direct(&t)) return t.C * 16 * t.P + 16;
@@ -322,6 +300,10 @@ static int64_t conv_temp(const Layer *L, const Shape *in, int opt) {
 }
 
 static void conv_emit_data(Emit *e, const Layer *L) {
+    if (winograd_ok(L, emit_in_shape(e, L, 0))) {
+        winograd_emit_data(e, L, emit_in_shape(e, L, 0));
+        return;
+    }
     if (!fast_ok(L)) {
         emit_params_raw(e, L);
         return;
@@ -379,6 +361,10 @@ static void pack_input(Emit *e, const Layer *L, const Tile *t) {
 }
 
 static void conv_emit_fast(Emit *e, const Layer *L) {
+    if (winograd_ok(L, emit_in_shape(e, L, 0))) {
+        winograd_emit(e, L, emit_in_shape(e, L, 0), pad_mode(L));
+        return;
+    }
     if (!fast_ok(L)) {
         conv_emit_ref(e, L);
         return;

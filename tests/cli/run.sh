@@ -172,6 +172,28 @@ run good.cnn --random-weights -c -o cobj/net.c
 check "-c compiles the source to an object (\$CC, default clang)" sh -c '[ -s cobj/net.o ] && nm cobj/net.o | grep -q "T good_forward"'
 CC=gcc run good.cnn --random-weights -c -o cobj/g.c
 check "-c uses \$CC" sh -c '[ -s cobj/g.o ]'
+# --winograd: auto picks 3x3 stride-1 conv2d with 32+ channels, on every
+# 3x3 stride-1 conv2d, off none; a bad mode is a usage error
+cat >wino.cnn <<'EOF'
+network wino {
+    input x[32, 16, 16];
+    conv2d big(out=32, kernel=3, pad=1);
+    conv2d small(out=8, kernel=3, pad=1);
+    conv2d strided(out=8, kernel=3, pad=1, stride=2);
+}
+EOF
+run wino.cnn --random-weights -o -
+check "--winograd=auto: the 32-channel conv only" sh -c '[ "$(grep -c "Winograd F(4x4,3x3)" out)" = 1 ]'
+run wino.cnn --random-weights --winograd=on -o -
+check "--winograd=on: both stride-1 convs" sh -c '[ "$(grep -c "Winograd F(4x4,3x3)" out)" = 2 ]'
+run wino.cnn --random-weights --winograd=off -o -
+check "--winograd=off: none" sh -c '! grep -q "Winograd" out'
+run wino.cnn --random-weights --winograd=on -O0 -o -
+check "-O0 never uses Winograd" sh -c '! grep -q "Winograd" out'
+run wino.cnn --winograd=maybe
+check "--winograd=maybe exits 2" status 2
+check "--winograd=maybe says what it takes" has err "'--winograd=maybe': --winograd takes auto, on or off"
+
 run --cflags
 check "--cflags names the runtime's headers" sh -c 'grep -q -- "-I" out && [ -f "$(sed "s/^-I//" out)/cnnrt.h" ]'
 

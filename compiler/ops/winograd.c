@@ -1,0 +1,238 @@
+/* winograd.c — 3x3 stride-1 conv2d at -O2 by Winograd's minimal filtering
+ * F(4x4, 3x3) (Lavin & Gray, "Fast Algorithms for Convolutional Neural
+ * Networks", 2016): each 4x4 block of outputs of one channel pair is
+ *   Y = A^T [ (G g G^T) .* (B^T d B) ] A
+ * for the 3x3 kernel g and the 6x6 input tile d, so 36 multiplications do
+ * the work of 144. Summed over input channels, the elementwise product
+ * becomes 36 independent matrix products
+ *   M[pos][o][tile] = sum_c U[pos][o][c] * V[pos][c][tile],
+ * U = G g G^T computed here in double at compile time, V = B^T d B at run
+ * time. The transforms add rounding: F(4x4,3x3) costs about one decimal digit
+ * against the direct convolution (README "Winograd" has the measurement);
+ * --winograd=off keeps every convolution direct.
+ *
+ * Run-time layout, all in the layer's temporary scratch t:
+ *   planes [C][4][4][TH+1][Wq]  the input padded and split by row and column
+ *                               mod 4, so that element (i, j) of the tiles
+ *                               (th, tw..tw+15) is 16 consecutive floats at
+ *                               plane (i%4, j%4), row th + i/4, column tw + j/4
+ *   V [36][C][TB]               the transformed tiles of one block
+ *   M [36][OCB][TB]             the products of one output-channel block
+ * Tiles are numbered f = th*Wq + tw over Wq = TW + 1 columns (the last one a
+ * padding column that is never stored), in blocks of TB = 16*P. */
+#include "cnnc.h"
+
+#include <string.h>
+
+WinogradMode cnnc_winograd = WINOGRAD_AUTO;
+
+/* B^T (6x6), G (6x3) and A^T (4x6) of F(4x4, 3x3) with points 0, ±1, ±2, ∞ */
+static const double BT[6][6] = {
+    {4, 0, -5, 0, 1, 0},   {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
+    {0, -2, -1, 2, 1, 0},  {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1},
+};
+static const double G[6][3] = {
+    {1.0 / 4, 0, 0},          {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+    {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1},
+};
+static const double AT[4][6] = {
+    {1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1},
+};
+
+typedef struct {
+    int64_t C, H, W, OC, OH, OW, pt, pl;
+    int64_t TH, TW, Wq, PL;   /* tile rows and columns, plane columns, floats of a plane */
+    int64_t NF, TB, NFp;      /* numbered tiles, tiles per block, NF rounded up to blocks */
+    int64_t NOB;
+    int OCB, P;
+} Wino;
+
+bool winograd_ok(const Layer *L, const Shape *in) {
+    const Window *w = &L->win;
+    if (cnnc_winograd == WINOGRAD_OFF || L->op != &op_conv2d || L->groups != 1) return false;
+    for (int i = 0; i < 2; i++)
+        if (w->k[i] != 3 || w->s[i] != 1 || w->d[i] != 1) return false;
+    if (cnnc_winograd == WINOGRAD_ON) return true;
+    /* auto: where it measured faster than the direct kernel (bench/), 32+
+     * channels in and out and tiles enough to fill the vectors */
+    return in->dim[0] >= 32 && L->shape.dim[0] >= 32 && L->shape.dim[1] >= 8 && L->shape.dim[2] >= 8;
+}
+
+static Wino wino_of(const Layer *L, const Shape *in) {
+    Wino g = {
+        .C = in->dim[0], .H = in->dim[1], .W = in->dim[2],
+        .OC = L->shape.dim[0], .OH = L->shape.dim[1], .OW = L->shape.dim[2],
+        .pt = L->win.pb[0], .pl = L->win.pb[1],
+    };
+    g.TH = (g.OH + 3) / 4;
+    g.TW = (g.OW + 3) / 4;
+    g.Wq = g.TW + 1;
+    g.PL = (g.TH + 1) * g.Wq;
+    g.NF = g.TH * g.Wq;
+    /* the tile: P vectors of 16 tiles x OCB output channels, as conv.c's
+     * direct kernel chooses it; a block's V (36 x C x 16P floats) kept
+     * within 1 MiB so that it stays in L2 while every channel block reads it */
+    int64_t nvec = (g.NF + 15) / 16, best = INT64_MAX;
+    int maxp = 4;
+    while (maxp > 1 && 36 * g.C * 16 * maxp * 4 > (1 << 20)) maxp--;
+    for (int P = 1; P <= maxp && P <= nvec; P++)
+        for (int ocb = 1; ocb <= 28 && ocb <= g.OC; ocb++) {
+            if (P * ocb > target_max_accumulators()) break;
+            int64_t tiles = (g.OC + ocb - 1) / ocb * ((nvec + P - 1) / P);
+            int64_t loads = P + ocb, work = P * ocb > loads ? P * ocb : loads;
+            int64_t cost = tiles * work * (P * ocb < 12 ? 12 : P * ocb) / (P * ocb);
+            if (cost < best) {
+                best = cost;
+                g.P = P;
+                g.OCB = ocb;
+            }
+        }
+    g.TB = 16 * g.P;
+    g.NFp = (g.NF + g.TB - 1) / g.TB * g.TB;
+    g.NOB = (g.OC + g.OCB - 1) / g.OCB;
+    return g;
+}
+
+/* floats of the planes with what the last block reads past them (the
+ * farthest read is plane (3,3) of the last channel at NFp - 1 + 0; planes
+ * read at +Wq+1 lie 10 planes before it) */
+static int64_t planes_floats(const Wino *g) { return g->C * 16 * g->PL + g->NFp + g->Wq + 1; }
+static int64_t round16(int64_t n) { return (n + 15) / 16 * 16; }
+
+int64_t winograd_temp(const Layer *L, const Shape *in) {
+    Wino g = wino_of(L, in);
+    return round16(planes_floats(&g)) + 36 * g.C * g.TB + 36 * g.OCB * g.TB;
+}
+
+void winograd_emit_data(Emit *e, const Layer *L, const Shape *in) {
+    Wino g = wino_of(L, in);
+    const Param *w = layer_param(L, "weight"), *b = layer_param(L, "bias");
+    int64_t n = g.NOB * 36 * g.C * g.OCB;
+    float *u = xcalloc((size_t)n, sizeof(float)), *pb = xcalloc((size_t)(g.NOB * g.OCB), sizeof(float));
+    for (int64_t o = 0; o < g.OC; o++)
+        for (int64_t c = 0; c < g.C; c++) {
+            const float *k = w->data + (o * g.C + c) * 9;
+            double gk[6][3] = {{0}};   /* G g */
+            for (int i = 0; i < 6; i++)
+                for (int j = 0; j < 3; j++)
+                    for (int r = 0; r < 3; r++) gk[i][j] += G[i][r] * k[r * 3 + j];
+            for (int i = 0; i < 6; i++)
+                for (int j = 0; j < 6; j++) {
+                    double s = 0;   /* (G g) G^T */
+                    for (int r = 0; r < 3; r++) s += gk[i][r] * G[j][r];
+                    u[(((o / g.OCB) * 36 + i * 6 + j) * g.C + c) * g.OCB + o % g.OCB] = (float)s;
+                }
+        }
+    for (int64_t o = 0; b && o < g.OC; o++) pb[o] = b->data[o];
+    emit_array(e, xasprintf("%s.weight in the Winograd domain [%lld][36][%lld][%d]: output-channel block, G g G^T "
+                            "position, input channel, channel in block", L->name, (long long)g.NOB, (long long)g.C, g.OCB),
+               emit_param(e, L, "packed"), u, n);
+    emit_array(e, xasprintf("%s.bias padded to %lld", L->name, (long long)(g.NOB * g.OCB)), emit_param(e, L, "bias_packed"),
+               pb, g.NOB * g.OCB);
+}
+
+/* "4.0f * s[0][l] - 5.0f * s[2][l] + s[4][l]": row r of matrix m (n columns)
+ * applied to the operands fmt(k) */
+static const char *combo(const double *row, int n, const char *fmt) {
+    char *s = "";
+    for (int k = 0; k < n; k++) {
+        double c = row[k];
+        if (c == 0) continue;
+        const char *x = xasprintf(fmt, k);
+        const char *sign = c < 0 ? (*s ? " - " : "-") : (*s ? " + " : "");
+        double a = c < 0 ? -c : c;
+        s = a == 1 ? xasprintf("%s%s%s", s, sign, x) : xasprintf("%s%s%s * %s", s, sign, emit_float(a), x);
+    }
+    return s;
+}
+
+void winograd_emit(Emit *e, const Layer *L, const Shape *in, const char *mode) {
+    Wino g = wino_of(L, in);
+    long long C = g.C, TB = g.TB, OCB = g.OCB, Wq = g.Wq, PL = g.PL;
+    int64_t voff = round16(planes_floats(&g)), moff = voff + 36 * g.C * g.TB;
+    emit_line(e, "/* Winograd F(4x4,3x3): %lld x %lld tiles of 4x4 outputs (numbered over %lld columns), blocks of %lld "
+              "tiles; matrix products of %lld output channels x %d x 16 tiles */",
+              (long long)g.TH, (long long)g.TW, Wq, TB, OCB, g.P);
+    emit_phase_planes(e, mode, g.C, g.H, g.W, 4, 4, g.pt, g.pl, g.TH + 1, g.Wq, planes_floats(&g) - g.C * 16 * g.PL);
+    emit_line(e, "float *restrict V = t + %lld;   /* [36][%lld][%lld] */", (long long)voff, C, TB);
+    emit_line(e, "float *restrict M = t + %lld;   /* [36][%lld][%lld] */", (long long)moff, OCB, TB);
+    emit_open(e, "for (int tb = 0; tb < %lld; tb += %lld)", (long long)g.NFp, TB);
+
+    emit_line(e, "/* V = B^T d B for the block's tiles, 16 at a time */");
+    emit_for(e, "c", g.C);
+    emit_open(e, "for (int q = 0; q < %lld; q += 16)", TB);
+    emit_line(e, "const float *restrict pc = t + (size_t)c * %lld + tb + q;", 16 * PL);
+    emit_line(e, "float *restrict vc = V + (size_t)c * %lld + q;", TB);
+    emit_line(e, "float d[6][6][16], bd[6][6][16];");
+    for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 6; j++)
+            emit_line(e, "memcpy(d[%d][%d], pc + %lld, sizeof d[0][0]);", i, j,
+                      (long long)((i % 4 * 4 + j % 4) * PL + i / 4 * Wq + j / 4));
+    emit_for_simd(e, "l", 16);
+    for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 6; j++)
+            emit_line(e, "bd[%d][%d][l] = %s;", i, j, combo(BT[i], 6, xasprintf("d[%%d][%d][l]", j)));
+    emit_close(e);
+    emit_for_simd(e, "l", 16);
+    for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 6; j++)
+            emit_line(e, "vc[%lld + l] = %s;", (long long)((i * 6 + j) * C * TB), combo(BT[j], 6, xasprintf("bd[%d][%%d][l]", i)));
+    emit_close_n(e, 3);
+
+    emit_for(e, "ob", g.NOB);
+    emit_line(e, "const float *restrict wb = %s + (size_t)ob * %lld;", emit_param(e, L, "packed"), 36 * C * OCB);
+    emit_line(e, "/* M[pos] = U[pos] V[pos] for this block of %lld output channels */", OCB);
+    emit_for(e, "pos", 36);
+    emit_line(e, "const float *restrict vp = V + (size_t)pos * %lld;", C * TB);
+    emit_line(e, "const float *restrict wp = wb + (size_t)pos * %lld;", C * OCB);
+    emit_open(e, "for (int pv = 0; pv < %lld; pv += %d)", TB, 16 * g.P);
+    emit_line(e, "cnnrt_v16 acc[%d][%d];", g.OCB, g.P);
+    emit_for(e, "j", g.OCB);
+    emit_line(e, "for (int p = 0; p < %d; p++) CNNRT_SPLAT16(acc[j][p], 0.0f);", g.P);
+    emit_close(e);
+    emit_for(e, "c", g.C);
+    emit_line(e, "cnnrt_v16 xv[%d];", g.P);
+    emit_line(e, "memcpy(xv, vp + (size_t)c * %lld + pv, sizeof xv);", TB);
+    emit_line(e, "const float *restrict wk = wp + c * %lld;", OCB);
+    emit_line(e, "for (int j = 0; j < %d; j++)", g.OCB);
+    emit_line(e, "    for (int p = 0; p < %d; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);", g.P);
+    emit_close(e);
+    emit_for(e, "j", g.OCB);
+    emit_line(e, "memcpy(M + ((size_t)pos * %lld + j) * %lld + pv, acc[j], sizeof acc[j]);", OCB, TB);
+    emit_close_n(e, 3);
+
+    emit_line(e, "/* Y = A^T M A + bias, 16 tiles at a time, stored through the epilogue */");
+    emit_for(e, "j", g.OCB);
+    emit_line(e, "const int o = ob * %lld + j;", OCB);
+    emit_line(e, "if (o >= %lld) break;", (long long)g.OC);
+    emit_line(e, "const float bias = %s[o];", emit_param(e, L, "bias_packed"));
+    emit_open(e, "for (int q = 0; q < %lld; q += 16)", TB);
+    emit_line(e, "const float *restrict mq = M + (size_t)j * %lld + q;", TB);
+    emit_line(e, "float am[4][6][16], y4[4][4][16];");
+    emit_for_simd(e, "l", 16);
+    for (int a = 0; a < 4; a++)
+        for (int k = 0; k < 6; k++)
+            emit_line(e, "am[%d][%d][l] = %s;", a, k,
+                      combo(AT[a], 6, xasprintf("mq[%%d * %lld + %d * %lld + l]", 6 * OCB * TB, k, OCB * TB)));
+    emit_close(e);
+    emit_for_simd(e, "l", 16);
+    for (int a = 0; a < 4; a++)
+        for (int b = 0; b < 4; b++)
+            emit_line(e, "y4[%d][%d][l] = bias + %s;", a, b, combo(AT[b], 6, xasprintf("am[%d][%%d][l]", a)));
+    emit_close(e);
+    emit_line(e, "int th = (tb + q) / %lld, tw = (tb + q) %% %lld;", Wq, Wq);
+    emit_open(e, "for (int l = 0; l < 16; l++, tw++)");
+    emit_open(e, "if (tw == %lld)", Wq);
+    emit_line(e, "tw = 0;");
+    emit_line(e, "th++;");
+    emit_close(e);
+    emit_line(e, "if (th >= %lld) break;", (long long)g.TH);
+    emit_line(e, "if (tw >= %lld) continue;   /* the padding column */", (long long)g.TW);
+    emit_open(e, "for (int a = 0; a < 4 && th * 4 + a < %lld; a++)", (long long)g.OH);
+    emit_open(e, "for (int b = 0; b < 4 && tw * 4 + b < %lld; b++)", (long long)g.OW);
+    emit_line(e, "const float v = y4[a][b][l];");
+    emit_store(e, xasprintf("(o * %lld + th * 4 + a) * %lld + tw * 4 + b", (long long)g.OH, (long long)g.OW), "o", "v");
+    emit_close_n(e, 5);
+    emit_close(e);   /* ob */
+    emit_close(e);   /* tb */
+}
