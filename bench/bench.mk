@@ -2,6 +2,7 @@
 # sets CNNC, BUILD and CC).
 #   make bench                    every network of bench/nets/ (a few minutes)
 #   make bench BENCH_NETS="lenet5 conv3x3"
+#   make bench-accuracy           Winograd against direct, both against PyTorch float64
 # Results: a Markdown table on stdout and in $(BUILD)/bench/results.md.
 # Peers: PyTorch from /usr/bin/python3 (BENCH_PYTHON), ONNX Runtime from
 # bench/node_modules (cd bench && npm install --ignore-scripts onnxruntime-node).
@@ -15,3 +16,9 @@ BENCH_PYTHON ?= /usr/bin/python3
 .PHONY: bench
 bench: $(CNNC) $(BUILD)/libcnnrt.a
 	CNNC=$(CNNC) BUILD=$(BUILD) CC=$(CC) PYTHON=$(BENCH_PYTHON) bench/run.sh $(BENCH_NETS)
+
+# the accuracy cost of Winograd F(4x4,3x3): each net with --winograd=off and =on
+# against PyTorch's float64 output (bench/winograd_accuracy.sh)
+.PHONY: bench-accuracy
+bench-accuracy: $(CNNC) $(BUILD)/libcnnrt.a
+	CNNC=$(CNNC) BUILD=$(BUILD) CC=$(CC) PYTHON=$(BENCH_PYTHON) bench/winograd_accuracy.sh $(BENCH_NETS)

@@ -23,27 +23,14 @@
 # key/value output of every step stays in $OUT/NET/*.txt.
 set -u
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-cd "$ROOT" || exit 1
-abspath() { case $1 in /*) echo "$1" ;; *) echo "$ROOT/$1" ;; esac; }
-BUILD=$(abspath "${BUILD:-build}")
-CNNC=$(abspath "${CNNC:-$BUILD/cnnc}")
-CC=${CC:-clang}
-PYTHON=${PYTHON:-/usr/bin/python3}
+. "$(dirname "$0")/env.sh"
 NODE=${NODE:-node}
-OUT=$(abspath "${OUT:-$BUILD/bench}")
-BENCH_CFLAGS=${BENCH_CFLAGS:--O3 -march=native -mprefer-vector-width=512}
 PEER_BUDGET=${PEER_BUDGET:-2}
 CNNC_BUDGET=${CNNC_BUDGET:-10}
-BENCH=$ROOT/bench
-ALL_NETS="lenet5 activity1d volume3d conv3x3 resnet_block mobilenet_block mobilenet_v1 resnet18"
+ALL_NETS="lenet5 activity1d volume3d conv3x3 depthwise3x3 pointwise1x1 resnet_block mobilenet_block mobilenet_v1 resnet18"
 NETS=${*:-$ALL_NETS}
 
-[ -x "$CNNC" ] || { echo "run.sh: no compiler at $CNNC (run make)" >&2; exit 1; }
 mkdir -p "$OUT"
-
-# `key value` lines: the value of KEY in FILE (first match), or "-"
-val() { v=$(sed -n "s/^$1 //p" "$2" 2>/dev/null | head -n 1); echo "${v:--}"; }
 now() { date +%s.%N; }
 # a number with 2 significant digits below 1, 2 decimals up to 10, else 1 decimal
 SIG='function sig(x) { return x < 1 ? sprintf("%.2g", x) : x < 10 ? sprintf("%.2f", x) : sprintf("%.1f", x) }'

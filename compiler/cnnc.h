@@ -337,11 +337,12 @@ void emit_out_loops(Emit *e, const Layer *L);
 void emit_window_loops(Emit *e, const Layer *L, const Shape *in, const char *mode);
 void emit_close_n(Emit *e, int n);
 const char *emit_pixel(const Shape *s, const char *c, char kind);
-/* -O2 packing: x0 [C][H][W] padded by mode into sh x sw phase planes of
- * Hp x Wp in t, t[c][phr][phc][r][q] = x0[c][r*sh + phr - pt][q*sw + phc - pl],
- * followed by `slack` zeros */
-void emit_phase_planes(Emit *e, const char *mode, int64_t C, int64_t H, int64_t W, int64_t sh, int64_t sw,
-                       int64_t pt, int64_t pl, int64_t Hp, int64_t Wp, int64_t slack);
+/* -O2 packing: channels [c0, c0 + nc) of x0 [..][H][W] padded by mode into
+ * sh x sw phase planes of Hp x Wp in t,
+ *   t[c][phr][phc][r][q] = x0[c0 + c][r*sh + phr - pt][q*sw + phc - pl],
+ * and `slack` zeros after C channels' planes; c0, nc C expressions (NULL: 0, C) */
+void emit_phase_planes(Emit *e, const char *mode, int64_t C, const char *c0, const char *nc, int64_t H, int64_t W,
+                       int64_t sh, int64_t sw, int64_t pt, int64_t pl, int64_t Hp, int64_t Wp, int64_t slack);
 /* hooks for layers without parameters or MACs, and shape-preserving ones */
 void op_no_params(Layer *L, const Shape *in);
 int64_t op_no_macs(const Layer *L, const Shape *in);

@@ -244,33 +244,52 @@ void emit_window_loops(Emit *e, const Layer *L, const Shape *in, const char *mod
     }
 }
 
-/* t[c][phr][phc][r][q] = x0[c][r*sh + phr - pt][q*sw + phc - pl] for a
- * [C][H][W] input, padded by mode (zeros, reflect, replicate), then `slack`
- * zeros for the vectors that read past the last plane */
-void emit_phase_planes(Emit *e, const char *mode, int64_t C, int64_t H, int64_t W, int64_t sh, int64_t sw,
-                       int64_t pt, int64_t pl, int64_t Hp, int64_t Wp, int64_t slack) {
+/* t[c][phr][phc][r][q] = x0[c0 + c][r*sh + phr - pt][q*sw + phc - pl] for
+ * c < nc of a [..][H][W] input, padded by mode (zeros, reflect, replicate),
+ * then `slack` zeros (after C channels) for the vectors that read past the
+ * last plane; c0 NULL: 0, nc NULL: C */
+void emit_phase_planes(Emit *e, const char *mode, int64_t C, const char *c0, const char *nc, int64_t H, int64_t W,
+                       int64_t sh, int64_t sw, int64_t pt, int64_t pl, int64_t Hp, int64_t Wp, int64_t slack) {
     bool zeros = strcmp(mode, "zeros") == 0;
     const char *fold = strcmp(mode, "reflect") == 0 ? "cnnrt_reflect" : "cnnrt_clamp";
     emit_line(e, "/* t [%lld][%lld][%lld][%lld][%lld]: the input padded, split into phase planes; then zeros "
               "the last vectors may read */", (long long)C, (long long)sh, (long long)sw, (long long)Hp, (long long)Wp);
-    emit_for(e, "c", C);
+    if (nc) emit_open(e, "for (int c = 0; c < %s; c++)", nc);
+    else emit_for(e, "c", C);
+    if (c0) emit_line(e, "const float *restrict xc = x0 + (size_t)(%s + c) * %lld;", c0, (long long)(H * W));
+    else emit_line(e, "const float *restrict xc = x0 + (size_t)c * %lld;", (long long)(H * W));
     emit_for(e, "phr", sh);
     emit_for(e, "phc", sw);
     emit_line(e, "float *restrict plane = t + (((size_t)c * %lld + phr) * %lld + phc) * %lld;", (long long)sh,
               (long long)sw, (long long)(Hp * Wp));
-    emit_for(e, "r", Hp);
-    if (zeros) emit_line(e, "const int ih = r * %lld + phr - %lld;", (long long)sh, (long long)pt);
-    else emit_line(e, "const int ih = %s(r * %lld + phr - %lld, %lld);", fold, (long long)sh, (long long)pt, (long long)H);
-    emit_for(e, "q", Wp);
-    if (zeros) {
-        emit_line(e, "const int iw = q * %lld + phc - %lld;", (long long)sw, (long long)pl);
-        emit_line(e, "plane[r * %lld + q] = ih >= 0 && ih < %lld && iw >= 0 && iw < %lld ? x0[((size_t)c * %lld + ih) * %lld + iw] : 0.0f;",
-                  (long long)Wp, (long long)H, (long long)W, (long long)H, (long long)W);
-    } else {
-        emit_line(e, "const int iw = %s(q * %lld + phc - %lld, %lld);", fold, (long long)sw, (long long)pl, (long long)W);
-        emit_line(e, "plane[r * %lld + q] = x0[((size_t)c * %lld + ih) * %lld + iw];", (long long)Wp, (long long)H, (long long)W);
+    if (zeros) {   /* the columns inside the input: q0 <= q < q1 */
+        emit_line(e, "const int q0 = %lld > phc ? (%lld - phc + %lld) / %lld : 0, n = %lld - phc;", (long long)pl,
+                  (long long)pl, (long long)(sw - 1), (long long)sw, (long long)(W + pl));
+        emit_line(e, "int q1 = n > 0 ? (n + %lld) / %lld : 0;", (long long)(sw - 1), (long long)sw);
+        emit_line(e, "q1 = q1 > %lld ? %lld : q1 < q0 ? q0 : q1;", (long long)Wp, (long long)Wp);
     }
-    emit_close_n(e, 5);
+    emit_for(e, "r", Hp);
+    emit_line(e, "float *restrict row = plane + r * %lld;", (long long)Wp);
+    if (zeros) {
+        emit_line(e, "const int ih = r * %lld + phr - %lld;", (long long)sh, (long long)pt);
+        emit_open(e, "if (ih < 0 || ih >= %lld)", (long long)H);
+        emit_line(e, "memset(row, 0, sizeof(float) * %lld);", (long long)Wp);
+        emit_line(e, "continue;");
+        emit_close(e);
+        emit_line(e, "const float *restrict src = xc + (size_t)ih * %lld;", (long long)W);
+        emit_line(e, "for (int q = 0; q < q0; q++) row[q] = 0.0f;");
+        emit_line(e, "CNNRT_SIMD");
+        emit_line(e, "for (int q = q0; q < q1; q++) row[q] = src[q * %lld + phc - %lld];", (long long)sw, (long long)pl);
+        emit_line(e, "for (int q = q1; q < %lld; q++) row[q] = 0.0f;", (long long)Wp);
+        emit_close_n(e, 1);
+    } else {
+        emit_line(e, "const int ih = %s(r * %lld + phr - %lld, %lld);", fold, (long long)sh, (long long)pt, (long long)H);
+        emit_for(e, "q", Wp);
+        emit_line(e, "const int iw = %s(q * %lld + phc - %lld, %lld);", fold, (long long)sw, (long long)pl, (long long)W);
+        emit_line(e, "row[q] = xc[(size_t)ih * %lld + iw];", (long long)W);
+        emit_close_n(e, 2);
+    }
+    emit_close_n(e, 3);
     emit_line(e, "memset(t + %lld, 0, sizeof(float) * %lld);", (long long)(C * sh * sw * Hp * Wp), (long long)slack);
 }
 

@@ -243,7 +243,9 @@ static Tile tile_of(const Layer *L, const Shape *in) {
      * rounding short rows up to 16) */
     if (w->nd <= 2) {
         int64_t wq = t.OW + (t.kw - 1) * t.dw / t.sw, fvec = (t.OH * wq + 15) / 16;
-        if (fvec < t.OH * nvec) {   /* fewer vectors than row by row */
+        /* at most 10% more vectors than row by row (packed once, longer runs);
+         * depthwise reads its band row by row from L1: only when fewer */
+        if (t.diag ? fvec < t.OH * nvec : fvec * 10 <= t.OH * nvec * 11) {
             t.flat = true;
             t.Wp = wq;
             t.Hp = t.OH + (t.kh - 1) * t.dh / t.sh;
@@ -284,16 +286,45 @@ static int64_t flat_slack(const Tile *t) { return t->NQ - t->OH * t->Wp + t->Wp 
 
 /* flat mode: the whole input, padded, once */
 static void pack_flat(Emit *e, const Layer *L, const Tile *t) {
-    emit_phase_planes(e, pad_mode(L), t->C, t->H, t->W, t->sh, t->sw, t->pt, t->pl, t->Hp, t->Wp, flat_slack(t));
+    emit_phase_planes(e, pad_mode(L), t->C, NULL, NULL, t->H, t->W, t->sh, t->sw, t->pt, t->pl, t->Hp, t->Wp,
+                      flat_slack(t));
 }
+
+/* depthwise (one output per input channel) in flat mode packs the OCB
+ * channels of each channel block just before it computes them, so that they
+ * are still in cache: depthwise does 9 MACs per input, too few to hide a
+ * round trip of the whole padded input through memory */
+static bool block_pack(const Tile *t) { return t->flat && t->diag && t->og == 1; }
+
+/* loop order: what is read again for every tile of the outer loop is the
+ * input (channel blocks outer) or the weights (pixel tiles outer): the
+ * smaller one, so that the larger streams once */
+static bool pixels_first(const Tile *t) {
+    int64_t band = t->flat ? flat_band(t) : t->kd * t->kh * t->sw * t->Wq;
+    int64_t npv = t->OWp / (16 * t->P), weights = t->NOB * t->cg * t->kd * t->kh * t->kw * t->OCB;
+    return !t->diag && npv * weights < t->NOB * t->C * band;
+}
+
+/* floats of the packed input in flat mode (a block's channels, or all) */
+static int64_t pack_floats(const Tile *t) {
+    return ((block_pack(t) ? t->OCB : t->C) * flat_band(t) + flat_slack(t) + 15) / 16 * 16;
+}
+
+/* depthwise in flat mode with padding columns: the accumulators go to a
+ * staging area u [OCB][NQ] as whole vectors and leave it row by row through
+ * the epilogue once the channel block is done (9 taps per output would
+ * otherwise cost less than splitting vectors at row ends); other
+ * convolutions have taps enough to hide that, and keep their scratch small */
+static bool staged(const Tile *t) { return t->flat && t->Wp != t->OW && t->diag; }
+static int64_t stage_floats(const Tile *t) { return t->OCB * t->NQ; }
 
 static int64_t conv_temp(const Layer *L, const Shape *in, int opt) {
     if (opt >= 2 && winograd_ok(L, in)) return winograd_temp(L, in);
     if (opt >= 2 && fast_ok(L)) {
         Tile t = tile_of(L, in);
         if (direct(&t)) return t.C * 16 * t.P + 16;
-        if (t.flat)   /* the whole padded input, and what the last vectors read past it */
-            return t.C * flat_band(&t) + flat_slack(&t);
+        if (t.flat)   /* the padded input (of a block, or whole), what the last vectors read past it, staging */
+            return pack_floats(&t) + (staged(&t) ? stage_floats(&t) : 0);
         return t.C * t.kd * t.kh * t.sw * t.Wq + 16;
     }
     return is_separable(L) ? shape_elems(&L->shape) / L->shape.dim[0] * in->dim[0] : 0;
@@ -380,7 +411,7 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
             emit_line(e, "memcpy(t + c * %d, x0 + c * %lld + %lld, sizeof(float) * %lld);", 16 * t.P, plane, tail, n);
             if (n < 16 * t.P) emit_line(e, "memset(t + c * %d + %lld, 0, sizeof(float) * %lld);", 16 * t.P, n, 16 * t.P - n);
             emit_close(e);
-        } else {
+        } else if (!block_pack(&t)) {
             pack_flat(e, L, &t);
         }
     } else {
@@ -389,15 +420,26 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
         emit_for(e, "oh", t.OH);
         pack_input(e, L, &t);
     }
+    long long band = t.flat ? flat_band(&t) : t.kd * t.kh * t.sw * t.Wq;
+    bool pixels_outer = pixels_first(&t);
+    if (staged(&t))
+        emit_line(e, "float *restrict u = t + %lld;   /* staging [%d][%lld] */", (long long)pack_floats(&t), t.OCB,
+                  (long long)t.NQ);
+    if (pixels_outer) emit_open(e, "for (int pv = 0; pv < %lld; pv += %d)", (long long)t.OWp, 16 * t.P);
     emit_for(e, "ob", t.NOB);
     emit_line(e, "const float *restrict wb = %s + ob * %lld;", emit_param(e, L, "packed"), (long long)(t.cg * taps * t.OCB));
-    emit_open(e, "for (int pv = 0; pv < %lld; pv += %d)", (long long)t.OWp, 16 * t.P);
+    if (block_pack(&t)) {
+        emit_line(e, "const int nc = %lld - ob * %d < %d ? %lld - ob * %d : %d;", (long long)t.C, t.OCB, t.OCB,
+                  (long long)t.C, t.OCB, t.OCB);
+        emit_phase_planes(e, pad_mode(L), t.OCB, xasprintf("ob * %d", t.OCB), "nc", t.H, t.W, t.sh, t.sw, t.pt, t.pl,
+                          t.Hp, t.Wp, flat_slack(&t));
+    }
+    if (!pixels_outer) emit_open(e, "for (int pv = 0; pv < %lld; pv += %d)", (long long)t.OWp, 16 * t.P);
     emit_line(e, "cnnrt_v16 acc[%d][%d];", t.OCB, t.P);
     emit_for(e, "j", t.OCB);
     emit_line(e, "for (int p = 0; p < %d; p++) CNNRT_SPLAT16(acc[j][p], %s[ob * %d + j]);", t.P,
               emit_param(e, L, "bias_packed"), t.OCB);
     emit_close(e);
-    long long band = t.flat ? flat_band(&t) : t.kd * t.kh * t.sw * t.Wq;
     if (direct(&t)) {
         long long plane = t.H * t.W;
         emit_line(e, "const int whole = pv + %d <= %lld;   /* else the copied tail */", 16 * t.P, plane);
@@ -425,8 +467,13 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
             if (t.diag) {
                 emit_open(e, "for (int j = 0; j < %d; j++)", t.OCB);
                 emit_line(e, "cnnrt_v16 xv[%d];", t.P);
-                emit_line(e, "const int oc = ob * %d + j < %lld ? ob * %d + j : 0;", t.OCB, (long long)t.OC, t.OCB);
-                emit_line(e, "memcpy(xv, src + (size_t)(oc / %lld) * %lld, sizeof xv);", (long long)t.og, band);
+                if (block_pack(&t)) {   /* this block's channels only */
+                    emit_line(e, "const int jc = ob * %d + j < %lld ? j : 0;", t.OCB, (long long)t.OC);
+                    emit_line(e, "memcpy(xv, src + (size_t)jc * %lld, sizeof xv);", band);
+                } else {
+                    emit_line(e, "const int oc = ob * %d + j < %lld ? ob * %d + j : 0;", t.OCB, (long long)t.OC, t.OCB);
+                    emit_line(e, "memcpy(xv, src + (size_t)(oc / %lld) * %lld, sizeof xv);", (long long)t.og, band);
+                }
                 emit_line(e, "for (int p = 0; p < %d; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);", t.P);
                 emit_close(e);
             } else {
@@ -438,6 +485,23 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
             emit_close(e);
         }
     emit_close(e);
+    if (staged(&t)) {
+        emit_for(e, "j", t.OCB);
+        emit_line(e, "memcpy(u + (size_t)j * %lld + pv, acc[j], sizeof acc[j]);", (long long)t.NQ);
+        emit_close_n(e, 2);   /* j, pixel tiles */
+        emit_line(e, "/* store the block's rows through the epilogue */");
+        emit_for(e, "j", t.OCB);
+        emit_line(e, "const int o = ob * %d + j;", t.OCB);
+        emit_line(e, "if (o >= %lld) break;", (long long)t.OC);
+        emit_for(e, "oh", t.OH);
+        emit_line(e, "const float *restrict s = u + (size_t)j * %lld + oh * %lld;", (long long)t.NQ, (long long)t.Wp);
+        emit_line(e, "const int base = (o * %lld + oh) * %lld;", (long long)t.OH, (long long)t.OW);
+        emit_for_simd(e, "ow", t.OW);
+        emit_line(e, "const float v = s[ow];");
+        emit_store(e, "base + ow", "o", "v");
+        emit_close_n(e, 4);   /* ow, oh, j, ob */
+        return;
+    }
     emit_line(e, "/* store through the epilogue */");
     emit_for(e, "j", t.OCB);
     emit_line(e, "const int o = ob * %d + j;", t.OCB);
@@ -456,12 +520,22 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
         emit_close(e);
     }
     if (t.flat) {
-        emit_for(e, "l", 16);
-        emit_line(e, "const int q = pv + 16 * p + l, oh = q / %lld, ow = q %% %lld;", (long long)t.Wp, (long long)t.Wp);
+        /* the vector as runs of one output row each, stored lane by lane */
+        emit_open(e, "for (int l = 0, q = pv + 16 * p; l < 16; )");
+        emit_line(e, "const int oh = q / %lld, ow = q %% %lld;", (long long)t.Wp, (long long)t.Wp);
         emit_line(e, "if (oh >= %lld) break;", (long long)t.OH);
-        emit_line(e, "if (ow >= %lld) continue;   /* a padding column */", (long long)t.OW);
-        emit_line(e, "const float v = lanes[l];");
-        emit_store(e, xasprintf("(o * %lld + oh) * %lld + ow", (long long)t.OH, (long long)t.OW), "o", "v");
+        emit_line(e, "const int n = %lld - ow < 16 - l ? %lld - ow : 16 - l;   /* lanes in this row */", (long long)t.Wp,
+                  (long long)t.Wp);
+        emit_line(e, "const int m = %lld - ow < n ? %lld - ow : n;   /* and not in padding columns */", (long long)t.OW,
+                  (long long)t.OW);
+        emit_line(e, "const int base = (o * %lld + oh) * %lld + ow - l;", (long long)t.OH, (long long)t.OW);
+        emit_line(e, "CNNRT_SIMD");
+        emit_open(e, "for (int k = l; k < l + m; k++)");
+        emit_line(e, "const float v = lanes[k];");
+        emit_store(e, "base + k", "o", "v");
+        emit_close(e);
+        emit_line(e, "l += n;");
+        emit_line(e, "q += n;");
         emit_close_n(e, 5);
         return;
     }

@@ -36,23 +36,33 @@ static void tiny_block_c__run(const float *restrict x0, const float *restrict x1
     /* tiles of 2 output channels x 2 x 16 positions of the padded output rows */
     /* t [2][1][1][6][6]: the input padded, split into phase planes; then zeros the last vectors may read */
     for (int c = 0; c < 2; c++) {
+        const float *restrict xc = x0 + (size_t)c * 16;
         for (int phr = 0; phr < 1; phr++) {
             for (int phc = 0; phc < 1; phc++) {
                 float *restrict plane = t + (((size_t)c * 1 + phr) * 1 + phc) * 36;
+                const int q0 = 1 > phc ? (1 - phc + 0) / 1 : 0, n = 5 - phc;
+                int q1 = n > 0 ? (n + 0) / 1 : 0;
+                q1 = q1 > 6 ? 6 : q1 < q0 ? q0 : q1;
                 for (int r = 0; r < 6; r++) {
+                    float *restrict row = plane + r * 6;
                     const int ih = r * 1 + phr - 1;
-                    for (int q = 0; q < 6; q++) {
-                        const int iw = q * 1 + phc - 1;
-                        plane[r * 6 + q] = ih >= 0 && ih < 4 && iw >= 0 && iw < 4 ? x0[((size_t)c * 4 + ih) * 4 + iw] : 0.0f;
+                    if (ih < 0 || ih >= 4) {
+                        memset(row, 0, sizeof(float) * 6);
+                        continue;
                     }
+                    const float *restrict src = xc + (size_t)ih * 4;
+                    for (int q = 0; q < q0; q++) row[q] = 0.0f;
+                    CNNRT_SIMD
+                    for (int q = q0; q < q1; q++) row[q] = src[q * 1 + phc - 1];
+                    for (int q = q1; q < 6; q++) row[q] = 0.0f;
                 }
             }
         }
     }
     memset(t + 72, 0, sizeof(float) * 30);
-    for (int ob = 0; ob < 1; ob++) {
-        const float *restrict wb = tiny_block_c__packed + ob * 36;
-        for (int pv = 0; pv < 32; pv += 32) {
+    for (int pv = 0; pv < 32; pv += 32) {
+        for (int ob = 0; ob < 1; ob++) {
+            const float *restrict wb = tiny_block_c__packed + ob * 36;
             cnnrt_v16 acc[2][2];
             for (int j = 0; j < 2; j++) {
                 for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[j][p], tiny_block_c__bias_packed[ob * 2 + j]);
@@ -140,14 +150,21 @@ static void tiny_block_c__run(const float *restrict x0, const float *restrict x1
                 for (int p = 0; p < 2; p++) {
                     float lanes[16];
                     memcpy(lanes, &acc[j][p], sizeof lanes);
-                    for (int l = 0; l < 16; l++) {
-                        const int q = pv + 16 * p + l, oh = q / 6, ow = q % 6;
+                    for (int l = 0, q = pv + 16 * p; l < 16; ) {
+                        const int oh = q / 6, ow = q % 6;
                         if (oh >= 4) break;
-                        if (ow >= 4) continue;   /* a padding column */
-                        const float v = lanes[l];
-                        const float v2 = v;
-                        const float v3 = (v2 > 0.0f ? v2 : 0.0f);
-                        y[(o * 4 + oh) * 4 + ow] = v3 + x1[(o * 4 + oh) * 4 + ow];
+                        const int n = 6 - ow < 16 - l ? 6 - ow : 16 - l;   /* lanes in this row */
+                        const int m = 4 - ow < n ? 4 - ow : n;   /* and not in padding columns */
+                        const int base = (o * 4 + oh) * 4 + ow - l;
+                        CNNRT_SIMD
+                        for (int k = l; k < l + m; k++) {
+                            const float v = lanes[k];
+                            const float v2 = v;
+                            const float v3 = (v2 > 0.0f ? v2 : 0.0f);
+                            y[base + k] = v3 + x1[base + k];
+                        }
+                        l += n;
+                        q += n;
                     }
                 }
             }
