@@ -278,11 +278,17 @@ typedef struct OpDesc {
     void (*emit_data)(Emit *e, const Layer *L);
     /* floats of temporary scratch the layer's code needs at -O<opt> (may be NULL) */
     int64_t (*temp)(const Layer *L, const Shape *in, int opt);
+    /* -O2 layouts: LAYOUT_READS_BLOCKED when the optimized kernel can read
+     * its input channel-blocked, LAYOUT_WRITES_BLOCKED when it stores 16
+     * channels at a time and wants its output so (NULL: neither) */
+    unsigned (*layout)(const Layer *L, const Shape *in);
     /* C for the layer: plain loops (-O0) and optimized; emit may be NULL
      * (then emit_ref is used) */
     void (*emit_ref)(Emit *e, const Layer *L);
     void (*emit)(Emit *e, const Layer *L);
 } OpDesc;
+
+enum { LAYOUT_READS_BLOCKED = 1, LAYOUT_WRITES_BLOCKED = 2 };
 
 /* in a descriptor: .attrs and .nattrs of a static AttrDesc array */
 #define ATTRS(a) .attrs = (a), .nattrs = (int)(sizeof(a) / sizeof((a)[0]))
@@ -340,9 +346,11 @@ const char *emit_pixel(const Shape *s, const char *c, char kind);
 /* -O2 packing: channels [c0, c0 + nc) of x0 [..][H][W] padded by mode into
  * sh x sw phase planes of Hp x Wp in t,
  *   t[c][phr][phc][r][q] = x0[c0 + c][r*sh + phr - pt][q*sw + phc - pl],
- * and `slack` zeros after C channels' planes; c0, nc C expressions (NULL: 0, C) */
-void emit_phase_planes(Emit *e, const char *mode, int64_t C, const char *c0, const char *nc, int64_t H, int64_t W,
-                       int64_t sh, int64_t sw, int64_t pt, int64_t pl, int64_t Hp, int64_t Wp, int64_t slack);
+ * and `slack` zeros after C channels' planes; c0, nc C expressions (NULL: 0, C);
+ * x0 channel-blocked [C/16][H][W][16] when blocked */
+void emit_phase_planes(Emit *e, const char *mode, bool blocked, int64_t C, const char *c0, const char *nc, int64_t H,
+                       int64_t W, int64_t sh, int64_t sw, int64_t pt, int64_t pl, int64_t Hp, int64_t Wp,
+                       int64_t slack);
 /* hooks for layers without parameters or MACs, and shape-preserving ones */
 void op_no_params(Layer *L, const Shape *in);
 int64_t op_no_macs(const Layer *L, const Shape *in);
@@ -355,6 +363,11 @@ bool winograd_ok(const Layer *L, const Shape *in);        /* eligible, and chose
 int64_t winograd_temp(const Layer *L, const Shape *in);   /* floats of scratch */
 void winograd_emit_data(Emit *e, const Layer *L, const Shape *in);
 void winograd_emit(Emit *e, const Layer *L, const Shape *in, const char *pad_mode);
+
+/* ops/conv.c: the -O2 conv2d kernel's vectors: chosen by a cost model, over
+ * output positions, or over output channels (--conv-vectors) */
+typedef enum { CONV_VECTORS_AUTO, CONV_VECTORS_PIXELS, CONV_VECTORS_CHANNELS } ConvVectors;
+extern ConvVectors cnnc_conv_vectors;   /* set once by main.c */
 
 /* ---------------------------------------------------------------- shape.c */
 /* infer shapes, parameters and MACs of every layer; false after errors */
@@ -419,6 +432,8 @@ typedef struct Plan {
     int64_t *offset;       /* per layer with home == itself: float offset in
                               scratch, or PLAN_INPUT / PLAN_OUTPUT */
     int64_t *temp;         /* per layer: offset of its temporary scratch, -1 */
+    bool *blocked;         /* per layer with home == itself: stored channel-blocked
+                              [C/16][H][W][16] (-O2, between kernels that want it) */
     int64_t scratch_floats;
 } Plan;
 
@@ -476,6 +491,8 @@ void emit_for(Emit *e, const char *var, int64_t n);
 void emit_for_simd(Emit *e, const char *var, int64_t n);
 /* the symbol of a parameter array: "lenet5_c1__weight" */
 const char *emit_param(Emit *e, const Layer *L, const char *pname);
+/* the value of layer id is stored channel-blocked: [C/16][..][16] */
+bool emit_blocked(const Emit *e, int id);
 /* the i-th input's shape */
 const Shape *emit_in_shape(Emit *e, const Layer *L, int i);
 /* C-order flat index of vars[0..n) in dims[0..n): "(c*28 + h)*28 + w" */

@@ -246,6 +246,10 @@ static void layer_function(Emit *e, const Kernel *K) {
     fprintf(e->c, "}\n\n");
 }
 
+bool emit_blocked(const Emit *e, int id) {
+    return e->plan->blocked && e->plan->blocked[e->plan->home[id]];
+}
+
 static const char *buffer(Emit *e, int id) {
     int h = e->plan->home[id];
     int64_t off = e->plan->offset[h];

@@ -45,6 +45,10 @@ static const char usage_text[] =
     "                          floats (default; fast to compile) or as numbers\n"
     "  --winograd=auto|on|off  3x3 stride-1 conv2d by Winograd F(4x4,3x3) at -O2:\n"
     "                          where it pays (auto, 32+ channels), always, never\n"
+    "  --conv-vectors=auto|pixels|channels  what the -O2 conv2d kernels' vectors\n"
+    "                          run over: chosen per layer (auto), output positions,\n"
+    "                          output channels (in a channel-blocked layout between\n"
+    "                          such layers)\n"
     "  --target=generic|avx2|avx512|neon  tune the -O2 kernels for a target (and\n"
     "                          refuse others); default: any target, tiles for AVX-512\n"
     "  --dump-passes           print the graph after each pass on standard error\n"
@@ -81,6 +85,15 @@ static void print_flags(bool libs) {
 }
 
 /* ---- options */
+
+/* the index of the value of --OPTION=VALUE in words (NULL-terminated), or a
+ * usage error "'ARG': what" */
+static int keyword(const char *arg, const char *const *words, const char *what) {
+    const char *v = strchr(arg, '=') + 1;
+    for (int k = 0; words[k]; k++)
+        if (strcmp(v, words[k]) == 0) return k;
+    usage_error(xasprintf("'%%s': %s", what), arg);
+}
 
 static bool valid_ident(const char *s) {
     if (!(*s == '_' || (*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z'))) return false;
@@ -153,17 +166,14 @@ static Options parse_args(int argc, char **argv) {
         } else if (strncmp(a, "--weights-format", 16) == 0) {
             usage_error("'%s': --weights-format takes text or bytes", a);
         } else if (strncmp(a, "--target=", 9) == 0) {
-            static const char *const names[] = {"auto", "generic", "avx2", "avx512", "neon"};
-            int k = 0;
-            while (k < 5 && strcmp(a + 9, names[k]) != 0) k++;
-            if (k == 5) usage_error("'%s': --target takes generic, avx2, avx512 or neon", a);
-            cnnc_target = (Target)k;
+            static const char *const names[] = {"auto", "generic", "avx2", "avx512", "neon", NULL};
+            cnnc_target = (Target)keyword(a, names, "--target takes generic, avx2, avx512 or neon");
         } else if (strncmp(a, "--winograd=", 11) == 0) {
-            static const char *const modes[] = {"auto", "on", "off"};
-            int k = 0;
-            while (k < 3 && strcmp(a + 11, modes[k]) != 0) k++;
-            if (k == 3) usage_error("'%s': --winograd takes auto, on or off", a);
-            cnnc_winograd = (WinogradMode)k;
+            static const char *const modes[] = {"auto", "on", "off", NULL};
+            cnnc_winograd = (WinogradMode)keyword(a, modes, "--winograd takes auto, on or off");
+        } else if (strncmp(a, "--conv-vectors=", 15) == 0) {
+            static const char *const modes[] = {"auto", "pixels", "channels", NULL};
+            cnnc_conv_vectors = (ConvVectors)keyword(a, modes, "--conv-vectors takes auto, pixels or channels");
         } else if (strcmp(a, "--dump-passes") == 0) {
             o.dump = "kernels";
         } else if (a[0] == '-' && a[1]) {

@@ -247,17 +247,22 @@ void emit_window_loops(Emit *e, const Layer *L, const Shape *in, const char *mod
 /* t[c][phr][phc][r][q] = x0[c0 + c][r*sh + phr - pt][q*sw + phc - pl] for
  * c < nc of a [..][H][W] input, padded by mode (zeros, reflect, replicate),
  * then `slack` zeros (after C channels) for the vectors that read past the
- * last plane; c0 NULL: 0, nc NULL: C */
-void emit_phase_planes(Emit *e, const char *mode, int64_t C, const char *c0, const char *nc, int64_t H, int64_t W,
-                       int64_t sh, int64_t sw, int64_t pt, int64_t pl, int64_t Hp, int64_t Wp, int64_t slack) {
+ * last plane; c0 NULL: 0, nc NULL: C; x0 in C order or channel-blocked */
+void emit_phase_planes(Emit *e, const char *mode, bool blocked, int64_t C, const char *c0, const char *nc, int64_t H,
+                       int64_t W, int64_t sh, int64_t sw, int64_t pt, int64_t pl, int64_t Hp, int64_t Wp,
+                       int64_t slack) {
     bool zeros = strcmp(mode, "zeros") == 0;
     const char *fold = strcmp(mode, "reflect") == 0 ? "cnnrt_reflect" : "cnnrt_clamp";
     emit_line(e, "/* t [%lld][%lld][%lld][%lld][%lld]: the input padded, split into phase planes; then zeros "
               "the last vectors may read */", (long long)C, (long long)sh, (long long)sw, (long long)Hp, (long long)Wp);
     if (nc) emit_open(e, "for (int c = 0; c < %s; c++)", nc);
     else emit_for(e, "c", C);
-    if (c0) emit_line(e, "const float *restrict xc = x0 + (size_t)(%s + c) * %lld;", c0, (long long)(H * W));
-    else emit_line(e, "const float *restrict xc = x0 + (size_t)c * %lld;", (long long)(H * W));
+    const char *ch = c0 ? xasprintf("(%s + c)", c0) : "c";
+    long long cs = blocked ? 16 : 1;   /* floats from one column to the next */
+    if (blocked)   /* [C/16][H][W][16] */
+        emit_line(e, "const float *restrict xc = x0 + (size_t)(%s / 16) * %lld + %s %% 16;", ch, (long long)(H * W * 16), ch);
+    else
+        emit_line(e, "const float *restrict xc = x0 + (size_t)%s * %lld;", ch, (long long)(H * W));
     emit_for(e, "phr", sh);
     emit_for(e, "phc", sw);
     emit_line(e, "float *restrict plane = t + (((size_t)c * %lld + phr) * %lld + phc) * %lld;", (long long)sh,
@@ -276,17 +281,22 @@ void emit_phase_planes(Emit *e, const char *mode, int64_t C, const char *c0, con
         emit_line(e, "memset(row, 0, sizeof(float) * %lld);", (long long)Wp);
         emit_line(e, "continue;");
         emit_close(e);
-        emit_line(e, "const float *restrict src = xc + (size_t)ih * %lld;", (long long)W);
+        emit_line(e, "const float *restrict src = xc + (size_t)ih * %lld;", (long long)W * cs);
         emit_line(e, "for (int q = 0; q < q0; q++) row[q] = 0.0f;");
         emit_line(e, "CNNRT_SIMD");
-        emit_line(e, "for (int q = q0; q < q1; q++) row[q] = src[q * %lld + phc - %lld];", (long long)sw, (long long)pl);
+        if (blocked)
+            emit_line(e, "for (int q = q0; q < q1; q++) row[q] = src[(q * %lld + phc - %lld) * 16];", (long long)sw,
+                      (long long)pl);
+        else
+            emit_line(e, "for (int q = q0; q < q1; q++) row[q] = src[q * %lld + phc - %lld];", (long long)sw, (long long)pl);
         emit_line(e, "for (int q = q1; q < %lld; q++) row[q] = 0.0f;", (long long)Wp);
         emit_close_n(e, 1);
     } else {
         emit_line(e, "const int ih = %s(r * %lld + phr - %lld, %lld);", fold, (long long)sh, (long long)pt, (long long)H);
         emit_for(e, "q", Wp);
         emit_line(e, "const int iw = %s(q * %lld + phc - %lld, %lld);", fold, (long long)sw, (long long)pl, (long long)W);
-        emit_line(e, "row[q] = xc[(size_t)ih * %lld + iw];", (long long)W);
+        if (blocked) emit_line(e, "row[q] = xc[((size_t)ih * %lld + iw) * 16];", (long long)W);
+        else emit_line(e, "row[q] = xc[(size_t)ih * %lld + iw];", (long long)W);
         emit_close_n(e, 2);
     }
     emit_close_n(e, 3);

@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+ConvVectors cnnc_conv_vectors = CONV_VECTORS_AUTO;
+
 static const char *const pad_modes[] = {"zeros", "reflect", "replicate", NULL};
 
 #define CONV_ATTRS                                               \
@@ -200,6 +202,8 @@ typedef struct {
     bool flat;          /* 1-D/2-D: vectors run across the rows of phase planes */
     int64_t Hp, Wp, NQ; /* flat: rows and columns of a phase plane, output positions computed */
     int OCB, P;
+    bool cv;            /* channel vectors: RW positions x OCV vectors of 16 output channels */
+    int RW, OCV;
 } Tile;
 
 /* groups 1 and depthwise-style groups (one input channel each) */
@@ -270,13 +274,48 @@ static Tile tile_of(const Layer *L, const Shape *in) {
     t.OWp = (nvec + t.P - 1) / t.P * t.P * 16;
     t.NQ = t.OWp;
     t.Wq = t.OWp + (t.kw - 1) * t.dw / t.sw;
+    /* channel vectors (2-D, groups 1): vectors over 16 output channels, RW
+     * consecutive positions of the padded output rows broadcast from the
+     * phase planes, so short rows and strides waste no lanes; chosen when
+     * the same model, plus a scalar store per output, says it is faster */
+    if (w->nd == 2 && !t.diag && cnnc_conv_vectors != CONV_VECTORS_PIXELS) {
+        int64_t wq = t.OW + (t.kw - 1) * t.dw / t.sw, nq = t.OH * wq, kc = t.cg * t.kd * t.kh * t.kw;
+        int64_t cbest = INT64_MAX;
+        int rw = 0, ocv = 0;
+        for (int v = 1; v <= 4; v++)
+            for (int r = 1; r <= 14 && r <= nq; r++) {
+                if (r * v > target_max_accumulators() || r * v + v + 1 > 32) break;
+                int64_t tiles = (t.OC + 16 * v - 1) / (16 * v) * ((nq + r - 1) / r);
+                int64_t loads = r + v, work = r * v > loads ? r * v : loads;
+                int64_t cost = tiles * work * (r * v < 12 ? 12 : r * v) / (r * v);
+                if (cost <= cbest) {   /* ties: the larger tile, fewer weight loads per FMA */
+                    cbest = cost;
+                    rw = r;
+                    ocv = v;
+                }
+            }
+        int64_t out = t.OC * t.OH * t.OW;
+        if (cnnc_conv_vectors == CONV_VECTORS_CHANNELS || cbest * kc + out < best * kc + out / 8) {
+            t.cv = true;
+            t.flat = true;
+            t.RW = rw;
+            t.OCV = ocv;
+            t.OCB = 16 * ocv;
+            t.P = 1;
+            t.Wp = wq;
+            t.Hp = t.OH + (t.kh - 1) * t.dh / t.sh;
+            t.NQ = (nq + rw - 1) / rw * rw;
+            t.OWp = t.NQ;
+            t.NOB = (t.OC + t.OCB - 1) / t.OCB;
+        }
+    }
     return t;
 }
 
 /* a 1x1 stride-1 unpadded convolution reads the input where it is; only the
  * last, partial run of vectors of each channel is copied (zero-padded) */
 static bool direct(const Tile *t) {
-    return t->flat && !t->diag && t->kh == 1 && t->kw == 1 && t->sh == 1 && t->sw == 1 && t->pt == 0 && t->pl == 0 &&
+    return t->flat && !t->diag && !t->cv && t->kh == 1 && t->kw == 1 && t->sh == 1 && t->sw == 1 && t->pt == 0 && t->pl == 0 &&
            t->Hp == t->H && t->Wp == t->W;
 }
 
@@ -286,7 +325,7 @@ static int64_t flat_slack(const Tile *t) { return t->NQ - t->OH * t->Wp + t->Wp 
 
 /* flat mode: the whole input, padded, once */
 static void pack_flat(Emit *e, const Layer *L, const Tile *t) {
-    emit_phase_planes(e, pad_mode(L), t->C, NULL, NULL, t->H, t->W, t->sh, t->sw, t->pt, t->pl, t->Hp, t->Wp,
+    emit_phase_planes(e, pad_mode(L), emit_blocked(e, L->in[0]), t->C, NULL, NULL, t->H, t->W, t->sh, t->sw, t->pt, t->pl, t->Hp, t->Wp,
                       flat_slack(t));
 }
 
@@ -318,14 +357,145 @@ static int64_t pack_floats(const Tile *t) {
 static bool staged(const Tile *t) { return t->flat && t->Wp != t->OW && t->diag; }
 static int64_t stage_floats(const Tile *t) { return t->OCB * t->NQ; }
 
+/* ---- -O2 depthwise with the channels in the vector lanes
+ *
+ * For a depthwise conv2d (multiplier 1, 16k channels, zero padding) whose
+ * input or output is channel-blocked: per block of 16 channels, the input
+ * is copied padded into tp [Hp][Wp][16] (a plain copy from a blocked input,
+ * a transpose from a C-order one), the taps' 16-channel weight vectors stay
+ * in registers, and a run of RW output positions of a row accumulates
+ *   acc[r] += tp[oh*sh + i*dh][(ow + r)*sw + k*dw][:] * w[:][i][k]
+ * lane by lane; each position then stores its 16 channels at once. */
+enum { LANES_RW = 8 };
+
+static bool lanes_ok(const Layer *L, const Shape *in) {
+    const Window *w = &L->win;
+    return is_depthwise(L) && w->nd == 2 && in->rank == 3 && in->dim[0] % 16 == 0 &&
+           L->shape.dim[0] == in->dim[0] && w->k[0] * w->k[1] <= 64 && strcmp(pad_mode(L), "zeros") == 0;
+}
+
+/* chosen when either side of the kernel is channel-blocked */
+static bool lanes_mode(Emit *e, const Layer *L) {
+    return lanes_ok(L, emit_in_shape(e, L, 0)) && (emit_blocked(e, L->in[0]) || emit_blocked(e, e->k->out));
+}
+
+/* padded rows and columns the window reads */
+static int64_t lanes_hp(const Layer *L) { return (L->shape.dim[1] - 1) * L->win.s[0] + (L->win.k[0] - 1) * L->win.d[0] + 1; }
+static int64_t lanes_wp(const Layer *L) { return (L->shape.dim[2] - 1) * L->win.s[1] + (L->win.k[1] - 1) * L->win.d[1] + 1; }
+
+static void lanes_data(Emit *e, const Layer *L) {
+    const Param *w = layer_param(L, "weight"), *b = layer_param(L, "bias");
+    int64_t C = L->shape.dim[0], taps = L->win.k[0] * L->win.k[1];
+    float *pk = xcalloc((size_t)(C * taps), sizeof(float)), *pb = xcalloc((size_t)C, sizeof(float));
+    for (int64_t c = 0; c < C; c++)
+        for (int64_t k = 0; k < taps; k++) pk[(c / 16 * taps + k) * 16 + c % 16] = w->data[c * taps + k];
+    for (int64_t c = 0; b && c < C; c++) pb[c] = b->data[c];
+    emit_array(e, xasprintf("%s.weight packed [%lld][%lld][16]: channel block, tap, channel in block", L->name,
+                            (long long)(C / 16), (long long)taps),
+               emit_param(e, L, "packed"), pk, C * taps);
+    emit_array(e, xasprintf("%s.bias", L->name), emit_param(e, L, "bias_packed"), pb, C);
+}
+
+/* one run of n output positions starting at column ow of row oh */
+static void lanes_tile(Emit *e, const Layer *L, int n, bool blocked_out) {
+    const Window *w = &L->win;
+    long long OH = L->shape.dim[1], OW = L->shape.dim[2], Wp = lanes_wp(L);
+    emit_open(e, "");
+    emit_line(e, "cnnrt_v16 acc[%d];", n);
+    emit_line(e, "for (int r = 0; r < %d; r++) acc[r] = bias;", n);
+    for (int64_t i = 0; i < w->k[0]; i++)
+        for (int64_t k = 0; k < w->k[1]; k++) {
+            emit_open(e, "for (int r = 0; r < %d; r++)", n);
+            emit_line(e, "cnnrt_v16 xv;");
+            emit_line(e, "memcpy(&xv, rowp + ((size_t)(ow + r) * %lld + %lld) * 16, sizeof xv);", (long long)w->s[1],
+                      (long long)(i * w->d[0] * Wp + k * w->d[1]));
+            emit_line(e, "CNNRT_FMAV16(acc[r], xv, wk[%lld]);", (long long)(i * w->k[1] + k));
+            emit_close(e);
+        }
+    emit_open(e, "for (int r = 0; r < %d; r++)", n);
+    emit_line(e, "float lanes[16];");
+    emit_line(e, "memcpy(lanes, &acc[r], sizeof lanes);");
+    if (blocked_out) {
+        emit_line(e, "const int base = ((cb * %lld + oh) * %lld + ow + r) * 16;", OH, OW);
+        emit_for_simd(e, "l", 16);
+        emit_line(e, "const float v = lanes[l];");
+        emit_line(e, "const int o = cb * 16 + l;");
+        emit_line(e, "(void)o;");
+        emit_store(e, "base + l", "o", "v");
+    } else {
+        emit_line(e, "const int base = (cb * 16 * %lld + oh) * %lld + ow + r;", OH, OW);
+        emit_for(e, "l", 16);
+        emit_line(e, "const float v = lanes[l];");
+        emit_line(e, "const int o = cb * 16 + l;");
+        emit_line(e, "(void)o;");
+        emit_store(e, xasprintf("base + l * %lld", OH * OW), "o", "v");
+    }
+    emit_close_n(e, 3);
+}
+
+static void lanes_emit(Emit *e, const Layer *L) {
+    const Shape *in = emit_in_shape(e, L, 0);
+    const Window *w = &L->win;
+    long long C = in->dim[0], H = in->dim[1], W = in->dim[2], OH = L->shape.dim[1], OW = L->shape.dim[2];
+    long long Hp = lanes_hp(L), Wp = lanes_wp(L), pt = w->pb[0], pl = w->pb[1], taps = w->k[0] * w->k[1];
+    bool bin = emit_blocked(e, L->in[0]), bout = emit_blocked(e, e->k->out);
+    emit_line(e, "/* channels in the vector lanes: per block of 16 channels, tp [%lld][%lld][16] the padded input; "
+              "runs of %d output positions */", Hp, Wp, LANES_RW);
+    emit_for(e, "cb", C / 16);
+    emit_line(e, "float *restrict tp = t;");
+    /* the columns inside the input: q0 <= q < q1 */
+    long long q0 = pl, q1 = pl + W < Wp ? pl + W : Wp;
+    emit_for(e, "r", Hp);
+    emit_line(e, "float *restrict row = tp + (size_t)r * %lld;", Wp * 16);
+    emit_line(e, "const int ih = r - %lld;", pt);
+    emit_open(e, "if (ih < 0 || ih >= %lld)", H);
+    emit_line(e, "memset(row, 0, sizeof(float) * %lld);", Wp * 16);
+    emit_line(e, "continue;");
+    emit_close(e);
+    if (q0 > 0) emit_line(e, "memset(row, 0, sizeof(float) * %lld);", q0 * 16);
+    if (q1 < Wp) emit_line(e, "memset(row + %lld, 0, sizeof(float) * %lld);", q1 * 16, (Wp - q1) * 16);
+    if (bin) {
+        emit_line(e, "memcpy(row + %lld, x0 + (((size_t)cb * %lld + ih) * %lld) * 16, sizeof(float) * %lld);", q0 * 16, H,
+                  W, (q1 - q0) * 16);
+    } else {
+        emit_for(e, "l", 16);
+        emit_line(e, "const float *restrict src = x0 + ((size_t)(cb * 16 + l) * %lld + ih) * %lld;", H, W);
+        emit_line(e, "for (int q = %lld; q < %lld; q++) row[q * 16 + l] = src[q - %lld];", q0, q1, pl);
+        emit_close(e);
+    }
+    emit_close(e);
+    emit_line(e, "cnnrt_v16 wk[%lld], bias;", taps);
+    emit_line(e, "memcpy(wk, %s + (size_t)cb * %lld, sizeof wk);", emit_param(e, L, "packed"), taps * 16);
+    emit_line(e, "memcpy(&bias, %s + cb * 16, sizeof bias);", emit_param(e, L, "bias_packed"));
+    emit_for(e, "oh", OH);
+    emit_line(e, "const float *restrict rowp = tp + (size_t)oh * %lld;", (long long)w->s[0] * Wp * 16);
+    if (OW >= LANES_RW) {
+        emit_open(e, "for (int ow = 0; ow + %d <= %lld; ow += %d)", LANES_RW, OW, LANES_RW);
+        lanes_tile(e, L, LANES_RW, bout);
+        emit_close(e);
+    }
+    if (OW % LANES_RW) {
+        emit_open(e, "");
+        emit_line(e, "const int ow = %lld;", OW - OW % LANES_RW);
+        lanes_tile(e, L, (int)(OW % LANES_RW), bout);
+        emit_close(e);
+    }
+    emit_close_n(e, 2);   /* oh, cb */
+}
+
+static int64_t tiled_temp(const Layer *L, const Shape *in) {
+    Tile t = tile_of(L, in);
+    if (direct(&t)) return t.C * 16 * t.P + 16;
+    if (t.flat)   /* the padded input (of a block, or whole), what the last vectors read past it, staging */
+        return pack_floats(&t) + (staged(&t) ? stage_floats(&t) : 0);
+    return t.C * t.kd * t.kh * t.sw * t.Wq + 16;
+}
+
 static int64_t conv_temp(const Layer *L, const Shape *in, int opt) {
     if (opt >= 2 && winograd_ok(L, in)) return winograd_temp(L, in);
     if (opt >= 2 && fast_ok(L)) {
-        Tile t = tile_of(L, in);
-        if (direct(&t)) return t.C * 16 * t.P + 16;
-        if (t.flat)   /* the padded input (of a block, or whole), what the last vectors read past it, staging */
-            return pack_floats(&t) + (staged(&t) ? stage_floats(&t) : 0);
-        return t.C * t.kd * t.kh * t.sw * t.Wq + 16;
+        int64_t n = tiled_temp(L, in), lanes = lanes_ok(L, in) ? lanes_hp(L) * lanes_wp(L) * 16 : 0;
+        return n > lanes ? n : lanes;   /* the layout, known when emitting, picks one */
     }
     return is_separable(L) ? shape_elems(&L->shape) / L->shape.dim[0] * in->dim[0] : 0;
 }
@@ -337,6 +507,10 @@ static void conv_emit_data(Emit *e, const Layer *L) {
     }
     if (!fast_ok(L)) {
         emit_params_raw(e, L);
+        return;
+    }
+    if (lanes_mode(e, L)) {
+        lanes_data(e, L);
         return;
     }
     Tile t = tile_of(L, emit_in_shape(e, L, 0));
@@ -391,6 +565,70 @@ static void pack_input(Emit *e, const Layer *L, const Tile *t) {
     emit_close_n(e, 5);
 }
 
+/* channel vectors: after the phase planes are packed, for each block of
+ * OCV x 16 output channels and each run of RW positions q of the padded
+ * output rows, acc[r][v] += w[v-th 16 channels][c][tap] * plane[c][q + r +
+ * tap offset] (one weight vector load per v, one broadcast per r); each
+ * position's OCV vectors then leave through the epilogue, 16 channels at a
+ * time: contiguous in a channel-blocked output, one store per channel in a
+ * C-order one */
+static void emit_channel_vectors(Emit *e, const Layer *L, const Tile *t) {
+    long long taps = t->kd * t->kh * t->kw, band = flat_band(t), OC = t->OC, OH = t->OH, OW = t->OW;
+    bool blocked_out = emit_blocked(e, e->k->out);
+    emit_for(e, "ob", t->NOB);
+    emit_line(e, "const float *restrict wb = %s + (size_t)ob * %lld;", emit_param(e, L, "packed"),
+              (long long)(t->cg * taps * t->OCB));
+    emit_open(e, "for (int q = 0; q < %lld; q += %d)", (long long)t->NQ, t->RW);
+    emit_line(e, "cnnrt_v16 acc[%d][%d];", t->RW, t->OCV);
+    emit_for(e, "r", t->RW);
+    emit_line(e, "memcpy(acc[r], %s + ob * %d, sizeof acc[r]);", emit_param(e, L, "bias_packed"), t->OCB);
+    emit_close(e);
+    emit_for(e, "c", t->cg);
+    emit_line(e, "const float *restrict tc = t + (size_t)c * %lld + q;", band);
+    emit_line(e, "const float *restrict wc = wb + c * %lld;", taps * t->OCB);
+    for (int64_t i = 0; i < t->kh; i++)
+        for (int64_t k = 0; k < t->kw; k++) {
+            int64_t col = k * t->dw;
+            emit_open(e, "/* tap %lld,%lld */", (long long)i, (long long)k);
+            emit_line(e, "const float *restrict src = tc + %lld;",
+                      (long long)(((i * t->dh % t->sh * t->sw + col % t->sw) * t->Hp + i * t->dh / t->sh) * t->Wp +
+                                  col / t->sw));
+            emit_line(e, "cnnrt_v16 wv[%d];", t->OCV);
+            emit_line(e, "memcpy(wv, wc + %lld, sizeof wv);", (long long)((i * t->kw + k) * t->OCB));
+            emit_line(e, "for (int r = 0; r < %d; r++)", t->RW);
+            emit_line(e, "    for (int v = 0; v < %d; v++) CNNRT_FMA16(acc[r][v], wv[v], src[r]);", t->OCV);
+            emit_close(e);
+        }
+    emit_close(e);
+    emit_line(e, "/* store through the epilogue, position by position */");
+    emit_line(e, "int oh = q / %lld, ow = q %% %lld;", (long long)t->Wp, (long long)t->Wp);
+    emit_open(e, "for (int r = 0; r < %d; r++, ow++)", t->RW);
+    emit_open(e, "if (ow == %lld)", (long long)t->Wp);
+    emit_line(e, "ow = 0;");
+    emit_line(e, "oh++;");
+    emit_close(e);
+    emit_line(e, "if (oh >= %lld) break;", OH);
+    emit_line(e, "if (ow >= %lld) continue;   /* a padding column */", OW);
+    emit_for(e, "v", t->OCV);
+    emit_line(e, "const int o0 = (ob * %d + v) * 16;", t->OCV);
+    if (OC % 16) emit_line(e, "if (o0 >= %lld) break;", OC);
+    emit_line(e, "float lanes[16];");
+    emit_line(e, "memcpy(lanes, &acc[r][v], sizeof lanes);");
+    if (blocked_out) {   /* OC is a multiple of 16 */
+        emit_line(e, "const int base = ((o0 / 16 * %lld + oh) * %lld + ow) * 16;", OH, OW);
+        emit_for_simd(e, "l", 16);
+    } else {
+        emit_line(e, "const int base = (o0 * %lld + oh) * %lld + ow;", OH, OW);
+        emit_for(e, "l", 16);
+        if (OC % 16) emit_line(e, "if (o0 + l >= %lld) break;", OC);
+    }
+    emit_line(e, "const float v_ = lanes[l];");
+    emit_line(e, "const int o = o0 + l;");
+    emit_line(e, "(void)o;");
+    emit_store(e, blocked_out ? "base + l" : xasprintf("base + l * %lld", OH * OW), "o", "v_");
+    emit_close_n(e, 5);   /* l, v, r, q, ob */
+}
+
 static void conv_emit_fast(Emit *e, const Layer *L) {
     if (winograd_ok(L, emit_in_shape(e, L, 0))) {
         winograd_emit(e, L, emit_in_shape(e, L, 0), pad_mode(L));
@@ -400,10 +638,18 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
         conv_emit_ref(e, L);
         return;
     }
+    if (lanes_mode(e, L)) {
+        lanes_emit(e, L);
+        return;
+    }
     const Tile t = tile_of(L, emit_in_shape(e, L, 0));
     long long taps = t.kd * t.kh * t.kw;
     if (t.flat) {
-        emit_line(e, "/* tiles of %d output channels x %d x 16 positions of the padded output rows */", t.OCB, t.P);
+        if (t.cv)
+            emit_line(e, "/* channel vectors: tiles of %d positions of the padded output rows x %d x 16 output channels */",
+                      t.RW, t.OCV);
+        else
+            emit_line(e, "/* tiles of %d output channels x %d x 16 positions of the padded output rows */", t.OCB, t.P);
         if (direct(&t)) {
             long long plane = t.H * t.W, tail = t.NQ - 16 * t.P, n = plane - tail;
             emit_line(e, "/* t [%lld][%d]: each channel's last %lld positions, zero-padded */", (long long)t.C, 16 * t.P, n);
@@ -413,6 +659,10 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
             emit_close(e);
         } else if (!block_pack(&t)) {
             pack_flat(e, L, &t);
+        }
+        if (t.cv) {
+            emit_channel_vectors(e, L, &t);
+            return;
         }
     } else {
         emit_line(e, "/* tiles of %d output channels x %d x 16 pixels of a row */", t.OCB, t.P);
@@ -431,7 +681,7 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
     if (block_pack(&t)) {
         emit_line(e, "const int nc = %lld - ob * %d < %d ? %lld - ob * %d : %d;", (long long)t.C, t.OCB, t.OCB,
                   (long long)t.C, t.OCB, t.OCB);
-        emit_phase_planes(e, pad_mode(L), t.OCB, xasprintf("ob * %d", t.OCB), "nc", t.H, t.W, t.sh, t.sw, t.pt, t.pl,
+        emit_phase_planes(e, pad_mode(L), emit_blocked(e, L->in[0]), t.OCB, xasprintf("ob * %d", t.OCB), "nc", t.H, t.W, t.sh, t.sw, t.pt, t.pl,
                           t.Hp, t.Wp, flat_slack(&t));
     }
     if (!pixels_outer) emit_open(e, "for (int pv = 0; pv < %lld; pv += %d)", (long long)t.OWp, 16 * t.P);
@@ -558,6 +808,19 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
     emit_close_n(e, 7);
 }
 
+/* -O2: kernels that pack their input into phase planes read it in either
+ * layout (but depthwise, measured 2-3x slower so: it reads blocked values
+ * with the channels in its lanes); channel vectors and depthwise lanes store
+ * 16 channels of a position at once */
+static unsigned conv_layout(const Layer *L, const Shape *in) {
+    if (winograd_ok(L, in)) return LAYOUT_READS_BLOCKED;
+    if (!fast_ok(L) || in->rank != 3) return 0;
+    if (lanes_ok(L, in)) return LAYOUT_READS_BLOCKED | LAYOUT_WRITES_BLOCKED;
+    Tile t = tile_of(L, in);
+    if (!t.flat || direct(&t) || t.diag) return 0;   /* depthwise: 9 MACs per input do not hide a strided pack */
+    return LAYOUT_READS_BLOCKED | (t.cv ? LAYOUT_WRITES_BLOCKED : 0);
+}
+
 #define CONV_DESC(NAME, TABLE)                                               \
     const OpDesc op_##NAME = {                                               \
         .name = #NAME, .flags = OPF_LINEAR | OPF_WINDOW | OPF_EPILOGUE,      \
@@ -566,6 +829,7 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
         .infer = conv_infer, .params = conv_params, .macs = conv_macs,       \
         .temp = conv_temp, .emit_ref = conv_emit_ref, .fold = conv_fold,     \
         .emit = conv_emit_fast, .emit_data = conv_emit_data,                 \
+        .layout = conv_layout,                                               \
     }
 
 CONV_DESC(conv1d, conv_attrs);

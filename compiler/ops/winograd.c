@@ -153,7 +153,7 @@ void winograd_emit(Emit *e, const Layer *L, const Shape *in, const char *mode) {
     emit_line(e, "/* Winograd F(4x4,3x3): %lld x %lld tiles of 4x4 outputs (numbered over %lld columns), blocks of %lld "
               "tiles; matrix products of %lld output channels x %d x 16 tiles */",
               (long long)g.TH, (long long)g.TW, Wq, TB, OCB, g.P);
-    emit_phase_planes(e, mode, g.C, NULL, NULL, g.H, g.W, 4, 4, g.pt, g.pl, g.TH + 1, g.Wq, planes_floats(&g) - g.C * 16 * g.PL);
+    emit_phase_planes(e, mode, emit_blocked(e, L->in[0]), g.C, NULL, NULL, g.H, g.W, 4, 4, g.pt, g.pl, g.TH + 1, g.Wq, planes_floats(&g) - g.C * 16 * g.PL);
     emit_line(e, "float *restrict V = t + %lld;   /* [36][%lld][%lld] */", (long long)voff, C, TB);
     emit_line(e, "float *restrict M = t + %lld;   /* [36][%lld][%lld] */", (long long)moff, OCB, TB);
     emit_open(e, "for (int tb = 0; tb < %lld; tb += %lld)", (long long)g.NFp, TB);

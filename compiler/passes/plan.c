@@ -115,6 +115,44 @@ static void arena(const Graph *g, int opt, Plan *p) {
         if (blocks[i].off + blocks[i].size > p->scratch_floats) p->scratch_floats = blocks[i].off + blocks[i].size;
 }
 
+/* -O2: a value is stored channel-blocked when the kernel that writes it
+ * wants to (LAYOUT_WRITES_BLOCKED), it has 16k channels, and every kernel
+ * that reads it can: as its input (LAYOUT_READS_BLOCKED), or in its
+ * epilogue (a residual add) when that kernel's own output is blocked, since
+ * an epilogue reads its extra inputs at the index it stores. Dropping one
+ * value can spoil another's readers, so the marks are pruned to a fixpoint.
+ * The network's input and output stay in C order. */
+static void layouts(const Graph *g, int opt, Plan *p) {
+    p->blocked = xcalloc((size_t)g->n, sizeof(bool));
+    if (opt < 2) return;
+    for (int k = 0; k < p->nkernels; k++) {
+        const Kernel *K = &p->kernels[k];
+        const Layer *h = g->layers[K->layers[0]], *out = g->layers[K->out];
+        if (K->out == g->output || !h->op->layout || out->shape.rank != 3 || out->shape.dim[0] % 16) continue;
+        p->blocked[K->out] = (h->op->layout(h, &g->layers[h->in[0]]->shape) & LAYOUT_WRITES_BLOCKED) != 0;
+    }
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (int k = 0; k < p->nkernels; k++) {
+            const Kernel *K = &p->kernels[k];
+            const Layer *h = g->layers[K->layers[0]];
+            for (int i = 0; i < h->nin; i++) {
+                int v = p->home[h->in[i]];
+                bool ok = i == 0 && h->op->layout &&
+                          (h->op->layout(h, &g->layers[h->in[0]]->shape) & LAYOUT_READS_BLOCKED);
+                if (p->blocked[v] && !ok) p->blocked[v] = false, changed = true;
+            }
+            for (int i = 0; i < K->nextra; i++) {
+                int v = p->home[K->extra[i]];
+                if (p->blocked[v] != p->blocked[K->out]) {
+                    p->blocked[v] = p->blocked[K->out] = false;
+                    changed = true;
+                }
+            }
+        }
+    }
+}
+
 /* --dump-passes: the graph as each pass leaves it */
 static void dump_layers(FILE *f, const Graph *g, const char *after) {
     fprintf(f, "== after %s\n", after);
@@ -137,6 +175,7 @@ static void dump_plan(FILE *f, const Graph *g, const Plan *p) {
         fprintf(f, "  %2d %-32s -> %s", k, K->name,
                 off == PLAN_OUTPUT ? "output" : xasprintf("scratch+%lld", (long long)off));
         if (K->inplace) fprintf(f, " (in place)");
+        if (p->blocked[K->out]) fprintf(f, " (channel-blocked)");
         const Layer *h = g->layers[K->layers[0]];
         if (p->temp[h->id] >= 0) fprintf(f, ", temp scratch+%lld", (long long)p->temp[h->id]);
         fprintf(f, "\n");
@@ -159,6 +198,7 @@ void plan_build_dump(Graph *g, int opt, Plan *p, FILE *dump) {
     if (dump && opt >= 1) dump_layers(dump, g, "BatchNorm folding");
     fuse_kernels(g, opt, uses, p);
     homes(g, p);
+    layouts(g, opt, p);
     arena(g, opt, p);
     if (dump) dump_plan(dump, g, p);
 }

@@ -194,6 +194,27 @@ run wino.cnn --winograd=maybe
 check "--winograd=maybe exits 2" status 2
 check "--winograd=maybe says what it takes" has err "'--winograd=maybe': --winograd takes auto, on or off"
 
+# --conv-vectors and channel-blocked values (--dump-passes shows them)
+cat >blk.cnn <<'EOF'
+network blk {
+    input x[16, 7, 7];
+    conv2d a(out=32, kernel=1);
+    conv2d b(out=32, kernel=3, pad=1);
+    global_avgpool g;
+}
+EOF
+run blk.cnn --random-weights --conv-vectors=channels --dump-passes -o -
+check "--conv-vectors=channels: channel vectors in the C" has out "channel vectors: tiles of"
+check "--conv-vectors=channels: a's value is channel-blocked (b reads it)" has err "a  *-> scratch+[0-9]* (channel-blocked)"
+check "--conv-vectors=channels: b's value, read by a pool, is not" sh -c '! grep -q "b  *-> .*channel-blocked" err'
+run blk.cnn --random-weights --conv-vectors=pixels --dump-passes -o -
+check "--conv-vectors=pixels: no channel vectors, nothing blocked" sh -c '! grep -q "channel vectors" out && ! grep -q "channel-blocked" err'
+run blk.cnn --random-weights --conv-vectors=channels -O1 --dump-passes -o -
+check "-O1: nothing blocked" sh -c '! grep -q "channel-blocked" err'
+run blk.cnn --conv-vectors=lanes
+check "--conv-vectors=lanes exits 2" status 2
+check "--conv-vectors=lanes says what it takes" has err "'--conv-vectors=lanes': --conv-vectors takes auto, pixels or channels"
+
 run --cflags
 check "--cflags names the runtime's headers" sh -c 'grep -q -- "-I" out && [ -f "$(sed "s/^-I//" out)/cnnrt.h" ]'
 

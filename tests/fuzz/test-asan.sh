@@ -7,7 +7,8 @@
 #
 #   ASAN_CNNC    the sanitized compiler     [build-asan/cnnc]
 #   ASAN_BUILD   its build directory        [build-asan]
-#   ASAN_LEVELS  cnnc levels for numeric    [-O0 -O2]
+#   ASAN_LEVELS  cnnc flags for numeric, ';'-separated
+#                [-O0;-O2;-O2 --conv-vectors=channels --winograd=on]
 #   ASAN_CCS     compilers for numeric      [clang-asan gcc-asan: the wrappers in
 #                                            $ASAN_BUILD/cc/, put on PATH, for the
 #                                            compilers present]
@@ -15,7 +16,7 @@ cd "$(dirname "$0")/../.." || exit 2
 root=$(pwd)
 ASAN_BUILD=${ASAN_BUILD:-build-asan}
 ASAN_CNNC=${ASAN_CNNC:-$ASAN_BUILD/cnnc}
-ASAN_LEVELS=${ASAN_LEVELS:--O0 -O2}
+ASAN_LEVELS=${ASAN_LEVELS:--O0;-O2;-O2 --conv-vectors=channels --winograd=on}
 case $ASAN_CNNC in /*) ;; *) ASAN_CNNC=$root/$ASAN_CNNC ;; esac
 # numeric/run.sh names its files after each compiler: plain names, on PATH
 PATH=$root/$ASAN_BUILD/cc:$PATH
@@ -60,10 +61,14 @@ if [ -d tests/fuzz/regress ]; then
     sh tests/fuzz/regress.sh "$ASAN_CNNC" >"$log" 2>&1
     show; tally regress
 fi
+old_ifs=$IFS
+IFS=';'
 for level in $ASAN_LEVELS; do
+    IFS=$old_ifs
     echo "== numeric, cnnc $level, generated C with the sanitizers:$ASAN_CCS"
     CNNC=$ASAN_CNNC CNNC_FLAGS=$level CC=$ASAN_CCS tests/numeric/run.sh >"$log" 2>&1
     show; tally "numeric $level"
 done
+IFS=$old_ifs
 echo "$p passed, $f failed"
 [ "$f" -eq 0 ]

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Every numeric case at -O0, -O1 and -O2 (each under clang and gcc; -O2 also
 # with -march=native, on the generic no-vector path, and with Winograd for
-# every eligible 3x3 convolution), then the
+# every eligible 3x3 convolution, and with channel vectors for every
+# conv2d), then the
 # lecture's worked examples; one closing "N passed, M failed" line.
 cd "$(dirname "$0")/../.." || exit 2
 p=0 f=0
@@ -27,6 +28,8 @@ run "cnnc -O2 --target=generic" "-O2 --target=generic" ""
 run "cnnc -O2 --target=avx2, built with -march=native" "-O2 --target=avx2" "-march=native"
 run "cnnc -O2 --winograd=on (every eligible 3x3 conv), -march=native" "-O2 --winograd=on" "-march=native"
 run "cnnc -O2 --winograd=on, the generic path" "-O2 --winograd=on --target=generic" ""
+run "cnnc -O2 --conv-vectors=channels (channel-blocked values), -march=native" "-O2 --conv-vectors=channels" "-march=native"
+run "cnnc -O2 --conv-vectors=channels, the generic path" "-O2 --conv-vectors=channels --target=generic" ""
 echo "== lecture examples"
 /usr/bin/python3 tests/numeric/lecture_test.py >"$log" 2>&1
 grep -v '^PASS' "$log"
