@@ -201,6 +201,8 @@ typedef struct Layer {
     bool dead;               /* does not reach the output: dropped (plan.c) */
     int folded;              /* batchnorm folded into layer id `folded` (0: not) */
     bool global;             /* receptive field: sees its whole input */
+    bool near_lanes;         /* -O2: reads or feeds a depthwise conv that runs with
+                                channels in its lanes when a neighbour is blocked */
     int64_t rf[MAX_SPATIAL], jump[MAX_SPATIAL];   /* receptive field, in input pixels */
 } Layer;
 

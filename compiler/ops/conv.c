@@ -284,7 +284,7 @@ static Tile tile_of(const Layer *L, const Shape *in) {
         int rw = 0, ocv = 0;
         for (int v = 1; v <= 4; v++)
             for (int r = 1; r <= 14 && r <= nq; r++) {
-                if (r * v > target_max_accumulators() || r * v + v + 1 > 32) break;
+                if (r * v > target_max_accumulators() || r * v + v > 32) break;   /* broadcasts are memory operands */
                 int64_t tiles = (t.OC + 16 * v - 1) / (16 * v) * ((nq + r - 1) / r);
                 int64_t loads = r + v, work = r * v > loads ? r * v : loads;
                 int64_t cost = tiles * work * (r * v < 12 ? 12 : r * v) / (r * v);
@@ -295,7 +295,12 @@ static Tile tile_of(const Layer *L, const Shape *in) {
                 }
             }
         int64_t out = t.OC * t.OH * t.OW;
-        if (cnnc_conv_vectors == CONV_VECTORS_CHANNELS || cbest * kc + out < best * kc + out / 8) {
+        /* beside a depthwise conv, channel vectors also let it keep the
+         * channels in its lanes (blocked values on both sides): worth up to
+         * half as much again here (MobileNet v1, measured) */
+        int64_t cv_total = cbest * kc + out, px_total = best * kc + out / 8;
+        if (cnnc_conv_vectors == CONV_VECTORS_CHANNELS || cv_total < px_total ||
+            (L->near_lanes && 2 * cv_total < 3 * px_total)) {
             t.cv = true;
             t.flat = true;
             t.RW = rw;
@@ -317,6 +322,14 @@ static Tile tile_of(const Layer *L, const Shape *in) {
 static bool direct(const Tile *t) {
     return t->flat && !t->diag && !t->cv && t->kh == 1 && t->kw == 1 && t->sh == 1 && t->sw == 1 && t->pt == 0 && t->pl == 0 &&
            t->Hp == t->H && t->Wp == t->W;
+}
+
+/* channel vectors over a 1x1 stride-1 unpadded convolution whose runs of
+ * positions tile the plane exactly: they read the input where it is, in
+ * either layout */
+static bool cv_direct(const Tile *t) {
+    return t->cv && t->kh == 1 && t->kw == 1 && t->sh == 1 && t->sw == 1 && t->pt == 0 && t->pl == 0 &&
+           t->Hp == t->H && t->Wp == t->W && t->NQ == t->H * t->W;
 }
 
 /* floats of one channel's phase planes; what the last vectors read past them */
@@ -486,6 +499,7 @@ static void lanes_emit(Emit *e, const Layer *L) {
 static int64_t tiled_temp(const Layer *L, const Shape *in) {
     Tile t = tile_of(L, in);
     if (direct(&t)) return t.C * 16 * t.P + 16;
+    if (cv_direct(&t)) return 0;
     if (t.flat)   /* the padded input (of a block, or whole), what the last vectors read past it, staging */
         return pack_floats(&t) + (staged(&t) ? stage_floats(&t) : 0);
     return t.C * t.kd * t.kh * t.sw * t.Wq + 16;
@@ -584,7 +598,15 @@ static void emit_channel_vectors(Emit *e, const Layer *L, const Tile *t) {
     emit_line(e, "memcpy(acc[r], %s + ob * %d, sizeof acc[r]);", emit_param(e, L, "bias_packed"), t->OCB);
     emit_close(e);
     emit_for(e, "c", t->cg);
-    emit_line(e, "const float *restrict tc = t + (size_t)c * %lld + q;", band);
+    long long step = 1;   /* floats from one position to the next */
+    if (!cv_direct(t)) {
+        emit_line(e, "const float *restrict tc = t + (size_t)c * %lld + q;", band);
+    } else if (emit_blocked(e, L->in[0])) {   /* 1x1: the input where it is, [C/16][HW][16] */
+        emit_line(e, "const float *restrict tc = x0 + ((size_t)(c / 16) * %lld + q) * 16 + c %% 16;", (long long)(t->H * t->W));
+        step = 16;
+    } else {
+        emit_line(e, "const float *restrict tc = x0 + (size_t)c * %lld + q;", (long long)(t->H * t->W));
+    }
     emit_line(e, "const float *restrict wc = wb + c * %lld;", taps * t->OCB);
     for (int64_t i = 0; i < t->kh; i++)
         for (int64_t k = 0; k < t->kw; k++) {
@@ -596,7 +618,8 @@ static void emit_channel_vectors(Emit *e, const Layer *L, const Tile *t) {
             emit_line(e, "cnnrt_v16 wv[%d];", t->OCV);
             emit_line(e, "memcpy(wv, wc + %lld, sizeof wv);", (long long)((i * t->kw + k) * t->OCB));
             emit_line(e, "for (int r = 0; r < %d; r++)", t->RW);
-            emit_line(e, "    for (int v = 0; v < %d; v++) CNNRT_FMA16(acc[r][v], wv[v], src[r]);", t->OCV);
+            emit_line(e, "    for (int v = 0; v < %d; v++) CNNRT_FMA16(acc[r][v], wv[v], src[r%s]);", t->OCV,
+                      step == 16 ? " * 16" : "");
             emit_close(e);
         }
     emit_close(e);
@@ -657,7 +680,7 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
             emit_line(e, "memcpy(t + c * %d, x0 + c * %lld + %lld, sizeof(float) * %lld);", 16 * t.P, plane, tail, n);
             if (n < 16 * t.P) emit_line(e, "memset(t + c * %d + %lld, 0, sizeof(float) * %lld);", 16 * t.P, n, 16 * t.P - n);
             emit_close(e);
-        } else if (!block_pack(&t)) {
+        } else if (!block_pack(&t) && !cv_direct(&t)) {
             pack_flat(e, L, &t);
         }
         if (t.cv) {
