@@ -137,7 +137,12 @@ static void layouts(const Graph *g, int opt, Plan *p) {
         if (!lanes_capable(g, h)) continue;
         for (int j = 0; j < p->nkernels; j++) {
             Layer *c = g->layers[p->kernels[j].layers[0]];
-            if (c->op != &op_conv2d) continue;
+            const Layer *cout = g->layers[p->kernels[j].out];
+            /* only where the conv's own value can be blocked: else it would
+             * scatter its stores (measured 2x slower) */
+            if (c->op != &op_conv2d || p->kernels[j].out == g->output || cout->shape.rank != 3 ||
+                cout->shape.dim[0] % 16)
+                continue;
             if (p->home[c->in[0]] == p->kernels[k].out || p->home[h->in[0]] == p->kernels[j].out) c->near_lanes = true;
         }
     }
