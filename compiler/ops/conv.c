@@ -247,11 +247,11 @@ static Tile tile_of(const Layer *L, const Shape *in) {
      * rounding short rows up to 16) */
     if (w->nd <= 2) {
         int64_t wq = t.OW + (t.kw - 1) * t.dw / t.sw, fvec = (t.OH * wq + 15) / 16;
-        /* at most 10% more vectors than row by row (packed once, longer runs;
-         * 20% would make LeNet-5's conv2 1.8x faster, but its whole padded
-         * input then takes LeNet-5 past 80 KiB of scratch); depthwise reads
+        /* up to 20% more vectors than row by row for 2-D, 10% for 1-D (packed
+         * once, longer runs: LeNet-5's conv2 1.8x faster so); depthwise reads
          * its band row by row from L1: only when fewer */
-        if (t.diag ? fvec < t.OH * nvec : fvec * 10 <= t.OH * nvec * 11) {
+        int64_t allow = w->nd == 2 ? 12 : 11;
+        if (t.diag ? fvec < t.OH * nvec : fvec * 10 <= t.OH * nvec * allow) {
             t.flat = true;
             t.Wp = wq;
             t.Hp = t.OH + (t.kh - 1) * t.dh / t.sh;

@@ -13,7 +13,10 @@
 
 #include <string.h>
 
-typedef struct { int64_t off, size; int from, to; } Block;
+/* a buffer in the arena: floats [off, off + size) live from kernel `from`
+ * to kernel `to`; *dst receives its offset; blocks of one group (a value and
+ * the in-place kernels that write over it) share their offset */
+typedef struct { int64_t off, size; int from, to; int64_t *dst; int group; } Block;
 
 static int64_t round_up(int64_t n) {
     return (n + PLAN_ALIGN_FLOATS - 1) / PLAN_ALIGN_FLOATS * PLAN_ALIGN_FLOATS;
@@ -33,6 +36,55 @@ static int64_t first_fit(const Block *b, int nb, int from, int to, int64_t size)
         }
     }
     return off;
+}
+
+static int64_t peak(const Block *b, int nb) {
+    int64_t top = 0;
+    for (int i = 0; i < nb; i++)
+        if (b[i].off + b[i].size > top) top = b[i].off + b[i].size;
+    return top;
+}
+
+/* the second placement, greedy by size (as TensorFlow Lite's arena planner):
+ * the largest groups first, each at the lowest offset clear of the placed
+ * blocks it shares a kernel with. In kernel order, first fit can leave a
+ * hole too small for a later temporary (LeNet-5's conv2 at -O2) */
+static void place_by_size(Block *b, int nb) {
+    int ng = 0;
+    for (int i = 0; i < nb; i++)
+        if (b[i].group + 1 > ng) ng = b[i].group + 1;
+    int64_t *gsize = xcalloc((size_t)ng, sizeof(int64_t));
+    int *order = xcalloc((size_t)ng, sizeof(int));
+    bool *placed = xcalloc((size_t)nb, sizeof(bool));
+    for (int i = 0; i < nb; i++)
+        if (b[i].size > gsize[b[i].group]) gsize[b[i].group] = b[i].size;
+    for (int g = 0; g < ng; g++) {   /* insertion sort: largest first, stable */
+        int j = g;
+        for (; j > 0 && gsize[order[j - 1]] < gsize[g]; j--) order[j] = order[j - 1];
+        order[j] = g;
+    }
+    for (int k = 0; k < ng; k++) {
+        int g = order[k];
+        int64_t off = 0;
+        for (bool moved = true; moved;) {
+            moved = false;
+            for (int i = 0; i < nb; i++) {
+                if (b[i].group != g) continue;
+                for (int j = 0; j < nb; j++) {
+                    if (!placed[j] || b[j].to < b[i].from || b[j].from > b[i].to) continue;
+                    if (off < b[j].off + b[j].size && b[j].off < off + b[i].size) {
+                        off = b[j].off + b[j].size;
+                        moved = true;
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < nb; i++)
+            if (b[i].group == g) {
+                b[i].off = off;
+                placed[i] = true;
+            }
+    }
 }
 
 static void mark_dead(Graph *g) {
@@ -80,7 +132,8 @@ static void arena(const Graph *g, int opt, Plan *p) {
         for (int i = 0; i < K->nextra; i++) last[p->home[K->extra[i]]] = k;
     }
     Block *blocks = xcalloc((size_t)2 * (size_t)nk + 1, sizeof(Block));
-    int nb = 0;
+    int nb = 0, ng = 0;
+    int *group = xcalloc((size_t)n, sizeof(int));   /* of each value in scratch */
     p->offset[0] = PLAN_INPUT;
     for (int k = 0; k < nk; k++) {
         const Kernel *K = &p->kernels[k];
@@ -95,24 +148,37 @@ static void arena(const Graph *g, int opt, Plan *p) {
             ((Kernel *)K)->inplace = true;
             int to = last[K->out] < k ? k : last[K->out];
             p->offset[K->out] = p->offset[src];
-            blocks[nb++] = (Block){p->offset[src], round_up(shape_elems(&out->shape)), k, to};
+            group[K->out] = group[src];
+            blocks[nb++] = (Block){p->offset[src], round_up(shape_elems(&out->shape)), k, to, &p->offset[K->out],
+                                   group[src]};
         } else {
             int64_t size = round_up(shape_elems(&out->shape));
             int to = last[K->out] < k ? k : last[K->out];
             p->offset[K->out] = first_fit(blocks, nb, k, to, size);
-            blocks[nb++] = (Block){p->offset[K->out], size, k, to};
+            group[K->out] = ng;
+            blocks[nb++] = (Block){p->offset[K->out], size, k, to, &p->offset[K->out], ng++};
         }
         if (h->op->temp) {
             Shape in = g->layers[h->in[0]]->shape;
             int64_t t = round_up(h->op->temp(h, &in, opt));
             if (t > 0) {
                 p->temp[h->id] = first_fit(blocks, nb, k, k, t);
-                blocks[nb++] = (Block){p->temp[h->id], t, k, k};
+                blocks[nb++] = (Block){p->temp[h->id], t, k, k, &p->temp[h->id], ng++};
             }
         }
     }
-    for (int i = 0; i < nb; i++)
-        if (blocks[i].off + blocks[i].size > p->scratch_floats) p->scratch_floats = blocks[i].off + blocks[i].size;
+    /* first fit in kernel order, or greedy by size when that needs less
+     * (quadratic: only for networks of a few thousand kernels) */
+    p->scratch_floats = peak(blocks, nb);
+    if (nb <= 4000) {
+        Block *alt = xcalloc((size_t)nb + 1, sizeof(Block));
+        memcpy(alt, blocks, sizeof(Block) * (size_t)nb);
+        place_by_size(alt, nb);
+        if (peak(alt, nb) < p->scratch_floats) {
+            p->scratch_floats = peak(alt, nb);
+            for (int i = 0; i < nb; i++) *alt[i].dst = alt[i].off;
+        }
+    }
 }
 
 /* -O2: a value is stored channel-blocked when the kernel that writes it
