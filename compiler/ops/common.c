@@ -268,9 +268,10 @@ void emit_phase_planes(Emit *e, const char *mode, bool blocked, int64_t C, const
     emit_line(e, "float *restrict plane = t + (((size_t)c * %lld + phr) * %lld + phc) * %lld;", (long long)sh,
               (long long)sw, (long long)(Hp * Wp));
     if (zeros) {   /* the columns inside the input: q0 <= q < q1 */
-        emit_line(e, "const int q0 = %lld > phc ? (%lld - phc + %lld) / %lld : 0, n = %lld - phc;", (long long)pl,
+        emit_line(e, "int q0 = %lld > phc ? (%lld - phc + %lld) / %lld : 0, n = %lld - phc;", (long long)pl,
                   (long long)pl, (long long)(sw - 1), (long long)sw, (long long)(W + pl));
         emit_line(e, "int q1 = n > 0 ? (n + %lld) / %lld : 0;", (long long)(sw - 1), (long long)sw);
+        emit_line(e, "q0 = q0 > %lld ? %lld : q0;", (long long)Wp, (long long)Wp);
         emit_line(e, "q1 = q1 > %lld ? %lld : q1 < q0 ? q0 : q1;", (long long)Wp, (long long)Wp);
     }
     emit_for(e, "r", Hp);

@@ -245,7 +245,9 @@ static Tile tile_of(const Layer *L, const Shape *in) {
      * ((i*dh) % sh, (k*dw) % sw) at q + (i*dh/sh)*Wp + k*dw/sw: one run of
      * vectors covers all rows, wasting only the Wp - OW columns (better than
      * rounding short rows up to 16) */
-    if (w->nd <= 2) {
+    /* flat mode indexes planes with int: only while they stay below 2^31 floats */
+    int64_t flat_floats = t.C * t.sh * t.sw * (t.OH + (t.kh - 1) * t.dh / t.sh + 1) * (t.OW + (t.kw - 1) * t.dw / t.sw + 16);
+    if (w->nd <= 2 && flat_floats < INT32_MAX / 2) {
         int64_t wq = t.OW + (t.kw - 1) * t.dw / t.sw, fvec = (t.OH * wq + 15) / 16;
         /* up to 20% more vectors than row by row for 2-D, 10% for 1-D (packed
          * once, longer runs: LeNet-5's conv2 1.8x faster so); depthwise reads
@@ -284,7 +286,7 @@ static Tile tile_of(const Layer *L, const Shape *in) {
         int64_t wq = t.OW + (t.kw - 1) * t.dw / t.sw, nq = t.OH * wq, kc = t.cg * t.kd * t.kh * t.kw;
         int64_t cbest = INT64_MAX;
         int rw = 0, ocv = 0;
-        for (int v = 1; v <= 4; v++)
+        for (int v = 1; v <= 4 && 16 * (v - 1) < t.OC; v++)   /* no block wider than the channels */
             for (int r = 1; r <= 14 && r <= nq; r++) {
                 if (r * v > target_max_accumulators() || r * v + v > 32) break;   /* broadcasts are memory operands */
                 int64_t tiles = (t.OC + 16 * v - 1) / (16 * v) * ((nq + r - 1) / r);
@@ -459,7 +461,8 @@ static void lanes_emit(Emit *e, const Layer *L) {
     emit_for(e, "cb", C / 16);
     emit_line(e, "float *restrict tp = t;");
     /* the columns inside the input: q0 <= q < q1 */
-    long long q0 = pl, q1 = pl + W < Wp ? pl + W : Wp;
+    long long q0 = pl < Wp ? pl : Wp, q1 = pl + W < Wp ? pl + W : Wp;
+    if (q1 < q0) q1 = q0;
     emit_for(e, "r", Hp);
     emit_line(e, "float *restrict row = tp + (size_t)r * %lld;", Wp * 16);
     emit_line(e, "const int ih = r - %lld;", pt);
@@ -636,7 +639,7 @@ static void emit_channel_vectors(Emit *e, const Layer *L, const Tile *t) {
     emit_line(e, "if (ow >= %lld) continue;   /* a padding column */", OW);
     emit_for(e, "v", t->OCV);
     emit_line(e, "const int o0 = (ob * %d + v) * 16;", t->OCV);
-    if (OC % 16) emit_line(e, "if (o0 >= %lld) break;", OC);
+    emit_line(e, "if (o0 >= %lld) break;   /* past the last block's channels */", OC);
     emit_line(e, "float lanes[16];");
     emit_line(e, "memcpy(lanes, &acc[r][v], sizeof lanes);");
     if (blocked_out) {   /* OC is a multiple of 16 */

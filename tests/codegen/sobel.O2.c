@@ -34,8 +34,9 @@ static void sobel_gx__run(const float *restrict x0, float *restrict y, float *re
         for (int phr = 0; phr < 1; phr++) {
             for (int phc = 0; phc < 1; phc++) {
                 float *restrict plane = t + (((size_t)c * 1 + phr) * 1 + phc) * 6468;
-                const int q0 = 1 > phc ? (1 - phc + 0) / 1 : 0, n = 97 - phc;
+                int q0 = 1 > phc ? (1 - phc + 0) / 1 : 0, n = 97 - phc;
                 int q1 = n > 0 ? (n + 0) / 1 : 0;
+                q0 = q0 > 98 ? 98 : q0;
                 q1 = q1 > 98 ? 98 : q1 < q0 ? q0 : q1;
                 for (int r = 0; r < 66; r++) {
                     float *restrict row = plane + r * 98;
@@ -184,8 +185,9 @@ static void sobel_gy__run(const float *restrict x0, float *restrict y, float *re
         for (int phr = 0; phr < 1; phr++) {
             for (int phc = 0; phc < 1; phc++) {
                 float *restrict plane = t + (((size_t)c * 1 + phr) * 1 + phc) * 6468;
-                const int q0 = 1 > phc ? (1 - phc + 0) / 1 : 0, n = 97 - phc;
+                int q0 = 1 > phc ? (1 - phc + 0) / 1 : 0, n = 97 - phc;
                 int q1 = n > 0 ? (n + 0) / 1 : 0;
+                q0 = q0 > 98 ? 98 : q0;
                 q1 = q1 > 98 ? 98 : q1 < q0 ? q0 : q1;
                 for (int r = 0; r < 66; r++) {
                     float *restrict row = plane + r * 98;

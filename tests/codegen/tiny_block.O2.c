@@ -40,8 +40,9 @@ static void tiny_block_c__run(const float *restrict x0, const float *restrict x1
         for (int phr = 0; phr < 1; phr++) {
             for (int phc = 0; phc < 1; phc++) {
                 float *restrict plane = t + (((size_t)c * 1 + phr) * 1 + phc) * 36;
-                const int q0 = 1 > phc ? (1 - phc + 0) / 1 : 0, n = 5 - phc;
+                int q0 = 1 > phc ? (1 - phc + 0) / 1 : 0, n = 5 - phc;
                 int q1 = n > 0 ? (n + 0) / 1 : 0;
+                q0 = q0 > 6 ? 6 : q0;
                 q1 = q1 > 6 ? 6 : q1 < q0 ? q0 : q1;
                 for (int r = 0; r < 6; r++) {
                     float *restrict row = plane + r * 6;
