@@ -201,8 +201,8 @@ typedef struct Layer {
     bool dead;               /* does not reach the output: dropped (plan.c) */
     int folded;              /* batchnorm folded into layer id `folded` (0: not) */
     bool global;             /* receptive field: sees its whole input */
-    bool near_lanes;         /* -O2: reads or feeds a depthwise conv that runs with
-                                channels in its lanes when a neighbour is blocked */
+    bool near_lanes;         /* -O2: reads or feeds a kernel whose layout hook says
+                                LAYOUT_NEIGHBOURS (depthwise with channels in lanes) */
     int64_t rf[MAX_SPATIAL], jump[MAX_SPATIAL];   /* receptive field, in input pixels */
 } Layer;
 
@@ -290,7 +290,9 @@ typedef struct OpDesc {
     void (*emit)(Emit *e, const Layer *L);
 } OpDesc;
 
-enum { LAYOUT_READS_BLOCKED = 1, LAYOUT_WRITES_BLOCKED = 2 };
+/* LAYOUT_NEIGHBOURS: its fast form needs a blocked value beside it, so the
+ * kernels around it should lean to layouts that give one (Layer.near_lanes) */
+enum { LAYOUT_READS_BLOCKED = 1, LAYOUT_WRITES_BLOCKED = 2, LAYOUT_NEIGHBOURS = 4 };
 
 /* in a descriptor: .attrs and .nattrs of a static AttrDesc array */
 #define ATTRS(a) .attrs = (a), .nattrs = (int)(sizeof(a) / sizeof((a)[0]))

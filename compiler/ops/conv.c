@@ -843,7 +843,7 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
 static unsigned conv_layout(const Layer *L, const Shape *in) {
     if (winograd_ok(L, in)) return LAYOUT_READS_BLOCKED;
     if (!fast_ok(L) || in->rank != 3) return 0;
-    if (lanes_ok(L, in)) return LAYOUT_READS_BLOCKED | LAYOUT_WRITES_BLOCKED;
+    if (lanes_ok(L, in)) return LAYOUT_READS_BLOCKED | LAYOUT_WRITES_BLOCKED | LAYOUT_NEIGHBOURS;
     Tile t = tile_of(L, in);
     if (!t.flat || direct(&t) || t.diag) return 0;   /* depthwise: 9 MACs per input do not hide a strided pack */
     return LAYOUT_READS_BLOCKED | (t.cv ? LAYOUT_WRITES_BLOCKED : 0);

@@ -188,25 +188,24 @@ static void arena(const Graph *g, int opt, Plan *p) {
  * an epilogue reads its extra inputs at the index it stores. Dropping one
  * value can spoil another's readers, so the marks are pruned to a fixpoint.
  * The network's input and output stay in C order. */
-static bool lanes_capable(const Graph *g, const Layer *h) {
-    return h->op == &op_depthwise_conv2d && h->op->layout &&
-           (h->op->layout(h, &g->layers[h->in[0]]->shape) & LAYOUT_WRITES_BLOCKED);
+static bool wants_neighbours(const Graph *g, const Layer *h) {
+    return h->op->layout && (h->op->layout(h, &g->layers[h->in[0]]->shape) & LAYOUT_NEIGHBOURS);
 }
 
 static void layouts(const Graph *g, int opt, Plan *p) {
     p->blocked = xcalloc((size_t)g->n, sizeof(bool));
     if (opt < 2) return;
-    /* first the hint for the kernels' choices: conv heads next to a
-     * depthwise conv that can take blocked values */
+    /* first the hint for the kernels' choices: heads next to a kernel that
+     * wants blocked neighbours (a depthwise conv with channels in its lanes) */
     for (int k = 0; k < p->nkernels; k++) {
         const Layer *h = g->layers[p->kernels[k].layers[0]];
-        if (!lanes_capable(g, h)) continue;
+        if (!wants_neighbours(g, h)) continue;
         for (int j = 0; j < p->nkernels; j++) {
             Layer *c = g->layers[p->kernels[j].layers[0]];
             const Layer *cout = g->layers[p->kernels[j].out];
             /* only where the conv's own value can be blocked: else it would
              * scatter its stores (measured 2x slower) */
-            if (c->op != &op_conv2d || p->kernels[j].out == g->output || cout->shape.rank != 3 ||
+            if (!c->op->layout || c == h || p->kernels[j].out == g->output || cout->shape.rank != 3 ||
                 cout->shape.dim[0] % 16)
                 continue;
             if (p->home[c->in[0]] == p->kernels[k].out || p->home[h->in[0]] == p->kernels[j].out) c->near_lanes = true;
