@@ -657,6 +657,19 @@ static void emit_channel_vectors(Emit *e, const Layer *L, const Tile *t) {
     emit_close_n(e, 5);   /* l, v, r, q, ob */
 }
 
+/* in the pixel-vector store: when vector p of the tile lies wholly below
+ * limit, its 16 lanes are 16 consecutive outputs from index base */
+static void full_vector(Emit *e, int64_t limit, const char *base) {
+    emit_open(e, "if (pv + 16 * p + 16 <= %lld)", (long long)limit);
+    emit_line(e, "const int base = %s;", base);
+    emit_for_simd(e, "l", 16);
+    emit_line(e, "const float v = lanes[l];");
+    emit_store(e, "base + l", "o", "v");
+    emit_close(e);
+    emit_line(e, "continue;");
+    emit_close(e);
+}
+
 static void conv_emit_fast(Emit *e, const Layer *L) {
     if (winograd_ok(L, emit_in_shape(e, L, 0))) {
         winograd_emit(e, L, emit_in_shape(e, L, 0), pad_mode(L));
@@ -787,16 +800,8 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
     emit_for(e, "p", t.P);
     emit_line(e, "float lanes[16];");
     emit_line(e, "memcpy(lanes, &acc[j][p], sizeof lanes);");
-    if (t.flat && t.Wp == t.OW) {   /* no padding columns: a full vector is 16 consecutive outputs */
-        emit_open(e, "if (pv + 16 * p + 16 <= %lld)", (long long)(t.OH * t.OW));
-        emit_line(e, "const int base = o * %lld + pv + 16 * p;", (long long)(t.OH * t.OW));
-        emit_for_simd(e, "l", 16);
-        emit_line(e, "const float v = lanes[l];");
-        emit_store(e, "base + l", "o", "v");
-        emit_close(e);
-        emit_line(e, "continue;");
-        emit_close(e);
-    }
+    if (t.flat && t.Wp == t.OW)   /* no padding columns: a full vector is 16 consecutive outputs */
+        full_vector(e, t.OH * t.OW, xasprintf("o * %lld + pv + 16 * p", (long long)(t.OH * t.OW)));
     if (t.flat) {
         /* the vector as runs of one output row each, stored lane by lane */
         emit_open(e, "for (int l = 0, q = pv + 16 * p; l < 16; )");
@@ -817,15 +822,8 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
         emit_close_n(e, 5);
         return;
     }
-    emit_open(e, "if (pv + 16 * p + 16 <= %lld)", (long long)t.OW);   /* a full vector: 16 consecutive outputs */
-    emit_line(e, "const int base = ((o * %lld + od) * %lld + oh) * %lld + pv + 16 * p;", (long long)t.OD, (long long)t.OH,
-              (long long)t.OW);
-    emit_for_simd(e, "l", 16);
-    emit_line(e, "const float v = lanes[l];");
-    emit_store(e, "base + l", "o", "v");
-    emit_close(e);
-    emit_line(e, "continue;");
-    emit_close(e);
+    full_vector(e, t.OW, xasprintf("((o * %lld + od) * %lld + oh) * %lld + pv + 16 * p", (long long)t.OD,
+                                   (long long)t.OH, (long long)t.OW));
     emit_line(e, "const int n = %lld - (pv + 16 * p) < 16 ? %lld - (pv + 16 * p) : 16;", (long long)t.OW, (long long)t.OW);
     emit_for(e, "l", 16);
     emit_line(e, "if (l >= n) break;");
