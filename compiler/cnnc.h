@@ -462,13 +462,41 @@ void fold_bn_apply(Graph *g);
 void fuse_kernels(const Graph *g, int opt, const int *uses, Plan *p);
 
 /* ---------------------------------------------------------------- targets
- * --target: what the -O2 kernels are tuned for. auto: tiles for 32 vector
- * registers of 16 floats (AVX-512), code correct on any target; generic: the
- * plain-loop path; avx2/neon: tiles for 16 registers of 8 floats or 32 of 4
- * and an #error when compiled for another target. */
+ * The -O2 kernels hold register tiles of 16-float vectors in one of two
+ * classes: REGS_WIDE for 32 registers of 16 floats (AVX-512: a vector is a
+ * register, broadcasts are memory operands) and REGS_NARROW for 16 registers
+ * of 8 floats (AVX2) or 32 of 4 (NEON), where a vector takes 2 or 4.
+ * --target=auto (the default): where a kernel's tiles differ, both, under
+ *   #if CNNRT_WIDE (runtime/cnnrt.h: set by __AVX512F__ when the generated
+ *   file is compiled); weights are packed for the wide tiles and the narrow
+ *   ones work inside them.
+ * avx512: wide only; avx2, neon: narrow only, packed for them, and an #error
+ *   when compiled for another target; generic: the plain-loop path. */
 typedef enum { TARGET_AUTO, TARGET_GENERIC, TARGET_AVX2, TARGET_AVX512, TARGET_NEON } Target;
-extern Target cnnc_target;            /* set once by main.c */
-int target_max_accumulators(void);    /* 16-float accumulators a tile may hold */
+typedef enum { REGS_WIDE, REGS_NARROW } Regs;
+extern Target cnnc_target;   /* set once by main.c */
+/* the class the weights are packed for; whether auto adds narrow variants */
+Regs target_regs(void);
+bool target_both(void);
+/* acc accumulators plus `operands` other live vectors (loaded inputs or
+ * weights; wide broadcasts need none) fit the class's registers */
+bool regs_fit(Regs r, int acc, int operands);
+/* accumulators that hide the FMA latency on two FMA pipes */
+int regs_latency(Regs r);
+/* a pixel-vector tile: P vectors of 16 positions x OCB output channels,
+ * and its modelled time */
+typedef struct {
+    int P, OCB;
+    int64_t cost;
+} RegTile;
+/* the tile of class r minimizing the modelled time over nvec vectors of
+ * positions and OC channels (P <= maxp); diag: each channel loads its own
+ * inputs (depthwise). within: only divisors of its P and OCB (a narrow tile
+ * working inside weights packed for a wide one) */
+RegTile pixel_tile(Regs r, int64_t nvec, int64_t OC, int maxp, bool diag, const RegTile *within);
+/* emit body(e, ctx, r) once for target_regs(), or, when auto's tiles differ
+ * (differ(ctx) true), once per class under #if CNNRT_WIDE / #else */
+void emit_per_regs(Emit *e, const void *ctx, bool differ, void (*body)(Emit *e, const void *ctx, Regs r));
 
 /* ---------------------------------------------------------------- emit.c
  * Each layer becomes a static function PREFIX_NAME__run(x0, x1.., y[, t]):

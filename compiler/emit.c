@@ -13,8 +13,31 @@
 
 Target cnnc_target = TARGET_AUTO;
 
-int target_max_accumulators(void) {
-    return cnnc_target == TARGET_AVX2 || cnnc_target == TARGET_NEON ? 6 : 28;
+Regs target_regs(void) { return cnnc_target == TARGET_AVX2 || cnnc_target == TARGET_NEON ? REGS_NARROW : REGS_WIDE; }
+
+bool target_both(void) { return cnnc_target == TARGET_AUTO; }
+
+/* wide: 32 registers, 4 kept free of accumulators for the compiler;
+ * narrow: a vector is 2 of AVX2's 16 registers (4 of NEON's 32), one more
+ * register holds a broadcast: 2 * 7 + 1 <= 16 */
+bool regs_fit(Regs r, int acc, int operands) {
+    return r == REGS_WIDE ? acc <= 28 && acc + operands <= 32 : acc + operands <= 7;
+}
+
+/* wide: 12, as measured for the direct 3x3 kernel (bench/conv3x3); narrow:
+ * two FMA pipes x latency 4 = 8 FMAs of 8 floats in flight = 4 vectors */
+int regs_latency(Regs r) { return r == REGS_WIDE ? 12 : 4; }
+
+void emit_per_regs(Emit *e, const void *ctx, bool differ, void (*body)(Emit *e, const void *ctx, Regs r)) {
+    if (!target_both() || !differ) {
+        body(e, ctx, target_regs());
+        return;
+    }
+    fputs("#if CNNRT_WIDE /* register tiles for 32 registers of 16 floats (AVX-512) */\n", e->c);
+    body(e, ctx, REGS_WIDE);
+    fputs("#else /* register tiles for 16 registers of 8 floats (AVX2) or 32 of 4 (NEON) */\n", e->c);
+    body(e, ctx, REGS_NARROW);
+    fputs("#endif\n", e->c);
 }
 
 /* ---- writing helpers */

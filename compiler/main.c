@@ -49,8 +49,9 @@ static const char usage_text[] =
     "                          run over: chosen per layer (auto), output positions,\n"
     "                          output channels (in a channel-blocked layout between\n"
     "                          such layers)\n"
-    "  --target=generic|avx2|avx512|neon  tune the -O2 kernels for a target (and\n"
-    "                          refuse others); default: any target, tiles for AVX-512\n"
+    "  --target=generic|avx2|avx512|neon  make the -O2 kernels for one target (and\n"
+    "                          refuse others); default: kernels for AVX-512 and for\n"
+    "                          AVX2/NEON, chosen when the .c is compiled (CNNRT_WIDE)\n"
     "  --dump-passes           print the graph after each pass on standard error\n"
     "  --cflags, --libs        flags to compile and link generated code\n"
     "  -h, --help, --version\n";

@@ -59,6 +59,19 @@ typedef struct { float v[16]; } cnnrt_v16;
 #define CNNRT_FMAV16(acc, x, w) do { for (int l_ = 0; l_ < 16; l_++) (acc).v[l_] += (x).v[l_] * (w).v[l_]; } while (0)
 #endif
 
+/* Which register tiles the -O2 kernels of `cnnc --target=auto` take: 1, the
+ * wide ones, made for 32 registers of 16 floats (AVX-512); 0, the narrow
+ * ones, for 16 registers of 8 floats (AVX2) or 32 of 4 (NEON); the plain-C
+ * path takes the narrow ones too. Decided here by the predefined macros
+ * when the generated file is compiled; -DCNNRT_WIDE=0 or 1 overrides. */
+#ifndef CNNRT_WIDE
+#if defined(CNNRT_V16) && defined(__AVX512F__)
+#define CNNRT_WIDE 1
+#else
+#define CNNRT_WIDE 0
+#endif
+#endif
+
 /* seconds from a monotonic clock, for timing generated code */
 double cnnrt_now(void);
 

@@ -348,3 +348,20 @@ void fold_rows(Layer *L, const char *wname, const char *bname, int brank, const 
     for (int64_t o = 0; o < rows; o++)
         for (int64_t j = 0; j < bper; j++) b->data[o * bper + j] = b->data[o * bper + j] * scale[o] + shift[o];
 }
+
+RegTile pixel_tile(Regs r, int64_t nvec, int64_t OC, int maxp, bool diag, const RegTile *within) {
+    /* tiles x max(FMAs, loads) per tap on two FMA and two load ports, with
+     * a penalty below the accumulators that hide the FMA latency */
+    RegTile t = {1, 1, INT64_MAX};
+    for (int P = 1; P <= maxp && P <= nvec; P++)
+        for (int ocb = 1; ocb <= 28 && ocb <= OC; ocb++) {
+            if (!regs_fit(r, P * ocb, P)) break;
+            if (within && (within->P % P || within->OCB % ocb)) continue;
+            int64_t tiles = (OC + ocb - 1) / ocb * ((nvec + P - 1) / P);
+            int64_t loads = diag ? P * ocb + ocb : P + ocb;   /* diagonal tiles load per channel */
+            int64_t work = P * ocb > loads ? P * ocb : loads, lat = regs_latency(r);
+            int64_t cost = tiles * work * (P * ocb < lat ? lat : P * ocb) / (P * ocb);
+            if (cost < t.cost) t = (RegTile){P, ocb, cost};
+        }
+    return t;
+}

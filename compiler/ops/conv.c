@@ -204,6 +204,10 @@ typedef struct {
     int OCB, P;
     bool cv;            /* channel vectors: RW positions x OCV vectors of 16 output channels */
     int RW, OCV;
+    /* --target=auto: the narrow class's register tile working inside this
+     * one (its OCB, OCV divide these; its runs end within OWp, NQ) */
+    RegTile nar;
+    int nRW, nOCV;
 } Tile;
 
 /* groups 1 and depthwise-style groups (one input channel each) */
@@ -212,6 +216,29 @@ static bool fast_ok(const Layer *L) {
     int64_t taps = 1;   /* the window is unrolled: up to 64 taps */
     for (int i = 0; i < L->win.nd; i++) taps *= L->win.k[i];
     return !is_separable(L) && taps <= 64 && (L->groups == 1 || (w && w->shape.dim[1] == 1));
+}
+
+/* the channel-vector tile of class r over nq positions and OC channels:
+ * RW positions x OCV vectors of 16 channels minimizing the modelled time
+ * (returned), as pixel_tile() models it, plus one broadcast per position.
+ * within: only divisors of its OCV, and runs that end within its NQ */
+static int64_t cv_tile(Regs r, int64_t OC, int64_t nq, const Tile *within, int *rw, int *ocv) {
+    int64_t best = INT64_MAX;
+    *rw = *ocv = 1;
+    for (int v = 1; v <= 4 && 16 * (v - 1) < OC; v++)   /* no block wider than the channels */
+        for (int n = 1; n <= 14 && n <= nq; n++) {
+            if (!regs_fit(r, n * v, v)) break;   /* wide broadcasts are memory operands */
+            if (within && (within->OCV % v || (nq + n - 1) / n * n > within->NQ)) continue;
+            int64_t tiles = (OC + 16 * v - 1) / (16 * v) * ((nq + n - 1) / n), lat = regs_latency(r);
+            int64_t loads = n + v, work = n * v > loads ? n * v : loads;
+            int64_t cost = tiles * work * (n * v < lat ? lat : n * v) / (n * v);
+            if (cost <= best) {   /* ties: the larger tile, fewer weight loads per FMA */
+                best = cost;
+                *rw = n;
+                *ocv = v;
+            }
+        }
+    return best;
 }
 
 static Tile tile_of(const Layer *L, const Shape *in) {
@@ -232,9 +259,6 @@ static Tile tile_of(const Layer *L, const Shape *in) {
         .kd = k[0], .kh = k[1], .kw = k[2], .sd = s[0], .sh = s[1], .sw = s[2], .dd = d[0], .dh = d[1], .dw = d[2],
         .pf = p[0], .pt = p[1], .pl = p[2],
     };
-    /* the tile: P pixel vectors x OCB channels minimizing the modelled time,
-     * tiles x max(FMAs, loads) per tap on two FMA and two load ports, with
-     * a penalty below 12 accumulators (FMA latency) */
     t.cg = t.C / L->groups;
     t.og = t.OC / L->groups;
     t.diag = L->groups > 1;
@@ -260,20 +284,11 @@ static Tile tile_of(const Layer *L, const Shape *in) {
             nvec = fvec;
         }
     }
-    int64_t best = INT64_MAX;
-    for (int P = 1; P <= 4 && P <= nvec; P++)
-        for (int ocb = 1; ocb <= 28 && ocb <= t.OC; ocb++) {
-            if (P * ocb > target_max_accumulators()) break;
-            int64_t tiles = (t.OC + ocb - 1) / ocb * ((nvec + P - 1) / P);
-            int64_t loads = t.diag ? P * ocb + ocb : P + ocb;   /* diagonal tiles load per channel */
-            int64_t work = P * ocb > loads ? P * ocb : loads;
-            int64_t cost = tiles * work * (P * ocb < 12 ? 12 : P * ocb) / (P * ocb);
-            if (cost < best) {
-                best = cost;
-                t.P = P;
-                t.OCB = ocb;
-            }
-        }
+    /* the tile: P pixel vectors x OCB channels */
+    RegTile rt = pixel_tile(target_regs(), nvec, t.OC, 4, t.diag, NULL);
+    t.P = rt.P;
+    t.OCB = rt.OCB;
+    if (target_both()) t.nar = pixel_tile(REGS_NARROW, nvec, t.OC, 4, t.diag, &rt);
     t.NOB = (t.OC + t.OCB - 1) / t.OCB;
     t.OWp = (nvec + t.P - 1) / t.P * t.P * 16;
     t.NQ = t.OWp;
@@ -284,25 +299,13 @@ static Tile tile_of(const Layer *L, const Shape *in) {
      * the same model, plus a scalar store per output, says it is faster */
     if (w->nd == 2 && !t.diag && cnnc_conv_vectors != CONV_VECTORS_PIXELS) {
         int64_t wq = t.OW + (t.kw - 1) * t.dw / t.sw, nq = t.OH * wq, kc = t.cg * t.kd * t.kh * t.kw;
-        int64_t cbest = INT64_MAX;
-        int rw = 0, ocv = 0;
-        for (int v = 1; v <= 4 && 16 * (v - 1) < t.OC; v++)   /* no block wider than the channels */
-            for (int r = 1; r <= 14 && r <= nq; r++) {
-                if (r * v > target_max_accumulators() || r * v + v > 32) break;   /* broadcasts are memory operands */
-                int64_t tiles = (t.OC + 16 * v - 1) / (16 * v) * ((nq + r - 1) / r);
-                int64_t loads = r + v, work = r * v > loads ? r * v : loads;
-                int64_t cost = tiles * work * (r * v < 12 ? 12 : r * v) / (r * v);
-                if (cost <= cbest) {   /* ties: the larger tile, fewer weight loads per FMA */
-                    cbest = cost;
-                    rw = r;
-                    ocv = v;
-                }
-            }
+        int rw, ocv;
+        int64_t cbest = cv_tile(target_regs(), t.OC, nq, NULL, &rw, &ocv);
         int64_t out = t.OC * t.OH * t.OW;
         /* beside a depthwise conv, channel vectors also let it keep the
          * channels in its lanes (blocked values on both sides): worth up to
          * half as much again here (MobileNet v1, measured) */
-        int64_t cv_total = cbest * kc + out, px_total = best * kc + out / 8;
+        int64_t cv_total = cbest * kc + out, px_total = rt.cost * kc + out / 8;
         if (cnnc_conv_vectors == CONV_VECTORS_CHANNELS || cv_total < px_total ||
             (L->near_lanes && 2 * cv_total < 3 * px_total)) {
             t.cv = true;
@@ -316,6 +319,7 @@ static Tile tile_of(const Layer *L, const Shape *in) {
             t.NQ = (nq + rw - 1) / rw * rw;
             t.OWp = t.NQ;
             t.NOB = (t.OC + t.OCB - 1) / t.OCB;
+            if (target_both()) cv_tile(REGS_NARROW, t.OC, nq, &t, &t.nRW, &t.nOCV);
         }
     }
     return t;
@@ -361,6 +365,13 @@ static bool pixels_first(const Tile *t) {
     return !t->diag && npv * weights < t->NOB * t->C * band;
 }
 
+/* a direct 1x1 kernel whose pixel tiles run outside its channel blocks
+ * copies each tile's positions of all channels together first when the
+ * input planes lie a multiple of 1 KiB apart: read in place, they would
+ * fall into a few sets of L1 and come from L2 for every channel block
+ * (MobileNet block's 128 x 32x32 -> 256: 1.7x faster under AVX2 so) */
+static bool tile_copy(const Tile *t) { return direct(t) && pixels_first(t) && t->H * t->W % 256 == 0; }
+
 /* floats of the packed input in flat mode (a block's channels, or all) */
 static int64_t pack_floats(const Tile *t) {
     return ((block_pack(t) ? t->OCB : t->C) * flat_band(t) + flat_slack(t) + 15) / 16 * 16;
@@ -383,7 +394,9 @@ static int64_t stage_floats(const Tile *t) { return t->OCB * t->NQ; }
  * in registers, and a run of RW output positions of a row accumulates
  *   acc[r] += tp[oh*sh + i*dh][(ow + r)*sw + k*dw][:] * w[:][i][k]
  * lane by lane; each position then stores its 16 channels at once. */
-enum { LANES_RW = 8 };
+/* positions per run: wide, 8 with the taps' weights in registers; narrow,
+ * 4 with the weights as memory operands */
+static int lanes_rw(Regs r) { return r == REGS_WIDE ? 8 : 4; }
 
 static bool lanes_ok(const Layer *L, const Shape *in) {
     const Window *w = &L->win;
@@ -450,14 +463,36 @@ static void lanes_tile(Emit *e, const Layer *L, int n, bool blocked_out) {
     emit_close_n(e, 3);
 }
 
+/* the output rows of one channel block, in runs of lanes_rw(r) positions */
+static void lanes_rows(Emit *e, const void *ctx, Regs r) {
+    const Layer *L = ctx;
+    long long OH = L->shape.dim[1], OW = L->shape.dim[2], Wp = lanes_wp(L);
+    int rw = lanes_rw(r);
+    emit_line(e, "/* runs of %d output positions */", rw);
+    emit_for(e, "oh", OH);
+    emit_line(e, "const float *restrict rowp = tp + (size_t)oh * %lld;", (long long)L->win.s[0] * Wp * 16);
+    if (OW >= rw) {
+        emit_open(e, "for (int ow = 0; ow + %d <= %lld; ow += %d)", rw, OW, rw);
+        lanes_tile(e, L, rw, emit_blocked(e, e->k->out));
+        emit_close(e);
+    }
+    if (OW % rw) {
+        emit_open(e, "");
+        emit_line(e, "const int ow = %lld;", OW - OW % rw);
+        lanes_tile(e, L, (int)(OW % rw), emit_blocked(e, e->k->out));
+        emit_close(e);
+    }
+    emit_close(e);
+}
+
 static void lanes_emit(Emit *e, const Layer *L) {
     const Shape *in = emit_in_shape(e, L, 0);
     const Window *w = &L->win;
-    long long C = in->dim[0], H = in->dim[1], W = in->dim[2], OH = L->shape.dim[1], OW = L->shape.dim[2];
+    long long C = in->dim[0], H = in->dim[1], W = in->dim[2];
     long long Hp = lanes_hp(L), Wp = lanes_wp(L), pt = w->pb[0], pl = w->pb[1], taps = w->k[0] * w->k[1];
-    bool bin = emit_blocked(e, L->in[0]), bout = emit_blocked(e, e->k->out);
-    emit_line(e, "/* channels in the vector lanes: per block of 16 channels, tp [%lld][%lld][16] the padded input; "
-              "runs of %d output positions */", Hp, Wp, LANES_RW);
+    bool bin = emit_blocked(e, L->in[0]);
+    emit_line(e, "/* channels in the vector lanes: per block of 16 channels, tp [%lld][%lld][16] the padded input */", Hp,
+              Wp);
     emit_for(e, "cb", C / 16);
     emit_line(e, "float *restrict tp = t;");
     /* the columns inside the input: q0 <= q < q1 */
@@ -485,20 +520,8 @@ static void lanes_emit(Emit *e, const Layer *L) {
     emit_line(e, "cnnrt_v16 wk[%lld], bias;", taps);
     emit_line(e, "memcpy(wk, %s + (size_t)cb * %lld, sizeof wk);", emit_param(e, L, "packed"), taps * 16);
     emit_line(e, "memcpy(&bias, %s + cb * 16, sizeof bias);", emit_param(e, L, "bias_packed"));
-    emit_for(e, "oh", OH);
-    emit_line(e, "const float *restrict rowp = tp + (size_t)oh * %lld;", (long long)w->s[0] * Wp * 16);
-    if (OW >= LANES_RW) {
-        emit_open(e, "for (int ow = 0; ow + %d <= %lld; ow += %d)", LANES_RW, OW, LANES_RW);
-        lanes_tile(e, L, LANES_RW, bout);
-        emit_close(e);
-    }
-    if (OW % LANES_RW) {
-        emit_open(e, "");
-        emit_line(e, "const int ow = %lld;", OW - OW % LANES_RW);
-        lanes_tile(e, L, (int)(OW % LANES_RW), bout);
-        emit_close(e);
-    }
-    emit_close_n(e, 2);   /* oh, cb */
+    emit_per_regs(e, L, true, lanes_rows);
+    emit_close(e);   /* cb */
 }
 
 static int64_t tiled_temp(const Layer *L, const Shape *in) {
@@ -519,18 +542,21 @@ static int64_t conv_temp(const Layer *L, const Shape *in, int opt) {
     return is_separable(L) ? shape_elems(&L->shape) / L->shape.dim[0] * in->dim[0] : 0;
 }
 
+/* which -O2 kernel a convolution takes, in the order they are tried */
+typedef enum { KERNEL_WINOGRAD, KERNEL_PLAIN, KERNEL_LANES, KERNEL_TILED } KernelKind;
+
+static KernelKind kernel_kind(Emit *e, const Layer *L) {
+    if (winograd_ok(L, emit_in_shape(e, L, 0))) return KERNEL_WINOGRAD;
+    if (!fast_ok(L)) return KERNEL_PLAIN;
+    return lanes_mode(e, L) ? KERNEL_LANES : KERNEL_TILED;
+}
+
 static void conv_emit_data(Emit *e, const Layer *L) {
-    if (winograd_ok(L, emit_in_shape(e, L, 0))) {
-        winograd_emit_data(e, L, emit_in_shape(e, L, 0));
-        return;
-    }
-    if (!fast_ok(L)) {
-        emit_params_raw(e, L);
-        return;
-    }
-    if (lanes_mode(e, L)) {
-        lanes_data(e, L);
-        return;
+    switch (kernel_kind(e, L)) {
+    case KERNEL_WINOGRAD: winograd_emit_data(e, L, emit_in_shape(e, L, 0)); return;
+    case KERNEL_PLAIN: emit_params_raw(e, L); return;
+    case KERNEL_LANES: lanes_data(e, L); return;
+    case KERNEL_TILED: break;
     }
     Tile t = tile_of(L, emit_in_shape(e, L, 0));
     const Param *w = layer_param(L, "weight"), *b = layer_param(L, "bias");
@@ -584,23 +610,37 @@ static void pack_input(Emit *e, const Layer *L, const Tile *t) {
     emit_close_n(e, 5);
 }
 
+/* what a kernel body is written for: the layer and its tile */
+typedef struct {
+    const Layer *L;
+    const Tile *t;
+} Body;
+
 /* channel vectors: after the phase planes are packed, for each block of
  * OCV x 16 output channels and each run of RW positions q of the padded
  * output rows, acc[r][v] += w[v-th 16 channels][c][tap] * plane[c][q + r +
  * tap offset] (one weight vector load per v, one broadcast per r); each
  * position's OCV vectors then leave through the epilogue, 16 channels at a
  * time: contiguous in a channel-blocked output, one store per channel in a
- * C-order one */
-static void emit_channel_vectors(Emit *e, const Layer *L, const Tile *t) {
+ * C-order one. The register tile of class r: RW x OCV, or a narrow one of
+ * v0 blocks of its OCV inside the packed OCV */
+static void channel_vectors(Emit *e, const void *ctx, Regs r) {
+    const Layer *L = ((const Body *)ctx)->L;
+    const Tile *t = ((const Body *)ctx)->t;
     long long taps = t->kd * t->kh * t->kw, band = flat_band(t), OC = t->OC, OH = t->OH, OW = t->OW;
-    bool blocked_out = emit_blocked(e, e->k->out);
+    long long nq = t->OH * t->Wp;
+    int RW = r == target_regs() ? t->RW : t->nRW, OCV = r == target_regs() ? t->OCV : t->nOCV;
+    bool sub = OCV < t->OCV, blocked_out = emit_blocked(e, e->k->out);
+    emit_line(e, "/* channel vectors: tiles of %d positions of the padded output rows x %d x 16 output channels */", RW, OCV);
     emit_for(e, "ob", t->NOB);
-    emit_line(e, "const float *restrict wb = %s + (size_t)ob * %lld;", emit_param(e, L, "packed"),
-              (long long)(t->cg * taps * t->OCB));
-    emit_open(e, "for (int q = 0; q < %lld; q += %d)", (long long)t->NQ, t->RW);
-    emit_line(e, "cnnrt_v16 acc[%d][%d];", t->RW, t->OCV);
-    emit_for(e, "r", t->RW);
-    emit_line(e, "memcpy(acc[r], %s + ob * %d, sizeof acc[r]);", emit_param(e, L, "bias_packed"), t->OCB);
+    if (sub) emit_open(e, "for (int v0 = 0; v0 < %d; v0 += %d)", t->OCV, OCV);
+    emit_line(e, "const float *restrict wb = %s + (size_t)ob * %lld%s;", emit_param(e, L, "packed"),
+              (long long)(t->cg * taps * t->OCB), sub ? " + v0 * 16" : "");
+    emit_open(e, "for (int q = 0; q < %lld; q += %d)", (nq + RW - 1) / RW * RW, RW);
+    emit_line(e, "cnnrt_v16 acc[%d][%d];", RW, OCV);
+    emit_for(e, "r", RW);
+    emit_line(e, "memcpy(acc[r], %s + ob * %d%s, sizeof acc[r]);", emit_param(e, L, "bias_packed"), t->OCB,
+              sub ? " + v0 * 16" : "");
     emit_close(e);
     emit_for(e, "c", t->cg);
     long long step = 1;   /* floats from one position to the next */
@@ -620,25 +660,25 @@ static void emit_channel_vectors(Emit *e, const Layer *L, const Tile *t) {
             emit_line(e, "const float *restrict src = tc + %lld;",
                       (long long)(((i * t->dh % t->sh * t->sw + col % t->sw) * t->Hp + i * t->dh / t->sh) * t->Wp +
                                   col / t->sw));
-            emit_line(e, "cnnrt_v16 wv[%d];", t->OCV);
+            emit_line(e, "cnnrt_v16 wv[%d];", OCV);
             emit_line(e, "memcpy(wv, wc + %lld, sizeof wv);", (long long)((i * t->kw + k) * t->OCB));
-            emit_line(e, "for (int r = 0; r < %d; r++)", t->RW);
-            emit_line(e, "    for (int v = 0; v < %d; v++) CNNRT_FMA16(acc[r][v], wv[v], src[r%s]);", t->OCV,
+            emit_line(e, "for (int r = 0; r < %d; r++)", RW);
+            emit_line(e, "    for (int v = 0; v < %d; v++) CNNRT_FMA16(acc[r][v], wv[v], src[r%s]);", OCV,
                       step == 16 ? " * 16" : "");
             emit_close(e);
         }
     emit_close(e);
     emit_line(e, "/* store through the epilogue, position by position */");
     emit_line(e, "int oh = q / %lld, ow = q %% %lld;", (long long)t->Wp, (long long)t->Wp);
-    emit_open(e, "for (int r = 0; r < %d; r++, ow++)", t->RW);
+    emit_open(e, "for (int r = 0; r < %d; r++, ow++)", RW);
     emit_open(e, "if (ow == %lld)", (long long)t->Wp);
     emit_line(e, "ow = 0;");
     emit_line(e, "oh++;");
     emit_close(e);
     emit_line(e, "if (oh >= %lld) break;", OH);
     emit_line(e, "if (ow >= %lld) continue;   /* a padding column */", OW);
-    emit_for(e, "v", t->OCV);
-    emit_line(e, "const int o0 = (ob * %d + v) * 16;", t->OCV);
+    emit_for(e, "v", OCV);
+    emit_line(e, "const int o0 = (ob * %d + %sv) * 16;", t->OCV, sub ? "v0 + " : "");
     emit_line(e, "if (o0 >= %lld) break;   /* past the last block's channels */", OC);
     emit_line(e, "float lanes[16];");
     emit_line(e, "memcpy(lanes, &acc[r][v], sizeof lanes);");
@@ -654,7 +694,7 @@ static void emit_channel_vectors(Emit *e, const Layer *L, const Tile *t) {
     emit_line(e, "const int o = o0 + l;");
     emit_line(e, "(void)o;");
     emit_store(e, blocked_out ? "base + l" : xasprintf("base + l * %lld", OH * OW), "o", "v_");
-    emit_close_n(e, 5);   /* l, v, r, q, ob */
+    emit_close_n(e, sub ? 6 : 5);   /* l, v, r, q, [v0,] ob */
 }
 
 /* in the pixel-vector store: when vector p of the tile lies wholly below
@@ -670,53 +710,36 @@ static void full_vector(Emit *e, int64_t limit, const char *base) {
     emit_close(e);
 }
 
-static void conv_emit_fast(Emit *e, const Layer *L) {
-    if (winograd_ok(L, emit_in_shape(e, L, 0))) {
-        winograd_emit(e, L, emit_in_shape(e, L, 0), pad_mode(L));
-        return;
-    }
-    if (!fast_ok(L)) {
-        conv_emit_ref(e, L);
-        return;
-    }
-    if (lanes_mode(e, L)) {
-        lanes_emit(e, L);
-        return;
-    }
-    const Tile t = tile_of(L, emit_in_shape(e, L, 0));
+/* pixel vectors, after the input is packed (flat: once; rows: the band of
+ * output row od, oh): tiles of P vectors of 16 positions x OCB output
+ * channels; the register tile of class r is the tile, or a narrow one of j0
+ * blocks of its OCB (and fewer vectors) inside the packed OCB */
+static void pixel_vectors(Emit *e, const void *ctx, Regs r) {
+    const Layer *L = ((const Body *)ctx)->L;
+    const Tile *tp = ((const Body *)ctx)->t, t = *tp;
+    RegTile rt = r == target_regs() ? (RegTile){t.P, t.OCB, 0} : t.nar;
+    int P = rt.P, RB = rt.OCB;
+    bool sub = RB < t.OCB;   /* register blocks j0 of RB channels */
+    const char *jb = sub ? "j0 + j" : "j";
     long long taps = t.kd * t.kh * t.kw;
-    if (t.flat) {
-        if (t.cv)
-            emit_line(e, "/* channel vectors: tiles of %d positions of the padded output rows x %d x 16 output channels */",
-                      t.RW, t.OCV);
-        else
-            emit_line(e, "/* tiles of %d output channels x %d x 16 positions of the padded output rows */", t.OCB, t.P);
-        if (direct(&t)) {
-            long long plane = t.H * t.W, tail = t.NQ - 16 * t.P, n = plane - tail;
-            emit_line(e, "/* t [%lld][%d]: each channel's last %lld positions, zero-padded */", (long long)t.C, 16 * t.P, n);
-            emit_for(e, "c", t.C);
-            emit_line(e, "memcpy(t + c * %d, x0 + c * %lld + %lld, sizeof(float) * %lld);", 16 * t.P, plane, tail, n);
-            if (n < 16 * t.P) emit_line(e, "memset(t + c * %d + %lld, 0, sizeof(float) * %lld);", 16 * t.P, n, 16 * t.P - n);
-            emit_close(e);
-        } else if (!block_pack(&t) && !cv_direct(&t)) {
-            pack_flat(e, L, &t);
-        }
-        if (t.cv) {
-            emit_channel_vectors(e, L, &t);
-            return;
-        }
-    } else {
-        emit_line(e, "/* tiles of %d output channels x %d x 16 pixels of a row */", t.OCB, t.P);
-        emit_for(e, "od", t.OD);
-        emit_for(e, "oh", t.OH);
-        pack_input(e, L, &t);
-    }
+    if (t.flat) emit_line(e, "/* tiles of %d output channels x %d x 16 positions of the padded output rows */", RB, P);
+    else emit_line(e, "/* tiles of %d output channels x %d x 16 pixels of a row */", RB, P);
     long long band = t.flat ? flat_band(&t) : t.kd * t.kh * t.sw * t.Wq;
     bool pixels_outer = pixels_first(&t);
     if (staged(&t))
         emit_line(e, "float *restrict u = t + %lld;   /* staging [%d][%lld] */", (long long)pack_floats(&t), t.OCB,
                   (long long)t.NQ);
-    if (pixels_outer) emit_open(e, "for (int pv = 0; pv < %lld; pv += %d)", (long long)t.OWp, 16 * t.P);
+    if (pixels_outer) emit_open(e, "for (int pv = 0; pv < %lld; pv += %d)", (long long)t.OWp, 16 * P);
+    if (tile_copy(&t)) {
+        long long plane = t.H * t.W;
+        emit_line(e, "/* the tile's positions of every channel, contiguous in t: read by every channel block, "
+                  "they stay in L1 (planes a multiple of 1 KiB apart would share a few of its sets) */");
+        emit_line(e, "const int n = %lld - pv < %d ? %lld - pv : %d;", plane, 16 * P, plane, 16 * P);
+        emit_for(e, "c", t.C);
+        emit_line(e, "memcpy(t + c * %d, x0 + (size_t)c * %lld + pv, sizeof(float) * n);", 16 * t.P, plane);
+        emit_line(e, "if (n < %d) memset(t + c * %d + n, 0, sizeof(float) * (%d - n));", 16 * P, 16 * t.P, 16 * P);
+        emit_close(e);
+    }
     emit_for(e, "ob", t.NOB);
     emit_line(e, "const float *restrict wb = %s + ob * %lld;", emit_param(e, L, "packed"), (long long)(t.cg * taps * t.OCB));
     if (block_pack(&t)) {
@@ -725,26 +748,30 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
         emit_phase_planes(e, pad_mode(L), emit_blocked(e, L->in[0]), t.OCB, xasprintf("ob * %d", t.OCB), "nc", t.H, t.W, t.sh, t.sw, t.pt, t.pl,
                           t.Hp, t.Wp, flat_slack(&t));
     }
-    if (!pixels_outer) emit_open(e, "for (int pv = 0; pv < %lld; pv += %d)", (long long)t.OWp, 16 * t.P);
-    emit_line(e, "cnnrt_v16 acc[%d][%d];", t.OCB, t.P);
-    emit_for(e, "j", t.OCB);
-    emit_line(e, "for (int p = 0; p < %d; p++) CNNRT_SPLAT16(acc[j][p], %s[ob * %d + j]);", t.P,
-              emit_param(e, L, "bias_packed"), t.OCB);
+    if (!pixels_outer) emit_open(e, "for (int pv = 0; pv < %lld; pv += %d)", (long long)t.OWp, 16 * P);
+    if (sub) emit_open(e, "for (int j0 = 0; j0 < %d; j0 += %d)", t.OCB, RB);
+    emit_line(e, "cnnrt_v16 acc[%d][%d];", RB, P);
+    emit_for(e, "j", RB);
+    emit_line(e, "for (int p = 0; p < %d; p++) CNNRT_SPLAT16(acc[j][p], %s[ob * %d + %s]);", P,
+              emit_param(e, L, "bias_packed"), t.OCB, jb);
     emit_close(e);
-    if (direct(&t)) {
-        long long plane = t.H * t.W;
-        emit_line(e, "const int whole = pv + %d <= %lld;   /* else the copied tail */", 16 * t.P, plane);
-        emit_line(e, "const float *restrict src0 = whole ? x0 + pv : t;");
+    if (direct(&t) && !tile_copy(&t)) {
+        long long plane = t.H * t.W, tail = t.NQ - 16 * t.P;
+        emit_line(e, "const int whole = pv + %d <= %lld;   /* else the copied tail */", 16 * P, plane);
+        if (P == t.P) emit_line(e, "const float *restrict src0 = whole ? x0 + pv : t;");
+        else emit_line(e, "const float *restrict src0 = whole ? x0 + pv : t + (pv - %lld);", tail);
         emit_line(e, "const long long cs = whole ? %lld : %d;", plane, 16 * t.P);
     }
     emit_for(e, "c", t.cg);
-    if (direct(&t))
+    if (tile_copy(&t))
+        emit_line(e, "const float *restrict tc = t + c * %d;", 16 * t.P);
+    else if (direct(&t))
         emit_line(e, "const float *restrict tc = src0 + c * cs;");
     else if (t.diag)   /* output channel o reads input channel o / og */
         emit_line(e, "const float *restrict tc = t + pv;");
     else
         emit_line(e, "const float *restrict tc = t + (size_t)c * %lld + pv;", band);
-    emit_line(e, "const float *restrict wc = wb + c * %lld;", taps * t.OCB);
+    emit_line(e, "const float *restrict wc = wb + %sc * %lld;", sub ? "j0 + " : "", taps * t.OCB);
     for (int64_t a = 0; a < t.kd; a++)   /* the window, unrolled */
     for (int64_t i = 0; i < t.kh; i++)
         for (int64_t k = 0; k < t.kw; k++) {
@@ -756,30 +783,30 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
                              : (long long)((row * t.sw + col % t.sw) * t.Wq + col / t.sw));
             emit_line(e, "const float *restrict wk = wc + %lld;", (long long)((row * t.kw + k) * t.OCB));
             if (t.diag) {
-                emit_open(e, "for (int j = 0; j < %d; j++)", t.OCB);
-                emit_line(e, "cnnrt_v16 xv[%d];", t.P);
+                emit_open(e, "for (int j = 0; j < %d; j++)", RB);
+                emit_line(e, "cnnrt_v16 xv[%d];", P);
                 if (block_pack(&t)) {   /* this block's channels only */
-                    emit_line(e, "const int jc = ob * %d + j < %lld ? j : 0;", t.OCB, (long long)t.OC);
+                    emit_line(e, "const int jc = ob * %d + %s < %lld ? %s : 0;", t.OCB, jb, (long long)t.OC, jb);
                     emit_line(e, "memcpy(xv, src + (size_t)jc * %lld, sizeof xv);", band);
                 } else {
-                    emit_line(e, "const int oc = ob * %d + j < %lld ? ob * %d + j : 0;", t.OCB, (long long)t.OC, t.OCB);
+                    emit_line(e, "const int oc = ob * %d + %s < %lld ? ob * %d + %s : 0;", t.OCB, jb, (long long)t.OC, t.OCB, jb);
                     emit_line(e, "memcpy(xv, src + (size_t)(oc / %lld) * %lld, sizeof xv);", (long long)t.og, band);
                 }
-                emit_line(e, "for (int p = 0; p < %d; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);", t.P);
+                emit_line(e, "for (int p = 0; p < %d; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);", P);
                 emit_close(e);
             } else {
-                emit_line(e, "cnnrt_v16 xv[%d];", t.P);
+                emit_line(e, "cnnrt_v16 xv[%d];", P);
                 emit_line(e, "memcpy(xv, src, sizeof xv);");
-                emit_line(e, "for (int j = 0; j < %d; j++)", t.OCB);
-                emit_line(e, "    for (int p = 0; p < %d; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);", t.P);
+                emit_line(e, "for (int j = 0; j < %d; j++)", RB);
+                emit_line(e, "    for (int p = 0; p < %d; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);", P);
             }
             emit_close(e);
         }
     emit_close(e);
     if (staged(&t)) {
-        emit_for(e, "j", t.OCB);
-        emit_line(e, "memcpy(u + (size_t)j * %lld + pv, acc[j], sizeof acc[j]);", (long long)t.NQ);
-        emit_close_n(e, 2);   /* j, pixel tiles */
+        emit_for(e, "j", RB);
+        emit_line(e, "memcpy(u + (size_t)(%s) * %lld + pv, acc[j], sizeof acc[j]);", jb, (long long)t.NQ);
+        emit_close_n(e, sub ? 3 : 2);   /* j, [j0,] pixel tiles */
         emit_line(e, "/* store the block's rows through the epilogue */");
         emit_for(e, "j", t.OCB);
         emit_line(e, "const int o = ob * %d + j;", t.OCB);
@@ -794,10 +821,10 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
         return;
     }
     emit_line(e, "/* store through the epilogue */");
-    emit_for(e, "j", t.OCB);
-    emit_line(e, "const int o = ob * %d + j;", t.OCB);
+    emit_for(e, "j", RB);
+    emit_line(e, "const int o = ob * %d + %s;", t.OCB, jb);
     emit_line(e, "if (o >= %lld) break;", (long long)t.OC);
-    emit_for(e, "p", t.P);
+    emit_for(e, "p", P);
     emit_line(e, "float lanes[16];");
     emit_line(e, "memcpy(lanes, &acc[j][p], sizeof lanes);");
     if (t.flat && t.Wp == t.OW)   /* no padding columns: a full vector is 16 consecutive outputs */
@@ -819,7 +846,7 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
         emit_close(e);
         emit_line(e, "l += n;");
         emit_line(e, "q += n;");
-        emit_close_n(e, 5);
+        emit_close_n(e, sub ? 6 : 5);   /* runs, p, j, [j0,] pixel tiles and channel blocks */
         return;
     }
     full_vector(e, t.OW, xasprintf("((o * %lld + od) * %lld + oh) * %lld + pv + 16 * p", (long long)t.OD,
@@ -831,7 +858,42 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
     emit_line(e, "const float v = lanes[l];");
     emit_store(e, xasprintf("((o * %lld + od) * %lld + oh) * %lld + ow", (long long)t.OD, (long long)t.OH, (long long)t.OW),
                "o", "v");
-    emit_close_n(e, 7);
+    emit_close_n(e, sub ? 6 : 5);   /* l, p, j, [j0,] pixel tiles and channel blocks */
+}
+
+static void conv_emit_fast(Emit *e, const Layer *L) {
+    switch (kernel_kind(e, L)) {
+    case KERNEL_WINOGRAD: winograd_emit(e, L, emit_in_shape(e, L, 0), pad_mode(L)); return;
+    case KERNEL_PLAIN: conv_emit_ref(e, L); return;
+    case KERNEL_LANES: lanes_emit(e, L); return;
+    case KERNEL_TILED: break;
+    }
+    const Tile t = tile_of(L, emit_in_shape(e, L, 0));
+    const Body b = {L, &t};
+    if (t.flat) {
+        if (tile_copy(&t)) {
+            /* each pixel tile copies its positions (below) */
+        } else if (direct(&t)) {
+            long long plane = t.H * t.W, tail = t.NQ - 16 * t.P, n = plane - tail;
+            emit_line(e, "/* t [%lld][%d]: each channel's last %lld positions, zero-padded */", (long long)t.C, 16 * t.P, n);
+            emit_for(e, "c", t.C);
+            emit_line(e, "memcpy(t + c * %d, x0 + c * %lld + %lld, sizeof(float) * %lld);", 16 * t.P, plane, tail, n);
+            if (n < 16 * t.P) emit_line(e, "memset(t + c * %d + %lld, 0, sizeof(float) * %lld);", 16 * t.P, n, 16 * t.P - n);
+            emit_close(e);
+        } else if (!block_pack(&t) && !cv_direct(&t)) {
+            pack_flat(e, L, &t);
+        }
+        if (t.cv) {
+            emit_per_regs(e, &b, t.nRW != t.RW || t.nOCV != t.OCV, channel_vectors);
+            return;
+        }
+    } else {
+        emit_for(e, "od", t.OD);
+        emit_for(e, "oh", t.OH);
+        pack_input(e, L, &t);
+    }
+    emit_per_regs(e, &b, t.nar.P != t.P || t.nar.OCB != t.OCB, pixel_vectors);
+    if (!t.flat) emit_close_n(e, 2);   /* oh, od */
 }
 
 /* -O2: kernels that pack their input into phase planes read it in either

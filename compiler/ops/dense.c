@@ -46,7 +46,7 @@ static void dense_emit_ref(Emit *e, const Layer *L) {
 }
 
 /* -O2: a batch-1 dense layer can only stream its weights (PERF.md): rows
- * of 8 outputs at a time, 16 inputs per vector, one accumulator per row,
+ * of outputs at a time, 16 inputs per vector, one accumulator per row,
  * summed across lanes at the end */
 static void dense_block(Emit *e, const Layer *L, const char *o0, int rows, long long in) {
     const char *w = emit_param(e, L, "weight");
@@ -72,15 +72,21 @@ static void dense_block(Emit *e, const Layer *L, const char *o0, int rows, long 
     emit_close_n(e, 2);
 }
 
-static void dense_emit_fast(Emit *e, const Layer *L) {
+/* rows of 8 outputs (wide registers) or 4 (narrow: 4 accumulators, the
+ * input and a weight vector fill AVX2's 16 registers of 8 floats) */
+static void dense_rows(Emit *e, const void *ctx, Regs r) {
+    const Layer *L = ctx;
     long long in = (long long)emit_in_shape(e, L, 0)->dim[0], out = (long long)L->shape.dim[0];
-    if (out >= 8) {
-        emit_open(e, "for (int o0 = 0; o0 + 8 <= %lld; o0 += 8)", out);
-        dense_block(e, L, "o0", 8, in);
+    int rows = r == REGS_WIDE ? 8 : 4;
+    if (out >= rows) {
+        emit_open(e, "for (int o0 = 0; o0 + %d <= %lld; o0 += %d)", rows, out, rows);
+        dense_block(e, L, "o0", rows, in);
         emit_close(e);
     }
-    if (out % 8) dense_block(e, L, xasprintf("%lld", out / 8 * 8), (int)(out % 8), in);
+    if (out % rows) dense_block(e, L, xasprintf("%lld", out / rows * rows), (int)(out % rows), in);
 }
+
+static void dense_emit_fast(Emit *e, const Layer *L) { emit_per_regs(e, L, L->shape.dim[0] > 4, dense_rows); }
 
 static void dense_fold(Layer *L, const float *scale, const float *shift) {
     fold_rows(L, "weight", "bias", 1, L->shape.dim, scale, shift);

@@ -45,6 +45,7 @@ typedef struct {
     int64_t NF, TB, NFp;      /* numbered tiles, tiles per block, NF rounded up to blocks */
     int64_t NOB;
     int OCB, P;
+    RegTile nar;              /* --target=auto: the narrow class's tile inside OCB x P */
 } Wino;
 
 bool winograd_ok(const Layer *L, const Shape *in) {
@@ -72,21 +73,13 @@ static Wino wino_of(const Layer *L, const Shape *in) {
     /* the tile: P vectors of 16 tiles x OCB output channels, as conv.c's
      * direct kernel chooses it; a block's V (36 x C x 16P floats) kept
      * within 1 MiB so that it stays in L2 while every channel block reads it */
-    int64_t nvec = (g.NF + 15) / 16, best = INT64_MAX;
+    int64_t nvec = (g.NF + 15) / 16;
     int maxp = 4;
     while (maxp > 1 && 36 * g.C * 16 * maxp * 4 > (1 << 20)) maxp--;
-    for (int P = 1; P <= maxp && P <= nvec; P++)
-        for (int ocb = 1; ocb <= 28 && ocb <= g.OC; ocb++) {
-            if (P * ocb > target_max_accumulators()) break;
-            int64_t tiles = (g.OC + ocb - 1) / ocb * ((nvec + P - 1) / P);
-            int64_t loads = P + ocb, work = P * ocb > loads ? P * ocb : loads;
-            int64_t cost = tiles * work * (P * ocb < 12 ? 12 : P * ocb) / (P * ocb);
-            if (cost < best) {
-                best = cost;
-                g.P = P;
-                g.OCB = ocb;
-            }
-        }
+    RegTile rt = pixel_tile(target_regs(), nvec, g.OC, maxp, false, NULL);
+    g.P = rt.P;
+    g.OCB = rt.OCB;
+    if (target_both()) g.nar = pixel_tile(REGS_NARROW, nvec, g.OC, maxp, false, &rt);
     g.TB = 16 * g.P;
     g.NFp = (g.NF + g.TB - 1) / g.TB * g.TB;
     g.NOB = (g.OC + g.OCB - 1) / g.OCB;
@@ -146,6 +139,36 @@ static const char *combo(const double *row, int n, const char *fmt) {
     return s;
 }
 
+/* M[pos] = U[pos] V[pos] for the block ob of OCB output channels, in
+ * register tiles of P x 16 tiles x OCB channels (of class r) */
+static void products(Emit *e, const void *ctx, Regs r) {
+    const Wino *g = ctx;
+    long long C = g->C, TB = g->TB, OCB = g->OCB;
+    RegTile rt = r == target_regs() ? (RegTile){g->P, g->OCB, 0} : g->nar;
+    bool sub = rt.OCB < g->OCB;   /* register blocks j0 of rt.OCB channels */
+    const char *jb = sub ? "j0 + j" : "j";
+    emit_line(e, "/* M[pos] = U[pos] V[pos]: register tiles of %d output channels x %d x 16 tiles */", rt.OCB, rt.P);
+    emit_for(e, "pos", 36);
+    emit_line(e, "const float *restrict vp = V + (size_t)pos * %lld;", C * TB);
+    emit_line(e, "const float *restrict wp = wb + (size_t)pos * %lld;", C * OCB);
+    emit_open(e, "for (int pv = 0; pv < %lld; pv += %d)", TB, 16 * rt.P);
+    if (sub) emit_open(e, "for (int j0 = 0; j0 < %lld; j0 += %d)", OCB, rt.OCB);
+    emit_line(e, "cnnrt_v16 acc[%d][%d];", rt.OCB, rt.P);
+    emit_for(e, "j", rt.OCB);
+    emit_line(e, "for (int p = 0; p < %d; p++) CNNRT_SPLAT16(acc[j][p], 0.0f);", rt.P);
+    emit_close(e);
+    emit_for(e, "c", C);
+    emit_line(e, "cnnrt_v16 xv[%d];", rt.P);
+    emit_line(e, "memcpy(xv, vp + (size_t)c * %lld + pv, sizeof xv);", TB);
+    emit_line(e, "const float *restrict wk = wp + c * %lld%s;", OCB, sub ? " + j0" : "");
+    emit_line(e, "for (int j = 0; j < %d; j++)", rt.OCB);
+    emit_line(e, "    for (int p = 0; p < %d; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);", rt.P);
+    emit_close(e);
+    emit_for(e, "j", rt.OCB);
+    emit_line(e, "memcpy(M + ((size_t)pos * %lld + %s) * %lld + pv, acc[j], sizeof acc[j]);", OCB, jb, TB);
+    emit_close_n(e, sub ? 4 : 3);
+}
+
 void winograd_emit(Emit *e, const Layer *L, const Shape *in, const char *mode) {
     Wino g = wino_of(L, in);
     long long C = g.C, TB = g.TB, OCB = g.OCB, Wq = g.Wq, PL = g.PL;
@@ -181,26 +204,7 @@ void winograd_emit(Emit *e, const Layer *L, const Shape *in, const char *mode) {
 
     emit_for(e, "ob", g.NOB);
     emit_line(e, "const float *restrict wb = %s + (size_t)ob * %lld;", emit_param(e, L, "packed"), 36 * C * OCB);
-    emit_line(e, "/* M[pos] = U[pos] V[pos] for this block of %lld output channels */", OCB);
-    emit_for(e, "pos", 36);
-    emit_line(e, "const float *restrict vp = V + (size_t)pos * %lld;", C * TB);
-    emit_line(e, "const float *restrict wp = wb + (size_t)pos * %lld;", C * OCB);
-    emit_open(e, "for (int pv = 0; pv < %lld; pv += %d)", TB, 16 * g.P);
-    emit_line(e, "cnnrt_v16 acc[%d][%d];", g.OCB, g.P);
-    emit_for(e, "j", g.OCB);
-    emit_line(e, "for (int p = 0; p < %d; p++) CNNRT_SPLAT16(acc[j][p], 0.0f);", g.P);
-    emit_close(e);
-    emit_for(e, "c", g.C);
-    emit_line(e, "cnnrt_v16 xv[%d];", g.P);
-    emit_line(e, "memcpy(xv, vp + (size_t)c * %lld + pv, sizeof xv);", TB);
-    emit_line(e, "const float *restrict wk = wp + c * %lld;", OCB);
-    emit_line(e, "for (int j = 0; j < %d; j++)", g.OCB);
-    emit_line(e, "    for (int p = 0; p < %d; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);", g.P);
-    emit_close(e);
-    emit_for(e, "j", g.OCB);
-    emit_line(e, "memcpy(M + ((size_t)pos * %lld + j) * %lld + pv, acc[j], sizeof acc[j]);", OCB, TB);
-    emit_close_n(e, 3);
-
+    emit_per_regs(e, &g, g.nar.P != g.P || g.nar.OCB != g.OCB, products);
     emit_line(e, "/* Y = A^T M A + bias, 16 tiles at a time, stored through the epilogue */");
     emit_for(e, "j", g.OCB);
     emit_line(e, "const int o = ob * %lld + j;", OCB);

@@ -27,7 +27,6 @@ static _Alignas(64) const float sobel_gx__bias_packed[1] = {
 
 /* gx: conv2d 3x3/1 pad 1  [1,64,96] -> [1,64,96]  params 9  MACs 55,296 */
 static void sobel_gx__run(const float *restrict x0, float *restrict y, float *restrict t) {
-    /* tiles of 1 output channels x 4 x 16 positions of the padded output rows */
     /* t [1][1][1][66][98]: the input padded, split into phase planes; then zeros the last vectors may read */
     for (int c = 0; c < 1; c++) {
         const float *restrict xc = x0 + (size_t)c * 6144;
@@ -55,6 +54,8 @@ static void sobel_gx__run(const float *restrict x0, float *restrict y, float *re
         }
     }
     memset(t + 6468, 0, sizeof(float) * 114);
+#if CNNRT_WIDE /* register tiles for 32 registers of 16 floats (AVX-512) */
+    /* tiles of 1 output channels x 4 x 16 positions of the padded output rows */
     for (int pv = 0; pv < 6272; pv += 64) {
         for (int ob = 0; ob < 1; ob++) {
             const float *restrict wb = sobel_gx__packed + ob * 9;
@@ -163,6 +164,117 @@ static void sobel_gx__run(const float *restrict x0, float *restrict y, float *re
             }
         }
     }
+#else /* register tiles for 16 registers of 8 floats (AVX2) or 32 of 4 (NEON) */
+    /* tiles of 1 output channels x 2 x 16 positions of the padded output rows */
+    for (int pv = 0; pv < 6272; pv += 32) {
+        for (int ob = 0; ob < 1; ob++) {
+            const float *restrict wb = sobel_gx__packed + ob * 9;
+            cnnrt_v16 acc[1][2];
+            for (int j = 0; j < 1; j++) {
+                for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[j][p], sobel_gx__bias_packed[ob * 1 + j]);
+            }
+            for (int c = 0; c < 1; c++) {
+                const float *restrict tc = t + (size_t)c * 6468 + pv;
+                const float *restrict wc = wb + c * 9;
+                /* tap 0,0 */ {
+                    const float *restrict src = tc + 0;
+                    const float *restrict wk = wc + 0;
+                    cnnrt_v16 xv[2];
+                    memcpy(xv, src, sizeof xv);
+                    for (int j = 0; j < 1; j++)
+                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                }
+                /* tap 0,1 */ {
+                    const float *restrict src = tc + 1;
+                    const float *restrict wk = wc + 1;
+                    cnnrt_v16 xv[2];
+                    memcpy(xv, src, sizeof xv);
+                    for (int j = 0; j < 1; j++)
+                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                }
+                /* tap 0,2 */ {
+                    const float *restrict src = tc + 2;
+                    const float *restrict wk = wc + 2;
+                    cnnrt_v16 xv[2];
+                    memcpy(xv, src, sizeof xv);
+                    for (int j = 0; j < 1; j++)
+                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                }
+                /* tap 1,0 */ {
+                    const float *restrict src = tc + 98;
+                    const float *restrict wk = wc + 3;
+                    cnnrt_v16 xv[2];
+                    memcpy(xv, src, sizeof xv);
+                    for (int j = 0; j < 1; j++)
+                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                }
+                /* tap 1,1 */ {
+                    const float *restrict src = tc + 99;
+                    const float *restrict wk = wc + 4;
+                    cnnrt_v16 xv[2];
+                    memcpy(xv, src, sizeof xv);
+                    for (int j = 0; j < 1; j++)
+                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                }
+                /* tap 1,2 */ {
+                    const float *restrict src = tc + 100;
+                    const float *restrict wk = wc + 5;
+                    cnnrt_v16 xv[2];
+                    memcpy(xv, src, sizeof xv);
+                    for (int j = 0; j < 1; j++)
+                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                }
+                /* tap 2,0 */ {
+                    const float *restrict src = tc + 196;
+                    const float *restrict wk = wc + 6;
+                    cnnrt_v16 xv[2];
+                    memcpy(xv, src, sizeof xv);
+                    for (int j = 0; j < 1; j++)
+                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                }
+                /* tap 2,1 */ {
+                    const float *restrict src = tc + 197;
+                    const float *restrict wk = wc + 7;
+                    cnnrt_v16 xv[2];
+                    memcpy(xv, src, sizeof xv);
+                    for (int j = 0; j < 1; j++)
+                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                }
+                /* tap 2,2 */ {
+                    const float *restrict src = tc + 198;
+                    const float *restrict wk = wc + 8;
+                    cnnrt_v16 xv[2];
+                    memcpy(xv, src, sizeof xv);
+                    for (int j = 0; j < 1; j++)
+                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                }
+            }
+            /* store through the epilogue */
+            for (int j = 0; j < 1; j++) {
+                const int o = ob * 1 + j;
+                if (o >= 1) break;
+                for (int p = 0; p < 2; p++) {
+                    float lanes[16];
+                    memcpy(lanes, &acc[j][p], sizeof lanes);
+                    for (int l = 0, q = pv + 16 * p; l < 16; ) {
+                        const int oh = q / 98, ow = q % 98;
+                        if (oh >= 64) break;
+                        const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
+                        const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
+                        const int base = (o * 64 + oh) * 96 + ow - l;
+                        CNNRT_SIMD
+                        for (int k = l; k < l + m; k++) {
+                            const float v = lanes[k];
+                            y[base + k] = v;
+                        }
+                        l += n;
+                        q += n;
+                    }
+                }
+            }
+        }
+    }
+#endif
 }
 
 /* gy.weight packed [1][1][9][1]: output-channel block, input channel, tap, channel in block */
@@ -178,7 +290,6 @@ static _Alignas(64) const float sobel_gy__bias_packed[1] = {
 
 /* gy: conv2d 3x3/1 pad 1  [1,64,96] -> [1,64,96]  params 9  MACs 55,296 */
 static void sobel_gy__run(const float *restrict x0, float *restrict y, float *restrict t) {
-    /* tiles of 1 output channels x 4 x 16 positions of the padded output rows */
     /* t [1][1][1][66][98]: the input padded, split into phase planes; then zeros the last vectors may read */
     for (int c = 0; c < 1; c++) {
         const float *restrict xc = x0 + (size_t)c * 6144;
@@ -206,6 +317,8 @@ static void sobel_gy__run(const float *restrict x0, float *restrict y, float *re
         }
     }
     memset(t + 6468, 0, sizeof(float) * 114);
+#if CNNRT_WIDE /* register tiles for 32 registers of 16 floats (AVX-512) */
+    /* tiles of 1 output channels x 4 x 16 positions of the padded output rows */
     for (int pv = 0; pv < 6272; pv += 64) {
         for (int ob = 0; ob < 1; ob++) {
             const float *restrict wb = sobel_gy__packed + ob * 9;
@@ -314,6 +427,117 @@ static void sobel_gy__run(const float *restrict x0, float *restrict y, float *re
             }
         }
     }
+#else /* register tiles for 16 registers of 8 floats (AVX2) or 32 of 4 (NEON) */
+    /* tiles of 1 output channels x 2 x 16 positions of the padded output rows */
+    for (int pv = 0; pv < 6272; pv += 32) {
+        for (int ob = 0; ob < 1; ob++) {
+            const float *restrict wb = sobel_gy__packed + ob * 9;
+            cnnrt_v16 acc[1][2];
+            for (int j = 0; j < 1; j++) {
+                for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[j][p], sobel_gy__bias_packed[ob * 1 + j]);
+            }
+            for (int c = 0; c < 1; c++) {
+                const float *restrict tc = t + (size_t)c * 6468 + pv;
+                const float *restrict wc = wb + c * 9;
+                /* tap 0,0 */ {
+                    const float *restrict src = tc + 0;
+                    const float *restrict wk = wc + 0;
+                    cnnrt_v16 xv[2];
+                    memcpy(xv, src, sizeof xv);
+                    for (int j = 0; j < 1; j++)
+                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                }
+                /* tap 0,1 */ {
+                    const float *restrict src = tc + 1;
+                    const float *restrict wk = wc + 1;
+                    cnnrt_v16 xv[2];
+                    memcpy(xv, src, sizeof xv);
+                    for (int j = 0; j < 1; j++)
+                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                }
+                /* tap 0,2 */ {
+                    const float *restrict src = tc + 2;
+                    const float *restrict wk = wc + 2;
+                    cnnrt_v16 xv[2];
+                    memcpy(xv, src, sizeof xv);
+                    for (int j = 0; j < 1; j++)
+                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                }
+                /* tap 1,0 */ {
+                    const float *restrict src = tc + 98;
+                    const float *restrict wk = wc + 3;
+                    cnnrt_v16 xv[2];
+                    memcpy(xv, src, sizeof xv);
+                    for (int j = 0; j < 1; j++)
+                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                }
+                /* tap 1,1 */ {
+                    const float *restrict src = tc + 99;
+                    const float *restrict wk = wc + 4;
+                    cnnrt_v16 xv[2];
+                    memcpy(xv, src, sizeof xv);
+                    for (int j = 0; j < 1; j++)
+                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                }
+                /* tap 1,2 */ {
+                    const float *restrict src = tc + 100;
+                    const float *restrict wk = wc + 5;
+                    cnnrt_v16 xv[2];
+                    memcpy(xv, src, sizeof xv);
+                    for (int j = 0; j < 1; j++)
+                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                }
+                /* tap 2,0 */ {
+                    const float *restrict src = tc + 196;
+                    const float *restrict wk = wc + 6;
+                    cnnrt_v16 xv[2];
+                    memcpy(xv, src, sizeof xv);
+                    for (int j = 0; j < 1; j++)
+                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                }
+                /* tap 2,1 */ {
+                    const float *restrict src = tc + 197;
+                    const float *restrict wk = wc + 7;
+                    cnnrt_v16 xv[2];
+                    memcpy(xv, src, sizeof xv);
+                    for (int j = 0; j < 1; j++)
+                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                }
+                /* tap 2,2 */ {
+                    const float *restrict src = tc + 198;
+                    const float *restrict wk = wc + 8;
+                    cnnrt_v16 xv[2];
+                    memcpy(xv, src, sizeof xv);
+                    for (int j = 0; j < 1; j++)
+                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                }
+            }
+            /* store through the epilogue */
+            for (int j = 0; j < 1; j++) {
+                const int o = ob * 1 + j;
+                if (o >= 1) break;
+                for (int p = 0; p < 2; p++) {
+                    float lanes[16];
+                    memcpy(lanes, &acc[j][p], sizeof lanes);
+                    for (int l = 0, q = pv + 16 * p; l < 16; ) {
+                        const int oh = q / 98, ow = q % 98;
+                        if (oh >= 64) break;
+                        const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
+                        const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
+                        const int base = (o * 64 + oh) * 96 + ow - l;
+                        CNNRT_SIMD
+                        for (int k = l; k < l + m; k++) {
+                            const float v = lanes[k];
+                            y[base + k] = v;
+                        }
+                        l += n;
+                        q += n;
+                    }
+                }
+            }
+        }
+    }
+#endif
 }
 
 /* gx2: mul  [1,64,96] [1,64,96] -> [1,64,96]  params 0  MACs 0 */

@@ -33,7 +33,6 @@ static _Alignas(64) const float tiny_block_c__bias_packed[2] = {
 /*   + relu_1: relu */
 /*   + s: add */
 static void tiny_block_c__run(const float *restrict x0, const float *restrict x1, float *restrict y, float *restrict t) {
-    /* tiles of 2 output channels x 2 x 16 positions of the padded output rows */
     /* t [2][1][1][6][6]: the input padded, split into phase planes; then zeros the last vectors may read */
     for (int c = 0; c < 2; c++) {
         const float *restrict xc = x0 + (size_t)c * 16;
@@ -61,6 +60,7 @@ static void tiny_block_c__run(const float *restrict x0, const float *restrict x1
         }
     }
     memset(t + 72, 0, sizeof(float) * 30);
+    /* tiles of 2 output channels x 2 x 16 positions of the padded output rows */
     for (int pv = 0; pv < 32; pv += 32) {
         for (int ob = 0; ob < 1; ob++) {
             const float *restrict wb = tiny_block_c__packed + ob * 36;

@@ -7,8 +7,11 @@
 #
 #   ASAN_CNNC    the sanitized compiler     [build-asan/cnnc]
 #   ASAN_BUILD   its build directory        [build-asan]
-#   ASAN_LEVELS  cnnc flags for numeric, ';'-separated
-#                [-O0;-O2;-O2 --conv-vectors=channels --winograd=on]
+#   ASAN_LEVELS  cnnc flags for numeric, ';'-separated, each optionally
+#                followed by '|' and flags for the generated C
+#                [-O0;-O2;-O2|-DCNNRT_WIDE=1;-O2 --conv-vectors=channels --winograd=on]
+#                (without -march the generated C takes the narrow register
+#                tiles; -DCNNRT_WIDE=1 the wide ones)
 #   ASAN_CCS     compilers for numeric      [clang-asan gcc-asan: the wrappers in
 #                                            $ASAN_BUILD/cc/, put on PATH, for the
 #                                            compilers present]
@@ -16,7 +19,7 @@ cd "$(dirname "$0")/../.." || exit 2
 root=$(pwd)
 ASAN_BUILD=${ASAN_BUILD:-build-asan}
 ASAN_CNNC=${ASAN_CNNC:-$ASAN_BUILD/cnnc}
-ASAN_LEVELS=${ASAN_LEVELS:--O0;-O2;-O2 --conv-vectors=channels --winograd=on}
+ASAN_LEVELS=${ASAN_LEVELS:--O0;-O2;-O2|-DCNNRT_WIDE=1;-O2 --conv-vectors=channels --winograd=on}
 case $ASAN_CNNC in /*) ;; *) ASAN_CNNC=$root/$ASAN_CNNC ;; esac
 # numeric/run.sh names its files after each compiler: plain names, on PATH
 PATH=$root/$ASAN_BUILD/cc:$PATH
@@ -65,8 +68,10 @@ old_ifs=$IFS
 IFS=';'
 for level in $ASAN_LEVELS; do
     IFS=$old_ifs
-    echo "== numeric, cnnc $level, generated C with the sanitizers:$ASAN_CCS"
-    CNNC=$ASAN_CNNC CNNC_FLAGS=$level CC=$ASAN_CCS tests/numeric/run.sh >"$log" 2>&1
+    flags=${level%%|*} cflags=
+    case $level in *'|'*) cflags=${level#*|} ;; esac
+    echo "== numeric, cnnc $flags, generated C with the sanitizers:$ASAN_CCS $cflags"
+    CNNC=$ASAN_CNNC CNNC_FLAGS=$flags EXTRA_CFLAGS=$cflags CC=$ASAN_CCS tests/numeric/run.sh >"$log" 2>&1
     show; tally "numeric $level"
 done
 IFS=$old_ifs

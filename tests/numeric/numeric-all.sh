@@ -1,9 +1,10 @@
 #!/bin/sh
 # Every numeric case at -O0, -O1 and -O2 (each under clang and gcc; -O2 also
-# with -march=native, on the generic no-vector path, and with Winograd for
-# every eligible 3x3 convolution, and with channel vectors for every
-# conv2d), then the
-# lecture's worked examples; one closing "N passed, M failed" line.
+# with -march=native (the wide register tiles of AVX-512 on this machine),
+# -march=x86-64-v3 (AVX2: the narrow ones, as without -march), on the generic
+# no-vector path, with Winograd for every eligible 3x3 convolution, and with
+# channel vectors for every conv2d), then the lecture's worked examples; one
+# closing "N passed, M failed" line.
 cd "$(dirname "$0")/../.." || exit 2
 p=0 f=0
 tally() {   # sums the last "N passed, M failed" line of the output in $1
@@ -23,6 +24,7 @@ run "cnnc -O0" -O0 ""
 run "cnnc -O1" -O1 ""
 run "cnnc -O2" -O2 ""
 run "cnnc -O2, generated C built with -march=native" -O2 "-march=native"
+run "cnnc -O2, built with -march=x86-64-v3 (AVX2)" -O2 "-march=x86-64-v3"
 run "cnnc -O2, the generic path (CNNRT_NO_VECTOR)" -O2 "-DCNNRT_NO_VECTOR"
 run "cnnc -O2 --target=generic" "-O2 --target=generic" ""
 run "cnnc -O2 --target=avx2, built with -march=native" "-O2 --target=avx2" "-march=native"
@@ -30,6 +32,7 @@ run "cnnc -O2 --winograd=on (every eligible 3x3 conv), -march=native" "-O2 --win
 run "cnnc -O2 --winograd=on, the generic path" "-O2 --winograd=on --target=generic" ""
 run "cnnc -O2 --conv-vectors=channels (channel-blocked values), -march=native" "-O2 --conv-vectors=channels" "-march=native"
 run "cnnc -O2 --conv-vectors=channels, the generic path" "-O2 --conv-vectors=channels --target=generic" ""
+run "cnnc -O2 --conv-vectors=channels --winograd=on, -march=x86-64-v3 (AVX2)" "-O2 --conv-vectors=channels --winograd=on" "-march=x86-64-v3"
 echo "== lecture examples"
 /usr/bin/python3 tests/numeric/lecture_test.py >"$log" 2>&1
 grep -v '^PASS' "$log"
