@@ -490,10 +490,15 @@ typedef struct {
     int64_t cost;
 } RegTile;
 /* the tile of class r minimizing the modelled time over nvec vectors of
- * positions and OC channels (P <= maxp); diag: each channel loads its own
- * inputs (depthwise). within: only divisors of its P and OCB (a narrow tile
- * working inside weights packed for a wide one) */
-RegTile pixel_tile(Regs r, int64_t nvec, int64_t OC, int maxp, bool diag, const RegTile *within);
+ * positions and OC channels (P <= maxp, OCB <= maxc); diag: each channel
+ * loads its own inputs (depthwise). within: only divisors of its P and OCB
+ * (a narrow tile working inside weights packed for a wide one) */
+RegTile pixel_tile(Regs r, int64_t nvec, int64_t OC, int maxp, int maxc, bool diag, const RegTile *within);
+/* the tile of target_regs() and, for --target=auto, the narrow one inside
+ * it (*nar): where the best wide tile's channel block leaves no good narrow
+ * divisor (28 channels: 2 x 7 wide, 2 x 1 narrow), a wide tile within 10%
+ * of the best that makes the narrow one better */
+RegTile pixel_tiles(int64_t nvec, int64_t OC, int maxp, int maxc, bool diag, RegTile *nar);
 /* emit body(e, ctx, r) once for target_regs(), or, when auto's tiles differ
  * (differ(ctx) true), once per class under #if CNNRT_WIDE / #else */
 void emit_per_regs(Emit *e, const void *ctx, bool differ, void (*body)(Emit *e, const void *ctx, Regs r));

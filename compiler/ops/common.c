@@ -349,19 +349,44 @@ void fold_rows(Layer *L, const char *wname, const char *bname, int brank, const 
         for (int64_t j = 0; j < bper; j++) b->data[o * bper + j] = b->data[o * bper + j] * scale[o] + shift[o];
 }
 
-RegTile pixel_tile(Regs r, int64_t nvec, int64_t OC, int maxp, bool diag, const RegTile *within) {
-    /* tiles x max(FMAs, loads) per tap on two FMA and two load ports, with
-     * a penalty below the accumulators that hide the FMA latency */
+/* tiles x max(FMAs, loads) per tap on two FMA and two load ports, with a
+ * penalty below the accumulators that hide the FMA latency */
+static int64_t tile_cost(Regs r, int64_t nvec, int64_t OC, int P, int ocb, bool diag) {
+    int64_t tiles = (OC + ocb - 1) / ocb * ((nvec + P - 1) / P);
+    int64_t loads = diag ? P * ocb + ocb : P + ocb;   /* diagonal tiles load per channel */
+    int64_t work = P * ocb > loads ? P * ocb : loads, lat = regs_latency(r);
+    return tiles * work * (P * ocb < lat ? lat : P * ocb) / (P * ocb);
+}
+
+RegTile pixel_tile(Regs r, int64_t nvec, int64_t OC, int maxp, int maxc, bool diag, const RegTile *within) {
     RegTile t = {1, 1, INT64_MAX};
     for (int P = 1; P <= maxp && P <= nvec; P++)
-        for (int ocb = 1; ocb <= 28 && ocb <= OC; ocb++) {
+        for (int ocb = 1; ocb <= maxc && ocb <= OC; ocb++) {
             if (!regs_fit(r, P * ocb, P)) break;
             if (within && (within->P % P || within->OCB % ocb)) continue;
-            int64_t tiles = (OC + ocb - 1) / ocb * ((nvec + P - 1) / P);
-            int64_t loads = diag ? P * ocb + ocb : P + ocb;   /* diagonal tiles load per channel */
-            int64_t work = P * ocb > loads ? P * ocb : loads, lat = regs_latency(r);
-            int64_t cost = tiles * work * (P * ocb < lat ? lat : P * ocb) / (P * ocb);
+            int64_t cost = tile_cost(r, nvec, OC, P, ocb, diag);
             if (cost < t.cost) t = (RegTile){P, ocb, cost};
         }
     return t;
+}
+
+RegTile pixel_tiles(int64_t nvec, int64_t OC, int maxp, int maxc, bool diag, RegTile *nar) {
+    RegTile best = pixel_tile(target_regs(), nvec, OC, maxp, maxc, diag, NULL);
+    if (!target_both()) return best;
+    *nar = pixel_tile(REGS_NARROW, nvec, OC, maxp, maxc, diag, &best);
+    RegTile alone = pixel_tile(REGS_NARROW, nvec, OC, maxp, maxc, diag, NULL);
+    if (nar->cost * 4 <= alone.cost * 5) return best;
+    RegTile w = best;
+    for (int P = 1; P <= maxp && P <= nvec; P++)
+        for (int ocb = 1; ocb <= maxc && ocb <= OC; ocb++) {
+            if (!regs_fit(REGS_WIDE, P * ocb, P)) break;
+            RegTile c = {P, ocb, tile_cost(REGS_WIDE, nvec, OC, P, ocb, diag)};
+            if (c.cost * 10 > best.cost * 11) continue;
+            RegTile n = pixel_tile(REGS_NARROW, nvec, OC, maxp, maxc, diag, &c);
+            if (n.cost < nar->cost) {
+                w = c;
+                *nar = n;
+            }
+        }
+    return w;
 }

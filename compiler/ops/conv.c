@@ -284,11 +284,19 @@ static Tile tile_of(const Layer *L, const Shape *in) {
             nvec = fvec;
         }
     }
-    /* the tile: P pixel vectors x OCB channels */
-    RegTile rt = pixel_tile(target_regs(), nvec, t.OC, 4, t.diag, NULL);
+    /* the tile: P pixel vectors x OCB channels; depthwise packed per block
+     * of channels (block_pack) takes as few channels as keep the block's
+     * planes and staging in L1 (32 KiB), with up to 12 vectors of each
+     * (depthwise3x3 128 @56: 4 channels x 4 vectors, 105 KiB, ran from L2) */
+    int maxp = 4, maxc = 28;
+    if (t.diag && t.og == 1 && t.flat) {
+        int64_t per = t.sh * t.sw * t.Hp * t.Wp + nvec * 16;
+        maxp = 12;
+        maxc = per * 4 < 32768 ? (int)(32768 / (per * 4)) : 1;
+    }
+    RegTile rt = pixel_tiles(nvec, t.OC, maxp, maxc, t.diag, &t.nar);
     t.P = rt.P;
     t.OCB = rt.OCB;
-    if (target_both()) t.nar = pixel_tile(REGS_NARROW, nvec, t.OC, 4, t.diag, &rt);
     t.NOB = (t.OC + t.OCB - 1) / t.OCB;
     t.OWp = (nvec + t.P - 1) / t.P * t.P * 16;
     t.NQ = t.OWp;
@@ -839,8 +847,9 @@ static void pixel_vectors(Emit *e, const void *ctx, Regs r) {
         emit_line(e, "const int m = %lld - ow < n ? %lld - ow : n;   /* and not in padding columns */", (long long)t.OW,
                   (long long)t.OW);
         emit_line(e, "const int base = (o * %lld + oh) * %lld + ow - l;", (long long)t.OH, (long long)t.OW);
+        emit_line(e, "const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */");
         emit_line(e, "CNNRT_SIMD");
-        emit_open(e, "for (int k = l; k < l + m; k++)");
+        emit_open(e, "for (int k = l; k < end; k++)");
         emit_line(e, "const float v = lanes[k];");
         emit_store(e, "base + k", "o", "v");
         emit_close(e);

@@ -76,10 +76,9 @@ static Wino wino_of(const Layer *L, const Shape *in) {
     int64_t nvec = (g.NF + 15) / 16;
     int maxp = 4;
     while (maxp > 1 && 36 * g.C * 16 * maxp * 4 > (1 << 20)) maxp--;
-    RegTile rt = pixel_tile(target_regs(), nvec, g.OC, maxp, false, NULL);
+    RegTile rt = pixel_tiles(nvec, g.OC, maxp, 28, false, &g.nar);
     g.P = rt.P;
     g.OCB = rt.OCB;
-    if (target_both()) g.nar = pixel_tile(REGS_NARROW, nvec, g.OC, maxp, false, &rt);
     g.TB = 16 * g.P;
     g.NFp = (g.NF + g.TB - 1) / g.TB * g.TB;
     g.NOB = (g.OC + g.OCB - 1) / g.OCB;

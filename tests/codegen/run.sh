@@ -2,9 +2,10 @@
 # Generated code as a product:
 #  1. golden C: tests/codegen/NAME.cnn compiled at -O0 and -O2 must give
 #     exactly NAME.O0.c/.h and NAME.O2.c/.h (BLESS=1 rewrites them);
-#  2. the examples' generated code compiles with -std=c11 -Wall -Wextra
-#     -pedantic -Werror under gcc and clang, with and without -march=native,
-#     at -O0 and -O2;
+#  2. the generated code of the examples and of tests/codegen/warn/*.cnn
+#     compiles with -std=c11 -Wall -Wextra -pedantic -Werror under gcc and
+#     clang, without -march, with -march=native and with -march=x86-64-v3
+#     (the two register-tile variants of --target=auto), at -O0 and -O2;
 #  3. make examples: every example app builds and runs.
 # Ends with "N passed, M failed".
 cd "$(dirname "$0")/../.." || exit 2
@@ -32,13 +33,13 @@ for f in tests/codegen/*.cnn; do
     done
 done
 
-for f in examples/*/*.cnn; do
+for f in examples/*/*.cnn tests/codegen/warn/*.cnn; do
     n=$(basename "$f" .cnn)
     [ "$n" = resnet18 ] && continue   # 11.7 M weights: compiled by the benchmark
     for lv in O0 O2; do
         "$CNNC" "$f" -$lv --random-weights=1 -o "$out/ex_$n.$lv.c" 2>"$out/ex_$n.err" || { ko "$n -$lv: cnnc"; continue; }
         for cc in gcc clang; do
-            for arch in "" -march=native; do
+            for arch in "" -march=native -march=x86-64-v3; do
                 if $cc -std=c11 -Wall -Wextra -pedantic -Werror -O2 $arch -Iruntime -c "$out/ex_$n.$lv.c" \
                        -o "$out/ex_$n.o" 2>"$out/ex_$n.cc.err"; then
                     ok "$n -$lv $cc $arch"

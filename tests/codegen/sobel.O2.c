@@ -152,8 +152,9 @@ static void sobel_gx__run(const float *restrict x0, float *restrict y, float *re
                         const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
                         const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
                         const int base = (o * 64 + oh) * 96 + ow - l;
+                        const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
                         CNNRT_SIMD
-                        for (int k = l; k < l + m; k++) {
+                        for (int k = l; k < end; k++) {
                             const float v = lanes[k];
                             y[base + k] = v;
                         }
@@ -262,8 +263,9 @@ static void sobel_gx__run(const float *restrict x0, float *restrict y, float *re
                         const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
                         const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
                         const int base = (o * 64 + oh) * 96 + ow - l;
+                        const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
                         CNNRT_SIMD
-                        for (int k = l; k < l + m; k++) {
+                        for (int k = l; k < end; k++) {
                             const float v = lanes[k];
                             y[base + k] = v;
                         }
@@ -415,8 +417,9 @@ static void sobel_gy__run(const float *restrict x0, float *restrict y, float *re
                         const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
                         const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
                         const int base = (o * 64 + oh) * 96 + ow - l;
+                        const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
                         CNNRT_SIMD
-                        for (int k = l; k < l + m; k++) {
+                        for (int k = l; k < end; k++) {
                             const float v = lanes[k];
                             y[base + k] = v;
                         }
@@ -525,8 +528,9 @@ static void sobel_gy__run(const float *restrict x0, float *restrict y, float *re
                         const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
                         const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
                         const int base = (o * 64 + oh) * 96 + ow - l;
+                        const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
                         CNNRT_SIMD
-                        for (int k = l; k < l + m; k++) {
+                        for (int k = l; k < end; k++) {
                             const float v = lanes[k];
                             y[base + k] = v;
                         }

@@ -157,8 +157,9 @@ static void tiny_block_c__run(const float *restrict x0, const float *restrict x1
                         const int n = 6 - ow < 16 - l ? 6 - ow : 16 - l;   /* lanes in this row */
                         const int m = 4 - ow < n ? 4 - ow : n;   /* and not in padding columns */
                         const int base = (o * 4 + oh) * 4 + ow - l;
+                        const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
                         CNNRT_SIMD
-                        for (int k = l; k < l + m; k++) {
+                        for (int k = l; k < end; k++) {
                             const float v = lanes[k];
                             const float v2 = v;
                             const float v3 = (v2 > 0.0f ? v2 : 0.0f);
