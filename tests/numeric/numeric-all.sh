@@ -2,8 +2,9 @@
 # Every numeric case at -O0, -O1 and -O2 (each under clang and gcc; -O2 also
 # with -march=native (the wide register tiles of AVX-512 on this machine),
 # -march=x86-64-v3 (AVX2: the narrow ones, as without -march), on the generic
-# no-vector path, with Winograd for every eligible 3x3 convolution, and with
-# channel vectors for every conv2d), then the lecture's worked examples; one
+# no-vector path, with Winograd for every eligible 3x3 convolution, with
+# channel vectors for every conv2d, and built for 64-bit ARM (NEON) and run
+# under qemu-user when the cross tools are installed), then the lecture's worked examples; one
 # closing "N passed, M failed" line.
 cd "$(dirname "$0")/../.." || exit 2
 p=0 f=0
@@ -33,6 +34,17 @@ run "cnnc -O2 --winograd=on, the generic path" "-O2 --winograd=on --target=gener
 run "cnnc -O2 --conv-vectors=channels (channel-blocked values), -march=native" "-O2 --conv-vectors=channels" "-march=native"
 run "cnnc -O2 --conv-vectors=channels, the generic path" "-O2 --conv-vectors=channels --target=generic" ""
 run "cnnc -O2 --conv-vectors=channels --winograd=on, -march=x86-64-v3 (AVX2)" "-O2 --conv-vectors=channels --winograd=on" "-march=x86-64-v3"
+# 64-bit ARM: NEON, the narrow tiles (auto) and --target=neon, under qemu-user
+if command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 && command -v qemu-aarch64 >/dev/null 2>&1; then
+    for flags in -O2 "-O2 --target=neon --conv-vectors=channels --winograd=on"; do
+        echo "== numeric cases, cnnc $flags, built for aarch64 (NEON) and run under qemu-aarch64"
+        PATH=$PWD/tests/numeric:$PATH CC=cc-aarch64 CNNC_FLAGS=$flags tests/numeric/run.sh >"$log" 2>&1
+        grep -v '^PASS' "$log"
+        tally "$log"
+    done
+else
+    echo "== aarch64: skipped (no aarch64-linux-gnu-gcc or qemu-aarch64: apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)"
+fi
 echo "== lecture examples"
 /usr/bin/python3 tests/numeric/lecture_test.py >"$log" 2>&1
 grep -v '^PASS' "$log"
