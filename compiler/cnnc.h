@@ -499,8 +499,9 @@ RegTile pixel_tile(Regs r, int64_t nvec, int64_t OC, int maxp, int maxc, bool di
  * divisor (28 channels: 2 x 7 wide, 2 x 1 narrow), a wide tile within 10%
  * of the best that makes the narrow one better */
 RegTile pixel_tiles(int64_t nvec, int64_t OC, int maxp, int maxc, bool diag, RegTile *nar);
-/* emit body(e, ctx, r) once for target_regs(), or, when auto's tiles differ
- * (differ(ctx) true), once per class under #if CNNRT_WIDE / #else */
+/* emit body(e, ctx, r) once for target_regs(), or, under --target=auto when
+ * the classes' tiles differ (differ), once per class under #if CNNRT_WIDE /
+ * #else */
 void emit_per_regs(Emit *e, const void *ctx, bool differ, void (*body)(Emit *e, const void *ctx, Regs r));
 
 /* ---------------------------------------------------------------- emit.c

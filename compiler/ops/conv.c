@@ -242,6 +242,15 @@ static int64_t cv_tile(Regs r, int64_t OC, int64_t nq, const Tile *within, int *
     return best;
 }
 
+/* floats of one channel's phase planes */
+static int64_t flat_band(const Tile *t) { return t->sh * t->sw * t->Hp * t->Wp; }
+
+/* depthwise (one output per input channel) in flat mode packs the OCB
+ * channels of each channel block just before it computes them, so that they
+ * are still in cache: depthwise does 9 MACs per input, too few to hide a
+ * round trip of the whole padded input through memory */
+static bool block_pack(const Tile *t) { return t->flat && t->diag && t->og == 1; }
+
 static Tile tile_of(const Layer *L, const Shape *in) {
     const Window *w = &L->win;
     /* 1-D and 2-D as 3-D with depth (and height) 1: index 0 depth, 1 height, 2 width */
@@ -285,26 +294,27 @@ static Tile tile_of(const Layer *L, const Shape *in) {
             nvec = fvec;
         }
     }
-    /* the tile: P pixel vectors x OCB channels; depthwise packed per block
-     * of channels (block_pack) takes as few channels as keep the block's
-     * planes and staging in L1 (32 KiB), with up to 12 vectors of each
-     * (depthwise3x3 128 @56: 4 channels x 4 vectors, 105 KiB, ran from L2) */
-    int maxp = 4, maxc = 28;
-    if (t.diag && t.og == 1 && t.flat) {
-        int64_t per = t.sh * t.sw * t.Hp * t.Wp + nvec * 16;
-        maxp = 12;
-        maxc = per * 4 < 32768 ? (int)(32768 / (per * 4)) : 1;
+    /* depthwise over rows (one channel at a time) where whole rows of
+     * vectors waste at most 15% more lanes than the flat runs (56 columns:
+     * 64 lanes for 58); else the tile: P pixel vectors x OCB channels, and
+     * a depthwise packed per block of channels takes as few channels as
+     * keep the block's planes and staging in L1 (32 KiB), with up to 12
+     * vectors of each (depthwise3x3 128 @56: 4 channels x 4 vectors, 105
+     * KiB, ran from L2) */
+    RegTile rt = {1, 1, 0};
+    if (block_pack(&t) && w->nd == 2 && (t.OW + 15) / 16 * 16 * 100 <= t.Wp * 115) {
+        t.rows = true;
+    } else {
+        int maxp = 4, maxc = 28;
+        if (block_pack(&t)) {
+            int64_t per = flat_band(&t) + nvec * 16;
+            maxp = 12;
+            maxc = per * 4 < 32768 ? (int)(32768 / (per * 4)) : 1;
+        }
+        rt = pixel_tiles(nvec, t.OC, maxp, maxc, t.diag, &t.nar);
     }
-    RegTile rt = pixel_tiles(nvec, t.OC, maxp, maxc, t.diag, &t.nar);
     t.P = rt.P;
     t.OCB = rt.OCB;
-    /* depthwise over rows where whole rows of vectors waste at most 15%
-     * more lanes than the flat runs (56 columns: 64 lanes for 58) */
-    if (t.diag && t.og == 1 && t.flat && w->nd == 2 && (t.OW + 15) / 16 * 16 * 100 <= t.Wp * 115) {
-        t.rows = true;
-        t.P = t.OCB = 1;
-        t.nar = (RegTile){1, 1, 0};
-    }
     t.NOB = (t.OC + t.OCB - 1) / t.OCB;
     t.OWp = (nvec + t.P - 1) / t.P * t.P * 16;
     t.NQ = t.rows ? t.OH * t.Wp : t.OWp;
@@ -356,8 +366,7 @@ static bool cv_direct(const Tile *t) {
            t->Hp == t->H && t->Wp == t->W && t->NQ == t->H * t->W;
 }
 
-/* floats of one channel's phase planes; what the last vectors read past them */
-static int64_t flat_band(const Tile *t) { return t->sh * t->sw * t->Hp * t->Wp; }
+/* what the last vectors read past the phase planes */
 static int64_t flat_slack(const Tile *t) { return t->NQ - t->OH * t->Wp + t->Wp + 16; }
 
 /* flat mode: the whole input, padded, once */
@@ -365,12 +374,6 @@ static void pack_flat(Emit *e, const Layer *L, const Tile *t) {
     emit_phase_planes(e, pad_mode(L), emit_blocked(e, L->in[0]), t->C, NULL, NULL, t->H, t->W, t->sh, t->sw, t->pt, t->pl, t->Hp, t->Wp,
                       flat_slack(t));
 }
-
-/* depthwise (one output per input channel) in flat mode packs the OCB
- * channels of each channel block just before it computes them, so that they
- * are still in cache: depthwise does 9 MACs per input, too few to hide a
- * round trip of the whole padded input through memory */
-static bool block_pack(const Tile *t) { return t->flat && t->diag && t->og == 1; }
 
 /* loop order: what is read again for every tile of the outer loop is the
  * input (channel blocks outer) or the weights (pixel tiles outer): the
@@ -963,7 +966,7 @@ static void conv_emit_fast(Emit *e, const Layer *L) {
     const Tile t = tile_of(L, emit_in_shape(e, L, 0));
     const Body b = {L, &t};
     if (t.rows) {
-        emit_per_regs(e, &b, true, depthwise_rows);
+        emit_per_regs(e, &b, t.OH > 1, depthwise_rows);   /* the classes' tiles differ in rows */
         return;
     }
     if (t.flat) {

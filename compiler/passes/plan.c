@@ -188,8 +188,14 @@ static void arena(const Graph *g, int opt, Plan *p) {
  * an epilogue reads its extra inputs at the index it stores. Dropping one
  * value can spoil another's readers, so the marks are pruned to a fixpoint.
  * The network's input and output stay in C order. */
-static bool wants_neighbours(const Graph *g, const Layer *h) {
-    return h->op->layout && (h->op->layout(h, &g->layers[h->in[0]]->shape) & LAYOUT_NEIGHBOURS);
+static unsigned layout_flags(const Graph *g, const Layer *h) {
+    return h->op->layout ? h->op->layout(h, &g->layers[h->in[0]]->shape) : 0;
+}
+
+/* a value that may be stored blocked: an intermediate [C][H][W] with 16k channels */
+static bool blockable(const Graph *g, int id) {
+    const Shape *s = &g->layers[id]->shape;
+    return id != g->output && s->rank == 3 && s->dim[0] % 16 == 0;
 }
 
 static void layouts(const Graph *g, int opt, Plan *p) {
@@ -199,23 +205,19 @@ static void layouts(const Graph *g, int opt, Plan *p) {
      * wants blocked neighbours (a depthwise conv with channels in its lanes) */
     for (int k = 0; k < p->nkernels; k++) {
         const Layer *h = g->layers[p->kernels[k].layers[0]];
-        if (!wants_neighbours(g, h)) continue;
+        if (!(layout_flags(g, h) & LAYOUT_NEIGHBOURS)) continue;
         for (int j = 0; j < p->nkernels; j++) {
             Layer *c = g->layers[p->kernels[j].layers[0]];
-            const Layer *cout = g->layers[p->kernels[j].out];
             /* only where the conv's own value can be blocked: else it would
              * scatter its stores (measured 2x slower) */
-            if (!c->op->layout || c == h || p->kernels[j].out == g->output || cout->shape.rank != 3 ||
-                cout->shape.dim[0] % 16)
-                continue;
+            if (!c->op->layout || c == h || !blockable(g, p->kernels[j].out)) continue;
             if (p->home[c->in[0]] == p->kernels[k].out || p->home[h->in[0]] == p->kernels[j].out) c->near_lanes = true;
         }
     }
     for (int k = 0; k < p->nkernels; k++) {
         const Kernel *K = &p->kernels[k];
-        const Layer *h = g->layers[K->layers[0]], *out = g->layers[K->out];
-        if (K->out == g->output || !h->op->layout || out->shape.rank != 3 || out->shape.dim[0] % 16) continue;
-        p->blocked[K->out] = (h->op->layout(h, &g->layers[h->in[0]]->shape) & LAYOUT_WRITES_BLOCKED) != 0;
+        const Layer *h = g->layers[K->layers[0]];
+        p->blocked[K->out] = blockable(g, K->out) && (layout_flags(g, h) & LAYOUT_WRITES_BLOCKED);
     }
     for (bool changed = true; changed;) {
         changed = false;
@@ -224,8 +226,7 @@ static void layouts(const Graph *g, int opt, Plan *p) {
             const Layer *h = g->layers[K->layers[0]];
             for (int i = 0; i < h->nin; i++) {
                 int v = p->home[h->in[i]];
-                bool ok = i == 0 && h->op->layout &&
-                          (h->op->layout(h, &g->layers[h->in[0]]->shape) & LAYOUT_READS_BLOCKED);
+                bool ok = i == 0 && (layout_flags(g, h) & LAYOUT_READS_BLOCKED);
                 if (p->blocked[v] && !ok) p->blocked[v] = false, changed = true;
             }
             for (int i = 0; i < K->nextra; i++) {
