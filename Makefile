@@ -20,7 +20,7 @@ LDLIBS  = -lcjson -lm
 
 SRCS    = $(wildcard compiler/*.c compiler/*/*.c)
 OBJS    = $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/parser.o $(BUILD)/lexer.o
-HDRS    = compiler/cnnc.h compiler/ops.def
+HDRS    = compiler/cnnc.h compiler/ops.def $(wildcard compiler/*/*.h)
 RT_SRCS = $(wildcard runtime/*.c)
 RT_OBJS = $(RT_SRCS:%.c=$(BUILD)/%.o)
 

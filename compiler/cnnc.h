@@ -70,6 +70,26 @@ int diag_error_count(void);
 void diag_limit(int n);   /* stop after n errors (default 20); 0: never */
 const char *diag_filename(void);
 
+/* ---------------------------------------------------------------- options
+ * What the command line says about the generated code. main.c fills one
+ * Options; the pipeline passes it down to the planner and the emitters (no
+ * option lives in a global). */
+/* --target: the -O2 kernels' register tiles (target.c) */
+typedef enum { TARGET_AUTO, TARGET_GENERIC, TARGET_AVX2, TARGET_AVX512, TARGET_NEON } Target;
+/* --winograd: 3x3 stride-1 conv2d by Winograd F(4x4,3x3) where it pays, always, never */
+typedef enum { WINOGRAD_AUTO, WINOGRAD_ON, WINOGRAD_OFF } WinogradMode;
+/* --conv-vectors: what the -O2 conv2d kernels' vectors run over: chosen by
+ * the cost model, output positions, or output channels */
+typedef enum { CONV_VECTORS_AUTO, CONV_VECTORS_PIXELS, CONV_VECTORS_CHANNELS } ConvVectors;
+
+typedef struct {
+    int opt;                  /* -O level: 0, 1, 2 */
+    Target target;
+    WinogradMode winograd;
+    ConvVectors conv_vectors;
+    bool text_weights;        /* every weight array as numbers (--weights-format=text) */
+} Options;
+
 /* ---------------------------------------------------------------- ast.c
  * The parse tree: what was written, nothing resolved. */
 typedef enum { VAL_INT, VAL_FLOAT, VAL_BOOL, VAL_WORD, VAL_STRING, VAL_LIST } ValKind;
@@ -201,8 +221,6 @@ typedef struct Layer {
     bool dead;               /* does not reach the output: dropped (plan.c) */
     int folded;              /* batchnorm folded into layer id `folded` (0: not) */
     bool global;             /* receptive field: sees its whole input */
-    bool near_lanes;         /* -O2: reads or feeds a kernel whose layout hook says
-                                LAYOUT_NEIGHBOURS (depthwise with channels in lanes) */
     int64_t rf[MAX_SPATIAL], jump[MAX_SPATIAL];   /* receptive field, in input pixels */
 } Layer;
 
@@ -253,6 +271,8 @@ enum {
 };
 
 typedef struct Emit Emit;
+struct Choice;
+struct ChoiceCtx;
 
 typedef struct OpDesc {
     const char *name;
@@ -280,19 +300,15 @@ typedef struct OpDesc {
     void (*emit_data)(Emit *e, const Layer *L);
     /* floats of temporary scratch the layer's code needs at -O<opt> (may be NULL) */
     int64_t (*temp)(const Layer *L, const Shape *in, int opt);
-    /* -O2 layouts: LAYOUT_READS_BLOCKED when the optimized kernel can read
-     * its input channel-blocked, LAYOUT_WRITES_BLOCKED when it stores 16
-     * channels at a time and wants its output so (NULL: neither) */
-    unsigned (*layout)(const Layer *L, const Shape *in);
+    /* -O2: choose the layer's kernel (family, tile, layouts, scratch) for
+     * the plan; NULL: the op's own emitters (emit, emit_data, temp) */
+    void (*choose)(struct Choice *c, const Layer *L, const Shape *in, const struct ChoiceCtx *ctx);
     /* C for the layer: plain loops (-O0) and optimized; emit may be NULL
      * (then emit_ref is used) */
     void (*emit_ref)(Emit *e, const Layer *L);
     void (*emit)(Emit *e, const Layer *L);
 } OpDesc;
 
-/* LAYOUT_NEIGHBOURS: its fast form needs a blocked value beside it, so the
- * kernels around it should lean to layouts that give one (Layer.near_lanes) */
-enum { LAYOUT_READS_BLOCKED = 1, LAYOUT_WRITES_BLOCKED = 2, LAYOUT_NEIGHBOURS = 4 };
 
 /* in a descriptor: .attrs and .nattrs of a static AttrDesc array */
 #define ATTRS(a) .attrs = (a), .nattrs = (int)(sizeof(a) / sizeof((a)[0]))
@@ -345,33 +361,15 @@ const char *dim_name(int nd, int i);       /* "height" for i=0 of 2-D */
 const char *win_var(char kind, int nd, int i);
 void emit_out_loops(Emit *e, const Layer *L);
 void emit_window_loops(Emit *e, const Layer *L, const Shape *in, const char *mode);
-void emit_close_n(Emit *e, int n);
+/* the same as scopes: OUT_LOOPS(e, L) { body } and
+ * WINDOW_LOOPS(e, L, in, mode) { body } close the nd blocks they open */
+#define OUT_LOOPS(e, L) CW_SCOPE(emit_out_loops(e, L), emit_close_n(e, (L)->win.nd))
+#define WINDOW_LOOPS(e, L, in, mode) CW_SCOPE(emit_window_loops(e, L, in, mode), emit_close_n(e, (L)->win.nd))
 const char *emit_pixel(const Shape *s, const char *c, char kind);
-/* -O2 packing: channels [c0, c0 + nc) of x0 [..][H][W] padded by mode into
- * sh x sw phase planes of Hp x Wp in t,
- *   t[c][phr][phc][r][q] = x0[c0 + c][r*sh + phr - pt][q*sw + phc - pl],
- * and `slack` zeros after C channels' planes; c0, nc C expressions (NULL: 0, C);
- * x0 channel-blocked [C/16][H][W][16] when blocked */
-void emit_phase_planes(Emit *e, const char *mode, bool blocked, int64_t C, const char *c0, const char *nc, int64_t H,
-                       int64_t W, int64_t sh, int64_t sw, int64_t pt, int64_t pl, int64_t Hp, int64_t Wp,
-                       int64_t slack);
 /* hooks for layers without parameters or MACs, and shape-preserving ones */
 void op_no_params(Layer *L, const Shape *in);
 int64_t op_no_macs(const Layer *L, const Shape *in);
 bool op_same_shape(Layer *L, const Shape *in, int nin);
-
-/* ops/winograd.c: F(4x4,3x3) for 3x3 stride-1 conv2d at -O2 (--winograd) */
-typedef enum { WINOGRAD_AUTO, WINOGRAD_ON, WINOGRAD_OFF } WinogradMode;
-extern WinogradMode cnnc_winograd;   /* set once by main.c */
-bool winograd_ok(const Layer *L, const Shape *in);        /* eligible, and chosen by the mode */
-int64_t winograd_temp(const Layer *L, const Shape *in);   /* floats of scratch */
-void winograd_emit_data(Emit *e, const Layer *L, const Shape *in);
-void winograd_emit(Emit *e, const Layer *L, const Shape *in, const char *pad_mode);
-
-/* ops/conv.c: the -O2 conv2d kernel's vectors: chosen by a cost model, over
- * output positions, or over output channels (--conv-vectors) */
-typedef enum { CONV_VECTORS_AUTO, CONV_VECTORS_PIXELS, CONV_VECTORS_CHANNELS } ConvVectors;
-extern ConvVectors cnnc_conv_vectors;   /* set once by main.c */
 
 /* ---------------------------------------------------------------- shape.c */
 /* infer shapes, parameters and MACs of every layer; false after errors */
@@ -420,7 +418,8 @@ void report_json(FILE *f, const Graph *g, int64_t scratch_bytes, const struct Pl
 void dot_write(FILE *f, const Graph *g);
 
 /* ---------------------------------------------------------------- plan.c
- * Kernels (groups of layers emitted as one function body) and the arena. */
+ * Kernels (groups of layers emitted as one function body), the kernel each
+ * one runs at -O2, and the arena. */
 typedef struct {
     const char *name;      /* "c1+bn1+relu_1" */
     int *layers; int n;    /* layer ids: the head, then its epilogue in order */
@@ -429,7 +428,44 @@ typedef struct {
     bool inplace;          /* writes over its first input (-O2) */
 } Kernel;
 
+/* A family of -O2 kernels (pixel vectors, channel vectors, Winograd, ...):
+ * it reads its parameters from the tile the planner chose, never chooses. */
+typedef struct {
+    const char *name;
+    /* the layer's parameter arrays as the kernel wants them (packed weights);
+     * NULL: the raw ones */
+    void (*data)(Emit *e, const Layer *L, const void *tile);
+    /* the body of the kernel function */
+    void (*emit)(Emit *e, const Layer *L, const void *tile);
+    /* the tile in a few words, for --dump-passes */
+    const char *(*describe)(const void *tile);
+} KernelFamily;
+
+/* LAYOUT_READS_BLOCKED: the kernel can read its input channel-blocked;
+ * LAYOUT_WRITES_BLOCKED: it stores 16 channels at a time and wants its
+ * output so; LAYOUT_NEIGHBOURS: its fast form needs a blocked value beside
+ * it, so the kernels around it should lean to layouts that give one */
+enum { LAYOUT_READS_BLOCKED = 1, LAYOUT_WRITES_BLOCKED = 2, LAYOUT_NEIGHBOURS = 4 };
+
+/* the planner's decision for a kernel's head layer (op->choose) */
+typedef struct Choice {
+    const KernelFamily *family;  /* NULL: the op's own emitters */
+    const void *tile;            /* the family's parameters */
+    unsigned layout;             /* LAYOUT_* */
+    int64_t temp;                /* floats of temporary scratch */
+} Choice;
+
+/* what op->choose may look at besides the layer: the options, and what the
+ * planner knows of the neighbours so far */
+typedef struct ChoiceCtx {
+    const Options *o;
+    bool near_lanes;     /* reads or feeds a kernel whose layouts say LAYOUT_NEIGHBOURS */
+    bool layouts_known;  /* in_blocked and out_blocked are final (the last call) */
+    bool in_blocked, out_blocked;
+} ChoiceCtx;
+
 typedef struct Plan {
+    const Options *o;
     Kernel *kernels; int nkernels;
     int *home;             /* per layer: the layer whose buffer holds its output
                               (itself, or the producer for flatten/dropout) */
@@ -438,6 +474,7 @@ typedef struct Plan {
     int64_t *temp;         /* per layer: offset of its temporary scratch, -1 */
     bool *blocked;         /* per layer with home == itself: stored channel-blocked
                               [C/16][H][W][16] (-O2, between kernels that want it) */
+    Choice *choice;        /* per layer: the kernel chosen for a head (-O2) */
     int64_t scratch_floats;
 } Plan;
 
@@ -445,11 +482,10 @@ typedef struct Plan {
 #define PLAN_OUTPUT (-2)
 #define PLAN_ALIGN_FLOATS 16   /* 64-byte alignment of every buffer */
 
-/* drop dead layers (warning), fold BatchNorms (-O1+), fuse kernels (-O1+),
- * lay out the arena */
-void plan_build(Graph *g, int opt, Plan *p);
-/* the same, printing the graph after each pass to dump (--dump-passes) */
-void plan_build_dump(Graph *g, int opt, Plan *p, FILE *dump);
+/* drop dead layers (warning), mark BatchNorm folds (-O1+), fuse kernels
+ * (-O1+), choose each kernel and the values' layouts (-O2), lay out the
+ * arena; with dump, print the graph after each pass (--dump-passes) */
+void plan_build(Graph *g, const Options *o, Plan *p, FILE *dump);
 
 /* ---------------------------------------------------------------- passes/fold_bn.c */
 /* mark each affine layer (batchnorm) that folds into the linear layer before it */
@@ -461,7 +497,59 @@ void fold_bn_apply(Graph *g);
 /* group layers into kernels: a head and the epilogue it can apply in registers */
 void fuse_kernels(const Graph *g, int opt, const int *uses, Plan *p);
 
-/* ---------------------------------------------------------------- targets
+/* ---------------------------------------------------------------- cwriter.c
+ * The C writer: lines at an indentation, blocks that close themselves,
+ * numbers and arrays. Emit also carries what the emitters read: the graph,
+ * the plan, the options and the kernel being written. */
+struct Emit {
+    FILE *c;               /* the .c being written */
+    const Graph *g;
+    const Plan *plan;
+    const Options *o;
+    const char *prefix;    /* symbol prefix */
+    int indent;
+    const Kernel *k;       /* the kernel being written */
+};
+/* one line of generated C at the current indentation, printf-style */
+void emit_line(Emit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "LINE {" and indent / dedent and "}"; emit_scope: a bare "{" */
+void emit_open(Emit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void emit_scope(Emit *e);
+void emit_close(Emit *e);
+void emit_close_n(Emit *e, int n);   /* for the scope macros of loops nests (OUT_LOOPS) */
+/* for (int VAR = 0; VAR < N; VAR++) {, and the same annotated as a
+ * vectorizable loop (CNNRT_SIMD) */
+void emit_for(Emit *e, const char *var, int64_t n);
+void emit_for_simd(Emit *e, const char *var, int64_t n);
+/* Blocks as scopes: each macro writes its opening line, runs the statement
+ * after it (the body) once, then closes the block:
+ *     FOR(e, "c", C) BLOCK(e, "if (x)") { emit_line(e, ...); }
+ * The body must not leave by break, continue or return. BLOCK_IF opens
+ * (and closes) its block only when cond holds, else runs the body bare. */
+#define CW_CAT_(a, b) a##b
+#define CW_CAT(a, b) CW_CAT_(a, b)
+#define CW_SCOPE(open, close) CW_SCOPE_(CW_CAT(scope_, __COUNTER__), open, close)
+#define CW_SCOPE_(v, open, close) for (int v = ((open), 1); v; v = ((close), 0))
+#define BLOCK(e, ...) CW_SCOPE(emit_open(e, __VA_ARGS__), emit_close(e))
+#define SCOPE(e) CW_SCOPE(emit_scope(e), emit_close(e))
+#define FOR(e, var, n) CW_SCOPE(emit_for(e, var, n), emit_close(e))
+#define FOR_SIMD(e, var, n) CW_SCOPE(emit_for_simd(e, var, n), emit_close(e))
+#define BLOCK_IF(e, cond, ...) CW_BLOCK_IF_(CW_CAT(scope_, __COUNTER__), e, cond, __VA_ARGS__)
+#define CW_BLOCK_IF_(v, e, cond, ...) \
+    for (int v = (cond) ? (emit_open(e, __VA_ARGS__), 2) : 1; v; v = (v == 2 ? emit_close(e) : (void)0, 0))
+/* C-order flat index of vars[0..n) in dims[0..n): "(c*28 + h)*28 + w" */
+const char *emit_index(int n, const char *const *vars, const int64_t *dims);
+/* a float constant as C source that reads back exactly: "0.5f", "-1e-05f" */
+const char *emit_float(double v);
+/* a static const float array with a comment, 8 numbers a line; from
+ * EMIT_BYTES_FROM elements on as the bytes of its floats unless
+ * o->text_weights (a compiler holds a string literal as one node) */
+#define EMIT_BYTES_FROM 4096
+void emit_array(Emit *e, const char *comment, const char *sym, const float *v, int64_t n);
+/* the symbol of a parameter array: "lenet5_c1__weight" */
+const char *emit_param(Emit *e, const Layer *L, const char *pname);
+
+/* ---------------------------------------------------------------- target.c
  * The -O2 kernels hold register tiles of 16-float vectors in one of two
  * classes: REGS_WIDE for 32 registers of 16 floats (AVX-512: a vector is a
  * register, broadcasts are memory operands) and REGS_NARROW for 16 registers
@@ -472,12 +560,10 @@ void fuse_kernels(const Graph *g, int opt, const int *uses, Plan *p);
  *   ones work inside them.
  * avx512: wide only; avx2, neon: narrow only, packed for them, and an #error
  *   when compiled for another target; generic: the plain-loop path. */
-typedef enum { TARGET_AUTO, TARGET_GENERIC, TARGET_AVX2, TARGET_AVX512, TARGET_NEON } Target;
 typedef enum { REGS_WIDE, REGS_NARROW } Regs;
-extern Target cnnc_target;   /* set once by main.c */
 /* the class the weights are packed for; whether auto adds narrow variants */
-Regs target_regs(void);
-bool target_both(void);
+Regs target_regs(const Options *o);
+bool target_both(const Options *o);
 /* acc accumulators plus `operands` other live vectors (loaded inputs or
  * weights; wide broadcasts need none) fit the class's registers */
 bool regs_fit(Regs r, int acc, int operands);
@@ -498,54 +584,47 @@ RegTile pixel_tile(Regs r, int64_t nvec, int64_t OC, int maxp, int maxc, bool di
  * it (*nar): where the best wide tile's channel block leaves no good narrow
  * divisor (28 channels: 2 x 7 wide, 2 x 1 narrow), a wide tile within 10%
  * of the best that makes the narrow one better */
-RegTile pixel_tiles(int64_t nvec, int64_t OC, int maxp, int maxc, bool diag, RegTile *nar);
+RegTile pixel_tiles(const Options *o, int64_t nvec, int64_t OC, int maxp, int maxc, bool diag, RegTile *nar);
 /* emit body(e, ctx, r) once for target_regs(), or, under --target=auto when
  * the classes' tiles differ (differ), once per class under #if CNNRT_WIDE /
  * #else */
 void emit_per_regs(Emit *e, const void *ctx, bool differ, void (*body)(Emit *e, const void *ctx, Regs r));
 
 /* ---------------------------------------------------------------- emit.c
- * Each layer becomes a static function PREFIX_NAME__run(x0, x1.., y[, t]):
- * inputs x0.. (const), output y, temporary scratch t (when op->temp). An
- * op's emit hook writes only the body, with the helpers below. */
-struct Emit {
-    FILE *c;               /* the .c being written */
-    const Graph *g;
-    const Plan *plan;
-    const char *prefix;    /* symbol prefix */
-    int opt;               /* -O level */
-    int indent;
-    const Kernel *k;       /* the kernel being written */
-    bool text_weights;     /* every weight array as numbers (--weights-format=text) */
-};
-/* one line of generated C at the current indentation, printf-style */
-void emit_line(Emit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* "LINE {" and indent / dedent and "}" */
-void emit_open(Emit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void emit_close(Emit *e);
-/* for (int VAR = 0; VAR < N; VAR++) { */
-void emit_for(Emit *e, const char *var, int64_t n);
-/* the same, annotated as a vectorizable loop (CNNRT_SIMD) */
-void emit_for_simd(Emit *e, const char *var, int64_t n);
-/* the symbol of a parameter array: "lenet5_c1__weight" */
-const char *emit_param(Emit *e, const Layer *L, const char *pname);
+ * Each kernel becomes a static function PREFIX_NAME__run(x0, x1.., y[, t]):
+ * inputs x0.. (const), output y, temporary scratch t (when it needs one).
+ * An op's emitter (or its kernel family's) writes only the body, with the
+ * C writer and the helpers below. */
 /* the value of layer id is stored channel-blocked: [C/16][..][16] */
 bool emit_blocked(const Emit *e, int id);
 /* the i-th input's shape */
 const Shape *emit_in_shape(Emit *e, const Layer *L, int i);
-/* C-order flat index of vars[0..n) in dims[0..n): "(c*28 + h)*28 + w" */
-const char *emit_index(int n, const char *const *vars, const int64_t *dims);
 /* the raw parameter arrays of a layer */
 void emit_params_raw(Emit *e, const Layer *L);
-/* a static const float array with a comment, 8 numbers a line */
-void emit_array(Emit *e, const char *comment, const char *sym, const float *v, int64_t n);
 /* store the value expression val at y[idx] after the kernel's epilogue
  * (activations, unfolded BatchNorm of channel chan, residual adds) */
 void emit_store(Emit *e, const char *idx, const char *chan, const char *val);
-/* a float constant as C source that reads back exactly: "0.5f", "-1e-05f" */
-const char *emit_float(double v);
 
-bool emit_network(const Graph *g, const Plan *plan, const char *prefix, int opt,
-                  FILE *c, FILE *h, const char *hname, const char *source_name, bool text_weights);
+bool emit_network(const Graph *g, const Plan *plan, const Options *o, const char *prefix, FILE *c, FILE *h,
+                  const char *hname, const char *source_name);
+
+/* ---------------------------------------------------------------- pipeline.c
+ * The stages in their order, for the command line, the fuzzers and the
+ * unit tests alike:
+ *   pipeline_front    source -> Program -> Graph -> shapes, parameters, MACs
+ *   pipeline_plan     dead layers, BatchNorm folds, fusion, kernels, arena
+ *   pipeline_weights  parameter data, and the folds applied to it
+ *   then the report, the dot graph, or emit_network. */
+typedef struct {
+    Program prog;
+    Graph g;
+    Plan plan;
+    bool parsed, built, inferred;   /* how far the front end got */
+} Compilation;
+
+/* parse, build and infer src (named file in diagnostics); false after errors */
+bool pipeline_front(Compilation *u, const char *file, const char *src, size_t len);
+void pipeline_plan(Compilation *u, const Options *o, FILE *dump);
+bool pipeline_weights(Compilation *u, const char *cnn_path, const WeightOpts *w);
 
 #endif

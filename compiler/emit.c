@@ -11,99 +11,6 @@
 #include <math.h>
 #include <string.h>
 
-Target cnnc_target = TARGET_AUTO;
-
-Regs target_regs(void) { return cnnc_target == TARGET_AVX2 || cnnc_target == TARGET_NEON ? REGS_NARROW : REGS_WIDE; }
-
-bool target_both(void) { return cnnc_target == TARGET_AUTO; }
-
-/* wide: 32 registers, 4 kept free of accumulators for the compiler;
- * narrow: a vector is 2 of AVX2's 16 registers (4 of NEON's 32), one more
- * register holds a broadcast: 2 * 7 + 1 <= 16 */
-bool regs_fit(Regs r, int acc, int operands) {
-    return r == REGS_WIDE ? acc <= 28 && acc + operands <= 32 : acc + operands <= 7;
-}
-
-/* wide: 12, as measured for the direct 3x3 kernel (bench/conv3x3); narrow:
- * two FMA pipes x latency 4 = 8 FMAs of 8 floats in flight = 4 vectors */
-int regs_latency(Regs r) { return r == REGS_WIDE ? 12 : 4; }
-
-void emit_per_regs(Emit *e, const void *ctx, bool differ, void (*body)(Emit *e, const void *ctx, Regs r)) {
-    if (!target_both() || !differ) {
-        body(e, ctx, target_regs());
-        return;
-    }
-    fputs("#if CNNRT_WIDE /* register tiles for 32 registers of 16 floats (AVX-512) */\n", e->c);
-    body(e, ctx, REGS_WIDE);
-    fputs("#else /* register tiles for 16 registers of 8 floats (AVX2) or 32 of 4 (NEON) */\n", e->c);
-    body(e, ctx, REGS_NARROW);
-    fputs("#endif\n", e->c);
-}
-
-/* ---- writing helpers */
-
-static void vline(Emit *e, const char *fmt, va_list ap) {
-    for (int i = 0; i < e->indent; i++) fputs("    ", e->c);
-    vfprintf(e->c, fmt, ap);
-}
-
-void emit_line(Emit *e, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vline(e, fmt, ap);
-    va_end(ap);
-    fputc('\n', e->c);
-}
-
-void emit_open(Emit *e, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vline(e, fmt, ap);
-    va_end(ap);
-    fputs(" {\n", e->c);
-    e->indent++;
-}
-
-void emit_close(Emit *e) {
-    e->indent--;
-    emit_line(e, "}");
-}
-
-void emit_for(Emit *e, const char *var, int64_t n) {
-    emit_open(e, "for (int %s = 0; %s < %lld; %s++)", var, var, (long long)n, var);
-}
-
-void emit_for_simd(Emit *e, const char *var, int64_t n) {
-    emit_line(e, "CNNRT_SIMD");
-    emit_for(e, var, n);
-}
-
-const char *emit_param(Emit *e, const Layer *L, const char *pname) {
-    char *s = xasprintf("%s_%s__%s", e->prefix, L->name, pname);
-    for (char *p = s; *p; p++)
-        if (*p == '.') *p = '_';
-    return s;
-}
-
-const Shape *emit_in_shape(Emit *e, const Layer *L, int i) { return &e->g->layers[L->in[i]]->shape; }
-
-const char *emit_index(int n, const char *const *vars, const int64_t *dims) {
-    char *s = strchr(vars[0], ' ') && n > 1 ? xasprintf("(%s)", vars[0]) : xstrdup(vars[0]);
-    for (int i = 1; i < n; i++)
-        s = xasprintf(i == 1 ? "%s * %lld + %s" : "(%s) * %lld + %s", s, (long long)dims[i], vars[i]);
-    return s;
-}
-
-const char *emit_float(double v) {
-    float f = (float)v;   /* beyond float's range: infinity, as the generated code would see it */
-    if (isinf(f)) return f > 0 ? "INFINITY" : "-INFINITY";
-    if (isnan(f)) return "NAN";
-    char buf[64];
-    snprintf(buf, sizeof buf, "%.9g", (double)f);
-    if (!strpbrk(buf, ".en")) strcat(buf, ".0");
-    return xasprintf("%sf", buf);
-}
-
 /* ---- pieces of the file */
 
 static const char *upper(const char *s) {
@@ -133,48 +40,6 @@ static void header(FILE *h, const Graph *g, const Plan *plan, const char *prefix
     fprintf(h, "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* %s_CNNC_H */\n", P);
 }
 
-/* Large arrays are written as the bytes of their little-endian floats in
- * one string literal: a compiler holds a literal as one node, where an
- * initializer list costs it hundreds of bytes per number (ResNet-18's 11.7 M
- * weights: 5.8 GB of clang's memory as numbers). --weights-format=text keeps
- * numbers everywhere. */
-#define BYTES_FROM 4096   /* elements */
-
-static void byte_array(Emit *e, const char *sym, const float *v, int64_t n) {
-    fprintf(e->c, "static _Alignas(64) const union { unsigned char b[%lld]; float f[%lld]; } %s_bytes = {\n\"",
-            (long long)(4 * n), (long long)n, sym);
-    int col = 0;
-    for (int64_t i = 0; i < n; i++) {
-        uint32_t u;
-        memcpy(&u, &v[i], 4);
-        for (int k = 0; k < 4; k++) {
-            unsigned c = (u >> (8 * k)) & 0xff;
-            if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '?') col += fprintf(e->c, "%c", c);
-            else col += fprintf(e->c, "\\%03o", c);
-        }
-        if (col > 100 && i + 1 < n) {
-            fputs("\"\n\"", e->c);
-            col = 0;
-        }
-    }
-    fprintf(e->c, "\"};\nstatic const float *const %s = %s_bytes.f;\n\n", sym, sym);
-}
-
-void emit_array(Emit *e, const char *comment, const char *sym, const float *v, int64_t n) {
-    fprintf(e->c, "/* %s */\n", comment);
-    if (n >= BYTES_FROM && !e->text_weights) {
-        fprintf(e->c, "/* (as the bytes of %lld little-endian floats) */\n", (long long)n);
-        byte_array(e, sym, v, n);
-        return;
-    }
-    fprintf(e->c, "static _Alignas(64) const float %s[%lld] = {", sym, (long long)n);
-    for (int64_t i = 0; i < n; i++) {
-        if (i % 8 == 0) fputs("\n   ", e->c);
-        fprintf(e->c, " %s,", emit_float(v[i]));
-    }
-    fprintf(e->c, "\n};\n\n");
-}
-
 /* an affine layer (batchnorm) in an epilogue is its scale and shift */
 static void bn_arrays(Emit *e, const Layer *L) {
     int64_t c = L->shape.dim[0];
@@ -197,10 +62,17 @@ void emit_params_raw(Emit *e, const Layer *L) {
     }
 }
 
+/* the kernel family the planner chose for a head layer (-O2), or NULL */
+static const Choice *chosen(const Emit *e, const Layer *L) {
+    const Choice *c = e->plan->choice ? &e->plan->choice[L->id] : NULL;
+    return c && c->family ? c : NULL;
+}
+
 static void weights(Emit *e, const Layer *L, bool epilogue) {
     if (L->folded) return;   /* its numbers are in the layer before it */
     if (epilogue && (L->op->flags & OPF_AFFINE)) bn_arrays(e, L);
-    else if (e->opt >= 2 && L->op->emit_data) L->op->emit_data(e, L);
+    else if (e->o->opt >= 2 && chosen(e, L) && chosen(e, L)->family->data) chosen(e, L)->family->data(e, L, chosen(e, L)->tile);
+    else if (e->o->opt >= 2 && L->op->emit_data) L->op->emit_data(e, L);
     else emit_params_raw(e, L);
 }
 
@@ -263,11 +135,18 @@ static void layer_function(Emit *e, const Kernel *K) {
     fprintf(e->c, "float *%sy%s) {\n", r, e->plan->temp[L->id] >= 0 ? ", float *restrict t" : "");
     if (K->inplace) fprintf(e->c, "    /* in place: y and x0 are the same buffer */\n");
     e->indent = 1;
-    void (*body)(Emit *, const Layer *) = e->opt >= 2 && L->op->emit ? L->op->emit : L->op->emit_ref;
-    body(e, L);   /* flatten and dropout get here only as the network's output: a copy */
+    const Choice *ch = e->o->opt >= 2 ? chosen(e, L) : NULL;
+    if (ch)
+        ch->family->emit(e, L, ch->tile);
+    else if (e->o->opt >= 2 && L->op->emit)
+        L->op->emit(e, L);
+    else
+        L->op->emit_ref(e, L);   /* flatten and dropout get here only as the network's output: a copy */
     e->indent = 0;
     fprintf(e->c, "}\n\n");
 }
+
+const Shape *emit_in_shape(Emit *e, const Layer *L, int i) { return &e->g->layers[L->in[i]]->shape; }
 
 bool emit_blocked(const Emit *e, int id) {
     return e->plan->blocked && e->plan->blocked[e->plan->home[id]];
@@ -307,12 +186,12 @@ static void forward(Emit *e) {
     fprintf(e->c, "}\n");
 }
 
-bool emit_network(const Graph *g, const Plan *plan, const char *prefix, int opt, FILE *c, FILE *h,
-                  const char *hname, const char *source_name, bool text_weights) {
-    Emit e = {c, g, plan, prefix, opt, 0, NULL, text_weights};
+bool emit_network(const Graph *g, const Plan *plan, const Options *o, const char *prefix, FILE *c, FILE *h,
+                  const char *hname, const char *source_name) {
+    Emit e = {.c = c, .g = g, .plan = plan, .o = o, .prefix = prefix};
     if (h) header(h, g, plan, prefix, source_name);
     fprintf(c, "/* %s.c — generated by cnnc %s from %s (-O%d); do not edit.\n", prefix, CNNC_VERSION,
-            source_name, opt);
+            source_name, o->opt);
     int64_t np = 0, nm = 0;
     for (int i = 1; i < g->n; i++) {
         np += g->layers[i]->nparams;
@@ -327,18 +206,18 @@ bool emit_network(const Graph *g, const Plan *plan, const char *prefix, int opt,
         [TARGET_AVX512] = {"avx512", "__AVX512F__", "-mavx512f"},
         [TARGET_NEON] = {"neon", "__ARM_NEON", "NEON enabled"},
     };
-    if (cnnc_target == TARGET_GENERIC)
+    if (o->target == TARGET_GENERIC)
         fprintf(c, "#define CNNRT_NO_VECTOR 1 /* --target=generic: the kernels as plain loops */\n");
     fprintf(c, "#include \"cnnrt.h\"\n\n#include <math.h>\n#include <string.h>\n\n");
-    if (cnnc_target >= TARGET_AVX2)
+    if (o->target >= TARGET_AVX2)
         fprintf(c, "#ifndef %s\n#error \"generated for --target=%s: compile with %s\"\n#endif\n\n",
-                targets[cnnc_target].macro, targets[cnnc_target].name, targets[cnnc_target].flags);
-    if (!text_weights)
+                targets[o->target].macro, targets[o->target].name, targets[o->target].flags);
+    if (!o->text_weights)
         fprintf(c, "/* weight arrays of %d floats or more are stored as bytes, little-endian */\n"
                    "#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__\n"
                    "#error \"this file holds little-endian weights: regenerate it with --weights-format=text\"\n#endif\n"
                    "#if defined(__GNUC__)\n#pragma GCC diagnostic ignored \"-Woverlength-strings\"\n#endif\n\n",
-                BYTES_FROM);
+                EMIT_BYTES_FROM);
     for (int k = 0; k < plan->nkernels; k++) {   /* each kernel after its weights */
         const Kernel *K = &plan->kernels[k];
         e.k = K;

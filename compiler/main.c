@@ -1,8 +1,8 @@
 /* main.c — the command line (SPEC §3): parse options, run the stages, write
  * the outputs atomically.
  *
- *   source --parse--> Program --graph_build--> Graph --shape_infer--> shapes
- *     --plan_build--> Plan --report/dot/emit--> outputs
+ *   source --pipeline_front--> Graph with shapes --pipeline_plan--> Plan
+ *     --report/dot, or pipeline_weights and emit_network--> outputs
  *
  * Exit status: 0 success, 1 errors in the input, 2 bad usage. Every stage
  * runs to its end so all its errors are reported; a failed stage stops the
@@ -19,14 +19,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* the command line: what to read and write, and the code generation Options */
 typedef struct {
     const char *input, *output, *weights, *prefix, *dump;
     const char *report;   /* NULL, "text" or "json" */
     const char *emit;     /* "c" or "dot" */
-    int opt;
-    bool compile, random, text_weights;
+    bool compile, random;
     uint64_t seed;
-} Options;
+    Options gen;
+} Cli;
 
 static const char usage_text[] =
     "usage: cnnc [options] FILE.cnn      ('-' reads standard input)\n"
@@ -109,8 +110,8 @@ static const char *need_arg(int argc, char **argv, int *i) {
     return argv[++*i];
 }
 
-static Options parse_args(int argc, char **argv) {
-    Options o = {.emit = "c", .opt = 2, .seed = 1};
+static Cli parse_args(int argc, char **argv) {
+    Cli o = {.emit = "c", .seed = 1, .gen = {.opt = 2}};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -142,9 +143,9 @@ static Options parse_args(int argc, char **argv) {
         } else if (strncmp(a, "--emit", 6) == 0) {
             usage_error("'%s': --emit takes c or dot", a);
         } else if (strcmp(a, "-O0") == 0 || strcmp(a, "-O1") == 0 || strcmp(a, "-O2") == 0) {
-            o.opt = a[2] - '0';
+            o.gen.opt = a[2] - '0';
         } else if (strcmp(a, "-O") == 0 || strcmp(a, "-O3") == 0) {
-            o.opt = 2;   /* as gcc: -O means a level, -O3 is the most there is */
+            o.gen.opt = 2;   /* as gcc: -O means a level, -O3 is the most there is */
         } else if (strncmp(a, "-O", 2) == 0) {
             usage_error("unknown optimization level '%s' (-O0, -O1 or -O2)", a);
         } else if (strcmp(a, "--weights") == 0) {
@@ -163,18 +164,18 @@ static Options parse_args(int argc, char **argv) {
             o.prefix = a[8] == '=' ? a + 9 : need_arg(argc, argv, &i);
             if (!valid_ident(o.prefix)) usage_error("prefix '%s' is not a C identifier", o.prefix);
         } else if (strcmp(a, "--weights-format=text") == 0 || strcmp(a, "--weights-format=bytes") == 0) {
-            o.text_weights = a[17] == 't';
+            o.gen.text_weights = a[17] == 't';
         } else if (strncmp(a, "--weights-format", 16) == 0) {
             usage_error("'%s': --weights-format takes text or bytes", a);
         } else if (strncmp(a, "--target=", 9) == 0) {
             static const char *const names[] = {"auto", "generic", "avx2", "avx512", "neon", NULL};
-            cnnc_target = (Target)keyword(a, names, "--target takes generic, avx2, avx512 or neon");
+            o.gen.target = (Target)keyword(a, names, "--target takes generic, avx2, avx512 or neon");
         } else if (strncmp(a, "--winograd=", 11) == 0) {
             static const char *const modes[] = {"auto", "on", "off", NULL};
-            cnnc_winograd = (WinogradMode)keyword(a, modes, "--winograd takes auto, on or off");
+            o.gen.winograd = (WinogradMode)keyword(a, modes, "--winograd takes auto, on or off");
         } else if (strncmp(a, "--conv-vectors=", 15) == 0) {
             static const char *const modes[] = {"auto", "pixels", "channels", NULL};
-            cnnc_conv_vectors = (ConvVectors)keyword(a, modes, "--conv-vectors takes auto, pixels or channels");
+            o.gen.conv_vectors = (ConvVectors)keyword(a, modes, "--conv-vectors takes auto, pixels or channels");
         } else if (strcmp(a, "--dump-passes") == 0) {
             o.dump = "kernels";
         } else if (a[0] == '-' && a[1]) {
@@ -288,7 +289,8 @@ static int compile_c(const char *c_path) {
     return 0;
 }
 
-static int write_outputs(const Options *o, Graph *g, const Plan *plan) {
+static int write_outputs(const Cli *o, Compilation *u) {
+    Graph *g = &u->g;
     if (strcmp(o->emit, "dot") == 0) {
         Out d;
         if (!target_ok(o->output ? o->output : "-", o->input) || !out_open(&d, o->output ? o->output : "-")) return 1;
@@ -297,8 +299,7 @@ static int write_outputs(const Options *o, Graph *g, const Plan *plan) {
     }
     if (o->report && !o->output) return 0;   /* the report alone */
     WeightOpts wo = {o->weights, o->random, o->seed};
-    if (!weights_load(g, o->input, &wo)) return 1;
-    fold_bn_apply(g);
+    if (!pipeline_weights(u, o->input, &wo)) return 1;
     const char *c_path = o->output ? o->output : default_c_name(o->input);
     bool to_stdout = strcmp(c_path, "-") == 0;
     char *h_path = to_stdout ? NULL : header_name(c_path);
@@ -310,7 +311,7 @@ static int write_outputs(const Options *o, Graph *g, const Plan *plan) {
     }
     const char *prefix = o->prefix ? o->prefix : g->name;
     char *hbase = h_path ? basename(xstrdup(h_path)) : NULL;
-    bool ok = emit_network(g, plan, prefix, o->opt, c.f, h.f, hbase, diag_filename(), o->text_weights);
+    bool ok = emit_network(g, &u->plan, &o->gen, prefix, c.f, h.f, hbase, diag_filename());
     if (!ok) {
         out_close(&c, false);
         out_close(&h, false);
@@ -323,7 +324,7 @@ static int write_outputs(const Options *o, Graph *g, const Plan *plan) {
 }
 
 int main(int argc, char **argv) {
-    Options o = parse_args(argc, argv);
+    Cli o = parse_args(argc, argv);
     diag_color(-1);
     size_t len;
     char *src = read_file_max(o.input, &len, 64u << 20);
@@ -336,22 +337,14 @@ int main(int argc, char **argv) {
         fprintf(stderr, "%s: error: the file is larger than 64 MiB, the limit\n", shown);
         return 1;
     }
-    diag_init(shown, src, len);
-    Program prog = {0};
-    parse_program(src, len, &prog);
-    Graph g = {0};
-    if (prog.name) {
-        graph_build(&prog, &g);        /* a layer in error is marked bad ... */
-        if (g.n > 0) shape_infer(&g);  /* ... and skipped here with its users */
-    }
-    if (diag_error_count() || !prog.name || g.n == 0) return 1;
-    Plan plan;
-    plan_build_dump(&g, o.opt, &plan, o.dump ? stderr : NULL);
+    static Compilation u;
+    if (!pipeline_front(&u, shown, src, len)) return 1;
+    pipeline_plan(&u, &o.gen, o.dump ? stderr : NULL);
     if (o.report) {
-        int64_t scratch = plan.scratch_floats * 4;
-        if (strcmp(o.report, "json") == 0) report_json(stdout, &g, scratch, &plan);
-        else report_text(stdout, &g, scratch, &plan);
+        int64_t scratch = u.plan.scratch_floats * 4;
+        if (strcmp(o.report, "json") == 0) report_json(stdout, &u.g, scratch, &u.plan);
+        else report_text(stdout, &u.g, scratch, &u.plan);
         fflush(stdout);
     }
-    return write_outputs(&o, &g, &plan);
+    return write_outputs(&o, &u);
 }

@@ -3,7 +3,10 @@
  *   1. layers that cannot reach the output are dropped, with a warning;
  *   2. -O1 and up: BatchNorms fold into the layer before them (fold_bn.c)
  *      and layers fuse into kernels (fuse.c); -O0: one kernel per layer;
- *   3. the arena: every value a kernel stores lives in the caller's scratch,
+ *   3. -O2: each kernel's head chooses its kernel (family, tile, layouts,
+ *      scratch), and values between kernels that want it are stored
+ *      channel-blocked;
+ *   4. the arena: every value a kernel stores lives in the caller's scratch,
  *      except the network input (read only) and output (the caller's
  *      buffer). flatten and dropout share their producer's buffer. Buffers
  *      are placed by liveness in kernel order, first fit, 64-byte aligned: a
@@ -158,9 +161,9 @@ static void arena(const Graph *g, int opt, Plan *p) {
             group[K->out] = ng;
             blocks[nb++] = (Block){p->offset[K->out], size, k, to, &p->offset[K->out], ng++};
         }
-        if (h->op->temp) {
+        if (h->op->temp || (opt >= 2 && h->op->choose)) {
             Shape in = g->layers[h->in[0]]->shape;
-            int64_t t = round_up(h->op->temp(h, &in, opt));
+            int64_t t = round_up(opt >= 2 && h->op->choose ? p->choice[h->id].temp : h->op->temp(h, &in, opt));
             if (t > 0) {
                 p->temp[h->id] = first_fit(blocks, nb, k, k, t);
                 blocks[nb++] = (Block){p->temp[h->id], t, k, k, &p->temp[h->id], ng++};
@@ -181,15 +184,15 @@ static void arena(const Graph *g, int opt, Plan *p) {
     }
 }
 
-/* -O2: a value is stored channel-blocked when the kernel that writes it
- * wants to (LAYOUT_WRITES_BLOCKED), it has 16k channels, and every kernel
- * that reads it can: as its input (LAYOUT_READS_BLOCKED), or in its
- * epilogue (a residual add) when that kernel's own output is blocked, since
- * an epilogue reads its extra inputs at the index it stores. Dropping one
- * value can spoil another's readers, so the marks are pruned to a fixpoint.
- * The network's input and output stay in C order. */
-static unsigned layout_flags(const Graph *g, const Layer *h) {
-    return h->op->layout ? h->op->layout(h, &g->layers[h->in[0]]->shape) : 0;
+/* -O2: each kernel's head chooses its kernel (op->choose) three times, as
+ * the planner learns more of its neighbours: for the layout flags alone;
+ * again for the heads next to a kernel that wants blocked neighbours (a
+ * depthwise conv with channels in its lanes: ChoiceCtx.near_lanes); and,
+ * once the layouts are settled, the kernel itself. */
+static Choice choose(const Graph *g, const Layer *h, const ChoiceCtx *ctx) {
+    Choice c = {0};
+    if (h->op->choose) h->op->choose(&c, h, &g->layers[h->in[0]]->shape, ctx);
+    return c;
 }
 
 /* a value that may be stored blocked: an intermediate [C][H][W] with 16k channels */
@@ -198,26 +201,40 @@ static bool blockable(const Graph *g, int id) {
     return id != g->output && s->rank == 3 && s->dim[0] % 16 == 0;
 }
 
-static void layouts(const Graph *g, int opt, Plan *p) {
+/* A value is stored channel-blocked when the kernel that writes it wants to
+ * (LAYOUT_WRITES_BLOCKED), it has 16k channels, and every kernel that reads
+ * it can: as its input (LAYOUT_READS_BLOCKED), or in its epilogue (a
+ * residual add) when that kernel's own output is blocked, since an epilogue
+ * reads its extra inputs at the index it stores. Dropping one value can
+ * spoil another's readers, so the marks are pruned to a fixpoint. The
+ * network's input and output stay in C order. */
+static void layouts(const Graph *g, const Options *o, Plan *p) {
     p->blocked = xcalloc((size_t)g->n, sizeof(bool));
-    if (opt < 2) return;
-    /* first the hint for the kernels' choices: heads next to a kernel that
-     * wants blocked neighbours (a depthwise conv with channels in its lanes) */
+    p->choice = xcalloc((size_t)g->n, sizeof(Choice));
+    if (o->opt < 2) return;
+    bool *near = xcalloc((size_t)g->n, sizeof(bool));
     for (int k = 0; k < p->nkernels; k++) {
         const Layer *h = g->layers[p->kernels[k].layers[0]];
-        if (!(layout_flags(g, h) & LAYOUT_NEIGHBOURS)) continue;
+        p->choice[h->id] = choose(g, h, &(ChoiceCtx){.o = o});
+    }
+    /* the hint: heads next to a kernel that wants blocked neighbours */
+    for (int k = 0; k < p->nkernels; k++) {
+        const Layer *h = g->layers[p->kernels[k].layers[0]];
+        if (!(p->choice[h->id].layout & LAYOUT_NEIGHBOURS)) continue;
         for (int j = 0; j < p->nkernels; j++) {
-            Layer *c = g->layers[p->kernels[j].layers[0]];
+            const Layer *c = g->layers[p->kernels[j].layers[0]];
             /* only where the conv's own value can be blocked: else it would
              * scatter its stores (measured 2x slower) */
-            if (!c->op->layout || c == h || !blockable(g, p->kernels[j].out)) continue;
-            if (p->home[c->in[0]] == p->kernels[k].out || p->home[h->in[0]] == p->kernels[j].out) c->near_lanes = true;
+            if (!c->op->choose || c == h || !blockable(g, p->kernels[j].out)) continue;
+            if (p->home[c->in[0]] == p->kernels[k].out || p->home[h->in[0]] == p->kernels[j].out) near[c->id] = true;
         }
     }
+    for (int i = 0; i < g->n; i++)
+        if (near[i]) p->choice[i] = choose(g, g->layers[i], &(ChoiceCtx){.o = o, .near_lanes = true});
     for (int k = 0; k < p->nkernels; k++) {
         const Kernel *K = &p->kernels[k];
         const Layer *h = g->layers[K->layers[0]];
-        p->blocked[K->out] = blockable(g, K->out) && (layout_flags(g, h) & LAYOUT_WRITES_BLOCKED);
+        p->blocked[K->out] = blockable(g, K->out) && (p->choice[h->id].layout & LAYOUT_WRITES_BLOCKED);
     }
     for (bool changed = true; changed;) {
         changed = false;
@@ -226,7 +243,7 @@ static void layouts(const Graph *g, int opt, Plan *p) {
             const Layer *h = g->layers[K->layers[0]];
             for (int i = 0; i < h->nin; i++) {
                 int v = p->home[h->in[i]];
-                bool ok = i == 0 && (layout_flags(g, h) & LAYOUT_READS_BLOCKED);
+                bool ok = i == 0 && (p->choice[h->id].layout & LAYOUT_READS_BLOCKED);
                 if (p->blocked[v] && !ok) p->blocked[v] = false, changed = true;
             }
             for (int i = 0; i < K->nextra; i++) {
@@ -237,6 +254,14 @@ static void layouts(const Graph *g, int opt, Plan *p) {
                 }
             }
         }
+    }
+    for (int k = 0; k < p->nkernels; k++) {
+        const Kernel *K = &p->kernels[k];
+        const Layer *h = g->layers[K->layers[0]];
+        if (!h->op->choose) continue;
+        ChoiceCtx ctx = {.o = o, .near_lanes = near[h->id], .layouts_known = true,
+                         .in_blocked = p->blocked[p->home[h->in[0]]], .out_blocked = p->blocked[K->out]};
+        p->choice[h->id] = choose(g, h, &ctx);
     }
 }
 
@@ -266,13 +291,14 @@ static void dump_plan(FILE *f, const Graph *g, const Plan *p) {
         const Layer *h = g->layers[K->layers[0]];
         if (p->temp[h->id] >= 0) fprintf(f, ", temp scratch+%lld", (long long)p->temp[h->id]);
         fprintf(f, "\n");
+        const Choice *c = &p->choice[h->id];
+        if (c->family) fprintf(f, "       kernel %s: %s\n", c->family->name, c->family->describe(c->tile));
     }
 }
 
-void plan_build(Graph *g, int opt, Plan *p) { plan_build_dump(g, opt, p, NULL); }
-
-void plan_build_dump(Graph *g, int opt, Plan *p, FILE *dump) {
+void plan_build(Graph *g, const Options *o, Plan *p, FILE *dump) {
     memset(p, 0, sizeof *p);
+    p->o = o;
     p->home = xcalloc((size_t)g->n, sizeof(int));
     p->offset = xcalloc((size_t)g->n, sizeof(int64_t));
     p->temp = xcalloc((size_t)g->n, sizeof(int64_t));
@@ -281,11 +307,11 @@ void plan_build_dump(Graph *g, int opt, Plan *p, FILE *dump) {
     mark_dead(g);
     if (dump) dump_layers(dump, g, "dead-layer removal");
     int *uses = count_uses(g);
-    if (opt >= 1) fold_bn_mark(g, uses);
-    if (dump && opt >= 1) dump_layers(dump, g, "BatchNorm folding");
-    fuse_kernels(g, opt, uses, p);
+    if (o->opt >= 1) fold_bn_mark(g, uses);
+    if (dump && o->opt >= 1) dump_layers(dump, g, "BatchNorm folding");
+    fuse_kernels(g, o->opt, uses, p);
     homes(g, p);
-    layouts(g, opt, p);
-    arena(g, opt, p);
+    layouts(g, o, p);
+    arena(g, o->opt, p);
     if (dump) dump_plan(dump, g, p);
 }

@@ -1,9 +1,9 @@
 /* fuzz_compile.c — a libFuzzer entry point for cnnc: the whole path from
  * source text to generated C, as compiler/main.c runs it.
  *
- *   parse_program -> graph_build -> shape_infer -> plan_build (-O0, -O1, -O2)
- *     -> report (text, json), dot -> weights_load (random, seed 1)
- *     -> fold_bn_apply -> emit_network into /dev/null
+ *   pipeline_front -> pipeline_plan (-O0, -O1, -O2)
+ *     -> report (text, json), dot -> pipeline_weights (random, seed 1)
+ *     -> emit_network into /dev/null
  *
  * Built by tests/fuzz/fuzz.mk with clang -fsanitize=fuzzer,address,undefined
  * (make fuzz) or afl-clang-fast (make fuzz-afl). The compiler never frees and
@@ -54,39 +54,25 @@ static bool small_enough(const Graph *g) {
 
 static FILE *devnull;
 
-/* the front end; false after errors (as main.c: nothing is written then) */
-static bool front_end(const char *src, size_t len, Graph *g) {
-    diag_init("fuzz.cnn", src, len);
-    Program prog = {0};
-    parse_program(src, len, &prog);
-    memset(g, 0, sizeof *g);
-    if (prog.name) {
-        graph_build(&prog, g);
-        if (g->n > 0) shape_infer(g);
-    }
-    return !(diag_error_count() || !prog.name || g->n == 0);
-}
-
 static void back_end(const char *src, size_t len, int opt) {
-    Graph g;
-    if (!front_end(src, len, &g)) return;
-    Plan plan;
-    plan_build(&g, opt, &plan);
+    static Compilation u;
+    if (!pipeline_front(&u, "fuzz.cnn", src, len)) return;   /* as main.c: nothing is written after errors */
+    /* -O0: weights as text (--weights-format=text) */
+    Options o = {.opt = opt, .text_weights = opt == 0};
+    pipeline_plan(&u, &o, NULL);
     if (opt == 2) {
-        int64_t scratch = plan.scratch_floats * 4;
-        report_text(devnull, &g, scratch, &plan);
-        report_json(devnull, &g, scratch, &plan);
-        dot_write(devnull, &g);
+        int64_t scratch = u.plan.scratch_floats * 4;
+        report_text(devnull, &u.g, scratch, &u.plan);
+        report_json(devnull, &u.g, scratch, &u.plan);
+        dot_write(devnull, &u.g);
     }
-    if (!small_enough(&g)) return;
-    g.weights_file = NULL;   /* never read a file an input names */
+    if (!small_enough(&u.g)) return;
+    u.g.weights_file = NULL;   /* never read a file an input names */
     WeightOpts wo = {.weights_path = NULL, .random = true, .seed = 1};
-    if (!weights_load(&g, "fuzz.cnn", &wo)) return;
-    fold_bn_apply(&g);
-    /* -O0: weights as text (--weights-format=text); -O1: as `-o -` does, the
-     * header inlined in the source */
-    if (opt == 1) emit_network(&g, &plan, g.name, opt, devnull, NULL, NULL, "fuzz.cnn", false);
-    else emit_network(&g, &plan, g.name, opt, devnull, devnull, "fuzz.h", "fuzz.cnn", opt == 0);
+    if (!pipeline_weights(&u, "fuzz.cnn", &wo)) return;
+    /* -O1: as `-o -` does, the header inlined in the source */
+    if (opt == 1) emit_network(&u.g, &u.plan, &o, u.g.name, devnull, NULL, NULL, "fuzz.cnn");
+    else emit_network(&u.g, &u.plan, &o, u.g.name, devnull, devnull, "fuzz.h", "fuzz.cnn");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -3,8 +3,8 @@
  * tests/errors/weights/make.py, so its good files load):
  *
  *   st_load (header length, JSON header, dtypes, shapes, offsets, overlaps)
- *     -> weights_load (names, shapes, dtype conversion, unused tensors)
- *     -> fold_bn_apply -> emit_network into /dev/null
+ *     -> pipeline_weights (names, shapes, dtype conversion, unused tensors,
+ *        BatchNorm folding) -> emit_network into /dev/null
  *
  * The input goes to a memfd and is read back through /proc/self/fd/N, as
  * cnnc reads a file. Seeds: the files of tests/errors/weights/. See
@@ -35,17 +35,13 @@ static int memfd = -1;
 static char path[64];
 
 static void one(int opt) {
-    diag_init("fuzz.cnn", net_src, sizeof net_src - 1);
-    Program prog = {0};
-    Graph g = {0};
-    if (!parse_program(net_src, sizeof net_src - 1, &prog) || !graph_build(&prog, &g) || !shape_infer(&g))
-        abort();   /* the fixed network is valid */
-    Plan plan;
-    plan_build(&g, opt, &plan);
+    static Compilation u;
+    if (!pipeline_front(&u, "fuzz.cnn", net_src, sizeof net_src - 1)) abort();   /* the fixed network is valid */
+    Options o = {.opt = opt, .text_weights = opt == 0};
+    pipeline_plan(&u, &o, NULL);
     WeightOpts wo = {.weights_path = path, .random = false, .seed = 1};
-    if (!weights_load(&g, "fuzz.cnn", &wo)) return;
-    fold_bn_apply(&g);
-    emit_network(&g, &plan, "n", opt, devnull, devnull, "fuzz.h", "fuzz.cnn", opt == 0);
+    if (!pipeline_weights(&u, "fuzz.cnn", &wo)) return;
+    emit_network(&u.g, &u.plan, &o, "n", devnull, devnull, "fuzz.h", "fuzz.cnn");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,6 +1,6 @@
 /* helpers.c — what the unit suites share: suite registration, stderr
  * capture, and net_compile(), which runs the front end (parse, graph,
- * shapes) on a source string exactly as main.c does and keeps the
+ * shapes) on a source string through the pipeline main.c uses and keeps the
  * diagnostics it printed. */
 #include "suites.h"
 
@@ -65,24 +65,22 @@ char *capture_abort(void) {
 Net *net_compile(const char *src) {
     Net *n = xcalloc(1, sizeof *n);
     char *text = xstrdup(src);   /* diag.c keeps pointing at it */
-    size_t len = strlen(text);
     capture_begin();
-    diag_init("test.cnn", text, len);   /* may or may not restart the count */
-    int before = diag_error_count();
-    n->parsed = parse_program(text, len, &n->prog);
-    if (n->prog.name) {
-        n->built = graph_build(&n->prog, &n->g);
-        if (n->g.n > 0) n->inferred = shape_infer(&n->g);
-    }
+    pipeline_front(&n->u, "test.cnn", text, strlen(text));
     n->err = capture_end();
-    n->errors = diag_error_count() - before;
+    n->errors = diag_error_count();
     return n;
 }
 
-bool net_ok(const Net *n) { return n->parsed && n->built && n->inferred && n->errors == 0; }
+bool net_ok(const Net *n) { return n->u.parsed && n->u.built && n->u.inferred && n->errors == 0; }
+
+const Options *opt_level(int opt) {
+    static const Options levels[] = {{.opt = 0}, {.opt = 1}, {.opt = 2}};
+    return &levels[opt];
+}
 
 const Layer *net_layer(const Net *n, const char *name) {
-    return n->g.n > 0 ? graph_find(&n->g, name) : NULL;
+    return n->u.g.n > 0 ? graph_find(&n->u.g, name) : NULL;
 }
 
 void check_at(bool ok, int line, const char *file, const char *fmt, ...) {

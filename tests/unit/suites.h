@@ -33,14 +33,14 @@ void capture_begin(void);
 char *capture_end(void);   /* what was written, NUL-terminated; never NULL */
 char *capture_abort(void); /* the same if a capture is in progress, else NULL */
 
-/* the front end on a source string, as main.c runs it */
+/* the front end on a source string, through the pipeline main.c runs */
 typedef struct {
-    Program prog;
-    Graph g;
-    bool parsed, built, inferred;   /* each stage's result */
+    Compilation u;                  /* u.g: the graph; u.parsed.. each stage's result */
     int errors;                     /* errors this source caused */
     char *err;                      /* its stderr */
 } Net;
+/* the Options of -O0, -O1, -O2 */
+const Options *opt_level(int opt);
 Net *net_compile(const char *src);
 /* true when every stage ran and succeeded */
 bool net_ok(const Net *n);

@@ -454,11 +454,11 @@ static void test_auto_names(void) {
         "network n { input x[3, 8, 8];\n"
         "  relu; relu; conv2d c1(out=3, kernel=1); conv2d(out=3, kernel=1); sigmoid; relu; }");
     CHECK(net_ok(n), "compiles:\n%s", n->err);
-    CU_ASSERT_EQUAL_FATAL(n->g.n, 7);
+    CU_ASSERT_EQUAL_FATAL(n->u.g.n, 7);
     static const char *const want[] = {"x", "relu_1", "relu_2", "c1", "conv2d_2", "sigmoid_1", "relu_3"};
     for (int i = 0; i < 7; i++)
-        CHECK(strcmp(n->g.layers[i]->name, want[i]) == 0, "layer %d is '%s', got '%s'", i, want[i],
-              n->g.layers[i]->name);
+        CHECK(strcmp(n->u.g.layers[i]->name, want[i]) == 0, "layer %d is '%s', got '%s'", i, want[i],
+              n->u.g.layers[i]->name);
     /* an automatic name that collides with a written one is a redefinition */
     n = net_compile("network n { input x[3]; relu relu_2; relu; }");
     CU_ASSERT_FALSE(net_ok(n));
@@ -481,7 +481,7 @@ static void test_inputs_and_output(void) {
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-    CU_ASSERT_EQUAL(n->g.layers[0]->op, NULL);
+    CU_ASSERT_EQUAL(n->u.g.layers[0]->op, NULL);
     CU_ASSERT_EQUAL(a->nin, 1);
     CU_ASSERT_EQUAL(a->in[0], 0);          /* the input */
     CU_ASSERT_EQUAL(b->in[0], a->id);      /* the statement before */
@@ -490,14 +490,14 @@ static void test_inputs_and_output(void) {
     CU_ASSERT_EQUAL(s->in[1], b->id);
     CU_ASSERT_EQUAL_FATAL(c->nin, 3);
     CU_ASSERT_EQUAL(c->in[2], 0);
-    CU_ASSERT_EQUAL(n->g.output, s->id);
-    for (int i = 1; i < n->g.n; i++)
-        for (int k = 0; k < n->g.layers[i]->nin; k++)
-            CU_ASSERT_TRUE(n->g.layers[i]->in[k] < i);   /* topological */
+    CU_ASSERT_EQUAL(n->u.g.output, s->id);
+    for (int i = 1; i < n->u.g.n; i++)
+        for (int k = 0; k < n->u.g.layers[i]->nin; k++)
+            CU_ASSERT_TRUE(n->u.g.layers[i]->in[k] < i);   /* topological */
     /* without output the last statement is the output */
     n = net_compile("network n { input x[3]; relu; sigmoid; }");
     CU_ASSERT_TRUE(net_ok(n));
-    CU_ASSERT_EQUAL(n->g.output, 2);
+    CU_ASSERT_EQUAL(n->u.g.output, 2);
 }
 
 /* "relu NL maxpool2d(...)": a forgotten ';' between two layer kinds is one

@@ -43,7 +43,8 @@ static Layer *layer_named(Net *n, const char *name) { return (Layer *)net_layer(
 static Plan plan_of(Net *n, int opt, char **err) {
     Plan p;
     capture_begin();
-    plan_build(&n->g, opt, &p);
+    pipeline_plan(&n->u, opt_level(opt), NULL);
+    p = n->u.plan;
     char *e = capture_end();
     if (err) *err = e;
     return p;
@@ -81,7 +82,7 @@ static Net *compile_ok(int line, const char *src) {
 static bool load_random(Net *n, uint64_t seed) {
     WeightOpts o = {.weights_path = NULL, .random = true, .seed = seed};
     capture_begin();
-    bool ok = weights_load(&n->g, "test.cnn", &o);
+    bool ok = weights_load(&n->u.g, "test.cnn", &o);
     char *err = capture_end();
     CHECK(ok && !*err, "weights_load: %s", err);
     return ok;
@@ -213,7 +214,7 @@ static void check_params_after(int line, const char *what, const Graph *g, const
 static void fold_case(int line, const char *what, const char *src, int opt, const char *const *folds) {
     Net *n = compile_ok(line, src);
     if (!n || !load_random(n, 7)) return;
-    Snap *before = snapshot(&n->g);
+    Snap *before = snapshot(&n->u.g);
     Plan p = plan_of(n, opt, NULL);
     for (int i = 0; folds[i]; i += 2) {
         Layer *bn = layer_named(n, folds[i]), *P = layer_named(n, folds[i + 1]);
@@ -225,8 +226,8 @@ static void fold_case(int line, const char *what, const char *src, int opt, cons
         check_at(k >= 0 && p.kernels[k].layers[0] == P->id, line, __FILE__,
                  "%s: %s is in the kernel of %s (kernels: %s)", what, bn->name, P->name, kernel_list(&p));
     }
-    fold_bn_apply(&n->g);
-    check_params_after(line, what, &n->g, before);
+    fold_bn_apply(&n->u.g);
+    check_params_after(line, what, &n->u.g, before);
 }
 #define FOLD(what, src, ...) fold_case(__LINE__, what, src, 1, (const char *const[]){__VA_ARGS__, NULL})
 
@@ -241,7 +242,7 @@ static void test_fold_exact(void) {
     if (!n) return;
     WeightOpts o = {0};
     capture_begin();
-    bool ok = weights_load(&n->g, "test.cnn", &o);
+    bool ok = weights_load(&n->u.g, "test.cnn", &o);
     char *err = capture_end();
     CU_ASSERT_TRUE_FATAL(ok);
     CHECK(!*err, "no diagnostics: %s", err);
@@ -250,7 +251,7 @@ static void test_fold_exact(void) {
     CU_ASSERT_EQUAL(b->folded, c->id);
     CU_ASSERT_EQUAL(p.nkernels, 1);
     CU_ASSERT_STRING_EQUAL(p.kernels[0].name, "c+b");
-    fold_bn_apply(&n->g);
+    fold_bn_apply(&n->u.g);
     CU_ASSERT_DOUBLE_EQUAL(layer_param(c, "weight")->data[0], 3.0, 1e-6);
     CU_ASSERT_DOUBLE_EQUAL(layer_param(c, "bias")->data[0], 1.625, 1e-6);
     /* the batchnorm's own numbers are left as they were */
@@ -264,13 +265,13 @@ static void test_fold_exact(void) {
                 "}\n");
     if (!n) return;
     capture_begin();
-    ok = weights_load(&n->g, "test.cnn", &o);
+    ok = weights_load(&n->u.g, "test.cnn", &o);
     capture_end();
     CU_ASSERT_TRUE_FATAL(ok);
     c = layer_named(n, "c");
     CU_ASSERT_PTR_NULL(layer_param(c, "bias"));
     plan_of(n, 2, NULL);
-    fold_bn_apply(&n->g);
+    fold_bn_apply(&n->u.g);
     CU_ASSERT_EQUAL(c->nparam, 2);
     const Param *bias = layer_param(c, "bias");
     CU_ASSERT_PTR_NOT_NULL_FATAL(bias);
@@ -371,7 +372,7 @@ static void test_fold_kinds(void) {
 static void no_fold_at(int line, const char *what, const char *src, const char *bn_name, int opt) {
     Net *n = compile_ok(line, src);
     if (!n || !load_random(n, 3)) return;
-    Snap *before = snapshot(&n->g);
+    Snap *before = snapshot(&n->u.g);
     Plan p = plan_of(n, opt, NULL);
     Layer *bn = layer_named(n, bn_name);
     check_at(bn != NULL, line, __FILE__, "%s: %s exists", what, bn_name);
@@ -380,8 +381,8 @@ static void no_fold_at(int line, const char *what, const char *src, const char *
              bn->folded);
     check_at(!bn->dead && kernel_of(&p, bn->id) >= 0, line, __FILE__, "%s -O%d: %s is in a kernel (kernels: %s)",
              what, opt, bn_name, kernel_list(&p));
-    fold_bn_apply(&n->g);
-    check_params_after(line, what, &n->g, before);
+    fold_bn_apply(&n->u.g);
+    check_params_after(line, what, &n->u.g, before);
 }
 #define NO_FOLD(what, src, bn) \
     do { no_fold_at(__LINE__, what, src, bn, 1); no_fold_at(__LINE__, what, src, bn, 2); } while (0)
@@ -495,14 +496,14 @@ static void test_O0_nothing_fused(void) {
     for (size_t s = 0; s < sizeof srcs / sizeof srcs[0]; s++) {
         Net *n = COMPILE(srcs[s]);
         if (!n || !load_random(n, 5)) continue;
-        Snap *before = snapshot(&n->g);
+        Snap *before = snapshot(&n->u.g);
         Plan p = plan_of(n, 0, NULL);
         int computing = 0;
-        for (int i = 1; i < n->g.n; i++) {
-            const Layer *L = n->g.layers[i];
+        for (int i = 1; i < n->u.g.n; i++) {
+            const Layer *L = n->u.g.layers[i];
             CHECK(L->folded == 0, "source %zu -O0: %s is not folded", s, L->name);
             if (L->dead) continue;
-            bool alias = (L->op->flags & OPF_IDENTITY) && i != n->g.output;
+            bool alias = (L->op->flags & OPF_IDENTITY) && i != n->u.g.output;
             int k = kernel_of(&p, i);
             if (alias) {
                 CHECK(k < 0, "source %zu -O0: %s (an alias) has no kernel", s, L->name);
@@ -515,8 +516,8 @@ static void test_O0_nothing_fused(void) {
         }
         CHECK(p.nkernels == computing, "source %zu -O0: %d kernels for %d computing layers (%s)", s, p.nkernels,
               computing, kernel_list(&p));
-        fold_bn_apply(&n->g);
-        for (int i = 1; i < n->g.n; i++) check_unchanged("-O0", n->g.layers[i], &before[i]);
+        fold_bn_apply(&n->u.g);
+        for (int i = 1; i < n->u.g.n; i++) check_unchanged("-O0", n->u.g.layers[i], &before[i]);
     }
 }
 
@@ -556,7 +557,7 @@ static void test_kernels_resnet_block(void) {
         if (p.nkernels != 2) continue;
         const Kernel *k2 = &p.kernels[1];
         CHECK(k2->nextra == 1 && k2->extra[0] == 0, "-O%d: the second kernel reads x as its residual", opt);
-        CHECK(k2->out == n->g.output && p.offset[k2->out] == PLAN_OUTPUT, "-O%d: it stores the output", opt);
+        CHECK(k2->out == n->u.g.output && p.offset[k2->out] == PLAN_OUTPUT, "-O%d: it stores the output", opt);
         CHECK(net_layer(n, "bn1")->folded == net_layer(n, "c1")->id, "-O%d: bn1 folds into c1", opt);
         CHECK(net_layer(n, "bn2")->folded == net_layer(n, "c2")->id, "-O%d: bn2 folds into c2", opt);
         /* the residual x must stay readable until the second kernel: it is the input */
@@ -702,7 +703,7 @@ static bool arena_quiet;
 /* recompute liveness from the kernel list and check the arena; returns the
  * number of failed checks (and, through lb, the lower bound) */
 static int check_arena(const char *file, int opt, Net *n, const Plan *p, int64_t *lb) {
-    const Graph *g = &n->g;
+    const Graph *g = &n->u.g;
     int nk = p->nkernels, fails = 0;
     int *writer = xcalloc((size_t)g->n, sizeof(int)), *last = xcalloc((size_t)g->n, sizeof(int));
     int *over = xcalloc((size_t)g->n, sizeof(int));   /* in-place kernels: the buffer written over */
@@ -796,12 +797,9 @@ static int check_arena(const char *file, int opt, Net *n, const Plan *p, int64_t
     }
     for (int k = 0; k < nk; k++) {
         const Layer *h = g->layers[p->kernels[k].layers[0]];
-        if (!h->op->temp) {
-            ACHECK(p->temp[h->id] == -1, "%s has a temporary but no temp()", h->name);
-            continue;
-        }
         Shape in = g->layers[h->in[0]]->shape;
-        int64_t t = h->op->temp(h, &in, opt);
+        /* the scratch of the kernel chosen (-O2), or of the op's own emitters */
+        int64_t t = opt >= 2 && h->op->choose ? p->choice[h->id].temp : h->op->temp ? h->op->temp(h, &in, opt) : 0;
         if (t <= 0) {
             ACHECK(p->temp[h->id] == -1, "%s has a temporary of %lld floats", h->name, (long long)t);
             continue;
@@ -862,7 +860,7 @@ static void test_arena_checker(void) {
         const char *what = "";
         switch (mutation) {
         case 0: what = "every buffer at offset 0";
-            for (int i = 1; i < n->g.n; i++)
+            for (int i = 1; i < n->u.g.n; i++)
                 if (p.offset[i] > 0) p.offset[i] = 0;
             break;
         case 1: what = "the scratch 16 floats short"; p.scratch_floats -= 16; break;
@@ -1033,10 +1031,10 @@ static void test_resnet18_budget(void) {
     if (!net_ok(n)) return;
     Plan p = plan_of(n, 2, NULL);
     int folded = 0, bns = 0;
-    for (int i = 1; i < n->g.n; i++)
-        if (n->g.layers[i]->op == &op_batchnorm) {
+    for (int i = 1; i < n->u.g.n; i++)
+        if (n->u.g.layers[i]->op == &op_batchnorm) {
             bns++;
-            folded += n->g.layers[i]->folded != 0;
+            folded += n->u.g.layers[i]->folded != 0;
         }
     CHECK(bns == 20 && folded == 20, "ResNet-18: %d of %d batchnorms fold", folded, bns);
     /* conv1+bn1+relu, maxpool, 8 blocks of 2 kernels, 3 downsamples, avgpool, fc */

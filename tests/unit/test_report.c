@@ -18,13 +18,13 @@ static Net *compile(const char *dims, const char *stmts) {
 
 static int64_t total_params(const Net *n) {
     int64_t s = 0;
-    for (int i = 1; i < n->g.n; i++) s += n->g.layers[i]->nparams;
+    for (int i = 1; i < n->u.g.n; i++) s += n->u.g.layers[i]->nparams;
     return s;
 }
 
 static int64_t total_macs(const Net *n) {
     int64_t s = 0;
-    for (int i = 1; i < n->g.n; i++) s += n->g.layers[i]->macs;
+    for (int i = 1; i < n->u.g.n; i++) s += n->u.g.layers[i]->macs;
     return s;
 }
 
@@ -42,7 +42,7 @@ static char *text_report(const Net *n, const Plan *plan) {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    report_text(f, &n->g, 1234, plan);
+    report_text(f, &n->u.g, 1234, plan);
     fclose(f);
     return buf;
 }
@@ -51,7 +51,7 @@ static char *json_report(const Net *n, const Plan *plan) {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    report_json(f, &n->g, 4096, plan);
+    report_json(f, &n->u.g, 4096, plan);
     fclose(f);
     return buf;
 }
@@ -178,7 +178,8 @@ static void test_json_fields(void) {
     Net *n = net_compile(lenet5);
     CU_ASSERT_TRUE_FATAL(net_ok(n));
     Plan plan;
-    plan_build(&n->g, 2, &plan);
+    pipeline_plan(&n->u, opt_level(2), NULL);
+    plan = n->u.plan;
     char *text = json_report(n, &plan);
     cJSON *j = cJSON_Parse(text);
     CHECK(j != NULL, "the JSON report parses:\n%s", text);
@@ -201,12 +202,12 @@ static void test_json_fields(void) {
 
     const cJSON *layers = cJSON_GetObjectItemCaseSensitive(j, "layers");
     CU_ASSERT_TRUE_FATAL(cJSON_IsArray(layers));
-    CU_ASSERT_EQUAL(cJSON_GetArraySize(layers), n->g.n - 1);   /* the input is not a row */
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(layers), n->u.g.n - 1);   /* the input is not a row */
     static const char *const lk[] = {"name", "op", "inputs", "shape", "params", "macs"};
     int i = 1;
     for (const cJSON *L = layers->child; L; L = L->next, i++) {
         CU_ASSERT_TRUE(has_exactly(L, lk, 6));
-        const Layer *want = i < n->g.n ? n->g.layers[i] : NULL;
+        const Layer *want = i < n->u.g.n ? n->u.g.layers[i] : NULL;
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(L, "name");
         const cJSON *op = cJSON_GetObjectItemCaseSensitive(L, "op");
         CU_ASSERT_TRUE(cJSON_IsString(name) && cJSON_IsString(op));
@@ -226,7 +227,7 @@ static void test_json_fields(void) {
         const cJSON *ins = cJSON_GetObjectItemCaseSensitive(L, "inputs");
         CU_ASSERT_EQUAL(cJSON_GetArraySize(ins), want->nin);
         if (want->nin > 0 && cJSON_GetArraySize(ins) > 0)
-            CU_ASSERT_STRING_EQUAL(cJSON_GetArrayItem(ins, 0)->valuestring, n->g.layers[want->in[0]]->name);
+            CU_ASSERT_STRING_EQUAL(cJSON_GetArrayItem(ins, 0)->valuestring, n->u.g.layers[want->in[0]]->name);
     }
 
     const cJSON *kernels = cJSON_GetObjectItemCaseSensitive(j, "kernels");
@@ -276,7 +277,7 @@ static void rf_at(int line, const char *dims, const char *stmts, int nd, const i
     Net *n = compile(dims, stmts);
     if (!net_ok(n)) return;
     int64_t rf[MAX_SPATIAL];
-    int got = receptive_field(&n->g, rf);
+    int got = receptive_field(&n->u.g, rf);
     check_at(got == nd, line, __FILE__, "x%s; %s: %d entries, got %d", dims, stmts, nd, got);
     for (int d = 0; d < nd && d < got; d++)
         check_at(rf[d] == want[d], line, __FILE__, "x%s; %s: dim %d is %lld, got %lld", dims, stmts, d,

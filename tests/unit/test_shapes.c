@@ -18,7 +18,7 @@ static Net *compile(const char *dims, const char *stmts) {
 }
 
 static const Layer *output_of(const Net *n) {
-    return n->g.n > 0 && n->g.output >= 0 ? n->g.layers[n->g.output] : NULL;
+    return n->u.g.n > 0 && n->u.g.output >= 0 ? n->u.g.layers[n->u.g.output] : NULL;
 }
 
 /* the output layer of the network has shape want, params and MACs */

@@ -1,4 +1,4 @@
-/* winograd.c — 3x3 stride-1 conv2d at -O2 by Winograd's minimal filtering
+/* conv_winograd.c — 3x3 stride-1 conv2d at -O2 by Winograd's minimal filtering
  * F(4x4, 3x3) (Lavin & Gray, "Fast Algorithms for Convolutional Neural
  * Networks", 2016): each 4x4 block of outputs of one channel pair is
  *   Y = A^T [ (G g G^T) .* (B^T d B) ] A
@@ -20,11 +20,9 @@
  *   M [36][OCB][TB]             the products of one output-channel block
  * Tiles are numbered f = th*Wq + tw over Wq = TW + 1 columns (the last one a
  * padding column that is never stored), in blocks of TB = 16*P. */
-#include "cnnc.h"
+#include "conv_kernels.h"
 
 #include <string.h>
-
-WinogradMode cnnc_winograd = WINOGRAD_AUTO;
 
 /* B^T (6x6), G (6x3) and A^T (4x6) of F(4x4, 3x3) with points 0, ±1, ±2, ∞ */
 static const double BT[6][6] = {
@@ -46,24 +44,26 @@ typedef struct {
     int64_t NOB;
     int OCB, P;
     RegTile nar;              /* --target=auto: the narrow class's tile inside OCB x P */
+    Regs regs;                /* the class the weights are packed for */
+    const char *pad;          /* padding mode */
 } Wino;
 
-bool winograd_ok(const Layer *L, const Shape *in) {
+bool conv_winograd_ok(const Layer *L, const Shape *in, const Options *o) {
     const Window *w = &L->win;
-    if (cnnc_winograd == WINOGRAD_OFF || L->op != &op_conv2d || L->groups != 1) return false;
+    if (o->winograd == WINOGRAD_OFF || L->op != &op_conv2d || L->groups != 1) return false;
     for (int i = 0; i < 2; i++)
         if (w->k[i] != 3 || w->s[i] != 1 || w->d[i] != 1) return false;
-    if (cnnc_winograd == WINOGRAD_ON) return true;
+    if (o->winograd == WINOGRAD_ON) return true;
     /* auto: where it measured faster than the direct kernel (bench/), 32+
      * channels in and out and tiles enough to fill the vectors */
     return in->dim[0] >= 32 && L->shape.dim[0] >= 32 && L->shape.dim[1] >= 8 && L->shape.dim[2] >= 8;
 }
 
-static Wino wino_of(const Layer *L, const Shape *in) {
+static Wino wino_of(const Layer *L, const Shape *in, const Options *o) {
     Wino g = {
         .C = in->dim[0], .H = in->dim[1], .W = in->dim[2],
         .OC = L->shape.dim[0], .OH = L->shape.dim[1], .OW = L->shape.dim[2],
-        .pt = L->win.pb[0], .pl = L->win.pb[1],
+        .pt = L->win.pb[0], .pl = L->win.pb[1], .regs = target_regs(o), .pad = conv_pad_mode(L),
     };
     g.TH = (g.OH + 3) / 4;
     g.TW = (g.OW + 3) / 4;
@@ -76,7 +76,7 @@ static Wino wino_of(const Layer *L, const Shape *in) {
     int64_t nvec = (g.NF + 15) / 16;
     int maxp = 4;
     while (maxp > 1 && 36 * g.C * 16 * maxp * 4 > (1 << 20)) maxp--;
-    RegTile rt = pixel_tiles(nvec, g.OC, maxp, 28, false, &g.nar);
+    RegTile rt = pixel_tiles(o, nvec, g.OC, maxp, 28, false, &g.nar);
     g.P = rt.P;
     g.OCB = rt.OCB;
     g.TB = 16 * g.P;
@@ -91,13 +91,15 @@ static Wino wino_of(const Layer *L, const Shape *in) {
 static int64_t planes_floats(const Wino *g) { return g->C * 16 * g->PL + g->NFp + g->Wq + 1; }
 static int64_t round16(int64_t n) { return (n + 15) / 16 * 16; }
 
-int64_t winograd_temp(const Layer *L, const Shape *in) {
-    Wino g = wino_of(L, in);
-    return round16(planes_floats(&g)) + 36 * g.C * g.TB + 36 * g.OCB * g.TB;
+const void *conv_winograd_tile(const Layer *L, const Shape *in, const Options *o, int64_t *temp) {
+    Wino *g = xcalloc(1, sizeof *g);
+    *g = wino_of(L, in, o);
+    *temp = round16(planes_floats(g)) + 36 * g->C * g->TB + 36 * g->OCB * g->TB;
+    return g;
 }
 
-void winograd_emit_data(Emit *e, const Layer *L, const Shape *in) {
-    Wino g = wino_of(L, in);
+static void winograd_data(Emit *e, const Layer *L, const void *tile) {
+    const Wino g = *(const Wino *)tile;
     const Param *w = layer_param(L, "weight"), *b = layer_param(L, "bias");
     int64_t n = g.NOB * 36 * g.C * g.OCB;
     float *u = xcalloc((size_t)n, sizeof(float)), *pb = xcalloc((size_t)(g.NOB * g.OCB), sizeof(float));
@@ -143,99 +145,108 @@ static const char *combo(const double *row, int n, const char *fmt) {
 static void products(Emit *e, const void *ctx, Regs r) {
     const Wino *g = ctx;
     long long C = g->C, TB = g->TB, OCB = g->OCB;
-    RegTile rt = r == target_regs() ? (RegTile){g->P, g->OCB, 0} : g->nar;
+    RegTile rt = r == g->regs ? (RegTile){g->P, g->OCB, 0} : g->nar;
     bool sub = rt.OCB < g->OCB;   /* register blocks j0 of rt.OCB channels */
     const char *jb = sub ? "j0 + j" : "j";
     emit_line(e, "/* M[pos] = U[pos] V[pos]: register tiles of %d output channels x %d x 16 tiles */", rt.OCB, rt.P);
-    emit_for(e, "pos", 36);
-    emit_line(e, "const float *restrict vp = V + (size_t)pos * %lld;", C * TB);
-    emit_line(e, "const float *restrict wp = wb + (size_t)pos * %lld;", C * OCB);
-    emit_open(e, "for (int pv = 0; pv < %lld; pv += %d)", TB, 16 * rt.P);
-    if (sub) emit_open(e, "for (int j0 = 0; j0 < %lld; j0 += %d)", OCB, rt.OCB);
-    emit_line(e, "cnnrt_v16 acc[%d][%d];", rt.OCB, rt.P);
-    emit_for(e, "j", rt.OCB);
-    emit_line(e, "for (int p = 0; p < %d; p++) CNNRT_SPLAT16(acc[j][p], 0.0f);", rt.P);
-    emit_close(e);
-    emit_for(e, "c", C);
-    emit_line(e, "cnnrt_v16 xv[%d];", rt.P);
-    emit_line(e, "memcpy(xv, vp + (size_t)c * %lld + pv, sizeof xv);", TB);
-    emit_line(e, "const float *restrict wk = wp + c * %lld%s;", OCB, sub ? " + j0" : "");
-    emit_line(e, "for (int j = 0; j < %d; j++)", rt.OCB);
-    emit_line(e, "    for (int p = 0; p < %d; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);", rt.P);
-    emit_close(e);
-    emit_for(e, "j", rt.OCB);
-    emit_line(e, "memcpy(M + ((size_t)pos * %lld + %s) * %lld + pv, acc[j], sizeof acc[j]);", OCB, jb, TB);
-    emit_close_n(e, sub ? 4 : 3);
+    FOR(e, "pos", 36) {
+        emit_line(e, "const float *restrict vp = V + (size_t)pos * %lld;", C * TB);
+        emit_line(e, "const float *restrict wp = wb + (size_t)pos * %lld;", C * OCB);
+        BLOCK(e, "for (int pv = 0; pv < %lld; pv += %d)", TB, 16 * rt.P)
+        BLOCK_IF(e, sub, "for (int j0 = 0; j0 < %lld; j0 += %d)", OCB, rt.OCB) {
+            emit_line(e, "cnnrt_v16 acc[%d][%d];", rt.OCB, rt.P);
+            FOR(e, "j", rt.OCB) emit_line(e, "for (int p = 0; p < %d; p++) CNNRT_SPLAT16(acc[j][p], 0.0f);", rt.P);
+            FOR(e, "c", C) {
+                emit_line(e, "cnnrt_v16 xv[%d];", rt.P);
+                emit_line(e, "memcpy(xv, vp + (size_t)c * %lld + pv, sizeof xv);", TB);
+                emit_line(e, "const float *restrict wk = wp + c * %lld%s;", OCB, sub ? " + j0" : "");
+                emit_line(e, "for (int j = 0; j < %d; j++)", rt.OCB);
+                emit_line(e, "    for (int p = 0; p < %d; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);", rt.P);
+            }
+            FOR(e, "j", rt.OCB)
+                emit_line(e, "memcpy(M + ((size_t)pos * %lld + %s) * %lld + pv, acc[j], sizeof acc[j]);", OCB, jb, TB);
+        }
+    }
 }
 
-void winograd_emit(Emit *e, const Layer *L, const Shape *in, const char *mode) {
-    Wino g = wino_of(L, in);
+static void winograd_emit(Emit *e, const Layer *L, const void *tile) {
+    const Wino g = *(const Wino *)tile;
     long long C = g.C, TB = g.TB, OCB = g.OCB, Wq = g.Wq, PL = g.PL;
     int64_t voff = round16(planes_floats(&g)), moff = voff + 36 * g.C * g.TB;
     emit_line(e, "/* Winograd F(4x4,3x3): %lld x %lld tiles of 4x4 outputs (numbered over %lld columns), blocks of %lld "
               "tiles; matrix products of %lld output channels x %d x 16 tiles */",
               (long long)g.TH, (long long)g.TW, Wq, TB, OCB, g.P);
-    emit_phase_planes(e, mode, emit_blocked(e, L->in[0]), g.C, NULL, NULL, g.H, g.W, 4, 4, g.pt, g.pl, g.TH + 1, g.Wq, planes_floats(&g) - g.C * 16 * g.PL);
+    conv_phase_planes(e, g.pad, emit_blocked(e, L->in[0]), g.C, NULL, NULL, g.H, g.W, 4, 4, g.pt, g.pl, g.TH + 1, g.Wq, planes_floats(&g) - g.C * 16 * g.PL);
     emit_line(e, "float *restrict V = t + %lld;   /* [36][%lld][%lld] */", (long long)voff, C, TB);
     emit_line(e, "float *restrict M = t + %lld;   /* [36][%lld][%lld] */", (long long)moff, OCB, TB);
-    emit_open(e, "for (int tb = 0; tb < %lld; tb += %lld)", (long long)g.NFp, TB);
-
-    emit_line(e, "/* V = B^T d B for the block's tiles, 16 at a time */");
-    emit_for(e, "c", g.C);
-    emit_open(e, "for (int q = 0; q < %lld; q += 16)", TB);
-    emit_line(e, "const float *restrict pc = t + (size_t)c * %lld + tb + q;", 16 * PL);
-    emit_line(e, "float *restrict vc = V + (size_t)c * %lld + q;", TB);
-    emit_line(e, "float d[6][6][16], bd[6][6][16];");
-    for (int i = 0; i < 6; i++)
-        for (int j = 0; j < 6; j++)
-            emit_line(e, "memcpy(d[%d][%d], pc + %lld, sizeof d[0][0]);", i, j,
-                      (long long)((i % 4 * 4 + j % 4) * PL + i / 4 * Wq + j / 4));
-    emit_for_simd(e, "l", 16);
-    for (int i = 0; i < 6; i++)
-        for (int j = 0; j < 6; j++)
-            emit_line(e, "bd[%d][%d][l] = %s;", i, j, combo(BT[i], 6, xasprintf("d[%%d][%d][l]", j)));
-    emit_close(e);
-    emit_for_simd(e, "l", 16);
-    for (int i = 0; i < 6; i++)
-        for (int j = 0; j < 6; j++)
-            emit_line(e, "vc[%lld + l] = %s;", (long long)((i * 6 + j) * C * TB), combo(BT[j], 6, xasprintf("bd[%d][%%d][l]", i)));
-    emit_close_n(e, 3);
-
-    emit_for(e, "ob", g.NOB);
-    emit_line(e, "const float *restrict wb = %s + (size_t)ob * %lld;", emit_param(e, L, "packed"), 36 * C * OCB);
-    emit_per_regs(e, &g, g.nar.P != g.P || g.nar.OCB != g.OCB, products);
-    emit_line(e, "/* Y = A^T M A + bias, 16 tiles at a time, stored through the epilogue */");
-    emit_for(e, "j", g.OCB);
-    emit_line(e, "const int o = ob * %lld + j;", OCB);
-    emit_line(e, "if (o >= %lld) break;", (long long)g.OC);
-    emit_line(e, "const float bias = %s[o];", emit_param(e, L, "bias_packed"));
-    emit_open(e, "for (int q = 0; q < %lld; q += 16)", TB);
-    emit_line(e, "const float *restrict mq = M + (size_t)j * %lld + q;", TB);
-    emit_line(e, "float am[4][6][16], y4[4][4][16];");
-    emit_for_simd(e, "l", 16);
-    for (int a = 0; a < 4; a++)
-        for (int k = 0; k < 6; k++)
-            emit_line(e, "am[%d][%d][l] = %s;", a, k,
-                      combo(AT[a], 6, xasprintf("mq[%%d * %lld + %d * %lld + l]", 6 * OCB * TB, k, OCB * TB)));
-    emit_close(e);
-    emit_for_simd(e, "l", 16);
-    for (int a = 0; a < 4; a++)
-        for (int b = 0; b < 4; b++)
-            emit_line(e, "y4[%d][%d][l] = bias + %s;", a, b, combo(AT[b], 6, xasprintf("am[%d][%%d][l]", a)));
-    emit_close(e);
-    emit_line(e, "int th = (tb + q) / %lld, tw = (tb + q) %% %lld;", Wq, Wq);
-    emit_open(e, "for (int l = 0; l < 16; l++, tw++)");
-    emit_open(e, "if (tw == %lld)", Wq);
-    emit_line(e, "tw = 0;");
-    emit_line(e, "th++;");
-    emit_close(e);
-    emit_line(e, "if (th >= %lld) break;", (long long)g.TH);
-    emit_line(e, "if (tw >= %lld) continue;   /* the padding column */", (long long)g.TW);
-    emit_open(e, "for (int a = 0; a < 4 && th * 4 + a < %lld; a++)", (long long)g.OH);
-    emit_open(e, "for (int b = 0; b < 4 && tw * 4 + b < %lld; b++)", (long long)g.OW);
-    emit_line(e, "const float v = y4[a][b][l];");
-    emit_store(e, xasprintf("(o * %lld + th * 4 + a) * %lld + tw * 4 + b", (long long)g.OH, (long long)g.OW), "o", "v");
-    emit_close_n(e, 5);
-    emit_close(e);   /* ob */
-    emit_close(e);   /* tb */
+    BLOCK(e, "for (int tb = 0; tb < %lld; tb += %lld)", (long long)g.NFp, TB) {
+        emit_line(e, "/* V = B^T d B for the block's tiles, 16 at a time */");
+        FOR(e, "c", g.C) BLOCK(e, "for (int q = 0; q < %lld; q += 16)", TB) {
+            emit_line(e, "const float *restrict pc = t + (size_t)c * %lld + tb + q;", 16 * PL);
+            emit_line(e, "float *restrict vc = V + (size_t)c * %lld + q;", TB);
+            emit_line(e, "float d[6][6][16], bd[6][6][16];");
+            for (int i = 0; i < 6; i++)
+                for (int j = 0; j < 6; j++)
+                    emit_line(e, "memcpy(d[%d][%d], pc + %lld, sizeof d[0][0]);", i, j,
+                              (long long)((i % 4 * 4 + j % 4) * PL + i / 4 * Wq + j / 4));
+            FOR_SIMD(e, "l", 16)
+                for (int i = 0; i < 6; i++)
+                    for (int j = 0; j < 6; j++)
+                        emit_line(e, "bd[%d][%d][l] = %s;", i, j, combo(BT[i], 6, xasprintf("d[%%d][%d][l]", j)));
+            FOR_SIMD(e, "l", 16)
+                for (int i = 0; i < 6; i++)
+                    for (int j = 0; j < 6; j++)
+                        emit_line(e, "vc[%lld + l] = %s;", (long long)((i * 6 + j) * C * TB),
+                                  combo(BT[j], 6, xasprintf("bd[%d][%%d][l]", i)));
+        }
+        FOR(e, "ob", g.NOB) {
+            emit_line(e, "const float *restrict wb = %s + (size_t)ob * %lld;", emit_param(e, L, "packed"), 36 * C * OCB);
+            emit_per_regs(e, &g, g.nar.P != g.P || g.nar.OCB != g.OCB, products);
+            emit_line(e, "/* Y = A^T M A + bias, 16 tiles at a time, stored through the epilogue */");
+            FOR(e, "j", g.OCB) {
+                emit_line(e, "const int o = ob * %lld + j;", OCB);
+                emit_line(e, "if (o >= %lld) break;", (long long)g.OC);
+                emit_line(e, "const float bias = %s[o];", emit_param(e, L, "bias_packed"));
+                BLOCK(e, "for (int q = 0; q < %lld; q += 16)", TB) {
+                    emit_line(e, "const float *restrict mq = M + (size_t)j * %lld + q;", TB);
+                    emit_line(e, "float am[4][6][16], y4[4][4][16];");
+                    FOR_SIMD(e, "l", 16)
+                        for (int a = 0; a < 4; a++)
+                            for (int k = 0; k < 6; k++)
+                                emit_line(e, "am[%d][%d][l] = %s;", a, k,
+                                          combo(AT[a], 6, xasprintf("mq[%%d * %lld + %d * %lld + l]", 6 * OCB * TB, k, OCB * TB)));
+                    FOR_SIMD(e, "l", 16)
+                        for (int a = 0; a < 4; a++)
+                            for (int b = 0; b < 4; b++)
+                                emit_line(e, "y4[%d][%d][l] = bias + %s;", a, b, combo(AT[b], 6, xasprintf("am[%d][%%d][l]", a)));
+                    emit_line(e, "int th = (tb + q) / %lld, tw = (tb + q) %% %lld;", Wq, Wq);
+                    BLOCK(e, "for (int l = 0; l < 16; l++, tw++)") {
+                        BLOCK(e, "if (tw == %lld)", Wq) {
+                            emit_line(e, "tw = 0;");
+                            emit_line(e, "th++;");
+                        }
+                        emit_line(e, "if (th >= %lld) break;", (long long)g.TH);
+                        emit_line(e, "if (tw >= %lld) continue;   /* the padding column */", (long long)g.TW);
+                        BLOCK(e, "for (int a = 0; a < 4 && th * 4 + a < %lld; a++)", (long long)g.OH)
+                        BLOCK(e, "for (int b = 0; b < 4 && tw * 4 + b < %lld; b++)", (long long)g.OW) {
+                            emit_line(e, "const float v = y4[a][b][l];");
+                            emit_store(e, xasprintf("(o * %lld + th * 4 + a) * %lld + tw * 4 + b", (long long)g.OH,
+                                                    (long long)g.OW), "o", "v");
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
+
+static const char *winograd_describe(const void *tile) {
+    const Wino *g = tile;
+    return xasprintf("%lld x %lld tiles of 4x4 in blocks of %lld; products of %d channels x %d x 16 tiles%s",
+                     (long long)g->TH, (long long)g->TW, (long long)g->TB, g->OCB, g->P,
+                     g->nar.P ? xasprintf(" (narrow %d x %d x 16)", g->nar.OCB, g->nar.P) : "");
+}
+
+const KernelFamily conv_winograd = {
+    .name = "Winograd F(4x4,3x3)", .data = winograd_data, .emit = winograd_emit, .describe = winograd_describe,
+};

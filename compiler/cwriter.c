@@ -1,0 +1,119 @@
+/* cwriter.c — the C writer under every emitter: lines at an indentation,
+ * blocks (and the macros in cnnc.h that close them), loops, flat indexes,
+ * float constants that read back exactly, and weight arrays. It knows
+ * nothing of layers but a parameter's symbol name. */
+#include "cnnc.h"
+
+#include <math.h>
+#include <string.h>
+
+static void vline(Emit *e, const char *fmt, va_list ap) {
+    for (int i = 0; i < e->indent; i++) fputs("    ", e->c);
+    vfprintf(e->c, fmt, ap);
+}
+
+void emit_line(Emit *e, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vline(e, fmt, ap);
+    va_end(ap);
+    fputc('\n', e->c);
+}
+
+void emit_open(Emit *e, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vline(e, fmt, ap);
+    va_end(ap);
+    fputs(" {\n", e->c);
+    e->indent++;
+}
+
+void emit_scope(Emit *e) {
+    emit_line(e, " {");
+    e->indent++;
+}
+
+void emit_close(Emit *e) {
+    e->indent--;
+    emit_line(e, "}");
+}
+
+void emit_close_n(Emit *e, int n) {
+    for (int i = 0; i < n; i++) emit_close(e);
+}
+
+void emit_for(Emit *e, const char *var, int64_t n) {
+    emit_open(e, "for (int %s = 0; %s < %lld; %s++)", var, var, (long long)n, var);
+}
+
+void emit_for_simd(Emit *e, const char *var, int64_t n) {
+    emit_line(e, "CNNRT_SIMD");
+    emit_for(e, var, n);
+}
+
+const char *emit_param(Emit *e, const Layer *L, const char *pname) {
+    char *s = xasprintf("%s_%s__%s", e->prefix, L->name, pname);
+    for (char *p = s; *p; p++)
+        if (*p == '.') *p = '_';
+    return s;
+}
+
+const char *emit_index(int n, const char *const *vars, const int64_t *dims) {
+    char *s = strchr(vars[0], ' ') && n > 1 ? xasprintf("(%s)", vars[0]) : xstrdup(vars[0]);
+    for (int i = 1; i < n; i++)
+        s = xasprintf(i == 1 ? "%s * %lld + %s" : "(%s) * %lld + %s", s, (long long)dims[i], vars[i]);
+    return s;
+}
+
+const char *emit_float(double v) {
+    float f = (float)v;   /* beyond float's range: infinity, as the generated code would see it */
+    if (isinf(f)) return f > 0 ? "INFINITY" : "-INFINITY";
+    if (isnan(f)) return "NAN";
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.9g", (double)f);
+    if (!strpbrk(buf, ".en")) strcat(buf, ".0");
+    return xasprintf("%sf", buf);
+}
+
+/* Large arrays are written as the bytes of their little-endian floats in
+ * one string literal: a compiler holds a literal as one node, where an
+ * initializer list costs it hundreds of bytes per number (ResNet-18's 11.7 M
+ * weights: 5.8 GB of clang's memory as numbers). --weights-format=text keeps
+ * numbers everywhere. */
+
+static void byte_array(Emit *e, const char *sym, const float *v, int64_t n) {
+    fprintf(e->c, "static _Alignas(64) const union { unsigned char b[%lld]; float f[%lld]; } %s_bytes = {\n\"",
+            (long long)(4 * n), (long long)n, sym);
+    int col = 0;
+    for (int64_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &v[i], 4);
+        for (int k = 0; k < 4; k++) {
+            unsigned c = (u >> (8 * k)) & 0xff;
+            if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '?') col += fprintf(e->c, "%c", c);
+            else col += fprintf(e->c, "\\%03o", c);
+        }
+        if (col > 100 && i + 1 < n) {
+            fputs("\"\n\"", e->c);
+            col = 0;
+        }
+    }
+    fprintf(e->c, "\"};\nstatic const float *const %s = %s_bytes.f;\n\n", sym, sym);
+}
+
+void emit_array(Emit *e, const char *comment, const char *sym, const float *v, int64_t n) {
+    fprintf(e->c, "/* %s */\n", comment);
+    if (n >= EMIT_BYTES_FROM && !e->o->text_weights) {
+        fprintf(e->c, "/* (as the bytes of %lld little-endian floats) */\n", (long long)n);
+        byte_array(e, sym, v, n);
+        return;
+    }
+    fprintf(e->c, "static _Alignas(64) const float %s[%lld] = {", sym, (long long)n);
+    for (int64_t i = 0; i < n; i++) {
+        if (i % 8 == 0) fputs("\n   ", e->c);
+        fprintf(e->c, " %s,", emit_float(v[i]));
+    }
+    fprintf(e->c, "\n};\n\n");
+}
+

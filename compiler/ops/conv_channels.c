@@ -1,0 +1,101 @@
+/* conv_channels.c — -O2 conv2d (groups 1) with vectors over 16 output
+ * channels.
+ *
+ * After the phase planes are packed (a 1x1 stride-1 unpadded convolution
+ * whose runs tile the plane reads its input in place, in either layout), for
+ * each block of OCV x 16 output channels and each run of RW positions q of
+ * the padded output rows, acc[r][v] += w[v-th 16 channels][c][tap] *
+ * plane[c][q + r + tap offset] (one weight vector load per v, one broadcast
+ * per r); each position's OCV vectors then leave through the epilogue, 16
+ * channels at a time: contiguous in a channel-blocked output, one store per
+ * channel in a C-order one. Short rows and strides waste no lanes. */
+#include "conv_kernels.h"
+
+/* what a kernel body is written for: the layer and its tile */
+typedef struct {
+    const Layer *L;
+    const ConvTile *t;
+} Body;
+
+/* the register tile of class r: RW x OCV, or a narrow one of v0 blocks of
+ * its OCV inside the packed OCV */
+static void channel_vectors(Emit *e, const void *ctx, Regs r) {
+    const Layer *L = ((const Body *)ctx)->L;
+    const ConvTile *t = ((const Body *)ctx)->t;
+    long long taps = t->kd * t->kh * t->kw, band = conv_flat_band(t), OC = t->OC, OH = t->OH, OW = t->OW;
+    long long nq = t->OH * t->Wp;
+    int RW = r == t->regs ? t->RW : t->nRW, OCV = r == t->regs ? t->OCV : t->nOCV;
+    bool sub = OCV < t->OCV, blocked_out = emit_blocked(e, e->k->out);
+    emit_line(e, "/* channel vectors: tiles of %d positions of the padded output rows x %d x 16 output channels */", RW, OCV);
+    FOR(e, "ob", t->NOB) BLOCK_IF(e, sub, "for (int v0 = 0; v0 < %d; v0 += %d)", t->OCV, OCV) {
+        emit_line(e, "const float *restrict wb = %s + (size_t)ob * %lld%s;", emit_param(e, L, "packed"),
+                  (long long)(t->cg * taps * t->OCB), sub ? " + v0 * 16" : "");
+        BLOCK(e, "for (int q = 0; q < %lld; q += %d)", (nq + RW - 1) / RW * RW, RW) {
+            emit_line(e, "cnnrt_v16 acc[%d][%d];", RW, OCV);
+            FOR(e, "r", RW)
+                emit_line(e, "memcpy(acc[r], %s + ob * %d%s, sizeof acc[r]);", emit_param(e, L, "bias_packed"), t->OCB,
+                          sub ? " + v0 * 16" : "");
+            FOR(e, "c", t->cg) {
+                long long step = 1;   /* floats from one position to the next */
+                if (!conv_cv_direct(t)) {
+                    emit_line(e, "const float *restrict tc = t + (size_t)c * %lld + q;", band);
+                } else if (emit_blocked(e, L->in[0])) {   /* 1x1: the input where it is, [C/16][HW][16] */
+                    emit_line(e, "const float *restrict tc = x0 + ((size_t)(c / 16) * %lld + q) * 16 + c %% 16;",
+                              (long long)(t->H * t->W));
+                    step = 16;
+                } else {
+                    emit_line(e, "const float *restrict tc = x0 + (size_t)c * %lld + q;", (long long)(t->H * t->W));
+                }
+                emit_line(e, "const float *restrict wc = wb + c * %lld;", taps * t->OCB);
+                for (int64_t i = 0; i < t->kh; i++)
+                    for (int64_t k = 0; k < t->kw; k++)
+                        BLOCK(e, "/* tap %lld,%lld */", (long long)i, (long long)k) {
+                            emit_line(e, "const float *restrict src = tc + %lld;", (long long)conv_tap_offset(t, 0, i, k));
+                            emit_line(e, "cnnrt_v16 wv[%d];", OCV);
+                            emit_line(e, "memcpy(wv, wc + %lld, sizeof wv);", (long long)((i * t->kw + k) * t->OCB));
+                            emit_line(e, "for (int r = 0; r < %d; r++)", RW);
+                            emit_line(e, "    for (int v = 0; v < %d; v++) CNNRT_FMA16(acc[r][v], wv[v], src[r%s]);", OCV,
+                                      step == 16 ? " * 16" : "");
+                        }
+            }
+            emit_line(e, "/* store through the epilogue, position by position */");
+            emit_line(e, "int oh = q / %lld, ow = q %% %lld;", (long long)t->Wp, (long long)t->Wp);
+            BLOCK(e, "for (int r = 0; r < %d; r++, ow++)", RW) {
+                BLOCK(e, "if (ow == %lld)", (long long)t->Wp) {
+                    emit_line(e, "ow = 0;");
+                    emit_line(e, "oh++;");
+                }
+                emit_line(e, "if (oh >= %lld) break;", OH);
+                emit_line(e, "if (ow >= %lld) continue;   /* a padding column */", OW);
+                FOR(e, "v", OCV) {
+                    emit_line(e, "const int o0 = (ob * %d + %sv) * 16;", t->OCV, sub ? "v0 + " : "");
+                    emit_line(e, "if (o0 >= %lld) break;   /* past the last block's channels */", OC);
+                    emit_line(e, "float lanes[16];");
+                    emit_line(e, "memcpy(lanes, &acc[r][v], sizeof lanes);");
+                    if (blocked_out)   /* OC is a multiple of 16 */
+                        emit_line(e, "const int base = ((o0 / 16 * %lld + oh) * %lld + ow) * 16;", OH, OW);
+                    else
+                        emit_line(e, "const int base = (o0 * %lld + oh) * %lld + ow;", OH, OW);
+                    CW_SCOPE(blocked_out ? emit_for_simd(e, "l", 16) : emit_for(e, "l", 16), emit_close(e)) {
+                        if (!blocked_out && OC % 16) emit_line(e, "if (o0 + l >= %lld) break;", OC);
+                        emit_line(e, "const float v_ = lanes[l];");
+                        emit_line(e, "const int o = o0 + l;");
+                        emit_line(e, "(void)o;");
+                        emit_store(e, blocked_out ? "base + l" : xasprintf("base + l * %lld", OH * OW), "o", "v_");
+                    }
+                }
+            }
+        }
+    }
+}
+
+static void channels_emit(Emit *e, const Layer *L, const void *tile) {
+    const ConvTile *t = tile;
+    const Body b = {L, t};
+    if (!conv_cv_direct(t)) conv_pack_flat(e, L, t);
+    emit_per_regs(e, &b, t->nRW != t->RW || t->nOCV != t->OCV, channel_vectors);
+}
+
+const KernelFamily conv_channels = {
+    .name = "channel vectors", .data = conv_packed_data, .emit = channels_emit, .describe = conv_tile_describe,
+};

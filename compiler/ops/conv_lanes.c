@@ -1,0 +1,148 @@
+/* conv_lanes.c — -O2 depthwise conv2d with the channels in the vector lanes.
+ *
+ * For a depthwise conv2d (multiplier 1, 16k channels, zero padding) whose
+ * input or output is channel-blocked: per block of 16 channels, the input
+ * is copied padded into tp [Hp][Wp][16] (a plain copy from a blocked input,
+ * a transpose from a C-order one), the taps' 16-channel weight vectors stay
+ * in registers, and a run of RW output positions of a row accumulates
+ *   acc[r] += tp[oh*sh + i*dh][(ow + r)*sw + k*dw][:] * w[:][i][k]
+ * lane by lane; each position then stores its 16 channels at once. */
+#include "conv_kernels.h"
+
+#include <string.h>
+
+/* positions per run: wide, 8 with the taps' weights in registers; narrow,
+ * 4 with the weights as memory operands */
+static int lanes_rw(Regs r) { return r == REGS_WIDE ? 8 : 4; }
+
+bool conv_lanes_ok(const Layer *L, const Shape *in) {
+    const Window *w = &L->win;
+    return L->op == &op_depthwise_conv2d && w->nd == 2 && in->rank == 3 && in->dim[0] % 16 == 0 &&
+           L->shape.dim[0] == in->dim[0] && w->k[0] * w->k[1] <= 64 && strcmp(conv_pad_mode(L), "zeros") == 0;
+}
+
+/* padded rows and columns the window reads */
+static int64_t lanes_hp(const Layer *L) { return (L->shape.dim[1] - 1) * L->win.s[0] + (L->win.k[0] - 1) * L->win.d[0] + 1; }
+static int64_t lanes_wp(const Layer *L) { return (L->shape.dim[2] - 1) * L->win.s[1] + (L->win.k[1] - 1) * L->win.d[1] + 1; }
+
+int64_t conv_lanes_temp(const Layer *L) { return lanes_hp(L) * lanes_wp(L) * 16; }
+
+static void lanes_data(Emit *e, const Layer *L, const void *tile) {
+    (void)tile;
+    const Param *w = layer_param(L, "weight"), *b = layer_param(L, "bias");
+    int64_t C = L->shape.dim[0], taps = L->win.k[0] * L->win.k[1];
+    float *pk = xcalloc((size_t)(C * taps), sizeof(float)), *pb = xcalloc((size_t)C, sizeof(float));
+    for (int64_t c = 0; c < C; c++)
+        for (int64_t k = 0; k < taps; k++) pk[(c / 16 * taps + k) * 16 + c % 16] = w->data[c * taps + k];
+    for (int64_t c = 0; b && c < C; c++) pb[c] = b->data[c];
+    emit_array(e, xasprintf("%s.weight packed [%lld][%lld][16]: channel block, tap, channel in block", L->name,
+                            (long long)(C / 16), (long long)taps),
+               emit_param(e, L, "packed"), pk, C * taps);
+    emit_array(e, xasprintf("%s.bias", L->name), emit_param(e, L, "bias_packed"), pb, C);
+}
+
+/* one run of n output positions starting at column ow of row oh */
+static void lanes_tile(Emit *e, const Layer *L, int n, bool blocked_out) {
+    const Window *w = &L->win;
+    long long OH = L->shape.dim[1], OW = L->shape.dim[2], Wp = lanes_wp(L);
+    SCOPE(e) {
+        emit_line(e, "cnnrt_v16 acc[%d];", n);
+        emit_line(e, "for (int r = 0; r < %d; r++) acc[r] = bias;", n);
+        for (int64_t i = 0; i < w->k[0]; i++)
+            for (int64_t k = 0; k < w->k[1]; k++)
+                BLOCK(e, "for (int r = 0; r < %d; r++)", n) {
+                    emit_line(e, "cnnrt_v16 xv;");
+                    emit_line(e, "memcpy(&xv, rowp + ((size_t)(ow + r) * %lld + %lld) * 16, sizeof xv);", (long long)w->s[1],
+                              (long long)(i * w->d[0] * Wp + k * w->d[1]));
+                    emit_line(e, "CNNRT_FMAV16(acc[r], xv, wk[%lld]);", (long long)(i * w->k[1] + k));
+                }
+        BLOCK(e, "for (int r = 0; r < %d; r++)", n) {
+            emit_line(e, "float lanes[16];");
+            emit_line(e, "memcpy(lanes, &acc[r], sizeof lanes);");
+            if (blocked_out) {
+                emit_line(e, "const int base = ((cb * %lld + oh) * %lld + ow + r) * 16;", OH, OW);
+                FOR_SIMD(e, "l", 16) {
+                    emit_line(e, "const float v = lanes[l];");
+                    emit_line(e, "const int o = cb * 16 + l;");
+                    emit_line(e, "(void)o;");
+                    emit_store(e, "base + l", "o", "v");
+                }
+            } else {
+                emit_line(e, "const int base = (cb * 16 * %lld + oh) * %lld + ow + r;", OH, OW);
+                FOR(e, "l", 16) {
+                    emit_line(e, "const float v = lanes[l];");
+                    emit_line(e, "const int o = cb * 16 + l;");
+                    emit_line(e, "(void)o;");
+                    emit_store(e, xasprintf("base + l * %lld", OH * OW), "o", "v");
+                }
+            }
+        }
+    }
+}
+
+/* the output rows of one channel block, in runs of lanes_rw(r) positions */
+static void lanes_rows(Emit *e, const void *ctx, Regs r) {
+    const Layer *L = ctx;
+    long long OH = L->shape.dim[1], OW = L->shape.dim[2], Wp = lanes_wp(L);
+    int rw = lanes_rw(r);
+    emit_line(e, "/* runs of %d output positions */", rw);
+    FOR(e, "oh", OH) {
+        emit_line(e, "const float *restrict rowp = tp + (size_t)oh * %lld;", (long long)L->win.s[0] * Wp * 16);
+        if (OW >= rw)
+            BLOCK(e, "for (int ow = 0; ow + %d <= %lld; ow += %d)", rw, OW, rw) lanes_tile(e, L, rw, emit_blocked(e, e->k->out));
+        if (OW % rw)
+            SCOPE(e) {
+                emit_line(e, "const int ow = %lld;", OW - OW % rw);
+                lanes_tile(e, L, (int)(OW % rw), emit_blocked(e, e->k->out));
+            }
+    }
+}
+
+static void lanes_emit(Emit *e, const Layer *L, const void *tile) {
+    (void)tile;
+    const Shape *in = emit_in_shape(e, L, 0);
+    const Window *w = &L->win;
+    long long C = in->dim[0], H = in->dim[1], W = in->dim[2];
+    long long Hp = lanes_hp(L), Wp = lanes_wp(L), pt = w->pb[0], pl = w->pb[1], taps = w->k[0] * w->k[1];
+    bool bin = emit_blocked(e, L->in[0]);
+    emit_line(e, "/* channels in the vector lanes: per block of 16 channels, tp [%lld][%lld][16] the padded input */", Hp,
+              Wp);
+    FOR(e, "cb", C / 16) {
+        emit_line(e, "float *restrict tp = t;");
+        /* the columns inside the input: q0 <= q < q1 */
+        long long q0 = pl < Wp ? pl : Wp, q1 = pl + W < Wp ? pl + W : Wp;
+        if (q1 < q0) q1 = q0;
+        FOR(e, "r", Hp) {
+            emit_line(e, "float *restrict row = tp + (size_t)r * %lld;", Wp * 16);
+            emit_line(e, "const int ih = r - %lld;", pt);
+            BLOCK(e, "if (ih < 0 || ih >= %lld)", H) {
+                emit_line(e, "memset(row, 0, sizeof(float) * %lld);", Wp * 16);
+                emit_line(e, "continue;");
+            }
+            if (q0 > 0) emit_line(e, "memset(row, 0, sizeof(float) * %lld);", q0 * 16);
+            if (q1 < Wp) emit_line(e, "memset(row + %lld, 0, sizeof(float) * %lld);", q1 * 16, (Wp - q1) * 16);
+            if (bin) {
+                emit_line(e, "memcpy(row + %lld, x0 + (((size_t)cb * %lld + ih) * %lld) * 16, sizeof(float) * %lld);", q0 * 16,
+                          H, W, (q1 - q0) * 16);
+            } else {
+                FOR(e, "l", 16) {
+                    emit_line(e, "const float *restrict src = x0 + ((size_t)(cb * 16 + l) * %lld + ih) * %lld;", H, W);
+                    emit_line(e, "for (int q = %lld; q < %lld; q++) row[q * 16 + l] = src[q - %lld];", q0, q1, pl);
+                }
+            }
+        }
+        emit_line(e, "cnnrt_v16 wk[%lld], bias;", taps);
+        emit_line(e, "memcpy(wk, %s + (size_t)cb * %lld, sizeof wk);", emit_param(e, L, "packed"), taps * 16);
+        emit_line(e, "memcpy(&bias, %s + cb * 16, sizeof bias);", emit_param(e, L, "bias_packed"));
+        emit_per_regs(e, L, true, lanes_rows);
+    }
+}
+
+static const char *lanes_describe(const void *tile) {
+    (void)tile;
+    return "16 channels per vector, runs of 8 positions (narrow: 4), the taps' weights in registers";
+}
+
+const KernelFamily conv_lanes = {
+    .name = "depthwise lanes", .data = lanes_data, .emit = lanes_emit, .describe = lanes_describe,
+};

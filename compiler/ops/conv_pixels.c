@@ -1,0 +1,234 @@
+/* conv_pixels.c — -O2 convolutions (conv1d/2d/3d, groups 1 or depthwise)
+ * with vectors over 16 output positions.
+ *
+ * After the input is packed (flat: once, into phase planes; else per output
+ * row, the band of rows its window covers; a 1x1 stride-1 convolution reads
+ * it in place), tiles of P vectors of 16 positions x OCB output channels
+ * accumulate every input channel and tap (unrolled): each tap loads P input
+ * vectors and broadcasts OCB weights, packed at compile time. The loop
+ * order streams whichever of input and weights is larger. Values leave
+ * through the epilogue (bias, folded BatchNorm, activations, residual add)
+ * as they leave the accumulators; depthwise tiles with padding columns go
+ * through a staging area and leave row by row. */
+#include "conv_kernels.h"
+
+/* what a kernel body is written for: the layer and its tile */
+typedef struct {
+    const Layer *L;
+    const ConvTile *t;
+} Body;
+
+/* in the pixel-vector store: when vector p of the tile lies wholly below
+ * limit, its 16 lanes are 16 consecutive outputs from index base */
+static void full_vector(Emit *e, int64_t limit, const char *base) {
+    BLOCK(e, "if (pv + 16 * p + 16 <= %lld)", (long long)limit) {
+        emit_line(e, "const int base = %s;", base);
+        FOR_SIMD(e, "l", 16) {
+            emit_line(e, "const float v = lanes[l];");
+            emit_store(e, "base + l", "o", "v");
+        }
+        emit_line(e, "continue;");
+    }
+}
+
+/* the accumulators of one register tile through the epilogue */
+static void store_tile(Emit *e, const ConvTile *t, int P, int RB, const char *jb) {
+    emit_line(e, "/* store through the epilogue */");
+    FOR(e, "j", RB) {
+        emit_line(e, "const int o = ob * %d + %s;", t->OCB, jb);
+        emit_line(e, "if (o >= %lld) break;", (long long)t->OC);
+        FOR(e, "p", P) {
+            emit_line(e, "float lanes[16];");
+            emit_line(e, "memcpy(lanes, &acc[j][p], sizeof lanes);");
+            if (t->flat && t->Wp == t->OW)   /* no padding columns: a full vector is 16 consecutive outputs */
+                full_vector(e, t->OH * t->OW, xasprintf("o * %lld + pv + 16 * p", (long long)(t->OH * t->OW)));
+            if (t->flat) {
+                /* the vector as runs of one output row each, stored lane by lane */
+                BLOCK(e, "for (int l = 0, q = pv + 16 * p; l < 16; )") {
+                    emit_line(e, "const int oh = q / %lld, ow = q %% %lld;", (long long)t->Wp, (long long)t->Wp);
+                    emit_line(e, "if (oh >= %lld) break;", (long long)t->OH);
+                    emit_line(e, "const int n = %lld - ow < 16 - l ? %lld - ow : 16 - l;   /* lanes in this row */",
+                              (long long)t->Wp, (long long)t->Wp);
+                    emit_line(e, "const int m = %lld - ow < n ? %lld - ow : n;   /* and not in padding columns */",
+                              (long long)t->OW, (long long)t->OW);
+                    emit_line(e, "const int base = (o * %lld + oh) * %lld + ow - l;", (long long)t->OH, (long long)t->OW);
+                    emit_line(e, "const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds "
+                              "cannot see */");
+                    emit_line(e, "CNNRT_SIMD");
+                    BLOCK(e, "for (int k = l; k < end; k++)") {
+                        emit_line(e, "const float v = lanes[k];");
+                        emit_store(e, "base + k", "o", "v");
+                    }
+                    emit_line(e, "l += n;");
+                    emit_line(e, "q += n;");
+                }
+            } else {
+                full_vector(e, t->OW, xasprintf("((o * %lld + od) * %lld + oh) * %lld + pv + 16 * p", (long long)t->OD,
+                                                (long long)t->OH, (long long)t->OW));
+                emit_line(e, "const int n = %lld - (pv + 16 * p) < 16 ? %lld - (pv + 16 * p) : 16;", (long long)t->OW,
+                          (long long)t->OW);
+                FOR(e, "l", 16) {
+                    emit_line(e, "if (l >= n) break;");
+                    emit_line(e, "const int ow = pv + 16 * p + l;");
+                    emit_line(e, "const float v = lanes[l];");
+                    emit_store(e, xasprintf("((o * %lld + od) * %lld + oh) * %lld + ow", (long long)t->OD, (long long)t->OH,
+                                            (long long)t->OW),
+                               "o", "v");
+                }
+            }
+        }
+    }
+}
+
+/* the staged accumulators of a channel block, row by row through the epilogue */
+static void store_staged(Emit *e, const ConvTile *t) {
+    emit_line(e, "/* store the block's rows through the epilogue */");
+    FOR(e, "j", t->OCB) {
+        emit_line(e, "const int o = ob * %d + j;", t->OCB);
+        emit_line(e, "if (o >= %lld) break;", (long long)t->OC);
+        FOR(e, "oh", t->OH) {
+            emit_line(e, "const float *restrict s = u + (size_t)j * %lld + oh * %lld;", (long long)t->NQ, (long long)t->Wp);
+            emit_line(e, "const int base = (o * %lld + oh) * %lld;", (long long)t->OH, (long long)t->OW);
+            FOR_SIMD(e, "ow", t->OW) {
+                emit_line(e, "const float v = s[ow];");
+                emit_store(e, "base + ow", "o", "v");
+            }
+        }
+    }
+}
+
+/* one tap of the register tile: acc[j][p] += w[j] * x[p] */
+static void tap(Emit *e, const ConvTile *t, int P, int RB, const char *jb, int64_t band, int64_t a, int64_t i, int64_t k) {
+    const char *title = t->kd > 1 ? xasprintf("/* tap %lld,%lld,%lld */", (long long)a, (long long)i, (long long)k)
+                                  : xasprintf("/* tap %lld,%lld */", (long long)i, (long long)k);
+    BLOCK(e, "%s", title) {
+        emit_line(e, "const float *restrict src = tc + %lld;", (long long)conv_tap_offset(t, a, i, k));
+        emit_line(e, "const float *restrict wk = wc + %lld;", (long long)(((a * t->kh + i) * t->kw + k) * t->OCB));
+        if (t->diag) {
+            BLOCK(e, "for (int j = 0; j < %d; j++)", RB) {
+                emit_line(e, "cnnrt_v16 xv[%d];", P);
+                if (conv_block_pack(t)) {   /* this block's channels only */
+                    emit_line(e, "const int jc = ob * %d + %s < %lld ? %s : 0;", t->OCB, jb, (long long)t->OC, jb);
+                    emit_line(e, "memcpy(xv, src + (size_t)jc * %lld, sizeof xv);", (long long)band);
+                } else {
+                    emit_line(e, "const int oc = ob * %d + %s < %lld ? ob * %d + %s : 0;", t->OCB, jb, (long long)t->OC,
+                              t->OCB, jb);
+                    emit_line(e, "memcpy(xv, src + (size_t)(oc / %lld) * %lld, sizeof xv);", (long long)t->og,
+                              (long long)band);
+                }
+                emit_line(e, "for (int p = 0; p < %d; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);", P);
+            }
+        } else {
+            emit_line(e, "cnnrt_v16 xv[%d];", P);
+            emit_line(e, "memcpy(xv, src, sizeof xv);");
+            emit_line(e, "for (int j = 0; j < %d; j++)", RB);
+            emit_line(e, "    for (int p = 0; p < %d; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);", P);
+        }
+    }
+}
+
+/* the register tile of class r is the tile, or a narrow one of j0 blocks
+ * of its OCB (and fewer vectors) inside the packed OCB */
+static void pixel_vectors(Emit *e, const void *ctx, Regs r) {
+    const Layer *L = ((const Body *)ctx)->L;
+    const ConvTile *t = ((const Body *)ctx)->t;
+    RegTile rt = r == t->regs ? (RegTile){t->P, t->OCB, 0} : t->nar;
+    int P = rt.P, RB = rt.OCB;
+    bool sub = RB < t->OCB;   /* register blocks j0 of RB channels */
+    const char *jb = sub ? "j0 + j" : "j";
+    long long taps = t->kd * t->kh * t->kw;
+    if (t->flat) emit_line(e, "/* tiles of %d output channels x %d x 16 positions of the padded output rows */", RB, P);
+    else emit_line(e, "/* tiles of %d output channels x %d x 16 pixels of a row */", RB, P);
+    long long band = t->flat ? conv_flat_band(t) : t->kd * t->kh * t->sw * t->Wq;
+    bool pixels_outer = conv_pixels_first(t), copy = conv_tile_copy(t), direct = conv_direct(t);
+    if (conv_staged(t))
+        emit_line(e, "float *restrict u = t + %lld;   /* staging [%d][%lld] */", (long long)conv_pack_floats(t), t->OCB,
+                  (long long)t->NQ);
+    const char *pv_loop = xasprintf("for (int pv = 0; pv < %lld; pv += %d)", (long long)t->OWp, 16 * P);
+    BLOCK_IF(e, pixels_outer, "%s", pv_loop) {
+        if (copy) {
+            long long plane = t->H * t->W;
+            emit_line(e, "/* the tile's positions of every channel, contiguous in t: read by every channel block, "
+                      "they stay in L1 (planes a multiple of 1 KiB apart would share a few of its sets) */");
+            emit_line(e, "const int n = %lld - pv < %d ? %lld - pv : %d;", plane, 16 * P, plane, 16 * P);
+            FOR(e, "c", t->C) {
+                emit_line(e, "memcpy(t + c * %d, x0 + (size_t)c * %lld + pv, sizeof(float) * n);", 16 * t->P, plane);
+                emit_line(e, "if (n < %d) memset(t + c * %d + n, 0, sizeof(float) * (%d - n));", 16 * P, 16 * t->P, 16 * P);
+            }
+        }
+        FOR(e, "ob", t->NOB) {
+            emit_line(e, "const float *restrict wb = %s + ob * %lld;", emit_param(e, L, "packed"),
+                      (long long)(t->cg * taps * t->OCB));
+            if (conv_block_pack(t)) {
+                emit_line(e, "const int nc = %lld - ob * %d < %d ? %lld - ob * %d : %d;", (long long)t->C, t->OCB, t->OCB,
+                          (long long)t->C, t->OCB, t->OCB);
+                conv_phase_planes(e, t->pad, emit_blocked(e, L->in[0]), t->OCB, xasprintf("ob * %d", t->OCB), "nc", t->H,
+                                  t->W, t->sh, t->sw, t->pt, t->pl, t->Hp, t->Wp, conv_flat_slack(t));
+            }
+            BLOCK_IF(e, !pixels_outer, "%s", pv_loop) BLOCK_IF(e, sub, "for (int j0 = 0; j0 < %d; j0 += %d)", t->OCB, RB) {
+                emit_line(e, "cnnrt_v16 acc[%d][%d];", RB, P);
+                FOR(e, "j", RB)
+                    emit_line(e, "for (int p = 0; p < %d; p++) CNNRT_SPLAT16(acc[j][p], %s[ob * %d + %s]);", P,
+                              emit_param(e, L, "bias_packed"), t->OCB, jb);
+                if (direct && !copy) {
+                    long long plane = t->H * t->W, tail = t->NQ - 16 * t->P;
+                    emit_line(e, "const int whole = pv + %d <= %lld;   /* else the copied tail */", 16 * P, plane);
+                    if (P == t->P) emit_line(e, "const float *restrict src0 = whole ? x0 + pv : t;");
+                    else emit_line(e, "const float *restrict src0 = whole ? x0 + pv : t + (pv - %lld);", tail);
+                    emit_line(e, "const long long cs = whole ? %lld : %d;", plane, 16 * t->P);
+                }
+                FOR(e, "c", t->cg) {
+                    if (copy)
+                        emit_line(e, "const float *restrict tc = t + c * %d;", 16 * t->P);
+                    else if (direct)
+                        emit_line(e, "const float *restrict tc = src0 + c * cs;");
+                    else if (t->diag)   /* output channel o reads input channel o / og */
+                        emit_line(e, "const float *restrict tc = t + pv;");
+                    else
+                        emit_line(e, "const float *restrict tc = t + (size_t)c * %lld + pv;", band);
+                    emit_line(e, "const float *restrict wc = wb + %sc * %lld;", sub ? "j0 + " : "", taps * t->OCB);
+                    for (int64_t a = 0; a < t->kd; a++)   /* the window, unrolled */
+                        for (int64_t i = 0; i < t->kh; i++)
+                            for (int64_t k = 0; k < t->kw; k++) tap(e, t, P, RB, jb, band, a, i, k);
+                }
+                if (conv_staged(t))
+                    FOR(e, "j", RB)
+                        emit_line(e, "memcpy(u + (size_t)(%s) * %lld + pv, acc[j], sizeof acc[j]);", jb, (long long)t->NQ);
+                else
+                    store_tile(e, t, P, RB, jb);
+            }
+            if (conv_staged(t)) store_staged(e, t);
+        }
+    }
+}
+
+static void pixels_emit(Emit *e, const Layer *L, const void *tile) {
+    const ConvTile *t = tile;
+    const Body b = {L, t};
+    bool differ = t->nar.P != t->P || t->nar.OCB != t->OCB;
+    if (!t->flat) {
+        FOR(e, "od", t->OD) FOR(e, "oh", t->OH) {
+            conv_pack_band(e, t);
+            emit_per_regs(e, &b, differ, pixel_vectors);
+        }
+        return;
+    }
+    if (conv_tile_copy(t)) {
+        /* each pixel tile copies its positions (pixel_vectors) */
+    } else if (conv_direct(t)) {
+        long long plane = t->H * t->W, tail = t->NQ - 16 * t->P, n = plane - tail;
+        emit_line(e, "/* t [%lld][%d]: each channel's last %lld positions, zero-padded */", (long long)t->C, 16 * t->P, n);
+        FOR(e, "c", t->C) {
+            emit_line(e, "memcpy(t + c * %d, x0 + c * %lld + %lld, sizeof(float) * %lld);", 16 * t->P, plane, tail, n);
+            if (n < 16 * t->P)
+                emit_line(e, "memset(t + c * %d + %lld, 0, sizeof(float) * %lld);", 16 * t->P, n, 16 * t->P - n);
+        }
+    } else if (!conv_block_pack(t)) {
+        conv_pack_flat(e, L, t);
+    }
+    emit_per_regs(e, &b, differ, pixel_vectors);
+}
+
+const KernelFamily conv_pixels = {
+    .name = "pixel vectors", .data = conv_packed_data, .emit = pixels_emit, .describe = conv_tile_describe,
+};

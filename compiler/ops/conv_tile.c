@@ -1,0 +1,236 @@
+/* conv_tile.c — the tile model of the -O2 convolution kernels: from a
+ * layer's geometry and the target's registers, the tile each family runs
+ * (pixel or channel vectors, flat phase planes or bands, register blocks,
+ * the narrow tile inside the wide one) and the scratch it needs. A cost
+ * model, not a measurement: tiles x max(FMAs, loads) per tap, with a
+ * penalty below the accumulators that hide the FMA latency (target.c).
+ *
+ * The pixel-vector kernel (conv1d, conv2d, conv3d):
+ * Layout stays C-order between layers. For each output row, the input rows
+ * its window covers (a band) are copied into t, padded, with the columns
+ * split by phase (column mod stride) so that the inputs of 16 consecutive
+ * output pixels are 16 consecutive floats for every kernel tap:
+ *   t[c][i][ph][q] = x[c][oh*sh + i*dh - pt][q*sw + ph - pl]   (padding by padding_mode)
+ * The band is small (C x KH rows): it stays in cache across channel blocks.
+ * Loops: output row, channel block, pixel tile, input channel, taps (unrolled).
+ * The tile is OCB output channels x P vectors of 16 pixels of one output row,
+ * held in OCB*P vector accumulators; each tap loads P input vectors and
+ * broadcasts OCB weights, packed at compile time as
+ *   packed[ob][c][kh][kw][j] = w[ob*OCB + j][c][kh][kw]   (zero past `out`).
+ * The epilogue (bias, folded BatchNorm, activations, residual add) runs on
+ * each value as it leaves the accumulators. */
+#include "conv_kernels.h"
+
+/* groups 1 and depthwise-style groups (one input channel each) */
+bool conv_tiled_ok(const Layer *L) {
+    const Param *w = layer_param(L, "weight");
+    int64_t taps = 1;   /* the window is unrolled: up to 64 taps */
+    for (int i = 0; i < L->win.nd; i++) taps *= L->win.k[i];
+    return L->op != &op_separable_conv2d && taps <= 64 && (L->groups == 1 || (w && w->shape.dim[1] == 1));
+}
+
+/* the channel-vector tile of class r over nq positions and OC channels:
+ * RW positions x OCV vectors of 16 channels minimizing the modelled time
+ * (returned), as pixel_tile() models it, plus one broadcast per position.
+ * within: only divisors of its OCV, and runs that end within its NQ */
+static int64_t cv_tile(Regs r, int64_t OC, int64_t nq, const ConvTile *within, int *rw, int *ocv) {
+    int64_t best = INT64_MAX;
+    *rw = *ocv = 1;
+    for (int v = 1; v <= 4 && 16 * (v - 1) < OC; v++)   /* no block wider than the channels */
+        for (int n = 1; n <= 14 && n <= nq; n++) {
+            if (!regs_fit(r, n * v, v)) break;   /* wide broadcasts are memory operands */
+            if (within && (within->OCV % v || (nq + n - 1) / n * n > within->NQ)) continue;
+            int64_t tiles = (OC + 16 * v - 1) / (16 * v) * ((nq + n - 1) / n), lat = regs_latency(r);
+            int64_t loads = n + v, work = n * v > loads ? n * v : loads;
+            int64_t cost = tiles * work * (n * v < lat ? lat : n * v) / (n * v);
+            if (cost <= best) {   /* ties: the larger tile, fewer weight loads per FMA */
+                best = cost;
+                *rw = n;
+                *ocv = v;
+            }
+        }
+    return best;
+}
+
+/* floats of one channel's phase planes */
+int64_t conv_flat_band(const ConvTile *t) { return t->sh * t->sw * t->Hp * t->Wp; }
+
+/* depthwise (one output per input channel) in flat mode packs the OCB
+ * channels of each channel block just before it computes them, so that they
+ * are still in cache: depthwise does 9 MACs per input, too few to hide a
+ * round trip of the whole padded input through memory */
+bool conv_block_pack(const ConvTile *t) { return t->flat && t->diag && t->og == 1; }
+
+ConvTile conv_tile(const Layer *L, const Shape *in, const Options *o, bool near_lanes) {
+    const Window *w = &L->win;
+    /* 1-D and 2-D as 3-D with depth (and height) 1: index 0 depth, 1 height, 2 width */
+    int64_t I[3] = {1, 1, 1}, O[3] = {1, 1, 1}, k[3] = {1, 1, 1}, s[3] = {1, 1, 1}, d[3] = {1, 1, 1}, p[3] = {0, 0, 0};
+    for (int i = 0; i < w->nd; i++) {
+        int j = 3 - w->nd + i;
+        I[j] = in->dim[1 + i];
+        O[j] = L->shape.dim[1 + i];
+        k[j] = w->k[i];
+        s[j] = w->s[i];
+        d[j] = w->d[i];
+        p[j] = w->pb[i];
+    }
+    ConvTile t = {
+        .C = in->dim[0], .D = I[0], .H = I[1], .W = I[2], .OC = L->shape.dim[0], .OD = O[0], .OH = O[1], .OW = O[2],
+        .kd = k[0], .kh = k[1], .kw = k[2], .sd = s[0], .sh = s[1], .sw = s[2], .dd = d[0], .dh = d[1], .dw = d[2],
+        .pf = p[0], .pt = p[1], .pl = p[2], .regs = target_regs(o), .pad = conv_pad_mode(L),
+    };
+    t.cg = t.C / L->groups;
+    t.og = t.OC / L->groups;
+    t.diag = L->groups > 1;
+    int64_t nvec = (t.OW + 15) / 16;
+    /* flat mode: the padded input split into sh x sw phase planes
+     *   plane[phr][phc][r][q] = x[r*sh + phr - pt][q*sw + phc - pl],
+     * so output (oh, ow) at q = oh*Wp + ow reads, for tap (i, k), plane
+     * ((i*dh) % sh, (k*dw) % sw) at q + (i*dh/sh)*Wp + k*dw/sw: one run of
+     * vectors covers all rows, wasting only the Wp - OW columns (better than
+     * rounding short rows up to 16) */
+    /* flat mode indexes planes with int: only while they stay below 2^31 floats */
+    int64_t flat_floats = t.C * t.sh * t.sw * (t.OH + (t.kh - 1) * t.dh / t.sh + 1) * (t.OW + (t.kw - 1) * t.dw / t.sw + 16);
+    if (w->nd <= 2 && flat_floats < INT32_MAX / 2) {
+        int64_t wq = t.OW + (t.kw - 1) * t.dw / t.sw, fvec = (t.OH * wq + 15) / 16;
+        /* up to 20% more vectors than row by row for 2-D, 10% for 1-D (packed
+         * once, longer runs: LeNet-5's conv2 1.8x faster so); depthwise reads
+         * its band row by row from L1: only when fewer */
+        int64_t allow = w->nd == 2 ? 12 : 11;
+        if (t.diag ? fvec < t.OH * nvec : fvec * 10 <= t.OH * nvec * allow) {
+            t.flat = true;
+            t.Wp = wq;
+            t.Hp = t.OH + (t.kh - 1) * t.dh / t.sh;
+            nvec = fvec;
+        }
+    }
+    /* depthwise over rows (one channel at a time) where whole rows of
+     * vectors waste at most 15% more lanes than the flat runs (56 columns:
+     * 64 lanes for 58); else the tile: P pixel vectors x OCB channels, and
+     * a depthwise packed per block of channels takes as few channels as
+     * keep the block's planes and staging in L1 (32 KiB), with up to 12
+     * vectors of each (depthwise3x3 128 @56: 4 channels x 4 vectors, 105
+     * KiB, ran from L2) */
+    RegTile rt = {1, 1, 0};
+    if (conv_block_pack(&t) && w->nd == 2 && (t.OW + 15) / 16 * 16 * 100 <= t.Wp * 115) {
+        t.rows = true;
+    } else {
+        int maxp = 4, maxc = 28;
+        if (conv_block_pack(&t)) {
+            int64_t per = conv_flat_band(&t) + nvec * 16;
+            maxp = 12;
+            maxc = per * 4 < 32768 ? (int)(32768 / (per * 4)) : 1;
+        }
+        rt = pixel_tiles(o, nvec, t.OC, maxp, maxc, t.diag, &t.nar);
+    }
+    t.P = rt.P;
+    t.OCB = rt.OCB;
+    t.NOB = (t.OC + t.OCB - 1) / t.OCB;
+    t.OWp = (nvec + t.P - 1) / t.P * t.P * 16;
+    t.NQ = t.rows ? t.OH * t.Wp : t.OWp;
+    t.Wq = t.OWp + (t.kw - 1) * t.dw / t.sw;
+    /* channel vectors (2-D, groups 1): vectors over 16 output channels, RW
+     * consecutive positions of the padded output rows broadcast from the
+     * phase planes, so short rows and strides waste no lanes; chosen when
+     * the same model, plus a scalar store per output, says it is faster */
+    if (w->nd == 2 && !t.diag && o->conv_vectors != CONV_VECTORS_PIXELS) {
+        int64_t wq = t.OW + (t.kw - 1) * t.dw / t.sw, nq = t.OH * wq, kc = t.cg * t.kd * t.kh * t.kw;
+        int rw, ocv;
+        int64_t cbest = cv_tile(target_regs(o), t.OC, nq, NULL, &rw, &ocv);
+        int64_t out = t.OC * t.OH * t.OW;
+        /* beside a depthwise conv, channel vectors also let it keep the
+         * channels in its lanes (blocked values on both sides): worth up to
+         * half as much again here (MobileNet v1, measured) */
+        int64_t cv_total = cbest * kc + out, px_total = rt.cost * kc + out / 8;
+        if (o->conv_vectors == CONV_VECTORS_CHANNELS || cv_total < px_total ||
+            (near_lanes && 2 * cv_total < 3 * px_total)) {
+            t.cv = true;
+            t.flat = true;
+            t.RW = rw;
+            t.OCV = ocv;
+            t.OCB = 16 * ocv;
+            t.P = 1;
+            t.Wp = wq;
+            t.Hp = t.OH + (t.kh - 1) * t.dh / t.sh;
+            t.NQ = (nq + rw - 1) / rw * rw;
+            t.OWp = t.NQ;
+            t.NOB = (t.OC + t.OCB - 1) / t.OCB;
+            if (target_both(o)) cv_tile(REGS_NARROW, t.OC, nq, &t, &t.nRW, &t.nOCV);
+        }
+    }
+    return t;
+}
+
+/* a 1x1 stride-1 unpadded convolution reads the input where it is; only the
+ * last, partial run of vectors of each channel is copied (zero-padded) */
+bool conv_direct(const ConvTile *t) {
+    return t->flat && !t->diag && !t->cv && t->kh == 1 && t->kw == 1 && t->sh == 1 && t->sw == 1 && t->pt == 0 && t->pl == 0 &&
+           t->Hp == t->H && t->Wp == t->W;
+}
+
+/* channel vectors over a 1x1 stride-1 unpadded convolution whose runs of
+ * positions tile the plane exactly: they read the input where it is, in
+ * either layout */
+bool conv_cv_direct(const ConvTile *t) {
+    return t->cv && t->kh == 1 && t->kw == 1 && t->sh == 1 && t->sw == 1 && t->pt == 0 && t->pl == 0 &&
+           t->Hp == t->H && t->Wp == t->W && t->NQ == t->H * t->W;
+}
+
+/* what the last vectors read past the phase planes */
+int64_t conv_flat_slack(const ConvTile *t) { return t->NQ - t->OH * t->Wp + t->Wp + 16; }
+
+/* loop order: what is read again for every tile of the outer loop is the
+ * input (channel blocks outer) or the weights (pixel tiles outer): the
+ * smaller one, so that the larger streams once */
+bool conv_pixels_first(const ConvTile *t) {
+    int64_t band = t->flat ? conv_flat_band(t) : t->kd * t->kh * t->sw * t->Wq;
+    int64_t npv = t->OWp / (16 * t->P), weights = t->NOB * t->cg * t->kd * t->kh * t->kw * t->OCB;
+    return !t->diag && npv * weights < t->NOB * t->C * band;
+}
+
+/* a direct 1x1 kernel whose pixel tiles run outside its channel blocks
+ * copies each tile's positions of all channels together first when the
+ * input planes lie a multiple of 1 KiB apart: read in place, they would
+ * fall into a few sets of L1 and come from L2 for every channel block
+ * (MobileNet block's 128 x 32x32 -> 256: 1.7x faster under AVX2 so) */
+bool conv_tile_copy(const ConvTile *t) { return conv_direct(t) && conv_pixels_first(t) && t->H * t->W % 256 == 0; }
+
+/* floats of the packed input in flat mode (a block's channels, or all) */
+int64_t conv_pack_floats(const ConvTile *t) {
+    return ((conv_block_pack(t) ? t->OCB : t->C) * conv_flat_band(t) + conv_flat_slack(t) + 15) / 16 * 16;
+}
+
+/* depthwise in flat mode with padding columns: the accumulators go to a
+ * staging area u [OCB][NQ] as whole vectors and leave it row by row through
+ * the epilogue once the channel block is done (9 taps per output would
+ * otherwise cost less than splitting vectors at row ends); other
+ * convolutions have taps enough to hide that, and keep their scratch small */
+bool conv_staged(const ConvTile *t) { return t->flat && t->Wp != t->OW && t->diag && !t->rows; }
+static int64_t stage_floats(const ConvTile *t) { return t->OCB * t->NQ; }
+
+int64_t conv_tile_temp(const ConvTile *t) {
+    if (conv_direct(t)) return t->C * 16 * t->P + 16;
+    if (conv_cv_direct(t)) return 0;
+    if (t->flat)   /* the padded input (of a block, or whole), what the last vectors read past it, staging */
+        return conv_pack_floats(t) + (conv_staged(t) ? stage_floats(t) : 0);
+    return t->C * t->kd * t->kh * t->sw * t->Wq + 16;
+}
+
+const char *conv_tile_describe(const void *tile) {
+    const ConvTile *t = tile;
+    const char *s;
+    if (t->rows)
+        s = "over rows, one channel at a time";
+    else if (t->cv)
+        s = xasprintf("%d positions x %d x 16 channels%s", t->RW, t->OCV,
+                      t->nRW ? xasprintf(" (narrow %d x %d x 16)", t->nRW, t->nOCV) : "");
+    else
+        s = xasprintf("%d channels x %d x 16 positions%s", t->OCB, t->P,
+                      t->nar.P ? xasprintf(" (narrow %d x %d x 16)", t->nar.OCB, t->nar.P) : "");
+    const char *in = conv_direct(t) || conv_cv_direct(t) ? "the input in place"
+                     : !t->flat ? xasprintf("bands of %lld input rows", (long long)(t->kd * t->kh))
+                     : xasprintf("%s phase planes %lldx%lld x %lld x %lld", conv_block_pack(t) ? "per-block" : "whole",
+                                 (long long)t->sh, (long long)t->sw, (long long)t->Hp, (long long)t->Wp);
+    return xasprintf("%s; %s%s%s", s, in, conv_tile_copy(t) ? ", tiles copied" : "",
+                     t->rows || t->cv || t->diag ? "" : conv_pixels_first(t) ? ", pixel tiles outer" : ", channel blocks outer");
+}

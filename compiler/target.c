@@ -1,0 +1,78 @@
+/* target.c — the register and target model of the -O2 kernels: which
+ * register class the tiles are for (--target), what fits in it, what hides
+ * the FMA latency, the cost model that picks a pixel-vector tile, and the
+ * #if CNNRT_WIDE split of a kernel whose tiles differ between classes.
+ * Nothing here names a layer kind. */
+#include "cnnc.h"
+
+Regs target_regs(const Options *o) {
+    return o->target == TARGET_AVX2 || o->target == TARGET_NEON ? REGS_NARROW : REGS_WIDE;
+}
+
+bool target_both(const Options *o) { return o->target == TARGET_AUTO; }
+
+/* wide: 32 registers, 4 kept free of accumulators for the compiler;
+ * narrow: a vector is 2 of AVX2's 16 registers (4 of NEON's 32), one more
+ * register holds a broadcast: 2 * 7 + 1 <= 16 */
+bool regs_fit(Regs r, int acc, int operands) {
+    return r == REGS_WIDE ? acc <= 28 && acc + operands <= 32 : acc + operands <= 7;
+}
+
+/* wide: 12, as measured for the direct 3x3 kernel (bench/conv3x3); narrow:
+ * two FMA pipes x latency 4 = 8 FMAs of 8 floats in flight = 4 vectors */
+int regs_latency(Regs r) { return r == REGS_WIDE ? 12 : 4; }
+
+/* tiles x max(FMAs, loads) per tap on two FMA and two load ports, with a
+ * penalty below the accumulators that hide the FMA latency */
+static int64_t tile_cost(Regs r, int64_t nvec, int64_t OC, int P, int ocb, bool diag) {
+    int64_t tiles = (OC + ocb - 1) / ocb * ((nvec + P - 1) / P);
+    int64_t loads = diag ? P * ocb + ocb : P + ocb;   /* diagonal tiles load per channel */
+    int64_t work = P * ocb > loads ? P * ocb : loads, lat = regs_latency(r);
+    return tiles * work * (P * ocb < lat ? lat : P * ocb) / (P * ocb);
+}
+
+RegTile pixel_tile(Regs r, int64_t nvec, int64_t OC, int maxp, int maxc, bool diag, const RegTile *within) {
+    RegTile t = {1, 1, INT64_MAX};
+    for (int P = 1; P <= maxp && P <= nvec; P++)
+        for (int ocb = 1; ocb <= maxc && ocb <= OC; ocb++) {
+            if (!regs_fit(r, P * ocb, P)) break;
+            if (within && (within->P % P || within->OCB % ocb)) continue;
+            int64_t cost = tile_cost(r, nvec, OC, P, ocb, diag);
+            if (cost < t.cost) t = (RegTile){P, ocb, cost};
+        }
+    return t;
+}
+
+RegTile pixel_tiles(const Options *o, int64_t nvec, int64_t OC, int maxp, int maxc, bool diag, RegTile *nar) {
+    RegTile best = pixel_tile(target_regs(o), nvec, OC, maxp, maxc, diag, NULL);
+    if (!target_both(o)) return best;
+    *nar = pixel_tile(REGS_NARROW, nvec, OC, maxp, maxc, diag, &best);
+    RegTile alone = pixel_tile(REGS_NARROW, nvec, OC, maxp, maxc, diag, NULL);
+    if (nar->cost * 4 <= alone.cost * 5) return best;
+    RegTile w = best;
+    for (int P = 1; P <= maxp && P <= nvec; P++)
+        for (int ocb = 1; ocb <= maxc && ocb <= OC; ocb++) {
+            if (!regs_fit(REGS_WIDE, P * ocb, P)) break;
+            RegTile c = {P, ocb, tile_cost(REGS_WIDE, nvec, OC, P, ocb, diag)};
+            if (c.cost * 10 > best.cost * 11) continue;
+            RegTile n = pixel_tile(REGS_NARROW, nvec, OC, maxp, maxc, diag, &c);
+            if (n.cost < nar->cost) {
+                w = c;
+                *nar = n;
+            }
+        }
+    return w;
+}
+
+void emit_per_regs(Emit *e, const void *ctx, bool differ, void (*body)(Emit *e, const void *ctx, Regs r)) {
+    if (!target_both(e->o) || !differ) {
+        body(e, ctx, target_regs(e->o));
+        return;
+    }
+    fputs("#if CNNRT_WIDE /* register tiles for 32 registers of 16 floats (AVX-512) */\n", e->c);
+    body(e, ctx, REGS_WIDE);
+    fputs("#else /* register tiles for 16 registers of 8 floats (AVX2) or 32 of 4 (NEON) */\n", e->c);
+    body(e, ctx, REGS_NARROW);
+    fputs("#endif\n", e->c);
+}
+
