@@ -1,10 +1,14 @@
 /* cnnc.h — the one shared header of the compiler, a section per .c file.
  *
- * Pipeline: lexer.l/parser.y build a Program (ast.c); graph.c resolves names
- * into a Graph of Layers in topological order, parsing each layer's
- * attributes against its OpDesc; shape.c runs every op's shape rule;
- * weights.c attaches parameter data; report.c prints the report; plan.c lays
- * tensors out in the scratch arena; emit.c writes the C file.
+ * Pipeline (pipeline.c runs it): lexer.l/parser.y build a Program (ast.c);
+ * graph.c resolves names into a Graph of Layers in topological order,
+ * parsing each layer's attributes against its OpDesc; shape.c runs every
+ * op's shape rule; plan.c drops dead layers, marks BatchNorm folds, fuses
+ * kernels, chooses each -O2 kernel and lays tensors out in the scratch
+ * arena; weights.c attaches parameter data; report.c prints the report;
+ * emit.c writes the C file with the C writer (cwriter.c) and each op's or
+ * kernel family's emitter (ops/). Layering: the ops sit on cwriter.c and
+ * target.c; emit.c and the passes sit on the ops.
  *
  * Memory: everything is allocated with xcalloc()/xstrdup() and never freed;
  * cnnc is a short-lived process. */
@@ -163,6 +167,7 @@ typedef struct {
 int64_t shape_elems(const Shape *s);          /* product of dims */
 const char *shape_str(const Shape *s);         /* "[20,28,28]", static ring */
 bool shape_eq(const Shape *a, const Shape *b);
+int spatial_dims(const Shape *s);              /* rank-1 for [C,...]; 0 for a vector */
 
 /* ---------------------------------------------------------------- graph.c */
 struct OpDesc;
@@ -330,8 +335,8 @@ const char *attr_word(const Layer *L, const char *name);
 const Attr *attr_get(const Layer *L, const char *name);   /* NULL when absent from the op */
 Loc attr_loc(const Layer *L, const char *name);           /* the key if given, else the layer */
 
-/* shared helpers of ops/ (ops/common.c) */
-int spatial_dims(const Shape *s);          /* rank-1 for [C,...]; 0 for a vector */
+/* shared helpers of ops/: the sliding window (ops/window.c), parameters
+ * (ops/params.c), hooks of layers without parameters (ops/common.c) */
 /* O = floor_or_ceil((I + pb + pe - d*(k-1) - 1) / s) + 1; with ceil a window
  * starting in the end padding is dropped. May return <= 0. */
 int64_t window_out(int64_t in, int64_t k, int64_t s, int64_t pb, int64_t pe,

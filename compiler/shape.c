@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+int spatial_dims(const Shape *s) { return s->rank - 1; }
+
 int64_t shape_elems(const Shape *s) {
     int64_t n = 1;
     for (int i = 0; i < s->rank; i++)

@@ -123,11 +123,6 @@ static int64_t conv_macs(const Layer *L, const Shape *in) {
     return shape_elems(&L->shape) * (in->dim[0] / L->groups) * kvol;
 }
 
-/* zeros, reflect or replicate (separable_conv2d has no padding_mode: zeros) */
-const char *conv_pad_mode(const Layer *L) {
-    return attr_get(L, "padding_mode") ? attr_word(L, "padding_mode") : "zeros";
-}
-
 /* plain loops: for o, od.., acc over c and the window, store */
 static void conv_loops(Emit *e, const Layer *L, const Shape *in, const char *x, const char *y, const char *w,
                        const char *b, int64_t groups) {

@@ -5,6 +5,14 @@
 
 #include <string.h>
 
+/* zeros, reflect or replicate (separable_conv2d has no padding_mode: zeros) */
+const char *conv_pad_mode(const Layer *L) {
+    return attr_get(L, "padding_mode") ? attr_word(L, "padding_mode") : "zeros";
+}
+
+/* what the last vectors read past the phase planes */
+int64_t conv_flat_slack(const ConvTile *t) { return t->NQ - t->OH * t->Wp + t->Wp + 16; }
+
 /* t[c][phr][phc][r][q] = x0[c0 + c][r*sh + phr - pt][q*sw + phc - pl] for
  * c < nc of a [..][H][W] input, padded by mode (zeros, reflect, replicate),
  * then `slack` zeros (after C channels) for the vectors that read past the

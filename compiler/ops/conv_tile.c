@@ -176,9 +176,6 @@ bool conv_cv_direct(const ConvTile *t) {
            t->Hp == t->H && t->Wp == t->W && t->NQ == t->H * t->W;
 }
 
-/* what the last vectors read past the phase planes */
-int64_t conv_flat_slack(const ConvTile *t) { return t->NQ - t->OH * t->Wp + t->Wp + 16; }
-
 /* loop order: what is read again for every tile of the outer loop is the
  * input (channel blocks outer) or the weights (pixel tiles outer): the
  * smaller one, so that the larger streams once */

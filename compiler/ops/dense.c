@@ -36,13 +36,11 @@ static int64_t dense_macs(const Layer *L, const Shape *in) {
 /* y[o] = b[o] + sum_i W[o, i] * x[i] */
 static void dense_emit_ref(Emit *e, const Layer *L) {
     long long in = (long long)emit_in_shape(e, L, 0)->dim[0];
-    emit_for(e, "o", L->shape.dim[0]);
-    emit_line(e, "float acc = %s;", layer_param(L, "bias") ? xasprintf("%s[o]", emit_param(e, L, "bias")) : "0.0f");
-    emit_for(e, "i", in);
-    emit_line(e, "acc += %s[o * %lld + i] * x0[i];", emit_param(e, L, "weight"), in);
-    emit_close(e);
-    emit_store(e, "o", "o", "acc");
-    emit_close(e);
+    FOR(e, "o", L->shape.dim[0]) {
+        emit_line(e, "float acc = %s;", layer_param(L, "bias") ? xasprintf("%s[o]", emit_param(e, L, "bias")) : "0.0f");
+        FOR(e, "i", in) emit_line(e, "acc += %s[o * %lld + i] * x0[i];", emit_param(e, L, "weight"), in);
+        emit_store(e, "o", "o", "acc");
+    }
 }
 
 /* -O2: a batch-1 dense layer can only stream its weights (PERF.md): rows
@@ -51,25 +49,29 @@ static void dense_emit_ref(Emit *e, const Layer *L) {
 static void dense_block(Emit *e, const Layer *L, const char *o0, int rows, long long in) {
     const char *w = emit_param(e, L, "weight");
     long long main = in / 16 * 16;
-    emit_open(e, "/* outputs %s .. %s + %d */", o0, o0, rows - 1);
-    emit_line(e, "cnnrt_v16 acc[%d];", rows);
-    emit_line(e, "for (int j = 0; j < %d; j++) CNNRT_SPLAT16(acc[j], 0.0f);", rows);
-    emit_open(e, "for (int i = 0; i < %lld; i += 16)", main);
-    emit_line(e, "cnnrt_v16 xv;");
-    emit_line(e, "memcpy(&xv, x0 + i, sizeof xv);");
-    emit_open(e, "for (int j = 0; j < %d; j++)", rows);
-    emit_line(e, "cnnrt_v16 wv;");
-    emit_line(e, "memcpy(&wv, %s + (size_t)(%s + j) * %lld + i, sizeof wv);", w, o0, in);
-    emit_line(e, "CNNRT_FMAV16(acc[j], wv, xv);");
-    emit_close_n(e, 2);
-    emit_open(e, "for (int j = 0; j < %d; j++)", rows);
-    emit_line(e, "const int o = %s + j;", o0);
-    emit_line(e, "float lanes[16], sum = %s;", layer_param(L, "bias") ? xasprintf("%s[o]", emit_param(e, L, "bias")) : "0.0f");
-    emit_line(e, "memcpy(lanes, &acc[j], sizeof lanes);");
-    emit_line(e, "for (int l = 0; l < 16; l++) sum += lanes[l];");
-    if (main < in) emit_line(e, "for (int i = %lld; i < %lld; i++) sum += %s[(size_t)o * %lld + i] * x0[i];", main, in, w, in);
-    emit_store(e, "o", "o", "sum");
-    emit_close_n(e, 2);
+    BLOCK(e, "/* outputs %s .. %s + %d */", o0, o0, rows - 1) {
+        emit_line(e, "cnnrt_v16 acc[%d];", rows);
+        emit_line(e, "for (int j = 0; j < %d; j++) CNNRT_SPLAT16(acc[j], 0.0f);", rows);
+        BLOCK(e, "for (int i = 0; i < %lld; i += 16)", main) {
+            emit_line(e, "cnnrt_v16 xv;");
+            emit_line(e, "memcpy(&xv, x0 + i, sizeof xv);");
+            BLOCK(e, "for (int j = 0; j < %d; j++)", rows) {
+                emit_line(e, "cnnrt_v16 wv;");
+                emit_line(e, "memcpy(&wv, %s + (size_t)(%s + j) * %lld + i, sizeof wv);", w, o0, in);
+                emit_line(e, "CNNRT_FMAV16(acc[j], wv, xv);");
+            }
+        }
+        BLOCK(e, "for (int j = 0; j < %d; j++)", rows) {
+            emit_line(e, "const int o = %s + j;", o0);
+            emit_line(e, "float lanes[16], sum = %s;",
+                      layer_param(L, "bias") ? xasprintf("%s[o]", emit_param(e, L, "bias")) : "0.0f");
+            emit_line(e, "memcpy(lanes, &acc[j], sizeof lanes);");
+            emit_line(e, "for (int l = 0; l < 16; l++) sum += lanes[l];");
+            if (main < in)
+                emit_line(e, "for (int i = %lld; i < %lld; i++) sum += %s[(size_t)o * %lld + i] * x0[i];", main, in, w, in);
+            emit_store(e, "o", "o", "sum");
+        }
+    }
 }
 
 /* rows of 8 outputs (wide registers) or 4 (narrow: 4 accumulators, the
@@ -79,9 +81,7 @@ static void dense_rows(Emit *e, const void *ctx, Regs r) {
     long long in = (long long)emit_in_shape(e, L, 0)->dim[0], out = (long long)L->shape.dim[0];
     int rows = r == REGS_WIDE ? 8 : 4;
     if (out >= rows) {
-        emit_open(e, "for (int o0 = 0; o0 + %d <= %lld; o0 += %d)", rows, out, rows);
-        dense_block(e, L, "o0", rows, in);
-        emit_close(e);
+        BLOCK(e, "for (int o0 = 0; o0 + %d <= %lld; o0 += %d)", rows, out, rows) dense_block(e, L, "o0", rows, in);
     }
     if (out % rows) dense_block(e, L, xasprintf("%lld", out / rows * rows), (int)(out % rows), in);
 }

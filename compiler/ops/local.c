@@ -39,17 +39,14 @@ static void local_emit_ref(Emit *e, const Layer *L) {
     const Shape *in = emit_in_shape(e, L, 0);
     const int64_t *o = L->shape.dim;
     long long c = (long long)in->dim[0], kh = (long long)L->win.k[0], kw = (long long)L->win.k[1];
-    emit_for(e, "o", o[0]);
-    emit_out_loops(e, L);
-    emit_line(e, "const long long at = (o * %lld + oh) * %lld + ow;", (long long)o[1], (long long)o[2]);
-    emit_line(e, "float acc = %s;", layer_param(L, "bias") ? xasprintf("%s[at]", emit_param(e, L, "bias")) : "0.0f");
-    emit_for(e, "c", c);
-    emit_window_loops(e, L, in, "zeros");
-    emit_line(e, "acc += %s[((at * %lld + c) * %lld + kh) * %lld + kw] * x0[%s];", emit_param(e, L, "weight"), c, kh,
-              kw, emit_pixel(in, "c", 'i'));
-    emit_close_n(e, 3);
-    emit_store(e, "at", "o", "acc");
-    emit_close_n(e, 3);
+    FOR(e, "o", o[0]) OUT_LOOPS(e, L) {
+        emit_line(e, "const long long at = (o * %lld + oh) * %lld + ow;", (long long)o[1], (long long)o[2]);
+        emit_line(e, "float acc = %s;", layer_param(L, "bias") ? xasprintf("%s[at]", emit_param(e, L, "bias")) : "0.0f");
+        FOR(e, "c", c) WINDOW_LOOPS(e, L, in, "zeros")
+            emit_line(e, "acc += %s[((at * %lld + c) * %lld + kh) * %lld + kw] * x0[%s];", emit_param(e, L, "weight"), c,
+                      kh, kw, emit_pixel(in, "c", 'i'));
+        emit_store(e, "at", "o", "acc");
+    }
 }
 
 static void local_fold(Layer *L, const float *scale, const float *shift) {

@@ -47,9 +47,7 @@ static bool concat_infer(Layer *L, const Shape *in, int nin) {
 static void eltwise_emit_ref(Emit *e, const Layer *L) {
     char *sum = xstrdup("x0[i]");
     for (int k = 1; k < L->nin; k++) sum = xasprintf("%s %s x%d[i]", sum, L->op->binop, k);
-    emit_for_simd(e, "i", shape_elems(&L->shape));
-    emit_line(e, "y[i] = %s;", sum);
-    emit_close(e);
+    FOR_SIMD(e, "i", shape_elems(&L->shape)) emit_line(e, "y[i] = %s;", sum);
 }
 
 /* for each index before the axis, each input's block along and after it */
@@ -57,16 +55,16 @@ static void concat_emit_ref(Emit *e, const Layer *L) {
     int64_t outer = 1, inner = 1;
     for (int d = 0; d < L->axis; d++) outer *= L->shape.dim[d];
     for (int d = L->axis + 1; d < L->shape.rank; d++) inner *= L->shape.dim[d];
-    emit_for(e, "o", outer);
-    emit_line(e, "float *restrict out = y + o * %lld;", (long long)(L->shape.dim[L->axis] * inner));
-    int64_t at = 0;
-    for (int k = 0; k < L->nin; k++) {
-        int64_t n = emit_in_shape(e, L, k)->dim[L->axis] * inner;
-        emit_line(e, "memcpy(out + %lld, x%d + o * %lld, sizeof(float) * %lld);", (long long)at, k, (long long)n,
-                  (long long)n);
-        at += n;
+    FOR(e, "o", outer) {
+        emit_line(e, "float *restrict out = y + o * %lld;", (long long)(L->shape.dim[L->axis] * inner));
+        int64_t at = 0;
+        for (int k = 0; k < L->nin; k++) {
+            int64_t n = emit_in_shape(e, L, k)->dim[L->axis] * inner;
+            emit_line(e, "memcpy(out + %lld, x%d + o * %lld, sizeof(float) * %lld);", (long long)at, k, (long long)n,
+                      (long long)n);
+            at += n;
+        }
     }
-    emit_close(e);
 }
 
 const OpDesc op_add = {

@@ -75,14 +75,13 @@ static void bn_affine(const Layer *L, float *scale, float *shift) {
 static void bn_emit_ref(Emit *e, const Layer *L) {
     const Shape *in = emit_in_shape(e, L, 0);
     int64_t n = shape_elems(in) / in->dim[0];
-    emit_for(e, "c", in->dim[0]);
-    emit_line(e, "const float scale = %s[c] / sqrtf(%s[c] + %s);", emit_param(e, L, "weight"),
-              emit_param(e, L, "running_var"), emit_float(attr_float(L, "eps")));
-    emit_line(e, "const float shift = %s[c] - %s[c] * scale;", emit_param(e, L, "bias"),
-              emit_param(e, L, "running_mean"));
-    emit_for_simd(e, "i", n);
-    emit_line(e, "y[c * %lld + i] = x0[c * %lld + i] * scale + shift;", (long long)n, (long long)n);
-    emit_close_n(e, 2);
+    FOR(e, "c", in->dim[0]) {
+        emit_line(e, "const float scale = %s[c] / sqrtf(%s[c] + %s);", emit_param(e, L, "weight"),
+                  emit_param(e, L, "running_var"), emit_float(attr_float(L, "eps")));
+        emit_line(e, "const float shift = %s[c] - %s[c] * scale;", emit_param(e, L, "bias"),
+                  emit_param(e, L, "running_mean"));
+        FOR_SIMD(e, "i", n) emit_line(e, "y[c * %lld + i] = x0[c * %lld + i] * scale + shift;", (long long)n, (long long)n);
+    }
 }
 
 /* statistics over groups of `per` consecutive elements (layernorm: one group
@@ -93,29 +92,26 @@ static void stats_emit_ref(Emit *e, const Layer *L) {
     int64_t total = shape_elems(in), chan = total / in->dim[0];
     int64_t per = L->op == &op_layernorm ? total : L->op == &op_groupnorm ? chan * (in->dim[0] / L->groups) : chan;
     bool affine = attr_bool(L, "affine");
-    emit_for(e, "g", total / per);
-    emit_line(e, "const float *restrict x = x0 + g * %lld;", (long long)per);
-    emit_line(e, "float *restrict out = y + g * %lld;", (long long)per);
-    emit_line(e, "double sum = 0.0, sq = 0.0;");
-    emit_for(e, "i", per);
-    emit_line(e, "sum += x[i];");
-    emit_close(e);
-    emit_line(e, "const double mean = sum / %lld.0;", (long long)per);
-    emit_for(e, "i", per);
-    emit_line(e, "sq += (x[i] - mean) * (x[i] - mean);");
-    emit_close(e);
-    emit_line(e, "const float inv = (float)(1.0 / sqrt(sq / %lld.0 + %s));", (long long)per,
-              emit_float(attr_float(L, "eps")));
-    emit_for(e, "i", per);
-    if (affine) {
-        const char *idx = L->op == &op_layernorm ? xasprintf("g * %lld + i", (long long)per)
-                                                 : xasprintf("(g * %lld + i) / %lld", (long long)per, (long long)chan);
-        emit_line(e, "out[i] = ((float)(x[i] - mean) * inv) * %s[%s] + %s[%s];", emit_param(e, L, "weight"), idx,
-                  emit_param(e, L, "bias"), idx);
-    } else {
-        emit_line(e, "out[i] = (float)(x[i] - mean) * inv;");
+    FOR(e, "g", total / per) {
+        emit_line(e, "const float *restrict x = x0 + g * %lld;", (long long)per);
+        emit_line(e, "float *restrict out = y + g * %lld;", (long long)per);
+        emit_line(e, "double sum = 0.0, sq = 0.0;");
+        FOR(e, "i", per) emit_line(e, "sum += x[i];");
+        emit_line(e, "const double mean = sum / %lld.0;", (long long)per);
+        FOR(e, "i", per) emit_line(e, "sq += (x[i] - mean) * (x[i] - mean);");
+        emit_line(e, "const float inv = (float)(1.0 / sqrt(sq / %lld.0 + %s));", (long long)per,
+                  emit_float(attr_float(L, "eps")));
+        FOR(e, "i", per) {
+            if (affine) {
+                const char *idx = L->op == &op_layernorm ? xasprintf("g * %lld + i", (long long)per)
+                                                         : xasprintf("(g * %lld + i) / %lld", (long long)per, (long long)chan);
+                emit_line(e, "out[i] = ((float)(x[i] - mean) * inv) * %s[%s] + %s[%s];", emit_param(e, L, "weight"), idx,
+                          emit_param(e, L, "bias"), idx);
+            } else {
+                emit_line(e, "out[i] = (float)(x[i] - mean) * inv;");
+            }
+        }
     }
-    emit_close_n(e, 2);
 }
 
 const OpDesc op_batchnorm = {

@@ -44,27 +44,26 @@ static void pad_emit_ref(Emit *e, const Layer *L) {
     const Window *w = &L->win;
     const char *mode = attr_word(L, "mode");
     bool constant = strcmp(mode, "zeros") == 0 || strcmp(mode, "constant") == 0;
-    emit_for(e, "c", L->shape.dim[0]);
-    emit_out_loops(e, L);
-    char *inside = xstrdup("1");
-    for (int i = 0; i < w->nd; i++) {
-        const char *o = win_var('o', w->nd, i), *x = win_var('i', w->nd, i);
-        long long n = (long long)in->dim[1 + i];
-        if (constant) {
-            emit_line(e, "const int %s = %s - %lld;", x, o, (long long)w->pb[i]);
-            inside = xasprintf("%s && %s >= 0 && %s < %lld", inside, x, x, n);
-        } else {
-            emit_line(e, "const int %s = %s(%s - %lld, %lld);", x,
-                      strcmp(mode, "reflect") == 0 ? "cnnrt_reflect" : "cnnrt_clamp", o, (long long)w->pb[i], n);
+    FOR(e, "c", L->shape.dim[0]) OUT_LOOPS(e, L) {
+        char *inside = xstrdup("1");
+        for (int i = 0; i < w->nd; i++) {
+            const char *o = win_var('o', w->nd, i), *x = win_var('i', w->nd, i);
+            long long n = (long long)in->dim[1 + i];
+            if (constant) {
+                emit_line(e, "const int %s = %s - %lld;", x, o, (long long)w->pb[i]);
+                inside = xasprintf("%s && %s >= 0 && %s < %lld", inside, x, x, n);
+            } else {
+                emit_line(e, "const int %s = %s(%s - %lld, %lld);", x,
+                          strcmp(mode, "reflect") == 0 ? "cnnrt_reflect" : "cnnrt_clamp", o, (long long)w->pb[i], n);
+            }
         }
+        const char *src = xasprintf("x0[%s]", emit_pixel(in, "c", 'i'));
+        if (constant)
+            emit_line(e, "y[%s] = (%s) ? %s : %s;", emit_pixel(&L->shape, "c", 'o'), inside, src,
+                      emit_float(attr_float(L, "value")));
+        else
+            emit_line(e, "y[%s] = %s;", emit_pixel(&L->shape, "c", 'o'), src);
     }
-    const char *src = xasprintf("x0[%s]", emit_pixel(in, "c", 'i'));
-    if (constant)
-        emit_line(e, "y[%s] = (%s) ? %s : %s;", emit_pixel(&L->shape, "c", 'o'), inside, src,
-                  emit_float(attr_float(L, "value")));
-    else
-        emit_line(e, "y[%s] = %s;", emit_pixel(&L->shape, "c", 'o'), src);
-    emit_close_n(e, w->nd + 1);
 }
 
 const OpDesc op_pad = {

@@ -62,30 +62,29 @@ static void pool_emit_ref(Emit *e, const Layer *L) {
     const Shape *in = emit_in_shape(e, L, 0);
     const Window *w = &L->win;
     bool max = is_max(L), incl = !max && attr_bool(L, "count_include_pad");
-    emit_for(e, "c", L->shape.dim[0]);
-    emit_out_loops(e, L);
-    if (!max) {
-        /* the divisor: the window clipped to [-pb, I + pe) or to [0, I) */
-        char *div = xstrdup("1");
-        for (int i = 0; i < w->nd; i++) {
-            const char *o = win_var('o', w->nd, i);
-            long long s = (long long)w->s[i], pb = (long long)w->pb[i], I = (long long)in->dim[1 + i],
-                      k = (long long)w->k[i], lo = incl ? -pb : 0, hi = incl ? I + (long long)w->pe[i] : I;
-            emit_line(e, "int %s_lo = %s * %lld - %lld, %s_hi = %s_lo + %lld;", o, o, s, pb, o, o, k);
-            emit_line(e, "if (%s_lo < %lld) %s_lo = %lld;", o, lo, o, lo);
-            emit_line(e, "if (%s_hi > %lld) %s_hi = %lld;", o, hi, o, hi);
-            div = xasprintf("%s * (%s_hi - %s_lo)", div, o, o);
+    FOR(e, "c", L->shape.dim[0]) OUT_LOOPS(e, L) {
+        if (!max) {
+            /* the divisor: the window clipped to [-pb, I + pe) or to [0, I) */
+            char *div = xstrdup("1");
+            for (int i = 0; i < w->nd; i++) {
+                const char *o = win_var('o', w->nd, i);
+                long long s = (long long)w->s[i], pb = (long long)w->pb[i], I = (long long)in->dim[1 + i],
+                          k = (long long)w->k[i], lo = incl ? -pb : 0, hi = incl ? I + (long long)w->pe[i] : I;
+                emit_line(e, "int %s_lo = %s * %lld - %lld, %s_hi = %s_lo + %lld;", o, o, s, pb, o, o, k);
+                emit_line(e, "if (%s_lo < %lld) %s_lo = %lld;", o, lo, o, lo);
+                emit_line(e, "if (%s_hi > %lld) %s_hi = %lld;", o, hi, o, hi);
+                div = xasprintf("%s * (%s_hi - %s_lo)", div, o, o);
+            }
+            emit_line(e, "const float n = (float)(%s);", div);
         }
-        emit_line(e, "const float n = (float)(%s);", div);
+        emit_line(e, "float acc = %s;", max ? "-INFINITY" : "0.0f");
+        WINDOW_LOOPS(e, L, in, "skip") {
+            const char *x = xasprintf("x0[%s]", emit_pixel(in, "c", 'i'));
+            if (max) emit_line(e, "if (%s > acc) acc = %s;", x, x);
+            else emit_line(e, "acc += %s;", x);
+        }
+        emit_store(e, emit_pixel(&L->shape, "c", 'o'), "c", max ? "acc" : "acc / n");
     }
-    emit_line(e, "float acc = %s;", max ? "-INFINITY" : "0.0f");
-    emit_window_loops(e, L, in, "skip");
-    const char *x = xasprintf("x0[%s]", emit_pixel(in, "c", 'i'));
-    if (max) emit_line(e, "if (%s > acc) acc = %s;", x, x);
-    else emit_line(e, "acc += %s;", x);
-    emit_close_n(e, w->nd);
-    emit_store(e, emit_pixel(&L->shape, "c", 'o'), "c", max ? "acc" : "acc / n");
-    emit_close_n(e, w->nd + 1);
 }
 
 /* one value per channel: the mean or the maximum of its positions */
@@ -93,14 +92,14 @@ static void global_emit_ref(Emit *e, const Layer *L) {
     const Shape *in = emit_in_shape(e, L, 0);
     int64_t n = shape_elems(in) / in->dim[0];
     bool max = L->op == &op_global_maxpool;
-    emit_for(e, "c", in->dim[0]);
-    emit_line(e, "float acc = %s;", max ? "-INFINITY" : "0.0f");
-    emit_for(e, "i", n);
-    if (max) emit_line(e, "if (x0[c * %lld + i] > acc) acc = x0[c * %lld + i];", (long long)n, (long long)n);
-    else emit_line(e, "acc += x0[c * %lld + i];", (long long)n);
-    emit_close(e);
-    emit_store(e, "c", "c", max ? "acc" : xasprintf("acc / %lld.0f", (long long)n));
-    emit_close(e);
+    FOR(e, "c", in->dim[0]) {
+        emit_line(e, "float acc = %s;", max ? "-INFINITY" : "0.0f");
+        FOR(e, "i", n) {
+            if (max) emit_line(e, "if (x0[c * %lld + i] > acc) acc = x0[c * %lld + i];", (long long)n, (long long)n);
+            else emit_line(e, "acc += x0[c * %lld + i];", (long long)n);
+        }
+        emit_store(e, "c", "c", max ? "acc" : xasprintf("acc / %lld.0f", (long long)n));
+    }
 }
 
 /* -O2, 2-D: per channel and output row, the rows its windows cover are
@@ -126,43 +125,46 @@ static void pool_emit_fast(Emit *e, const Layer *L) {
     const Window *w = &L->win;
     bool max = is_max(L), incl = !max && attr_bool(L, "count_include_pad");
     long long H = in->dim[1], W = in->dim[2], OH = L->shape.dim[1], OW = L->shape.dim[2], S = w->s[1], Wq = pool_wq(L);
-    emit_for(e, "c", L->shape.dim[0]);
-    emit_for(e, "oh", OH);
-    emit_line(e, "/* t [%lld][%lld][%lld]: the rows of output row oh, padded, columns split by phase */",
-              (long long)w->k[0], S, Wq);
-    emit_for(e, "r", w->k[0]);
-    emit_line(e, "const int ih = oh * %lld + r * %lld - %lld;", (long long)w->s[0], (long long)w->d[0], (long long)w->pb[0]);
-    emit_for(e, "ph", S);
-    emit_line(e, "float *restrict row = t + (r * %lld + ph) * %lld;", S, Wq);
-    emit_for(e, "q", Wq);
-    emit_line(e, "const int iw = q * %lld + ph - %lld;", S, (long long)w->pb[1]);
-    emit_line(e, "row[q] = ih >= 0 && ih < %lld && iw >= 0 && iw < %lld ? x0[(c * %lld + ih) * %lld + iw] : %s;", H, W, H, W,
-              max ? "-INFINITY" : "0.0f");
-    emit_close_n(e, 3);
-    if (!max) {   /* the divisor's height part, as pool_emit_ref */
-        long long lo = incl ? -(long long)w->pb[0] : 0, hi = incl ? H + (long long)w->pe[0] : H;
-        emit_line(e, "int h_lo = oh * %lld - %lld, h_hi = h_lo + %lld;", (long long)w->s[0], (long long)w->pb[0],
-                  (long long)w->k[0]);
-        emit_line(e, "if (h_lo < %lld) h_lo = %lld;", lo, lo);
-        emit_line(e, "if (h_hi > %lld) h_hi = %lld;", hi, hi);
-    }
-    emit_for_simd(e, "ow", OW);
-    emit_line(e, "float acc = %s;", max ? "-INFINITY" : "0.0f");
-    for (int64_t i = 0; i < w->k[0]; i++)
-        for (int64_t k = 0; k < w->k[1]; k++) {
-            int64_t col = k * w->d[1];
-            emit_line(e, "{ const float v = t[%lld + ow]; acc = %s; }", (long long)((i * S + col % S) * Wq + col / S),
-                      max ? "v > acc ? v : acc" : "acc + v");
+    FOR(e, "c", L->shape.dim[0]) FOR(e, "oh", OH) {
+        emit_line(e, "/* t [%lld][%lld][%lld]: the rows of output row oh, padded, columns split by phase */",
+                  (long long)w->k[0], S, Wq);
+        FOR(e, "r", w->k[0]) {
+            emit_line(e, "const int ih = oh * %lld + r * %lld - %lld;", (long long)w->s[0], (long long)w->d[0],
+                      (long long)w->pb[0]);
+            FOR(e, "ph", S) {
+                emit_line(e, "float *restrict row = t + (r * %lld + ph) * %lld;", S, Wq);
+                FOR(e, "q", Wq) {
+                    emit_line(e, "const int iw = q * %lld + ph - %lld;", S, (long long)w->pb[1]);
+                    emit_line(e, "row[q] = ih >= 0 && ih < %lld && iw >= 0 && iw < %lld ? x0[(c * %lld + ih) * %lld + iw] : %s;",
+                              H, W, H, W, max ? "-INFINITY" : "0.0f");
+                }
+            }
         }
-    if (!max) {
-        long long lo = incl ? -(long long)w->pb[1] : 0, hi = incl ? W + (long long)w->pe[1] : W;
-        emit_line(e, "int w_lo = ow * %lld - %lld, w_hi = w_lo + %lld;", S, (long long)w->pb[1], (long long)w->k[1]);
-        emit_line(e, "w_lo = w_lo < %lld ? %lld : w_lo;", lo, lo);
-        emit_line(e, "w_hi = w_hi > %lld ? %lld : w_hi;", hi, hi);
-        emit_line(e, "acc /= (float)((h_hi - h_lo) * (w_hi - w_lo));");
+        if (!max) {   /* the divisor's height part, as pool_emit_ref */
+            long long lo = incl ? -(long long)w->pb[0] : 0, hi = incl ? H + (long long)w->pe[0] : H;
+            emit_line(e, "int h_lo = oh * %lld - %lld, h_hi = h_lo + %lld;", (long long)w->s[0], (long long)w->pb[0],
+                      (long long)w->k[0]);
+            emit_line(e, "if (h_lo < %lld) h_lo = %lld;", lo, lo);
+            emit_line(e, "if (h_hi > %lld) h_hi = %lld;", hi, hi);
+        }
+        FOR_SIMD(e, "ow", OW) {
+            emit_line(e, "float acc = %s;", max ? "-INFINITY" : "0.0f");
+            for (int64_t i = 0; i < w->k[0]; i++)
+                for (int64_t k = 0; k < w->k[1]; k++) {
+                    int64_t col = k * w->d[1];
+                    emit_line(e, "{ const float v = t[%lld + ow]; acc = %s; }", (long long)((i * S + col % S) * Wq + col / S),
+                              max ? "v > acc ? v : acc" : "acc + v");
+                }
+            if (!max) {
+                long long lo = incl ? -(long long)w->pb[1] : 0, hi = incl ? W + (long long)w->pe[1] : W;
+                emit_line(e, "int w_lo = ow * %lld - %lld, w_hi = w_lo + %lld;", S, (long long)w->pb[1], (long long)w->k[1]);
+                emit_line(e, "w_lo = w_lo < %lld ? %lld : w_lo;", lo, lo);
+                emit_line(e, "w_hi = w_hi > %lld ? %lld : w_hi;", hi, hi);
+                emit_line(e, "acc /= (float)((h_hi - h_lo) * (w_hi - w_lo));");
+            }
+            emit_store(e, xasprintf("(c * %lld + oh) * %lld + ow", OH, OW), "c", "acc");
+        }
     }
-    emit_store(e, xasprintf("(c * %lld + oh) * %lld + ow", OH, OW), "c", "acc");
-    emit_close_n(e, 3);
 }
 
 #define POOL_DESC(NAME, TABLE)                                               \

@@ -6,19 +6,16 @@
 static void softmax_emit_ref(Emit *e, const Layer *L) {
     const Shape *in = emit_in_shape(e, L, 0);
     long long c = (long long)in->dim[0], n = (long long)(shape_elems(in) / in->dim[0]);
-    emit_for(e, "p", n);
-    emit_line(e, "float m = x0[p];");
-    emit_for(e, "c", c);
-    emit_line(e, "if (x0[c * %lld + p] > m) m = x0[c * %lld + p];", n, n);
-    emit_close(e);
-    emit_line(e, "float sum = 0.0f;");
-    emit_for(e, "c", c);
-    emit_line(e, "y[c * %lld + p] = expf(x0[c * %lld + p] - m);", n, n);
-    emit_line(e, "sum += y[c * %lld + p];", n);
-    emit_close(e);
-    emit_for(e, "c", c);
-    emit_line(e, "y[c * %lld + p] /= sum;", n);
-    emit_close_n(e, 2);
+    FOR(e, "p", n) {
+        emit_line(e, "float m = x0[p];");
+        FOR(e, "c", c) emit_line(e, "if (x0[c * %lld + p] > m) m = x0[c * %lld + p];", n, n);
+        emit_line(e, "float sum = 0.0f;");
+        FOR(e, "c", c) {
+            emit_line(e, "y[c * %lld + p] = expf(x0[c * %lld + p] - m);", n, n);
+            emit_line(e, "sum += y[c * %lld + p];", n);
+        }
+        FOR(e, "c", c) emit_line(e, "y[c * %lld + p] /= sum;", n);
+    }
 }
 
 const OpDesc op_softmax = {
