@@ -4,7 +4,7 @@
   torch_ref.py NET.cnn --out DIR [--seed S] [--time] [--budget SEC] [--no-onnx]
 
 writes
-  DIR/weights.safetensors  random parameters (fixed seed) with the SPEC's names
+  DIR/weights.safetensors  random parameters (fixed seed) with cnnc's names
                            (LAYER.weight, LAYER.bias, LAYER.running_mean, ...)
   DIR/input.bin            float32 LE, one sample (fixed seed, N(0,1))
   DIR/ref.bin              float32 LE, the reference output: the same module in
@@ -265,7 +265,8 @@ class Merge(nn.Module):
 
 
 class Net(nn.Module):
-    """Runs the layers in source order; `params` maps SPEC names to tensors."""
+    """Runs the layers in source order; `params` maps parameter names (LAYER.weight,
+    ...: docs/language.md, section 6) to tensors."""
 
     def __init__(self, src):
         super().__init__()

@@ -1,7 +1,8 @@
 #!/bin/sh
-# tests/cli/atomic.sh — atomic outputs and determinism (SPEC §3: "On any error
-# no output file is created or changed ... The same input gives
-# byte-identical output"). tests/cli/run.sh runs it and counts its checks; it
+# tests/cli/atomic.sh — atomic outputs and determinism (docs/language.md,
+# section 8: "After any error no output file is created or changed", "The
+# same source, weights and options give byte-identical output").
+# tests/cli/run.sh runs it and counts its checks; it
 # also runs alone. CNNC overrides the compiler (default build/cnnc). Prints
 # PASS/FAIL per check, then "N passed, M failed".
 set -u

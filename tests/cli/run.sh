@@ -1,8 +1,9 @@
 #!/bin/sh
-# tests/cli/run.sh — the command line of cnnc (SPEC §3), in the manner of
-# chibicc's test/driver.sh: each check runs cnnc and looks at its exit status,
-# its output and the files it leaves. CNNC overrides the compiler (default
-# build/cnnc). Prints PASS/FAIL per check, then "N passed, M failed".
+# tests/cli/run.sh — the command line of cnnc (docs/language.md, section 8),
+# in the manner of chibicc's test/driver.sh: each check runs cnnc and looks at
+# its exit status, its output and the files it leaves. CNNC overrides the
+# compiler (default build/cnnc). Prints PASS/FAIL per check, then
+# "N passed, M failed".
 set -u
 LC_ALL=C
 export LC_ALL
@@ -156,7 +157,7 @@ run good.cnn --emit=dot -o g.dot
 check "--emit=dot -o FILE exits 0" status 0
 check "--emit=dot -o FILE writes the file" cmp -s g.dot graph.dot
 
-# ---- C output (SPEC 3 and 5)
+# ---- C output (docs/language.md, sections 8 and 10)
 mkdir -p cout
 run good.cnn --random-weights -o cout/net.c
 check "-o FILE exits 0" status 0

@@ -1,5 +1,6 @@
 /*
- * harness.c: runs one generated network on an input file (SPEC §5 API).
+ * harness.c: runs one generated network on an input file, through the API of
+ * the generated header (docs/language.md, section 10).
  *
  *   cc -std=c11 ... -DNET_H='"net.h"' -DPREFIX=net -DUPREFIX=NET \
  *      harness.c net.c $(cnnc --cflags) $(cnnc --libs)

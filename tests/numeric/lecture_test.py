@@ -7,24 +7,25 @@ inline weights), and against the code cnnc generates, built with every C
 compiler found and run by harness.c (rtol 1e-4, atol 1e-5).
 
 What torch (1.13, float64) gave, and whether the lecture's printed numbers agree:
-(a) 1-D conv, §7.8.2 (3x5 accelerometer rows, kernel 3x3, stride 2, no pad):
+(a) 1-D conv (3x5 accelerometer rows, kernel 3x3, stride 2, no pad):
     torch [3, -4]. The lecture prints [3, -4]: AGREES.
-(b) 3-D conv, §7.8.3 "Numerical Example: 3D Convolution" (4x4x4 input,
-    3x3x3 kernel, no pad, stride 1): torch
+(b) 3-D conv, the lecture's numerical example (4x4x4 input, 3x3x3 kernel,
+    no pad, stride 1): torch
         [[[-21, 21], [21, 28]], [[32, -67], [17, -29]]]   (indexed [d][h][w])
     The lecture prints [[[-21, 21], [13, 28]], [[32, -61], [17, -29]]]:
     two of the eight values are WRONG: Y(0,1,0) is 21 (not 13) and Y(1,0,1)
     is -67 (not -61). Its worked values Y(0,0,0) = -10 + 0 - 11 = -21 (the
     per-depth-slice partial sums agree too) and Y(0,0,1) = 21 are right.
-(c) Pooling, §7.11.3 (enrichment "Pooling Layers in Backpropagation", forward
-    pass; X = [[1,3,2,1],[4,2,1,5],[2,0,3,1],[1,5,2,2]], 2x2, stride 2):
+(c) Pooling, the forward pass of the lecture's backpropagation example
+    (X = [[1,3,2,1],[4,2,1,5],[2,0,3,1],[1,5,2,2]], 2x2, stride 2):
     torch max [[4, 5], [5, 3]], average [[2.5, 2.25], [2, 2]]. AGREES.
-(d) Sobel, §7.3.3: the lecture shows pictures, not numbers. Goldens worked out
+(d) Sobel: the lecture shows pictures, not numbers. Goldens worked out
     by hand for a 5x6 image whose columns 0-2 are 0 and 3-5 are 1, with the
-    SPEC's `pad=1` Sobel layers; torch agrees. Note the sign: PyTorch's conv is
-    a cross-correlation, so Sobel_x = [1 0 -1; 2 0 -2; 1 0 -1] gives a
-    NEGATIVE Gx (-4) on this dark-to-bright edge, and zero padding makes the
-    last column respond (+4) as an edge back to 0.
+    `pad=1` Sobel layers of examples/sobel/sobel.cnn; torch agrees. Note the
+    sign: PyTorch's conv is a cross-correlation, so Sobel_x =
+    [1 0 -1; 2 0 -2; 1 0 -1] gives a NEGATIVE Gx (-4) on this dark-to-bright
+    edge, and zero padding makes the last column respond (+4) as an edge back
+    to 0.
 
   /usr/bin/python3 tests/numeric/lecture_test.py [--no-cnnc]
 Environment as run.sh: CNNC, CNNC_FLAGS, CC. Ends with `N passed, M failed`.

@@ -515,7 +515,7 @@ static void test_missing_semicolon_between_layers(void) {
     CU_ASSERT_PTR_NOT_NULL(net_layer(n, "sigmoid"));
 }
 
-/* the diagnostic format of SPEC §3, without colour */
+/* the diagnostic format (docs/language.md, section 8), without colour */
 static void test_diag_format(void) {
     const char *src = "network n {\n    dense fc1(out=500);\n}\n";
     diag_init("net.cnn", src, strlen(src));

@@ -348,7 +348,7 @@ static void test_fold_kinds(void) {
          "  batchnorm bn2;\n"
          "}\n",
          "bn", "sp", "bn2", "sp2");
-    FOLD("the lecture's folding kinds (tests/numeric/cases/bn_fold_kinds.cnn)",
+    FOLD("depthwise, separable and local2d in a row (tests/numeric/cases/bn_fold_kinds.cnn)",
          "network t { input x[4, 9, 9];\n"
          "  depthwise_conv2d dw(kernel=3, multiplier=2, pad=1, bias=false);\n"
          "  batchnorm b1;\n"

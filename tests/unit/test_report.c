@@ -1,9 +1,8 @@
-/* test_report.c — the report of SPEC §4 against the lecture's worked
- * figures (7.4 the 760-parameter convolution, 7.10.1 LeNet-5, 7.8.1 the
- * 1x1 bottleneck, 7.8.6 the depthwise separable convolution), the JSON
- * form (parsed with cJSON: exactly the SPEC's fields with the SPEC's
- * types), the receptive field (7.5.3: 1 + L*(K-1) for L KxK convolutions)
- * and commas(). */
+/* test_report.c — the report (docs/language.md, section 7) against worked
+ * figures of a classic CNN lecture (the 760-parameter convolution, LeNet-5,
+ * the 1x1 bottleneck, the depthwise separable convolution), the JSON form
+ * (parsed with cJSON: exactly the documented fields with their types), the
+ * receptive field (1 + L*(K-1) for L KxK convolutions) and commas(). */
 #include "suites.h"
 
 #include <cjson/cJSON.h>
@@ -57,7 +56,7 @@ static char *json_report(const Net *n, const Plan *plan) {
 }
 
 static const char lenet5[] =
-    "# LeNet-5, as in the lecture (7.10.1)\n"
+    "# LeNet-5 with 20 and 50 filters\n"
     "network lenet5 {\n"
     "    input image[1, 28, 28];\n"
     "    conv2d c1(out=20, kernel=5, pad=2);\n"
@@ -73,7 +72,7 @@ static const char lenet5[] =
     "    softmax;\n"
     "}\n";
 
-/* 7.4: a 3x32x32 input, 10 filters of 5x5 with padding 2 */
+/* a 3x32x32 input, 10 filters of 5x5 with padding 2 */
 static void test_lecture_conv(void) {
     Net *n = compile("[3,32,32]", "conv2d c(out=10, kernel=5, pad=2);");
     COUNTS(n, "c", 760, 768000);
@@ -116,7 +115,7 @@ static void test_lenet5(void) {
     CHECK(strstr(t, "Kernels") == NULL, "no kernel list without a plan");
 }
 
-/* 7.8.1: on 256x64x64, a direct 3x3 256->256 against 1x1 256->64 then 3x3 64->256 */
+/* the bottleneck: on 256x64x64, a direct 3x3 256->256 against 1x1 256->64 then 3x3 64->256 */
 static void test_bottleneck(void) {
     Net *n = compile("[256,64,64]", "conv2d direct(out=256, kernel=3);");
     COUNTS(n, "direct", 590080, INT64_C(2267283456));
@@ -129,7 +128,7 @@ static void test_bottleneck(void) {
     CHECK(strstr(t, "Total params:      164,160\n") != NULL, "report:\n%s", t);
 }
 
-/* 7.8.6: 128x32x32, depthwise 3x3 then pointwise 128->256, no biases */
+/* depthwise separable: 128x32x32, depthwise 3x3 then pointwise 128->256, no biases */
 static void test_depthwise_separable(void) {
     Net *n = compile("[128,32,32]",
                      "depthwise_conv2d dw(kernel=3, pad=1, bias=false);"
@@ -186,7 +185,7 @@ static void test_json_fields(void) {
     if (!j) return;
     static const char *const top[] = {"network", "layers", "total_params", "total_macs", "param_bytes",
                                       "scratch_bytes", "receptive_field", "kernels"};
-    CHECK(has_exactly(j, top, 8), "exactly the 8 fields of SPEC §4");
+    CHECK(has_exactly(j, top, 8), "exactly the 8 documented fields");
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "network");
     CU_ASSERT_TRUE(cJSON_IsString(v) && strcmp(v->valuestring, "lenet5") == 0);
     v = cJSON_GetObjectItemCaseSensitive(j, "total_params");
@@ -271,7 +270,7 @@ static void test_json_edges(void) {
     cJSON_Delete(j);
 }
 
-/* ---- receptive field (lecture 7.5.3) */
+/* ---- receptive field (docs/language.md, section 4) */
 
 static void rf_at(int line, const char *dims, const char *stmts, int nd, const int64_t *want) {
     Net *n = compile(dims, stmts);
@@ -355,10 +354,10 @@ static void test_commas(void) {
 
 void suite_report(void) {
     static const TestDef tests[] = {
-        {"lecture 7.4: 760 parameters", test_lecture_conv},
+        {"3x32x32, 10 filters 5x5: 760 parameters", test_lecture_conv},
         {"LeNet-5", test_lenet5},
-        {"7.8.1 bottleneck", test_bottleneck},
-        {"7.8.6 depthwise separable", test_depthwise_separable},
+        {"1x1 bottleneck", test_bottleneck},
+        {"depthwise separable", test_depthwise_separable},
         {"JSON fields and types", test_json_fields},
         {"JSON edge cases", test_json_edges},
         {"receptive field", test_receptive_field},

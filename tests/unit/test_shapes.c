@@ -4,8 +4,9 @@
  * torch.cat: output shape[1:], sum of parameters().numel(), and MACs as
  * output elements x in/groups x kernel volume); local2d, which PyTorch lacks,
  * by hand from its weight shape [out, OH, OW, C, kh, kw]. Batchnorm counts
- * its running statistics as parameters (SPEC §2: they are tensors of the
- * weights file), so it has 4C where torch's parameters() gives 2C.
+ * its running statistics as parameters (docs/language.md, section 6: they
+ * are tensors of the weights file), so it has 4C where torch's parameters()
+ * gives 2C.
  *
  * Each case compiles "network t { input x[DIMS]; STATEMENTS }" and looks at
  * the output layer. */
@@ -150,7 +151,7 @@ static void test_conv1d(void) {
 }
 
 static void test_conv2d(void) {
-    /* lecture 7.4: 3x32x32, 10 filters 5x5, pad 2 */
+    /* the classic lecture's example: 3x32x32, 10 filters 5x5, pad 2 */
     SHAPE("[3,32,32]", "conv2d L(out=10, kernel=5, pad=2);", "[10,32,32]", 760, 768000);
     SHAPE("[3,32,32]", "conv2d L(out=8, kernel=[3,5], stride=[2,1], pad=[1,2]);", "[8,16,32]", 368, 184320);
     SHAPE("[3,10,10]", "conv2d L(out=4, kernel=3, pad=valid);", "[4,8,8]", 112, 6912);
