@@ -542,6 +542,26 @@ void emit_for_simd(Emit *e, const char *var, int64_t n);
 #define BLOCK_IF(e, cond, ...) CW_BLOCK_IF_(CW_CAT(scope_, __COUNTER__), e, cond, __VA_ARGS__)
 #define CW_BLOCK_IF_(v, e, cond, ...) \
     for (int v = (cond) ? (emit_open(e, __VA_ARGS__), 2) : 1; v; v = (v == 2 ? emit_close(e) : (void)0, 0))
+/* LOOP(e, var, n) { body }: "for (int var = 0; var < n; var++)" around
+ * the body, or for a loop of one iteration the body alone, with var's
+ * value "0" (loop_var) folded into the expressions it writes */
+#define LOOP(e, var, n) \
+    BLOCK_IF(e, (n) > 1, "for (int %s = 0; %s < %lld; %s++)", var, var, (long long)(n), var)
+const char *loop_var(const char *var, int64_t n);
+/* integer expressions with their constants folded as they are written:
+ * cx_mul("r", 1) = "r", cx_mul("0", 5) = "0", cx_mul("a + b", 2) =
+ * "(a + b) * 2"; cx_add("r", -1) = "r - 1", cx_add("0", 3) = "3";
+ * cx_plus("q * 2", "0") = "q * 2"; cx_div("x", 1) = "x" (x >= 0) */
+const char *cx_mul(const char *x, int64_t k);
+const char *cx_add(const char *x, int64_t b);
+const char *cx_plus(const char *x, const char *y);
+const char *cx_div(const char *x, int64_t k);
+/* "(size_t)x" for an index that may pass 2^31 (a literal stays as it is);
+ * "base + off", or base when off is "0" */
+const char *cx_size(const char *x);
+/* x in parentheses when it is a sum (as an operand of *, /, %) */
+const char *cx_paren(const char *x);
+const char *cx_at(const char *base, const char *off);
 /* C-order flat index of vars[0..n) in dims[0..n): "(c*28 + h)*28 + w" */
 const char *emit_index(int n, const char *const *vars, const int64_t *dims);
 /* a float constant as C source that reads back exactly: "0.5f", "-1e-05f" */

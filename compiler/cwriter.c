@@ -5,6 +5,7 @@
 #include "cnnc.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void vline(Emit *e, const char *fmt, va_list ap) {
@@ -30,7 +31,7 @@ void emit_open(Emit *e, const char *fmt, ...) {
 }
 
 void emit_scope(Emit *e) {
-    emit_line(e, " {");
+    emit_line(e, "{");
     e->indent++;
 }
 
@@ -58,6 +59,68 @@ const char *emit_param(Emit *e, const Layer *L, const char *pname) {
         if (*p == '.') *p = '_';
     return s;
 }
+
+/* ---- folded integer expressions */
+
+const char *loop_var(const char *var, int64_t n) { return n > 1 ? var : "0"; }
+
+/* the value of an integer literal x */
+static bool literal(const char *x, int64_t *v) {
+    char *end;
+    long long n = strtoll(x, &end, 10);
+    if (end == x || *end) return false;
+    *v = n;
+    return true;
+}
+
+/* x needs parentheses as an operand of * or /: a sum at its top level */
+static const char *operand(const char *x) {
+    int depth = 0;
+    for (const char *p = x; *p; p++) {
+        depth += *p == '(' || *p == '[' ? 1 : *p == ')' || *p == ']' ? -1 : 0;
+        if (depth == 0 && p > x && p[-1] == ' ' && (*p == '+' || *p == '-' || *p == '?') && p[1] == ' ')
+            return xasprintf("(%s)", x);
+    }
+    return x;
+}
+
+const char *cx_mul(const char *x, int64_t k) {
+    int64_t v;
+    if (literal(x, &v)) return xasprintf("%lld", (long long)(v * k));
+    if (k == 0) return "0";
+    if (k == 1) return x;
+    return xasprintf("%s * %lld", operand(x), (long long)k);
+}
+
+const char *cx_add(const char *x, int64_t b) {
+    int64_t v;
+    if (literal(x, &v)) return xasprintf("%lld", (long long)(v + b));
+    if (b == 0) return x;
+    return xasprintf("%s %c %lld", x, b < 0 ? '-' : '+', (long long)(b < 0 ? -b : b));
+}
+
+const char *cx_plus(const char *x, const char *y) {
+    int64_t v;
+    if (literal(y, &v)) return cx_add(x, v);
+    if (literal(x, &v)) return v == 0 ? y : xasprintf("%s + %lld", y, (long long)v);
+    return xasprintf("%s + %s", x, y);
+}
+
+const char *cx_div(const char *x, int64_t k) {
+    int64_t v;
+    if (literal(x, &v)) return xasprintf("%lld", (long long)(v / k));
+    if (k == 1) return x;
+    return xasprintf("%s / %lld", operand(x), (long long)k);
+}
+
+const char *cx_paren(const char *x) { return operand(x); }
+
+const char *cx_size(const char *x) {
+    int64_t v;
+    return literal(x, &v) ? x : xasprintf("(size_t)%s", operand(x));
+}
+
+const char *cx_at(const char *base, const char *off) { return strcmp(off, "0") ? xasprintf("%s + %s", base, off) : base; }
 
 const char *emit_index(int n, const char *const *vars, const int64_t *dims) {
     char *s = strchr(vars[0], ' ') && n > 1 ? xasprintf("(%s)", vars[0]) : xstrdup(vars[0]);

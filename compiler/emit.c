@@ -76,7 +76,8 @@ static void weights(Emit *e, const Layer *L, bool epilogue) {
     else emit_params_raw(e, L);
 }
 
-/* "c1: conv2d 5x5/1 pad 2  [1,28,28] -> [20,28,28]  params 520  MACs 392,000" */
+/* "c1: conv2d 5x5/1 pad 2  [1,28,28] -> [20,28,28]  params 520  MACs 392,000"; strides that
+ * differ per dimension as "3x3/1x2" */
 static const char *layer_title(Emit *e, const Layer *L) {
     char *s = xasprintf("%s: %s", L->name, L->op->name);
     if ((L->op->flags & OPF_WINDOW) && L->win.nd > 0) {
@@ -90,7 +91,12 @@ static const char *layer_title(Emit *e, const Layer *L) {
         else for (int i = 0; i < L->win.nd; i++)
             snprintf(pad + strlen(pad), sizeof pad - strlen(pad), "%s%lld+%lld", i ? "," : "",
                      (long long)L->win.pb[i], (long long)L->win.pe[i]);
-        s = xasprintf("%s %s/%lld pad %s", s, k, (long long)L->win.s[0], pad);
+        char st[64] = "";   /* the strides: "2", or per dimension "1x2" */
+        bool same = true;
+        for (int i = 0; i < L->win.nd; i++) same &= L->win.s[i] == L->win.s[0];
+        for (int i = 0; i < (same ? 1 : L->win.nd); i++)
+            snprintf(st + strlen(st), sizeof st - strlen(st), "%s%lld", i ? "x" : "", (long long)L->win.s[i]);
+        s = xasprintf("%s %s/%s pad %s", s, k, st, pad);
     }
     char *ins = xstrdup("");
     for (int i = 0; i < L->nin; i++) ins = xasprintf("%s%s%s", ins, i ? " " : "", shape_str(emit_in_shape(e, L, i)));

@@ -3,6 +3,7 @@
  * band of rows of one output row, and the tap offsets into either. */
 #include "conv_kernels.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* zeros, reflect or replicate (separable_conv2d has no padding_mode: zeros) */
@@ -23,27 +24,37 @@ void conv_phase_planes(Emit *e, const char *mode, bool blocked, int64_t C, const
     const char *fold = strcmp(mode, "reflect") == 0 ? "cnnrt_reflect" : "cnnrt_clamp";
     emit_line(e, "/* t [%lld][%lld][%lld][%lld][%lld]: the input padded, split into phase planes; then zeros "
               "the last vectors may read */", (long long)C, (long long)sh, (long long)sw, (long long)Hp, (long long)Wp);
-    const char *ch = c0 ? xasprintf("(%s + c)", c0) : "c";
+    bool one = nc ? strcmp(nc, "1") == 0 : C == 1;   /* one channel: no loop over c */
+    const char *c = one ? "0" : "c", *phr = loop_var("phr", sh), *phc = loop_var("phc", sw);
+    const char *ch = c0 ? cx_plus(c0, c) : c;
     long long cs = blocked ? 16 : 1;   /* floats from one column to the next */
-    BLOCK(e, "for (int c = 0; c < %s; c++)", nc ? nc : xasprintf("%lld", (long long)C)) {
+    BLOCK_IF(e, !one, "for (int c = 0; c < %s; c++)", nc ? nc : xasprintf("%lld", (long long)C)) {
         if (blocked)   /* [C/16][H][W][16] */
-            emit_line(e, "const float *restrict xc = x0 + (size_t)(%s / 16) * %lld + %s %% 16;", ch, (long long)(H * W * 16), ch);
+            emit_line(e, "const float *restrict xc = x0 + (size_t)(%s / 16) * %lld + %s %% 16;", cx_paren(ch),
+                      (long long)(H * W * 16), cx_paren(ch));
         else
-            emit_line(e, "const float *restrict xc = x0 + (size_t)%s * %lld;", ch, (long long)(H * W));
-        FOR(e, "phr", sh) FOR(e, "phc", sw) {
-            emit_line(e, "float *restrict plane = t + (((size_t)c * %lld + phr) * %lld + phc) * %lld;", (long long)sh,
-                      (long long)sw, (long long)(Hp * Wp));
-            if (zeros) {   /* the columns inside the input: q0 <= q < q1 */
+            emit_line(e, "const float *restrict xc = %s;", cx_at("x0", cx_mul(cx_size(ch), H * W)));
+        LOOP(e, "phr", sh) LOOP(e, "phc", sw) {
+            const char *at = cx_mul(cx_plus(cx_mul(cx_plus(cx_mul(cx_size(c), sh), phr), sw), phc), Hp * Wp);
+            emit_line(e, "float *restrict plane = %s;", cx_at("t", at));
+            if (zeros && strcmp(phc, "0") == 0) {   /* the columns inside the input: q0 <= q < q1 */
+                int64_t q0 = (pl + sw - 1) / sw, q1 = (W + pl + sw - 1) / sw;
+                q0 = q0 > Wp ? Wp : q0;
+                q1 = q1 > Wp ? Wp : q1 < q0 ? q0 : q1;
+                emit_line(e, "const int q0 = %lld, q1 = %lld;", (long long)q0, (long long)q1);
+            } else if (zeros) {
                 emit_line(e, "int q0 = %lld > phc ? (%lld - phc + %lld) / %lld : 0, n = %lld - phc;", (long long)pl,
                           (long long)pl, (long long)(sw - 1), (long long)sw, (long long)(W + pl));
                 emit_line(e, "int q1 = n > 0 ? (n + %lld) / %lld : 0;", (long long)(sw - 1), (long long)sw);
                 emit_line(e, "q0 = q0 > %lld ? %lld : q0;", (long long)Wp, (long long)Wp);
                 emit_line(e, "q1 = q1 > %lld ? %lld : q1 < q0 ? q0 : q1;", (long long)Wp, (long long)Wp);
             }
+            const char *row_in = cx_plus(cx_mul("r", sh), cx_add(phr, -pt));     /* r*sh + phr - pt */
+            const char *col_in = cx_plus(cx_mul("q", sw), cx_add(phc, -pl));     /* q*sw + phc - pl */
             FOR(e, "r", Hp) {
                 emit_line(e, "float *restrict row = plane + r * %lld;", (long long)Wp);
                 if (zeros) {
-                    emit_line(e, "const int ih = r * %lld + phr - %lld;", (long long)sh, (long long)pt);
+                    emit_line(e, "const int ih = %s;", row_in);
                     BLOCK(e, "if (ih < 0 || ih >= %lld)", (long long)H) {
                         emit_line(e, "memset(row, 0, sizeof(float) * %lld);", (long long)Wp);
                         emit_line(e, "continue;");
@@ -51,19 +62,13 @@ void conv_phase_planes(Emit *e, const char *mode, bool blocked, int64_t C, const
                     emit_line(e, "const float *restrict src = xc + (size_t)ih * %lld;", (long long)W * cs);
                     emit_line(e, "for (int q = 0; q < q0; q++) row[q] = 0.0f;");
                     emit_line(e, "CNNRT_SIMD");
-                    if (blocked)
-                        emit_line(e, "for (int q = q0; q < q1; q++) row[q] = src[(q * %lld + phc - %lld) * 16];", (long long)sw,
-                                  (long long)pl);
-                    else
-                        emit_line(e, "for (int q = q0; q < q1; q++) row[q] = src[q * %lld + phc - %lld];", (long long)sw,
-                                  (long long)pl);
+                    if (blocked) emit_line(e, "for (int q = q0; q < q1; q++) row[q] = src[%s];", cx_mul(col_in, 16));
+                    else emit_line(e, "for (int q = q0; q < q1; q++) row[q] = src[%s];", col_in);
                     emit_line(e, "for (int q = q1; q < %lld; q++) row[q] = 0.0f;", (long long)Wp);
                 } else {
-                    emit_line(e, "const int ih = %s(r * %lld + phr - %lld, %lld);", fold, (long long)sh, (long long)pt,
-                              (long long)H);
+                    emit_line(e, "const int ih = %s(%s, %lld);", fold, row_in, (long long)H);
                     FOR(e, "q", Wp) {
-                        emit_line(e, "const int iw = %s(q * %lld + phc - %lld, %lld);", fold, (long long)sw, (long long)pl,
-                                  (long long)W);
+                        emit_line(e, "const int iw = %s(%s, %lld);", fold, col_in, (long long)W);
                         if (blocked) emit_line(e, "row[q] = xc[((size_t)ih * %lld + iw) * 16];", (long long)W);
                         else emit_line(e, "row[q] = xc[(size_t)ih * %lld + iw];", (long long)W);
                     }
@@ -80,32 +85,50 @@ void conv_pack_flat(Emit *e, const Layer *L, const ConvTile *t) {
                       t->Hp, t->Wp, conv_flat_slack(t));
 }
 
+/* expression x is a constant in [0, n) */
+static bool inside(const char *x, int64_t n) {
+    char *end;
+    long long v = strtoll(x, &end, 10);
+    return end != x && !*end && v >= 0 && v < n;
+}
+
 void conv_pack_band(Emit *e, const ConvTile *t) {
     bool zeros = strcmp(t->pad, "zeros") == 0;
     const char *fold = strcmp(t->pad, "reflect") == 0 ? "cnnrt_reflect" : "cnnrt_clamp";
     long long R = t->kd * t->kh, D = t->D, H = t->H, W = t->W;
+    const char *od = loop_var("od", t->OD), *oh = loop_var("oh", t->OH), *a = loop_var("a", t->kd),
+               *r = loop_var("r", t->kh), *ph = loop_var("ph", t->sw);
     emit_line(e, "/* t [%lld][%lld][%lld][%lld]: the band of input rows of output row (od, oh), padded, "
               "columns split by phase */", (long long)t->C, R, (long long)t->sw, (long long)t->Wq);
-    FOR(e, "c", t->C) FOR(e, "a", t->kd) FOR(e, "r", t->kh) {
-        const char *id = xasprintf("od * %lld + a * %lld - %lld", (long long)t->sd, (long long)t->dd, (long long)t->pf);
-        const char *ih = xasprintf("oh * %lld + r * %lld - %lld", (long long)t->sh, (long long)t->dh, (long long)t->pt);
-        if (zeros) {
-            emit_line(e, "const int id = %s, ih = %s;", id, ih);
-            emit_line(e, "const int in = id >= 0 && id < %lld && ih >= 0 && ih < %lld;", D, H);
-        } else {
-            emit_line(e, "const int id = %s(%s, %lld), ih = %s(%s, %lld);", fold, id, D, fold, ih, H);
+    const char *id = cx_plus(cx_mul(od, t->sd), cx_add(cx_mul(a, t->dd), -t->pf));   /* od*sd + a*dd - pf */
+    const char *ih = cx_plus(cx_mul(oh, t->sh), cx_add(cx_mul(r, t->dh), -t->pt));
+    /* a depth or row that is a constant inside the input (1-D and 2-D
+     * convolutions) needs neither a variable nor a bounds test */
+    bool id_in = inside(id, D), ih_in = inside(ih, H);
+    /* x0[((c * D + id) * H + ih) * W + iw] */
+    const char *x = xasprintf("x0[%s]", cx_plus(cx_mul(cx_plus(cx_mul(cx_plus(cx_mul("c", D), id_in ? id : "id"), H),
+                                                               ih_in ? ih : "ih"), W), "iw"));
+    const char *in = "";   /* the test that the row is inside the input, "in && " */
+    FOR(e, "c", t->C) LOOP(e, "a", t->kd) LOOP(e, "r", t->kh) {
+        if (!id_in) emit_line(e, "const int id = %s;", zeros ? id : xasprintf("%s(%s, %lld)", fold, id, D));
+        if (!ih_in) emit_line(e, "const int ih = %s;", zeros ? ih : xasprintf("%s(%s, %lld)", fold, ih, H));
+        if (zeros && !(id_in && ih_in)) {
+            const char *test = id_in ? "" : xasprintf("id >= 0 && id < %lld", D);
+            if (!ih_in) test = xasprintf("%s%sih >= 0 && ih < %lld", test, *test ? " && " : "", H);
+            emit_line(e, "const int in = %s;", test);
+            in = "in && ";
         }
-        FOR(e, "ph", t->sw) {
-            emit_line(e, "float *restrict row = t + ((c * %lld + a * %lld + r) * %lld + ph) * %lld;", R, (long long)t->kh,
-                      (long long)t->sw, (long long)t->Wq);
+        LOOP(e, "ph", t->sw) {
+            const char *band_row = cx_plus(cx_mul("c", R), cx_plus(cx_mul(a, t->kh), r));   /* c*R + a*kh + r */
+            emit_line(e, "float *restrict row = t + %s;", cx_mul(cx_plus(cx_mul(band_row, t->sw), ph), t->Wq));
             FOR(e, "q", t->Wq) {
+                const char *iw = cx_plus(cx_mul("q", t->sw), cx_add(ph, -t->pl));
                 if (zeros) {
-                    emit_line(e, "const int iw = q * %lld + ph - %lld;", (long long)t->sw, (long long)t->pl);
-                    emit_line(e, "row[q] = in && iw >= 0 && iw < %lld ? x0[((c * %lld + id) * %lld + ih) * %lld + iw] : 0.0f;",
-                              W, D, H, W);
+                    emit_line(e, "const int iw = %s;", iw);
+                    emit_line(e, "row[q] = %siw >= 0 && iw < %lld ? %s : 0.0f;", in, W, x);
                 } else {
-                    emit_line(e, "const int iw = %s(q * %lld + ph - %lld, %lld);", fold, (long long)t->sw, (long long)t->pl, W);
-                    emit_line(e, "row[q] = x0[((c * %lld + id) * %lld + ih) * %lld + iw];", D, H, W);
+                    emit_line(e, "const int iw = %s(%s, %lld);", fold, iw, W);
+                    emit_line(e, "row[q] = %s;", x);
                 }
             }
         }

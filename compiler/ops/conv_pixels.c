@@ -35,7 +35,7 @@ static void full_vector(Emit *e, int64_t limit, const char *base) {
 static void store_tile(Emit *e, const ConvTile *t, int P, int RB, const char *jb) {
     emit_line(e, "/* store through the epilogue */");
     FOR(e, "j", RB) {
-        emit_line(e, "const int o = ob * %d + %s;", t->OCB, jb);
+        emit_line(e, "const int o = %s;", cx_plus(cx_mul(loop_var("ob", t->NOB), t->OCB), jb));
         emit_line(e, "if (o >= %lld) break;", (long long)t->OC);
         FOR(e, "p", P) {
             emit_line(e, "float lanes[16];");
@@ -63,17 +63,16 @@ static void store_tile(Emit *e, const ConvTile *t, int P, int RB, const char *jb
                     emit_line(e, "q += n;");
                 }
             } else {
-                full_vector(e, t->OW, xasprintf("((o * %lld + od) * %lld + oh) * %lld + pv + 16 * p", (long long)t->OD,
-                                                (long long)t->OH, (long long)t->OW));
+                const char *row = cx_mul(cx_plus(cx_mul(cx_plus(cx_mul("o", t->OD), loop_var("od", t->OD)), t->OH),
+                                                 loop_var("oh", t->OH)), t->OW);   /* ((o * OD + od) * OH + oh) * OW */
+                full_vector(e, t->OW, xasprintf("%s + pv + 16 * p", row));
                 emit_line(e, "const int n = %lld - (pv + 16 * p) < 16 ? %lld - (pv + 16 * p) : 16;", (long long)t->OW,
                           (long long)t->OW);
                 FOR(e, "l", 16) {
                     emit_line(e, "if (l >= n) break;");
                     emit_line(e, "const int ow = pv + 16 * p + l;");
                     emit_line(e, "const float v = lanes[l];");
-                    emit_store(e, xasprintf("((o * %lld + od) * %lld + oh) * %lld + ow", (long long)t->OD, (long long)t->OH,
-                                            (long long)t->OW),
-                               "o", "v");
+                    emit_store(e, xasprintf("%s + ow", row), "o", "v");
                 }
             }
         }
@@ -84,7 +83,7 @@ static void store_tile(Emit *e, const ConvTile *t, int P, int RB, const char *jb
 static void store_staged(Emit *e, const ConvTile *t) {
     emit_line(e, "/* store the block's rows through the epilogue */");
     FOR(e, "j", t->OCB) {
-        emit_line(e, "const int o = ob * %d + j;", t->OCB);
+        emit_line(e, "const int o = %s;", cx_plus(cx_mul(loop_var("ob", t->NOB), t->OCB), "j"));
         emit_line(e, "if (o >= %lld) break;", (long long)t->OC);
         FOR(e, "oh", t->OH) {
             emit_line(e, "const float *restrict s = u + (size_t)j * %lld + oh * %lld;", (long long)t->NQ, (long long)t->Wp);
@@ -99,6 +98,7 @@ static void store_staged(Emit *e, const ConvTile *t) {
 
 /* one tap of the register tile: acc[j][p] += w[j] * x[p] */
 static void tap(Emit *e, const ConvTile *t, int P, int RB, const char *jb, int64_t band, int64_t a, int64_t i, int64_t k) {
+    const char *ob = loop_var("ob", t->NOB);
     const char *title = t->kd > 1 ? xasprintf("/* tap %lld,%lld,%lld */", (long long)a, (long long)i, (long long)k)
                                   : xasprintf("/* tap %lld,%lld */", (long long)i, (long long)k);
     BLOCK(e, "%s", title) {
@@ -108,11 +108,11 @@ static void tap(Emit *e, const ConvTile *t, int P, int RB, const char *jb, int64
             BLOCK(e, "for (int j = 0; j < %d; j++)", RB) {
                 emit_line(e, "cnnrt_v16 xv[%d];", P);
                 if (conv_block_pack(t)) {   /* this block's channels only */
-                    emit_line(e, "const int jc = ob * %d + %s < %lld ? %s : 0;", t->OCB, jb, (long long)t->OC, jb);
+                    emit_line(e, "const int jc = %s < %lld ? %s : 0;", cx_plus(cx_mul(ob, t->OCB), jb), (long long)t->OC, jb);
                     emit_line(e, "memcpy(xv, src + (size_t)jc * %lld, sizeof xv);", (long long)band);
                 } else {
-                    emit_line(e, "const int oc = ob * %d + %s < %lld ? ob * %d + %s : 0;", t->OCB, jb, (long long)t->OC,
-                              t->OCB, jb);
+                    const char *oc = cx_plus(cx_mul(ob, t->OCB), jb);
+                    emit_line(e, "const int oc = %s < %lld ? %s : 0;", oc, (long long)t->OC, oc);
                     emit_line(e, "memcpy(xv, src + (size_t)(oc / %lld) * %lld, sizeof xv);", (long long)t->og,
                               (long long)band);
                 }
@@ -137,6 +137,7 @@ static void pixel_vectors(Emit *e, const void *ctx, Regs r) {
     bool sub = RB < t->OCB;   /* register blocks j0 of RB channels */
     const char *jb = sub ? "j0 + j" : "j";
     long long taps = t->kd * t->kh * t->kw;
+    const char *ob = loop_var("ob", t->NOB);
     if (t->flat) emit_line(e, "/* tiles of %d output channels x %d x 16 positions of the padded output rows */", RB, P);
     else emit_line(e, "/* tiles of %d output channels x %d x 16 pixels of a row */", RB, P);
     long long band = t->flat ? conv_flat_band(t) : t->kd * t->kh * t->sw * t->Wq;
@@ -156,20 +157,22 @@ static void pixel_vectors(Emit *e, const void *ctx, Regs r) {
                 emit_line(e, "if (n < %d) memset(t + c * %d + n, 0, sizeof(float) * (%d - n));", 16 * P, 16 * t->P, 16 * P);
             }
         }
-        FOR(e, "ob", t->NOB) {
-            emit_line(e, "const float *restrict wb = %s + ob * %lld;", emit_param(e, L, "packed"),
-                      (long long)(t->cg * taps * t->OCB));
+        LOOP(e, "ob", t->NOB) {
+            emit_line(e, "const float *restrict wb = %s;", cx_at(emit_param(e, L, "packed"), cx_mul(ob, t->cg * taps * t->OCB)));
             if (conv_block_pack(t)) {
-                emit_line(e, "const int nc = %lld - ob * %d < %d ? %lld - ob * %d : %d;", (long long)t->C, t->OCB, t->OCB,
-                          (long long)t->C, t->OCB, t->OCB);
-                conv_phase_planes(e, t->pad, emit_blocked(e, L->in[0]), t->OCB, xasprintf("ob * %d", t->OCB), "nc", t->H,
+                if (t->NOB == 1)   /* the channels of the block */
+                    emit_line(e, "const int nc = %lld;", (long long)(t->C < t->OCB ? t->C : t->OCB));
+                else
+                    emit_line(e, "const int nc = %lld - ob * %d < %d ? %lld - ob * %d : %d;", (long long)t->C, t->OCB,
+                              t->OCB, (long long)t->C, t->OCB, t->OCB);
+                conv_phase_planes(e, t->pad, emit_blocked(e, L->in[0]), t->OCB, cx_mul(ob, t->OCB), "nc", t->H,
                                   t->W, t->sh, t->sw, t->pt, t->pl, t->Hp, t->Wp, conv_flat_slack(t));
             }
             BLOCK_IF(e, !pixels_outer, "%s", pv_loop) BLOCK_IF(e, sub, "for (int j0 = 0; j0 < %d; j0 += %d)", t->OCB, RB) {
                 emit_line(e, "cnnrt_v16 acc[%d][%d];", RB, P);
                 FOR(e, "j", RB)
-                    emit_line(e, "for (int p = 0; p < %d; p++) CNNRT_SPLAT16(acc[j][p], %s[ob * %d + %s]);", P,
-                              emit_param(e, L, "bias_packed"), t->OCB, jb);
+                    emit_line(e, "for (int p = 0; p < %d; p++) CNNRT_SPLAT16(acc[j][p], %s[%s]);", P,
+                              emit_param(e, L, "bias_packed"), cx_plus(cx_mul(ob, t->OCB), jb));
                 if (direct && !copy) {
                     long long plane = t->H * t->W, tail = t->NQ - 16 * t->P;
                     emit_line(e, "const int whole = pv + %d <= %lld;   /* else the copied tail */", 16 * P, plane);
@@ -207,7 +210,7 @@ static void pixels_emit(Emit *e, const Layer *L, const void *tile) {
     const Body b = {L, t};
     bool differ = t->nar.P != t->P || t->nar.OCB != t->OCB;
     if (!t->flat) {
-        FOR(e, "od", t->OD) FOR(e, "oh", t->OH) {
+        LOOP(e, "od", t->OD) LOOP(e, "oh", t->OH) {
             conv_pack_band(e, t);
             emit_per_regs(e, &b, differ, pixel_vectors);
         }

@@ -28,139 +28,128 @@ static _Alignas(64) const float sobel_gx__bias_packed[1] = {
 /* gx: conv2d 3x3/1 pad 1  [1,64,96] -> [1,64,96]  params 9  MACs 55,296 */
 static void sobel_gx__run(const float *restrict x0, float *restrict y, float *restrict t) {
     /* t [1][1][1][66][98]: the input padded, split into phase planes; then zeros the last vectors may read */
-    for (int c = 0; c < 1; c++) {
-        const float *restrict xc = x0 + (size_t)c * 6144;
-        for (int phr = 0; phr < 1; phr++) {
-            for (int phc = 0; phc < 1; phc++) {
-                float *restrict plane = t + (((size_t)c * 1 + phr) * 1 + phc) * 6468;
-                int q0 = 1 > phc ? (1 - phc + 0) / 1 : 0, n = 97 - phc;
-                int q1 = n > 0 ? (n + 0) / 1 : 0;
-                q0 = q0 > 98 ? 98 : q0;
-                q1 = q1 > 98 ? 98 : q1 < q0 ? q0 : q1;
-                for (int r = 0; r < 66; r++) {
-                    float *restrict row = plane + r * 98;
-                    const int ih = r * 1 + phr - 1;
-                    if (ih < 0 || ih >= 64) {
-                        memset(row, 0, sizeof(float) * 98);
-                        continue;
-                    }
-                    const float *restrict src = xc + (size_t)ih * 96;
-                    for (int q = 0; q < q0; q++) row[q] = 0.0f;
-                    CNNRT_SIMD
-                    for (int q = q0; q < q1; q++) row[q] = src[q * 1 + phc - 1];
-                    for (int q = q1; q < 98; q++) row[q] = 0.0f;
-                }
-            }
+    const float *restrict xc = x0;
+    float *restrict plane = t;
+    const int q0 = 1, q1 = 97;
+    for (int r = 0; r < 66; r++) {
+        float *restrict row = plane + r * 98;
+        const int ih = r - 1;
+        if (ih < 0 || ih >= 64) {
+            memset(row, 0, sizeof(float) * 98);
+            continue;
         }
+        const float *restrict src = xc + (size_t)ih * 96;
+        for (int q = 0; q < q0; q++) row[q] = 0.0f;
+        CNNRT_SIMD
+        for (int q = q0; q < q1; q++) row[q] = src[q - 1];
+        for (int q = q1; q < 98; q++) row[q] = 0.0f;
     }
     memset(t + 6468, 0, sizeof(float) * 114);
 #if CNNRT_WIDE /* register tiles for 32 registers of 16 floats (AVX-512) */
     /* tiles of 1 output channels x 4 x 16 positions of the padded output rows */
     for (int pv = 0; pv < 6272; pv += 64) {
-        for (int ob = 0; ob < 1; ob++) {
-            const float *restrict wb = sobel_gx__packed + ob * 9;
-            cnnrt_v16 acc[1][4];
-            for (int j = 0; j < 1; j++) {
-                for (int p = 0; p < 4; p++) CNNRT_SPLAT16(acc[j][p], sobel_gx__bias_packed[ob * 1 + j]);
+        const float *restrict wb = sobel_gx__packed;
+        cnnrt_v16 acc[1][4];
+        for (int j = 0; j < 1; j++) {
+            for (int p = 0; p < 4; p++) CNNRT_SPLAT16(acc[j][p], sobel_gx__bias_packed[j]);
+        }
+        for (int c = 0; c < 1; c++) {
+            const float *restrict tc = t + (size_t)c * 6468 + pv;
+            const float *restrict wc = wb + c * 9;
+            /* tap 0,0 */ {
+                const float *restrict src = tc + 0;
+                const float *restrict wk = wc + 0;
+                cnnrt_v16 xv[4];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
             }
-            for (int c = 0; c < 1; c++) {
-                const float *restrict tc = t + (size_t)c * 6468 + pv;
-                const float *restrict wc = wb + c * 9;
-                /* tap 0,0 */ {
-                    const float *restrict src = tc + 0;
-                    const float *restrict wk = wc + 0;
-                    cnnrt_v16 xv[4];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 0,1 */ {
-                    const float *restrict src = tc + 1;
-                    const float *restrict wk = wc + 1;
-                    cnnrt_v16 xv[4];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 0,2 */ {
-                    const float *restrict src = tc + 2;
-                    const float *restrict wk = wc + 2;
-                    cnnrt_v16 xv[4];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 1,0 */ {
-                    const float *restrict src = tc + 98;
-                    const float *restrict wk = wc + 3;
-                    cnnrt_v16 xv[4];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 1,1 */ {
-                    const float *restrict src = tc + 99;
-                    const float *restrict wk = wc + 4;
-                    cnnrt_v16 xv[4];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 1,2 */ {
-                    const float *restrict src = tc + 100;
-                    const float *restrict wk = wc + 5;
-                    cnnrt_v16 xv[4];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 2,0 */ {
-                    const float *restrict src = tc + 196;
-                    const float *restrict wk = wc + 6;
-                    cnnrt_v16 xv[4];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 2,1 */ {
-                    const float *restrict src = tc + 197;
-                    const float *restrict wk = wc + 7;
-                    cnnrt_v16 xv[4];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 2,2 */ {
-                    const float *restrict src = tc + 198;
-                    const float *restrict wk = wc + 8;
-                    cnnrt_v16 xv[4];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
+            /* tap 0,1 */ {
+                const float *restrict src = tc + 1;
+                const float *restrict wk = wc + 1;
+                cnnrt_v16 xv[4];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
             }
-            /* store through the epilogue */
-            for (int j = 0; j < 1; j++) {
-                const int o = ob * 1 + j;
-                if (o >= 1) break;
-                for (int p = 0; p < 4; p++) {
-                    float lanes[16];
-                    memcpy(lanes, &acc[j][p], sizeof lanes);
-                    for (int l = 0, q = pv + 16 * p; l < 16; ) {
-                        const int oh = q / 98, ow = q % 98;
-                        if (oh >= 64) break;
-                        const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
-                        const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
-                        const int base = (o * 64 + oh) * 96 + ow - l;
-                        const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
-                        CNNRT_SIMD
-                        for (int k = l; k < end; k++) {
-                            const float v = lanes[k];
-                            y[base + k] = v;
-                        }
-                        l += n;
-                        q += n;
+            /* tap 0,2 */ {
+                const float *restrict src = tc + 2;
+                const float *restrict wk = wc + 2;
+                cnnrt_v16 xv[4];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+            /* tap 1,0 */ {
+                const float *restrict src = tc + 98;
+                const float *restrict wk = wc + 3;
+                cnnrt_v16 xv[4];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+            /* tap 1,1 */ {
+                const float *restrict src = tc + 99;
+                const float *restrict wk = wc + 4;
+                cnnrt_v16 xv[4];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+            /* tap 1,2 */ {
+                const float *restrict src = tc + 100;
+                const float *restrict wk = wc + 5;
+                cnnrt_v16 xv[4];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+            /* tap 2,0 */ {
+                const float *restrict src = tc + 196;
+                const float *restrict wk = wc + 6;
+                cnnrt_v16 xv[4];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+            /* tap 2,1 */ {
+                const float *restrict src = tc + 197;
+                const float *restrict wk = wc + 7;
+                cnnrt_v16 xv[4];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+            /* tap 2,2 */ {
+                const float *restrict src = tc + 198;
+                const float *restrict wk = wc + 8;
+                cnnrt_v16 xv[4];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+        }
+        /* store through the epilogue */
+        for (int j = 0; j < 1; j++) {
+            const int o = j;
+            if (o >= 1) break;
+            for (int p = 0; p < 4; p++) {
+                float lanes[16];
+                memcpy(lanes, &acc[j][p], sizeof lanes);
+                for (int l = 0, q = pv + 16 * p; l < 16; ) {
+                    const int oh = q / 98, ow = q % 98;
+                    if (oh >= 64) break;
+                    const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
+                    const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
+                    const int base = (o * 64 + oh) * 96 + ow - l;
+                    const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
+                    CNNRT_SIMD
+                    for (int k = l; k < end; k++) {
+                        const float v = lanes[k];
+                        y[base + k] = v;
                     }
+                    l += n;
+                    q += n;
                 }
             }
         }
@@ -168,110 +157,108 @@ static void sobel_gx__run(const float *restrict x0, float *restrict y, float *re
 #else /* register tiles for 16 registers of 8 floats (AVX2) or 32 of 4 (NEON) */
     /* tiles of 1 output channels x 2 x 16 positions of the padded output rows */
     for (int pv = 0; pv < 6272; pv += 32) {
-        for (int ob = 0; ob < 1; ob++) {
-            const float *restrict wb = sobel_gx__packed + ob * 9;
-            cnnrt_v16 acc[1][2];
-            for (int j = 0; j < 1; j++) {
-                for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[j][p], sobel_gx__bias_packed[ob * 1 + j]);
+        const float *restrict wb = sobel_gx__packed;
+        cnnrt_v16 acc[1][2];
+        for (int j = 0; j < 1; j++) {
+            for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[j][p], sobel_gx__bias_packed[j]);
+        }
+        for (int c = 0; c < 1; c++) {
+            const float *restrict tc = t + (size_t)c * 6468 + pv;
+            const float *restrict wc = wb + c * 9;
+            /* tap 0,0 */ {
+                const float *restrict src = tc + 0;
+                const float *restrict wk = wc + 0;
+                cnnrt_v16 xv[2];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
             }
-            for (int c = 0; c < 1; c++) {
-                const float *restrict tc = t + (size_t)c * 6468 + pv;
-                const float *restrict wc = wb + c * 9;
-                /* tap 0,0 */ {
-                    const float *restrict src = tc + 0;
-                    const float *restrict wk = wc + 0;
-                    cnnrt_v16 xv[2];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 0,1 */ {
-                    const float *restrict src = tc + 1;
-                    const float *restrict wk = wc + 1;
-                    cnnrt_v16 xv[2];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 0,2 */ {
-                    const float *restrict src = tc + 2;
-                    const float *restrict wk = wc + 2;
-                    cnnrt_v16 xv[2];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 1,0 */ {
-                    const float *restrict src = tc + 98;
-                    const float *restrict wk = wc + 3;
-                    cnnrt_v16 xv[2];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 1,1 */ {
-                    const float *restrict src = tc + 99;
-                    const float *restrict wk = wc + 4;
-                    cnnrt_v16 xv[2];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 1,2 */ {
-                    const float *restrict src = tc + 100;
-                    const float *restrict wk = wc + 5;
-                    cnnrt_v16 xv[2];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 2,0 */ {
-                    const float *restrict src = tc + 196;
-                    const float *restrict wk = wc + 6;
-                    cnnrt_v16 xv[2];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 2,1 */ {
-                    const float *restrict src = tc + 197;
-                    const float *restrict wk = wc + 7;
-                    cnnrt_v16 xv[2];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 2,2 */ {
-                    const float *restrict src = tc + 198;
-                    const float *restrict wk = wc + 8;
-                    cnnrt_v16 xv[2];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
+            /* tap 0,1 */ {
+                const float *restrict src = tc + 1;
+                const float *restrict wk = wc + 1;
+                cnnrt_v16 xv[2];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
             }
-            /* store through the epilogue */
-            for (int j = 0; j < 1; j++) {
-                const int o = ob * 1 + j;
-                if (o >= 1) break;
-                for (int p = 0; p < 2; p++) {
-                    float lanes[16];
-                    memcpy(lanes, &acc[j][p], sizeof lanes);
-                    for (int l = 0, q = pv + 16 * p; l < 16; ) {
-                        const int oh = q / 98, ow = q % 98;
-                        if (oh >= 64) break;
-                        const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
-                        const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
-                        const int base = (o * 64 + oh) * 96 + ow - l;
-                        const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
-                        CNNRT_SIMD
-                        for (int k = l; k < end; k++) {
-                            const float v = lanes[k];
-                            y[base + k] = v;
-                        }
-                        l += n;
-                        q += n;
+            /* tap 0,2 */ {
+                const float *restrict src = tc + 2;
+                const float *restrict wk = wc + 2;
+                cnnrt_v16 xv[2];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+            /* tap 1,0 */ {
+                const float *restrict src = tc + 98;
+                const float *restrict wk = wc + 3;
+                cnnrt_v16 xv[2];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+            /* tap 1,1 */ {
+                const float *restrict src = tc + 99;
+                const float *restrict wk = wc + 4;
+                cnnrt_v16 xv[2];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+            /* tap 1,2 */ {
+                const float *restrict src = tc + 100;
+                const float *restrict wk = wc + 5;
+                cnnrt_v16 xv[2];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+            /* tap 2,0 */ {
+                const float *restrict src = tc + 196;
+                const float *restrict wk = wc + 6;
+                cnnrt_v16 xv[2];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+            /* tap 2,1 */ {
+                const float *restrict src = tc + 197;
+                const float *restrict wk = wc + 7;
+                cnnrt_v16 xv[2];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+            /* tap 2,2 */ {
+                const float *restrict src = tc + 198;
+                const float *restrict wk = wc + 8;
+                cnnrt_v16 xv[2];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+        }
+        /* store through the epilogue */
+        for (int j = 0; j < 1; j++) {
+            const int o = j;
+            if (o >= 1) break;
+            for (int p = 0; p < 2; p++) {
+                float lanes[16];
+                memcpy(lanes, &acc[j][p], sizeof lanes);
+                for (int l = 0, q = pv + 16 * p; l < 16; ) {
+                    const int oh = q / 98, ow = q % 98;
+                    if (oh >= 64) break;
+                    const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
+                    const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
+                    const int base = (o * 64 + oh) * 96 + ow - l;
+                    const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
+                    CNNRT_SIMD
+                    for (int k = l; k < end; k++) {
+                        const float v = lanes[k];
+                        y[base + k] = v;
                     }
+                    l += n;
+                    q += n;
                 }
             }
         }
@@ -293,139 +280,128 @@ static _Alignas(64) const float sobel_gy__bias_packed[1] = {
 /* gy: conv2d 3x3/1 pad 1  [1,64,96] -> [1,64,96]  params 9  MACs 55,296 */
 static void sobel_gy__run(const float *restrict x0, float *restrict y, float *restrict t) {
     /* t [1][1][1][66][98]: the input padded, split into phase planes; then zeros the last vectors may read */
-    for (int c = 0; c < 1; c++) {
-        const float *restrict xc = x0 + (size_t)c * 6144;
-        for (int phr = 0; phr < 1; phr++) {
-            for (int phc = 0; phc < 1; phc++) {
-                float *restrict plane = t + (((size_t)c * 1 + phr) * 1 + phc) * 6468;
-                int q0 = 1 > phc ? (1 - phc + 0) / 1 : 0, n = 97 - phc;
-                int q1 = n > 0 ? (n + 0) / 1 : 0;
-                q0 = q0 > 98 ? 98 : q0;
-                q1 = q1 > 98 ? 98 : q1 < q0 ? q0 : q1;
-                for (int r = 0; r < 66; r++) {
-                    float *restrict row = plane + r * 98;
-                    const int ih = r * 1 + phr - 1;
-                    if (ih < 0 || ih >= 64) {
-                        memset(row, 0, sizeof(float) * 98);
-                        continue;
-                    }
-                    const float *restrict src = xc + (size_t)ih * 96;
-                    for (int q = 0; q < q0; q++) row[q] = 0.0f;
-                    CNNRT_SIMD
-                    for (int q = q0; q < q1; q++) row[q] = src[q * 1 + phc - 1];
-                    for (int q = q1; q < 98; q++) row[q] = 0.0f;
-                }
-            }
+    const float *restrict xc = x0;
+    float *restrict plane = t;
+    const int q0 = 1, q1 = 97;
+    for (int r = 0; r < 66; r++) {
+        float *restrict row = plane + r * 98;
+        const int ih = r - 1;
+        if (ih < 0 || ih >= 64) {
+            memset(row, 0, sizeof(float) * 98);
+            continue;
         }
+        const float *restrict src = xc + (size_t)ih * 96;
+        for (int q = 0; q < q0; q++) row[q] = 0.0f;
+        CNNRT_SIMD
+        for (int q = q0; q < q1; q++) row[q] = src[q - 1];
+        for (int q = q1; q < 98; q++) row[q] = 0.0f;
     }
     memset(t + 6468, 0, sizeof(float) * 114);
 #if CNNRT_WIDE /* register tiles for 32 registers of 16 floats (AVX-512) */
     /* tiles of 1 output channels x 4 x 16 positions of the padded output rows */
     for (int pv = 0; pv < 6272; pv += 64) {
-        for (int ob = 0; ob < 1; ob++) {
-            const float *restrict wb = sobel_gy__packed + ob * 9;
-            cnnrt_v16 acc[1][4];
-            for (int j = 0; j < 1; j++) {
-                for (int p = 0; p < 4; p++) CNNRT_SPLAT16(acc[j][p], sobel_gy__bias_packed[ob * 1 + j]);
+        const float *restrict wb = sobel_gy__packed;
+        cnnrt_v16 acc[1][4];
+        for (int j = 0; j < 1; j++) {
+            for (int p = 0; p < 4; p++) CNNRT_SPLAT16(acc[j][p], sobel_gy__bias_packed[j]);
+        }
+        for (int c = 0; c < 1; c++) {
+            const float *restrict tc = t + (size_t)c * 6468 + pv;
+            const float *restrict wc = wb + c * 9;
+            /* tap 0,0 */ {
+                const float *restrict src = tc + 0;
+                const float *restrict wk = wc + 0;
+                cnnrt_v16 xv[4];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
             }
-            for (int c = 0; c < 1; c++) {
-                const float *restrict tc = t + (size_t)c * 6468 + pv;
-                const float *restrict wc = wb + c * 9;
-                /* tap 0,0 */ {
-                    const float *restrict src = tc + 0;
-                    const float *restrict wk = wc + 0;
-                    cnnrt_v16 xv[4];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 0,1 */ {
-                    const float *restrict src = tc + 1;
-                    const float *restrict wk = wc + 1;
-                    cnnrt_v16 xv[4];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 0,2 */ {
-                    const float *restrict src = tc + 2;
-                    const float *restrict wk = wc + 2;
-                    cnnrt_v16 xv[4];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 1,0 */ {
-                    const float *restrict src = tc + 98;
-                    const float *restrict wk = wc + 3;
-                    cnnrt_v16 xv[4];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 1,1 */ {
-                    const float *restrict src = tc + 99;
-                    const float *restrict wk = wc + 4;
-                    cnnrt_v16 xv[4];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 1,2 */ {
-                    const float *restrict src = tc + 100;
-                    const float *restrict wk = wc + 5;
-                    cnnrt_v16 xv[4];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 2,0 */ {
-                    const float *restrict src = tc + 196;
-                    const float *restrict wk = wc + 6;
-                    cnnrt_v16 xv[4];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 2,1 */ {
-                    const float *restrict src = tc + 197;
-                    const float *restrict wk = wc + 7;
-                    cnnrt_v16 xv[4];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 2,2 */ {
-                    const float *restrict src = tc + 198;
-                    const float *restrict wk = wc + 8;
-                    cnnrt_v16 xv[4];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
+            /* tap 0,1 */ {
+                const float *restrict src = tc + 1;
+                const float *restrict wk = wc + 1;
+                cnnrt_v16 xv[4];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
             }
-            /* store through the epilogue */
-            for (int j = 0; j < 1; j++) {
-                const int o = ob * 1 + j;
-                if (o >= 1) break;
-                for (int p = 0; p < 4; p++) {
-                    float lanes[16];
-                    memcpy(lanes, &acc[j][p], sizeof lanes);
-                    for (int l = 0, q = pv + 16 * p; l < 16; ) {
-                        const int oh = q / 98, ow = q % 98;
-                        if (oh >= 64) break;
-                        const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
-                        const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
-                        const int base = (o * 64 + oh) * 96 + ow - l;
-                        const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
-                        CNNRT_SIMD
-                        for (int k = l; k < end; k++) {
-                            const float v = lanes[k];
-                            y[base + k] = v;
-                        }
-                        l += n;
-                        q += n;
+            /* tap 0,2 */ {
+                const float *restrict src = tc + 2;
+                const float *restrict wk = wc + 2;
+                cnnrt_v16 xv[4];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+            /* tap 1,0 */ {
+                const float *restrict src = tc + 98;
+                const float *restrict wk = wc + 3;
+                cnnrt_v16 xv[4];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+            /* tap 1,1 */ {
+                const float *restrict src = tc + 99;
+                const float *restrict wk = wc + 4;
+                cnnrt_v16 xv[4];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+            /* tap 1,2 */ {
+                const float *restrict src = tc + 100;
+                const float *restrict wk = wc + 5;
+                cnnrt_v16 xv[4];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+            /* tap 2,0 */ {
+                const float *restrict src = tc + 196;
+                const float *restrict wk = wc + 6;
+                cnnrt_v16 xv[4];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+            /* tap 2,1 */ {
+                const float *restrict src = tc + 197;
+                const float *restrict wk = wc + 7;
+                cnnrt_v16 xv[4];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+            /* tap 2,2 */ {
+                const float *restrict src = tc + 198;
+                const float *restrict wk = wc + 8;
+                cnnrt_v16 xv[4];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+        }
+        /* store through the epilogue */
+        for (int j = 0; j < 1; j++) {
+            const int o = j;
+            if (o >= 1) break;
+            for (int p = 0; p < 4; p++) {
+                float lanes[16];
+                memcpy(lanes, &acc[j][p], sizeof lanes);
+                for (int l = 0, q = pv + 16 * p; l < 16; ) {
+                    const int oh = q / 98, ow = q % 98;
+                    if (oh >= 64) break;
+                    const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
+                    const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
+                    const int base = (o * 64 + oh) * 96 + ow - l;
+                    const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
+                    CNNRT_SIMD
+                    for (int k = l; k < end; k++) {
+                        const float v = lanes[k];
+                        y[base + k] = v;
                     }
+                    l += n;
+                    q += n;
                 }
             }
         }
@@ -433,110 +409,108 @@ static void sobel_gy__run(const float *restrict x0, float *restrict y, float *re
 #else /* register tiles for 16 registers of 8 floats (AVX2) or 32 of 4 (NEON) */
     /* tiles of 1 output channels x 2 x 16 positions of the padded output rows */
     for (int pv = 0; pv < 6272; pv += 32) {
-        for (int ob = 0; ob < 1; ob++) {
-            const float *restrict wb = sobel_gy__packed + ob * 9;
-            cnnrt_v16 acc[1][2];
-            for (int j = 0; j < 1; j++) {
-                for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[j][p], sobel_gy__bias_packed[ob * 1 + j]);
+        const float *restrict wb = sobel_gy__packed;
+        cnnrt_v16 acc[1][2];
+        for (int j = 0; j < 1; j++) {
+            for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[j][p], sobel_gy__bias_packed[j]);
+        }
+        for (int c = 0; c < 1; c++) {
+            const float *restrict tc = t + (size_t)c * 6468 + pv;
+            const float *restrict wc = wb + c * 9;
+            /* tap 0,0 */ {
+                const float *restrict src = tc + 0;
+                const float *restrict wk = wc + 0;
+                cnnrt_v16 xv[2];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
             }
-            for (int c = 0; c < 1; c++) {
-                const float *restrict tc = t + (size_t)c * 6468 + pv;
-                const float *restrict wc = wb + c * 9;
-                /* tap 0,0 */ {
-                    const float *restrict src = tc + 0;
-                    const float *restrict wk = wc + 0;
-                    cnnrt_v16 xv[2];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 0,1 */ {
-                    const float *restrict src = tc + 1;
-                    const float *restrict wk = wc + 1;
-                    cnnrt_v16 xv[2];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 0,2 */ {
-                    const float *restrict src = tc + 2;
-                    const float *restrict wk = wc + 2;
-                    cnnrt_v16 xv[2];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 1,0 */ {
-                    const float *restrict src = tc + 98;
-                    const float *restrict wk = wc + 3;
-                    cnnrt_v16 xv[2];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 1,1 */ {
-                    const float *restrict src = tc + 99;
-                    const float *restrict wk = wc + 4;
-                    cnnrt_v16 xv[2];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 1,2 */ {
-                    const float *restrict src = tc + 100;
-                    const float *restrict wk = wc + 5;
-                    cnnrt_v16 xv[2];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 2,0 */ {
-                    const float *restrict src = tc + 196;
-                    const float *restrict wk = wc + 6;
-                    cnnrt_v16 xv[2];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 2,1 */ {
-                    const float *restrict src = tc + 197;
-                    const float *restrict wk = wc + 7;
-                    cnnrt_v16 xv[2];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 2,2 */ {
-                    const float *restrict src = tc + 198;
-                    const float *restrict wk = wc + 8;
-                    cnnrt_v16 xv[2];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 1; j++)
-                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
+            /* tap 0,1 */ {
+                const float *restrict src = tc + 1;
+                const float *restrict wk = wc + 1;
+                cnnrt_v16 xv[2];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
             }
-            /* store through the epilogue */
-            for (int j = 0; j < 1; j++) {
-                const int o = ob * 1 + j;
-                if (o >= 1) break;
-                for (int p = 0; p < 2; p++) {
-                    float lanes[16];
-                    memcpy(lanes, &acc[j][p], sizeof lanes);
-                    for (int l = 0, q = pv + 16 * p; l < 16; ) {
-                        const int oh = q / 98, ow = q % 98;
-                        if (oh >= 64) break;
-                        const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
-                        const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
-                        const int base = (o * 64 + oh) * 96 + ow - l;
-                        const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
-                        CNNRT_SIMD
-                        for (int k = l; k < end; k++) {
-                            const float v = lanes[k];
-                            y[base + k] = v;
-                        }
-                        l += n;
-                        q += n;
+            /* tap 0,2 */ {
+                const float *restrict src = tc + 2;
+                const float *restrict wk = wc + 2;
+                cnnrt_v16 xv[2];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+            /* tap 1,0 */ {
+                const float *restrict src = tc + 98;
+                const float *restrict wk = wc + 3;
+                cnnrt_v16 xv[2];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+            /* tap 1,1 */ {
+                const float *restrict src = tc + 99;
+                const float *restrict wk = wc + 4;
+                cnnrt_v16 xv[2];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+            /* tap 1,2 */ {
+                const float *restrict src = tc + 100;
+                const float *restrict wk = wc + 5;
+                cnnrt_v16 xv[2];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+            /* tap 2,0 */ {
+                const float *restrict src = tc + 196;
+                const float *restrict wk = wc + 6;
+                cnnrt_v16 xv[2];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+            /* tap 2,1 */ {
+                const float *restrict src = tc + 197;
+                const float *restrict wk = wc + 7;
+                cnnrt_v16 xv[2];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+            /* tap 2,2 */ {
+                const float *restrict src = tc + 198;
+                const float *restrict wk = wc + 8;
+                cnnrt_v16 xv[2];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 1; j++)
+                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+        }
+        /* store through the epilogue */
+        for (int j = 0; j < 1; j++) {
+            const int o = j;
+            if (o >= 1) break;
+            for (int p = 0; p < 2; p++) {
+                float lanes[16];
+                memcpy(lanes, &acc[j][p], sizeof lanes);
+                for (int l = 0, q = pv + 16 * p; l < 16; ) {
+                    const int oh = q / 98, ow = q % 98;
+                    if (oh >= 64) break;
+                    const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
+                    const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
+                    const int base = (o * 64 + oh) * 96 + ow - l;
+                    const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
+                    CNNRT_SIMD
+                    for (int k = l; k < end; k++) {
+                        const float v = lanes[k];
+                        y[base + k] = v;
                     }
+                    l += n;
+                    q += n;
                 }
             }
         }

@@ -36,138 +36,129 @@ static void tiny_block_c__run(const float *restrict x0, const float *restrict x1
     /* t [2][1][1][6][6]: the input padded, split into phase planes; then zeros the last vectors may read */
     for (int c = 0; c < 2; c++) {
         const float *restrict xc = x0 + (size_t)c * 16;
-        for (int phr = 0; phr < 1; phr++) {
-            for (int phc = 0; phc < 1; phc++) {
-                float *restrict plane = t + (((size_t)c * 1 + phr) * 1 + phc) * 36;
-                int q0 = 1 > phc ? (1 - phc + 0) / 1 : 0, n = 5 - phc;
-                int q1 = n > 0 ? (n + 0) / 1 : 0;
-                q0 = q0 > 6 ? 6 : q0;
-                q1 = q1 > 6 ? 6 : q1 < q0 ? q0 : q1;
-                for (int r = 0; r < 6; r++) {
-                    float *restrict row = plane + r * 6;
-                    const int ih = r * 1 + phr - 1;
-                    if (ih < 0 || ih >= 4) {
-                        memset(row, 0, sizeof(float) * 6);
-                        continue;
-                    }
-                    const float *restrict src = xc + (size_t)ih * 4;
-                    for (int q = 0; q < q0; q++) row[q] = 0.0f;
-                    CNNRT_SIMD
-                    for (int q = q0; q < q1; q++) row[q] = src[q * 1 + phc - 1];
-                    for (int q = q1; q < 6; q++) row[q] = 0.0f;
-                }
+        float *restrict plane = t + (size_t)c * 36;
+        const int q0 = 1, q1 = 5;
+        for (int r = 0; r < 6; r++) {
+            float *restrict row = plane + r * 6;
+            const int ih = r - 1;
+            if (ih < 0 || ih >= 4) {
+                memset(row, 0, sizeof(float) * 6);
+                continue;
             }
+            const float *restrict src = xc + (size_t)ih * 4;
+            for (int q = 0; q < q0; q++) row[q] = 0.0f;
+            CNNRT_SIMD
+            for (int q = q0; q < q1; q++) row[q] = src[q - 1];
+            for (int q = q1; q < 6; q++) row[q] = 0.0f;
         }
     }
     memset(t + 72, 0, sizeof(float) * 30);
     /* tiles of 2 output channels x 2 x 16 positions of the padded output rows */
     for (int pv = 0; pv < 32; pv += 32) {
-        for (int ob = 0; ob < 1; ob++) {
-            const float *restrict wb = tiny_block_c__packed + ob * 36;
-            cnnrt_v16 acc[2][2];
-            for (int j = 0; j < 2; j++) {
-                for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[j][p], tiny_block_c__bias_packed[ob * 2 + j]);
+        const float *restrict wb = tiny_block_c__packed;
+        cnnrt_v16 acc[2][2];
+        for (int j = 0; j < 2; j++) {
+            for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[j][p], tiny_block_c__bias_packed[j]);
+        }
+        for (int c = 0; c < 2; c++) {
+            const float *restrict tc = t + (size_t)c * 36 + pv;
+            const float *restrict wc = wb + c * 18;
+            /* tap 0,0 */ {
+                const float *restrict src = tc + 0;
+                const float *restrict wk = wc + 0;
+                cnnrt_v16 xv[2];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 2; j++)
+                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
             }
-            for (int c = 0; c < 2; c++) {
-                const float *restrict tc = t + (size_t)c * 36 + pv;
-                const float *restrict wc = wb + c * 18;
-                /* tap 0,0 */ {
-                    const float *restrict src = tc + 0;
-                    const float *restrict wk = wc + 0;
-                    cnnrt_v16 xv[2];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 2; j++)
-                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 0,1 */ {
-                    const float *restrict src = tc + 1;
-                    const float *restrict wk = wc + 2;
-                    cnnrt_v16 xv[2];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 2; j++)
-                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 0,2 */ {
-                    const float *restrict src = tc + 2;
-                    const float *restrict wk = wc + 4;
-                    cnnrt_v16 xv[2];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 2; j++)
-                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 1,0 */ {
-                    const float *restrict src = tc + 6;
-                    const float *restrict wk = wc + 6;
-                    cnnrt_v16 xv[2];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 2; j++)
-                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 1,1 */ {
-                    const float *restrict src = tc + 7;
-                    const float *restrict wk = wc + 8;
-                    cnnrt_v16 xv[2];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 2; j++)
-                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 1,2 */ {
-                    const float *restrict src = tc + 8;
-                    const float *restrict wk = wc + 10;
-                    cnnrt_v16 xv[2];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 2; j++)
-                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 2,0 */ {
-                    const float *restrict src = tc + 12;
-                    const float *restrict wk = wc + 12;
-                    cnnrt_v16 xv[2];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 2; j++)
-                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 2,1 */ {
-                    const float *restrict src = tc + 13;
-                    const float *restrict wk = wc + 14;
-                    cnnrt_v16 xv[2];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 2; j++)
-                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
-                /* tap 2,2 */ {
-                    const float *restrict src = tc + 14;
-                    const float *restrict wk = wc + 16;
-                    cnnrt_v16 xv[2];
-                    memcpy(xv, src, sizeof xv);
-                    for (int j = 0; j < 2; j++)
-                        for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-                }
+            /* tap 0,1 */ {
+                const float *restrict src = tc + 1;
+                const float *restrict wk = wc + 2;
+                cnnrt_v16 xv[2];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 2; j++)
+                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
             }
-            /* store through the epilogue */
-            for (int j = 0; j < 2; j++) {
-                const int o = ob * 2 + j;
-                if (o >= 2) break;
-                for (int p = 0; p < 2; p++) {
-                    float lanes[16];
-                    memcpy(lanes, &acc[j][p], sizeof lanes);
-                    for (int l = 0, q = pv + 16 * p; l < 16; ) {
-                        const int oh = q / 6, ow = q % 6;
-                        if (oh >= 4) break;
-                        const int n = 6 - ow < 16 - l ? 6 - ow : 16 - l;   /* lanes in this row */
-                        const int m = 4 - ow < n ? 4 - ow : n;   /* and not in padding columns */
-                        const int base = (o * 4 + oh) * 4 + ow - l;
-                        const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
-                        CNNRT_SIMD
-                        for (int k = l; k < end; k++) {
-                            const float v = lanes[k];
-                            const float v2 = v;
-                            const float v3 = (v2 > 0.0f ? v2 : 0.0f);
-                            y[base + k] = v3 + x1[base + k];
-                        }
-                        l += n;
-                        q += n;
+            /* tap 0,2 */ {
+                const float *restrict src = tc + 2;
+                const float *restrict wk = wc + 4;
+                cnnrt_v16 xv[2];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 2; j++)
+                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+            /* tap 1,0 */ {
+                const float *restrict src = tc + 6;
+                const float *restrict wk = wc + 6;
+                cnnrt_v16 xv[2];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 2; j++)
+                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+            /* tap 1,1 */ {
+                const float *restrict src = tc + 7;
+                const float *restrict wk = wc + 8;
+                cnnrt_v16 xv[2];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 2; j++)
+                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+            /* tap 1,2 */ {
+                const float *restrict src = tc + 8;
+                const float *restrict wk = wc + 10;
+                cnnrt_v16 xv[2];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 2; j++)
+                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+            /* tap 2,0 */ {
+                const float *restrict src = tc + 12;
+                const float *restrict wk = wc + 12;
+                cnnrt_v16 xv[2];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 2; j++)
+                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+            /* tap 2,1 */ {
+                const float *restrict src = tc + 13;
+                const float *restrict wk = wc + 14;
+                cnnrt_v16 xv[2];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 2; j++)
+                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+            /* tap 2,2 */ {
+                const float *restrict src = tc + 14;
+                const float *restrict wk = wc + 16;
+                cnnrt_v16 xv[2];
+                memcpy(xv, src, sizeof xv);
+                for (int j = 0; j < 2; j++)
+                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+            }
+        }
+        /* store through the epilogue */
+        for (int j = 0; j < 2; j++) {
+            const int o = j;
+            if (o >= 2) break;
+            for (int p = 0; p < 2; p++) {
+                float lanes[16];
+                memcpy(lanes, &acc[j][p], sizeof lanes);
+                for (int l = 0, q = pv + 16 * p; l < 16; ) {
+                    const int oh = q / 6, ow = q % 6;
+                    if (oh >= 4) break;
+                    const int n = 6 - ow < 16 - l ? 6 - ow : 16 - l;   /* lanes in this row */
+                    const int m = 4 - ow < n ? 4 - ow : n;   /* and not in padding columns */
+                    const int base = (o * 4 + oh) * 4 + ow - l;
+                    const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
+                    CNNRT_SIMD
+                    for (int k = l; k < end; k++) {
+                        const float v = lanes[k];
+                        const float v2 = v;
+                        const float v3 = (v2 > 0.0f ? v2 : 0.0f);
+                        y[base + k] = v3 + x1[base + k];
                     }
+                    l += n;
+                    q += n;
                 }
             }
         }
