@@ -1,12 +1,20 @@
 /* act.c — elementwise unary layers: relu, relu6, sigmoid, tanh, sqrt, abs,
- * leaky_relu (alpha 0.01) and elu (alpha 1.0). Each can run in place and be
- * fused as the epilogue of the kernel before it (OPF_POINTWISE): its .expr
- * hook is its C expression, shared by every emitter. NaN: relu and relu6
- * give 0 and max pooling skips it, where PyTorch propagates it. */
+ * leaky_relu (alpha 0.01), elu (alpha 1.0), hardswish, hardsigmoid, silu,
+ * mish, gelu (approximate none or tanh) and clip (min -inf, max +inf). Each
+ * can run in place and be fused as the epilogue of the kernel before it
+ * (OPF_POINTWISE): its .expr hook is its C expression, shared by every
+ * emitter. NaN: relu and relu6 give 0 and max pooling skips it, where
+ * PyTorch propagates it; the others propagate it as PyTorch does. */
 #include "cnnc.h"
+
+#include <math.h>
+#include <string.h>
 
 static const AttrDesc leaky_attrs[] = {{"alpha", A_FLOAT, .fdef = 0.01}};
 static const AttrDesc elu_attrs[] = {{"alpha", A_FLOAT, .fdef = 1.0}};
+static const char *const gelu_modes[] = {"none", "tanh", NULL};
+static const AttrDesc gelu_attrs[] = {{"approximate", A_KEYWORD, .words = gelu_modes}};
+static const AttrDesc clip_attrs[] = {{"min", A_FLOAT, .fdef = -INFINITY}, {"max", A_FLOAT, .fdef = INFINITY}};
 
 /* each op applied to the C expression v (evaluated more than once: pass a name) */
 static const char *relu_expr(const Layer *L, const char *v) { (void)L; return xasprintf("(%s > 0.0f ? %s : 0.0f)", v, v); }
@@ -24,6 +32,72 @@ static const char *elu_expr(const Layer *L, const char *v) {
     return xasprintf("(%s > 0.0f ? %s : %s * expm1f(%s))", v, v, emit_float(attr_float(L, "alpha")), v);
 }
 
+/* PyTorch's x * min(max(x + 3, 0), 6) / 6 with comparisons, not fminf/fmaxf:
+ * a NaN stays NaN, and clang and gcc -O3 vectorize it without -ffast-math (gcc
+ * does not if-convert a branch that holds the addition) */
+static const char *hardswish_expr(const Layer *L, const char *v) {
+    (void)L;
+    return xasprintf("(%s * (%s + 3.0f < 0.0f ? 0.0f : %s + 3.0f > 6.0f ? 6.0f : %s + 3.0f) / 6.0f)", v, v, v, v);
+}
+
+/* min(max(x + 3, 0), 6) / 6, computed as (x + 3) / 6 clamped to [0, 1]: the
+ * same floats (division by 6 is monotonic and 6 / 6 is 1), a NaN stays NaN,
+ * and the division is not in a branch (see hardswish) */
+static const char *hardsigmoid_expr(const Layer *L, const char *v) {
+    (void)L;
+    return xasprintf("((%s + 3.0f) / 6.0f < 0.0f ? 0.0f : (%s + 3.0f) / 6.0f > 1.0f ? 1.0f : (%s + 3.0f) / 6.0f)", v,
+                     v, v);
+}
+
+/* x * sigmoid(x) as PyTorch computes it: x / (1 + exp(-x)) (-0 far below 0) */
+static const char *silu_expr(const Layer *L, const char *v) {
+    (void)L;
+    return xasprintf("(%s / (1.0f + expf(-%s)))", v, v);
+}
+
+/* x * tanh(softplus(x)); softplus is x above 20 (PyTorch's threshold, where
+ * tanh is 1 in float anyway), so exp never overflows */
+static const char *mish_expr(const Layer *L, const char *v) {
+    (void)L;
+    return xasprintf("(%s * tanhf(%s > 20.0f ? %s : log1pf(expf(%s))))", v, v, v, v);
+}
+
+/* none: 0.5 x (1 + erf(x / sqrt 2)), written 0.5 x erfc(-x / sqrt 2) so that
+ * large negative x keeps its (tiny) value instead of cancelling to 0.
+ * tanh: 0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3), written
+ * x / (1 + exp(-2u)), the same function without the cancellation of
+ * 1 + tanh(u) for negative x (and one exp instead of tanh). */
+static const char *gelu_expr(const Layer *L, const char *v) {
+    if (strcmp(attr_word(L, "approximate"), "tanh") == 0)
+        return xasprintf("(%s / (1.0f + expf(-1.5957691216f * (%s + 0.044715f * (%s * %s * %s)))))", v, v, v, v,
+                         v);
+    return xasprintf("(0.5f * %s * erfcf(-0.70710678118f * %s))", v, v);
+}
+
+/* PyTorch's clamp, min(max(x, min), max): a NaN stays NaN, and a bound left at
+ * its default (an infinity) is no comparison at all. min > max is allowed, as
+ * in PyTorch (and ONNX, NumPy): every output is max, NaN aside; clip_infer
+ * warns about it. The bounds are compared as the floats the code uses. */
+static const char *clip_expr(const Layer *L, const char *v) {
+    float lo = (float)attr_float(L, "min"), hi = (float)attr_float(L, "max");
+    bool has_lo = !(isinf(lo) && lo < 0), has_hi = !(isinf(hi) && hi > 0);
+    if (has_lo && has_hi && lo > hi) return xasprintf("(isnan(%s) ? %s : %s)", v, v, emit_float(hi));
+    const char *e = v;
+    if (has_hi) e = xasprintf("%s > %s ? %s : %s", v, emit_float(hi), emit_float(hi), e);
+    if (has_lo) e = xasprintf("%s < %s ? %s : %s", v, emit_float(lo), emit_float(lo), e);
+    return has_lo || has_hi ? xasprintf("(%s)", e) : e;
+}
+
+static bool clip_infer(Layer *L, const Shape *in, int nin) {
+    float lo = (float)attr_float(L, "min"), hi = (float)attr_float(L, "max");
+    if (lo > hi) {
+        diag_warning(attr_loc(L, "min"), "clip '%s' has min %g above max %g: every output is %g (as in PyTorch)",
+                     L->name, (double)lo, (double)hi, (double)hi);
+        diag_note(attr_loc(L, "max"), "max given here");
+    }
+    return op_same_shape(L, in, nin);
+}
+
 static void act_emit_ref(Emit *e, const Layer *L) {
     emit_for_simd(e, "i", shape_elems(&L->shape));
     emit_line(e, "const float v = x0[i];");
@@ -31,13 +105,14 @@ static void act_emit_ref(Emit *e, const Layer *L) {
     emit_close(e);
 }
 
-#define ACT_DESC(NAME, ATTRS, N)                                             \
-    const OpDesc op_##NAME = {                                               \
-        .name = #NAME, .flags = OPF_POINTWISE | OPF_INPLACE, .min_in = 1, .max_in = 1,     \
-        .attrs = ATTRS, .nattrs = N,                                         \
-        .infer = op_same_shape, .params = op_no_params, .macs = op_no_macs,  \
-        .expr = NAME##_expr, .emit_ref = act_emit_ref,                       \
+#define ACT_DESC_INFER(NAME, ATTRS, N, INFER)                                          \
+    const OpDesc op_##NAME = {                                                         \
+        .name = #NAME, .flags = OPF_POINTWISE | OPF_INPLACE, .min_in = 1, .max_in = 1, \
+        .attrs = ATTRS, .nattrs = N,                                                   \
+        .infer = INFER, .params = op_no_params, .macs = op_no_macs,                    \
+        .expr = NAME##_expr, .emit_ref = act_emit_ref,                                 \
     }
+#define ACT_DESC(NAME, ATTRS, N) ACT_DESC_INFER(NAME, ATTRS, N, op_same_shape)
 
 ACT_DESC(relu, NULL, 0);
 ACT_DESC(relu6, NULL, 0);
@@ -47,3 +122,9 @@ ACT_DESC(sqrt, NULL, 0);
 ACT_DESC(abs, NULL, 0);
 ACT_DESC(leaky_relu, leaky_attrs, 1);
 ACT_DESC(elu, elu_attrs, 1);
+ACT_DESC(hardswish, NULL, 0);
+ACT_DESC(hardsigmoid, NULL, 0);
+ACT_DESC(silu, NULL, 0);
+ACT_DESC(mish, NULL, 0);
+ACT_DESC(gelu, gelu_attrs, 1);
+ACT_DESC_INFER(clip, clip_attrs, 2, clip_infer);

@@ -668,6 +668,26 @@ def unary(fn):
     return lambda c: fn(c.x, c)
 
 
+def op_gelu(c):
+    mode = c.attr("approximate", "none")
+    if mode not in ("none", "tanh"):
+        raise CnnError(f"{c.L.name}: gelu approximate must be none or tanh, got {mode!r}")
+    return F.gelu(c.x, approximate=str(mode))
+
+
+def op_clip(c):
+    # torch.clamp: min(max(x, min), max); min > max gives max everywhere.
+    # The bounds are the float32 numbers the generated code compares with.
+    bounds = []
+    for key, default in (("min", -math.inf), ("max", math.inf)):
+        v = c.attr(key, default)
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise CnnError(f"{c.L.name}: clip {key} must be a number, got {v!r}")
+        with np.errstate(over="ignore"):    # beyond float32: an infinity
+            bounds.append(float(round_to_dtype(v, "F32")))
+    return torch.clamp(c.x, min=bounds[0], max=bounds[1])
+
+
 OPS = {
     "conv1d": op_conv(1), "conv2d": op_conv(2), "conv3d": op_conv(3),
     "depthwise_conv2d": op_depthwise,
@@ -684,6 +704,12 @@ OPS = {
     "abs": unary(lambda x, c: torch.abs(x)),
     "leaky_relu": unary(lambda x, c: F.leaky_relu(x, float(c.attr("alpha", 0.01)))),
     "elu": unary(lambda x, c: F.elu(x, float(c.attr("alpha", 1.0)))),
+    "hardswish": unary(lambda x, c: F.hardswish(x)),
+    "hardsigmoid": unary(lambda x, c: F.hardsigmoid(x)),
+    "silu": unary(lambda x, c: F.silu(x)),
+    "mish": unary(lambda x, c: F.mish(x)),
+    "gelu": op_gelu,
+    "clip": op_clip,
     "softmax": unary(lambda x, c: torch.softmax(x, dim=1)),
     "flatten": unary(lambda x, c: x.reshape(x.shape[0], -1)),
     "dropout": unary(lambda x, c: x),

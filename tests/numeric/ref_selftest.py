@@ -471,7 +471,15 @@ def test_activations_and_misc():
                     ("tanh", nn.Tanh()), ("abs", torch.abs), ("leaky_relu", nn.LeakyReLU()),
                     ("leaky_relu(alpha=0.2)", nn.LeakyReLU(0.2)), ("elu", nn.ELU()),
                     ("elu(alpha=0.5)", nn.ELU(0.5)), ("softmax", nn.Softmax(dim=1)),
-                    ("dropout(p=0.3)", lambda t: t), ("flatten", nn.Flatten())]:
+                    ("dropout(p=0.3)", lambda t: t), ("flatten", nn.Flatten()),
+                    ("hardswish", nn.Hardswish()), ("hardsigmoid", nn.Hardsigmoid()),
+                    ("silu", nn.SiLU()), ("mish", nn.Mish()), ("gelu", nn.GELU()),
+                    ("gelu(approximate=none)", nn.GELU()),
+                    ("gelu(approximate=tanh)", nn.GELU(approximate="tanh")),
+                    ("clip", lambda t: t), ("clip(min=-1.5)", lambda t: torch.clamp(t, min=-1.5)),
+                    ("clip(max=2)", lambda t: torch.clamp(t, max=2.0)),
+                    ("clip(min=-0.5, max=6.25)", nn.Hardtanh(-0.5, 6.25)),
+                    ("clip(min=0, max=6)", nn.ReLU6())]:
         close(run(f"network t {{ input x[3,4,5]; {op}; }}", x), mod(X).numpy(), f"{op} vs nn")
     close(run("network t { input x[3,4,5]; abs; sqrt; }", x), np.sqrt(np.abs(x)), "sqrt")
     v = RNG.uniform(-2, 2, (2, 7))
@@ -503,6 +511,41 @@ def test_activations_and_misc():
     got = run("network t { input x[3,7]; pad(pad=[2], mode=reflect); }", x.reshape(2, 3, 20)[:, :, :7])
     close(got, np.pad(x.reshape(2, 3, 20)[:, :, :7], [(0, 0), (0, 0), (2, 2)], mode="reflect"),
           "pad 1d reflect")
+
+
+def test_activation_formulas():
+    """The newer activations against the SPEC's formulas, written here with
+    the math module, at the kinks (-3, 3), near 0 and far out on both sides."""
+    pts = [-1000.0, -90.0, -30.0, -20.5, -10.0, -4.0, -3.0, -2.999, -1.0, -1e-3, 0.0, 1e-3,
+           0.5, 2.999, 3.0, 3.001, 8.0, 19.5, 20.5, 30.0, 90.0, 1000.0]
+    x = np.array([pts])
+    relu6 = lambda v: min(max(v, 0.0), 6.0)
+    sig = lambda v: 1.0 / (1.0 + math.exp(-v)) if v >= 0 else math.exp(v) / (1.0 + math.exp(v))
+    softplus = lambda v: v + math.log1p(math.exp(-v)) if v > 0 else math.log1p(math.exp(v))
+    k = math.sqrt(2.0 / math.pi)
+    for op, fn in [
+        ("hardswish", lambda v: v * relu6(v + 3.0) / 6.0),
+        ("hardsigmoid", lambda v: relu6(v + 3.0) / 6.0),
+        ("silu", lambda v: v * sig(v)),
+        ("mish", lambda v: v * math.tanh(softplus(v))),
+        ("gelu", lambda v: 0.5 * v * (1.0 + math.erf(v / math.sqrt(2.0)))),
+        ("gelu(approximate=tanh)", lambda v: 0.5 * v * (1.0 + math.tanh(k * (v + 0.044715 * v ** 3)))),
+        ("clip(min=-2.5, max=3.25)", lambda v: min(max(v, -2.5), 3.25)),
+        ("clip(min=-2.5)", lambda v: max(v, -2.5)),
+        ("clip(max=-1)", lambda v: min(v, -1.0)),
+        ("clip(min=2, max=1)", lambda v: 1.0),           # torch.clamp: max wins
+    ]:
+        got = run(f"network t {{ input x[{len(pts)}]; {op}; }}", x)
+        close(got, np.array([[fn(v) for v in pts]]), f"{op} vs its formula", 1e-12)
+    # the bounds are float32 numbers, as the generated code's
+    got = run("network t { input x[1]; clip(min=0.1); }", np.array([[-1.0]]))
+    close(got, f32([[0.1]]), "clip bound rounded to float32", 0)
+    for bad in ["gelu(approximate=fast)", 'clip(min="a")', "clip(max=true)"]:
+        try:
+            run(f"network t {{ input x[4]; {bad}; }}", np.zeros((1, 4)))
+            check(False, f"error expected: {bad}")
+        except ref.CnnError:
+            check(True, "")
 
 
 def test_params_listing():
