@@ -74,6 +74,8 @@ run --help
 check "--help exits 0" status 0
 check "--help prints the usage" has out "usage: cnnc"
 check "--help lists the layer kinds" has out "conv2d"
+check "--help documents -O and -O3" has out "-O, -O3: the same as -O2"
+check "--help lists --target=auto, the default" has out "--target=auto|.*auto (default)"
 run -h
 check "-h exits 0" status 0
 run --version
@@ -144,6 +146,14 @@ check "stdin diagnostics say <stdin>" has err "^<stdin>:3:8: error: unknown name
 for o in -O0 -O1 -O2; do
     run good.cnn --report "$o"
     check "$o is accepted" status 0
+done
+# as gcc: -O and -O3 are accepted and mean -O2 (the most there is)
+mkdir -p lvl/O2 lvl/O lvl/O3
+"$cnnc" good.cnn --random-weights -O2 -o lvl/O2/net.c 2>err
+for o in -O -O3; do
+    run good.cnn --random-weights "$o" -o "lvl/${o#-}/net.c"
+    check "$o is accepted" status 0
+    check "$o gives the code of -O2" sh -c 'cmp -s "$1/net.c" lvl/O2/net.c && cmp -s "$1/net.h" lvl/O2/net.h' sh "lvl/${o#-}"
 done
 
 # ---- dot
