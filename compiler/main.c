@@ -75,16 +75,62 @@ static const char *exe_dir(void) {
     return dirname(buf);
 }
 
-static void print_flags(bool libs) {
+/* A/B, without a doubled '/' when A is "/" */
+static char *path_join(const char *a, const char *b) {
+    size_t n = strlen(a);
+    return xasprintf("%s%s%s", a, n && a[n - 1] == '/' ? "" : "/", b);
+}
+
+static bool has_file(const char *dir, const char *file) { return access(path_join(dir, file), R_OK) == 0; }
+
+/* the directories of cnnrt.h and libcnnrt.a, from the executable's directory
+ * DIR: a build tree (DIR/../runtime/cnnrt.h; the library in DIR when it is
+ * there, as in another build directory, else in the tree's build/) or an
+ * installation (DIR/../include/cnnrt.h, DIR/../lib). When neither holds
+ * cnnrt.h (or, with need_lib, the library), says where it looked on stderr
+ * and returns false. */
+static bool find_runtime(bool need_lib, const char **inc, const char **lib) {
     const char *dir = exe_dir();
-    char *tree = xasprintf("%s/../runtime/cnnrt.h", dir);
-    bool in_tree = access(tree, R_OK) == 0;
-    char *root = realpath(xasprintf("%s/..", dir), NULL);
-    if (!root) root = xstrdup(dir);
-    if (libs)
-        printf(in_tree ? "-L%s/build -lcnnrt -lm\n" : "-L%s/lib -lcnnrt -lm\n", root);
-    else
-        printf(in_tree ? "-I%s/runtime\n" : "-I%s/include\n", root);
+    char *here = realpath(dir, NULL), *up = realpath(path_join(dir, ".."), NULL);
+    if (!here || !up) {
+        fprintf(stderr, "cnnc: error: cannot find the directory of the cnnc binary ('%s'): %s\n", dir,
+                strerror(errno));
+        return false;
+    }
+    char *tree = path_join(up, "runtime"), *include = path_join(up, "include");
+    const char *lib_dirs[2];
+    int nlib = 0;
+    bool in_tree = has_file(tree, "cnnrt.h");
+    if (in_tree) {
+        *inc = tree;
+        lib_dirs[nlib++] = here;
+        if (strcmp(here, path_join(up, "build")) != 0) lib_dirs[nlib++] = path_join(up, "build");
+    } else if (has_file(include, "cnnrt.h")) {
+        *inc = include;
+        lib_dirs[nlib++] = path_join(up, "lib");
+    } else {
+        fprintf(stderr, "cnnc: error: cannot find cnnrt.h beside the cnnc binary (looked in %s and %s); "
+                "run 'make install' or use the build tree's build/cnnc\n", tree, include);
+        return false;
+    }
+    *lib = NULL;
+    for (int k = 0; k < nlib && !*lib; k++)
+        if (has_file(lib_dirs[k], "libcnnrt.a")) *lib = lib_dirs[k];
+    if (need_lib && !*lib) {
+        fprintf(stderr, "cnnc: error: cannot find libcnnrt.a beside the cnnc binary (looked in %s%s%s); "
+                "run '%s'\n", lib_dirs[0], nlib > 1 ? " and " : "", nlib > 1 ? lib_dirs[1] : "",
+                in_tree ? "make" : "make install");
+        return false;
+    }
+    return true;
+}
+
+static _Noreturn void print_flags(bool libs) {
+    const char *inc, *lib;
+    if (!find_runtime(libs, &inc, &lib)) exit(1);
+    if (libs) printf("-L%s -lcnnrt -lm\n", lib);
+    else printf("-I%s\n", inc);
+    exit(fflush(stdout) == 0 ? 0 : 1);
 }
 
 /* ---- options */
@@ -126,7 +172,6 @@ static Cli parse_args(int argc, char **argv) {
             exit(0);
         } else if (strcmp(a, "--cflags") == 0 || strcmp(a, "--libs") == 0) {
             print_flags(strcmp(a, "--libs") == 0);
-            exit(0);
         } else if (strcmp(a, "-o") == 0) {
             o.output = need_arg(argc, argv, &i);
         } else if (strncmp(a, "-o", 2) == 0 && a[2]) {
@@ -260,7 +305,8 @@ static char *header_name(const char *c_path) {
 static int compile_c(const char *c_path) {
     const char *cc = getenv("CC");
     if (!cc || !*cc) cc = "clang";
-    const char *dir = exe_dir();
+    const char *inc, *lib;
+    if (!find_runtime(false, &inc, &lib)) return 1;
     char *obj = xstrdup(c_path);
     size_t n = strlen(obj);
     if (n > 2 && strcmp(obj + n - 2, ".c") == 0) obj[n - 1] = 'o';
@@ -270,8 +316,7 @@ static int compile_c(const char *c_path) {
     int argc = 0;
     for (char *w = strtok(words, " \t"); w && argc < 48; w = strtok(NULL, " \t")) argv[argc++] = w;
     if (argc == 0) argv[argc++] = "clang";
-    char *args[] = {"-std=c11", "-O3", xasprintf("-I%s/../runtime", dir), xasprintf("-I%s/../include", dir), "-c",
-                    (char *)c_path, "-o", obj};
+    char *args[] = {"-std=c11", "-O3", xasprintf("-I%s", inc), "-c", (char *)c_path, "-o", obj};
     for (size_t i = 0; i < sizeof args / sizeof args[0]; i++) argv[argc++] = args[i];
     argv[argc] = NULL;
     int rc = -1;

@@ -253,6 +253,54 @@ check "--conv-vectors=lanes says what it takes" has err "'--conv-vectors=lanes':
 
 run --cflags
 check "--cflags names the runtime's headers" sh -c 'grep -q -- "-I" out && [ -f "$(sed "s/^-I//" out)/cnnrt.h" ]'
+run --libs
+check "--libs names the runtime library" sh -c 'grep -q -- "^-L.* -lcnnrt -lm$" out && [ -f "$(sed "s/^-L//; s/ .*//" out)/libcnnrt.a" ]'
+
+# --cflags and --libs of a copied binary: beside it a build tree (the library
+# of its own build directory if it has one, else the tree's build/), an
+# installation, or neither (an error that says where it looked)
+here=$(pwd -P)
+mkdir -p lone/bin inst/bin inst/include inst/lib tree/runtime tree/build tree/build-asan
+cp "$cnnc" lone/bin/cnnc
+"$here/lone/bin/cnnc" --cflags >out 2>err
+rc=$?
+check "a copied binary alone: --cflags exits 1" status 1
+check "a copied binary alone: --cflags prints nothing on stdout" empty out
+check "a copied binary alone: --cflags says where it looked" has err \
+    "^cnnc: error: cannot find cnnrt.h beside the cnnc binary (looked in $here/lone/runtime and $here/lone/include); run 'make install' or use the build tree's build/cnnc$"
+"$here/lone/bin/cnnc" --libs >out 2>err
+rc=$?
+check "a copied binary alone: --libs exits 1" sh -c '[ $1 -eq 1 ] && [ ! -s out ] && grep -q "cannot find cnnrt.h" err' sh $rc
+cp "$cnnc" inst/bin/cnnc
+touch inst/include/cnnrt.h inst/lib/libcnnrt.a
+check "an installation: --cflags" sh -c '[ "$("$1/inst/bin/cnnc" --cflags)" = "-I$1/inst/include" ]' sh "$here"
+check "an installation: --libs" sh -c '[ "$("$1/inst/bin/cnnc" --libs)" = "-L$1/inst/lib -lcnnrt -lm" ]' sh "$here"
+rm inst/lib/libcnnrt.a
+"$here/inst/bin/cnnc" --libs >out 2>err
+rc=$?
+check "an installation without the library: --libs exits 1" status 1
+check "an installation without the library: --libs says where it looked" has err \
+    "^cnnc: error: cannot find libcnnrt.a beside the cnnc binary (looked in $here/inst/lib); run 'make install'$"
+cp "$cnnc" tree/build-asan/cnnc
+touch tree/runtime/cnnrt.h tree/build/libcnnrt.a
+check "another build directory: --cflags" sh -c '[ "$("$1/tree/build-asan/cnnc" --cflags)" = "-I$1/tree/runtime" ]' sh "$here"
+check "another build directory without a library: the tree's build/" \
+    sh -c '[ "$("$1/tree/build-asan/cnnc" --libs)" = "-L$1/tree/build -lcnnrt -lm" ]' sh "$here"
+touch tree/build-asan/libcnnrt.a
+check "another build directory with its library: its own" \
+    sh -c '[ "$("$1/tree/build-asan/cnnc" --libs)" = "-L$1/tree/build-asan -lcnnrt -lm" ]' sh "$here"
+ln -s "$here/tree/build-asan/cnnc" lone/bin/cnnc-link
+check "a symbolic link to a binary: the binary's place" sh -c '[ "$("$1/lone/bin/cnnc-link" --cflags)" = "-I$1/tree/runtime" ]' sh "$here"
+check "no '//' in the flags" sh -c 'for b in inst/bin/cnnc tree/build-asan/cnnc; do ./$b --cflags; ./$b --libs; done 2>&1 | grep -q "//" && exit 1; exit 0'
+# a binary in a directory of / (as /tmp/cnnc): its parent is / itself
+if top=$(mktemp /tmp/cnnc-cli-bin.XXXXXX 2>/dev/null) && cp "$cnnc" "$top" && chmod +x "$top"; then
+    "$top" --cflags >out 2>err
+    rc=$?
+    check "a binary in /tmp: --cflags exits 1" status 1
+    check "a binary in /tmp: no '//' in the paths" has err "(looked in /runtime and /include)"
+    rm -f "$top"
+fi
+
 
 # ---- errors: exit 1, nothing written
 mkdir -p outdir
