@@ -7,7 +7,9 @@
  * Exit status: 0 success, 1 errors in the input, 2 bad usage. Every stage
  * runs to its end so all its errors are reported; a failed stage stops the
  * pipeline before anything is written. Outputs go to a temporary file beside
- * the target and are renamed into place only when everything succeeded. */
+ * the target and are renamed into place only when everything succeeded; the
+ * report waits in memory until then, so a failed run prints nothing on
+ * standard output, and at most one output may go there. */
 #include "cnnc.h"
 
 #include <errno.h>
@@ -36,6 +38,7 @@ static const char usage_text[] =
     "                          (FILE with .h); '-o -' writes the source to stdout\n"
     "  -c                      also compile the source with $CC (default clang)\n"
     "  --report[=text|json]    print the parameter/MAC report on standard output\n"
+    "                          (not with '-o -', nor --emit=dot without -o FILE)\n"
     "  --emit=c|dot            what to write: C (default) or the layer graph in dot\n"
     "  -O0 | -O1 | -O2         graph passes: none | BatchNorm folding and fusion |\n"
     "                          everything (default -O2); -O, -O3: the same as -O2\n"
@@ -234,6 +237,13 @@ static Cli parse_args(int argc, char **argv) {
     if (!o.input) usage_error("%s", "no input file");
     if (o.compile && strcmp(o.emit, "c") != 0) usage_error("%s", "-c goes with --emit=c");
     if (o.compile && o.output && strcmp(o.output, "-") == 0) usage_error("%s", "-c needs an output file, not '-o -'");
+    /* one thing on standard output at a time (--report with no -o writes the report alone) */
+    bool out_stdout = o.output && strcmp(o.output, "-") == 0;
+    if (o.report && strcmp(o.emit, "dot") == 0 && (!o.output || out_stdout))
+        usage_error("%s", "--report and --emit=dot both write to standard output; write the graph to a file "
+                    "with -o FILE");
+    if (o.report && out_stdout)
+        usage_error("%s", "--report and '-o -' both write to standard output; write the C to a file with -o FILE");
     return o;
 }
 
@@ -386,11 +396,32 @@ int main(int argc, char **argv) {
     static Compilation u;
     if (!pipeline_front(&u, shown, src, len)) return 1;
     pipeline_plan(&u, &o.gen, o.dump ? stderr : NULL);
+    /* the report is made now, before the weights change the graph, and
+     * printed only when everything else succeeded: a failed run prints
+     * nothing on standard output */
+    char *report = NULL;
+    size_t report_len = 0;
     if (o.report) {
+        FILE *f = open_memstream(&report, &report_len);
+        if (!f) {
+            fprintf(stderr, "cnnc: error: cannot make the report: %s\n", strerror(errno));
+            return 1;
+        }
         int64_t scratch = u.plan.scratch_floats * 4;
-        if (strcmp(o.report, "json") == 0) report_json(stdout, &u.g, scratch, &u.plan);
-        else report_text(stdout, &u.g, scratch, &u.plan);
-        fflush(stdout);
+        if (strcmp(o.report, "json") == 0) report_json(f, &u.g, scratch, &u.plan);
+        else report_text(f, &u.g, scratch, &u.plan);
+        if (fclose(f) != 0) {
+            fprintf(stderr, "cnnc: error: cannot make the report: %s\n", strerror(errno));
+            return 1;
+        }
     }
-    return write_outputs(&o, &u);
+    int rc = write_outputs(&o, &u);
+    if (rc == 0 && report) {
+        fwrite(report, 1, report_len, stdout);
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            fprintf(stderr, "cnnc: error: cannot write the report on standard output\n");
+            rc = 1;
+        }
+    }
+    return rc;
 }

@@ -301,6 +301,43 @@ if top=$(mktemp /tmp/cnnc-cli-bin.XXXXXX 2>/dev/null) && cp "$cnnc" "$top" && ch
     rm -f "$top"
 fi
 
+# ---- one thing on standard output: --report with the C or the graph there
+# is a usage error; the report is printed only when the run succeeds
+for args in "--report -o -" "--report=json -o -" "--report=text -o -"; do
+    # shellcheck disable=SC2086 # the options are words, split on purpose
+    run good.cnn --random-weights $args
+    check "$args exits 2" status 2
+    check "$args says why" has err "^cnnc: error: --report and '-o -' both write to standard output; write the C to a file with -o FILE$"
+    check "$args writes nothing on stdout" empty out
+done
+"$cnnc" - --report -o - <good.cnn >out 2>err
+rc=$?
+check "--report -o - on stdin exits 2" status 2
+for args in "--emit=dot --report" "--emit=dot --report=json" "--emit=dot --report -o -"; do
+    # shellcheck disable=SC2086
+    run good.cnn $args
+    check "$args exits 2" status 2
+    check "$args says why" has err "^cnnc: error: --report and --emit=dot both write to standard output; write the graph to a file with -o FILE$"
+    check "$args writes nothing on stdout" empty out
+done
+run good.cnn --emit=dot --report -o rg.dot
+check "--emit=dot -o FILE --report exits 0" status 0
+check "--emit=dot -o FILE --report: the report on stdout" cmp -s out report.file
+check "--emit=dot -o FILE --report: the graph in FILE" cmp -s rg.dot graph.dot
+mkdir -p rep
+run good.cnn --report --random-weights -o rep/net.c
+check "--report -o FILE exits 0" status 0
+check "--report -o FILE: the report on stdout" cmp -s out report.file
+check "--report -o FILE: the C in FILE" sh -c '[ -s rep/net.c ] && [ -s rep/net.h ]'
+rm -f rep/*
+run good.cnn --report -o rep/net.c
+check "--report -o FILE without weights exits 1" status 1
+check "--report -o FILE without weights: no report on stdout" empty out
+check "--report -o FILE without weights: no file" sh -c '[ -z "$(ls -A rep)" ]'
+CC=false run good.cnn --report --random-weights -c -o rep/net.c
+check "--report -c with a failing compile exits 1" status 1
+check "--report -c with a failing compile: no report on stdout" empty out
+
 
 # ---- errors: exit 1, nothing written
 mkdir -p outdir
