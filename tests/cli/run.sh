@@ -338,6 +338,58 @@ CC=false run good.cnn --report --random-weights -c -o rep/net.c
 check "--report -c with a failing compile exits 1" status 1
 check "--report -c with a failing compile: no report on stdout" empty out
 
+# ---- weights (docs/language.md, section 6)
+# no weights at all: one error, the hint first (tests/errors/weights_none.cnn
+# shows all of it)
+mkdir -p rep
+run good.cnn -o rep/none.c
+check "no weights: exit 1" status 1
+check "no weights: one error" sh -c '[ "$(grep -c "error:" err)" = 1 ]'
+check "no weights: the error counts the tensors" has err "^good.cnn:1:9: error: no weights file: 8 parameter tensors have no values$"
+check "no weights: the hint comes second" sh -c 'sed -n 4p err | grep -q "^good.cnn: note: give a safetensors file with .weights \"FILE\";. or --weights FILE, or use --random-weights to try the network$"'
+check "no weights: every tensor is listed" sh -c '[ "$(grep -c "^good.cnn:[0-9]*:[0-9]*: note: missing '"'"'" err)" = 8 ]'
+# a weights statement whose file does not exist, with --random-weights: a
+# warning at the statement, random values, exit 0
+sed 's/^    input x\[3, 16, 16\];/&\n    weights "not_made_yet.safetensors";/' good.cnn >later.cnn
+run later.cnn --random-weights -o rep/later.c
+check "a missing weights file with --random-weights exits 0" status 0
+check "a missing weights file with --random-weights: a warning at the statement" \
+    has err "^later.cnn:3:13: warning: weights file 'not_made_yet.safetensors' not found; using --random-weights values instead$"
+check "a missing weights file with --random-weights: the C is written" sh -c '[ -s rep/later.c ]'
+run later.cnn -o rep/later2.c
+check "a missing weights file without --random-weights exits 1" status 1
+check "a missing weights file without --random-weights: the file is named" has err "^not_made_yet.safetensors: error: cannot read the weights file"
+# a file that lacks some tensors, with --random-weights: its tensors are
+# used, random values fill the rest, with a warning
+cat >part.cnn <<'CNN'
+network n {
+    input x[3, 8, 8];
+    weights "part.safetensors";
+    conv2d c(out=2, kernel=3);
+    batchnorm bn;
+    relu;
+    flatten;
+    dense fc(out=4);
+}
+CNN
+cp "$root/tests/errors/weights/missing.safetensors" part.safetensors
+mkdir -p rep/s rep/w rep/r
+run part.cnn --random-weights -o rep/s/net.c
+check "a partial weights file with --random-weights exits 0" status 0
+check "a partial weights file with --random-weights: a warning at the statement" \
+    has err "^part.cnn:3:13: warning: 3 parameter tensors are not in 'part.safetensors'; using --random-weights values for them$"
+run part.cnn --weights part.safetensors --random-weights -o rep/w/net.c
+check "a partial --weights file with --random-weights: a warning about the file" \
+    has err "^part.safetensors: warning: 3 parameter tensors are not in the file; using --random-weights values for them$"
+check "the same values from the statement's file and from --weights" cmp -s rep/s/net.c rep/w/net.c
+mv part.safetensors part.later
+run part.cnn --random-weights -o rep/r/net.c
+mv part.later part.safetensors
+check "the file's tensors are used, not random ones" sh -c '[ -s rep/r/net.c ] && ! cmp -s rep/s/net.c rep/r/net.c'
+run part.cnn -o rep/part4.c
+check "a partial weights file without --random-weights exits 1" status 1
+check "a partial weights file: the error names the file" has err "^part.cnn:3:13: error: 3 parameter tensors are not in 'part.safetensors'$"
+check "a partial weights file: the note says which file was searched" has err "^part.cnn: note: 'part.safetensors' was searched"
 
 # ---- errors: exit 1, nothing written
 mkdir -p outdir
