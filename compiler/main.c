@@ -7,7 +7,9 @@
  * Exit status: 0 success, 1 errors in the input, 2 bad usage. Every stage
  * runs to its end so all its errors are reported; a failed stage stops the
  * pipeline before anything is written. Outputs go to a temporary file beside
- * the target and are renamed into place only when everything succeeded. */
+ * the target and are renamed into place only when everything succeeded; the
+ * report waits in memory until then, so a failed run prints nothing on
+ * standard output, and at most one output may go there. */
 #include "cnnc.h"
 
 #include <errno.h>
@@ -36,9 +38,10 @@ static const char usage_text[] =
     "                          (FILE with .h); '-o -' writes the source to stdout\n"
     "  -c                      also compile the source with $CC (default clang)\n"
     "  --report[=text|json]    print the parameter/MAC report on standard output\n"
+    "                          (not with '-o -', nor --emit=dot without -o FILE)\n"
     "  --emit=c|dot            what to write: C (default) or the layer graph in dot\n"
     "  -O0 | -O1 | -O2         graph passes: none | BatchNorm folding and fusion |\n"
-    "                          everything (default -O2)\n"
+    "                          everything (default -O2); -O, -O3: the same as -O2\n"
     "  --weights FILE          safetensors file (overrides the network's own)\n"
     "  --random-weights[=SEED] random parameters, deterministic for a seed (default 1)\n"
     "  --prefix NAME           C symbol prefix (default: the network's name)\n"
@@ -50,9 +53,10 @@ static const char usage_text[] =
     "                          run over: chosen per layer (auto), output positions,\n"
     "                          output channels (in a channel-blocked layout between\n"
     "                          such layers)\n"
-    "  --target=generic|avx2|avx512|neon  make the -O2 kernels for one target (and\n"
-    "                          refuse others); default: kernels for AVX-512 and for\n"
-    "                          AVX2/NEON, chosen when the .c is compiled (CNNRT_WIDE)\n"
+    "  --target=auto|generic|avx2|avx512|neon  the -O2 kernels: auto (default) writes\n"
+    "                          them for AVX-512 and for AVX2/NEON, chosen when the .c\n"
+    "                          is compiled (CNNRT_WIDE); the others write one set and\n"
+    "                          refuse other targets\n"
     "  --dump-passes           print the graph after each pass on standard error\n"
     "  --cflags, --libs        flags to compile and link generated code\n"
     "  -h, --help, --version\n";
@@ -74,16 +78,62 @@ static const char *exe_dir(void) {
     return dirname(buf);
 }
 
-static void print_flags(bool libs) {
+/* A/B, without a doubled '/' when A is "/" */
+static char *path_join(const char *a, const char *b) {
+    size_t n = strlen(a);
+    return xasprintf("%s%s%s", a, n && a[n - 1] == '/' ? "" : "/", b);
+}
+
+static bool has_file(const char *dir, const char *file) { return access(path_join(dir, file), R_OK) == 0; }
+
+/* the directories of cnnrt.h and libcnnrt.a, from the executable's directory
+ * DIR: a build tree (DIR/../runtime/cnnrt.h; the library in DIR when it is
+ * there, as in another build directory, else in the tree's build/) or an
+ * installation (DIR/../include/cnnrt.h, DIR/../lib). When neither holds
+ * cnnrt.h (or, with need_lib, the library), says where it looked on stderr
+ * and returns false. */
+static bool find_runtime(bool need_lib, const char **inc, const char **lib) {
     const char *dir = exe_dir();
-    char *tree = xasprintf("%s/../runtime/cnnrt.h", dir);
-    bool in_tree = access(tree, R_OK) == 0;
-    char *root = realpath(xasprintf("%s/..", dir), NULL);
-    if (!root) root = xstrdup(dir);
-    if (libs)
-        printf(in_tree ? "-L%s/build -lcnnrt -lm\n" : "-L%s/lib -lcnnrt -lm\n", root);
-    else
-        printf(in_tree ? "-I%s/runtime\n" : "-I%s/include\n", root);
+    char *here = realpath(dir, NULL), *up = realpath(path_join(dir, ".."), NULL);
+    if (!here || !up) {
+        fprintf(stderr, "cnnc: error: cannot find the directory of the cnnc binary ('%s'): %s\n", dir,
+                strerror(errno));
+        return false;
+    }
+    char *tree = path_join(up, "runtime"), *include = path_join(up, "include");
+    const char *lib_dirs[2];
+    int nlib = 0;
+    bool in_tree = has_file(tree, "cnnrt.h");
+    if (in_tree) {
+        *inc = tree;
+        lib_dirs[nlib++] = here;
+        if (strcmp(here, path_join(up, "build")) != 0) lib_dirs[nlib++] = path_join(up, "build");
+    } else if (has_file(include, "cnnrt.h")) {
+        *inc = include;
+        lib_dirs[nlib++] = path_join(up, "lib");
+    } else {
+        fprintf(stderr, "cnnc: error: cannot find cnnrt.h beside the cnnc binary (looked in %s and %s); "
+                "run 'make install' or use the build tree's build/cnnc\n", tree, include);
+        return false;
+    }
+    *lib = NULL;
+    for (int k = 0; k < nlib && !*lib; k++)
+        if (has_file(lib_dirs[k], "libcnnrt.a")) *lib = lib_dirs[k];
+    if (need_lib && !*lib) {
+        fprintf(stderr, "cnnc: error: cannot find libcnnrt.a beside the cnnc binary (looked in %s%s%s); "
+                "run '%s'\n", lib_dirs[0], nlib > 1 ? " and " : "", nlib > 1 ? lib_dirs[1] : "",
+                in_tree ? "make" : "make install");
+        return false;
+    }
+    return true;
+}
+
+static _Noreturn void print_flags(bool libs) {
+    const char *inc, *lib;
+    if (!find_runtime(libs, &inc, &lib)) exit(1);
+    if (libs) printf("-L%s -lcnnrt -lm\n", lib);
+    else printf("-I%s\n", inc);
+    exit(fflush(stdout) == 0 ? 0 : 1);
 }
 
 /* ---- options */
@@ -125,7 +175,6 @@ static Cli parse_args(int argc, char **argv) {
             exit(0);
         } else if (strcmp(a, "--cflags") == 0 || strcmp(a, "--libs") == 0) {
             print_flags(strcmp(a, "--libs") == 0);
-            exit(0);
         } else if (strcmp(a, "-o") == 0) {
             o.output = need_arg(argc, argv, &i);
         } else if (strncmp(a, "-o", 2) == 0 && a[2]) {
@@ -188,6 +237,13 @@ static Cli parse_args(int argc, char **argv) {
     if (!o.input) usage_error("%s", "no input file");
     if (o.compile && strcmp(o.emit, "c") != 0) usage_error("%s", "-c goes with --emit=c");
     if (o.compile && o.output && strcmp(o.output, "-") == 0) usage_error("%s", "-c needs an output file, not '-o -'");
+    /* one thing on standard output at a time (--report with no -o writes the report alone) */
+    bool out_stdout = o.output && strcmp(o.output, "-") == 0;
+    if (o.report && strcmp(o.emit, "dot") == 0 && (!o.output || out_stdout))
+        usage_error("%s", "--report and --emit=dot both write to standard output; write the graph to a file "
+                    "with -o FILE");
+    if (o.report && out_stdout)
+        usage_error("%s", "--report and '-o -' both write to standard output; write the C to a file with -o FILE");
     return o;
 }
 
@@ -259,7 +315,8 @@ static char *header_name(const char *c_path) {
 static int compile_c(const char *c_path) {
     const char *cc = getenv("CC");
     if (!cc || !*cc) cc = "clang";
-    const char *dir = exe_dir();
+    const char *inc, *lib;
+    if (!find_runtime(false, &inc, &lib)) return 1;
     char *obj = xstrdup(c_path);
     size_t n = strlen(obj);
     if (n > 2 && strcmp(obj + n - 2, ".c") == 0) obj[n - 1] = 'o';
@@ -269,8 +326,7 @@ static int compile_c(const char *c_path) {
     int argc = 0;
     for (char *w = strtok(words, " \t"); w && argc < 48; w = strtok(NULL, " \t")) argv[argc++] = w;
     if (argc == 0) argv[argc++] = "clang";
-    char *args[] = {"-std=c11", "-O3", xasprintf("-I%s/../runtime", dir), xasprintf("-I%s/../include", dir), "-c",
-                    (char *)c_path, "-o", obj};
+    char *args[] = {"-std=c11", "-O3", xasprintf("-I%s", inc), "-c", (char *)c_path, "-o", obj};
     for (size_t i = 0; i < sizeof args / sizeof args[0]; i++) argv[argc++] = args[i];
     argv[argc] = NULL;
     int rc = -1;
@@ -340,11 +396,32 @@ int main(int argc, char **argv) {
     static Compilation u;
     if (!pipeline_front(&u, shown, src, len)) return 1;
     pipeline_plan(&u, &o.gen, o.dump ? stderr : NULL);
+    /* the report is made now, before the weights change the graph, and
+     * printed only when everything else succeeded: a failed run prints
+     * nothing on standard output */
+    char *report = NULL;
+    size_t report_len = 0;
     if (o.report) {
+        FILE *f = open_memstream(&report, &report_len);
+        if (!f) {
+            fprintf(stderr, "cnnc: error: cannot make the report: %s\n", strerror(errno));
+            return 1;
+        }
         int64_t scratch = u.plan.scratch_floats * 4;
-        if (strcmp(o.report, "json") == 0) report_json(stdout, &u.g, scratch, &u.plan);
-        else report_text(stdout, &u.g, scratch, &u.plan);
-        fflush(stdout);
+        if (strcmp(o.report, "json") == 0) report_json(f, &u.g, scratch, &u.plan);
+        else report_text(f, &u.g, scratch, &u.plan);
+        if (fclose(f) != 0) {
+            fprintf(stderr, "cnnc: error: cannot make the report: %s\n", strerror(errno));
+            return 1;
+        }
     }
-    return write_outputs(&o, &u);
+    int rc = write_outputs(&o, &u);
+    if (rc == 0 && report) {
+        fwrite(report, 1, report_len, stdout);
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            fprintf(stderr, "cnnc: error: cannot write the report on standard output\n");
+            rc = 1;
+        }
+    }
+    return rc;
 }

@@ -2,13 +2,16 @@
  * the weights file (--weights FILE overrides the network's own, which is
  * relative to the .cnn file), then --random-weights.
  *
- * Errors: every missing tensor is listed with its expected shape; a wrong
- * shape names both; tensors of the file that no layer uses draw a warning
- * (PyTorch's *.num_batches_tracked is ignored). Random weights are
- * deterministic for a seed and independent of layer order: each tensor's
- * generator is seeded by its name. */
+ * Errors: tensors found nowhere make one error with a hint, then every one
+ * of them with its expected shape (notes, so the error cap hides none); a
+ * wrong shape names both; tensors of the file that no layer uses draw a
+ * warning (PyTorch's *.num_batches_tracked is ignored). Random values in
+ * place of a named file, or of tensors it lacks, draw a warning. Random
+ * weights are deterministic for a seed and independent of layer order: each
+ * tensor's generator is seeded by its name. */
 #include "cnnc.h"
 
+#include <errno.h>
 #include <libgen.h>
 #include <string.h>
 #include <unistd.h>
@@ -79,22 +82,49 @@ static const char *resolve_path(const char *cnn_path, const char *file) {
     return strcmp(dir, ".") == 0 ? file : xasprintf("%s/%s", dir, file);
 }
 
+typedef struct { const Layer *L; const Param *p; } Missing;
+
+/* one error for every tensor found nowhere: the count, a hint, then each
+ * tensor with its shape at its layer. `searched` is the file looked in (NULL:
+ * none); `stated` when it comes from the network's weights statement. */
+static void report_missing(const Graph *g, const char *searched, bool stated, const Missing *m, int n) {
+    const char *them = n == 1 ? "it" : "them";
+    if (searched) {
+        diag_error(stated ? g->weights_loc : g->loc, "%d parameter tensor%s not in '%s'", n,
+                   n == 1 ? " is" : "s are", searched);
+        diag_note((Loc){0}, "'%s' was searched for tensors named LAYER.TENSOR; add %s there or inline, "
+                  "or use --random-weights to fill %s with random values", searched, them, them);
+    } else {
+        diag_error(g->loc, "no weights file: %d parameter tensor%s no values", n, n == 1 ? " has" : "s have");
+        diag_note((Loc){0}, "give a safetensors file with 'weights \"FILE\";' or --weights FILE, "
+                  "or use --random-weights to try the network");
+    }
+    for (int i = 0; i < n; i++)
+        diag_note_brief(m[i].L->loc, "missing '%s.%s' %s", m[i].L->name, m[i].p->name, shape_str(&m[i].p->shape));
+}
+
 bool weights_load(Graph *g, const char *cnn_path, const WeightOpts *o) {
     int errs = diag_error_count();
     StFile file = {0};
     bool have_file = false;
+    const char *stated = NULL;   /* the weights statement's file, when it is the one read */
     if (o->weights_path) {
         have_file = st_load(o->weights_path, &file);
     } else if (g->weights_file) {
-        const char *path = resolve_path(cnn_path, g->weights_file);
-        if (o->random && access(path, R_OK) != 0) {
-            /* --random-weights stands in for a weights file not made yet */
-        } else if (!(have_file = st_load(path, &file))) {
+        stated = resolve_path(cnn_path, g->weights_file);
+        errno = 0;
+        if (o->random && access(stated, F_OK) != 0 && errno == ENOENT) {
+            /* --random-weights stands in for a weights file not made yet, but says so */
+            diag_warning(g->weights_loc, "weights file '%s' not found; using --random-weights values instead",
+                         stated);
+            stated = NULL;
+        } else if (!(have_file = st_load(stated, &file))) {
             diag_note(g->weights_loc, "the weights file is named here");
         }
     }
     if (diag_error_count() != errs) return false;
-    int missing = 0;
+    Missing *missing = NULL;
+    int nmissing = 0, cap = 0, nrandom = 0;
     for (int i = 1; i < g->n; i++) {
         Layer *L = g->layers[i];
         for (int k = 0; k < L->nparam; k++) {
@@ -108,15 +138,26 @@ bool weights_load(Graph *g, const char *cnn_path, const WeightOpts *o) {
             } else if (have_file && from_file(L, p, &file)) {
             } else if (o->random) {
                 random_fill(L, p, o->seed);
+                nrandom++;
             } else {
-                diag_error(L->loc, "no values for parameter '%s.%s' %s", L->name, p->name, shape_str(&p->shape));
-                missing++;
+                if (nmissing == cap) {
+                    cap = cap ? 2 * cap : 16;
+                    missing = xrealloc(missing, (size_t)cap * sizeof *missing);
+                }
+                missing[nmissing++] = (Missing){L, p};
             }
         }
     }
-    if (missing)
-        diag_note(g->loc, "%d parameter tensor%s missing: give them inline, in a weights file "
-                  "(--weights FILE) or use --random-weights", missing, missing == 1 ? " is" : "s are");
+    if (nmissing) report_missing(g, have_file ? file.path : NULL, stated != NULL, missing, nmissing);
+    if (have_file && nrandom) {
+        const char *s = nrandom == 1 ? " is" : "s are", *them = nrandom == 1 ? "it" : "them";
+        if (stated)
+            diag_warning(g->weights_loc, "%d parameter tensor%s not in '%s'; using --random-weights values for %s",
+                         nrandom, s, file.path, them);
+        else
+            diag_file_warning(file.path, "%d parameter tensor%s not in the file; using --random-weights values "
+                              "for %s", nrandom, s, them);
+    }
     for (int i = 0; have_file && i < file.n; i++) {
         const char *nm = file.t[i].name;
         size_t len = strlen(nm), suf = strlen(".num_batches_tracked");

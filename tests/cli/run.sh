@@ -74,6 +74,8 @@ run --help
 check "--help exits 0" status 0
 check "--help prints the usage" has out "usage: cnnc"
 check "--help lists the layer kinds" has out "conv2d"
+check "--help documents -O and -O3" has out "-O, -O3: the same as -O2"
+check "--help lists --target=auto, the default" has out "--target=auto|.*auto (default)"
 run -h
 check "-h exits 0" status 0
 run --version
@@ -144,6 +146,14 @@ check "stdin diagnostics say <stdin>" has err "^<stdin>:3:8: error: unknown name
 for o in -O0 -O1 -O2; do
     run good.cnn --report "$o"
     check "$o is accepted" status 0
+done
+# as gcc: -O and -O3 are accepted and mean -O2 (the most there is)
+mkdir -p lvl/O2 lvl/O lvl/O3
+"$cnnc" good.cnn --random-weights -O2 -o lvl/O2/net.c 2>err
+for o in -O -O3; do
+    run good.cnn --random-weights "$o" -o "lvl/${o#-}/net.c"
+    check "$o is accepted" status 0
+    check "$o gives the code of -O2" sh -c 'cmp -s "$1/net.c" lvl/O2/net.c && cmp -s "$1/net.h" lvl/O2/net.h' sh "lvl/${o#-}"
 done
 
 # ---- dot
@@ -243,6 +253,143 @@ check "--conv-vectors=lanes says what it takes" has err "'--conv-vectors=lanes':
 
 run --cflags
 check "--cflags names the runtime's headers" sh -c 'grep -q -- "-I" out && [ -f "$(sed "s/^-I//" out)/cnnrt.h" ]'
+run --libs
+check "--libs names the runtime library" sh -c 'grep -q -- "^-L.* -lcnnrt -lm$" out && [ -f "$(sed "s/^-L//; s/ .*//" out)/libcnnrt.a" ]'
+
+# --cflags and --libs of a copied binary: beside it a build tree (the library
+# of its own build directory if it has one, else the tree's build/), an
+# installation, or neither (an error that says where it looked)
+here=$(pwd -P)
+mkdir -p lone/bin inst/bin inst/include inst/lib tree/runtime tree/build tree/build-asan
+cp "$cnnc" lone/bin/cnnc
+"$here/lone/bin/cnnc" --cflags >out 2>err
+rc=$?
+check "a copied binary alone: --cflags exits 1" status 1
+check "a copied binary alone: --cflags prints nothing on stdout" empty out
+check "a copied binary alone: --cflags says where it looked" has err \
+    "^cnnc: error: cannot find cnnrt.h beside the cnnc binary (looked in $here/lone/runtime and $here/lone/include); run 'make install' or use the build tree's build/cnnc$"
+"$here/lone/bin/cnnc" --libs >out 2>err
+rc=$?
+check "a copied binary alone: --libs exits 1" sh -c '[ $1 -eq 1 ] && [ ! -s out ] && grep -q "cannot find cnnrt.h" err' sh $rc
+cp "$cnnc" inst/bin/cnnc
+touch inst/include/cnnrt.h inst/lib/libcnnrt.a
+check "an installation: --cflags" sh -c '[ "$("$1/inst/bin/cnnc" --cflags)" = "-I$1/inst/include" ]' sh "$here"
+check "an installation: --libs" sh -c '[ "$("$1/inst/bin/cnnc" --libs)" = "-L$1/inst/lib -lcnnrt -lm" ]' sh "$here"
+rm inst/lib/libcnnrt.a
+"$here/inst/bin/cnnc" --libs >out 2>err
+rc=$?
+check "an installation without the library: --libs exits 1" status 1
+check "an installation without the library: --libs says where it looked" has err \
+    "^cnnc: error: cannot find libcnnrt.a beside the cnnc binary (looked in $here/inst/lib); run 'make install'$"
+cp "$cnnc" tree/build-asan/cnnc
+touch tree/runtime/cnnrt.h tree/build/libcnnrt.a
+check "another build directory: --cflags" sh -c '[ "$("$1/tree/build-asan/cnnc" --cflags)" = "-I$1/tree/runtime" ]' sh "$here"
+check "another build directory without a library: the tree's build/" \
+    sh -c '[ "$("$1/tree/build-asan/cnnc" --libs)" = "-L$1/tree/build -lcnnrt -lm" ]' sh "$here"
+touch tree/build-asan/libcnnrt.a
+check "another build directory with its library: its own" \
+    sh -c '[ "$("$1/tree/build-asan/cnnc" --libs)" = "-L$1/tree/build-asan -lcnnrt -lm" ]' sh "$here"
+ln -s "$here/tree/build-asan/cnnc" lone/bin/cnnc-link
+check "a symbolic link to a binary: the binary's place" sh -c '[ "$("$1/lone/bin/cnnc-link" --cflags)" = "-I$1/tree/runtime" ]' sh "$here"
+check "no '//' in the flags" sh -c 'for b in inst/bin/cnnc tree/build-asan/cnnc; do ./$b --cflags; ./$b --libs; done 2>&1 | grep -q "//" && exit 1; exit 0'
+# a binary in a directory of / (as /tmp/cnnc): its parent is / itself
+if top=$(mktemp /tmp/cnnc-cli-bin.XXXXXX 2>/dev/null) && cp "$cnnc" "$top" && chmod +x "$top"; then
+    "$top" --cflags >out 2>err
+    rc=$?
+    check "a binary in /tmp: --cflags exits 1" status 1
+    check "a binary in /tmp: no '//' in the paths" has err "(looked in /runtime and /include)"
+    rm -f "$top"
+fi
+
+# ---- one thing on standard output: --report with the C or the graph there
+# is a usage error; the report is printed only when the run succeeds
+for args in "--report -o -" "--report=json -o -" "--report=text -o -"; do
+    # shellcheck disable=SC2086 # the options are words, split on purpose
+    run good.cnn --random-weights $args
+    check "$args exits 2" status 2
+    check "$args says why" has err "^cnnc: error: --report and '-o -' both write to standard output; write the C to a file with -o FILE$"
+    check "$args writes nothing on stdout" empty out
+done
+"$cnnc" - --report -o - <good.cnn >out 2>err
+rc=$?
+check "--report -o - on stdin exits 2" status 2
+for args in "--emit=dot --report" "--emit=dot --report=json" "--emit=dot --report -o -"; do
+    # shellcheck disable=SC2086
+    run good.cnn $args
+    check "$args exits 2" status 2
+    check "$args says why" has err "^cnnc: error: --report and --emit=dot both write to standard output; write the graph to a file with -o FILE$"
+    check "$args writes nothing on stdout" empty out
+done
+run good.cnn --emit=dot --report -o rg.dot
+check "--emit=dot -o FILE --report exits 0" status 0
+check "--emit=dot -o FILE --report: the report on stdout" cmp -s out report.file
+check "--emit=dot -o FILE --report: the graph in FILE" cmp -s rg.dot graph.dot
+mkdir -p rep
+run good.cnn --report --random-weights -o rep/net.c
+check "--report -o FILE exits 0" status 0
+check "--report -o FILE: the report on stdout" cmp -s out report.file
+check "--report -o FILE: the C in FILE" sh -c '[ -s rep/net.c ] && [ -s rep/net.h ]'
+rm -f rep/*
+run good.cnn --report -o rep/net.c
+check "--report -o FILE without weights exits 1" status 1
+check "--report -o FILE without weights: no report on stdout" empty out
+check "--report -o FILE without weights: no file" sh -c '[ -z "$(ls -A rep)" ]'
+CC=false run good.cnn --report --random-weights -c -o rep/net.c
+check "--report -c with a failing compile exits 1" status 1
+check "--report -c with a failing compile: no report on stdout" empty out
+
+# ---- weights (docs/language.md, section 6)
+# no weights at all: one error, the hint first (tests/errors/weights_none.cnn
+# shows all of it)
+mkdir -p rep
+run good.cnn -o rep/none.c
+check "no weights: exit 1" status 1
+check "no weights: one error" sh -c '[ "$(grep -c "error:" err)" = 1 ]'
+check "no weights: the error counts the tensors" has err "^good.cnn:1:9: error: no weights file: 8 parameter tensors have no values$"
+check "no weights: the hint comes second" sh -c 'sed -n 4p err | grep -q "^good.cnn: note: give a safetensors file with .weights \"FILE\";. or --weights FILE, or use --random-weights to try the network$"'
+check "no weights: every tensor is listed" sh -c '[ "$(grep -c "^good.cnn:[0-9]*:[0-9]*: note: missing '"'"'" err)" = 8 ]'
+# a weights statement whose file does not exist, with --random-weights: a
+# warning at the statement, random values, exit 0
+sed 's/^    input x\[3, 16, 16\];/&\n    weights "not_made_yet.safetensors";/' good.cnn >later.cnn
+run later.cnn --random-weights -o rep/later.c
+check "a missing weights file with --random-weights exits 0" status 0
+check "a missing weights file with --random-weights: a warning at the statement" \
+    has err "^later.cnn:3:13: warning: weights file 'not_made_yet.safetensors' not found; using --random-weights values instead$"
+check "a missing weights file with --random-weights: the C is written" sh -c '[ -s rep/later.c ]'
+run later.cnn -o rep/later2.c
+check "a missing weights file without --random-weights exits 1" status 1
+check "a missing weights file without --random-weights: the file is named" has err "^not_made_yet.safetensors: error: cannot read the weights file"
+# a file that lacks some tensors, with --random-weights: its tensors are
+# used, random values fill the rest, with a warning
+cat >part.cnn <<'CNN'
+network n {
+    input x[3, 8, 8];
+    weights "part.safetensors";
+    conv2d c(out=2, kernel=3);
+    batchnorm bn;
+    relu;
+    flatten;
+    dense fc(out=4);
+}
+CNN
+cp "$root/tests/errors/weights/missing.safetensors" part.safetensors
+mkdir -p rep/s rep/w rep/r
+run part.cnn --random-weights -o rep/s/net.c
+check "a partial weights file with --random-weights exits 0" status 0
+check "a partial weights file with --random-weights: a warning at the statement" \
+    has err "^part.cnn:3:13: warning: 3 parameter tensors are not in 'part.safetensors'; using --random-weights values for them$"
+run part.cnn --weights part.safetensors --random-weights -o rep/w/net.c
+check "a partial --weights file with --random-weights: a warning about the file" \
+    has err "^part.safetensors: warning: 3 parameter tensors are not in the file; using --random-weights values for them$"
+check "the same values from the statement's file and from --weights" cmp -s rep/s/net.c rep/w/net.c
+mv part.safetensors part.later
+run part.cnn --random-weights -o rep/r/net.c
+mv part.later part.safetensors
+check "the file's tensors are used, not random ones" sh -c '[ -s rep/r/net.c ] && ! cmp -s rep/s/net.c rep/r/net.c'
+run part.cnn -o rep/part4.c
+check "a partial weights file without --random-weights exits 1" status 1
+check "a partial weights file: the error names the file" has err "^part.cnn:3:13: error: 3 parameter tensors are not in 'part.safetensors'$"
+check "a partial weights file: the note says which file was searched" has err "^part.cnn: note: 'part.safetensors' was searched"
 
 # ---- errors: exit 1, nothing written
 mkdir -p outdir
