@@ -88,10 +88,12 @@ graphs: $(CNNC)
 	done
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib \
+	    $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(CNNC) $(DESTDIR)$(PREFIX)/bin/cnnc
 	install -m 644 runtime/cnnrt.h $(DESTDIR)$(PREFIX)/include/cnnrt.h
 	install -m 644 $(CNNRT) $(DESTDIR)$(PREFIX)/lib/libcnnrt.a
+	install -m 644 docs/cnnc.1 $(DESTDIR)$(PREFIX)/share/man/man1/cnnc.1
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz

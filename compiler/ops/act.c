@@ -99,10 +99,10 @@ static bool clip_infer(Layer *L, const Shape *in, int nin) {
 }
 
 static void act_emit_ref(Emit *e, const Layer *L) {
-    emit_for_simd(e, "i", shape_elems(&L->shape));
-    emit_line(e, "const float v = x0[i];");
-    emit_line(e, "y[i] = %s;", L->op->expr(L, "v"));
-    emit_close(e);
+    FOR_SIMD(e, "i", shape_elems(&L->shape)) {
+        emit_line(e, "const float v = x0[i];");
+        emit_line(e, "y[i] = %s;", L->op->expr(L, "v"));
+    }
 }
 
 #define ACT_DESC_INFER(NAME, ATTRS, N, INFER)                                          \

@@ -70,19 +70,14 @@ static void channel_vectors(Emit *e, const void *ctx, Regs r) {
                 FOR(e, "v", OCV) {
                     emit_line(e, "const int o0 = (ob * %d + %sv) * 16;", t->OCV, sub ? "v0 + " : "");
                     emit_line(e, "if (o0 >= %lld) break;   /* past the last block's channels */", OC);
-                    emit_line(e, "float lanes[16];");
-                    emit_line(e, "memcpy(lanes, &acc[r][v], sizeof lanes);");
+                    conv_lanes_of(e, "acc[r][v]");
                     if (blocked_out)   /* OC is a multiple of 16 */
                         emit_line(e, "const int base = ((o0 / 16 * %lld + oh) * %lld + ow) * 16;", OH, OW);
                     else
                         emit_line(e, "const int base = (o0 * %lld + oh) * %lld + ow;", OH, OW);
-                    CW_SCOPE(blocked_out ? emit_for_simd(e, "l", 16) : emit_for(e, "l", 16), emit_close(e)) {
-                        if (!blocked_out && OC % 16) emit_line(e, "if (o0 + l >= %lld) break;", OC);
-                        emit_line(e, "const float v_ = lanes[l];");
-                        emit_line(e, "const int o = o0 + l;");
-                        emit_line(e, "(void)o;");
-                        emit_store(e, blocked_out ? "base + l" : xasprintf("base + l * %lld", OH * OW), "o", "v_");
-                    }
+                    conv_store_lanes(e, "l", "0", "16", blocked_out,
+                                     !blocked_out && OC % 16 ? xasprintf("o0 + l >= %lld", OC) : NULL,
+                                     blocked_out ? "base + l" : xasprintf("base + l * %lld", OH * OW), "o0 + l");
                 }
             }
         }

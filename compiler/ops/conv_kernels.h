@@ -88,12 +88,15 @@ int64_t conv_tap_offset(const ConvTile *t, int64_t a, int64_t i, int64_t k);
 /* the packed weights [NOB][cg][taps][OCB] and the bias padded to NOB*OCB
  * (pixel, channel and row kernels) */
 void conv_packed_data(Emit *e, const Layer *L, const void *tile);
-/* the 16 lanes of accumulator acc through the epilogue:
- *   for (l = from; l < to; l++) y[idx(l)] = epilogue(lanes[l])
- * idx an expression of l, chan that of the output channel; simd marks the
- * loop vectorizable (consecutive outputs) */
-void conv_store_lanes(Emit *e, const char *acc, const char *from, const char *to, bool simd, const char *idx,
-                      const char *chan);
+/* "float lanes[16];" holding the accumulator vector acc */
+void conv_lanes_of(Emit *e, const char *acc);
+/* lanes [from, to) through the epilogue, lane by lane:
+ *   for (int var = from; var < to; var++) y[idx] = epilogue(lanes[var])
+ * idx and chan (the output channel) expressions of var; simd: consecutive
+ * outputs, a vectorizable loop; guard (or NULL): a condition on var that
+ * ends the loop (past the last channel) */
+void conv_store_lanes(Emit *e, const char *var, const char *from, const char *to, bool simd, const char *guard,
+                      const char *idx, const char *chan);
 
 /* ---- the families */
 extern const KernelFamily conv_pixels, conv_channels, conv_lanes, conv_rows, conv_winograd;

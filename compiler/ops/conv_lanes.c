@@ -57,25 +57,13 @@ static void lanes_tile(Emit *e, const Layer *L, int n, bool blocked_out) {
                     emit_line(e, "CNNRT_FMAV16(acc[r], xv, wk[%lld]);", (long long)(i * w->k[1] + k));
                 }
         BLOCK(e, "for (int r = 0; r < %d; r++)", n) {
-            emit_line(e, "float lanes[16];");
-            emit_line(e, "memcpy(lanes, &acc[r], sizeof lanes);");
-            if (blocked_out) {
+            conv_lanes_of(e, "acc[r]");
+            if (blocked_out)
                 emit_line(e, "const int base = ((cb * %lld + oh) * %lld + ow + r) * 16;", OH, OW);
-                FOR_SIMD(e, "l", 16) {
-                    emit_line(e, "const float v = lanes[l];");
-                    emit_line(e, "const int o = cb * 16 + l;");
-                    emit_line(e, "(void)o;");
-                    emit_store(e, "base + l", "o", "v");
-                }
-            } else {
+            else
                 emit_line(e, "const int base = (cb * 16 * %lld + oh) * %lld + ow + r;", OH, OW);
-                FOR(e, "l", 16) {
-                    emit_line(e, "const float v = lanes[l];");
-                    emit_line(e, "const int o = cb * 16 + l;");
-                    emit_line(e, "(void)o;");
-                    emit_store(e, xasprintf("base + l * %lld", OH * OW), "o", "v");
-                }
-            }
+            conv_store_lanes(e, "l", "0", "16", blocked_out, NULL,
+                             blocked_out ? "base + l" : xasprintf("base + l * %lld", OH * OW), "cb * 16 + l");
         }
     }
 }

@@ -135,6 +135,21 @@ void conv_pack_band(Emit *e, const ConvTile *t) {
     }
 }
 
+void conv_lanes_of(Emit *e, const char *acc) {
+    emit_line(e, "float lanes[16];");
+    emit_line(e, "memcpy(lanes, &%s, sizeof lanes);", acc);
+}
+
+void conv_store_lanes(Emit *e, const char *var, const char *from, const char *to, bool simd, const char *guard,
+                      const char *idx, const char *chan) {
+    if (simd) emit_line(e, "CNNRT_SIMD");
+    BLOCK(e, "for (int %s = %s; %s < %s; %s++)", var, from, var, to, var) {
+        if (guard) emit_line(e, "if (%s) break;", guard);
+        emit_line(e, "const float lane = lanes[%s];", var);
+        emit_store(e, idx, chan, "lane");
+    }
+}
+
 int64_t conv_tap_offset(const ConvTile *t, int64_t a, int64_t i, int64_t k) {
     int64_t col = k * t->dw;
     if (t->flat) return ((i * t->dh % t->sh * t->sw + col % t->sw) * t->Hp + i * t->dh / t->sh) * t->Wp + col / t->sw;

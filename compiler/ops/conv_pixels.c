@@ -23,10 +23,7 @@ typedef struct {
 static void full_vector(Emit *e, int64_t limit, const char *base) {
     BLOCK(e, "if (pv + 16 * p + 16 <= %lld)", (long long)limit) {
         emit_line(e, "const int base = %s;", base);
-        FOR_SIMD(e, "l", 16) {
-            emit_line(e, "const float v = lanes[l];");
-            emit_store(e, "base + l", "o", "v");
-        }
+        conv_store_lanes(e, "l", "0", "16", true, NULL, "base + l", "o");
         emit_line(e, "continue;");
     }
 }
@@ -38,8 +35,7 @@ static void store_tile(Emit *e, const ConvTile *t, int P, int RB, const char *jb
         emit_line(e, "const int o = %s;", cx_plus(cx_mul(loop_var("ob", t->NOB), t->OCB), jb));
         emit_line(e, "if (o >= %lld) break;", (long long)t->OC);
         FOR(e, "p", P) {
-            emit_line(e, "float lanes[16];");
-            emit_line(e, "memcpy(lanes, &acc[j][p], sizeof lanes);");
+            conv_lanes_of(e, "acc[j][p]");
             if (t->flat && t->Wp == t->OW)   /* no padding columns: a full vector is 16 consecutive outputs */
                 full_vector(e, t->OH * t->OW, xasprintf("o * %lld + pv + 16 * p", (long long)(t->OH * t->OW)));
             if (t->flat) {
@@ -54,11 +50,7 @@ static void store_tile(Emit *e, const ConvTile *t, int P, int RB, const char *jb
                     emit_line(e, "const int base = (o * %lld + oh) * %lld + ow - l;", (long long)t->OH, (long long)t->OW);
                     emit_line(e, "const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds "
                               "cannot see */");
-                    emit_line(e, "CNNRT_SIMD");
-                    BLOCK(e, "for (int k = l; k < end; k++)") {
-                        emit_line(e, "const float v = lanes[k];");
-                        emit_store(e, "base + k", "o", "v");
-                    }
+                    conv_store_lanes(e, "k", "l", "end", true, NULL, "base + k", "o");
                     emit_line(e, "l += n;");
                     emit_line(e, "q += n;");
                 }
@@ -68,12 +60,7 @@ static void store_tile(Emit *e, const ConvTile *t, int P, int RB, const char *jb
                 full_vector(e, t->OW, xasprintf("%s + pv + 16 * p", row));
                 emit_line(e, "const int n = %lld - (pv + 16 * p) < 16 ? %lld - (pv + 16 * p) : 16;", (long long)t->OW,
                           (long long)t->OW);
-                FOR(e, "l", 16) {
-                    emit_line(e, "if (l >= n) break;");
-                    emit_line(e, "const int ow = pv + 16 * p + l;");
-                    emit_line(e, "const float v = lanes[l];");
-                    emit_store(e, xasprintf("%s + ow", row), "o", "v");
-                }
+                conv_store_lanes(e, "l", "0", "n", false, NULL, xasprintf("%s + pv + 16 * p + l", row), "o");
             }
         }
     }

@@ -34,15 +34,10 @@ static void rows_tile(Emit *e, const ConvTile *t, int R, int V, const char *oh0,
                     }
                 }
         BLOCK(e, "for (int r = 0; r < %d; r++)", R) BLOCK(e, "for (int v = 0; v < %d; v++)", V) {
-            emit_line(e, "float lanes[16];");
-            emit_line(e, "memcpy(lanes, &acc[r][v], sizeof lanes);");
+            conv_lanes_of(e, "acc[r][v]");
             emit_line(e, "const int ow0 = 16 * (v0 + v), n = %lld - ow0 < 16 ? %lld - ow0 : 16;", OW, OW);
             emit_line(e, "const int base = (ch * %lld + oh0 + r) * %lld + ow0;", OH, OW);
-            emit_line(e, "CNNRT_SIMD");
-            BLOCK(e, "for (int l = 0; l < n; l++)") {
-                emit_line(e, "const float v_ = lanes[l];");
-                emit_store(e, "base + l", "ch", "v_");
-            }
+            conv_store_lanes(e, "l", "0", "n", true, NULL, "base + l", "ch");
         }
     }
 }

@@ -145,8 +145,8 @@ static void sobel_gx__run(const float *restrict x0, float *restrict y, float *re
                     const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
                     CNNRT_SIMD
                     for (int k = l; k < end; k++) {
-                        const float v = lanes[k];
-                        y[base + k] = v;
+                        const float lane = lanes[k];
+                        y[base + k] = lane;
                     }
                     l += n;
                     q += n;
@@ -254,8 +254,8 @@ static void sobel_gx__run(const float *restrict x0, float *restrict y, float *re
                     const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
                     CNNRT_SIMD
                     for (int k = l; k < end; k++) {
-                        const float v = lanes[k];
-                        y[base + k] = v;
+                        const float lane = lanes[k];
+                        y[base + k] = lane;
                     }
                     l += n;
                     q += n;
@@ -397,8 +397,8 @@ static void sobel_gy__run(const float *restrict x0, float *restrict y, float *re
                     const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
                     CNNRT_SIMD
                     for (int k = l; k < end; k++) {
-                        const float v = lanes[k];
-                        y[base + k] = v;
+                        const float lane = lanes[k];
+                        y[base + k] = lane;
                     }
                     l += n;
                     q += n;
@@ -506,8 +506,8 @@ static void sobel_gy__run(const float *restrict x0, float *restrict y, float *re
                     const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
                     CNNRT_SIMD
                     for (int k = l; k < end; k++) {
-                        const float v = lanes[k];
-                        y[base + k] = v;
+                        const float lane = lanes[k];
+                        y[base + k] = lane;
                     }
                     l += n;
                     q += n;

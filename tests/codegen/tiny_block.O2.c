@@ -152,8 +152,8 @@ static void tiny_block_c__run(const float *restrict x0, const float *restrict x1
                     const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
                     CNNRT_SIMD
                     for (int k = l; k < end; k++) {
-                        const float v = lanes[k];
-                        const float v2 = v;
+                        const float lane = lanes[k];
+                        const float v2 = lane;
                         const float v3 = (v2 > 0.0f ? v2 : 0.0f);
                         y[base + k] = v3 + x1[base + k];
                     }
