@@ -1,5 +1,5 @@
 /* emit.c — the generated file: header, weights, one function per kernel,
- * and PREFIX_forward() calling them in order (SPEC §5).
+ * and PREFIX_forward() calling them in order (docs/language.md, section 10).
  *
  * The output is deterministic (no dates, no paths beyond the source's name)
  * and warning-free under -std=c11 -Wall -Wextra -pedantic. Buffers are

@@ -1,4 +1,4 @@
-/* main.c — the command line (SPEC §3): parse options, run the stages, write
+/* main.c — the command line (docs/language.md, section 8): parse options, run the stages, write
  * the outputs atomically.
  *
  *   source --pipeline_front--> Graph with shapes --pipeline_plan--> Plan

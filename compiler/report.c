@@ -1,4 +1,4 @@
-/* report.c — the parameter/MAC report of SPEC §4, as a table or JSON.
+/* report.c — the parameter/MAC report of docs/language.md, section 7, as a table or JSON.
  *
  * One row per layer as written (the input is the header, not a row); MACs
  * follow the lecture: output elements x (C/groups) x kernel volume for

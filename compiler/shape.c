@@ -89,7 +89,7 @@ static bool infer_layer(Layer *L, const Graph *g, int64_t *param_bytes) {
     return true;
 }
 
-/* receptive field: lecture 7.5.3 generalised, r += (k-1)*d*jump, jump *= s */
+/* receptive field: the classic per-layer recurrence generalised to dilation, r += (k-1)*d*jump, jump *= s */
 static void field(Layer *L, const Graph *g) {
     const Layer *in0 = g->layers[L->in[0]];
     int nd = spatial_dims(&g->layers[0]->shape);

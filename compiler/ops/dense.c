@@ -43,7 +43,7 @@ static void dense_emit_ref(Emit *e, const Layer *L) {
     }
 }
 
-/* -O2: a batch-1 dense layer can only stream its weights (PERF.md): rows
+/* -O2: a batch-1 dense layer can only stream its weights (bench/README.md): rows
  * of outputs at a time, 16 inputs per vector, one accumulator per row,
  * summed across lanes at the end */
 static void dense_block(Emit *e, const Layer *L, const char *o0, int rows, long long in) {

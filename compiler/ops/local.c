@@ -1,5 +1,5 @@
 /* local.c — local2d, a locally connected layer: a 2-D convolution whose
- * weights are not shared between output positions (lecture 7.9).
+ * weights are not shared between output positions.
  *   y[o, i, j] = b[o, i, j] + sum_{c, m, n} w[o, i, j, c, m, n] * x[c, i*s + m - pt, j*s + n - pl]
  * Zero padding only; no dilation or groups. */
 #include "cnnc.h"

@@ -1,5 +1,5 @@
 /* fold_bn.c — BatchNorm at test time is a fixed per-channel affine map
- * (lecture 7.14): y = x * scale[c] + shift[c] with
+ * y = x * scale[c] + shift[c] with
  *   scale = gamma / sqrt(var + eps),  shift = beta - mean * scale.
  * When its input is a linear layer (OPF_LINEAR: convolution, local, dense)
  * whose output nothing else reads, the map folds into that layer's weights

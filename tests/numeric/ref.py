@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-"""Independent numerical reference for cnnc (SPEC.md), in PyTorch float64.
+"""Independent numerical reference for cnnc (docs/language.md), in PyTorch float64.
 
-Shares no code with the compiler: it has its own .cnn parser (SPEC §2), its own
-safetensors reader/writer, and builds every layer of the SPEC table with torch ops.
+Shares no code with the compiler: it has its own .cnn parser (docs/language.md, sections 2-5), its own
+safetensors reader/writer, and builds every layer of the language reference with torch ops.
 
   ref.py gen NET.cnn [NET2.cnn ...] --out DIR [--seed S] [--batch N] [--dtype F32]
       DIR/weights.safetensors  random parameters (only when the net needs any)
@@ -18,7 +18,7 @@ A `.cnn` file may carry directives for `gen` in a comment line:
   # numeric: batch=3 dtype=F16 seed=7 input=positive
 (command-line options win over directives).
 
-Semantics chosen where the SPEC leaves room (also see README of tests/numeric):
+Semantics chosen where the language reference leaves room (also see README of tests/numeric):
 - Auto names OP_K: K counts every statement of that OP so far, named or not.
 - Pooling is implemented by explicit window gathering (not F.*pool), so
   asymmetric padding is exact: max ignores padding (as if -inf); avg divides by
@@ -362,7 +362,7 @@ def per_dim(v, n, what, name):
 
 
 def pads(v, n, I, K, S, D, name):
-    """The SPEC's pad attribute -> (begins, ends), one per spatial dim."""
+    """The pad attribute -> (begins, ends), one per spatial dim."""
     if v is None or v == "valid":
         return [0] * n, [0] * n
     if v == "same":

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Self-test of ref.py: its parser, its safetensors I/O, and its layer semantics
 checked against torch.nn modules (symmetric cases) and against naive Python
-loops written from the SPEC formulas (asymmetric padding, `same`, local2d).
+loops written from the formulas of docs/language.md (asymmetric padding, `same`, local2d).
 
 Run: /usr/bin/python3 tests/numeric/ref_selftest.py   (or ref.py selftest)
 """
@@ -99,7 +99,7 @@ def naive_conv(x, w, b, S, D, pb, pe, groups, mode="zeros"):
 
 
 def naive_pool(x, kind, K, S, D, pb, pe, ceil, cip):
-    """x [C, *I]; the SPEC rule: O by floor/ceil, drop a window starting in the
+    """x [C, *I]; the rule of docs/language.md: O by floor/ceil, drop a window starting in the
     end padding; max over real elements; avg divides by the positions inside
     [-pb, I+pe) (count_include_pad) or by the real elements."""
     C, I, n = x.shape[0], x.shape[1:], len(K)
@@ -257,7 +257,7 @@ def test_conv_asym_and_same():
         w = f32(RNG.uniform(-1, 1, [out, C] + K))
         b = f32(RNG.uniform(-1, 1, [out]))
         if pad == "same":
-            # SPEC: O = ceil(I/S), total = max((O-1)S + D(K-1) + 1 - I, 0), odd extra at end
+            # same: O = ceil(I/S), total = max((O-1)S + D(K-1) + 1 - I, 0), odd extra at end
             pb, pe = [], []
             for i in range(n):
                 o = -(-I[i] // S[i])
@@ -361,7 +361,7 @@ def test_pool_vs_torch():
                     close(got, want, f"{src} vs nn")
                     cnt += 1
     check(cnt > 300, f"pool cases compared: {cnt}")
-    # the SPEC's example: I=5, k=2, s=2, pad=1, ceil -> 3 (the 4th would start in the pad)
+    # the reference's example: I=5, k=2, s=2, pad=1, ceil -> 3 (the 4th would start in the pad)
     x = RNG.uniform(-1, 1, (1, 1, 5))
     for kind, m in (("max", nn.MaxPool1d(2, 2, 1, ceil_mode=True)),
                     ("avg", nn.AvgPool1d(2, 2, 1, ceil_mode=True))):
@@ -514,7 +514,7 @@ def test_activations_and_misc():
 
 
 def test_activation_formulas():
-    """The newer activations against the SPEC's formulas, written here with
+    """The newer activations against the formulas of docs/language.md, written here with
     the math module, at the kinks (-3, 3), near 0 and far out on both sides."""
     pts = [-1000.0, -90.0, -30.0, -20.5, -10.0, -4.0, -3.0, -2.999, -1.0, -1e-3, 0.0, 1e-3,
            0.5, 2.999, 3.0, 3.001, 8.0, 19.5, 20.5, 30.0, 90.0, 1000.0]
