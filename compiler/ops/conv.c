@@ -205,11 +205,15 @@ static void conv_choose(Choice *c, const Layer *L, const Shape *in, const Choice
     ConvTile *t = xcalloc(1, sizeof *t);
     *t = conv_tile(L, in, ctx->o, ctx->near_lanes);
     bool lanes = conv_lanes_ok(L, in);
-    int64_t tiled = conv_tile_temp(t), lt = lanes ? conv_lanes_temp(L) : 0;
+    int64_t tiled = conv_tile_temp(t), lt = 0;
+    const void *lanes_tile = lanes ? conv_lanes_tile(L, in, &lt) : NULL;
     c->temp = tiled > lt ? tiled : lt;   /* the layout, known when emitting, picks one */
     c->tile = t;
-    if (lanes && (ctx->in_blocked || ctx->out_blocked)) c->family = &conv_lanes;
-    else c->family = t->rows ? &conv_rows : t->cv ? &conv_channels : &conv_pixels;
+    c->family = t->rows ? &conv_rows : t->cv ? &conv_channels : &conv_pixels;
+    if (lanes && (ctx->in_blocked || ctx->out_blocked)) {
+        c->family = &conv_lanes;
+        c->tile = lanes_tile;
+    }
     if (in->rank != 3) c->layout = 0;
     else if (lanes) c->layout = LAYOUT_READS_BLOCKED | LAYOUT_WRITES_BLOCKED | LAYOUT_NEIGHBOURS;
     else if (!t->flat || conv_direct(t) || t->diag) c->layout = 0;   /* depthwise: 9 MACs per input do not hide a strided pack */

@@ -15,22 +15,36 @@
  * 4 with the weights as memory operands */
 static int lanes_rw(Regs r) { return r == REGS_WIDE ? 8 : 4; }
 
+/* the geometry the kernel reads: channels, input and output sizes, the
+ * padded input's rows and columns the window reaches, window and padding */
+typedef struct {
+    int64_t C, H, W, OH, OW, Hp, Wp, kh, kw, sh, sw, dh, dw, pt, pl;
+} LanesTile;
+
 bool conv_lanes_ok(const Layer *L, const Shape *in) {
     const Window *w = &L->win;
     return L->op == &op_depthwise_conv2d && w->nd == 2 && in->rank == 3 && in->dim[0] % 16 == 0 &&
            L->shape.dim[0] == in->dim[0] && w->k[0] * w->k[1] <= 64 && strcmp(conv_pad_mode(L), "zeros") == 0;
 }
 
-/* padded rows and columns the window reads */
-static int64_t lanes_hp(const Layer *L) { return (L->shape.dim[1] - 1) * L->win.s[0] + (L->win.k[0] - 1) * L->win.d[0] + 1; }
-static int64_t lanes_wp(const Layer *L) { return (L->shape.dim[2] - 1) * L->win.s[1] + (L->win.k[1] - 1) * L->win.d[1] + 1; }
-
-int64_t conv_lanes_temp(const Layer *L) { return lanes_hp(L) * lanes_wp(L) * 16; }
+const void *conv_lanes_tile(const Layer *L, const Shape *in, int64_t *temp) {
+    const Window *w = &L->win;
+    LanesTile *t = xcalloc(1, sizeof *t);
+    *t = (LanesTile){
+        .C = in->dim[0], .H = in->dim[1], .W = in->dim[2], .OH = L->shape.dim[1], .OW = L->shape.dim[2],
+        .kh = w->k[0], .kw = w->k[1], .sh = w->s[0], .sw = w->s[1], .dh = w->d[0], .dw = w->d[1],
+        .pt = w->pb[0], .pl = w->pb[1],
+    };
+    t->Hp = (t->OH - 1) * t->sh + (t->kh - 1) * t->dh + 1;
+    t->Wp = (t->OW - 1) * t->sw + (t->kw - 1) * t->dw + 1;
+    *temp = t->Hp * t->Wp * 16;
+    return t;
+}
 
 static void lanes_data(Emit *e, const Layer *L, const void *tile) {
-    (void)tile;
+    const LanesTile *t = tile;
     const Param *w = layer_param(L, "weight"), *b = layer_param(L, "bias");
-    int64_t C = L->shape.dim[0], taps = L->win.k[0] * L->win.k[1];
+    int64_t C = t->C, taps = t->kh * t->kw;
     float *pk = xcalloc((size_t)(C * taps), sizeof(float)), *pb = xcalloc((size_t)C, sizeof(float));
     for (int64_t c = 0; c < C; c++)
         for (int64_t k = 0; k < taps; k++) pk[(c / 16 * taps + k) * 16 + c % 16] = w->data[c * taps + k];
@@ -42,19 +56,18 @@ static void lanes_data(Emit *e, const Layer *L, const void *tile) {
 }
 
 /* one run of n output positions starting at column ow of row oh */
-static void lanes_tile(Emit *e, const Layer *L, int n, bool blocked_out) {
-    const Window *w = &L->win;
-    long long OH = L->shape.dim[1], OW = L->shape.dim[2], Wp = lanes_wp(L);
+static void lanes_tile(Emit *e, const LanesTile *t, int n, bool blocked_out) {
+    long long OH = t->OH, OW = t->OW;
     SCOPE(e) {
         emit_line(e, "cnnrt_v16 acc[%d];", n);
         emit_line(e, "for (int r = 0; r < %d; r++) acc[r] = bias;", n);
-        for (int64_t i = 0; i < w->k[0]; i++)
-            for (int64_t k = 0; k < w->k[1]; k++)
+        for (int64_t i = 0; i < t->kh; i++)
+            for (int64_t k = 0; k < t->kw; k++)
                 BLOCK(e, "for (int r = 0; r < %d; r++)", n) {
                     emit_line(e, "cnnrt_v16 xv;");
-                    emit_line(e, "memcpy(&xv, rowp + ((size_t)(ow + r) * %lld + %lld) * 16, sizeof xv);", (long long)w->s[1],
-                              (long long)(i * w->d[0] * Wp + k * w->d[1]));
-                    emit_line(e, "CNNRT_FMAV16(acc[r], xv, wk[%lld]);", (long long)(i * w->k[1] + k));
+                    emit_line(e, "memcpy(&xv, rowp + ((size_t)(ow + r) * %lld + %lld) * 16, sizeof xv);", (long long)t->sw,
+                              (long long)(i * t->dh * t->Wp + k * t->dw));
+                    emit_line(e, "CNNRT_FMAV16(acc[r], xv, wk[%lld]);", (long long)(i * t->kw + k));
                 }
         BLOCK(e, "for (int r = 0; r < %d; r++)", n) {
             conv_lanes_of(e, "acc[r]");
@@ -70,28 +83,25 @@ static void lanes_tile(Emit *e, const Layer *L, int n, bool blocked_out) {
 
 /* the output rows of one channel block, in runs of lanes_rw(r) positions */
 static void lanes_rows(Emit *e, const void *ctx, Regs r) {
-    const Layer *L = ctx;
-    long long OH = L->shape.dim[1], OW = L->shape.dim[2], Wp = lanes_wp(L);
+    const LanesTile *t = ctx;
+    long long OH = t->OH, OW = t->OW;
     int rw = lanes_rw(r);
+    bool blocked_out = emit_blocked(e, e->k->out);
     emit_line(e, "/* runs of %d output positions */", rw);
     FOR(e, "oh", OH) {
-        emit_line(e, "const float *restrict rowp = tp + (size_t)oh * %lld;", (long long)L->win.s[0] * Wp * 16);
-        if (OW >= rw)
-            BLOCK(e, "for (int ow = 0; ow + %d <= %lld; ow += %d)", rw, OW, rw) lanes_tile(e, L, rw, emit_blocked(e, e->k->out));
+        emit_line(e, "const float *restrict rowp = tp + (size_t)oh * %lld;", (long long)(t->sh * t->Wp * 16));
+        if (OW >= rw) BLOCK(e, "for (int ow = 0; ow + %d <= %lld; ow += %d)", rw, OW, rw) lanes_tile(e, t, rw, blocked_out);
         if (OW % rw)
             SCOPE(e) {
                 emit_line(e, "const int ow = %lld;", OW - OW % rw);
-                lanes_tile(e, L, (int)(OW % rw), emit_blocked(e, e->k->out));
+                lanes_tile(e, t, (int)(OW % rw), blocked_out);
             }
     }
 }
 
 static void lanes_emit(Emit *e, const Layer *L, const void *tile) {
-    (void)tile;
-    const Shape *in = emit_in_shape(e, L, 0);
-    const Window *w = &L->win;
-    long long C = in->dim[0], H = in->dim[1], W = in->dim[2];
-    long long Hp = lanes_hp(L), Wp = lanes_wp(L), pt = w->pb[0], pl = w->pb[1], taps = w->k[0] * w->k[1];
+    const LanesTile *t = tile;
+    long long C = t->C, H = t->H, W = t->W, Hp = t->Hp, Wp = t->Wp, pt = t->pt, pl = t->pl, taps = t->kh * t->kw;
     bool bin = emit_blocked(e, L->in[0]);
     emit_line(e, "/* channels in the vector lanes: per block of 16 channels, tp [%lld][%lld][16] the padded input */", Hp,
               Wp);
@@ -122,13 +132,15 @@ static void lanes_emit(Emit *e, const Layer *L, const void *tile) {
         emit_line(e, "cnnrt_v16 wk[%lld], bias;", taps);
         emit_line(e, "memcpy(wk, %s + (size_t)cb * %lld, sizeof wk);", emit_param(e, L, "packed"), taps * 16);
         emit_line(e, "memcpy(&bias, %s + cb * 16, sizeof bias);", emit_param(e, L, "bias_packed"));
-        emit_per_regs(e, L, true, lanes_rows);
+        emit_per_regs(e, t, true, lanes_rows);
     }
 }
 
 static const char *lanes_describe(const void *tile) {
-    (void)tile;
-    return "16 channels per vector, runs of 8 positions (narrow: 4), the taps' weights in registers";
+    const LanesTile *t = tile;
+    return xasprintf("16 channels per vector, runs of 8 positions (narrow: 4), %lld taps' weights in registers; "
+                     "per channel block the padded input %lld x %lld", (long long)(t->kh * t->kw), (long long)t->Hp,
+                     (long long)t->Wp);
 }
 
 const KernelFamily conv_lanes = {
