@@ -25,10 +25,12 @@ activations stay O(1) through deep nets and folding is really exercised.
 
 The converter covers what bench/nets uses and a bit more: conv1d/2d/3d
 (groups, dilation, symmetric/asymmetric/same padding, padding modes),
-depthwise_conv2d, separable_conv2d, batchnorm, layernorm, instancenorm,
-groupnorm, relu, relu6, sigmoid, tanh, abs, sqrt, leaky_relu, elu, dropout,
-max/avg pooling 1-3d (symmetric padding), global pools, flatten, dense, add,
-mul, concat, pad, softmax, and inline parameters; not local2d. It shares no
+depthwise_conv2d, separable_conv2d, conv_transpose1d/2d/3d (symmetric
+padding), batchnorm, layernorm, instancenorm, groupnorm, relu, relu6, sigmoid,
+tanh, abs, sqrt, leaky_relu, elu, hardswish, hardsigmoid, silu, mish, gelu,
+clip, prelu, dropout, max/avg pooling 1-3d (symmetric padding), global and
+adaptive pools, upsample, flatten, dense, add, mul, sub, div, max, min (with
+broadcasting), concat, pad, softmax, and inline parameters; not local2d. It shares no
 code with the compiler or with tests/numeric/ref.py.
 """
 import argparse
@@ -247,6 +249,10 @@ class Lambda(nn.Module):
             return torch.abs(x)
         if self.kind == "sqrt":
             return torch.sqrt(x)
+        if self.kind == "clip":
+            return torch.clamp(x, self.arg[0], self.arg[1])
+        if self.kind == "upsample":
+            return F.interpolate(x, **self.arg)
         raise RuntimeError(self.kind)
 
 
@@ -258,9 +264,12 @@ class Merge(nn.Module):
     def forward(self, xs):
         if self.kind == "concat":
             return torch.cat(xs, dim=self.axis + 1)
+        # per-sample shapes broadcast as NumPy does, aligned at the last axis
+        f = {"add": torch.add, "mul": torch.mul, "sub": torch.sub, "div": torch.div,
+             "max": torch.maximum, "min": torch.minimum}[self.kind]
         y = xs[0]
         for x in xs[1:]:
-            y = y + x if self.kind == "add" else y * x
+            y = f(y, x)
         return y
 
 
@@ -284,7 +293,7 @@ class Net(nn.Module):
                 if i not in shapes:
                     raise CnnError(f"{name}: unknown input {i}")
             shape = shapes[ins[0]]
-            mod, merge = self.build(name, op, a, shape), op in ("add", "mul", "concat")
+            mod, merge = self.build(name, op, a, shape), op in ("add", "mul", "concat", "sub", "div", "max", "min")
             mod.eval()
             self.mods[name] = mod
             for key in ("weight", "bias", "running_mean", "running_var"):
@@ -340,6 +349,46 @@ class Net(nn.Module):
                 return cls(k, s, b, dilation=per_dim(a.get("dilation", 1), n, "dilation"), ceil_mode=ceil)
             cls = [nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d][nd - 1]
             return cls(k, s, b, ceil_mode=ceil, count_include_pad=bool(a.get("count_include_pad", True)))
+        m = re.fullmatch(r"adaptive_(max|avg)pool([123])d", op)
+        if m:
+            cls = {"max": [nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d],
+                   "avg": [nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d]}[m.group(1)][n - 1]
+            return cls(tuple(per_dim(a["out"], n, "out")))
+        m = re.fullmatch(r"conv_transpose([123])d", op)
+        if m:
+            if n != int(m.group(1)):
+                raise CnnError(f"{name}: {op} on a {n}-d input")
+            k = per_dim(a["kernel"], n, "kernel")
+            pad = a.get("pad", 0)
+            if isinstance(pad, list) and len(pad) == 2 * n and pad[:n] != pad[n:]:
+                raise CnnError(f"{name}: asymmetric transposed-convolution padding is not supported here")
+            cls = [nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d][n - 1]
+            conv = cls(C, int(a["out"]), k, stride=per_dim(a.get("stride", 1), n, "stride"),
+                       padding=per_dim(pad[:n] if isinstance(pad, list) and len(pad) == 2 * n else pad, n, "pad"),
+                       output_padding=per_dim(a.get("output_padding", 0), n, "output_padding"),
+                       dilation=per_dim(a.get("dilation", 1), n, "dilation"), groups=int(a.get("groups", 1)),
+                       bias=bool(a.get("bias", True)))
+            self.params[f"{name}.weight"] = conv.weight
+            if conv.bias is not None:
+                self.params[f"{name}.bias"] = conv.bias
+            return conv
+        if op == "upsample":
+            mode = str(a.get("mode", "nearest"))
+            if mode == "linear":
+                mode = ["linear", "bilinear", "trilinear"][n - 1]
+            kw = {"mode": mode}
+            if mode != "nearest":
+                kw["align_corners"] = bool(a.get("align_corners", False))
+            if "size" in a:
+                kw["size"] = tuple(per_dim(a["size"], n, "size"))
+            else:
+                sc = a["scale"]
+                kw["scale_factor"] = tuple(float(v) for v in sc) if isinstance(sc, list) else float(sc)
+            return Lambda("upsample", kw)
+        if op == "prelu":
+            pr = nn.PReLU(C if "weight" not in a or isinstance(a["weight"], list) and len(a["weight"]) == C else 1)
+            self.params[f"{name}.weight"] = pr.weight
+            return pr
         if op in ("global_avgpool", "global_maxpool"):
             avg = op == "global_avgpool"
             cls = [[nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d],
@@ -390,16 +439,21 @@ class Net(nn.Module):
                 self.params[f"{name}.bias"] = lin.bias
             return lin
         simple = {"relu": nn.ReLU, "relu6": nn.ReLU6, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh,
-                  "dropout": nn.Identity}
+                  "dropout": nn.Identity, "hardswish": nn.Hardswish, "hardsigmoid": nn.Hardsigmoid,
+                  "silu": nn.SiLU, "mish": nn.Mish}
         if op in simple:
             return simple[op]()
         if op == "leaky_relu":
             return nn.LeakyReLU(float(a.get("alpha", 0.01)))
         if op == "elu":
             return nn.ELU(float(a.get("alpha", 1.0)))
+        if op == "gelu":
+            return nn.GELU(approximate=str(a.get("approximate", "none")))
+        if op == "clip":
+            return Lambda("clip", (float(a["min"]) if "min" in a else None, float(a["max"]) if "max" in a else None))
         if op in ("flatten", "softmax", "abs", "sqrt"):
             return Lambda(op)
-        if op in ("add", "mul", "concat"):
+        if op in ("add", "mul", "concat", "sub", "div", "max", "min"):
             return Merge(op, int(a.get("axis", 0)))
         if op == "pad":
             b, e = pads(a.get("pad"), n, sp, [1] * n, [1] * n, [1] * n)
