@@ -347,6 +347,10 @@ int64_t window_out(int64_t in, int64_t k, int64_t s, int64_t pb, int64_t pe,
  * has; stride defaults to the kernel when stride_is_kernel) for the spatial
  * dims of in; fill L->win and out = [C, O...]; errors at the layer */
 bool window_resolve(Layer *L, const Shape *in, bool stride_is_kernel, bool ceil, Shape *out);
+/* the attributes alone, into L->win (no output size); and one value per
+ * spatial dim of an integer attribute (one given is broadcast) */
+bool window_attrs(Layer *L, const Shape *in, bool stride_is_kernel);
+bool window_ints(Layer *L, const char *name, int nd, int64_t def, int64_t *out);
 /* an error unless in has exactly nd spatial dims ([C, ...]) */
 bool need_spatial(Layer *L, const Shape *in, int nd);
 /* a parameter tensor; random values U(-0.5, 0.5) unless the op says otherwise */
@@ -360,6 +364,10 @@ Param *layer_param(const Layer *L, const char *name);    /* NULL when absent */
  * rows of bias bname, creating it with shape bdims (rank brank) if absent */
 void fold_rows(Layer *L, const char *wname, const char *bname, int brank, const int64_t *bdims,
                const float *scale, const float *shift);
+/* the bias part alone: rows of bias bname (created as bdims if absent) become
+ * b * scale[o] + shift[o] */
+void fold_bias(Layer *L, const char *bname, int brank, const int64_t *bdims, int64_t rows, const float *scale,
+               const float *shift);
 const char *dim_name(int nd, int i);       /* "height" for i=0 of 2-D */
 /* emitting windowed layers: loop variables od/oh/ow (kind 'o'), id/ih/iw
  * ('i'), kd/kh/kw ('k'); output loops; window loops with bounds handling

@@ -34,10 +34,16 @@ Param *layer_param(const Layer *L, const char *name) {
 
 void fold_rows(Layer *L, const char *wname, const char *bname, int brank, const int64_t *bdims,
                const float *scale, const float *shift) {
-    Param *w = layer_param(L, wname), *b = layer_param(L, bname);
+    Param *w = layer_param(L, wname);
     int64_t rows = w->shape.dim[0], per = shape_elems(&w->shape) / rows;
     for (int64_t o = 0; o < rows; o++)
         for (int64_t j = 0; j < per; j++) w->data[o * per + j] *= scale[o];
+    fold_bias(L, bname, brank, bdims, rows, scale, shift);
+}
+
+void fold_bias(Layer *L, const char *bname, int brank, const int64_t *bdims, int64_t rows, const float *scale,
+               const float *shift) {
+    Param *b = layer_param(L, bname);
     if (!b) {
         add_param(L, bname, brank, bdims);
         b = &L->param[L->nparam - 1];

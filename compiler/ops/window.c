@@ -34,7 +34,7 @@ int64_t window_out(int64_t in, int64_t k, int64_t s, int64_t pb, int64_t pe, int
 }
 
 /* one value per spatial dim from an A_INTS attribute (broadcast a single one) */
-static bool per_dim(Layer *L, const char *name, int nd, int64_t def, int64_t *out) {
+bool window_ints(Layer *L, const char *name, int nd, int64_t def, int64_t *out) {
     const Attr *a = attr_get(L, name);
     if (!a || !a->set) {
         for (int i = 0; i < nd; i++) out[i] = def;
@@ -85,19 +85,26 @@ static bool resolve_pad(Layer *L, const Shape *in, Window *w) {
     return false;
 }
 
-bool window_resolve(Layer *L, const Shape *in, bool stride_is_kernel, bool ceil, Shape *out) {
+bool window_attrs(Layer *L, const Shape *in, bool stride_is_kernel) {
     Window *w = &L->win;
     int nd = spatial_dims(in);
     w->nd = nd;
-    w->ceil = ceil;
-    bool ok = per_dim(L, "kernel", nd, 1, w->k);
+    bool ok = window_ints(L, "kernel", nd, 1, w->k);
     const Attr *st = attr_get(L, "stride");
     if (stride_is_kernel && (!st || !st->set))
         memcpy(w->s, w->k, sizeof w->k);
     else
-        ok &= per_dim(L, "stride", nd, 1, w->s);
-    ok &= per_dim(L, "dilation", nd, 1, w->d);
-    if (!ok || !resolve_pad(L, in, w)) return false;
+        ok &= window_ints(L, "stride", nd, 1, w->s);
+    ok &= window_ints(L, "dilation", nd, 1, w->d);
+    return ok && resolve_pad(L, in, w);
+}
+
+bool window_resolve(Layer *L, const Shape *in, bool stride_is_kernel, bool ceil, Shape *out) {
+    Window *w = &L->win;
+    int nd = spatial_dims(in);
+    w->ceil = ceil;
+    if (!window_attrs(L, in, stride_is_kernel)) return false;
+    bool ok = true;
     out->rank = in->rank;
     out->dim[0] = in->dim[0];
     for (int i = 0; i < nd; i++) {

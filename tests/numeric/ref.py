@@ -520,6 +520,40 @@ def op_separable(c):
     return F.conv2d(y, pw, pbias)
 
 
+CONVT = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
+
+
+def op_conv_transpose(n):
+    """The full transposed convolution (no padding, output_padding at the end),
+    cropped by pb at the start and pe at the end of each spatial dim."""
+    def f(c):
+        x, L = c.x, c.L
+        if c.nsp != n:
+            raise CnnError(f"{L.name}: conv_transpose{n}d needs {n} spatial dims")
+        C, out, groups = x.shape[1], int(c.attr("out")), int(c.attr("groups", 1))
+        K = per_dim(c.attr("kernel"), n, "kernel", L.name)
+        S = per_dim(c.attr("stride", 1), n, "stride", L.name)
+        D = per_dim(c.attr("dilation", 1), n, "dilation", L.name)
+        OP = per_dim(c.attr("output_padding", 0), n, "output_padding", L.name)
+        if isinstance(c.attr("pad", 0), str):
+            raise CnnError(f"{L.name}: pad takes integers")
+        pb, pe = pads(c.attr("pad", 0), n, c.spatial(), K, S, D, L.name)
+        if C % groups or out % groups:
+            raise CnnError(f"{L.name}: groups {groups} does not divide C={C} / out={out}")
+        if any(OP[i] >= S[i] and OP[i] >= D[i] for i in range(n)):
+            raise CnnError(f"{L.name}: output_padding {OP} not below stride {S} or dilation {D}")
+        fan = out // groups * int(np.prod(K))
+        w = c.param("weight", [C, out // groups] + K, ("fan", fan))
+        b = c.param("bias", [out], ("fan", fan)) if c.attr("bias", True) else None
+        y = CONVT[n](x, w, b, stride=S, output_padding=OP, groups=groups, dilation=D)
+        crop = tuple(slice(pb[i], y.shape[2 + i] - pe[i]) for i in range(n))
+        y = y[(slice(None), slice(None)) + crop]
+        if min(y.shape[2:]) < 1:
+            raise CnnError(f"{L.name}: output size {list(y.shape[2:])} below 1")
+        return y
+    return f
+
+
 def op_local2d(c):
     x, L = c.x, c.L
     if c.nsp != 2:
@@ -720,6 +754,7 @@ OPS = {
 }
 for _n in (1, 2, 3):
     OPS[f"maxpool{_n}d"] = op_pool("max", _n)
+    OPS[f"conv_transpose{_n}d"] = op_conv_transpose(_n)
     OPS[f"avgpool{_n}d"] = op_pool("avg", _n)
 
 

@@ -328,6 +328,67 @@ def test_depthwise_separable_local():
             close(got[bi], naive_local2d(x[bi], w, b, [2, 1], pb_, pe_), f"local2d pad={pad}")
 
 
+def naive_conv_transpose(x, w, b, S, D, pb, pe, op, groups):
+    """x [C, *I], w [C, out/g, *K] -> [out, *O]: each input scattered into the
+    full output, then cropped by pb at the start and pe at the end."""
+    C, I = x.shape[0], x.shape[1:]
+    og, K = w.shape[1], w.shape[2:]
+    n, cg = len(I), C // groups
+    full = [(I[d] - 1) * S[d] + D[d] * (K[d] - 1) + 1 + op[d] for d in range(n)]
+    y = np.zeros([og * groups] + full)
+    for c in range(C):
+        g = c // cg
+        for pos in itertools.product(*[range(i) for i in I]):
+            for j in range(og):
+                for kk in itertools.product(*[range(k) for k in K]):
+                    q = tuple(pos[d] * S[d] + kk[d] * D[d] for d in range(n))
+                    y[(g * og + j,) + q] += x[(c,) + pos] * w[(c, j) + kk]
+    if b is not None:
+        y += np.asarray(b).reshape([-1] + [1] * n)
+    return y[(slice(None),) + tuple(slice(pb[d], full[d] - pe[d]) for d in range(n))]
+
+
+def test_conv_transpose():
+    # symmetric padding against nn.ConvTransposeNd, asymmetric against loops
+    lst = lambda v: v if isinstance(v, int) else "[" + ",".join(map(str, v)) + "]"
+    for n, C, out, I, k, s, p, op, d, g, bias in [
+        (1, 3, 4, (7,), 3, 2, 1, 1, 1, 1, True),
+        (2, 4, 6, (5, 6), 3, 2, 1, 1, 1, 2, True),
+        (2, 3, 3, (4, 5), (2, 3), (3, 2), (0, 1), (2, 0), (1, 2), 3, False),
+        (2, 2, 4, (5, 4), 3, 1, 2, 1, 2, 1, True),
+        (3, 2, 3, (3, 4, 3), 3, 2, 1, (1, 0, 1), 1, 1, True),
+    ]:
+        mod = [None, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d][n](
+            C, out, k, stride=s, padding=p, output_padding=op, dilation=d, groups=g, bias=bias)
+        x = RNG.uniform(-1, 1, (2, C) + I)
+        src = (f"network t {{ input x[{C},{','.join(map(str, I))}]; conv_transpose{n}d c(out={out}, "
+               f"kernel={lst(k)}, stride={lst(s)}, pad={lst(p)}, output_padding={lst(op)}, "
+               f"dilation={lst(d)}, groups={g}, bias={'true' if bias else 'false'}); }}")
+        t = {"c.weight": f32(mod.weight.detach().numpy())}
+        if bias:
+            t["c.bias"] = f32(mod.bias.detach().numpy())
+        with torch.no_grad():
+            mod.weight.copy_(torch.tensor(t["c.weight"]))
+            if bias:
+                mod.bias.copy_(torch.tensor(t["c.bias"]))
+        want = mod(torch.tensor(x)).detach().numpy()
+        close(run(src, x, t), want, f"conv_transpose{n}d k={k} s={s} p={p} op={op} d={d} g={g} vs nn")
+    for n, C, out, I, K, S, D, pad, op, g in [
+        (1, 2, 3, (5,), [3], [2], [1], [2, 0], [1], 1),
+        (2, 4, 2, (3, 4), [3, 2], [2, 3], [1, 1], [0, 1, 2, 0], [1, 2], 2),
+        (2, 2, 2, (4, 3), [2, 3], [1, 2], [2, 1], [3, 0, 0, 2], [1, 0], 1),
+    ]:
+        x = RNG.uniform(-1, 1, (1, C) + I)
+        w = f32(RNG.uniform(-1, 1, [C, out // g] + K))
+        b = f32(RNG.uniform(-1, 1, [out]))
+        src = (f"network t {{ input x[{C},{','.join(map(str, I))}]; conv_transpose{n}d c(out={out}, "
+               f"kernel={lst(K)}, stride={lst(S)}, pad={lst(pad)}, output_padding={lst(op)}, "
+               f"dilation={lst(D)}, groups={g}); }}")
+        want = naive_conv_transpose(x[0], w, b, S, D, pad[:n], pad[n:], op, g)
+        close(run(src, x, {"c.weight": w, "c.bias": b})[0], want,
+              f"conv_transpose{n}d I={I} K={K} S={S} D={D} pad={pad} op={op} g={g} vs loops")
+
+
 def test_pool_vs_torch():
     cnt = 0
     for n in (1, 2, 3):

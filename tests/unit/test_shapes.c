@@ -175,6 +175,24 @@ static void test_conv_asymmetric_pad(void) {
           "attribute 'pad' of a 2-D layer takes 1, 2 or 4 values, got 3");
 }
 
+/* transposed convolutions, numbers from torch.nn.ConvTranspose1d/2d/3d:
+ * O = (I-1)*S - Pb - Pe + D*(K-1) + output_padding + 1, weight [C, out/groups, k...],
+ * MACs = input elements x out/groups x kernel volume */
+static void test_conv_transpose(void) {
+    SHAPE("[3,16,16]", "conv_transpose2d L(out=8, kernel=4, stride=2, pad=1);", "[8,32,32]", 392, 98304);
+    SHAPE("[4,5,7]", "conv_transpose2d L(out=6, kernel=3, stride=3, output_padding=2, groups=2, bias=false);",
+          "[6,17,23]", 108, 3780);
+    SHAPE("[2,9]", "conv_transpose1d L(out=3, kernel=3, stride=2, pad=1, output_padding=1, dilation=2);", "[3,20]", 21,
+          162);
+    SHAPE("[2,3,4,5]", "conv_transpose3d L(out=4, kernel=[2,3,3], stride=[1,2,2]);", "[4,4,9,11]", 148, 8640);
+    SHAPE("[3,4,4]", "conv_transpose2d L(out=2, kernel=3, stride=2, pad=[0,1,2,3]);", "[2,7,5]", 56, 864);
+    ERROR("[3,4,4]", "conv_transpose2d L(out=2, kernel=3, stride=2, output_padding=2);",
+          "output_padding 2 of 'L' must be smaller than the stride (2) or the dilation (1) in height");
+    ERROR("[3,2,2]", "conv_transpose2d L(out=2, kernel=1, pad=1);",
+          "conv_transpose2d 'L': output height would be 0 (input 2, stride 1, padding 1+1, kernel 1, dilation 1, "
+          "output_padding 0)");
+}
+
 /* pad=same: output ceil(I/S); odd extra padding at the end */
 static void test_conv_same(void) {
     const Layer *L = SHAPE("[3,15,15]", "conv2d L(out=4, kernel=3, stride=2, pad=same);", "[4,8,8]", 112, 6912);
@@ -498,6 +516,7 @@ void suite_shapes(void) {
         {"conv2d", test_conv2d},
         {"conv asymmetric pad", test_conv_asymmetric_pad},
         {"conv pad=same", test_conv_same},
+        {"conv_transpose", test_conv_transpose},
         {"conv3d", test_conv3d},
         {"depthwise and separable", test_depthwise_separable},
         {"conv parameter shapes", test_conv_param_shapes},

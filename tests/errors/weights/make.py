@@ -150,6 +150,9 @@ def main():
     ints = tensors()
     ints[1] = ("c.bias", "I32", [2])
     write("int_param", file_bytes(*pack(ints)))
+    # a transposed convolution's weight in a convolution's layout, [out, C, k, k]
+    # for [C, out, k, k] (tests/errors/convt_weight_shape.cnn)
+    write("convt_wrong_shape", file_bytes(*pack([("up.weight", "F32", [4, 2, 2, 2]), ("up.bias", "F32", [4])])))
 
 
 if __name__ == "__main__":
