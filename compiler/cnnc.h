@@ -180,8 +180,9 @@ typedef struct {
     int64_t i;           /* A_INT, A_BOOL */
     double f;            /* A_FLOAT */
     const char *kw;      /* A_KEYWORD; A_PAD when a keyword (same, valid) */
-    int n;               /* A_INTS, A_PAD list: entries given */
+    int n;               /* A_INTS, A_PAD list, A_FLOATS: entries given */
     int64_t v[2 * MAX_SPATIAL];
+    double fv[MAX_SPATIAL];  /* A_FLOATS */
 } Attr;
 
 typedef struct {
@@ -252,6 +253,7 @@ typedef enum {
     A_KEYWORD,   /* one of .words */
     A_INTS,      /* integer, or a list of one integer per spatial dim */
     A_PAD,       /* integer, list (dims or 2 x dims), same, valid */
+    A_FLOATS,    /* number, or a list of one number per spatial dim */
 } AttrType;
 
 typedef struct {
@@ -347,12 +349,17 @@ int64_t window_out(int64_t in, int64_t k, int64_t s, int64_t pb, int64_t pe,
  * has; stride defaults to the kernel when stride_is_kernel) for the spatial
  * dims of in; fill L->win and out = [C, O...]; errors at the layer */
 bool window_resolve(Layer *L, const Shape *in, bool stride_is_kernel, bool ceil, Shape *out);
-/* the attributes alone, into L->win (no output size); and one value per
- * spatial dim of an integer attribute (one given is broadcast) */
+/* the attributes alone, into L->win (no output size) */
 bool window_attrs(Layer *L, const Shape *in, bool stride_is_kernel);
-bool window_ints(Layer *L, const char *name, int nd, int64_t def, int64_t *out);
+/* one value per spatial dim from an A_INTS attribute, a single one broadcast
+ * (def when not given); attr_count_ok: an error unless a list attribute has 1
+ * or nd entries */
+bool per_dim(Layer *L, const char *name, int nd, int64_t def, int64_t *out);
+bool attr_count_ok(const Attr *a, const char *name, int nd);
 /* an error unless in has exactly nd spatial dims ([C, ...]) */
 bool need_spatial(Layer *L, const Shape *in, int nd);
+/* an error unless in has spatial dims ([C, ...], any number) */
+bool need_any_spatial(Layer *L, const Shape *in);
 /* a parameter tensor; random values U(-0.5, 0.5) unless the op says otherwise */
 void add_param(Layer *L, const char *name, int rank, const int64_t *dims);
 /* the random range of the parameter added last: U(lo, hi), or fan-in scaled
@@ -380,6 +387,11 @@ void emit_window_loops(Emit *e, const Layer *L, const Shape *in, const char *mod
  * WINDOW_LOOPS(e, L, in, mode) { body } close the nd blocks they open */
 #define OUT_LOOPS(e, L) CW_SCOPE(emit_out_loops(e, L), emit_close_n(e, (L)->win.nd))
 #define WINDOW_LOOPS(e, L, in, mode) CW_SCOPE(emit_window_loops(e, L, in, mode), emit_close_n(e, (L)->win.nd))
+/* the output loops but the innermost, ROW_LOOPS(e, L) { body }, and the
+ * flat index of the first output of the row there */
+void emit_row_loops(Emit *e, const Layer *L);
+#define ROW_LOOPS(e, L) CW_SCOPE(emit_row_loops(e, L), emit_close_n(e, (L)->win.nd - 1))
+const char *row_start(const Layer *L);
 const char *emit_pixel(const Shape *s, const char *c, char kind);
 /* hooks for layers without parameters or MACs, and shape-preserving ones */
 void op_no_params(Layer *L, const Shape *in);
@@ -581,6 +593,9 @@ const char *emit_float(double v);
  * o->text_weights (a compiler holds a string literal as one node) */
 #define EMIT_BYTES_FROM 4096
 void emit_array(Emit *e, const char *comment, const char *sym, const float *v, int64_t n);
+/* a static const int array with a comment, 16 numbers a line (index tables;
+ * every value fits in an int) */
+void emit_int_array(Emit *e, const char *comment, const char *sym, const int64_t *v, int64_t n);
 /* the symbol of a parameter array: "lenet5_c1__weight" */
 const char *emit_param(Emit *e, const Layer *L, const char *pname);
 

@@ -180,3 +180,9 @@ void emit_array(Emit *e, const char *comment, const char *sym, const float *v, i
     fprintf(e->c, "\n};\n\n");
 }
 
+void emit_int_array(Emit *e, const char *comment, const char *sym, const int64_t *v, int64_t n) {
+    fprintf(e->c, "/* %s */\nstatic const int %s[%lld] = {", comment, sym, (long long)n);
+    for (int64_t i = 0; i < n; i++) fprintf(e->c, "%s%lld,", i % 16 ? " " : "\n    ", (long long)v[i]);
+    fprintf(e->c, "\n};\n\n");
+}
+

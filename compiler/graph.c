@@ -104,18 +104,38 @@ static bool parse_ints(const Value *v, const AttrDesc *d, Attr *a, int maxn) {
     return ok;
 }
 
+static bool want_number(const Value *v, const char *key, double *out) {
+    if (v->bad) return false;
+    if (v->kind != VAL_INT && v->kind != VAL_FLOAT) {
+        diag_error(v->loc, "attribute '%s' takes a number, got %s", key, value_kind_name(v->kind));
+        return false;
+    }
+    *out = v->f;
+    return true;
+}
+
+static bool parse_floats(const Value *v, const AttrDesc *d, Attr *a) {
+    if (v->kind != VAL_LIST) {
+        a->n = 1;
+        return want_number(v, d->name, &a->fv[0]);
+    }
+    if (v->n < 1 || v->n > MAX_SPATIAL) {
+        diag_error(v->loc, "attribute '%s' takes at most %d entries, got %d", d->name, MAX_SPATIAL, v->n);
+        return false;
+    }
+    bool ok = true;
+    for (int i = 0; i < v->n; i++) ok &= want_number(v->items[i], d->name, &a->fv[i]);
+    a->n = v->n;
+    return ok;
+}
+
 static bool parse_attr(const Value *v, const AttrDesc *d, Attr *a) {
     if (v->bad) return false;
     switch (d->type) {
     case A_INT:
         return want_int(v, d->name, d->min, &a->i);
     case A_FLOAT:
-        if (v->kind != VAL_INT && v->kind != VAL_FLOAT) {
-            diag_error(v->loc, "attribute '%s' takes a number, got %s", d->name, value_kind_name(v->kind));
-            return false;
-        }
-        a->f = v->f;
-        return true;
+        return want_number(v, d->name, &a->f);
     case A_BOOL:
         if (v->kind != VAL_BOOL) {
             diag_error(v->loc, "attribute '%s' takes true or false, got %s", d->name, value_kind_name(v->kind));
@@ -151,6 +171,8 @@ static bool parse_attr(const Value *v, const AttrDesc *d, Attr *a) {
             return false;
         }
         return parse_ints(v, d, a, 2 * MAX_SPATIAL);
+    case A_FLOATS:
+        return parse_floats(v, d, a);
     }
     unreachable();
 }

@@ -61,7 +61,7 @@ static bool convt_infer(Layer *L, const Shape *in, int nin) {
         ok = false;
     }
     int64_t op[MAX_SPATIAL];
-    ok &= window_ints(L, "output_padding", nd, 0, op);
+    ok &= per_dim(L, "output_padding", nd, 0, op);
     if (!ok || !window_attrs(L, in, false)) return false;
     const Window *w = &L->win;
     L->shape.rank = in->rank;

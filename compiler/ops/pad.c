@@ -16,12 +16,8 @@ static const AttrDesc pad_attrs[] = {
 
 static bool pad_infer(Layer *L, const Shape *in, int nin) {
     (void)nin;
+    if (!need_any_spatial(L, in)) return false;
     int nd = spatial_dims(in);
-    if (nd < 1) {
-        diag_error(L->loc, "pad '%s' needs a [C, ...] input with spatial dimensions, got %s", L->name,
-                   shape_str(in));
-        return false;
-    }
     const Attr *p = attr_get(L, "pad");
     if (p->kw && strcmp(p->kw, "same") == 0) {
         diag_error(p->loc, "pad layer '%s' takes explicit padding, not 'same'", L->name);

@@ -41,11 +41,7 @@ static bool pool_infer(Layer *L, const Shape *in, int nin) {
 
 static bool global_infer(Layer *L, const Shape *in, int nin) {
     (void)nin;
-    if (spatial_dims(in) < 1) {
-        diag_error(L->loc, "%s '%s' needs a [C, ...] input with spatial dimensions, got %s",
-                   L->op->name, L->name, shape_str(in));
-        return false;
-    }
+    if (!need_any_spatial(L, in)) return false;
     L->shape = *in;
     for (int i = 1; i < in->rank; i++) L->shape.dim[i] = 1;
     return true;

@@ -20,6 +20,13 @@ bool need_spatial(Layer *L, const Shape *in, int nd) {
     return false;
 }
 
+bool need_any_spatial(Layer *L, const Shape *in) {
+    if (spatial_dims(in) >= 1) return true;
+    diag_error(L->loc, "%s '%s' needs a [C, ...] input with spatial dimensions, got %s", L->op->name, L->name,
+               shape_str(in));
+    return false;
+}
+
 __extension__ typedef __int128 i128;
 
 static i128 floordiv(i128 a, i128 b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
@@ -33,18 +40,19 @@ int64_t window_out(int64_t in, int64_t k, int64_t s, int64_t pb, int64_t pe, int
     return (int64_t)o;
 }
 
-/* one value per spatial dim from an A_INTS attribute (broadcast a single one) */
-bool window_ints(Layer *L, const char *name, int nd, int64_t def, int64_t *out) {
+bool attr_count_ok(const Attr *a, const char *name, int nd) {
+    if (a->n == 1 || a->n == nd) return true;
+    diag_error(a->loc, "attribute '%s' of a %d-D layer takes 1 or %d values, got %d", name, nd, nd, a->n);
+    return false;
+}
+
+bool per_dim(Layer *L, const char *name, int nd, int64_t def, int64_t *out) {
     const Attr *a = attr_get(L, name);
     if (!a || !a->set) {
         for (int i = 0; i < nd; i++) out[i] = def;
         return true;
     }
-    if (a->n != 1 && a->n != nd) {
-        diag_error(a->loc, "attribute '%s' of a %d-D layer takes 1 or %d values, got %d", name, nd,
-                   nd, a->n);
-        return false;
-    }
+    if (!attr_count_ok(a, name, nd)) return false;
     for (int i = 0; i < nd; i++) out[i] = a->v[a->n == 1 ? 0 : i];
     return true;
 }
@@ -89,13 +97,13 @@ bool window_attrs(Layer *L, const Shape *in, bool stride_is_kernel) {
     Window *w = &L->win;
     int nd = spatial_dims(in);
     w->nd = nd;
-    bool ok = window_ints(L, "kernel", nd, 1, w->k);
+    bool ok = per_dim(L, "kernel", nd, 1, w->k);
     const Attr *st = attr_get(L, "stride");
     if (stride_is_kernel && (!st || !st->set))
         memcpy(w->s, w->k, sizeof w->k);
     else
-        ok &= window_ints(L, "stride", nd, 1, w->s);
-    ok &= window_ints(L, "dilation", nd, 1, w->d);
+        ok &= per_dim(L, "stride", nd, 1, w->s);
+    ok &= per_dim(L, "dilation", nd, 1, w->d);
     return ok && resolve_pad(L, in, w);
 }
 
@@ -145,6 +153,20 @@ const char *win_var(char kind, int nd, int i) {
 /* loops over the output positions of a windowed layer: for od, oh, ow */
 void emit_out_loops(Emit *e, const Layer *L) {
     for (int i = 0; i < L->win.nd; i++) emit_for(e, win_var('o', L->win.nd, i), L->shape.dim[1 + i]);
+}
+
+/* loops over the output rows of a layer with L->win.nd set: for od, oh
+ * (every spatial dim but the last); row_start: the flat index of the row's
+ * first output, "(c * OD + od) * OH + oh) * OW" */
+void emit_row_loops(Emit *e, const Layer *L) {
+    for (int i = 0; i + 1 < L->win.nd; i++) emit_for(e, win_var('o', L->win.nd, i), L->shape.dim[1 + i]);
+}
+
+const char *row_start(const Layer *L) {
+    int nd = L->win.nd;
+    const char *vars[MAX_SPATIAL] = {"c"};
+    for (int i = 0; i + 1 < nd; i++) vars[1 + i] = win_var('o', nd, i);
+    return cx_mul(cx_paren(emit_index(nd, vars, L->shape.dim)), L->shape.dim[nd]);
 }
 
 /* inside the output loops: for kd.. { int id = od*s + kd*d - pb; bounds } —

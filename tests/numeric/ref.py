@@ -28,6 +28,9 @@ Semantics chosen where the language reference leaves room (also see README of te
   For symmetric padding this equals PyTorch exactly (checked in selftest).
 - Convolutions with asymmetric padding or reflect/replicate: F.pad, then conv
   with padding 0.
+- upsample, nearest: the source indices of PyTorch's float32 kernel (see
+  op_upsample); linear and the adaptive pools are F.interpolate and
+  F.adaptive_*_pool*d as they are.
 - All parameters and inline values are rounded to float32 first (the generated
   code stores float32), then the whole net is computed in float64.
 """
@@ -722,6 +725,56 @@ def op_clip(c):
     return torch.clamp(c.x, min=bounds[0], max=bounds[1])
 
 
+def spatial_list(v, n, what, name, kind):
+    """A number, or a list of 1 or n numbers -> n values of kind."""
+    v = v if isinstance(v, list) else [v]
+    if len(v) not in (1, n) or any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in v):
+        raise CnnError(f"{name}: {what} needs 1 or {n} numbers, got {v!r}")
+    return [kind(x) for x in (v * n if len(v) == 1 else v)]
+
+
+def op_upsample(c):
+    """F.interpolate with the same scale_factor or size, mode, align_corners.
+    Nearest takes the source indices of PyTorch's float32 kernel: with a size
+    its float64 kernel picks floor(o*I/O) exactly, its float32 one computes
+    I/O and the product in float, and the generated code is float32."""
+    n, L = c.nsp, c.L
+    if n < 1:
+        raise CnnError(f"{L.name}: upsample needs spatial dims")
+    scale, size = c.attr("scale"), c.attr("size")
+    if (scale is None) == (size is None):
+        raise CnnError(f"{L.name}: upsample needs exactly one of scale and size")
+    if scale is not None:
+        spec = {"scale_factor": spatial_list(scale, n, "scale", L.name, float)}
+    else:
+        spec = {"size": spatial_list(size, n, "size", L.name, int)}
+    mode, ac = str(c.attr("mode", "nearest")), c.attr("align_corners")
+    if mode == "linear":
+        return F.interpolate(c.x, mode={1: "linear", 2: "bilinear", 3: "trilinear"}[n],
+                             align_corners=bool(ac), **spec)
+    if mode != "nearest" or ac is not None:
+        raise CnnError(f"{L.name}: mode {mode!r} with align_corners={ac!r}")
+    y = c.x
+    for i in range(n):     # nearest is separable: one dimension at a time
+        I = y.shape[2 + i]
+        one = {k: [v[i]] for k, v in spec.items()}
+        idx = F.interpolate(torch.arange(I, dtype=torch.float32).view(1, 1, I), mode="nearest", **one)
+        y = y.index_select(2 + i, idx.view(-1).long())
+    return y
+
+
+def op_adaptive(kind, n):
+    fn = {("avg", 1): F.adaptive_avg_pool1d, ("avg", 2): F.adaptive_avg_pool2d,
+          ("avg", 3): F.adaptive_avg_pool3d, ("max", 1): F.adaptive_max_pool1d,
+          ("max", 2): F.adaptive_max_pool2d, ("max", 3): F.adaptive_max_pool3d}[kind, n]
+
+    def f(c):
+        if c.nsp != n:
+            raise CnnError(f"{c.L.name}: {c.L.op} needs {n} spatial dims")
+        return fn(c.x, spatial_list(c.attr("out"), n, "out", c.L.name, int))
+    return f
+
+
 OPS = {
     "conv1d": op_conv(1), "conv2d": op_conv(2), "conv3d": op_conv(3),
     "depthwise_conv2d": op_depthwise,
@@ -751,11 +804,14 @@ OPS = {
     "add": op_nary(torch.add), "mul": op_nary(torch.mul),
     "concat": op_concat,
     "pad": op_pad,
+    "upsample": op_upsample,
 }
 for _n in (1, 2, 3):
     OPS[f"maxpool{_n}d"] = op_pool("max", _n)
     OPS[f"conv_transpose{_n}d"] = op_conv_transpose(_n)
     OPS[f"avgpool{_n}d"] = op_pool("avg", _n)
+    OPS[f"adaptive_avgpool{_n}d"] = op_adaptive("avg", _n)
+    OPS[f"adaptive_maxpool{_n}d"] = op_adaptive("max", _n)
 
 
 def forward(net, x, params):

@@ -574,6 +574,77 @@ def test_activations_and_misc():
           "pad 1d reflect")
 
 
+def naive_linear_1d(x, O, step, align):
+    """docs/language.md: source (o + 0.5) * step - 0.5 clamped at 0 (o * step with
+    align_corners), the two inputs around it blended."""
+    I = x.shape[-1]
+    y = np.zeros(x.shape[:-1] + (O,))
+    for o in range(O):
+        r = o * step if align else max((o + 0.5) * step - 0.5, 0.0)
+        i0 = min(int(math.floor(r)), I - 1)
+        i1 = min(i0 + 1, I - 1)
+        lam = r - i0
+        y[..., o] = (1 - lam) * x[..., i0] + lam * x[..., i1]
+    return y
+
+
+def naive_adaptive(x, out, kind):
+    """docs/language.md: window [floor(o*I/O), ceil((o+1)*I/O)) per dimension."""
+    n = len(out)
+    I = x.shape[-n:]
+    y = np.zeros(x.shape[:-n] + tuple(out))
+    for o in itertools.product(*[range(k) for k in out]):
+        sl = tuple(slice(o[d] * I[d] // out[d], -(-(o[d] + 1) * I[d] // out[d])) for d in range(n))
+        win = x[(Ellipsis,) + sl].reshape(x.shape[:-n] + (-1,))
+        y[(Ellipsis,) + o] = win.max(-1) if kind == "max" else win.mean(-1)
+    return y
+
+
+def test_resampling():
+    x = RNG.uniform(-1, 1, (2, 3, 5, 7))
+    X = torch.tensor(x)
+    modes = {1: "linear", 2: "bilinear", 3: "trilinear"}
+    for dims, shape in [(1, (2, 3, 7)), (2, (2, 3, 5, 7)), (3, (2, 3, 4, 5, 6))]:
+        v = RNG.uniform(-1, 1, shape)
+        V = torch.tensor(v)
+        sp = ",".join(str(d) for d in shape[1:])
+        for s in [2, 1.5, 0.7, 2.3]:
+            close(run(f"network t {{ input x[{sp}]; upsample(scale={s}); }}", v),
+                  nn.Upsample(scale_factor=s)(V).numpy(), f"upsample {dims}-D nearest scale {s} vs nn")
+            for ac in ("true", "false"):
+                close(run(f"network t {{ input x[{sp}]; upsample(scale={s}, mode=linear, "
+                          f"align_corners={ac}); }}", v),
+                      nn.Upsample(scale_factor=s, mode=modes[dims], align_corners=ac == "true")(V).numpy(),
+                      f"upsample {dims}-D linear scale {s} align_corners={ac} vs nn")
+    for O, s, ac in [(14, 2.0, False), (11, 1.6, False), (4, 0.6, False), (12, 1.75, True), (1, 0.2, True)]:
+        v = RNG.uniform(-1, 1, (2, 3, 7))
+        step = (6 / (O - 1) if O > 1 else 0.0) if ac else 1 / s
+        close(run(f"network t {{ input x[3,7]; upsample(scale={s}, mode=linear, align_corners={str(ac).lower()}); }}", v),
+              naive_linear_1d(v, O, step, ac), f"upsample linear scale {s} align_corners={ac} vs the formula")
+    # nearest with a size: PyTorch's float32 kernel, floor(o * (float)(I/O)) in float
+    for I, O in [(14, 46), (26, 22), (7, 3), (5, 12)]:
+        v = RNG.uniform(-1, 1, (1, 2, I))
+        got = run(f"network t {{ input x[2,{I}]; upsample(size={O}); }}", v)
+        sc = np.float32(np.float32(I) / np.float32(O))
+        idx = [min(int(math.floor(np.float32(np.float32(o) * sc))), I - 1) for o in range(O)]
+        close(got, v[..., idx], f"upsample nearest size {I} -> {O} vs the float32 formula")
+        close(got, nn.Upsample(size=O)(torch.tensor(v, dtype=torch.float32)).double().numpy(),
+              f"upsample nearest size {I} -> {O} vs nn in float32", 1e-6)
+    close(run("network t { input x[3,5,7]; upsample(size=[9, 4]); }", x),
+          nn.Upsample(size=(9, 4))(X.float()).double().numpy(), "upsample nearest 2-D size vs nn", 1e-6)
+    for kind, mods in [("avg", {1: nn.AdaptiveAvgPool1d, 2: nn.AdaptiveAvgPool2d, 3: nn.AdaptiveAvgPool3d}),
+                       ("max", {1: nn.AdaptiveMaxPool1d, 2: nn.AdaptiveMaxPool2d, 3: nn.AdaptiveMaxPool3d})]:
+        for shape, out in [((2, 3, 10), [4]), ((2, 3, 10), [13]), ((2, 3, 9, 7), [4, 11]), ((2, 3, 9, 7), [1, 1]),
+                           ((2, 2, 5, 6, 7), [2, 4, 3]), ((2, 2, 5, 6, 7), [7, 1, 9])]:
+            n = len(out)
+            v = RNG.uniform(-1, 1, shape)
+            src = (f"network t {{ input x[{','.join(str(d) for d in shape[1:])}]; "
+                   f"adaptive_{kind}pool{n}d(out=[{', '.join(str(o) for o in out)}]); }}")
+            got = run(src, v)
+            close(got, mods[n](tuple(out))(torch.tensor(v)).numpy(), f"adaptive_{kind}pool{n}d {out} vs nn")
+            close(got, naive_adaptive(v, out, kind), f"adaptive_{kind}pool{n}d {out} vs loops")
+
+
 def test_activation_formulas():
     """The newer activations against the formulas of docs/language.md, written here with
     the math module, at the kinks (-3, 3), near 0 and far out on both sides."""

@@ -100,6 +100,7 @@ static void test_every_op_compiles(void) {
         const OpDesc *op = op_table[i];
         char args[256] = "";
         for (int k = 0; k < op->min_in; k++) strcat(args, k ? ", x" : "x");
+        if (strcmp(op->name, "upsample") == 0) strcat(args, ", scale=2");   /* one of scale and size */
         for (int k = 0; k < op->nattrs; k++) {
             const AttrDesc *a = &op->attrs[k];
             if (!a->required) continue;
@@ -400,6 +401,29 @@ static void test_pad_layer(void) {
     ERROR("[3,8,8]", "pad L(pad=1, mode=wrap);", "attribute 'mode' takes zeros, constant, reflect or replicate");
 }
 
+/* shapes from PyTorch's F.interpolate and adaptive pools */
+static void test_upsample(void) {
+    SHAPE("[3,8,8]", "upsample L(scale=1.5);", "[3,12,12]", 0, 0);
+    SHAPE("[3,8,8]", "upsample L(scale=[0.7, 2.5], mode=linear);", "[3,5,20]", 0, 0);
+    SHAPE("[3,8,8]", "upsample L(size=[5, 9], mode=linear, align_corners=true);", "[3,5,9]", 0, 0);
+    SHAPE("[1,100]", "upsample L(scale=0.29);", "[1,28]", 0, 0);   /* 100 * 0.29 = 28.999... */
+    SHAPE("[2,3,5,7]", "upsample L(scale=[2, 1.5, 0.8], mode=linear);", "[2,6,7,5]", 0, 0);
+    SHAPE("[2,7]", "upsample L(size=3);", "[2,3]", 0, 0);
+    ERROR("[3,8,8]", "upsample L;", "upsample 'L' needs 'scale' or 'size'");
+    ERROR("[3,8,8]", "upsample L(scale=2, size=4);", "upsample 'L' takes 'scale' or 'size', not both");
+    ERROR("[3,8,8]", "upsample L(scale=2, align_corners=false);", "'align_corners' of upsample 'L' needs mode=linear");
+    ERROR("[3,8,8]", "upsample L(scale=[2, 2, 2]);", "attribute 'scale' of a 2-D layer takes 1 or 2 values, got 3");
+    ERROR("[3,8,8]", "upsample L(scale=-2);", "attribute 'scale' must be positive, got -2");
+    ERROR("[1,3]", "upsample L(scale=0.2);", "upsample 'L': output width would be 0 (input 3, scale 0.2)");
+    ERROR("[8]", "upsample L(scale=2);", "upsample 'L' needs a [C, ...] input with spatial dimensions, got [8]");
+    SHAPE("[3,9,7]", "adaptive_avgpool2d L(out=[4, 11]);", "[3,4,11]", 0, 0);
+    SHAPE("[2,5,6,7]", "adaptive_maxpool3d L(out=1);", "[2,1,1,1]", 0, 0);
+    SHAPE("[2,5]", "adaptive_maxpool1d L(out=[8]);", "[2,8]", 0, 0);
+    ERROR("[3,8,8]", "adaptive_avgpool2d L;", "adaptive_avgpool2d 'L' needs the attribute 'out'");
+    ERROR("[3,8,8]", "adaptive_avgpool2d L(out=0);", "attribute 'out' must be positive, got 0");
+    ERROR("[3,8]", "adaptive_maxpool2d L(out=2);", "adaptive_maxpool2d 'L' needs a 2-D input [C,H,W], got [3,8]");
+}
+
 /* ---- errors */
 
 static void test_bad_numbers(void) {
@@ -529,6 +553,7 @@ void suite_shapes(void) {
         {"softmax, flatten, dense, dropout", test_softmax_flatten_dense_dropout},
         {"add, mul, concat", test_merge},
         {"pad layer", test_pad_layer},
+        {"upsample and adaptive pools", test_upsample},
         {"bad numbers", test_bad_numbers},
         {"groups", test_groups},
         {"collapsing shapes", test_collapse},

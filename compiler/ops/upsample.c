@@ -1,0 +1,279 @@
+/* upsample.c — resizing by a scale or to a size, nearest or linear
+ * (bilinear, trilinear by the input's spatial dims), as PyTorch's
+ * F.interpolate with the same scale_factor or size, mode and align_corners
+ * (recompute_scale_factor unset):
+ * - the output size is floor(I * scale), or the size given;
+ * - the source positions step by 1/scale when a scale is given (not I/O),
+ *   by I/O for a size, by (I-1)/(O-1) with align_corners (0 for O = 1);
+ * - nearest takes floor(o * step), step and product in float as PyTorch's
+ *   float32 kernel computes them, at most I-1;
+ * - linear takes the source position (o + 0.5) * step - 0.5, clamped at 0
+ *   (o * step with align_corners), and blends its two neighbours (the last
+ *   input position blends with itself). */
+#include "cnnc.h"
+
+#include <math.h>
+#include <string.h>
+
+static const char *const modes[] = {"nearest", "linear", NULL};
+
+static const AttrDesc upsample_attrs[] = {
+    {"scale", A_FLOATS, .required = false},
+    {"size", A_INTS, .min = 1},
+    {"mode", A_KEYWORD, .words = modes},
+    {"align_corners", A_BOOL, .idef = 0},
+};
+
+static bool is_linear(const Layer *L) { return strcmp(attr_word(L, "mode"), "linear") == 0; }
+
+static bool upsample_infer(Layer *L, const Shape *in, int nin) {
+    (void)nin;
+    if (!need_any_spatial(L, in)) return false;
+    int nd = spatial_dims(in);
+    const Attr *sc = attr_get(L, "scale"), *sz = attr_get(L, "size"), *ac = attr_get(L, "align_corners");
+    bool ok = true;
+    if (sc->set && sz->set) {
+        diag_error(sz->loc, "upsample '%s' takes 'scale' or 'size', not both", L->name);
+        ok = false;
+    } else if (!sc->set && !sz->set) {
+        diag_error(L->loc, "upsample '%s' needs 'scale' or 'size'", L->name);
+        ok = false;
+    }
+    if (ac->set && !is_linear(L)) {
+        diag_error(ac->loc, "attribute 'align_corners' of upsample '%s' needs mode=linear "
+                   "(PyTorch refuses it with nearest)", L->name);
+        ok = false;
+    }
+    if (!ok) return false;
+    L->shape = *in;
+    L->win.nd = nd;   /* for OUT_LOOPS; not OPF_WINDOW: no window */
+    if (sz->set) return per_dim(L, "size", nd, 1, &L->shape.dim[1]);
+    if (!attr_count_ok(sc, "scale", nd)) return false;
+    for (int i = 0; i < nd; i++) {
+        double s = sc->fv[sc->n == 1 ? 0 : i], o = floor((double)in->dim[1 + i] * s);
+        if (!(s > 0)) {
+            diag_error(sc->loc, "attribute 'scale' must be positive, got %g", s);
+            return false;
+        }
+        if (o < 1 || o > (double)MAX_ELEMS) {
+            diag_error(L->loc, "upsample '%s': output %s would be %s%s (input %lld, scale %g)", L->name, dim_name(nd, i),
+                       o < 1 ? "0" : "more than ", o < 1 ? "" : commas(MAX_ELEMS), (long long)in->dim[1 + i], s);
+            ok = false;
+            continue;
+        }
+        L->shape.dim[1 + i] = (int64_t)o;
+    }
+    return ok;
+}
+
+/* ---- the source positions of one spatial dimension */
+
+typedef struct {
+    int64_t in, out;
+    double step;    /* linear: input positions per output position */
+    float fstep;    /* nearest: the float PyTorch's kernel multiplies by */
+    bool align;     /* linear with align_corners: the position is o * step */
+} Axis;
+
+static Axis axis_of(const Layer *L, const Shape *in, int d) {
+    const Attr *sc = attr_get(L, "scale");
+    Axis a = {.in = in->dim[1 + d], .out = L->shape.dim[1 + d]};
+    double s = sc->set ? sc->fv[sc->n == 1 ? 0 : d] : 0;
+    a.align = is_linear(L) && attr_bool(L, "align_corners");
+    if (a.align) a.step = a.out > 1 ? (double)(a.in - 1) / (double)(a.out - 1) : 0;
+    else a.step = sc->set ? 1.0 / s : (double)a.in / (double)a.out;
+    a.fstep = sc->set ? (float)(1.0 / s) : (float)a.in / (float)a.out;
+    return a;
+}
+
+/* a double constant that reads back exactly */
+static const char *emit_double(double v) {
+    char *s = xasprintf("%.17g", v);
+    return strpbrk(s, ".en") ? s : xasprintf("%s.0", s);
+}
+
+/* the taps of output position o: nearest i0; linear i0 * l0 + i1 * l1 */
+static void axis_taps(const Axis *a, int64_t o, int64_t *i0, int64_t *i1, float *l0, float *l1) {
+    double r = a->align ? (double)o * a->step : ((double)o + 0.5) * a->step - 0.5;
+    if (r < 0) r = 0;
+    int64_t i = (int64_t)r;
+    if (i > a->in - 1) i = a->in - 1;
+    double l = r - (double)i;
+    *i0 = i;
+    *i1 = i < a->in - 1 ? i + 1 : i;
+    *l1 = (float)(l > 1 ? 1 : l);
+    *l0 = 1.0f - *l1;
+}
+
+static int64_t nearest_tap(const Axis *a, int64_t o) {
+    float p = (float)o * a->fstep;
+    int64_t i = (int64_t)floorf(p);
+    return i < a->in - 1 ? i : a->in - 1;
+}
+
+/* reference: the source positions computed per output position; nearest in
+ * float, linear in double; linear sums the 2^nd corners */
+static void upsample_emit_ref(Emit *e, const Layer *L) {
+    const Shape *in = emit_in_shape(e, L, 0);
+    int nd = L->win.nd;
+    bool lin = is_linear(L);
+    FOR(e, "c", L->shape.dim[0]) OUT_LOOPS(e, L) {
+        for (int d = 0; d < nd; d++) {
+            Axis a = axis_of(L, in, d);
+            const char *o = win_var('o', nd, d), *i = win_var('i', nd, d), *n = i + 1;
+            long long last = (long long)a.in - 1;
+            if (!lin) {
+                emit_line(e, "int %s = (int)floorf((float)%s * %s);", i, o, emit_float(a.fstep));
+                emit_line(e, "if (%s > %lld) %s = %lld;", i, last, i, last);
+                continue;
+            }
+            if (a.align) {
+                emit_line(e, "const double r%s = %s * %s;", n, o, emit_double(a.step));
+            } else {
+                emit_line(e, "double r%s = (%s + 0.5) * %s - 0.5;", n, o, emit_double(a.step));
+                emit_line(e, "if (r%s < 0.0) r%s = 0.0;", n, n);
+            }
+            emit_line(e, "int %s0 = (int)r%s;", i, n);
+            emit_line(e, "if (%s0 > %lld) %s0 = %lld;", i, last, i, last);
+            emit_line(e, "const int %s1 = %s0 < %lld ? %s0 + 1 : %s0;", i, i, last, i, i);
+            emit_line(e, "const float l%s1 = (float)(r%s - %s0), l%s0 = 1.0f - l%s1;", n, n, i, n, n);
+        }
+        if (lin) {
+            emit_line(e, "float acc = 0.0f;");
+            for (int m = 0; m < 1 << nd; m++) {
+                const char *vars[1 + MAX_SPATIAL] = {"c"};
+                char *w = xstrdup("");
+                for (int d = 0; d < nd; d++) {
+                    int bit = m >> (nd - 1 - d) & 1;
+                    const char *i = win_var('i', nd, d);
+                    vars[1 + d] = xasprintf("%s%d", i, bit);
+                    w = xasprintf("%sl%s%d * ", w, i + 1, bit);
+                }
+                emit_line(e, "acc += %sx0[%s];", w, emit_index(1 + nd, vars, in->dim));
+            }
+        } else {
+            emit_line(e, "const float acc = x0[%s];", emit_pixel(in, "c", 'i'));
+        }
+        emit_store(e, emit_pixel(&L->shape, "c", 'o'), "c", "acc");
+    }
+}
+
+/* ---- -O2: the taps as tables; rows handled once */
+
+/* the table of dimension d: "iw", "iw0", "lw1", ... */
+static const char *table(Emit *e, const Layer *L, int d, const char *what) {
+    const char *v = win_var('i', L->win.nd, d);
+    return emit_param(e, L, what[0] == 'i' ? xasprintf("%s%s", v, what + 1) : xasprintf("l%s%s", v + 1, what + 1));
+}
+
+static void upsample_emit_data(Emit *e, const Layer *L) {
+    const Shape *in = emit_in_shape(e, L, 0);
+    for (int d = 0; d < L->win.nd; d++) {
+        Axis a = axis_of(L, in, d);
+        int64_t *i0 = xcalloc((size_t)a.out, sizeof(int64_t)), *i1 = xcalloc((size_t)a.out, sizeof(int64_t));
+        float *l0 = xcalloc((size_t)a.out, sizeof(float)), *l1 = xcalloc((size_t)a.out, sizeof(float));
+        const char *dn = dim_name(L->win.nd, d);
+        if (!is_linear(L)) {
+            for (int64_t o = 0; o < a.out; o++) i0[o] = nearest_tap(&a, o);
+            emit_int_array(e, xasprintf("%s: the source %s of each output %s", L->name, dn, dn), table(e, L, d, "i"),
+                           i0, a.out);
+            continue;
+        }
+        for (int64_t o = 0; o < a.out; o++) axis_taps(&a, o, &i0[o], &i1[o], &l0[o], &l1[o]);
+        const char *what = xasprintf("%s: per output %s, the source %ss", L->name, dn, dn);
+        emit_int_array(e, xasprintf("%s and their weights", what), table(e, L, d, "i0"), i0, a.out);
+        emit_int_array(e, what, table(e, L, d, "i1"), i1, a.out);
+        emit_array(e, what, table(e, L, d, "l0"), l0, a.out);
+        emit_array(e, what, table(e, L, d, "l1"), l1, a.out);
+    }
+}
+
+static int64_t upsample_temp(const Layer *L, const Shape *in, int opt) {
+    return opt >= 2 && is_linear(L) && L->win.nd > 1 ? in->dim[L->win.nd] : 0;
+}
+
+/* the offset of the input row of corner m (bit d-th of the outer dims: tap 0 or 1) */
+static const char *corner_row(Emit *e, const Layer *L, const Shape *in, int m, bool lin) {
+    int nd = L->win.nd;
+    const char *vars[MAX_SPATIAL] = {"c"};
+    for (int d = 0; d + 1 < nd; d++) {
+        const char *tap = lin ? ((m >> (nd - 2 - d)) & 1 ? "i1" : "i0") : "i";
+        vars[1 + d] = xasprintf("%s[%s]", table(e, L, d, tap), win_var('o', nd, d));
+    }
+    return cx_mul(cx_paren(emit_index(nd, vars, in->dim)), in->dim[nd]);
+}
+
+/* nearest: each output row gathers its source row through the table of
+ * the last dimension; a row whose source row is the one before's is a copy
+ * of it (when the epilogue reads nothing else) */
+static void fast_nearest(Emit *e, const Layer *L, const Shape *in, const char *idx) {
+    int nd = L->win.nd, outer = nd - 1;
+    long long OW = L->shape.dim[nd];
+    const char *ow = win_var('o', nd, nd - 1);
+    bool copy = e->k->nextra == 0 && outer > 0;
+    const char *cond = "";
+    for (int d = 0; copy && d < outer; d++) {
+        const char *o = win_var('o', nd, d), *t = table(e, L, d, "i");
+        int64_t rows = OW;
+        for (int k = d + 1; k < outer; k++) rows *= L->shape.dim[1 + k];
+        emit_line(e, "%sif (%s > 0 && %s[%s] == %s[%s - 1]) memcpy(y + yo, y + yo - %lld, %lld * sizeof(float));",
+                  cond, o, t, o, t, o, (long long)rows, OW);
+        cond = "else ";
+    }
+    BLOCK_IF(e, copy, "else") {
+        emit_line(e, "const float *restrict xr = %s;", cx_at("x0", corner_row(e, L, in, 0, false)));
+        FOR_SIMD(e, ow, OW) {
+            emit_line(e, "const float v = xr[%s[%s]];", table(e, L, nd - 1, "i"), ow);
+            emit_store(e, idx, "c", "v");
+        }
+    }
+}
+
+/* linear: the output row's input rows blended into t over the input width
+ * (the row itself in 1-D), then each output position blends two of t */
+static void fast_linear(Emit *e, const Layer *L, const Shape *in, const char *idx) {
+    int nd = L->win.nd, outer = nd - 1;
+    long long W = in->dim[nd], OW = L->shape.dim[nd];
+    const char *ow = win_var('o', nd, nd - 1), *src = "t";
+    if (outer == 0) {
+        src = "xr";
+        emit_line(e, "const float *restrict xr = %s;", cx_at("x0", cx_mul("c", W)));
+    } else {
+        char *sum = xstrdup("");
+        for (int m = 0; m < 1 << outer; m++) {
+            char *w = xstrdup("");
+            for (int d = 0; d < outer; d++)
+                w = xasprintf("%s%s%s[%s]", w, d ? " * " : "", table(e, L, d, (m >> (outer - 1 - d)) & 1 ? "l1" : "l0"),
+                              win_var('o', nd, d));
+            emit_line(e, "const float *restrict r%d = %s;", m, cx_at("x0", corner_row(e, L, in, m, true)));
+            emit_line(e, "const float a%d = %s;", m, w);
+            sum = xasprintf("%s%sa%d * r%d[i]", sum, m ? " + " : "", m, m);
+        }
+        FOR_SIMD(e, "i", W) emit_line(e, "t[i] = %s;", sum);
+    }
+    FOR_SIMD(e, ow, OW) {
+        const char *i0 = table(e, L, nd - 1, "i0"), *i1 = table(e, L, nd - 1, "i1");
+        emit_line(e, "const float v = %s[%s] * %s[%s[%s]] + %s[%s] * %s[%s[%s]];", table(e, L, nd - 1, "l0"), ow, src, i0,
+                  ow, table(e, L, nd - 1, "l1"), ow, src, i1, ow);
+        emit_store(e, idx, "c", "v");
+    }
+}
+
+static void upsample_emit_fast(Emit *e, const Layer *L) {
+    const Shape *in = emit_in_shape(e, L, 0);
+    int nd = L->win.nd;
+    FOR(e, "c", L->shape.dim[0]) ROW_LOOPS(e, L) {
+        emit_line(e, "const int yo = %s;", row_start(L));
+        const char *idx = xasprintf("yo + %s", win_var('o', nd, nd - 1));
+        if (is_linear(L)) fast_linear(e, L, in, idx);
+        else fast_nearest(e, L, in, idx);
+    }
+}
+
+const OpDesc op_upsample = {
+    .name = "upsample", .flags = OPF_EPILOGUE, .min_in = 1, .max_in = 1,
+    ATTRS(upsample_attrs),
+    .infer = upsample_infer, .params = op_no_params, .macs = op_no_macs,
+    .emit_data = upsample_emit_data, .temp = upsample_temp,
+    .emit_ref = upsample_emit_ref, .emit = upsample_emit_fast,
+};
