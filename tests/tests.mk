@@ -16,7 +16,7 @@ UNIT_FLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -pedantic -Wno-unused-function
 .PHONY: unit golden cli bless
 
 $(UNIT_BIN): $(UNIT_SRCS) tests/unit/suites.h $(TEST_OBJS) $(HDRS)
-	$(CC) $(UNIT_FLAGS) $(UNIT_SRCS) $(TEST_OBJS) -o $@ $(LDFLAGS) -lcunit -lcjson -lm
+	$(CC) $(UNIT_FLAGS) $(UNIT_SRCS) $(TEST_OBJS) -o $@ $(LDFLAGS) -lcunit -lcjson -lprotobuf-c -lm
 
 unit: $(UNIT_BIN)
 	@$(UNIT_BIN)
