@@ -427,6 +427,7 @@ bool st_save(FILE *f, const StFile *st);
  * and its parameters as in-memory F32 tensors named LAYER.TENSOR. */
 typedef struct {
     const int64_t *shape; int shape_n;   /* --input-shape: per-sample dims, or none */
+    bool no_files;                       /* refuse external data files (the fuzzer) */
 } OnnxOpts;
 /* false after reporting every error (as "FILE: error: node 'NAME' (Op): ...") */
 bool onnx_import(const char *file, const unsigned char *buf, size_t len, const OnnxOpts *o, Program *p,

@@ -490,7 +490,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     static Compilation u;
-    OnnxOpts oo = {o.shape, o.shape_n};
+    OnnxOpts oo = {o.shape, o.shape_n, false};
     if (onnx ? !pipeline_front_onnx(&u, shown, (const unsigned char *)src, len, &oo)
              : !pipeline_front(&u, shown, src, len))
         return 1;

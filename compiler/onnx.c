@@ -230,6 +230,10 @@ static const unsigned char *external_data(Imp *m, const Onnx__TensorProto *tp, c
         else if (strcmp(e->key, "offset") == 0) off = strtoll(e->value, NULL, 10);
         else if (strcmp(e->key, "length") == 0) len = strtoll(e->value, NULL, 10);
     }
+    if (m->no_files) {
+        onnx_fail(m, "%s: external data is not read here", what);
+        return NULL;
+    }
     if (!loc || strstr(loc, "..") || loc[0] == '/') {
         onnx_fail(m, "%s: external data without a valid location", what);
         return NULL;
@@ -273,22 +277,19 @@ Tensor *onnx_tensor(Imp *m, const Onnx__TensorProto *tp, const char *what) {
             onnx_fail(m, "%s has a negative or too large shape", what);
             return NULL;
         }
-    Tensor *t = onnx_tensor_new(!is_float_type(dt), (int)tp->n_dims, tp->dims);
+    /* the data is checked against the shape before anything is allocated */
     int b = elem_bytes(dt);
     const unsigned char *raw = NULL;
+    const char *shape = onnx_dims_str((int)tp->n_dims, tp->dims);
     if (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) {
         if (!(raw = external_data(m, tp, what, n * b))) return NULL;
     } else if (tp->has_raw_data) {
         if ((int64_t)tp->raw_data.len != n * b) {
-            onnx_fail(m, "%s has %zu bytes of data; its shape %s of %s needs %lld", what, tp->raw_data.len,
-                      onnx_dims_str(t->rank, t->dim), onnx_type_name(dt), (long long)(n * b));
+            onnx_fail(m, "%s has %zu bytes of data; its shape %s of %s needs %lld", what, tp->raw_data.len, shape,
+                      onnx_type_name(dt), (long long)(n * b));
             return NULL;
         }
         raw = tp->raw_data.data;
-    }
-    if (raw) {
-        for (int64_t k = 0; k < n; k++) store_raw(t, k, dt, raw + k * b);
-        return t;
     }
     size_t have;
     switch (dt) {
@@ -298,10 +299,14 @@ Tensor *onnx_tensor(Imp *m, const Onnx__TensorProto *tp, const char *what) {
     case 12: case 13: have = tp->n_uint64_data; break;
     default: have = tp->n_int32_data; break;
     }
-    if ((int64_t)have != n) {
-        onnx_fail(m, "%s has %zu values; its shape %s needs %lld", what, have, onnx_dims_str(t->rank, t->dim),
-                  (long long)n);
+    if (!raw && (int64_t)have != n) {
+        onnx_fail(m, "%s has %zu values; its shape %s needs %lld", what, have, shape, (long long)n);
         return NULL;
+    }
+    Tensor *t = onnx_tensor_new(!is_float_type(dt), (int)tp->n_dims, tp->dims);
+    if (raw) {
+        for (int64_t k = 0; k < n; k++) store_raw(t, k, dt, raw + k * b);
+        return t;
     }
     for (int64_t k = 0; k < n; k++) {
         switch (dt) {
@@ -413,9 +418,12 @@ static const char *module_path(const char *name) {
         const char *e = memchr(p, '/', (size_t)(last - p));
         if (!e) e = last;
         char *c = xstrndup(p, (size_t)(e - p));
-        size_t pl = strlen(path);
-        if (pl && !(strncmp(c, path, pl) == 0 && c[pl] == '.')) path = xasprintf("%s.%s", path, c);
-        else path = c;
+        const char *dot = strrchr(path, '.'), *tail = dot ? dot + 1 : path;   /* the last module */
+        size_t pl = strlen(path), tl = strlen(tail);
+        if (pl && strncmp(c, path, pl) == 0 && c[pl] == '.') path = c;   /* layer1 -> layer1.0 */
+        else if (pl && strncmp(c, tail, tl) == 0 && c[tl] == '.')        /* downsample -> downsample.0 */
+            path = xasprintf("%.*s%s", (int)(tail - path), path, c);
+        else path = pl ? xasprintf("%s.%s", path, c) : c;
         p = e + 1;
     }
     return *path ? path : last + 1;
@@ -499,6 +507,7 @@ static bool read_input(Imp *m, const Onnx__GraphProto *g, const OnnxOpts *o) {
         if (in) {
             onnx_fail(m, "the model has a second data input '%s' (after '%s'); cnnc compiles networks of one input",
                       vi->name, in->name);
+            onnx_def(m, vi->name)->bad = true;   /* its users say nothing more */
             continue;
         }
         in = vi;
@@ -588,6 +597,7 @@ bool onnx_import(const char *file, const unsigned char *buf, size_t len, const O
     memset(w, 0, sizeof *w);
     Imp *m = xcalloc(1, sizeof *m);
     m->file = file;
+    m->no_files = o->no_files;
     m->nnames = 64;
     m->names = xcalloc((size_t)m->nnames, sizeof(char *));
     Onnx__ModelProto *model = onnx__model_proto__unpack(NULL, len, buf);

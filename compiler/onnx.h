@@ -53,6 +53,7 @@ typedef struct {
 
 typedef struct {
     const char *file;
+    bool no_files;               /* external data is refused */
     Onnx__ModelProto *model;
     int64_t opset;
     int64_t batch;               /* the batch size, or BATCH_SYM */

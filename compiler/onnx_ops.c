@@ -1221,6 +1221,36 @@ static bool fold_slice(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
     return true;
 }
 
+static bool fold_transpose(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
+    (void)nin;
+    Tensor *x = in[0];
+    int64_t perm[MAX_TRANK + 1], d[MAX_TRANK];
+    int np = aints(n, "perm", perm, MAX_TRANK);
+    if (np < 0)
+        for (int i = 0; i < x->rank; i++) perm[i] = x->rank - 1 - i;
+    else if (np != x->rank) return onnx_fail(m, "'perm' has %d entries for rank %d", np, x->rank);
+    bool seen[MAX_TRANK] = {false};
+    for (int i = 0; i < x->rank; i++) {
+        if (perm[i] < 0 || perm[i] >= x->rank || seen[perm[i]]) return onnx_fail(m, "'perm' is not a permutation");
+        seen[perm[i]] = true;
+        d[i] = x->dim[perm[i]];
+    }
+    Tensor *r = onnx_tensor_new(x->is_int, x->rank, d);
+    int64_t stride[MAX_TRANK];
+    for (int i = x->rank - 1, s = 1; i >= 0; s *= (int)x->dim[i], i--) stride[i] = s;
+    for (int64_t k = 0; k < r->n; k++) {
+        int64_t rem = k, src = 0;
+        for (int i = x->rank - 1; i >= 0; i--) {
+            src += rem % d[i] * stride[perm[i]];
+            rem /= d[i];
+        }
+        if (r->is_int) r->i[k] = x->i[src];
+        else r->f[k] = x->f[src];
+    }
+    set_const(m, n, 0, r);
+    return true;
+}
+
 static bool fold_identity(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
     (void)nin;
     set_const(m, n, 0, in[0]);
@@ -1289,12 +1319,14 @@ static const struct {
     {"Cast", "to saturate", fold_cast, on_cast_data},
     {"ConstantOfShape", "value", fold_constant_of_shape, NULL},
     {"Slice", "axes ends starts", fold_slice, NULL},
+    {"Transpose", "perm", fold_transpose, NULL},
 };
 
 bool elem_ok(int dt) { return dt >= 1 && dt <= 16 && dt != 8 && dt != 14 && dt != 15; }
 
 static bool in_list(const char *list, const char *word) {
     size_t n = strlen(word);
+    if (n == 0) return false;
     for (const char *p = list; (p = strstr(p, word)); p += n)
         if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == 0)) return true;
     return false;
@@ -1322,22 +1354,16 @@ bool onnx_node(Imp *m, const Onnx__NodeProto *n) {
         else if (v->kind == V_CONST) cins[k] = v->t;
         else all_const = false;
     }
-    if (!ok) {
-        mark_outputs_bad(m, n);
-        return false;
-    }
-    if (n->domain && *n->domain && strcmp(n->domain, "ai.onnx") != 0) {
-        mark_outputs_bad(m, n);
-        return onnx_fail(m, "operators of domain '%s' are not supported", n->domain);
-    }
+    /* what the node is, even after its inputs failed: every unsupported
+     * node is reported */
     int op = -1;
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
         if (strcmp(ops[i].type, n->op_type) == 0) op = (int)i;
-    if (op < 0) {
-        mark_outputs_bad(m, n);
-        return onnx_fail(m, "operator not supported");
-    }
-    for (size_t i = 0; i < n->n_attribute; i++) {
+    if (n->domain && *n->domain && strcmp(n->domain, "ai.onnx") != 0)
+        ok = onnx_fail(m, "operators of domain '%s' are not supported", n->domain);
+    else if (op < 0)
+        ok = onnx_fail(m, "operator not supported");
+    for (size_t i = 0; op >= 0 && i < n->n_attribute; i++) {
         const char *a = n->attribute[i]->name ? n->attribute[i]->name : "";
         if (!in_list(ops[op].attrs, a)) ok = onnx_fail(m, "attribute '%s' is not supported", a);
     }
