@@ -16,10 +16,12 @@ PREFIX  ?= /usr/local
 WARN    = -Wall -Wextra -pedantic -Wshadow -Wstrict-prototypes -Wno-unused-function
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Icompiler -I$(BUILD)
-LDLIBS  = -lcjson -lm
+LDLIBS  = -lcjson -lprotobuf-c -lm
+# ONNX's protobuf schema, from the system's onnx headers (libonnx-dev)
+ONNX_PROTO ?= /usr/include/onnx/onnx.proto
 
 SRCS    = $(wildcard compiler/*.c compiler/*/*.c)
-OBJS    = $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/parser.o $(BUILD)/lexer.o
+OBJS    = $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/parser.o $(BUILD)/lexer.o $(BUILD)/onnx.pb-c.o
 HDRS    = compiler/cnnc.h compiler/ops.def $(wildcard compiler/*/*.h)
 RT_SRCS = $(wildcard runtime/*.c)
 RT_OBJS = $(RT_SRCS:%.c=$(BUILD)/%.o)
@@ -38,8 +40,14 @@ $(BUILD)/lexer.c: grammar/lexer.l $(BUILD)/parser.h
 	@mkdir -p $(BUILD)
 	flex -o $@ $<
 
+# the ONNX reader's protobuf code (compiler/onnx.c includes onnx.pb-c.h)
+$(BUILD)/onnx.pb-c.c $(BUILD)/onnx.pb-c.h &: $(ONNX_PROTO)
+	@mkdir -p $(BUILD)
+	protoc-c --proto_path=$(dir $(ONNX_PROTO)) --c_out=$(BUILD) $(ONNX_PROTO)
+$(BUILD)/compiler/onnx.o: $(BUILD)/onnx.pb-c.h
+
 # generated code is not ours to lint
-$(BUILD)/parser.o $(BUILD)/lexer.o: $(BUILD)/%.o: $(BUILD)/%.c $(HDRS)
+$(BUILD)/parser.o $(BUILD)/lexer.o $(BUILD)/onnx.pb-c.o: $(BUILD)/%.o: $(BUILD)/%.c $(HDRS)
 	$(CC) -std=c11 -D_GNU_SOURCE $(CFLAGS) -Icompiler -I$(BUILD) -Wno-unused-function -c $< -o $@
 
 $(BUILD)/compiler/%.o: compiler/%.c $(HDRS) $(BUILD)/parser.h

@@ -157,3 +157,82 @@ bool value_numbers(const Value *v, double **out, int64_t *n) {
     *n = 0;
     return flatten(v, out, n, &cap);
 }
+
+/* ---- the Program as source (--emit=cnn): what parses back to the same tree */
+
+static void write_value(FILE *f, const Value *v) {
+    switch (v->kind) {
+    case VAL_INT: fprintf(f, "%lld", (long long)v->i); return;
+    case VAL_BOOL: fputs(v->i ? "true" : "false", f); return;
+    case VAL_WORD: fputs(v->s, f); return;
+    case VAL_FLOAT: {
+        char buf[64];
+        /* the shortest form that reads back the same (as a float, when it is one) */
+        bool single = (double)(float)v->f == v->f;
+        for (int prec = 1; prec <= 17; prec++) {
+            snprintf(buf, sizeof buf, "%.*g", prec, v->f);
+            if (single ? strtof(buf, NULL) == (float)v->f : strtod(buf, NULL) == v->f) break;
+        }
+        fputs(buf, f);
+        if (!strpbrk(buf, ".eEn")) fputs(".0", f);   /* stays a number with a point */
+        return;
+    }
+    case VAL_STRING:
+        fputc('"', f);
+        for (const char *s = v->s; *s; s++) {
+            if (*s == '"' || *s == '\\') fputc('\\', f);
+            fputc(*s, f);
+        }
+        fputc('"', f);
+        return;
+    case VAL_LIST:
+        fputc('[', f);
+        for (int i = 0; i < v->n; i++) {
+            if (i) fputs(", ", f);
+            write_value(f, v->items[i]);
+        }
+        fputc(']', f);
+        return;
+    }
+    unreachable();
+}
+
+void ast_write(FILE *f, const Program *p) {
+    fprintf(f, "network %s {\n", p->name);
+    for (int i = 0; i < p->n; i++) {
+        const Stmt *st = p->stmts[i];
+        switch (st->kind) {
+        case ST_INPUT:
+            fprintf(f, "    input %s[", st->name);
+            for (int k = 0; k < st->ndims; k++) {
+                if (k) fputs(", ", f);
+                write_value(f, st->dims[k]);
+            }
+            fputs("];\n", f);
+            break;
+        case ST_WEIGHTS:
+            fputs("    weights ", f);
+            write_value(f, &(Value){.kind = VAL_STRING, .s = st->path});
+            fputs(";\n", f);
+            break;
+        case ST_OUTPUT:
+            fprintf(f, "    output %s;\n", st->name);
+            break;
+        case ST_LAYER:
+            fprintf(f, "    %s", st->op);
+            if (st->name) fprintf(f, " %s", st->name);
+            if (st->nargs) {
+                fputc('(', f);
+                for (int k = 0; k < st->nargs; k++) {
+                    if (k) fputs(", ", f);
+                    if (st->args[k].key) fprintf(f, "%s=", st->args[k].key);
+                    write_value(f, st->args[k].val);
+                }
+                fputc(')', f);
+            }
+            fputs(";\n", f);
+            break;
+        }
+    }
+    fputs("}\n", f);
+}

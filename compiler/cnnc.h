@@ -152,6 +152,8 @@ Stmt *ast_weights(Loc loc, const char *path);
 void ast_program(Program *p, const char *name, Loc loc);
 void ast_add_stmt(Program *p, Stmt *st);
 const char *value_kind_name(ValKind k);
+/* the Program as .cnn source (--emit=cnn) */
+void ast_write(FILE *f, const Program *p);
 /* flatten a (nested) list row-major into numbers; false (and an error) when
  * an element is not a number */
 bool value_numbers(const Value *v, double **out, int64_t *n);
@@ -406,9 +408,11 @@ bool shape_infer(Graph *g);
 int receptive_field(const Graph *g, int64_t *rf);
 
 /* ---------------------------------------------------------------- weights.c */
+struct StFile;
 typedef struct {
     const char *weights_path;  /* --weights, overrides the file's weights */
     bool random; uint64_t seed;
+    const struct StFile *mem;  /* tensors in memory (an imported model's): the weights file */
 } WeightOpts;
 bool weights_load(Graph *g, const char *cnn_path, const WeightOpts *o);
 
@@ -423,7 +427,7 @@ typedef struct {
     bool used;
 } StTensor;
 
-typedef struct {
+typedef struct StFile {
     const char *path;
     StTensor *t; int n;
 } StFile;
@@ -435,6 +439,19 @@ StTensor *st_find(StFile *f, const char *name);
 bool st_is_float(const StTensor *t);
 /* convert a float tensor to float32 */
 void st_to_f32(const StTensor *t, float *out);
+/* write F32 tensors as a safetensors file; false on a write error */
+bool st_save(FILE *f, const StFile *st);
+
+/* ---------------------------------------------------------------- onnx.c, onnx_ops.c
+ * An ONNX model read into what the parser makes of a .cnn file: a Program,
+ * and its parameters as in-memory F32 tensors named LAYER.TENSOR. */
+typedef struct {
+    const int64_t *shape; int shape_n;   /* --input-shape: per-sample dims, or none */
+    bool no_files;                       /* refuse external data files (the fuzzer) */
+} OnnxOpts;
+/* false after reporting every error (as "FILE: error: node 'NAME' (Op): ...") */
+bool onnx_import(const char *file, const unsigned char *buf, size_t len, const OnnxOpts *o, Program *p,
+                 StFile *weights);
 
 /* ---------------------------------------------------------------- report.c */
 struct Plan;
@@ -669,11 +686,15 @@ typedef struct {
     Program prog;
     Graph g;
     Plan plan;
+    StFile tensors;                 /* an imported model's parameters */
+    bool imported;                  /* the Program came from an ONNX model */
     bool parsed, built, inferred;   /* how far the front end got */
 } Compilation;
 
 /* parse, build and infer src (named file in diagnostics); false after errors */
 bool pipeline_front(Compilation *u, const char *file, const char *src, size_t len);
+/* the same from an ONNX model: import, build and infer */
+bool pipeline_front_onnx(Compilation *u, const char *file, const unsigned char *buf, size_t len, const OnnxOpts *o);
 void pipeline_plan(Compilation *u, const Options *o, FILE *dump);
 bool pipeline_weights(Compilation *u, const char *cnn_path, const WeightOpts *w);
 

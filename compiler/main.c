@@ -25,21 +25,28 @@
 typedef struct {
     const char *input, *output, *weights, *prefix, *dump;
     const char *report;   /* NULL, "text" or "json" */
-    const char *emit;     /* "c" or "dot" */
+    const char *emit;     /* "c", "dot" or "cnn" */
+    const char *format;   /* --input: "cnn" or "onnx" (NULL: by the extension) */
+    int64_t shape[MAX_RANK]; int shape_n;   /* --input-shape */
     bool compile, random;
     uint64_t seed;
     Options gen;
 } Cli;
 
 static const char usage_text[] =
-    "usage: cnnc [options] FILE.cnn      ('-' reads standard input)\n"
+    "usage: cnnc [options] FILE.cnn|FILE.onnx   ('-' reads standard input)\n"
     "\n"
     "  -o FILE                 write the C source to FILE and its header beside it\n"
     "                          (FILE with .h); '-o -' writes the source to stdout\n"
     "  -c                      also compile the source with $CC (default clang)\n"
     "  --report[=text|json]    print the parameter/MAC report on standard output\n"
     "                          (not with '-o -', nor --emit=dot without -o FILE)\n"
-    "  --emit=c|dot            what to write: C (default) or the layer graph in dot\n"
+    "  --emit=c|dot|cnn        what to write: C (default), the layer graph in dot, or\n"
+    "                          the network as .cnn (with its weights as .safetensors\n"
+    "                          beside it; inline with '-o -')\n"
+    "  --input=cnn|onnx        the input's format (default: by its extension)\n"
+    "  --input-shape D,D,...   per-sample input shape of an ONNX model whose input\n"
+    "                          has symbolic dimensions (the batch aside)\n"
     "  -O0 | -O1 | -O2         graph passes: none | BatchNorm folding and fusion |\n"
     "                          everything (default -O2); -O, -O3: the same as -O2\n"
     "  --weights FILE          safetensors file (overrides the network's own)\n"
@@ -160,6 +167,23 @@ static const char *need_arg(int argc, char **argv, int *i) {
     return argv[++*i];
 }
 
+/* --input-shape D,D,...: positive integers */
+static void parse_shape(Cli *o, const char *v) {
+    const char *p = v;
+    o->shape_n = 0;
+    while (*p) {
+        char *end;
+        errno = 0;
+        long long d = strtoll(p, &end, 10);
+        if (end == p || d < 1 || errno || o->shape_n == MAX_RANK || (*end && *end != ','))
+            usage_error("'%s': --input-shape takes positive integers separated by commas, such as 3,224,224", v);
+        o->shape[o->shape_n++] = d;
+        p = *end ? end + 1 : end;
+        if (*end && !*p) usage_error("'%s': --input-shape ends with a comma", v);
+    }
+    if (!o->shape_n) usage_error("%s", "--input-shape needs dimensions, such as 3,224,224");
+}
+
 static Cli parse_args(int argc, char **argv) {
     Cli o = {.emit = "c", .seed = 1, .gen = {.opt = 2}};
     for (int i = 1; i < argc; i++) {
@@ -187,10 +211,17 @@ static Cli parse_args(int argc, char **argv) {
             o.report = "json";
         } else if (strncmp(a, "--report=", 9) == 0) {
             usage_error("unknown report format '%s' (text or json)", a + 9);
-        } else if (strcmp(a, "--emit=c") == 0 || strcmp(a, "--emit=dot") == 0) {
+        } else if (strcmp(a, "--emit=c") == 0 || strcmp(a, "--emit=dot") == 0 || strcmp(a, "--emit=cnn") == 0) {
             o.emit = a + 7;
         } else if (strncmp(a, "--emit", 6) == 0) {
-            usage_error("'%s': --emit takes c or dot", a);
+            usage_error("'%s': --emit takes c, dot or cnn", a);
+        } else if (strcmp(a, "--input=cnn") == 0 || strcmp(a, "--input=onnx") == 0) {
+            o.format = a + 8;
+        } else if (strncmp(a, "--input=", 8) == 0) {
+            usage_error("'%s': --input takes cnn or onnx", a);
+        } else if (strcmp(a, "--input-shape") == 0 || strncmp(a, "--input-shape=", 14) == 0) {
+            const char *v = a[13] == '=' ? a + 14 : need_arg(argc, argv, &i);
+            parse_shape(&o, v);
         } else if (strcmp(a, "-O0") == 0 || strcmp(a, "-O1") == 0 || strcmp(a, "-O2") == 0) {
             o.gen.opt = a[2] - '0';
         } else if (strcmp(a, "-O") == 0 || strcmp(a, "-O3") == 0) {
@@ -235,6 +266,16 @@ static Cli parse_args(int argc, char **argv) {
         }
     }
     if (!o.input) usage_error("%s", "no input file");
+    if (!o.format) {   /* by the extension; standard input is .cnn */
+        size_t n = strlen(o.input);
+        o.format = n > 5 && strcmp(o.input + n - 5, ".onnx") == 0 ? "onnx" : "cnn";
+    }
+    bool onnx = strcmp(o.format, "onnx") == 0;
+    if (onnx && o.weights)
+        usage_error("%s", "--weights goes with a .cnn network; an ONNX model carries its weights");
+    if (!onnx && o.shape_n) usage_error("%s", "--input-shape goes with an ONNX model");
+    if (o.report && strcmp(o.emit, "cnn") == 0 && o.output && strcmp(o.output, "-") == 0)
+        usage_error("%s", "--report and '-o -' both write to standard output; write the .cnn to a file with -o FILE");
     if (o.compile && strcmp(o.emit, "c") != 0) usage_error("%s", "-c goes with --emit=c");
     if (o.compile && o.output && strcmp(o.output, "-") == 0) usage_error("%s", "-c needs an output file, not '-o -'");
     /* one thing on standard output at a time (--report with no -o writes the report alone) */
@@ -298,12 +339,13 @@ static bool out_close(Out *o, bool commit) {
 
 /* ---- the pipeline */
 
-static char *default_c_name(const char *input) {
+/* the input's base name without .cnn or .onnx, with ext */
+static char *default_name(const char *input, const char *ext) {
     if (strcmp(input, "-") == 0) return xstrdup("-");
     char *base = basename(xstrdup(input));
     char *dot = strrchr(base, '.');
-    if (dot && strcmp(dot, ".cnn") == 0) *dot = 0;
-    return xasprintf("%s.c", base);
+    if (dot && (strcmp(dot, ".cnn") == 0 || strcmp(dot, ".onnx") == 0)) *dot = 0;
+    return xasprintf("%s%s", base, ext);
 }
 
 static char *header_name(const char *c_path) {
@@ -345,8 +387,60 @@ static int compile_c(const char *c_path) {
     return 0;
 }
 
+/* --emit=cnn: the Program as source; an imported model's tensors go to a
+ * safetensors file beside it (FILE with .cnn replaced), or inline in the
+ * source written to standard output */
+static int write_cnn(const Cli *o, Compilation *u) {
+    const char *path = o->output ? o->output : default_name(o->input, ".cnn");
+    Program p = u->prog;
+    bool to_stdout = strcmp(path, "-") == 0;
+    const char *st_path = NULL;
+    if (u->imported && to_stdout) {
+        for (int i = 0; i < u->tensors.n; i++) {   /* LAYER.KEY=[...] on LAYER's statement */
+            const StTensor *t = &u->tensors.t[i];
+            const char *dot = strrchr(t->name, '.');
+            float *v = xcalloc((size_t)t->elems + 1, sizeof(float));
+            st_to_f32(t, v);
+            Value *list = ast_list((Loc){0, 0, 0});
+            for (int64_t k = 0; k < t->elems; k++) {
+                Value *x = ast_float((Loc){0, 0, 0}, "0");
+                x->f = v[k];
+                ast_list_add(list, x);
+            }
+            for (int s = 0; s < p.n; s++)
+                if (p.stmts[s]->kind == ST_LAYER && strlen(p.stmts[s]->name) == (size_t)(dot - t->name) &&
+                    strncmp(p.stmts[s]->name, t->name, (size_t)(dot - t->name)) == 0)
+                    ast_add_arg(p.stmts[s], dot + 1, (Loc){0, 0, 0}, list);
+        }
+    } else if (u->imported) {
+        size_t n = strlen(path);
+        st_path = n > 4 && strcmp(path + n - 4, ".cnn") == 0 ? xasprintf("%.*s.safetensors", (int)(n - 4), path)
+                                                               : xasprintf("%s.safetensors", path);
+        p.stmts = xcalloc((size_t)p.n + 1, sizeof(Stmt *));   /* input, weights, the rest */
+        p.n = 0;
+        for (int i = 0; i < u->prog.n; i++) {
+            p.stmts[p.n++] = u->prog.stmts[i];
+            if (u->prog.stmts[i]->kind == ST_INPUT)
+                p.stmts[p.n++] = ast_weights((Loc){0, 0, 0}, basename(xstrdup(st_path)));
+        }
+    }
+    Out c = {0}, w = {0};
+    if (!target_ok(path, o->input) || (st_path && !target_ok(st_path, o->input))) return 1;
+    if (!out_open(&c, path) || (st_path && !out_open(&w, st_path))) {
+        out_close(&c, false);
+        return 1;
+    }
+    ast_write(c.f, &p);
+    bool ok = !st_path || st_save(w.f, &u->tensors);
+    bool c_ok = ok && out_close(&c, true);
+    if (!ok) out_close(&c, false);
+    if (st_path && !out_close(&w, c_ok)) return 1;
+    return c_ok ? 0 : 1;
+}
+
 static int write_outputs(const Cli *o, Compilation *u) {
     Graph *g = &u->g;
+    if (strcmp(o->emit, "cnn") == 0) return write_cnn(o, u);
     if (strcmp(o->emit, "dot") == 0) {
         Out d;
         if (!target_ok(o->output ? o->output : "-", o->input) || !out_open(&d, o->output ? o->output : "-")) return 1;
@@ -354,9 +448,9 @@ static int write_outputs(const Cli *o, Compilation *u) {
         return out_close(&d, true) ? 0 : 1;
     }
     if (o->report && !o->output) return 0;   /* the report alone */
-    WeightOpts wo = {o->weights, o->random, o->seed};
+    WeightOpts wo = {o->weights, o->random, o->seed, NULL};
     if (!pipeline_weights(u, o->input, &wo)) return 1;
-    const char *c_path = o->output ? o->output : default_c_name(o->input);
+    const char *c_path = o->output ? o->output : default_name(o->input, ".c");
     bool to_stdout = strcmp(c_path, "-") == 0;
     char *h_path = to_stdout ? NULL : header_name(c_path);
     Out c = {0}, h = {0};
@@ -383,18 +477,23 @@ int main(int argc, char **argv) {
     Cli o = parse_args(argc, argv);
     diag_color(-1);
     size_t len;
-    char *src = read_file_max(o.input, &len, 64u << 20);
+    bool onnx = strcmp(o.format, "onnx") == 0;
+    size_t limit = onnx ? (size_t)2 << 30 : 64u << 20;
+    char *src = read_file_max(o.input, &len, limit);
     const char *shown = strcmp(o.input, "-") == 0 ? "<stdin>" : o.input;
     if (!src) {
         fprintf(stderr, "cnnc: error: cannot read '%s': %s\n", shown, strerror(errno));
         return 1;
     }
-    if (len > (64u << 20)) {
-        fprintf(stderr, "%s: error: the file is larger than 64 MiB, the limit\n", shown);
+    if (len > limit) {
+        fprintf(stderr, "%s: error: the file is larger than %s, the limit\n", shown, onnx ? "2 GiB" : "64 MiB");
         return 1;
     }
     static Compilation u;
-    if (!pipeline_front(&u, shown, src, len)) return 1;
+    OnnxOpts oo = {o.shape, o.shape_n, false};
+    if (onnx ? !pipeline_front_onnx(&u, shown, (const unsigned char *)src, len, &oo)
+             : !pipeline_front(&u, shown, src, len))
+        return 1;
     pipeline_plan(&u, &o.gen, o.dump ? stderr : NULL);
     /* the report is made now, before the weights change the graph, and
      * printed only when everything else succeeded: a failed run prints

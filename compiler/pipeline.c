@@ -25,10 +25,27 @@ bool pipeline_front(Compilation *u, const char *file, const char *src, size_t le
     return diag_error_count() == before && u->prog.name && u->g.n > 0;
 }
 
+/* the layers of an ONNX model are a Program as the parser makes it: from
+ * there on, the stages are the same */
+bool pipeline_front_onnx(Compilation *u, const char *file, const unsigned char *buf, size_t len, const OnnxOpts *o) {
+    memset(u, 0, sizeof *u);
+    diag_init(file, NULL, 0);
+    int before = diag_error_count();
+    u->imported = true;
+    u->parsed = onnx_import(file, buf, len, o, &u->prog, &u->tensors);
+    if (u->parsed) {
+        u->built = graph_build(&u->prog, &u->g);
+        if (u->g.n > 0) u->inferred = shape_infer(&u->g);
+    }
+    return diag_error_count() == before && u->parsed && u->g.n > 0;
+}
+
 void pipeline_plan(Compilation *u, const Options *o, FILE *dump) { plan_build(&u->g, o, &u->plan, dump); }
 
 bool pipeline_weights(Compilation *u, const char *cnn_path, const WeightOpts *w) {
-    if (!weights_load(&u->g, cnn_path, w)) return false;
+    WeightOpts wo = *w;
+    if (u->imported) wo.mem = &u->tensors;
+    if (!weights_load(&u->g, cnn_path, &wo)) return false;
     fold_bn_apply(&u->g);
     return true;
 }

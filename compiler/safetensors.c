@@ -450,3 +450,36 @@ void st_to_f32(const StTensor *t, float *out) {
         unreachable();
     }
 }
+
+/* ---------------------------------------------------------------- writing
+ * F32 tensors (an imported model's, for --emit=cnn): the header in the
+ * tensors' order, padded with spaces to 8 bytes as the format suggests. */
+bool st_save(FILE *f, const StFile *st) {
+    cJSON *root = cJSON_CreateObject();
+    int64_t off = 0;
+    for (int i = 0; i < st->n; i++) {
+        const StTensor *t = &st->t[i];
+        cJSON *e = cJSON_CreateObject(), *shape = cJSON_CreateArray(), *offs = cJSON_CreateArray();
+        cJSON_AddStringToObject(e, "dtype", t->dtype);
+        for (int k = 0; k < t->rank; k++) cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)t->dim[k]));
+        cJSON_AddItemToObject(e, "shape", shape);
+        int64_t bytes = t->elems * t->dtype_bytes;
+        cJSON_AddItemToArray(offs, cJSON_CreateNumber((double)off));
+        cJSON_AddItemToArray(offs, cJSON_CreateNumber((double)(off + bytes)));
+        cJSON_AddItemToObject(e, "data_offsets", offs);
+        cJSON_AddItemToObject(root, t->name, e);
+        off += bytes;
+    }
+    char *json = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    if (!json) return false;
+    size_t n = strlen(json), padded = (n + 7) / 8 * 8;
+    unsigned char len[8];
+    for (int i = 0; i < 8; i++) len[i] = (unsigned char)((uint64_t)padded >> (8 * i));
+    bool ok = fwrite(len, 1, 8, f) == 8 && fwrite(json, 1, n, f) == n;
+    for (size_t i = n; i < padded && ok; i++) ok = fputc(' ', f) != EOF;
+    free(json);
+    for (int i = 0; i < st->n && ok; i++)
+        ok = fwrite(st->t[i].raw, (size_t)st->t[i].dtype_bytes, (size_t)st->t[i].elems, f) == (size_t)st->t[i].elems;
+    return ok;
+}

@@ -108,7 +108,10 @@ bool weights_load(Graph *g, const char *cnn_path, const WeightOpts *o) {
     StFile file = {0};
     bool have_file = false;
     const char *stated = NULL;   /* the weights statement's file, when it is the one read */
-    if (o->weights_path) {
+    if (o->mem) {
+        file = *o->mem;
+        have_file = true;
+    } else if (o->weights_path) {
         have_file = st_load(o->weights_path, &file);
     } else if (g->weights_file) {
         stated = resolve_path(cnn_path, g->weights_file);

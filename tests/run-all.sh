@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.." || exit 2
 MAKE=${MAKE:-make}
 total_p=0 total_f=0 status=0
 log=$(mktemp)
-for suite in unit golden cli numeric codegen; do
+for suite in unit golden cli numeric codegen onnx; do
     echo "==== $suite"
     $MAKE -s --no-print-directory "$suite" 2>&1 | tee "$log"
     rc=$?

@@ -4,6 +4,8 @@
 #   make unit     CUnit suites of tests/unit/ ($(BUILD)/unit_tests)
 #   make golden   tests/golden/*.cnn reports, tests/errors/ diagnostics
 #   make cli      the command line (tests/cli/run.sh)
+#   make onnx     ONNX import: PyTorch exports, --emit=cnn, errors, the ONNX
+#                 node tests (tests/onnx/run.sh; a few minutes)
 #   make bless    rewrite the golden and error expectations (review the diff!)
 # Every runner prints its PASS/FAIL lines and ends with "N passed, M failed".
 
@@ -13,10 +15,10 @@ UNIT_BIN   = $(BUILD)/unit_tests
 UNIT_FLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -pedantic -Wno-unused-function $(CFLAGS) \
              -Icompiler -I$(BUILD) -Itests/unit
 
-.PHONY: unit golden cli bless
+.PHONY: unit golden cli bless onnx
 
 $(UNIT_BIN): $(UNIT_SRCS) tests/unit/suites.h $(TEST_OBJS) $(HDRS)
-	$(CC) $(UNIT_FLAGS) $(UNIT_SRCS) $(TEST_OBJS) -o $@ $(LDFLAGS) -lcunit -lcjson -lm
+	$(CC) $(UNIT_FLAGS) $(UNIT_SRCS) $(TEST_OBJS) -o $@ $(LDFLAGS) -lcunit -lcjson -lprotobuf-c -lm
 
 unit: $(UNIT_BIN)
 	@$(UNIT_BIN)
@@ -26,6 +28,9 @@ golden: $(CNNC)
 
 cli: $(CNNC)
 	@CNNC=$(CNNC) sh tests/cli/run.sh
+
+onnx: $(CNNC) $(CNNRT)
+	@CNNC=$(CNNC) sh tests/onnx/run.sh
 
 bless: $(CNNC)
 	@BLESS=1 CNNC=$(CNNC) sh tests/golden/run.sh

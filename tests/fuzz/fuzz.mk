@@ -20,7 +20,7 @@ ASAN_CC    ?= $(CC)
 SAN_FLAGS   = -fsanitize=address,undefined -fno-sanitize-recover=all
 ASAN_CFLAGS = $(SAN_FLAGS) -g -O1 -fno-omit-frame-pointer
 ASAN_HDRS   = compiler/cnnc.h compiler/ops.def
-ASAN_OBJS   = $(SRCS:%.c=$(ASAN_BUILD)/%.o) $(ASAN_BUILD)/parser.o $(ASAN_BUILD)/lexer.o
+ASAN_OBJS   = $(SRCS:%.c=$(ASAN_BUILD)/%.o) $(ASAN_BUILD)/parser.o $(ASAN_BUILD)/lexer.o $(ASAN_BUILD)/onnx.pb-c.o
 ASAN_CNNC   = $(ASAN_BUILD)/cnnc
 
 .PHONY: asan test-asan fuzz fuzz-build fuzz-regress fuzz-afl
@@ -35,7 +35,17 @@ $(ASAN_BUILD)/lexer.c: grammar/lexer.l $(ASAN_BUILD)/parser.h
 	@mkdir -p $(ASAN_BUILD)
 	flex -o $@ $<
 
-$(ASAN_BUILD)/parser.o $(ASAN_BUILD)/lexer.o: $(ASAN_BUILD)/%.o: $(ASAN_BUILD)/%.c $(ASAN_HDRS)
+# the ONNX reader's protobuf code, as in the main build (one rule for every build directory)
+$(ASAN_BUILD)/onnx.pb-c.c $(ASAN_BUILD)/onnx.pb-c.h &: $(ONNX_PROTO)
+	@mkdir -p $(ASAN_BUILD)
+	protoc-c --proto_path=$(dir $(ONNX_PROTO)) --c_out=$(ASAN_BUILD) $(ONNX_PROTO)
+$(FUZZ_BUILD)/onnx.pb-c.c $(FUZZ_BUILD)/onnx.pb-c.h &: $(ONNX_PROTO)
+	@mkdir -p $(FUZZ_BUILD)
+	protoc-c --proto_path=$(dir $(ONNX_PROTO)) --c_out=$(FUZZ_BUILD) $(ONNX_PROTO)
+$(ASAN_BUILD)/compiler/onnx.o: $(ASAN_BUILD)/onnx.pb-c.h
+$(FUZZ_BUILD)/compiler/onnx.o: $(FUZZ_BUILD)/onnx.pb-c.h
+
+$(ASAN_BUILD)/parser.o $(ASAN_BUILD)/lexer.o $(ASAN_BUILD)/onnx.pb-c.o: $(ASAN_BUILD)/%.o: $(ASAN_BUILD)/%.c $(ASAN_HDRS)
 	$(ASAN_CC) -std=c11 -D_GNU_SOURCE $(ASAN_CFLAGS) -Icompiler -I$(ASAN_BUILD) -Wno-unused-function -c $< -o $@
 
 $(ASAN_BUILD)/compiler/%.o: compiler/%.c $(ASAN_HDRS) $(ASAN_BUILD)/parser.h
@@ -47,7 +57,7 @@ $(ASAN_BUILD)/asan_options.o: tests/fuzz/asan_options.c
 	$(ASAN_CC) -std=c11 $(ASAN_CFLAGS) -c $< -o $@
 
 $(ASAN_CNNC): $(ASAN_OBJS) $(ASAN_BUILD)/asan_options.o
-	$(ASAN_CC) $(ASAN_CFLAGS) $^ -o $@ -lcjson -lm
+	$(ASAN_CC) $(ASAN_CFLAGS) $^ -o $@ -lcjson -lprotobuf-c -lm
 
 # The numeric suite builds the generated C with $CC (a list of compiler
 # names); these wrappers add the sanitizers to every compile and link. Under
@@ -70,9 +80,10 @@ FUZZ_LEN   ?= 4096
 FUZZ_JOBS  ?= 1
 FUZZ_FLAGS  = -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -g -O1 -fno-omit-frame-pointer
 FUZZ_OBJS   = $(filter-out $(FUZZ_BUILD)/compiler/main.o,$(SRCS:%.c=$(FUZZ_BUILD)/%.o)) \
-              $(FUZZ_BUILD)/parser.o $(FUZZ_BUILD)/lexer.o
+              $(FUZZ_BUILD)/parser.o $(FUZZ_BUILD)/lexer.o $(FUZZ_BUILD)/onnx.pb-c.o
 FUZZ_BIN    = $(FUZZ_BUILD)/fuzz_compile
 FUZZ_WBIN   = $(FUZZ_BUILD)/fuzz_weights
+FUZZ_OBIN   = $(FUZZ_BUILD)/fuzz_onnx
 # every run: no leak checks (the compiler never frees; the targets free for it
 # between inputs); run-fuzz.sh keeps finds in build-fuzz/crashes/
 FUZZ_RUNFLAGS = -timeout=10 -rss_limit_mb=4096 -detect_leaks=0 -print_final_stats=1
@@ -85,7 +96,7 @@ $(FUZZ_BUILD)/lexer.c: grammar/lexer.l $(FUZZ_BUILD)/parser.h
 	@mkdir -p $(FUZZ_BUILD)
 	flex -o $@ $<
 
-$(FUZZ_BUILD)/parser.o $(FUZZ_BUILD)/lexer.o: $(FUZZ_BUILD)/%.o: $(FUZZ_BUILD)/%.c $(ASAN_HDRS)
+$(FUZZ_BUILD)/parser.o $(FUZZ_BUILD)/lexer.o $(FUZZ_BUILD)/onnx.pb-c.o: $(FUZZ_BUILD)/%.o: $(FUZZ_BUILD)/%.c $(ASAN_HDRS)
 	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE $(FUZZ_FLAGS) -Icompiler -I$(FUZZ_BUILD) -Wno-unused-function -c $< -o $@
 
 $(FUZZ_BUILD)/compiler/%.o: compiler/%.c $(ASAN_HDRS) $(FUZZ_BUILD)/parser.h
@@ -98,9 +109,9 @@ $(FUZZ_BUILD)/compiler/util.o $(AFL_BUILD)/compiler/util.o: FUZZ_DEFS = -Dcalloc
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_alloc.h $(FUZZ_OBJS) $(ASAN_HDRS)
 	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE $(FUZZ_FLAGS) -fsanitize=fuzzer -Icompiler \
-	    $< $(FUZZ_OBJS) -o $@ -lcjson -lm
+	    $< $(FUZZ_OBJS) -o $@ -lcjson -lprotobuf-c -lm
 
-fuzz-build: $(FUZZ_BIN) $(FUZZ_WBIN)
+fuzz-build: $(FUZZ_BIN) $(FUZZ_WBIN) $(FUZZ_OBIN)
 
 # FUZZ_TIME seconds for each target: sources, then safetensors files
 fuzz: $(FUZZ_BIN) $(FUZZ_WBIN)

@@ -7,7 +7,9 @@
 #define FUZZ_ALLOC_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct Block {
     struct Block *prev, *next;
@@ -55,6 +57,20 @@ void *fuzz_realloc(void *p, size_t size) {
     nb->size = size;
     link_block(nb);
     return nb + 1;
+}
+
+/* once per process: /dev/null for the outputs; the compiler's diagnostics
+ * silenced (unless FUZZ_VERBOSE is set), but not the sanitizers' and the
+ * fuzzer's reports (they write to fd 2 or their own copy of the stream);
+ * no colour, no error cap */
+static FILE *fuzz_setup(void) {
+    FILE *devnull = fopen("/dev/null", "w");
+    if (!devnull) abort();
+    const char *v = getenv("FUZZ_VERBOSE");
+    if (!(v && *v && strcmp(v, "0") != 0)) stderr = devnull;
+    diag_color(0);
+    diag_limit(0);
+    return devnull;
 }
 
 static void fuzz_free_all(void) {

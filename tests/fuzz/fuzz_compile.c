@@ -81,15 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static bool ready;
     if (!ready) {
         ready = true;
-        devnull = fopen("/dev/null", "w");
-        if (!devnull) abort();
-        const char *v = getenv("FUZZ_VERBOSE");
-        /* the compiler's diagnostics go to stderr: silence them, but not the
-         * sanitizers' and the fuzzer's reports (they write to fd 2 or their
-         * own copy of the stream) */
-        if (!(v && *v && strcmp(v, "0") != 0)) stderr = devnull;
-        diag_color(0);
-        diag_limit(0);
+        devnull = fuzz_setup();
     }
     if (size > FUZZ_MAX_INPUT) return 0;
     /* a NUL-terminated copy, as read_file() gives */

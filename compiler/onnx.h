@@ -1,0 +1,96 @@
+/* onnx.h — what onnx.c (the model, values, the Program) and onnx_ops.c (the
+ * operator table) share. The rest of the compiler sees only onnx_import()
+ * in cnnc.h. */
+#ifndef CNNC_ONNX_H
+#define CNNC_ONNX_H
+
+#include "cnnc.h"
+#include "onnx.pb-c.h"
+
+#define MAX_TRANK 8              /* rank of a constant tensor */
+#define BATCH_SYM INT64_MIN      /* the batch size in a folded shape, when symbolic */
+
+/* a constant: integers (shapes, indices) or floats (weights) */
+typedef struct {
+    bool is_int;
+    int rank; int64_t dim[MAX_TRANK];
+    int64_t n;
+    float *f;                    /* !is_int */
+    int64_t *i;                  /* is_int */
+} Tensor;
+
+/* what an ONNX tensor name stands for */
+typedef enum {
+    V_NONE,      /* not computed (yet) */
+    V_DATA,      /* a layer's output (layer >= 0) or the input (layer == -1); shape per sample */
+    V_CONST,     /* t */
+    V_SCALED,    /* base * k, a layer only when something other than a pattern uses it */
+    V_ERF,       /* erf(base / sqrt 2): the GELU pattern */
+    V_ERF1,      /* 1 + erf(base / sqrt 2) */
+    V_GELU2,     /* base * (1 + erf(base / sqrt 2)) */
+} VKind;
+
+typedef struct Val Val;
+struct Val {
+    const char *name;
+    VKind kind;
+    Tensor *t;
+    int layer;
+    Shape shape;
+    int uses;                    /* node inputs and graph outputs that name it */
+    bool bad;                    /* its node failed (reported): its users say nothing more */
+    Val *base; double k;         /* pending kinds */
+    const char *lname;           /* V_SCALED: the node name its layer would take */
+};
+
+/* an imported layer: its statement, and what patterns look at */
+typedef struct {
+    Stmt *st;
+    const char *op, *ident;
+    const char *src;             /* the name of its first input */
+    bool dropped;                /* taken into a pattern's layer */
+} ILayer;
+
+typedef struct {
+    const char *file;
+    bool no_files;               /* external data is refused */
+    Onnx__ModelProto *model;
+    int64_t opset;
+    int64_t batch;               /* the batch size, or BATCH_SYM */
+    Val **vals; int nvals, capvals; int *slots; int nslots;
+    ILayer *layers; int nlayers, caplayers;
+    StTensor *tensors; int ntensors, captensors;
+    const char **names; int nnames, names_used;   /* identifiers taken */
+    const char *input_ident;
+    Stmt *input_stmt;
+    const Onnx__NodeProto *node; int node_index;   /* the node being read */
+} Imp;
+
+/* onnx.c */
+const char *onnx_ident(const char *s);
+Val *onnx_val(Imp *m, const char *name);
+Val *onnx_def(Imp *m, const char *name);
+bool onnx_fail(Imp *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *onnx_type_name(int dt);
+Tensor *onnx_tensor_new(bool is_int, int rank, const int64_t *dim);
+Tensor *onnx_tensor(Imp *m, const Onnx__TensorProto *tp, const char *what);
+const char *onnx_dims_str(int rank, const int64_t *dim);
+Value *onnx_vint(int64_t v);
+Value *onnx_vfloat(double v);
+Value *onnx_vword(const char *s);
+Value *onnx_vints(const int64_t *v, int n);
+int onnx_layer(Imp *m, const char *op, const char *name, int nin, Val *const *in, const char *out, const Shape *shape);
+void onnx_attr(Imp *m, int layer, const char *key, Value *v);
+void onnx_param(Imp *m, int layer, const char *key, int rank, const int64_t *dims, const float *data);
+const char *onnx_ident_of(const Imp *m, const Val *v);
+const char *onnx_layer_name(Imp *m, const char *weight);
+
+/* onnx_ops.c: an ONNX data type cnnc reads (not string or complex) */
+bool elem_ok(int dt);
+/* the node's layers, or its folded constant outputs */
+bool onnx_node(Imp *m, const Onnx__NodeProto *n);
+/* a pending value made a layer (V_SCALED), or an error (the other pending
+ * kinds); true for data and constants */
+bool onnx_data(Imp *m, Val *v);
+
+#endif

@@ -1,0 +1,1386 @@
+/* onnx_ops.c — the operator table of the ONNX reader: each ONNX operator,
+ * the attributes it may carry, how it folds when every input is a constant
+ * (shape subgraphs, Cast, Gather, arithmetic), and the layers it becomes
+ * when it reads data computed from the network's input.
+ *
+ * Shapes here are per sample (the batch dimension stripped); an ONNX axis
+ * counts the batch, so axis 1 of ONNX is axis 0 (the channels) of cnnc. */
+#include "onnx.h"
+
+#include <math.h>
+#include <string.h>
+
+#define MAX_FOLD (INT64_C(1) << 24)   /* elements of a constant computed at compile time */
+
+/* ---------------------------------------------------------------- attributes */
+
+static const Onnx__AttributeProto *attr(const Onnx__NodeProto *n, const char *name) {
+    for (size_t i = 0; i < n->n_attribute; i++)
+        if (n->attribute[i]->name && strcmp(n->attribute[i]->name, name) == 0) return n->attribute[i];
+    return NULL;
+}
+
+static int64_t ai(const Onnx__NodeProto *n, const char *name, int64_t def) {
+    const Onnx__AttributeProto *a = attr(n, name);
+    return a && a->has_i ? a->i : def;
+}
+
+static double af(const Onnx__NodeProto *n, const char *name, double def) {
+    const Onnx__AttributeProto *a = attr(n, name);
+    return a && a->has_f ? a->f : def;
+}
+
+static const char *as(const Onnx__NodeProto *n, const char *name, const char *def) {
+    const Onnx__AttributeProto *a = attr(n, name);
+    return a && a->has_s ? xstrndup((const char *)a->s.data, a->s.len) : def;
+}
+
+/* the integers of a list attribute: their count, -1 when absent */
+static int aints(const Onnx__NodeProto *n, const char *name, int64_t *out, int max) {
+    const Onnx__AttributeProto *a = attr(n, name);
+    if (!a) return -1;
+    if (a->n_ints > (size_t)max) return max + 1;
+    for (size_t i = 0; i < a->n_ints; i++) out[i] = a->ints[i];
+    return (int)a->n_ints;
+}
+
+/* ---------------------------------------------------------------- inputs and outputs */
+
+static Val *input(Imp *m, const Onnx__NodeProto *n, int k) {
+    if (k >= (int)n->n_input || !n->input[k] || !*n->input[k]) return NULL;
+    return onnx_val(m, n->input[k]);
+}
+
+static Tensor *cin(Imp *m, const Onnx__NodeProto *n, int k) {
+    Val *v = input(m, n, k);
+    return v && v->kind == V_CONST ? v->t : NULL;
+}
+
+/* input k as data: computed from the network's input */
+static Val *din(Imp *m, const Onnx__NodeProto *n, int k) {
+    Val *v = input(m, n, k);
+    if (!v) {
+        onnx_fail(m, "input %d is missing", k);
+        return NULL;
+    }
+    if (!onnx_data(m, v)) return NULL;
+    if (v->kind != V_DATA) {
+        onnx_fail(m, "input %d ('%s') is a constant; cnnc supports %s only on data computed from the network's input",
+                  k, v->name, n->op_type);
+        return NULL;
+    }
+    return v;
+}
+
+/* input k as a constant of floats */
+static Tensor *fin(Imp *m, const Onnx__NodeProto *n, int k, const char *what) {
+    Val *v = input(m, n, k);
+    if (!v || v->kind != V_CONST) {
+        onnx_fail(m, "the %s (input %d) must be a constant (an initializer)", what, k);
+        return NULL;
+    }
+    if (v->t->is_int) {
+        Tensor *t = onnx_tensor_new(false, v->t->rank, v->t->dim);
+        for (int64_t i = 0; i < t->n; i++) t->f[i] = (float)v->t->i[i];
+        return t;
+    }
+    return v->t;
+}
+
+static const char *out_name(const Onnx__NodeProto *n, int k) {
+    return k < (int)n->n_output && n->output[k] && *n->output[k] ? n->output[k] : NULL;
+}
+
+static void set_const(Imp *m, const Onnx__NodeProto *n, int k, Tensor *t) {
+    const char *o = out_name(n, k);
+    if (!o) return;
+    Val *v = onnx_def(m, o);
+    v->kind = V_CONST;
+    v->t = t;
+}
+
+static void alias(Imp *m, const Onnx__NodeProto *n, int k, const Val *src) {
+    const char *o = out_name(n, k);
+    if (!o) return;
+    Val *v = onnx_def(m, o);
+    int uses = v->uses;
+    const char *name = v->name;
+    *v = *src;
+    v->uses = uses;
+    v->name = name;
+}
+
+/* an optional output (BatchNormalization's statistics, MaxPool's indices)
+ * that cnnc does not compute: an error when something uses it */
+static bool unused_output(Imp *m, const Onnx__NodeProto *n, int k, const char *what) {
+    const char *o = out_name(n, k);
+    Val *v = o ? onnx_val(m, o) : NULL;
+    if (v && v->uses > 0) return onnx_fail(m, "output %d (%s) is used; cnnc does not compute it", k, what);
+    return true;
+}
+
+static int layer(Imp *m, const Onnx__NodeProto *n, const char *op, const char *weight, int nin, Val *const *in,
+                 const Shape *shape) {
+    return onnx_layer(m, op, onnx_layer_name(m, weight), nin, in, n->output[0], shape);
+}
+
+static bool axis_of(Imp *m, int64_t a, int rank, int *out) {
+    if (a < -rank || a >= rank) return onnx_fail(m, "axis %lld is out of range for rank %d", (long long)a, rank);
+    *out = (int)(a < 0 ? a + rank : a);
+    return true;
+}
+
+static bool near(double a, double b) { return fabs(a - b) <= 1e-6 * fabs(b) + 1e-7; }
+
+static bool scalar_is(const Tensor *t, double v) {
+    if (!t || t->n != 1) return false;
+    return near(t->is_int ? (double)t->i[0] : (double)t->f[0], v);
+}
+
+static double scalar(const Tensor *t) { return t->is_int ? (double)t->i[0] : (double)t->f[0]; }
+
+/* a per-sample shape for messages: "[N,3,32,32]" */
+static const char *full_str(const Shape *s) {
+    int64_t d[MAX_RANK + 1];
+    d[0] = BATCH_SYM;
+    for (int i = 0; i < s->rank; i++) d[i + 1] = s->dim[i];
+    return onnx_dims_str(s->rank + 1, d);
+}
+
+/* ---------------------------------------------------------------- windows */
+
+/* strides, dilations, pads and auto_pad of Conv and the pooling operators
+ * for input sizes in[] and kernel k[]; the output sizes into out[] */
+static bool window_attrs(Imp *m, const Onnx__NodeProto *n, int nd, const int64_t *in, const int64_t *k, bool ceil,
+                         int64_t *s, int64_t *d, int64_t *pb, int64_t *pe, int64_t *out) {
+    int64_t tmp[2 * MAX_SPATIAL];
+    for (int i = 0; i < nd; i++) s[i] = d[i] = 1, pb[i] = pe[i] = 0;
+    int c = aints(n, "strides", tmp, MAX_SPATIAL);
+    if (c >= 0 && c != nd) return onnx_fail(m, "'strides' has %d entries for %d spatial dimensions", c, nd);
+    for (int i = 0; i < c; i++) s[i] = tmp[i];
+    c = aints(n, "dilations", tmp, MAX_SPATIAL);
+    if (c >= 0 && c != nd) return onnx_fail(m, "'dilations' has %d entries for %d spatial dimensions", c, nd);
+    for (int i = 0; i < c; i++) d[i] = tmp[i];
+    for (int i = 0; i < nd; i++)
+        if (s[i] < 1 || d[i] < 1 || k[i] < 1) return onnx_fail(m, "kernel sizes, strides and dilations must be positive");
+    const char *ap = as(n, "auto_pad", "NOTSET");
+    if (strcmp(ap, "NOTSET") == 0) {
+        c = aints(n, "pads", tmp, 2 * MAX_SPATIAL);
+        if (c >= 0 && c != 2 * nd) return onnx_fail(m, "'pads' has %d entries for %d spatial dimensions", c, nd);
+        for (int i = 0; i < c / 2; i++) {
+            pb[i] = tmp[i];
+            pe[i] = tmp[nd + i];
+            if (pb[i] < 0 || pe[i] < 0) return onnx_fail(m, "negative padding is not supported");
+        }
+    } else if (strcmp(ap, "SAME_UPPER") == 0 || strcmp(ap, "SAME_LOWER") == 0) {
+        for (int i = 0; i < nd; i++) {
+            int64_t o = (in[i] + s[i] - 1) / s[i];
+            int64_t total = (o - 1) * s[i] + (k[i] - 1) * d[i] + 1 - in[i];
+            if (total < 0) total = 0;
+            pb[i] = ap[5] == 'L' ? total - total / 2 : total / 2;
+            pe[i] = total - pb[i];
+        }
+    } else if (strcmp(ap, "VALID") != 0) {
+        return onnx_fail(m, "auto_pad '%s' is not supported", ap);
+    }
+    for (int i = 0; i < nd; i++) {
+        if (k[i] > MAX_WINDOW || s[i] > MAX_WINDOW || d[i] > MAX_WINDOW || pb[i] > MAX_WINDOW || pe[i] > MAX_WINDOW)
+            return onnx_fail(m, "window sizes too large");
+        out[i] = window_out(in[i], k[i], s[i], pb[i], pe[i], d[i], ceil);
+        if (out[i] < 1)
+            return onnx_fail(m, "output size %lld below 1 in spatial dimension %d (input %lld, kernel %lld)",
+                             (long long)out[i], i, (long long)in[i], (long long)k[i]);
+    }
+    return true;
+}
+
+static void window_out_attrs(Imp *m, int L, int nd, const int64_t *s, const int64_t *d, const int64_t *pb,
+                             const int64_t *pe, bool stride_always, bool dilation) {
+    bool s1 = true, d1 = true, p0 = true, sym = true;
+    for (int i = 0; i < nd; i++) {
+        s1 &= s[i] == 1, d1 &= d[i] == 1, p0 &= pb[i] == 0 && pe[i] == 0;
+        sym &= pb[i] == pe[i];
+    }
+    if (!s1 || stride_always) onnx_attr(m, L, "stride", onnx_vints(s, nd));
+    if (!p0) {
+        if (sym) {
+            onnx_attr(m, L, "pad", onnx_vints(pb, nd));
+        } else {
+            int64_t p[2 * MAX_SPATIAL];
+            for (int i = 0; i < nd; i++) p[i] = pb[i], p[nd + i] = pe[i];
+            Value *l = ast_list((Loc){0, 0, 0});
+            for (int i = 0; i < 2 * nd; i++) ast_list_add(l, onnx_vint(p[i]));
+            onnx_attr(m, L, "pad", l);
+        }
+    }
+    if (dilation && !d1) onnx_attr(m, L, "dilation", onnx_vints(d, nd));
+}
+
+/* ---------------------------------------------------------------- layers */
+
+static const char *const conv_ops[] = {NULL, "conv1d", "conv2d", "conv3d"};
+
+static bool on_conv(Imp *m, const Onnx__NodeProto *n) {
+    Val *x = din(m, n, 0);
+    Tensor *w = x ? fin(m, n, 1, "weight") : NULL;
+    if (!x || !w) return false;
+    int nd = x->shape.rank - 1;
+    if (nd < 1 || nd > MAX_SPATIAL)
+        return onnx_fail(m, "input %s has no spatial dimensions to convolve", full_str(&x->shape));
+    if (w->rank != nd + 2) return onnx_fail(m, "the weight %s is not of rank %d", onnx_dims_str(w->rank, w->dim), nd + 2);
+    int64_t g = ai(n, "group", 1), C = x->shape.dim[0], M = w->dim[0];
+    if (g < 1 || C % g || w->dim[1] * g != C || M % g)
+        return onnx_fail(m, "group %lld does not fit %lld input channels and the weight %s", (long long)g,
+                         (long long)C, onnx_dims_str(w->rank, w->dim));
+    int64_t ks[MAX_SPATIAL], tmp[MAX_SPATIAL];
+    for (int i = 0; i < nd; i++) ks[i] = w->dim[2 + i];
+    int c = aints(n, "kernel_shape", tmp, MAX_SPATIAL);
+    for (int i = 0; i < c; i++)
+        if (c != nd || tmp[i] != ks[i]) return onnx_fail(m, "kernel_shape does not match the weight's shape");
+    Tensor *b = NULL;
+    if (input(m, n, 2)) {
+        if (!(b = fin(m, n, 2, "bias"))) return false;
+        if (b->n != M) return onnx_fail(m, "the bias has %lld values for %lld output channels", (long long)b->n, (long long)M);
+    }
+    int64_t s[MAX_SPATIAL], d[MAX_SPATIAL], pb[MAX_SPATIAL], pe[MAX_SPATIAL], o[MAX_SPATIAL];
+    if (!window_attrs(m, n, nd, x->shape.dim + 1, ks, false, s, d, pb, pe, o)) return false;
+    Shape out = {.rank = nd + 1};
+    out.dim[0] = M;
+    for (int i = 0; i < nd; i++) out.dim[1 + i] = o[i];
+    int L = layer(m, n, conv_ops[nd], n->input[1], 1, &x, &out);
+    onnx_attr(m, L, "out", onnx_vint(M));
+    onnx_attr(m, L, "kernel", onnx_vints(ks, nd));
+    window_out_attrs(m, L, nd, s, d, pb, pe, false, true);
+    if (g != 1) onnx_attr(m, L, "groups", onnx_vint(g));
+    if (!b) onnx_attr(m, L, "bias", ast_bool((Loc){0, 0, 0}, false));
+    onnx_param(m, L, "weight", w->rank, w->dim, w->f);
+    if (b) onnx_param(m, L, "bias", 1, &M, b->f);
+    return true;
+}
+
+static bool on_pool(Imp *m, const Onnx__NodeProto *n) {
+    Val *x = din(m, n, 0);
+    if (!x) return false;
+    bool max = strcmp(n->op_type, "MaxPool") == 0;
+    int nd = x->shape.rank - 1;
+    if (nd < 1 || nd > MAX_SPATIAL) return onnx_fail(m, "input %s has no spatial dimensions to pool", full_str(&x->shape));
+    int64_t k[MAX_SPATIAL];
+    int c = aints(n, "kernel_shape", k, MAX_SPATIAL);
+    if (c != nd) return onnx_fail(m, "'kernel_shape' must give %d sizes", nd);
+    bool ceil = ai(n, "ceil_mode", 0) != 0;
+    int64_t s[MAX_SPATIAL], d[MAX_SPATIAL], pb[MAX_SPATIAL], pe[MAX_SPATIAL], o[MAX_SPATIAL];
+    if (!window_attrs(m, n, nd, x->shape.dim + 1, k, ceil, s, d, pb, pe, o)) return false;
+    for (int i = 0; i < nd && !max; i++)
+        if (d[i] != 1) return onnx_fail(m, "dilated average pooling is not supported");
+    if (max && !unused_output(m, n, 1, "the indices")) return false;
+    Shape out = x->shape;
+    for (int i = 0; i < nd; i++) out.dim[1 + i] = o[i];
+    int L = layer(m, n, xasprintf("%spool%dd", max ? "max" : "avg", nd), NULL, 1, &x, &out);
+    onnx_attr(m, L, "kernel", onnx_vints(k, nd));
+    window_out_attrs(m, L, nd, s, d, pb, pe, true, max);
+    if (ceil) onnx_attr(m, L, "ceil_mode", ast_bool((Loc){0, 0, 0}, true));
+    if (!max && !ai(n, "count_include_pad", 0)) onnx_attr(m, L, "count_include_pad", ast_bool((Loc){0, 0, 0}, false));
+    return true;
+}
+
+static bool on_global_pool(Imp *m, const Onnx__NodeProto *n) {
+    Val *x = din(m, n, 0);
+    if (!x) return false;
+    if (x->shape.rank < 2) return onnx_fail(m, "input %s has no spatial dimensions to pool", full_str(&x->shape));
+    Shape out = x->shape;
+    for (int i = 1; i < out.rank; i++) out.dim[i] = 1;
+    layer(m, n, strcmp(n->op_type, "GlobalMaxPool") == 0 ? "global_maxpool" : "global_avgpool", NULL, 1, &x, &out);
+    return true;
+}
+
+/* a dense layer of weight w[out][in] (row-major) and an optional bias */
+static bool dense(Imp *m, const Onnx__NodeProto *n, Val *x, const char *wname, int64_t out, const float *w,
+                  const float *bias) {
+    Shape s = {.rank = 1, .dim = {out}};
+    int L = layer(m, n, "dense", wname, 1, &x, &s);
+    onnx_attr(m, L, "out", onnx_vint(out));
+    if (!bias) onnx_attr(m, L, "bias", ast_bool((Loc){0, 0, 0}, false));
+    int64_t dims[2] = {out, x->shape.dim[0]};
+    onnx_param(m, L, "weight", 2, dims, w);
+    if (bias) onnx_param(m, L, "bias", 1, &out, bias);
+    return true;
+}
+
+static bool on_gemm(Imp *m, const Onnx__NodeProto *n) {
+    Val *x = din(m, n, 0);
+    Tensor *B = x ? fin(m, n, 1, "matrix B") : NULL;
+    if (!x || !B) return false;
+    if (x->shape.rank != 1) return onnx_fail(m, "input A %s is not a matrix of samples", full_str(&x->shape));
+    if (ai(n, "transA", 0)) return onnx_fail(m, "transA=1 would mix the samples of the batch");
+    if (B->rank != 2) return onnx_fail(m, "B is not a matrix");
+    bool tb = ai(n, "transB", 0) != 0;
+    int64_t K = tb ? B->dim[1] : B->dim[0], N = tb ? B->dim[0] : B->dim[1];
+    if (K != x->shape.dim[0])
+        return onnx_fail(m, "B %s does not fit A %s", onnx_dims_str(2, B->dim), full_str(&x->shape));
+    double alpha = af(n, "alpha", 1.0), beta = af(n, "beta", 1.0);
+    float *w = xcalloc((size_t)(N * K) + 1, sizeof(float));
+    for (int64_t o = 0; o < N; o++)
+        for (int64_t k = 0; k < K; k++) w[o * K + k] = (float)(alpha * (tb ? B->f[o * K + k] : B->f[k * N + o]));
+    float *bias = NULL;
+    if (input(m, n, 2) && beta != 0) {
+        Tensor *C = fin(m, n, 2, "matrix C");
+        if (!C) return false;
+        bool row = C->n == N && (C->rank == 1 || (C->rank == 2 && C->dim[0] == 1));
+        if (!row && C->n != 1) return onnx_fail(m, "C %s is not one row of %lld values", onnx_dims_str(C->rank, C->dim), (long long)N);
+        bias = xcalloc((size_t)N + 1, sizeof(float));
+        for (int64_t o = 0; o < N; o++) bias[o] = (float)(beta * C->f[row ? o : 0]);
+    }
+    return dense(m, n, x, n->input[1], N, w, bias);
+}
+
+static bool on_matmul(Imp *m, const Onnx__NodeProto *n) {
+    Val *x = din(m, n, 0);
+    if (!x) return false;
+    Tensor *B = cin(m, n, 1);
+    if (!B) return onnx_fail(m, "MatMul of two computed tensors is not supported; B must be a constant");
+    B = fin(m, n, 1, "matrix B");
+    if (x->shape.rank != 1 || B->rank != 2 || B->dim[0] != x->shape.dim[0])
+        return onnx_fail(m, "MatMul of %s by %s is not supported (only [N,K] by a constant [K,M])", full_str(&x->shape),
+                         onnx_dims_str(B->rank, B->dim));
+    int64_t K = B->dim[0], N = B->dim[1];
+    float *w = xcalloc((size_t)(N * K) + 1, sizeof(float));
+    for (int64_t o = 0; o < N; o++)
+        for (int64_t k = 0; k < K; k++) w[o * K + k] = B->f[k * N + o];
+    return dense(m, n, x, n->input[1], N, w, NULL);
+}
+
+static bool on_batchnorm(Imp *m, const Onnx__NodeProto *n) {
+    Val *x = din(m, n, 0);
+    if (!x) return false;
+    if (ai(n, "training_mode", 0)) return onnx_fail(m, "training_mode=1 is not supported (inference only)");
+    if (!ai(n, "spatial", 1)) return onnx_fail(m, "spatial=0 is not supported");
+    static const char *const what[] = {"scale", "bias", "mean", "variance"};
+    static const char *const keys[] = {"weight", "bias", "running_mean", "running_var"};
+    Tensor *t[4];
+    int64_t C = x->shape.dim[0];
+    for (int i = 0; i < 4; i++) {
+        if (!(t[i] = fin(m, n, 1 + i, what[i]))) return false;
+        if (t[i]->n != C)
+            return onnx_fail(m, "the %s has %lld values for %lld channels", what[i], (long long)t[i]->n, (long long)C);
+    }
+    for (int k = 1; k < 5; k++)
+        if (!unused_output(m, n, k, "training statistics")) return false;
+    int L = layer(m, n, "batchnorm", n->input[1], 1, &x, &x->shape);
+    double eps = af(n, "epsilon", 1e-5);
+    if (eps != 1e-5 && (float)eps != (float)1e-5) onnx_attr(m, L, "eps", onnx_vfloat(eps));
+    for (int i = 0; i < 4; i++) onnx_param(m, L, keys[i], 1, &C, t[i]->f);
+    return true;
+}
+
+/* y = x * scale[c] + shift[c]: a batchnorm of mean 0, variance 1, eps 0 */
+static void affine(Imp *m, Val *x, const char *name, const float *scale, const float *shift, const char *out) {
+    int64_t C = x->shape.dim[0];
+    float *zero = xcalloc((size_t)C + 1, sizeof(float)), *one = xcalloc((size_t)C + 1, sizeof(float));
+    for (int64_t c = 0; c < C; c++) one[c] = 1.0f;
+    Shape s = x->shape;
+    int L = onnx_layer(m, "batchnorm", name, 1, &x, out, &s);
+    onnx_attr(m, L, "eps", onnx_vfloat(0.0));
+    onnx_param(m, L, "weight", 1, &C, scale);
+    onnx_param(m, L, "bias", 1, &C, shift);
+    onnx_param(m, L, "running_mean", 1, &C, zero);
+    onnx_param(m, L, "running_var", 1, &C, one);
+}
+
+bool onnx_data(Imp *m, Val *v) {
+    if (v->kind == V_SCALED) {
+        Val *x = v->base;
+        int64_t C = x->shape.dim[0];
+        float *scale = xcalloc((size_t)C + 1, sizeof(float)), *shift = xcalloc((size_t)C + 1, sizeof(float));
+        for (int64_t c = 0; c < C; c++) scale[c] = (float)v->k;
+        affine(m, x, v->lname, scale, shift, v->name);
+        return true;
+    }
+    if (v->kind == V_ERF || v->kind == V_ERF1 || v->kind == V_GELU2)
+        return onnx_fail(m, "input '%s' comes from Erf, which cnnc supports only as GELU, "
+                         "x * 0.5 * (1 + erf(x / sqrt(2)))", v->name);
+    return true;
+}
+
+/* ---- activations */
+
+static bool unary(Imp *m, const Onnx__NodeProto *n, const char *op) {
+    Val *x = din(m, n, 0);
+    if (!x) return false;
+    layer(m, n, op, NULL, 1, &x, &x->shape);
+    return true;
+}
+
+static bool on_act(Imp *m, const Onnx__NodeProto *n) {
+    static const char *const map[][2] = {{"Relu", "relu"}, {"Sigmoid", "sigmoid"}, {"Tanh", "tanh"},
+                                         {"Abs", "abs"}, {"Sqrt", "sqrt"}, {"HardSwish", "hardswish"},
+                                         {"Mish", "mish"}};
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(n->op_type, map[i][0]) == 0) return unary(m, n, map[i][1]);
+    unreachable();
+}
+
+static bool on_alpha(Imp *m, const Onnx__NodeProto *n) {
+    bool leaky = strcmp(n->op_type, "LeakyRelu") == 0;
+    double alpha = af(n, "alpha", leaky ? 0.01 : 1.0);
+    Val *x = din(m, n, 0);
+    if (!x) return false;
+    int L = layer(m, n, leaky ? "leaky_relu" : "elu", NULL, 1, &x, &x->shape);
+    if ((float)alpha != (float)(leaky ? 0.01 : 1.0)) onnx_attr(m, L, "alpha", onnx_vfloat(alpha));
+    return true;
+}
+
+static bool on_hardsigmoid(Imp *m, const Onnx__NodeProto *n) {
+    double a = af(n, "alpha", 0.2), b = af(n, "beta", 0.5);
+    if (!near(a, 1.0 / 6) || !near(b, 0.5))
+        return onnx_fail(m, "alpha=%g, beta=%g are not supported (cnnc's hardsigmoid is relu6(x+3)/6: alpha=1/6, "
+                         "beta=0.5)", a, b);
+    return unary(m, n, "hardsigmoid");
+}
+
+static bool on_gelu(Imp *m, const Onnx__NodeProto *n) {
+    const char *ap = as(n, "approximate", "none");
+    if (strcmp(ap, "none") != 0 && strcmp(ap, "tanh") != 0) return onnx_fail(m, "approximate='%s' is not supported", ap);
+    Val *x = din(m, n, 0);
+    if (!x) return false;
+    int L = layer(m, n, "gelu", NULL, 1, &x, &x->shape);
+    if (strcmp(ap, "tanh") == 0) onnx_attr(m, L, "approximate", onnx_vword("tanh"));
+    return true;
+}
+
+static bool on_clip(Imp *m, const Onnx__NodeProto *n) {
+    double lo = -INFINITY, hi = INFINITY;
+    if (m->opset < 11) {
+        lo = af(n, "min", -INFINITY);
+        hi = af(n, "max", INFINITY);
+    } else {
+        for (int k = 1; k <= 2; k++) {
+            if (!input(m, n, k)) continue;
+            Tensor *t = cin(m, n, k);
+            if (!t || t->n != 1) return onnx_fail(m, "the %s (input %d) must be a constant scalar", k == 1 ? "min" : "max", k);
+            *(k == 1 ? &lo : &hi) = scalar(t);
+        }
+    }
+    Val *x = din(m, n, 0);
+    if (!x) return false;
+    if (lo == 0 && hi == 6) return unary(m, n, "relu6");
+    if (lo == 0 && hi == INFINITY) return unary(m, n, "relu");
+    int L = layer(m, n, "clip", NULL, 1, &x, &x->shape);
+    if (lo > -INFINITY) onnx_attr(m, L, "min", onnx_vfloat(lo));
+    if (hi < INFINITY) onnx_attr(m, L, "max", onnx_vfloat(hi));
+    return true;
+}
+
+static bool on_softmax(Imp *m, const Onnx__NodeProto *n) {
+    Val *x = din(m, n, 0);
+    if (!x) return false;
+    int R = x->shape.rank + 1, a = 0;
+    if (!axis_of(m, ai(n, "axis", m->opset < 13 ? 1 : -1), R, &a)) return false;
+    if (a == 0) return onnx_fail(m, "softmax over the batch axis mixes samples");
+    /* cnnc: over the channels at each position, or over a whole vector */
+    bool ok = m->opset < 13 ? a == 1 && R == 2 : a == 1;
+    if (m->opset < 13 && a == 1) {   /* before opset 13: over everything from the axis on */
+        ok = true;
+        for (int i = 1; i < x->shape.rank; i++) ok &= x->shape.dim[i] == 1;
+    }
+    if (!ok) return onnx_fail(m, "softmax over axis %d of %s is not supported (only over the channels, axis 1)", a,
+                              full_str(&x->shape));
+    return unary(m, n, "softmax");
+}
+
+/* ---- shapes of data */
+
+/* x given the per-sample shape `to` (as many elements) */
+static bool reshape_to(Imp *m, const Onnx__NodeProto *n, Val *x, const Shape *to) {
+    if (shape_elems(to) != shape_elems(&x->shape))
+        return onnx_fail(m, "cannot reshape %s to %s", full_str(&x->shape), full_str(to));
+    if (shape_eq(to, &x->shape)) {
+        alias(m, n, 0, x);
+        return true;
+    }
+    if (to->rank == 1) {
+        layer(m, n, "flatten", NULL, 1, &x, to);
+        return true;
+    }
+    if (op_find("reshape")) {
+        int L = layer(m, n, "reshape", NULL, 1, &x, to);
+        onnx_attr(m, L, "shape", onnx_vints(to->dim, to->rank));
+        return true;
+    }
+    return onnx_fail(m, "reshaping %s to %s is not supported (cnnc reshapes only to a vector, with flatten)",
+                     full_str(&x->shape), full_str(to));
+}
+
+static bool on_flatten(Imp *m, const Onnx__NodeProto *n) {
+    Val *x = din(m, n, 0);
+    if (!x) return false;
+    int a = 0;
+    if (!axis_of(m, ai(n, "axis", 1), x->shape.rank + 2, &a)) return false;
+    if (a != 1) return onnx_fail(m, "Flatten at axis %d merges the batch with other dimensions", a);
+    Shape to = {.rank = 1, .dim = {shape_elems(&x->shape)}};
+    return reshape_to(m, n, x, &to);
+}
+
+static bool on_reshape(Imp *m, const Onnx__NodeProto *n) {
+    Val *x = din(m, n, 0);
+    if (!x) return false;
+    Tensor *t = cin(m, n, 1);
+    if (!t || !t->is_int || t->rank != 1) return onnx_fail(m, "the shape (input 1) must be a constant list of integers");
+    if (t->n < 1 || t->n > MAX_RANK + 1) return onnx_fail(m, "a target shape of %lld dimensions is not supported", (long long)t->n);
+    bool allowzero = ai(n, "allowzero", 0) != 0;
+    int64_t elems = shape_elems(&x->shape), known = 1;
+    int infer = -1;
+    Shape to = {.rank = (int)t->n - 1};
+    int64_t first = t->i[0];
+    for (int i = 1; i < t->n; i++) {
+        int64_t d = t->i[i];
+        if (d == 0 && !allowzero) {
+            if (i > x->shape.rank) return onnx_fail(m, "shape entry %d copies a dimension the input lacks", i);
+            d = x->shape.dim[i - 1];
+        }
+        if (d == -1 && infer < 0) { infer = i - 1; continue; }
+        if (d < 1) return onnx_fail(m, "target shape %s is not supported", onnx_dims_str(t->rank ? (int)t->n : 0, t->i));
+        to.dim[i - 1] = d;
+        if (!mul_ok(known, d, &known)) return onnx_fail(m, "target shape overflows");
+    }
+    bool batch = first == BATCH_SYM || (first == 0 && !allowzero) || (m->batch != BATCH_SYM && first == m->batch);
+    if (first == -1 && infer < 0 && known == elems) batch = true;
+    if (!batch) return onnx_fail(m, "reshaping to %s changes the batch dimension", onnx_dims_str((int)t->n, t->i));
+    if (infer >= 0) {
+        if (known == 0 || elems % known) return onnx_fail(m, "cannot reshape %s to %s", full_str(&x->shape),
+                                                          onnx_dims_str((int)t->n, t->i));
+        to.dim[infer] = elems / known;
+    }
+    if (to.rank == 0) return onnx_fail(m, "reshaping to the batch dimension alone is not supported");
+    return reshape_to(m, n, x, &to);
+}
+
+/* the axes of Squeeze/Unsqueeze: attribute before opset 13, input after */
+static int axes_of(Imp *m, const Onnx__NodeProto *n, int64_t *axes) {
+    int c = aints(n, "axes", axes, MAX_TRANK);
+    if (c >= 0) return c > MAX_TRANK ? -2 : c;
+    Tensor *t = cin(m, n, 1);
+    if (!input(m, n, 1)) return -1;
+    if (!t || !t->is_int || t->n > MAX_TRANK) return -2;
+    for (int64_t i = 0; i < t->n; i++) axes[i] = t->i[i];
+    return (int)t->n;
+}
+
+/* dims after Squeeze (sq) or Unsqueeze of full dims d[0..r); false on bad axes */
+static bool squeeze_dims(Imp *m, bool sq, const int64_t *axes, int na, const int64_t *d, int r, int64_t *out, int *ro) {
+    bool mark[MAX_TRANK + 1] = {false};
+    int R = sq ? r : r + na;
+    if (R > MAX_TRANK) return onnx_fail(m, "rank above %d", MAX_TRANK);
+    for (int i = 0; i < na; i++) {
+        int a = 0;
+        if (!axis_of(m, axes[i], R, &a)) return false;
+        if (mark[a]) return onnx_fail(m, "axis %d given twice", a);
+        if (sq && d[a] != 1) return onnx_fail(m, "cannot squeeze axis %d of size %lld", a, (long long)d[a]);
+        mark[a] = true;
+    }
+    int k = 0, j = 0;
+    for (int i = 0; i < R; i++) {
+        if (sq) {
+            if (na == 0 ? d[i] != 1 : !mark[i]) out[k++] = d[i];
+        } else {
+            out[k++] = mark[i] ? 1 : d[j++];
+        }
+    }
+    *ro = k;
+    return true;
+}
+
+static bool on_squeeze(Imp *m, const Onnx__NodeProto *n) {
+    bool sq = strcmp(n->op_type, "Squeeze") == 0;
+    int64_t axes[MAX_TRANK + 1];
+    int na = axes_of(m, n, axes);
+    if (na == -2) return onnx_fail(m, "the axes must be a constant list of integers");
+    if (na < 0 && !sq) return onnx_fail(m, "Unsqueeze needs axes");
+    if (na < 0) na = 0;
+    Val *v = input(m, n, 0);
+    if (v && v->kind == V_CONST) {
+        int64_t d[MAX_TRANK + 1];
+        int r;
+        if (!squeeze_dims(m, sq, axes, na, v->t->dim, v->t->rank, d, &r)) return false;
+        Tensor *t = xcalloc(1, sizeof *t);
+        *t = *v->t;
+        t->rank = r;
+        memcpy(t->dim, d, sizeof(int64_t) * (size_t)r);
+        set_const(m, n, 0, t);
+        return true;
+    }
+    Val *x = din(m, n, 0);
+    if (!x) return false;
+    int64_t full[MAX_TRANK + 1], d[MAX_TRANK + 1];
+    full[0] = 2;   /* the batch: never 1, so a bare Squeeze keeps it */
+    for (int i = 0; i < x->shape.rank; i++) full[i + 1] = x->shape.dim[i];
+    int r;
+    if (!squeeze_dims(m, sq, axes, na, full, x->shape.rank + 1, d, &r)) return false;
+    if (r < 2 || d[0] != 2 || r - 1 > MAX_RANK) return onnx_fail(m, "changing the batch axis is not supported");
+    Shape to = {.rank = r - 1};
+    for (int i = 1; i < r; i++) to.dim[i - 1] = d[i];
+    if (to.rank > 1 + MAX_SPATIAL) return onnx_fail(m, "a result of rank %d is not supported", r);
+    return reshape_to(m, n, x, &to);
+}
+
+static bool on_pad(Imp *m, const Onnx__NodeProto *n) {
+    Val *x = din(m, n, 0);
+    if (!x) return false;
+    int R = x->shape.rank + 1, nd = R - 2;
+    int64_t pads[2 * (MAX_RANK + 1)];
+    int np;
+    double value = 0;
+    if (m->opset < 11) {
+        np = aints(n, "pads", pads, 2 * (MAX_RANK + 1));
+        value = af(n, "value", 0.0);
+    } else {
+        Tensor *p = cin(m, n, 1);
+        if (!p || !p->is_int || p->n > 2 * (MAX_RANK + 1)) return onnx_fail(m, "the pads (input 1) must be a constant list of integers");
+        np = (int)p->n;
+        for (int i = 0; i < np; i++) pads[i] = p->i[i];
+        if (input(m, n, 2)) {
+            Tensor *v = cin(m, n, 2);
+            if (!v || v->n != 1) return onnx_fail(m, "the constant_value (input 2) must be a constant scalar");
+            value = scalar(v);
+        }
+        if (input(m, n, 3)) return onnx_fail(m, "the axes input is not supported");
+    }
+    if (np != 2 * R) return onnx_fail(m, "'pads' has %d entries for rank %d", np, R);
+    if (pads[0] || pads[1] || pads[R] || pads[R + 1])
+        return onnx_fail(m, "padding the batch or channel axis is not supported");
+    if (nd < 1) return onnx_fail(m, "input %s has no spatial dimensions to pad", full_str(&x->shape));
+    const char *mode = as(n, "mode", "constant");
+    const char *cm = strcmp(mode, "constant") == 0 ? "zeros" : strcmp(mode, "reflect") == 0 ? "reflect"
+                   : strcmp(mode, "edge") == 0 ? "replicate" : NULL;
+    if (!cm) return onnx_fail(m, "mode '%s' is not supported", mode);
+    int64_t pb[MAX_SPATIAL], pe[MAX_SPATIAL];
+    Shape out = x->shape;
+    for (int i = 0; i < nd; i++) {
+        pb[i] = pads[2 + i];
+        pe[i] = pads[R + 2 + i];
+        if (pb[i] < 0 || pe[i] < 0) return onnx_fail(m, "negative padding (cropping) is not supported");
+        if (pb[i] > MAX_WINDOW || pe[i] > MAX_WINDOW) return onnx_fail(m, "padding too large");
+        out.dim[1 + i] += pb[i] + pe[i];
+    }
+    int L = layer(m, n, "pad", NULL, 1, &x, &out);
+    int64_t p[2 * MAX_SPATIAL];
+    for (int i = 0; i < nd; i++) p[i] = pb[i], p[nd + i] = pe[i];
+    Value *l = ast_list((Loc){0, 0, 0});
+    for (int i = 0; i < 2 * nd; i++) ast_list_add(l, onnx_vint(p[i]));
+    onnx_attr(m, L, "pad", l);
+    if (strcmp(cm, "zeros") != 0) onnx_attr(m, L, "mode", onnx_vword(cm));
+    if (value != 0) onnx_attr(m, L, "value", onnx_vfloat(value));
+    return true;
+}
+
+/* ---- several inputs */
+
+static bool on_concat_data(Imp *m, const Onnx__NodeProto *n) {
+    int nin = (int)n->n_input;
+    if (nin < 1) return onnx_fail(m, "no inputs");
+    Val **in = xcalloc((size_t)nin, sizeof(Val *));
+    for (int i = 0; i < nin; i++)
+        if (!(in[i] = din(m, n, i))) return false;
+    int R = in[0]->shape.rank + 1, a = 0;
+    if (!axis_of(m, ai(n, "axis", 1), R, &a)) return false;
+    if (a == 0) return onnx_fail(m, "concatenating along the batch axis mixes samples");
+    Shape out = in[0]->shape;
+    for (int i = 1; i < nin; i++) {
+        const Shape *s = &in[i]->shape;
+        bool ok = s->rank == out.rank;
+        for (int j = 0; ok && j < s->rank; j++) ok = j == a - 1 || s->dim[j] == out.dim[j];
+        if (!ok) return onnx_fail(m, "inputs %s and %s do not fit along axis %d", full_str(&out), full_str(s), a);
+        out.dim[a - 1] += s->dim[a - 1];
+    }
+    if (nin == 1) {
+        alias(m, n, 0, in[0]);
+        return true;
+    }
+    int L = layer(m, n, "concat", NULL, nin, in, &out);
+    if (a != 1) onnx_attr(m, L, "axis", onnx_vint(a - 1));
+    return true;
+}
+
+/* data with a constant: one value, or one per channel, as y = x * s + t */
+static bool channel_const(Imp *m, const Val *x, const Tensor *c, float *out) {
+    int R = x->shape.rank + 1;
+    int64_t C = x->shape.dim[0];
+    bool ok = c->rank <= R;
+    int64_t per = 1;
+    for (int j = 0; ok && j < c->rank; j++) {
+        int axis = R - c->rank + j;
+        if (c->dim[j] == 1) continue;
+        if (axis == 1 && c->dim[j] == C) per = C;
+        else ok = false;
+    }
+    if (!ok)
+        return onnx_fail(m, "a constant of shape %s with data of shape %s is not supported (only a single value or "
+                         "one per channel)", onnx_dims_str(c->rank, c->dim), full_str(&x->shape));
+    for (int64_t i = 0; i < C; i++) {
+        int64_t k = per == 1 ? 0 : i;
+        out[i] = c->is_int ? (float)c->i[k] : c->f[k];
+    }
+    return true;
+}
+
+static const char *elementwise_op(const char *t) {
+    return strcmp(t, "Add") == 0 || strcmp(t, "Sum") == 0 ? "add" : strcmp(t, "Mul") == 0 ? "mul"
+         : strcmp(t, "Sub") == 0 ? "sub" : strcmp(t, "Div") == 0 ? "div"
+         : strcmp(t, "Max") == 0 ? "max" : "min";
+}
+
+static bool same_data(const Imp *m, const Val *a, const Val *b) {
+    return a->kind == V_DATA && b->kind == V_DATA && strcmp(onnx_ident_of(m, a), onnx_ident_of(m, b)) == 0;
+}
+
+static bool pending(Imp *m, const Onnx__NodeProto *n, VKind kind, Val *base) {
+    Val *v = onnx_def(m, n->output[0]);
+    v->kind = kind;
+    v->base = base;
+    v->shape = base->shape;
+    return true;
+}
+
+/* the forms exporters write for SiLU, HardSwish and GELU */
+static bool patterns(Imp *m, const Onnx__NodeProto *n, Val *a, Val *b, bool *done) {
+    *done = true;
+    const char *t = n->op_type;
+    Tensor *cb = b->kind == V_CONST ? b->t : NULL;
+    if (strcmp(t, "Add") == 0) {
+        if (a->kind == V_CONST && b->kind == V_ERF) { Val *s = a; a = b; b = s; cb = s->t; }
+        if (a->kind == V_ERF && scalar_is(cb, 1.0)) return pending(m, n, V_ERF1, a->base);
+    }
+    if (strcmp(t, "Mul") == 0) {
+        if (a->kind == V_CONST || (b->kind == V_ERF1 && a->kind != V_ERF1) || b->kind == V_GELU2) {
+            Val *s = a; a = b; b = s;
+            cb = b->kind == V_CONST ? b->t : NULL;
+        }
+        Val *x = NULL;
+        if (a->kind == V_GELU2 && scalar_is(cb, 0.5)) x = a->base;
+        if (a->kind == V_ERF1 && b->kind == V_SCALED && near(b->k, 0.5) && b->base == a->base) x = a->base;
+        if (x) {
+            layer(m, n, "gelu", NULL, 1, &x, &x->shape);
+            return true;
+        }
+        if (a->kind == V_ERF1 && same_data(m, b, a->base)) return pending(m, n, V_GELU2, a->base);
+        /* x * sigmoid(x): silu; x * hardsigmoid(x): hardswish */
+        for (int swap = 0; swap < 2 && a->kind == V_DATA && b->kind == V_DATA; swap++) {
+            Val *xv = swap ? b : a, *s = swap ? a : b;
+            if (s->layer < 0 || s->uses != 1) continue;
+            ILayer *sl = &m->layers[s->layer];
+            if (sl->dropped || !sl->src || strcmp(sl->src, onnx_ident_of(m, xv)) != 0) continue;
+            const char *op = strcmp(sl->op, "sigmoid") == 0 ? "silu" : strcmp(sl->op, "hardsigmoid") == 0 ? "hardswish" : NULL;
+            if (!op) continue;
+            sl->dropped = true;
+            layer(m, n, op, NULL, 1, &xv, &xv->shape);
+            return true;
+        }
+    }
+    /* x * k, x / k: pending, a layer only when something else needs it */
+    if ((strcmp(t, "Mul") == 0 || strcmp(t, "Div") == 0) && a->kind == V_DATA && cb && cb->n == 1 && scalar(cb) != 0) {
+        Val *v = onnx_def(m, n->output[0]);
+        v->kind = V_SCALED;
+        v->base = a;
+        v->k = t[0] == 'M' ? scalar(cb) : 1.0 / scalar(cb);
+        v->shape = a->shape;
+        v->lname = onnx_layer_name(m, NULL);
+        return true;
+    }
+    *done = false;
+    return true;
+}
+
+static bool on_binary(Imp *m, const Onnx__NodeProto *n) {
+    int nin = (int)n->n_input;
+    if (nin != 2) {   /* Sum, Max, Min of several: all data, one layer */
+        if (strcmp(n->op_type, "Sum") != 0 && nin < 2) return onnx_fail(m, "%d inputs", nin);
+        Val **in = xcalloc((size_t)nin + 1, sizeof(Val *));
+        for (int i = 0; i < nin; i++)
+            if (!(in[i] = din(m, n, i))) return false;
+        if (nin == 1) { alias(m, n, 0, in[0]); return true; }
+        for (int i = 1; i < nin; i++)
+            if (!shape_eq(&in[i]->shape, &in[0]->shape))
+                return onnx_fail(m, "inputs of shapes %s and %s: broadcasting is not supported", full_str(&in[0]->shape),
+                                 full_str(&in[i]->shape));
+        const char *op = elementwise_op(n->op_type);
+        if (!op_find(op)) return onnx_fail(m, "%s of several computed inputs is not supported", n->op_type);
+        layer(m, n, op, NULL, nin, in, &in[0]->shape);
+        return true;
+    }
+    Val *a = input(m, n, 0), *b = input(m, n, 1);
+    if (!a || !b) return onnx_fail(m, "needs two inputs");
+    bool done;
+    if (!patterns(m, n, a, b, &done) || done) return done;
+    if (!onnx_data(m, a) || !onnx_data(m, b)) return false;
+    const char *op = elementwise_op(n->op_type);
+    if (a->kind == V_DATA && b->kind == V_DATA) {
+        if (!shape_eq(&a->shape, &b->shape))
+            return onnx_fail(m, "inputs of shapes %s and %s: broadcasting is not supported", full_str(&a->shape),
+                             full_str(&b->shape));
+        if (!op_find(op)) return onnx_fail(m, "%s of two computed inputs is not supported", n->op_type);
+        Val *in[2] = {a, b};
+        layer(m, n, op, NULL, 2, in, &a->shape);
+        return true;
+    }
+    const char *t = strcmp(op, "add") == 0 ? "Add" : strcmp(op, "sub") == 0 ? "Sub" : strcmp(op, "mul") == 0 ? "Mul"
+                  : strcmp(op, "div") == 0 ? "Div" : n->op_type;
+    bool cfirst = a->kind == V_CONST;
+    Val *x = cfirst ? b : a;
+    Tensor *c = cfirst ? a->t : b->t;
+    int64_t C = x->shape.dim[0];
+    float *k = xcalloc((size_t)C + 1, sizeof(float)), *scale = xcalloc((size_t)C + 1, sizeof(float)),
+          *shift = xcalloc((size_t)C + 1, sizeof(float));
+    if (!channel_const(m, x, c, k)) return false;
+    for (int64_t i = 0; i < C; i++) {
+        scale[i] = 1.0f;
+        switch (t[0]) {
+        case 'A': shift[i] = k[i]; break;
+        case 'S': if (cfirst) scale[i] = -1.0f, shift[i] = k[i]; else shift[i] = -k[i]; break;
+        case 'M':
+            if (t[1] == 'u') { scale[i] = k[i]; break; }
+            return onnx_fail(m, "%s of data and a constant is not supported", n->op_type);
+        case 'D':
+            if (cfirst || k[i] == 0) return onnx_fail(m, "dividing by the data, or by zero, is not supported");
+            scale[i] = 1.0f / k[i];
+            break;
+        }
+    }
+    affine(m, x, onnx_layer_name(m, NULL), scale, shift, n->output[0]);
+    return true;
+}
+
+static bool on_erf(Imp *m, const Onnx__NodeProto *n) {
+    Val *x = input(m, n, 0);
+    if (x && x->kind == V_SCALED && near(x->k, 1.0 / sqrt(2.0))) return pending(m, n, V_ERF, x->base);
+    return onnx_fail(m, "Erf is supported only as part of GELU, x * 0.5 * (1 + erf(x / sqrt(2)))");
+}
+
+static bool on_dropout(Imp *m, const Onnx__NodeProto *n) {
+    Tensor *tm = cin(m, n, 2);
+    if (input(m, n, 2) && (!tm || scalar(tm) != 0)) return onnx_fail(m, "training_mode must be a constant false");
+    if (!unused_output(m, n, 1, "the mask")) return false;
+    Val *x = input(m, n, 0);
+    if (!x) return onnx_fail(m, "input 0 is missing");
+    alias(m, n, 0, x);
+    return true;
+}
+
+static bool on_identity(Imp *m, const Onnx__NodeProto *n) {
+    Val *x = input(m, n, 0);
+    if (!x) return onnx_fail(m, "input 0 is missing");
+    alias(m, n, 0, x);
+    return true;
+}
+
+static bool on_cast_data(Imp *m, const Onnx__NodeProto *n) {
+    int64_t to = ai(n, "to", 0);
+    if (to != 1) return onnx_fail(m, "casting data to %s is not supported (cnnc computes in float)", onnx_type_name((int)to));
+    return on_identity(m, n);
+}
+
+/* Shape's start and end (opset 15), clamped to the rank R */
+static void shape_range(const Onnx__NodeProto *n, int R, int64_t *start, int64_t *len) {
+    int64_t s = ai(n, "start", 0), e = ai(n, "end", R);
+    if (s < 0) s += R;
+    if (e < 0) e += R;
+    s = s < 0 ? 0 : s > R ? R : s;
+    e = e < s ? s : e > R ? R : e;
+    *start = s;
+    *len = e - s;
+}
+
+/* Shape of data: the batch (symbolic or its size) and the per-sample dims */
+static bool on_shape_data(Imp *m, const Onnx__NodeProto *n) {
+    Val *x = input(m, n, 0);
+    if (!x) return onnx_fail(m, "input 0 is missing");
+    int R = x->shape.rank + 1;
+    int64_t d[MAX_RANK + 1];
+    d[0] = m->batch;
+    for (int i = 1; i < R; i++) d[i] = x->shape.dim[i - 1];
+    int64_t start, len;
+    shape_range(n, R, &start, &len);
+    Tensor *t = onnx_tensor_new(true, 1, &len);
+    for (int64_t i = 0; i < len; i++) t->i[i] = d[start + i];
+    set_const(m, n, 0, t);
+    return true;
+}
+
+/* ---------------------------------------------------------------- constant folding */
+
+static Tensor *to_type(const Tensor *a, bool is_int) {
+    if (a->is_int == is_int) return (Tensor *)a;
+    Tensor *t = onnx_tensor_new(is_int, a->rank, a->dim);
+    for (int64_t i = 0; i < a->n; i++) {
+        if (is_int) t->i[i] = isfinite(a->f[i]) && fabs(a->f[i]) < 9.2e18 ? (int64_t)a->f[i] : 0;
+        else t->f[i] = a->i[i] == BATCH_SYM ? NAN : (float)a->i[i];
+    }
+    return t;
+}
+
+static bool fold_constant(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
+    (void)in, (void)nin;
+    const Onnx__AttributeProto *a = n->n_attribute == 1 ? n->attribute[0] : NULL;
+    if (!a || !a->name) return onnx_fail(m, "needs one attribute giving the value");
+    Tensor *t = NULL;
+    if (strcmp(a->name, "value") == 0 && a->t) {
+        t = onnx_tensor(m, a->t, "the value");
+        if (!t) return false;
+    } else if (strcmp(a->name, "value_float") == 0 || strcmp(a->name, "value_int") == 0) {
+        t = onnx_tensor_new(a->name[6] == 'i', 0, NULL);
+        if (t->is_int) t->i[0] = a->i;
+        else t->f[0] = a->f;
+    } else if (strcmp(a->name, "value_floats") == 0 || strcmp(a->name, "value_ints") == 0) {
+        bool isint = a->name[6] == 'i';
+        int64_t len = (int64_t)(isint ? a->n_ints : a->n_floats);
+        t = onnx_tensor_new(isint, 1, &len);
+        for (int64_t i = 0; i < len; i++) {
+            if (isint) t->i[i] = a->ints[i];
+            else t->f[i] = a->floats[i];
+        }
+    } else {
+        return onnx_fail(m, "attribute '%s' is not supported", a->name);
+    }
+    set_const(m, n, 0, t);
+    return true;
+}
+
+static bool fold_shape(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
+    (void)nin;
+    Tensor *x = in[0];
+    int R = x->rank;
+    int64_t start, len;
+    shape_range(n, R, &start, &len);
+    Tensor *t = onnx_tensor_new(true, 1, &len);
+    for (int64_t i = 0; i < len; i++) t->i[i] = x->dim[start + i];
+    set_const(m, n, 0, t);
+    return true;
+}
+
+static bool fold_cast(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
+    (void)nin;
+    int64_t to = ai(n, "to", 0);
+    if (!elem_ok((int)to)) return onnx_fail(m, "casting to %s is not supported", onnx_type_name((int)to));
+    set_const(m, n, 0, to_type(in[0], !(to == 1 || to == 10 || to == 11 || to == 16)));
+    return true;
+}
+
+static bool new_big(Imp *m, int rank, const int64_t *dim) {
+    int64_t n = 1;
+    for (int i = 0; i < rank; i++)
+        if (dim[i] < 0 || !mul_ok(n, dim[i], &n) || n > MAX_FOLD)
+            return onnx_fail(m, "a constant of shape %s is too large to compute at compile time", onnx_dims_str(rank, dim));
+    return true;
+}
+
+static bool fold_constant_of_shape(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
+    (void)nin;
+    Tensor *s = in[0];
+    if (!s->is_int || s->rank != 1 || s->n > MAX_TRANK) return onnx_fail(m, "the shape must be a list of integers");
+    for (int64_t i = 0; i < s->n; i++)
+        if (s->i[i] == BATCH_SYM) return onnx_fail(m, "a constant of the batch's size is not supported");
+    if (!new_big(m, (int)s->n, s->i)) return false;
+    Tensor *v = NULL;
+    const Onnx__AttributeProto *a = attr(n, "value");
+    if (a && a->t && !(v = onnx_tensor(m, a->t, "the value"))) return false;
+    if (v && v->n != 1) return onnx_fail(m, "the value must hold one element");
+    Tensor *t = onnx_tensor_new(v ? v->is_int : false, (int)s->n, s->i);
+    for (int64_t i = 0; i < t->n; i++) {
+        if (t->is_int) t->i[i] = v->i[0];
+        else t->f[i] = v ? v->f[0] : 0.0f;
+    }
+    set_const(m, n, 0, t);
+    return true;
+}
+
+/* NumPy broadcasting of two constants */
+static bool fold_binary(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
+    if (nin != 2) return onnx_fail(m, "folding %d inputs is not supported", nin);
+    Tensor *a = in[0], *b = in[1];
+    int R = a->rank > b->rank ? a->rank : b->rank;
+    int64_t d[MAX_TRANK];
+    for (int i = 0; i < R; i++) {
+        int ia = i - (R - a->rank), ib = i - (R - b->rank);
+        int64_t da = ia >= 0 ? a->dim[ia] : 1, db = ib >= 0 ? b->dim[ib] : 1;
+        if (da != db && da != 1 && db != 1)
+            return onnx_fail(m, "shapes %s and %s do not broadcast", onnx_dims_str(a->rank, a->dim), onnx_dims_str(b->rank, b->dim));
+        d[i] = da == 1 ? db : da;
+    }
+    if (!new_big(m, R, d)) return false;
+    const char *t = n->op_type;
+    bool isint = a->is_int && b->is_int && strcmp(t, "Pow") != 0;
+    bool cmp = strcmp(t, "Equal") == 0 || strcmp(t, "Less") == 0 || strcmp(t, "Greater") == 0;
+    Tensor *r = onnx_tensor_new(isint || cmp, R, d);
+    a = to_type(a, isint);
+    b = to_type(b, isint);
+    for (int64_t k = 0; k < r->n; k++) {
+        int64_t ka = 0, kb = 0, rem = k, sa = 1, sb = 1;
+        for (int i = R - 1; i >= 0; i--) {
+            int64_t idx = rem % d[i];
+            rem /= d[i];
+            int ia = i - (R - a->rank), ib = i - (R - b->rank);
+            if (ia >= 0) { if (a->dim[ia] != 1) ka += idx * sa; sa *= a->dim[ia]; }
+            if (ib >= 0) { if (b->dim[ib] != 1) kb += idx * sb; sb *= b->dim[ib]; }
+        }
+        if (isint) {
+            int64_t x = a->i[ka], y = b->i[kb], z = 0;
+            if (x == BATCH_SYM || y == BATCH_SYM) { r->i[k] = BATCH_SYM; continue; }
+            switch (t[0]) {
+            case 'A': z = (int64_t)((uint64_t)x + (uint64_t)y); break;
+            case 'S': z = (int64_t)((uint64_t)x - (uint64_t)y); break;
+            case 'M': z = t[1] == 'u' ? (int64_t)((uint64_t)x * (uint64_t)y) : t[1] == 'a' ? (x > y ? x : y) : (x < y ? x : y); break;
+            case 'D': z = y == 0 || (x == INT64_MIN && y == -1) ? 0 : x / y; break;
+            case 'E': z = x == y; break;
+            case 'L': z = x < y; break;
+            case 'G': z = x > y; break;
+            }
+            r->i[k] = z;
+        } else {
+            double x = a->f[ka], y = b->f[kb], z = 0;
+            switch (t[0]) {
+            case 'A': z = x + y; break;
+            case 'S': z = x - y; break;
+            case 'M': z = t[1] == 'u' ? x * y : t[1] == 'a' ? fmax(x, y) : fmin(x, y); break;
+            case 'D': z = x / y; break;
+            case 'P': z = pow(x, y); break;
+            case 'E': z = x == y; break;
+            case 'L': z = x < y; break;
+            case 'G': z = x > y; break;
+            }
+            if (cmp) r->i[k] = (int64_t)z;
+            else r->f[k] = (float)z;
+        }
+    }
+    set_const(m, n, 0, r);
+    return true;
+}
+
+static bool fold_unary(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
+    (void)nin;
+    const char *t = n->op_type;
+    Tensor *r = onnx_tensor_new(in[0]->is_int && strcmp(t, "Sqrt") != 0, in[0]->rank, in[0]->dim);
+    Tensor *a = to_type(in[0], r->is_int);
+    for (int64_t k = 0; k < r->n; k++) {
+        if (r->is_int) {
+            int64_t x = a->i[k];
+            r->i[k] = x == BATCH_SYM ? BATCH_SYM : strcmp(t, "Neg") == 0 ? -x : strcmp(t, "Abs") == 0 ? (x < 0 ? -x : x) : x;
+        } else {
+            double x = a->f[k];
+            r->f[k] = (float)(strcmp(t, "Neg") == 0 ? -x : strcmp(t, "Sqrt") == 0 ? sqrt(x) : strcmp(t, "Abs") == 0 ? fabs(x)
+                              : strcmp(t, "Floor") == 0 ? floor(x) : strcmp(t, "Ceil") == 0 ? ceil(x)
+                              : strcmp(t, "Reciprocal") == 0 ? 1.0 / x : strcmp(t, "Relu") == 0 ? fmax(x, 0) : x);
+        }
+    }
+    set_const(m, n, 0, r);
+    return true;
+}
+
+static bool fold_gather(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
+    (void)nin;
+    Tensor *x = in[0], *idx = in[1];
+    if (!idx->is_int) return onnx_fail(m, "the indices must be integers");
+    if (x->rank < 1) return onnx_fail(m, "cannot gather from a scalar");
+    int a = 0;
+    if (!axis_of(m, ai(n, "axis", 0), x->rank, &a)) return false;
+    int R = x->rank - 1 + idx->rank;
+    if (R > MAX_TRANK) return onnx_fail(m, "rank above %d", MAX_TRANK);
+    int64_t d[MAX_TRANK], outer = 1, inner = 1;
+    int k = 0;
+    for (int i = 0; i < a; i++) d[k++] = x->dim[i], outer *= x->dim[i];
+    for (int i = 0; i < idx->rank; i++) d[k++] = idx->dim[i];
+    for (int i = a + 1; i < x->rank; i++) d[k++] = x->dim[i], inner *= x->dim[i];
+    if (!new_big(m, R, d)) return false;
+    Tensor *r = onnx_tensor_new(x->is_int, R, d);
+    int64_t A = x->dim[a], p = 0;
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t j = 0; j < idx->n; j++) {
+            int64_t i = idx->i[j] < 0 ? idx->i[j] + A : idx->i[j];
+            if (i < 0 || i >= A) return onnx_fail(m, "index %lld is out of range for %lld entries", (long long)idx->i[j], (long long)A);
+            for (int64_t q = 0; q < inner; q++, p++) {
+                int64_t s = (o * A + i) * inner + q;
+                if (r->is_int) r->i[p] = x->i[s];
+                else r->f[p] = x->f[s];
+            }
+        }
+    set_const(m, n, 0, r);
+    return true;
+}
+
+static bool fold_concat(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
+    if (nin < 1) return onnx_fail(m, "no inputs");
+    int R = in[0]->rank, a = 0;
+    if (R < 1) return onnx_fail(m, "cannot concatenate scalars");
+    if (!axis_of(m, ai(n, "axis", 0), R, &a)) return false;
+    bool isint = true;
+    int64_t d[MAX_TRANK];
+    memcpy(d, in[0]->dim, sizeof d);
+    d[a] = 0;
+    for (int i = 0; i < nin; i++) {
+        isint &= in[i]->is_int;
+        bool ok = in[i]->rank == R;
+        for (int j = 0; ok && j < R; j++) ok = j == a || in[i]->dim[j] == in[0]->dim[j];
+        if (!ok) return onnx_fail(m, "input shapes do not fit along axis %d", a);
+        d[a] += in[i]->dim[a];
+    }
+    if (!new_big(m, R, d)) return false;
+    Tensor *r = onnx_tensor_new(isint, R, d);
+    int64_t outer = 1, inner = 1, p = 0;
+    for (int j = 0; j < a; j++) outer *= d[j];
+    for (int j = a + 1; j < R; j++) inner *= d[j];
+    for (int64_t o = 0; o < outer; o++)
+        for (int i = 0; i < nin; i++) {
+            Tensor *t = to_type(in[i], isint);
+            int64_t len = t->dim[a] * inner;
+            for (int64_t q = 0; q < len; q++, p++) {
+                if (isint) r->i[p] = t->i[o * len + q];
+                else r->f[p] = t->f[o * len + q];
+            }
+        }
+    set_const(m, n, 0, r);
+    return true;
+}
+
+static bool fold_reshape(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
+    (void)nin;
+    Tensor *x = in[0], *s = in[1];
+    if (!s->is_int || s->rank != 1 || s->n > MAX_TRANK) return onnx_fail(m, "the shape must be a list of integers");
+    Tensor *r = xcalloc(1, sizeof *r);
+    *r = *x;
+    r->rank = (int)s->n;
+    int64_t known = 1;
+    int infer = -1;
+    for (int i = 0; i < r->rank; i++) {
+        int64_t d = s->i[i];
+        if (d == 0 && !ai(n, "allowzero", 0)) d = i < x->rank ? x->dim[i] : -2;
+        if (d == -1 && infer < 0) { infer = i; continue; }
+        if (d < 0) return onnx_fail(m, "target shape entry %lld is not supported", (long long)s->i[i]);
+        r->dim[i] = d;
+        known *= d;
+    }
+    if (infer >= 0) r->dim[infer] = known ? x->n / known : 0;
+    int64_t total = 1;
+    for (int i = 0; i < r->rank; i++) total *= r->dim[i];
+    if (total != x->n) return onnx_fail(m, "cannot reshape %s to %s", onnx_dims_str(x->rank, x->dim), onnx_dims_str(r->rank, r->dim));
+    set_const(m, n, 0, r);
+    return true;
+}
+
+static bool fold_slice(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
+    Tensor *x = in[0];
+    int64_t st[MAX_TRANK], en[MAX_TRANK], ax[MAX_TRANK], sp[MAX_TRANK];
+    int ns, ne, na = -1, nsp = -1;
+    if (m->opset < 10) {
+        ns = aints(n, "starts", st, MAX_TRANK);
+        ne = aints(n, "ends", en, MAX_TRANK);
+        na = aints(n, "axes", ax, MAX_TRANK);
+    } else {
+        Tensor *t[4] = {nin > 1 ? in[1] : NULL, nin > 2 ? in[2] : NULL, nin > 3 ? in[3] : NULL, nin > 4 ? in[4] : NULL};
+        int64_t *dst[4] = {st, en, ax, sp};
+        int cnt[4] = {-1, -1, -1, -1};
+        for (int k = 0; k < 4; k++) {
+            if (!t[k]) continue;
+            if (!t[k]->is_int || t[k]->n > MAX_TRANK) return onnx_fail(m, "slice bounds must be lists of integers");
+            cnt[k] = (int)t[k]->n;
+            for (int64_t i = 0; i < t[k]->n; i++) dst[k][i] = t[k]->i[i];
+        }
+        ns = cnt[0], ne = cnt[1], na = cnt[2], nsp = cnt[3];
+    }
+    if (ns < 0 || ns != ne || (na >= 0 && na != ns) || (nsp >= 0 && nsp != ns) || ns > MAX_TRANK)
+        return onnx_fail(m, "starts, ends, axes and steps must have as many entries");
+    int64_t b[MAX_TRANK], s[MAX_TRANK], d[MAX_TRANK];
+    for (int i = 0; i < x->rank; i++) b[i] = 0, s[i] = 1, d[i] = x->dim[i];
+    for (int k = 0; k < ns; k++) {
+        int a = 0;
+        if (!axis_of(m, na >= 0 ? ax[k] : k, x->rank, &a)) return false;
+        int64_t D = x->dim[a], step = nsp >= 0 ? sp[k] : 1, lo = st[k], hi = en[k];
+        if (step == 0 || lo == BATCH_SYM || hi == BATCH_SYM) return onnx_fail(m, "unsupported slice bounds");
+        if (lo < 0) lo += D;
+        if (hi < 0 && hi > INT64_MIN / 2) hi += D;
+        if (step > 0) {
+            lo = lo < 0 ? 0 : lo > D ? D : lo;
+            hi = hi < 0 ? 0 : hi > D ? D : hi;
+            d[a] = hi > lo ? (hi - lo + step - 1) / step : 0;
+        } else {
+            lo = lo < 0 ? -1 : lo > D - 1 ? D - 1 : lo;
+            hi = hi < -1 ? -1 : hi > D - 1 ? D - 1 : hi;
+            d[a] = lo > hi ? (lo - hi - step - 1) / -step : 0;
+        }
+        b[a] = lo, s[a] = step;
+    }
+    Tensor *r = onnx_tensor_new(x->is_int, x->rank, d);
+    for (int64_t k = 0; k < r->n; k++) {
+        int64_t rem = k, src = 0, stride = 1;
+        for (int i = x->rank - 1; i >= 0; i--) {
+            int64_t idx = rem % d[i];
+            rem /= d[i];
+            src += (b[i] + idx * s[i]) * stride;
+            stride *= x->dim[i];
+        }
+        if (r->is_int) r->i[k] = x->i[src];
+        else r->f[k] = x->f[src];
+    }
+    set_const(m, n, 0, r);
+    return true;
+}
+
+static bool fold_transpose(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
+    (void)nin;
+    Tensor *x = in[0];
+    int64_t perm[MAX_TRANK + 1], d[MAX_TRANK];
+    int np = aints(n, "perm", perm, MAX_TRANK);
+    if (np < 0)
+        for (int i = 0; i < x->rank; i++) perm[i] = x->rank - 1 - i;
+    else if (np != x->rank) return onnx_fail(m, "'perm' has %d entries for rank %d", np, x->rank);
+    bool seen[MAX_TRANK] = {false};
+    for (int i = 0; i < x->rank; i++) {
+        if (perm[i] < 0 || perm[i] >= x->rank || seen[perm[i]]) return onnx_fail(m, "'perm' is not a permutation");
+        seen[perm[i]] = true;
+        d[i] = x->dim[perm[i]];
+    }
+    Tensor *r = onnx_tensor_new(x->is_int, x->rank, d);
+    int64_t stride[MAX_TRANK];
+    for (int i = x->rank - 1, s = 1; i >= 0; s *= (int)x->dim[i], i--) stride[i] = s;
+    for (int64_t k = 0; k < r->n; k++) {
+        int64_t rem = k, src = 0;
+        for (int i = x->rank - 1; i >= 0; i--) {
+            src += rem % d[i] * stride[perm[i]];
+            rem /= d[i];
+        }
+        if (r->is_int) r->i[k] = x->i[src];
+        else r->f[k] = x->f[src];
+    }
+    set_const(m, n, 0, r);
+    return true;
+}
+
+static bool fold_identity(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
+    (void)nin;
+    set_const(m, n, 0, in[0]);
+    return true;
+}
+
+/* ---------------------------------------------------------------- the table */
+
+typedef bool (*FoldFn)(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin);
+typedef bool (*DataFn)(Imp *m, const Onnx__NodeProto *n);
+
+/* attrs: the attribute names the operator may carry, space-separated */
+static const struct {
+    const char *type, *attrs;
+    FoldFn fold;   /* every input a constant */
+    DataFn data;   /* otherwise */
+} ops[] = {
+    {"Conv", "auto_pad dilations group kernel_shape pads strides", NULL, on_conv},
+    {"MaxPool", "auto_pad ceil_mode dilations kernel_shape pads storage_order strides", NULL, on_pool},
+    {"AveragePool", "auto_pad ceil_mode count_include_pad kernel_shape pads strides", NULL, on_pool},
+    {"GlobalAveragePool", "", NULL, on_global_pool},
+    {"GlobalMaxPool", "", NULL, on_global_pool},
+    {"Gemm", "alpha beta transA transB", NULL, on_gemm},
+    {"MatMul", "", NULL, on_matmul},
+    {"BatchNormalization", "epsilon momentum spatial training_mode consumed_inputs is_test", NULL, on_batchnorm},
+    {"Relu", "", fold_unary, on_act},
+    {"Sigmoid", "", NULL, on_act},
+    {"Tanh", "", NULL, on_act},
+    {"Abs", "", fold_unary, on_act},
+    {"Sqrt", "", fold_unary, on_act},
+    {"HardSwish", "", NULL, on_act},
+    {"Mish", "", NULL, on_act},
+    {"LeakyRelu", "alpha", NULL, on_alpha},
+    {"Elu", "alpha", NULL, on_alpha},
+    {"HardSigmoid", "alpha beta", NULL, on_hardsigmoid},
+    {"Gelu", "approximate", NULL, on_gelu},
+    {"Clip", "min max", NULL, on_clip},
+    {"Softmax", "axis", NULL, on_softmax},
+    {"Erf", "", NULL, on_erf},
+    {"Add", "axis broadcast", fold_binary, on_binary},
+    {"Sub", "axis broadcast", fold_binary, on_binary},
+    {"Mul", "axis broadcast", fold_binary, on_binary},
+    {"Div", "axis broadcast", fold_binary, on_binary},
+    {"Sum", "", NULL, on_binary},
+    {"Max", "", fold_binary, on_binary},
+    {"Min", "", fold_binary, on_binary},
+    {"Pow", "", fold_binary, NULL},
+    {"Equal", "", fold_binary, NULL},
+    {"Less", "", fold_binary, NULL},
+    {"Greater", "", fold_binary, NULL},
+    {"Neg", "", fold_unary, NULL},
+    {"Floor", "", fold_unary, NULL},
+    {"Ceil", "", fold_unary, NULL},
+    {"Reciprocal", "", fold_unary, NULL},
+    {"Concat", "axis", fold_concat, on_concat_data},
+    {"Flatten", "axis", NULL, on_flatten},
+    {"Reshape", "allowzero", fold_reshape, on_reshape},
+    {"Squeeze", "axes", NULL, on_squeeze},
+    {"Unsqueeze", "axes", NULL, on_squeeze},
+    {"Pad", "mode pads value", NULL, on_pad},
+    {"Dropout", "ratio seed is_test", NULL, on_dropout},
+    {"Identity", "", fold_identity, on_identity},
+    {"Constant", "value value_float value_floats value_int value_ints", fold_constant, NULL},
+    {"Shape", "start end", fold_shape, on_shape_data},
+    {"Gather", "axis", fold_gather, NULL},
+    {"Cast", "to saturate", fold_cast, on_cast_data},
+    {"ConstantOfShape", "value", fold_constant_of_shape, NULL},
+    {"Slice", "axes ends starts", fold_slice, NULL},
+    {"Transpose", "perm", fold_transpose, NULL},
+};
+
+bool elem_ok(int dt) { return dt >= 1 && dt <= 16 && dt != 8 && dt != 14 && dt != 15; }
+
+static bool in_list(const char *list, const char *word) {
+    size_t n = strlen(word);
+    if (n == 0) return false;
+    for (const char *p = list; (p = strstr(p, word)); p += n)
+        if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == 0)) return true;
+    return false;
+}
+
+static void mark_outputs_bad(Imp *m, const Onnx__NodeProto *n) {
+    for (size_t k = 0; k < n->n_output; k++)
+        if (n->output[k] && *n->output[k]) onnx_def(m, n->output[k])->bad = true;
+}
+
+bool onnx_node(Imp *m, const Onnx__NodeProto *n) {
+    if (!n->op_type) return onnx_fail(m, "the node has no operator type");
+    if (n->n_output < 1 || !n->output[0] || !*n->output[0]) return onnx_fail(m, "the node has no output");
+    /* inputs: computed, or reported where they failed */
+    int nin = (int)n->n_input;
+    bool all_const = true, ok = true;
+    Tensor **cins = xcalloc((size_t)nin + 1, sizeof(Tensor *));
+    for (int k = 0; k < nin; k++) {
+        if (!n->input[k] || !*n->input[k]) { cins[k] = NULL; continue; }
+        Val *v = onnx_val(m, n->input[k]);
+        if (v && v->bad) ok = false;
+        else if (!v || v->kind == V_NONE)
+            ok = onnx_fail(m, "input '%s' is not computed by any node, nor an initializer or the graph's input",
+                           n->input[k]);
+        else if (v->kind == V_CONST) cins[k] = v->t;
+        else all_const = false;
+    }
+    /* what the node is, even after its inputs failed: every unsupported
+     * node is reported */
+    int op = -1;
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (strcmp(ops[i].type, n->op_type) == 0) op = (int)i;
+    if (n->domain && *n->domain && strcmp(n->domain, "ai.onnx") != 0)
+        ok = onnx_fail(m, "operators of domain '%s' are not supported", n->domain);
+    else if (op < 0)
+        ok = onnx_fail(m, "operator not supported");
+    for (size_t i = 0; op >= 0 && i < n->n_attribute; i++) {
+        const char *a = n->attribute[i]->name ? n->attribute[i]->name : "";
+        if (!in_list(ops[op].attrs, a)) ok = onnx_fail(m, "attribute '%s' is not supported", a);
+    }
+    if (ok) {
+        if (all_const && ops[op].fold) {
+            /* the inputs a fold reads: all but Slice's and Clip's optional ones */
+            int need = strcmp(n->op_type, "Slice") == 0 ? (m->opset < 10 ? 1 : 3) : nin;
+            for (int k = 0; k < need && ok; k++)
+                if (!cins[k]) ok = onnx_fail(m, "input %d is missing", k);
+            if (ok && (nin > 0 || strcmp(n->op_type, "Constant") == 0)) ok = ops[op].fold(m, n, cins, nin);
+            else if (ok) ok = onnx_fail(m, "no inputs");
+        } else if (ops[op].data) {
+            ok = ops[op].data(m, n);
+        } else {
+            ok = onnx_fail(m, "supported only on constants; here it reads data computed from the network's input");
+        }
+    }
+    if (!ok) mark_outputs_bad(m, n);
+    return ok;
+}

@@ -1,0 +1,66 @@
+"""tests/onnx/gen_errors.py: broken and unsupported ONNX models for run.py's
+error cases. make(dir) writes them and returns (name, file, extra options);
+the expected exit status and stderr are in tests/onnx/errors/NAME.expect."""
+import os
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper, TensorProto as T
+
+
+def model(nodes, inputs, outputs, inits=(), opset=13):
+    g = helper.make_graph(nodes, "g", inputs, outputs, list(inits))
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+
+
+def vi(name, shape, t=T.FLOAT):
+    return helper.make_tensor_value_info(name, t, shape)
+
+
+def conv_model():
+    w = numpy_helper.from_array(np.ones((2, 1, 3, 3), np.float32), "c.weight")
+    return model([helper.make_node("Conv", ["x", "c.weight"], ["y"], name="c", pads=[1, 1, 1, 1])],
+                 [vi("x", ["N", 1, 4, 4])], [vi("y", ["N", 2, 4, 4])], [w])
+
+
+def make(d):
+    cases = []
+
+    def save(name, m, extra=(), raw=None):
+        f = name + ".onnx"
+        if raw is None:
+            raw = m.SerializeToString()
+        open(os.path.join(d, f), "wb").write(raw)
+        cases.append((name, f, list(extra)))
+
+    # every unsupported node in one run, named or by position
+    save("unsupported_ops", model([helper.make_node("LRN", ["x"], ["a"], name="norm", size=3),
+                                   helper.make_node("Relu", ["a"], ["b"]),
+                                   helper.make_node("Hardmax", ["b"], ["y"])],
+                                  [vi("x", ["N", 3, 4, 4])], [vi("y", ["N", 3, 4, 4])]))
+    m = conv_model()
+    m.graph.node[0].attribute.append(helper.make_attribute("auto_pad", "SAME_SIDEWAYS"))
+    save("attribute_value", m)
+    save("truncated", None, raw=conv_model().SerializeToString()[:-20])
+    save("not_onnx", None, raw=b"network n { input x[1]; }\n")
+    save("cycle", model([helper.make_node("Relu", ["x2"], ["x1"], name="r1"),
+                         helper.make_node("Relu", ["x1"], ["x2"], name="r2"),
+                         helper.make_node("Add", ["x", "x2"], ["y"], name="a")],
+                        [vi("x", ["N", 4])], [vi("y", ["N", 4])]))
+    save("missing_tensor", model([helper.make_node("Relu", ["nowhere"], ["y"], name="r")],
+                                 [vi("x", ["N", 4])], [vi("y", ["N", 4])]))
+    m = conv_model()
+    m.graph.initializer[0].ClearField("raw_data")
+    m.graph.initializer[0].float_data.extend([1.0] * 17)
+    save("initializer_count", m)
+    save("int_input", model([helper.make_node("Relu", ["x"], ["y"])], [vi("x", ["N", 4], T.INT64)],
+                            [vi("y", ["N", 4], T.INT64)]))
+    save("symbolic_shape", model([helper.make_node("Relu", ["x"], ["y"])], [vi("x", ["N", "C", 8])],
+                                 [vi("y", ["N", "C", 8])]))
+    save("input_shape_rank", model([helper.make_node("Relu", ["x"], ["y"])], [vi("x", ["N", "C", 8])],
+                                    [vi("y", ["N", "C", 8])]), ["--input-shape", "3"])
+    save("two_inputs", model([helper.make_node("Add", ["x", "z"], ["y"])], [vi("x", ["N", 4]), vi("z", ["N", 4])],
+                             [vi("y", ["N", 4])]))
+    save("batch_axis", model([helper.make_node("Softmax", ["x"], ["y"], axis=0)], [vi("x", ["N", 4])],
+                             [vi("y", ["N", 4])]))
+    save("weights_option", conv_model(), ["--weights", "w.safetensors"])
+    return cases

@@ -1,0 +1,292 @@
+#!/usr/bin/python3
+"""tests/onnx/run.py: ONNX models through cnnc, against PyTorch and the ONNX node tests.
+
+  (a) small PyTorch modules exported with torch.onnx.export at several opsets,
+      compiled at -O0 and -O2, run through tests/numeric/harness.c and compared
+      with PyTorch's output on a batch;
+  (b) --emit=cnn: the .cnn (and its .safetensors) compiles to the same output;
+  (c) broken models: the diagnostics in tests/onnx/errors/*.expect;
+  (d) the ONNX backend node tests (/usr/share/libonnx-testdata/data/node):
+      each test cnnc compiles is run on its inputs and compared with its
+      outputs; the others count as not supported, with cnnc's reason.
+
+Usage: run.py CNNC [WORKDIR]. Prints PASS/FAIL lines and ends with
+"N passed, M failed". BLESS=1 rewrites the error expectations.
+"""
+import glob, os, re, subprocess, sys, collections
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+CNNC = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build/cnnc"))
+WORK = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, "build/onnx-tests"))
+NODE_DIR = "/usr/share/libonnx-testdata/data/node"
+CC = os.environ.get("CC_TEST", "cc")
+os.makedirs(WORK, exist_ok=True)
+passed = failed = 0
+
+
+def result(ok, name, why=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print("PASS", name)
+    else:
+        failed += 1
+        print("FAIL", name, ("- " + why) if why else "")
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, **kw)
+
+
+def flags():
+    return run([CNNC, "--cflags"]).stdout.split() + run([CNNC, "--libs"]).stdout.split()
+
+
+FLAGS = None
+
+
+def build(src, opt, tag, extra=()):
+    """compile src (.onnx or .cnn) with cnnc and the harness; the binary or an error string"""
+    global FLAGS
+    FLAGS = FLAGS or flags()
+    c = os.path.join(WORK, tag + ".c")
+    r = run([CNNC, src, "-" + opt, "--prefix", "net", "-o", c, *extra])
+    if r.returncode != 0:
+        return None, r.stderr.strip()
+    exe = os.path.join(WORK, tag)
+    r = run([CC, "-std=c11", "-O1", "-Wall", "-Wextra", "-pedantic", "-Werror",
+             '-DNET_H="%s"' % os.path.join(WORK, tag + ".h"), "-DPREFIX=net", "-DUPREFIX=NET",
+             os.path.join(ROOT, "tests/numeric/harness.c"), c, "-o", exe, *FLAGS])
+    if r.returncode != 0:
+        return None, "generated C: " + r.stderr.strip()[:400]
+    return exe, ""
+
+
+def forward(exe, x):
+    """run the harness on x (batch first); the outputs, batch first"""
+    inp, out = exe + ".in", exe + ".out"
+    np.ascontiguousarray(x, dtype=np.float32).tofile(inp)
+    r = run([exe, inp, out])
+    if r.returncode != 0:
+        return None
+    return np.fromfile(out, dtype=np.float32).reshape(x.shape[0], -1)
+
+
+def close(got, want, tol=1e-4):
+    want = want.reshape(got.shape)
+    err = np.abs(got - want) / (1.0 + np.abs(want))
+    return bool(np.all(err <= tol)), float(err.max()) if err.size else 0.0
+
+
+# ---------------------------------------------------------------- (a), (b) PyTorch
+def torch_models():
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class ConvBnPool(nn.Module):
+        def __init__(s):
+            super().__init__()
+            s.conv1 = nn.Conv2d(3, 8, 3, padding=1, bias=False)
+            s.bn1 = nn.BatchNorm2d(8)
+            s.pool = nn.MaxPool2d(2)
+            s.fc = nn.Linear(8 * 4 * 4, 10)
+
+        def forward(s, x):
+            x = s.pool(F.relu(s.bn1(s.conv1(x))))
+            return F.softmax(s.fc(x.view(x.size(0), -1)), dim=1)
+
+    class Block(nn.Module):
+        def __init__(s, c):
+            super().__init__()
+            s.conv1 = nn.Conv2d(c, c, 3, padding=1)
+            s.bn1 = nn.BatchNorm2d(c)
+            s.conv2 = nn.Conv2d(c, c, 3, padding=1)
+            s.bn2 = nn.BatchNorm2d(c)
+
+        def forward(s, x):
+            return F.relu(x + s.bn2(s.conv2(F.relu(s.bn1(s.conv1(x))))))
+
+    class Residual(nn.Module):
+        def __init__(s):
+            super().__init__()
+            s.stem = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+            s.layer1 = nn.Sequential(Block(8), Block(8))
+            s.head = nn.Linear(8, 5)
+
+        def forward(s, x):
+            x = s.layer1(F.relu(s.stem(x)))
+            x = F.adaptive_avg_pool2d(x, 1)
+            return s.head(torch.flatten(x, 1))
+
+    class Activations(nn.Module):
+        def __init__(s):
+            super().__init__()
+            s.c1 = nn.Conv2d(4, 8, 3, padding=(1, 2), dilation=(1, 2), groups=2)
+            s.c2 = nn.Conv2d(8, 8, 1)
+
+        def forward(s, x):
+            x = F.leaky_relu(s.c1(x), 0.1)
+            x = torch.cat([torch.sigmoid(x), torch.tanh(x), F.elu(x), F.relu6(x)], 1)
+            x = F.avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False)
+            return x * 2.0 + 1.0
+
+    class Modern(nn.Module):
+        def __init__(s):
+            super().__init__()
+            s.c1 = nn.Conv2d(3, 6, 3)
+            s.c2 = nn.Conv2d(6, 6, 3, groups=6)
+            s.fc = nn.Linear(6, 4)
+
+        def forward(s, x):
+            x = F.silu(s.c1(F.pad(x, (1, 1, 1, 1), mode="reflect")))
+            x = F.hardswish(s.c2(x))
+            x = F.gelu(F.hardsigmoid(x) + x)
+            x = F.max_pool2d(x, 2, ceil_mode=True)
+            return s.fc(F.adaptive_max_pool2d(x, 1).flatten(1))
+
+    class Vector(nn.Module):
+        def __init__(s):
+            super().__init__()
+            s.fc1 = nn.Linear(20, 16)
+            s.bn = nn.BatchNorm1d(16)
+            s.drop = nn.Dropout(0.3)
+            s.fc2 = nn.Linear(16, 3)
+
+        def forward(s, x):
+            return torch.softmax(s.fc2(s.drop(torch.clamp(s.bn(s.fc1(x)), -1, 2))), 1)
+
+    class Conv1d(nn.Module):
+        def __init__(s):
+            super().__init__()
+            s.c = nn.Conv1d(2, 4, 5, stride=2, padding=2)
+            s.p = nn.AvgPool1d(2)
+
+        def forward(s, x):
+            return s.p(torch.relu(s.c(x)))
+
+    return [("convbnpool", ConvBnPool, (3, 8, 8)), ("residual", Residual, (3, 16, 16)),
+            ("activations", Activations, (4, 9, 11)), ("modern", Modern, (3, 10, 10)),
+            ("vector", Vector, (20,)), ("conv1d", Conv1d, (2, 32))]
+
+
+def test_torch():
+    import torch
+    torch.manual_seed(0)
+    for name, cls, shape in torch_models():
+        net = cls().eval()
+        for mod in net.modules():   # statistics that make BatchNorm do something
+            if isinstance(mod, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
+                mod.running_mean.uniform_(-0.5, 0.5)
+                mod.running_var.uniform_(0.5, 2.0)
+                mod.weight.data.uniform_(0.5, 1.5)
+        x = torch.randn(3, *shape)
+        with torch.no_grad():
+            want = net(x).numpy()
+        for opset in (9, 11, 13, 17):
+            tag = "%s_op%d" % (name, opset)
+            path = os.path.join(WORK, tag + ".onnx")
+            try:
+                torch.onnx.export(net, x[:1], path, opset_version=opset, input_names=["x"],
+                                  output_names=["y"], dynamic_axes={"x": {0: "N"}, "y": {0: "N"}})
+            except Exception as e:   # an exporter limit, not ours
+                print("skip %s: torch.onnx.export: %s" % (tag, str(e).splitlines()[0][:100]))
+                continue
+            for opt in ("O0", "O2"):
+                exe, err = build(path, opt, tag + "_" + opt)
+                if not exe:
+                    result(False, "%s -%s" % (tag, opt), err)
+                    continue
+                got = forward(exe, x.numpy())
+                ok, e = (False, 0) if got is None else close(got, want)
+                result(ok, "%s -%s" % (tag, opt), "max error %.2g" % e)
+            if opset == 13:   # (b) the .cnn round trip
+                cnn = os.path.join(WORK, tag + ".cnn")
+                r = run([CNNC, path, "--emit=cnn", "-o", cnn])
+                exe, err = build(cnn, "O2", tag + "_cnn") if r.returncode == 0 else (None, r.stderr)
+                got = forward(exe, x.numpy()) if exe else None
+                ok, e = (False, 0) if got is None else close(got, want)
+                result(ok, "%s --emit=cnn" % tag, err or "max error %.2g" % e)
+                r1 = run([CNNC, path, "--report"]).stdout
+                r2 = run([CNNC, cnn, "--report"]).stdout
+                result(r1 == r2 and r1, "%s --emit=cnn report" % tag, "reports differ")
+
+
+# ---------------------------------------------------------------- (c) errors
+def test_errors():
+    import gen_errors
+    bless = os.environ.get("BLESS")
+    for name, path, extra in gen_errors.make(WORK):
+        if os.path.exists(os.path.join(WORK, "err.c")):
+            os.unlink(os.path.join(WORK, "err.c"))
+        r = run([CNNC, path, *extra, "-o", os.path.join(WORK, "err.c")], cwd=WORK)
+        got = "exit %d\n%s" % (r.returncode, r.stderr)
+        exp = os.path.join(HERE, "errors", name + ".expect")
+        if bless:
+            os.makedirs(os.path.dirname(exp), exist_ok=True)
+            open(exp, "w").write(got)
+        want = open(exp).read() if os.path.exists(exp) else "(no expectation)"
+        result(got == want and not os.path.exists(os.path.join(WORK, "err.c")), "error " + name,
+               "\n--- want\n%s--- got\n%s" % (want, got))
+
+
+# ---------------------------------------------------------------- (d) node tests
+def test_nodes():
+    import onnx
+    from onnx import numpy_helper
+    if not os.path.isdir(NODE_DIR):
+        print("skip node tests: %s is missing (libonnx-testdata)" % NODE_DIR)
+        return
+    counts = collections.defaultdict(lambda: [0, 0, 0])   # op: passed, failed, unsupported
+    reasons = collections.Counter()
+    for d in sorted(glob.glob(os.path.join(NODE_DIR, "test_*"))):
+        name = os.path.basename(d)
+        model = os.path.join(d, "model.onnx")
+        try:
+            m = onnx.load(model)
+        except Exception:
+            continue
+        op = m.graph.node[0].op_type if m.graph.node else "?"
+        r = run([CNNC, model, "--report"])
+        if r.returncode != 0:
+            counts[op][2] += 1
+            line = r.stderr.strip().splitlines()[0] if r.stderr.strip() else "?"
+            reasons[re.sub(r"^.*?error: (node \S+ \(\S+\): )?", "", line)[:90]] += 1
+            continue
+        exe, err = build(model, "O0", "node_" + name)
+        ok, why = bool(exe), err
+        for ds in sorted(glob.glob(os.path.join(d, "test_data_set_*"))) if exe else []:
+            ins = [numpy_helper.to_array(onnx.load_tensor(f)) for f in sorted(glob.glob(ds + "/input_*.pb"))]
+            outs = [numpy_helper.to_array(onnx.load_tensor(f)) for f in sorted(glob.glob(ds + "/output_*.pb"))]
+            x = ins[0].astype(np.float32)
+            got = forward(exe, x)
+            if got is None or len(outs) != 1:
+                ok, why = False, "the harness failed"
+                break
+            good, e = close(got, outs[0].astype(np.float32), 1e-4)
+            if not good:
+                ok, why = False, "max error %.2g" % e
+                break
+        counts[op][0 if ok else 1] += 1
+        result(ok, "node " + name, why)
+    print("ONNX node tests by operator (passed / failed / not supported):")
+    for op in sorted(counts):
+        p, f, u = counts[op]
+        print("  %-24s %3d %3d %3d" % (op, p, f, u))
+    print("reasons for not supported:")
+    for why, k in reasons.most_common(25):
+        print("  %4d  %s" % (k, why))
+
+
+sys.path.insert(0, HERE)
+which = os.environ.get("ONNX_PARTS", "torch errors nodes").split()
+if "torch" in which:
+    test_torch()
+if "errors" in which:
+    test_errors()
+if "nodes" in which:
+    test_nodes()
+print("%d passed, %d failed" % (passed, failed))
+sys.exit(1 if failed else 0)
