@@ -151,7 +151,7 @@ static const char *full_str(const Shape *s) {
 
 /* strides, dilations, pads and auto_pad of Conv and the pooling operators
  * for input sizes in[] and kernel k[]; the output sizes into out[] */
-static bool window_attrs(Imp *m, const Onnx__NodeProto *n, int nd, const int64_t *in, const int64_t *k, bool ceil,
+static bool onnx_window(Imp *m, const Onnx__NodeProto *n, int nd, const int64_t *in, const int64_t *k, bool ceil,
                          int64_t *s, int64_t *d, int64_t *pb, int64_t *pe, int64_t *out) {
     int64_t tmp[2 * MAX_SPATIAL];
     for (int i = 0; i < nd; i++) s[i] = d[i] = 1, pb[i] = pe[i] = 0;
@@ -243,7 +243,7 @@ static bool on_conv(Imp *m, const Onnx__NodeProto *n) {
         if (b->n != M) return onnx_fail(m, "the bias has %lld values for %lld output channels", (long long)b->n, (long long)M);
     }
     int64_t s[MAX_SPATIAL], d[MAX_SPATIAL], pb[MAX_SPATIAL], pe[MAX_SPATIAL], o[MAX_SPATIAL];
-    if (!window_attrs(m, n, nd, x->shape.dim + 1, ks, false, s, d, pb, pe, o)) return false;
+    if (!onnx_window(m, n, nd, x->shape.dim + 1, ks, false, s, d, pb, pe, o)) return false;
     Shape out = {.rank = nd + 1};
     out.dim[0] = M;
     for (int i = 0; i < nd; i++) out.dim[1 + i] = o[i];
@@ -269,7 +269,7 @@ static bool on_pool(Imp *m, const Onnx__NodeProto *n) {
     if (c != nd) return onnx_fail(m, "'kernel_shape' must give %d sizes", nd);
     bool ceil = ai(n, "ceil_mode", 0) != 0;
     int64_t s[MAX_SPATIAL], d[MAX_SPATIAL], pb[MAX_SPATIAL], pe[MAX_SPATIAL], o[MAX_SPATIAL];
-    if (!window_attrs(m, n, nd, x->shape.dim + 1, k, ceil, s, d, pb, pe, o)) return false;
+    if (!onnx_window(m, n, nd, x->shape.dim + 1, k, ceil, s, d, pb, pe, o)) return false;
     for (int i = 0; i < nd && !max; i++)
         if (d[i] != 1) return onnx_fail(m, "dilated average pooling is not supported");
     if (max && !unused_output(m, n, 1, "the indices")) return false;
