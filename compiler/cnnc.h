@@ -180,9 +180,10 @@ typedef struct {
     int64_t i;           /* A_INT, A_BOOL */
     double f;            /* A_FLOAT */
     const char *kw;      /* A_KEYWORD; A_PAD when a keyword (same, valid) */
-    int n;               /* A_INTS, A_PAD list: entries given */
+    int n;               /* A_INTS, A_PAD, A_DIMS list: entries given */
     int64_t v[2 * MAX_SPATIAL];
 } Attr;
+_Static_assert(MAX_RANK <= 2 * MAX_SPATIAL, "Attr.v holds an A_DIMS list");
 
 typedef struct {
     const char *name;    /* suffix after "LAYER.", e.g. "weight", "depthwise.weight" */
@@ -252,6 +253,7 @@ typedef enum {
     A_KEYWORD,   /* one of .words */
     A_INTS,      /* integer, or a list of one integer per spatial dim */
     A_PAD,       /* integer, list (dims or 2 x dims), same, valid */
+    A_DIMS,      /* integer, or a list of up to MAX_RANK integers (a shape, axes) */
 } AttrType;
 
 typedef struct {
@@ -269,12 +271,14 @@ enum {
     OPF_POINTWISE = 1 << 1,  /* elementwise unary: can be fused as an epilogue */
     OPF_BINARY    = 1 << 2,  /* add/mul: elementwise over several inputs */
     OPF_GLOBAL    = 1 << 3,  /* each output depends on the whole input (receptive field) */
-    OPF_IDENTITY  = 1 << 4,  /* dropout: no-op at inference */
+    OPF_IDENTITY  = 1 << 4,  /* flatten, dropout, reshape: no code, the producer's buffer */
     OPF_NORM      = 1 << 5,  /* a normalization layer */
     OPF_WINDOW    = 1 << 6,  /* has a Window (conv, pool, local) */
     OPF_EPILOGUE  = 1 << 7,  /* its emitters store through emit_store(): fusable */
     OPF_INPLACE   = 1 << 8,  /* reads x0[i] only to write y[i]: may run in place */
     OPF_AFFINE    = 1 << 9,  /* a fixed per-channel y = x * scale[c] + shift[c] (.affine) */
+    OPF_SOURCE    = 1 << 10, /* constant: takes no input, its value is its parameter "value";
+                                no code unless it is the output (readers read the array) */
 };
 
 typedef struct Emit Emit;
@@ -335,6 +339,11 @@ double attr_float(const Layer *L, const char *name);
 bool attr_bool(const Layer *L, const char *name);
 const char *attr_word(const Layer *L, const char *name);
 const Attr *attr_get(const Layer *L, const char *name);   /* NULL when absent from the op */
+/* an A_DIMS attribute's entries into v[MAX_RANK]; its count, 0 when not given */
+int attr_dims(const Layer *L, const char *name, int64_t *v);
+/* a per-sample axis of in (negative counts from the end, as in PyTorch)
+ * into *out; else an error naming attribute, layer and shape */
+bool axis_resolve(const Layer *L, const char *attr, int64_t axis, const Shape *in, int *out);
 Loc attr_loc(const Layer *L, const char *name);           /* the key if given, else the layer */
 
 /* shared helpers of ops/: the sliding window (ops/window.c), parameters
@@ -475,9 +484,9 @@ typedef struct Plan {
     const Options *o;
     Kernel *kernels; int nkernels;
     int *home;             /* per layer: the layer whose buffer holds its output
-                              (itself, or the producer for flatten/dropout) */
+                              (itself, or the producer for flatten/dropout/reshape) */
     int64_t *offset;       /* per layer with home == itself: float offset in
-                              scratch, or PLAN_INPUT / PLAN_OUTPUT */
+                              scratch, or PLAN_INPUT / PLAN_OUTPUT / PLAN_CONST */
     int64_t *temp;         /* per layer: offset of its temporary scratch, -1 */
     bool *blocked;         /* per layer with home == itself: stored channel-blocked
                               [C/16][H][W][16] (-O2, between kernels that want it) */
@@ -487,6 +496,7 @@ typedef struct Plan {
 
 #define PLAN_INPUT  (-1)
 #define PLAN_OUTPUT (-2)
+#define PLAN_CONST  (-3)   /* an OPF_SOURCE value: its static array, no buffer */
 #define PLAN_ALIGN_FLOATS 16   /* 64-byte alignment of every buffer */
 
 /* drop dead layers (warning), mark BatchNorm folds (-O1+), fuse kernels
@@ -564,6 +574,8 @@ const char *cx_size(const char *x);
 /* x in parentheses when it is a sum (as an operand of *, /, %) */
 const char *cx_paren(const char *x);
 const char *cx_at(const char *base, const char *off);
+/* the same with the constants folded (a var may be "0"; n may be 0: "0") */
+const char *cx_index(int n, const char *const *vars, const int64_t *dims);
 /* C-order flat index of vars[0..n) in dims[0..n): "(c*28 + h)*28 + w" */
 const char *emit_index(int n, const char *const *vars, const int64_t *dims);
 /* a float constant as C source that reads back exactly: "0.5f", "-1e-05f" */

@@ -70,7 +70,11 @@ static void test_op_table(void) {
         CHECK(op->infer != NULL, "%s: infer is set", nm);
         CHECK(op->params != NULL, "%s: params is set", nm);
         CHECK(op->macs != NULL, "%s: macs is set", nm);
-        CHECK(op->min_in >= 1, "%s: min_in %d >= 1", nm, op->min_in);
+        if (op->flags & OPF_SOURCE)   /* constant: no input at all */
+            CHECK(op->min_in == 0 && op->max_in == 0, "%s: a source takes no input (min_in %d, max_in %d)", nm,
+                  op->min_in, op->max_in);
+        else
+            CHECK(op->min_in >= 1, "%s: min_in %d >= 1", nm, op->min_in);
         CHECK(op->max_in == 0 || op->max_in >= op->min_in, "%s: max_in %d", nm, op->max_in);
         CHECK(op->nattrs >= 0, "%s: nattrs %d", nm, op->nattrs);
         CHECK(op->nattrs == 0 || op->attrs != NULL, "%s: %d attrs need a table", nm, op->nattrs);
@@ -103,8 +107,9 @@ static void test_every_op_compiles(void) {
         for (int k = 0; k < op->nattrs; k++) {
             const AttrDesc *a = &op->attrs[k];
             if (!a->required) continue;
-            const char *v = strcmp(a->name, "out") == 0 ? "2" : "1";
-            snprintf(args + strlen(args), sizeof args - strlen(args), ", %s=%s", a->name, v);
+            /* a list of axes or a shape: -1 (the last axis, or every element) where it may be */
+            const char *v = strcmp(a->name, "out") == 0 ? "2" : a->type == A_DIMS && a->min < 0 ? "-1" : "1";
+            snprintf(args + strlen(args), sizeof args - strlen(args), "%s%s=%s", *args ? ", " : "", a->name, v);
         }
         bool any = false;
         for (size_t d = 0; d < sizeof dims / sizeof dims[0] && !any; d++) {
