@@ -228,7 +228,7 @@ typedef struct Layer {
     bool bad;                /* an error was reported while building it */
     bool dead;               /* does not reach the output: dropped (plan.c) */
     int folded;              /* batchnorm folded into layer id `folded` (0: not) */
-    bool global;             /* receptive field: sees its whole input */
+    bool global;             /* receptive field: sees its whole input (infer may set it) */
     int64_t rf[MAX_SPATIAL], jump[MAX_SPATIAL];   /* receptive field, in input pixels */
 } Layer;
 

@@ -94,7 +94,11 @@ static bool parse_ints(const Value *v, const AttrDesc *d, Attr *a, int maxn) {
         a->n = 1;
         return want_int(v, d->name, d->min, &a->v[0]);
     }
-    if (v->n < 1 || v->n > maxn) {
+    if (v->n < 1) {
+        diag_error(v->loc, "attribute '%s' takes a list of 1 to %d entries, got an empty list", d->name, maxn);
+        return false;
+    }
+    if (v->n > maxn) {
         diag_error(v->loc, "attribute '%s' takes at most %d entries, got %d", d->name, maxn, v->n);
         return false;
     }

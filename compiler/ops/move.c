@@ -224,7 +224,10 @@ static bool transpose_infer(Layer *L, const Shape *in, int nin) {
     int perm[MAX_RANK];
     transpose_perm(L, perm);
     L->shape.rank = n;
-    for (int i = 0; i < n; i++) L->shape.dim[i] = in->dim[perm[i]];
+    for (int i = 0; i < n; i++) {
+        L->shape.dim[i] = in->dim[perm[i]];
+        L->global |= perm[i] != i;   /* positions moved: a receptive field no longer applies */
+    }
     return true;
 }
 
@@ -248,8 +251,8 @@ static bool shuffle_infer(Layer *L, const Shape *in, int nin) {
     (void)nin;
     int64_t g = attr_int(L, "groups");
     if (in->dim[0] % g) {
-        diag_error(attr_loc(L, "groups"), "groups %lld of channel_shuffle '%s' does not divide its %lld channels",
-                   (long long)g, L->name, (long long)in->dim[0]);
+        diag_error(attr_loc(L, "groups"), "groups=%lld must divide the %lld channels of '%s'",
+                   (long long)g, (long long)in->dim[0], L->name);
         return false;
     }
     L->shape = *in;

@@ -34,8 +34,10 @@ static bool reduce_infer(Layer *L, const Shape *in, int nin) {
     bool red[MAX_RANK], keep = attr_bool(L, "keepdims");
     if (!reduced_axes(L, in, red)) return false;
     L->shape.rank = 0;
-    for (int a = 0; a < in->rank; a++)
+    for (int a = 0; a < in->rank; a++) {
         if (keep || !red[a]) L->shape.dim[L->shape.rank++] = red[a] ? 1 : in->dim[a];
+        L->global |= a > 0 && red[a] && in->dim[a] > 1;   /* over positions */
+    }
     if (L->shape.rank == 0) L->shape.rank = 1, L->shape.dim[0] = 1;
     return true;
 }

@@ -44,6 +44,7 @@ static bool reshape_infer(Layer *L, const Shape *in, int nin) {
                    shape_str(in), (long long)elems);
         return false;
     }
+    L->global = !shape_eq(&L->shape, in);   /* positions moved: a receptive field no longer applies */
     return true;
 }
 

@@ -370,6 +370,31 @@ static void test_merge(void) {
     ERROR("[3,4,4]", "concat L(x, x, axis=-4);", "axis -4 of concat 'L' is out of range for [3,4,4]");
 }
 
+/* shapes as torch gives them: x[1:4], x[..., -5:-1], x[:, 1::3], x.reshape, x.permute,
+ * x.mean(dims, keepdim); a constant's values are its parameters */
+static void test_move_layers(void) {
+    SHAPE("[6,7,8]", "slice L;", "[6,7,8]", 0, 0);
+    SHAPE("[6,7,8]", "slice L(start=1, end=4);", "[3,7,8]", 0, 0);
+    SHAPE("[6,7,8]", "slice L(axis=-1, start=-5, end=-1);", "[6,7,4]", 0, 0);
+    SHAPE("[6,7,8]", "slice L(axis=1, start=1, step=3);", "[6,2,8]", 0, 0);
+    SHAPE("[6,7,8]", "slice L(axis=2, start=-100, end=100, step=3);", "[6,7,3]", 0, 0);
+    SHAPE("[6,7,8]", "slice L(start=-1);", "[1,7,8]", 0, 0);
+    ERROR("[6,7,8]", "slice L(start=5, end=5);", "slice 'L' of [6,7,8] along axis 0 is empty");
+    SHAPE("[6,4,4]", "channel_shuffle L(groups=3);", "[6,4,4]", 0, 0);
+    SHAPE("[6,4,4]", "reshape L(shape=[4, -1, 2]);", "[4,12,2]", 0, 0);
+    SHAPE("[6,4,4]", "reshape L(shape=-1);", "[96]", 0, 0);
+    SHAPE("[6,4,4]", "reshape L(shape=[1, 2, 3, 2, 4, 2]);", "[1,2,3,2,4,2]", 0, 0);
+    SHAPE("[2,3,4,5]", "transpose L(perm=[3, 1, 0, 2]);", "[5,3,2,4]", 0, 0);
+    SHAPE("[2,3,4]", "transpose L(perm=[-1, 0, 1]);", "[4,2,3]", 0, 0);
+    SHAPE("[2,3,4]", "reduce_mean L;", "[1,1,1]", 0, 0);
+    SHAPE("[2,3,4]", "reduce_max L(keepdims=false);", "[1]", 0, 0);
+    SHAPE("[2,3,4]", "reduce_sum L(axes=[0, -1], keepdims=false);", "[3]", 0, 0);
+    SHAPE("[2,3,4]", "reduce_sum L(axes=1);", "[2,1,4]", 0, 0);
+    SHAPE("[2,3,4]", "constant L(shape=[2, 3, 4]);", "[2,3,4]", 24, 0);
+    SHAPE("[2,3,4]", "constant L(shape=5, value=[1, 2, 3, 4, 5]);", "[5]", 5, 0);
+    ERROR("[2,3,4]", "constant L(x, shape=[2]);", "constant 'L' takes no input, got 1");
+}
+
 /* F.pad(x, (b_w, e_w, b_h, e_h)) */
 static void test_pad_layer(void) {
     SHAPE("[3,8,8]", "pad L(pad=[1,2]);", "[3,10,12]", 0, 0);
@@ -515,6 +540,7 @@ void suite_shapes(void) {
         {"softmax, flatten, dense, dropout", test_softmax_flatten_dense_dropout},
         {"add, mul, concat", test_merge},
         {"pad layer", test_pad_layer},
+        {"slice, shuffle, reshape, transpose, reductions, constant", test_move_layers},
         {"bad numbers", test_bad_numbers},
         {"groups", test_groups},
         {"collapsing shapes", test_collapse},
