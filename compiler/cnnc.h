@@ -27,6 +27,7 @@
  * Documented in the README; each is checked with a clear error. */
 #define MAX_RANK      6          /* tensor rank (local2d weights are rank 6) */
 #define MAX_SPATIAL   3          /* spatial dims of an activation: 1-D..3-D */
+#define MAX_DIMS      (1 + MAX_SPATIAL)  /* dims of an activation: [C, spatial...] or a vector */
 #define MAX_NAME_LEN  256        /* identifier length */
 #define MAX_NESTING   64         /* bracketed list nesting depth */
 #define MAX_ELEMS     INT64_C(2147483647)  /* elements of one tensor: generated code indexes with int */
@@ -183,7 +184,7 @@ typedef struct {
     int n;               /* A_INTS, A_PAD, A_DIMS list: entries given */
     int64_t v[2 * MAX_SPATIAL];
 } Attr;
-_Static_assert(MAX_RANK <= 2 * MAX_SPATIAL, "Attr.v holds an A_DIMS list");
+_Static_assert(MAX_DIMS <= 2 * MAX_SPATIAL, "Attr.v holds an A_DIMS list");
 
 typedef struct {
     const char *name;    /* suffix after "LAYER.", e.g. "weight", "depthwise.weight" */
@@ -253,7 +254,7 @@ typedef enum {
     A_KEYWORD,   /* one of .words */
     A_INTS,      /* integer, or a list of one integer per spatial dim */
     A_PAD,       /* integer, list (dims or 2 x dims), same, valid */
-    A_DIMS,      /* integer, or a list of up to MAX_RANK integers (a shape, axes) */
+    A_DIMS,      /* integer, or a list of up to MAX_DIMS integers (a shape, axes) */
 } AttrType;
 
 typedef struct {
@@ -339,7 +340,7 @@ double attr_float(const Layer *L, const char *name);
 bool attr_bool(const Layer *L, const char *name);
 const char *attr_word(const Layer *L, const char *name);
 const Attr *attr_get(const Layer *L, const char *name);   /* NULL when absent from the op */
-/* an A_DIMS attribute's entries into v[MAX_RANK]; its count, 0 when not given */
+/* an A_DIMS attribute's entries into v[MAX_DIMS]; its count, 0 when not given */
 int attr_dims(const Layer *L, const char *name, int64_t *v);
 /* a per-sample axis of in (negative counts from the end, as in PyTorch)
  * into *out; else an error naming attribute, layer and shape */

@@ -144,7 +144,7 @@ static bool parse_attr(const Value *v, const AttrDesc *d, Attr *a) {
     case A_INTS:
         return parse_ints(v, d, a, MAX_SPATIAL);
     case A_DIMS:
-        return parse_ints(v, d, a, MAX_RANK);
+        return parse_ints(v, d, a, MAX_DIMS);
     case A_PAD:
         if (v->kind == VAL_WORD) {
             if (strcmp(v->s, "same") == 0 || strcmp(v->s, "valid") == 0) {

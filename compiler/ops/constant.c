@@ -8,7 +8,7 @@ static const AttrDesc constant_attrs[] = {{"shape", A_DIMS, .required = true, .m
 
 static bool constant_infer(Layer *L, const Shape *in, int nin) {
     (void)in, (void)nin;
-    int64_t v[MAX_RANK];
+    int64_t v[MAX_DIMS];
     L->shape.rank = attr_dims(L, "shape", v);
     for (int i = 0; i < L->shape.rank; i++) L->shape.dim[i] = v[i];
     return true;

@@ -7,13 +7,13 @@
 #include <string.h>
 
 static const AttrDesc slice_attrs[] = {
-    {"axis", A_INT, .idef = 0, .min = -MAX_RANK},
+    {"axis", A_INT, .idef = 0, .min = -MAX_DIMS},
     {"start", A_INT, .idef = 0, .min = INT64_MIN},
     {"end", A_INT, .idef = INT64_MAX, .min = INT64_MIN},
     {"step", A_INT, .idef = 1, .min = 1},
 };
 static const AttrDesc shuffle_attrs[] = {{"groups", A_INT, .required = true, .min = 1}};
-static const AttrDesc transpose_attrs[] = {{"perm", A_DIMS, .required = true, .min = -MAX_RANK}};
+static const AttrDesc transpose_attrs[] = {{"perm", A_DIMS, .required = true, .min = -MAX_DIMS}};
 
 /* the loop variables of axis i: a0, a1, ... */
 static const char *axis_var(int i) { return xasprintf("a%d", i); }
@@ -191,14 +191,14 @@ static void permute_fast(Emit *e, int rank, const int64_t *dims, const int *perm
 /* ---- transpose */
 
 static void transpose_perm(const Layer *L, int *perm) {
-    int64_t v[MAX_RANK];
+    int64_t v[MAX_DIMS];
     int n = attr_dims(L, "perm", v);
     for (int i = 0; i < n; i++) perm[i] = (int)(v[i] < 0 ? v[i] + n : v[i]);
 }
 
 static bool transpose_infer(Layer *L, const Shape *in, int nin) {
     (void)nin;
-    int64_t v[MAX_RANK];
+    int64_t v[MAX_DIMS];
     int n = attr_dims(L, "perm", v);
     Loc at = attr_loc(L, "perm");
     if (n != in->rank) {

@@ -5,7 +5,7 @@
 #include "cnnc.h"
 
 static const AttrDesc reduce_attrs[] = {
-    {"axes", A_DIMS, .min = -MAX_RANK},
+    {"axes", A_DIMS, .min = -MAX_DIMS},
     {"keepdims", A_BOOL, .idef = 1},
 };
 
@@ -14,7 +14,7 @@ static bool is_mean(const Layer *L) { return L->op == &op_reduce_mean; }
 
 /* red[a]: axis a of in is reduced; false after reporting a bad entry */
 static bool reduced_axes(const Layer *L, const Shape *in, bool *red) {
-    int64_t v[MAX_RANK];
+    int64_t v[MAX_DIMS];
     int n = attr_dims(L, "axes", v);
     for (int a = 0; a < in->rank; a++) red[a] = n == 0;
     for (int i = 0; i < n; i++) {

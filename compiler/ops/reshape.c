@@ -16,7 +16,7 @@ static bool flatten_infer(Layer *L, const Shape *in, int nin) {
 /* the shape given, with its one -1 standing for what the elements leave */
 static bool reshape_infer(Layer *L, const Shape *in, int nin) {
     (void)nin;
-    int64_t v[MAX_RANK], known = 1, elems = shape_elems(in);
+    int64_t v[MAX_DIMS], known = 1, elems = shape_elems(in);
     int n = attr_dims(L, "shape", v), free = -1;
     bool big = false;
     Loc at = attr_loc(L, "shape");

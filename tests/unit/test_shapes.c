@@ -383,7 +383,8 @@ static void test_move_layers(void) {
     SHAPE("[6,4,4]", "channel_shuffle L(groups=3);", "[6,4,4]", 0, 0);
     SHAPE("[6,4,4]", "reshape L(shape=[4, -1, 2]);", "[4,12,2]", 0, 0);
     SHAPE("[6,4,4]", "reshape L(shape=-1);", "[96]", 0, 0);
-    SHAPE("[6,4,4]", "reshape L(shape=[1, 2, 3, 2, 4, 2]);", "[1,2,3,2,4,2]", 0, 0);
+    SHAPE("[6,4,4]", "reshape L(shape=[2, 3, 4, 4]);", "[2,3,4,4]", 0, 0);
+    ERROR("[6,4,4]", "reshape L(shape=[2, 3, 2, 2, 4]);", "attribute 'shape' takes at most 4 entries, got 5");
     SHAPE("[2,3,4,5]", "transpose L(perm=[3, 1, 0, 2]);", "[5,3,2,4]", 0, 0);
     SHAPE("[2,3,4]", "transpose L(perm=[-1, 0, 1]);", "[4,2,3]", 0, 0);
     SHAPE("[2,3,4]", "reduce_mean L;", "[1,1,1]", 0, 0);
