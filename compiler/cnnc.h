@@ -27,6 +27,7 @@
  * Documented in the README; each is checked with a clear error. */
 #define MAX_RANK      6          /* tensor rank (local2d weights are rank 6) */
 #define MAX_SPATIAL   3          /* spatial dims of an activation: 1-D..3-D */
+#define MAX_DIMS      (1 + MAX_SPATIAL)  /* dims of an activation: [C, spatial...] or a vector */
 #define MAX_NAME_LEN  256        /* identifier length */
 #define MAX_NESTING   64         /* bracketed list nesting depth */
 #define MAX_ELEMS     INT64_C(2147483647)  /* elements of one tensor: generated code indexes with int */
@@ -182,10 +183,11 @@ typedef struct {
     int64_t i;           /* A_INT, A_BOOL */
     double f;            /* A_FLOAT */
     const char *kw;      /* A_KEYWORD; A_PAD when a keyword (same, valid) */
-    int n;               /* A_INTS, A_PAD list, A_FLOATS: entries given */
+    int n;               /* A_INTS, A_PAD, A_FLOATS, A_DIMS list: entries given */
     int64_t v[2 * MAX_SPATIAL];
     double fv[MAX_SPATIAL];  /* A_FLOATS */
 } Attr;
+_Static_assert(MAX_DIMS <= 2 * MAX_SPATIAL, "Attr.v holds an A_DIMS list");
 
 typedef struct {
     const char *name;    /* suffix after "LAYER.", e.g. "weight", "depthwise.weight" */
@@ -230,7 +232,7 @@ typedef struct Layer {
     bool bad;                /* an error was reported while building it */
     bool dead;               /* does not reach the output: dropped (plan.c) */
     int folded;              /* batchnorm folded into layer id `folded` (0: not) */
-    bool global;             /* receptive field: sees its whole input */
+    bool global;             /* receptive field: sees its whole input (infer may set it) */
     int64_t rf[MAX_SPATIAL], jump[MAX_SPATIAL];   /* receptive field, in input pixels */
 } Layer;
 
@@ -256,6 +258,7 @@ typedef enum {
     A_INTS,      /* integer, or a list of one integer per spatial dim */
     A_PAD,       /* integer, list (dims or 2 x dims), same, valid */
     A_FLOATS,    /* number, or a list of one number per spatial dim */
+    A_DIMS,      /* integer, or a list of up to MAX_DIMS integers (a shape, axes) */
 } AttrType;
 
 typedef struct {
@@ -273,12 +276,14 @@ enum {
     OPF_POINTWISE = 1 << 1,  /* elementwise unary: can be fused as an epilogue */
     OPF_BINARY    = 1 << 2,  /* add/mul: elementwise over several inputs */
     OPF_GLOBAL    = 1 << 3,  /* each output depends on the whole input (receptive field) */
-    OPF_IDENTITY  = 1 << 4,  /* dropout: no-op at inference */
+    OPF_IDENTITY  = 1 << 4,  /* flatten, dropout, reshape: no code, the producer's buffer */
     OPF_NORM      = 1 << 5,  /* a normalization layer */
     OPF_WINDOW    = 1 << 6,  /* has a Window (conv, pool, local) */
     OPF_EPILOGUE  = 1 << 7,  /* its emitters store through emit_store(): fusable */
     OPF_INPLACE   = 1 << 8,  /* reads x0[i] only to write y[i]: may run in place */
     OPF_AFFINE    = 1 << 9,  /* a fixed per-channel y = x * scale[c] + shift[c] (.affine) */
+    OPF_SOURCE    = 1 << 10, /* constant: takes no input, its value is its parameter "value";
+                                no code unless it is the output (readers read the array) */
 };
 
 typedef struct Emit Emit;
@@ -339,6 +344,11 @@ double attr_float(const Layer *L, const char *name);
 bool attr_bool(const Layer *L, const char *name);
 const char *attr_word(const Layer *L, const char *name);
 const Attr *attr_get(const Layer *L, const char *name);   /* NULL when absent from the op */
+/* an A_DIMS attribute's entries into v[MAX_DIMS]; its count, 0 when not given */
+int attr_dims(const Layer *L, const char *name, int64_t *v);
+/* a per-sample axis of in (negative counts from the end, as in PyTorch)
+ * into *out; else an error naming attribute, layer and shape */
+bool axis_resolve(const Layer *L, const char *attr, int64_t axis, const Shape *in, int *out);
 Loc attr_loc(const Layer *L, const char *name);           /* the key if given, else the layer */
 
 /* shared helpers of ops/: the sliding window (ops/window.c), parameters
@@ -512,9 +522,9 @@ typedef struct Plan {
     const Options *o;
     Kernel *kernels; int nkernels;
     int *home;             /* per layer: the layer whose buffer holds its output
-                              (itself, or the producer for flatten/dropout) */
+                              (itself, or the producer for flatten/dropout/reshape) */
     int64_t *offset;       /* per layer with home == itself: float offset in
-                              scratch, or PLAN_INPUT / PLAN_OUTPUT */
+                              scratch, or PLAN_INPUT / PLAN_OUTPUT / PLAN_CONST */
     int64_t *temp;         /* per layer: offset of its temporary scratch, -1 */
     bool *blocked;         /* per layer with home == itself: stored channel-blocked
                               [C/16][H][W][16] (-O2, between kernels that want it) */
@@ -524,6 +534,7 @@ typedef struct Plan {
 
 #define PLAN_INPUT  (-1)
 #define PLAN_OUTPUT (-2)
+#define PLAN_CONST  (-3)   /* an OPF_SOURCE value: its static array, no buffer */
 #define PLAN_ALIGN_FLOATS 16   /* 64-byte alignment of every buffer */
 
 /* drop dead layers (warning), mark BatchNorm folds (-O1+), fuse kernels
@@ -601,6 +612,8 @@ const char *cx_size(const char *x);
 /* x in parentheses when it is a sum (as an operand of *, /, %) */
 const char *cx_paren(const char *x);
 const char *cx_at(const char *base, const char *off);
+/* the same with the constants folded (a var may be "0"; n may be 0: "0") */
+const char *cx_index(int n, const char *const *vars, const int64_t *dims);
 /* C-order flat index of vars[0..n) in dims[0..n): "(c*28 + h)*28 + w" */
 const char *emit_index(int n, const char *const *vars, const int64_t *dims);
 /* a float constant as C source that reads back exactly: "0.5f", "-1e-05f" */

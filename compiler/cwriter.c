@@ -122,6 +122,12 @@ const char *cx_size(const char *x) {
 
 const char *cx_at(const char *base, const char *off) { return strcmp(off, "0") ? xasprintf("%s + %s", base, off) : base; }
 
+const char *cx_index(int n, const char *const *vars, const int64_t *dims) {
+    const char *s = "0";
+    for (int i = 0; i < n; i++) s = cx_plus(cx_mul(s, dims[i]), vars[i]);
+    return s;
+}
+
 const char *emit_index(int n, const char *const *vars, const int64_t *dims) {
     char *s = strchr(vars[0], ' ') && n > 1 ? xasprintf("(%s)", vars[0]) : xstrdup(vars[0]);
     for (int i = 1; i < n; i++)

@@ -163,6 +163,7 @@ static const char *buffer(Emit *e, int id) {
     int64_t off = e->plan->offset[h];
     if (off == PLAN_INPUT) return "input";
     if (off == PLAN_OUTPUT) return "output";
+    if (off == PLAN_CONST) return emit_param(e, e->g->layers[h], "value");
     return xasprintf("scratch + %lld", (long long)off);
 }
 
@@ -171,6 +172,14 @@ static void forward(Emit *e) {
     fprintf(e->c, "void %s_forward(const float *input, float *output, float *scratch) {\n", e->prefix);
     e->indent = 1;
     if (e->plan->scratch_floats == 0) emit_line(e, "(void)scratch;");
+    bool reads_input = g->output == 0;   /* a network of constants may not */
+    for (int k = 0; k < e->plan->nkernels; k++) {
+        const Kernel *K = &e->plan->kernels[k];
+        const Layer *L = g->layers[K->layers[0]];
+        for (int i = 0; i < L->nin + K->nextra; i++)
+            reads_input |= e->plan->home[i < L->nin ? L->in[i] : K->extra[i - L->nin]] == 0;
+    }
+    if (!reads_input) emit_line(e, "(void)input;");
     if (g->output == 0)
         emit_line(e, "memcpy(output, input, sizeof(float) * %lld);", (long long)shape_elems(&g->layers[0]->shape));
     for (int k = 0; k < e->plan->nkernels; k++) {   /* x0.., extra inputs, y, t */
@@ -224,6 +233,8 @@ bool emit_network(const Graph *g, const Plan *plan, const Options *o, const char
                    "#error \"this file holds little-endian weights: regenerate it with --weights-format=text\"\n#endif\n"
                    "#if defined(__GNUC__)\n#pragma GCC diagnostic ignored \"-Woverlength-strings\"\n#endif\n\n",
                 EMIT_BYTES_FROM);
+    for (int i = 1; i < g->n; i++)   /* constants that are no kernel: read where they are */
+        if (!g->layers[i]->dead && plan->offset[i] == PLAN_CONST) emit_params_raw(&e, g->layers[i]);
     for (int k = 0; k < plan->nkernels; k++) {   /* each kernel after its weights */
         const Kernel *K = &plan->kernels[k];
         e.k = K;

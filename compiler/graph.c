@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-static const char *const param_keys[] = {"weight", "bias", "running_mean", "running_var", NULL};
+static const char *const param_keys[] = {"weight", "bias", "running_mean", "running_var", "value", NULL};
 
 /* names are found through an open-addressing hash index (id + 1 per slot) */
 static unsigned name_hash(const char *s) {
@@ -94,7 +94,11 @@ static bool parse_ints(const Value *v, const AttrDesc *d, Attr *a, int maxn) {
         a->n = 1;
         return want_int(v, d->name, d->min, &a->v[0]);
     }
-    if (v->n < 1 || v->n > maxn) {
+    if (v->n < 1) {
+        diag_error(v->loc, "attribute '%s' takes a list of 1 to %d entries, got an empty list", d->name, maxn);
+        return false;
+    }
+    if (v->n > maxn) {
         diag_error(v->loc, "attribute '%s' takes at most %d entries, got %d", d->name, maxn, v->n);
         return false;
     }
@@ -159,6 +163,8 @@ static bool parse_attr(const Value *v, const AttrDesc *d, Attr *a) {
     }
     case A_INTS:
         return parse_ints(v, d, a, MAX_SPATIAL);
+    case A_DIMS:
+        return parse_ints(v, d, a, MAX_DIMS);
     case A_PAD:
         if (v->kind == VAL_WORD) {
             if (strcmp(v->s, "same") == 0 || strcmp(v->s, "valid") == 0) {
@@ -212,7 +218,7 @@ static void attr_args(Layer *L, const Stmt *st) {
         }
         if (slot < 0) {
             diag_error(a->loc, "%s has no attribute '%s'", op->name, a->key);
-            const char *names[32];
+            const char *names[40];
             int n = 0;
             for (int k = 0; k < op->nattrs && n < 28; k++) names[n++] = op->attrs[k].name;
             for (int k = 0; param_keys[k]; k++) names[n++] = param_keys[k];
@@ -279,12 +285,17 @@ static void resolve_inputs(Graph *g, const Program *p, const Stmt *st, int si, L
         L->in_loc[L->nin] = a->loc;
         L->in[L->nin++] = id;
     }
-    if (L->nin == 0 && prev >= 0) {
+    const OpDesc *op = L->op;
+    if ((op->flags & OPF_SOURCE) && L->nin > 0) {
+        diag_error(L->in_loc[0], "%s '%s' takes no input, got %d", op->name, L->name, L->nin);
+        L->nin = 0;
+        return;
+    }
+    if (L->nin == 0 && prev >= 0 && !(op->flags & OPF_SOURCE)) {
         L->in[0] = prev;
         L->in_loc[0] = L->loc;
         L->nin = 1;
     }
-    const OpDesc *op = L->op;
     if (L->nin > MAX_INPUTS) {
         diag_error(L->in_loc[MAX_INPUTS], "%s '%s' has %d inputs; the limit is %d", op->name, L->name, L->nin,
                    MAX_INPUTS);

@@ -93,6 +93,7 @@ static bool infer_layer(Layer *L, const Graph *g, int64_t *param_bytes) {
 static void field(Layer *L, const Graph *g) {
     const Layer *in0 = g->layers[L->in[0]];
     int nd = spatial_dims(&g->layers[0]->shape);
+    bool own = L->global;   /* set by infer: this layer mixes positions (a reduction over them) */
     for (int d = 0; d < nd; d++) {
         int64_t r = 0, j = 1;
         bool global = false;
@@ -102,7 +103,7 @@ static void field(Layer *L, const Graph *g) {
             if (p->rf[d] > r) r = p->rf[d];
             if (p->jump[d] > j) j = p->jump[d];
         }
-        L->global = global || (L->op->flags & OPF_GLOBAL);
+        L->global = global || own || (L->op->flags & OPF_GLOBAL);
         if (L->op->flags & OPF_WINDOW && L->win.nd == nd && spatial_dims(&in0->shape) == nd) {
             int64_t grow = 0;
             if (mul_ok(L->win.k[d] - 1, L->win.d[d], &grow) && mul_ok(grow, j, &grow) && add_ok(r, grow, &r) &&

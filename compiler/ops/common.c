@@ -57,6 +57,24 @@ const char *attr_word(const Layer *L, const char *name) {
     return a->set ? a->kw : d->words[0];
 }
 
+int attr_dims(const Layer *L, const char *name, int64_t *v) {
+    const Attr *a;
+    desc_of(L, name, &a);
+    for (int i = 0; a->set && i < a->n; i++) v[i] = a->v[i];
+    return a->set ? a->n : 0;
+}
+
+bool axis_resolve(const Layer *L, const char *attr, int64_t axis, const Shape *in, int *out) {
+    int64_t a = axis < 0 ? axis + in->rank : axis;
+    if (a < 0 || a >= in->rank) {
+        diag_error(attr_loc(L, attr), "axis %lld of %s '%s' is out of range for %s", (long long)axis, L->op->name,
+                   L->name, shape_str(in));
+        return false;
+    }
+    *out = (int)a;
+    return true;
+}
+
 Loc attr_loc(const Layer *L, const char *name) {
     const Attr *a = attr_get(L, name);
     return a && a->set ? a->loc : L->loc;

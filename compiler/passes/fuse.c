@@ -9,8 +9,9 @@
  * A layer joins the kernel when it is the only reader of the kernel's value
  * so far (which is not the network's output) and, for add/mul, when its
  * other inputs are computed before the head runs. Without fusion (-O0) every
- * computing layer is its own kernel; flatten and dropout never are (they
- * share their producer's buffer) unless one is the output. */
+ * computing layer is its own kernel; flatten, dropout and reshape never are
+ * (they share their producer's buffer), nor is a constant (its readers read
+ * its array), unless one is the output. */
 #include "cnnc.h"
 
 #include <string.h>
@@ -34,7 +35,8 @@ static bool joins(const Graph *g, const Layer *h, const Layer *tail, const Layer
         int mine = 0;
         for (int k = 0; k < Y->nin; k++) {
             if (Y->in[k] == tail->id) mine++;
-            else if (Y->in[k] >= h->id) return false;   /* not computed yet */
+            else if (Y->in[k] >= h->id && !(g->layers[Y->in[k]]->op->flags & OPF_SOURCE))
+                return false;   /* not computed yet (a constant always is) */
         }
         return mine == 1;
     }
@@ -63,7 +65,7 @@ void fuse_kernels(const Graph *g, int opt, const int *uses, Plan *p) {
     for (int i = 1; i < g->n; i++) {
         const Layer *h = g->layers[i];
         if (h->dead || done[i]) continue;
-        if ((h->op->flags & OPF_IDENTITY) && i != g->output) continue;   /* an alias */
+        if ((h->op->flags & (OPF_IDENTITY | OPF_SOURCE)) && i != g->output) continue;   /* an alias, a constant */
         int n = 0, nextra = 0;
         ids[n++] = i;
         const Layer *tail = h;

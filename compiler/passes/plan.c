@@ -8,7 +8,8 @@
  *      channel-blocked;
  *   4. the arena: every value a kernel stores lives in the caller's scratch,
  *      except the network input (read only) and output (the caller's
- *      buffer). flatten and dropout share their producer's buffer. Buffers
+ *      buffer). flatten, dropout and reshape share their producer's
+ *      buffer; a constant's readers read its static array. Buffers
  *      are placed by liveness in kernel order, first fit, 64-byte aligned: a
  *      buffer is live from the kernel that writes it to the last kernel that
  *      reads it, and two buffers live at once never overlap. */
@@ -112,7 +113,8 @@ static int *count_uses(const Graph *g) {
     return uses;
 }
 
-/* the home of each value: itself, or its producer's for flatten/dropout */
+/* the home of each value: itself, or its producer's for flatten, dropout
+ * and reshape; a constant that is no kernel lives in its array (PLAN_CONST) */
 static void homes(const Graph *g, Plan *p) {
     for (int i = 0; i < g->n; i++) p->home[i] = i;
     /* inside a kernel the value of a fused layer is its kernel's output */
@@ -121,6 +123,7 @@ static void homes(const Graph *g, Plan *p) {
     for (int i = 1; i < g->n; i++) {
         const Layer *L = g->layers[i];
         if ((L->op->flags & OPF_IDENTITY) && i != g->output && p->home[i] == i) p->home[i] = p->home[L->in[0]];
+        if ((L->op->flags & OPF_SOURCE) && i != g->output) p->offset[i] = PLAN_CONST;
     }
 }
 
@@ -195,6 +198,11 @@ static Choice choose(const Graph *g, const Layer *h, const ChoiceCtx *ctx) {
     return c;
 }
 
+/* a value read through a reshape of another shape: C order only */
+static bool reshaped(const Graph *g, const Plan *p, int id) {
+    return !shape_eq(&g->layers[id]->shape, &g->layers[p->home[id]]->shape);
+}
+
 /* a value that may be stored blocked: an intermediate [C][H][W] with 16k channels */
 static bool blockable(const Graph *g, int id) {
     const Shape *s = &g->layers[id]->shape;
@@ -243,12 +251,12 @@ static void layouts(const Graph *g, const Options *o, Plan *p) {
             const Layer *h = g->layers[K->layers[0]];
             for (int i = 0; i < h->nin; i++) {
                 int v = p->home[h->in[i]];
-                bool ok = i == 0 && (p->choice[h->id].layout & LAYOUT_READS_BLOCKED);
+                bool ok = i == 0 && (p->choice[h->id].layout & LAYOUT_READS_BLOCKED) && !reshaped(g, p, h->in[i]);
                 if (p->blocked[v] && !ok) p->blocked[v] = false, changed = true;
             }
             for (int i = 0; i < K->nextra; i++) {
                 int v = p->home[K->extra[i]];
-                if (p->blocked[v] != p->blocked[K->out]) {
+                if (p->blocked[v] != p->blocked[K->out] || (p->blocked[v] && reshaped(g, p, K->extra[i]))) {
                     p->blocked[v] = p->blocked[K->out] = false;
                     changed = true;
                 }

@@ -223,7 +223,7 @@ class Parser:
         for x in inputs:
             if x not in defined:
                 raise CnnError(f"line {line}: {op} {name!r}: unknown input {x!r}")
-        if not inputs:
+        if not inputs and op not in SOURCES:
             if prev is None:
                 raise CnnError(f"line {line}: {op} {name!r} has no previous output")
             inputs = [prev]
@@ -447,9 +447,9 @@ class Ctx:
     """What a layer's rule sees: the layer, its input tensors ([B, *shape],
     float64) and the parameter source."""
 
-    def __init__(self, layer, xs, params):
-        self.L, self.xs, self.params = layer, xs, params
-        self.x = xs[0]
+    def __init__(self, layer, xs, params, batch=1):
+        self.L, self.xs, self.params, self.batch = layer, xs, params, batch
+        self.x = xs[0] if xs else None
 
     def attr(self, key, default=None):
         return self.L.attrs.get(key, default)
@@ -775,6 +775,76 @@ def op_adaptive(kind, n):
     return f
 
 
+def sample_axis(c, a, rank, what="axis"):
+    """A per-sample axis (negative from the end) -> the batched tensor's dim."""
+    a = int(a)
+    if not -rank <= a < rank:
+        raise CnnError(f"{c.L.name}: {what} {a} out of range for rank {rank}")
+    return (a % rank) + 1
+
+
+def op_slice(c):
+    rank = c.x.dim() - 1
+    d = sample_axis(c, c.attr("axis", 0), rank)
+    n = c.x.shape[d]
+    start, end, step = int(c.attr("start", 0)), c.attr("end"), int(c.attr("step", 1))
+    idx = [slice(None)] * c.x.dim()
+    idx[d] = slice(start, None if end is None else int(end), step)   # Python's own clamping
+    y = c.x[tuple(idx)]
+    if y.shape[d] == 0:
+        raise CnnError(f"{c.L.name}: empty slice of {n} along axis {d - 1}")
+    return y
+
+
+def op_channel_shuffle(c):
+    g = int(c.attr("groups"))
+    B, C = c.x.shape[:2]
+    if C % g:
+        raise CnnError(f"{c.L.name}: groups {g} does not divide {C} channels")
+    rest = c.x.shape[2:]
+    return c.x.reshape(B, g, C // g, -1).transpose(1, 2).reshape(B, C, *rest)
+
+
+def op_reshape(c):
+    shape = c.attr("shape")
+    shape = shape if isinstance(shape, list) else [shape]
+    return c.x.reshape([c.x.shape[0]] + [int(s) for s in shape])
+
+
+def op_transpose(c):
+    perm = c.attr("perm")
+    perm = perm if isinstance(perm, list) else [perm]
+    rank = c.x.dim() - 1
+    dims = [sample_axis(c, a, rank, "perm entry") for a in perm]
+    if sorted(dims) != list(range(1, rank + 1)):
+        raise CnnError(f"{c.L.name}: perm {perm} is no permutation of {rank} axes")
+    return c.x.permute([0] + dims)
+
+
+def op_reduce(kind):
+    def f(c):
+        rank = c.x.dim() - 1
+        axes = c.attr("axes")
+        axes = list(range(rank)) if axes is None else axes if isinstance(axes, list) else [axes]
+        dims = [sample_axis(c, a, rank, "axes entry") for a in axes]
+        if len(set(dims)) != len(dims):
+            raise CnnError(f"{c.L.name}: an axis twice in {axes}")
+        keep = bool(c.attr("keepdims", True))
+        y = {"mean": torch.mean, "max": torch.amax, "sum": torch.sum}[kind](c.x, dim=dims, keepdim=keep)
+        return y.reshape(c.x.shape[0], 1) if y.dim() == 1 else y   # no axis left: the vector [1]
+    return f
+
+
+def op_constant(c):
+    shape = c.attr("shape")
+    shape = shape if isinstance(shape, list) else [shape]
+    v = c.param("value", shape, ("beta",))
+    return v.unsqueeze(0).expand([c.batch] + list(v.shape))
+
+
+SOURCES = {"constant"}   # ops that take no input
+
+
 OPS = {
     "conv1d": op_conv(1), "conv2d": op_conv(2), "conv3d": op_conv(3),
     "depthwise_conv2d": op_depthwise,
@@ -805,6 +875,10 @@ OPS = {
     "concat": op_concat,
     "pad": op_pad,
     "upsample": op_upsample,
+    "slice": op_slice, "channel_shuffle": op_channel_shuffle,
+    "reshape": op_reshape, "transpose": op_transpose,
+    "reduce_mean": op_reduce("mean"), "reduce_max": op_reduce("max"), "reduce_sum": op_reduce("sum"),
+    "constant": op_constant,
 }
 for _n in (1, 2, 3):
     OPS[f"maxpool{_n}d"] = op_pool("max", _n)
@@ -823,7 +897,7 @@ def forward(net, x, params):
         if L.op not in OPS:
             raise CnnError(f"line {L.line}: unknown op {L.op!r}")
         try:
-            vals[L.name] = OPS[L.op](Ctx(L, [vals[i] for i in L.inputs], params))
+            vals[L.name] = OPS[L.op](Ctx(L, [vals[i] for i in L.inputs], params, x.shape[0]))
         except (RuntimeError, ValueError, TypeError) as e:    # from torch or int()
             raise CnnError(f"line {L.line}: {L.op} {L.name}: {e}") from e
     return vals[net.output]

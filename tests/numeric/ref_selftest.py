@@ -643,6 +643,39 @@ def test_resampling():
             got = run(src, v)
             close(got, mods[n](tuple(out))(torch.tensor(v)).numpy(), f"adaptive_{kind}pool{n}d {out} vs nn")
             close(got, naive_adaptive(v, out, kind), f"adaptive_{kind}pool{n}d {out} vs loops")
+def test_move_layers():
+    """slice, channel_shuffle, reshape, transpose, the reductions and constant against
+    numpy's slicing, reshapes, transposes and reductions, and torch.nn.ChannelShuffle."""
+    x = RNG.uniform(-3, 3, (2, 6, 4, 5))
+    X = torch.tensor(x)
+    for attrs, want in [("", x), ("start=1, end=4", x[:, 1:4]), ("axis=-1, start=-4, end=-1", x[..., -4:-1]),
+                        ("axis=1, start=1, step=2", x[:, :, 1::2]), ("axis=2, end=100, step=3", x[..., ::3]),
+                        ("start=-100, end=-2, step=2", x[:, -100:-2:2])]:
+        close(run(f"network t {{ input x[6,4,5]; slice({attrs}); }}", x), want, f"slice({attrs})")
+    for g in (1, 2, 3, 6):
+        close(run(f"network t {{ input x[6,4,5]; channel_shuffle(groups={g}); }}", x),
+              nn.ChannelShuffle(g)(X).numpy(), f"channel_shuffle({g}) vs nn")
+    naive = np.stack([x[:, (c % 3) * 2 + c // 3] for c in range(6)], 1)
+    close(run("network t { input x[6,4,5]; channel_shuffle(groups=3); }", x), naive, "channel_shuffle by index")
+    for shape, want in [("[-1]", (2, 120)), ("[5, -1, 2]", (2, 5, 12, 2)), ("[2, 3, 4, 5]", (2, 2, 3, 4, 5))]:
+        close(run(f"network t {{ input x[6,4,5]; reshape(shape={shape}); }}", x), x.reshape(want),
+              f"reshape {shape}")
+    for perm in ([0, 1, 2], [2, 0, 1], [1, 2, 0], [-1, -2, -3], [0, 2, 1]):
+        axes = [0] + [(a % 3) + 1 for a in perm]
+        close(run(f"network t {{ input x[6,4,5]; transpose(perm={perm}); }}", x), np.transpose(x, axes),
+              f"transpose {perm}")
+    for op, fn in [("reduce_mean", np.mean), ("reduce_max", np.max), ("reduce_sum", np.sum)]:
+        close(run(f"network t {{ input x[6,4,5]; {op}; }}", x), fn(x, axis=(1, 2, 3), keepdims=True), f"{op} all")
+        close(run(f"network t {{ input x[6,4,5]; {op}(keepdims=false); }}", x), fn(x, axis=(1, 2, 3)).reshape(2, 1),
+              f"{op} all, no axis left: [1]")
+        close(run(f"network t {{ input x[6,4,5]; {op}(axes=[0, -1], keepdims=false); }}", x), fn(x, axis=(1, 3)),
+              f"{op} axes 0 and -1")
+        close(run(f"network t {{ input x[6,4,5]; {op}(axes=1); }}", x), fn(x, axis=2, keepdims=True), f"{op} axis 1")
+    v = f32(RNG.uniform(-1, 1, (6, 4, 5)))
+    close(run("network t { input x[6,4,5]; constant k(shape=[6,4,5]); add(x, k); }", x, {"k.value": v}),
+          x + v, "constant from a file")
+    close(run("network t { input x[2]; constant k(shape=[1, 2], value=[[1.5, -2]]); concat(k, k); }", x[:, 0, 0, :2]),
+          np.tile([1.5, -2.0], (2, 2, 1)), "constant inline, batch of 2")
 
 
 def test_activation_formulas():

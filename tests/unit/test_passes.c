@@ -503,7 +503,7 @@ static void test_O0_nothing_fused(void) {
             const Layer *L = n->u.g.layers[i];
             CHECK(L->folded == 0, "source %zu -O0: %s is not folded", s, L->name);
             if (L->dead) continue;
-            bool alias = (L->op->flags & OPF_IDENTITY) && i != n->u.g.output;
+            bool alias = (L->op->flags & (OPF_IDENTITY | OPF_SOURCE)) && i != n->u.g.output;
             int k = kernel_of(&p, i);
             if (alias) {
                 CHECK(k < 0, "source %zu -O0: %s (an alias) has no kernel", s, L->name);
@@ -721,7 +721,7 @@ static int check_arena(const char *file, int opt, Net *n, const Plan *p, int64_t
         int count = 0;
         for (int k = 0; k < nk; k++)
             for (int j = 0; j < p->kernels[k].n; j++) count += p->kernels[k].layers[j] == i;
-        bool alias = (L->op->flags & OPF_IDENTITY) && i != g->output;
+        bool alias = (L->op->flags & (OPF_IDENTITY | OPF_SOURCE)) && i != g->output;   /* or a constant */
         if (L->dead) ACHECK(count == 0, "dead %s is in %d kernels", L->name, count);
         else if (!alias) ACHECK(count == 1, "%s is in %d kernels", L->name, count);
         else ACHECK(count <= 1, "%s is in %d kernels", L->name, count);
@@ -736,6 +736,11 @@ static int check_arena(const char *file, int opt, Net *n, const Plan *p, int64_t
             int src = i < h->nin ? h->in[i] : K->extra[i - h->nin];
             int b = p->home[src];
             if (b == 0) continue;   /* the network input */
+            if (b > 0 && b < g->n && p->offset[b] == PLAN_CONST) {   /* a constant: its array */
+                ACHECK(g->layers[b]->op->flags & OPF_SOURCE, "kernel %s reads %s as a constant", K->name,
+                       g->layers[src]->name);
+                continue;
+            }
             ACHECK(b > 0 && b < g->n && p->home[b] == b, "kernel %s reads %s whose home %d is no buffer", K->name,
                    g->layers[src]->name, b);
             if (!(b > 0 && b < g->n)) continue;
@@ -782,7 +787,8 @@ static int check_arena(const char *file, int opt, Net *n, const Plan *p, int64_t
         if (L->dead) continue;
         for (int j = 0; j < L->nin; j++) {
             int b = p->home[L->in[j]];
-            ACHECK(b == 0 || writer[b] >= 0 || p->offset[b] == PLAN_OUTPUT, "%s reads %s, which no kernel writes",
+            ACHECK(b == 0 || writer[b] >= 0 || p->offset[b] == PLAN_OUTPUT || p->offset[b] == PLAN_CONST,
+                   "%s reads %s, which no kernel writes",
                    L->name, g->layers[L->in[j]]->name);
         }
     }

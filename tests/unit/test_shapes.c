@@ -70,7 +70,11 @@ static void test_op_table(void) {
         CHECK(op->infer != NULL, "%s: infer is set", nm);
         CHECK(op->params != NULL, "%s: params is set", nm);
         CHECK(op->macs != NULL, "%s: macs is set", nm);
-        CHECK(op->min_in >= 1, "%s: min_in %d >= 1", nm, op->min_in);
+        if (op->flags & OPF_SOURCE)   /* constant: no input at all */
+            CHECK(op->min_in == 0 && op->max_in == 0, "%s: a source takes no input (min_in %d, max_in %d)", nm,
+                  op->min_in, op->max_in);
+        else
+            CHECK(op->min_in >= 1, "%s: min_in %d >= 1", nm, op->min_in);
         CHECK(op->max_in == 0 || op->max_in >= op->min_in, "%s: max_in %d", nm, op->max_in);
         CHECK(op->nattrs >= 0, "%s: nattrs %d", nm, op->nattrs);
         CHECK(op->nattrs == 0 || op->attrs != NULL, "%s: %d attrs need a table", nm, op->nattrs);
@@ -104,8 +108,9 @@ static void test_every_op_compiles(void) {
         for (int k = 0; k < op->nattrs; k++) {
             const AttrDesc *a = &op->attrs[k];
             if (!a->required) continue;
-            const char *v = strcmp(a->name, "out") == 0 ? "2" : "1";
-            snprintf(args + strlen(args), sizeof args - strlen(args), ", %s=%s", a->name, v);
+            /* a list of axes or a shape: -1 (the last axis, or every element) where it may be */
+            const char *v = strcmp(a->name, "out") == 0 ? "2" : a->type == A_DIMS && a->min < 0 ? "-1" : "1";
+            snprintf(args + strlen(args), sizeof args - strlen(args), "%s%s=%s", *args ? ", " : "", a->name, v);
         }
         bool any = false;
         for (size_t d = 0; d < sizeof dims / sizeof dims[0] && !any; d++) {
@@ -384,6 +389,32 @@ static void test_merge(void) {
     ERROR("[3,4,4]", "concat L(x, x, axis=-4);", "axis -4 of concat 'L' is out of range for [3,4,4]");
 }
 
+/* shapes as torch gives them: x[1:4], x[..., -5:-1], x[:, 1::3], x.reshape, x.permute,
+ * x.mean(dims, keepdim); a constant's values are its parameters */
+static void test_move_layers(void) {
+    SHAPE("[6,7,8]", "slice L;", "[6,7,8]", 0, 0);
+    SHAPE("[6,7,8]", "slice L(start=1, end=4);", "[3,7,8]", 0, 0);
+    SHAPE("[6,7,8]", "slice L(axis=-1, start=-5, end=-1);", "[6,7,4]", 0, 0);
+    SHAPE("[6,7,8]", "slice L(axis=1, start=1, step=3);", "[6,2,8]", 0, 0);
+    SHAPE("[6,7,8]", "slice L(axis=2, start=-100, end=100, step=3);", "[6,7,3]", 0, 0);
+    SHAPE("[6,7,8]", "slice L(start=-1);", "[1,7,8]", 0, 0);
+    ERROR("[6,7,8]", "slice L(start=5, end=5);", "slice 'L' of [6,7,8] along axis 0 is empty");
+    SHAPE("[6,4,4]", "channel_shuffle L(groups=3);", "[6,4,4]", 0, 0);
+    SHAPE("[6,4,4]", "reshape L(shape=[4, -1, 2]);", "[4,12,2]", 0, 0);
+    SHAPE("[6,4,4]", "reshape L(shape=-1);", "[96]", 0, 0);
+    SHAPE("[6,4,4]", "reshape L(shape=[2, 3, 4, 4]);", "[2,3,4,4]", 0, 0);
+    ERROR("[6,4,4]", "reshape L(shape=[2, 3, 2, 2, 4]);", "attribute 'shape' takes at most 4 entries, got 5");
+    SHAPE("[2,3,4,5]", "transpose L(perm=[3, 1, 0, 2]);", "[5,3,2,4]", 0, 0);
+    SHAPE("[2,3,4]", "transpose L(perm=[-1, 0, 1]);", "[4,2,3]", 0, 0);
+    SHAPE("[2,3,4]", "reduce_mean L;", "[1,1,1]", 0, 0);
+    SHAPE("[2,3,4]", "reduce_max L(keepdims=false);", "[1]", 0, 0);
+    SHAPE("[2,3,4]", "reduce_sum L(axes=[0, -1], keepdims=false);", "[3]", 0, 0);
+    SHAPE("[2,3,4]", "reduce_sum L(axes=1);", "[2,1,4]", 0, 0);
+    SHAPE("[2,3,4]", "constant L(shape=[2, 3, 4]);", "[2,3,4]", 24, 0);
+    SHAPE("[2,3,4]", "constant L(shape=5, value=[1, 2, 3, 4, 5]);", "[5]", 5, 0);
+    ERROR("[2,3,4]", "constant L(x, shape=[2]);", "constant 'L' takes no input, got 1");
+}
+
 /* F.pad(x, (b_w, e_w, b_h, e_h)) */
 static void test_pad_layer(void) {
     SHAPE("[3,8,8]", "pad L(pad=[1,2]);", "[3,10,12]", 0, 0);
@@ -554,6 +585,7 @@ void suite_shapes(void) {
         {"add, mul, concat", test_merge},
         {"pad layer", test_pad_layer},
         {"upsample and adaptive pools", test_upsample},
+        {"slice, shuffle, reshape, transpose, reductions, constant", test_move_layers},
         {"bad numbers", test_bad_numbers},
         {"groups", test_groups},
         {"collapsing shapes", test_collapse},
