@@ -1,6 +1,17 @@
 # cnnc — one non-recursive Makefile.
 #   make            build/cnnc and build/libcnnrt.a
-#   make test       every test; ends with "N passed, M failed"
+#   make demo       compile LeNet-5, print its report, run it
+#   make test       every test (the full tier): unit, golden, cli, codegen and
+#                   the numeric suite in every configuration of
+#                   tests/numeric/numeric-all.sh (about 20 minutes on 2 cores);
+#                   ends with "N passed, M failed"
+#   make check      the quick tier (a few minutes): unit, golden, cli, codegen,
+#                   and the numeric cases at cnnc -O0 built with gcc and at
+#                   cnnc -O2 built with clang, plus the lecture examples
+#   Both run their suites as parallel tasks (TEST_JOBS at once, default nproc),
+#   print a line per task started and finished, and keep every task's output
+#   in build/test-logs/. Also: make unit | golden | cli | codegen | numeric.
+#   make test-asan  the suites again on the sanitized compiler (tests/fuzz/fuzz.mk)
 #   make bless      regenerate the golden files (review the diff!)
 #   make examples   compile and run the examples
 #   make graphs     render the examples' layer graphs to SVG
@@ -29,7 +40,7 @@ RT_OBJS = $(RT_SRCS:%.c=$(BUILD)/%.o)
 CNNC    = $(BUILD)/cnnc
 CNNRT   = $(BUILD)/libcnnrt.a
 
-.PHONY: all test bless examples graphs asan clean install unit golden cli numeric codegen demo
+.PHONY: all test check bless examples graphs asan clean install unit golden cli numeric codegen demo
 all: $(CNNC) $(CNNRT)
 
 $(BUILD)/parser.c $(BUILD)/parser.h &: grammar/parser.y
@@ -65,6 +76,7 @@ $(CNNRT): $(RT_OBJS)
 	ar rcs $@ $^
 
 # ---- tests: every runner ends with "N passed, M failed"; run-all sums them
+# (tests/run-all.sh runs them side by side: see its header)
 -include tests/tests.mk
 -include tests/fuzz/fuzz.mk
 -include examples/examples.mk
@@ -73,9 +85,13 @@ $(CNNRT): $(RT_OBJS)
 test: all
 	@tests/run-all.sh
 
-# generated code against PyTorch: every case at -O0 and -O2, then the lecture's examples
+check: all
+	@tests/run-all.sh --check
+
+# generated code against PyTorch: every case in every configuration of
+# tests/numeric/numeric-all.sh, then the lecture's examples
 numeric: all
-	@tests/numeric/numeric-all.sh
+	@tests/run-all.sh numeric
 
 # golden C, warning-free generated code under gcc/clang, the examples run
 codegen: all

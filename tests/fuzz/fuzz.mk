@@ -4,7 +4,8 @@
 #
 #   make asan        build-asan/cnnc: AddressSanitizer + UBSan, any error aborts
 #   make test-asan   golden, errors, cli and numeric suites on build-asan/cnnc
-#                    (the numeric suite's generated C built with the sanitizers too)
+#                    (the numeric suite's generated C built with the sanitizers too;
+#                    its reference outputs made once for every level)
 #   make fuzz        bounded libFuzzer sessions (FUZZ_TIME seconds each, default
 #                    60) of fuzz_compile on tests/fuzz/corpus and of fuzz_weights
 #                    on tests/errors/weights; fails when one finds a crash
@@ -69,9 +70,17 @@ $(ASAN_BUILD)/cc/%-asan: tests/fuzz/fuzz.mk
 	@printf '#!/bin/sh\nexec %s %s "$$@"\n' '$*' '$(SAN_FLAGS) $(SAN_EXTRA_$*)' >$@
 	@chmod +x $@
 
-# build/libcnnrt.a links into the numeric harness
+# build/libcnnrt.a links into the numeric harness. The numeric levels share one
+# set of reference outputs (PyTorch, made once here: NUMERIC_REF); should
+# making it fail, each level makes its own and reports why.
 test-asan: $(ASAN_CNNC) $(BUILD)/libcnnrt.a $(ASAN_BUILD)/cc/clang-asan $(ASAN_BUILD)/cc/gcc-asan
-	@ASAN_CNNC=$(ASAN_CNNC) ASAN_BUILD=$(ASAN_BUILD) sh tests/fuzz/test-asan.sh
+	@ref=$$(mktemp -d "$(CURDIR)/$(BUILD)/numeric-ref.XXXXXX") || exit 2; \
+	trap 'rm -rf "$$ref" "$$ref.log"' EXIT; trap 'exit 130' INT TERM; \
+	echo "== numeric reference outputs (ref.py gen, shared by the numeric levels)"; \
+	if tests/numeric/numeric-all.sh --gen "$$ref" >"$$ref.log" 2>&1; then \
+	    NUMERIC_REF=$$ref; export NUMERIC_REF; \
+	else echo "   failed (each numeric level makes its own): $$(tail -n 1 "$$ref.log")"; fi; \
+	ASAN_CNNC=$(ASAN_CNNC) ASAN_BUILD=$(ASAN_BUILD) sh tests/fuzz/test-asan.sh
 
 # ---------------------------------------------------------------- libFuzzer
 FUZZ_CC    ?= clang

@@ -1,54 +1,94 @@
-#!/bin/sh
-# Every numeric case at -O0, -O1 and -O2 (each under clang and gcc; -O2 also
-# with -march=native (the wide register tiles of AVX-512 on this machine),
-# -march=x86-64-v3 (AVX2: the narrow ones, as without -march), on the generic
-# no-vector path, with Winograd for every eligible 3x3 convolution, with
-# channel vectors for every conv2d, and built for 64-bit ARM (NEON) and run
-# under qemu-user when the cross tools are installed), then the lecture's worked examples; one
-# closing "N passed, M failed" line.
+#!/bin/bash
+# The numeric suite's configurations: every case (tests/numeric/run.sh) at
+# -O0, -O1 and -O2 (each under clang and gcc; -O2 also with -march=native (the
+# wide register tiles of AVX-512 on this machine), -march=x86-64-v3 (AVX2: the
+# narrow ones, as without -march), on the generic no-vector path, with Winograd
+# for every eligible 3x3 convolution, with channel vectors for every conv2d,
+# and built for 64-bit ARM (NEON) and run under qemu-user when the cross tools
+# are installed), then the lecture's worked examples.
+#
+#   numeric-all.sh [--check]      every configuration, run in parallel by
+#                                 tests/run-all.sh (progress, one closing
+#                                 "N passed, M failed" line); --check: the quick
+#                                 tier's configurations only
+#   numeric-all.sh --list [--check]   NAME<TAB>LABEL, one configuration a line
+#   numeric-all.sh --run NAME     one configuration (run.sh's output)
+#   numeric-all.sh --gen DIR      reference data of every case into DIR, for
+#                                 NUMERIC_REF=DIR (shared by the configurations)
+#
+# The quick tier (make check) runs the cases at -O0 built with gcc and at -O2
+# built with clang, and the lecture examples; make test runs all of them.
 cd "$(dirname "$0")/../.." || exit 2
-p=0 f=0
-tally() {   # sums the last "N passed, M failed" line of the output in $1
-    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
-    if [ -z "$line" ]; then f=$((f + 1)); return; fi
-    p=$((p + $(echo "$line" | cut -d' ' -f1)))
-    f=$((f + $(echo "$line" | cut -d' ' -f3)))
+
+# NAME|TIER|LABEL|CNNC_FLAGS|EXTRA_CFLAGS|CC (empty: run.sh's, clang and gcc)
+# TIER: full (make test), check (make check), both. run-all.sh starts them in
+# this order: the costliest first (about 2 CPU-minutes each, aarch64 a little
+# more; -O0 and -O1 less; the lecture examples a few seconds).
+configs() {
+    cat <<'EOF'
+aarch64-O2|full|cnnc -O2, built for aarch64 (NEON), run under qemu-aarch64|-O2||cc-aarch64
+aarch64-neon|full|cnnc -O2 --target=neon --conv-vectors=channels --winograd=on, aarch64 under qemu|-O2 --target=neon --conv-vectors=channels --winograd=on||cc-aarch64
+O2|full|cnnc -O2|-O2||
+O2-native|full|cnnc -O2, generated C built with -march=native|-O2|-march=native|
+O2-v3|full|cnnc -O2, built with -march=x86-64-v3 (AVX2)|-O2|-march=x86-64-v3|
+O2-novector|full|cnnc -O2, the generic path (CNNRT_NO_VECTOR)|-O2|-DCNNRT_NO_VECTOR|
+O2-generic|full|cnnc -O2 --target=generic|-O2 --target=generic||
+O2-avx2-native|full|cnnc -O2 --target=avx2, built with -march=native|-O2 --target=avx2|-march=native|
+O2-winograd-native|full|cnnc -O2 --winograd=on (every eligible 3x3 conv), -march=native|-O2 --winograd=on|-march=native|
+O2-winograd-generic|full|cnnc -O2 --winograd=on, the generic path|-O2 --winograd=on --target=generic||
+O2-channels-native|full|cnnc -O2 --conv-vectors=channels (channel-blocked values), -march=native|-O2 --conv-vectors=channels|-march=native|
+O2-channels-generic|full|cnnc -O2 --conv-vectors=channels, the generic path|-O2 --conv-vectors=channels --target=generic||
+O2-channels-winograd-v3|full|cnnc -O2 --conv-vectors=channels --winograd=on, -march=x86-64-v3 (AVX2)|-O2 --conv-vectors=channels --winograd=on|-march=x86-64-v3|
+O0|full|cnnc -O0|-O0||
+O1|full|cnnc -O1|-O1||
+O0-gcc|check|cnnc -O0, gcc only|-O0||gcc
+O2-clang|check|cnnc -O2, clang only|-O2||clang
+lecture|both|lecture examples||||
+EOF
 }
-log=$(mktemp)
-run() {   # run LABEL CNNC_FLAGS EXTRA_CFLAGS
-    echo "== numeric cases, $1"
-    CNNC_FLAGS=$2 EXTRA_CFLAGS=$3 tests/numeric/run.sh >"$log" 2>&1
-    grep -v '^PASS' "$log"
-    tally "$log"
-}
-run "cnnc -O0" -O0 ""
-run "cnnc -O1" -O1 ""
-run "cnnc -O2" -O2 ""
-run "cnnc -O2, generated C built with -march=native" -O2 "-march=native"
-run "cnnc -O2, built with -march=x86-64-v3 (AVX2)" -O2 "-march=x86-64-v3"
-run "cnnc -O2, the generic path (CNNRT_NO_VECTOR)" -O2 "-DCNNRT_NO_VECTOR"
-run "cnnc -O2 --target=generic" "-O2 --target=generic" ""
-run "cnnc -O2 --target=avx2, built with -march=native" "-O2 --target=avx2" "-march=native"
-run "cnnc -O2 --winograd=on (every eligible 3x3 conv), -march=native" "-O2 --winograd=on" "-march=native"
-run "cnnc -O2 --winograd=on, the generic path" "-O2 --winograd=on --target=generic" ""
-run "cnnc -O2 --conv-vectors=channels (channel-blocked values), -march=native" "-O2 --conv-vectors=channels" "-march=native"
-run "cnnc -O2 --conv-vectors=channels, the generic path" "-O2 --conv-vectors=channels --target=generic" ""
-run "cnnc -O2 --conv-vectors=channels --winograd=on, -march=x86-64-v3 (AVX2)" "-O2 --conv-vectors=channels --winograd=on" "-march=x86-64-v3"
-# 64-bit ARM: NEON, the narrow tiles (auto) and --target=neon, under qemu-user
-if command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 && command -v qemu-aarch64 >/dev/null 2>&1; then
-    for flags in -O2 "-O2 --target=neon --conv-vectors=channels --winograd=on"; do
-        echo "== numeric cases, cnnc $flags, built for aarch64 (NEON) and run under qemu-aarch64"
-        PATH=$PWD/tests/numeric:$PATH CC=cc-aarch64 CNNC_FLAGS=$flags tests/numeric/run.sh >"$log" 2>&1
-        grep -v '^PASS' "$log"
-        tally "$log"
+
+case ${1:-} in
+--list)
+    want=full
+    [ "${2:-}" = --check ] && want=check
+    configs | while IFS='|' read -r name tier label _; do
+        [ "$tier" = "$want" ] || [ "$tier" = both ] && printf '%s\t%s\n' "$name" "$label"
     done
-else
-    echo "== aarch64: skipped (no aarch64-linux-gnu-gcc or qemu-aarch64: apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)"
-fi
-echo "== lecture examples"
-/usr/bin/python3 tests/numeric/lecture_test.py >"$log" 2>&1
-grep -v '^PASS' "$log"
-tally "$log"
-rm -f "$log"
-echo "$p passed, $f failed"
-[ "$f" -eq 0 ]
+    ;;
+--gen)
+    [ -n "${2:-}" ] || { echo "numeric-all.sh: --gen needs a directory" >&2; exit 2; }
+    seed=()
+    [ -n "${SEED:-}" ] && seed=(--seed "$SEED")
+    mkdir -p "$2" && exec "${PYTHON:-/usr/bin/python3}" tests/numeric/ref.py gen \
+        tests/numeric/cases/*.cnn --each --out "$2" "${seed[@]}"
+    ;;
+--run)
+    line=$(configs | grep "^${2:-}|") ||
+        { echo "numeric-all.sh: no configuration '${2:-}' (see --list)" >&2; exit 2; }
+    IFS='|' read -r name _ label flags cflags cc <<<"$line"
+    echo "== numeric cases, $label"
+    if [ "$name" = lecture ]; then
+        exec /usr/bin/python3 tests/numeric/lecture_test.py
+    fi
+    if [ "$cc" = cc-aarch64 ]; then
+        if ! command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 ||
+                ! command -v qemu-aarch64 >/dev/null 2>&1; then
+            echo "SKIP $name: no aarch64-linux-gnu-gcc or qemu-aarch64" \
+                 "(scripts/install-deps.sh --tests installs them)"
+            echo "0 passed, 0 failed"
+            exit 0
+        fi
+        PATH=$PWD/tests/numeric:$PATH
+        export PATH
+    fi
+    [ -n "$cc" ] && { CC=$cc; export CC; }
+    CNNC_FLAGS=$flags EXTRA_CFLAGS=$cflags exec tests/numeric/run.sh
+    ;;
+--check | '')
+    exec tests/run-all.sh ${1:+"$1"} numeric
+    ;;
+*)
+    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+    ;;
+esac

@@ -11,6 +11,10 @@
 #   PYTHON      python with torch and numpy       [/usr/bin/python3]
 #   SEED        weights/input seed                [per case: `# numeric: seed=`, else 1234]
 #   JOBS        cases run in parallel             [nproc]
+#   NUMERIC_REF reference data made beforehand by `ref.py gen CASES --each
+#               --out DIR` (same cases, same SEED): DIR/<case>/ is used instead
+#               of generating it again (numeric-all.sh shares one among its
+#               configurations); cases missing from DIR are generated  []
 #   KEEP=1      keep the work dir (it is kept anyway when a case fails)
 #
 # Prints `PASS name` or `FAIL name: reason` per case (a case passes when it
@@ -66,10 +70,25 @@ libs=$("$CNNC" --libs 2>/dev/null) || libs="build/libcnnrt.a -lm"
 mkdir -p build/numeric
 work=$(mktemp -d "$root/build/numeric/run.XXXXXX") || exit 2
 
-# --- reference data for every case at once (one python start)
+# --- reference data for every case at once (one python start), unless
+# NUMERIC_REF already has it
+NUMERIC_REF=${NUMERIC_REF:-}
+refdir() {  # refdir NAME: where the case's input, expected output and weights are
+    if [ -n "$NUMERIC_REF" ] && [ -d "$NUMERIC_REF/$1" ]; then
+        printf '%s' "$NUMERIC_REF/$1"
+    else
+        printf '%s' "$work/$1"
+    fi
+}
+togen=()
+for c in "${cases[@]}"; do
+    n=$(basename "$c" .cnn)
+    [ "$(refdir "$n")" = "$work/$n" ] && togen+=("$c")
+done
 seed=()
 [ -n "${SEED:-}" ] && seed=(--seed "$SEED")
-if ! "$PYTHON" "$here/ref.py" gen "${cases[@]}" --each --out "$work" "${seed[@]}" \
+if [ ${#togen[@]} -gt 0 ] &&
+        ! "$PYTHON" "$here/ref.py" gen "${togen[@]}" --each --out "$work" "${seed[@]}" \
         2> "$work/gen.err"; then
     fail_all "ref.py gen failed: $(head -c 300 "$work/gen.err" | tr '\n' ' ')"
 fi
@@ -83,16 +102,17 @@ reason() {
 
 # run_case CASE.cnn: writes DIR/result, one line
 run_case() {
-    local src=$1 name d cc out
+    local src=$1 name d r cc out
     name=$(basename "$src" .cnn)
     d="$work/$name"
+    r=$(refdir "$name")
     mkdir -p "$d"
     local res="$d/result"
-    if [ -f "$d/gen-error.txt" ]; then
-        echo "FAIL $name: reference: $(head -n1 "$d/gen-error.txt")" > "$res"; return
+    if [ -f "$r/gen-error.txt" ]; then
+        echo "FAIL $name: reference: $(head -n1 "$r/gen-error.txt")" > "$res"; return
     fi
     local wflag=()
-    [ -f "$d/weights.safetensors" ] && wflag=(--weights "$d/weights.safetensors")
+    [ -f "$r/weights.safetensors" ] && wflag=(--weights "$r/weights.safetensors")
     # shellcheck disable=SC2086  # CNNC_FLAGS is a list of flags
     if ! "$CNNC" $CNNC_FLAGS "$src" "${wflag[@]}" -o "$d/net.c" --prefix net \
             > "$d/cnnc.out" 2> "$d/cnnc.err"; then
@@ -124,13 +144,13 @@ run_case() {
             local flag=() label=$cc
             [ "$mode" = batch ] || { flag=("$mode"); label="$cc $mode"; }
             out="$d/out.$cc${mode#batch}.bin"
-            timeout 60 "$d/run.$cc" "$d/input.bin" "$out" "${flag[@]}" 2> "$d/run.$cc.err"
+            timeout 60 "$d/run.$cc" "$r/input.bin" "$out" "${flag[@]}" 2> "$d/run.$cc.err"
             local rc=$?
             if [ $rc -ne 0 ]; then
                 echo "FAIL $name: $label: harness exit $rc $(reason "$d/run.$cc.err")" > "$res"
                 return
             fi
-            if ! "$PYTHON" "$here/compare.py" "$out" "$d/expected.bin" > "$d/compare.$cc.txt"; then
+            if ! "$PYTHON" "$here/compare.py" "$out" "$r/expected.bin" > "$d/compare.$cc.txt"; then
                 echo "FAIL $name: $label: $(head -n1 "$d/compare.$cc.txt")" > "$res"
                 return
             fi
@@ -151,7 +171,13 @@ for src in "${cases[@]}"; do
     name=$(basename "$src" .cnn)
     line=$(cat "$work/$name/result" 2>/dev/null) || line="FAIL $name: no result"
     echo "$line"
-    case $line in PASS*) passed=$((passed + 1)) ;; *) failed=$((failed + 1)) ;; esac
+    case $line in
+    PASS*) passed=$((passed + 1)) ;;
+    *)  failed=$((failed + 1))
+        # the kept work dir gets the case's reference data when it was shared
+        r=$(refdir "$name")
+        [ "$r" = "$work/$name" ] || cp "$r"/* "$work/$name/" 2>/dev/null ;;
+    esac
 done
 
 if [ "$failed" -gt 0 ] || [ "${KEEP:-0}" = 1 ]; then
