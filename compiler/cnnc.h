@@ -195,6 +195,7 @@ typedef struct {
     float *data;         /* filled by weights.c; NULL until then */
     const char *source;  /* "inline", a file name, or "random" */
     float lo, hi;        /* --random-weights draws from U(lo, hi), set by the op */
+    bool one_ok;         /* a file's one-element tensor [1] may stand in (prelu's shared slope) */
 } Param;
 
 typedef struct {
@@ -304,7 +305,11 @@ typedef struct OpDesc {
     int64_t (*macs)(const Layer *L, const Shape *in);
     /* pointwise ops: the C expression of the op applied to the expression v */
     const char *(*expr)(const Layer *L, const char *v);
-    /* OPF_BINARY: the C operator that combines the inputs ("+", "*") */
+    /* pointwise ops with per-channel parameters (prelu), in place of expr:
+     * the C expression of the op applied to v in channel chan */
+    const char *(*chan_expr)(Emit *e, const Layer *L, const char *v, const char *chan);
+    /* OPF_BINARY: the C operator that combines the inputs ("+", "*"), or a
+     * function of two floats ("cnnrt_max"); see binop_apply() */
     const char *binop;
     /* OPF_AFFINE: the per-channel scale and shift of an inferred, loaded layer */
     void (*affine)(const Layer *L, float *scale, float *shift);
@@ -405,6 +410,15 @@ void emit_row_loops(Emit *e, const Layer *L);
 #define ROW_LOOPS(e, L) CW_SCOPE(emit_row_loops(e, L), emit_close_n(e, (L)->win.nd - 1))
 const char *row_start(const Layer *L);
 const char *emit_pixel(const Shape *s, const char *c, char kind);
+/* elementwise ops with broadcasting (ops/merge.c): how an input of shape in,
+ * which broadcasts to out (aligned at the last axis, as NumPy), is read at
+ * each position of out: at the same flat index, per channel (in is
+ * [C,1,...] of out's rank and C), one element for all, or otherwise (an
+ * index of its own) */
+typedef enum { BCAST_SAME, BCAST_CHANNEL, BCAST_SCALAR, BCAST_OTHER } Bcast;
+Bcast bcast_kind(const Shape *in, const Shape *out);
+/* an OPF_BINARY op applied to the C expressions a and b: "a + b", "cnnrt_max(a, b)" */
+const char *binop_apply(const OpDesc *op, const char *a, const char *b);
 /* hooks for layers without parameters or MACs, and shape-preserving ones */
 void op_no_params(Layer *L, const Shape *in);
 int64_t op_no_macs(const Layer *L, const Shape *in);

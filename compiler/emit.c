@@ -116,10 +116,17 @@ void emit_store(Emit *e, const char *idx, const char *chan, const char *val) {
         if (Y->op->flags & OPF_AFFINE) {
             v = xasprintf("%s * %s[%s] + %s[%s]", vj, emit_param(e, Y, "scale"), chan, emit_param(e, Y, "shift"), chan);
         } else if (Y->op->flags & OPF_BINARY) {
-            v = vj;
-            for (int k = 0; k < Y->nin; k++)
-                if (Y->in[k] != K->layers[j - 1])
-                    v = xasprintf("%s %s x%d[%s]", v, Y->op->binop, extra++, idx);
+            v = NULL;   /* the inputs in their order: the kernel's value, extra ones at the index they broadcast from */
+            for (int k = 0; k < Y->nin; k++) {
+                const char *xk = vj;
+                if (Y->in[k] != K->layers[j - 1]) {
+                    Bcast b = bcast_kind(&e->g->layers[Y->in[k]]->shape, &Y->shape);
+                    xk = xasprintf("x%d[%s]", extra++, b == BCAST_CHANNEL ? chan : b == BCAST_SCALAR ? "0" : idx);
+                }
+                v = v ? binop_apply(Y->op, v, xk) : xk;
+            }
+        } else if (Y->op->chan_expr) {
+            v = Y->op->chan_expr(e, Y, vj, chan);
         } else {
             v = Y->op->expr(Y, vj);
         }

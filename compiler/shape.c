@@ -48,8 +48,9 @@ static void check_inline(Layer *L) {
         }
         int64_t want = shape_elems(&p->shape);
         if (in->n != want)
-            diag_error(in->loc, "'%s' of %s '%s' needs %lld values for shape %s, got %lld", in->key,
-                       L->op->name, L->name, (long long)want, shape_str(&p->shape), (long long)in->n);
+            diag_error(in->loc, "'%s' of %s '%s' needs %lld values for shape %s%s, got %lld", in->key,
+                       L->op->name, L->name, (long long)want, shape_str(&p->shape), p->one_ok ? " (or 1)" : "",
+                       (long long)in->n);
     }
 }
 

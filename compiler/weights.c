@@ -66,9 +66,13 @@ static bool from_file(Layer *L, Param *p, StFile *f) {
                    f->path, t->dtype);
         return true;
     }
+    if (p->one_ok && ts.rank == 1 && ts.dim[0] == 1 && !shape_eq(&ts, &p->shape)) {
+        L->nparams -= shape_elems(&p->shape) - 1;   /* one number for all (prelu's shared slope) */
+        p->shape = ts;
+    }
     if (!shape_eq(&ts, &p->shape)) {
-        diag_error(L->loc, "tensor '%s' in '%s' is %s; %s '%s' needs %s", name, f->path, shape_str(&ts),
-                   L->op->name, L->name, shape_str(&p->shape));
+        diag_error(L->loc, "tensor '%s' in '%s' is %s; %s '%s' needs %s%s", name, f->path, shape_str(&ts),
+                   L->op->name, L->name, shape_str(&p->shape), p->one_ok ? " or [1]" : "");
         return true;
     }
     st_to_f32(t, p->data);

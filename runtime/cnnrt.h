@@ -39,6 +39,11 @@ static inline int cnnrt_clamp(int i, int n) { return i < 0 ? 0 : i >= n ? n - 1 
 
 static inline float cnnrt_sigmoid(float v) { return 1.0f / (1.0f + expf(-v)); }
 
+/* torch.maximum and torch.minimum: a NaN in either operand gives NaN, where
+ * fmaxf and fminf would return the other operand */
+static inline float cnnrt_max(float a, float b) { return a > b || isnan(a) ? a : b; }
+static inline float cnnrt_min(float a, float b) { return a < b || isnan(a) ? a : b; }
+
 /* 16 floats as one value. With GNU C vector extensions (gcc, clang) the
  * compiler maps it to one AVX-512 register, two AVX2 or four SSE/NEON ones;
  * elsewhere (or with CNNRT_NO_VECTOR defined: generated code for

@@ -1,18 +1,55 @@
-/* merge.c — layers with several inputs: add and mul (elementwise, equal
- * shapes) and concat (along one axis, channels by default). */
+/* merge.c — layers with several inputs: the elementwise add, mul, sub, div,
+ * max and min, which broadcast their inputs as NumPy does, and concat (along
+ * one axis, channels by default).
+ *
+ * Broadcasting aligns the per-sample shapes at their last axis; a missing
+ * leading axis counts as 1, and along each axis the inputs' sizes must be
+ * equal or 1. max and min propagate NaN as torch.maximum and torch.minimum
+ * (fmaxf and fminf would drop it); div by zero gives IEEE infinities and NaN. */
 #include "cnnc.h"
+
+#include <ctype.h>
 
 static const AttrDesc concat_attrs[] = {{"axis", A_INT, .idef = 0, .min = -MAX_RANK}};
 
-static bool eltwise_infer(Layer *L, const Shape *in, int nin) {
-    for (int i = 1; i < nin; i++)
-        if (!shape_eq(&in[0], &in[i])) {
-            diag_error(L->in_loc[i], "%s '%s' needs inputs of equal shape: input 1 is %s, input %d is %s",
-                       L->op->name, L->name, shape_str(&in[0]), i + 1, shape_str(&in[i]));
-            return false;
+/* dimension d of s counted from the last axis (1 beyond its rank) */
+static int64_t dim_from_end(const Shape *s, int d) { return d < s->rank ? s->dim[s->rank - 1 - d] : 1; }
+
+static bool bcast_infer(Layer *L, const Shape *in, int nin) {
+    Shape out = {.rank = 0};
+    for (int i = 0; i < nin; i++)
+        if (in[i].rank > out.rank) out.rank = in[i].rank;
+    for (int d = 0; d < out.rank; d++) out.dim[d] = 1;
+    for (int i = 0; i < nin; i++)
+        for (int d = 0; d < in[i].rank; d++) {   /* d: axes from the last */
+            int64_t *o = &out.dim[out.rank - 1 - d], b = in[i].dim[in[i].rank - 1 - d];
+            if (*o == 1) {
+                *o = b;
+            } else if (b != 1 && b != *o) {
+                int j = 0;   /* the earlier input that set this size */
+                while (dim_from_end(&in[j], d) != *o) j++;
+                diag_error(L->in_loc[i], "%s '%s' cannot broadcast input %d %s with input %d %s", L->op->name,
+                           L->name, j + 1, shape_str(&in[j]), i + 1, shape_str(&in[i]));
+                diag_note((Loc){0}, "aligned at the last axis, the sizes of each axis must be equal or 1 "
+                          "(%lld and %lld are not)", (long long)*o, (long long)b);
+                return false;
+            }
         }
-    L->shape = in[0];
+    L->shape = out;
     return true;
+}
+
+Bcast bcast_kind(const Shape *in, const Shape *out) {
+    int64_t n = shape_elems(in);
+    if (n == shape_elems(out)) return BCAST_SAME;
+    if (n == 1) return BCAST_SCALAR;
+    if (in->rank == out->rank && in->dim[0] == out->dim[0] && n == in->dim[0]) return BCAST_CHANNEL;
+    return BCAST_OTHER;
+}
+
+const char *binop_apply(const OpDesc *op, const char *a, const char *b) {
+    if (isalpha((unsigned char)op->binop[0])) return xasprintf("%s(%s, %s)", op->binop, a, b);
+    return xasprintf("%s %s %s", a, op->binop, b);
 }
 
 /* the axis, negative counting from the end as in PyTorch */
@@ -43,11 +80,104 @@ static bool concat_infer(Layer *L, const Shape *in, int nin) {
     return true;
 }
 
-/* y[i] = x0[i] + x1[i] + ... (or *) */
+/* x0[i0] op x1[i1] op ...: the inputs at their indices, combined left to right */
+static const char *combine(const Layer *L, const char *const *idx) {
+    const char *v = xasprintf("x0[%s]", idx[0]);
+    for (int k = 1; k < L->nin; k++) v = binop_apply(L->op, v, xasprintf("x%d[%s]", k, idx[k]));
+    return v;
+}
+
+/* the flat index into a value of shape s at the output position vars (of
+ * the output's rank); an axis of size 1 reads index 0 */
+static const char *bcast_index(const Shape *s, int rank, const char *const *vars) {
+    const char *idx = "0";
+    for (int d = 0; d < s->rank; d++) idx = cx_plus(cx_mul(idx, s->dim[d]), s->dim[d] == 1 ? "0" : vars[rank - s->rank + d]);
+    return idx;
+}
+
+/* one loop per output axis from axis d in, then the store */
+static void ref_loops(Emit *e, const Layer *L, int d, const char **vars) {
+    if (d == L->shape.rank) {
+        const char *idx[MAX_INPUTS];
+        for (int k = 0; k < L->nin; k++) idx[k] = bcast_index(emit_in_shape(e, L, k), d, vars);
+        emit_line(e, "y[%s] = %s;", bcast_index(&L->shape, d, vars), combine(L, idx));
+        return;
+    }
+    const char *v = xasprintf("i%d", d);
+    vars[d] = loop_var(v, L->shape.dim[d]);
+    LOOP(e, v, L->shape.dim[d]) ref_loops(e, L, d + 1, vars);
+}
+
+/* y[i] = x0[i] + x1[i] + ... when no input is broadcast; else a loop per
+ * output axis, each input read at its own index */
 static void eltwise_emit_ref(Emit *e, const Layer *L) {
-    char *sum = xstrdup("x0[i]");
-    for (int k = 1; k < L->nin; k++) sum = xasprintf("%s %s x%d[i]", sum, L->op->binop, k);
-    FOR_SIMD(e, "i", shape_elems(&L->shape)) emit_line(e, "y[i] = %s;", sum);
+    bool same = true;
+    for (int k = 0; k < L->nin; k++) same &= bcast_kind(emit_in_shape(e, L, k), &L->shape) == BCAST_SAME;
+    if (!same) {
+        const char *vars[MAX_RANK];
+        ref_loops(e, L, 0, vars);
+        return;
+    }
+    const char *idx[MAX_INPUTS];
+    for (int k = 0; k < L->nin; k++) idx[k] = "i";
+    FOR_SIMD(e, "i", shape_elems(&L->shape)) emit_line(e, "y[i] = %s;", combine(L, idx));
+}
+
+/* -O2: the output's axes of size > 1 with neighbours merged where every
+ * input either runs along both or repeats along both: [C,H,W] * [C,1,1] is
+ * C rows of H*W, the second input one number a row. The innermost loop is a
+ * vectorizable pass in which each input runs or stays. */
+typedef struct {
+    int n;                            /* merged axes */
+    int64_t size[MAX_RANK];
+    bool runs[MAX_RANK][MAX_INPUTS];  /* input k runs along axis j (else repeats) */
+} Merged;
+
+static void merge_axes(Emit *e, const Layer *L, Merged *m) {
+    const Shape *out = &L->shape;
+    m->n = 0;
+    for (int d = 0; d < out->rank; d++) {
+        if (out->dim[d] == 1) continue;
+        bool runs[MAX_INPUTS], same = m->n > 0;
+        for (int k = 0; k < L->nin; k++) {
+            runs[k] = dim_from_end(emit_in_shape(e, L, k), out->rank - 1 - d) != 1;
+            same &= m->n > 0 && runs[k] == m->runs[m->n - 1][k];
+        }
+        if (same) {
+            m->size[m->n - 1] *= out->dim[d];
+            continue;
+        }
+        m->size[m->n] = out->dim[d];
+        for (int k = 0; k < L->nin; k++) m->runs[m->n][k] = runs[k];
+        m->n++;
+    }
+}
+
+/* the index of input k (k < 0: the output) over the merged axes */
+static const char *merged_index(const Merged *m, int k, const char *const *vars) {
+    const char *idx = "0";
+    for (int j = 0; j < m->n; j++)
+        if (k < 0 || m->runs[j][k]) idx = cx_plus(cx_mul(idx, m->size[j]), vars[j]);
+    return idx;
+}
+
+static void fast_loops(Emit *e, const Layer *L, const Merged *m, int j, const char **vars) {
+    if (j == m->n) {
+        const char *idx[MAX_INPUTS];
+        for (int k = 0; k < L->nin; k++) idx[k] = merged_index(m, k, vars);
+        emit_line(e, "y[%s] = %s;", merged_index(m, -1, vars), combine(L, idx));
+        return;
+    }
+    vars[j] = j == m->n - 1 ? "i" : xasprintf("i%d", j);
+    if (j == m->n - 1) FOR_SIMD(e, vars[j], m->size[j]) fast_loops(e, L, m, j + 1, vars);
+    else FOR(e, vars[j], m->size[j]) fast_loops(e, L, m, j + 1, vars);
+}
+
+static void eltwise_emit(Emit *e, const Layer *L) {
+    Merged m;
+    merge_axes(e, L, &m);
+    const char *vars[MAX_RANK];
+    fast_loops(e, L, &m, 0, vars);
 }
 
 /* for each index before the axis, each input's block along and after it */
@@ -67,17 +197,19 @@ static void concat_emit_ref(Emit *e, const Layer *L) {
     }
 }
 
-const OpDesc op_add = {
-    .name = "add", .flags = OPF_BINARY | OPF_INPLACE, .min_in = 2, .binop = "+",
-    .infer = eltwise_infer, .params = op_no_params, .macs = op_no_macs,
-    .emit_ref = eltwise_emit_ref,
-};
+#define BINARY_DESC(NAME, OP, MAX_IN)                                                            \
+    const OpDesc op_##NAME = {                                                                   \
+        .name = #NAME, .flags = OPF_BINARY | OPF_INPLACE, .min_in = 2, .max_in = MAX_IN, .binop = OP, \
+        .infer = bcast_infer, .params = op_no_params, .macs = op_no_macs,                        \
+        .emit_ref = eltwise_emit_ref, .emit = eltwise_emit,                                      \
+    }
 
-const OpDesc op_mul = {
-    .name = "mul", .flags = OPF_BINARY | OPF_INPLACE, .min_in = 2, .binop = "*",
-    .infer = eltwise_infer, .params = op_no_params, .macs = op_no_macs,
-    .emit_ref = eltwise_emit_ref,
-};
+BINARY_DESC(add, "+", 0);
+BINARY_DESC(mul, "*", 0);
+BINARY_DESC(sub, "-", 2);
+BINARY_DESC(div, "/", 2);
+BINARY_DESC(max, "cnnrt_max", 0);
+BINARY_DESC(min, "cnnrt_min", 0);
 
 const OpDesc op_concat = {
     .name = "concat", .min_in = 2,

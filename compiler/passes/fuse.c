@@ -3,15 +3,17 @@
  *
  *   conv/local/dense/pool  [+ folded batchnorm] [+ dropout]
  *                          [+ activation | batchnorm scale/shift]*
- *                          [+ add/mul of tensors computed earlier]
+ *                          [+ add/mul/sub/div/max/min of tensors computed earlier]
  *                          [+ activation | batchnorm]*
  *
  * A layer joins the kernel when it is the only reader of the kernel's value
- * so far (which is not the network's output) and, for add/mul, when its
- * other inputs are computed before the head runs. Without fusion (-O0) every
- * computing layer is its own kernel; flatten, dropout and reshape never are
- * (they share their producer's buffer), nor is a constant (its readers read
- * its array), unless one is the output. */
+ * so far (which is not the network's output) and, for the elementwise binary
+ * ops, when its other inputs are computed before the head runs, the output
+ * has the kernel's shape, and each other input is read at the store's index,
+ * per channel ([C,1,1] against [C,H,W]: x[chan]) or is a single number.
+ * Without fusion (-O0) every computing layer is its own kernel; flatten,
+ * dropout and reshape never are (they share their producer's buffer), nor is
+ * a constant (its readers read its array), unless one is the output. */
 #include "cnnc.h"
 
 #include <string.h>
@@ -33,10 +35,12 @@ static bool joins(const Graph *g, const Layer *h, const Layer *tail, const Layer
     if ((Y->op->flags & OPF_IDENTITY) && shape_eq(&Y->shape, &tail->shape)) return Y->id != g->output;
     if (Y->op->flags & OPF_BINARY) {
         int mine = 0;
+        if (!shape_eq(&Y->shape, &tail->shape)) return false;   /* the kernel's value is broadcast */
         for (int k = 0; k < Y->nin; k++) {
             if (Y->in[k] == tail->id) mine++;
             else if (Y->in[k] >= h->id && !(g->layers[Y->in[k]]->op->flags & OPF_SOURCE))
                 return false;   /* not computed yet (a constant always is) */
+            else if (bcast_kind(&g->layers[Y->in[k]]->shape, &Y->shape) == BCAST_OTHER) return false;
         }
         return mine == 1;
     }

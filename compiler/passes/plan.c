@@ -213,7 +213,8 @@ static bool blockable(const Graph *g, int id) {
  * (LAYOUT_WRITES_BLOCKED), it has 16k channels, and every kernel that reads
  * it can: as its input (LAYOUT_READS_BLOCKED), or in its epilogue (a
  * residual add) when that kernel's own output is blocked, since an epilogue
- * reads its extra inputs at the index it stores. Dropping one value can
+ * reads its extra inputs at the index it stores (unless it reads one per
+ * channel or a single number: a [C,1,1] value is the same in both layouts). Dropping one value can
  * spoil another's readers, so the marks are pruned to a fixpoint. The
  * network's input and output stay in C order. */
 static void layouts(const Graph *g, const Options *o, Plan *p) {
@@ -256,6 +257,8 @@ static void layouts(const Graph *g, const Options *o, Plan *p) {
             }
             for (int i = 0; i < K->nextra; i++) {
                 int v = p->home[K->extra[i]];
+                /* read per channel or as one number: any layout ([C/16][1][1][16] is [C][1][1]) */
+                if (bcast_kind(&g->layers[K->extra[i]]->shape, &g->layers[K->out]->shape) != BCAST_SAME) continue;
                 if (p->blocked[v] != p->blocked[K->out] || (p->blocked[v] && reshaped(g, p, K->extra[i]))) {
                     p->blocked[v] = p->blocked[K->out] = false;
                     changed = true;

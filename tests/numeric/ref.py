@@ -320,6 +320,7 @@ class Params:
         self.rng = rng
         self.dtype = dtype
         self.created = []          # (name, array) in creation order
+        self.prelu_shared = set()  # prelu layers given weight [1] (generated weights)
         self.requests = []         # (name, shape) for `params`
 
     def get(self, name, shape, init):
@@ -345,7 +346,7 @@ class Params:
             bound = 1.0 / math.sqrt(max(init[1], 1))
             return r.uniform(-bound, bound, shape)
         lo, hi = {"gamma": (0.5, 1.5), "beta": (-0.5, 0.5),
-                  "mean": (-0.5, 0.5), "var": (0.5, 2.0)}[init[0]]
+                  "mean": (-0.5, 0.5), "var": (0.5, 2.0), "slope": (0.0, 0.5)}[init[0]]
         return r.uniform(lo, hi, shape)
 
 
@@ -659,18 +660,36 @@ def op_dense(c):
     return F.linear(x, w, b)
 
 
-def op_nary(fn):
+def op_nary(fn, nmax=None):
+    """Elementwise over two or more inputs (at most nmax), broadcast as NumPy
+    does over the per-sample shapes: aligned at the last axis, so each
+    [B, *shape] gets 1s inserted after the batch axis up to the largest rank."""
     def f(c):
-        if len(c.xs) < 2:
-            raise CnnError(f"{c.L.name}: {c.L.op} needs two or more inputs")
-        y = c.xs[0]
-        for t in c.xs[1:]:
-            if t.shape != y.shape:
-                raise CnnError(f"{c.L.name}: shapes differ {list(y.shape[1:])} "
-                               f"vs {list(t.shape[1:])}")
+        if len(c.xs) < 2 or (nmax and len(c.xs) > nmax):
+            raise CnnError(f"{c.L.name}: {c.L.op} needs {nmax or 'two or more'} inputs")
+        rank = max(t.dim() for t in c.xs)
+        xs = [t.reshape([t.shape[0]] + [1] * (rank - t.dim()) + list(t.shape[1:])) for t in c.xs]
+        y = xs[0]
+        for t in xs[1:]:
             y = fn(y, t)
         return y
     return f
+
+
+def op_prelu(c):
+    """nn.PReLU: weight [C] (num_parameters=C) or [1]; [1] when given inline as
+    one number, when the file holds [1], or (generated weights) for the layers
+    named in the case's `# numeric: prelu_shared=NAME,...`."""
+    x, C = c.x, c.x.shape[1]
+    inline = c.attr("weight")
+    if inline is not None:
+        n = len(inline) if isinstance(inline, list) else 1
+    elif c.params.file is not None:
+        n = c.params.file.get(f"{c.L.name}.weight", np.zeros(C)).shape[0]
+    else:
+        n = 1 if c.L.name in c.params.prelu_shared else C
+    w = c.param("weight", [n], ("slope",))
+    return F.prelu(x, w)
 
 
 def op_concat(c):
@@ -872,6 +891,9 @@ OPS = {
     "dropout": unary(lambda x, c: x),
     "dense": op_dense,
     "add": op_nary(torch.add), "mul": op_nary(torch.mul),
+    "sub": op_nary(torch.sub, 2), "div": op_nary(torch.div, 2),
+    "max": op_nary(torch.maximum), "min": op_nary(torch.minimum),
+    "prelu": op_prelu,
     "concat": op_concat,
     "pad": op_pad,
     "upsample": op_upsample,
@@ -929,6 +951,7 @@ def gen_one(path, out, seed, batch, dtype, input_kind):
     lo = {"signed": -1.0, "positive": 0.0}[input_kind]
     x = rng.uniform(lo, 1.0, (batch,) + tuple(net.input_shape)).astype(np.float32)
     params = Params(rng=rng, dtype=dtype)
+    params.prelu_shared = set(d.get("prelu_shared", "").split(","))
     y = forward(net, torch.tensor(x.astype(np.float64)), params)
     wpath = os.path.join(out, "weights.safetensors")
     if params.created:

@@ -676,6 +676,87 @@ def test_move_layers():
           x + v, "constant from a file")
     close(run("network t { input x[2]; constant k(shape=[1, 2], value=[[1.5, -2]]); concat(k, k); }", x[:, 0, 0, :2]),
           np.tile([1.5, -2.0], (2, 2, 1)), "constant inline, batch of 2")
+def naive_bcast(fn, *ts):
+    """NumPy broadcasting of per-sample shapes, by hand: each sample's element
+    at output index i reads each input at i with the axes it lacks or has as
+    1 held at 0 (aligned at the last axis)."""
+    B = ts[0].shape[0]
+    shapes = [t.shape[1:] for t in ts]
+    rank = max(len(s) for s in shapes)
+    out = [max((s[len(s) - rank + d] if d >= rank - len(s) else 1) for s in shapes) for d in range(rank)]
+    y = np.zeros([B] + out)
+    for b in range(B):
+        for i in itertools.product(*[range(n) for n in out]):
+            vals = []
+            for t, s in zip(ts, shapes):
+                j = tuple(0 if s[d] == 1 else i[rank - len(s) + d] for d in range(len(s)))
+                vals.append(t[(b,) + j])
+            v = vals[0]
+            for w in vals[1:]:
+                v = fn(v, w)
+            y[(b,) + i] = v
+    return y
+
+
+def test_broadcast_and_prelu():
+    nanmax = lambda a, b: a if a > b or math.isnan(a) else b     # torch.maximum
+    nanmin = lambda a, b: a if a < b or math.isnan(a) else b
+    x = RNG.uniform(-1, 1, (2, 3, 4, 5))
+    x[0, 1, 2, 3] = math.nan
+    ops = {"add": lambda a, b: a + b, "mul": lambda a, b: a * b, "sub": lambda a, b: a - b,
+           "div": lambda a, b: a / b, "max": nanmax, "min": nanmin}
+    forms = [("global_avgpool b(x)", lambda t: t.mean((2, 3), keepdims=True)),      # [C,1,1]
+             ("avgpool2d b(x, kernel=[4, 1])", lambda t: t.mean(2, keepdims=True)),  # [C,1,W]
+             ("conv2d b(x, out=1, kernel=1, weight=[1, 1, 1], bias=[0])",            # [1,H,W]
+              lambda t: t.sum(1, keepdims=True))]
+    y = np.where(np.isnan(x), 0.5, x)
+    for op, fn in ops.items():
+        for layer, ref_fn in forms:
+            b = ref_fn(y)
+            src = f"network t {{ input x[3,4,5]; {layer}; {op}(x, b); }}"
+            close(run(src, y), naive_bcast(fn, y, b), f"{op} [3,4,5] with {layer}")
+            src = f"network t {{ input x[3,4,5]; {layer}; {op}(b, x); }}"
+            close(run(src, y), naive_bcast(fn, b, y), f"{op} {layer} with [3,4,5]")
+        two = f"network t {{ input x[3,4,5]; avgpool2d c(x, kernel=[4, 1]); avgpool2d r(x, kernel=[1, 5]); {op}(c, r); }}"
+        close(run(two, y), naive_bcast(fn, y.mean(2, keepdims=True), y.mean(3, keepdims=True)),
+              f"{op} [3,1,5] with [3,4,1]")
+    # max and min of three, with a NaN: torch.maximum propagates it
+    for op in ("max", "min"):
+        got = run(f"network t {{ input x[3,4,5]; global_avgpool g(x); abs a(x); {op}(a, x, g); }}", x)
+        exp = naive_bcast(ops[op], np.abs(x), x, x.mean((2, 3), keepdims=True))
+        check(np.isnan(exp[0, 1]).all() and np.array_equal(np.isnan(got), np.isnan(exp)), f"{op} propagates NaN")
+        close(np.nan_to_num(got), np.nan_to_num(exp), f"{op} of three")
+    # [W] and [1] from dense layers, and a vector with [1]
+    wd, od = f32(RNG.uniform(-1, 1, (5, 60))), f32(RNG.uniform(-1, 1, (1, 60)))
+    t = {"w.weight": wd, "w.bias": np.zeros(5), "o.weight": od, "o.bias": np.zeros(1)}
+    fl = y.reshape(2, 60)
+    wv, ov = fl @ wd.T, fl @ od.T
+    src = "network t { input x[3,4,5]; flatten f(x); dense w(f, out=5); dense o(f, out=1); %s; }"
+    close(run(src % "sub(x, w)", y, t), naive_bcast(ops["sub"], y, wv), "sub [3,4,5] with [5]")
+    close(run(src % "div(o, x)", y, t), naive_bcast(ops["div"], ov, y), "div [1] by [3,4,5]")
+    close(run(src % "sub(w, o)", y, t), naive_bcast(ops["sub"], wv, ov), "sub [5] with [1]")
+    # prelu against nn.PReLU, [C] and [1]
+    pw = f32(RNG.uniform(0, 0.5, 3))
+    m = nn.PReLU(3)
+    m.weight.data = torch.tensor(pw)
+    close(run("network t { input x[3,4,5]; prelu p; }", y, {"p.weight": pw}), m(torch.tensor(y)).detach().numpy(),
+          "prelu [C] vs nn.PReLU(3)")
+    m1 = nn.PReLU()
+    m1.weight.data = torch.tensor([-0.75])
+    close(run("network t { input x[3,4,5]; prelu p(weight=-0.75); }", y), m1(torch.tensor(y)).detach().numpy(),
+          "prelu inline [1] vs nn.PReLU()")
+    close(run("network t { input x[3,4,5]; prelu p; }", y, {"p.weight": f32([0.3])}),
+          np.where(y > 0, y, f32(0.3) * y), "prelu [1] from a file")
+    slopes = f32(np.arange(60) / 60.0)
+    close(run("network t { input x[60]; prelu p; }", fl, {"p.weight": slopes}),
+          np.where(fl > 0, fl, slopes * fl), "prelu on a vector: a slope per element")
+    for bad in ["network t { input x[3,4,5]; sub(x, x, x); }",
+                "network t { input x[3,4,5]; div(x); }"]:
+        try:
+            run(bad, y)
+            check(False, f"error expected: {bad}")
+        except ref.CnnError:
+            check(True, "")
 
 
 def test_activation_formulas():

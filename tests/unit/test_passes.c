@@ -590,6 +590,44 @@ static void test_kernels_resnet_block(void) {
             2, "a", "b+s+relu_1");
 }
 
+/* the elementwise binary ops fuse when the kernel's value has the output's
+ * shape and every other input is read at the store's index, per channel or
+ * as one number; prelu fuses as an activation */
+static void test_kernels_broadcast(void) {
+    for (int opt = 1; opt <= 2; opt++) {
+        KERNELS("network t { input x[4, 8, 8];\n"
+                "  global_avgpool g(x);\n"
+                "  conv2d c(x, out=4, kernel=3, pad=1);\n"
+                "  mul m(g, c);\n"
+                "  prelu p;\n"
+                "  conv2d c2(out=4, kernel=1);\n"
+                "  sub s(c2, g);\n"
+                "  flatten f(x);\n"
+                "  dense d(out=1);\n"
+                "  conv2d c3(s, out=4, kernel=1);\n"
+                "  div v(c3, d);\n"
+                "  conv2d c4(out=4, kernel=1);\n"
+                "  max a(c4, v, g, d);\n"
+                "}\n",
+                opt, "g", "c+m+p", "c2+s", "d", "c3+v", "c4+a");
+        /* [1,H,W] is read at an index of its own: a kernel of its own */
+        KERNELS("network t { input x[4, 8, 8];\n"
+                "  conv2d p(x, out=1, kernel=1);\n"
+                "  conv2d c(x, out=4, kernel=3, pad=1);\n"
+                "  min m(c, p);\n"
+                "}\n",
+                opt, "p", "c", "m");
+        /* the kernel's own value is the broadcast one: a kernel of its own */
+        KERNELS("network t { input x[4, 8, 8];\n"
+                "  global_avgpool g(x);\n"
+                "  conv2d c(out=4, kernel=1);\n"
+                "  hardsigmoid s;\n"
+                "  mul m(x, s);\n"
+                "}\n",
+                opt, "g", "c+s", "m");
+    }
+}
+
 static void test_kernels_dropout(void) {
     KERNELS("network t { input x[3, 8, 8];\n"
             "  conv2d c(out=4, kernel=3);\n"
@@ -965,7 +1003,7 @@ static const char *random_net(uint64_t seed) {
         int b = (int)(rng_next(&s) % (unsigned)i);
         const char *in = a ? xasprintf("n%d", a) : "x", *in2 = b ? xasprintf("n%d", b) : "x";
         const char *stmt;
-        switch (rng_next(&s) % 14) {
+        switch (rng_next(&s) % 17) {
         case 0: case 1: stmt = xasprintf("conv2d n%d(%s, out=4, kernel=%d, pad=same%s)", i, in,
                                           (int)(rng_next(&s) % 2) * 2 + 1, rng_next(&s) % 2 ? ", bias=false" : ""); break;
         case 2: stmt = xasprintf("depthwise_conv2d n%d(%s, kernel=3, pad=1)", i, in); break;
@@ -978,6 +1016,9 @@ static const char *random_net(uint64_t seed) {
         case 10: stmt = xasprintf("add n%d(%s, %s)", i, in, in2); break;
         case 11: stmt = xasprintf("mul n%d(%s, %s)", i, in2, in); break;
         case 12: stmt = xasprintf("maxpool2d n%d(%s, kernel=3, stride=1, pad=1)", i, in); break;
+        case 13: stmt = xasprintf("global_avgpool n%d(%s)", i, in); break;   /* [4,1,1]: broadcast */
+        case 14: stmt = xasprintf("%s n%d(%s, %s)", rng_next(&s) % 2 ? "sub" : "max", i, in, in2); break;
+        case 15: stmt = xasprintf("prelu n%d(%s)", i, in); break;
         default: stmt = xasprintf("instancenorm n%d(%s)", i, in); break;
         }
         src = xasprintf("%s  %s;\n", src, stmt);
@@ -1065,6 +1106,7 @@ void suite_passes(void) {
         {"-O0: no folding, one kernel per layer", test_O0_nothing_fused},
         {"kernels: ResNet basic block", test_kernels_resnet_block},
         {"kernels: dropout", test_kernels_dropout},
+        {"kernels: broadcasting binary ops, prelu", test_kernels_broadcast},
         {"kernels: dead layers", test_kernels_dead},
         {"arena: the checker finds broken plans", test_arena_checker},
         {"arena: the checker finds a wrong in-place kernel", test_arena_checker_inplace},

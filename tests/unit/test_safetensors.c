@@ -3,7 +3,7 @@
  * Each test writes a small safetensors file byte by byte into a temporary
  * directory, loads it with stderr captured, and checks the result and the
  * diagnostics. */
-#include "cnnc.h"
+#include "suites.h"
 
 #include <CUnit/CUnit.h>
 #include <fcntl.h>
@@ -584,6 +584,30 @@ static void test_all_errors(void) {
 
 /* ---------------------------------------------------------------- registration */
 
+/* prelu's weight is [C], or one slope for all from a file holding [1]
+ * (nn.PReLU()); the parameter count follows. Any other shape names both. */
+static void test_prelu_shared_slope(void) {
+    const float v[2] = {0.25f, 0.5f};
+    const char *one = st_write("{\"p.weight\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", v, 4);
+    const char *two = st_write("{\"p.weight\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", v, 8);
+    Net *n = net_compile("network t { input x[3, 4, 4]; prelu p; }");
+    CU_ASSERT_TRUE_FATAL(net_ok(n));
+    const Layer *L = net_layer(n, "p");
+    CHECK(L->nparams == 3, "prelu on [3,4,4]: 3 parameters before loading, got %lld", (long long)L->nparams);
+    capture_begin();
+    bool ok = weights_load(&n->u.g, "t.cnn", &(WeightOpts){.weights_path = one});
+    char *err = capture_end();
+    CHECK(ok && !*err, "a [1] slope loads: %s", err);
+    CHECK(strcmp(shape_str(&L->param[0].shape), "[1]") == 0 && L->nparams == 1 && L->param[0].data[0] == 0.25f,
+          "the slope is [1] (%s), 1 parameter (%lld)", shape_str(&L->param[0].shape), (long long)L->nparams);
+    n = net_compile("network t { input x[3, 4, 4]; prelu p; }");
+    capture_begin();
+    ok = weights_load(&n->u.g, "t.cnn", &(WeightOpts){.weights_path = two});
+    err = capture_end();
+    CHECK(!ok && strstr(err, xasprintf("error: tensor 'p.weight' in '%s' is [2]; prelu 'p' needs [3] or [1]", two)),
+          "a [2] slope for 3 channels: %s", err);
+}
+
 void suite_safetensors(void) {
     CU_pSuite s = CU_add_suite("safetensors", NULL, NULL);
     CU_add_test(s, "F32 round trip", test_f32_roundtrip);
@@ -608,4 +632,5 @@ void suite_safetensors(void) {
     CU_add_test(s, "overlapping tensors", test_overlap);
     CU_add_test(s, "duplicate names", test_duplicate);
     CU_add_test(s, "every error reported", test_all_errors);
+    CU_add_test(s, "prelu: a slope per channel or one from a file", test_prelu_shared_slope);
 }

@@ -379,8 +379,8 @@ static void test_merge(void) {
     SHAPE("[3,4,4]", "pad a(x, pad=[0,0,3,0]); concat L(x, a, x, axis=1);", "[3,15,4]", 0, 0);
     SHAPE("[6]", "dense a(out=4); concat L(x, a);", "[10]", 0, 0);
     ERROR("[3,4,4]", "conv2d a(x, out=5, kernel=1); add L(x, a);",
-          "add 'L' needs inputs of equal shape: input 1 is [3,4,4], input 2 is [5,4,4]");
-    ERROR("[3,4,4]", "flatten f; mul L(x, f);", "input 1 is [3,4,4], input 2 is [48]");
+          "add 'L' cannot broadcast input 1 [3,4,4] with input 2 [5,4,4]");
+    ERROR("[3,4,4]", "flatten f; mul L(x, f);", "mul 'L' cannot broadcast input 1 [3,4,4] with input 2 [48]");
     ERROR("[3,4,4]", "add L(x);", "add 'L' needs at least 2 inputs, got 1");
     ERROR("[3,4,4]", "add L;", "add 'L' needs at least 2 inputs, got 1");
     ERROR("[3,4,4]", "conv2d a(x, out=5, kernel=1); concat L(x, a, axis=1);",
@@ -413,6 +413,54 @@ static void test_move_layers(void) {
     SHAPE("[2,3,4]", "constant L(shape=[2, 3, 4]);", "[2,3,4]", 24, 0);
     SHAPE("[2,3,4]", "constant L(shape=5, value=[1, 2, 3, 4, 5]);", "[5]", 5, 0);
     ERROR("[2,3,4]", "constant L(x, shape=[2]);", "constant 'L' takes no input, got 1");
+}
+
+/* torch.broadcast_shapes of the per-sample shapes (the batch axis aside) */
+static void test_broadcast(void) {
+    static const char *const ops[] = {"add", "mul", "sub", "div", "max", "min"};
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        const char *op = ops[i];
+        SHAPE("[3,4,5]", xasprintf("global_avgpool g; %s L(x, g);", op), "[3,4,5]", 0, 0);
+        SHAPE("[3,4,5]", xasprintf("global_avgpool g; %s L(g, x);", op), "[3,4,5]", 0, 0);
+        SHAPE("[3,4,5]", xasprintf("conv2d p(out=1, kernel=1); %s L(x, p);", op), "[3,4,5]", 0, 0);
+        SHAPE("[3,4,5]", xasprintf("flatten f; dense w(out=5); %s L(w, x);", op), "[3,4,5]", 0, 0);
+        SHAPE("[3,4,5]", xasprintf("flatten f; dense o(out=1); %s L(x, o);", op), "[3,4,5]", 0, 0);
+        SHAPE("[3,4,5]", xasprintf("avgpool2d c(kernel=[4,1]); avgpool2d r(x, kernel=[1,5]); %s L(c, r);", op),
+              "[3,4,5]", 0, 0);
+        SHAPE("[3,4,5]", xasprintf("avgpool2d c(kernel=[4,1]); global_avgpool g(x); %s L(c, g);", op), "[3,1,5]", 0,
+              0);
+        SHAPE("[6]", xasprintf("dense o(out=1); %s L(o, x);", op), "[6]", 0, 0);
+        SHAPE("[6]", xasprintf("dense o(out=1); dense p(x, out=1); %s L(o, p);", op), "[1]", 0, 0);
+        SHAPE("[2,6]", xasprintf("global_maxpool c; conv1d r(x, out=1, kernel=1); %s L(c, r);", op), "[2,6]", 0, 0);
+        SHAPE("[2,6]", xasprintf("flatten f; dense v(out=6); %s L(v, x);", op), "[2,6]", 0, 0);
+        ERROR("[3,4,5]", xasprintf("flatten f; dense v(out=4); %s L(v, x);", op),
+              xasprintf("%s 'L' cannot broadcast input 1 [4] with input 2 [3,4,5]", op));
+        ERROR("[3,4,5]", xasprintf("conv2d a(out=2, kernel=1); %s L(x, a);", op),
+              xasprintf("%s 'L' cannot broadcast input 1 [3,4,5] with input 2 [2,4,5]", op));
+    }
+    /* several inputs: the one that set the clashing size is named */
+    SHAPE("[3,4,5]", "global_avgpool g; avgpool2d c(x, kernel=[4,1]); max L(g, c, x, g);", "[3,4,5]", 0, 0);
+    SHAPE("[3,4,5]", "global_avgpool g; conv2d p(x, out=1, kernel=1); add L(g, p, g);", "[3,4,5]", 0, 0);
+    ERROR("[3,4,5]", "global_avgpool g; conv2d p(x, out=2, kernel=1); min L(g, x, g, p);",
+          "min 'L' cannot broadcast input 1 [3,1,1] with input 4 [2,4,5]");
+    ERROR("[3,4,5]", "global_avgpool g; flatten f(x); dense d(out=4); mul L(g, x, d);",
+          "mul 'L' cannot broadcast input 2 [3,4,5] with input 3 [4]");
+    ERROR("[3,4,5]", "sub L(x, x, x);", "sub 'L' takes exactly 2 inputs, got 3");
+    ERROR("[3,4,5]", "div L(x);", "div 'L' needs at least 2 inputs, got 1");
+    /* an output larger than any input, too large */
+    ERROR("[2,65536]", "global_avgpool g; conv1d a(out=65536, kernel=1); conv1d r(x, out=1, kernel=1); mul L(a, r);",
+          "output of mul 'L' [65536,65536] has 4,294,967,296 elements; the limit is");
+}
+
+/* nn.PReLU(num_parameters=C) or nn.PReLU(): C or 1 parameters */
+static void test_prelu(void) {
+    SHAPE("[3,5,5]", "prelu L;", "[3,5,5]", 3, 0);
+    SHAPE("[7]", "prelu L;", "[7]", 7, 0);
+    SHAPE("[4,6]", "prelu L;", "[4,6]", 4, 0);
+    SHAPE("[3,5,5]", "prelu L(weight=0.25);", "[3,5,5]", 1, 0);
+    SHAPE("[3,5,5]", "prelu L(weight=[0.1, 0.2, 0.3]);", "[3,5,5]", 3, 0);
+    ERROR("[3,5,5]", "prelu L(weight=[0.1, 0.2]);", "'weight' of prelu 'L' needs 3 values for shape [3] (or 1), got 2");
+    ERROR("[3,5,5]", "prelu L(x, x);", "prelu 'L' takes exactly 1 input, got 2");
 }
 
 /* F.pad(x, (b_w, e_w, b_h, e_h)) */
@@ -583,6 +631,8 @@ void suite_shapes(void) {
         {"activations", test_activations},
         {"softmax, flatten, dense, dropout", test_softmax_flatten_dense_dropout},
         {"add, mul, concat", test_merge},
+        {"broadcasting: add, mul, sub, div, max, min", test_broadcast},
+        {"prelu", test_prelu},
         {"pad layer", test_pad_layer},
         {"upsample and adaptive pools", test_upsample},
         {"slice, shuffle, reshape, transpose, reductions, constant", test_move_layers},
