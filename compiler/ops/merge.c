@@ -80,10 +80,14 @@ static bool concat_infer(Layer *L, const Shape *in, int nin) {
     return true;
 }
 
-/* x0[i0] op x1[i1] op ...: the inputs at their indices, combined left to right */
+/* x0[i0] op x1[i1] op ...: the inputs at their indices, combined left to
+ * right; an index NULL reads the input's value held in sK */
 static const char *combine(const Layer *L, const char *const *idx) {
-    const char *v = xasprintf("x0[%s]", idx[0]);
-    for (int k = 1; k < L->nin; k++) v = binop_apply(L->op, v, xasprintf("x%d[%s]", k, idx[k]));
+    const char *v = NULL;
+    for (int k = 0; k < L->nin; k++) {
+        const char *xk = idx[k] ? xasprintf("x%d[%s]", k, idx[k]) : xasprintf("s%d", k);
+        v = v ? binop_apply(L->op, v, xk) : xk;
+    }
     return v;
 }
 
@@ -161,23 +165,33 @@ static const char *merged_index(const Merged *m, int k, const char *const *vars)
     return idx;
 }
 
-static void fast_loops(Emit *e, const Layer *L, const Merged *m, int j, const char **vars) {
+/* the loops over the merged axes; an input that stays along the innermost
+ * one is read into a register before it (sK) */
+static void fast_loops(Emit *e, const Layer *L, const Merged *m, int j, const char **vars, const bool *held) {
     if (j == m->n) {
         const char *idx[MAX_INPUTS];
-        for (int k = 0; k < L->nin; k++) idx[k] = merged_index(m, k, vars);
+        for (int k = 0; k < L->nin; k++) idx[k] = held[k] ? NULL : merged_index(m, k, vars);
         emit_line(e, "y[%s] = %s;", merged_index(m, -1, vars), combine(L, idx));
         return;
     }
-    vars[j] = j == m->n - 1 ? "i" : xasprintf("i%d", j);
-    if (j == m->n - 1) FOR_SIMD(e, vars[j], m->size[j]) fast_loops(e, L, m, j + 1, vars);
-    else FOR(e, vars[j], m->size[j]) fast_loops(e, L, m, j + 1, vars);
+    if (j < m->n - 1) {
+        vars[j] = xasprintf("i%d", j);
+        FOR(e, vars[j], m->size[j]) fast_loops(e, L, m, j + 1, vars, held);
+        return;
+    }
+    bool hold[MAX_INPUTS];
+    for (int k = 0; k < L->nin; k++)
+        if ((hold[k] = !m->runs[j][k])) emit_line(e, "const float s%d = x%d[%s];", k, k, merged_index(m, k, vars));
+    vars[j] = "i";
+    FOR_SIMD(e, vars[j], m->size[j]) fast_loops(e, L, m, j + 1, vars, hold);
 }
 
 static void eltwise_emit(Emit *e, const Layer *L) {
     Merged m;
     merge_axes(e, L, &m);
     const char *vars[MAX_RANK];
-    fast_loops(e, L, &m, 0, vars);
+    bool held[MAX_INPUTS] = {false};
+    fast_loops(e, L, &m, 0, vars, held);
 }
 
 /* for each index before the axis, each input's block along and after it */
