@@ -8,18 +8,21 @@
 #   ASAN_CNNC    the sanitized compiler     [build-asan/cnnc]
 #   ASAN_BUILD   its build directory        [build-asan]
 #   ASAN_LEVELS  cnnc flags for numeric, ';'-separated, each optionally
-#                followed by '|' and flags for the generated C
-#                [-O0;-O2;-O2|-DCNNRT_WIDE=1;-O2 --conv-vectors=channels --winograd=on]
+#                followed by '|' and flags for the generated C, and by '|'
+#                and the one compiler (clang or gcc) that builds it
+#                [-O0||gcc;-O2||clang;-O2|-DCNNRT_WIDE=1|gcc;
+#                 -O2 --conv-vectors=channels --winograd=on||clang]
 #                (without -march the generated C takes the narrow register
-#                tiles; -DCNNRT_WIDE=1 the wide ones)
-#   ASAN_CCS     compilers for numeric      [clang-asan gcc-asan: the wrappers in
-#                                            $ASAN_BUILD/cc/, put on PATH, for the
-#                                            compilers present]
+#                tiles; -DCNNRT_WIDE=1 the wide ones). A level whose compiler
+#                is missing takes the other.
+#   ASAN_CCS     compilers for the levels that name none [clang and gcc, those
+#                present]; each runs as its wrapper in $ASAN_BUILD/cc/ (put
+#                on PATH): clang-asan, gcc-asan
 cd "$(dirname "$0")/../.." || exit 2
 root=$(pwd)
 ASAN_BUILD=${ASAN_BUILD:-build-asan}
 ASAN_CNNC=${ASAN_CNNC:-$ASAN_BUILD/cnnc}
-ASAN_LEVELS=${ASAN_LEVELS:--O0;-O2;-O2|-DCNNRT_WIDE=1;-O2 --conv-vectors=channels --winograd=on}
+ASAN_LEVELS=${ASAN_LEVELS:--O0||gcc;-O2||clang;-O2|-DCNNRT_WIDE=1|gcc;-O2 --conv-vectors=channels --winograd=on||clang}
 case $ASAN_CNNC in /*) ;; *) ASAN_CNNC=$root/$ASAN_CNNC ;; esac
 # numeric/run.sh names its files after each compiler: plain names, on PATH
 PATH=$root/$ASAN_BUILD/cc:$PATH
@@ -68,10 +71,17 @@ old_ifs=$IFS
 IFS=';'
 for level in $ASAN_LEVELS; do
     IFS=$old_ifs
-    flags=${level%%|*} cflags=
+    flags=${level%%|*} cflags= ccs=$ASAN_CCS
     case $level in *'|'*) cflags=${level#*|} ;; esac
-    echo "== numeric, cnnc $flags, generated C with the sanitizers:$ASAN_CCS $cflags"
-    CNNC=$ASAN_CNNC CNNC_FLAGS=$flags EXTRA_CFLAGS=$cflags CC=$ASAN_CCS tests/numeric/run.sh >"$log" 2>&1
+    case $cflags in *'|'*)
+        want=${cflags#*|} cflags=${cflags%%|*}
+        case " $ASAN_CCS " in
+        *" $want-asan "*) ccs=" $want-asan" ;;
+        *) ccs=" ${ASAN_CCS##* }" ;;   # not present: the other one
+        esac ;;
+    esac
+    echo "== numeric, cnnc $flags, generated C with the sanitizers:$ccs $cflags"
+    CNNC=$ASAN_CNNC CNNC_FLAGS=$flags EXTRA_CFLAGS=$cflags CC=$ccs tests/numeric/run.sh >"$log" 2>&1
     show; tally "numeric $level"
 done
 IFS=$old_ifs

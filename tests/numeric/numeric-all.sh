@@ -1,11 +1,12 @@
 #!/bin/bash
 # The numeric suite's configurations: every case (tests/numeric/run.sh) at
-# -O0, -O1 and -O2 (each under clang and gcc; -O2 also with -march=native (the
-# wide register tiles of AVX-512 on this machine), -march=x86-64-v3 (AVX2: the
-# narrow ones, as without -march), on the generic no-vector path, with Winograd
-# for every eligible 3x3 convolution, with channel vectors for every conv2d,
-# and built for 64-bit ARM (NEON) and run under qemu-user when the cross tools
-# are installed), then the lecture's worked examples.
+# -O0 and -O2 under clang and gcc (-O2 also with -march=native: the wide
+# register tiles of AVX-512 on this machine), and under one compiler each
+# (they alternate, so both see every path): -O1, -O2 with -march=x86-64-v3
+# (AVX2: the narrow tiles, as without -march), on the generic no-vector path,
+# with Winograd for every eligible 3x3 convolution, with channel vectors for
+# every conv2d; built for 64-bit ARM (NEON) and run under qemu-user when the
+# cross tools are installed; then the lecture's worked examples.
 #
 #   numeric-all.sh [--check]      every configuration, run in parallel by
 #                                 tests/run-all.sh (progress, one closing
@@ -30,17 +31,16 @@ aarch64-O2|full|cnnc -O2, built for aarch64 (NEON), run under qemu-aarch64|-O2||
 aarch64-neon|full|cnnc -O2 --target=neon --conv-vectors=channels --winograd=on, aarch64 under qemu|-O2 --target=neon --conv-vectors=channels --winograd=on||cc-aarch64
 O2|full|cnnc -O2|-O2||
 O2-native|full|cnnc -O2, generated C built with -march=native|-O2|-march=native|
-O2-v3|full|cnnc -O2, built with -march=x86-64-v3 (AVX2)|-O2|-march=x86-64-v3|
-O2-novector|full|cnnc -O2, the generic path (CNNRT_NO_VECTOR)|-O2|-DCNNRT_NO_VECTOR|
-O2-generic|full|cnnc -O2 --target=generic|-O2 --target=generic||
-O2-avx2-native|full|cnnc -O2 --target=avx2, built with -march=native|-O2 --target=avx2|-march=native|
-O2-winograd-native|full|cnnc -O2 --winograd=on (every eligible 3x3 conv), -march=native|-O2 --winograd=on|-march=native|
-O2-winograd-generic|full|cnnc -O2 --winograd=on, the generic path|-O2 --winograd=on --target=generic||
-O2-channels-native|full|cnnc -O2 --conv-vectors=channels (channel-blocked values), -march=native|-O2 --conv-vectors=channels|-march=native|
-O2-channels-generic|full|cnnc -O2 --conv-vectors=channels, the generic path|-O2 --conv-vectors=channels --target=generic||
-O2-channels-winograd-v3|full|cnnc -O2 --conv-vectors=channels --winograd=on, -march=x86-64-v3 (AVX2)|-O2 --conv-vectors=channels --winograd=on|-march=x86-64-v3|
+O2-v3|full|cnnc -O2, built with -march=x86-64-v3 (AVX2), clang|-O2|-march=x86-64-v3|clang
+O2-novector|full|cnnc -O2, the generic path (CNNRT_NO_VECTOR), gcc|-O2|-DCNNRT_NO_VECTOR|gcc
+O2-generic|full|cnnc -O2 --target=generic, clang|-O2 --target=generic||clang
+O2-avx2-native|full|cnnc -O2 --target=avx2, built with -march=native, gcc|-O2 --target=avx2|-march=native|gcc
+O2-winograd-native|full|cnnc -O2 --winograd=on (every eligible 3x3 conv), -march=native, clang|-O2 --winograd=on|-march=native|clang
+O2-channels-native|full|cnnc -O2 --conv-vectors=channels (channel-blocked values), -march=native, gcc|-O2 --conv-vectors=channels|-march=native|gcc
+O2-channels-winograd-generic|full|cnnc -O2 --conv-vectors=channels --winograd=on, the generic path, clang|-O2 --conv-vectors=channels --winograd=on --target=generic||clang
+O2-channels-winograd-v3|full|cnnc -O2 --conv-vectors=channels --winograd=on, -march=x86-64-v3 (AVX2), gcc|-O2 --conv-vectors=channels --winograd=on|-march=x86-64-v3|gcc
 O0|full|cnnc -O0|-O0||
-O1|full|cnnc -O1|-O1||
+O1|full|cnnc -O1, gcc|-O1||gcc
 O0-gcc|check|cnnc -O0, gcc only|-O0||gcc
 O2-clang|check|cnnc -O2, clang only|-O2||clang
 lecture|both|lecture examples||||
