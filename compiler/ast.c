@@ -216,7 +216,9 @@ void ast_write(FILE *f, const Program *p) {
             fputs(";\n", f);
             break;
         case ST_OUTPUT:
-            fprintf(f, "    output %s;\n", st->name);
+            fprintf(f, "    output %s", st->name);
+            for (int k = 0; k < st->nargs; k++) fprintf(f, ", %s", st->args[k].val->s);
+            fputs(";\n", f);
             break;
         case ST_LAYER:
             fprintf(f, "    %s", st->op);

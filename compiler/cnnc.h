@@ -127,7 +127,7 @@ typedef struct {
     const char *op;     /* ST_LAYER: the op word as written */
     const char *name;   /* layer/input/output name, NULL when omitted */
     Loc name_loc;
-    Arg *args; int nargs;            /* ST_LAYER */
+    Arg *args; int nargs;            /* ST_LAYER; ST_OUTPUT: the names after the first */
     Value **dims; int ndims;         /* ST_INPUT */
     const char *path;                /* ST_WEIGHTS */
 } Stmt;
@@ -173,6 +173,8 @@ int64_t shape_elems(const Shape *s);          /* product of dims */
 const char *shape_str(const Shape *s);         /* "[20,28,28]", static ring */
 bool shape_eq(const Shape *a, const Shape *b);
 int spatial_dims(const Shape *s);              /* rank-1 for [C,...]; 0 for a vector */
+/* the shape seen around one axis, [outer, dim[axis], inner] */
+void shape_around(const Shape *s, int axis, int64_t *outer, int64_t *inner);
 
 /* ---------------------------------------------------------------- graph.c */
 struct OpDesc;
@@ -196,6 +198,8 @@ typedef struct {
     const char *source;  /* "inline", a file name, or "random" */
     float lo, hi;        /* --random-weights draws from U(lo, hi), set by the op */
     bool one_ok;         /* a file's one-element tensor [1] may stand in (prelu's shared slope) */
+    Shape likely;        /* a file's tensor of this shape is a probable mistake ... */
+    const char *hint;    /* ... that this note explains (NULL: none) */
 } Param;
 
 typedef struct {
@@ -229,7 +233,7 @@ typedef struct Layer {
     Param param[MAX_PARAMS]; int nparam;
     int64_t nparams, macs;   /* counted after inference */
     int groups;              /* resolved groups (conv, groupnorm) */
-    int axis;                /* resolved axis (concat) */
+    int axis;                /* resolved axis (concat, slice, softmax, layernorm) */
     bool bad;                /* an error was reported while building it */
     bool dead;               /* does not reach the output: dropped (plan.c) */
     int folded;              /* batchnorm folded into layer id `folded` (0: not) */
@@ -241,13 +245,17 @@ typedef struct {
     const char *name; Loc loc;
     Layer **layers; int n;   /* topological order; layers[0] is the input */
     int *slots; int nslots;  /* hash index of layer names: id + 1, 0 empty */
-    int output;              /* id of the output layer */
+    int *outputs; int nout;  /* ids of the output layers, in the output statement's order */
     const char *weights_file; Loc weights_loc;
 } Graph;
 
 /* build the graph; false after reporting every error found */
 bool graph_build(const Program *p, Graph *g);
 const Layer *graph_find(const Graph *g, const char *name);
+bool graph_is_output(const Graph *g, int id);
+/* where output layer id starts in the output array (floats per sample) */
+int64_t graph_output_at(const Graph *g, int id);
+int64_t graph_output_size(const Graph *g);   /* the outputs' floats per sample */
 
 /* ---------------------------------------------------------------- ops
  * One descriptor per layer kind, listed in ops.def; each lives in ops/. */

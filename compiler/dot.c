@@ -25,7 +25,7 @@ void dot_write(FILE *f, const Graph *g) {
             : xasprintf("%s\\ninput %s", L->name, shape_str(&L->shape));
         fprintf(f, "\"%s\"", label);
         if (!L->op) fprintf(f, ", shape=ellipse");
-        if (i == g->output) fprintf(f, ", penwidth=2");
+        if (graph_is_output(g, i)) fprintf(f, ", penwidth=2");
         fprintf(f, "];\n");
     }
     for (int i = 1; i < g->n; i++) {

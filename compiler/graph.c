@@ -31,6 +31,23 @@ const Layer *graph_find(const Graph *g, const char *name) {
     return id < 0 ? NULL : g->layers[id];
 }
 
+bool graph_is_output(const Graph *g, int id) {
+    for (int i = 0; i < g->nout; i++)
+        if (g->outputs[i] == id) return true;
+    return false;
+}
+
+int64_t graph_output_at(const Graph *g, int id) {
+    int64_t at = 0;
+    for (int i = 0; i < g->nout && g->outputs[i] != id; i++) at += shape_elems(&g->layers[g->outputs[i]]->shape);
+    return at;
+}
+
+int64_t graph_output_size(const Graph *g) {
+    return graph_output_at(g, -1);
+}
+
+
 static void index_add(Graph *g, int id) {
     if (2 * (g->n + 1) > g->nslots) {   /* grow and rehash */
         g->nslots = g->nslots ? 2 * g->nslots : 64;
@@ -386,12 +403,30 @@ static void add_op_layer(Graph *g, const Program *p, const Stmt *st, int si, int
     add_layer(g, L);
 }
 
+/* the output statement's names: each defined, none twice */
+static void add_outputs(Graph *g, const Program *p, const Stmt *st) {
+    g->outputs = xcalloc((size_t)st->nargs + 1, sizeof(int));
+    for (int k = 0; k <= st->nargs; k++) {
+        const char *name = k ? st->args[k - 1].val->s : st->name;
+        Loc loc = k ? st->args[k - 1].loc : st->name_loc;
+        int id = find_id(g, name);
+        if (id < 0) {
+            unknown_name(g, p, p->n, name, loc);
+            continue;
+        }
+        if (graph_is_output(g, id)) {
+            diag_error(loc, "'%s' is listed twice as an output", name);
+            continue;
+        }
+        g->outputs[g->nout++] = id;
+    }
+}
+
 bool graph_build(const Program *p, Graph *g) {
     int errs = diag_error_count();
     memset(g, 0, sizeof *g);
     g->name = p->name;
     g->loc = p->loc;
-    g->output = -1;
     int *counts = xcalloc((size_t)op_count + 2, sizeof(int));
     const Stmt *out = NULL;
     for (int i = 0; i < p->n; i++) {
@@ -410,8 +445,8 @@ bool graph_build(const Program *p, Graph *g) {
             break;
         case ST_OUTPUT:
             if (out) {
-                diag_error(st->loc, "a network has one output");
-                diag_note(out->loc, "the output is marked here");
+                diag_error(st->loc, "a network has one output statement; list several outputs in it");
+                diag_note(out->loc, "the outputs are marked here");
             }
             out = st;
             break;
@@ -439,12 +474,12 @@ bool graph_build(const Program *p, Graph *g) {
         return false;
     }
     if (out) {
-        g->output = find_id(g, out->name);
-        if (g->output < 0) unknown_name(g, p, p->n, out->name, out->name_loc);
+        add_outputs(g, p, out);
     } else {
-        g->output = g->n - 1;
+        g->outputs = xcalloc(1, sizeof(int));
+        g->outputs[g->nout++] = g->n - 1;
     }
-    if (g->output == 0 && diag_error_count() == 0)
+    if (g->nout == 1 && g->outputs[0] == 0 && diag_error_count() == 0)
         diag_warning(g->layers[0]->loc, "the network's output is its input");
     return diag_error_count() == errs;
 }

@@ -649,27 +649,35 @@ bool onnx_import(const char *file, const unsigned char *buf, size_t len, const O
         m->node = NULL;
     }
     if (diag_error_count() != errs) goto out;
-    if (g->n_output != 1) {
-        diag_error(NOLOC, "the model has %zu outputs; cnnc compiles networks of one output", g->n_output);
+    if (g->n_output < 1) {
+        diag_error(NOLOC, "the model has no outputs");
         goto out;
     }
-    Val *outv = g->output[0]->name ? onnx_val(m, g->output[0]->name) : NULL;
-    if (!outv || outv->kind == V_NONE) {
-        diag_error(NOLOC, "the model's output '%s' is not computed by any node", g->output[0]->name ? g->output[0]->name : "");
-        goto out;
+    /* the Program: input, the layers no pattern took, the outputs in the
+     * model's order */
+    Stmt *outs = NULL;
+    for (size_t k = 0; k < g->n_output; k++) {
+        const char *name = g->output[k]->name ? g->output[k]->name : "";
+        Val *v = onnx_val(m, name);
+        if (!v || v->kind == V_NONE) {
+            diag_error(NOLOC, "the model's output '%s' is not computed by any node", name);
+            continue;
+        }
+        if (!onnx_data(m, v)) continue;
+        if (v->kind != V_DATA) {
+            diag_error(NOLOC, "the model's output '%s' is a constant; cnnc compiles networks whose outputs depend "
+                              "on the input", name);
+            continue;
+        }
+        const char *id = onnx_ident_of(m, v);
+        if (!outs) outs = ast_output(NOLOC, id, NOLOC);
+        else ast_add_arg(outs, NULL, NOLOC, ast_word(NOLOC, id));
     }
-    if (!onnx_data(m, outv)) goto out;
-    if (outv->kind != V_DATA) {
-        diag_error(NOLOC, "the model's output '%s' is a constant; cnnc compiles networks whose output depends on the input",
-                   g->output[0]->name);
-        goto out;
-    }
-    /* the Program: input, the layers no pattern took, output */
+    if (diag_error_count() != errs) goto out;
     ast_add_stmt(p, m->input_stmt);
     for (int i = 0; i < m->nlayers; i++)
         if (!m->layers[i].dropped) ast_add_stmt(p, m->layers[i].st);
-    if (outv->layer >= 0 || outv->layer == -1)
-        ast_add_stmt(p, ast_output(NOLOC, onnx_ident_of(m, outv), NOLOC));
+    ast_add_stmt(p, outs);
     w->path = file;
     w->t = m->tensors;
     w->n = m->ntensors;

@@ -476,15 +476,15 @@ static bool on_softmax(Imp *m, const Onnx__NodeProto *n) {
     int R = x->shape.rank + 1, a = 0;
     if (!axis_of(m, ai(n, "axis", m->opset < 13 ? 1 : -1), R, &a)) return false;
     if (a == 0) return onnx_fail(m, "softmax over the batch axis mixes samples");
-    /* cnnc: over the channels at each position, or over a whole vector */
-    bool ok = m->opset < 13 ? a == 1 && R == 2 : a == 1;
-    if (m->opset < 13 && a == 1) {   /* before opset 13: over everything from the axis on */
-        ok = true;
-        for (int i = 1; i < x->shape.rank; i++) ok &= x->shape.dim[i] == 1;
-    }
-    if (!ok) return onnx_fail(m, "softmax over axis %d of %s is not supported (only over the channels, axis 1)", a,
+    /* before opset 13 over everything from the axis on: one axis when the
+     * axes after it are 1 */
+    bool ok = true;
+    for (int i = a; m->opset < 13 && i < x->shape.rank; i++) ok &= x->shape.dim[i] == 1;
+    if (!ok) return onnx_fail(m, "softmax (opset %d) over axes %d.. of %s together is not supported", (int)m->opset, a,
                               full_str(&x->shape));
-    return unary(m, n, "softmax");
+    int L = layer(m, n, "softmax", NULL, 1, &x, &x->shape);
+    if (a != 1) onnx_attr(m, L, "axis", onnx_vint(a - 1));
+    return true;
 }
 
 /* ---- shapes of data */

@@ -59,7 +59,7 @@ void report_text(FILE *f, const Graph *g, int64_t scratch_bytes, const Plan *pla
         const Layer *L = g->layers[i];
         fprintf(f, "%-*.*s  %-*s  %-*s  %12s  %16s%s\n", wname, wname, L->name, wop, L->op->name, wshape,
                 shape_str(&L->shape), commas(L->nparams), commas(L->macs),
-                i == g->output && i != g->n - 1 ? "  (output)" : "");
+                graph_is_output(g, i) && (i != g->n - 1 || g->nout > 1) ? "  (output)" : "");
     }
     for (int i = 0; i < width; i++) fputc('=', f);
     fputc('\n', f);

@@ -8,6 +8,12 @@
 
 int spatial_dims(const Shape *s) { return s->rank - 1; }
 
+void shape_around(const Shape *s, int axis, int64_t *outer, int64_t *inner) {
+    *outer = *inner = 1;
+    for (int d = 0; d < axis; d++) *outer *= s->dim[d];
+    for (int d = axis + 1; d < s->rank; d++) *inner *= s->dim[d];
+}
+
 int64_t shape_elems(const Shape *s) {
     int64_t n = 1;
     for (int i = 0; i < s->rank; i++)
@@ -119,10 +125,18 @@ static void field(Layer *L, const Graph *g) {
     if (nd == 0) L->global = L->global || (L->op->flags & OPF_GLOBAL);
 }
 
+/* of the network: the largest of its outputs' */
 int receptive_field(const Graph *g, int64_t *rf) {
-    const Layer *in = g->layers[0], *out = g->layers[g->output];
+    const Layer *in = g->layers[0];
     int nd = spatial_dims(&in->shape);
-    for (int d = 0; d < nd; d++) rf[d] = out->global ? in->shape.dim[1 + d] : out->rf[d];
+    for (int d = 0; d < nd; d++) rf[d] = 0;
+    for (int k = 0; k < g->nout; k++) {
+        const Layer *out = g->layers[g->outputs[k]];
+        for (int d = 0; d < nd; d++) {
+            int64_t r = out->global ? in->shape.dim[1 + d] : out->rf[d];
+            if (r > rf[d]) rf[d] = r;
+        }
+    }
     return nd;
 }
 

@@ -73,6 +73,7 @@ static bool from_file(Layer *L, Param *p, StFile *f) {
     if (!shape_eq(&ts, &p->shape)) {
         diag_error(L->loc, "tensor '%s' in '%s' is %s; %s '%s' needs %s%s", name, f->path, shape_str(&ts),
                    L->op->name, L->name, shape_str(&p->shape), p->one_ok ? " or [1]" : "");
+        if (p->hint && shape_eq(&ts, &p->likely)) diag_note(L->loc, "%s", p->hint);
         return true;
     }
     st_to_f32(t, p->data);

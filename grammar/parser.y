@@ -49,7 +49,7 @@ static Loc L(CNNLTYPE l) {
 %token END 0 "end of file"
 
 %type <v> value number items dims
-%type <st> layer layer_head args
+%type <st> layer layer_head args outputs
 
 %%
 
@@ -69,13 +69,19 @@ stmts
     | stmts stmt
     ;
 
-/* stmt: input NAME '[' dims ']' ';' | output NAME ';' | weights STRING ';' | layer ';' */
+/* stmt: input NAME '[' dims ']' ';' | output NAME {',' NAME} ';' | weights STRING ';' | layer ';' */
 stmt
     : INPUT IDENT '[' dims ']' ';'  { ast_add_stmt(prog, ast_input(L(@1), $2, L(@2), $4)); }
-    | OUTPUT IDENT ';'              { ast_add_stmt(prog, ast_output(L(@1), $2, L(@2))); }
+    | outputs ';'                   { ast_add_stmt(prog, $1); }
     | WEIGHTS STRING ';'            { ast_add_stmt(prog, ast_weights(L(@2), $2)); }
     | layer ';'                     { ast_add_stmt(prog, $1); }
     | error ';'                     { yyerrok; }
+    ;
+
+/* the first name is the statement's name, the others positional args */
+outputs
+    : OUTPUT IDENT                  { $$ = ast_output(L(@1), $2, L(@2)); }
+    | outputs ',' IDENT             { $$ = ast_add_arg($1, NULL, L(@3), ast_word(L(@3), $3)); }
     ;
 
 dims

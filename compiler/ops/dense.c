@@ -1,5 +1,6 @@
-/* dense.c — a fully connected layer on a vector: y = W x + b, W [out, in]
- * as PyTorch's nn.Linear. */
+/* dense.c — a fully connected layer, y = W x + b with W [out, in], as
+ * PyTorch's nn.Linear: on a vector, or on the last axis of a tensor (every
+ * row of `in` numbers maps to `out`). */
 #include "cnnc.h"
 
 static const AttrDesc dense_attrs[] = {
@@ -9,44 +10,61 @@ static const AttrDesc dense_attrs[] = {
 
 static bool dense_infer(Layer *L, const Shape *in, int nin) {
     (void)nin;
-    if (in->rank != 1) {
-        diag_error(L->loc, "dense '%s' needs a vector input, got %s", L->name, shape_str(in));
-        diag_note(L->loc, "insert 'flatten;' before it");
-        return false;
-    }
-    L->shape.rank = 1;
-    L->shape.dim[0] = attr_int(L, "out");
+    L->shape = *in;
+    L->shape.dim[in->rank - 1] = attr_int(L, "out");
     return true;
 }
 
+static int64_t rows_of(const Shape *in) { return shape_elems(in) / in->dim[in->rank - 1]; }
+
 static void dense_params(Layer *L, const Shape *in) {
-    int64_t w[2] = {L->shape.dim[0], in->dim[0]};
+    int64_t n = in->dim[in->rank - 1], w[2] = {attr_int(L, "out"), n};
     add_param(L, "weight", 2, w);
-    param_fan_in(L, in->dim[0]);
+    param_fan_in(L, n);
+    if (in->rank > 1) {   /* weights made for the flattened input: a forgotten flatten */
+        Param *p = &L->param[L->nparam - 1];
+        p->likely = (Shape){.rank = 2, .dim = {w[0], shape_elems(in)}};
+        p->hint = xasprintf("'%s' maps the last axis of its %s input, as PyTorch's Linear; "
+                            "for the whole input insert 'flatten;' before it", L->name, shape_str(in));
+    }
     if (attr_bool(L, "bias")) {
         add_param(L, "bias", 1, w);
-        param_fan_in(L, in->dim[0]);
+        param_fan_in(L, n);
     }
 }
 
 static int64_t dense_macs(const Layer *L, const Shape *in) {
-    return L->shape.dim[0] * in->dim[0];
+    return attr_int(L, "out") * shape_elems(in);
 }
 
-/* y[o] = b[o] + sum_i W[o, i] * x[i] */
+/* the epilogue's channel of output row r: the vector's element o itself, or
+ * the first axis of a tensor [C, ..., out] */
+static const char *chan_of(const Shape *in) {
+    if (in->rank == 1) return "o";
+    return cx_div("r", rows_of(in) / in->dim[0]);
+}
+
+/* y[r, o] = b[o] + sum_i W[o, i] * x[r, i] */
 static void dense_emit_ref(Emit *e, const Layer *L) {
-    long long in = (long long)emit_in_shape(e, L, 0)->dim[0];
-    FOR(e, "o", L->shape.dim[0]) {
+    const Shape *s = emit_in_shape(e, L, 0);
+    long long in = (long long)s->dim[s->rank - 1], out = (long long)L->shape.dim[L->shape.rank - 1],
+              rows = (long long)rows_of(s);
+    const char *r = loop_var("r", rows);
+    LOOP(e, "r", rows) FOR(e, "o", out) {
         emit_line(e, "float acc = %s;", layer_param(L, "bias") ? xasprintf("%s[o]", emit_param(e, L, "bias")) : "0.0f");
-        FOR(e, "i", in) emit_line(e, "acc += %s[o * %lld + i] * x0[i];", emit_param(e, L, "weight"), in);
-        emit_store(e, "o", "o", "acc");
+        FOR(e, "i", in)
+            emit_line(e, "acc += %s[o * %lld + i] * x0[%s];", emit_param(e, L, "weight"), in,
+                      cx_plus(cx_mul(r, in), "i"));
+        emit_store(e, cx_plus(cx_mul(r, out), "o"), chan_of(s), "acc");
     }
 }
 
 /* -O2: a batch-1 dense layer can only stream its weights (bench/README.md): rows
  * of outputs at a time, 16 inputs per vector, one accumulator per row,
- * summed across lanes at the end */
-static void dense_block(Emit *e, const Layer *L, const char *o0, int rows, long long in) {
+ * summed across lanes at the end. x is the input row (x0, or xr for row r
+ * of a tensor); at its output index. */
+static void dense_block(Emit *e, const Layer *L, const char *o0, int rows, long long in, const char *x, const char *at,
+                        const char *chan) {
     const char *w = emit_param(e, L, "weight");
     long long main = in / 16 * 16;
     BLOCK(e, "/* outputs %s .. %s + %d */", o0, o0, rows - 1) {
@@ -54,7 +72,7 @@ static void dense_block(Emit *e, const Layer *L, const char *o0, int rows, long 
         emit_line(e, "for (int j = 0; j < %d; j++) CNNRT_SPLAT16(acc[j], 0.0f);", rows);
         BLOCK(e, "for (int i = 0; i < %lld; i += 16)", main) {
             emit_line(e, "cnnrt_v16 xv;");
-            emit_line(e, "memcpy(&xv, x0 + i, sizeof xv);");
+            emit_line(e, "memcpy(&xv, %s + i, sizeof xv);", x);
             BLOCK(e, "for (int j = 0; j < %d; j++)", rows) {
                 emit_line(e, "cnnrt_v16 wv;");
                 emit_line(e, "memcpy(&wv, %s + (size_t)(%s + j) * %lld + i, sizeof wv);", w, o0, in);
@@ -68,28 +86,40 @@ static void dense_block(Emit *e, const Layer *L, const char *o0, int rows, long 
             emit_line(e, "memcpy(lanes, &acc[j], sizeof lanes);");
             emit_line(e, "for (int l = 0; l < 16; l++) sum += lanes[l];");
             if (main < in)
-                emit_line(e, "for (int i = %lld; i < %lld; i++) sum += %s[(size_t)o * %lld + i] * x0[i];", main, in, w, in);
-            emit_store(e, "o", "o", "sum");
+                emit_line(e, "for (int i = %lld; i < %lld; i++) sum += %s[(size_t)o * %lld + i] * %s[i];", main, in, w,
+                          in, x);
+            emit_store(e, at, chan, "sum");
         }
     }
 }
 
 /* rows of 8 outputs (wide registers) or 4 (narrow: 4 accumulators, the
- * input and a weight vector fill AVX2's 16 registers of 8 floats) */
+ * input and a weight vector fill AVX2's 16 registers of 8 floats); a tensor
+ * row by row */
 static void dense_rows(Emit *e, const void *ctx, Regs r) {
     const Layer *L = ctx;
-    long long in = (long long)emit_in_shape(e, L, 0)->dim[0], out = (long long)L->shape.dim[0];
+    const Shape *s = emit_in_shape(e, L, 0);
+    long long in = (long long)s->dim[s->rank - 1], out = (long long)L->shape.dim[L->shape.rank - 1],
+              nrows = (long long)rows_of(s);
     int rows = r == REGS_WIDE ? 8 : 4;
-    if (out >= rows) {
-        BLOCK(e, "for (int o0 = 0; o0 + %d <= %lld; o0 += %d)", rows, out, rows) dense_block(e, L, "o0", rows, in);
+    const char *x = nrows > 1 ? "xr" : "x0", *at = nrows > 1 ? cx_plus(cx_mul("r", out), "o") : "o";
+    LOOP(e, "r", nrows) {
+        if (nrows > 1) emit_line(e, "const float *restrict xr = x0 + r * %lld;", in);
+        if (out >= rows) {
+            BLOCK(e, "for (int o0 = 0; o0 + %d <= %lld; o0 += %d)", rows, out, rows)
+                dense_block(e, L, "o0", rows, in, x, at, chan_of(s));
+        }
+        if (out % rows)
+            dense_block(e, L, xasprintf("%lld", out / rows * rows), (int)(out % rows), in, x, at, chan_of(s));
     }
-    if (out % rows) dense_block(e, L, xasprintf("%lld", out / rows * rows), (int)(out % rows), in);
 }
 
-static void dense_emit_fast(Emit *e, const Layer *L) { emit_per_regs(e, L, L->shape.dim[0] > 4, dense_rows); }
+static void dense_emit_fast(Emit *e, const Layer *L) {
+    emit_per_regs(e, L, L->shape.dim[L->shape.rank - 1] > 4, dense_rows);
+}
 
 static void dense_fold(Layer *L, const float *scale, const float *shift) {
-    fold_rows(L, "weight", "bias", 1, L->shape.dim, scale, shift);
+    fold_rows(L, "weight", "bias", 1, L->shape.dim + L->shape.rank - 1, scale, shift);
 }
 
 const OpDesc op_dense = {

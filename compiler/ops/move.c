@@ -50,18 +50,11 @@ static bool slice_infer(Layer *L, const Shape *in, int nin) {
     return true;
 }
 
-/* the shape around the axis: [outer, n, inner] */
-static void around_axis(const Shape *s, int axis, int64_t *outer, int64_t *inner) {
-    *outer = *inner = 1;
-    for (int d = 0; d < axis; d++) *outer *= s->dim[d];
-    for (int d = axis + 1; d < s->rank; d++) *inner *= s->dim[d];
-}
-
 /* y[o][j][i] = x[o][start + j*step][i] */
 static void slice_emit_ref(Emit *e, const Layer *L) {
     const Shape *in = emit_in_shape(e, L, 0);
     int64_t outer, inner, start, count = slice_range(L, in, &start), step = attr_int(L, "step");
-    around_axis(in, L->axis, &outer, &inner);
+    shape_around(in, L->axis, &outer, &inner);
     FOR(e, "o", outer) FOR(e, "j", count) FOR(e, "i", inner)
         emit_line(e, "y[(o * %lld + j) * %lld + i] = x0[(o * %lld + %lld + j * %lld) * %lld + i];", (long long)count,
                   (long long)inner, (long long)in->dim[L->axis], (long long)start, (long long)step, (long long)inner);
@@ -73,7 +66,7 @@ static void slice_emit(Emit *e, const Layer *L) {
     const Shape *in = emit_in_shape(e, L, 0);
     int64_t outer, inner, start, count = slice_range(L, in, &start), step = attr_int(L, "step");
     int64_t n = in->dim[L->axis];
-    around_axis(in, L->axis, &outer, &inner);
+    shape_around(in, L->axis, &outer, &inner);
     const char *o = loop_var("o", outer);
     LOOP(e, "o", outer) {
         if (step == 1) {

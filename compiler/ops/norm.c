@@ -1,6 +1,7 @@
 /* norm.c — normalization layers at inference time.
  *   batchnorm:    y = (x - running_mean[c]) / sqrt(running_var[c] + eps) * w[c] + b[c]
- *   layernorm:    statistics over the whole sample; w, b of the input's shape
+ *   layernorm:    statistics over the axes from `axis` (default 0: the whole
+ *                 sample) to the last; w, b of those axes' shape
  *   instancenorm: statistics per channel over its positions
  *   groupnorm:    statistics per group of C/groups channels
  * Variances are biased (divide by n), eps inside the square root, as PyTorch.
@@ -10,7 +11,11 @@
 #include <math.h>
 
 static const AttrDesc bn_attrs[] = {{"eps", A_FLOAT, .fdef = 1e-5}};
-static const AttrDesc ln_attrs[] = {{"eps", A_FLOAT, .fdef = 1e-5}, {"affine", A_BOOL, .idef = 1}};
+static const AttrDesc ln_attrs[] = {
+    {"axis", A_INT, .idef = 0, .min = -MAX_DIMS},
+    {"eps", A_FLOAT, .fdef = 1e-5},
+    {"affine", A_BOOL, .idef = 1},
+};
 static const AttrDesc in_attrs[] = {{"eps", A_FLOAT, .fdef = 1e-5}, {"affine", A_BOOL, .idef = 0}};
 static const AttrDesc gn_attrs[] = {
     {"groups", A_INT, .required = true, .min = 1},
@@ -34,6 +39,7 @@ static bool norm_infer(Layer *L, const Shape *in, int nin) {
         }
         L->groups = (int)g;
     }
+    if (L->op == &op_layernorm) return axis_resolve(L, "axis", attr_int(L, "axis"), in, &L->axis);
     return true;
 }
 
@@ -47,9 +53,9 @@ static void norm_params(Layer *L, const Shape *in) {
     }
     if (!attr_bool(L, "affine")) return;
     if (L->op == &op_layernorm) {
-        add_param(L, "weight", in->rank, in->dim);
+        add_param(L, "weight", in->rank - L->axis, in->dim + L->axis);
         param_range(L, 0.5, 1.5);
-        add_param(L, "bias", in->rank, in->dim);
+        add_param(L, "bias", in->rank - L->axis, in->dim + L->axis);
     } else {
         add_param(L, "weight", 1, in->dim);
         param_range(L, 0.5, 1.5);
@@ -84,13 +90,17 @@ static void bn_emit_ref(Emit *e, const Layer *L) {
     }
 }
 
-/* statistics over groups of `per` consecutive elements (layernorm: one group
- * of everything; instancenorm: a channel; groupnorm: C/groups channels),
+/* statistics over groups of `per` consecutive elements (layernorm: the
+ * axes from `axis` on; instancenorm: a channel; groupnorm: C/groups channels),
  * then the affine map per element (layernorm) or per channel */
 static void stats_emit_ref(Emit *e, const Layer *L) {
     const Shape *in = emit_in_shape(e, L, 0);
     int64_t total = shape_elems(in), chan = total / in->dim[0];
-    int64_t per = L->op == &op_layernorm ? total : L->op == &op_groupnorm ? chan * (in->dim[0] / L->groups) : chan;
+    int64_t outer, inner;
+    shape_around(in, L->axis, &outer, &inner);
+    int64_t per = L->op == &op_layernorm    ? total / outer
+                  : L->op == &op_groupnorm ? chan * (in->dim[0] / L->groups)
+                                           : chan;
     bool affine = attr_bool(L, "affine");
     FOR(e, "g", total / per) {
         emit_line(e, "const float *restrict x = x0 + g * %lld;", (long long)per);
@@ -103,7 +113,7 @@ static void stats_emit_ref(Emit *e, const Layer *L) {
                   emit_float(attr_float(L, "eps")));
         FOR(e, "i", per) {
             if (affine) {
-                const char *idx = L->op == &op_layernorm ? xasprintf("g * %lld + i", (long long)per)
+                const char *idx = L->op == &op_layernorm ? "i"
                                                          : xasprintf("(g * %lld + i) / %lld", (long long)per, (long long)chan);
                 emit_line(e, "out[i] = ((float)(x[i] - mean) * inv) * %s[%s] + %s[%s];", emit_param(e, L, "weight"), idx,
                           emit_param(e, L, "bias"), idx);

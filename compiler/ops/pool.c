@@ -1,6 +1,7 @@
 /* pool.c — max and average pooling in 1-D, 2-D and 3-D, and the global
- * pools. PyTorch's rules: stride defaults to the kernel; padding is at most
- * half the (dilated) kernel; max pools pad with -inf; with ceil_mode a window
+ * pools. PyTorch's rules: stride defaults to the kernel; max pools pad with
+ * -inf; padding may reach the (dilated) kernel less one, as ONNX allows (so
+ * every window still holds an input element; PyTorch stops at half); with ceil_mode a window
  * that would start in the end padding is dropped; average pools divide by the
  * window clipped to the padded input (count_include_pad) or to the input. */
 #include "cnnc.h"
@@ -27,11 +28,11 @@ static bool pool_infer(Layer *L, const Shape *in, int nin) {
     if (!window_resolve(L, in, true, attr_bool(L, "ceil_mode"), &L->shape)) return false;
     const Window *w = &L->win;
     for (int i = 0; i < w->nd; i++) {
-        int64_t half = (w->d[i] * (w->k[i] - 1) + 1) / 2;
-        if (w->pb[i] > half || w->pe[i] > half) {
+        int64_t most = w->d[i] * (w->k[i] - 1);
+        if (w->pb[i] > most || w->pe[i] > most) {
             diag_error(attr_loc(L, "pad"),
-                       "padding of %s '%s' must be at most half the kernel (%lld) in %s, got %lld+%lld",
-                       L->op->name, L->name, (long long)half, dim_name(w->nd, i),
+                       "padding of %s '%s' must be less than the kernel (at most %lld) in %s, got %lld+%lld",
+                       L->op->name, L->name, (long long)most, dim_name(w->nd, i),
                        (long long)w->pb[i], (long long)w->pe[i]);
             return false;
         }

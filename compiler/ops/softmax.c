@@ -1,25 +1,44 @@
-/* softmax.c — softmax over the channels at each position ([C, ...]), or over
- * the whole vector ([N]); the maximum is subtracted first.
- *   y[c, p] = exp(x[c, p] - m[p]) / sum_c' exp(x[c', p] - m[p]) */
+/* softmax.c — softmax along one axis of the sample (`axis`, default 0: over
+ * the channels at each position, or over the whole vector [N]); the maximum
+ * is subtracted first. Seen as [outer, n, inner] around the axis:
+ *   y[o, c, i] = exp(x[o, c, i] - m[o, i]) / sum_c' exp(x[o, c', i] - m[o, i]) */
 #include "cnnc.h"
+
+static const AttrDesc softmax_attrs[] = {{"axis", A_INT, .idef = 0, .min = -MAX_DIMS}};
+
+static bool softmax_infer(Layer *L, const Shape *in, int nin) {
+    (void)nin;
+    if (!axis_resolve(L, "axis", attr_int(L, "axis"), in, &L->axis)) return false;
+    L->shape = *in;
+    return true;
+}
 
 static void softmax_emit_ref(Emit *e, const Layer *L) {
     const Shape *in = emit_in_shape(e, L, 0);
-    long long c = (long long)in->dim[0], n = (long long)(shape_elems(in) / in->dim[0]);
-    FOR(e, "p", n) {
-        emit_line(e, "float m = x0[p];");
-        FOR(e, "c", c) emit_line(e, "if (x0[c * %lld + p] > m) m = x0[c * %lld + p];", n, n);
-        emit_line(e, "float sum = 0.0f;");
-        FOR(e, "c", c) {
-            emit_line(e, "y[c * %lld + p] = expf(x0[c * %lld + p] - m);", n, n);
-            emit_line(e, "sum += y[c * %lld + p];", n);
+    int64_t outer, inner;
+    shape_around(in, L->axis, &outer, &inner);
+    long long c = (long long)in->dim[L->axis], n = (long long)inner;
+    LOOP(e, "o", outer) {
+        const char *at = cx_mul(loop_var("o", outer), c * n);
+        emit_line(e, "const float *restrict x = %s;", cx_at("x0", at));
+        emit_line(e, "float *restrict out = %s;", cx_at("y", at));
+        LOOP(e, "p", n) {
+            const char *i = cx_plus(cx_mul("c", n), loop_var("p", n));
+            emit_line(e, "float m = x[%s];", loop_var("p", n));
+            FOR(e, "c", c) emit_line(e, "if (x[%s] > m) m = x[%s];", i, i);
+            emit_line(e, "float sum = 0.0f;");
+            FOR(e, "c", c) {
+                emit_line(e, "out[%s] = expf(x[%s] - m);", i, i);
+                emit_line(e, "sum += out[%s];", i);
+            }
+            FOR(e, "c", c) emit_line(e, "out[%s] /= sum;", i);
         }
-        FOR(e, "c", c) emit_line(e, "y[c * %lld + p] /= sum;", n);
     }
 }
 
 const OpDesc op_softmax = {
     .name = "softmax", .min_in = 1, .max_in = 1,
-    .infer = op_same_shape, .params = op_no_params, .macs = op_no_macs,
+    ATTRS(softmax_attrs),
+    .infer = softmax_infer, .params = op_no_params, .macs = op_no_macs,
     .emit_ref = softmax_emit_ref,
 };

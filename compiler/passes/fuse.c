@@ -32,7 +32,7 @@ static int sole_reader(const Graph *g, int id) {
 static bool joins(const Graph *g, const Layer *h, const Layer *tail, const Layer *Y) {
     if (Y->op->flags & OPF_AFFINE) return true;   /* folded, or scale/shift */
     if (Y->op->flags & OPF_POINTWISE) return true;
-    if ((Y->op->flags & OPF_IDENTITY) && shape_eq(&Y->shape, &tail->shape)) return Y->id != g->output;
+    if ((Y->op->flags & OPF_IDENTITY) && shape_eq(&Y->shape, &tail->shape)) return !graph_is_output(g, Y->id);
     if (Y->op->flags & OPF_BINARY) {
         int mine = 0;
         if (!shape_eq(&Y->shape, &tail->shape)) return false;   /* the kernel's value is broadcast */
@@ -69,11 +69,11 @@ void fuse_kernels(const Graph *g, int opt, const int *uses, Plan *p) {
     for (int i = 1; i < g->n; i++) {
         const Layer *h = g->layers[i];
         if (h->dead || done[i]) continue;
-        if ((h->op->flags & (OPF_IDENTITY | OPF_SOURCE)) && i != g->output) continue;   /* an alias, a constant */
+        if ((h->op->flags & (OPF_IDENTITY | OPF_SOURCE)) && !graph_is_output(g, i)) continue;   /* an alias, a constant */
         int n = 0, nextra = 0;
         ids[n++] = i;
         const Layer *tail = h;
-        while (opt >= 1 && (h->op->flags & OPF_EPILOGUE) && tail->id != g->output && uses[tail->id] == 1) {
+        while (opt >= 1 && (h->op->flags & OPF_EPILOGUE) && !graph_is_output(g, tail->id) && uses[tail->id] == 1) {
             int y = sole_reader(g, tail->id);
             if (y < 0 || !joins(g, h, tail, g->layers[y])) break;
             const Layer *Y = g->layers[y];

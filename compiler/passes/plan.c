@@ -93,15 +93,19 @@ static void place_by_size(Block *b, int nb) {
 
 static void mark_dead(Graph *g) {
     bool *live = xcalloc((size_t)g->n, sizeof(bool));
-    live[g->output] = true;
-    for (int i = g->output; i > 0; i--)
+    for (int k = 0; k < g->nout; k++) live[g->outputs[k]] = true;
+    for (int i = g->n - 1; i > 0; i--)
         if (live[i])
             for (int k = 0; k < g->layers[i]->nin; k++) live[g->layers[i]->in[k]] = true;
     for (int i = 1; i < g->n; i++)
         if (!live[i]) {
             g->layers[i]->dead = true;
-            diag_warning(g->layers[i]->loc, "'%s' does not reach the output '%s'; it is dropped",
-                         g->layers[i]->name, g->layers[g->output]->name);
+            if (g->nout == 1)
+                diag_warning(g->layers[i]->loc, "'%s' does not reach the output '%s'; it is dropped",
+                             g->layers[i]->name, g->layers[g->outputs[0]]->name);
+            else
+                diag_warning(g->layers[i]->loc, "'%s' reaches none of the outputs; it is dropped",
+                             g->layers[i]->name);
         }
 }
 
@@ -122,8 +126,8 @@ static void homes(const Graph *g, Plan *p) {
         for (int j = 0; j < p->kernels[k].n; j++) p->home[p->kernels[k].layers[j]] = p->kernels[k].out;
     for (int i = 1; i < g->n; i++) {
         const Layer *L = g->layers[i];
-        if ((L->op->flags & OPF_IDENTITY) && i != g->output && p->home[i] == i) p->home[i] = p->home[L->in[0]];
-        if ((L->op->flags & OPF_SOURCE) && i != g->output) p->offset[i] = PLAN_CONST;
+        if ((L->op->flags & OPF_IDENTITY) && !graph_is_output(g, i) && p->home[i] == i) p->home[i] = p->home[L->in[0]];
+        if ((L->op->flags & OPF_SOURCE) && !graph_is_output(g, i)) p->offset[i] = PLAN_CONST;
     }
 }
 
@@ -146,7 +150,7 @@ static void arena(const Graph *g, int opt, Plan *p) {
         const Layer *out = g->layers[K->out], *h = g->layers[K->layers[0]];
         p->temp[h->id] = -1;
         int src = h->nin ? p->home[h->in[0]] : 0;
-        if (K->out == g->output) {
+        if (graph_is_output(g, K->out)) {
             p->offset[K->out] = PLAN_OUTPUT;
         } else if (opt >= 2 && (h->op->flags & OPF_INPLACE) && src > 0 && p->offset[src] >= 0 && last[src] == k &&
                    shape_elems(&g->layers[src]->shape) == shape_elems(&out->shape)) {
@@ -206,7 +210,7 @@ static bool reshaped(const Graph *g, const Plan *p, int id) {
 /* a value that may be stored blocked: an intermediate [C][H][W] with 16k channels */
 static bool blockable(const Graph *g, int id) {
     const Shape *s = &g->layers[id]->shape;
-    return id != g->output && s->rank == 3 && s->dim[0] % 16 == 0;
+    return !graph_is_output(g, id) && s->rank == 3 && s->dim[0] % 16 == 0;
 }
 
 /* A value is stored channel-blocked when the kernel that writes it wants to
@@ -296,7 +300,8 @@ static void dump_plan(FILE *f, const Graph *g, const Plan *p) {
         const Kernel *K = &p->kernels[k];
         int64_t off = p->offset[K->out];
         fprintf(f, "  %2d %-32s -> %s", k, K->name,
-                off == PLAN_OUTPUT ? "output" : xasprintf("scratch+%lld", (long long)off));
+                off == PLAN_OUTPUT ? cx_at("output", xasprintf("%lld", (long long)graph_output_at(g, K->out)))
+                                   : xasprintf("scratch+%lld", (long long)off));
         if (K->inplace) fprintf(f, " (in place)");
         if (p->blocked[K->out]) fprintf(f, " (channel-blocked)");
         const Layer *h = g->layers[K->layers[0]];

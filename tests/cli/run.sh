@@ -421,6 +421,18 @@ if command -v script >/dev/null 2>&1; then
     check "on a terminal with NO_COLOR: no escape codes" no_escapes tty.out
 fi
 
+# ---- several outputs: one after another, each with its offset and size
+run "$root/tests/numeric/cases/outputs_several.cnn" --random-weights --prefix multi -o multi.c
+check "several outputs compile" status 0
+check "several outputs: OUTPUT_SIZE is their sum" has multi.h "^#define MULTI_OUTPUT_SIZE  360 "
+check "several outputs: the first at offset 0" has multi.h "^#define MULTI_OUTPUT_P_OFFSET 0$"
+check "several outputs: each size" has multi.h "^#define MULTI_OUTPUT_P_SIZE 128 "
+check "several outputs: offsets in the statement's order" has multi.h "^#define MULTI_OUTPUT_X_OFFSET 144$"
+check "several outputs: the last" has multi.h "^#define MULTI_OUTPUT_C2_OFFSET 344$"
+run "$root/tests/numeric/cases/outputs_several.cnn" --random-weights --report
+check "several outputs: the report marks the last layer an output too" has out "^c2 .*(output)$"
+check "several outputs: the report marks an early output" has out "^p .*(output)$"
+
 # ---- limits on standard input (a file over 64 MiB is tests/errors/gen/file_too_big.sh)
 head -c $((64 * 1024 * 1024 + 1)) /dev/zero | "$cnnc" - --report >out 2>err
 rc=$?

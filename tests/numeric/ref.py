@@ -108,7 +108,8 @@ class Net:
         self.name = None
         self.input_name = None
         self.input_shape = None
-        self.output = None
+        self.output = None      # the first output
+        self.outputs = []
         self.weights_file = None
         self.layers = []
         self.directives = {}
@@ -181,7 +182,10 @@ class Parser:
                 net.input_shape = tuple(dims)
                 prev = net.input_name
             elif word == "output":
-                net.output = self.expect("id")
+                net.outputs = [self.expect("id")]
+                while self.accept(","):
+                    net.outputs.append(self.expect("id"))
+                net.output = net.outputs[0]
             elif word == "weights":
                 net.weights_file = self.expect("str")
             else:
@@ -193,8 +197,10 @@ class Parser:
         known = {net.input_name} | {L.name for L in net.layers}
         if net.output is None:
             net.output = net.layers[-1].name if net.layers else net.input_name
-        if net.output not in known:
-            raise CnnError(f"output {net.output!r} is not defined")
+            net.outputs = [net.output]
+        for o in net.outputs:
+            if o not in known:
+                raise CnnError(f"output {o!r} is not defined")
         return net
 
     # layer := OP [NAME] ['(' [arg {',' arg}] ')']   arg := ID | ID '=' value
@@ -643,18 +649,16 @@ def op_groupnorm(c):
 
 def op_layernorm(c):
     x = c.x
-    y = normalize(x.reshape(x.shape[0], -1), [1], float(c.attr("eps", 1e-5))).view(x.shape)
+    shp = list(x.shape[sample_axis(c, c.attr("axis", 0), x.dim() - 1):])
+    w = b = None
     if c.attr("affine", True):
-        shp = list(x.shape[1:])
-        y = y * c.param("weight", shp, ("gamma",)) + c.param("bias", shp, ("beta",))
-    return y
+        w, b = c.param("weight", shp, ("gamma",)), c.param("bias", shp, ("beta",))
+    return F.layer_norm(x, shp, w, b, float(c.attr("eps", 1e-5)))
 
 
 def op_dense(c):
-    x, L = c.x, c.L
-    if x.dim() != 2:
-        raise CnnError(f"{L.name}: dense needs a vector, got {list(x.shape[1:])}")
-    n_in, out = x.shape[1], int(c.attr("out"))
+    x = c.x    # a vector, or a tensor: its last axis, as nn.Linear
+    n_in, out = x.shape[-1], int(c.attr("out"))
     w = c.param("weight", [out, n_in], ("fan", n_in))
     b = c.param("bias", [out], ("fan", n_in)) if c.attr("bias", True) else None
     return F.linear(x, w, b)
@@ -886,7 +890,7 @@ OPS = {
     "mish": unary(lambda x, c: F.mish(x)),
     "gelu": op_gelu,
     "clip": op_clip,
-    "softmax": unary(lambda x, c: torch.softmax(x, dim=1)),
+    "softmax": unary(lambda x, c: torch.softmax(x, dim=sample_axis(c, c.attr("axis", 0), x.dim() - 1))),
     "flatten": unary(lambda x, c: x.reshape(x.shape[0], -1)),
     "dropout": unary(lambda x, c: x),
     "dense": op_dense,
@@ -911,7 +915,8 @@ for _n in (1, 2, 3):
 
 
 def forward(net, x, params):
-    """x: [B, *input_shape] float64 -> output [B, *out_shape]."""
+    """x: [B, *input_shape] float64 -> output [B, *out_shape]; several
+    outputs: [B, their sizes summed], one after another per sample."""
     if tuple(x.shape[1:]) != tuple(net.input_shape):
         raise CnnError(f"input shape {list(x.shape[1:])} != {list(net.input_shape)}")
     vals = {net.input_name: x}
@@ -922,7 +927,9 @@ def forward(net, x, params):
             vals[L.name] = OPS[L.op](Ctx(L, [vals[i] for i in L.inputs], params, x.shape[0]))
         except (RuntimeError, ValueError, TypeError) as e:    # from torch or int()
             raise CnnError(f"line {L.line}: {L.op} {L.name}: {e}") from e
-    return vals[net.output]
+    if len(net.outputs) == 1:
+        return vals[net.output]
+    return torch.cat([vals[o].reshape(x.shape[0], -1) for o in net.outputs], dim=1)
 
 
 # ---------------------------------------------------------------- CLI

@@ -167,9 +167,20 @@ def torch_models():
         def forward(s, x):
             return s.p(torch.relu(s.c(x)))
 
+    class TwoHeads(nn.Module):   # several outputs, in the model's order
+        def __init__(s):
+            super().__init__()
+            s.c = nn.Conv2d(3, 8, 3, padding=1)
+            s.c2 = nn.Conv2d(8, 4, 3)
+            s.fc = nn.Linear(4 * 6 * 6, 5)
+
+        def forward(s, x):
+            f = torch.relu(s.c(x))
+            return F.max_pool2d(f, 2), s.fc(torch.flatten(s.c2(f), 1))
+
     return [("convbnpool", ConvBnPool, (3, 8, 8)), ("residual", Residual, (3, 16, 16)),
             ("activations", Activations, (4, 9, 11)), ("modern", Modern, (3, 10, 10)),
-            ("vector", Vector, (20,)), ("conv1d", Conv1d, (2, 32))]
+            ("vector", Vector, (20,)), ("conv1d", Conv1d, (2, 32)), ("twoheads", TwoHeads, (3, 8, 8))]
 
 
 def test_torch():
@@ -184,13 +195,18 @@ def test_torch():
                 mod.weight.data.uniform_(0.5, 1.5)
         x = torch.randn(3, *shape)
         with torch.no_grad():
-            want = net(x).numpy()
+            y = net(x)
+        ys = y if isinstance(y, tuple) else (y,)
+        # several outputs: one after another per sample
+        want = np.concatenate([t.numpy().reshape(x.shape[0], -1) for t in ys], axis=1)
+        names = ["y"] if len(ys) == 1 else ["y%d" % i for i in range(len(ys))]
         for opset in (9, 11, 13, 17):
             tag = "%s_op%d" % (name, opset)
             path = os.path.join(WORK, tag + ".onnx")
             try:
+                axes = {n: {0: "N"} for n in ["x"] + names}
                 torch.onnx.export(net, x[:1], path, opset_version=opset, input_names=["x"],
-                                  output_names=["y"], dynamic_axes={"x": {0: "N"}, "y": {0: "N"}})
+                                  output_names=names, dynamic_axes=axes)
             except Exception as e:   # an exporter limit, not ours
                 print("skip %s: torch.onnx.export: %s" % (tag, str(e).splitlines()[0][:100]))
                 continue

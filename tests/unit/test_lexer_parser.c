@@ -490,14 +490,15 @@ static void test_inputs_and_output(void) {
     CU_ASSERT_EQUAL(s->in[1], b->id);
     CU_ASSERT_EQUAL_FATAL(c->nin, 3);
     CU_ASSERT_EQUAL(c->in[2], 0);
-    CU_ASSERT_EQUAL(n->u.g.output, s->id);
+    CU_ASSERT_EQUAL(n->u.g.nout, 1);
+    CU_ASSERT_EQUAL(n->u.g.outputs[0], s->id);
     for (int i = 1; i < n->u.g.n; i++)
         for (int k = 0; k < n->u.g.layers[i]->nin; k++)
             CU_ASSERT_TRUE(n->u.g.layers[i]->in[k] < i);   /* topological */
     /* without output the last statement is the output */
     n = net_compile("network n { input x[3]; relu; sigmoid; }");
     CU_ASSERT_TRUE(net_ok(n));
-    CU_ASSERT_EQUAL(n->u.g.output, 2);
+    CU_ASSERT_EQUAL(n->u.g.outputs[0], 2);
 }
 
 /* "relu NL maxpool2d(...)": a forgotten ';' between two layer kinds is one

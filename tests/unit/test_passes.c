@@ -503,7 +503,7 @@ static void test_O0_nothing_fused(void) {
             const Layer *L = n->u.g.layers[i];
             CHECK(L->folded == 0, "source %zu -O0: %s is not folded", s, L->name);
             if (L->dead) continue;
-            bool alias = (L->op->flags & (OPF_IDENTITY | OPF_SOURCE)) && i != n->u.g.output;
+            bool alias = (L->op->flags & (OPF_IDENTITY | OPF_SOURCE)) && !graph_is_output(&n->u.g, i);
             int k = kernel_of(&p, i);
             if (alias) {
                 CHECK(k < 0, "source %zu -O0: %s (an alias) has no kernel", s, L->name);
@@ -557,7 +557,7 @@ static void test_kernels_resnet_block(void) {
         if (p.nkernels != 2) continue;
         const Kernel *k2 = &p.kernels[1];
         CHECK(k2->nextra == 1 && k2->extra[0] == 0, "-O%d: the second kernel reads x as its residual", opt);
-        CHECK(k2->out == n->u.g.output && p.offset[k2->out] == PLAN_OUTPUT, "-O%d: it stores the output", opt);
+        CHECK(graph_is_output(&n->u.g, k2->out) && p.offset[k2->out] == PLAN_OUTPUT, "-O%d: it stores the output", opt);
         CHECK(net_layer(n, "bn1")->folded == net_layer(n, "c1")->id, "-O%d: bn1 folds into c1", opt);
         CHECK(net_layer(n, "bn2")->folded == net_layer(n, "c2")->id, "-O%d: bn2 folds into c2", opt);
         /* the residual x must stay readable until the second kernel: it is the input */
@@ -759,7 +759,7 @@ static int check_arena(const char *file, int opt, Net *n, const Plan *p, int64_t
         int count = 0;
         for (int k = 0; k < nk; k++)
             for (int j = 0; j < p->kernels[k].n; j++) count += p->kernels[k].layers[j] == i;
-        bool alias = (L->op->flags & (OPF_IDENTITY | OPF_SOURCE)) && i != g->output;   /* or a constant */
+        bool alias = (L->op->flags & (OPF_IDENTITY | OPF_SOURCE)) && !graph_is_output(g, i);   /* or a constant */
         if (L->dead) ACHECK(count == 0, "dead %s is in %d kernels", L->name, count);
         else if (!alias) ACHECK(count == 1, "%s is in %d kernels", L->name, count);
         else ACHECK(count <= 1, "%s is in %d kernels", L->name, count);
@@ -782,7 +782,9 @@ static int check_arena(const char *file, int opt, Net *n, const Plan *p, int64_t
             ACHECK(b > 0 && b < g->n && p->home[b] == b, "kernel %s reads %s whose home %d is no buffer", K->name,
                    g->layers[src]->name, b);
             if (!(b > 0 && b < g->n)) continue;
-            ACHECK(p->offset[b] != PLAN_OUTPUT && p->offset[b] != PLAN_INPUT,
+            ACHECK(p->offset[b] != PLAN_INPUT, "kernel %s reads %s from the input buffer", K->name,
+                   g->layers[src]->name);
+            ACHECK(p->offset[b] != PLAN_OUTPUT || graph_is_output(g, b),
                    "kernel %s reads %s from the output buffer", K->name, g->layers[src]->name);
             ACHECK(writer[b] >= 0 && writer[b] < k, "kernel %s (#%d) reads %s before it is written (writer #%d)",
                    K->name, k, g->layers[b]->name, writer[b]);
@@ -791,8 +793,10 @@ static int check_arena(const char *file, int opt, Net *n, const Plan *p, int64_t
         /* the write */
         ACHECK(p->home[K->out] == K->out, "kernel %s stores %s whose home is %d", K->name, g->layers[K->out]->name,
                p->home[K->out]);
-        if (K->out == g->output) {
+        if (graph_is_output(g, K->out)) {
             ACHECK(p->offset[K->out] == PLAN_OUTPUT, "kernel %s stores the output in scratch", K->name);
+            ACHECK(writer[K->out] < 0, "%s is written twice", g->layers[K->out]->name);
+            writer[K->out] = k;   /* later kernels may read an output */
         } else if (p->offset[K->out] == PLAN_OUTPUT) {
             ACHECK(false, "kernel %s stores %s, not the output, in the output buffer", K->name,
                    g->layers[K->out]->name);
@@ -811,7 +815,7 @@ static int check_arena(const char *file, int opt, Net *n, const Plan *p, int64_t
                    "kernel %s runs in place but its output (offset %lld) is not its input's buffer (%s, offset %lld)",
                    K->name, (long long)p->offset[K->out], src > 0 ? g->layers[src]->name : "none",
                    src > 0 ? (long long)p->offset[src] : -1LL);
-            if (src > 0 && K->out != g->output) over[K->out] = src;
+            if (src > 0 && !graph_is_output(g, K->out)) over[K->out] = src;
         }
     }
     /* an in-place kernel is the last reader of the value it writes over */
@@ -831,7 +835,7 @@ static int check_arena(const char *file, int opt, Net *n, const Plan *p, int64_t
         }
     }
     for (int b = 1; b < g->n; b++) {
-        if (writer[b] < 0) continue;
+        if (writer[b] < 0 || p->offset[b] == PLAN_OUTPUT) continue;   /* scratch values only */
         const Layer *L = g->layers[b];
         ACHECK(last[b] >= 0, "%s is written but never read", L->name);
         bool handed = false;

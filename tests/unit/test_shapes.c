@@ -19,7 +19,7 @@ static Net *compile(const char *dims, const char *stmts) {
 }
 
 static const Layer *output_of(const Net *n) {
-    return n->u.g.n > 0 && n->u.g.output >= 0 ? n->u.g.layers[n->u.g.output] : NULL;
+    return n->u.g.n > 0 && n->u.g.nout > 0 ? n->u.g.layers[n->u.g.outputs[0]] : NULL;
 }
 
 /* the output layer of the network has shape want, params and MACs */
@@ -284,7 +284,9 @@ static void test_pools(void) {
     SHAPE("[3,9,9]", "maxpool2d L(kernel=[3,1], stride=[3,1]);", "[3,3,9]", 0, 0);
     ERROR("[3,8,8]", "avgpool2d L(kernel=2, dilation=2);", "avgpool2d has no attribute 'dilation'");
     ERROR("[3,8,8]", "maxpool2d L(kernel=2, pad=2);",
-          "padding of maxpool2d 'L' must be at most half the kernel (1) in height, got 2+2");
+          "padding of maxpool2d 'L' must be less than the kernel (at most 1) in height, got 2+2");
+    SHAPE("[1,7,7]", "maxpool2d L(kernel=3, stride=1, pad=2);", "[1,9,9]", 0, 0);   /* up to kernel - 1 */
+    SHAPE("[1,7,7]", "maxpool2d L(kernel=3, stride=1, dilation=2, pad=[4, 0, 0, 4]);", "[1,7,7]", 0, 0);
     ERROR("[3,8]", "maxpool2d L(kernel=2);", "maxpool2d 'L' needs a 2-D input [C,H,W], got [3,8]");
 }
 
@@ -364,8 +366,11 @@ static void test_softmax_flatten_dense_dropout(void) {
     SHAPE("[3,4,4]", "dropout L(p=0);", "[3,4,4]", 0, 0);
     SHAPE("[3,4,4]", "dropout L(p=0.9);", "[3,4,4]", 0, 0);
     ERROR("[3,4,4]", "dropout L(p=1);", "dropout probability of 'L' must be in [0, 1), got 1");
-    ERROR("[3,5,5]", "dense L(out=10);", "dense 'L' needs a vector input, got [3,5,5]");
-    ERROR("[3,5,5]", "dense L(out=10);", "note: insert 'flatten;' before it");
+    SHAPE("[3,5,5]", "dense L(out=10);", "[3,5,10]", 60, 750);   /* the last axis, as nn.Linear */
+    SHAPE("[3,5,5]", "softmax L(axis=-1);", "[3,5,5]", 0, 0);
+    ERROR("[3,5,5]", "softmax L(axis=3);", "axis 3 of softmax 'L' is out of range for [3,5,5]");
+    SHAPE("[3,5,4]", "layernorm L(axis=1);", "[3,5,4]", 40, 0);
+    ERROR("[3,5,5]", "layernorm L(axis=-4);", "axis -4 of layernorm 'L' is out of range for [3,5,5]");
 }
 
 static void test_merge(void) {
