@@ -2,6 +2,11 @@
 """Compare a generated network's output with the reference.
 
   compare.py OUTPUT.bin EXPECTED.bin [--rtol 1e-4] [--atol 1e-5]
+  compare.py --list FILE [--rtol 1e-4] [--atol 1e-5]
+
+FILE has one comparison a line, OUTPUT.bin<TAB>EXPECTED.bin<TAB>LABEL; each
+prints OUTPUT.bin<TAB>LABEL: ok: ... or LABEL: MISMATCH: ... (exit 1 if any
+mismatched).
 
 Both files are float32 little-endian. An element passes when
 |out - exp| <= atol + rtol * |exp| (NaN passes only against NaN, inf only
@@ -48,25 +53,41 @@ def compare(out, exp, rtol, atol):
     return True, msg
 
 
+def one(out, exp, rtol, atol):
+    """-> (ok, the line to print)"""
+    try:
+        ok, msg = compare(load(out), load(exp), rtol, atol)
+    except (OSError, ValueError) as e:
+        return False, f"compare: {e}"
+    return ok, ("ok: " if ok else "MISMATCH: ") + msg
+
+
 def main(argv):
-    args, rtol, atol = [], 1e-4, 1e-5
+    args, rtol, atol, listed = [], 1e-4, 1e-5, None
     it = iter(argv)
     for a in it:
         if a == "--rtol":
             rtol = float(next(it))
         elif a == "--atol":
             atol = float(next(it))
+        elif a == "--list":
+            listed = next(it)
         else:
             args.append(a)
+    if listed is not None and not args:
+        all_ok = True
+        with open(listed) as f:
+            for line in f:
+                out, exp, label = line.rstrip("\n").split("\t")
+                ok, msg = one(out, exp, rtol, atol)
+                all_ok &= ok
+                print(f"{out}\t{label}: {msg}")
+        return 0 if all_ok else 1
     if len(args) != 2:
         print(__doc__.strip().split("\n\n")[1], file=sys.stderr)
         return 2
-    try:
-        ok, msg = compare(load(args[0]), load(args[1]), rtol, atol)
-    except (OSError, ValueError) as e:
-        print(f"compare: {e}")
-        return 1
-    print(("ok: " if ok else "MISMATCH: ") + msg)
+    ok, msg = one(args[0], args[1], rtol, atol)
+    print(msg)
     return 0 if ok else 1
 
 
