@@ -12,7 +12,7 @@ CNNC  ?= $(BUILD)/cnnc
 
 EX_SRC   := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 EX_OUT   := $(BUILD)/examples
-EX_NAMES := lenet5 sobel resnet_block mobilenet_block activity1d volume3d
+EX_NAMES := lenet5 sobel resnet_block mobilenet_block mobilenet_v3_block activity1d volume3d
 
 EX_CFLAGS ?= -O2 -std=c11 -Wall -Wextra -pedantic -Werror
 EX_PYTHON ?=
@@ -25,6 +25,7 @@ EX_CNNC_lenet5          = --weights $(EX_OUT)/lenet5/lenet5.safetensors
 EX_PREREQ_lenet5        = $(EX_OUT)/lenet5/lenet5.safetensors
 EX_CNNC_resnet_block    = --random-weights=1
 EX_CNNC_mobilenet_block = --random-weights=1
+EX_CNNC_mobilenet_v3_block = --random-weights=1
 EX_CNNC_activity1d      = --random-weights=1
 EX_CNNC_volume3d        = --random-weights=1
 
@@ -32,6 +33,7 @@ EX_RUN_lenet5          = for d in 2 3 9; do $< $(EX_SRC)/lenet5/digit$$d.pgm $$d
 EX_RUN_sobel           = $< $(EX_SRC)/sobel/shapes.pgm $(EX_OUT)/sobel/edges.pgm
 EX_RUN_resnet_block    = $<
 EX_RUN_mobilenet_block = $<
+EX_RUN_mobilenet_v3_block = $<
 EX_RUN_activity1d      = $<
 EX_RUN_volume3d        = $<
 
