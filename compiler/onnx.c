@@ -499,6 +499,104 @@ static int *topo_order(Imp *m, const Onnx__GraphProto *g) {
     return placed == n ? order : NULL;
 }
 
+/* ---------------------------------------------------------------- local functions
+ * A node whose operator is one of the model's local functions (same name and
+ * domain) is replaced by the function's nodes: its formal inputs and outputs
+ * become the node's, its other values get names of their own (the calling
+ * node's name, '/', the value's), and an attribute that refers to one of the
+ * function's (ref_attr_name) takes the calling node's value, or is dropped
+ * when the call does not set it. Functions may call functions, to a depth of
+ * FUNC_DEPTH (deeper is a cycle). */
+#define FUNC_DEPTH 32
+
+typedef struct { Onnx__NodeProto **v; size_t n, cap; } Nodes;
+
+static void nodes_add(Nodes *l, Onnx__NodeProto *nd) {
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 64;
+        l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+    }
+    l->v[l->n++] = nd;
+}
+
+static const Onnx__FunctionProto *function_of(const Imp *m, const Onnx__NodeProto *nd) {
+    for (size_t i = 0; nd->op_type && i < m->model->n_functions; i++) {
+        const Onnx__FunctionProto *f = m->model->functions[i];
+        const char *fd = f->domain ? f->domain : "", *nd_dom = nd->domain ? nd->domain : "";
+        if (f->name && strcmp(f->name, nd->op_type) == 0 && strcmp(fd, nd_dom) == 0) return f;
+    }
+    return NULL;
+}
+
+/* a function's value name as seen from the call */
+static char *actual_name(const Onnx__FunctionProto *f, const Onnx__NodeProto *call, const char *prefix,
+                         const char *name) {
+    if (!name || !*name) return "";
+    for (size_t i = 0; i < f->n_input; i++)
+        if (f->input[i] && strcmp(f->input[i], name) == 0) return i < call->n_input ? call->input[i] : "";
+    for (size_t i = 0; i < f->n_output; i++)
+        if (f->output[i] && strcmp(f->output[i], name) == 0) return i < call->n_output ? call->output[i] : "";
+    return xasprintf("%s/%s", prefix, name);
+}
+
+static bool expand(Imp *m, Onnx__NodeProto *nd, int depth, Nodes *out) {
+    const Onnx__FunctionProto *f = function_of(m, nd);
+    if (!f) {
+        nodes_add(out, nd);
+        return true;
+    }
+    const char *prefix = nd->name && *nd->name ? nd->name : xasprintf("%s_%zu", f->name, out->n);
+    if (depth >= FUNC_DEPTH) {
+        diag_error(NOLOC, "node '%s' (%s): local functions call each other more than %d deep (a cycle?)", prefix,
+                   f->name, FUNC_DEPTH);
+        return false;
+    }
+    bool ok = true;
+    for (size_t k = 0; k < f->n_node; k++) {
+        const Onnx__NodeProto *fn = f->node[k];
+        Onnx__NodeProto *c = xcalloc(1, sizeof *c);
+        *c = *fn;
+        c->name = xasprintf("%s/%s", prefix, fn->name && *fn->name ? fn->name : xasprintf("%zu", k));
+        c->input = xcalloc(fn->n_input + 1, sizeof(char *));
+        for (size_t i = 0; i < fn->n_input; i++) c->input[i] = actual_name(f, nd, prefix, fn->input[i]);
+        c->output = xcalloc(fn->n_output + 1, sizeof(char *));
+        for (size_t i = 0; i < fn->n_output; i++) c->output[i] = actual_name(f, nd, prefix, fn->output[i]);
+        c->attribute = xcalloc(fn->n_attribute + 1, sizeof *c->attribute);
+        c->n_attribute = 0;
+        for (size_t i = 0; i < fn->n_attribute; i++) {
+            Onnx__AttributeProto *a = fn->attribute[i];
+            if (a->ref_attr_name && *a->ref_attr_name) {   /* the caller's value, renamed */
+                Onnx__AttributeProto *given = NULL;
+                for (size_t j = 0; j < nd->n_attribute; j++)
+                    if (nd->attribute[j]->name && strcmp(nd->attribute[j]->name, a->ref_attr_name) == 0)
+                        given = nd->attribute[j];
+                if (!given) continue;
+                Onnx__AttributeProto *r = xcalloc(1, sizeof *r);
+                *r = *given;
+                r->name = a->name;
+                a = r;
+            }
+            c->attribute[c->n_attribute++] = a;
+        }
+        ok &= expand(m, c, depth + 1, out);
+    }
+    return ok;
+}
+
+/* g with every call of a local function replaced by its nodes */
+static const Onnx__GraphProto *inline_functions(Imp *m, const Onnx__GraphProto *g) {
+    if (m->model->n_functions == 0) return g;
+    Nodes out = {0};
+    bool ok = true;
+    for (size_t i = 0; i < g->n_node; i++) ok &= expand(m, g->node[i], 0, &out);
+    if (!ok) return NULL;
+    Onnx__GraphProto *c = xcalloc(1, sizeof *c);
+    *c = *g;
+    c->node = out.v;
+    c->n_node = out.n;
+    return c;
+}
+
 static bool read_input(Imp *m, const Onnx__GraphProto *g, const OnnxOpts *o) {
     const Onnx__ValueInfoProto *in = NULL;
     for (size_t i = 0; i < g->n_input; i++) {
@@ -626,6 +724,7 @@ bool onnx_import(const char *file, const unsigned char *buf, size_t len, const O
         diag_warning(NOLOC, "the model's opset is %lld; cnnc knows opsets 1 to 21", (long long)m->opset);
     ast_program(p, network_name(file), NOLOC);
     unique(m, p->name);
+    if (!(g = inline_functions(m, g))) goto out;
     bool ok = read_initializers(m, g);
     ok &= read_input(m, g, o);
     if (!ok) goto out;
