@@ -7,9 +7,11 @@
 #                    (the numeric suite's generated C built with the sanitizers too;
 #                    its reference outputs made once for every level)
 #   make fuzz        bounded libFuzzer sessions (FUZZ_TIME seconds each, default
-#                    60) of fuzz_compile on tests/fuzz/corpus and of fuzz_weights
-#                    on tests/errors/weights; fails when one finds a crash
-#   make fuzz-regress  every input of tests/fuzz/regress/ through the fuzz targets
+#                    60) of fuzz_compile on tests/fuzz/corpus, of fuzz_weights
+#                    on tests/errors/weights and of fuzz_onnx on
+#                    tests/fuzz/onnx-corpus; fails when one finds a crash
+#   make fuzz-regress  every input of tests/fuzz/regress/ and the ONNX seeds
+#                    through the fuzz targets (test-asan: through build-asan/cnnc)
 #   make fuzz-afl    the same entry point built with afl-clang-fast (AFL++);
 #                    installs nothing: says what is missing
 # See tests/fuzz/README.md.
@@ -122,17 +124,19 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_alloc.h $(FUZZ_OBJS) $
 
 fuzz-build: $(FUZZ_BIN) $(FUZZ_WBIN) $(FUZZ_OBIN)
 
-# FUZZ_TIME seconds for each target: sources, then safetensors files
-fuzz: $(FUZZ_BIN) $(FUZZ_WBIN)
+# FUZZ_TIME seconds for each target: sources, safetensors files, ONNX models
+fuzz: $(FUZZ_BIN) $(FUZZ_WBIN) $(FUZZ_OBIN)
 	@st=0; \
 	sh tests/fuzz/run-fuzz.sh $(FUZZ_BIN) $(FUZZ_TIME) $(FUZZ_JOBS) tests/fuzz/corpus \
 	    $(FUZZ_RUNFLAGS) -max_len=$(FUZZ_LEN) -dict=tests/fuzz/cnn.dict || st=1; \
 	sh tests/fuzz/run-fuzz.sh $(FUZZ_WBIN) $(FUZZ_TIME) $(FUZZ_JOBS) tests/errors/weights \
 	    $(FUZZ_RUNFLAGS) -max_len=8192 -dict=tests/fuzz/safetensors.dict || st=1; \
+	sh tests/fuzz/run-fuzz.sh $(FUZZ_OBIN) $(FUZZ_TIME) $(FUZZ_JOBS) tests/fuzz/onnx-corpus \
+	    $(FUZZ_RUNFLAGS) -max_len=16384 || st=1; \
 	exit $$st
 
-fuzz-regress: $(FUZZ_BIN) $(FUZZ_WBIN)
-	@sh tests/fuzz/regress.sh $(FUZZ_BIN) $(FUZZ_WBIN)
+fuzz-regress: $(FUZZ_BIN) $(FUZZ_WBIN) $(FUZZ_OBIN)
+	@sh tests/fuzz/regress.sh $(FUZZ_BIN) $(FUZZ_WBIN) $(FUZZ_OBIN)
 
 # ---------------------------------------------------------------- AFL++
 AFL_CC   ?= afl-clang-fast

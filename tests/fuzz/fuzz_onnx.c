@@ -4,8 +4,8 @@
  *   pipeline_front_onnx -> pipeline_plan (-O2) -> report
  *     -> pipeline_weights -> emit_network into /dev/null
  *
- * Built by tests/fuzz/fuzz.mk (make fuzz-build). Seeds: models exported
- * from PyTorch by tests/onnx/run.py (the .onnx files in build/onnx-tests). External data
+ * Built by tests/fuzz/fuzz.mk (make fuzz-build). Seeds: tests/fuzz/onnx-corpus/,
+ * models exported from PyTorch by make-onnx-corpus.py. External data
  * files are never read; tensors of more than 2^20 elements stop before the
  * weights. FUZZ_VERBOSE=1 keeps the diagnostics. */
 #include "cnnc.h"

@@ -1,17 +1,21 @@
 #!/bin/sh
 # tests/fuzz/regress.sh [PROGRAM...] — every input of tests/fuzz/regress/
-# (inputs a fuzzer once crashed on) through each PROGRAM, one PASS/FAIL line
-# per input and program, then "N passed, M failed".
+# (inputs a fuzzer once crashed on) and the ONNX seed corpus
+# (tests/fuzz/onnx-corpus/) through each PROGRAM, one PASS/FAIL line per
+# input and program, then "N passed, M failed".
 #   build-fuzz/fuzz_compile   runs each .cnn once; passes when nothing crashes
 #   build-fuzz/fuzz_weights   the same with each .safetensors
+#   build-fuzz/fuzz_onnx      the same with each .onnx
 #   a cnnc (build-asan/cnnc)  each .cnn with --report, then --random-weights
 #                             -o OUT.c at -O0 and -O2; each .safetensors as
-#                             --weights of fuzz_weights' network; passes when
-#                             cnnc exits 0 or 1 without a sanitizer report
-# Default: build-fuzz/fuzz_compile build-fuzz/fuzz_weights.
+#                             --weights of fuzz_weights' network; each .onnx
+#                             with --report, then -o OUT.c at -O0 and -O2;
+#                             passes when cnnc exits 0 or 1 without a
+#                             sanitizer report
+# Default: build-fuzz/fuzz_compile build-fuzz/fuzz_weights build-fuzz/fuzz_onnx.
 cd "$(dirname "$0")/../.." || exit 2
 root=$(pwd)
-[ $# -gt 0 ] || set -- build-fuzz/fuzz_compile build-fuzz/fuzz_weights
+[ $# -gt 0 ] || set -- build-fuzz/fuzz_compile build-fuzz/fuzz_weights build-fuzz/fuzz_onnx
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cnnc-regress.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 pass=0 fail=0
@@ -36,6 +40,10 @@ cnnc_runs() {
     *.safetensors)
         echo "net.cnn -O0 --weights $root/$1 -o out.c"
         echo "net.cnn -O2 --weights $root/$1 -o out.c" ;;
+    *.onnx)
+        echo "$root/$1 --report"
+        echo "$root/$1 -O0 -o out.c"
+        echo "$root/$1 -O2 -o out.c" ;;
     esac
 }
 for prog in "$@"; do
@@ -44,10 +52,11 @@ for prog in "$@"; do
     if [ ! -x "$prog" ]; then
         fail=$((fail + 1)); echo "FAIL no program at $prog"; continue
     fi
-    for f in tests/fuzz/regress/*.cnn tests/fuzz/regress/*.safetensors; do
+    for f in tests/fuzz/regress/*.cnn tests/fuzz/regress/*.safetensors tests/fuzz/regress/*.onnx \
+             tests/fuzz/onnx-corpus/*.onnx; do
         [ -f "$f" ] || continue
         case $pname:$f in
-        fuzz_compile*:*.cnn | fuzz_weights*:*.safetensors)
+        fuzz_compile*:*.cnn | fuzz_weights*:*.safetensors | fuzz_onnx*:*.onnx)
             if "$prog" "$f" >"$tmp/log" 2>&1; then ok=1; else ok=0; fi ;;
         fuzz_*) continue ;;
         *)

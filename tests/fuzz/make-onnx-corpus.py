@@ -1,0 +1,133 @@
+#!/usr/bin/python3
+"""tests/fuzz/make-onnx-corpus.py — writes the ONNX fuzz target's seed corpus,
+tests/fuzz/onnx-corpus/*.onnx: small models exported by torch.onnx.export from
+the kinds of networks users bring (convolutions with BatchNorm, residual
+blocks, depthwise + pointwise, pooling, dense heads, resampling, concat,
+activations, a local function), each at a few opsets. Random weights with a
+fixed seed; tiny channel counts, so each file is a few kilobytes.
+
+    /usr/bin/python3 tests/fuzz/make-onnx-corpus.py    # rewrites the directory
+
+The files are committed: make fuzz starts from them, and make test-asan runs
+each through the sanitized compiler (tests/fuzz/regress.sh).
+"""
+import os
+import sys
+import warnings
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "onnx-corpus")
+
+
+class ConvBn(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.c, s.bn, s.fc = nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.Linear(4 * 4 * 4, 3)
+
+    def forward(s, x):
+        x = F.max_pool2d(F.relu(s.bn(s.c(x))), 2)
+        return torch.softmax(s.fc(x.view(x.size(0), -1)), 1)
+
+
+class Residual(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.a, s.b = nn.Conv2d(4, 4, 3, padding=1, bias=False), nn.Conv2d(4, 4, 3, padding=1)
+        s.bn = nn.BatchNorm2d(4)
+
+    def forward(s, x):
+        return F.relu(s.bn(s.b(F.relu(s.a(x)))) + x)
+
+
+class Separable(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.dw, s.pw = nn.Conv2d(4, 4, 3, padding=1, groups=4, stride=2), nn.Conv2d(4, 6, 1)
+
+    def forward(s, x):
+        x = F.hardswish(s.pw(F.relu6(s.dw(x))))
+        return F.adaptive_avg_pool2d(x, 1).flatten(1)
+
+
+class Mixed(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.c1, s.c2 = nn.Conv2d(3, 4, 3), nn.Conv2d(3, 4, 1, stride=2)
+
+    def forward(s, x):
+        a = F.silu(s.c1(F.pad(x, (1, 1, 1, 1), mode="reflect")))
+        b = F.interpolate(torch.sigmoid(s.c2(x)), scale_factor=2, mode="nearest")
+        y = torch.cat([a, b], 1)
+        return F.avg_pool2d(F.gelu(y), 3, stride=2, padding=1, count_include_pad=False)
+
+
+class Vector(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.fc1, s.bn, s.fc2 = nn.Linear(10, 8), nn.BatchNorm1d(8), nn.Linear(8, 3)
+
+    def forward(s, x):
+        return s.fc2(torch.clamp(s.bn(s.fc1(x)), -1, 2))
+
+
+class Conv1d(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.c = nn.Conv1d(2, 3, 5, stride=2, padding=2)
+
+    def forward(s, x):
+        return F.avg_pool1d(F.leaky_relu(s.c(x), 0.1), 2)
+
+
+class Block(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.c = nn.Conv2d(4, 4, 3, padding=1)
+
+    def forward(s, x):
+        return F.relu(s.c(x)) + x
+
+
+class Functions(nn.Module):   # exported with Block as an ONNX local function
+    def __init__(s):
+        super().__init__()
+        s.b1, s.b2 = Block(), Block()
+
+    def forward(s, x):
+        return s.b2(s.b1(x))
+
+
+MODELS = [("convbn", ConvBn, (3, 8, 8), (9, 13)),
+          ("residual", Residual, (4, 6, 6), (11, 17)),
+          ("separable", Separable, (4, 8, 8), (13,)),
+          ("mixed", Mixed, (3, 8, 8), (11, 13)),
+          ("vector", Vector, (10,), (9, 13)),
+          ("conv1d", Conv1d, (2, 16), (13,))]
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    for f in os.listdir(OUT):
+        if f.endswith(".onnx"):
+            os.remove(os.path.join(OUT, f))
+    torch.manual_seed(0)
+    warnings.filterwarnings("ignore")
+    for name, cls, shape, opsets in MODELS:
+        net = cls().eval()
+        x = torch.randn(1, *shape)
+        for op in opsets:
+            torch.onnx.export(net, x, os.path.join(OUT, "%s_op%d.onnx" % (name, op)), opset_version=op,
+                              input_names=["x"], output_names=["y"],
+                              dynamic_axes={"x": {0: "N"}, "y": {0: "N"}})
+    torch.onnx.export(Functions().eval(), torch.randn(1, 4, 6, 6), os.path.join(OUT, "functions_op15.onnx"),
+                      opset_version=15, export_modules_as_functions={Block}, input_names=["x"],
+                      output_names=["y"])
+    print("wrote %d models to %s" % (len([f for f in os.listdir(OUT) if f.endswith(".onnx")]), OUT))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
