@@ -789,6 +789,24 @@ static bool patterns(Imp *m, const Onnx__NodeProto *n, Val *a, Val *b, bool *don
     return true;
 }
 
+/* the NumPy broadcast of per-sample shapes, aligned at the last axis, as
+ * the language's elementwise layers take them; false when they do not match */
+static bool broadcast_shape(Val *const *in, int nin, Shape *out) {
+    *out = in[0]->shape;
+    for (int i = 1; i < nin; i++) {
+        const Shape *s = &in[i]->shape;
+        Shape r = {.rank = s->rank > out->rank ? s->rank : out->rank};
+        for (int d = 0; d < r.rank; d++) {
+            int da = d - (r.rank - out->rank), db = d - (r.rank - s->rank);
+            int64_t x = da >= 0 ? out->dim[da] : 1, y = db >= 0 ? s->dim[db] : 1;
+            if (x != y && x != 1 && y != 1) return false;
+            r.dim[d] = x == 1 ? y : x;
+        }
+        *out = r;
+    }
+    return true;
+}
+
 static bool on_binary(Imp *m, const Onnx__NodeProto *n) {
     int nin = (int)n->n_input;
     if (nin != 2) {   /* Sum, Max, Min of several: all data, one layer */
@@ -797,13 +815,13 @@ static bool on_binary(Imp *m, const Onnx__NodeProto *n) {
         for (int i = 0; i < nin; i++)
             if (!(in[i] = din(m, n, i))) return false;
         if (nin == 1) { alias(m, n, 0, in[0]); return true; }
-        for (int i = 1; i < nin; i++)
-            if (!shape_eq(&in[i]->shape, &in[0]->shape))
-                return onnx_fail(m, "inputs of shapes %s and %s: broadcasting is not supported", full_str(&in[0]->shape),
-                                 full_str(&in[i]->shape));
+        Shape to;
+        if (!broadcast_shape(in, nin, &to))
+            return onnx_fail(m, "inputs of shapes %s and %s do not broadcast", full_str(&in[0]->shape),
+                             full_str(&in[1]->shape));
         const char *op = elementwise_op(n->op_type);
         if (!op_find(op)) return onnx_fail(m, "%s of several computed inputs is not supported", n->op_type);
-        layer(m, n, op, NULL, nin, in, &in[0]->shape);
+        layer(m, n, op, NULL, nin, in, &to);
         return true;
     }
     Val *a = input(m, n, 0), *b = input(m, n, 1);
@@ -812,13 +830,14 @@ static bool on_binary(Imp *m, const Onnx__NodeProto *n) {
     if (!patterns(m, n, a, b, &done) || done) return done;
     if (!onnx_data(m, a) || !onnx_data(m, b)) return false;
     const char *op = elementwise_op(n->op_type);
-    if (a->kind == V_DATA && b->kind == V_DATA) {
-        if (!shape_eq(&a->shape, &b->shape))
-            return onnx_fail(m, "inputs of shapes %s and %s: broadcasting is not supported", full_str(&a->shape),
+    if (a->kind == V_DATA && b->kind == V_DATA) {   /* NumPy broadcasting, as the layers do */
+        Val *in[2] = {a, b};
+        Shape to;
+        if (!broadcast_shape(in, 2, &to))
+            return onnx_fail(m, "inputs of shapes %s and %s do not broadcast", full_str(&a->shape),
                              full_str(&b->shape));
         if (!op_find(op)) return onnx_fail(m, "%s of two computed inputs is not supported", n->op_type);
-        Val *in[2] = {a, b};
-        layer(m, n, op, NULL, 2, in, &a->shape);
+        layer(m, n, op, NULL, 2, in, &to);
         return true;
     }
     const char *t = strcmp(op, "add") == 0 ? "Add" : strcmp(op, "sub") == 0 ? "Sub" : strcmp(op, "mul") == 0 ? "Mul"
