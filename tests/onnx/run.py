@@ -179,7 +179,80 @@ def torch_models():
             f = torch.relu(s.c(x))
             return F.max_pool2d(f, 2), s.fc(torch.flatten(s.c2(f), 1))
 
-    return [("convbnpool", ConvBnPool, (3, 8, 8)), ("residual", Residual, (3, 16, 16)),
+    class Decoder(nn.Module):   # transposed convolutions, resizing
+        def __init__(s):
+            super().__init__()
+            s.up1 = nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1, output_padding=1)
+            s.up2 = nn.ConvTranspose2d(4, 6, 4, stride=2, padding=1, groups=2, bias=False)
+            s.near = nn.Upsample(scale_factor=2, mode="nearest")
+
+        def forward(s, x):
+            x = torch.relu(s.up1(x))
+            return s.near(s.up2(x))[:, :, 1:-1:2, 2:]
+
+    class Bilinear(nn.Module):
+        def __init__(s, align):
+            super().__init__()
+            s.align = align
+            s.c = nn.Conv2d(3, 4, 3, padding=1)
+
+        def forward(s, x):
+            x = F.interpolate(s.c(x), scale_factor=2, mode="bilinear", align_corners=s.align)
+            return F.interpolate(x, size=(5, 7), mode="bilinear", align_corners=s.align)
+
+    class ConvNeXtBlock(nn.Module):   # permute, LayerNorm over the channels, permute back
+        def __init__(s):
+            super().__init__()
+            s.dw = nn.Conv2d(8, 8, 3, padding=1, groups=8)
+            s.norm = nn.LayerNorm(8)
+            s.fc = nn.Linear(8, 8)
+
+        def forward(s, x):
+            y = s.dw(x).permute(0, 2, 3, 1)
+            y = s.fc(s.norm(y)).permute(0, 3, 1, 2)
+            return x + y
+
+    class Shuffle(nn.Module):   # ShuffleNetV2: split, shuffle, PReLU, reductions
+        def __init__(s):
+            super().__init__()
+            s.c = nn.Conv2d(4, 8, 1)
+            s.act1 = nn.PReLU()
+            s.act2 = nn.PReLU(4)
+            s.inorm = nn.InstanceNorm2d(8, affine=True)
+
+        def forward(s, x):
+            x = s.c(x)
+            a, b = x.chunk(2, dim=1)
+            x = torch.cat([s.act1(a), s.act2(b)], 1)
+            n, c, h, w = x.size()
+            x = x.view(n, 2, c // 2, h, w).transpose(1, 2).contiguous().view(n, c, h, w)
+            p, q, r = torch.split(s.inorm(x), [2, 4, 2], dim=1)
+            return torch.cat([p.mean((2, 3), keepdim=True), q.amax(3, keepdim=True).sum(2, keepdim=True),
+                              r.mean((2, 3), keepdim=True)], 1)
+
+    class LayerNorm(nn.Module):   # F.layer_norm: a pattern below opset 17
+        def __init__(s):
+            super().__init__()
+            s.fc = nn.Linear(12, 10)
+            s.w = nn.Parameter(torch.rand(10) + 0.5)
+            s.b = nn.Parameter(torch.rand(10))
+
+        def forward(s, x):
+            y = F.layer_norm(s.fc(x), (10,), s.w, s.b, 1e-3)
+            return F.layer_norm(y * 2, (10,), s.w)
+
+    class Up1d(nn.Module):
+        def __init__(s):
+            super().__init__()
+            s.up = nn.ConvTranspose1d(2, 3, 5, stride=3, padding=2, dilation=2)
+
+        def forward(s, x):
+            return s.up(x)
+
+    return [("decoder", Decoder, (3, 4, 4)), ("bilinear", lambda: Bilinear(False), (3, 4, 6)),
+            ("bilinear_ac", lambda: Bilinear(True), (3, 4, 6)), ("convnext", ConvNeXtBlock, (8, 5, 5)),
+            ("shuffle", Shuffle, (4, 6, 6)), ("layernorm", LayerNorm, (12,)), ("up1d", Up1d, (2, 7)),
+            ("convbnpool", ConvBnPool, (3, 8, 8)), ("residual", Residual, (3, 16, 16)),
             ("activations", Activations, (4, 9, 11)), ("modern", Modern, (3, 10, 10)),
             ("vector", Vector, (20,)), ("conv1d", Conv1d, (2, 32)), ("twoheads", TwoHeads, (3, 8, 8))]
 
