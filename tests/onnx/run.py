@@ -249,12 +249,23 @@ def torch_models():
         def forward(s, x):
             return s.up(x)
 
-    return [("decoder", Decoder, (3, 4, 4)), ("bilinear", lambda: Bilinear(False), (3, 4, 6)),
+    class NormParts(nn.Module):   # the layer norm's mean read elsewhere too: no pattern, each part a layer
+        def forward(s, x):
+            m = x.mean(-1, keepdim=True)
+            d = x - m
+            return d / torch.sqrt((d ** 2).mean(-1, keepdim=True) + 1e-5) + m
+
+    return [("decoder", Decoder, (3, 4, 4)), ("normparts", NormParts, (3, 6)), ("bilinear", lambda: Bilinear(False), (3, 4, 6)),
             ("bilinear_ac", lambda: Bilinear(True), (3, 4, 6)), ("convnext", ConvNeXtBlock, (8, 5, 5)),
             ("shuffle", Shuffle, (4, 6, 6)), ("layernorm", LayerNorm, (12,)), ("up1d", Up1d, (2, 7)),
             ("convbnpool", ConvBnPool, (3, 8, 8)), ("residual", Residual, (3, 16, 16)),
             ("activations", Activations, (4, 9, 11)), ("modern", Modern, (3, 10, 10)),
             ("vector", Vector, (20,)), ("conv1d", Conv1d, (2, 32)), ("twoheads", TwoHeads, (3, 8, 8))]
+
+
+# the layers a pattern must give (op: present, or absent with "!"), by model
+PATTERNS = {"shuffle": ["channel_shuffle", "!transpose"], "layernorm": ["layernorm", "!reduce_mean"],
+            "convnext": ["layernorm", "!reduce_mean"], "normparts": ["!layernorm", "reduce_mean"]}
 
 
 def test_torch():
@@ -295,6 +306,10 @@ def test_torch():
                 got = forward(exe, x.numpy())
                 ok, e = (False, 0) if got is None else close(got, want)
                 result(ok, "%s -%s" % (tag, opt), "max error %.2g" % e)
+            if name in PATTERNS:
+                rep = run([CNNC, path, "--report"]).stdout.split()
+                bad = [p for p in PATTERNS[name] if ((p[1:] in rep) if p[0] == "!" else p not in rep)]
+                result(not bad, "%s layers" % tag, "report: %s" % " ".join(bad))
             if opset == 13:   # (b) the .cnn round trip
                 cnn = os.path.join(WORK, tag + ".cnn")
                 r = run([CNNC, path, "--emit=cnn", "-o", cnn])
