@@ -366,6 +366,8 @@ int onnx_layer(Imp *m, const char *op, const char *name, int nin, Val *const *in
     L->st = ast_layer(NOLOC, op, L->ident, NOLOC);
     for (int i = 0; i < nin; i++) ast_add_arg(L->st, NULL, NOLOC, onnx_vword(onnx_ident_of(m, in[i])));
     L->src = nin > 0 ? onnx_ident_of(m, in[0]) : NULL;
+    for (int i = 0; i < nin && i < 2; i++) L->in[i] = in[i];
+    L->wt = L->bt = -1;
     Val *v = onnx_def(m, out);
     v->kind = V_DATA;
     v->layer = id;

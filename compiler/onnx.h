@@ -48,7 +48,12 @@ typedef struct {
     Stmt *st;
     const char *op, *ident;
     const char *src;             /* the name of its first input */
+    Val *in[2];                  /* its first two inputs */
     bool dropped;                /* taken into a pattern's layer */
+    unsigned axes;               /* reduce_*: the per-sample axes reduced (bits) */
+    bool uniform;                /* an affine batchnorm of one scale and shift for all channels: */
+    double scale, shift;         /*   y = x * scale + shift */
+    int wt, bt;                  /* layernorm of a pattern: its weight and bias tensors (-1: none) */
 } ILayer;
 
 typedef struct {

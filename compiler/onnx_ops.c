@@ -151,18 +151,30 @@ static const char *full_str(const Shape *s) {
 
 /* strides, dilations, pads and auto_pad of Conv and the pooling operators
  * for input sizes in[] and kernel k[]; the output sizes into out[] */
+/* a list attribute of one integer per spatial dimension, or `def` for each */
+static bool spatial_ints(Imp *m, const Onnx__NodeProto *n, const char *name, int nd, int64_t def, int64_t *out) {
+    int64_t tmp[MAX_SPATIAL];
+    for (int i = 0; i < nd; i++) out[i] = def;
+    int c = aints(n, name, tmp, MAX_SPATIAL);
+    if (c >= 0 && c != nd) return onnx_fail(m, "'%s' has %d entries for %d spatial dimensions", name, c, nd);
+    for (int i = 0; i < c; i++) out[i] = tmp[i];
+    return true;
+}
+
+/* strides and dilations of kernel k[] */
+static bool strides_dilations(Imp *m, const Onnx__NodeProto *n, int nd, const int64_t *k, int64_t *s, int64_t *d) {
+    if (!spatial_ints(m, n, "strides", nd, 1, s) || !spatial_ints(m, n, "dilations", nd, 1, d)) return false;
+    for (int i = 0; i < nd; i++)
+        if (s[i] < 1 || d[i] < 1 || k[i] < 1) return onnx_fail(m, "kernel sizes, strides and dilations must be positive");
+    return true;
+}
+
 static bool onnx_window(Imp *m, const Onnx__NodeProto *n, int nd, const int64_t *in, const int64_t *k, bool ceil,
                          int64_t *s, int64_t *d, int64_t *pb, int64_t *pe, int64_t *out) {
     int64_t tmp[2 * MAX_SPATIAL];
-    for (int i = 0; i < nd; i++) s[i] = d[i] = 1, pb[i] = pe[i] = 0;
-    int c = aints(n, "strides", tmp, MAX_SPATIAL);
-    if (c >= 0 && c != nd) return onnx_fail(m, "'strides' has %d entries for %d spatial dimensions", c, nd);
-    for (int i = 0; i < c; i++) s[i] = tmp[i];
-    c = aints(n, "dilations", tmp, MAX_SPATIAL);
-    if (c >= 0 && c != nd) return onnx_fail(m, "'dilations' has %d entries for %d spatial dimensions", c, nd);
-    for (int i = 0; i < c; i++) d[i] = tmp[i];
-    for (int i = 0; i < nd; i++)
-        if (s[i] < 1 || d[i] < 1 || k[i] < 1) return onnx_fail(m, "kernel sizes, strides and dilations must be positive");
+    int c;
+    for (int i = 0; i < nd; i++) pb[i] = pe[i] = 0;
+    if (!strides_dilations(m, n, nd, k, s, d)) return false;
     const char *ap = as(n, "auto_pad", "NOTSET");
     if (strcmp(ap, "NOTSET") == 0) {
         c = aints(n, "pads", tmp, 2 * MAX_SPATIAL);
@@ -220,41 +232,72 @@ static void window_out_attrs(Imp *m, int L, int nd, const int64_t *s, const int6
 
 static const char *const conv_ops[] = {NULL, "conv1d", "conv2d", "conv3d"};
 
-static bool on_conv(Imp *m, const Onnx__NodeProto *n) {
-    Val *x = din(m, n, 0);
-    Tensor *w = x ? fin(m, n, 1, "weight") : NULL;
-    if (!x || !w) return false;
-    int nd = x->shape.rank - 1;
-    if (nd < 1 || nd > MAX_SPATIAL)
-        return onnx_fail(m, "input %s has no spatial dimensions to convolve", full_str(&x->shape));
-    if (w->rank != nd + 2) return onnx_fail(m, "the weight %s is not of rank %d", onnx_dims_str(w->rank, w->dim), nd + 2);
-    int64_t g = ai(n, "group", 1), C = x->shape.dim[0], M = w->dim[0];
-    if (g < 1 || C % g || w->dim[1] * g != C || M % g)
-        return onnx_fail(m, "group %lld does not fit %lld input channels and the weight %s", (long long)g,
-                         (long long)C, onnx_dims_str(w->rank, w->dim));
-    int64_t ks[MAX_SPATIAL], tmp[MAX_SPATIAL];
+/* the kernel of weight w (checked against kernel_shape) and the optional
+ * bias (input 2) of M values */
+static bool kernel_bias(Imp *m, const Onnx__NodeProto *n, const Tensor *w, int nd, int64_t M, int64_t *ks, Tensor **b) {
+    int64_t tmp[MAX_SPATIAL];
     for (int i = 0; i < nd; i++) ks[i] = w->dim[2 + i];
     int c = aints(n, "kernel_shape", tmp, MAX_SPATIAL);
     for (int i = 0; i < c; i++)
         if (c != nd || tmp[i] != ks[i]) return onnx_fail(m, "kernel_shape does not match the weight's shape");
-    Tensor *b = NULL;
+    *b = NULL;
     if (input(m, n, 2)) {
-        if (!(b = fin(m, n, 2, "bias"))) return false;
-        if (b->n != M) return onnx_fail(m, "the bias has %lld values for %lld output channels", (long long)b->n, (long long)M);
+        if (!(*b = fin(m, n, 2, "bias"))) return false;
+        if ((*b)->n != M) return onnx_fail(m, "the bias has %lld values for %lld output channels", (long long)(*b)->n, (long long)M);
     }
+    return true;
+}
+
+/* the data input and the weight of Conv and ConvTranspose, nd spatial dimensions */
+static bool conv_inputs(Imp *m, const Onnx__NodeProto *n, Val **x, Tensor **w, int *nd) {
+    *x = din(m, n, 0);
+    *w = *x ? fin(m, n, 1, "weight") : NULL;
+    if (!*x || !*w) return false;
+    *nd = (*x)->shape.rank - 1;
+    if (*nd < 1 || *nd > MAX_SPATIAL)
+        return onnx_fail(m, "input %s has no spatial dimensions to convolve", full_str(&(*x)->shape));
+    if ((*w)->rank != *nd + 2)
+        return onnx_fail(m, "the weight %s is not of rank %d", onnx_dims_str((*w)->rank, (*w)->dim), *nd + 2);
+    return true;
+}
+
+/* the layer of Conv and ConvTranspose: out, kernel, the window, groups, weight and bias */
+static void conv_layer(Imp *m, const Onnx__NodeProto *n, const char *op, Val *x, const Shape *out, const int64_t *ks,
+                       const int64_t *s, const int64_t *d, const int64_t *pb, const int64_t *pe, const int64_t *opad,
+                       int64_t g, const Tensor *w, const Tensor *b) {
+    int nd = x->shape.rank - 1;
+    int64_t M = out->dim[0];
+    int L = layer(m, n, op, n->input[1], 1, &x, out);
+    onnx_attr(m, L, "out", onnx_vint(M));
+    onnx_attr(m, L, "kernel", onnx_vints(ks, nd));
+    window_out_attrs(m, L, nd, s, d, pb, pe, false, true);
+    bool op0 = true;
+    for (int i = 0; opad && i < nd; i++) op0 &= opad[i] == 0;
+    if (!op0) onnx_attr(m, L, "output_padding", onnx_vints(opad, nd));
+    if (g != 1) onnx_attr(m, L, "groups", onnx_vint(g));
+    if (!b) onnx_attr(m, L, "bias", ast_bool((Loc){0, 0, 0}, false));
+    onnx_param(m, L, "weight", w->rank, w->dim, w->f);
+    if (b) onnx_param(m, L, "bias", 1, &M, b->f);
+}
+
+static bool on_conv(Imp *m, const Onnx__NodeProto *n) {
+    Val *x;
+    Tensor *w;
+    int nd;
+    if (!conv_inputs(m, n, &x, &w, &nd)) return false;
+    int64_t g = ai(n, "group", 1), C = x->shape.dim[0], M = w->dim[0];
+    if (g < 1 || C % g || w->dim[1] * g != C || M % g)
+        return onnx_fail(m, "group %lld does not fit %lld input channels and the weight %s", (long long)g,
+                         (long long)C, onnx_dims_str(w->rank, w->dim));
+    int64_t ks[MAX_SPATIAL];
+    Tensor *b = NULL;
+    if (!kernel_bias(m, n, w, nd, M, ks, &b)) return false;
     int64_t s[MAX_SPATIAL], d[MAX_SPATIAL], pb[MAX_SPATIAL], pe[MAX_SPATIAL], o[MAX_SPATIAL];
     if (!onnx_window(m, n, nd, x->shape.dim + 1, ks, false, s, d, pb, pe, o)) return false;
     Shape out = {.rank = nd + 1};
     out.dim[0] = M;
     for (int i = 0; i < nd; i++) out.dim[1 + i] = o[i];
-    int L = layer(m, n, conv_ops[nd], n->input[1], 1, &x, &out);
-    onnx_attr(m, L, "out", onnx_vint(M));
-    onnx_attr(m, L, "kernel", onnx_vints(ks, nd));
-    window_out_attrs(m, L, nd, s, d, pb, pe, false, true);
-    if (g != 1) onnx_attr(m, L, "groups", onnx_vint(g));
-    if (!b) onnx_attr(m, L, "bias", ast_bool((Loc){0, 0, 0}, false));
-    onnx_param(m, L, "weight", w->rank, w->dim, w->f);
-    if (b) onnx_param(m, L, "bias", 1, &M, b->f);
+    conv_layer(m, n, conv_ops[nd], x, &out, ks, s, d, pb, pe, NULL, g, w, b);
     return true;
 }
 
@@ -296,11 +339,12 @@ static bool on_global_pool(Imp *m, const Onnx__NodeProto *n) {
 /* a dense layer of weight w[out][in] (row-major) and an optional bias */
 static bool dense(Imp *m, const Onnx__NodeProto *n, Val *x, const char *wname, int64_t out, const float *w,
                   const float *bias) {
-    Shape s = {.rank = 1, .dim = {out}};
+    Shape s = x->shape;   /* over the last axis */
+    s.dim[s.rank - 1] = out;
     int L = layer(m, n, "dense", wname, 1, &x, &s);
     onnx_attr(m, L, "out", onnx_vint(out));
     if (!bias) onnx_attr(m, L, "bias", ast_bool((Loc){0, 0, 0}, false));
-    int64_t dims[2] = {out, x->shape.dim[0]};
+    int64_t dims[2] = {out, x->shape.dim[x->shape.rank - 1]};
     onnx_param(m, L, "weight", 2, dims, w);
     if (bias) onnx_param(m, L, "bias", 1, &out, bias);
     return true;
@@ -339,14 +383,17 @@ static bool on_matmul(Imp *m, const Onnx__NodeProto *n) {
     Tensor *B = cin(m, n, 1);
     if (!B) return onnx_fail(m, "MatMul of two computed tensors is not supported; B must be a constant");
     B = fin(m, n, 1, "matrix B");
-    if (x->shape.rank != 1 || B->rank != 2 || B->dim[0] != x->shape.dim[0])
-        return onnx_fail(m, "MatMul of %s by %s is not supported (only [N,K] by a constant [K,M])", full_str(&x->shape),
-                         onnx_dims_str(B->rank, B->dim));
+    if (B->rank != 2 || B->dim[0] != x->shape.dim[x->shape.rank - 1])
+        return onnx_fail(m, "MatMul of %s by %s is not supported (only [N,...,K] by a constant [K,M])",
+                         full_str(&x->shape), onnx_dims_str(B->rank, B->dim));
     int64_t K = B->dim[0], N = B->dim[1];
     float *w = xcalloc((size_t)(N * K) + 1, sizeof(float));
     for (int64_t o = 0; o < N; o++)
         for (int64_t k = 0; k < K; k++) w[o * K + k] = B->f[k * N + o];
-    return dense(m, n, x, n->input[1], N, w, NULL);
+    /* a bias of zeros, which an Add of a constant [M] after it becomes */
+    dense(m, n, x, n->input[1], N, w, xcalloc((size_t)N + 1, sizeof(float)));
+    m->layers[m->nlayers - 1].bt = m->ntensors - 1;
+    return true;
 }
 
 static bool on_batchnorm(Imp *m, const Onnx__NodeProto *n) {
@@ -379,6 +426,11 @@ static void affine(Imp *m, Val *x, const char *name, const float *scale, const f
     for (int64_t c = 0; c < C; c++) one[c] = 1.0f;
     Shape s = x->shape;
     int L = onnx_layer(m, "batchnorm", name, 1, &x, out, &s);
+    bool uniform = true;
+    for (int64_t c = 1; c < C; c++) uniform &= scale[c] == scale[0] && shift[c] == shift[0];
+    m->layers[L].uniform = uniform;
+    m->layers[L].scale = scale[0];
+    m->layers[L].shift = shift[0];
     onnx_attr(m, L, "eps", onnx_vfloat(0.0));
     onnx_param(m, L, "weight", 1, &C, scale);
     onnx_param(m, L, "bias", 1, &C, shift);
@@ -400,6 +452,9 @@ bool onnx_data(Imp *m, Val *v) {
                          "x * 0.5 * (1 + erf(x / sqrt(2)))", v->name);
     return true;
 }
+
+static bool layernorm_pattern(Imp *m, const Onnx__NodeProto *n, Val *d, Val *s);
+static bool layernorm_affine(Imp *m, const Onnx__NodeProto *n, Val *a, Val *b);
 
 /* ---- activations */
 
@@ -493,6 +548,12 @@ static bool on_softmax(Imp *m, const Onnx__NodeProto *n) {
 static bool reshape_to(Imp *m, const Onnx__NodeProto *n, Val *x, const Shape *to) {
     if (shape_elems(to) != shape_elems(&x->shape))
         return onnx_fail(m, "cannot reshape %s to %s", full_str(&x->shape), full_str(to));
+    /* a reshape of a reshape read nowhere else: one reshape */
+    if (x->kind == V_DATA && x->layer >= 0 && x->uses == 1 && !m->layers[x->layer].dropped &&
+        (strcmp(m->layers[x->layer].op, "reshape") == 0 || strcmp(m->layers[x->layer].op, "flatten") == 0)) {
+        m->layers[x->layer].dropped = true;
+        x = m->layers[x->layer].in[0];
+    }
     if (shape_eq(to, &x->shape)) {
         alias(m, n, 0, x);
         return true;
@@ -826,6 +887,7 @@ static bool on_binary(Imp *m, const Onnx__NodeProto *n) {
     }
     Val *a = input(m, n, 0), *b = input(m, n, 1);
     if (!a || !b) return onnx_fail(m, "needs two inputs");
+    if (layernorm_affine(m, n, a, b)) return true;
     bool done;
     if (!patterns(m, n, a, b, &done) || done) return done;
     if (!onnx_data(m, a) || !onnx_data(m, b)) return false;
@@ -837,6 +899,7 @@ static bool on_binary(Imp *m, const Onnx__NodeProto *n) {
             return onnx_fail(m, "inputs of shapes %s and %s do not broadcast", full_str(&a->shape),
                              full_str(&b->shape));
         if (!op_find(op)) return onnx_fail(m, "%s of two computed inputs is not supported", n->op_type);
+        if (strcmp(op, "div") == 0 && layernorm_pattern(m, n, a, b)) return true;
         layer(m, n, op, NULL, 2, in, &to);
         return true;
     }
@@ -920,6 +983,529 @@ static bool on_shape_data(Imp *m, const Onnx__NodeProto *n) {
     Tensor *t = onnx_tensor_new(true, 1, &len);
     for (int64_t i = 0; i < len; i++) t->i[i] = d[start + i];
     set_const(m, n, 0, t);
+    return true;
+}
+
+/* ---- transposed convolution */
+
+static const char *const convt_ops[] = {NULL, "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"};
+
+static int64_t floor_half(int64_t t) { return t >= 0 ? t / 2 : -((1 - t) / 2); }
+
+/* ConvTranspose: the output positions i*S + k*D - Pb of each dimension,
+ * [0, O) taken. pads, output_padding, output_shape and auto_pad all become
+ * a start Pb and an end that is cropped (pad) or extended (output_padding) */
+static bool on_conv_transpose(Imp *m, const Onnx__NodeProto *n) {
+    Val *x;
+    Tensor *w;
+    int nd;
+    if (!conv_inputs(m, n, &x, &w, &nd)) return false;
+    int64_t g = ai(n, "group", 1), C = x->shape.dim[0], M = w->dim[1] * g;
+    if (g < 1 || C % g || w->dim[0] != C)
+        return onnx_fail(m, "group %lld does not fit %lld input channels and the weight %s", (long long)g,
+                         (long long)C, onnx_dims_str(w->rank, w->dim));
+    int64_t ks[MAX_SPATIAL], s[MAX_SPATIAL], d[MAX_SPATIAL], op[MAX_SPATIAL], pb[MAX_SPATIAL], pe[MAX_SPATIAL],
+        o[MAX_SPATIAL], os[MAX_SPATIAL + 2], pads[2 * MAX_SPATIAL];
+    Tensor *b = NULL;
+    if (!kernel_bias(m, n, w, nd, M, ks, &b) || !strides_dilations(m, n, nd, ks, s, d) ||
+        !spatial_ints(m, n, "output_padding", nd, 0, op))
+        return false;
+    int nos = aints(n, "output_shape", os, MAX_SPATIAL + 2);
+    if (nos == nd + 2) memmove(os, os + 2, sizeof(int64_t) * (size_t)nd);
+    else if (nos >= 0 && nos != nd) return onnx_fail(m, "'output_shape' has %d entries for %d spatial dimensions", nos, nd);
+    const char *ap = as(n, "auto_pad", "NOTSET");
+    bool same = strcmp(ap, "SAME_UPPER") == 0 || strcmp(ap, "SAME_LOWER") == 0;
+    if (!same && strcmp(ap, "NOTSET") != 0 && strcmp(ap, "VALID") != 0)
+        return onnx_fail(m, "auto_pad '%s' is not supported", ap);
+    int np = strcmp(ap, "NOTSET") == 0 ? aints(n, "pads", pads, 2 * MAX_SPATIAL) : -1;
+    if (np >= 0 && np != 2 * nd) return onnx_fail(m, "'pads' has %d entries for %d spatial dimensions", np, nd);
+    for (int i = 0; i < nd; i++) {
+        int64_t I = x->shape.dim[1 + i], full = s[i] * (I - 1) + (ks[i] - 1) * d[i] + 1;
+        if (ks[i] > MAX_WINDOW || s[i] > MAX_WINDOW || d[i] > MAX_WINDOW || full > MAX_ELEMS)
+            return onnx_fail(m, "window sizes too large");
+        pb[i] = np > 0 ? pads[i] : 0;
+        int64_t pend = np > 0 ? pads[nd + i] : 0;
+        if (same) {   /* as the ONNX reference: the total padding split with floor division */
+            int64_t target = nos >= 0 ? os[i] : I * s[i], total = full + op[i] - target;
+            pb[i] = strcmp(ap, "SAME_UPPER") == 0 ? floor_half(total) : total - floor_half(total);
+        }
+        o[i] = nos >= 0 || same ? (nos >= 0 ? os[i] : I * s[i]) : full + op[i] - pb[i] - pend;
+        if (pb[i] < 0 || pend < 0) return onnx_fail(m, "negative padding is not supported");
+        if (o[i] < 1) return onnx_fail(m, "output size %lld below 1 in spatial dimension %d", (long long)o[i], i);
+        int64_t end = full - pb[i] - o[i];   /* cropped at the end; below 0: extended */
+        pe[i] = end > 0 ? end : 0;
+        op[i] = end < 0 ? -end : 0;
+        if (op[i] >= s[i] && op[i] >= d[i])
+            return onnx_fail(m, "an output of %lld in spatial dimension %d extends %lld positions past the last input's "
+                             "window; cnnc's output_padding must be smaller than the stride or the dilation",
+                             (long long)o[i], i, (long long)op[i]);
+        if (pb[i] > MAX_WINDOW || pe[i] > MAX_WINDOW) return onnx_fail(m, "padding too large");
+    }
+    Shape out = {.rank = nd + 1};
+    out.dim[0] = M;
+    for (int i = 0; i < nd; i++) out.dim[1 + i] = o[i];
+    conv_layer(m, n, convt_ops[nd], x, &out, ks, s, d, pb, pe, op, g, w, b);
+    return true;
+}
+
+/* ---- Resize, Upsample */
+
+static bool resize_mode(Imp *m, const Onnx__NodeProto *n, const char **mode, bool *align) {
+    bool old = strcmp(n->op_type, "Upsample") == 0 || m->opset < 11;   /* no coordinate modes: asymmetric */
+    *mode = as(n, "mode", "nearest");
+    const char *ctm = old ? "asymmetric" : as(n, "coordinate_transformation_mode", "half_pixel");
+    const char *nm = old ? "floor" : as(n, "nearest_mode", "round_prefer_floor");
+    *align = false;
+    if (strcmp(*mode, "nearest") == 0) {
+        if (strcmp(ctm, "asymmetric") == 0 && strcmp(nm, "floor") == 0) return true;
+        return onnx_fail(m, "nearest with coordinate_transformation_mode '%s' and nearest_mode '%s' is not supported "
+                         "(only asymmetric with floor, PyTorch's nearest)", ctm, nm);
+    }
+    if (strcmp(*mode, "linear") != 0 && strcmp(*mode, "bilinear") != 0 && strcmp(*mode, "trilinear") != 0)
+        return onnx_fail(m, "mode '%s' is not supported (nearest and linear are)", *mode);
+    *mode = "linear";
+    if (old)
+        return onnx_fail(m, "linear mode is not supported here: %s of opset %d takes asymmetric coordinates, not "
+                         "PyTorch's (Resize of opset 11 has half_pixel)", n->op_type, (int)m->opset);
+    if (strcmp(ctm, "align_corners") == 0) *align = true;
+    else if (strcmp(ctm, "half_pixel") != 0 && strcmp(ctm, "pytorch_half_pixel") != 0)
+        return onnx_fail(m, "linear with coordinate_transformation_mode '%s' is not supported (half_pixel, "
+                         "pytorch_half_pixel and align_corners are)", ctm);
+    return true;
+}
+
+static bool on_resize(Imp *m, const Onnx__NodeProto *n) {
+    const char *mode;
+    bool align;
+    if (!resize_mode(m, n, &mode, &align)) return false;
+    Val *x = din(m, n, 0);
+    if (!x) return false;
+    int R = x->shape.rank + 1, nd = R - 2;
+    if (nd < 1 || nd > MAX_SPATIAL) return onnx_fail(m, "input %s has no spatial dimensions to resize", full_str(&x->shape));
+    double sc[MAX_RANK + 1];
+    int64_t sz[MAX_RANK + 1], axes[MAX_RANK + 1];
+    int64_t full[MAX_RANK + 1] = {m->batch};
+    for (int i = 1; i < R; i++) full[i] = x->shape.dim[i - 1];
+    bool sizes = false;
+    int na = aints(n, "axes", axes, MAX_RANK + 1);
+    if (na > R) return onnx_fail(m, "'axes' has %d entries for rank %d", na, R);
+    if (na < 0)
+        for (int i = 0; i < R; i++) axes[i] = i;
+    for (int i = 0; i < R; i++) sc[i] = 1, sz[i] = full[i];
+    const Onnx__AttributeProto *sa = attr(n, "scales");
+    Tensor *t = NULL;
+    if (sa) {   /* Upsample before opset 9 */
+        if ((int)sa->n_floats != R) return onnx_fail(m, "'scales' has %zu entries for rank %d", sa->n_floats, R);
+        t = onnx_tensor_new(false, 1, (int64_t[]){R});
+        for (int i = 0; i < R; i++) t->f[i] = sa->floats[i];
+    } else {
+        int k = strcmp(n->op_type, "Upsample") == 0 || m->opset < 11 ? 1 : 2;
+        Tensor *z = k == 2 && input(m, n, 3) ? cin(m, n, 3) : NULL;
+        if (k == 2 && input(m, n, 3) && (!z || !z->is_int)) return onnx_fail(m, "the sizes (input 3) must be a constant list of integers");
+        if (z && z->n > 0) sizes = true, t = z;
+        else if (!input(m, n, k) || !(t = cin(m, n, k)) || t->is_int)
+            return onnx_fail(m, "the scales (input %d) must be a constant list of floats", k);
+    }
+    int cnt = na >= 0 ? na : R;
+    if (t->n != cnt) return onnx_fail(m, "the %s have %lld entries for %d axes", sizes ? "sizes" : "scales", (long long)t->n, cnt);
+    for (int i = 0; i < cnt; i++) {
+        int a = 0;
+        if (!axis_of(m, axes[i], R, &a)) return false;
+        if (sizes) sz[a] = t->i[i];
+        else sc[a] = t->f[i];
+    }
+    if (sizes && strcmp(as(n, "keep_aspect_ratio_policy", "stretch"), "stretch") != 0)
+        return onnx_fail(m, "keep_aspect_ratio_policy '%s' is not supported", as(n, "keep_aspect_ratio_policy", ""));
+    if (sizes ? (sz[0] != m->batch && sz[0] != BATCH_SYM) || sz[1] != full[1] : sc[0] != 1 || sc[1] != 1)
+        return onnx_fail(m, "resizing the batch or channel axis is not supported");
+    Shape out = x->shape;
+    bool down = false;
+    for (int i = 2; i < R; i++) {
+        if (sizes ? sz[i] < 1 : !(sc[i] > 0 && sc[i] < 1e6)) return onnx_fail(m, "sizes and scales must be positive");
+        out.dim[i - 1] = sizes ? sz[i] : (int64_t)floor((double)full[i] * sc[i]);
+        if (out.dim[i - 1] < 1) out.dim[i - 1] = 1;
+        if (out.dim[i - 1] > MAX_ELEMS) return onnx_fail(m, "the output is too large");
+        down |= out.dim[i - 1] < full[i];
+        if (align && !sizes && (double)out.dim[i - 1] != (double)full[i] * sc[i])
+            return onnx_fail(m, "align_corners with scale %g of a size of %lld is not supported (ONNX aligns to the "
+                             "fractional size %g)", sc[i], (long long)full[i], (double)full[i] * sc[i]);
+        if (out.dim[i - 1] == 1 && full[i] > 1 && strcmp(as(n, "coordinate_transformation_mode", ""), "pytorch_half_pixel") == 0)
+            return onnx_fail(m, "pytorch_half_pixel to an output size of 1 is not supported");
+    }
+    if (ai(n, "antialias", 0) && down && strcmp(mode, "linear") == 0) return onnx_fail(m, "antialias=1 when shrinking is not supported");
+    int L = layer(m, n, "upsample", NULL, 1, &x, &out);
+    if (sizes) {
+        onnx_attr(m, L, "size", onnx_vints(out.dim + 1, nd));
+    } else {
+        bool same = true;
+        for (int i = 2; i < R; i++) same &= sc[i] == sc[2];
+        Value *l = same ? onnx_vfloat(sc[2]) : ast_list((Loc){0, 0, 0});
+        for (int i = 2; i < R && !same; i++) ast_list_add(l, onnx_vfloat(sc[i]));
+        onnx_attr(m, L, "scale", l);
+    }
+    if (strcmp(mode, "nearest") != 0) onnx_attr(m, L, "mode", onnx_vword(mode));
+    if (align) onnx_attr(m, L, "align_corners", ast_bool((Loc){0, 0, 0}, true));
+    return true;
+}
+
+/* ---- Transpose, Slice, Split of data */
+
+static bool is_layer(const Imp *m, const Val *v, const char *op) {
+    return v->kind == V_DATA && v->layer >= 0 && !m->layers[v->layer].dropped && strcmp(m->layers[v->layer].op, op) == 0;
+}
+
+static bool on_transpose(Imp *m, const Onnx__NodeProto *n) {
+    Val *x = din(m, n, 0);
+    if (!x) return false;
+    int R = x->shape.rank + 1;
+    int64_t perm[MAX_TRANK + 1], p[MAX_RANK];
+    int np = aints(n, "perm", perm, MAX_TRANK);
+    if (np < 0)
+        for (np = 0; np < R; np++) perm[np] = R - 1 - np;
+    if (np != R) return onnx_fail(m, "'perm' has %d entries for rank %d", np, R);
+    unsigned seen = 0;
+    for (int i = 0; i < R; i++) {
+        if (perm[i] < 0 || perm[i] >= R || (seen >> perm[i] & 1)) return onnx_fail(m, "'perm' is not a permutation");
+        seen |= 1u << perm[i];
+    }
+    if (perm[0] != 0) return onnx_fail(m, "a permutation that moves the batch axis (axis 0) mixes samples");
+    Shape out = {.rank = R - 1};
+    bool ident = true;
+    for (int i = 1; i < R; i++) {
+        p[i - 1] = perm[i] - 1;
+        out.dim[i - 1] = x->shape.dim[perm[i] - 1];
+        ident &= perm[i] == i;
+    }
+    if (ident) {
+        alias(m, n, 0, x);
+        return true;
+    }
+    /* ShuffleNet's channel shuffle: [C, ...] viewed as [g, C/g, ...], the
+     * two first axes swapped (and viewed back as [C, ...] by the next Reshape) */
+    bool swap01 = R >= 3 && p[0] == 1 && p[1] == 0;
+    for (int i = 2; i < R - 1; i++) swap01 &= p[i] == i;
+    if (swap01 && is_layer(m, x, "reshape") && x->uses == 1) {
+        Val *src = m->layers[x->layer].in[0];
+        bool split = src->shape.rank == x->shape.rank - 1 && x->shape.dim[0] * x->shape.dim[1] == src->shape.dim[0];
+        for (int i = 1; split && i < src->shape.rank; i++) split = src->shape.dim[i] == x->shape.dim[i + 1];
+        if (split && x->shape.dim[0] > 1 && x->shape.dim[1] > 1) {
+            m->layers[x->layer].dropped = true;
+            const char *o = xasprintf("%s#shuffled", n->output[0]);
+            int L = onnx_layer(m, "channel_shuffle", onnx_layer_name(m, NULL), 1, &src, o, &src->shape);
+            onnx_attr(m, L, "groups", onnx_vint(x->shape.dim[0]));
+            Shape v = out;
+            return reshape_to(m, n, onnx_val(m, o), &v);
+        }
+    }
+    int L = layer(m, n, "transpose", NULL, 1, &x, &out);
+    Value *l = ast_list((Loc){0, 0, 0});
+    for (int i = 0; i < R - 1; i++) ast_list_add(l, onnx_vint(p[i]));
+    onnx_attr(m, L, "perm", l);
+    return true;
+}
+
+/* a slice layer [lo, hi) by step along per-sample axis a, its output named o */
+static Val *slice_layer(Imp *m, Val *x, int a, int64_t lo, int64_t hi, int64_t step, const char *o) {
+    Shape s = x->shape;
+    s.dim[a] = (hi - lo + step - 1) / step;
+    int L = onnx_layer(m, "slice", onnx_layer_name(m, NULL), 1, &x, o, &s);
+    if (a) onnx_attr(m, L, "axis", onnx_vint(a));
+    if (lo) onnx_attr(m, L, "start", onnx_vint(lo));
+    if (hi != x->shape.dim[a]) onnx_attr(m, L, "end", onnx_vint(hi));
+    if (step != 1) onnx_attr(m, L, "step", onnx_vint(step));
+    return onnx_val(m, o);
+}
+
+static bool on_slice(Imp *m, const Onnx__NodeProto *n) {
+    Val *x = din(m, n, 0);
+    if (!x) return false;
+    int64_t b[4][MAX_TRANK];   /* starts, ends, axes, steps */
+    int cnt[4] = {-1, -1, -1, -1};
+    static const char *const what[] = {"starts", "ends", "axes", "steps"};
+    for (int k = 0; k < 4; k++) {
+        if (m->opset < 10) {
+            if (k < 3) cnt[k] = aints(n, what[k], b[k], MAX_TRANK);
+            continue;
+        }
+        if (!input(m, n, k + 1)) continue;
+        Tensor *t = cin(m, n, k + 1);
+        if (!t || !t->is_int || t->n > MAX_TRANK)
+            return onnx_fail(m, "the %s (input %d) must be a constant list of integers", what[k], k + 1);
+        cnt[k] = (int)t->n;
+        for (int64_t i = 0; i < t->n; i++) b[k][i] = t->i[i];
+    }
+    int ns = cnt[0];
+    if (ns < 0 || cnt[1] != ns || (cnt[2] >= 0 && cnt[2] != ns) || (cnt[3] >= 0 && cnt[3] != ns))
+        return onnx_fail(m, "starts, ends, axes and steps must have as many entries");
+    int R = x->shape.rank + 1;
+    unsigned seen = 0;
+    Val *cur = x;
+    int last = -1;
+    int64_t lo[MAX_TRANK], hi[MAX_TRANK], st[MAX_TRANK];
+    int ax[MAX_TRANK];
+    for (int k = 0; k < ns; k++) {
+        int a = 0;
+        if (!axis_of(m, cnt[2] >= 0 ? b[2][k] : k, R, &a)) return false;
+        if (seen >> a & 1) return onnx_fail(m, "axis %d is sliced twice", a);
+        seen |= 1u << a;
+        st[k] = cnt[3] >= 0 ? b[3][k] : 1;
+        lo[k] = b[0][k], hi[k] = b[1][k], ax[k] = a;
+        if (st[k] == 0) return onnx_fail(m, "a step of 0");
+        if (a == 0) {
+            if (lo[k] == 0 && st[k] == 1 && hi[k] >= INT32_MAX) continue;
+            return onnx_fail(m, "slicing the batch axis mixes samples");
+        }
+        if (st[k] < 0) return onnx_fail(m, "negative steps are not supported (cnnc's slice steps forward)");
+        int64_t D = x->shape.dim[a - 1];
+        if (lo[k] < 0) lo[k] += D;
+        if (hi[k] < 0) hi[k] = hi[k] < INT64_MIN / 2 ? 0 : hi[k] + D;
+        lo[k] = lo[k] < 0 ? 0 : lo[k] > D ? D : lo[k];
+        hi[k] = hi[k] < 0 ? 0 : hi[k] > D ? D : hi[k];
+        if (hi[k] <= lo[k]) return onnx_fail(m, "the slice of axis %d takes no element", a);
+        if (lo[k] == 0 && hi[k] == D && st[k] == 1) continue;
+        last = k;
+    }
+    for (int k = 0; k <= last; k++) {
+        if (ax[k] == 0 || (lo[k] == 0 && hi[k] == x->shape.dim[ax[k] - 1] && st[k] == 1)) continue;
+        const char *o = k == last ? n->output[0] : xasprintf("%s#%d", n->output[0], k);
+        cur = slice_layer(m, cur, ax[k] - 1, lo[k], hi[k], st[k], o);
+    }
+    if (last < 0) alias(m, n, 0, x);
+    return true;
+}
+
+static bool on_split(Imp *m, const Onnx__NodeProto *n) {
+    Val *x = din(m, n, 0);
+    if (!x) return false;
+    int R = x->shape.rank + 1, a = 0, no = (int)n->n_output;
+    if (!axis_of(m, ai(n, "axis", 0), R, &a)) return false;
+    if (a == 0) return onnx_fail(m, "splitting the batch axis mixes samples");
+    int64_t D = x->shape.dim[a - 1], *len = xcalloc((size_t)no + 1, sizeof(int64_t)), sum = 0;
+    const Onnx__AttributeProto *sp = attr(n, "split");
+    Tensor *t = input(m, n, 1) ? cin(m, n, 1) : NULL;
+    if (input(m, n, 1) && (!t || !t->is_int)) return onnx_fail(m, "the split (input 1) must be a constant list of integers");
+    int64_t given = sp ? (int64_t)sp->n_ints : t ? t->n : -1;
+    if (given >= 0 && given != no) return onnx_fail(m, "%lld split sizes for %d outputs", (long long)given, no);
+    int64_t nout = ai(n, "num_outputs", no);
+    if (nout != no) return onnx_fail(m, "num_outputs is %lld for %d outputs", (long long)nout, no);
+    for (int k = 0; k < no; k++) {
+        len[k] = sp ? sp->ints[k] : t ? t->i[k] : m->opset >= 18 ? (D + no - 1) / no : D / no;
+        if (given < 0 && m->opset >= 18 && k == no - 1) len[k] = D - sum;
+        if (given < 0 && m->opset < 18 && D % no) return onnx_fail(m, "%lld does not split into %d equal parts", (long long)D, no);
+        if (len[k] < 1) return onnx_fail(m, "an empty output is not supported");
+        sum += len[k];
+    }
+    if (sum != D) return onnx_fail(m, "split sizes add up to %lld for an axis of %lld", (long long)sum, (long long)D);
+    for (int k = 0, lo = 0; k < no; lo += (int)len[k], k++) {
+        if (!out_name(n, k)) continue;
+        if (len[k] == D) alias(m, n, k, x);
+        else slice_layer(m, x, a - 1, lo, lo + len[k], 1, n->output[k]);
+    }
+    return true;
+}
+
+/* ---- reductions, PRelu, normalizations */
+
+static bool on_reduce(Imp *m, const Onnx__NodeProto *n) {
+    Val *x = din(m, n, 0);
+    if (!x) return false;
+    const char *t = n->op_type;
+    const char *op = strcmp(t, "ReduceMean") == 0 ? "reduce_mean" : strcmp(t, "ReduceMax") == 0 ? "reduce_max" : "reduce_sum";
+    int64_t axes[MAX_TRANK + 1];
+    int na = aints(n, "axes", axes, MAX_TRANK);
+    if (na < 0 && input(m, n, 1)) {
+        Tensor *c = cin(m, n, 1);
+        if (!c || !c->is_int || c->n > MAX_TRANK) return onnx_fail(m, "the axes (input 1) must be a constant list of integers");
+        na = (int)c->n;
+        for (int i = 0; i < na; i++) axes[i] = c->i[i];
+    }
+    if (na > MAX_TRANK) return onnx_fail(m, "too many axes");
+    if (na <= 0 && ai(n, "noop_with_empty_axes", 0)) {
+        alias(m, n, 0, x);
+        return true;
+    }
+    if (na <= 0) return onnx_fail(m, "reducing every axis, the batch axis too, mixes samples");
+    int R = x->shape.rank + 1;
+    unsigned mask = 0;
+    for (int i = 0; i < na; i++) {
+        int a = 0;
+        if (!axis_of(m, axes[i], R, &a)) return false;
+        if (a == 0) return onnx_fail(m, "reducing the batch axis mixes samples");
+        if (mask >> (a - 1) & 1) return onnx_fail(m, "axis %d given twice", a);
+        mask |= 1u << (a - 1);
+    }
+    bool keep = ai(n, "keepdims", 1) != 0;
+    Shape out = {.rank = 0};
+    Value *l = ast_list((Loc){0, 0, 0});
+    for (int i = 0; i < x->shape.rank; i++) {
+        if (mask >> i & 1) ast_list_add(l, onnx_vint(i));
+        if (!(mask >> i & 1) || keep) out.dim[out.rank++] = mask >> i & 1 ? 1 : x->shape.dim[i];
+    }
+    if (out.rank == 0) out.dim[out.rank++] = 1;
+    int L = layer(m, n, op, NULL, 1, &x, &out);
+    onnx_attr(m, L, "axes", l);
+    if (!keep) onnx_attr(m, L, "keepdims", ast_bool((Loc){0, 0, 0}, false));
+    m->layers[L].axes = mask;
+    return true;
+}
+
+static bool on_prelu(Imp *m, const Onnx__NodeProto *n) {
+    Val *x = din(m, n, 0);
+    Tensor *s = x ? fin(m, n, 1, "slope") : NULL;
+    if (!x || !s) return false;
+    int64_t C = x->shape.dim[0], one = 1;
+    float *k = xcalloc((size_t)C + 1, sizeof(float));
+    if (!channel_const(m, x, s, k)) return false;
+    int L = layer(m, n, "prelu", n->input[1], 1, &x, &x->shape);
+    onnx_param(m, L, "weight", 1, s->n == 1 ? &one : &C, k);
+    return true;
+}
+
+static void eps_attr(Imp *m, int L, double eps) {
+    if ((float)eps != (float)1e-5) onnx_attr(m, L, "eps", onnx_vfloat(eps));
+}
+
+/* a layernorm over per-sample axes a.. of x, weight and bias of n values
+ * each (NULL: ones, zeros); its index */
+static int layernorm(Imp *m, const Onnx__NodeProto *n, Val *x, int a, double eps, const char *wname, const float *w,
+                     const float *b) {
+    int64_t cnt = 1;
+    for (int i = a; i < x->shape.rank; i++) cnt *= x->shape.dim[i];
+    float *one = xcalloc((size_t)cnt + 1, sizeof(float)), *zero = xcalloc((size_t)cnt + 1, sizeof(float));
+    for (int64_t i = 0; i < cnt; i++) one[i] = 1.0f;
+    int L = layer(m, n, "layernorm", wname, 1, &x, &x->shape);
+    if (a) onnx_attr(m, L, "axis", onnx_vint(a));
+    eps_attr(m, L, eps);
+    onnx_param(m, L, "weight", x->shape.rank - a, x->shape.dim + a, w ? w : one);
+    m->layers[L].wt = m->ntensors - 1;
+    onnx_param(m, L, "bias", x->shape.rank - a, x->shape.dim + a, b ? b : zero);
+    m->layers[L].bt = m->ntensors - 1;
+    return L;
+}
+
+static bool on_layernorm(Imp *m, const Onnx__NodeProto *n) {
+    Val *x = din(m, n, 0);
+    if (!x) return false;
+    int a = 0;
+    if (!axis_of(m, ai(n, "axis", -1), x->shape.rank + 1, &a)) return false;
+    if (a == 0) return onnx_fail(m, "normalizing over the batch axis mixes samples");
+    int64_t cnt = 1;
+    for (int i = a - 1; i < x->shape.rank; i++) cnt *= x->shape.dim[i];
+    Tensor *t[2] = {fin(m, n, 1, "scale"), input(m, n, 2) ? fin(m, n, 2, "bias") : NULL};
+    if (!t[0] || (input(m, n, 2) && !t[1])) return false;
+    for (int k = 0; k < 2; k++)
+        if (t[k] && t[k]->n != cnt)
+            return onnx_fail(m, "the %s has %lld values for the %lld elements normalized together", k ? "bias" : "scale",
+                             (long long)t[k]->n, (long long)cnt);
+    if (!unused_output(m, n, 1, "the mean") || !unused_output(m, n, 2, "the inverse standard deviation")) return false;
+    layernorm(m, n, x, a - 1, af(n, "epsilon", 1e-5), n->input[1], t[0]->f, t[1] ? t[1]->f : NULL);
+    return true;
+}
+
+static bool on_instancenorm(Imp *m, const Onnx__NodeProto *n) {
+    Val *x = din(m, n, 0);
+    if (!x) return false;
+    int64_t C = x->shape.dim[0];
+    Tensor *t[2] = {fin(m, n, 1, "scale"), fin(m, n, 2, "bias")};
+    if (!t[0] || !t[1]) return false;
+    for (int k = 0; k < 2; k++)
+        if (t[k]->n != C)
+            return onnx_fail(m, "the %s has %lld values for %lld channels", k ? "bias" : "scale", (long long)t[k]->n, (long long)C);
+    int L = layer(m, n, "instancenorm", n->input[1], 1, &x, &x->shape);
+    eps_attr(m, L, af(n, "epsilon", 1e-5));
+    onnx_attr(m, L, "affine", ast_bool((Loc){0, 0, 0}, true));
+    onnx_param(m, L, "weight", 1, &C, t[0]->f);
+    onnx_param(m, L, "bias", 1, &C, t[1]->f);
+    return true;
+}
+
+/* Pow of data by a constant: x^2 is x * x (the variance in exporters'
+ * layernorm), x^0.5 is sqrt, x^1 is x */
+static bool on_pow(Imp *m, const Onnx__NodeProto *n) {
+    Val *x = din(m, n, 0);
+    Tensor *e = x ? cin(m, n, 1) : NULL;
+    if (!x) return false;
+    if (!e || e->n != 1) return onnx_fail(m, "the exponent must be a constant scalar");
+    if (scalar_is(e, 1.0)) {
+        alias(m, n, 0, x);
+        return true;
+    }
+    if (scalar_is(e, 0.5)) return unary(m, n, "sqrt");
+    if (!scalar_is(e, 2.0)) return onnx_fail(m, "the exponent %g is not supported (2, 0.5 and 1 are)", scalar(e));
+    Val *in[2] = {x, x};
+    layer(m, n, "mul", NULL, 2, in, &x->shape);
+    return true;
+}
+
+/* ---- the layernorm exporters write below opset 17:
+ *   mu = ReduceMean(x), d = x - mu, v = ReduceMean(d^2), y = d / sqrt(v + eps)
+ * over the same last axes (keepdims), then optionally * gamma + beta */
+
+static float st_get(const StTensor *t, int64_t i) {
+    uint32_t u = 0;
+    for (int b = 0; b < 4; b++) u |= (uint32_t)t->raw[4 * i + b] << (8 * b);
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+static void st_set(StTensor *t, int64_t i, float f) {
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    unsigned char *raw = (unsigned char *)t->raw;
+    for (int b = 0; b < 4; b++) raw[4 * i + b] = (unsigned char)(u >> (8 * b));
+}
+
+/* y = d / s: a layernorm when d and s come from the pattern above and
+ * nothing else reads its parts */
+static bool layernorm_pattern(Imp *m, const Onnx__NodeProto *n, Val *d, Val *s) {
+    ILayer *Ls = m->layers;
+    if (!is_layer(m, d, "sub") || d->uses != 2 || !is_layer(m, s, "sqrt") || s->uses != 1) return false;
+    Val *x = Ls[d->layer].in[0], *mu = Ls[d->layer].in[1], *e = Ls[s->layer].in[0];
+    if (!is_layer(m, mu, "reduce_mean") || mu->uses != 1 || !same_data(m, Ls[mu->layer].in[0], x)) return false;
+    if (!is_layer(m, e, "batchnorm") || e->uses != 1 || !Ls[e->layer].uniform || Ls[e->layer].scale != 1 ||
+        Ls[e->layer].shift < 0)
+        return false;
+    Val *v = Ls[e->layer].in[0];
+    if (!is_layer(m, v, "reduce_mean") || v->uses != 1 || Ls[v->layer].axes != Ls[mu->layer].axes) return false;
+    Val *p = Ls[v->layer].in[0];
+    if (!is_layer(m, p, "mul") || p->uses != 1 || !same_data(m, Ls[p->layer].in[0], d) ||
+        !same_data(m, Ls[p->layer].in[1], d))
+        return false;
+    int R = x->shape.rank, a = R;
+    unsigned mask = Ls[mu->layer].axes;
+    while (a > 0 && (mask >> (a - 1) & 1)) a--;
+    if (mask != ((1u << R) - 1) - ((1u << a) - 1) || mu->shape.rank != R || v->shape.rank != R) return false;
+    const Val *parts[] = {d, mu, e, v, p, s};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) Ls[parts[i]->layer].dropped = true;
+    layernorm(m, n, x, a, m->layers[e->layer].shift, NULL, NULL, NULL);
+    return true;
+}
+
+/* after a layernorm, Mul and Add by a constant of the normalized shape (or
+ * a scalar) are its weight and bias; after MatMul's dense, Add of [M] its bias */
+static bool layernorm_affine(Imp *m, const Onnx__NodeProto *n, Val *a, Val *b) {
+    bool mul = strcmp(n->op_type, "Mul") == 0;
+    if (!mul && strcmp(n->op_type, "Add") != 0) return false;
+    if (a->kind == V_CONST) { Val *t = a; a = b; b = t; }
+    if (b->kind != V_CONST || a->kind != V_DATA || a->layer < 0 || a->uses != 1 || m->layers[a->layer].dropped ||
+        m->layers[a->layer].bt < 0 || (mul && m->layers[a->layer].wt < 0))
+        return false;
+    ILayer *L = &m->layers[a->layer];
+    StTensor *bias = &m->tensors[L->bt], *w = L->wt >= 0 ? &m->tensors[L->wt] : bias;
+    const Tensor *c = b->t;
+    int rc = c->rank, rw = w->rank;
+    while (rc > 0 && c->dim[c->rank - rc] == 1) rc--;
+    while (rw > 0 && w->dim[w->rank - rw] == 1) rw--;
+    bool fits = c->n == 1 || (rc == rw && c->n == w->elems);
+    for (int i = 0; fits && c->n > 1 && i < rc; i++) fits = c->dim[c->rank - rc + i] == w->dim[w->rank - rw + i];
+    if (!fits) return false;
+    for (int64_t i = 0; i < w->elems; i++) {
+        float k = c->is_int ? (float)c->i[c->n == 1 ? 0 : i] : c->f[c->n == 1 ? 0 : i];
+        if (mul) st_set(w, i, st_get(w, i) * k), st_set(bias, i, st_get(bias, i) * k);
+        else st_set(bias, i, st_get(bias, i) + k);
+    }
+    alias(m, n, 0, a);
     return true;
 }
 
@@ -1316,7 +1902,7 @@ static const struct {
     {"Sum", "", NULL, on_binary},
     {"Max", "", fold_binary, on_binary},
     {"Min", "", fold_binary, on_binary},
-    {"Pow", "", fold_binary, NULL},
+    {"Pow", "", fold_binary, on_pow},
     {"Equal", "", fold_binary, NULL},
     {"Less", "", fold_binary, NULL},
     {"Greater", "", fold_binary, NULL},
@@ -1337,8 +1923,20 @@ static const struct {
     {"Gather", "axis", fold_gather, NULL},
     {"Cast", "to saturate", fold_cast, on_cast_data},
     {"ConstantOfShape", "value", fold_constant_of_shape, NULL},
-    {"Slice", "axes ends starts", fold_slice, NULL},
-    {"Transpose", "perm", fold_transpose, NULL},
+    {"Slice", "axes ends starts", fold_slice, on_slice},
+    {"Transpose", "perm", fold_transpose, on_transpose},
+    {"ConvTranspose", "auto_pad dilations group kernel_shape output_padding output_shape pads strides", NULL,
+     on_conv_transpose},
+    {"Resize", "antialias axes coordinate_transformation_mode cubic_coeff_a exclude_outside extrapolation_value "
+               "keep_aspect_ratio_policy mode nearest_mode", NULL, on_resize},
+    {"Upsample", "mode scales", NULL, on_resize},
+    {"Split", "axis num_outputs split", NULL, on_split},
+    {"ReduceMean", "axes keepdims noop_with_empty_axes", NULL, on_reduce},
+    {"ReduceMax", "axes keepdims noop_with_empty_axes", NULL, on_reduce},
+    {"ReduceSum", "axes keepdims noop_with_empty_axes", NULL, on_reduce},
+    {"PRelu", "", NULL, on_prelu},
+    {"LayerNormalization", "axis epsilon stash_type", NULL, on_layernorm},
+    {"InstanceNormalization", "epsilon", NULL, on_instancenorm},
 };
 
 bool elem_ok(int dt) { return dt >= 1 && dt <= 16 && dt != 8 && dt != 14 && dt != 15; }

@@ -63,4 +63,19 @@ def make(d):
     save("batch_axis", model([helper.make_node("Softmax", ["x"], ["y"], axis=0)], [vi("x", ["N", 4])],
                              [vi("y", ["N", 4])]))
     save("weights_option", conv_model(), ["--weights", "w.safetensors"])
+    # unsupported attribute values of the resampling and moving operators, all in one run
+    sc = numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "sc")
+    save("resize_transpose", model([helper.make_node("Resize", ["x", "", "sc"], ["a"], name="cubic", mode="cubic"),
+                                    helper.make_node("Resize", ["x", "", "sc"], ["b"], name="tf",
+                                                     coordinate_transformation_mode="tf_half_pixel_for_nn"),
+                                    helper.make_node("Transpose", ["x"], ["c"], name="t", perm=[1, 0, 2, 3]),
+                                    helper.make_node("Slice", ["x", "st", "en", "ax", "sp"], ["d"], name="back"),
+                                    helper.make_node("ReduceMean", ["x"], ["y"], name="all", keepdims=0)],
+                                   [vi("x", ["N", 2, 4, 4])], [vi("y", ["N"])],
+                                   [sc] + [numpy_helper.from_array(np.array([v], np.int64), k)
+                                           for k, v in (("st", -1), ("en", -9), ("ax", 3), ("sp", -1))]))
+    w = numpy_helper.from_array(np.ones((2, 2, 3, 3), np.float32), "up.weight")
+    save("conv_transpose_shape", model([helper.make_node("ConvTranspose", ["x", "up.weight"], ["y"], name="up",
+                                                         strides=[2, 2], output_shape=[12, 12])],
+                                       [vi("x", ["N", 2, 4, 4])], [vi("y", ["N", 4, 12, 12])], [w], opset=11))
     return cases

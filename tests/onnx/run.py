@@ -10,7 +10,8 @@
       each test cnnc compiles is run on its inputs and compared with its
       outputs; the others count as not supported, with cnnc's reason.
 
-Usage: run.py CNNC [WORKDIR]. Prints PASS/FAIL lines and ends with
+Usage: run.py CNNC [WORKDIR]. ONNX_PARTS picks parts (torch errors nodes),
+ONNX_MODELS names PyTorch models to run alone. Prints PASS/FAIL lines and ends with
 "N passed, M failed". BLESS=1 rewrites the error expectations.
 """
 import glob, os, re, subprocess, sys, collections
@@ -178,15 +179,102 @@ def torch_models():
             f = torch.relu(s.c(x))
             return F.max_pool2d(f, 2), s.fc(torch.flatten(s.c2(f), 1))
 
-    return [("convbnpool", ConvBnPool, (3, 8, 8)), ("residual", Residual, (3, 16, 16)),
+    class Decoder(nn.Module):   # transposed convolutions, resizing
+        def __init__(s):
+            super().__init__()
+            s.up1 = nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1, output_padding=1)
+            s.up2 = nn.ConvTranspose2d(4, 6, 4, stride=2, padding=1, groups=2, bias=False)
+            s.near = nn.Upsample(scale_factor=2, mode="nearest")
+
+        def forward(s, x):
+            x = torch.relu(s.up1(x))
+            return s.near(s.up2(x))[:, :, 1:-1:2, 2:]
+
+    class Bilinear(nn.Module):
+        def __init__(s, align):
+            super().__init__()
+            s.align = align
+            s.c = nn.Conv2d(3, 4, 3, padding=1)
+
+        def forward(s, x):
+            x = F.interpolate(s.c(x), scale_factor=2, mode="bilinear", align_corners=s.align)
+            return F.interpolate(x, size=(5, 7), mode="bilinear", align_corners=s.align)
+
+    class ConvNeXtBlock(nn.Module):   # permute, LayerNorm over the channels, permute back
+        def __init__(s):
+            super().__init__()
+            s.dw = nn.Conv2d(8, 8, 3, padding=1, groups=8)
+            s.norm = nn.LayerNorm(8)
+            s.fc = nn.Linear(8, 8)
+
+        def forward(s, x):
+            y = s.dw(x).permute(0, 2, 3, 1)
+            y = s.fc(s.norm(y)).permute(0, 3, 1, 2)
+            return x + y
+
+    class Shuffle(nn.Module):   # ShuffleNetV2: split, shuffle, PReLU, reductions
+        def __init__(s):
+            super().__init__()
+            s.c = nn.Conv2d(4, 8, 1)
+            s.act1 = nn.PReLU()
+            s.act2 = nn.PReLU(4)
+            s.inorm = nn.InstanceNorm2d(8, affine=True)
+
+        def forward(s, x):
+            x = s.c(x)
+            a, b = x.chunk(2, dim=1)
+            x = torch.cat([s.act1(a), s.act2(b)], 1)
+            n, c, h, w = x.size()
+            x = x.view(n, 2, c // 2, h, w).transpose(1, 2).contiguous().view(n, c, h, w)
+            p, q, r = torch.split(s.inorm(x), [2, 4, 2], dim=1)
+            return torch.cat([p.mean((2, 3), keepdim=True), q.amax(3, keepdim=True).sum(2, keepdim=True),
+                              r.mean((2, 3), keepdim=True)], 1)
+
+    class LayerNorm(nn.Module):   # F.layer_norm: a pattern below opset 17
+        def __init__(s):
+            super().__init__()
+            s.fc = nn.Linear(12, 10)
+            s.w = nn.Parameter(torch.rand(10) + 0.5)
+            s.b = nn.Parameter(torch.rand(10))
+
+        def forward(s, x):
+            y = F.layer_norm(s.fc(x), (10,), s.w, s.b, 1e-3)
+            return F.layer_norm(y * 2, (10,), s.w)
+
+    class Up1d(nn.Module):
+        def __init__(s):
+            super().__init__()
+            s.up = nn.ConvTranspose1d(2, 3, 5, stride=3, padding=2, dilation=2)
+
+        def forward(s, x):
+            return s.up(x)
+
+    class NormParts(nn.Module):   # the layer norm's mean read elsewhere too: no pattern, each part a layer
+        def forward(s, x):
+            m = x.mean(-1, keepdim=True)
+            d = x - m
+            return d / torch.sqrt((d ** 2).mean(-1, keepdim=True) + 1e-5) + m
+
+    return [("decoder", Decoder, (3, 4, 4)), ("normparts", NormParts, (3, 6)), ("bilinear", lambda: Bilinear(False), (3, 4, 6)),
+            ("bilinear_ac", lambda: Bilinear(True), (3, 4, 6)), ("convnext", ConvNeXtBlock, (8, 5, 5)),
+            ("shuffle", Shuffle, (4, 6, 6)), ("layernorm", LayerNorm, (12,)), ("up1d", Up1d, (2, 7)),
+            ("convbnpool", ConvBnPool, (3, 8, 8)), ("residual", Residual, (3, 16, 16)),
             ("activations", Activations, (4, 9, 11)), ("modern", Modern, (3, 10, 10)),
             ("vector", Vector, (20,)), ("conv1d", Conv1d, (2, 32)), ("twoheads", TwoHeads, (3, 8, 8))]
+
+
+# the layers a pattern must give (op: present, or absent with "!"), by model
+PATTERNS = {"shuffle": ["channel_shuffle", "!transpose"], "layernorm": ["layernorm", "!reduce_mean"],
+            "convnext": ["layernorm", "!reduce_mean"], "normparts": ["!layernorm", "reduce_mean"]}
 
 
 def test_torch():
     import torch
     torch.manual_seed(0)
+    only = os.environ.get("ONNX_MODELS", "").split()   # a few models by name
     for name, cls, shape in torch_models():
+        if only and name not in only:
+            continue
         net = cls().eval()
         for mod in net.modules():   # statistics that make BatchNorm do something
             if isinstance(mod, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
@@ -218,6 +306,10 @@ def test_torch():
                 got = forward(exe, x.numpy())
                 ok, e = (False, 0) if got is None else close(got, want)
                 result(ok, "%s -%s" % (tag, opt), "max error %.2g" % e)
+            if name in PATTERNS:
+                rep = run([CNNC, path, "--report"]).stdout.split()
+                bad = [p for p in PATTERNS[name] if ((p[1:] in rep) if p[0] == "!" else p not in rep)]
+                result(not bad, "%s layers" % tag, "report: %s" % " ".join(bad))
             if opset == 13:   # (b) the .cnn round trip
                 cnn = os.path.join(WORK, tag + ".cnn")
                 r = run([CNNC, path, "--emit=cnn", "-o", cnn])
@@ -249,6 +341,37 @@ def test_errors():
 
 
 # ---------------------------------------------------------------- (d) node tests
+def bake(m, d, name):
+    """a node test whose inputs after the first (weights, scales, axes) hold the
+    same values in every data set: a copy of the model with them as
+    initializers, as an exporter writes them; None when there is nothing to do"""
+    import onnx
+    from onnx import numpy_helper
+    inits = {t.name for t in m.graph.initializer}
+    extra = [(k, i) for k, i in enumerate(m.graph.input) if i.name not in inits][1:]
+    sets = sorted(glob.glob(os.path.join(d, "test_data_set_*")))
+    if not extra or not sets:
+        return None
+    vals = {}
+    for ds in sets:
+        for k, i in extra:
+            f = os.path.join(ds, "input_%d.pb" % k)
+            if not os.path.exists(f):
+                return None
+            try:
+                a = numpy_helper.to_array(onnx.load_tensor(f))
+            except Exception:   # a sequence, an optional, ...
+                return None
+            if i.name in vals and not np.array_equal(vals[i.name], a):
+                return None
+            vals[i.name] = a
+    for k, i in extra:
+        m.graph.initializer.append(numpy_helper.from_array(vals[i.name], i.name))
+    path = os.path.join(WORK, "node_%s.onnx" % name)
+    onnx.save(m, path)
+    return path
+
+
 def test_nodes():
     import onnx
     from onnx import numpy_helper
@@ -265,6 +388,7 @@ def test_nodes():
         except Exception:
             continue
         op = m.graph.node[0].op_type if m.graph.node else "?"
+        model = bake(m, d, name) or model
         r = run([CNNC, model, "--report"])
         if r.returncode != 0:
             counts[op][2] += 1
@@ -278,10 +402,12 @@ def test_nodes():
             outs = [numpy_helper.to_array(onnx.load_tensor(f)) for f in sorted(glob.glob(ds + "/output_*.pb"))]
             x = ins[0].astype(np.float32)
             got = forward(exe, x)
-            if got is None or len(outs) != 1:
+            if got is None:
                 ok, why = False, "the harness failed"
                 break
-            good, e = close(got, outs[0].astype(np.float32), 1e-4)
+            # several outputs: one after another per sample
+            want = np.concatenate([o.astype(np.float32).reshape(x.shape[0], -1) for o in outs], axis=1)
+            good, e = close(got, want, 1e-4)
             if not good:
                 ok, why = False, "max error %.2g" % e
                 break
