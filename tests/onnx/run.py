@@ -255,12 +255,31 @@ def torch_models():
             d = x - m
             return d / torch.sqrt((d ** 2).mean(-1, keepdim=True) + 1e-5) + m
 
+    class FnBlock(nn.Module):
+        def __init__(s):
+            super().__init__()
+            s.c = nn.Conv2d(4, 4, 3, padding=1)
+            s.bn = nn.BatchNorm2d(4)
+
+        def forward(s, x):
+            return torch.relu(s.bn(s.c(x))) + x
+
+    class Functions(nn.Module):
+        def __init__(s):
+            super().__init__()
+            s.b1, s.b2 = FnBlock(), FnBlock()
+
+        def forward(s, x):
+            return s.b2(s.b1(x)).mean((2, 3))
+
     return [("decoder", Decoder, (3, 4, 4)), ("normparts", NormParts, (3, 6)), ("bilinear", lambda: Bilinear(False), (3, 4, 6)),
             ("bilinear_ac", lambda: Bilinear(True), (3, 4, 6)), ("convnext", ConvNeXtBlock, (8, 5, 5)),
             ("shuffle", Shuffle, (4, 6, 6)), ("layernorm", LayerNorm, (12,)), ("up1d", Up1d, (2, 7)),
             ("convbnpool", ConvBnPool, (3, 8, 8)), ("residual", Residual, (3, 16, 16)),
             ("activations", Activations, (4, 9, 11)), ("modern", Modern, (3, 10, 10)),
-            ("vector", Vector, (20,)), ("conv1d", Conv1d, (2, 32)), ("twoheads", TwoHeads, (3, 8, 8))]
+            ("vector", Vector, (20,)), ("conv1d", Conv1d, (2, 32)), ("twoheads", TwoHeads, (3, 8, 8)),
+            # Block exported as an ONNX local function (newer exporters' form): inlined
+            ("functions", Functions, (4, 6, 6), (15,), {"export_modules_as_functions": {FnBlock}})]
 
 
 # the layers a pattern must give (op: present, or absent with "!"), by model
@@ -271,10 +290,14 @@ PATTERNS = {"shuffle": ["channel_shuffle", "!transpose"], "layernorm": ["layerno
 def test_torch():
     import torch
     torch.manual_seed(0)
+    import zoo
     only = os.environ.get("ONNX_MODELS", "").split()   # a few models by name
-    for name, cls, shape in torch_models():
+    # (name, constructor, input shape[, opsets[, torch.onnx.export options]])
+    for name, cls, shape, *more in torch_models() + zoo.models():
         if only and name not in only:
             continue
+        opsets = more[0] if more else (9, 11, 13, 17)
+        export_kw = more[1] if len(more) > 1 else {}
         net = cls().eval()
         for mod in net.modules():   # statistics that make BatchNorm do something
             if isinstance(mod, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
@@ -288,13 +311,13 @@ def test_torch():
         # several outputs: one after another per sample
         want = np.concatenate([t.numpy().reshape(x.shape[0], -1) for t in ys], axis=1)
         names = ["y"] if len(ys) == 1 else ["y%d" % i for i in range(len(ys))]
-        for opset in (9, 11, 13, 17):
+        for opset in opsets:
             tag = "%s_op%d" % (name, opset)
             path = os.path.join(WORK, tag + ".onnx")
             try:
                 axes = {n: {0: "N"} for n in ["x"] + names}
                 torch.onnx.export(net, x[:1], path, opset_version=opset, input_names=["x"],
-                                  output_names=names, dynamic_axes=axes)
+                                  output_names=names, dynamic_axes=axes, **export_kw)
             except Exception as e:   # an exporter limit, not ours
                 print("skip %s: torch.onnx.export: %s" % (tag, str(e).splitlines()[0][:100]))
                 continue
@@ -310,7 +333,7 @@ def test_torch():
                 rep = run([CNNC, path, "--report"]).stdout.split()
                 bad = [p for p in PATTERNS[name] if ((p[1:] in rep) if p[0] == "!" else p not in rep)]
                 result(not bad, "%s layers" % tag, "report: %s" % " ".join(bad))
-            if opset == 13:   # (b) the .cnn round trip
+            if opset == 13 or len(opsets) == 1:   # (b) the .cnn round trip
                 cnn = os.path.join(WORK, tag + ".cnn")
                 r = run([CNNC, path, "--emit=cnn", "-o", cnn])
                 exe, err = build(cnn, "O2", tag + "_cnn") if r.returncode == 0 else (None, r.stderr)
