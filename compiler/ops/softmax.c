@@ -28,7 +28,7 @@ static void softmax_emit_ref(Emit *e, const Layer *L) {
             FOR(e, "c", c) emit_line(e, "if (x[%s] > m) m = x[%s];", i, i);
             emit_line(e, "float sum = 0.0f;");
             FOR(e, "c", c) {
-                emit_line(e, "out[%s] = expf(x[%s] - m);", i, i);
+                emit_line(e, "out[%s] = cnnrt_exp(x[%s] - m);", i, i);
                 emit_line(e, "sum += out[%s];", i);
             }
             FOR(e, "c", c) emit_line(e, "out[%s] /= sum;", i);
