@@ -27,7 +27,7 @@ set -u
 NODE=${NODE:-node}
 PEER_BUDGET=${PEER_BUDGET:-2}
 CNNC_BUDGET=${CNNC_BUDGET:-10}
-ALL_NETS="lenet5 activity1d volume3d conv3x3 depthwise3x3 pointwise1x1 resnet_block mobilenet_block mobilenet_v1 resnet18"
+ALL_NETS="lenet5 activity1d volume3d conv3x3 depthwise3x3 pointwise1x1 resnet_block mobilenet_block mobilenet_v1 resnet18 mobilenet_v3_small efficientnet_b0 unet_small"
 NETS=${*:-$ALL_NETS}
 
 mkdir -p "$OUT"
