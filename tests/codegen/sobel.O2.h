@@ -9,6 +9,8 @@ extern "C" {
 
 #define SOBEL_INPUT_SIZE   6144 /* floats per sample, C-order of [1,64,96] */
 #define SOBEL_OUTPUT_SIZE  6144 /* floats per sample, C-order of [1,64,96] */
+#define SOBEL_OUTPUT_MAG_OFFSET 0
+#define SOBEL_OUTPUT_MAG_SIZE 6144 /* C-order of [1,64,96] */
 #define SOBEL_SCRATCH_SIZE 18880 /* floats of scratch memory one call needs (may be 0) */
 #define SOBEL_SCRATCH_ALIGN 64 /* bytes */
 

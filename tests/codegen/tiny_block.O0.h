@@ -9,6 +9,8 @@ extern "C" {
 
 #define TINY_BLOCK_INPUT_SIZE   32 /* floats per sample, C-order of [2,4,4] */
 #define TINY_BLOCK_OUTPUT_SIZE  3 /* floats per sample, C-order of [3] */
+#define TINY_BLOCK_OUTPUT_SOFTMAX_1_OFFSET 0
+#define TINY_BLOCK_OUTPUT_SOFTMAX_1_SIZE 3 /* C-order of [3] */
 #define TINY_BLOCK_SCRATCH_SIZE 64 /* floats of scratch memory one call needs (may be 0) */
 #define TINY_BLOCK_SCRATCH_ALIGN 64 /* bytes */
 

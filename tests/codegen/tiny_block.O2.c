@@ -232,19 +232,19 @@ static void tiny_block_fc__run(const float *restrict x0, float *restrict y) {
 
 /* softmax_1: softmax  [3] -> [3]  params 0  MACs 0 */
 static void tiny_block_softmax_1__run(const float *restrict x0, float *restrict y) {
-    for (int p = 0; p < 1; p++) {
-        float m = x0[p];
-        for (int c = 0; c < 3; c++) {
-            if (x0[c * 1 + p] > m) m = x0[c * 1 + p];
-        }
-        float sum = 0.0f;
-        for (int c = 0; c < 3; c++) {
-            y[c * 1 + p] = expf(x0[c * 1 + p] - m);
-            sum += y[c * 1 + p];
-        }
-        for (int c = 0; c < 3; c++) {
-            y[c * 1 + p] /= sum;
-        }
+    const float *restrict x = x0;
+    float *restrict out = y;
+    float m = x[0];
+    for (int c = 0; c < 3; c++) {
+        if (x[c] > m) m = x[c];
+    }
+    float sum = 0.0f;
+    for (int c = 0; c < 3; c++) {
+        out[c] = cnnrt_exp(x[c] - m);
+        sum += out[c];
+    }
+    for (int c = 0; c < 3; c++) {
+        out[c] /= sum;
     }
 }
 
