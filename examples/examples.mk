@@ -13,6 +13,8 @@ CNNC  ?= $(BUILD)/cnnc
 EX_SRC   := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 EX_OUT   := $(BUILD)/examples
 EX_NAMES := lenet5 sobel resnet_block mobilenet_block mobilenet_v3_block activity1d volume3d
+# built from a model file rather than a .cnn (rules below)
+EX_ONNX_NAMES := lenet5_onnx
 
 EX_CFLAGS ?= -O2 -std=c11 -Wall -Wextra -pedantic -Werror
 EX_PYTHON ?=
@@ -70,11 +72,29 @@ $(EX_OUT)/lenet5/lenet5.safetensors: $(EX_SRC)/lenet5/export_weights.py
 		     "(apt-get install python3-torch python3-numpy, or set EX_PYTHON)" >&2; \
 		exit 1; \
 	fi; \
-	echo "$$py $< -o $@"; \
-	$$py $< -o $@
+	echo "$$py $< -o $@ --onnx $(EX_OUT)/lenet5/lenet5.onnx"; \
+	$$py $< -o $@ --onnx $(EX_OUT)/lenet5/lenet5.onnx
+
+# The same trained LeNet-5 as an ONNX model, as PyTorch exports it (written with
+# the weights above), compiled by cnnc with the prefix lenet5: the same API, so
+# the same app classifies the same digits.
+$(EX_OUT)/lenet5/lenet5.onnx: $(EX_OUT)/lenet5/lenet5.safetensors
+
+$(EX_OUT)/lenet5_onnx/lenet5.c: $(EX_OUT)/lenet5/lenet5.onnx $(EX_DEPS)
+	@mkdir -p $(@D)
+	$(CNNC) $< --prefix lenet5 -o $@
+
+$(EX_OUT)/lenet5_onnx/lenet5_onnx: $(EX_SRC)/lenet5/main.c $(EX_OUT)/lenet5_onnx/lenet5.c
+	$(CC) $(EX_CFLAGS) -I$(EX_OUT)/lenet5_onnx $^ $(shell $(CNNC) --cflags) \
+		-o $@ $(shell $(CNNC) --libs) -lm
+
+.PHONY: examples-lenet5_onnx
+examples-lenet5_onnx: $(EX_OUT)/lenet5_onnx/lenet5_onnx
+	@echo "== lenet5_onnx (the ONNX model PyTorch exported)"
+	for d in 2 3 9; do $< $(EX_SRC)/lenet5/digit$$d.pgm $$d || exit 1; done
 
 .PHONY: examples examples-clean
-examples: $(addprefix examples-,$(EX_NAMES))
+examples: $(addprefix examples-,$(EX_NAMES) $(EX_ONNX_NAMES))
 
 examples-clean:
 	rm -rf $(EX_OUT)

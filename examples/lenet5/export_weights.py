@@ -8,7 +8,11 @@ training on one core gets ~99% on fresh samples of that distribution.
 
 Pixels are scaled to [0, 1] (value / maxval), nothing else; main.c does the same.
 
-    python3 export_weights.py [-o lenet5.safetensors] [--samples DIR] [--seed N]
+    python3 export_weights.py [-o lenet5.safetensors] [--onnx lenet5.onnx] [--samples DIR] [--seed N]
+
+--onnx also writes the trained network, with its softmax, as an ONNX model
+(torch.onnx.export, opset 13, any batch size): `cnnc lenet5.onnx --prefix lenet5`
+compiles it to the same API as lenet5.cnn, so main.c classifies with either.
 
 Needs torch and numpy (Debian: apt-get install python3-torch python3-numpy).
 The output is deterministic for a seed on a given torch build (one thread).
@@ -167,6 +171,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('-o', '--output', default=os.path.join(here, 'lenet5.safetensors'))
     ap.add_argument('--samples', metavar='DIR', help='also write digitK.pgm samples to DIR')
+    ap.add_argument('--onnx', metavar='FILE', help='also write the trained network as an ONNX model')
     ap.add_argument('--seed', type=int, default=1)
     ap.add_argument('--steps', type=int, default=160)
     args = ap.parse_args()
@@ -203,6 +208,13 @@ def main():
         assert np.array_equal(back[k], v.numpy()), k
     print(f'wrote {args.output}: ' +
           ', '.join(f'{k}{list(v.shape)}' for k, v in sd.items()))
+
+    if args.onnx:                                            # the same network, softmax included
+        model = nn.Sequential(net, nn.Softmax(dim=1)).eval()
+        torch.onnx.export(model, torch.zeros(1, 1, 28, 28), args.onnx, opset_version=13,
+                          input_names=['image'], output_names=['probs'],
+                          dynamic_axes={'image': {0: 'N'}, 'probs': {0: 'N'}})
+        print(f'wrote {args.onnx}')
 
     if args.samples:                                         # clean-ish samples
         srng = np.random.default_rng(1000 + args.seed)
