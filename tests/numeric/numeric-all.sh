@@ -6,7 +6,9 @@
 # (AVX2: the narrow tiles, as without -march), on the generic no-vector path,
 # with Winograd for every eligible 3x3 convolution, with channel vectors for
 # every conv2d; built for 64-bit ARM (NEON) and run under qemu-user when the
-# cross tools are installed; then the lecture's worked examples.
+# cross tools are installed; then the lecture's worked examples. (--target=avx2
+# writes the narrow tiles that the x86-64-v3 builds of the default compile;
+# tests/cli checks that they are the same code.)
 #
 #   numeric-all.sh [--check]      every configuration, run in parallel by
 #                                 tests/run-all.sh (progress, one closing
@@ -34,7 +36,6 @@ O2-native|full|cnnc -O2, generated C built with -march=native|-O2|-march=native|
 O2-v3|full|cnnc -O2, built with -march=x86-64-v3 (AVX2), clang|-O2|-march=x86-64-v3|clang
 O2-novector|full|cnnc -O2, the generic path (CNNRT_NO_VECTOR), gcc|-O2|-DCNNRT_NO_VECTOR|gcc
 O2-generic|full|cnnc -O2 --target=generic, clang|-O2 --target=generic||clang
-O2-avx2-native|full|cnnc -O2 --target=avx2, built with -march=native, gcc|-O2 --target=avx2|-march=native|gcc
 O2-winograd-native|full|cnnc -O2 --winograd=on (every eligible 3x3 conv), -march=native, clang|-O2 --winograd=on|-march=native|clang
 O2-channels-native|full|cnnc -O2 --conv-vectors=channels (channel-blocked values), -march=native, gcc|-O2 --conv-vectors=channels|-march=native|gcc
 O2-channels-winograd-generic|full|cnnc -O2 --conv-vectors=channels --winograd=on, the generic path, clang|-O2 --conv-vectors=channels --winograd=on --target=generic||clang
