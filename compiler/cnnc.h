@@ -324,6 +324,9 @@ typedef struct OpDesc {
     /* OPF_LINEAR: absorb y' = y * scale[o] + shift[o] per output channel
      * into the weights and bias (BatchNorm folding) */
     void (*fold)(Layer *L, const float *scale, const float *shift);
+    /* whether fold applies to this layer (NULL: always): false where the
+     * output's channels (its first axis) are not the weights' rows */
+    bool (*foldable)(const Layer *L);
     /* -O2: data the optimized emitter needs (packed weights) in place of the
      * raw parameters, written before the kernel; NULL: the raw ones */
     void (*emit_data)(Emit *e, const Layer *L);

@@ -118,8 +118,11 @@ static void dense_emit_fast(Emit *e, const Layer *L) {
     emit_per_regs(e, L, L->shape.dim[L->shape.rank - 1] > 4, dense_rows);
 }
 
+/* on a tensor the rows are its last axis, not the channels a BatchNorm scales */
+static bool dense_foldable(const Layer *L) { return L->shape.rank == 1; }
+
 static void dense_fold(Layer *L, const float *scale, const float *shift) {
-    fold_rows(L, "weight", "bias", 1, L->shape.dim + L->shape.rank - 1, scale, shift);
+    fold_rows(L, "weight", "bias", 1, L->shape.dim, scale, shift);
 }
 
 const OpDesc op_dense = {
@@ -127,4 +130,5 @@ const OpDesc op_dense = {
     ATTRS(dense_attrs),
     .infer = dense_infer, .params = dense_params, .macs = dense_macs,
     .emit_ref = dense_emit_ref, .emit = dense_emit_fast, .fold = dense_fold,
+    .foldable = dense_foldable,
 };

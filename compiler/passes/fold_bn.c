@@ -14,10 +14,8 @@ void fold_bn_mark(Graph *g, const int *uses) {
         Layer *L = g->layers[i];
         if (!(L->op->flags & OPF_AFFINE) || L->dead) continue;
         const Layer *p = g->layers[L->in[0]];
-        /* (a dense layer on a tensor maps its last axis, not the channels) */
-        bool rows_are_channels = p->op != &op_dense || p->shape.rank == 1;
-        if (p->op && (p->op->flags & OPF_LINEAR) && p->op->fold && rows_are_channels && uses[p->id] == 1 &&
-            !graph_is_output(g, p->id))
+        if (p->op && (p->op->flags & OPF_LINEAR) && p->op->fold && (!p->op->foldable || p->op->foldable(p)) &&
+            uses[p->id] == 1 && !graph_is_output(g, p->id))
             L->folded = p->id;
     }
 }
