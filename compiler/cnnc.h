@@ -175,6 +175,10 @@ bool shape_eq(const Shape *a, const Shape *b);
 int spatial_dims(const Shape *s);              /* rank-1 for [C,...]; 0 for a vector */
 /* the shape seen around one axis, [outer, dim[axis], inner] */
 void shape_around(const Shape *s, int axis, int64_t *outer, int64_t *inner);
+/* NumPy broadcasting, aligned at the last axis: *out = the shape a and b
+ * broadcast to (out may be a or b); false, *out untouched, when an axis has
+ * two sizes neither of which is 1 (*bad_axis: that axis counted from the last) */
+bool shape_broadcast(const Shape *a, const Shape *b, Shape *out, int *bad_axis);
 
 /* ---------------------------------------------------------------- graph.c */
 struct OpDesc;

@@ -850,21 +850,11 @@ static bool patterns(Imp *m, const Onnx__NodeProto *n, Val *a, Val *b, bool *don
     return true;
 }
 
-/* the NumPy broadcast of per-sample shapes, aligned at the last axis, as
- * the language's elementwise layers take them; false when they do not match */
+/* the per-sample shapes broadcast as the language's elementwise layers do */
 static bool broadcast_shape(Val *const *in, int nin, Shape *out) {
     *out = in[0]->shape;
-    for (int i = 1; i < nin; i++) {
-        const Shape *s = &in[i]->shape;
-        Shape r = {.rank = s->rank > out->rank ? s->rank : out->rank};
-        for (int d = 0; d < r.rank; d++) {
-            int da = d - (r.rank - out->rank), db = d - (r.rank - s->rank);
-            int64_t x = da >= 0 ? out->dim[da] : 1, y = db >= 0 ? s->dim[db] : 1;
-            if (x != y && x != 1 && y != 1) return false;
-            r.dim[d] = x == 1 ? y : x;
-        }
-        *out = r;
-    }
+    for (int i = 1; i < nin; i++)
+        if (!shape_broadcast(out, &in[i]->shape, out, NULL)) return false;
     return true;
 }
 

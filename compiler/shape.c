@@ -14,6 +14,20 @@ void shape_around(const Shape *s, int axis, int64_t *outer, int64_t *inner) {
     for (int d = axis + 1; d < s->rank; d++) *inner *= s->dim[d];
 }
 
+bool shape_broadcast(const Shape *a, const Shape *b, Shape *out, int *bad_axis) {
+    Shape r = {.rank = a->rank > b->rank ? a->rank : b->rank};
+    for (int d = 0; d < r.rank; d++) {   /* d: axes from the last */
+        int64_t x = d < a->rank ? a->dim[a->rank - 1 - d] : 1, y = d < b->rank ? b->dim[b->rank - 1 - d] : 1;
+        if (x != y && x != 1 && y != 1) {
+            if (bad_axis) *bad_axis = d;
+            return false;
+        }
+        r.dim[r.rank - 1 - d] = x == 1 ? y : x;
+    }
+    *out = r;
+    return true;
+}
+
 int64_t shape_elems(const Shape *s) {
     int64_t n = 1;
     for (int i = 0; i < s->rank; i++)

@@ -16,25 +16,19 @@ static const AttrDesc concat_attrs[] = {{"axis", A_INT, .idef = 0, .min = -MAX_R
 static int64_t dim_from_end(const Shape *s, int d) { return d < s->rank ? s->dim[s->rank - 1 - d] : 1; }
 
 static bool bcast_infer(Layer *L, const Shape *in, int nin) {
-    Shape out = {.rank = 0};
-    for (int i = 0; i < nin; i++)
-        if (in[i].rank > out.rank) out.rank = in[i].rank;
-    for (int d = 0; d < out.rank; d++) out.dim[d] = 1;
-    for (int i = 0; i < nin; i++)
-        for (int d = 0; d < in[i].rank; d++) {   /* d: axes from the last */
-            int64_t *o = &out.dim[out.rank - 1 - d], b = in[i].dim[in[i].rank - 1 - d];
-            if (*o == 1) {
-                *o = b;
-            } else if (b != 1 && b != *o) {
-                int j = 0;   /* the earlier input that set this size */
-                while (dim_from_end(&in[j], d) != *o) j++;
-                diag_error(L->in_loc[i], "%s '%s' cannot broadcast input %d %s with input %d %s", L->op->name,
-                           L->name, j + 1, shape_str(&in[j]), i + 1, shape_str(&in[i]));
-                diag_note((Loc){0}, "aligned at the last axis, the sizes of each axis must be equal or 1 "
-                          "(%lld and %lld are not)", (long long)*o, (long long)b);
-                return false;
-            }
-        }
+    Shape out = in[0];
+    for (int i = 1; i < nin; i++) {
+        int d;
+        if (shape_broadcast(&out, &in[i], &out, &d)) continue;
+        int64_t o = dim_from_end(&out, d), b = dim_from_end(&in[i], d);
+        int j = 0;   /* the earlier input that set this size */
+        while (dim_from_end(&in[j], d) != o) j++;
+        diag_error(L->in_loc[i], "%s '%s' cannot broadcast input %d %s with input %d %s", L->op->name, L->name,
+                   j + 1, shape_str(&in[j]), i + 1, shape_str(&in[i]));
+        diag_note((Loc){0}, "aligned at the last axis, the sizes of each axis must be equal or 1 "
+                  "(%lld and %lld are not)", (long long)o, (long long)b);
+        return false;
+    }
     L->shape = out;
     return true;
 }
