@@ -585,6 +585,12 @@ void fuse_kernels(const Graph *g, int opt, const int *uses, Plan *p);
  * The C writer: lines at an indentation, blocks that close themselves,
  * numbers and arrays. Emit also carries what the emitters read: the graph,
  * the plan, the options and the kernel being written. */
+/* The kernels of --target=auto at -O2 come in three variants, chosen when
+ * the network runs by the CPU's instruction sets (CNNRT_DISPATCH, x86-64) or
+ * when the file is compiled (CNNRT_WIDE): wide tiles for AVX-512, narrow
+ * ones for AVX2+FMA, and narrow ones for the compiler's baseline. Other
+ * targets and levels write one set: VARIANT_ONE. */
+typedef enum { VARIANT_ONE, VARIANT_WIDE, VARIANT_NARROW, VARIANT_BASE } Variant;
 struct Emit {
     FILE *c;               /* the .c being written */
     const Graph *g;
@@ -593,6 +599,7 @@ struct Emit {
     const char *prefix;    /* symbol prefix */
     int indent;
     const Kernel *k;       /* the kernel being written */
+    Variant variant;       /* which of the kernels' instruction-set variants */
 };
 /* one line of generated C at the current indentation, printf-style */
 void emit_line(Emit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -600,6 +607,7 @@ void emit_line(Emit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3
 void emit_open(Emit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void emit_scope(Emit *e);
 void emit_close(Emit *e);
+void emit_else(Emit *e);   /* "} else {": the block opened by emit_open("if (...)") goes on */
 void emit_close_n(Emit *e, int n);   /* for the scope macros of loops nests (OUT_LOOPS) */
 /* for (int VAR = 0; VAR < N; VAR++) {, and the same annotated as a
  * vectorizable loop (CNNRT_SIMD) */
@@ -663,10 +671,9 @@ const char *emit_param(Emit *e, const Layer *L, const char *pname);
  * classes: REGS_WIDE for 32 registers of 16 floats (AVX-512: a vector is a
  * register, broadcasts are memory operands) and REGS_NARROW for 16 registers
  * of 8 floats (AVX2) or 32 of 4 (NEON), where a vector takes 2 or 4.
- * --target=auto (the default): where a kernel's tiles differ, both, under
- *   #if CNNRT_WIDE (runtime/cnnrt.h: set by __AVX512F__ when the generated
- *   file is compiled); weights are packed for the wide tiles and the narrow
- *   ones work inside them.
+ * --target=auto (the default): both, in the kernels' variants (Variant);
+ *   weights are packed for the wide tiles and the narrow ones work inside
+ *   them.
  * avx512: wide only; avx2, neon: narrow only, packed for them, and an #error
  *   when compiled for another target; generic: the plain-loop path. */
 typedef enum { REGS_WIDE, REGS_NARROW } Regs;
@@ -694,9 +701,8 @@ RegTile pixel_tile(Regs r, int64_t nvec, int64_t OC, int maxp, int maxc, bool di
  * divisor (28 channels: 2 x 7 wide, 2 x 1 narrow), a wide tile within 10%
  * of the best that makes the narrow one better */
 RegTile pixel_tiles(const Options *o, int64_t nvec, int64_t OC, int maxp, int maxc, bool diag, RegTile *nar);
-/* emit body(e, ctx, r) once for target_regs(), or, under --target=auto when
- * the classes' tiles differ (differ), once per class under #if CNNRT_WIDE /
- * #else */
+/* emit body(e, ctx, r) for the register class of the variant being written:
+ * target_regs() for VARIANT_ONE or where the classes' tiles do not differ */
 void emit_per_regs(Emit *e, const void *ctx, bool differ, void (*body)(Emit *e, const void *ctx, Regs r));
 
 /* ---------------------------------------------------------------- emit.c
@@ -713,6 +719,13 @@ void emit_params_raw(Emit *e, const Layer *L);
 /* store the value expression val at y[idx] after the kernel's epilogue
  * (activations, unfolded BatchNorm of channel chan, residual adds) */
 void emit_store(Emit *e, const char *idx, const char *chan, const char *val);
+/* "cnnrt_v16 name[n];" loaded from the n * 16 floats at src, one vector at a
+ * time (gcc keeps a dead copy in memory of an array loaded by one memcpy) */
+void emit_load_vectors(Emit *e, const char *name, int n, const char *src);
+/* "cnnrt_v16 res<dims>;": a copy of the register tile acc for the
+ * epilogue's loops, which index it by variables; a tile so indexed stays in
+ * memory through the whole accumulation under gcc, stored at every step */
+void emit_tile_results(Emit *e, const char *dims);
 
 bool emit_network(const Graph *g, const Plan *plan, const Options *o, const char *prefix, FILE *c, FILE *h,
                   const char *hname, const char *source_name);

@@ -40,6 +40,12 @@ void emit_close(Emit *e) {
     emit_line(e, "}");
 }
 
+void emit_else(Emit *e) {
+    e->indent--;
+    emit_line(e, "} else {");
+    e->indent++;
+}
+
 void emit_close_n(Emit *e, int n) {
     for (int i = 0; i < n; i++) emit_close(e);
 }

@@ -123,6 +123,16 @@ static const char *layer_title(Emit *e, const Layer *L) {
                      commas(L->macs));
 }
 
+void emit_load_vectors(Emit *e, const char *name, int n, const char *src) {
+    emit_line(e, "cnnrt_v16 %s[%d];", name, n);
+    emit_line(e, "for (int v_ = 0; v_ < %d; v_++) memcpy(&%s[v_], %s + 16 * v_, sizeof %s[v_]);", n, name, src, name);
+}
+
+void emit_tile_results(Emit *e, const char *dims) {
+    emit_line(e, "cnnrt_v16 res%s;", dims);
+    emit_line(e, "memcpy(res, acc, sizeof res);");
+}
+
 void emit_store(Emit *e, const char *idx, const char *chan, const char *val) {
     const Kernel *K = e->k;
     const char *v = val;
@@ -153,6 +163,12 @@ void emit_store(Emit *e, const char *idx, const char *chan, const char *val) {
     emit_line(e, "y[%s] = %s;", idx, v);
 }
 
+/* the variants' function-name suffixes and attributes (runtime/cnnrt.h) */
+static const char *const variant_suffix[] = {[VARIANT_ONE] = "", [VARIANT_WIDE] = "_wide",
+                                             [VARIANT_NARROW] = "_narrow", [VARIANT_BASE] = "_base"};
+static const char *const variant_attr[] = {[VARIANT_ONE] = "", [VARIANT_WIDE] = "CNNRT_ISA_WIDE ",
+                                           [VARIANT_NARROW] = "CNNRT_ISA_NARROW ", [VARIANT_BASE] = ""};
+
 static void layer_function(Emit *e, const Kernel *K) {
     const Layer *L = e->g->layers[K->layers[0]];
     fprintf(e->c, "/* %s */\n", layer_title(e, L));
@@ -161,7 +177,8 @@ static void layer_function(Emit *e, const Kernel *K) {
         fprintf(e->c, "/*   + %s: %s%s */\n", Y->name, Y->op->name,
                 Y->folded ? " (folded into the weights)" : (Y->op->flags & OPF_IDENTITY) ? " (nothing at inference)" : "");
     }
-    fprintf(e->c, "static void %s_%s__run(", e->prefix, L->name);
+    fprintf(e->c, "%sstatic void %s_%s__run%s(", variant_attr[e->variant], e->prefix, L->name,
+            variant_suffix[e->variant]);
     const char *r = K->inplace ? "" : "restrict ";   /* in place: y is x0 */
     for (int i = 0; i < L->nin + K->nextra; i++) fprintf(e->c, "const float *%sx%d, ", r, i);
     fprintf(e->c, "float *%sy%s) {\n", r, e->plan->temp[L->id] >= 0 ? ", float *restrict t" : "");
@@ -193,9 +210,14 @@ static const char *buffer(Emit *e, int id) {
     return xasprintf("scratch + %lld", (long long)off);
 }
 
+/* PREFIX_forward, or the static forward of a variant */
 static void forward(Emit *e) {
     const Graph *g = e->g;
-    fprintf(e->c, "void %s_forward(const float *input, float *output, float *scratch) {\n", e->prefix);
+    if (e->variant == VARIANT_ONE)
+        fprintf(e->c, "void %s_forward(const float *input, float *output, float *scratch) {\n", e->prefix);
+    else
+        fprintf(e->c, "%sstatic void %s_forward%s(const float *input, float *output, float *scratch) {\n",
+                variant_attr[e->variant], e->prefix, variant_suffix[e->variant]);
     e->indent = 1;
     if (e->plan->scratch_floats == 0) emit_line(e, "(void)scratch;");
     bool reads_input = graph_is_output(g, 0);   /* a network of constants may not */
@@ -218,10 +240,48 @@ static void forward(Emit *e) {
         for (int i = 0; i < K->nextra; i++) args = xasprintf("%s%s, ", args, buffer(e, K->extra[i]));
         args = xasprintf("%s%s", args, buffer(e, K->out));
         if (e->plan->temp[L->id] >= 0) args = xasprintf("%s, scratch + %lld", args, (long long)e->plan->temp[L->id]);
-        emit_line(e, "%s_%s__run(%s);", e->prefix, L->name, args);
+        emit_line(e, "%s_%s__run%s(%s);", e->prefix, L->name, variant_suffix[e->variant], args);
     }
     e->indent = 0;
     fprintf(e->c, "}\n\n");
+}
+
+/* the variants and PREFIX_forward choosing one */
+static void variants(Emit *e) {
+    static const char *const guard[] = {
+        [VARIANT_WIDE] = "#if CNNRT_DISPATCH || CNNRT_WIDE /* wide register tiles (AVX-512) */",
+        [VARIANT_NARROW] = "#if CNNRT_DISPATCH || !CNNRT_WIDE /* narrow register tiles (AVX2, NEON) */",
+        [VARIANT_BASE] = "#if CNNRT_DISPATCH /* the narrow tiles for the baseline x86-64 the file is compiled for */",
+    };
+    fprintf(e->c, "/* The kernels in three variants, the weights shared: where CNNRT_DISPATCH is\n"
+                  " * set (x86-64 built without -mavx512f), %s_forward chooses one when called,\n"
+                  " * by the CPU's instruction sets; else CNNRT_WIDE chooses one when this file\n"
+                  " * is compiled (runtime/cnnrt.h). */\n\n", e->prefix);
+    for (Variant v = VARIANT_WIDE; v <= VARIANT_BASE; v++) {
+        e->variant = v;
+        fprintf(e->c, "%s\n\n", guard[v]);
+        for (int k = 0; k < e->plan->nkernels; k++) {
+            e->k = &e->plan->kernels[k];
+            layer_function(e, e->k);
+        }
+        forward(e);
+        fprintf(e->c, "#endif\n\n");
+    }
+    e->variant = VARIANT_ONE;
+    const char *p = e->prefix;
+    fprintf(e->c, "void %s_forward(const float *input, float *output, float *scratch) {\n", p);
+    fprintf(e->c, "#if CNNRT_DISPATCH\n");
+    fprintf(e->c, "    switch (cnnrt_isa()) {\n");
+    fprintf(e->c, "    case CNNRT_ISA_AVX512: %s_forward_wide(input, output, scratch); break;\n", p);
+    fprintf(e->c, "    case CNNRT_ISA_AVX2: %s_forward_narrow(input, output, scratch); break;\n", p);
+    fprintf(e->c, "    default: %s_forward_base(input, output, scratch); break;\n", p);
+    fprintf(e->c, "    }\n");
+    fprintf(e->c, "#elif CNNRT_WIDE\n    %s_forward_wide(input, output, scratch);\n", p);
+    fprintf(e->c, "#else\n    %s_forward_narrow(input, output, scratch);\n#endif\n}\n\n", p);
+}
+
+static void forward_batch(Emit *e) {
+    const Graph *g = e->g;
     fprintf(e->c, "void %s_forward_batch(int n, const float *input, float *output, float *scratch) {\n", e->prefix);
     fprintf(e->c, "    for (int i = 0; i < n; i++)\n");
     fprintf(e->c, "        %s_forward(input + (size_t)i * %lld, output + (size_t)i * %lld, scratch);\n", e->prefix,
@@ -251,6 +311,15 @@ bool emit_network(const Graph *g, const Plan *plan, const Options *o, const char
     };
     if (o->target == TARGET_GENERIC)
         fprintf(c, "#define CNNRT_NO_VECTOR 1 /* --target=generic: the kernels as plain loops */\n");
+    if (o->opt > 0)   /* before any function: gcc inlines no function built with other options */
+        fprintf(c, "/* gcc: a * b + c as one fused multiply-add, as clang does (gcc fuses none under -std=c11);\n"
+                   " * the kernels as at -O3 when optimizing for speed (at -O2 gcc spills their register tiles) */\n"
+                   "#if defined(__GNUC__) && !defined(__clang__)\n"
+                   "#if defined(__OPTIMIZE__) && !defined(__OPTIMIZE_SIZE__)\n"
+                   "#pragma GCC optimize(\"O3\", \"fp-contract=fast\")\n"
+                   "#else\n"
+                   "#pragma GCC optimize(\"fp-contract=fast\")\n"
+                   "#endif\n#endif\n");
     fprintf(c, "#include \"cnnrt.h\"\n\n#include <math.h>\n#include <string.h>\n\n");
     if (o->target >= TARGET_AVX2)
         fprintf(c, "#ifndef %s\n#error \"generated for --target=%s: compile with %s\"\n#endif\n\n",
@@ -263,12 +332,15 @@ bool emit_network(const Graph *g, const Plan *plan, const Options *o, const char
                 EMIT_BYTES_FROM);
     for (int i = 1; i < g->n; i++)   /* constants that are no kernel: read where they are */
         if (!g->layers[i]->dead && plan->offset[i] == PLAN_CONST) emit_params_raw(&e, g->layers[i]);
+    bool several = o->opt >= 2 && target_both(o);   /* the kernels in variants */
     for (int k = 0; k < plan->nkernels; k++) {   /* each kernel after its weights */
         const Kernel *K = &plan->kernels[k];
         e.k = K;
         for (int j = 0; j < K->n; j++) weights(&e, g->layers[K->layers[j]], j > 0);
-        layer_function(&e, K);
+        if (!several) layer_function(&e, K);
     }
-    forward(&e);
+    if (several) variants(&e);
+    else forward(&e);
+    forward_batch(&e);
     return !ferror(c) && (!h || !ferror(h));
 }

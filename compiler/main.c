@@ -61,9 +61,10 @@ static const char usage_text[] =
     "                          output channels (in a channel-blocked layout between\n"
     "                          such layers)\n"
     "  --target=auto|generic|avx2|avx512|neon  the -O2 kernels: auto (default) writes\n"
-    "                          them for AVX-512 and for AVX2/NEON, chosen when the .c\n"
-    "                          is compiled (CNNRT_WIDE); the others write one set and\n"
-    "                          refuse other targets\n"
+    "                          them for AVX-512, AVX2/NEON and the baseline, chosen\n"
+    "                          by the CPU when they run (x86-64) or when the .c is\n"
+    "                          compiled; the others write one set and refuse other\n"
+    "                          targets\n"
     "  --dump-passes           print the graph after each pass on standard error\n"
     "  --cflags, --libs        flags to compile and link generated code\n"
     "  -h, --help, --version\n";

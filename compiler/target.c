@@ -1,7 +1,7 @@
 /* target.c — the register and target model of the -O2 kernels: which
  * register class the tiles are for (--target), what fits in it, what hides
  * the FMA latency, the cost model that picks a pixel-vector tile, and the
- * #if CNNRT_WIDE split of a kernel whose tiles differ between classes.
+ * class each variant of a kernel is written for.
  * Nothing here names a layer kind. */
 #include "cnnc.h"
 
@@ -65,14 +65,7 @@ RegTile pixel_tiles(const Options *o, int64_t nvec, int64_t OC, int maxp, int ma
 }
 
 void emit_per_regs(Emit *e, const void *ctx, bool differ, void (*body)(Emit *e, const void *ctx, Regs r)) {
-    if (!target_both(e->o) || !differ) {
-        body(e, ctx, target_regs(e->o));
-        return;
-    }
-    fputs("#if CNNRT_WIDE /* register tiles for 32 registers of 16 floats (AVX-512) */\n", e->c);
-    body(e, ctx, REGS_WIDE);
-    fputs("#else /* register tiles for 16 registers of 8 floats (AVX2) or 32 of 4 (NEON) */\n", e->c);
-    body(e, ctx, REGS_NARROW);
-    fputs("#endif\n", e->c);
+    body(e, ctx, e->variant == VARIANT_ONE || !differ ? target_regs(e->o)
+                 : e->variant == VARIANT_WIDE ? REGS_WIDE : REGS_NARROW);
 }
 

@@ -28,6 +28,29 @@ extern "C" {
 #define CNNRT_SIMD
 #endif
 
+/* the loop over the 16 lanes of a vector that stores them through an
+ * epilogue: one vector operation each. gcc would unroll so short a loop
+ * before vectorizing it, into 16 scalar branches; clang -O2 makes it one
+ * vector operation only once unrolled. */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(_OPENMP)   /* omp simd keeps it whole */
+#define CNNRT_SIMD16 CNNRT_SIMD _Pragma("GCC unroll 1")
+#elif defined(__clang__)   /* unrolled, it becomes one vector operation */
+#define CNNRT_SIMD16 _Pragma("clang loop unroll(full)")
+#else
+#define CNNRT_SIMD16 CNNRT_SIMD
+#endif
+
+/* a loop of a register tile (its accumulators, their loads and FMAs), unrolled
+ * whole so that the tile lives in registers: clang -O2 and gcc -O2 leave the
+ * bigger tiles rolled, their accumulators in memory */
+#if defined(__clang__)
+#define CNNRT_UNROLL _Pragma("clang loop unroll(full)")
+#elif defined(__GNUC__)
+#define CNNRT_UNROLL _Pragma("GCC unroll 64")
+#else
+#define CNNRT_UNROLL
+#endif
+
 /* reflect an index into [0, n) without repeating the edge: -1 -> 1, n -> n-2 */
 static inline int cnnrt_reflect(int i, int n) {
     if (n == 1) return 0;
@@ -92,11 +115,13 @@ __extension__ typedef float cnnrt_v16 __attribute__((vector_size(64)));
 #define CNNRT_SPLAT16(d, s) ((d) = (cnnrt_v16){0} + (s))
 #define CNNRT_FMA16(acc, x, s) ((acc) += (x) * (s))        /* acc += x * broadcast(s) */
 #define CNNRT_FMAV16(acc, x, w) ((acc) += (x) * (w))       /* acc += x * w, lane by lane */
+#define CNNRT_LANE16(v, l) ((v)[l])                        /* lane l of v */
 #else
 typedef struct { float v[16]; } cnnrt_v16;
 #define CNNRT_SPLAT16(d, s) do { for (int l_ = 0; l_ < 16; l_++) (d).v[l_] = (s); } while (0)
 #define CNNRT_FMA16(acc, x, s) do { for (int l_ = 0; l_ < 16; l_++) (acc).v[l_] += (x).v[l_] * (s); } while (0)
 #define CNNRT_FMAV16(acc, x, w) do { for (int l_ = 0; l_ < 16; l_++) (acc).v[l_] += (x).v[l_] * (w).v[l_]; } while (0)
+#define CNNRT_LANE16(v, l) ((v).v[l])
 #endif
 
 /* Which register tiles the -O2 kernels of `cnnc --target=auto` take: 1, the
@@ -110,6 +135,45 @@ typedef struct { float v[16]; } cnnrt_v16;
 #else
 #define CNNRT_WIDE 0
 #endif
+#endif
+
+/* Which variant of the -O2 kernels of `cnnc --target=auto` runs.
+ * CNNRT_DISPATCH 1 (the default for x86-64 code built by gcc or clang
+ * without -mavx512f): the generated file holds three, and PREFIX_forward
+ * asks cnnrt_isa() at each call which this CPU runs: the wide tiles built
+ * for AVX-512, the narrow ones for AVX2 and FMA, or the narrow ones for the
+ * baseline the file is compiled for. A portable binary then runs the best
+ * kernels each machine has. -DCNNRT_ISA_MAX=CNNRT_ISA_AVX2 (or _BASE) caps the
+ * choice. CNNRT_DISPATCH 0 (-DCNNRT_DISPATCH=0, and everywhere else): one
+ * variant, by CNNRT_WIDE, as compiled. */
+#define CNNRT_ISA_BASE 0
+#define CNNRT_ISA_AVX2 1     /* and FMA */
+#define CNNRT_ISA_AVX512 2   /* F, VL, BW and DQ */
+#ifndef CNNRT_ISA_MAX
+#define CNNRT_ISA_MAX CNNRT_ISA_AVX512
+#endif
+#ifndef CNNRT_DISPATCH
+#if defined(__x86_64__) && defined(CNNRT_V16) && !defined(__AVX512F__)
+#define CNNRT_DISPATCH 1
+#else
+#define CNNRT_DISPATCH 0
+#endif
+#endif
+#if CNNRT_DISPATCH
+#define CNNRT_ISA_WIDE __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")))
+#define CNNRT_ISA_NARROW __attribute__((target("avx2,fma")))
+static inline int cnnrt_isa(void) {
+    __builtin_cpu_init();
+    int isa = !(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) ? CNNRT_ISA_BASE
+              : __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+                        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq")
+                  ? CNNRT_ISA_AVX512
+                  : CNNRT_ISA_AVX2;
+    return isa < CNNRT_ISA_MAX ? isa : CNNRT_ISA_MAX;
+}
+#else
+#define CNNRT_ISA_WIDE
+#define CNNRT_ISA_NARROW
 #endif
 
 /* seconds from a monotonic clock, for timing generated code */

@@ -3,8 +3,8 @@
  * mish, gelu (approximate none or tanh) and clip (min -inf, max +inf). Each
  * can run in place and be fused as the epilogue of the kernel before it
  * (OPF_POINTWISE): its .expr hook is its C expression, shared by every
- * emitter. NaN: relu and relu6 give 0 and max pooling skips it, where
- * PyTorch propagates it; the others propagate it as PyTorch does. */
+ * emitter. NaN: relu gives 0 and max pooling skips it, where PyTorch
+ * propagates it; the others propagate it as PyTorch does. */
 #include "cnnc.h"
 
 #include <math.h>
@@ -18,7 +18,12 @@ static const AttrDesc clip_attrs[] = {{"min", A_FLOAT, .fdef = -INFINITY}, {"max
 
 /* each op applied to the C expression v (evaluated more than once: pass a name) */
 static const char *relu_expr(const Layer *L, const char *v) { (void)L; return xasprintf("(%s > 0.0f ? %s : 0.0f)", v, v); }
-static const char *relu6_expr(const Layer *L, const char *v) { (void)L; return xasprintf("fminf(fmaxf(%s, 0.0f), 6.0f)", v); }
+/* with comparisons, not fminf/fmaxf: a NaN stays NaN, as in PyTorch, and gcc
+ * inlines them (fmaxf and fminf are calls to libm under gcc) */
+static const char *relu6_expr(const Layer *L, const char *v) {
+    (void)L;
+    return xasprintf("(%s < 0.0f ? 0.0f : %s > 6.0f ? 6.0f : %s)", v, v, v);
+}
 static const char *sigmoid_expr(const Layer *L, const char *v) { (void)L; return xasprintf("cnnrt_sigmoid(%s)", v); }
 static const char *tanh_expr(const Layer *L, const char *v) { (void)L; return xasprintf("tanhf(%s)", v); }
 static const char *sqrt_expr(const Layer *L, const char *v) { (void)L; return xasprintf("sqrtf(%s)", v); }

@@ -32,6 +32,7 @@ static void channel_vectors(Emit *e, const void *ctx, Regs r) {
                   (long long)(t->cg * taps * t->OCB), sub ? " + v0 * 16" : "");
         BLOCK(e, "for (int q = 0; q < %lld; q += %d)", (nq + RW - 1) / RW * RW, RW) {
             emit_line(e, "cnnrt_v16 acc[%d][%d];", RW, OCV);
+            emit_line(e, "CNNRT_UNROLL");
             FOR(e, "r", RW)
                 emit_line(e, "memcpy(acc[r], %s + ob * %d%s, sizeof acc[r]);", emit_param(e, L, "bias_packed"), t->OCB,
                           sub ? " + v0 * 16" : "");
@@ -51,14 +52,15 @@ static void channel_vectors(Emit *e, const void *ctx, Regs r) {
                     for (int64_t k = 0; k < t->kw; k++)
                         BLOCK(e, "/* tap %lld,%lld */", (long long)i, (long long)k) {
                             emit_line(e, "const float *restrict src = tc + %lld;", (long long)conv_tap_offset(t, 0, i, k));
-                            emit_line(e, "cnnrt_v16 wv[%d];", OCV);
-                            emit_line(e, "memcpy(wv, wc + %lld, sizeof wv);", (long long)((i * t->kw + k) * t->OCB));
+                            emit_load_vectors(e, "wv", OCV, xasprintf("(wc + %lld)", (long long)((i * t->kw + k) * t->OCB)));
+                            emit_line(e, "CNNRT_UNROLL");
                             emit_line(e, "for (int r = 0; r < %d; r++)", RW);
                             emit_line(e, "    for (int v = 0; v < %d; v++) CNNRT_FMA16(acc[r][v], wv[v], src[r%s]);", OCV,
                                       step == 16 ? " * 16" : "");
                         }
             }
             emit_line(e, "/* store through the epilogue, position by position */");
+            emit_tile_results(e, xasprintf("[%d][%d]", RW, OCV));
             emit_line(e, "int oh = q / %lld, ow = q %% %lld;", (long long)t->Wp, (long long)t->Wp);
             BLOCK(e, "for (int r = 0; r < %d; r++, ow++)", RW) {
                 BLOCK(e, "if (ow == %lld)", (long long)t->Wp) {
@@ -70,7 +72,7 @@ static void channel_vectors(Emit *e, const void *ctx, Regs r) {
                 FOR(e, "v", OCV) {
                     emit_line(e, "const int o0 = (ob * %d + %sv) * 16;", t->OCV, sub ? "v0 + " : "");
                     emit_line(e, "if (o0 >= %lld) break;   /* past the last block's channels */", OC);
-                    conv_lanes_of(e, "acc[r][v]");
+                    conv_lanes_of(e, "res[r][v]");
                     if (blocked_out)   /* OC is a multiple of 16 */
                         emit_line(e, "const int base = ((o0 / 16 * %lld + oh) * %lld + ow) * 16;", OH, OW);
                     else

@@ -60,17 +60,21 @@ static void lanes_tile(Emit *e, const LanesTile *t, int n, bool blocked_out) {
     long long OH = t->OH, OW = t->OW;
     SCOPE(e) {
         emit_line(e, "cnnrt_v16 acc[%d];", n);
+        emit_line(e, "CNNRT_UNROLL");
         emit_line(e, "for (int r = 0; r < %d; r++) acc[r] = bias;", n);
         for (int64_t i = 0; i < t->kh; i++)
-            for (int64_t k = 0; k < t->kw; k++)
+            for (int64_t k = 0; k < t->kw; k++) {
+                emit_line(e, "CNNRT_UNROLL");
                 BLOCK(e, "for (int r = 0; r < %d; r++)", n) {
                     emit_line(e, "cnnrt_v16 xv;");
                     emit_line(e, "memcpy(&xv, rowp + ((size_t)(ow + r) * %lld + %lld) * 16, sizeof xv);", (long long)t->sw,
                               (long long)(i * t->dh * t->Wp + k * t->dw));
                     emit_line(e, "CNNRT_FMAV16(acc[r], xv, wk[%lld]);", (long long)(i * t->kw + k));
                 }
+            }
+        emit_tile_results(e, xasprintf("[%d]", n));
         BLOCK(e, "for (int r = 0; r < %d; r++)", n) {
-            conv_lanes_of(e, "acc[r]");
+            conv_lanes_of(e, "res[r]");
             if (blocked_out)
                 emit_line(e, "const int base = ((cb * %lld + oh) * %lld + ow + r) * 16;", OH, OW);
             else

@@ -14,6 +14,24 @@ const char *conv_pad_mode(const Layer *L) {
 /* what the last vectors read past the phase planes */
 int64_t conv_flat_slack(const ConvTile *t) { return t->NQ - t->OH * t->Wp + t->Wp + 16; }
 
+/* "q0, q1": the columns q0 <= q < q1 of a row of phase phc (a constant or
+ * a variable) whose input column q*sw + phc - pl lies in [0, W); a row
+ * holds Wq columns */
+static void inside_columns(Emit *e, const char *phc, int64_t pl, int64_t sw, int64_t W, int64_t Wq) {
+    if (strcmp(phc, "0") == 0) {
+        int64_t q0 = (pl + sw - 1) / sw, q1 = (W + pl + sw - 1) / sw;
+        q0 = q0 > Wq ? Wq : q0;
+        q1 = q1 > Wq ? Wq : q1 < q0 ? q0 : q1;
+        emit_line(e, "const int q0 = %lld, q1 = %lld;", (long long)q0, (long long)q1);
+        return;
+    }
+    emit_line(e, "int q0 = %lld > %s ? (%lld - %s + %lld) / %lld : 0, n = %lld - %s;", (long long)pl, phc,
+              (long long)pl, phc, (long long)(sw - 1), (long long)sw, (long long)(W + pl), phc);
+    emit_line(e, "int q1 = n > 0 ? (n + %lld) / %lld : 0;", (long long)(sw - 1), (long long)sw);
+    emit_line(e, "q0 = q0 > %lld ? %lld : q0;", (long long)Wq, (long long)Wq);
+    emit_line(e, "q1 = q1 > %lld ? %lld : q1 < q0 ? q0 : q1;", (long long)Wq, (long long)Wq);
+}
+
 /* t[c][phr][phc][r][q] = x0[c0 + c][r*sh + phr - pt][q*sw + phc - pl] for
  * c < nc of a [..][H][W] input, padded by mode (zeros, reflect, replicate),
  * then `slack` zeros (after C channels) for the vectors that read past the
@@ -37,18 +55,7 @@ void conv_phase_planes(Emit *e, const char *mode, bool blocked, int64_t C, const
         LOOP(e, "phr", sh) LOOP(e, "phc", sw) {
             const char *at = cx_mul(cx_plus(cx_mul(cx_plus(cx_mul(cx_size(c), sh), phr), sw), phc), Hp * Wp);
             emit_line(e, "float *restrict plane = %s;", cx_at("t", at));
-            if (zeros && strcmp(phc, "0") == 0) {   /* the columns inside the input: q0 <= q < q1 */
-                int64_t q0 = (pl + sw - 1) / sw, q1 = (W + pl + sw - 1) / sw;
-                q0 = q0 > Wp ? Wp : q0;
-                q1 = q1 > Wp ? Wp : q1 < q0 ? q0 : q1;
-                emit_line(e, "const int q0 = %lld, q1 = %lld;", (long long)q0, (long long)q1);
-            } else if (zeros) {
-                emit_line(e, "int q0 = %lld > phc ? (%lld - phc + %lld) / %lld : 0, n = %lld - phc;", (long long)pl,
-                          (long long)pl, (long long)(sw - 1), (long long)sw, (long long)(W + pl));
-                emit_line(e, "int q1 = n > 0 ? (n + %lld) / %lld : 0;", (long long)(sw - 1), (long long)sw);
-                emit_line(e, "q0 = q0 > %lld ? %lld : q0;", (long long)Wp, (long long)Wp);
-                emit_line(e, "q1 = q1 > %lld ? %lld : q1 < q0 ? q0 : q1;", (long long)Wp, (long long)Wp);
-            }
+            if (zeros) inside_columns(e, phc, pl, sw, W, Wp);
             const char *row_in = cx_plus(cx_mul("r", sh), cx_add(phr, -pt));     /* r*sh + phr - pt */
             const char *col_in = cx_plus(cx_mul("q", sw), cx_add(phc, -pl));     /* q*sw + phc - pl */
             FOR(e, "r", Hp) {
@@ -108,7 +115,7 @@ void conv_pack_band(Emit *e, const ConvTile *t) {
     /* x0[((c * D + id) * H + ih) * W + iw] */
     const char *x = xasprintf("x0[%s]", cx_plus(cx_mul(cx_plus(cx_mul(cx_plus(cx_mul("c", D), id_in ? id : "id"), H),
                                                                ih_in ? ih : "ih"), W), "iw"));
-    const char *in = "";   /* the test that the row is inside the input, "in && " */
+    bool tested = false;   /* "in": the row is inside the input */
     FOR(e, "c", t->C) LOOP(e, "a", t->kd) LOOP(e, "r", t->kh) {
         if (!id_in) emit_line(e, "const int id = %s;", zeros ? id : xasprintf("%s(%s, %lld)", fold, id, D));
         if (!ih_in) emit_line(e, "const int ih = %s;", zeros ? ih : xasprintf("%s(%s, %lld)", fold, ih, H));
@@ -116,17 +123,29 @@ void conv_pack_band(Emit *e, const ConvTile *t) {
             const char *test = id_in ? "" : xasprintf("id >= 0 && id < %lld", D);
             if (!ih_in) test = xasprintf("%s%sih >= 0 && ih < %lld", test, *test ? " && " : "", H);
             emit_line(e, "const int in = %s;", test);
-            in = "in && ";
+            tested = true;
         }
         LOOP(e, "ph", t->sw) {
             const char *band_row = cx_plus(cx_mul("c", R), cx_plus(cx_mul(a, t->kh), r));   /* c*R + a*kh + r */
             emit_line(e, "float *restrict row = t + %s;", cx_mul(cx_plus(cx_mul(band_row, t->sw), ph), t->Wq));
-            FOR(e, "q", t->Wq) {
-                const char *iw = cx_plus(cx_mul("q", t->sw), cx_add(ph, -t->pl));
-                if (zeros) {
+            const char *iw = cx_plus(cx_mul("q", t->sw), cx_add(ph, -t->pl));
+            if (zeros) {   /* zeros, the columns inside the input, zeros */
+                if (tested) {
+                    emit_open(e, "if (!in)");
+                    emit_line(e, "memset(row, 0, sizeof(float) * %lld);", (long long)t->Wq);
+                    emit_else(e);
+                }
+                inside_columns(e, ph, t->pl, t->sw, W, t->Wq);
+                emit_line(e, "for (int q = 0; q < q0; q++) row[q] = 0.0f;");
+                emit_line(e, "CNNRT_SIMD");
+                BLOCK(e, "for (int q = q0; q < q1; q++)") {
                     emit_line(e, "const int iw = %s;", iw);
-                    emit_line(e, "row[q] = %siw >= 0 && iw < %lld ? %s : 0.0f;", in, W, x);
-                } else {
+                    emit_line(e, "row[q] = %s;", x);
+                }
+                emit_line(e, "for (int q = q1; q < %lld; q++) row[q] = 0.0f;", (long long)t->Wq);
+                if (tested) emit_close(e);
+            } else {
+                FOR(e, "q", t->Wq) {
                     emit_line(e, "const int iw = %s(%s, %lld);", fold, iw, W);
                     emit_line(e, "row[q] = %s;", x);
                 }
@@ -136,16 +155,25 @@ void conv_pack_band(Emit *e, const ConvTile *t) {
 }
 
 void conv_lanes_of(Emit *e, const char *acc) {
-    emit_line(e, "float lanes[16];");
-    emit_line(e, "memcpy(lanes, &%s, sizeof lanes);", acc);
+    emit_line(e, "const cnnrt_v16 lanes = %s;", acc);
 }
 
 void conv_store_lanes(Emit *e, const char *var, const char *from, const char *to, bool simd, const char *guard,
                       const char *idx, const char *chan) {
-    if (simd) emit_line(e, "CNNRT_SIMD");
+    if (simd && !guard && !strcmp(from, "0") && strcmp(to, "16")) {
+        /* a whole vector as a loop of 16 (vector stores); gcc turns a loop
+         * of a variable count into a slow string copy */
+        emit_open(e, "if (%s == 16)", to);
+        conv_store_lanes(e, var, from, "16", simd, guard, idx, chan);
+        emit_else(e);
+        conv_store_lanes(e, var, from, to, false, guard, idx, chan);
+        emit_close(e);
+        return;
+    }
+    if (simd) emit_line(e, !strcmp(from, "0") && !strcmp(to, "16") ? "CNNRT_SIMD16" : "CNNRT_SIMD");
     BLOCK(e, "for (int %s = %s; %s < %s; %s++)", var, from, var, to, var) {
         if (guard) emit_line(e, "if (%s) break;", guard);
-        emit_line(e, "const float lane = lanes[%s];", var);
+        emit_line(e, "const float lane = CNNRT_LANE16(lanes, %s);", var);
         emit_store(e, idx, chan, "lane");
     }
 }

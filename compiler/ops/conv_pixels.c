@@ -31,11 +31,12 @@ static void full_vector(Emit *e, int64_t limit, const char *base) {
 /* the accumulators of one register tile through the epilogue */
 static void store_tile(Emit *e, const ConvTile *t, int P, int RB, const char *jb) {
     emit_line(e, "/* store through the epilogue */");
+    emit_tile_results(e, xasprintf("[%d][%d]", RB, P));
     FOR(e, "j", RB) {
         emit_line(e, "const int o = %s;", cx_plus(cx_mul(loop_var("ob", t->NOB), t->OCB), jb));
         emit_line(e, "if (o >= %lld) break;", (long long)t->OC);
         FOR(e, "p", P) {
-            conv_lanes_of(e, "acc[j][p]");
+            conv_lanes_of(e, "res[j][p]");
             if (t->flat && t->Wp == t->OW)   /* no padding columns: a full vector is 16 consecutive outputs */
                 full_vector(e, t->OH * t->OW, xasprintf("o * %lld + pv + 16 * p", (long long)(t->OH * t->OW)));
             if (t->flat) {
@@ -92,22 +93,22 @@ static void tap(Emit *e, const ConvTile *t, int P, int RB, const char *jb, int64
         emit_line(e, "const float *restrict src = tc + %lld;", (long long)conv_tap_offset(t, a, i, k));
         emit_line(e, "const float *restrict wk = wc + %lld;", (long long)(((a * t->kh + i) * t->kw + k) * t->OCB));
         if (t->diag) {
+            emit_line(e, "CNNRT_UNROLL");
             BLOCK(e, "for (int j = 0; j < %d; j++)", RB) {
-                emit_line(e, "cnnrt_v16 xv[%d];", P);
                 if (conv_block_pack(t)) {   /* this block's channels only */
                     emit_line(e, "const int jc = %s < %lld ? %s : 0;", cx_plus(cx_mul(ob, t->OCB), jb), (long long)t->OC, jb);
-                    emit_line(e, "memcpy(xv, src + (size_t)jc * %lld, sizeof xv);", (long long)band);
+                    emit_load_vectors(e, "xv", P, xasprintf("(src + (size_t)jc * %lld)", (long long)band));
                 } else {
                     const char *oc = cx_plus(cx_mul(ob, t->OCB), jb);
                     emit_line(e, "const int oc = %s < %lld ? %s : 0;", oc, (long long)t->OC, oc);
-                    emit_line(e, "memcpy(xv, src + (size_t)(oc / %lld) * %lld, sizeof xv);", (long long)t->og,
-                              (long long)band);
+                    emit_load_vectors(e, "xv", P,
+                                      xasprintf("(src + (size_t)(oc / %lld) * %lld)", (long long)t->og, (long long)band));
                 }
                 emit_line(e, "for (int p = 0; p < %d; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);", P);
             }
         } else {
-            emit_line(e, "cnnrt_v16 xv[%d];", P);
-            emit_line(e, "memcpy(xv, src, sizeof xv);");
+            emit_load_vectors(e, "xv", P, "src");
+            emit_line(e, "CNNRT_UNROLL");
             emit_line(e, "for (int j = 0; j < %d; j++)", RB);
             emit_line(e, "    for (int p = 0; p < %d; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);", P);
         }
@@ -157,6 +158,7 @@ static void pixel_vectors(Emit *e, const void *ctx, Regs r) {
             }
             BLOCK_IF(e, !pixels_outer, "%s", pv_loop) BLOCK_IF(e, sub, "for (int j0 = 0; j0 < %d; j0 += %d)", t->OCB, RB) {
                 emit_line(e, "cnnrt_v16 acc[%d][%d];", RB, P);
+                emit_line(e, "CNNRT_UNROLL");
                 FOR(e, "j", RB)
                     emit_line(e, "for (int p = 0; p < %d; p++) CNNRT_SPLAT16(acc[j][p], %s[%s]);", P,
                               emit_param(e, L, "bias_packed"), cx_plus(cx_mul(ob, t->OCB), jb));

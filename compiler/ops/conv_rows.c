@@ -21,20 +21,23 @@ static void rows_tile(Emit *e, const ConvTile *t, int R, int V, const char *oh0,
         emit_line(e, "const int oh0 = %s, v0 = %s;", oh0, v0);
         emit_line(e, "const float *restrict tc = t + (size_t)oh0 * %lld + 16 * v0;", (long long)t->Wp);
         emit_line(e, "cnnrt_v16 acc[%d][%d];", R, V);
+        emit_line(e, "CNNRT_UNROLL");
         emit_line(e, "for (int r = 0; r < %d; r++)", R);
         emit_line(e, "    for (int v = 0; v < %d; v++) CNNRT_SPLAT16(acc[r][v], bias);", V);
         for (int64_t i = 0; i < t->kh; i++)
             for (int64_t k = 0; k < t->kw; k++)
                 BLOCK(e, "/* tap %lld,%lld */", (long long)i, (long long)k) {
                     emit_line(e, "const float *restrict src = tc + %lld;", (long long)conv_tap_offset(t, 0, i, k));
+                    emit_line(e, "CNNRT_UNROLL");
                     BLOCK(e, "for (int r = 0; r < %d; r++)", R) BLOCK(e, "for (int v = 0; v < %d; v++)", V) {
                         emit_line(e, "cnnrt_v16 xv;");
                         emit_line(e, "memcpy(&xv, src + (size_t)r * %lld + 16 * v, sizeof xv);", (long long)t->Wp);
                         emit_line(e, "CNNRT_FMA16(acc[r][v], xv, wk[%lld]);", (long long)(i * t->kw + k));
                     }
                 }
+        emit_tile_results(e, xasprintf("[%d][%d]", R, V));
         BLOCK(e, "for (int r = 0; r < %d; r++)", R) BLOCK(e, "for (int v = 0; v < %d; v++)", V) {
-            conv_lanes_of(e, "acc[r][v]");
+            conv_lanes_of(e, "res[r][v]");
             emit_line(e, "const int ow0 = 16 * (v0 + v), n = %lld - ow0 < 16 ? %lld - ow0 : 16;", OW, OW);
             emit_line(e, "const int base = (ch * %lld + oh0 + r) * %lld + ow0;", OH, OW);
             conv_store_lanes(e, "l", "0", "n", true, NULL, "base + l", "ch");

@@ -364,6 +364,7 @@ static void phase_tiles(Emit *e, const void *ctx, Regs r) {
     BLOCK(e, "for (int pv = 0; pv < %lld; pv += %d)", (long long)p->q[2], 16 * P)
     LOOP(e, "ob", G->NOB) BLOCK_IF(e, sub, "for (int j0 = 0; j0 < %d; j0 += %d)", G->OCB, RB) {
         emit_line(e, "cnnrt_v16 acc[%d][%d];", RB, P);
+        emit_line(e, "CNNRT_UNROLL");
         FOR(e, "j", RB)
             emit_line(e, "for (int p = 0; p < %d; p++) CNNRT_SPLAT16(acc[j][p], %s[%s]);", P,
                       emit_param(e, L, "bias_packed"), cx_plus(cx_mul(blk, G->OCB), jb));
@@ -385,8 +386,8 @@ static void phase_tiles(Emit *e, const void *ctx, Regs r) {
                                       (long long)((p->off[0][a] * G->T[1] + p->off[1][i]) * G->T[2] + p->off[2][k]));
                             emit_line(e, "const float *restrict wk = wc + %s;", cx_plus(sub ? "j0" : "0",
                                       xasprintf("%lld", (long long)(tap * G->OCB))));
-                            emit_line(e, "cnnrt_v16 xv[%d];", P);
-                            emit_line(e, "memcpy(xv, src, sizeof xv);");
+                            emit_load_vectors(e, "xv", P, "src");
+                            emit_line(e, "CNNRT_UNROLL");
                             emit_line(e, "for (int j = 0; j < %d; j++)", RB);
                             emit_line(e, "    for (int p = 0; p < %d; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);", P);
                         }
@@ -394,6 +395,7 @@ static void phase_tiles(Emit *e, const void *ctx, Regs r) {
         const char *at[3] = {cx_add(cx_mul("qd", G->S[0]), p->r[0]), cx_add(cx_mul("qh", G->S[1]), p->r[1]),
                              cx_add(cx_mul("qw", G->S[2]), p->r[2])};
         emit_line(e, "/* store through the epilogue: outputs (%s) */", dims3(G, at));
+        emit_tile_results(e, xasprintf("[%d][%d]", RB, P));
         FOR(e, "j", RB) {
             if (G->NOB * G->OCB > G->og)   /* the last block is not full */
                 emit_line(e, "if (%s >= %lld) break;", cx_plus(cx_mul(ob, G->OCB), jb), (long long)G->og);
@@ -403,7 +405,7 @@ static void phase_tiles(Emit *e, const void *ctx, Regs r) {
             const char *base = cx_mul(cx_paren(cx_plus(cx_mul(cx_paren(cx_plus(cx_mul("o", G->O[0]), od)), G->O[1]), orow)),
                                       G->O[2]);
             FOR(e, "p", P) {
-                conv_lanes_of(e, "acc[j][p]");
+                conv_lanes_of(e, "res[j][p]");
                 emit_line(e, "const int q = pv + 16 * p, n = %lld - q < 16 ? %lld - q : 16;", (long long)p->q[2],
                           (long long)p->q[2]);
                 emit_line(e, "const int base = %s;", cx_plus(base, cx_add(cx_mul("q", G->S[2]), p->r[2])));

@@ -155,11 +155,12 @@ static void products(Emit *e, const void *ctx, Regs r) {
         BLOCK(e, "for (int pv = 0; pv < %lld; pv += %d)", TB, 16 * rt.P)
         BLOCK_IF(e, sub, "for (int j0 = 0; j0 < %lld; j0 += %d)", OCB, rt.OCB) {
             emit_line(e, "cnnrt_v16 acc[%d][%d];", rt.OCB, rt.P);
+            emit_line(e, "CNNRT_UNROLL");
             FOR(e, "j", rt.OCB) emit_line(e, "for (int p = 0; p < %d; p++) CNNRT_SPLAT16(acc[j][p], 0.0f);", rt.P);
             FOR(e, "c", C) {
-                emit_line(e, "cnnrt_v16 xv[%d];", rt.P);
-                emit_line(e, "memcpy(xv, vp + (size_t)c * %lld + pv, sizeof xv);", TB);
+                emit_load_vectors(e, "xv", rt.P, xasprintf("(vp + (size_t)c * %lld + pv)", TB));
                 emit_line(e, "const float *restrict wk = wp + c * %lld%s;", OCB, sub ? " + j0" : "");
+                emit_line(e, "CNNRT_UNROLL");
                 emit_line(e, "for (int j = 0; j < %d; j++)", rt.OCB);
                 emit_line(e, "    for (int p = 0; p < %d; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);", rt.P);
             }

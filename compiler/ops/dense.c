@@ -69,22 +69,24 @@ static void dense_block(Emit *e, const Layer *L, const char *o0, int rows, long 
     long long main = in / 16 * 16;
     BLOCK(e, "/* outputs %s .. %s + %d */", o0, o0, rows - 1) {
         emit_line(e, "cnnrt_v16 acc[%d];", rows);
+        emit_line(e, "CNNRT_UNROLL");
         emit_line(e, "for (int j = 0; j < %d; j++) CNNRT_SPLAT16(acc[j], 0.0f);", rows);
         BLOCK(e, "for (int i = 0; i < %lld; i += 16)", main) {
             emit_line(e, "cnnrt_v16 xv;");
             emit_line(e, "memcpy(&xv, %s + i, sizeof xv);", x);
+            emit_line(e, "CNNRT_UNROLL");
             BLOCK(e, "for (int j = 0; j < %d; j++)", rows) {
                 emit_line(e, "cnnrt_v16 wv;");
                 emit_line(e, "memcpy(&wv, %s + (size_t)(%s + j) * %lld + i, sizeof wv);", w, o0, in);
                 emit_line(e, "CNNRT_FMAV16(acc[j], wv, xv);");
             }
         }
+        emit_tile_results(e, xasprintf("[%d]", rows));
         BLOCK(e, "for (int j = 0; j < %d; j++)", rows) {
             emit_line(e, "const int o = %s + j;", o0);
-            emit_line(e, "float lanes[16], sum = %s;",
+            emit_line(e, "float sum = %s;",
                       layer_param(L, "bias") ? xasprintf("%s[o]", emit_param(e, L, "bias")) : "0.0f");
-            emit_line(e, "memcpy(lanes, &acc[j], sizeof lanes);");
-            emit_line(e, "for (int l = 0; l < 16; l++) sum += lanes[l];");
+            emit_line(e, "for (int l = 0; l < 16; l++) sum += CNNRT_LANE16(res[j], l);");
             if (main < in)
                 emit_line(e, "for (int i = %lld; i < %lld; i++) sum += %s[(size_t)o * %lld + i] * %s[i];", main, in, w,
                           in, x);

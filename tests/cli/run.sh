@@ -193,9 +193,9 @@ network wino {
     conv2d strided(out=8, kernel=3, pad=1, stride=2);
 }
 EOF
-run wino.cnn --random-weights -o -
+run wino.cnn --random-weights --target=avx512 -o -   # one variant of the kernels
 check "--winograd=auto: the 32-channel conv only" sh -c '[ "$(grep -c "Winograd F(4x4,3x3)" out)" = 1 ]'
-run wino.cnn --random-weights --winograd=on -o -
+run wino.cnn --random-weights --winograd=on --target=avx512 -o -
 check "--winograd=on: both stride-1 convs" sh -c '[ "$(grep -c "Winograd F(4x4,3x3)" out)" = 2 ]'
 run wino.cnn --random-weights --winograd=off -o -
 check "--winograd=off: none" sh -c '! grep -q "Winograd" out'
@@ -205,9 +205,11 @@ run wino.cnn --winograd=maybe
 check "--winograd=maybe exits 2" status 2
 check "--winograd=maybe says what it takes" has err "'--winograd=maybe': --winograd takes auto, on or off"
 
-# --target: auto writes the kernels whose register tiles differ twice, under
-# #if CNNRT_WIDE, which cnnrt.h sets from __AVX512F__ when the file is
-# compiled: built for AVX-512 it holds --target=avx512's tiles, for AVX2 others
+# --target: auto writes the kernels in three variants (wide tiles for
+# AVX-512, narrow for AVX2 and for the baseline): CNNRT_DISPATCH (x86-64
+# built without AVX-512) keeps all three and chooses at run time; else
+# CNNRT_WIDE, set from __AVX512F__, keeps one: built for AVX-512 it holds
+# --target=avx512's tiles, for AVX2 others
 cat >tgt.cnn <<'EOF'
 network tgt {
     input x[16, 16, 16];
@@ -217,19 +219,27 @@ network tgt {
 }
 EOF
 tiles() { grep -o "tiles of [0-9]* [a-z ]*x [0-9]* x 16\|outputs o0 \.\. o0 + [0-9]*" "$1" | tr '\n' ';'; }
+variants() { grep -o "static void tgt_forward_[a-z]*" "$1" | tr '\n' ';'; }
 run tgt.cnn --random-weights -o tgt_auto.c
-check "--target=auto: kernels under #if CNNRT_WIDE" has tgt_auto.c "^#if CNNRT_WIDE"
+check "--target=auto: three variants of the kernels" \
+    test "$(variants tgt_auto.c)" = "static void tgt_forward_wide;static void tgt_forward_narrow;static void tgt_forward_base;"
+check "--target=auto: the CPU chooses under CNNRT_DISPATCH" has tgt_auto.c "switch (cnnrt_isa())"
 check "--target=auto: no target guard" sh -c '! grep -q "#error \"generated for" tgt_auto.c'
 run tgt.cnn --random-weights --target=avx512 -o tgt_512.c
-check "--target=avx512: one set of kernels" sh -c '! grep -q "CNNRT_WIDE" tgt_512.c'
+check "--target=avx512: one set of kernels" sh -c '! grep -q "CNNRT_WIDE\|CNNRT_DISPATCH\|_wide(" tgt_512.c'
 check "--target=avx512: an #error guard" has tgt_512.c "#ifndef __AVX512F__"
 run tgt.cnn --random-weights --target=avx2 -o tgt_avx2.c
-check "--target=avx2: one set of kernels and a guard" sh -c '! grep -q "CNNRT_WIDE" tgt_avx2.c && grep -q "#ifndef __AVX2__" tgt_avx2.c'
+check "--target=avx2: one set of kernels and a guard" sh -c '! grep -q "CNNRT_WIDE\|CNNRT_DISPATCH" tgt_avx2.c && grep -q "#ifndef __AVX2__" tgt_avx2.c'
 ${CC:-clang} -E -C -P -I"$root/runtime" -march=x86-64-v4 tgt_auto.c >tgt_v4.i 2>/dev/null
-${CC:-clang} -E -C -P -I"$root/runtime" -march=x86-64-v3 tgt_auto.c >tgt_v3.i 2>/dev/null
+${CC:-clang} -E -C -P -I"$root/runtime" -march=x86-64-v3 -DCNNRT_DISPATCH=0 tgt_auto.c >tgt_v3.i 2>/dev/null
+${CC:-clang} -E -C -P -I"$root/runtime" -march=x86-64-v3 tgt_auto.c >tgt_v3d.i 2>/dev/null
 w=$(tiles tgt_512.c) v4=$(tiles tgt_v4.i) v3=$(tiles tgt_v3.i)
-check "--target=auto built for AVX-512 takes --target=avx512's tiles" test -n "$w" -a "$v4" = "$w"
-check "--target=auto built for AVX2 takes the narrow tiles" test -n "$v3" -a "$v3" != "$w"
+check "--target=auto built for AVX-512 takes --target=avx512's tiles, one variant" \
+    test -n "$w" -a "$v4" = "$w" -a "$(variants tgt_v4.i)" = "static void tgt_forward_wide;"
+check "--target=auto built for AVX2 without dispatch takes the narrow tiles" \
+    test -n "$v3" -a "$v3" != "$w" -a "$(variants tgt_v3.i)" = "static void tgt_forward_narrow;"
+check "--target=auto built for AVX2 keeps the three variants to choose from" \
+    test "$(variants tgt_v3d.i)" = "$(variants tgt_auto.c)"
 # --conv-vectors and channel-blocked values (--dump-passes shows them)
 cat >blk.cnn <<'EOF'
 network blk {

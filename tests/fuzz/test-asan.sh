@@ -10,9 +10,10 @@
 #   ASAN_LEVELS  cnnc flags for numeric, ';'-separated, each optionally
 #                followed by '|' and flags for the generated C, and by '|'
 #                and the one compiler (clang or gcc) that builds it
-#                [-O0||clang;-O2 --conv-vectors=channels --winograd=on|-DCNNRT_WIDE=1|gcc]
-#                (-DCNNRT_WIDE=1: the wide register tiles, which without
-#                -march the generated C would not take; Winograd and channel
+#                [-O0||clang;-O2 --conv-vectors=channels --winograd=on|-DCNNRT_DISPATCH=0 -DCNNRT_WIDE=1|gcc]
+#                (-DCNNRT_DISPATCH=0 -DCNNRT_WIDE=1: one variant of the
+#                kernels, the wide register tiles, which without -march the
+#                generated C would take only on an AVX-512 CPU; Winograd and channel
 #                vectors where they apply, pixel vectors elsewhere). A level
 #                whose compiler is missing takes the other. Sanitized builds
 #                are slow: the other -O2 paths run unsanitized in make test,
@@ -26,7 +27,7 @@ cd "$(dirname "$0")/../.." || exit 2
 root=$(pwd)
 ASAN_BUILD=${ASAN_BUILD:-build-asan}
 ASAN_CNNC=${ASAN_CNNC:-$ASAN_BUILD/cnnc}
-ASAN_LEVELS=${ASAN_LEVELS:--O0||clang;-O2 --conv-vectors=channels --winograd=on|-DCNNRT_WIDE=1|gcc}
+ASAN_LEVELS=${ASAN_LEVELS:--O0||clang;-O2 --conv-vectors=channels --winograd=on|-DCNNRT_DISPATCH=0 -DCNNRT_WIDE=1|gcc}
 case $ASAN_CNNC in /*) ;; *) ASAN_CNNC=$root/$ASAN_CNNC ;; esac
 # numeric/run.sh names its files after each compiler: plain names, on PATH
 PATH=$root/$ASAN_BUILD/cc:$PATH

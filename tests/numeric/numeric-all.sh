@@ -1,9 +1,11 @@
 #!/bin/bash
 # The numeric suite's configurations: every case (tests/numeric/run.sh) at
-# -O0 and -O2 under clang and gcc (-O2 also with -march=native: the wide
-# register tiles of AVX-512 on this machine), and under one compiler each
-# (they alternate, so both see every path): -O1, -O2 with -march=x86-64-v3
-# (AVX2: the narrow tiles, as without -march), on the generic no-vector path,
+# -O0 and -O2 under clang and gcc (-O2 without -march: the variant of the
+# kernels the CPU chooses at run time, the wide register tiles of AVX-512 on
+# this machine; with -march=native: that variant alone), and under one
+# compiler each (they alternate, so both see every path): -O1, -O2 with
+# -march=x86-64-v3 and dispatch off (the narrow tiles), the baseline and
+# AVX2 variants capped by CNNRT_ISA_MAX, on the generic no-vector path,
 # with Winograd for every eligible 3x3 convolution, with channel vectors for
 # every conv2d; built for 64-bit ARM (NEON) and run under qemu-user when the
 # cross tools are installed; then the lecture's worked examples. (--target=avx2
@@ -33,13 +35,14 @@ aarch64-O2|full|cnnc -O2, built for aarch64 (NEON), run under qemu-aarch64|-O2||
 aarch64-neon|full|cnnc -O2 --target=neon --conv-vectors=channels --winograd=on, aarch64 under qemu|-O2 --target=neon --conv-vectors=channels --winograd=on||cc-aarch64
 O2|full|cnnc -O2|-O2||
 O2-native|full|cnnc -O2, generated C built with -march=native|-O2|-march=native|
-O2-v3|full|cnnc -O2, built with -march=x86-64-v3 (AVX2), clang|-O2|-march=x86-64-v3|clang
+O2-v3|full|cnnc -O2, built with -march=x86-64-v3 (AVX2) and -DCNNRT_DISPATCH=0 (one variant: the narrow tiles), clang|-O2|-march=x86-64-v3 -DCNNRT_DISPATCH=0|clang
+O2-base|full|cnnc -O2, the baseline x86-64 variant chosen at run time (-DCNNRT_ISA_MAX=CNNRT_ISA_BASE), gcc|-O2|-DCNNRT_ISA_MAX=CNNRT_ISA_BASE|gcc
 O2-novector|full|cnnc -O2, the generic path (CNNRT_NO_VECTOR), gcc|-O2|-DCNNRT_NO_VECTOR|gcc
 O2-generic|full|cnnc -O2 --target=generic, clang|-O2 --target=generic||clang
 O2-winograd-native|full|cnnc -O2 --winograd=on (every eligible 3x3 conv), -march=native, clang|-O2 --winograd=on|-march=native|clang
 O2-channels-native|full|cnnc -O2 --conv-vectors=channels (channel-blocked values), -march=native, gcc|-O2 --conv-vectors=channels|-march=native|gcc
 O2-channels-winograd-generic|full|cnnc -O2 --conv-vectors=channels --winograd=on, the generic path, clang|-O2 --conv-vectors=channels --winograd=on --target=generic||clang
-O2-channels-winograd-v3|full|cnnc -O2 --conv-vectors=channels --winograd=on, -march=x86-64-v3 (AVX2), gcc|-O2 --conv-vectors=channels --winograd=on|-march=x86-64-v3|gcc
+O2-channels-winograd-v3|full|cnnc -O2 --conv-vectors=channels --winograd=on, -march=x86-64-v3, the AVX2 variant chosen at run time, gcc|-O2 --conv-vectors=channels --winograd=on|-march=x86-64-v3 -DCNNRT_ISA_MAX=CNNRT_ISA_AVX2|gcc
 O0|full|cnnc -O0|-O0||
 O1|full|cnnc -O1, gcc|-O1||gcc
 O0-gcc|check|cnnc -O0, gcc only|-O0||gcc
