@@ -139,10 +139,10 @@ for net in $NETS; do
         u=$(val cnnc_us "$d/cnnc$i.txt")
         if [ -n "$berr" ]; then u=-; bad="$bad **$berr** ($i)"; fi
         cols="$cols | $(us "$u")"
-        best=$(awk -v a="$best" -v b="$u" 'BEGIN { print b == "-" ? a : a == "-" || b < a ? b : a }')
-        worst=$(awk -v a="$worst" -v b="$u" 'BEGIN { print b == "-" ? a : a == "-" || b > a ? b : a }')
+        best=$(awk -v a="$best" -v b="$u" 'BEGIN { print (b == "-" ? a : a == "-" || b + 0 < a + 0 ? b : a) }')
+        worst=$(awk -v a="$worst" -v b="$u" 'BEGIN { print (b == "-" ? a : a == "-" || b + 0 > a + 0 ? b : a) }')
         ei=$(val max_abs_err "$d/cnnc$i.txt"); chk=$(sed -n 's/^check //p' "$d/cnnc$i.txt" 2>/dev/null)
-        e=$(awk -v a="$e" -v b="$ei" 'BEGIN { print b == "-" ? a : a == "-" || b + 0 > a + 0 ? b : a }')
+        e=$(awk -v a="$e" -v b="$ei" 'BEGIN { print (b == "-" ? a : a == "-" || b + 0 > a + 0 ? b : a) }')
         [ -n "$chk" ] && [ "$chk" != ok ] && bad="$bad **FAIL** ($i: ${chk#FAIL } bad)"
         printf 'build%d %s %s\ncnnc_us%d %s\n' $i "$bcc" "$bfl" $i "$u" >> "$d/builds.txt"
     done
@@ -180,11 +180,14 @@ done
     echo
     echo "builds of the generated code:"
     i=0
-    for b in "${BUILDS[@]}"; do i=$((i + 1)); echo "- build $i: ${b#*|}, $(${b%%|*} --version | head -n 1)"; done
+    for b in "${BUILDS[@]}"; do i=$((i + 1)); echo "- build $i: ${b%%|*} ${b#*|} ($(${b%%|*} --version | head -n 1))"; done
     echo
     heads="" rule=""
     i=0
-    for b in "${BUILDS[@]}"; do i=$((i + 1)); heads="$heads | $i: ${b%%|*} ${b#*|} µs"; rule="$rule|---:"; done
+    for b in "${BUILDS[@]}"; do   # a column a build: its compiler, and its flags unless the tuned ones
+        i=$((i + 1)); fl=${b#*|}; [ "$fl" = "$BENCH_CFLAGS" ] && fl=""
+        heads="$heads | $i: ${b%%|*}${fl:+ $fl} µs"; rule="$rule|---:"
+    done
     echo "| network | MFLOP | compile s (cnnc + cc 1) | net.c MB$heads | GFLOP/s | % peak | PyTorch µs | ORT µs | vs PyTorch | vs ORT | max abs err |"
     echo "|---|---:|---:|---:$rule|---:|---:|---:|---:|---:|---:|---|"
     printf '%s' "$ROWS"
