@@ -19,7 +19,7 @@ d=$OUT/profile/$net
 rm -rf "$d"; mkdir -p "$d"
 "$CNNC" "$src" --random-weights "$@" --prefix "$net" -o "$d/net.c" || exit 1
 "$CNNC" "$src" --random-weights "$@" --report=json > "$d/report.json" || exit 1
-sed -i "s/^static void ${net}_/__attribute__((noinline)) static void ${net}_/" "$d/net.c"
+sed -i "s/^\(CNNRT_ISA_[A-Z]* \)\{0,1\}static void ${net}_/__attribute__((noinline)) &/" "$d/net.c"
 upper=$(echo "$net" | tr '[:lower:]' '[:upper:]')
 $CC $BENCH_CFLAGS -std=c11 -I"$d" -DNET_H='"net.h"' -DPREFIX="$net" -DUPREFIX="$upper" \
     $("$CNNC" --cflags) -I"$ROOT/runtime" "$BENCH/bench_main.c" "$d/net.c" -L"$BUILD" $("$CNNC" --libs) \
@@ -39,7 +39,8 @@ print(f"{net}: {total_us:.0f} us a call; per kernel (perf samples):")
 print(f"{'kernel':<24} {'share':>7} {'us':>8} {'MFLOP':>9} {'GFLOP/s':>8}")
 for line in open(sys.argv[2]):
     f = line.split()
-    share, name = float(f[0].rstrip('%')), f[-1][len(net) + 1:-len("__run")]
+    # NET_LAYER__run, or NET_LAYER__run_wide (a variant of the kernels)
+    share, name = float(f[0].rstrip('%')), f[-1][len(net) + 1:].rsplit("__run", 1)[0]
     us = share * total_us / 100
     mflop = 2 * macs.get(name, 0) / 1e6
     print(f"{name:<24} {share:6.2f}% {us:8.1f} {mflop:9.2f} {mflop / us * 1e3 if us else 0:8.1f}")

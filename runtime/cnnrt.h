@@ -30,12 +30,9 @@ extern "C" {
 
 /* the loop over the 16 lanes of a vector that stores them through an
  * epilogue: one vector operation each. gcc would unroll so short a loop
- * before vectorizing it, into 16 scalar branches; clang -O2 makes it one
- * vector operation only once unrolled. */
+ * before vectorizing it, into 16 scalar branches. */
 #if defined(__GNUC__) && !defined(__clang__) && !defined(_OPENMP)   /* omp simd keeps it whole */
 #define CNNRT_SIMD16 CNNRT_SIMD _Pragma("GCC unroll 1")
-#elif defined(__clang__)   /* unrolled, it becomes one vector operation */
-#define CNNRT_SIMD16 _Pragma("clang loop unroll(full)")
 #else
 #define CNNRT_SIMD16 CNNRT_SIMD
 #endif
@@ -61,6 +58,14 @@ static inline int cnnrt_reflect(int i, int n) {
 /* clamp an index into [0, n): replicate padding */
 static inline int cnnrt_clamp(int i, int n) { return i < 0 ? 0 : i >= n ? n - 1 : i; }
 
+/* a helper that must not stay a call, even where gcc thinks the call cold:
+ * an epilogue's loop over 16 lanes vectorizes only with it inlined */
+#if defined(__GNUC__) || defined(__clang__)
+#define CNNRT_ALWAYS_INLINE static inline __attribute__((always_inline))
+#else
+#define CNNRT_ALWAYS_INLINE static inline
+#endif
+
 /* e^x without a call, so that a loop of them vectorizes (libm's expf is a
  * call per element): e^x = 2^n e^r with n = round(x / ln 2) and
  * r = x - n ln 2 in [-ln2/2, ln2/2] (ln 2 in two parts), e^r by its Taylor
@@ -68,7 +73,7 @@ static inline int cnnrt_clamp(int i, int n) { return i < 0 ? 0 : i >= n ? n - 1 
  * within 2 ulp of the exact one), 2^n built from its bits in two halves (no
  * overflow before the result's own). Branch-free: NaN gives NaN, +inf inf,
  * -inf 0. */
-static inline float cnnrt_exp(float x) {
+CNNRT_ALWAYS_INLINE float cnnrt_exp(float x) {
     float c = x < 89.0f ? x : 89.0f;
     c = c > -104.0f ? c : -104.0f;
     const float magic = 12582912.0f;   /* 1.5 * 2^23: adding it rounds to an integer */
@@ -95,7 +100,7 @@ static inline float cnnrt_exp(float x) {
     return x != x ? x : y;
 }
 
-static inline float cnnrt_sigmoid(float v) { return 1.0f / (1.0f + cnnrt_exp(-v)); }
+CNNRT_ALWAYS_INLINE float cnnrt_sigmoid(float v) { return 1.0f / (1.0f + cnnrt_exp(-v)); }
 
 /* torch.maximum and torch.minimum: a NaN in either operand gives NaN, where
  * fmaxf and fminf would return the other operand */
@@ -115,13 +120,21 @@ __extension__ typedef float cnnrt_v16 __attribute__((vector_size(64)));
 #define CNNRT_SPLAT16(d, s) ((d) = (cnnrt_v16){0} + (s))
 #define CNNRT_FMA16(acc, x, s) ((acc) += (x) * (s))        /* acc += x * broadcast(s) */
 #define CNNRT_FMAV16(acc, x, w) ((acc) += (x) * (w))       /* acc += x * w, lane by lane */
-#define CNNRT_LANE16(v, l) ((v)[l])                        /* lane l of v */
 #else
 typedef struct { float v[16]; } cnnrt_v16;
 #define CNNRT_SPLAT16(d, s) do { for (int l_ = 0; l_ < 16; l_++) (d).v[l_] = (s); } while (0)
 #define CNNRT_FMA16(acc, x, s) do { for (int l_ = 0; l_ < 16; l_++) (acc).v[l_] += (x).v[l_] * (s); } while (0)
 #define CNNRT_FMAV16(acc, x, w) do { for (int l_ = 0; l_ < 16; l_++) (acc).v[l_] += (x).v[l_] * (w).v[l_]; } while (0)
-#define CNNRT_LANE16(v, l) ((v).v[l])
+#endif
+
+/* CNNRT_LANES16(name, v); declares `name`, whose name[l] are the 16 floats
+ * of v, for a loop over them that each compiler vectorizes: gcc a vector
+ * copy (it splits a float array copied from a vector into 8-byte pieces),
+ * clang a float array (it vectorizes no loop that indexes a vector value). */
+#if defined(CNNRT_V16) && defined(__GNUC__) && !defined(__clang__)
+#define CNNRT_LANES16(name, v) const cnnrt_v16 name = (v)
+#else
+#define CNNRT_LANES16(name, v) float name[16]; memcpy(name, &(v), sizeof name)
 #endif
 
 /* Which register tiles the -O2 kernels of `cnnc --target=auto` take: 1, the

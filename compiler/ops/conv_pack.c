@@ -155,7 +155,7 @@ void conv_pack_band(Emit *e, const ConvTile *t) {
 }
 
 void conv_lanes_of(Emit *e, const char *acc) {
-    emit_line(e, "const cnnrt_v16 lanes = %s;", acc);
+    emit_line(e, "CNNRT_LANES16(lanes, %s);", acc);
 }
 
 void conv_store_lanes(Emit *e, const char *var, const char *from, const char *to, bool simd, const char *guard,
@@ -173,7 +173,7 @@ void conv_store_lanes(Emit *e, const char *var, const char *from, const char *to
     if (simd) emit_line(e, !strcmp(from, "0") && !strcmp(to, "16") ? "CNNRT_SIMD16" : "CNNRT_SIMD");
     BLOCK(e, "for (int %s = %s; %s < %s; %s++)", var, from, var, to, var) {
         if (guard) emit_line(e, "if (%s) break;", guard);
-        emit_line(e, "const float lane = CNNRT_LANE16(lanes, %s);", var);
+        emit_line(e, "const float lane = lanes[%s];", var);
         emit_store(e, idx, chan, "lane");
     }
 }

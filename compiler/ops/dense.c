@@ -86,7 +86,8 @@ static void dense_block(Emit *e, const Layer *L, const char *o0, int rows, long 
             emit_line(e, "const int o = %s + j;", o0);
             emit_line(e, "float sum = %s;",
                       layer_param(L, "bias") ? xasprintf("%s[o]", emit_param(e, L, "bias")) : "0.0f");
-            emit_line(e, "for (int l = 0; l < 16; l++) sum += CNNRT_LANE16(res[j], l);");
+            emit_line(e, "CNNRT_LANES16(lanes, res[j]);");
+            emit_line(e, "for (int l = 0; l < 16; l++) sum += lanes[l];");
             if (main < in)
                 emit_line(e, "for (int i = %lld; i < %lld; i++) sum += %s[(size_t)o * %lld + i] * %s[i];", main, in, w,
                           in, x);

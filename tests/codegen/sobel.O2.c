@@ -172,7 +172,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
             const int o = j;
             if (o >= 1) break;
             for (int p = 0; p < 4; p++) {
-                const cnnrt_v16 lanes = res[j][p];
+                CNNRT_LANES16(lanes, res[j][p]);
                 for (int l = 0, q = pv + 16 * p; l < 16; ) {
                     const int oh = q / 98, ow = q % 98;
                     if (oh >= 64) break;
@@ -182,7 +182,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
                     const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
                     CNNRT_SIMD
                     for (int k = l; k < end; k++) {
-                        const float lane = CNNRT_LANE16(lanes, k);
+                        const float lane = lanes[k];
                         y[base + k] = lane;
                     }
                     l += n;
@@ -313,7 +313,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
             const int o = j;
             if (o >= 1) break;
             for (int p = 0; p < 4; p++) {
-                const cnnrt_v16 lanes = res[j][p];
+                CNNRT_LANES16(lanes, res[j][p]);
                 for (int l = 0, q = pv + 16 * p; l < 16; ) {
                     const int oh = q / 98, ow = q % 98;
                     if (oh >= 64) break;
@@ -323,7 +323,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
                     const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
                     CNNRT_SIMD
                     for (int k = l; k < end; k++) {
-                        const float lane = CNNRT_LANE16(lanes, k);
+                        const float lane = lanes[k];
                         y[base + k] = lane;
                     }
                     l += n;
@@ -503,7 +503,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
             const int o = j;
             if (o >= 1) break;
             for (int p = 0; p < 2; p++) {
-                const cnnrt_v16 lanes = res[j][p];
+                CNNRT_LANES16(lanes, res[j][p]);
                 for (int l = 0, q = pv + 16 * p; l < 16; ) {
                     const int oh = q / 98, ow = q % 98;
                     if (oh >= 64) break;
@@ -513,7 +513,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
                     const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
                     CNNRT_SIMD
                     for (int k = l; k < end; k++) {
-                        const float lane = CNNRT_LANE16(lanes, k);
+                        const float lane = lanes[k];
                         y[base + k] = lane;
                     }
                     l += n;
@@ -644,7 +644,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
             const int o = j;
             if (o >= 1) break;
             for (int p = 0; p < 2; p++) {
-                const cnnrt_v16 lanes = res[j][p];
+                CNNRT_LANES16(lanes, res[j][p]);
                 for (int l = 0, q = pv + 16 * p; l < 16; ) {
                     const int oh = q / 98, ow = q % 98;
                     if (oh >= 64) break;
@@ -654,7 +654,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
                     const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
                     CNNRT_SIMD
                     for (int k = l; k < end; k++) {
-                        const float lane = CNNRT_LANE16(lanes, k);
+                        const float lane = lanes[k];
                         y[base + k] = lane;
                     }
                     l += n;
@@ -834,7 +834,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
             const int o = j;
             if (o >= 1) break;
             for (int p = 0; p < 2; p++) {
-                const cnnrt_v16 lanes = res[j][p];
+                CNNRT_LANES16(lanes, res[j][p]);
                 for (int l = 0, q = pv + 16 * p; l < 16; ) {
                     const int oh = q / 98, ow = q % 98;
                     if (oh >= 64) break;
@@ -844,7 +844,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
                     const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
                     CNNRT_SIMD
                     for (int k = l; k < end; k++) {
-                        const float lane = CNNRT_LANE16(lanes, k);
+                        const float lane = lanes[k];
                         y[base + k] = lane;
                     }
                     l += n;
@@ -975,7 +975,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
             const int o = j;
             if (o >= 1) break;
             for (int p = 0; p < 2; p++) {
-                const cnnrt_v16 lanes = res[j][p];
+                CNNRT_LANES16(lanes, res[j][p]);
                 for (int l = 0, q = pv + 16 * p; l < 16; ) {
                     const int oh = q / 98, ow = q % 98;
                     if (oh >= 64) break;
@@ -985,7 +985,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
                     const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
                     CNNRT_SIMD
                     for (int k = l; k < end; k++) {
-                        const float lane = CNNRT_LANE16(lanes, k);
+                        const float lane = lanes[k];
                         y[base + k] = lane;
                     }
                     l += n;

@@ -181,7 +181,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
             const int o = j;
             if (o >= 2) break;
             for (int p = 0; p < 2; p++) {
-                const cnnrt_v16 lanes = res[j][p];
+                CNNRT_LANES16(lanes, res[j][p]);
                 for (int l = 0, q = pv + 16 * p; l < 16; ) {
                     const int oh = q / 6, ow = q % 6;
                     if (oh >= 4) break;
@@ -191,7 +191,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
                     const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
                     CNNRT_SIMD
                     for (int k = l; k < end; k++) {
-                        const float lane = CNNRT_LANE16(lanes, k);
+                        const float lane = lanes[k];
                         const float v2 = lane;
                         const float v3 = (v2 > 0.0f ? v2 : 0.0f);
                         y[base + k] = v3 + x1[base + k];
@@ -253,7 +253,8 @@ CNNRT_ISA_WIDE static void tiny_block_fc__run_wide(const float *restrict x0, flo
         for (int j = 0; j < 3; j++) {
             const int o = 0 + j;
             float sum = tiny_block_fc__bias[o];
-            for (int l = 0; l < 16; l++) sum += CNNRT_LANE16(res[j], l);
+            CNNRT_LANES16(lanes, res[j]);
+            for (int l = 0; l < 16; l++) sum += lanes[l];
             for (int i = 0; i < 8; i++) sum += tiny_block_fc__weight[(size_t)o * 8 + i] * x0[i];
             y[o] = sum;
         }
@@ -414,7 +415,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
             const int o = j;
             if (o >= 2) break;
             for (int p = 0; p < 2; p++) {
-                const cnnrt_v16 lanes = res[j][p];
+                CNNRT_LANES16(lanes, res[j][p]);
                 for (int l = 0, q = pv + 16 * p; l < 16; ) {
                     const int oh = q / 6, ow = q % 6;
                     if (oh >= 4) break;
@@ -424,7 +425,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
                     const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
                     CNNRT_SIMD
                     for (int k = l; k < end; k++) {
-                        const float lane = CNNRT_LANE16(lanes, k);
+                        const float lane = lanes[k];
                         const float v2 = lane;
                         const float v3 = (v2 > 0.0f ? v2 : 0.0f);
                         y[base + k] = v3 + x1[base + k];
@@ -486,7 +487,8 @@ CNNRT_ISA_NARROW static void tiny_block_fc__run_narrow(const float *restrict x0,
         for (int j = 0; j < 3; j++) {
             const int o = 0 + j;
             float sum = tiny_block_fc__bias[o];
-            for (int l = 0; l < 16; l++) sum += CNNRT_LANE16(res[j], l);
+            CNNRT_LANES16(lanes, res[j]);
+            for (int l = 0; l < 16; l++) sum += lanes[l];
             for (int i = 0; i < 8; i++) sum += tiny_block_fc__weight[(size_t)o * 8 + i] * x0[i];
             y[o] = sum;
         }
@@ -647,7 +649,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
             const int o = j;
             if (o >= 2) break;
             for (int p = 0; p < 2; p++) {
-                const cnnrt_v16 lanes = res[j][p];
+                CNNRT_LANES16(lanes, res[j][p]);
                 for (int l = 0, q = pv + 16 * p; l < 16; ) {
                     const int oh = q / 6, ow = q % 6;
                     if (oh >= 4) break;
@@ -657,7 +659,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
                     const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
                     CNNRT_SIMD
                     for (int k = l; k < end; k++) {
-                        const float lane = CNNRT_LANE16(lanes, k);
+                        const float lane = lanes[k];
                         const float v2 = lane;
                         const float v3 = (v2 > 0.0f ? v2 : 0.0f);
                         y[base + k] = v3 + x1[base + k];
@@ -719,7 +721,8 @@ static void tiny_block_fc__run_base(const float *restrict x0, float *restrict y)
         for (int j = 0; j < 3; j++) {
             const int o = 0 + j;
             float sum = tiny_block_fc__bias[o];
-            for (int l = 0; l < 16; l++) sum += CNNRT_LANE16(res[j], l);
+            CNNRT_LANES16(lanes, res[j]);
+            for (int l = 0; l < 16; l++) sum += lanes[l];
             for (int i = 0; i < 8; i++) sum += tiny_block_fc__weight[(size_t)o * 8 + i] * x0[i];
             y[o] = sum;
         }
