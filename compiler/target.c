@@ -22,6 +22,15 @@ bool regs_fit(Regs r, int acc, int operands) {
  * two FMA pipes x latency 4 = 8 FMAs of 8 floats in flight = 4 vectors */
 int regs_latency(Regs r) { return r == REGS_WIDE ? 12 : 4; }
 
+/* half of a 1 MiB L2, the size of today's x86 server and desktop cores'
+ * (Zen 4 and 5, Skylake-SP; larger on newer Intel cores) and of ARM's big
+ * cores' (Neoverse N2/V2, 1-2 MiB): a working set that fits it there fits
+ * any of them */
+int64_t target_weight_cache(const Options *o) {
+    (void)o;
+    return 512 * 1024;
+}
+
 /* tiles x max(FMAs, loads) per tap on two FMA and two load ports, with a
  * penalty below the accumulators that hide the FMA latency */
 static int64_t tile_cost(Regs r, int64_t nvec, int64_t OC, int P, int ocb, bool diag) {

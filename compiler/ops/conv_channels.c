@@ -25,18 +25,27 @@ static void channel_vectors(Emit *e, const void *ctx, Regs r) {
     long long taps = t->kd * t->kh * t->kw, band = conv_flat_band(t), OC = t->OC, OH = t->OH, OW = t->OW;
     long long nq = t->OH * t->Wp;
     int RW = r == t->regs ? t->RW : t->nRW, OCV = r == t->regs ? t->OCV : t->nOCV;
-    bool sub = OCV < t->OCV, blocked_out = emit_blocked(e, e->k->out);
+    bool sub = OCV < t->OCV, blocked_out = emit_blocked(e, e->k->out), passes = conv_cv_partial(t) > 0;
+    long long cg = t->cg, CB = t->CB, OCB = t->OCB;
+    const char *bias = xasprintf("%s + ob * %d%s", emit_param(e, L, "bias_packed"), t->OCB, sub ? " + v0 * 16" : "");
     emit_line(e, "/* channel vectors: tiles of %d positions of the padded output rows x %d x 16 output channels */", RW, OCV);
+    if (passes)
+        emit_line(e, "/* in passes over %lld input channels at a time, whose weights stay in cache; partial sums in p */",
+                  CB);
+    if (passes) emit_line(e, "float *restrict p = t + %lld;", (long long)(conv_cv_direct(t) ? 0 : conv_pack_floats(t)));
     FOR(e, "ob", t->NOB) BLOCK_IF(e, sub, "for (int v0 = 0; v0 < %d; v0 += %d)", t->OCV, OCV) {
         emit_line(e, "const float *restrict wb = %s + (size_t)ob * %lld%s;", emit_param(e, L, "packed"),
                   (long long)(t->cg * taps * t->OCB), sub ? " + v0 * 16" : "");
+        BLOCK_IF(e, passes, "for (int c0 = 0; c0 < %lld; c0 += %lld)", cg, CB)
         BLOCK(e, "for (int q = 0; q < %lld; q += %d)", (nq + RW - 1) / RW * RW, RW) {
             emit_line(e, "cnnrt_v16 acc[%d][%d];", RW, OCV);
+            if (passes) emit_line(e, "float *restrict pq = p + (size_t)q * %lld%s;", OCB, sub ? " + v0 * 16" : "");
             emit_line(e, "CNNRT_UNROLL");
             FOR(e, "r", RW)
-                emit_line(e, "memcpy(acc[r], %s + ob * %d%s, sizeof acc[r]);", emit_param(e, L, "bias_packed"), t->OCB,
-                          sub ? " + v0 * 16" : "");
-            FOR(e, "c", t->cg) {
+                if (passes) emit_line(e, "memcpy(acc[r], c0 ? pq + r * %lld : %s, sizeof acc[r]);", OCB, bias);
+                else emit_line(e, "memcpy(acc[r], %s, sizeof acc[r]);", bias);
+            BLOCK_IF(e, passes, "for (int c = c0; c < (c0 + %lld < %lld ? c0 + %lld : %lld); c++)", CB, cg, CB, cg)
+            BLOCK_IF(e, !passes, "for (int c = 0; c < %lld; c++)", cg) {
                 long long step = 1;   /* floats from one position to the next */
                 if (!conv_cv_direct(t)) {
                     emit_line(e, "const float *restrict tc = t + (size_t)c * %lld + q;", band);
@@ -58,6 +67,11 @@ static void channel_vectors(Emit *e, const void *ctx, Regs r) {
                             emit_line(e, "    for (int v = 0; v < %d; v++) CNNRT_FMA16(acc[r][v], wv[v], src[r%s]);", OCV,
                                       step == 16 ? " * 16" : "");
                         }
+            }
+            if (passes) BLOCK(e, "if (c0 + %lld < %lld)   /* not the last pass */", CB, cg) {
+                emit_line(e, "CNNRT_UNROLL");
+                FOR(e, "r", RW) emit_line(e, "memcpy(pq + r * %lld, acc[r], sizeof acc[r]);", OCB);
+                emit_line(e, "continue;");
             }
             emit_line(e, "/* store through the epilogue, position by position */");
             emit_tile_results(e, xasprintf("[%d][%d]", RW, OCV));

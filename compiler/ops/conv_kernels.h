@@ -38,6 +38,7 @@ typedef struct {
     int OCB, P;
     bool cv;            /* channel vectors: RW positions x OCV vectors of 16 output channels */
     int RW, OCV;
+    int64_t CB;         /* channel vectors: input channels a pass over the positions (cg: all) */
     /* --target=auto: the narrow class's register tile working inside this
      * one (its OCB, OCV divide these; its runs end within OWp, NQ) */
     RegTile nar;
@@ -54,6 +55,9 @@ bool conv_tiled_ok(const Layer *L);
 ConvTile conv_tile(const Layer *L, const Shape *in, const Options *o, bool near_lanes);
 /* floats of temporary scratch the tile's kernel needs */
 int64_t conv_tile_temp(const ConvTile *t);
+/* channel vectors in passes over the input channels: the floats of the
+ * partial sums (0: one pass) */
+int64_t conv_cv_partial(const ConvTile *t);
 /* what the tile reads its input from, and how */
 bool conv_direct(const ConvTile *t);       /* a 1x1 pixel kernel reading the input in place */
 bool conv_cv_direct(const ConvTile *t);    /* a 1x1 channel kernel reading the input in place */
