@@ -1,9 +1,9 @@
 #!/bin/bash
 # The numeric suite's configurations: every case (tests/numeric/run.sh) at
-# -O0 and -O2 under clang and gcc (-O2 without -march: the variant of the
-# kernels the CPU chooses at run time, the wide register tiles of AVX-512 on
-# this machine; with -march=native: that variant alone), and under one
-# compiler each (they alternate, so both see every path): -O1, -O2 with
+# -O0 and -O2 -march=native (the wide register tiles of AVX-512 on this
+# machine, one variant) under clang and gcc, and under one compiler each
+# (they alternate, so both see every path): -O2 without -march (the variant
+# of the kernels the CPU chooses at run time: the wide one here), -O1, -O2 with
 # -march=x86-64-v3 and dispatch off (the narrow tiles), the baseline and
 # AVX2 variants capped by CNNRT_ISA_MAX, on the generic no-vector path,
 # with Winograd for every eligible 3x3 convolution, with channel vectors for
@@ -33,7 +33,7 @@ configs() {
     cat <<'EOF'
 aarch64-O2|full|cnnc -O2, built for aarch64 (NEON), run under qemu-aarch64|-O2||cc-aarch64
 aarch64-neon|full|cnnc -O2 --target=neon --conv-vectors=channels --winograd=on, aarch64 under qemu|-O2 --target=neon --conv-vectors=channels --winograd=on||cc-aarch64
-O2|full|cnnc -O2|-O2||
+O2|full|cnnc -O2, clang (gcc's builds of the variants: O2-native, O2-base, O2-channels-winograd-v3)|-O2||clang
 O2-native|full|cnnc -O2, generated C built with -march=native|-O2|-march=native|
 O2-v3|full|cnnc -O2, built with -march=x86-64-v3 (AVX2) and -DCNNRT_DISPATCH=0 (one variant: the narrow tiles), clang|-O2|-march=x86-64-v3 -DCNNRT_DISPATCH=0|clang
 O2-base|full|cnnc -O2, the baseline x86-64 variant chosen at run time (-DCNNRT_ISA_MAX=CNNRT_ISA_BASE), gcc|-O2|-DCNNRT_ISA_MAX=CNNRT_ISA_BASE|gcc
