@@ -29,10 +29,11 @@ static void channel_vectors(Emit *e, const void *ctx, Regs r) {
     long long cg = t->cg, CB = t->CB, OCB = t->OCB;
     const char *bias = xasprintf("%s + ob * %d%s", emit_param(e, L, "bias_packed"), t->OCB, sub ? " + v0 * 16" : "");
     emit_line(e, "/* channel vectors: tiles of %d positions of the padded output rows x %d x 16 output channels */", RW, OCV);
-    if (passes)
+    if (passes) {
         emit_line(e, "/* in passes over %lld input channels at a time, whose weights stay in cache; partial sums in p */",
                   CB);
-    if (passes) emit_line(e, "float *restrict p = t + %lld;", (long long)(conv_cv_direct(t) ? 0 : conv_pack_floats(t)));
+        emit_line(e, "float *restrict p = t + %lld;", (long long)(conv_cv_direct(t) ? 0 : conv_pack_floats(t)));
+    }
     FOR(e, "ob", t->NOB) BLOCK_IF(e, sub, "for (int v0 = 0; v0 < %d; v0 += %d)", t->OCV, OCV) {
         emit_line(e, "const float *restrict wb = %s + (size_t)ob * %lld%s;", emit_param(e, L, "packed"),
                   (long long)(t->cg * taps * t->OCB), sub ? " + v0 * 16" : "");
@@ -44,8 +45,8 @@ static void channel_vectors(Emit *e, const void *ctx, Regs r) {
             FOR(e, "r", RW)
                 if (passes) emit_line(e, "memcpy(acc[r], c0 ? pq + r * %lld : %s, sizeof acc[r]);", OCB, bias);
                 else emit_line(e, "memcpy(acc[r], %s, sizeof acc[r]);", bias);
-            BLOCK_IF(e, passes, "for (int c = c0; c < (c0 + %lld < %lld ? c0 + %lld : %lld); c++)", CB, cg, CB, cg)
-            BLOCK_IF(e, !passes, "for (int c = 0; c < %lld; c++)", cg) {
+            BLOCK(e, "for (int c = %s; c < %s; c++)", passes ? "c0" : "0",
+                  passes ? xasprintf("(c0 + %lld < %lld ? c0 + %lld : %lld)", CB, cg, CB, cg) : xasprintf("%lld", cg)) {
                 long long step = 1;   /* floats from one position to the next */
                 if (!conv_cv_direct(t)) {
                     emit_line(e, "const float *restrict tc = t + (size_t)c * %lld + q;", band);

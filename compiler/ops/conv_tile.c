@@ -161,8 +161,8 @@ ConvTile conv_tile(const Layer *L, const Shape *in, const Options *o, bool near_
              * time (partial sums kept in the scratch between them), so that
              * they come from memory once (ResNet-18's 512-channel 3x3
              * convolutions: 1.2 MB a block, 9 runs of positions) */
-            int64_t per = t.kd * t.kh * t.kw * t.OCB * 4, fit = target_weight_cache(o) / per;
-            int64_t passes = fit < t.cg ? (t.cg + (fit > 0 ? fit : 1) - 1) / (fit > 0 ? fit : 1) : 1;
+            int64_t fit = target_weight_cache(o) / (t.kd * t.kh * t.kw * t.OCB * 4);
+            int64_t passes = (t.cg + (fit > 1 ? fit : 1) - 1) / (fit > 1 ? fit : 1);
             t.CB = (t.cg + passes - 1) / passes;
         }
     }
@@ -220,9 +220,8 @@ int64_t conv_cv_partial(const ConvTile *t) { return t->cv && t->CB < t->cg ? t->
 int64_t conv_tile_temp(const ConvTile *t) {
     if (conv_direct(t)) return t->C * 16 * t->P + 16;
     if (conv_cv_direct(t)) return conv_cv_partial(t);
-    if (t->cv) return conv_pack_floats(t) + conv_cv_partial(t);
-    if (t->flat)   /* the padded input (of a block, or whole), what the last vectors read past it, staging */
-        return conv_pack_floats(t) + (conv_staged(t) ? stage_floats(t) : 0);
+    if (t->flat)   /* the padded input (of a block, or whole), what the last vectors read past it, staging or partial sums */
+        return conv_pack_floats(t) + (conv_staged(t) ? stage_floats(t) : 0) + conv_cv_partial(t);
     return t->C * t->kd * t->kh * t->sw * t->Wq + 16;
 }
 
