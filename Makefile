@@ -7,7 +7,7 @@
 #                   ends with "N passed, M failed"
 #   make check      the quick tier (a few minutes): unit, golden, cli, codegen,
 #                   and the numeric cases at cnnc -O0 built with gcc and at
-#                   cnnc -O2 built with clang, plus the lecture examples
+#                   cnnc -O2 built with clang, plus the examples
 #   Both run their suites as parallel tasks (TEST_JOBS at once, default nproc),
 #   print a line per task started and finished, and keep every task's output
 #   in build/test-logs/. Also: make unit | golden | cli | codegen | numeric.
@@ -33,7 +33,7 @@ ONNX_PROTO ?= /usr/include/onnx/onnx.proto
 
 SRCS    = $(wildcard compiler/*.c compiler/*/*.c)
 OBJS    = $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/parser.o $(BUILD)/lexer.o $(BUILD)/onnx.pb-c.o
-HDRS    = compiler/cnnc.h compiler/ops.def $(wildcard compiler/*/*.h)
+HDRS    = $(wildcard compiler/*.h compiler/*/*.h) compiler/ops.def
 RT_SRCS = $(wildcard runtime/*.c)
 RT_OBJS = $(RT_SRCS:%.c=$(BUILD)/%.o)
 
@@ -51,11 +51,11 @@ $(BUILD)/lexer.c: grammar/lexer.l $(BUILD)/parser.h
 	@mkdir -p $(BUILD)
 	flex -o $@ $<
 
-# the ONNX reader's protobuf code (compiler/onnx.c includes onnx.pb-c.h)
+# the ONNX reader's protobuf code (included by compiler/onnx_model.h)
 $(BUILD)/onnx.pb-c.c $(BUILD)/onnx.pb-c.h &: $(ONNX_PROTO)
 	@mkdir -p $(BUILD)
 	protoc-c --proto_path=$(dir $(ONNX_PROTO)) --c_out=$(BUILD) $(ONNX_PROTO)
-$(BUILD)/compiler/onnx.o: $(BUILD)/onnx.pb-c.h
+$(BUILD)/compiler/onnx.o $(BUILD)/compiler/onnx_model.o $(BUILD)/compiler/onnx_ops.o: $(BUILD)/onnx.pb-c.h
 
 # generated code is not ours to lint
 $(BUILD)/parser.o $(BUILD)/lexer.o $(BUILD)/onnx.pb-c.o: $(BUILD)/%.o: $(BUILD)/%.c $(HDRS)
@@ -89,7 +89,7 @@ check: all
 	@tests/run-all.sh --check
 
 # generated code against PyTorch: every case in every configuration of
-# tests/numeric/numeric-all.sh, then the lecture's examples
+# tests/numeric/numeric-all.sh, then the examples
 numeric: all
 	@tests/run-all.sh numeric
 

@@ -5,7 +5,7 @@
  *
  * Shapes here are per sample (the batch dimension stripped); an ONNX axis
  * counts the batch, so axis 1 of ONNX is axis 0 (the channels) of cnnc. */
-#include "onnx.h"
+#include "onnx_model.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,8 +1,9 @@
-/* onnx.h — what onnx.c (the model, values, the Program) and onnx_ops.c (the
- * operator table) share. The rest of the compiler sees only onnx_import()
- * in cnnc.h. */
-#ifndef CNNC_ONNX_H
-#define CNNC_ONNX_H
+/* onnx_model.h — what the ONNX reader's three files share: the model's
+ * values, tensors and the Program being written (onnx_model.c), the
+ * operator table (onnx_ops.c) above them, and the driver (onnx.c) on top.
+ * The rest of the compiler sees only onnx_import() in cnnc.h. */
+#ifndef CNNC_ONNX_MODEL_H
+#define CNNC_ONNX_MODEL_H
 
 #include "cnnc.h"
 #include "onnx.pb-c.h"
@@ -71,8 +72,10 @@ typedef struct {
     const Onnx__NodeProto *node; int node_index;   /* the node being read */
 } Imp;
 
-/* onnx.c */
+/* onnx_model.c */
 const char *onnx_ident(const char *s);
+/* a name not taken yet: BASE, BASE_2, BASE_3, ... */
+const char *onnx_unique(Imp *m, const char *base);
 Val *onnx_val(Imp *m, const char *name);
 Val *onnx_def(Imp *m, const char *name);
 bool onnx_fail(Imp *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
