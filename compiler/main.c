@@ -66,7 +66,7 @@ static const char usage_text[] =
     "                          compiled; the others write one set and refuse other\n"
     "                          targets\n"
     "  --dump-passes           print the graph after each pass on standard error\n"
-    "  --cflags, --libs        flags to compile and link generated code\n"
+    "  --cflags, --libs        flags to compile and link generated code (both: one line)\n"
     "  -h, --help, --version\n";
 
 static _Noreturn void usage_error(const char *fmt, const char *arg) {
@@ -136,11 +136,19 @@ static bool find_runtime(bool need_lib, const char **inc, const char **lib) {
     return true;
 }
 
-static _Noreturn void print_flags(bool libs) {
+/* --cflags and --libs, as pkg-config prints them: both on one line when
+ * both are asked for, whatever their order */
+static _Noreturn void print_flags(int argc, char **argv) {
+    bool cflags = false, libs = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--cflags") == 0) cflags = true;
+        else if (strcmp(argv[i], "--libs") == 0) libs = true;
+        else usage_error("'%s' with --cflags or --libs: they take no other argument", argv[i]);
+    }
     const char *inc, *lib;
     if (!find_runtime(libs, &inc, &lib)) exit(1);
+    if (cflags) printf("-I%s%s", inc, libs ? " " : "\n");
     if (libs) printf("-L%s -lcnnrt -lm\n", lib);
-    else printf("-I%s\n", inc);
     exit(fflush(stdout) == 0 ? 0 : 1);
 }
 
@@ -199,7 +207,7 @@ static Cli parse_args(int argc, char **argv) {
             printf("cnnc %s\n", CNNC_VERSION);
             exit(0);
         } else if (strcmp(a, "--cflags") == 0 || strcmp(a, "--libs") == 0) {
-            print_flags(strcmp(a, "--libs") == 0);
+            print_flags(argc, argv);
         } else if (strcmp(a, "-o") == 0) {
             o.output = need_arg(argc, argv, &i);
         } else if (strncmp(a, "-o", 2) == 0 && a[2]) {

@@ -87,6 +87,13 @@ check "--cflags prints -I" has out "-I"
 run --libs
 check "--libs exits 0" status 0
 check "--libs prints -l" has out "-l"
+run --cflags --libs
+check "--cflags --libs exits 0" status 0
+check "--cflags --libs prints both on one line" has out "^-I.* -L.* -lcnnrt -lm$"
+run --libs --cflags
+check "--libs --cflags prints the same" has out "^-I.* -L.* -lcnnrt -lm$"
+run --cflags net.cnn
+check "--cflags with a file is a usage error" status 2
 
 # ---- bad usage: exit 2
 run --no-such-option good.cnn
