@@ -179,6 +179,11 @@ void shape_around(const Shape *s, int axis, int64_t *outer, int64_t *inner);
  * broadcast to (out may be a or b); false, *out untouched, when an axis has
  * two sizes neither of which is 1 (*bad_axis: that axis counted from the last) */
 bool shape_broadcast(const Shape *a, const Shape *b, Shape *out, int *bad_axis);
+/* how an input of shape in, which broadcasts to out, is read at each
+ * position of out: at the same flat index, per channel (in is [C,1,...] of
+ * out's rank and C), one element for all, or otherwise (an index of its own) */
+typedef enum { BCAST_SAME, BCAST_CHANNEL, BCAST_SCALAR, BCAST_OTHER } Bcast;
+Bcast bcast_kind(const Shape *in, const Shape *out);
 
 /* ---------------------------------------------------------------- graph.c */
 struct OpDesc;
@@ -321,7 +326,7 @@ typedef struct OpDesc {
      * the C expression of the op applied to v in channel chan */
     const char *(*chan_expr)(Emit *e, const Layer *L, const char *v, const char *chan);
     /* OPF_BINARY: the C operator that combines the inputs ("+", "*"), or a
-     * function of two floats ("cnnrt_max"); see binop_apply() */
+     * function of two floats ("cnnrt_max"); see cx_binop() */
     const char *binop;
     /* OPF_AFFINE: the per-channel scale and shift of an inferred, loaded layer */
     void (*affine)(const Layer *L, float *scale, float *shift);
@@ -425,15 +430,6 @@ void emit_row_loops(Emit *e, const Layer *L);
 #define ROW_LOOPS(e, L) CW_SCOPE(emit_row_loops(e, L), emit_close_n(e, (L)->win.nd - 1))
 const char *row_start(const Layer *L);
 const char *emit_pixel(const Shape *s, const char *c, char kind);
-/* elementwise ops with broadcasting (ops/merge.c): how an input of shape in,
- * which broadcasts to out (aligned at the last axis, as NumPy), is read at
- * each position of out: at the same flat index, per channel (in is
- * [C,1,...] of out's rank and C), one element for all, or otherwise (an
- * index of its own) */
-typedef enum { BCAST_SAME, BCAST_CHANNEL, BCAST_SCALAR, BCAST_OTHER } Bcast;
-Bcast bcast_kind(const Shape *in, const Shape *out);
-/* an OPF_BINARY op applied to the C expressions a and b: "a + b", "cnnrt_max(a, b)" */
-const char *binop_apply(const OpDesc *op, const char *a, const char *b);
 /* hooks for layers without parameters or MACs, and shape-preserving ones */
 void op_no_params(Layer *L, const Shape *in);
 int64_t op_no_macs(const Layer *L, const Shape *in);
@@ -634,7 +630,15 @@ void emit_for_simd(Emit *e, const char *var, int64_t n);
  * value "0" (loop_var) folded into the expressions it writes */
 #define LOOP(e, var, n) \
     BLOCK_IF(e, (n) > 1, "for (int %s = 0; %s < %lld; %s++)", var, var, (long long)(n), var)
+/* the same, but a loop of one iteration keeps its braces, a scope for the
+ * declarations of a body written more than once */
+#define LOOP_SCOPE(e, var, n)                                                                           \
+    CW_SCOPE((n) > 1 ? emit_open(e, "for (int %s = 0; %s < %lld; %s++)", var, var, (long long)(n), var) \
+                     : emit_scope(e), emit_close(e))
 const char *loop_var(const char *var, int64_t n);
+/* the same for a loop of one statement on one line: "for (int var = 0;
+ * var < n; var++) " before it, or nothing when n is 1 */
+const char *loop_head(const char *var, int64_t n);
 /* integer expressions with their constants folded as they are written:
  * cx_mul("r", 1) = "r", cx_mul("0", 5) = "0", cx_mul("a + b", 2) =
  * "(a + b) * 2"; cx_add("r", -1) = "r - 1", cx_add("0", 3) = "3";
@@ -643,12 +647,16 @@ const char *cx_mul(const char *x, int64_t k);
 const char *cx_add(const char *x, int64_t b);
 const char *cx_plus(const char *x, const char *y);
 const char *cx_div(const char *x, int64_t k);
+const char *cx_mod(const char *x, int64_t k);   /* cx_mod("x", 1) = "0" */
 /* "(size_t)x" for an index that may pass 2^31 (a literal stays as it is);
  * "base + off", or base when off is "0" */
 const char *cx_size(const char *x);
 /* x in parentheses when it is a sum (as an operand of *, /, %) */
 const char *cx_paren(const char *x);
 const char *cx_at(const char *base, const char *off);
+/* a binary operator or function of two floats (OpDesc.binop) applied to
+ * the expressions a and b: "a + b", "cnnrt_max(a, b)" */
+const char *cx_binop(const char *binop, const char *a, const char *b);
 /* the same with the constants folded (a var may be "0"; n may be 0: "0") */
 const char *cx_index(int n, const char *const *vars, const int64_t *dims);
 /* C-order flat index of vars[0..n) in dims[0..n): "(c*28 + h)*28 + w" */
@@ -729,6 +737,13 @@ void emit_load_vectors(Emit *e, const char *name, int n, const char *src);
  * epilogue's loops, which index it by variables; a tile so indexed stays in
  * memory through the whole accumulation under gcc, stored at every step */
 void emit_tile_results(Emit *e, const char *dims);
+/* the register tile cnnrt_v16 acc[rows][cols] (loops of one iteration
+ * dropped, their index 0): every acc[j][p] set to bias[row0 + j] (bias an
+ * array expression, row0 an integer one), or to 0 when bias is NULL; */
+void emit_tile_splat(Emit *e, int rows, int cols, const char *bias, const char *row0);
+/* acc[j][p] += xv[p] * wk[j] over the tile; and for row j alone */
+void emit_tile_fma(Emit *e, int rows, int cols);
+void emit_fma_row(Emit *e, int cols, const char *j);
 
 bool emit_network(const Graph *g, const Plan *plan, const Options *o, const char *prefix, FILE *c, FILE *h,
                   const char *hname, const char *source_name);

@@ -4,6 +4,7 @@
  * nothing of layers but a parameter's symbol name. */
 #include "cnnc.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,10 @@ const char *emit_param(Emit *e, const Layer *L, const char *pname) {
 
 const char *loop_var(const char *var, int64_t n) { return n > 1 ? var : "0"; }
 
+const char *loop_head(const char *var, int64_t n) {
+    return n > 1 ? xasprintf("for (int %s = 0; %s < %lld; %s++) ", var, var, (long long)n, var) : "";
+}
+
 /* the value of an integer literal x */
 static bool literal(const char *x, int64_t *v) {
     char *end;
@@ -119,6 +124,13 @@ const char *cx_div(const char *x, int64_t k) {
     return xasprintf("%s / %lld", operand(x), (long long)k);
 }
 
+const char *cx_mod(const char *x, int64_t k) {
+    int64_t v;
+    if (literal(x, &v)) return xasprintf("%lld", (long long)(v % k));
+    if (k == 1) return "0";
+    return xasprintf("%s %% %lld", operand(x), (long long)k);
+}
+
 const char *cx_paren(const char *x) { return operand(x); }
 
 const char *cx_size(const char *x) {
@@ -127,6 +139,11 @@ const char *cx_size(const char *x) {
 }
 
 const char *cx_at(const char *base, const char *off) { return strcmp(off, "0") ? xasprintf("%s + %s", base, off) : base; }
+
+const char *cx_binop(const char *binop, const char *a, const char *b) {
+    if (isalpha((unsigned char)binop[0])) return xasprintf("%s(%s, %s)", binop, a, b);
+    return xasprintf("%s %s %s", a, binop, b);
+}
 
 const char *cx_index(int n, const char *const *vars, const int64_t *dims) {
     const char *s = "0";

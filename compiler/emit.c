@@ -125,13 +125,39 @@ static const char *layer_title(Emit *e, const Layer *L) {
 
 void emit_load_vectors(Emit *e, const char *name, int n, const char *src) {
     emit_line(e, "cnnrt_v16 %s[%d];", name, n);
-    emit_line(e, "for (int v_ = 0; v_ < %d; v_++) memcpy(&%s[v_], %s + 16 * v_, sizeof %s[v_]);", n, name, src, name);
+    const char *v = loop_var("v_", n);
+    emit_line(e, "%smemcpy(&%s[%s], %s, sizeof %s[%s]);", loop_head("v_", n), name, v,
+              n > 1 ? xasprintf("%s + 16 * v_", src) : src, name, v);
 }
 
 void emit_tile_results(Emit *e, const char *dims) {
     emit_line(e, "cnnrt_v16 res%s;", dims);
     emit_line(e, "memcpy(res, acc, sizeof res);");
 }
+
+/* stmt (of the tile's indices j and p, loop_var's) over the tile:
+ * "for (int j ...)" on a line of its own, the loop over p before stmt */
+static void tile_loops(Emit *e, int rows, int cols, const char *stmt) {
+    if (rows > 1 || cols > 1) emit_line(e, "CNNRT_UNROLL");
+    if (rows > 1) emit_line(e, "for (int j = 0; j < %d; j++)", rows);
+    e->indent += rows > 1;
+    emit_line(e, "%s%s", loop_head("p", cols), stmt);
+    e->indent -= rows > 1;
+}
+
+void emit_tile_splat(Emit *e, int rows, int cols, const char *bias, const char *row0) {
+    const char *j = loop_var("j", rows), *p = loop_var("p", cols);
+    tile_loops(e, rows, cols, xasprintf("CNNRT_SPLAT16(acc[%s][%s], %s);", j, p,
+                                        bias ? xasprintf("%s[%s]", bias, cx_plus(row0, j)) : "0.0f"));
+}
+
+static const char *fma_stmt(const char *j, const char *p) {
+    return xasprintf("CNNRT_FMA16(acc[%s][%s], xv[%s], wk[%s]);", j, p, p, j);
+}
+
+void emit_fma_row(Emit *e, int cols, const char *j) { emit_line(e, "%s%s", loop_head("p", cols), fma_stmt(j, loop_var("p", cols))); }
+
+void emit_tile_fma(Emit *e, int rows, int cols) { tile_loops(e, rows, cols, fma_stmt(loop_var("j", rows), loop_var("p", cols))); }
 
 void emit_store(Emit *e, const char *idx, const char *chan, const char *val) {
     const Kernel *K = e->k;
@@ -152,7 +178,7 @@ void emit_store(Emit *e, const char *idx, const char *chan, const char *val) {
                     Bcast b = bcast_kind(&e->g->layers[Y->in[k]]->shape, &Y->shape);
                     xk = xasprintf("x%d[%s]", extra++, b == BCAST_CHANNEL ? chan : b == BCAST_SCALAR ? "0" : idx);
                 }
-                v = v ? binop_apply(Y->op, v, xk) : xk;
+                v = v ? cx_binop(Y->op->binop, v, xk) : xk;
             }
         } else if (Y->op->chan_expr) {
             v = Y->op->chan_expr(e, Y, vj, chan);
@@ -207,7 +233,7 @@ static const char *buffer(Emit *e, int id) {
     if (off == PLAN_INPUT) return "input";
     if (off == PLAN_OUTPUT) return cx_at("output", xasprintf("%lld", (long long)graph_output_at(e->g, h)));
     if (off == PLAN_CONST) return emit_param(e, e->g->layers[h], "value");
-    return xasprintf("scratch + %lld", (long long)off);
+    return cx_add("scratch", off);
 }
 
 /* PREFIX_forward, or the static forward of a variant */
@@ -239,7 +265,7 @@ static void forward(Emit *e) {
         for (int i = 0; i < L->nin; i++) args = xasprintf("%s%s, ", args, buffer(e, L->in[i]));
         for (int i = 0; i < K->nextra; i++) args = xasprintf("%s%s, ", args, buffer(e, K->extra[i]));
         args = xasprintf("%s%s", args, buffer(e, K->out));
-        if (e->plan->temp[L->id] >= 0) args = xasprintf("%s, scratch + %lld", args, (long long)e->plan->temp[L->id]);
+        if (e->plan->temp[L->id] >= 0) args = xasprintf("%s, %s", args, cx_add("scratch", e->plan->temp[L->id]));
         emit_line(e, "%s_%s__run%s(%s);", e->prefix, L->name, variant_suffix[e->variant], args);
     }
     e->indent = 0;

@@ -1,7 +1,7 @@
 /* report.c — the parameter/MAC report of docs/language.md, section 7, as a table or JSON.
  *
  * One row per layer as written (the input is the header, not a row); MACs
- * follow the lecture: output elements x (C/groups) x kernel volume for
+ * are output elements x (C/groups) x kernel volume for
  * convolution, local and dense layers, 0 elsewhere. */
 #include "cnnc.h"
 

@@ -28,6 +28,14 @@ bool shape_broadcast(const Shape *a, const Shape *b, Shape *out, int *bad_axis) 
     return true;
 }
 
+Bcast bcast_kind(const Shape *in, const Shape *out) {
+    int64_t n = shape_elems(in);
+    if (n == shape_elems(out)) return BCAST_SAME;
+    if (n == 1) return BCAST_SCALAR;
+    if (in->rank == out->rank && in->dim[0] == out->dim[0] && n == in->dim[0]) return BCAST_CHANNEL;
+    return BCAST_OTHER;
+}
+
 int64_t shape_elems(const Shape *s) {
     int64_t n = 1;
     for (int i = 0; i < s->rank; i++)

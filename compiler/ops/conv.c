@@ -2,7 +2,7 @@
  * depthwise_conv2d (groups = C, out = C * multiplier) and separable_conv2d
  * (depthwise then pointwise 1x1, one layer in the report).
  *
- * Cross-correlation as in the lecture and PyTorch:
+ * Cross-correlation, as in PyTorch:
  *   y[o, p] = b[o] + sum_{c in group(o), k} w[o, c, k] * x[c, p*s + k*d - pb]
  * Weights are PyTorch's [out, C/groups, k...].
  *
@@ -218,27 +218,6 @@ static void conv_choose(Choice *c, const Layer *L, const Shape *in, const Choice
     else if (lanes) c->layout = LAYOUT_READS_BLOCKED | LAYOUT_WRITES_BLOCKED | LAYOUT_NEIGHBOURS;
     else if (!t->flat || conv_direct(t) || t->diag) c->layout = 0;   /* depthwise: 9 MACs per input do not hide a strided pack */
     else c->layout = LAYOUT_READS_BLOCKED | (t->cv ? LAYOUT_WRITES_BLOCKED : 0);
-}
-
-/* packed[ob][c][tap][j] = w[ob*OCB + j][c][tap] (zero past `out`) */
-void conv_packed_data(Emit *e, const Layer *L, const void *tile) {
-    const ConvTile *t = tile;
-    const Param *w = layer_param(L, "weight"), *b = layer_param(L, "bias");
-    int64_t taps = t->kd * t->kh * t->kw, n = t->NOB * t->cg * taps * t->OCB;
-    float *pk = xcalloc((size_t)n, sizeof(float)), *pb = xcalloc((size_t)(t->NOB * t->OCB), sizeof(float));
-    for (int64_t ob = 0; ob < t->NOB; ob++)
-        for (int64_t c = 0; c < t->cg; c++)
-            for (int64_t k = 0; k < taps; k++)
-                for (int64_t j = 0; j < t->OCB; j++) {
-                    int64_t o = ob * t->OCB + j;
-                    if (o < t->OC) pk[((ob * t->cg + c) * taps + k) * t->OCB + j] = w->data[(o * t->cg + c) * taps + k];
-                }
-    for (int64_t o = 0; b && o < t->OC; o++) pb[o] = b->data[o];
-    emit_array(e, xasprintf("%s.weight packed [%lld][%lld][%lld][%lld]: output-channel block, input channel, tap, "
-                            "channel in block", L->name, (long long)t->NOB, (long long)t->cg, (long long)taps, (long long)t->OCB),
-               emit_param(e, L, "packed"), pk, n);
-    emit_array(e, xasprintf("%s.bias padded to %lld", L->name, (long long)(t->NOB * t->OCB)), emit_param(e, L, "bias_packed"),
-               pb, t->NOB * t->OCB);
 }
 
 #define CONV_DESC(NAME, TABLE)                                               \

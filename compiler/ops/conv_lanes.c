@@ -60,27 +60,28 @@ static void lanes_tile(Emit *e, const LanesTile *t, int n, bool blocked_out) {
     long long OH = t->OH, OW = t->OW;
     SCOPE(e) {
         emit_line(e, "cnnrt_v16 acc[%d];", n);
-        emit_line(e, "CNNRT_UNROLL");
-        emit_line(e, "for (int r = 0; r < %d; r++) acc[r] = bias;", n);
+        const char *r = loop_var("r", n), *col = cx_plus("ow", r);   /* ow + r */
+        if (n > 1) emit_line(e, "CNNRT_UNROLL");
+        emit_line(e, "%sacc[%s] = bias;", loop_head("r", n), r);
         for (int64_t i = 0; i < t->kh; i++)
             for (int64_t k = 0; k < t->kw; k++) {
-                emit_line(e, "CNNRT_UNROLL");
-                BLOCK(e, "for (int r = 0; r < %d; r++)", n) {
+                if (n > 1) emit_line(e, "CNNRT_UNROLL");
+                LOOP_SCOPE(e, "r", n) {
                     emit_line(e, "cnnrt_v16 xv;");
-                    emit_line(e, "memcpy(&xv, rowp + ((size_t)(ow + r) * %lld + %lld) * 16, sizeof xv);", (long long)t->sw,
-                              (long long)(i * t->dh * t->Wp + k * t->dw));
-                    emit_line(e, "CNNRT_FMAV16(acc[r], xv, wk[%lld]);", (long long)(i * t->kw + k));
+                    emit_line(e, "memcpy(&xv, rowp + %s, sizeof xv);",
+                              cx_mul(cx_add(cx_mul(cx_size(col), t->sw), i * t->dh * t->Wp + k * t->dw), 16));
+                    emit_line(e, "CNNRT_FMAV16(acc[%s], xv, wk[%lld]);", r, (long long)(i * t->kw + k));
                 }
             }
         emit_tile_results(e, xasprintf("[%d]", n));
-        BLOCK(e, "for (int r = 0; r < %d; r++)", n) {
-            conv_lanes_of(e, "res[r]");
+        LOOP(e, "r", n) {
+            conv_lanes_of(e, xasprintf("res[%s]", r));
             if (blocked_out)
-                emit_line(e, "const int base = ((cb * %lld + oh) * %lld + ow + r) * 16;", OH, OW);
+                emit_line(e, "const int base = %s;", cx_mul(cx_plus(cx_mul(cx_plus(cx_mul("cb", OH), "oh"), OW), col), 16));
             else
-                emit_line(e, "const int base = (cb * 16 * %lld + oh) * %lld + ow + r;", OH, OW);
+                emit_line(e, "const int base = %s;", cx_plus(cx_mul(cx_plus(cx_mul("cb", 16 * OH), "oh"), OW), col));
             conv_store_lanes(e, "l", "0", "16", blocked_out, NULL,
-                             blocked_out ? "base + l" : xasprintf("base + l * %lld", OH * OW), "cb * 16 + l");
+                             blocked_out ? "base + l" : cx_plus("base", cx_mul("l", OH * OW)), "cb * 16 + l");
         }
     }
 }

@@ -1,6 +1,7 @@
 /* conv_pack.c — what the -O2 convolution kernels share: the input copied
  * padded into phase planes (flat tiles, Winograd, depthwise) or into the
- * band of rows of one output row, and the tap offsets into either. */
+ * band of rows of one output row, the tap offsets into either, and the
+ * weights packed by output-channel block. */
 #include "conv_kernels.h"
 
 #include <stdlib.h>
@@ -182,4 +183,25 @@ int64_t conv_tap_offset(const ConvTile *t, int64_t a, int64_t i, int64_t k) {
     int64_t col = k * t->dw;
     if (t->flat) return ((i * t->dh % t->sh * t->sw + col % t->sw) * t->Hp + i * t->dh / t->sh) * t->Wp + col / t->sw;
     return ((a * t->kh + i) * t->sw + col % t->sw) * t->Wq + col / t->sw;
+}
+
+/* packed[ob][c][tap][j] = w[ob*OCB + j][c][tap] (zero past `out`) */
+void conv_packed_data(Emit *e, const Layer *L, const void *tile) {
+    const ConvTile *t = tile;
+    const Param *w = layer_param(L, "weight"), *b = layer_param(L, "bias");
+    int64_t taps = t->kd * t->kh * t->kw, n = t->NOB * t->cg * taps * t->OCB;
+    float *pk = xcalloc((size_t)n, sizeof(float)), *pb = xcalloc((size_t)(t->NOB * t->OCB), sizeof(float));
+    for (int64_t ob = 0; ob < t->NOB; ob++)
+        for (int64_t c = 0; c < t->cg; c++)
+            for (int64_t k = 0; k < taps; k++)
+                for (int64_t j = 0; j < t->OCB; j++) {
+                    int64_t o = ob * t->OCB + j;
+                    if (o < t->OC) pk[((ob * t->cg + c) * taps + k) * t->OCB + j] = w->data[(o * t->cg + c) * taps + k];
+                }
+    for (int64_t o = 0; b && o < t->OC; o++) pb[o] = b->data[o];
+    emit_array(e, xasprintf("%s.weight packed [%lld][%lld][%lld][%lld]: output-channel block, input channel, tap, "
+                            "channel in block", L->name, (long long)t->NOB, (long long)t->cg, (long long)taps, (long long)t->OCB),
+               emit_param(e, L, "packed"), pk, n);
+    emit_array(e, xasprintf("%s.bias padded to %lld", L->name, (long long)(t->NOB * t->OCB)), emit_param(e, L, "bias_packed"),
+               pb, t->NOB * t->OCB);
 }

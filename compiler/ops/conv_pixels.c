@@ -38,7 +38,7 @@ static void store_tile(Emit *e, const ConvTile *t, int P, int RB, const char *jb
         FOR(e, "p", P) {
             conv_lanes_of(e, "res[j][p]");
             if (t->flat && t->Wp == t->OW)   /* no padding columns: a full vector is 16 consecutive outputs */
-                full_vector(e, t->OH * t->OW, xasprintf("o * %lld + pv + 16 * p", (long long)(t->OH * t->OW)));
+                full_vector(e, t->OH * t->OW, xasprintf("%s + pv + 16 * p", cx_mul("o", t->OH * t->OW)));
             if (t->flat) {
                 /* the vector as runs of one output row each, stored lane by lane */
                 BLOCK(e, "for (int l = 0, q = pv + 16 * p; l < 16; )") {
@@ -48,7 +48,7 @@ static void store_tile(Emit *e, const ConvTile *t, int P, int RB, const char *jb
                               (long long)t->Wp, (long long)t->Wp);
                     emit_line(e, "const int m = %lld - ow < n ? %lld - ow : n;   /* and not in padding columns */",
                               (long long)t->OW, (long long)t->OW);
-                    emit_line(e, "const int base = (o * %lld + oh) * %lld + ow - l;", (long long)t->OH, (long long)t->OW);
+                    emit_line(e, "const int base = %s + ow - l;", cx_mul(cx_plus(cx_mul("o", t->OH), "oh"), t->OW));
                     emit_line(e, "const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds "
                               "cannot see */");
                     conv_store_lanes(e, "k", "l", "end", true, NULL, "base + k", "o");
@@ -84,33 +84,32 @@ static void store_staged(Emit *e, const ConvTile *t) {
     }
 }
 
-/* one tap of the register tile: acc[j][p] += w[j] * x[p] */
-static void tap(Emit *e, const ConvTile *t, int P, int RB, const char *jb, int64_t band, int64_t a, int64_t i, int64_t k) {
-    const char *ob = loop_var("ob", t->NOB);
+/* one tap of the register tile: acc[j][p] += w[j] * x[p]; sub: the tile's
+ * RB channels are block j0 of the packed OCB */
+static void tap(Emit *e, const ConvTile *t, int P, int RB, bool sub, int64_t band, int64_t a, int64_t i, int64_t k) {
+    const char *ob = loop_var("ob", t->NOB), *j = loop_var("j", RB), *jb = sub ? cx_plus("j0", j) : j;
     const char *title = t->kd > 1 ? xasprintf("/* tap %lld,%lld,%lld */", (long long)a, (long long)i, (long long)k)
                                   : xasprintf("/* tap %lld,%lld */", (long long)i, (long long)k);
     BLOCK(e, "%s", title) {
-        emit_line(e, "const float *restrict src = tc + %lld;", (long long)conv_tap_offset(t, a, i, k));
-        emit_line(e, "const float *restrict wk = wc + %lld;", (long long)(((a * t->kh + i) * t->kw + k) * t->OCB));
+        emit_line(e, "const float *restrict src = %s;", cx_add("tc", conv_tap_offset(t, a, i, k)));
+        emit_line(e, "const float *restrict wk = %s;", cx_add("wc", ((a * t->kh + i) * t->kw + k) * t->OCB));
         if (t->diag) {
-            emit_line(e, "CNNRT_UNROLL");
-            BLOCK(e, "for (int j = 0; j < %d; j++)", RB) {
+            if (RB > 1) emit_line(e, "CNNRT_UNROLL");
+            BLOCK_IF(e, RB > 1, "for (int j = 0; j < %d; j++)", RB) {
                 if (conv_block_pack(t)) {   /* this block's channels only */
                     emit_line(e, "const int jc = %s < %lld ? %s : 0;", cx_plus(cx_mul(ob, t->OCB), jb), (long long)t->OC, jb);
-                    emit_load_vectors(e, "xv", P, xasprintf("(src + (size_t)jc * %lld)", (long long)band));
+                    emit_load_vectors(e, "xv", P, xasprintf("src + (size_t)jc * %lld", (long long)band));
                 } else {
                     const char *oc = cx_plus(cx_mul(ob, t->OCB), jb);
                     emit_line(e, "const int oc = %s < %lld ? %s : 0;", oc, (long long)t->OC, oc);
                     emit_load_vectors(e, "xv", P,
-                                      xasprintf("(src + (size_t)(oc / %lld) * %lld)", (long long)t->og, (long long)band));
+                                      xasprintf("src + (size_t)%s * %lld", cx_paren(cx_div("oc", t->og)), (long long)band));
                 }
-                emit_line(e, "for (int p = 0; p < %d; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);", P);
+                emit_fma_row(e, P, j);
             }
         } else {
             emit_load_vectors(e, "xv", P, "src");
-            emit_line(e, "CNNRT_UNROLL");
-            emit_line(e, "for (int j = 0; j < %d; j++)", RB);
-            emit_line(e, "    for (int p = 0; p < %d; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);", P);
+            emit_tile_fma(e, RB, P);
         }
     }
 }
@@ -158,10 +157,7 @@ static void pixel_vectors(Emit *e, const void *ctx, Regs r) {
             }
             BLOCK_IF(e, !pixels_outer, "%s", pv_loop) BLOCK_IF(e, sub, "for (int j0 = 0; j0 < %d; j0 += %d)", t->OCB, RB) {
                 emit_line(e, "cnnrt_v16 acc[%d][%d];", RB, P);
-                emit_line(e, "CNNRT_UNROLL");
-                FOR(e, "j", RB)
-                    emit_line(e, "for (int p = 0; p < %d; p++) CNNRT_SPLAT16(acc[j][p], %s[%s]);", P,
-                              emit_param(e, L, "bias_packed"), cx_plus(cx_mul(ob, t->OCB), jb));
+                emit_tile_splat(e, RB, P, emit_param(e, L, "bias_packed"), cx_plus(cx_mul(ob, t->OCB), sub ? "j0" : "0"));
                 if (direct && !copy) {
                     long long plane = t->H * t->W, tail = t->NQ - 16 * t->P;
                     emit_line(e, "const int whole = pv + %d <= %lld;   /* else the copied tail */", 16 * P, plane);
@@ -181,7 +177,7 @@ static void pixel_vectors(Emit *e, const void *ctx, Regs r) {
                     emit_line(e, "const float *restrict wc = wb + %sc * %lld;", sub ? "j0 + " : "", taps * t->OCB);
                     for (int64_t a = 0; a < t->kd; a++)   /* the window, unrolled */
                         for (int64_t i = 0; i < t->kh; i++)
-                            for (int64_t k = 0; k < t->kw; k++) tap(e, t, P, RB, jb, band, a, i, k);
+                            for (int64_t k = 0; k < t->kw; k++) tap(e, t, P, RB, sub, band, a, i, k);
                 }
                 if (conv_staged(t))
                     FOR(e, "j", RB)
@@ -211,7 +207,8 @@ static void pixels_emit(Emit *e, const Layer *L, const void *tile) {
         long long plane = t->H * t->W, tail = t->NQ - 16 * t->P, n = plane - tail;
         emit_line(e, "/* t [%lld][%d]: each channel's last %lld positions, zero-padded */", (long long)t->C, 16 * t->P, n);
         FOR(e, "c", t->C) {
-            emit_line(e, "memcpy(t + c * %d, x0 + c * %lld + %lld, sizeof(float) * %lld);", 16 * t->P, plane, tail, n);
+            emit_line(e, "memcpy(t + c * %d, %s, sizeof(float) * %lld);", 16 * t->P,
+                      cx_at("x0", cx_add(cx_mul("c", plane), tail)), n);
             if (n < 16 * t->P)
                 emit_line(e, "memset(t + c * %d + %lld, 0, sizeof(float) * %lld);", 16 * t->P, n, 16 * t->P - n);
         }

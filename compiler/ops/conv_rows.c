@@ -21,25 +21,27 @@ static void rows_tile(Emit *e, const ConvTile *t, int R, int V, const char *oh0,
         emit_line(e, "const int oh0 = %s, v0 = %s;", oh0, v0);
         emit_line(e, "const float *restrict tc = t + (size_t)oh0 * %lld + 16 * v0;", (long long)t->Wp);
         emit_line(e, "cnnrt_v16 acc[%d][%d];", R, V);
-        emit_line(e, "CNNRT_UNROLL");
-        emit_line(e, "for (int r = 0; r < %d; r++)", R);
-        emit_line(e, "    for (int v = 0; v < %d; v++) CNNRT_SPLAT16(acc[r][v], bias);", V);
+        const char *r = loop_var("r", R), *v = loop_var("v", V);
+        bool unroll = R > 1 || V > 1;
+        if (unroll) emit_line(e, "CNNRT_UNROLL");
+        emit_line(e, "%s%sCNNRT_SPLAT16(acc[%s][%s], bias);", loop_head("r", R), loop_head("v", V), r, v);
         for (int64_t i = 0; i < t->kh; i++)
             for (int64_t k = 0; k < t->kw; k++)
                 BLOCK(e, "/* tap %lld,%lld */", (long long)i, (long long)k) {
-                    emit_line(e, "const float *restrict src = tc + %lld;", (long long)conv_tap_offset(t, 0, i, k));
-                    emit_line(e, "CNNRT_UNROLL");
-                    BLOCK(e, "for (int r = 0; r < %d; r++)", R) BLOCK(e, "for (int v = 0; v < %d; v++)", V) {
+                    emit_line(e, "const float *restrict src = %s;", cx_add("tc", conv_tap_offset(t, 0, i, k)));
+                    if (unroll) emit_line(e, "CNNRT_UNROLL");
+                    LOOP(e, "r", R) LOOP_SCOPE(e, "v", V) {
                         emit_line(e, "cnnrt_v16 xv;");
-                        emit_line(e, "memcpy(&xv, src + (size_t)r * %lld + 16 * v, sizeof xv);", (long long)t->Wp);
-                        emit_line(e, "CNNRT_FMA16(acc[r][v], xv, wk[%lld]);", (long long)(i * t->kw + k));
+                        emit_line(e, "memcpy(&xv, %s, sizeof xv);",
+                                  cx_at("src", cx_plus(cx_mul(cx_size(r), t->Wp), cx_mul(v, 16))));
+                        emit_line(e, "CNNRT_FMA16(acc[%s][%s], xv, wk[%lld]);", r, v, (long long)(i * t->kw + k));
                     }
                 }
         emit_tile_results(e, xasprintf("[%d][%d]", R, V));
-        BLOCK(e, "for (int r = 0; r < %d; r++)", R) BLOCK(e, "for (int v = 0; v < %d; v++)", V) {
-            conv_lanes_of(e, "res[r][v]");
-            emit_line(e, "const int ow0 = 16 * (v0 + v), n = %lld - ow0 < 16 ? %lld - ow0 : 16;", OW, OW);
-            emit_line(e, "const int base = (ch * %lld + oh0 + r) * %lld + ow0;", OH, OW);
+        LOOP(e, "r", R) LOOP(e, "v", V) {
+            conv_lanes_of(e, xasprintf("res[%s][%s]", r, v));
+            emit_line(e, "const int ow0 = %s, n = %lld - ow0 < 16 ? %lld - ow0 : 16;", cx_mul(cx_plus("v0", v), 16), OW, OW);
+            emit_line(e, "const int base = (ch * %lld + %s) * %lld + ow0;", OH, cx_plus("oh0", r), OW);
             conv_store_lanes(e, "l", "0", "n", true, NULL, "base + l", "ch");
         }
     }
@@ -66,7 +68,8 @@ static void depthwise_rows(Emit *e, const void *ctx, Regs r) {
             const char *oh0 = pass == 0 ? "ob" : xasprintf("%lld", mainr);
             CW_SCOPE(pass == 0 ? emit_open(e, "for (int ob = 0; ob < %lld; ob += %d)", mainr, R) : emit_scope(e), emit_close(e)) {
                 if (mainv > 0)
-                    BLOCK(e, "for (int vb = 0; vb < %lld; vb += %d)", mainv, V) rows_tile(e, t, rr, V, oh0, "vb");
+                    BLOCK_IF(e, mainv > V, "for (int vb = 0; vb < %lld; vb += %d)", mainv, V)
+                        rows_tile(e, t, rr, V, oh0, mainv > V ? "vb" : "0");
                 if (NV % V) rows_tile(e, t, rr, (int)(NV % V), oh0, xasprintf("%lld", mainv));
             }
         }

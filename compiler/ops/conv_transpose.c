@@ -364,10 +364,7 @@ static void phase_tiles(Emit *e, const void *ctx, Regs r) {
     BLOCK(e, "for (int pv = 0; pv < %lld; pv += %d)", (long long)p->q[2], 16 * P)
     LOOP(e, "ob", G->NOB) BLOCK_IF(e, sub, "for (int j0 = 0; j0 < %d; j0 += %d)", G->OCB, RB) {
         emit_line(e, "cnnrt_v16 acc[%d][%d];", RB, P);
-        emit_line(e, "CNNRT_UNROLL");
-        FOR(e, "j", RB)
-            emit_line(e, "for (int p = 0; p < %d; p++) CNNRT_SPLAT16(acc[j][p], %s[%s]);", P,
-                      emit_param(e, L, "bias_packed"), cx_plus(cx_mul(blk, G->OCB), jb));
+        emit_tile_splat(e, RB, P, emit_param(e, L, "bias_packed"), cx_plus(cx_mul(blk, G->OCB), sub ? "j0" : "0"));
         if (p->ntaps) FOR(e, "c", G->cg) {
             const char *ic = cx_plus(cx_mul(g, G->cg), "c");
             const char *row = cx_plus(cx_mul(cx_plus(cx_mul(ic, G->T[0]), cx_add(qd, G->PL[0])), G->T[1]),
@@ -382,14 +379,11 @@ static void phase_tiles(Emit *e, const void *ctx, Regs r) {
                 for (int i = 0; i < p->n[1]; i++)
                     for (int k = 0; k < p->n[2]; k++, tap++)
                         BLOCK(e, "/* tap %s */", ints3(G, p->k[0][a], p->k[1][i], p->k[2][k])) {
-                            emit_line(e, "const float *restrict src = tc + %lld;",
-                                      (long long)((p->off[0][a] * G->T[1] + p->off[1][i]) * G->T[2] + p->off[2][k]));
-                            emit_line(e, "const float *restrict wk = wc + %s;", cx_plus(sub ? "j0" : "0",
-                                      xasprintf("%lld", (long long)(tap * G->OCB))));
+                            emit_line(e, "const float *restrict src = %s;",
+                                      cx_add("tc", (p->off[0][a] * G->T[1] + p->off[1][i]) * G->T[2] + p->off[2][k]));
+                            emit_line(e, "const float *restrict wk = %s;", cx_add(sub ? "wc + j0" : "wc", tap * G->OCB));
                             emit_load_vectors(e, "xv", P, "src");
-                            emit_line(e, "CNNRT_UNROLL");
-                            emit_line(e, "for (int j = 0; j < %d; j++)", RB);
-                            emit_line(e, "    for (int p = 0; p < %d; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);", P);
+                            emit_tile_fma(e, RB, P);
                         }
         }
         const char *at[3] = {cx_add(cx_mul("qd", G->S[0]), p->r[0]), cx_add(cx_mul("qh", G->S[1]), p->r[1]),

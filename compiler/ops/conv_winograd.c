@@ -126,13 +126,13 @@ static void winograd_data(Emit *e, const Layer *L, const void *tile) {
 }
 
 /* "4.0f * s[0][l] - 5.0f * s[2][l] + s[4][l]": row r of matrix m (n columns)
- * applied to the operands fmt(k) */
-static const char *combo(const double *row, int n, const char *fmt) {
+ * applied to the operands fmt(base + k * step), fmt printing one long long */
+static const char *combo(const double *row, int n, const char *fmt, long long base, long long step) {
     char *s = "";
     for (int k = 0; k < n; k++) {
         double c = row[k];
         if (c == 0) continue;
-        const char *x = xasprintf(fmt, k);
+        const char *x = xasprintf(fmt, base + k * step);
         const char *sign = c < 0 ? (*s ? " - " : "-") : (*s ? " + " : "");
         double a = c < 0 ? -c : c;
         s = a == 1 ? xasprintf("%s%s%s", s, sign, x) : xasprintf("%s%s%s * %s", s, sign, emit_float(a), x);
@@ -155,14 +155,11 @@ static void products(Emit *e, const void *ctx, Regs r) {
         BLOCK(e, "for (int pv = 0; pv < %lld; pv += %d)", TB, 16 * rt.P)
         BLOCK_IF(e, sub, "for (int j0 = 0; j0 < %lld; j0 += %d)", OCB, rt.OCB) {
             emit_line(e, "cnnrt_v16 acc[%d][%d];", rt.OCB, rt.P);
-            emit_line(e, "CNNRT_UNROLL");
-            FOR(e, "j", rt.OCB) emit_line(e, "for (int p = 0; p < %d; p++) CNNRT_SPLAT16(acc[j][p], 0.0f);", rt.P);
+            emit_tile_splat(e, rt.OCB, rt.P, NULL, NULL);
             FOR(e, "c", C) {
-                emit_load_vectors(e, "xv", rt.P, xasprintf("(vp + (size_t)c * %lld + pv)", TB));
+                emit_load_vectors(e, "xv", rt.P, xasprintf("vp + (size_t)c * %lld + pv", TB));
                 emit_line(e, "const float *restrict wk = wp + c * %lld%s;", OCB, sub ? " + j0" : "");
-                emit_line(e, "CNNRT_UNROLL");
-                emit_line(e, "for (int j = 0; j < %d; j++)", rt.OCB);
-                emit_line(e, "    for (int p = 0; p < %d; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);", rt.P);
+                emit_tile_fma(e, rt.OCB, rt.P);
             }
             FOR(e, "j", rt.OCB)
                 emit_line(e, "memcpy(M + ((size_t)pos * %lld + %s) * %lld + pv, acc[j], sizeof acc[j]);", OCB, jb, TB);
@@ -188,17 +185,17 @@ static void winograd_emit(Emit *e, const Layer *L, const void *tile) {
             emit_line(e, "float d[6][6][16], bd[6][6][16];");
             for (int i = 0; i < 6; i++)
                 for (int j = 0; j < 6; j++)
-                    emit_line(e, "memcpy(d[%d][%d], pc + %lld, sizeof d[0][0]);", i, j,
-                              (long long)((i % 4 * 4 + j % 4) * PL + i / 4 * Wq + j / 4));
+                    emit_line(e, "memcpy(d[%d][%d], %s, sizeof d[0][0]);", i, j,
+                              cx_add("pc", (i % 4 * 4 + j % 4) * PL + i / 4 * Wq + j / 4));
             FOR_SIMD(e, "l", 16)
                 for (int i = 0; i < 6; i++)
                     for (int j = 0; j < 6; j++)
-                        emit_line(e, "bd[%d][%d][l] = %s;", i, j, combo(BT[i], 6, xasprintf("d[%%d][%d][l]", j)));
+                        emit_line(e, "bd[%d][%d][l] = %s;", i, j, combo(BT[i], 6, xasprintf("d[%%lld][%d][l]", j), 0, 1));
             FOR_SIMD(e, "l", 16)
                 for (int i = 0; i < 6; i++)
                     for (int j = 0; j < 6; j++)
                         emit_line(e, "vc[%lld + l] = %s;", (long long)((i * 6 + j) * C * TB),
-                                  combo(BT[j], 6, xasprintf("bd[%d][%%d][l]", i)));
+                                  combo(BT[j], 6, xasprintf("bd[%d][%%lld][l]", i), 0, 1));
         }
         FOR(e, "ob", g.NOB) {
             emit_line(e, "const float *restrict wb = %s + (size_t)ob * %lld;", emit_param(e, L, "packed"), 36 * C * OCB);
@@ -215,11 +212,11 @@ static void winograd_emit(Emit *e, const Layer *L, const void *tile) {
                         for (int a = 0; a < 4; a++)
                             for (int k = 0; k < 6; k++)
                                 emit_line(e, "am[%d][%d][l] = %s;", a, k,
-                                          combo(AT[a], 6, xasprintf("mq[%%d * %lld + %d * %lld + l]", 6 * OCB * TB, k, OCB * TB)));
+                                          combo(AT[a], 6, "mq[%lld + l]", k * OCB * TB, 6 * OCB * TB));
                     FOR_SIMD(e, "l", 16)
                         for (int a = 0; a < 4; a++)
                             for (int b = 0; b < 4; b++)
-                                emit_line(e, "y4[%d][%d][l] = bias + %s;", a, b, combo(AT[b], 6, xasprintf("am[%d][%%d][l]", a)));
+                                emit_line(e, "y4[%d][%d][l] = bias + %s;", a, b, combo(AT[b], 6, xasprintf("am[%d][%%lld][l]", a), 0, 1));
                     emit_line(e, "int th = (tb + q) / %lld, tw = (tb + q) %% %lld;", Wq, Wq);
                     BLOCK(e, "for (int l = 0; l < 16; l++, tw++)") {
                         BLOCK(e, "if (tw == %lld)", Wq) {

@@ -8,8 +8,6 @@
  * (fmaxf and fminf would drop it); div by zero gives IEEE infinities and NaN. */
 #include "cnnc.h"
 
-#include <ctype.h>
-
 static const AttrDesc concat_attrs[] = {{"axis", A_INT, .idef = 0, .min = -MAX_RANK}};
 
 /* dimension d of s counted from the last axis (1 beyond its rank) */
@@ -31,19 +29,6 @@ static bool bcast_infer(Layer *L, const Shape *in, int nin) {
     }
     L->shape = out;
     return true;
-}
-
-Bcast bcast_kind(const Shape *in, const Shape *out) {
-    int64_t n = shape_elems(in);
-    if (n == shape_elems(out)) return BCAST_SAME;
-    if (n == 1) return BCAST_SCALAR;
-    if (in->rank == out->rank && in->dim[0] == out->dim[0] && n == in->dim[0]) return BCAST_CHANNEL;
-    return BCAST_OTHER;
-}
-
-const char *binop_apply(const OpDesc *op, const char *a, const char *b) {
-    if (isalpha((unsigned char)op->binop[0])) return xasprintf("%s(%s, %s)", op->binop, a, b);
-    return xasprintf("%s %s %s", a, op->binop, b);
 }
 
 /* the axis, negative counting from the end as in PyTorch */
@@ -80,7 +65,7 @@ static const char *combine(const Layer *L, const char *const *idx) {
     const char *v = NULL;
     for (int k = 0; k < L->nin; k++) {
         const char *xk = idx[k] ? xasprintf("x%d[%s]", k, idx[k]) : xasprintf("s%d", k);
-        v = v ? binop_apply(L->op, v, xk) : xk;
+        v = v ? cx_binop(L->op->binop, v, xk) : xk;
     }
     return v;
 }

@@ -90,7 +90,7 @@ static void slice_emit(Emit *e, const Layer *L) {
 /* y, of dims[perm[0]], dims[perm[1]], ..., from x0 of dims: plain loops over
  * the output, one element each */
 static void permute_ref(Emit *e, int rank, const int64_t *dims, const int *perm) {
-    const char *ovar[MAX_RANK], *ivar[MAX_RANK];
+    const char *ovar[MAX_RANK], *ivar[MAX_RANK] = {0};
     int64_t odims[MAX_RANK];
     for (int i = 0; i < rank; i++) {
         ovar[i] = axis_var(i);
@@ -151,10 +151,10 @@ static void tile_elems(Emit *e, const char *v, int64_t n, bool simd) {
  * input's last are walked in tiles of 16 x 16, so both sides stay in cache
  * and the inner loop stores consecutive floats */
 static void permute_fast(Emit *e, int rank, const int64_t *dims, const int *perm) {
-    int64_t d[MAX_RANK], od[MAX_RANK];
+    int64_t d[MAX_RANK] = {0}, od[MAX_RANK];
     int p[MAX_RANK];
     int m = permute_simplify(rank, dims, perm, d, p);
-    const char *ovar[MAX_RANK], *ivar[MAX_RANK];
+    const char *ovar[MAX_RANK], *ivar[MAX_RANK] = {0};
     for (int i = 0; i < m; i++) {
         od[i] = d[p[i]];
         ovar[i] = ivar[p[i]] = axis_var(i);

@@ -126,8 +126,7 @@ static void pool_emit_fast(Emit *e, const Layer *L) {
         emit_line(e, "/* t [%lld][%lld][%lld]: the rows of output row oh, padded, columns split by phase */",
                   (long long)w->k[0], S, Wq);
         FOR(e, "r", w->k[0]) {
-            emit_line(e, "const int ih = oh * %lld + r * %lld - %lld;", (long long)w->s[0], (long long)w->d[0],
-                      (long long)w->pb[0]);
+            emit_line(e, "const int ih = %s;", cx_add(cx_plus(cx_mul("oh", w->s[0]), cx_mul("r", w->d[0])), -w->pb[0]));
             FOR(e, "ph", S) {
                 emit_line(e, "float *restrict row = t + (r * %lld + ph) * %lld;", S, Wq);
                 FOR(e, "q", Wq) {

@@ -106,11 +106,11 @@ static void sobel_mag__run(const float *restrict x0, float *restrict y) {
 }
 
 void sobel_forward(const float *input, float *output, float *scratch) {
-    sobel_gx__run(input, scratch + 0);
+    sobel_gx__run(input, scratch);
     sobel_gy__run(input, scratch + 6144);
-    sobel_gx2__run(scratch + 0, scratch + 0, scratch + 12288);
-    sobel_gy2__run(scratch + 6144, scratch + 6144, scratch + 0);
-    sobel_g2__run(scratch + 12288, scratch + 0, scratch + 6144);
+    sobel_gx2__run(scratch, scratch, scratch + 12288);
+    sobel_gy2__run(scratch + 6144, scratch + 6144, scratch);
+    sobel_g2__run(scratch + 12288, scratch, scratch + 6144);
     sobel_mag__run(scratch + 6144, output);
 }
 

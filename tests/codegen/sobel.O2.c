@@ -77,20 +77,17 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
         const float *restrict wb = sobel_gx__packed;
         cnnrt_v16 acc[1][4];
         CNNRT_UNROLL
-        for (int j = 0; j < 1; j++) {
-            for (int p = 0; p < 4; p++) CNNRT_SPLAT16(acc[j][p], sobel_gx__bias_packed[j]);
-        }
+        for (int p = 0; p < 4; p++) CNNRT_SPLAT16(acc[0][p], sobel_gx__bias_packed[0]);
         for (int c = 0; c < 1; c++) {
             const float *restrict tc = t + (size_t)c * 6468 + pv;
             const float *restrict wc = wb + c * 9;
             /* tap 0,0 */ {
-                const float *restrict src = tc + 0;
-                const float *restrict wk = wc + 0;
+                const float *restrict src = tc;
+                const float *restrict wk = wc;
                 cnnrt_v16 xv[4];
                 for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 0,1 */ {
                 const float *restrict src = tc + 1;
@@ -98,8 +95,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
                 cnnrt_v16 xv[4];
                 for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 0,2 */ {
                 const float *restrict src = tc + 2;
@@ -107,8 +103,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
                 cnnrt_v16 xv[4];
                 for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 1,0 */ {
                 const float *restrict src = tc + 98;
@@ -116,8 +111,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
                 cnnrt_v16 xv[4];
                 for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 1,1 */ {
                 const float *restrict src = tc + 99;
@@ -125,8 +119,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
                 cnnrt_v16 xv[4];
                 for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 1,2 */ {
                 const float *restrict src = tc + 100;
@@ -134,8 +127,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
                 cnnrt_v16 xv[4];
                 for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 2,0 */ {
                 const float *restrict src = tc + 196;
@@ -143,8 +135,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
                 cnnrt_v16 xv[4];
                 for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 2,1 */ {
                 const float *restrict src = tc + 197;
@@ -152,8 +143,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
                 cnnrt_v16 xv[4];
                 for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 2,2 */ {
                 const float *restrict src = tc + 198;
@@ -161,8 +151,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
                 cnnrt_v16 xv[4];
                 for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
         }
         /* store through the epilogue */
@@ -218,20 +207,17 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
         const float *restrict wb = sobel_gy__packed;
         cnnrt_v16 acc[1][4];
         CNNRT_UNROLL
-        for (int j = 0; j < 1; j++) {
-            for (int p = 0; p < 4; p++) CNNRT_SPLAT16(acc[j][p], sobel_gy__bias_packed[j]);
-        }
+        for (int p = 0; p < 4; p++) CNNRT_SPLAT16(acc[0][p], sobel_gy__bias_packed[0]);
         for (int c = 0; c < 1; c++) {
             const float *restrict tc = t + (size_t)c * 6468 + pv;
             const float *restrict wc = wb + c * 9;
             /* tap 0,0 */ {
-                const float *restrict src = tc + 0;
-                const float *restrict wk = wc + 0;
+                const float *restrict src = tc;
+                const float *restrict wk = wc;
                 cnnrt_v16 xv[4];
                 for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 0,1 */ {
                 const float *restrict src = tc + 1;
@@ -239,8 +225,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
                 cnnrt_v16 xv[4];
                 for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 0,2 */ {
                 const float *restrict src = tc + 2;
@@ -248,8 +233,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
                 cnnrt_v16 xv[4];
                 for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 1,0 */ {
                 const float *restrict src = tc + 98;
@@ -257,8 +241,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
                 cnnrt_v16 xv[4];
                 for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 1,1 */ {
                 const float *restrict src = tc + 99;
@@ -266,8 +249,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
                 cnnrt_v16 xv[4];
                 for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 1,2 */ {
                 const float *restrict src = tc + 100;
@@ -275,8 +257,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
                 cnnrt_v16 xv[4];
                 for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 2,0 */ {
                 const float *restrict src = tc + 196;
@@ -284,8 +265,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
                 cnnrt_v16 xv[4];
                 for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 2,1 */ {
                 const float *restrict src = tc + 197;
@@ -293,8 +273,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
                 cnnrt_v16 xv[4];
                 for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 2,2 */ {
                 const float *restrict src = tc + 198;
@@ -302,8 +281,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
                 cnnrt_v16 xv[4];
                 for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
         }
         /* store through the epilogue */
@@ -371,12 +349,12 @@ CNNRT_ISA_WIDE static void sobel_mag__run_wide(const float *restrict x0, float *
 }
 
 CNNRT_ISA_WIDE static void sobel_forward_wide(const float *input, float *output, float *scratch) {
-    sobel_gx__run_wide(input, scratch + 0, scratch + 6144);
+    sobel_gx__run_wide(input, scratch, scratch + 6144);
     sobel_gy__run_wide(input, scratch + 6144, scratch + 12288);
-    sobel_gx2__run_wide(scratch + 0, scratch + 0, scratch + 0);
+    sobel_gx2__run_wide(scratch, scratch, scratch);
     sobel_gy2__run_wide(scratch + 6144, scratch + 6144, scratch + 6144);
-    sobel_g2__run_wide(scratch + 0, scratch + 6144, scratch + 0);
-    sobel_mag__run_wide(scratch + 0, output);
+    sobel_g2__run_wide(scratch, scratch + 6144, scratch);
+    sobel_mag__run_wide(scratch, output);
 }
 
 #endif
@@ -408,20 +386,17 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
         const float *restrict wb = sobel_gx__packed;
         cnnrt_v16 acc[1][2];
         CNNRT_UNROLL
-        for (int j = 0; j < 1; j++) {
-            for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[j][p], sobel_gx__bias_packed[j]);
-        }
+        for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[0][p], sobel_gx__bias_packed[0]);
         for (int c = 0; c < 1; c++) {
             const float *restrict tc = t + (size_t)c * 6468 + pv;
             const float *restrict wc = wb + c * 9;
             /* tap 0,0 */ {
-                const float *restrict src = tc + 0;
-                const float *restrict wk = wc + 0;
+                const float *restrict src = tc;
+                const float *restrict wk = wc;
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 0,1 */ {
                 const float *restrict src = tc + 1;
@@ -429,8 +404,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 0,2 */ {
                 const float *restrict src = tc + 2;
@@ -438,8 +412,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 1,0 */ {
                 const float *restrict src = tc + 98;
@@ -447,8 +420,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 1,1 */ {
                 const float *restrict src = tc + 99;
@@ -456,8 +428,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 1,2 */ {
                 const float *restrict src = tc + 100;
@@ -465,8 +436,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 2,0 */ {
                 const float *restrict src = tc + 196;
@@ -474,8 +444,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 2,1 */ {
                 const float *restrict src = tc + 197;
@@ -483,8 +452,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 2,2 */ {
                 const float *restrict src = tc + 198;
@@ -492,8 +460,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
         }
         /* store through the epilogue */
@@ -549,20 +516,17 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
         const float *restrict wb = sobel_gy__packed;
         cnnrt_v16 acc[1][2];
         CNNRT_UNROLL
-        for (int j = 0; j < 1; j++) {
-            for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[j][p], sobel_gy__bias_packed[j]);
-        }
+        for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[0][p], sobel_gy__bias_packed[0]);
         for (int c = 0; c < 1; c++) {
             const float *restrict tc = t + (size_t)c * 6468 + pv;
             const float *restrict wc = wb + c * 9;
             /* tap 0,0 */ {
-                const float *restrict src = tc + 0;
-                const float *restrict wk = wc + 0;
+                const float *restrict src = tc;
+                const float *restrict wk = wc;
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 0,1 */ {
                 const float *restrict src = tc + 1;
@@ -570,8 +534,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 0,2 */ {
                 const float *restrict src = tc + 2;
@@ -579,8 +542,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 1,0 */ {
                 const float *restrict src = tc + 98;
@@ -588,8 +550,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 1,1 */ {
                 const float *restrict src = tc + 99;
@@ -597,8 +558,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 1,2 */ {
                 const float *restrict src = tc + 100;
@@ -606,8 +566,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 2,0 */ {
                 const float *restrict src = tc + 196;
@@ -615,8 +574,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 2,1 */ {
                 const float *restrict src = tc + 197;
@@ -624,8 +582,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 2,2 */ {
                 const float *restrict src = tc + 198;
@@ -633,8 +590,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
         }
         /* store through the epilogue */
@@ -702,12 +658,12 @@ CNNRT_ISA_NARROW static void sobel_mag__run_narrow(const float *restrict x0, flo
 }
 
 CNNRT_ISA_NARROW static void sobel_forward_narrow(const float *input, float *output, float *scratch) {
-    sobel_gx__run_narrow(input, scratch + 0, scratch + 6144);
+    sobel_gx__run_narrow(input, scratch, scratch + 6144);
     sobel_gy__run_narrow(input, scratch + 6144, scratch + 12288);
-    sobel_gx2__run_narrow(scratch + 0, scratch + 0, scratch + 0);
+    sobel_gx2__run_narrow(scratch, scratch, scratch);
     sobel_gy2__run_narrow(scratch + 6144, scratch + 6144, scratch + 6144);
-    sobel_g2__run_narrow(scratch + 0, scratch + 6144, scratch + 0);
-    sobel_mag__run_narrow(scratch + 0, output);
+    sobel_g2__run_narrow(scratch, scratch + 6144, scratch);
+    sobel_mag__run_narrow(scratch, output);
 }
 
 #endif
@@ -739,20 +695,17 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
         const float *restrict wb = sobel_gx__packed;
         cnnrt_v16 acc[1][2];
         CNNRT_UNROLL
-        for (int j = 0; j < 1; j++) {
-            for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[j][p], sobel_gx__bias_packed[j]);
-        }
+        for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[0][p], sobel_gx__bias_packed[0]);
         for (int c = 0; c < 1; c++) {
             const float *restrict tc = t + (size_t)c * 6468 + pv;
             const float *restrict wc = wb + c * 9;
             /* tap 0,0 */ {
-                const float *restrict src = tc + 0;
-                const float *restrict wk = wc + 0;
+                const float *restrict src = tc;
+                const float *restrict wk = wc;
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 0,1 */ {
                 const float *restrict src = tc + 1;
@@ -760,8 +713,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 0,2 */ {
                 const float *restrict src = tc + 2;
@@ -769,8 +721,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 1,0 */ {
                 const float *restrict src = tc + 98;
@@ -778,8 +729,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 1,1 */ {
                 const float *restrict src = tc + 99;
@@ -787,8 +737,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 1,2 */ {
                 const float *restrict src = tc + 100;
@@ -796,8 +745,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 2,0 */ {
                 const float *restrict src = tc + 196;
@@ -805,8 +753,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 2,1 */ {
                 const float *restrict src = tc + 197;
@@ -814,8 +761,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 2,2 */ {
                 const float *restrict src = tc + 198;
@@ -823,8 +769,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
         }
         /* store through the epilogue */
@@ -880,20 +825,17 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
         const float *restrict wb = sobel_gy__packed;
         cnnrt_v16 acc[1][2];
         CNNRT_UNROLL
-        for (int j = 0; j < 1; j++) {
-            for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[j][p], sobel_gy__bias_packed[j]);
-        }
+        for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[0][p], sobel_gy__bias_packed[0]);
         for (int c = 0; c < 1; c++) {
             const float *restrict tc = t + (size_t)c * 6468 + pv;
             const float *restrict wc = wb + c * 9;
             /* tap 0,0 */ {
-                const float *restrict src = tc + 0;
-                const float *restrict wk = wc + 0;
+                const float *restrict src = tc;
+                const float *restrict wk = wc;
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 0,1 */ {
                 const float *restrict src = tc + 1;
@@ -901,8 +843,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 0,2 */ {
                 const float *restrict src = tc + 2;
@@ -910,8 +851,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 1,0 */ {
                 const float *restrict src = tc + 98;
@@ -919,8 +859,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 1,1 */ {
                 const float *restrict src = tc + 99;
@@ -928,8 +867,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 1,2 */ {
                 const float *restrict src = tc + 100;
@@ -937,8 +875,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 2,0 */ {
                 const float *restrict src = tc + 196;
@@ -946,8 +883,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 2,1 */ {
                 const float *restrict src = tc + 197;
@@ -955,8 +891,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
             /* tap 2,2 */ {
                 const float *restrict src = tc + 198;
@@ -964,8 +899,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
-                for (int j = 0; j < 1; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
             }
         }
         /* store through the epilogue */
@@ -1033,12 +967,12 @@ static void sobel_mag__run_base(const float *restrict x0, float *restrict y) {
 }
 
 static void sobel_forward_base(const float *input, float *output, float *scratch) {
-    sobel_gx__run_base(input, scratch + 0, scratch + 6144);
+    sobel_gx__run_base(input, scratch, scratch + 6144);
     sobel_gy__run_base(input, scratch + 6144, scratch + 12288);
-    sobel_gx2__run_base(scratch + 0, scratch + 0, scratch + 0);
+    sobel_gx2__run_base(scratch, scratch, scratch);
     sobel_gy2__run_base(scratch + 6144, scratch + 6144, scratch + 6144);
-    sobel_g2__run_base(scratch + 0, scratch + 6144, scratch + 0);
-    sobel_mag__run_base(scratch + 0, output);
+    sobel_g2__run_base(scratch, scratch + 6144, scratch);
+    sobel_mag__run_base(scratch, output);
 }
 
 #endif

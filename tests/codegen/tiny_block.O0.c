@@ -158,12 +158,12 @@ static void tiny_block_softmax_1__run(const float *restrict x0, float *restrict 
 }
 
 void tiny_block_forward(const float *input, float *output, float *scratch) {
-    tiny_block_c__run(input, scratch + 0);
-    tiny_block_bn__run(scratch + 0, scratch + 32);
-    tiny_block_relu_1__run(scratch + 32, scratch + 0);
-    tiny_block_s__run(scratch + 0, input, scratch + 32);
-    tiny_block_maxpool2d_1__run(scratch + 32, scratch + 0);
-    tiny_block_fc__run(scratch + 0, scratch + 16);
+    tiny_block_c__run(input, scratch);
+    tiny_block_bn__run(scratch, scratch + 32);
+    tiny_block_relu_1__run(scratch + 32, scratch);
+    tiny_block_s__run(scratch, input, scratch + 32);
+    tiny_block_maxpool2d_1__run(scratch + 32, scratch);
+    tiny_block_fc__run(scratch, scratch + 16);
     tiny_block_softmax_1__run(scratch + 16, output);
 }
 

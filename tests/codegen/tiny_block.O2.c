@@ -86,15 +86,14 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
         const float *restrict wb = tiny_block_c__packed;
         cnnrt_v16 acc[2][2];
         CNNRT_UNROLL
-        for (int j = 0; j < 2; j++) {
+        for (int j = 0; j < 2; j++)
             for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[j][p], tiny_block_c__bias_packed[j]);
-        }
         for (int c = 0; c < 2; c++) {
             const float *restrict tc = t + (size_t)c * 36 + pv;
             const float *restrict wc = wb + c * 18;
             /* tap 0,0 */ {
-                const float *restrict src = tc + 0;
-                const float *restrict wk = wc + 0;
+                const float *restrict src = tc;
+                const float *restrict wk = wc;
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
@@ -210,7 +209,7 @@ CNNRT_ISA_WIDE static void tiny_block_maxpool2d_1__run_wide(const float *restric
         for (int oh = 0; oh < 2; oh++) {
             /* t [2][2][2]: the rows of output row oh, padded, columns split by phase */
             for (int r = 0; r < 2; r++) {
-                const int ih = oh * 2 + r * 1 - 0;
+                const int ih = oh * 2 + r;
                 for (int ph = 0; ph < 2; ph++) {
                     float *restrict row = t + (r * 2 + ph) * 2;
                     for (int q = 0; q < 2; q++) {
@@ -280,10 +279,10 @@ CNNRT_ISA_WIDE static void tiny_block_softmax_1__run_wide(const float *restrict 
 }
 
 CNNRT_ISA_WIDE static void tiny_block_forward_wide(const float *input, float *output, float *scratch) {
-    tiny_block_c__run_wide(input, input, scratch + 0, scratch + 32);
-    tiny_block_maxpool2d_1__run_wide(scratch + 0, scratch + 32, scratch + 48);
-    tiny_block_fc__run_wide(scratch + 32, scratch + 0);
-    tiny_block_softmax_1__run_wide(scratch + 0, output);
+    tiny_block_c__run_wide(input, input, scratch, scratch + 32);
+    tiny_block_maxpool2d_1__run_wide(scratch, scratch + 32, scratch + 48);
+    tiny_block_fc__run_wide(scratch + 32, scratch);
+    tiny_block_softmax_1__run_wide(scratch, output);
 }
 
 #endif
@@ -320,15 +319,14 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
         const float *restrict wb = tiny_block_c__packed;
         cnnrt_v16 acc[2][2];
         CNNRT_UNROLL
-        for (int j = 0; j < 2; j++) {
+        for (int j = 0; j < 2; j++)
             for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[j][p], tiny_block_c__bias_packed[j]);
-        }
         for (int c = 0; c < 2; c++) {
             const float *restrict tc = t + (size_t)c * 36 + pv;
             const float *restrict wc = wb + c * 18;
             /* tap 0,0 */ {
-                const float *restrict src = tc + 0;
-                const float *restrict wk = wc + 0;
+                const float *restrict src = tc;
+                const float *restrict wk = wc;
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
@@ -444,7 +442,7 @@ CNNRT_ISA_NARROW static void tiny_block_maxpool2d_1__run_narrow(const float *res
         for (int oh = 0; oh < 2; oh++) {
             /* t [2][2][2]: the rows of output row oh, padded, columns split by phase */
             for (int r = 0; r < 2; r++) {
-                const int ih = oh * 2 + r * 1 - 0;
+                const int ih = oh * 2 + r;
                 for (int ph = 0; ph < 2; ph++) {
                     float *restrict row = t + (r * 2 + ph) * 2;
                     for (int q = 0; q < 2; q++) {
@@ -514,10 +512,10 @@ CNNRT_ISA_NARROW static void tiny_block_softmax_1__run_narrow(const float *restr
 }
 
 CNNRT_ISA_NARROW static void tiny_block_forward_narrow(const float *input, float *output, float *scratch) {
-    tiny_block_c__run_narrow(input, input, scratch + 0, scratch + 32);
-    tiny_block_maxpool2d_1__run_narrow(scratch + 0, scratch + 32, scratch + 48);
-    tiny_block_fc__run_narrow(scratch + 32, scratch + 0);
-    tiny_block_softmax_1__run_narrow(scratch + 0, output);
+    tiny_block_c__run_narrow(input, input, scratch, scratch + 32);
+    tiny_block_maxpool2d_1__run_narrow(scratch, scratch + 32, scratch + 48);
+    tiny_block_fc__run_narrow(scratch + 32, scratch);
+    tiny_block_softmax_1__run_narrow(scratch, output);
 }
 
 #endif
@@ -554,15 +552,14 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
         const float *restrict wb = tiny_block_c__packed;
         cnnrt_v16 acc[2][2];
         CNNRT_UNROLL
-        for (int j = 0; j < 2; j++) {
+        for (int j = 0; j < 2; j++)
             for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[j][p], tiny_block_c__bias_packed[j]);
-        }
         for (int c = 0; c < 2; c++) {
             const float *restrict tc = t + (size_t)c * 36 + pv;
             const float *restrict wc = wb + c * 18;
             /* tap 0,0 */ {
-                const float *restrict src = tc + 0;
-                const float *restrict wk = wc + 0;
+                const float *restrict src = tc;
+                const float *restrict wk = wc;
                 cnnrt_v16 xv[2];
                 for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
                 CNNRT_UNROLL
@@ -678,7 +675,7 @@ static void tiny_block_maxpool2d_1__run_base(const float *restrict x0, float *re
         for (int oh = 0; oh < 2; oh++) {
             /* t [2][2][2]: the rows of output row oh, padded, columns split by phase */
             for (int r = 0; r < 2; r++) {
-                const int ih = oh * 2 + r * 1 - 0;
+                const int ih = oh * 2 + r;
                 for (int ph = 0; ph < 2; ph++) {
                     float *restrict row = t + (r * 2 + ph) * 2;
                     for (int q = 0; q < 2; q++) {
@@ -748,10 +745,10 @@ static void tiny_block_softmax_1__run_base(const float *restrict x0, float *rest
 }
 
 static void tiny_block_forward_base(const float *input, float *output, float *scratch) {
-    tiny_block_c__run_base(input, input, scratch + 0, scratch + 32);
-    tiny_block_maxpool2d_1__run_base(scratch + 0, scratch + 32, scratch + 48);
-    tiny_block_fc__run_base(scratch + 32, scratch + 0);
-    tiny_block_softmax_1__run_base(scratch + 0, output);
+    tiny_block_c__run_base(input, input, scratch, scratch + 32);
+    tiny_block_maxpool2d_1__run_base(scratch, scratch + 32, scratch + 48);
+    tiny_block_fc__run_base(scratch + 32, scratch);
+    tiny_block_softmax_1__run_base(scratch, output);
 }
 
 #endif
