@@ -2,9 +2,13 @@
 # sets CNNC, BUILD and CC).
 #   make bench                    every network of bench/nets/ (a few minutes)
 #   make bench BENCH_NETS="lenet5 conv3x3"
+#   make bench-onnx               torchvision's networks as ONNX: cnnc compiles the
+#                                 .onnx, ONNX Runtime runs it (bench/run_onnx.sh)
+#   make bench-onnx BENCH_ONNX_NETS="mobilenet_v3_small resnet50"
 #   make bench-accuracy           Winograd against direct, both against PyTorch float64
 #   make bench-profile NET=N      one network kernel by kernel (perf)
-# Results: a Markdown table on stdout and in $(BUILD)/bench/results.md.
+# Results: a Markdown table on stdout and in $(BUILD)/bench/results.md
+# ($(BUILD)/bench-onnx/results.md for bench-onnx).
 # Peers: PyTorch from /usr/bin/python3 (BENCH_PYTHON), ONNX Runtime from
 # bench/node_modules (cd bench && npm install --ignore-scripts onnxruntime-node).
 # A missing peer shows as "-".
@@ -12,11 +16,18 @@
 BUILD ?= build
 CNNC  ?= $(BUILD)/cnnc
 BENCH_NETS   ?=
+BENCH_ONNX_NETS ?=
 BENCH_PYTHON ?= /usr/bin/python3
 
 .PHONY: bench
 bench: $(CNNC) $(BUILD)/libcnnrt.a
 	CNNC=$(CNNC) BUILD=$(BUILD) CC=$(CC) PYTHON=$(BENCH_PYTHON) bench/run.sh $(BENCH_NETS)
+
+# torchvision's networks exported to ONNX: cnnc on the .onnx file, ONNX Runtime on
+# the same file, PyTorch on the module (needs torch and torchvision)
+.PHONY: bench-onnx
+bench-onnx: $(CNNC) $(BUILD)/libcnnrt.a
+	CNNC=$(CNNC) BUILD=$(BUILD) CC=$(CC) PYTHON=$(BENCH_PYTHON) bench/run_onnx.sh $(BENCH_ONNX_NETS)
 
 # the accuracy cost of Winograd F(4x4,3x3): each net with --winograd=off and =on
 # against PyTorch's float64 output (bench/winograd_accuracy.sh)

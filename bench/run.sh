@@ -21,7 +21,8 @@
 # PyTorch; cnnc compiles the net with those weights, each build compiles it
 # with bench/bench_main.c, which times PREFIX_forward and checks its output
 # against the reference (rtol 1e-3, atol 1e-4); bench/ort_bench.js times ONNX
-# Runtime.
+# Runtime. The steps after the first, the builds and the table are
+# bench/lib.sh's, shared with bench/run_onnx.sh (the ONNX models).
 # A peer that is not installed shows as "-" (without torch the weights come
 # from cnnc --random-weights and nothing is checked).
 # The table (Markdown) goes to stdout and to $OUT/results.md; the raw
@@ -35,64 +36,18 @@ CNNC_BUDGET=${CNNC_BUDGET:-5}
 ALL_NETS="lenet5 activity1d volume3d conv3x3 depthwise3x3 pointwise1x1 resnet_block mobilenet_block mobilenet_v1 resnet18 mobilenet_v3_small efficientnet_b0 unet_small"
 NETS=${*:-$ALL_NETS}
 
-mkdir -p "$OUT"
-now() { date +%s.%N; }
-# a number with 2 significant digits below 1, 2 decimals up to 10, else 1 decimal
-SIG='function sig(x) { return x < 1 ? sprintf("%.2g", x) : x < 10 ? sprintf("%.2f", x) : sprintf("%.1f", x) }'
-us() { awk -v x="$1" 'BEGIN { if (x == "-" || x == "") print "-"; else if (x < 100) printf "%.1f", x; else printf "%.0f", x }'; }
-ratio() { awk -v a="$1" -v b="$2" "$SIG"' BEGIN { if (a == "-" || b == "-" || b + 0 == 0) print "-"; else print sig(a / b) "x" }'; }
+. "$BENCH/lib.sh"
+# the peers, the load, the builds, this core's peak (lib.sh)
+bench_setup "weights from cnnc --random-weights, no check"
 
-# ---- which peers are here
-HAVE_TORCH=0
-"$PYTHON" -c 'import torch' >/dev/null 2>&1 && HAVE_TORCH=1
-HAVE_ORT=0
-if command -v "$NODE" >/dev/null 2>&1 &&
-   (cd "$BENCH" && "$NODE" -e "require('onnxruntime-node')") >/dev/null 2>&1; then
-    HAVE_ORT=1
-fi
-TORCH_VER=-; ORT_VER=-
-[ $HAVE_TORCH = 1 ] && TORCH_VER=$("$PYTHON" -c 'import torch; print(torch.__version__)' 2>/dev/null)
-[ $HAVE_ORT = 1 ] && ORT_VER=$(cd "$BENCH" && "$NODE" -e "console.log(require('onnxruntime-node/package.json').version)" 2>/dev/null)
-[ $HAVE_TORCH = 1 ] || echo "run.sh: no torch in $PYTHON: PyTorch column '-', weights from cnnc --random-weights, no check" >&2
-[ $HAVE_ORT = 1 ] || echo "run.sh: no node or onnxruntime-node (cd bench && npm install --ignore-scripts onnxruntime-node): ORT column '-'" >&2
-
-LOADAVG=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null)
-if awk -v l="${LOADAVG:-0}" 'BEGIN { exit !(l > 1.0) }'; then
-    echo "run.sh: warning: load average $LOADAVG: other processes share the cores, timings will be noisy" >&2
-fi
-
-# ---- the builds of the generated code: "cc|flags", ';'-separated
-if [ -z "${BENCH_BUILDS:-}" ]; then
-    BENCH_BUILDS=""
-    for c in clang gcc; do
-        command -v $c >/dev/null 2>&1 && BENCH_BUILDS="$BENCH_BUILDS${BENCH_BUILDS:+;}$c|$BENCH_CFLAGS"
-    done
-    for c in clang gcc; do
-        command -v $c >/dev/null 2>&1 && BENCH_BUILDS="$BENCH_BUILDS;$c|-O2"
-    done
-fi
-IFS=';' read -r -a BUILDS <<< "$BENCH_BUILDS"
-
-# ---- this core's peak
-$CC -O2 -march=native -std=c11 "$BENCH/peak.c" -o "$OUT/peak" || exit 1
-"$OUT/peak" > "$OUT/peak.txt"
-PEAK=$(val peak_gflops "$OUT/peak.txt")
-CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
-LOAD0=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null)
-
-# cnnc's flags, then the source tree's as a fallback (a cnnc outside the tree
-# points at an install prefix); -L$BUILD first: in the tree --libs names build/
-CFLAGS_RT="$("$CNNC" --cflags) -I$ROOT/runtime"
-LIBS_RT="-L$BUILD $("$CNNC" --libs)"
-
-ROWS=""
+# shellcheck disable=SC2034  # input, ref: read by bench_net (lib.sh)
 for net in $NETS; do
     src=$BENCH/nets/$net.cnn
     d=$OUT/$net
     if [ ! -f "$src" ]; then echo "run.sh: no $src" >&2; continue; fi
     rm -rf "$d"; mkdir -p "$d"
     echo "== $net" >&2
-    err="" weights="" ref="" input=""
+    weights="" ref="" input=""
 
     # 1. weights, input, reference, ONNX, PyTorch timing
     if [ $HAVE_TORCH = 1 ]; then
@@ -105,95 +60,9 @@ for net in $NETS; do
     fi
     [ -n "$weights" ] || weights="--random-weights=1"
 
-    # 2. cnnc (timed), then each build: $cc on the generated source (the first
-    # timed), link the driver, run it
-    macs=$("$CNNC" "$src" $weights --report=json 2>/dev/null | sed -n 's/^ *"total_macs": *\([0-9]*\).*/\1/p')
-    mflop=$(awk -v m="${macs:-}" 'BEGIN { if (m == "") print "-"; else printf "%.6f", 2 * m / 1e6 }')
-    t0=$(now)
-    if ! "$CNNC" "$src" $weights -o "$d/net.c" 2> "$d/cnnc.err"; then
-        err="cnnc failed"; head -n 5 "$d/cnnc.err" >&2
-    fi
-    t1=$(now)
-    t_cnnc=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
-    t_cc=-
-    csize=$(stat -c %s "$d/net.c" 2>/dev/null || echo 0)
-    upper=$(echo "$net" | tr '[:lower:]' '[:upper:]')
-    cols="" best=- worst=- e=- bad="" i=0
-    for b in "${BUILDS[@]}"; do
-        i=$((i + 1)); bcc=${b%%|*} bfl=${b#*|} berr=$err
-        t2=$(now)
-        if [ -z "$berr" ] && ! $bcc $bfl -std=c11 $CFLAGS_RT -c "$d/net.c" -o "$d/net$i.o" 2> "$d/cc$i.err"; then
-            berr="cc failed"; head -n 5 "$d/cc$i.err" >&2
-        fi
-        [ $i = 1 ] && t_cc=$(awk -v a="$t2" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
-        if [ -z "$berr" ] && ! $bcc $bfl -std=c11 -I"$d" -DNET_H='"net.h"' -DPREFIX="$net" \
-                 -DUPREFIX="$upper" $CFLAGS_RT "$BENCH/bench_main.c" "$d/net$i.o" $LIBS_RT \
-                 -o "$d/bench$i" 2>> "$d/cc$i.err"; then
-            berr="link failed"; tail -n 5 "$d/cc$i.err" >&2
-        fi
-        if [ -z "$berr" ]; then
-            "$d/bench$i" $input $ref --out "$d/out$i.bin" --budget "$CNNC_BUDGET" > "$d/cnnc$i.txt" 2> "$d/bench$i.err"
-            rc=$?
-            if [ $rc != 0 ] && [ $rc != 3 ]; then berr="run failed ($rc)"; tail -n 3 "$d/bench$i.err" >&2; fi
-        fi
-        u=$(val cnnc_us "$d/cnnc$i.txt")
-        if [ -n "$berr" ]; then u=-; bad="$bad **$berr** ($i)"; fi
-        cols="$cols | $(us "$u")"
-        best=$(awk -v a="$best" -v b="$u" 'BEGIN { print (b == "-" ? a : a == "-" || b + 0 < a + 0 ? b : a) }')
-        worst=$(awk -v a="$worst" -v b="$u" 'BEGIN { print (b == "-" ? a : a == "-" || b + 0 > a + 0 ? b : a) }')
-        ei=$(val max_abs_err "$d/cnnc$i.txt"); chk=$(sed -n 's/^check //p' "$d/cnnc$i.txt" 2>/dev/null)
-        e=$(awk -v a="$e" -v b="$ei" 'BEGIN { print (b == "-" ? a : a == "-" || b + 0 > a + 0 ? b : a) }')
-        [ -n "$chk" ] && [ "$chk" != ok ] && bad="$bad **FAIL** ($i: ${chk#FAIL } bad)"
-        printf 'build%d %s %s\ncnnc_us%d %s\n' $i "$bcc" "$bfl" $i "$u" >> "$d/builds.txt"
-    done
-
-    # 3. ONNX Runtime
-    if [ $HAVE_ORT = 1 ] && [ "$(val onnx "$d/torch.txt")" = ok ]; then
-        (cd "$BENCH" && "$NODE" ort_bench.js "$d/net.onnx" --input "$d/input.bin" --ref "$d/ref.bin" \
-            --budget "$PEER_BUDGET") > "$d/ort.txt" 2> "$d/ort.err" || {
-            rc=$?; [ $rc = 3 ] || { echo "run.sh: $net: ort_bench.js failed" >&2; tail -n 3 "$d/ort.err" >&2; }; }
-    fi
-
-    t_us=$(val torch_us "$d/torch.txt"); o_us=$(val ort_us "$d/ort.txt")
-    # MFLOP / µs = 1e12 FLOP/s; of the fastest build
-    gflops=$(awk -v f="$mflop" -v u="$best" "$SIG"' BEGIN { if (f == "-" || u == "-") print "-"; else print sig(f / u * 1e3) }')
-    pct=$(awk -v f="$mflop" -v u="$best" -v p="$PEAK" "$SIG"' BEGIN { if (f == "-" || u == "-" || p == "-") print "-"; else print sig(100 * f / u * 1e3 / p) "%" }')
-    errcol="$e$bad"
-    ocheck=$(sed -n 's/^check //p' "$d/ort.txt" 2>/dev/null)
-    o_disp=$(us "$o_us")
-    [ -n "$ocheck" ] && [ "$ocheck" != ok ] && o_disp="$o_disp (output $ocheck)"
-    # against a peer: the slowest build's ratio, then the fastest's
-    span() { a=$(ratio "$1" "$worst"); b=$(ratio "$1" "$best"); [ "$a" = "$b" ] && echo "$a" || echo "$a – $b"; }
-    row="| $net | $(awk -v x="$mflop" "$SIG"' BEGIN { print x == "-" ? "-" : sig(x) }') | $t_cnnc + $t_cc | $(awk -v b="$csize" 'BEGIN { printf "%.1f", b / 1e6 }')$cols | $gflops | $pct | $(us "$t_us") | $o_disp | $(span "$t_us") | $(span "$o_us") | $errcol |"
-    echo "$row" >&2
-    ROWS="$ROWS$row
-"
-    printf 'net %s\nmflop %s\ncnnc_compile_s %s\ncc_compile_s %s\nc_bytes %s\ncnnc_us %s\ncnnc_worst_us %s\ntorch_us %s\nort_us %s\nmax_abs_err %s\n' \
-        "$net" "$mflop" "$t_cnnc" "$t_cc" "$csize" "$best" "$worst" "$t_us" "$o_us" "$e" > "$d/summary.txt"
-    echo "torch_mode $(val torch_mode "$d/torch.txt")" >> "$d/summary.txt"
+    # 2. cnnc (timed), each build of the generated code (timed, checked),
+    # 3. ONNX Runtime, and the row (lib.sh)
+    bench_net "$net" "$d" "$src" $weights
 done
 
-{
-    echo "cnnc benchmark, batch 1, one thread, median µs ($(date -u +%Y-%m-%d), $CPU;"
-    echo "peak: $(tr '\n' ' ' < "$OUT/peak.txt" | sed 's/ $//') GFLOP/s; PyTorch $TORCH_VER, ONNX Runtime $ORT_VER;"
-    echo "load average $LOAD0 at the start, $(cut -d' ' -f1 /proc/loadavg 2>/dev/null) at the end)"
-    echo
-    echo "builds of the generated code:"
-    i=0
-    for b in "${BUILDS[@]}"; do i=$((i + 1)); echo "- build $i: ${b%%|*} ${b#*|} ($(${b%%|*} --version | head -n 1))"; done
-    echo
-    heads="" rule=""
-    i=0
-    for b in "${BUILDS[@]}"; do   # a column a build: its compiler, and its flags unless the tuned ones
-        i=$((i + 1)); fl=${b#*|}; [ "$fl" = "$BENCH_CFLAGS" ] && fl=""
-        heads="$heads | $i: ${b%%|*}${fl:+ $fl} µs"; rule="$rule|---:"
-    done
-    echo "| network | MFLOP | compile s (cnnc + cc 1) | net.c MB$heads | GFLOP/s | % peak | PyTorch µs | ORT µs | vs PyTorch | vs ORT | max abs err |"
-    echo "|---|---:|---:|---:$rule|---:|---:|---:|---:|---:|---:|---|"
-    printf '%s' "$ROWS"
-    echo
-    echo "GFLOP/s and % peak: the fastest build. vs X = X's time / cnnc's time (above 1: cnnc is"
-    echo "faster), for the slowest build – the fastest. max abs err: cnnc's output against"
-    echo "PyTorch's float64 reference, the largest of the builds'; every element must be within"
-    echo "1e-4 + 1e-3 |ref|."
-} | tee "$OUT/results.md"
+print_table "cnnc benchmark"

@@ -16,11 +16,14 @@ and prints `key value` lines on stdout:
   torch_us T: the median latency of the traced TorchScript module (batch 1,
   torch.set_num_threads(1), warm-up, median of N runs filling ~--budget s),
   the faster of torch.jit.freeze and torch.jit.optimize_for_inference (which
-  moves convolutions to oneDNN's blocked layout); both are printed as well.
+  moves convolutions to oneDNN's blocked layout); both are printed as well,
+  each with its output checked against the reference (bench_main.c's
+  tolerance); the faster path whose output passes counts (torch_check: ok,
+  or FAIL N when neither passes).
 
 Parameters: PyTorch's default (fan-in scaled) initialisation from the seed;
 BatchNorm gets a random affine part and running statistics measured on a
-random batch (train-mode pass with momentum 1, variances floored at 1e-2), so
+random batch (one pass, BatchNorm in train mode; variances floored at 1e-2), so
 activations stay O(1) through deep nets and folding is really exercised.
 
 The converter covers what bench/nets uses and a bit more: conv1d/2d/3d
@@ -470,20 +473,39 @@ class Net(nn.Module):
         return env[self.out_name]
 
 
-def init_params(net, seed):
-    """Random parameters; BatchNorm statistics measured on a random batch."""
-    g = torch.Generator().manual_seed(seed + 1)
+def randomize_batchnorm(net, in_shape, g, passes=1, batch=2):
+    """BatchNorm that does something: a random affine part (weight U(0.5, 1.5),
+    bias N(0, 0.1)), then running statistics measured on `passes` random
+    batches of `batch` samples of in_shape (generator g), with the BatchNorm
+    layers alone in train mode and momentum None (the average over the
+    passes; one pass: that batch's), variances floored at 1e-2. Ends in eval
+    mode. Shared with torchvision_ref.py."""
     bns = [m for m in net.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     with torch.no_grad():
         for bn in bns:
-            bn.weight.copy_(torch.rand(bn.num_features, generator=g) + 0.5)
-            bn.bias.copy_(torch.randn(bn.num_features, generator=g) * 0.1)
+            if bn.affine:
+                bn.weight.copy_(torch.rand(bn.num_features, generator=g) + 0.5)
+                bn.bias.copy_(torch.randn(bn.num_features, generator=g) * 0.1)
         if bns:
-            net.train()
-            net(torch.randn([2] + net.in_shape, generator=g))
+            net.eval()
+            momenta = [bn.momentum for bn in bns]
             for bn in bns:
+                bn.reset_running_stats()
+                bn.momentum = None
+                bn.train()
+            for _ in range(passes):
+                net(torch.randn([batch] + list(in_shape), generator=g))
+            for bn, m in zip(bns, momenta):
+                bn.momentum = m
                 bn.running_var.clamp_(min=1e-2)
         net.eval()
+
+
+def init_params(net, seed):
+    """Random parameters; BatchNorm statistics measured on a random batch."""
+    g = torch.Generator().manual_seed(seed + 1)
+    randomize_batchnorm(net, net.in_shape, g)
+    with torch.no_grad():
         for key, vals in net.inline.items():
             t = net.params[key]
             v = torch.tensor(vals if isinstance(vals, list) else [vals], dtype=t.dtype)
@@ -536,6 +558,71 @@ def time_module(fn, x, budget):
     return statistics.median(ts) / 1e3, runs
 
 
+# ------------------------------------------------------------------ the steps
+# shared with torchvision_ref.py (the ONNX suite): each prints `key value` lines
+
+def write_reference(net, in_shape, out, seed):
+    """DIR/input.bin (one N(0,1) sample, generator seed + 2) and DIR/ref.bin: the
+    module in float64 (its float32 parameters converted exactly); prints
+    input_size, output_size and torch_fp32_max_err. Returns (x, ref)."""
+    g = torch.Generator().manual_seed(seed + 2)
+    x = torch.randn([1] + list(in_shape), generator=g)
+    write_f32(os.path.join(out, "input.bin"), x)
+    with torch.no_grad():
+        ref = copy.deepcopy(net).double()(x.double())
+        y32 = net(x)
+    write_f32(os.path.join(out, "ref.bin"), ref)
+    print("input_size", x.numel())
+    print("output_size", ref.numel())
+    print("torch_fp32_max_err", f"{(y32.double() - ref).abs().max().item():.3g}")
+    return x, ref
+
+
+def export_onnx(net, x, path):
+    """torch.onnx.export at opset 13, batch 1 (input "input", output "output"),
+    constants folded; prints onnx ok|failed."""
+    try:
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(net, x, path, opset_version=13,
+                              input_names=["input"], output_names=["output"],
+                              do_constant_folding=True)
+        print("onnx ok")
+    except Exception as e:  # keep going: ORT is then "-"
+        print(f"{os.path.basename(sys.argv[0])}: ONNX export failed: {e}", file=sys.stderr)
+        print("onnx failed")
+
+
+def time_torchscript(net, x, ref, budget, freeze_only=False):
+    """Times PyTorch's two TorchScript inference paths (torch.jit.freeze of the
+    traced module, and torch.jit.optimize_for_inference), budget / 2 s each;
+    prints torch_LABEL_us, torch_LABEL_max_err and torch_LABEL_check (against
+    ref, the tolerance of bench_main.c: ok, or FAIL and the number of elements
+    off) of each, then torch_mode, torch_us and torch_check of the faster
+    one whose output passes (the faster of the two when neither does).
+    Call with torch.set_num_threads(1)."""
+    best = None
+    with torch.no_grad():
+        variants = [("freeze", lambda: torch.jit.freeze(torch.jit.trace(net.eval(), x)))]
+        if not freeze_only:
+            variants.append(("optimize_for_inference",
+                             lambda: torch.jit.optimize_for_inference(torch.jit.trace(net.eval(), x))))
+        for label, make in variants:
+            mod = make()
+            diff = (mod(x).double() - ref).abs()
+            bad = int((~(diff <= 1e-4 + 1e-3 * ref.abs())).sum().item())
+            check = f"FAIL {bad}" if bad else "ok"
+            us, runs = time_module(mod, x, budget / len(variants))
+            print(f"torch_{label}_us", f"{us:.1f}")
+            print(f"torch_{label}_max_err", f"{diff.max().item():.3g}")
+            print(f"torch_{label}_check", check)
+            if best is None or (check != "ok", us) < (best[2] != "ok", best[0]):
+                best = (us, label, check)
+    print("torch_mode", best[1])
+    print("torch_us", f"{best[0]:.1f}")
+    print("torch_check", best[2])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("cnn")
@@ -557,48 +644,11 @@ def main():
     write_safetensors(os.path.join(args.out, "weights.safetensors"),
                       {k: v for k, v in net.params.items() if k not in net.inline})
 
-    g = torch.Generator().manual_seed(args.seed + 2)
-    x = torch.randn([1] + net.in_shape, generator=g)
-    write_f32(os.path.join(args.out, "input.bin"), x)
-    with torch.no_grad():
-        ref = copy.deepcopy(net).double()(x.double())
-        y32 = net(x)
-    write_f32(os.path.join(args.out, "ref.bin"), ref)
-    print("input_size", x.numel())
-    print("output_size", ref.numel())
-    print("torch_fp32_max_err", f"{(y32.double() - ref).abs().max().item():.3g}")
-
+    x, ref = write_reference(net, net.in_shape, args.out, args.seed)
     if not args.no_onnx:
-        try:
-            with warnings.catch_warnings(), torch.no_grad():
-                warnings.simplefilter("ignore")
-                torch.onnx.export(net, x, os.path.join(args.out, "net.onnx"), opset_version=13,
-                                  input_names=["input"], output_names=["output"],
-                                  do_constant_folding=True)
-            print("onnx ok")
-        except Exception as e:  # keep going: ORT is then "-"
-            print(f"torch_ref.py: ONNX export failed: {e}", file=sys.stderr)
-            print("onnx failed")
-
+        export_onnx(net, x, os.path.join(args.out, "net.onnx"))
     if args.time:
-        # PyTorch's two TorchScript inference paths; the faster one counts
-        best = None
-        with torch.no_grad():
-            variants = [("freeze", lambda: torch.jit.freeze(torch.jit.trace(net.eval(), x)))]
-            if not args.freeze_only:
-                variants.append(("optimize_for_inference",
-                                 lambda: torch.jit.optimize_for_inference(torch.jit.trace(net.eval(), x))))
-            for label, make in variants:
-                mod = make()
-                err = (mod(x).double() - ref).abs().max().item()
-                us, runs = time_module(mod, x, args.budget / len(variants))
-                print(f"torch_{label}_us", f"{us:.1f}")
-                print(f"torch_{label}_max_err", f"{err:.3g}")
-                if best is None or us < best[0]:
-                    best = (us, label)
-        print("torch_mode", best[1])
-        print("torch_us", f"{best[0]:.1f}")
-
+        time_torchscript(net, x, ref, args.budget, args.freeze_only)
 
 if __name__ == "__main__":
     try:
