@@ -285,7 +285,8 @@ static void variants(Emit *e) {
                   " * is compiled (runtime/cnnrt.h). */\n\n", e->prefix);
     for (Variant v = VARIANT_WIDE; v <= VARIANT_BASE; v++) {
         e->variant = v;
-        fprintf(e->c, "%s\n\n", guard[v]);
+        fprintf(e->c, "%s\n\n#undef CNNRT_PIECE\n#define CNNRT_PIECE CNNRT_PIECE_%s\n\n", guard[v],
+                v == VARIANT_WIDE ? "WIDE" : v == VARIANT_NARROW ? "NARROW" : "BASE");
         for (int k = 0; k < e->plan->nkernels; k++) {
             e->k = &e->plan->kernels[k];
             layer_function(e, e->k);

@@ -117,9 +117,33 @@ static inline float cnnrt_min(float a, float b) { return a < b || isnan(a) ? a :
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(CNNRT_NO_VECTOR)
 #define CNNRT_V16 1
 __extension__ typedef float cnnrt_v16 __attribute__((vector_size(64)));
+#if defined(__GNUC__) && !defined(__clang__)
+/* gcc: piece by piece (CNNRT_PIECE, below) */
+#define CNNRT_PIECES_(T, d) ((T *)&(d))
+#define CNNRT_NPIECES_(T) ((int)(sizeof(cnnrt_v16) / sizeof(T)))
+#define CNNRT_SPLAT16(d, s)                                                                            \
+    do {                                                                                               \
+        const float s_ = (s);                                                                          \
+        for (int k_ = 0; k_ < CNNRT_NPIECES_(CNNRT_PIECE); k_++)                                       \
+            CNNRT_PIECES_(CNNRT_PIECE, d)[k_] = (CNNRT_PIECE){0} + s_;                                 \
+    } while (0)
+#define CNNRT_FMA16(acc, x, s)                                                                         \
+    do {                                                                                               \
+        const float s_ = (s);                                                                          \
+        for (int k_ = 0; k_ < CNNRT_NPIECES_(CNNRT_PIECE); k_++)                                       \
+            CNNRT_PIECES_(CNNRT_PIECE, acc)[k_] += CNNRT_PIECES_(const CNNRT_PIECE, x)[k_] * s_;       \
+    } while (0)
+#define CNNRT_FMAV16(acc, x, w)                                                                        \
+    do {                                                                                               \
+        for (int k_ = 0; k_ < CNNRT_NPIECES_(CNNRT_PIECE); k_++)                                       \
+            CNNRT_PIECES_(CNNRT_PIECE, acc)[k_] +=                                                     \
+                CNNRT_PIECES_(const CNNRT_PIECE, x)[k_] * CNNRT_PIECES_(const CNNRT_PIECE, w)[k_];     \
+    } while (0)
+#else
 #define CNNRT_SPLAT16(d, s) ((d) = (cnnrt_v16){0} + (s))
 #define CNNRT_FMA16(acc, x, s) ((acc) += (x) * (s))        /* acc += x * broadcast(s) */
 #define CNNRT_FMAV16(acc, x, w) ((acc) += (x) * (w))       /* acc += x * w, lane by lane */
+#endif
 #else
 typedef struct { float v[16]; } cnnrt_v16;
 #define CNNRT_SPLAT16(d, s) do { for (int l_ = 0; l_ < 16; l_++) (d).v[l_] = (s); } while (0)
@@ -187,6 +211,34 @@ static inline int cnnrt_isa(void) {
 #else
 #define CNNRT_ISA_WIDE
 #define CNNRT_ISA_NARROW
+#endif
+
+/* The pieces gcc computes a cnnrt_v16 in. A vector wider than the target's
+ * registers gcc builds through memory, a lane at a time (a 2x2 tile of AVX2
+ * multiply-adds took 1359 instructions where 62 do), so under gcc the
+ * macros above work on pieces of the registers' width: the whole vector
+ * with AVX-512, halves with AVX, quarters on SSE and NEON. A generated file
+ * of several variants sets CNNRT_PIECE before each to CNNRT_PIECE_WIDE,
+ * _NARROW or _BASE. (clang splits wide vectors well: it takes them whole.) */
+#ifdef CNNRT_V16
+__extension__ typedef float cnnrt_v8 __attribute__((vector_size(32), __may_alias__));
+__extension__ typedef float cnnrt_v4 __attribute__((vector_size(16), __may_alias__));
+#if !defined(__GNUC__) || defined(__clang__) || defined(__AVX512F__)
+#define CNNRT_PIECE_DEFAULT cnnrt_v16
+#elif defined(__AVX__)
+#define CNNRT_PIECE_DEFAULT cnnrt_v8
+#else
+#define CNNRT_PIECE_DEFAULT cnnrt_v4
+#endif
+#if CNNRT_DISPATCH && defined(__GNUC__) && !defined(__clang__)
+#define CNNRT_PIECE_WIDE cnnrt_v16
+#define CNNRT_PIECE_NARROW cnnrt_v8
+#else
+#define CNNRT_PIECE_WIDE CNNRT_PIECE_DEFAULT
+#define CNNRT_PIECE_NARROW CNNRT_PIECE_DEFAULT
+#endif
+#define CNNRT_PIECE_BASE CNNRT_PIECE_DEFAULT
+#define CNNRT_PIECE CNNRT_PIECE_DEFAULT
 #endif
 
 /* seconds from a monotonic clock, for timing generated code */

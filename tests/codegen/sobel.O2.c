@@ -52,6 +52,9 @@ static _Alignas(64) const float sobel_gy__bias_packed[1] = {
 
 #if CNNRT_DISPATCH || CNNRT_WIDE /* wide register tiles (AVX-512) */
 
+#undef CNNRT_PIECE
+#define CNNRT_PIECE CNNRT_PIECE_WIDE
+
 /* gx: conv2d 3x3/1 pad 1  [1,64,96] -> [1,64,96]  params 9  MACs 55,296 */
 CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *restrict y, float *restrict t) {
     /* t [1][1][1][66][98]: the input padded, split into phase planes; then zeros the last vectors may read */
@@ -361,6 +364,9 @@ CNNRT_ISA_WIDE static void sobel_forward_wide(const float *input, float *output,
 
 #if CNNRT_DISPATCH || !CNNRT_WIDE /* narrow register tiles (AVX2, NEON) */
 
+#undef CNNRT_PIECE
+#define CNNRT_PIECE CNNRT_PIECE_NARROW
+
 /* gx: conv2d 3x3/1 pad 1  [1,64,96] -> [1,64,96]  params 9  MACs 55,296 */
 CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, float *restrict y, float *restrict t) {
     /* t [1][1][1][66][98]: the input padded, split into phase planes; then zeros the last vectors may read */
@@ -669,6 +675,9 @@ CNNRT_ISA_NARROW static void sobel_forward_narrow(const float *input, float *out
 #endif
 
 #if CNNRT_DISPATCH /* the narrow tiles for the baseline x86-64 the file is compiled for */
+
+#undef CNNRT_PIECE
+#define CNNRT_PIECE CNNRT_PIECE_BASE
 
 /* gx: conv2d 3x3/1 pad 1  [1,64,96] -> [1,64,96]  params 9  MACs 55,296 */
 static void sobel_gx__run_base(const float *restrict x0, float *restrict y, float *restrict t) {

@@ -56,6 +56,9 @@ static _Alignas(64) const float tiny_block_fc__bias[3] = {
 
 #if CNNRT_DISPATCH || CNNRT_WIDE /* wide register tiles (AVX-512) */
 
+#undef CNNRT_PIECE
+#define CNNRT_PIECE CNNRT_PIECE_WIDE
+
 /* c: conv2d 3x3/1 pad 1  [2,4,4] -> [2,4,4]  params 36  MACs 576 */
 /*   + bn: batchnorm (folded into the weights) */
 /*   + relu_1: relu */
@@ -289,6 +292,9 @@ CNNRT_ISA_WIDE static void tiny_block_forward_wide(const float *input, float *ou
 
 #if CNNRT_DISPATCH || !CNNRT_WIDE /* narrow register tiles (AVX2, NEON) */
 
+#undef CNNRT_PIECE
+#define CNNRT_PIECE CNNRT_PIECE_NARROW
+
 /* c: conv2d 3x3/1 pad 1  [2,4,4] -> [2,4,4]  params 36  MACs 576 */
 /*   + bn: batchnorm (folded into the weights) */
 /*   + relu_1: relu */
@@ -521,6 +527,9 @@ CNNRT_ISA_NARROW static void tiny_block_forward_narrow(const float *input, float
 #endif
 
 #if CNNRT_DISPATCH /* the narrow tiles for the baseline x86-64 the file is compiled for */
+
+#undef CNNRT_PIECE
+#define CNNRT_PIECE CNNRT_PIECE_BASE
 
 /* c: conv2d 3x3/1 pad 1  [2,4,4] -> [2,4,4]  params 36  MACs 576 */
 /*   + bn: batchnorm (folded into the weights) */
