@@ -223,8 +223,12 @@ static const unsigned char *external_data(Imp *m, const Onnx__TensorProto *tp, c
         onnx_fail(m, "%s: external data is not read here", what);
         return NULL;
     }
-    if (!loc || strstr(loc, "..") || loc[0] == '/') {
-        onnx_fail(m, "%s: external data without a valid location", what);
+    if (!loc || !*loc) {
+        onnx_fail(m, "%s: external data without a location", what);
+        return NULL;
+    }
+    if (strstr(loc, "..") || loc[0] == '/') {
+        onnx_fail(m, "%s: external data at '%s', outside the model's folder", what, loc);
         return NULL;
     }
     if (off < 0 || (len >= 0 && len != want)) {
@@ -234,18 +238,29 @@ static const unsigned char *external_data(Imp *m, const Onnx__TensorProto *tp, c
     }
     const char *dir = strcmp(m->file, "-") == 0 ? "." : dirname(xstrdup(m->file));
     const char *path = xasprintf("%s/%s", dir, loc);
-    size_t flen;
-    char *buf = read_file_max(path, &flen, (size_t)1 << 32);
-    if (!buf) {
-        onnx_fail(m, "%s: cannot read the external data file '%s': %s", what, path, strerror(errno));
+    /* through a symbolic link, the file may still lie outside the folder */
+    char *real = realpath(path, NULL), *rdir = realpath(dir, NULL);
+    if (real && rdir && (strncmp(real, rdir, strlen(rdir)) != 0 || real[strlen(rdir)] != '/')) {
+        onnx_fail(m, "%s: external data at '%s' leads outside the model's folder (a link)", what, loc);
+        free(real), free(rdir);
         return NULL;
     }
-    if ((uint64_t)off + (uint64_t)want > flen) {
-        onnx_fail(m, "%s: '%s' has %zu bytes, fewer than offset %lld + %lld", what, path, flen, (long long)off,
+    free(real), free(rdir);
+    if (!m->ext_path || strcmp(m->ext_path, path) != 0) {   /* exporters write one file for every tensor */
+        free(m->ext_buf);
+        m->ext_path = NULL;
+        if (!(m->ext_buf = read_file_max(path, &m->ext_len, (size_t)1 << 32))) {
+            onnx_fail(m, "%s: cannot read the external data file '%s': %s", what, path, strerror(errno));
+            return NULL;
+        }
+        m->ext_path = path;
+    }
+    if ((uint64_t)off + (uint64_t)want > m->ext_len) {
+        onnx_fail(m, "%s: '%s' has %zu bytes, fewer than offset %lld + %lld", what, path, m->ext_len, (long long)off,
                   (long long)want);
         return NULL;
     }
-    return (const unsigned char *)buf + off;
+    return (const unsigned char *)m->ext_buf + off;
 }
 
 /* a TensorProto as a Tensor; NULL after an error naming `what` */

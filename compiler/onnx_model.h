@@ -60,6 +60,8 @@ typedef struct {
 typedef struct {
     const char *file;
     bool no_files;               /* external data is refused */
+    const char *ext_path;        /* the external data file read last, and its bytes */
+    char *ext_buf; size_t ext_len;
     Onnx__ModelProto *model;
     int64_t opset;
     int64_t batch;               /* the batch size, or BATCH_SYM */

@@ -78,4 +78,24 @@ def make(d):
     save("conv_transpose_shape", model([helper.make_node("ConvTranspose", ["x", "up.weight"], ["y"], name="up",
                                                          strides=[2, 2], output_shape=[12, 12])],
                                        [vi("x", ["N", 2, 4, 4])], [vi("y", ["N", 4, 12, 12])], [w], opset=11))
+    # external data: outside the model's folder (up, absolute, through a link), missing, too short
+    def external(name, loc, off=0):
+        m = conv_model()
+        t = m.graph.initializer[0]
+        t.ClearField("raw_data")
+        t.data_location = T.EXTERNAL
+        for k, v in (("location", loc), ("offset", str(off))):
+            e = t.external_data.add()
+            e.key, e.value = k, v
+        save(name, m)
+    open(os.path.join(d, "..", "outside.weights"), "wb").write(b"\0" * 100)
+    open(os.path.join(d, "short.weights"), "wb").write(b"\0" * 80)
+    link = os.path.join(d, "link.weights")
+    if not os.path.lexists(link):
+        os.symlink(os.path.abspath(os.path.join(d, "..", "outside.weights")), link)
+    external("external_up", "../outside.weights")
+    external("external_absolute", "/etc/hostname")
+    external("external_link", "link.weights")
+    external("external_missing", "nothere.weights")
+    external("external_short", "short.weights", off=40)
     return cases

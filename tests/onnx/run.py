@@ -346,6 +346,34 @@ def test_torch():
                 result(r1 == r2 and r1, "%s --emit=cnn report" % tag, "reports differ")
 
 
+def test_external():
+    """a model saved with its weights in a file beside it, as onnx.save_model
+    writes models over 2 GB: the same output as PyTorch"""
+    import onnx
+    import torch
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.BatchNorm2d(8), torch.nn.ReLU(),
+                              torch.nn.Flatten(), torch.nn.Linear(8 * 6 * 6, 5)).eval()
+    x = torch.randn(2, 3, 6, 6)
+    with torch.no_grad():
+        want = net(x).numpy()
+    d = os.path.join(WORK, "external")
+    os.makedirs(d, exist_ok=True)
+    path = os.path.join(d, "ext.onnx")
+    torch.onnx.export(net, x[:1], path, opset_version=13, input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {0: "N"}, "y": {0: "N"}})
+    onnx.save_model(onnx.load(path), path, save_as_external_data=True, all_tensors_to_one_file=True,
+                    location="ext.weights", size_threshold=0)
+    inline = sum(len(t.raw_data) for t in onnx.load(path, load_external_data=False).graph.initializer)
+    result(inline == 0 and os.path.getsize(os.path.join(d, "ext.weights")) > 0, "external data: the weights are beside",
+           "%d bytes still inline" % inline)
+    for opt in ("O0", "O2"):
+        exe, err = build(path, opt, "external_" + opt)
+        got = forward(exe, x.numpy()) if exe else None
+        ok, e = (False, 0) if got is None else close(got, want)
+        result(ok, "external data -%s" % opt, err or "max error %.2g" % e)
+
+
 # ---------------------------------------------------------------- (c) errors
 def test_errors():
     import gen_errors
@@ -451,6 +479,7 @@ which = os.environ.get("ONNX_PARTS", "torch errors nodes").split()
 if "torch" in which:
     test_torch()
 if "errors" in which:
+    test_external()
     test_errors()
 if "nodes" in which:
     test_nodes()
