@@ -114,10 +114,11 @@ void conv_pack_band(Emit *e, const ConvTile *t) {
      * convolutions) needs neither a variable nor a bounds test */
     bool id_in = inside(id, D), ih_in = inside(ih, H);
     /* x0[((c * D + id) * H + ih) * W + iw] */
-    const char *x = xasprintf("x0[%s]", cx_plus(cx_mul(cx_plus(cx_mul(cx_plus(cx_mul("c", D), id_in ? id : "id"), H),
+    const char *c = loop_var("c", t->C);
+    const char *x = xasprintf("x0[%s]", cx_plus(cx_mul(cx_plus(cx_mul(cx_plus(cx_mul(c, D), id_in ? id : "id"), H),
                                                                ih_in ? ih : "ih"), W), "iw"));
     bool tested = false;   /* "in": the row is inside the input */
-    FOR(e, "c", t->C) LOOP(e, "a", t->kd) LOOP(e, "r", t->kh) {
+    LOOP(e, "c", t->C) LOOP(e, "a", t->kd) LOOP(e, "r", t->kh) {
         if (!id_in) emit_line(e, "const int id = %s;", zeros ? id : xasprintf("%s(%s, %lld)", fold, id, D));
         if (!ih_in) emit_line(e, "const int ih = %s;", zeros ? ih : xasprintf("%s(%s, %lld)", fold, ih, H));
         if (zeros && !(id_in && ih_in)) {
@@ -127,7 +128,7 @@ void conv_pack_band(Emit *e, const ConvTile *t) {
             tested = true;
         }
         LOOP(e, "ph", t->sw) {
-            const char *band_row = cx_plus(cx_mul("c", R), cx_plus(cx_mul(a, t->kh), r));   /* c*R + a*kh + r */
+            const char *band_row = cx_plus(cx_mul(c, R), cx_plus(cx_mul(a, t->kh), r));   /* c*R + a*kh + r */
             emit_line(e, "float *restrict row = t + %s;", cx_mul(cx_plus(cx_mul(band_row, t->sw), ph), t->Wq));
             const char *iw = cx_plus(cx_mul("q", t->sw), cx_add(ph, -t->pl));
             if (zeros) {   /* zeros, the columns inside the input, zeros */

@@ -12,37 +12,40 @@
  * through a staging area and leave row by row. */
 #include "conv_kernels.h"
 
+#include <string.h>
+
 /* what a kernel body is written for: the layer and its tile */
 typedef struct {
     const Layer *L;
     const ConvTile *t;
 } Body;
 
-/* in the pixel-vector store: when vector p of the tile lies wholly below
- * limit, its 16 lanes are 16 consecutive outputs from index base */
-static void full_vector(Emit *e, int64_t limit, const char *base) {
-    BLOCK(e, "if (pv + 16 * p + 16 <= %lld)", (long long)limit) {
-        emit_line(e, "const int base = %s;", base);
-        conv_store_lanes(e, "l", "0", "16", true, NULL, "base + l", "o");
-        emit_line(e, "continue;");
-    }
-}
-
-/* the accumulators of one register tile through the epilogue */
-static void store_tile(Emit *e, const ConvTile *t, int P, int RB, const char *jb) {
+/* the accumulators of one register tile through the epilogue; pv: the
+ * first position of the tile (an expression) */
+static void store_tile(Emit *e, const ConvTile *t, int P, int RB, bool sub, const char *pv) {
+    const char *j = loop_var("j", RB), *p = loop_var("p", P);
+    const char *at = cx_plus(pv, cx_mul(p, 16));   /* vector p's first position */
     emit_line(e, "/* store through the epilogue */");
     emit_tile_results(e, xasprintf("[%d][%d]", RB, P));
-    FOR(e, "j", RB) {
-        emit_line(e, "const int o = %s;", cx_plus(cx_mul(loop_var("ob", t->NOB), t->OCB), jb));
-        emit_line(e, "if (o >= %lld) break;", (long long)t->OC);
-        FOR(e, "p", P) {
-            conv_lanes_of(e, "res[j][p]");
-            if (t->flat && t->Wp == t->OW)   /* no padding columns: a full vector is 16 consecutive outputs */
-                full_vector(e, t->OH * t->OW, xasprintf("%s + pv + 16 * p", cx_mul("o", t->OH * t->OW)));
+    LOOP(e, "j", RB) {
+        emit_line(e, "const int o = %s;", cx_plus(cx_mul(loop_var("ob", t->NOB), t->OCB), sub ? cx_plus("j0", j) : j));
+        if (RB > 1) emit_line(e, "if (o >= %lld) break;", (long long)t->OC);
+        BLOCK_IF(e, RB == 1 && t->NOB * t->OCB > t->OC, "if (o < %lld)", (long long)t->OC) LOOP(e, "p", P) {
+            conv_lanes_of(e, xasprintf("res[%s][%s]", j, p));
+            /* ((o * OD + od) * OH + oh) * OW: the output row of a band */
+            const char *row = cx_mul(cx_plus(cx_mul(cx_plus(cx_mul("o", t->OD), loop_var("od", t->OD)), t->OH),
+                                             loop_var("oh", t->OH)), t->OW);
+            bool whole = !t->flat || t->Wp == t->OW;   /* no padding columns: a full vector is 16 consecutive outputs */
+            if (whole) {
+                emit_open(e, "if (%s <= %lld)", cx_add(at, 16), (long long)(t->flat ? t->OH * t->OW : t->OW));
+                emit_line(e, "const int base = %s;", cx_plus(t->flat ? cx_mul("o", t->OH * t->OW) : row, at));
+                conv_store_lanes(e, "l", "0", "16", true, NULL, "base + l", "o");
+                emit_else(e);
+            }
             if (t->flat) {
                 /* the vector as runs of one output row each, stored lane by lane */
-                BLOCK(e, "for (int l = 0, q = pv + 16 * p; l < 16; )") {
-                    emit_line(e, "const int oh = q / %lld, ow = q %% %lld;", (long long)t->Wp, (long long)t->Wp);
+                BLOCK(e, "for (int l = 0, q = %s; l < 16; )", at) {
+                    emit_line(e, "const int oh = %s, ow = %s;", cx_div("q", t->Wp), cx_mod("q", t->Wp));
                     emit_line(e, "if (oh >= %lld) break;", (long long)t->OH);
                     emit_line(e, "const int n = %lld - ow < 16 - l ? %lld - ow : 16 - l;   /* lanes in this row */",
                               (long long)t->Wp, (long long)t->Wp);
@@ -56,13 +59,11 @@ static void store_tile(Emit *e, const ConvTile *t, int P, int RB, const char *jb
                     emit_line(e, "q += n;");
                 }
             } else {
-                const char *row = cx_mul(cx_plus(cx_mul(cx_plus(cx_mul("o", t->OD), loop_var("od", t->OD)), t->OH),
-                                                 loop_var("oh", t->OH)), t->OW);   /* ((o * OD + od) * OH + oh) * OW */
-                full_vector(e, t->OW, xasprintf("%s + pv + 16 * p", row));
-                emit_line(e, "const int n = %lld - (pv + 16 * p) < 16 ? %lld - (pv + 16 * p) : 16;", (long long)t->OW,
-                          (long long)t->OW);
-                conv_store_lanes(e, "l", "0", "n", false, NULL, xasprintf("%s + pv + 16 * p + l", row), "o");
+                emit_line(e, "const int n = %s;", strcmp(at, "0") ? xasprintf("%lld - %s", (long long)t->OW, cx_paren(at))
+                                                                   : xasprintf("%lld", (long long)t->OW));
+                conv_store_lanes(e, "l", "0", "n", false, NULL, cx_plus(cx_plus(row, at), "l"), "o");
             }
+            if (whole) emit_close(e);
         }
     }
 }
@@ -122,7 +123,6 @@ static void pixel_vectors(Emit *e, const void *ctx, Regs r) {
     RegTile rt = r == t->regs ? (RegTile){t->P, t->OCB, 0} : t->nar;
     int P = rt.P, RB = rt.OCB;
     bool sub = RB < t->OCB;   /* register blocks j0 of RB channels */
-    const char *jb = sub ? "j0 + j" : "j";
     long long taps = t->kd * t->kh * t->kw;
     const char *ob = loop_var("ob", t->NOB);
     if (t->flat) emit_line(e, "/* tiles of %d output channels x %d x 16 positions of the padded output rows */", RB, P);
@@ -132,16 +132,22 @@ static void pixel_vectors(Emit *e, const void *ctx, Regs r) {
     if (conv_staged(t))
         emit_line(e, "float *restrict u = t + %lld;   /* staging [%d][%lld] */", (long long)conv_pack_floats(t), t->OCB,
                   (long long)t->NQ);
-    const char *pv_loop = xasprintf("for (int pv = 0; pv < %lld; pv += %d)", (long long)t->OWp, 16 * P);
-    BLOCK_IF(e, pixels_outer, "%s", pv_loop) {
+    /* the tiles' positions: a loop, or one tile at 0 */
+    bool tiles = t->OWp > 16 * P;
+    const char *pv = tiles ? "pv" : "0", *pv_loop = xasprintf("for (int pv = 0; pv < %lld; pv += %d)", (long long)t->OWp, 16 * P);
+    BLOCK_IF(e, pixels_outer && tiles, "%s", pv_loop) {
         if (copy) {
             long long plane = t->H * t->W;
             emit_line(e, "/* the tile's positions of every channel, contiguous in t: read by every channel block, "
                       "they stay in L1 (planes a multiple of 1 KiB apart would share a few of its sets) */");
-            emit_line(e, "const int n = %lld - pv < %d ? %lld - pv : %d;", plane, 16 * P, plane, 16 * P);
-            FOR(e, "c", t->C) {
-                emit_line(e, "memcpy(t + c * %d, x0 + (size_t)c * %lld + pv, sizeof(float) * n);", 16 * t->P, plane);
-                emit_line(e, "if (n < %d) memset(t + c * %d + n, 0, sizeof(float) * (%d - n));", 16 * P, 16 * t->P, 16 * P);
+            if (tiles) emit_line(e, "const int n = %lld - pv < %d ? %lld - pv : %d;", plane, 16 * P, plane, 16 * P);
+            else emit_line(e, "const int n = %lld;", plane < 16 * P ? plane : 16 * P);
+            const char *c = loop_var("c", t->C);
+            LOOP(e, "c", t->C) {
+                emit_line(e, "memcpy(%s, %s, sizeof(float) * n);", cx_at("t", cx_mul(c, 16 * t->P)),
+                          cx_at("x0", cx_plus(cx_mul(cx_size(c), plane), pv)));
+                emit_line(e, "if (n < %d) memset(%s + n, 0, sizeof(float) * (%d - n));", 16 * P,
+                          cx_at("t", cx_mul(c, 16 * t->P)), 16 * P);
             }
         }
         LOOP(e, "ob", t->NOB) {
@@ -155,35 +161,40 @@ static void pixel_vectors(Emit *e, const void *ctx, Regs r) {
                 conv_phase_planes(e, t->pad, emit_blocked(e, L->in[0]), t->OCB, cx_mul(ob, t->OCB), "nc", t->H,
                                   t->W, t->sh, t->sw, t->pt, t->pl, t->Hp, t->Wp, conv_flat_slack(t));
             }
-            BLOCK_IF(e, !pixels_outer, "%s", pv_loop) BLOCK_IF(e, sub, "for (int j0 = 0; j0 < %d; j0 += %d)", t->OCB, RB) {
+            BLOCK_IF(e, !pixels_outer && tiles, "%s", pv_loop)
+            BLOCK_IF(e, sub, "for (int j0 = 0; j0 < %d; j0 += %d)", t->OCB, RB) {
                 emit_line(e, "cnnrt_v16 acc[%d][%d];", RB, P);
                 emit_tile_splat(e, RB, P, emit_param(e, L, "bias_packed"), cx_plus(cx_mul(ob, t->OCB), sub ? "j0" : "0"));
                 if (direct && !copy) {
                     long long plane = t->H * t->W, tail = t->NQ - 16 * t->P;
-                    emit_line(e, "const int whole = pv + %d <= %lld;   /* else the copied tail */", 16 * P, plane);
-                    if (P == t->P) emit_line(e, "const float *restrict src0 = whole ? x0 + pv : t;");
-                    else emit_line(e, "const float *restrict src0 = whole ? x0 + pv : t + (pv - %lld);", tail);
-                    emit_line(e, "const long long cs = whole ? %lld : %d;", plane, 16 * t->P);
+                    emit_line(e, "const int whole = %s <= %lld;   /* else the copied tail */", cx_add(pv, 16 * P), plane);
+                    if (P == t->P) emit_line(e, "const float *restrict src0 = whole ? %s : t;", cx_at("x0", pv));
+                    else emit_line(e, "const float *restrict src0 = whole ? %s : t + (%s);", cx_at("x0", pv),
+                                   cx_add(pv, -tail));
+                    if (t->cg > 1) emit_line(e, "const long long cs = whole ? %lld : %d;", plane, 16 * t->P);
                 }
-                FOR(e, "c", t->cg) {
+                const char *c = loop_var("c", t->cg);
+                LOOP(e, "c", t->cg) {
                     if (copy)
-                        emit_line(e, "const float *restrict tc = t + c * %d;", 16 * t->P);
+                        emit_line(e, "const float *restrict tc = %s;", cx_at("t", cx_mul(c, 16 * t->P)));
                     else if (direct)
-                        emit_line(e, "const float *restrict tc = src0 + c * cs;");
+                        emit_line(e, "const float *restrict tc = %s;", cx_at("src0", strcmp(c, "0") ? "c * cs" : "0"));
                     else if (t->diag)   /* output channel o reads input channel o / og */
-                        emit_line(e, "const float *restrict tc = t + pv;");
+                        emit_line(e, "const float *restrict tc = %s;", cx_at("t", pv));
                     else
-                        emit_line(e, "const float *restrict tc = t + (size_t)c * %lld + pv;", band);
-                    emit_line(e, "const float *restrict wc = wb + %sc * %lld;", sub ? "j0 + " : "", taps * t->OCB);
+                        emit_line(e, "const float *restrict tc = %s;", cx_at("t", cx_plus(cx_mul(cx_size(c), band), pv)));
+                    emit_line(e, "const float *restrict wc = %s;", cx_at("wb", cx_plus(sub ? "j0" : "0", cx_mul(c, taps * t->OCB))));
                     for (int64_t a = 0; a < t->kd; a++)   /* the window, unrolled */
                         for (int64_t i = 0; i < t->kh; i++)
                             for (int64_t k = 0; k < t->kw; k++) tap(e, t, P, RB, sub, band, a, i, k);
                 }
+                const char *j = loop_var("j", RB);
                 if (conv_staged(t))
-                    FOR(e, "j", RB)
-                        emit_line(e, "memcpy(u + (size_t)(%s) * %lld + pv, acc[j], sizeof acc[j]);", jb, (long long)t->NQ);
+                    LOOP(e, "j", RB)
+                        emit_line(e, "memcpy(%s, acc[%s], sizeof acc[%s]);",
+                                  cx_at("u", cx_plus(cx_mul(cx_size(sub ? cx_plus("j0", j) : j), t->NQ), pv)), j, j);
                 else
-                    store_tile(e, t, P, RB, jb);
+                    store_tile(e, t, P, RB, sub, pv);
             }
             if (conv_staged(t)) store_staged(e, t);
         }
@@ -206,11 +217,13 @@ static void pixels_emit(Emit *e, const Layer *L, const void *tile) {
     } else if (conv_direct(t)) {
         long long plane = t->H * t->W, tail = t->NQ - 16 * t->P, n = plane - tail;
         emit_line(e, "/* t [%lld][%d]: each channel's last %lld positions, zero-padded */", (long long)t->C, 16 * t->P, n);
-        FOR(e, "c", t->C) {
-            emit_line(e, "memcpy(t + c * %d, %s, sizeof(float) * %lld);", 16 * t->P,
-                      cx_at("x0", cx_add(cx_mul("c", plane), tail)), n);
+        const char *c = loop_var("c", t->C);
+        LOOP(e, "c", t->C) {
+            emit_line(e, "memcpy(%s, %s, %s);", cx_at("t", cx_mul(c, 16 * t->P)), cx_at("x0", cx_add(cx_mul(c, plane), tail)),
+                      cx_mul("sizeof(float)", n));
             if (n < 16 * t->P)
-                emit_line(e, "memset(t + c * %d + %lld, 0, sizeof(float) * %lld);", 16 * t->P, n, 16 * t->P - n);
+                emit_line(e, "memset(%s, 0, sizeof(float) * %lld);", cx_at("t", cx_add(cx_mul(c, 16 * t->P), n)),
+                          16 * t->P - n);
         }
     } else if (!conv_block_pack(t)) {
         conv_pack_flat(e, L, t);

@@ -359,9 +359,11 @@ static void phase_tiles(Emit *e, const void *ctx, Regs r) {
     const char *jb = sub ? "j0 + j" : "j", *g = loop_var("g", G->G), *ob = loop_var("ob", G->NOB);
     const char *qd = loop_var("qd", p->q[0]), *qh = loop_var("qh", p->q[1]);
     const char *blk = cx_plus(cx_mul(g, G->NOB), ob);   /* g * NOB + ob */
+    bool one = p->q[2] > 0 && p->q[2] <= 16 * P;   /* one vector of columns: no loop */
+    const char *pv = one ? "0" : "pv";
     emit_line(e, "/* tiles of %d output channels x %d x 16 columns of the phase */", RB, P);
     LOOP(e, "g", G->G) LOOP(e, "qd", p->q[0]) LOOP(e, "qh", p->q[1])
-    BLOCK(e, "for (int pv = 0; pv < %lld; pv += %d)", (long long)p->q[2], 16 * P)
+    BLOCK_IF(e, !one, "for (int pv = 0; pv < %lld; pv += %d)", (long long)p->q[2], 16 * P)
     LOOP(e, "ob", G->NOB) BLOCK_IF(e, sub, "for (int j0 = 0; j0 < %d; j0 += %d)", G->OCB, RB) {
         emit_line(e, "cnnrt_v16 acc[%d][%d];", RB, P);
         emit_tile_splat(e, RB, P, emit_param(e, L, "bias_packed"), cx_plus(cx_mul(blk, G->OCB), sub ? "j0" : "0"));
@@ -369,8 +371,8 @@ static void phase_tiles(Emit *e, const void *ctx, Regs r) {
             const char *ic = cx_plus(cx_mul(g, G->cg), "c");
             const char *row = cx_plus(cx_mul(cx_plus(cx_mul(ic, G->T[0]), cx_add(qd, G->PL[0])), G->T[1]),
                                       cx_add(qh, G->PL[1]));
-            emit_line(e, "const float *restrict tc = t + (size_t)(%s) * %lld + %s;", row, (long long)G->T[2],
-                      cx_add("pv", G->PL[2]));
+            emit_line(e, "const float *restrict tc = %s;",
+                      cx_at("t", cx_plus(cx_mul(xasprintf("(size_t)(%s)", row), G->T[2]), cx_add(pv, G->PL[2]))));
             emit_line(e, "const float *restrict wc = %s + %s;", emit_param(e, L, "packed"),
                       cx_plus(xasprintf("%lld", (long long)bd->at),
                               cx_mul(cx_paren(cx_plus(cx_mul(blk, G->cg), "c")), p->ntaps * G->OCB)));
@@ -400,8 +402,8 @@ static void phase_tiles(Emit *e, const void *ctx, Regs r) {
                                       G->O[2]);
             FOR(e, "p", P) {
                 conv_lanes_of(e, "res[j][p]");
-                emit_line(e, "const int q = pv + 16 * p, n = %lld - q < 16 ? %lld - q : 16;", (long long)p->q[2],
-                          (long long)p->q[2]);
+                emit_line(e, "const int q = %s, n = %lld - q < 16 ? %lld - q : 16;", cx_plus(pv, cx_mul("p", 16)),
+                          (long long)p->q[2], (long long)p->q[2]);
                 emit_line(e, "const int base = %s;", cx_plus(base, cx_add(cx_mul("q", G->S[2]), p->r[2])));
                 conv_store_lanes(e, "l", "0", "n", G->S[2] == 1, NULL, cx_plus("base", cx_mul("l", G->S[2])), "o");
             }

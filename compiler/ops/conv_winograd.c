@@ -147,22 +147,23 @@ static void products(Emit *e, const void *ctx, Regs r) {
     long long C = g->C, TB = g->TB, OCB = g->OCB;
     RegTile rt = r == g->regs ? (RegTile){g->P, g->OCB, 0} : g->nar;
     bool sub = rt.OCB < g->OCB;   /* register blocks j0 of rt.OCB channels */
-    const char *jb = sub ? "j0 + j" : "j";
+    const char *j = loop_var("j", rt.OCB), *jb = sub ? cx_plus("j0", j) : j, *pv = TB > 16 * rt.P ? "pv" : "0";
     emit_line(e, "/* M[pos] = U[pos] V[pos]: register tiles of %d output channels x %d x 16 tiles */", rt.OCB, rt.P);
     FOR(e, "pos", 36) {
         emit_line(e, "const float *restrict vp = V + (size_t)pos * %lld;", C * TB);
         emit_line(e, "const float *restrict wp = wb + (size_t)pos * %lld;", C * OCB);
-        BLOCK(e, "for (int pv = 0; pv < %lld; pv += %d)", TB, 16 * rt.P)
+        BLOCK_IF(e, TB > 16 * rt.P, "for (int pv = 0; pv < %lld; pv += %d)", TB, 16 * rt.P)
         BLOCK_IF(e, sub, "for (int j0 = 0; j0 < %lld; j0 += %d)", OCB, rt.OCB) {
             emit_line(e, "cnnrt_v16 acc[%d][%d];", rt.OCB, rt.P);
             emit_tile_splat(e, rt.OCB, rt.P, NULL, NULL);
             FOR(e, "c", C) {
-                emit_load_vectors(e, "xv", rt.P, xasprintf("vp + (size_t)c * %lld + pv", TB));
+                emit_load_vectors(e, "xv", rt.P, cx_at("vp", cx_plus(cx_mul("(size_t)c", TB), pv)));
                 emit_line(e, "const float *restrict wk = wp + c * %lld%s;", OCB, sub ? " + j0" : "");
                 emit_tile_fma(e, rt.OCB, rt.P);
             }
-            FOR(e, "j", rt.OCB)
-                emit_line(e, "memcpy(M + ((size_t)pos * %lld + %s) * %lld + pv, acc[j], sizeof acc[j]);", OCB, jb, TB);
+            LOOP(e, "j", rt.OCB)
+                emit_line(e, "memcpy(M + %s, acc[%s], sizeof acc[%s]);",
+                          cx_plus(cx_mul(cx_paren(cx_plus(cx_mul("(size_t)pos", OCB), jb)), TB), pv), j, j);
         }
     }
 }
@@ -177,11 +178,13 @@ static void winograd_emit(Emit *e, const Layer *L, const void *tile) {
     conv_phase_planes(e, g.pad, emit_blocked(e, L->in[0]), g.C, NULL, NULL, g.H, g.W, 4, 4, g.pt, g.pl, g.TH + 1, g.Wq, planes_floats(&g) - g.C * 16 * g.PL);
     emit_line(e, "float *restrict V = t + %lld;   /* [36][%lld][%lld] */", (long long)voff, C, TB);
     emit_line(e, "float *restrict M = t + %lld;   /* [36][%lld][%lld] */", (long long)moff, OCB, TB);
-    BLOCK(e, "for (int tb = 0; tb < %lld; tb += %lld)", (long long)g.NFp, TB) {
+    /* blocks of TB tiles from tb, 16 at a time from q (variables, or one block, 16 tiles: 0) */
+    const char *tb = g.NFp > TB ? "tb" : "0", *q = TB > 16 ? "q" : "0", *tq = cx_plus(tb, q);
+    BLOCK_IF(e, g.NFp > TB, "for (int tb = 0; tb < %lld; tb += %lld)", (long long)g.NFp, TB) {
         emit_line(e, "/* V = B^T d B for the block's tiles, 16 at a time */");
-        FOR(e, "c", g.C) BLOCK(e, "for (int q = 0; q < %lld; q += 16)", TB) {
-            emit_line(e, "const float *restrict pc = t + (size_t)c * %lld + tb + q;", 16 * PL);
-            emit_line(e, "float *restrict vc = V + (size_t)c * %lld + q;", TB);
+        FOR(e, "c", g.C) BLOCK_IF(e, TB > 16, "for (int q = 0; q < %lld; q += 16)", TB) {
+            emit_line(e, "const float *restrict pc = %s;", cx_at("t", cx_plus(cx_mul("(size_t)c", 16 * PL), tq)));
+            emit_line(e, "float *restrict vc = %s;", cx_at("V", cx_plus(cx_mul("(size_t)c", TB), q)));
             emit_line(e, "float d[6][6][16], bd[6][6][16];");
             for (int i = 0; i < 6; i++)
                 for (int j = 0; j < 6; j++)
@@ -205,8 +208,8 @@ static void winograd_emit(Emit *e, const Layer *L, const void *tile) {
                 emit_line(e, "const int o = ob * %lld + j;", OCB);
                 emit_line(e, "if (o >= %lld) break;", (long long)g.OC);
                 emit_line(e, "const float bias = %s[o];", emit_param(e, L, "bias_packed"));
-                BLOCK(e, "for (int q = 0; q < %lld; q += 16)", TB) {
-                    emit_line(e, "const float *restrict mq = M + (size_t)j * %lld + q;", TB);
+                BLOCK_IF(e, TB > 16, "for (int q = 0; q < %lld; q += 16)", TB) {
+                    emit_line(e, "const float *restrict mq = %s;", cx_at("M", cx_plus(cx_mul("(size_t)j", TB), q)));
                     emit_line(e, "float am[4][6][16], y4[4][4][16];");
                     FOR_SIMD(e, "l", 16)
                         for (int a = 0; a < 4; a++)
@@ -217,7 +220,7 @@ static void winograd_emit(Emit *e, const Layer *L, const void *tile) {
                         for (int a = 0; a < 4; a++)
                             for (int b = 0; b < 4; b++)
                                 emit_line(e, "y4[%d][%d][l] = bias + %s;", a, b, combo(AT[b], 6, xasprintf("am[%d][%%lld][l]", a), 0, 1));
-                    emit_line(e, "int th = (tb + q) / %lld, tw = (tb + q) %% %lld;", Wq, Wq);
+                    emit_line(e, "int th = %s, tw = %s;", cx_div(tq, Wq), cx_mod(tq, Wq));
                     BLOCK(e, "for (int l = 0; l < 16; l++, tw++)") {
                         BLOCK(e, "if (tw == %lld)", Wq) {
                             emit_line(e, "tw = 0;");

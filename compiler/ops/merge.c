@@ -178,12 +178,13 @@ static void concat_emit_ref(Emit *e, const Layer *L) {
     int64_t outer = 1, inner = 1;
     for (int d = 0; d < L->axis; d++) outer *= L->shape.dim[d];
     for (int d = L->axis + 1; d < L->shape.rank; d++) inner *= L->shape.dim[d];
-    FOR(e, "o", outer) {
-        emit_line(e, "float *restrict out = y + o * %lld;", (long long)(L->shape.dim[L->axis] * inner));
+    const char *o = loop_var("o", outer);
+    LOOP(e, "o", outer) {
+        emit_line(e, "float *restrict out = %s;", cx_at("y", cx_mul(o, L->shape.dim[L->axis] * inner)));
         int64_t at = 0;
         for (int k = 0; k < L->nin; k++) {
             int64_t n = emit_in_shape(e, L, k)->dim[L->axis] * inner;
-            emit_line(e, "memcpy(out + %lld, x%d + o * %lld, sizeof(float) * %lld);", (long long)at, k, (long long)n,
+            emit_line(e, "memcpy(%s, %s, sizeof(float) * %lld);", cx_add("out", at), cx_at(xasprintf("x%d", k), cx_mul(o, n)),
                       (long long)n);
             at += n;
         }

@@ -130,7 +130,7 @@ static void pool_emit_fast(Emit *e, const Layer *L) {
             FOR(e, "ph", S) {
                 emit_line(e, "float *restrict row = t + (r * %lld + ph) * %lld;", S, Wq);
                 FOR(e, "q", Wq) {
-                    emit_line(e, "const int iw = q * %lld + ph - %lld;", S, (long long)w->pb[1]);
+                    emit_line(e, "const int iw = %s;", cx_add(cx_plus(cx_mul("q", S), "ph"), -w->pb[1]));
                     emit_line(e, "row[q] = ih >= 0 && ih < %lld && iw >= 0 && iw < %lld ? x0[(c * %lld + ih) * %lld + iw] : %s;",
                               H, W, H, W, max ? "-INFINITY" : "0.0f");
                 }

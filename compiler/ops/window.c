@@ -178,8 +178,7 @@ void emit_window_loops(Emit *e, const Layer *L, const Shape *in, const char *mod
         const char *o = win_var('o', w->nd, i), *k = win_var('k', w->nd, i), *x = win_var('i', w->nd, i);
         int64_t n = in->dim[1 + i];
         emit_for(e, k, w->k[i]);
-        emit_line(e, "int %s = %s * %lld + %s * %lld - %lld;", x, o, (long long)w->s[i], k, (long long)w->d[i],
-                  (long long)w->pb[i]);
+        emit_line(e, "int %s = %s;", x, cx_add(cx_plus(cx_mul(o, w->s[i]), cx_mul(k, w->d[i])), -w->pb[i]));
         if (strcmp(mode, "skip") == 0 || strcmp(mode, "zeros") == 0)
             emit_line(e, "if (%s < 0 || %s >= %lld) continue;", x, x, (long long)n);
         else if (strcmp(mode, "reflect") == 0)

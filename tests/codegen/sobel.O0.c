@@ -28,10 +28,10 @@ static void sobel_gx__run(const float *restrict x0, float *restrict y) {
                 float acc = 0.0f;
                 for (int c = 0; c < 1; c++) {
                     for (int kh = 0; kh < 3; kh++) {
-                        int ih = oh * 1 + kh * 1 - 1;
+                        int ih = oh + kh - 1;
                         if (ih < 0 || ih >= 64) continue;
                         for (int kw = 0; kw < 3; kw++) {
-                            int iw = ow * 1 + kw * 1 - 1;
+                            int iw = ow + kw - 1;
                             if (iw < 0 || iw >= 96) continue;
                             acc += sobel_gx__weight[((o * 1 + c) * 3 + kh) * 3 + kw] * x0[(c * 64 + ih) * 96 + iw];
                         }
@@ -57,10 +57,10 @@ static void sobel_gy__run(const float *restrict x0, float *restrict y) {
                 float acc = 0.0f;
                 for (int c = 0; c < 1; c++) {
                     for (int kh = 0; kh < 3; kh++) {
-                        int ih = oh * 1 + kh * 1 - 1;
+                        int ih = oh + kh - 1;
                         if (ih < 0 || ih >= 64) continue;
                         for (int kw = 0; kw < 3; kw++) {
-                            int iw = ow * 1 + kw * 1 - 1;
+                            int iw = ow + kw - 1;
                             if (iw < 0 || iw >= 96) continue;
                             acc += sobel_gy__weight[((o * 1 + c) * 3 + kh) * 3 + kw] * x0[(c * 64 + ih) * 96 + iw];
                         }

@@ -81,105 +81,100 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
         cnnrt_v16 acc[1][4];
         CNNRT_UNROLL
         for (int p = 0; p < 4; p++) CNNRT_SPLAT16(acc[0][p], sobel_gx__bias_packed[0]);
-        for (int c = 0; c < 1; c++) {
-            const float *restrict tc = t + (size_t)c * 6468 + pv;
-            const float *restrict wc = wb + c * 9;
-            /* tap 0,0 */ {
-                const float *restrict src = tc;
-                const float *restrict wk = wc;
-                cnnrt_v16 xv[4];
-                for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 0,1 */ {
-                const float *restrict src = tc + 1;
-                const float *restrict wk = wc + 1;
-                cnnrt_v16 xv[4];
-                for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 0,2 */ {
-                const float *restrict src = tc + 2;
-                const float *restrict wk = wc + 2;
-                cnnrt_v16 xv[4];
-                for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 1,0 */ {
-                const float *restrict src = tc + 98;
-                const float *restrict wk = wc + 3;
-                cnnrt_v16 xv[4];
-                for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 1,1 */ {
-                const float *restrict src = tc + 99;
-                const float *restrict wk = wc + 4;
-                cnnrt_v16 xv[4];
-                for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 1,2 */ {
-                const float *restrict src = tc + 100;
-                const float *restrict wk = wc + 5;
-                cnnrt_v16 xv[4];
-                for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 2,0 */ {
-                const float *restrict src = tc + 196;
-                const float *restrict wk = wc + 6;
-                cnnrt_v16 xv[4];
-                for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 2,1 */ {
-                const float *restrict src = tc + 197;
-                const float *restrict wk = wc + 7;
-                cnnrt_v16 xv[4];
-                for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 2,2 */ {
-                const float *restrict src = tc + 198;
-                const float *restrict wk = wc + 8;
-                cnnrt_v16 xv[4];
-                for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
+        const float *restrict tc = t + pv;
+        const float *restrict wc = wb;
+        /* tap 0,0 */ {
+            const float *restrict src = tc;
+            const float *restrict wk = wc;
+            cnnrt_v16 xv[4];
+            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 0,1 */ {
+            const float *restrict src = tc + 1;
+            const float *restrict wk = wc + 1;
+            cnnrt_v16 xv[4];
+            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 0,2 */ {
+            const float *restrict src = tc + 2;
+            const float *restrict wk = wc + 2;
+            cnnrt_v16 xv[4];
+            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 1,0 */ {
+            const float *restrict src = tc + 98;
+            const float *restrict wk = wc + 3;
+            cnnrt_v16 xv[4];
+            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 1,1 */ {
+            const float *restrict src = tc + 99;
+            const float *restrict wk = wc + 4;
+            cnnrt_v16 xv[4];
+            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 1,2 */ {
+            const float *restrict src = tc + 100;
+            const float *restrict wk = wc + 5;
+            cnnrt_v16 xv[4];
+            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 2,0 */ {
+            const float *restrict src = tc + 196;
+            const float *restrict wk = wc + 6;
+            cnnrt_v16 xv[4];
+            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 2,1 */ {
+            const float *restrict src = tc + 197;
+            const float *restrict wk = wc + 7;
+            cnnrt_v16 xv[4];
+            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 2,2 */ {
+            const float *restrict src = tc + 198;
+            const float *restrict wk = wc + 8;
+            cnnrt_v16 xv[4];
+            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
         /* store through the epilogue */
         cnnrt_v16 res[1][4];
         memcpy(res, acc, sizeof res);
-        for (int j = 0; j < 1; j++) {
-            const int o = j;
-            if (o >= 1) break;
-            for (int p = 0; p < 4; p++) {
-                CNNRT_LANES16(lanes, res[j][p]);
-                for (int l = 0, q = pv + 16 * p; l < 16; ) {
-                    const int oh = q / 98, ow = q % 98;
-                    if (oh >= 64) break;
-                    const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
-                    const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
-                    const int base = (o * 64 + oh) * 96 + ow - l;
-                    const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
-                    CNNRT_SIMD
-                    for (int k = l; k < end; k++) {
-                        const float lane = lanes[k];
-                        y[base + k] = lane;
-                    }
-                    l += n;
-                    q += n;
+        const int o = 0;
+        for (int p = 0; p < 4; p++) {
+            CNNRT_LANES16(lanes, res[0][p]);
+            for (int l = 0, q = pv + p * 16; l < 16; ) {
+                const int oh = q / 98, ow = q % 98;
+                if (oh >= 64) break;
+                const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
+                const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
+                const int base = (o * 64 + oh) * 96 + ow - l;
+                const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
+                CNNRT_SIMD
+                for (int k = l; k < end; k++) {
+                    const float lane = lanes[k];
+                    y[base + k] = lane;
                 }
+                l += n;
+                q += n;
             }
         }
     }
@@ -211,105 +206,100 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
         cnnrt_v16 acc[1][4];
         CNNRT_UNROLL
         for (int p = 0; p < 4; p++) CNNRT_SPLAT16(acc[0][p], sobel_gy__bias_packed[0]);
-        for (int c = 0; c < 1; c++) {
-            const float *restrict tc = t + (size_t)c * 6468 + pv;
-            const float *restrict wc = wb + c * 9;
-            /* tap 0,0 */ {
-                const float *restrict src = tc;
-                const float *restrict wk = wc;
-                cnnrt_v16 xv[4];
-                for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 0,1 */ {
-                const float *restrict src = tc + 1;
-                const float *restrict wk = wc + 1;
-                cnnrt_v16 xv[4];
-                for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 0,2 */ {
-                const float *restrict src = tc + 2;
-                const float *restrict wk = wc + 2;
-                cnnrt_v16 xv[4];
-                for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 1,0 */ {
-                const float *restrict src = tc + 98;
-                const float *restrict wk = wc + 3;
-                cnnrt_v16 xv[4];
-                for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 1,1 */ {
-                const float *restrict src = tc + 99;
-                const float *restrict wk = wc + 4;
-                cnnrt_v16 xv[4];
-                for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 1,2 */ {
-                const float *restrict src = tc + 100;
-                const float *restrict wk = wc + 5;
-                cnnrt_v16 xv[4];
-                for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 2,0 */ {
-                const float *restrict src = tc + 196;
-                const float *restrict wk = wc + 6;
-                cnnrt_v16 xv[4];
-                for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 2,1 */ {
-                const float *restrict src = tc + 197;
-                const float *restrict wk = wc + 7;
-                cnnrt_v16 xv[4];
-                for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 2,2 */ {
-                const float *restrict src = tc + 198;
-                const float *restrict wk = wc + 8;
-                cnnrt_v16 xv[4];
-                for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
+        const float *restrict tc = t + pv;
+        const float *restrict wc = wb;
+        /* tap 0,0 */ {
+            const float *restrict src = tc;
+            const float *restrict wk = wc;
+            cnnrt_v16 xv[4];
+            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 0,1 */ {
+            const float *restrict src = tc + 1;
+            const float *restrict wk = wc + 1;
+            cnnrt_v16 xv[4];
+            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 0,2 */ {
+            const float *restrict src = tc + 2;
+            const float *restrict wk = wc + 2;
+            cnnrt_v16 xv[4];
+            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 1,0 */ {
+            const float *restrict src = tc + 98;
+            const float *restrict wk = wc + 3;
+            cnnrt_v16 xv[4];
+            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 1,1 */ {
+            const float *restrict src = tc + 99;
+            const float *restrict wk = wc + 4;
+            cnnrt_v16 xv[4];
+            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 1,2 */ {
+            const float *restrict src = tc + 100;
+            const float *restrict wk = wc + 5;
+            cnnrt_v16 xv[4];
+            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 2,0 */ {
+            const float *restrict src = tc + 196;
+            const float *restrict wk = wc + 6;
+            cnnrt_v16 xv[4];
+            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 2,1 */ {
+            const float *restrict src = tc + 197;
+            const float *restrict wk = wc + 7;
+            cnnrt_v16 xv[4];
+            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 2,2 */ {
+            const float *restrict src = tc + 198;
+            const float *restrict wk = wc + 8;
+            cnnrt_v16 xv[4];
+            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
         /* store through the epilogue */
         cnnrt_v16 res[1][4];
         memcpy(res, acc, sizeof res);
-        for (int j = 0; j < 1; j++) {
-            const int o = j;
-            if (o >= 1) break;
-            for (int p = 0; p < 4; p++) {
-                CNNRT_LANES16(lanes, res[j][p]);
-                for (int l = 0, q = pv + 16 * p; l < 16; ) {
-                    const int oh = q / 98, ow = q % 98;
-                    if (oh >= 64) break;
-                    const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
-                    const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
-                    const int base = (o * 64 + oh) * 96 + ow - l;
-                    const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
-                    CNNRT_SIMD
-                    for (int k = l; k < end; k++) {
-                        const float lane = lanes[k];
-                        y[base + k] = lane;
-                    }
-                    l += n;
-                    q += n;
+        const int o = 0;
+        for (int p = 0; p < 4; p++) {
+            CNNRT_LANES16(lanes, res[0][p]);
+            for (int l = 0, q = pv + p * 16; l < 16; ) {
+                const int oh = q / 98, ow = q % 98;
+                if (oh >= 64) break;
+                const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
+                const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
+                const int base = (o * 64 + oh) * 96 + ow - l;
+                const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
+                CNNRT_SIMD
+                for (int k = l; k < end; k++) {
+                    const float lane = lanes[k];
+                    y[base + k] = lane;
                 }
+                l += n;
+                q += n;
             }
         }
     }
@@ -393,105 +383,100 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
         cnnrt_v16 acc[1][2];
         CNNRT_UNROLL
         for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[0][p], sobel_gx__bias_packed[0]);
-        for (int c = 0; c < 1; c++) {
-            const float *restrict tc = t + (size_t)c * 6468 + pv;
-            const float *restrict wc = wb + c * 9;
-            /* tap 0,0 */ {
-                const float *restrict src = tc;
-                const float *restrict wk = wc;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 0,1 */ {
-                const float *restrict src = tc + 1;
-                const float *restrict wk = wc + 1;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 0,2 */ {
-                const float *restrict src = tc + 2;
-                const float *restrict wk = wc + 2;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 1,0 */ {
-                const float *restrict src = tc + 98;
-                const float *restrict wk = wc + 3;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 1,1 */ {
-                const float *restrict src = tc + 99;
-                const float *restrict wk = wc + 4;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 1,2 */ {
-                const float *restrict src = tc + 100;
-                const float *restrict wk = wc + 5;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 2,0 */ {
-                const float *restrict src = tc + 196;
-                const float *restrict wk = wc + 6;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 2,1 */ {
-                const float *restrict src = tc + 197;
-                const float *restrict wk = wc + 7;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 2,2 */ {
-                const float *restrict src = tc + 198;
-                const float *restrict wk = wc + 8;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
+        const float *restrict tc = t + pv;
+        const float *restrict wc = wb;
+        /* tap 0,0 */ {
+            const float *restrict src = tc;
+            const float *restrict wk = wc;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 0,1 */ {
+            const float *restrict src = tc + 1;
+            const float *restrict wk = wc + 1;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 0,2 */ {
+            const float *restrict src = tc + 2;
+            const float *restrict wk = wc + 2;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 1,0 */ {
+            const float *restrict src = tc + 98;
+            const float *restrict wk = wc + 3;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 1,1 */ {
+            const float *restrict src = tc + 99;
+            const float *restrict wk = wc + 4;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 1,2 */ {
+            const float *restrict src = tc + 100;
+            const float *restrict wk = wc + 5;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 2,0 */ {
+            const float *restrict src = tc + 196;
+            const float *restrict wk = wc + 6;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 2,1 */ {
+            const float *restrict src = tc + 197;
+            const float *restrict wk = wc + 7;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 2,2 */ {
+            const float *restrict src = tc + 198;
+            const float *restrict wk = wc + 8;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
         /* store through the epilogue */
         cnnrt_v16 res[1][2];
         memcpy(res, acc, sizeof res);
-        for (int j = 0; j < 1; j++) {
-            const int o = j;
-            if (o >= 1) break;
-            for (int p = 0; p < 2; p++) {
-                CNNRT_LANES16(lanes, res[j][p]);
-                for (int l = 0, q = pv + 16 * p; l < 16; ) {
-                    const int oh = q / 98, ow = q % 98;
-                    if (oh >= 64) break;
-                    const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
-                    const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
-                    const int base = (o * 64 + oh) * 96 + ow - l;
-                    const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
-                    CNNRT_SIMD
-                    for (int k = l; k < end; k++) {
-                        const float lane = lanes[k];
-                        y[base + k] = lane;
-                    }
-                    l += n;
-                    q += n;
+        const int o = 0;
+        for (int p = 0; p < 2; p++) {
+            CNNRT_LANES16(lanes, res[0][p]);
+            for (int l = 0, q = pv + p * 16; l < 16; ) {
+                const int oh = q / 98, ow = q % 98;
+                if (oh >= 64) break;
+                const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
+                const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
+                const int base = (o * 64 + oh) * 96 + ow - l;
+                const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
+                CNNRT_SIMD
+                for (int k = l; k < end; k++) {
+                    const float lane = lanes[k];
+                    y[base + k] = lane;
                 }
+                l += n;
+                q += n;
             }
         }
     }
@@ -523,105 +508,100 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
         cnnrt_v16 acc[1][2];
         CNNRT_UNROLL
         for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[0][p], sobel_gy__bias_packed[0]);
-        for (int c = 0; c < 1; c++) {
-            const float *restrict tc = t + (size_t)c * 6468 + pv;
-            const float *restrict wc = wb + c * 9;
-            /* tap 0,0 */ {
-                const float *restrict src = tc;
-                const float *restrict wk = wc;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 0,1 */ {
-                const float *restrict src = tc + 1;
-                const float *restrict wk = wc + 1;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 0,2 */ {
-                const float *restrict src = tc + 2;
-                const float *restrict wk = wc + 2;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 1,0 */ {
-                const float *restrict src = tc + 98;
-                const float *restrict wk = wc + 3;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 1,1 */ {
-                const float *restrict src = tc + 99;
-                const float *restrict wk = wc + 4;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 1,2 */ {
-                const float *restrict src = tc + 100;
-                const float *restrict wk = wc + 5;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 2,0 */ {
-                const float *restrict src = tc + 196;
-                const float *restrict wk = wc + 6;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 2,1 */ {
-                const float *restrict src = tc + 197;
-                const float *restrict wk = wc + 7;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 2,2 */ {
-                const float *restrict src = tc + 198;
-                const float *restrict wk = wc + 8;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
+        const float *restrict tc = t + pv;
+        const float *restrict wc = wb;
+        /* tap 0,0 */ {
+            const float *restrict src = tc;
+            const float *restrict wk = wc;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 0,1 */ {
+            const float *restrict src = tc + 1;
+            const float *restrict wk = wc + 1;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 0,2 */ {
+            const float *restrict src = tc + 2;
+            const float *restrict wk = wc + 2;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 1,0 */ {
+            const float *restrict src = tc + 98;
+            const float *restrict wk = wc + 3;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 1,1 */ {
+            const float *restrict src = tc + 99;
+            const float *restrict wk = wc + 4;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 1,2 */ {
+            const float *restrict src = tc + 100;
+            const float *restrict wk = wc + 5;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 2,0 */ {
+            const float *restrict src = tc + 196;
+            const float *restrict wk = wc + 6;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 2,1 */ {
+            const float *restrict src = tc + 197;
+            const float *restrict wk = wc + 7;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 2,2 */ {
+            const float *restrict src = tc + 198;
+            const float *restrict wk = wc + 8;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
         /* store through the epilogue */
         cnnrt_v16 res[1][2];
         memcpy(res, acc, sizeof res);
-        for (int j = 0; j < 1; j++) {
-            const int o = j;
-            if (o >= 1) break;
-            for (int p = 0; p < 2; p++) {
-                CNNRT_LANES16(lanes, res[j][p]);
-                for (int l = 0, q = pv + 16 * p; l < 16; ) {
-                    const int oh = q / 98, ow = q % 98;
-                    if (oh >= 64) break;
-                    const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
-                    const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
-                    const int base = (o * 64 + oh) * 96 + ow - l;
-                    const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
-                    CNNRT_SIMD
-                    for (int k = l; k < end; k++) {
-                        const float lane = lanes[k];
-                        y[base + k] = lane;
-                    }
-                    l += n;
-                    q += n;
+        const int o = 0;
+        for (int p = 0; p < 2; p++) {
+            CNNRT_LANES16(lanes, res[0][p]);
+            for (int l = 0, q = pv + p * 16; l < 16; ) {
+                const int oh = q / 98, ow = q % 98;
+                if (oh >= 64) break;
+                const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
+                const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
+                const int base = (o * 64 + oh) * 96 + ow - l;
+                const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
+                CNNRT_SIMD
+                for (int k = l; k < end; k++) {
+                    const float lane = lanes[k];
+                    y[base + k] = lane;
                 }
+                l += n;
+                q += n;
             }
         }
     }
@@ -705,105 +685,100 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
         cnnrt_v16 acc[1][2];
         CNNRT_UNROLL
         for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[0][p], sobel_gx__bias_packed[0]);
-        for (int c = 0; c < 1; c++) {
-            const float *restrict tc = t + (size_t)c * 6468 + pv;
-            const float *restrict wc = wb + c * 9;
-            /* tap 0,0 */ {
-                const float *restrict src = tc;
-                const float *restrict wk = wc;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 0,1 */ {
-                const float *restrict src = tc + 1;
-                const float *restrict wk = wc + 1;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 0,2 */ {
-                const float *restrict src = tc + 2;
-                const float *restrict wk = wc + 2;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 1,0 */ {
-                const float *restrict src = tc + 98;
-                const float *restrict wk = wc + 3;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 1,1 */ {
-                const float *restrict src = tc + 99;
-                const float *restrict wk = wc + 4;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 1,2 */ {
-                const float *restrict src = tc + 100;
-                const float *restrict wk = wc + 5;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 2,0 */ {
-                const float *restrict src = tc + 196;
-                const float *restrict wk = wc + 6;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 2,1 */ {
-                const float *restrict src = tc + 197;
-                const float *restrict wk = wc + 7;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 2,2 */ {
-                const float *restrict src = tc + 198;
-                const float *restrict wk = wc + 8;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
+        const float *restrict tc = t + pv;
+        const float *restrict wc = wb;
+        /* tap 0,0 */ {
+            const float *restrict src = tc;
+            const float *restrict wk = wc;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 0,1 */ {
+            const float *restrict src = tc + 1;
+            const float *restrict wk = wc + 1;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 0,2 */ {
+            const float *restrict src = tc + 2;
+            const float *restrict wk = wc + 2;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 1,0 */ {
+            const float *restrict src = tc + 98;
+            const float *restrict wk = wc + 3;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 1,1 */ {
+            const float *restrict src = tc + 99;
+            const float *restrict wk = wc + 4;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 1,2 */ {
+            const float *restrict src = tc + 100;
+            const float *restrict wk = wc + 5;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 2,0 */ {
+            const float *restrict src = tc + 196;
+            const float *restrict wk = wc + 6;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 2,1 */ {
+            const float *restrict src = tc + 197;
+            const float *restrict wk = wc + 7;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 2,2 */ {
+            const float *restrict src = tc + 198;
+            const float *restrict wk = wc + 8;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
         /* store through the epilogue */
         cnnrt_v16 res[1][2];
         memcpy(res, acc, sizeof res);
-        for (int j = 0; j < 1; j++) {
-            const int o = j;
-            if (o >= 1) break;
-            for (int p = 0; p < 2; p++) {
-                CNNRT_LANES16(lanes, res[j][p]);
-                for (int l = 0, q = pv + 16 * p; l < 16; ) {
-                    const int oh = q / 98, ow = q % 98;
-                    if (oh >= 64) break;
-                    const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
-                    const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
-                    const int base = (o * 64 + oh) * 96 + ow - l;
-                    const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
-                    CNNRT_SIMD
-                    for (int k = l; k < end; k++) {
-                        const float lane = lanes[k];
-                        y[base + k] = lane;
-                    }
-                    l += n;
-                    q += n;
+        const int o = 0;
+        for (int p = 0; p < 2; p++) {
+            CNNRT_LANES16(lanes, res[0][p]);
+            for (int l = 0, q = pv + p * 16; l < 16; ) {
+                const int oh = q / 98, ow = q % 98;
+                if (oh >= 64) break;
+                const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
+                const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
+                const int base = (o * 64 + oh) * 96 + ow - l;
+                const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
+                CNNRT_SIMD
+                for (int k = l; k < end; k++) {
+                    const float lane = lanes[k];
+                    y[base + k] = lane;
                 }
+                l += n;
+                q += n;
             }
         }
     }
@@ -835,105 +810,100 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
         cnnrt_v16 acc[1][2];
         CNNRT_UNROLL
         for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[0][p], sobel_gy__bias_packed[0]);
-        for (int c = 0; c < 1; c++) {
-            const float *restrict tc = t + (size_t)c * 6468 + pv;
-            const float *restrict wc = wb + c * 9;
-            /* tap 0,0 */ {
-                const float *restrict src = tc;
-                const float *restrict wk = wc;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 0,1 */ {
-                const float *restrict src = tc + 1;
-                const float *restrict wk = wc + 1;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 0,2 */ {
-                const float *restrict src = tc + 2;
-                const float *restrict wk = wc + 2;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 1,0 */ {
-                const float *restrict src = tc + 98;
-                const float *restrict wk = wc + 3;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 1,1 */ {
-                const float *restrict src = tc + 99;
-                const float *restrict wk = wc + 4;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 1,2 */ {
-                const float *restrict src = tc + 100;
-                const float *restrict wk = wc + 5;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 2,0 */ {
-                const float *restrict src = tc + 196;
-                const float *restrict wk = wc + 6;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 2,1 */ {
-                const float *restrict src = tc + 197;
-                const float *restrict wk = wc + 7;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
-            /* tap 2,2 */ {
-                const float *restrict src = tc + 198;
-                const float *restrict wk = wc + 8;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
-            }
+        const float *restrict tc = t + pv;
+        const float *restrict wc = wb;
+        /* tap 0,0 */ {
+            const float *restrict src = tc;
+            const float *restrict wk = wc;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 0,1 */ {
+            const float *restrict src = tc + 1;
+            const float *restrict wk = wc + 1;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 0,2 */ {
+            const float *restrict src = tc + 2;
+            const float *restrict wk = wc + 2;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 1,0 */ {
+            const float *restrict src = tc + 98;
+            const float *restrict wk = wc + 3;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 1,1 */ {
+            const float *restrict src = tc + 99;
+            const float *restrict wk = wc + 4;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 1,2 */ {
+            const float *restrict src = tc + 100;
+            const float *restrict wk = wc + 5;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 2,0 */ {
+            const float *restrict src = tc + 196;
+            const float *restrict wk = wc + 6;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 2,1 */ {
+            const float *restrict src = tc + 197;
+            const float *restrict wk = wc + 7;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
+        }
+        /* tap 2,2 */ {
+            const float *restrict src = tc + 198;
+            const float *restrict wk = wc + 8;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
         /* store through the epilogue */
         cnnrt_v16 res[1][2];
         memcpy(res, acc, sizeof res);
-        for (int j = 0; j < 1; j++) {
-            const int o = j;
-            if (o >= 1) break;
-            for (int p = 0; p < 2; p++) {
-                CNNRT_LANES16(lanes, res[j][p]);
-                for (int l = 0, q = pv + 16 * p; l < 16; ) {
-                    const int oh = q / 98, ow = q % 98;
-                    if (oh >= 64) break;
-                    const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
-                    const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
-                    const int base = (o * 64 + oh) * 96 + ow - l;
-                    const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
-                    CNNRT_SIMD
-                    for (int k = l; k < end; k++) {
-                        const float lane = lanes[k];
-                        y[base + k] = lane;
-                    }
-                    l += n;
-                    q += n;
+        const int o = 0;
+        for (int p = 0; p < 2; p++) {
+            CNNRT_LANES16(lanes, res[0][p]);
+            for (int l = 0, q = pv + p * 16; l < 16; ) {
+                const int oh = q / 98, ow = q % 98;
+                if (oh >= 64) break;
+                const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
+                const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
+                const int base = (o * 64 + oh) * 96 + ow - l;
+                const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
+                CNNRT_SIMD
+                for (int k = l; k < end; k++) {
+                    const float lane = lanes[k];
+                    y[base + k] = lane;
                 }
+                l += n;
+                q += n;
             }
         }
     }

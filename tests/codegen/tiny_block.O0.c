@@ -31,10 +31,10 @@ static void tiny_block_c__run(const float *restrict x0, float *restrict y) {
                 float acc = 0.0f;
                 for (int c = 0; c < 2; c++) {
                     for (int kh = 0; kh < 3; kh++) {
-                        int ih = oh * 1 + kh * 1 - 1;
+                        int ih = oh + kh - 1;
                         if (ih < 0 || ih >= 4) continue;
                         for (int kw = 0; kw < 3; kw++) {
-                            int iw = ow * 1 + kw * 1 - 1;
+                            int iw = ow + kw - 1;
                             if (iw < 0 || iw >= 4) continue;
                             acc += tiny_block_c__weight[((o * 2 + c) * 3 + kh) * 3 + kw] * x0[(c * 4 + ih) * 4 + iw];
                         }
@@ -102,10 +102,10 @@ static void tiny_block_maxpool2d_1__run(const float *restrict x0, float *restric
             for (int ow = 0; ow < 2; ow++) {
                 float acc = -INFINITY;
                 for (int kh = 0; kh < 2; kh++) {
-                    int ih = oh * 2 + kh * 1 - 0;
+                    int ih = oh * 2 + kh;
                     if (ih < 0 || ih >= 4) continue;
                     for (int kw = 0; kw < 2; kw++) {
-                        int iw = ow * 2 + kw * 1 - 0;
+                        int iw = ow * 2 + kw;
                         if (iw < 0 || iw >= 4) continue;
                         if (x0[(c * 4 + ih) * 4 + iw] > acc) acc = x0[(c * 4 + ih) * 4 + iw];
                     }

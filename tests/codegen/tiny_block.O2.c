@@ -85,122 +85,120 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
     }
     memset(t + 72, 0, sizeof(float) * 30);
     /* tiles of 2 output channels x 2 x 16 positions of the padded output rows */
-    for (int pv = 0; pv < 32; pv += 32) {
-        const float *restrict wb = tiny_block_c__packed;
-        cnnrt_v16 acc[2][2];
-        CNNRT_UNROLL
-        for (int j = 0; j < 2; j++)
-            for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[j][p], tiny_block_c__bias_packed[j]);
-        for (int c = 0; c < 2; c++) {
-            const float *restrict tc = t + (size_t)c * 36 + pv;
-            const float *restrict wc = wb + c * 18;
-            /* tap 0,0 */ {
-                const float *restrict src = tc;
-                const float *restrict wk = wc;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int j = 0; j < 2; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-            }
-            /* tap 0,1 */ {
-                const float *restrict src = tc + 1;
-                const float *restrict wk = wc + 2;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int j = 0; j < 2; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-            }
-            /* tap 0,2 */ {
-                const float *restrict src = tc + 2;
-                const float *restrict wk = wc + 4;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int j = 0; j < 2; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-            }
-            /* tap 1,0 */ {
-                const float *restrict src = tc + 6;
-                const float *restrict wk = wc + 6;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int j = 0; j < 2; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-            }
-            /* tap 1,1 */ {
-                const float *restrict src = tc + 7;
-                const float *restrict wk = wc + 8;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int j = 0; j < 2; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-            }
-            /* tap 1,2 */ {
-                const float *restrict src = tc + 8;
-                const float *restrict wk = wc + 10;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int j = 0; j < 2; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-            }
-            /* tap 2,0 */ {
-                const float *restrict src = tc + 12;
-                const float *restrict wk = wc + 12;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int j = 0; j < 2; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-            }
-            /* tap 2,1 */ {
-                const float *restrict src = tc + 13;
-                const float *restrict wk = wc + 14;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int j = 0; j < 2; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-            }
-            /* tap 2,2 */ {
-                const float *restrict src = tc + 14;
-                const float *restrict wk = wc + 16;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int j = 0; j < 2; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-            }
+    const float *restrict wb = tiny_block_c__packed;
+    cnnrt_v16 acc[2][2];
+    CNNRT_UNROLL
+    for (int j = 0; j < 2; j++)
+        for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[j][p], tiny_block_c__bias_packed[j]);
+    for (int c = 0; c < 2; c++) {
+        const float *restrict tc = t + (size_t)c * 36;
+        const float *restrict wc = wb + c * 18;
+        /* tap 0,0 */ {
+            const float *restrict src = tc;
+            const float *restrict wk = wc;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int j = 0; j < 2; j++)
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
         }
-        /* store through the epilogue */
-        cnnrt_v16 res[2][2];
-        memcpy(res, acc, sizeof res);
-        for (int j = 0; j < 2; j++) {
-            const int o = j;
-            if (o >= 2) break;
-            for (int p = 0; p < 2; p++) {
-                CNNRT_LANES16(lanes, res[j][p]);
-                for (int l = 0, q = pv + 16 * p; l < 16; ) {
-                    const int oh = q / 6, ow = q % 6;
-                    if (oh >= 4) break;
-                    const int n = 6 - ow < 16 - l ? 6 - ow : 16 - l;   /* lanes in this row */
-                    const int m = 4 - ow < n ? 4 - ow : n;   /* and not in padding columns */
-                    const int base = (o * 4 + oh) * 4 + ow - l;
-                    const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
-                    CNNRT_SIMD
-                    for (int k = l; k < end; k++) {
-                        const float lane = lanes[k];
-                        const float v2 = lane;
-                        const float v3 = (v2 > 0.0f ? v2 : 0.0f);
-                        y[base + k] = v3 + x1[base + k];
-                    }
-                    l += n;
-                    q += n;
+        /* tap 0,1 */ {
+            const float *restrict src = tc + 1;
+            const float *restrict wk = wc + 2;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int j = 0; j < 2; j++)
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+        }
+        /* tap 0,2 */ {
+            const float *restrict src = tc + 2;
+            const float *restrict wk = wc + 4;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int j = 0; j < 2; j++)
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+        }
+        /* tap 1,0 */ {
+            const float *restrict src = tc + 6;
+            const float *restrict wk = wc + 6;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int j = 0; j < 2; j++)
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+        }
+        /* tap 1,1 */ {
+            const float *restrict src = tc + 7;
+            const float *restrict wk = wc + 8;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int j = 0; j < 2; j++)
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+        }
+        /* tap 1,2 */ {
+            const float *restrict src = tc + 8;
+            const float *restrict wk = wc + 10;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int j = 0; j < 2; j++)
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+        }
+        /* tap 2,0 */ {
+            const float *restrict src = tc + 12;
+            const float *restrict wk = wc + 12;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int j = 0; j < 2; j++)
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+        }
+        /* tap 2,1 */ {
+            const float *restrict src = tc + 13;
+            const float *restrict wk = wc + 14;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int j = 0; j < 2; j++)
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+        }
+        /* tap 2,2 */ {
+            const float *restrict src = tc + 14;
+            const float *restrict wk = wc + 16;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int j = 0; j < 2; j++)
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+        }
+    }
+    /* store through the epilogue */
+    cnnrt_v16 res[2][2];
+    memcpy(res, acc, sizeof res);
+    for (int j = 0; j < 2; j++) {
+        const int o = j;
+        if (o >= 2) break;
+        for (int p = 0; p < 2; p++) {
+            CNNRT_LANES16(lanes, res[j][p]);
+            for (int l = 0, q = p * 16; l < 16; ) {
+                const int oh = q / 6, ow = q % 6;
+                if (oh >= 4) break;
+                const int n = 6 - ow < 16 - l ? 6 - ow : 16 - l;   /* lanes in this row */
+                const int m = 4 - ow < n ? 4 - ow : n;   /* and not in padding columns */
+                const int base = (o * 4 + oh) * 4 + ow - l;
+                const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
+                CNNRT_SIMD
+                for (int k = l; k < end; k++) {
+                    const float lane = lanes[k];
+                    const float v2 = lane;
+                    const float v3 = (v2 > 0.0f ? v2 : 0.0f);
+                    y[base + k] = v3 + x1[base + k];
                 }
+                l += n;
+                q += n;
             }
         }
     }
@@ -216,7 +214,7 @@ CNNRT_ISA_WIDE static void tiny_block_maxpool2d_1__run_wide(const float *restric
                 for (int ph = 0; ph < 2; ph++) {
                     float *restrict row = t + (r * 2 + ph) * 2;
                     for (int q = 0; q < 2; q++) {
-                        const int iw = q * 2 + ph - 0;
+                        const int iw = q * 2 + ph;
                         row[q] = ih >= 0 && ih < 4 && iw >= 0 && iw < 4 ? x0[(c * 4 + ih) * 4 + iw] : -INFINITY;
                     }
                 }
@@ -240,16 +238,6 @@ CNNRT_ISA_WIDE static void tiny_block_fc__run_wide(const float *restrict x0, flo
         cnnrt_v16 acc[3];
         CNNRT_UNROLL
         for (int j = 0; j < 3; j++) CNNRT_SPLAT16(acc[j], 0.0f);
-        for (int i = 0; i < 0; i += 16) {
-            cnnrt_v16 xv;
-            memcpy(&xv, x0 + i, sizeof xv);
-            CNNRT_UNROLL
-            for (int j = 0; j < 3; j++) {
-                cnnrt_v16 wv;
-                memcpy(&wv, tiny_block_fc__weight + (size_t)(0 + j) * 8 + i, sizeof wv);
-                CNNRT_FMAV16(acc[j], wv, xv);
-            }
-        }
         cnnrt_v16 res[3];
         memcpy(res, acc, sizeof res);
         for (int j = 0; j < 3; j++) {
@@ -321,122 +309,120 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
     }
     memset(t + 72, 0, sizeof(float) * 30);
     /* tiles of 2 output channels x 2 x 16 positions of the padded output rows */
-    for (int pv = 0; pv < 32; pv += 32) {
-        const float *restrict wb = tiny_block_c__packed;
-        cnnrt_v16 acc[2][2];
-        CNNRT_UNROLL
-        for (int j = 0; j < 2; j++)
-            for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[j][p], tiny_block_c__bias_packed[j]);
-        for (int c = 0; c < 2; c++) {
-            const float *restrict tc = t + (size_t)c * 36 + pv;
-            const float *restrict wc = wb + c * 18;
-            /* tap 0,0 */ {
-                const float *restrict src = tc;
-                const float *restrict wk = wc;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int j = 0; j < 2; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-            }
-            /* tap 0,1 */ {
-                const float *restrict src = tc + 1;
-                const float *restrict wk = wc + 2;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int j = 0; j < 2; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-            }
-            /* tap 0,2 */ {
-                const float *restrict src = tc + 2;
-                const float *restrict wk = wc + 4;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int j = 0; j < 2; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-            }
-            /* tap 1,0 */ {
-                const float *restrict src = tc + 6;
-                const float *restrict wk = wc + 6;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int j = 0; j < 2; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-            }
-            /* tap 1,1 */ {
-                const float *restrict src = tc + 7;
-                const float *restrict wk = wc + 8;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int j = 0; j < 2; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-            }
-            /* tap 1,2 */ {
-                const float *restrict src = tc + 8;
-                const float *restrict wk = wc + 10;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int j = 0; j < 2; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-            }
-            /* tap 2,0 */ {
-                const float *restrict src = tc + 12;
-                const float *restrict wk = wc + 12;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int j = 0; j < 2; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-            }
-            /* tap 2,1 */ {
-                const float *restrict src = tc + 13;
-                const float *restrict wk = wc + 14;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int j = 0; j < 2; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-            }
-            /* tap 2,2 */ {
-                const float *restrict src = tc + 14;
-                const float *restrict wk = wc + 16;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int j = 0; j < 2; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-            }
+    const float *restrict wb = tiny_block_c__packed;
+    cnnrt_v16 acc[2][2];
+    CNNRT_UNROLL
+    for (int j = 0; j < 2; j++)
+        for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[j][p], tiny_block_c__bias_packed[j]);
+    for (int c = 0; c < 2; c++) {
+        const float *restrict tc = t + (size_t)c * 36;
+        const float *restrict wc = wb + c * 18;
+        /* tap 0,0 */ {
+            const float *restrict src = tc;
+            const float *restrict wk = wc;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int j = 0; j < 2; j++)
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
         }
-        /* store through the epilogue */
-        cnnrt_v16 res[2][2];
-        memcpy(res, acc, sizeof res);
-        for (int j = 0; j < 2; j++) {
-            const int o = j;
-            if (o >= 2) break;
-            for (int p = 0; p < 2; p++) {
-                CNNRT_LANES16(lanes, res[j][p]);
-                for (int l = 0, q = pv + 16 * p; l < 16; ) {
-                    const int oh = q / 6, ow = q % 6;
-                    if (oh >= 4) break;
-                    const int n = 6 - ow < 16 - l ? 6 - ow : 16 - l;   /* lanes in this row */
-                    const int m = 4 - ow < n ? 4 - ow : n;   /* and not in padding columns */
-                    const int base = (o * 4 + oh) * 4 + ow - l;
-                    const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
-                    CNNRT_SIMD
-                    for (int k = l; k < end; k++) {
-                        const float lane = lanes[k];
-                        const float v2 = lane;
-                        const float v3 = (v2 > 0.0f ? v2 : 0.0f);
-                        y[base + k] = v3 + x1[base + k];
-                    }
-                    l += n;
-                    q += n;
+        /* tap 0,1 */ {
+            const float *restrict src = tc + 1;
+            const float *restrict wk = wc + 2;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int j = 0; j < 2; j++)
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+        }
+        /* tap 0,2 */ {
+            const float *restrict src = tc + 2;
+            const float *restrict wk = wc + 4;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int j = 0; j < 2; j++)
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+        }
+        /* tap 1,0 */ {
+            const float *restrict src = tc + 6;
+            const float *restrict wk = wc + 6;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int j = 0; j < 2; j++)
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+        }
+        /* tap 1,1 */ {
+            const float *restrict src = tc + 7;
+            const float *restrict wk = wc + 8;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int j = 0; j < 2; j++)
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+        }
+        /* tap 1,2 */ {
+            const float *restrict src = tc + 8;
+            const float *restrict wk = wc + 10;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int j = 0; j < 2; j++)
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+        }
+        /* tap 2,0 */ {
+            const float *restrict src = tc + 12;
+            const float *restrict wk = wc + 12;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int j = 0; j < 2; j++)
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+        }
+        /* tap 2,1 */ {
+            const float *restrict src = tc + 13;
+            const float *restrict wk = wc + 14;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int j = 0; j < 2; j++)
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+        }
+        /* tap 2,2 */ {
+            const float *restrict src = tc + 14;
+            const float *restrict wk = wc + 16;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int j = 0; j < 2; j++)
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+        }
+    }
+    /* store through the epilogue */
+    cnnrt_v16 res[2][2];
+    memcpy(res, acc, sizeof res);
+    for (int j = 0; j < 2; j++) {
+        const int o = j;
+        if (o >= 2) break;
+        for (int p = 0; p < 2; p++) {
+            CNNRT_LANES16(lanes, res[j][p]);
+            for (int l = 0, q = p * 16; l < 16; ) {
+                const int oh = q / 6, ow = q % 6;
+                if (oh >= 4) break;
+                const int n = 6 - ow < 16 - l ? 6 - ow : 16 - l;   /* lanes in this row */
+                const int m = 4 - ow < n ? 4 - ow : n;   /* and not in padding columns */
+                const int base = (o * 4 + oh) * 4 + ow - l;
+                const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
+                CNNRT_SIMD
+                for (int k = l; k < end; k++) {
+                    const float lane = lanes[k];
+                    const float v2 = lane;
+                    const float v3 = (v2 > 0.0f ? v2 : 0.0f);
+                    y[base + k] = v3 + x1[base + k];
                 }
+                l += n;
+                q += n;
             }
         }
     }
@@ -452,7 +438,7 @@ CNNRT_ISA_NARROW static void tiny_block_maxpool2d_1__run_narrow(const float *res
                 for (int ph = 0; ph < 2; ph++) {
                     float *restrict row = t + (r * 2 + ph) * 2;
                     for (int q = 0; q < 2; q++) {
-                        const int iw = q * 2 + ph - 0;
+                        const int iw = q * 2 + ph;
                         row[q] = ih >= 0 && ih < 4 && iw >= 0 && iw < 4 ? x0[(c * 4 + ih) * 4 + iw] : -INFINITY;
                     }
                 }
@@ -476,16 +462,6 @@ CNNRT_ISA_NARROW static void tiny_block_fc__run_narrow(const float *restrict x0,
         cnnrt_v16 acc[3];
         CNNRT_UNROLL
         for (int j = 0; j < 3; j++) CNNRT_SPLAT16(acc[j], 0.0f);
-        for (int i = 0; i < 0; i += 16) {
-            cnnrt_v16 xv;
-            memcpy(&xv, x0 + i, sizeof xv);
-            CNNRT_UNROLL
-            for (int j = 0; j < 3; j++) {
-                cnnrt_v16 wv;
-                memcpy(&wv, tiny_block_fc__weight + (size_t)(0 + j) * 8 + i, sizeof wv);
-                CNNRT_FMAV16(acc[j], wv, xv);
-            }
-        }
         cnnrt_v16 res[3];
         memcpy(res, acc, sizeof res);
         for (int j = 0; j < 3; j++) {
@@ -557,122 +533,120 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
     }
     memset(t + 72, 0, sizeof(float) * 30);
     /* tiles of 2 output channels x 2 x 16 positions of the padded output rows */
-    for (int pv = 0; pv < 32; pv += 32) {
-        const float *restrict wb = tiny_block_c__packed;
-        cnnrt_v16 acc[2][2];
-        CNNRT_UNROLL
-        for (int j = 0; j < 2; j++)
-            for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[j][p], tiny_block_c__bias_packed[j]);
-        for (int c = 0; c < 2; c++) {
-            const float *restrict tc = t + (size_t)c * 36 + pv;
-            const float *restrict wc = wb + c * 18;
-            /* tap 0,0 */ {
-                const float *restrict src = tc;
-                const float *restrict wk = wc;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int j = 0; j < 2; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-            }
-            /* tap 0,1 */ {
-                const float *restrict src = tc + 1;
-                const float *restrict wk = wc + 2;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int j = 0; j < 2; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-            }
-            /* tap 0,2 */ {
-                const float *restrict src = tc + 2;
-                const float *restrict wk = wc + 4;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int j = 0; j < 2; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-            }
-            /* tap 1,0 */ {
-                const float *restrict src = tc + 6;
-                const float *restrict wk = wc + 6;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int j = 0; j < 2; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-            }
-            /* tap 1,1 */ {
-                const float *restrict src = tc + 7;
-                const float *restrict wk = wc + 8;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int j = 0; j < 2; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-            }
-            /* tap 1,2 */ {
-                const float *restrict src = tc + 8;
-                const float *restrict wk = wc + 10;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int j = 0; j < 2; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-            }
-            /* tap 2,0 */ {
-                const float *restrict src = tc + 12;
-                const float *restrict wk = wc + 12;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int j = 0; j < 2; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-            }
-            /* tap 2,1 */ {
-                const float *restrict src = tc + 13;
-                const float *restrict wk = wc + 14;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int j = 0; j < 2; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-            }
-            /* tap 2,2 */ {
-                const float *restrict src = tc + 14;
-                const float *restrict wk = wc + 16;
-                cnnrt_v16 xv[2];
-                for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
-                CNNRT_UNROLL
-                for (int j = 0; j < 2; j++)
-                    for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
-            }
+    const float *restrict wb = tiny_block_c__packed;
+    cnnrt_v16 acc[2][2];
+    CNNRT_UNROLL
+    for (int j = 0; j < 2; j++)
+        for (int p = 0; p < 2; p++) CNNRT_SPLAT16(acc[j][p], tiny_block_c__bias_packed[j]);
+    for (int c = 0; c < 2; c++) {
+        const float *restrict tc = t + (size_t)c * 36;
+        const float *restrict wc = wb + c * 18;
+        /* tap 0,0 */ {
+            const float *restrict src = tc;
+            const float *restrict wk = wc;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int j = 0; j < 2; j++)
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
         }
-        /* store through the epilogue */
-        cnnrt_v16 res[2][2];
-        memcpy(res, acc, sizeof res);
-        for (int j = 0; j < 2; j++) {
-            const int o = j;
-            if (o >= 2) break;
-            for (int p = 0; p < 2; p++) {
-                CNNRT_LANES16(lanes, res[j][p]);
-                for (int l = 0, q = pv + 16 * p; l < 16; ) {
-                    const int oh = q / 6, ow = q % 6;
-                    if (oh >= 4) break;
-                    const int n = 6 - ow < 16 - l ? 6 - ow : 16 - l;   /* lanes in this row */
-                    const int m = 4 - ow < n ? 4 - ow : n;   /* and not in padding columns */
-                    const int base = (o * 4 + oh) * 4 + ow - l;
-                    const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
-                    CNNRT_SIMD
-                    for (int k = l; k < end; k++) {
-                        const float lane = lanes[k];
-                        const float v2 = lane;
-                        const float v3 = (v2 > 0.0f ? v2 : 0.0f);
-                        y[base + k] = v3 + x1[base + k];
-                    }
-                    l += n;
-                    q += n;
+        /* tap 0,1 */ {
+            const float *restrict src = tc + 1;
+            const float *restrict wk = wc + 2;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int j = 0; j < 2; j++)
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+        }
+        /* tap 0,2 */ {
+            const float *restrict src = tc + 2;
+            const float *restrict wk = wc + 4;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int j = 0; j < 2; j++)
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+        }
+        /* tap 1,0 */ {
+            const float *restrict src = tc + 6;
+            const float *restrict wk = wc + 6;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int j = 0; j < 2; j++)
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+        }
+        /* tap 1,1 */ {
+            const float *restrict src = tc + 7;
+            const float *restrict wk = wc + 8;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int j = 0; j < 2; j++)
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+        }
+        /* tap 1,2 */ {
+            const float *restrict src = tc + 8;
+            const float *restrict wk = wc + 10;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int j = 0; j < 2; j++)
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+        }
+        /* tap 2,0 */ {
+            const float *restrict src = tc + 12;
+            const float *restrict wk = wc + 12;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int j = 0; j < 2; j++)
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+        }
+        /* tap 2,1 */ {
+            const float *restrict src = tc + 13;
+            const float *restrict wk = wc + 14;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int j = 0; j < 2; j++)
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+        }
+        /* tap 2,2 */ {
+            const float *restrict src = tc + 14;
+            const float *restrict wk = wc + 16;
+            cnnrt_v16 xv[2];
+            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            CNNRT_UNROLL
+            for (int j = 0; j < 2; j++)
+                for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
+        }
+    }
+    /* store through the epilogue */
+    cnnrt_v16 res[2][2];
+    memcpy(res, acc, sizeof res);
+    for (int j = 0; j < 2; j++) {
+        const int o = j;
+        if (o >= 2) break;
+        for (int p = 0; p < 2; p++) {
+            CNNRT_LANES16(lanes, res[j][p]);
+            for (int l = 0, q = p * 16; l < 16; ) {
+                const int oh = q / 6, ow = q % 6;
+                if (oh >= 4) break;
+                const int n = 6 - ow < 16 - l ? 6 - ow : 16 - l;   /* lanes in this row */
+                const int m = 4 - ow < n ? 4 - ow : n;   /* and not in padding columns */
+                const int base = (o * 4 + oh) * 4 + ow - l;
+                const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
+                CNNRT_SIMD
+                for (int k = l; k < end; k++) {
+                    const float lane = lanes[k];
+                    const float v2 = lane;
+                    const float v3 = (v2 > 0.0f ? v2 : 0.0f);
+                    y[base + k] = v3 + x1[base + k];
                 }
+                l += n;
+                q += n;
             }
         }
     }
@@ -688,7 +662,7 @@ static void tiny_block_maxpool2d_1__run_base(const float *restrict x0, float *re
                 for (int ph = 0; ph < 2; ph++) {
                     float *restrict row = t + (r * 2 + ph) * 2;
                     for (int q = 0; q < 2; q++) {
-                        const int iw = q * 2 + ph - 0;
+                        const int iw = q * 2 + ph;
                         row[q] = ih >= 0 && ih < 4 && iw >= 0 && iw < 4 ? x0[(c * 4 + ih) * 4 + iw] : -INFINITY;
                     }
                 }
@@ -712,16 +686,6 @@ static void tiny_block_fc__run_base(const float *restrict x0, float *restrict y)
         cnnrt_v16 acc[3];
         CNNRT_UNROLL
         for (int j = 0; j < 3; j++) CNNRT_SPLAT16(acc[j], 0.0f);
-        for (int i = 0; i < 0; i += 16) {
-            cnnrt_v16 xv;
-            memcpy(&xv, x0 + i, sizeof xv);
-            CNNRT_UNROLL
-            for (int j = 0; j < 3; j++) {
-                cnnrt_v16 wv;
-                memcpy(&wv, tiny_block_fc__weight + (size_t)(0 + j) * 8 + i, sizeof wv);
-                CNNRT_FMAV16(acc[j], wv, xv);
-            }
-        }
         cnnrt_v16 res[3];
         memcpy(res, acc, sizeof res);
         for (int j = 0; j < 3; j++) {
