@@ -5,7 +5,7 @@
 #                   the numeric suite in every configuration of
 #                   tests/numeric/numeric-all.sh (about 20 minutes on 2 cores);
 #                   ends with "N passed, M failed"
-#   make check      the quick tier (a few minutes): unit, golden, cli, codegen,
+#   make check      the quick tier (a few minutes): unit, golden, cli, codegen, onnx,
 #                   and the numeric cases at cnnc -O0 built with gcc and at
 #                   cnnc -O2 built with clang, plus the examples
 #   Both run their suites as parallel tasks (TEST_JOBS at once, default nproc),
