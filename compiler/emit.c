@@ -155,9 +155,13 @@ static const char *fma_stmt(const char *j, const char *p) {
     return xasprintf("CNNRT_FMA16(acc[%s][%s], xv[%s], wk[%s]);", j, p, p, j);
 }
 
-void emit_fma_row(Emit *e, int cols, const char *j) { emit_line(e, "%s%s", loop_head("p", cols), fma_stmt(j, loop_var("p", cols))); }
+void emit_fma_row(Emit *e, int cols, const char *j) {
+    emit_line(e, "%s%s", loop_head("p", cols), fma_stmt(j, loop_var("p", cols)));
+}
 
-void emit_tile_fma(Emit *e, int rows, int cols) { tile_loops(e, rows, cols, fma_stmt(loop_var("j", rows), loop_var("p", cols))); }
+void emit_tile_fma(Emit *e, int rows, int cols) {
+    tile_loops(e, rows, cols, fma_stmt(loop_var("j", rows), loop_var("p", cols)));
+}
 
 void emit_store(Emit *e, const char *idx, const char *chan, const char *val) {
     const Kernel *K = e->k;
@@ -194,6 +198,9 @@ static const char *const variant_suffix[] = {[VARIANT_ONE] = "", [VARIANT_WIDE] 
                                              [VARIANT_NARROW] = "_narrow", [VARIANT_BASE] = "_base"};
 static const char *const variant_attr[] = {[VARIANT_ONE] = "", [VARIANT_WIDE] = "CNNRT_ISA_WIDE ",
                                            [VARIANT_NARROW] = "CNNRT_ISA_NARROW ", [VARIANT_BASE] = ""};
+/* the vector pieces gcc computes in (CNNRT_PIECE, runtime/cnnrt.h) */
+static const char *const variant_piece[] = {[VARIANT_WIDE] = "CNNRT_PIECE_WIDE", [VARIANT_NARROW] = "CNNRT_PIECE_NARROW",
+                                            [VARIANT_BASE] = "CNNRT_PIECE_BASE"};
 
 static void layer_function(Emit *e, const Kernel *K) {
     const Layer *L = e->g->layers[K->layers[0]];
@@ -285,8 +292,7 @@ static void variants(Emit *e) {
                   " * is compiled (runtime/cnnrt.h). */\n\n", e->prefix);
     for (Variant v = VARIANT_WIDE; v <= VARIANT_BASE; v++) {
         e->variant = v;
-        fprintf(e->c, "%s\n\n#undef CNNRT_PIECE\n#define CNNRT_PIECE CNNRT_PIECE_%s\n\n", guard[v],
-                v == VARIANT_WIDE ? "WIDE" : v == VARIANT_NARROW ? "NARROW" : "BASE");
+        fprintf(e->c, "%s\n\n#undef CNNRT_PIECE\n#define CNNRT_PIECE %s\n\n", guard[v], variant_piece[v]);
         for (int k = 0; k < e->plan->nkernels; k++) {
             e->k = &e->plan->kernels[k];
             layer_function(e, e->k);
