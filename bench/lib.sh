@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # bench/lib.sh — what the two suites share: bench/run.sh (networks in .cnn) and
-# bench/run_onnx.sh (ONNX models). Sourced after env.sh, with `set -u`; the
-# suite sets NODE, PEER_BUDGET and CNNC_BUDGET first (see run.sh) and calls
+# bench/run_onnx.sh (ONNX models). Sourced after env.sh, with `set -u`; it
+# gives NODE, PEER_BUDGET and CNNC_BUDGET their defaults (see run.sh); the suite calls
 #   bench_setup NOTE          the peers, the builds, this core's peak
 #   bench_net NET DIR SRC [CNNC ARGS...]
 #                             per network, after its step 1 (weights, input,
@@ -11,6 +11,9 @@
 # `input` and `ref` ("--input FILE", "--ref FILE" or empty) set by step 1.
 
 ME=$(basename "$0")
+NODE=${NODE:-node}
+PEER_BUDGET=${PEER_BUDGET:-2}
+CNNC_BUDGET=${CNNC_BUDGET:-5}
 now() { date +%s.%N; }
 # a number with 2 significant digits below 1, 2 decimals up to 10, else 1 decimal
 SIG='function sig(x) { return x < 1 ? sprintf("%.2g", x) : x < 10 ? sprintf("%.2f", x) : sprintf("%.1f", x) }'

@@ -30,9 +30,6 @@
 set -u
 
 . "$(dirname "$0")/env.sh"
-NODE=${NODE:-node}
-PEER_BUDGET=${PEER_BUDGET:-2}
-CNNC_BUDGET=${CNNC_BUDGET:-5}
 ALL_NETS="lenet5 activity1d volume3d conv3x3 depthwise3x3 pointwise1x1 resnet_block mobilenet_block mobilenet_v1 resnet18 mobilenet_v3_small efficientnet_b0 unet_small"
 NETS=${*:-$ALL_NETS}
 

@@ -26,9 +26,6 @@ set -u
 
 OUT=${OUT:-${BUILD:-build}/bench-onnx}
 . "$(dirname "$0")/env.sh"
-NODE=${NODE:-node}
-PEER_BUDGET=${PEER_BUDGET:-2}
-CNNC_BUDGET=${CNNC_BUDGET:-5}
 ALL_NETS="resnet50 mobilenet_v2 mobilenet_v3_small efficientnet_b0 shufflenet_v2_x1_0"
 NETS=${*:-$ALL_NETS}
 
