@@ -2,23 +2,35 @@
 # bench/profile.sh — where one network's time goes, kernel by kernel.
 #
 #   bench/profile.sh NET [CNNC FLAGS...]     (make bench-profile NET=mobilenet_v1)
+#   bench/profile.sh FILE.cnn|FILE.onnx [CNNC FLAGS...]
 #
-# Compiles bench/nets/NET.cnn (random weights) with its kernels kept out of
+# Compiles bench/nets/NET.cnn (random weights), or the model FILE (a .cnn file
+# with random weights unless the flags name weights, an ONNX model with its own;
+# e.g. build/bench-onnx/mobilenet_v2/net.onnx after `make bench-onnx`), with its kernels kept out of
 # line (__attribute__((noinline)), which costs little: each is a loop nest),
 # times it with bench/bench_main.c, samples it with `perf record`, and prints
 # per kernel: share of the samples, µs per call (share x the median), MFLOP
 # (2 x the report's MACs of the kernel's layers) and GFLOP/s. Needs perf.
 set -u
 . "$(dirname "$0")/env.sh"
-net=${1:?usage: bench/profile.sh NET [CNNC FLAGS...]}
+net=${1:?usage: bench/profile.sh NET|FILE [CNNC FLAGS...]}
 shift
-src=$BENCH/nets/$net.cnn
+case $net in
+*.cnn|*.onnx)   # a file: named after it, or after its folder when it is net.*
+    src=$(abspath "$net")
+    net=$(basename "$src"); net=${net%.*}
+    [ "$net" = net ] && net=$(basename "$(dirname "$src")")
+    net=$(echo "$net" | tr -c 'A-Za-z0-9_\n' _) ;;
+*)  src=$BENCH/nets/$net.cnn ;;
+esac
 [ -f "$src" ] || { echo "profile.sh: no $src" >&2; exit 1; }
+weights=--random-weights
+case "$src $*" in *.onnx*|*--weights*) weights= ;; esac
 command -v perf >/dev/null || { echo "profile.sh: needs perf (apt-get install linux-perf)" >&2; exit 1; }
 d=$OUT/profile/$net
 rm -rf "$d"; mkdir -p "$d"
-"$CNNC" "$src" --random-weights "$@" --prefix "$net" -o "$d/net.c" || exit 1
-"$CNNC" "$src" --random-weights "$@" --report=json > "$d/report.json" || exit 1
+"$CNNC" "$src" $weights "$@" --prefix "$net" -o "$d/net.c" || exit 1
+"$CNNC" "$src" $weights "$@" --report=json > "$d/report.json" || exit 1
 sed -i "s/^\(CNNRT_ISA_[A-Z]* \)\{0,1\}static void ${net}_/__attribute__((noinline)) &/" "$d/net.c"
 upper=$(echo "$net" | tr '[:lower:]' '[:upper:]')
 $CC $BENCH_CFLAGS -std=c11 -I"$d" -DNET_H='"net.h"' -DPREFIX="$net" -DUPREFIX="$upper" \
