@@ -48,6 +48,15 @@ extern "C" {
 #define CNNRT_UNROLL
 #endif
 
+/* the branch of a whole vector (its 16 lanes stored by one loop) over that of
+ * a part: gcc guesses an equality test false, thinks the whole vector's loop
+ * cold and leaves it scalar, with a branch per lane where an epilogue compares */
+#if defined(__GNUC__) || defined(__clang__)
+#define CNNRT_LIKELY(c) __builtin_expect(!!(c), 1)
+#else
+#define CNNRT_LIKELY(c) (c)
+#endif
+
 /* reflect an index into [0, n) without repeating the edge: -1 -> 1, n -> n-2 */
 static inline int cnnrt_reflect(int i, int n) {
     if (n == 1) return 0;

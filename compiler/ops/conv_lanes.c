@@ -21,10 +21,13 @@ typedef struct {
     int64_t C, H, W, OH, OW, Hp, Wp, kh, kw, sh, sw, dh, dw, pt, pl;
 } LanesTile;
 
+/* depthwise by its shape, not its name: a conv2d with groups = C = out (an
+ * ONNX Conv's `group`) is the same kernel */
 bool conv_lanes_ok(const Layer *L, const Shape *in) {
     const Window *w = &L->win;
-    return L->op == &op_depthwise_conv2d && w->nd == 2 && in->rank == 3 && in->dim[0] % 16 == 0 &&
-           L->shape.dim[0] == in->dim[0] && w->k[0] * w->k[1] <= 64 && strcmp(conv_pad_mode(L), "zeros") == 0;
+    return (L->op == &op_depthwise_conv2d || L->op == &op_conv2d) && w->nd == 2 && in->rank == 3 &&
+           in->dim[0] % 16 == 0 && L->groups == in->dim[0] && L->shape.dim[0] == in->dim[0] && w->k[0] * w->k[1] <= 64 &&
+           strcmp(conv_pad_mode(L), "zeros") == 0;
 }
 
 const void *conv_lanes_tile(const Layer *L, const Shape *in, int64_t *temp) {

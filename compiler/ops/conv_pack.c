@@ -163,12 +163,22 @@ void conv_lanes_of(Emit *e, const char *acc) {
 void conv_store_lanes(Emit *e, const char *var, const char *from, const char *to, bool simd, const char *guard,
                       const char *idx, const char *chan) {
     if (simd && !guard && !strcmp(from, "0") && strcmp(to, "16")) {
-        /* a whole vector as a loop of 16 (vector stores); gcc turns a loop
-         * of a variable count into a slow string copy */
-        emit_open(e, "if (%s == 16)", to);
+        /* a whole vector as a loop of 16 (vector stores), the likely branch
+         * (CNNRT_LIKELY); gcc turns a loop of a variable count into a slow
+         * string copy. The part of one is
+         * a loop of 16 too, each lane under `if (l < to)`: one masked vector
+         * operation (AVX-512, AVX2) where a loop to `to` leaves gcc a scalar
+         * remainder whose epilogue branches on every value (relu6's
+         * comparisons), and reads nothing past `to`. gcc makes the masked
+         * store only of an index of pointer width (idx's `base` is a size_t). */
+        emit_open(e, "if (CNNRT_LIKELY(%s == 16))", to);
         conv_store_lanes(e, var, from, "16", simd, guard, idx, chan);
         emit_else(e);
-        conv_store_lanes(e, var, from, to, false, guard, idx, chan);
+        emit_line(e, "CNNRT_SIMD16");
+        BLOCK(e, "for (int %s = 0; %s < 16; %s++)", var, var, var) BLOCK(e, "if (%s < %s)", var, to) {
+            emit_line(e, "const float lane = lanes[%s];", var);
+            emit_store(e, idx, chan, "lane");
+        }
         emit_close(e);
         return;
     }

@@ -37,7 +37,7 @@ static void store_tile(Emit *e, const ConvTile *t, int P, int RB, bool sub, cons
                                              loop_var("oh", t->OH)), t->OW);
             bool whole = !t->flat || t->Wp == t->OW;   /* no padding columns: a full vector is 16 consecutive outputs */
             if (whole) {
-                emit_open(e, "if (%s <= %lld)", cx_add(at, 16), (long long)(t->flat ? t->OH * t->OW : t->OW));
+                emit_open(e, "if (CNNRT_LIKELY(%s <= %lld))", cx_add(at, 16), (long long)(t->flat ? t->OH * t->OW : t->OW));
                 emit_line(e, "const int base = %s;", cx_plus(t->flat ? cx_mul("o", t->OH * t->OW) : row, at));
                 conv_store_lanes(e, "l", "0", "16", true, NULL, "base + l", "o");
                 emit_else(e);

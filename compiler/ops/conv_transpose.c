@@ -404,7 +404,7 @@ static void phase_tiles(Emit *e, const void *ctx, Regs r) {
                 conv_lanes_of(e, "res[j][p]");
                 emit_line(e, "const int q = %s, n = %lld - q < 16 ? %lld - q : 16;", cx_plus(pv, cx_mul("p", 16)),
                           (long long)p->q[2], (long long)p->q[2]);
-                emit_line(e, "const int base = %s;", cx_plus(base, cx_add(cx_mul("q", G->S[2]), p->r[2])));
+                emit_line(e, "const size_t base = %s;", cx_plus(cx_size(cx_paren(base)), cx_add(cx_mul("q", G->S[2]), p->r[2])));
                 conv_store_lanes(e, "l", "0", "n", G->S[2] == 1, NULL, cx_plus("base", cx_mul("l", G->S[2])), "o");
             }
         }

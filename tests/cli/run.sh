@@ -264,6 +264,19 @@ run blk.cnn --random-weights --conv-vectors=pixels --dump-passes -o -
 check "--conv-vectors=pixels: no channel vectors, nothing blocked" sh -c '! grep -q "channel vectors" out && ! grep -q "channel-blocked" err'
 run blk.cnn --random-weights --conv-vectors=channels -O1 --dump-passes -o -
 check "-O1: nothing blocked" sh -c '! grep -q "channel-blocked" err'
+# a conv2d with groups = channels = out (ONNX's depthwise Conv) is depthwise:
+# channels in the lanes beside blocked values, as for depthwise_conv2d
+cat >grp.cnn <<'EOF'
+network grp {
+    input x[16, 7, 7];
+    conv2d a(out=32, kernel=1);
+    conv2d g(out=32, kernel=3, groups=32, pad=1);
+    conv2d b(out=32, kernel=1);
+    global_avgpool p;
+}
+EOF
+run grp.cnn --random-weights --conv-vectors=channels --dump-passes -o -
+check "conv2d groups=C=out: depthwise lanes" sh -c 'grep -A1 "^ *[0-9]* g " err | grep -q "depthwise lanes"'
 run blk.cnn --conv-vectors=lanes
 check "--conv-vectors=lanes exits 2" status 2
 check "--conv-vectors=lanes says what it takes" has err "'--conv-vectors=lanes': --conv-vectors takes auto, pixels or channels"
