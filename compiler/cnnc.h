@@ -730,6 +730,14 @@ void emit_params_raw(Emit *e, const Layer *L);
 /* store the value expression val at y[idx] after the kernel's epilogue
  * (activations, unfolded BatchNorm of channel chan, residual adds) */
 void emit_store(Emit *e, const char *idx, const char *chan, const char *val);
+/* "float acc;" set to the sum (or, max, the maximum: a NaN skipped) of the
+ * n consecutive floats from the pointer expression src: a run of 32 or more
+ * in 16 partial results, one per vector lane, combined in a fixed order at
+ * the end, where one serial chain would wait on the latency of each
+ * addition (a float sum is not reordered without -ffast-math) */
+void emit_reduce_run(Emit *e, const char *acc, const char *src, int64_t n, bool max);
+/* acc combined with v: acc + v, or (max) the greater, a NaN v skipped */
+const char *emit_reduce_step(bool max, const char *acc, const char *v);
 /* "cnnrt_v16 name[n];" loaded from the n * 16 floats at src, one vector at a
  * time (gcc keeps a dead copy in memory of an array loaded by one memcpy) */
 void emit_load_vectors(Emit *e, const char *name, int n, const char *src);

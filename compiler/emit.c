@@ -123,6 +123,34 @@ static const char *layer_title(Emit *e, const Layer *L) {
                      commas(L->macs));
 }
 
+const char *emit_reduce_step(bool max, const char *acc, const char *v) {
+    return max ? xasprintf("%s > %s ? %s : %s", v, acc, v, acc) : xasprintf("%s + %s", acc, v);
+}
+
+void emit_reduce_run(Emit *e, const char *acc, const char *src, int64_t n, bool max) {
+    const char *init = max ? "-INFINITY" : "0.0f";
+    emit_line(e, "float %s = %s;", acc, init);
+    SCOPE(e) {
+        emit_line(e, "const float *restrict xr = %s;", src);
+        if (n < 32) {
+            LOOP(e, "i", n) emit_line(e, "%s = %s;", acc, emit_reduce_step(max, acc, xasprintf("xr[%s]", loop_var("i", n))));
+        } else {
+            int64_t whole = n / 16 * 16, rest = n - whole;
+            const char *l = loop_var("l", rest);
+            emit_line(e, "float part[16];   /* one partial result per lane */");
+            emit_line(e, "for (int l = 0; l < 16; l++) part[l] = %s;", init);
+            BLOCK(e, "for (int i = 0; i < %lld; i += 16)", (long long)whole) {
+                emit_line(e, "CNNRT_SIMD16");
+                emit_line(e, "for (int l = 0; l < 16; l++) part[l] = %s;", emit_reduce_step(max, "part[l]", "xr[i + l]"));
+            }
+            if (rest)
+                emit_line(e, "%spart[%s] = %s;", loop_head("l", rest), l,
+                          emit_reduce_step(max, xasprintf("part[%s]", l), xasprintf("xr[%s]", cx_add(l, whole))));
+            emit_line(e, "for (int l = 0; l < 16; l++) %s = %s;", acc, emit_reduce_step(max, acc, "part[l]"));
+        }
+    }
+}
+
 void emit_load_vectors(Emit *e, const char *name, int n, const char *src) {
     emit_line(e, "cnnrt_v16 %s[%d];", name, n);
     const char *v = loop_var("v_", n);

@@ -99,6 +99,17 @@ static void global_emit_ref(Emit *e, const Layer *L) {
     }
 }
 
+/* -O2: the same, each channel's run in partial results per lane */
+static void global_emit(Emit *e, const Layer *L) {
+    const Shape *in = emit_in_shape(e, L, 0);
+    int64_t n = shape_elems(in) / in->dim[0];
+    bool max = L->op == &op_global_maxpool;
+    FOR(e, "c", in->dim[0]) {
+        emit_reduce_run(e, "acc", xasprintf("x0 + (size_t)c * %lld", (long long)n), n, max);
+        emit_store(e, "c", "c", max ? "acc" : xasprintf("acc / %lld.0f", (long long)n));
+    }
+}
+
 /* -O2, 2-D: per channel and output row, the rows its windows cover are
  * copied into t, padded (with -inf for max, 0 for average) and split by
  * column phase, so the loop over the output row reads consecutive floats for
@@ -181,11 +192,11 @@ POOL_DESC(avgpool3d, avg_attrs);
 const OpDesc op_global_avgpool = {
     .name = "global_avgpool", .flags = OPF_GLOBAL | OPF_EPILOGUE, .min_in = 1, .max_in = 1,
     .infer = global_infer, .params = op_no_params, .macs = op_no_macs,
-    .emit_ref = global_emit_ref,
+    .emit_ref = global_emit_ref, .emit = global_emit,
 };
 
 const OpDesc op_global_maxpool = {
     .name = "global_maxpool", .flags = OPF_GLOBAL | OPF_EPILOGUE, .min_in = 1, .max_in = 1,
     .infer = global_infer, .params = op_no_params, .macs = op_no_macs,
-    .emit_ref = global_emit_ref,
+    .emit_ref = global_emit_ref, .emit = global_emit,
 };

@@ -53,9 +53,7 @@ static int64_t reduce_count(const Shape *in, const bool *red) {
 static const char *reduce_init(const Layer *L) { return is_max(L) ? "-INFINITY" : "0.0f"; }
 
 /* acc combined with v */
-static const char *combine(const Layer *L, const char *acc, const char *v) {
-    return is_max(L) ? xasprintf("%s > %s ? %s : %s", v, acc, v, acc) : xasprintf("%s + %s", acc, v);
-}
+static const char *combine(const Layer *L, const char *acc, const char *v) { return emit_reduce_step(is_max(L), acc, v); }
 
 /* the value stored: the mean divides */
 static const char *finish(const Layer *L, const char *acc, int64_t n) {
@@ -107,18 +105,18 @@ static void reduce_emit(Emit *e, const Layer *L) {
     const char *x = xasprintf("x0[%s]", cx_index(m, var, gdim)), *yo = xasprintf("y[%s]", cx_index(nk, kvar, kdim));
     if (nred == 0) {   /* only axes of size 1: each output is its one input */
         emit_line(e, "memcpy(y, x0, sizeof(float) * %lld);", (long long)out);
-    } else if (nred == 1 && gred[m - 1]) {   /* [kept..., reduced]: a register per output */
+    } else if (nred == 1 && gred[m - 1]) {   /* [kept..., reduced]: partial results per lane for each output */
         for (int g = 0; g + 1 < m; g++) emit_for(e, var[g], gdim[g]);
-        emit_line(e, "float acc = %s;", reduce_init(L));
-        FOR(e, var[m - 1], gdim[m - 1]) emit_line(e, "acc = %s;", combine(L, "acc", x));
+        var[m - 1] = "0";
+        emit_reduce_run(e, "acc", xasprintf("&x0[%s]", cx_index(m, var, gdim)), gdim[m - 1], is_max(L));
         emit_line(e, "%s = %s;", yo, finish(L, "acc", n));
         emit_close_n(e, m - 1);
     } else {
         FOR_SIMD(e, "o", out) emit_line(e, "y[o] = %s;", reduce_init(L));
         for (int g = 0; g + 1 < m; g++) emit_for(e, var[g], gdim[g]);
         if (gred[m - 1]) SCOPE(e) {
-            emit_line(e, "float acc = %s;", reduce_init(L));
-            FOR(e, var[m - 1], gdim[m - 1]) emit_line(e, "acc = %s;", combine(L, "acc", x));
+            var[m - 1] = "0";
+            emit_reduce_run(e, "acc", xasprintf("&x0[%s]", cx_index(m, var, gdim)), gdim[m - 1], is_max(L));
             emit_line(e, "%s = %s;", yo, combine(L, yo, "acc"));
         } else {
             FOR_SIMD(e, var[m - 1], gdim[m - 1]) emit_line(e, "%s = %s;", yo, combine(L, yo, x));
