@@ -523,8 +523,10 @@ typedef struct {
 /* LAYOUT_READS_BLOCKED: the kernel can read its input channel-blocked;
  * LAYOUT_WRITES_BLOCKED: it stores 16 channels at a time and wants its
  * output so; LAYOUT_NEIGHBOURS: its fast form needs a blocked value beside
- * it, so the kernels around it should lean to layouts that give one */
-enum { LAYOUT_READS_BLOCKED = 1, LAYOUT_WRITES_BLOCKED = 2, LAYOUT_NEIGHBOURS = 4 };
+ * it, so the kernels around it should lean to layouts that give one;
+ * LAYOUT_FOLLOWS: its output is blocked exactly when its input is (an
+ * elementwise kernel, which does not mind either) */
+enum { LAYOUT_READS_BLOCKED = 1, LAYOUT_WRITES_BLOCKED = 2, LAYOUT_NEIGHBOURS = 4, LAYOUT_FOLLOWS = 8 };
 
 /* the planner's decision for a kernel's head layer (op->choose) */
 typedef struct Choice {
@@ -541,6 +543,7 @@ typedef struct ChoiceCtx {
     bool near_lanes;     /* reads or feeds a kernel whose layouts say LAYOUT_NEIGHBOURS */
     bool layouts_known;  /* in_blocked and out_blocked are final (the last call) */
     bool in_blocked, out_blocked;
+    const Shape *const *ins;   /* every input's shape (ins[0] is choose's `in`) */
 } ChoiceCtx;
 
 typedef struct Plan {
@@ -730,6 +733,10 @@ void emit_params_raw(Emit *e, const Layer *L);
 /* store the value expression val at y[idx] after the kernel's epilogue
  * (activations, unfolded BatchNorm of channel chan, residual adds) */
 void emit_store(Emit *e, const char *idx, const char *chan, const char *val);
+/* the same into the lvalue dst (the epilogue's extra inputs still read at idx) */
+void emit_epilogue(Emit *e, const char *idx, const char *chan, const char *val, const char *dst);
+/* the kernel has an epilogue that computes (not only folded or identity layers) */
+bool emit_has_epilogue(const Emit *e);
 /* "float acc;" set to the sum (or, max, the maximum: a NaN skipped) of the
  * n consecutive floats from the pointer expression src: a run of 32 or more
  * in 16 partial results, one per vector lane, combined in a fixed order at

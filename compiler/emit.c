@@ -191,7 +191,17 @@ void emit_tile_fma(Emit *e, int rows, int cols) {
     tile_loops(e, rows, cols, fma_stmt(loop_var("j", rows), loop_var("p", cols)));
 }
 
-void emit_store(Emit *e, const char *idx, const char *chan, const char *val) {
+bool emit_has_epilogue(const Emit *e) {
+    for (int j = 1; e->k && j < e->k->n; j++) {
+        const Layer *Y = e->g->layers[e->k->layers[j]];
+        if (!Y->folded && !(Y->op->flags & OPF_IDENTITY)) return true;
+    }
+    return false;
+}
+
+void emit_store(Emit *e, const char *idx, const char *chan, const char *val) { emit_epilogue(e, idx, chan, val, NULL); }
+
+void emit_epilogue(Emit *e, const char *idx, const char *chan, const char *val, const char *dst) {
     const Kernel *K = e->k;
     const char *v = val;
     int extra = e->g->layers[K->layers[0]]->nin;
@@ -218,7 +228,7 @@ void emit_store(Emit *e, const char *idx, const char *chan, const char *val) {
             v = Y->op->expr(Y, vj);
         }
     }
-    emit_line(e, "y[%s] = %s;", idx, v);
+    emit_line(e, "%s = %s;", dst ? dst : xasprintf("y[%s]", idx), v);
 }
 
 /* the variants' function-name suffixes and attributes (runtime/cnnrt.h) */
@@ -243,7 +253,9 @@ static void layer_function(Emit *e, const Kernel *K) {
     const char *r = K->inplace ? "" : "restrict ";   /* in place: y is x0 */
     for (int i = 0; i < L->nin + K->nextra; i++) fprintf(e->c, "const float *%sx%d, ", r, i);
     fprintf(e->c, "float *%sy%s) {\n", r, e->plan->temp[L->id] >= 0 ? ", float *restrict t" : "");
-    if (K->inplace) fprintf(e->c, "    /* in place: y and x0 are the same buffer */\n");
+    /* saying so spares the loops a run-time overlap test of x0 and y, which
+     * clang's vectorizer fails for the same buffer and runs them scalar */
+    if (K->inplace) fprintf(e->c, "    x0 = y;   /* in place: y and x0 are the same buffer */\n");
     e->indent = 1;
     const Choice *ch = e->o->opt >= 2 ? chosen(e, L) : NULL;
     if (ch)

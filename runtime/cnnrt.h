@@ -37,6 +37,17 @@ extern "C" {
 #define CNNRT_SIMD16 CNNRT_SIMD
 #endif
 
+/* the same inside a rolled loop over positions (of 16-channel blocks):
+ * clang would unroll it and then vectorize the loop around it across its
+ * iterations, a gather and a scatter for every lane. (In the register
+ * tiles' stores, where the loops around are unrolled, clang's unrolling
+ * pays: not there.) */
+#if defined(__clang__)
+#define CNNRT_SIMD16_ROLLED _Pragma("clang loop unroll(disable)")
+#else
+#define CNNRT_SIMD16_ROLLED CNNRT_SIMD16
+#endif
+
 /* a loop of a register tile (its accumulators, their loads and FMAs), unrolled
  * whole so that the tile lives in registers: clang -O2 and gcc -O2 leave the
  * bigger tiles rolled, their accumulators in memory */

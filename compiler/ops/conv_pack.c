@@ -182,6 +182,19 @@ void conv_store_lanes(Emit *e, const char *var, const char *from, const char *to
         emit_close(e);
         return;
     }
+    if (!simd && !guard && !strcmp(from, "0") && !strcmp(to, "16") && emit_has_epilogue(e)) {
+        /* strided stores (a position's 16 channels into C order): the
+         * epilogue over the vector first, where lane by lane a SiLU or
+         * hardswish would be scalar, then the stores */
+        emit_line(e, "float vals[16];");
+        emit_line(e, "CNNRT_SIMD16");
+        BLOCK(e, "for (int %s = 0; %s < 16; %s++)", var, var, var) {
+            emit_line(e, "const float lane = lanes[%s];", var);
+            emit_epilogue(e, idx, chan, "lane", xasprintf("vals[%s]", var));
+        }
+        emit_line(e, "for (int %s = 0; %s < 16; %s++) y[%s] = vals[%s];", var, var, var, idx, var);
+        return;
+    }
     if (simd) emit_line(e, !strcmp(from, "0") && !strcmp(to, "16") ? "CNNRT_SIMD16" : "CNNRT_SIMD");
     BLOCK(e, "for (int %s = %s; %s < %s; %s++)", var, from, var, to, var) {
         if (guard) emit_line(e, "if (%s) break;", guard);

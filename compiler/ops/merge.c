@@ -28,6 +28,14 @@ static bool bcast_infer(Layer *L, const Shape *in, int nin) {
         return false;
     }
     L->shape = out;
+    /* add and mul commute: the input of the output's shape first, which the
+     * plan may lay out channel-blocked (a squeeze-excite's scale * x) */
+    if (nin == 2 && (L->op == &op_add || L->op == &op_mul) && !shape_eq(&in[0], &out) && shape_eq(&in[1], &out)) {
+        int t = L->in[0];
+        L->in[0] = L->in[1], L->in[1] = t;
+        Loc l = L->in_loc[0];
+        L->in_loc[0] = L->in_loc[1], L->in_loc[1] = l;
+    }
     return true;
 }
 
@@ -60,15 +68,18 @@ static bool concat_infer(Layer *L, const Shape *in, int nin) {
 }
 
 /* x0[i0] op x1[i1] op ...: the inputs at their indices, combined left to
- * right; an index NULL reads the input's value held in sK */
-static const char *combine(const Layer *L, const char *const *idx) {
+ * right; an index NULL reads the input's value held in sK, or (held set)
+ * the held expression with K for the input's number */
+static const char *combine_held(const Layer *L, const char *const *idx, const char *held) {
     const char *v = NULL;
     for (int k = 0; k < L->nin; k++) {
-        const char *xk = idx[k] ? xasprintf("x%d[%s]", k, idx[k]) : xasprintf("s%d", k);
+        const char *xk = idx[k] ? xasprintf("x%d[%s]", k, idx[k]) : xasprintf(held ? held : "s%d", k);
         v = v ? cx_binop(L->op->binop, v, xk) : xk;
     }
     return v;
 }
+
+static const char *combine(const Layer *L, const char *const *idx) { return combine_held(L, idx, NULL); }
 
 /* the flat index into a value of shape s at the output position vars (of
  * the output's rank); an axis of size 1 reads index 0 */
@@ -165,7 +176,44 @@ static void fast_loops(Emit *e, const Layer *L, const Merged *m, int j, const ch
     FOR_SIMD(e, vars[j], m->size[j]) fast_loops(e, L, m, j + 1, vars, hold);
 }
 
+/* -O2 layouts: a [C,H,W] input 0 of the output's shape, the others one
+ * number per channel or in all (a squeeze-excite gate): blocked or not as
+ * input 0 is, [C/16][H*W][16] read and stored in one pass, each other
+ * input at the position's channel (a [C,1,1] value is the same in both
+ * layouts). Another input of the output's shape would have to be blocked
+ * too, which the plan does not do for a second input. */
+static void eltwise_choose(Choice *c, const Layer *L, const Shape *in, const ChoiceCtx *ctx) {
+    if (in->rank != 3 || !shape_eq(in, &L->shape)) return;
+    for (int k = 1; k < L->nin; k++)
+        if (bcast_kind(ctx->ins[k], &L->shape) != BCAST_CHANNEL && bcast_kind(ctx->ins[k], &L->shape) != BCAST_SCALAR) return;
+    c->layout = LAYOUT_READS_BLOCKED | LAYOUT_FOLLOWS;
+}
+
+static void eltwise_blocked(Emit *e, const Layer *L) {
+    int64_t C = L->shape.dim[0], HW = L->shape.dim[1] * L->shape.dim[2];
+    emit_line(e, "/* channel-blocked [%lld][%lld][16]; the other inputs' 16 numbers of a block held in sK */",
+              (long long)(C / 16), (long long)HW);
+    FOR(e, "cb", C / 16) {
+        const char *idx[MAX_INPUTS] = {"base + l"};
+        for (int k = 1; k < L->nin; k++) {
+            bool one = bcast_kind(emit_in_shape(e, L, k), &L->shape) == BCAST_SCALAR;
+            emit_line(e, "float s%d[16];", k);
+            emit_line(e, "for (int l = 0; l < 16; l++) s%d[l] = x%d[%s];", k, k, one ? "0" : "cb * 16 + l");
+            idx[k] = NULL;
+        }
+        FOR(e, "q", HW) {
+            emit_line(e, "const size_t base = ((size_t)cb * %lld + q) * 16;", (long long)HW);
+            emit_line(e, "CNNRT_SIMD16_ROLLED");
+            FOR(e, "l", 16) emit_store(e, "base + l", "cb * 16 + l", combine_held(L, idx, "s%d[l]"));
+        }
+    }
+}
+
 static void eltwise_emit(Emit *e, const Layer *L) {
+    if (emit_blocked(e, L->in[0])) {
+        eltwise_blocked(e, L);
+        return;
+    }
     Merged m;
     merge_axes(e, L, &m);
     const char *vars[MAX_RANK];
@@ -195,7 +243,7 @@ static void concat_emit_ref(Emit *e, const Layer *L) {
     const OpDesc op_##NAME = {                                                                   \
         .name = #NAME, .flags = OPF_BINARY | OPF_INPLACE, .min_in = 2, .max_in = MAX_IN, .binop = OP, \
         .infer = bcast_infer, .params = op_no_params, .macs = op_no_macs,                        \
-        .emit_ref = eltwise_emit_ref, .emit = eltwise_emit,                                      \
+        .emit_ref = eltwise_emit_ref, .emit = eltwise_emit, .choose = eltwise_choose,             \
     }
 
 BINARY_DESC(add, "+", 0);

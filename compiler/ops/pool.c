@@ -99,11 +99,33 @@ static void global_emit_ref(Emit *e, const Layer *L) {
     }
 }
 
-/* -O2: the same, each channel's run in partial results per lane */
+/* -O2: from a channel-blocked [C,H,W] input too (a squeeze-excite branch
+ * beside blocked kernels), where each block's 16 channels are the lanes */
+static void global_choose(Choice *c, const Layer *L, const Shape *in, const ChoiceCtx *ctx) {
+    (void)L, (void)ctx;
+    if (in->rank == 3) c->layout = LAYOUT_READS_BLOCKED;
+}
+
+/* -O2: the same, each channel's run in partial results per lane; from a
+ * blocked input, a block's channels in the lanes */
 static void global_emit(Emit *e, const Layer *L) {
     const Shape *in = emit_in_shape(e, L, 0);
     int64_t n = shape_elems(in) / in->dim[0];
     bool max = L->op == &op_global_maxpool;
+    if (emit_blocked(e, L->in[0])) {
+        emit_line(e, "/* the input channel-blocked [%lld][%lld][16] */", (long long)(in->dim[0] / 16), (long long)n);
+        FOR(e, "cb", in->dim[0] / 16) {
+            emit_line(e, "const float *restrict xb = x0 + (size_t)cb * %lld;", (long long)(n * 16));
+            emit_line(e, "float acc[16];");
+            emit_line(e, "for (int l = 0; l < 16; l++) acc[l] = %s;", max ? "-INFINITY" : "0.0f");
+            BLOCK(e, "for (int q = 0; q < %lld; q++)", (long long)n) {
+                emit_line(e, "CNNRT_SIMD16_ROLLED");
+                emit_line(e, "for (int l = 0; l < 16; l++) acc[l] = %s;", emit_reduce_step(max, "acc[l]", "xb[q * 16 + l]"));
+            }
+            FOR(e, "l", 16) emit_store(e, "cb * 16 + l", "cb * 16 + l", max ? "acc[l]" : xasprintf("acc[l] / %lld.0f", (long long)n));
+        }
+        return;
+    }
     FOR(e, "c", in->dim[0]) {
         emit_reduce_run(e, "acc", xasprintf("x0 + (size_t)c * %lld", (long long)n), n, max);
         emit_store(e, "c", "c", max ? "acc" : xasprintf("acc / %lld.0f", (long long)n));
@@ -192,11 +214,11 @@ POOL_DESC(avgpool3d, avg_attrs);
 const OpDesc op_global_avgpool = {
     .name = "global_avgpool", .flags = OPF_GLOBAL | OPF_EPILOGUE, .min_in = 1, .max_in = 1,
     .infer = global_infer, .params = op_no_params, .macs = op_no_macs,
-    .emit_ref = global_emit_ref, .emit = global_emit,
+    .emit_ref = global_emit_ref, .emit = global_emit, .choose = global_choose,
 };
 
 const OpDesc op_global_maxpool = {
     .name = "global_maxpool", .flags = OPF_GLOBAL | OPF_EPILOGUE, .min_in = 1, .max_in = 1,
     .infer = global_infer, .params = op_no_params, .macs = op_no_macs,
-    .emit_ref = global_emit_ref, .emit = global_emit,
+    .emit_ref = global_emit_ref, .emit = global_emit, .choose = global_choose,
 };

@@ -198,7 +198,11 @@ static void arena(const Graph *g, int opt, Plan *p) {
  * once the layouts are settled, the kernel itself. */
 static Choice choose(const Graph *g, const Layer *h, const ChoiceCtx *ctx) {
     Choice c = {0};
-    if (h->op->choose) h->op->choose(&c, h, &g->layers[h->in[0]]->shape, ctx);
+    const Shape *ins[MAX_INPUTS];
+    for (int i = 0; i < h->nin; i++) ins[i] = &g->layers[h->in[i]]->shape;
+    ChoiceCtx with = *ctx;
+    with.ins = ins;
+    if (h->op->choose) h->op->choose(&c, h, ins[0], &with);
     return c;
 }
 
@@ -218,7 +222,9 @@ static bool blockable(const Graph *g, int id) {
  * it can: as its input (LAYOUT_READS_BLOCKED), or in its epilogue (a
  * residual add) when that kernel's own output is blocked, since an epilogue
  * reads its extra inputs at the index it stores (unless it reads one per
- * channel or a single number: a [C,1,1] value is the same in both layouts). Dropping one value can
+ * channel or a single number: a [C,1,1] value is the same in both layouts).
+ * An elementwise kernel (LAYOUT_FOLLOWS) stores blocked exactly when it reads
+ * blocked: both or neither. Dropping one value can
  * spoil another's readers, so the marks are pruned to a fixpoint. The
  * network's input and output stay in C order. */
 static void layouts(const Graph *g, const Options *o, Plan *p) {
@@ -230,16 +236,26 @@ static void layouts(const Graph *g, const Options *o, Plan *p) {
         const Layer *h = g->layers[p->kernels[k].layers[0]];
         p->choice[h->id] = choose(g, h, &(ChoiceCtx){.o = o});
     }
-    /* the hint: heads next to a kernel that wants blocked neighbours */
+    /* the hint: heads next to a kernel that wants blocked neighbours, where
+     * its output reaches them directly or through elementwise kernels
+     * (LAYOUT_FOLLOWS: a squeeze-excite gate between a depthwise conv and the
+     * 1x1 conv after it) */
+    bool *beside = xcalloc((size_t)g->n, sizeof(bool));
     for (int k = 0; k < p->nkernels; k++) {
         const Layer *h = g->layers[p->kernels[k].layers[0]];
         if (!(p->choice[h->id].layout & LAYOUT_NEIGHBOURS)) continue;
+        memset(beside, 0, (size_t)g->n * sizeof(bool));
+        beside[p->kernels[k].out] = true;
+        for (int f = k + 1; f < p->nkernels; f++) {   /* kernels in order: readers after writers */
+            const Layer *m = g->layers[p->kernels[f].layers[0]];
+            if ((p->choice[m->id].layout & LAYOUT_FOLLOWS) && beside[p->home[m->in[0]]]) beside[p->kernels[f].out] = true;
+        }
         for (int j = 0; j < p->nkernels; j++) {
             const Layer *c = g->layers[p->kernels[j].layers[0]];
             /* only where the conv's own value can be blocked: else it would
              * scatter its stores (measured 2x slower) */
             if (!c->op->choose || c == h || !blockable(g, p->kernels[j].out)) continue;
-            if (p->home[c->in[0]] == p->kernels[k].out || p->home[h->in[0]] == p->kernels[j].out) near[c->id] = true;
+            if (beside[p->home[c->in[0]]] || p->home[h->in[0]] == p->kernels[j].out) near[c->id] = true;
         }
     }
     for (int i = 0; i < g->n; i++)
@@ -247,7 +263,7 @@ static void layouts(const Graph *g, const Options *o, Plan *p) {
     for (int k = 0; k < p->nkernels; k++) {
         const Kernel *K = &p->kernels[k];
         const Layer *h = g->layers[K->layers[0]];
-        p->blocked[K->out] = blockable(g, K->out) && (p->choice[h->id].layout & LAYOUT_WRITES_BLOCKED);
+        p->blocked[K->out] = blockable(g, K->out) && (p->choice[h->id].layout & (LAYOUT_WRITES_BLOCKED | LAYOUT_FOLLOWS));
     }
     for (bool changed = true; changed;) {
         changed = false;
@@ -258,6 +274,11 @@ static void layouts(const Graph *g, const Options *o, Plan *p) {
                 int v = p->home[h->in[i]];
                 bool ok = i == 0 && (p->choice[h->id].layout & LAYOUT_READS_BLOCKED) && !reshaped(g, p, h->in[i]);
                 if (p->blocked[v] && !ok) p->blocked[v] = false, changed = true;
+            }
+            int in0 = p->home[h->in[0]];
+            if ((p->choice[h->id].layout & LAYOUT_FOLLOWS) && p->blocked[in0] != p->blocked[K->out]) {
+                p->blocked[in0] = p->blocked[K->out] = false;
+                changed = true;
             }
             for (int i = 0; i < K->nextra; i++) {
                 int v = p->home[K->extra[i]];

@@ -307,7 +307,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
 
 /* gx2: mul  [1,64,96] [1,64,96] -> [1,64,96]  params 0  MACs 0 */
 CNNRT_ISA_WIDE static void sobel_gx2__run_wide(const float *x0, const float *x1, float *y) {
-    /* in place: y and x0 are the same buffer */
+    x0 = y;   /* in place: y and x0 are the same buffer */
     CNNRT_SIMD
     for (int i = 0; i < 6144; i++) {
         y[i] = x0[i] * x1[i];
@@ -316,7 +316,7 @@ CNNRT_ISA_WIDE static void sobel_gx2__run_wide(const float *x0, const float *x1,
 
 /* gy2: mul  [1,64,96] [1,64,96] -> [1,64,96]  params 0  MACs 0 */
 CNNRT_ISA_WIDE static void sobel_gy2__run_wide(const float *x0, const float *x1, float *y) {
-    /* in place: y and x0 are the same buffer */
+    x0 = y;   /* in place: y and x0 are the same buffer */
     CNNRT_SIMD
     for (int i = 0; i < 6144; i++) {
         y[i] = x0[i] * x1[i];
@@ -325,7 +325,7 @@ CNNRT_ISA_WIDE static void sobel_gy2__run_wide(const float *x0, const float *x1,
 
 /* g2: add  [1,64,96] [1,64,96] -> [1,64,96]  params 0  MACs 0 */
 CNNRT_ISA_WIDE static void sobel_g2__run_wide(const float *x0, const float *x1, float *y) {
-    /* in place: y and x0 are the same buffer */
+    x0 = y;   /* in place: y and x0 are the same buffer */
     CNNRT_SIMD
     for (int i = 0; i < 6144; i++) {
         y[i] = x0[i] + x1[i];
@@ -609,7 +609,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
 
 /* gx2: mul  [1,64,96] [1,64,96] -> [1,64,96]  params 0  MACs 0 */
 CNNRT_ISA_NARROW static void sobel_gx2__run_narrow(const float *x0, const float *x1, float *y) {
-    /* in place: y and x0 are the same buffer */
+    x0 = y;   /* in place: y and x0 are the same buffer */
     CNNRT_SIMD
     for (int i = 0; i < 6144; i++) {
         y[i] = x0[i] * x1[i];
@@ -618,7 +618,7 @@ CNNRT_ISA_NARROW static void sobel_gx2__run_narrow(const float *x0, const float 
 
 /* gy2: mul  [1,64,96] [1,64,96] -> [1,64,96]  params 0  MACs 0 */
 CNNRT_ISA_NARROW static void sobel_gy2__run_narrow(const float *x0, const float *x1, float *y) {
-    /* in place: y and x0 are the same buffer */
+    x0 = y;   /* in place: y and x0 are the same buffer */
     CNNRT_SIMD
     for (int i = 0; i < 6144; i++) {
         y[i] = x0[i] * x1[i];
@@ -627,7 +627,7 @@ CNNRT_ISA_NARROW static void sobel_gy2__run_narrow(const float *x0, const float 
 
 /* g2: add  [1,64,96] [1,64,96] -> [1,64,96]  params 0  MACs 0 */
 CNNRT_ISA_NARROW static void sobel_g2__run_narrow(const float *x0, const float *x1, float *y) {
-    /* in place: y and x0 are the same buffer */
+    x0 = y;   /* in place: y and x0 are the same buffer */
     CNNRT_SIMD
     for (int i = 0; i < 6144; i++) {
         y[i] = x0[i] + x1[i];
@@ -911,7 +911,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
 
 /* gx2: mul  [1,64,96] [1,64,96] -> [1,64,96]  params 0  MACs 0 */
 static void sobel_gx2__run_base(const float *x0, const float *x1, float *y) {
-    /* in place: y and x0 are the same buffer */
+    x0 = y;   /* in place: y and x0 are the same buffer */
     CNNRT_SIMD
     for (int i = 0; i < 6144; i++) {
         y[i] = x0[i] * x1[i];
@@ -920,7 +920,7 @@ static void sobel_gx2__run_base(const float *x0, const float *x1, float *y) {
 
 /* gy2: mul  [1,64,96] [1,64,96] -> [1,64,96]  params 0  MACs 0 */
 static void sobel_gy2__run_base(const float *x0, const float *x1, float *y) {
-    /* in place: y and x0 are the same buffer */
+    x0 = y;   /* in place: y and x0 are the same buffer */
     CNNRT_SIMD
     for (int i = 0; i < 6144; i++) {
         y[i] = x0[i] * x1[i];
@@ -929,7 +929,7 @@ static void sobel_gy2__run_base(const float *x0, const float *x1, float *y) {
 
 /* g2: add  [1,64,96] [1,64,96] -> [1,64,96]  params 0  MACs 0 */
 static void sobel_g2__run_base(const float *x0, const float *x1, float *y) {
-    /* in place: y and x0 are the same buffer */
+    x0 = y;   /* in place: y and x0 are the same buffer */
     CNNRT_SIMD
     for (int i = 0; i < 6144; i++) {
         y[i] = x0[i] + x1[i];
