@@ -37,6 +37,14 @@ extern "C" {
 #define CNNRT_SIMD16 CNNRT_SIMD
 #endif
 
+/* a rolled loop around such lane loops that must stay a loop of vector
+ * operations: clang would vectorize it across its iterations */
+#if defined(__clang__)
+#define CNNRT_NO_VECTORIZE _Pragma("clang loop vectorize(disable)")
+#else
+#define CNNRT_NO_VECTORIZE
+#endif
+
 /* the same inside a rolled loop over positions (of 16-channel blocks):
  * clang would unroll it and then vectorize the loop around it across its
  * iterations, a gather and a scatter for every lane. (In the register

@@ -12,6 +12,7 @@
  * through a staging area and leave row by row. */
 #include "conv_kernels.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* what a kernel body is written for: the layer and its tile */
@@ -27,18 +28,30 @@ static void store_tile(Emit *e, const ConvTile *t, int P, int RB, bool sub, cons
     const char *at = cx_plus(pv, cx_mul(p, 16));   /* vector p's first position */
     emit_line(e, "/* store through the epilogue */");
     emit_tile_results(e, xasprintf("[%d][%d]", RB, P));
+    /* clang would vectorize the rolled loop over the tile's rows across its
+     * iterations (their unrolled 16 lanes), a scatter per lane */
+    if (RB > 1) emit_line(e, "CNNRT_NO_VECTORIZE");
     LOOP(e, "j", RB) {
         emit_line(e, "const int o = %s;", cx_plus(cx_mul(loop_var("ob", t->NOB), t->OCB), sub ? cx_plus("j0", j) : j));
-        if (RB > 1) emit_line(e, "if (o >= %lld) break;", (long long)t->OC);
+        if (RB > 1 && t->NOB * t->OCB > t->OC) emit_line(e, "if (o >= %lld) break;", (long long)t->OC);
         BLOCK_IF(e, RB == 1 && t->NOB * t->OCB > t->OC, "if (o < %lld)", (long long)t->OC) LOOP(e, "p", P) {
             conv_lanes_of(e, xasprintf("res[%s][%s]", j, p));
             /* ((o * OD + od) * OH + oh) * OW: the output row of a band */
             const char *row = cx_mul(cx_plus(cx_mul(cx_plus(cx_mul("o", t->OD), loop_var("od", t->OD)), t->OH),
                                              loop_var("oh", t->OH)), t->OW);
             bool whole = !t->flat || t->Wp == t->OW;   /* no padding columns: a full vector is 16 consecutive outputs */
+            int64_t end = t->flat ? t->OH * t->OW : t->OW;
+            char *rest;
+            long long at0 = strtoll(at, &rest, 10);
+            const char *base = cx_plus(t->flat ? cx_mul("o", t->OH * t->OW) : row, at);
+            if (whole && !*rest && at0 + 16 <= end) {   /* a constant position: always a whole vector */
+                emit_line(e, "const int base = %s;", base);
+                conv_store_lanes(e, "l", "0", "16", true, NULL, "base + l", "o");
+                continue;   /* the body written: the LOOP macro closes its braces */
+            }
             if (whole) {
-                emit_open(e, "if (CNNRT_LIKELY(%s <= %lld))", cx_add(at, 16), (long long)(t->flat ? t->OH * t->OW : t->OW));
-                emit_line(e, "const int base = %s;", cx_plus(t->flat ? cx_mul("o", t->OH * t->OW) : row, at));
+                emit_open(e, "if (CNNRT_LIKELY(%s <= %lld))", cx_add(at, 16), (long long)end);
+                emit_line(e, "const int base = %s;", base);
                 conv_store_lanes(e, "l", "0", "16", true, NULL, "base + l", "o");
                 emit_else(e);
             }

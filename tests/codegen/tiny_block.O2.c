@@ -178,9 +178,9 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
     /* store through the epilogue */
     cnnrt_v16 res[2][2];
     memcpy(res, acc, sizeof res);
+    CNNRT_NO_VECTORIZE
     for (int j = 0; j < 2; j++) {
         const int o = j;
-        if (o >= 2) break;
         for (int p = 0; p < 2; p++) {
             CNNRT_LANES16(lanes, res[j][p]);
             for (int l = 0, q = p * 16; l < 16; ) {
@@ -402,9 +402,9 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
     /* store through the epilogue */
     cnnrt_v16 res[2][2];
     memcpy(res, acc, sizeof res);
+    CNNRT_NO_VECTORIZE
     for (int j = 0; j < 2; j++) {
         const int o = j;
-        if (o >= 2) break;
         for (int p = 0; p < 2; p++) {
             CNNRT_LANES16(lanes, res[j][p]);
             for (int l = 0, q = p * 16; l < 16; ) {
@@ -626,9 +626,9 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
     /* store through the epilogue */
     cnnrt_v16 res[2][2];
     memcpy(res, acc, sizeof res);
+    CNNRT_NO_VECTORIZE
     for (int j = 0; j < 2; j++) {
         const int o = j;
-        if (o >= 2) break;
         for (int p = 0; p < 2; p++) {
             CNNRT_LANES16(lanes, res[j][p]);
             for (int l = 0, q = p * 16; l < 16; ) {
