@@ -165,12 +165,12 @@ void conv_store_lanes(Emit *e, const char *var, const char *from, const char *to
     if (simd && !guard && !strcmp(from, "0") && strcmp(to, "16")) {
         /* a whole vector as a loop of 16 (vector stores), the likely branch
          * (CNNRT_LIKELY); gcc turns a loop of a variable count into a slow
-         * string copy. The part of one is
-         * a loop of 16 too, each lane under `if (l < to)`: one masked vector
-         * operation (AVX-512, AVX2) where a loop to `to` leaves gcc a scalar
+         * string copy. A part of one is a loop of 16 too, each lane under
+         * `if (l < to)`: one masked vector operation (AVX-512, AVX2) that
+         * reads nothing past `to`, where a loop to `to` leaves gcc a scalar
          * remainder whose epilogue branches on every value (relu6's
-         * comparisons), and reads nothing past `to`. gcc makes the masked
-         * store only of an index of pointer width (idx's `base` is a size_t). */
+         * comparisons). gcc masks the store only for an index of pointer
+         * width (the callers' `base` is a size_t). */
         emit_open(e, "if (CNNRT_LIKELY(%s == 16))", to);
         conv_store_lanes(e, var, from, "16", simd, guard, idx, chan);
         emit_else(e);
