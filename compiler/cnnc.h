@@ -743,8 +743,10 @@ bool emit_has_epilogue(const Emit *e);
  * the end, where one serial chain would wait on the latency of each
  * addition (a float sum is not reordered without -ffast-math) */
 void emit_reduce_run(Emit *e, const char *acc, const char *src, int64_t n, bool max);
-/* acc combined with v: acc + v, or (max) the greater, a NaN v skipped */
+/* acc combined with v: acc + v, or (max) the greater, a NaN v skipped; and
+ * the value it starts from */
 const char *emit_reduce_step(bool max, const char *acc, const char *v);
+const char *emit_reduce_init(bool max);
 /* "cnnrt_v16 name[n];" loaded from the n * 16 floats at src, one vector at a
  * time (gcc keeps a dead copy in memory of an array loaded by one memcpy) */
 void emit_load_vectors(Emit *e, const char *name, int n, const char *src);

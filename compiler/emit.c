@@ -127,8 +127,10 @@ const char *emit_reduce_step(bool max, const char *acc, const char *v) {
     return max ? xasprintf("%s > %s ? %s : %s", v, acc, v, acc) : xasprintf("%s + %s", acc, v);
 }
 
+const char *emit_reduce_init(bool max) { return max ? "-INFINITY" : "0.0f"; }
+
 void emit_reduce_run(Emit *e, const char *acc, const char *src, int64_t n, bool max) {
-    const char *init = max ? "-INFINITY" : "0.0f";
+    const char *init = emit_reduce_init(max);
     emit_line(e, "float %s = %s;", acc, init);
     SCOPE(e) {
         emit_line(e, "const float *restrict xr = %s;", src);
@@ -191,11 +193,13 @@ void emit_tile_fma(Emit *e, int rows, int cols) {
     tile_loops(e, rows, cols, fma_stmt(loop_var("j", rows), loop_var("p", cols)));
 }
 
+/* a layer of the epilogue that computes: not folded into the weights, not
+ * an identity at inference */
+static bool computes(const Layer *Y) { return !Y->folded && !(Y->op->flags & OPF_IDENTITY); }
+
 bool emit_has_epilogue(const Emit *e) {
-    for (int j = 1; e->k && j < e->k->n; j++) {
-        const Layer *Y = e->g->layers[e->k->layers[j]];
-        if (!Y->folded && !(Y->op->flags & OPF_IDENTITY)) return true;
-    }
+    for (int j = 1; e->k && j < e->k->n; j++)
+        if (computes(e->g->layers[e->k->layers[j]])) return true;
     return false;
 }
 
@@ -207,7 +211,7 @@ void emit_epilogue(Emit *e, const char *idx, const char *chan, const char *val, 
     int extra = e->g->layers[K->layers[0]]->nin;
     for (int j = 1; K && j < K->n; j++) {
         const Layer *Y = e->g->layers[K->layers[j]];
-        if (Y->folded || (Y->op->flags & OPF_IDENTITY)) continue;
+        if (!computes(Y)) continue;
         emit_line(e, "const float v%d = %s;", j, v);
         const char *vj = xasprintf("v%d", j);
         if (Y->op->flags & OPF_AFFINE) {

@@ -12,7 +12,6 @@
  * through a staging area and leave row by row. */
 #include "conv_kernels.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 /* what a kernel body is written for: the layer and its tile */
@@ -41,18 +40,13 @@ static void store_tile(Emit *e, const ConvTile *t, int P, int RB, bool sub, cons
                                              loop_var("oh", t->OH)), t->OW);
             bool whole = !t->flat || t->Wp == t->OW;   /* no padding columns: a full vector is 16 consecutive outputs */
             int64_t end = t->flat ? t->OH * t->OW : t->OW;
-            char *rest;
-            long long at0 = strtoll(at, &rest, 10);
-            const char *base = cx_plus(t->flat ? cx_mul("o", t->OH * t->OW) : row, at);
-            if (whole && !*rest && at0 + 16 <= end) {   /* a constant position: always a whole vector */
-                emit_line(e, "const int base = %s;", base);
-                conv_store_lanes(e, "l", "0", "16", true, NULL, "base + l", "o");
-                continue;   /* the body written: the LOOP macro closes its braces */
-            }
+            /* one vector at position 0 (one tile of one vector) that fits: always whole */
+            bool always = whole && !strcmp(at, "0") && 16 <= end;
             if (whole) {
-                emit_open(e, "if (CNNRT_LIKELY(%s <= %lld))", cx_add(at, 16), (long long)end);
-                emit_line(e, "const int base = %s;", base);
+                if (!always) emit_open(e, "if (CNNRT_LIKELY(%s <= %lld))", cx_add(at, 16), (long long)end);
+                emit_line(e, "const int base = %s;", cx_plus(t->flat ? cx_mul("o", t->OH * t->OW) : row, at));
                 conv_store_lanes(e, "l", "0", "16", true, NULL, "base + l", "o");
+                if (always) continue;   /* the body written: the LOOP macro closes its braces */
                 emit_else(e);
             }
             if (t->flat) {

@@ -112,23 +112,24 @@ static void global_emit(Emit *e, const Layer *L) {
     const Shape *in = emit_in_shape(e, L, 0);
     int64_t n = shape_elems(in) / in->dim[0];
     bool max = L->op == &op_global_maxpool;
+    const char *mean = xasprintf(" / %lld.0f", (long long)n);   /* what an average divides by */
     if (emit_blocked(e, L->in[0])) {
         emit_line(e, "/* the input channel-blocked [%lld][%lld][16] */", (long long)(in->dim[0] / 16), (long long)n);
         FOR(e, "cb", in->dim[0] / 16) {
             emit_line(e, "const float *restrict xb = x0 + (size_t)cb * %lld;", (long long)(n * 16));
             emit_line(e, "float acc[16];");
-            emit_line(e, "for (int l = 0; l < 16; l++) acc[l] = %s;", max ? "-INFINITY" : "0.0f");
+            emit_line(e, "for (int l = 0; l < 16; l++) acc[l] = %s;", emit_reduce_init(max));
             BLOCK(e, "for (int q = 0; q < %lld; q++)", (long long)n) {
                 emit_line(e, "CNNRT_SIMD16_ROLLED");
                 emit_line(e, "for (int l = 0; l < 16; l++) acc[l] = %s;", emit_reduce_step(max, "acc[l]", "xb[q * 16 + l]"));
             }
-            FOR(e, "l", 16) emit_store(e, "cb * 16 + l", "cb * 16 + l", max ? "acc[l]" : xasprintf("acc[l] / %lld.0f", (long long)n));
+            FOR(e, "l", 16) emit_store(e, "cb * 16 + l", "cb * 16 + l", xasprintf("acc[l]%s", max ? "" : mean));
         }
         return;
     }
     FOR(e, "c", in->dim[0]) {
         emit_reduce_run(e, "acc", xasprintf("x0 + (size_t)c * %lld", (long long)n), n, max);
-        emit_store(e, "c", "c", max ? "acc" : xasprintf("acc / %lld.0f", (long long)n));
+        emit_store(e, "c", "c", xasprintf("acc%s", max ? "" : mean));
     }
 }
 

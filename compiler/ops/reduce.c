@@ -50,7 +50,7 @@ static int64_t reduce_count(const Shape *in, const bool *red) {
     return n;
 }
 
-static const char *reduce_init(const Layer *L) { return is_max(L) ? "-INFINITY" : "0.0f"; }
+static const char *reduce_init(const Layer *L) { return emit_reduce_init(is_max(L)); }
 
 /* acc combined with v */
 static const char *combine(const Layer *L, const char *acc, const char *v) { return emit_reduce_step(is_max(L), acc, v); }
