@@ -27,11 +27,13 @@ static void channel_vectors(Emit *e, const void *ctx, Regs regs) {
     int RW = regs == t->regs ? t->RW : t->nRW, OCV = regs == t->regs ? t->OCV : t->nOCV;
     bool sub = OCV < t->OCV, blocked_out = emit_blocked(e, e->k->out), passes = conv_cv_partial(t) > 0;
     long long cg = t->cg, CB = t->CB, OCB = t->OCB;
-    long long nqi = (nq + RW - 1) / RW;   /* runs of RW positions */
+    bool by_row = regs == t->regs ? t->cv_rows : t->ncv_rows;
+    long long nqi = by_row ? OH * (OW / RW) : (nq + RW - 1) / RW;   /* runs of RW positions */
     const char *ob = loop_var("ob", t->NOB), *q = nqi > 1 || passes ? "q" : "0", *r = loop_var("r", RW),
                *v = loop_var("v", OCV), *v0 = sub ? "v0 * 16" : "0";
     const char *bias = cx_at(emit_param(e, L, "bias_packed"), cx_plus(cx_mul(ob, t->OCB), v0));
-    emit_line(e, "/* channel vectors: tiles of %d positions of the padded output rows x %d x 16 output channels */", RW, OCV);
+    emit_line(e, "/* channel vectors: tiles of %d positions of %s x %d x 16 output channels */", RW,
+              by_row ? "an output row" : "the padded output rows", OCV);
     if (passes) {
         emit_line(e, "/* in passes over %lld input channels at a time, whose weights stay in cache; partial sums in p */",
                   CB);
@@ -41,8 +43,12 @@ static void channel_vectors(Emit *e, const void *ctx, Regs regs) {
         emit_line(e, "const float *restrict wb = %s;", cx_at(emit_param(e, L, "packed"),
                   cx_plus(cx_mul(cx_size(ob), t->cg * taps * t->OCB), v0)));
         BLOCK_IF(e, passes, "for (int c0 = 0; c0 < %lld; c0 += %lld)", cg, CB)
-        BLOCK_IF(e, nqi > 1 || passes, RW > 1 ? "for (int q = 0; q < %lld; q += %d)" : "for (int q = 0; q < %lld; q++)",
-                 nqi * RW, RW) {
+        BLOCK_IF(e, !by_row && (nqi > 1 || passes),
+                 RW > 1 ? "for (int q = 0; q < %lld; q += %d)" : "for (int q = 0; q < %lld; q++)", nqi * RW, RW)
+        LOOP(e, "oh", by_row ? OH : 1)
+        BLOCK_IF(e, by_row && OW > RW, "for (int ow0 = 0; ow0 < %lld; ow0 += %d)", OW, RW) {
+            const char *oh = loop_var("oh", OH), *ow0 = OW > RW ? "ow0" : "0";
+            if (by_row && (nqi > 1 || passes)) emit_line(e, "const int q = %s;", cx_plus(cx_mul(oh, t->Wp), ow0));
             emit_line(e, "cnnrt_v16 acc[%d][%d];", RW, OCV);
             if (passes) emit_line(e, "float *restrict pq = p + (size_t)q * %lld%s;", OCB, sub ? " + v0 * 16" : "");
             if (RW > 1) emit_line(e, "CNNRT_UNROLL");
@@ -82,10 +88,14 @@ static void channel_vectors(Emit *e, const void *ctx, Regs regs) {
             }
             emit_line(e, "/* store through the epilogue, position by position */");
             emit_tile_results(e, xasprintf("[%d][%d]", RW, OCV));
-            emit_line(e, "int oh = %s, ow = %s;", cx_div(q, t->Wp), cx_mod(q, t->Wp));
-            /* a run of one position lies in the rows; else it may wrap, and pass the last row */
+            /* a run of a row, or of one position, lies in the rows; else it
+             * may wrap, and pass the last row */
+            if (by_row)
+                emit_line(e, OH > 1 ? "int ow = %s;" : "int oh = 0, ow = %s;", ow0);
+            else
+                emit_line(e, "int oh = %s, ow = %s;", cx_div(q, t->Wp), cx_mod(q, t->Wp));
             BLOCK_IF(e, RW > 1, "for (int r = 0; r < %d; r++, ow++)", RW) {
-                if (RW > 1) {
+                if (RW > 1 && !by_row) {
                     BLOCK(e, "if (ow == %lld)", (long long)t->Wp) {
                         emit_line(e, "ow = 0;");
                         emit_line(e, "oh++;");
@@ -95,7 +105,7 @@ static void channel_vectors(Emit *e, const void *ctx, Regs regs) {
                 }
                 /* the last block's vectors may lie past OC */
                 bool past = t->NOB * t->OCV * 16 - OC >= 16;
-                BLOCK_IF(e, RW == 1 && t->Wp > OW, "if (ow < %lld)   /* not a padding column */", OW)
+                BLOCK_IF(e, RW == 1 && !by_row && t->Wp > OW, "if (ow < %lld)   /* not a padding column */", OW)
                 BLOCK_IF(e, OCV > 1, "for (int v = 0; v < %d; v++)", OCV) {
                     emit_line(e, "const int o0 = %s;", cx_mul(cx_plus(cx_mul(ob, t->OCV), sub ? cx_plus("v0", v) : v), 16));
                     if (OCV > 1 && past) emit_line(e, "if (o0 >= %lld) break;   /* past the last block's channels */", OC);

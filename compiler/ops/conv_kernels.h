@@ -38,11 +38,13 @@ typedef struct {
     int OCB, P;
     bool cv;            /* channel vectors: RW positions x OCV vectors of 16 output channels */
     int RW, OCV;
+    bool cv_rows;       /* channel vectors: runs of RW start at each output row (RW divides OW), else run across rows */
     int64_t CB;         /* channel vectors: input channels a pass over the positions (cg: all) */
     /* --target=auto: the narrow class's register tile working inside this
      * one (its OCB, OCV divide these; its runs end within OWp, NQ) */
     RegTile nar;
     int nRW, nOCV;
+    bool ncv_rows;
     bool rows;          /* depthwise over rows: one channel at a time, tiles of output rows x vectors of a row */
     Regs regs;          /* the class the weights are packed for */
     const char *pad;    /* padding mode: zeros, reflect, replicate */

@@ -29,24 +29,40 @@ bool conv_tiled_ok(const Layer *L) {
     return L->op != &op_separable_conv2d && taps <= 64 && (L->groups == 1 || (w && w->shape.dim[1] == 1));
 }
 
-/* the channel-vector tile of class r over nq positions and OC channels:
- * RW positions x OCV vectors of 16 channels minimizing the modelled time
- * (returned), as pixel_tile() models it, plus one broadcast per position.
- * within: only divisors of its OCV, and runs that end within its NQ */
-static int64_t cv_tile(Regs r, int64_t OC, int64_t nq, const ConvTile *within, int *rw, int *ocv) {
-    int64_t best = INT64_MAX;
+/* the channel-vector tile of class r over g's OH x OW outputs, in rows of
+ * Wp positions (nq = OH * Wp), and OC channels: RW positions x OCV vectors
+ * of 16 channels minimizing the modelled time (returned), as pixel_tile()
+ * models it, plus one broadcast per position. The runs of positions either
+ * cover the padded rows end to end (computing the Wp - OW padding columns
+ * too) or, where RW divides OW, start at each row and end with it (*rows):
+ * ResNet's 7x7 outputs of rows of 9 compute 49 positions instead of 63.
+ * within: only divisors of its OCV, and flat runs that end within its NQ */
+static int64_t cv_tile(Regs r, const ConvTile *g, int64_t Wp, const ConvTile *within, int *rw, int *ocv, bool *rows) {
+    int64_t best = INT64_MAX, OC = g->OC, OH = g->OH, OW = g->OW, nq = OH * Wp, taps = g->kd * g->kh * g->kw;
     *rw = *ocv = 1;
+    *rows = false;
     for (int v = 1; v <= 4 && 16 * (v - 1) < OC; v++)   /* no block wider than the channels */
         for (int n = 1; n <= 14 && n <= nq; n++) {
-            if (!regs_fit(r, n * v, v)) break;   /* wide broadcasts are memory operands */
-            if (within && (within->OCV % v || (nq + n - 1) / n * n > within->NQ)) continue;
-            int64_t tiles = (OC + 16 * v - 1) / (16 * v) * ((nq + n - 1) / n), lat = regs_latency(r);
+            /* the weight vectors, and with several taps a register for the
+             * broadcast: clang keeps broadcasts that the taps share in
+             * registers, gcc and clang fold none into the FMAs, and 7 x 4
+             * spilled accumulators at every tap (ResNet's 512-channel 7x7
+             * layer: 7 x 2 ran at 88% of the peak, 7 x 4 at 74%); a 1x1
+             * layer's one spill a channel costs little (7 x 4 at the peak,
+             * 4 x 4 at 70%, MobileNet v1 under gcc) */
+            if (!regs_fit(r, n * v, r == REGS_WIDE && taps > 1 ? v + 1 : v)) break;
+            if (within && within->OCV % v) continue;
+            bool flat_ok = !within || (nq + n - 1) / n * n <= within->NQ, by_row = Wp > OW && OW % n == 0;
+            if (!flat_ok && !by_row) continue;
+            int64_t runs = by_row ? OH * (OW / n) : (nq + n - 1) / n, lat = regs_latency(r);
+            int64_t tiles = (OC + 16 * v - 1) / (16 * v) * runs;
             int64_t loads = n + v, work = n * v > loads ? n * v : loads;
             int64_t cost = tiles * work * (n * v < lat ? lat : n * v) / (n * v);
             if (cost <= best) {   /* ties: the larger tile, fewer weight loads per FMA */
                 best = cost;
                 *rw = n;
                 *ocv = v;
+                *rows = by_row;
             }
         }
     return best;
@@ -136,7 +152,8 @@ ConvTile conv_tile(const Layer *L, const Shape *in, const Options *o, bool near_
     if (w->nd == 2 && !t.diag && o->conv_vectors != CONV_VECTORS_PIXELS) {
         int64_t wq = t.OW + (t.kw - 1) * t.dw / t.sw, nq = t.OH * wq, kc = t.cg * t.kd * t.kh * t.kw;
         int rw, ocv;
-        int64_t cbest = cv_tile(target_regs(o), t.OC, nq, NULL, &rw, &ocv);
+        bool by_row;
+        int64_t cbest = cv_tile(target_regs(o), &t, wq, NULL, &rw, &ocv, &by_row);
         int64_t out = t.OC * t.OH * t.OW;
         /* beside a depthwise conv, channel vectors also let it keep the
          * channels in its lanes (blocked values on both sides): worth up to
@@ -148,6 +165,7 @@ ConvTile conv_tile(const Layer *L, const Shape *in, const Options *o, bool near_
             t.flat = true;
             t.RW = rw;
             t.OCV = ocv;
+            t.cv_rows = by_row;
             t.OCB = 16 * ocv;
             t.P = 1;
             t.Wp = wq;
@@ -155,7 +173,7 @@ ConvTile conv_tile(const Layer *L, const Shape *in, const Options *o, bool near_
             t.NQ = (nq + rw - 1) / rw * rw;
             t.OWp = t.NQ;
             t.NOB = (t.OC + t.OCB - 1) / t.OCB;
-            if (target_both(o)) cv_tile(REGS_NARROW, t.OC, nq, &t, &t.nRW, &t.nOCV);
+            if (target_both(o)) cv_tile(REGS_NARROW, &t, wq, &t, &t.nRW, &t.nOCV, &t.ncv_rows);
             /* a block's weights are read once per run of positions: where
              * they outgrow the cache, passes over fewer input channels at a
              * time (partial sums kept in the scratch between them), so that
@@ -231,8 +249,8 @@ const char *conv_tile_describe(const void *tile) {
     if (t->rows)
         s = "over rows, one channel at a time";
     else if (t->cv)
-        s = xasprintf("%d positions x %d x 16 channels%s", t->RW, t->OCV,
-                      t->nRW ? xasprintf(" (narrow %d x %d x 16)", t->nRW, t->nOCV) : "");
+        s = xasprintf("%d positions%s x %d x 16 channels%s", t->RW, t->cv_rows ? " of a row" : "", t->OCV,
+                      t->nRW ? xasprintf(" (narrow %d%s x %d x 16)", t->nRW, t->ncv_rows ? " of a row" : "", t->nOCV) : "");
     else
         s = xasprintf("%d channels x %d x 16 positions%s", t->OCB, t->P,
                       t->nar.P ? xasprintf(" (narrow %d x %d x 16)", t->nar.OCB, t->nar.P) : "");

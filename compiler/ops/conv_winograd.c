@@ -54,9 +54,15 @@ bool conv_winograd_ok(const Layer *L, const Shape *in, const Options *o) {
     for (int i = 0; i < 2; i++)
         if (w->k[i] != 3 || w->s[i] != 1 || w->d[i] != 1) return false;
     if (o->winograd == WINOGRAD_ON) return true;
-    /* auto: where it measured faster than the direct kernel (bench/), 32+
-     * channels in and out and tiles enough to fill the vectors */
-    return in->dim[0] >= 32 && L->shape.dim[0] >= 32 && L->shape.dim[1] >= 8 && L->shape.dim[2] >= 8;
+    /* auto: where it measured faster than the direct kernel (bench/): 32+
+     * channels in and out, and at most half the direct kernel's
+     * multiplications, counting the lanes of its vectors of 16 tiles that
+     * hold no tile: 36 per tile against 9 per output (7x7 outputs take
+     * 1.3 times as many, 14x14 0.65, 28x28 0.33; in ResNet-18 its 14x14
+     * layers ran 1.2x faster direct, as its 4x larger weights come from
+     * memory once a call) */
+    int64_t OH = L->shape.dim[1], OW = L->shape.dim[2], nf = (OH + 3) / 4 * ((OW + 3) / 4 + 1);
+    return in->dim[0] >= 32 && L->shape.dim[0] >= 32 && 2 * 36 * ((nf + 15) / 16 * 16) <= 9 * OH * OW;
 }
 
 static Wino wino_of(const Layer *L, const Shape *in, const Options *o) {

@@ -208,6 +208,18 @@ run wino.cnn --random-weights --winograd=off -o -
 check "--winograd=off: none" sh -c '! grep -q "Winograd" out'
 run wino.cnn --random-weights --winograd=on -O0 -o -
 check "-O0 never uses Winograd" sh -c '! grep -q "Winograd" out'
+# auto weighs the lanes of Winograd's vectors of 16 tiles: 28x28 (49 tiles in
+# 64 lanes) takes it, 14x14 (16 tiles in 32 lanes) is faster direct
+cat >wino2.cnn <<'EOF'
+network wino2 {
+    input x[32, 28, 28];
+    conv2d big(out=32, kernel=3, pad=1);
+    maxpool2d p(kernel=2);
+    conv2d small(out=32, kernel=3, pad=1);
+}
+EOF
+run wino2.cnn --random-weights --target=avx512 --dump-passes -o -
+check "--winograd=auto: the 28x28 conv only" sh -c '[ "$(grep -c "kernel Winograd" err)" = 1 ] && grep -A1 "^ *2 small" err | grep -q "kernel channel vectors"'
 run wino.cnn --winograd=maybe
 check "--winograd=maybe exits 2" status 2
 check "--winograd=maybe says what it takes" has err "'--winograd=maybe': --winograd takes auto, on or off"
@@ -260,6 +272,20 @@ run blk.cnn --random-weights --conv-vectors=channels --dump-passes -o -
 check "--conv-vectors=channels: channel vectors in the C" has out "channel vectors: tiles of"
 check "--conv-vectors=channels: a's value is channel-blocked (b reads it)" has err "a  *-> scratch+[0-9]* (channel-blocked)"
 check "--conv-vectors=channels: b's value is too (the global pool reads it so)" has err "b  *-> scratch+[0-9]* (channel-blocked)"
+# channel vectors: runs of positions that fit an output row start at each
+# row (no padding columns computed); a 3x3 tile leaves a register for the
+# broadcast (7 x 2), a 1x1 one need not (7 x 4)
+cat >cvr.cnn <<'EOF'
+network cvr {
+    input x[64, 7, 7];
+    conv2d a(out=64, kernel=3, pad=1);
+    conv2d b(out=64, kernel=1);
+}
+EOF
+run cvr.cnn --random-weights --conv-vectors=channels --target=avx512 --dump-passes -o -
+check "channel vectors: a 7x7 output in runs of its rows, 7 x 2 x 16 for 3x3" has err "kernel channel vectors: 7 positions of a row x 2 x 16 channels;"
+check "channel vectors: 7 x 4 x 16 for 1x1" has err "kernel channel vectors: 7 positions x 4 x 16 channels; the input in place"
+check "channel vectors: the C says a row's runs" has out "tiles of 7 positions of an output row x 2 x 16 output channels"
 run blk.cnn --random-weights --conv-vectors=pixels --dump-passes -o -
 check "--conv-vectors=pixels: no channel vectors, nothing blocked" sh -c '! grep -q "channel vectors" out && ! grep -q "channel-blocked" err'
 run blk.cnn --random-weights --conv-vectors=channels -O1 --dump-passes -o -
