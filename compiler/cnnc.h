@@ -743,6 +743,10 @@ bool emit_has_epilogue(const Emit *e);
  * the end, where one serial chain would wait on the latency of each
  * addition (a float sum is not reordered without -ffast-math) */
 void emit_reduce_run(Emit *e, const char *acc, const char *src, int64_t n, bool max);
+/* declares "q0, q1": the columns q0 <= q < q1 of a row of phase phc (a
+ * constant or a variable) whose input column q*sw + phc - pl lies in [0, W);
+ * a row holds Wq columns (padded rows split by column phase) */
+void emit_inside_columns(Emit *e, const char *phc, int64_t pl, int64_t sw, int64_t W, int64_t Wq);
 /* acc combined with v: acc + v, or (max) the greater, a NaN v skipped; and
  * the value it starts from */
 const char *emit_reduce_step(bool max, const char *acc, const char *v);

@@ -123,6 +123,24 @@ static const char *layer_title(Emit *e, const Layer *L) {
                      commas(L->macs));
 }
 
+/* "q0, q1": the columns q0 <= q < q1 of a row of phase phc (a constant or
+ * a variable) whose input column q*sw + phc - pl lies in [0, W); a row
+ * holds Wq columns */
+void emit_inside_columns(Emit *e, const char *phc, int64_t pl, int64_t sw, int64_t W, int64_t Wq) {
+    if (strcmp(phc, "0") == 0) {
+        int64_t q0 = (pl + sw - 1) / sw, q1 = (W + pl + sw - 1) / sw;
+        q0 = q0 > Wq ? Wq : q0;
+        q1 = q1 > Wq ? Wq : q1 < q0 ? q0 : q1;
+        emit_line(e, "const int q0 = %lld, q1 = %lld;", (long long)q0, (long long)q1);
+        return;
+    }
+    emit_line(e, "int q0 = %lld > %s ? (%lld - %s + %lld) / %lld : 0, n = %lld - %s;", (long long)pl, phc,
+              (long long)pl, phc, (long long)(sw - 1), (long long)sw, (long long)(W + pl), phc);
+    emit_line(e, "int q1 = n > 0 ? (n + %lld) / %lld : 0;", (long long)(sw - 1), (long long)sw);
+    emit_line(e, "q0 = q0 > %lld ? %lld : q0;", (long long)Wq, (long long)Wq);
+    emit_line(e, "q1 = q1 > %lld ? %lld : q1 < q0 ? q0 : q1;", (long long)Wq, (long long)Wq);
+}
+
 const char *emit_reduce_step(bool max, const char *acc, const char *v) {
     return max ? xasprintf("%s > %s ? %s : %s", v, acc, v, acc) : xasprintf("%s + %s", acc, v);
 }

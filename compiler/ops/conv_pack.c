@@ -15,24 +15,6 @@ const char *conv_pad_mode(const Layer *L) {
 /* what the last vectors read past the phase planes */
 int64_t conv_flat_slack(const ConvTile *t) { return t->NQ - t->OH * t->Wp + t->Wp + 16; }
 
-/* "q0, q1": the columns q0 <= q < q1 of a row of phase phc (a constant or
- * a variable) whose input column q*sw + phc - pl lies in [0, W); a row
- * holds Wq columns */
-static void inside_columns(Emit *e, const char *phc, int64_t pl, int64_t sw, int64_t W, int64_t Wq) {
-    if (strcmp(phc, "0") == 0) {
-        int64_t q0 = (pl + sw - 1) / sw, q1 = (W + pl + sw - 1) / sw;
-        q0 = q0 > Wq ? Wq : q0;
-        q1 = q1 > Wq ? Wq : q1 < q0 ? q0 : q1;
-        emit_line(e, "const int q0 = %lld, q1 = %lld;", (long long)q0, (long long)q1);
-        return;
-    }
-    emit_line(e, "int q0 = %lld > %s ? (%lld - %s + %lld) / %lld : 0, n = %lld - %s;", (long long)pl, phc,
-              (long long)pl, phc, (long long)(sw - 1), (long long)sw, (long long)(W + pl), phc);
-    emit_line(e, "int q1 = n > 0 ? (n + %lld) / %lld : 0;", (long long)(sw - 1), (long long)sw);
-    emit_line(e, "q0 = q0 > %lld ? %lld : q0;", (long long)Wq, (long long)Wq);
-    emit_line(e, "q1 = q1 > %lld ? %lld : q1 < q0 ? q0 : q1;", (long long)Wq, (long long)Wq);
-}
-
 /* t[c][phr][phc][r][q] = x0[c0 + c][r*sh + phr - pt][q*sw + phc - pl] for
  * c < nc of a [..][H][W] input, padded by mode (zeros, reflect, replicate),
  * then `slack` zeros (after C channels) for the vectors that read past the
@@ -56,7 +38,7 @@ void conv_phase_planes(Emit *e, const char *mode, bool blocked, int64_t C, const
         LOOP(e, "phr", sh) LOOP(e, "phc", sw) {
             const char *at = cx_mul(cx_plus(cx_mul(cx_plus(cx_mul(cx_size(c), sh), phr), sw), phc), Hp * Wp);
             emit_line(e, "float *restrict plane = %s;", cx_at("t", at));
-            if (zeros) inside_columns(e, phc, pl, sw, W, Wp);
+            if (zeros) emit_inside_columns(e, phc, pl, sw, W, Wp);
             const char *row_in = cx_plus(cx_mul("r", sh), cx_add(phr, -pt));     /* r*sh + phr - pt */
             const char *col_in = cx_plus(cx_mul("q", sw), cx_add(phc, -pl));     /* q*sw + phc - pl */
             FOR(e, "r", Hp) {
@@ -137,7 +119,7 @@ void conv_pack_band(Emit *e, const ConvTile *t) {
                     emit_line(e, "memset(row, 0, sizeof(float) * %lld);", (long long)t->Wq);
                     emit_else(e);
                 }
-                inside_columns(e, ph, t->pl, t->sw, W, t->Wq);
+                emit_inside_columns(e, ph, t->pl, t->sw, W, t->Wq);
                 emit_line(e, "for (int q = 0; q < q0; q++) row[q] = 0.0f;");
                 emit_line(e, "CNNRT_SIMD");
                 BLOCK(e, "for (int q = q0; q < q1; q++)") {
