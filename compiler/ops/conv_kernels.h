@@ -35,6 +35,7 @@ typedef struct {
     bool diag;          /* depthwise (cg = 1): each output channel reads its own input */
     bool flat;          /* 1-D/2-D: vectors run across the rows of phase planes */
     int64_t Hp, Wp, NQ; /* flat: rows and columns of a phase plane, output positions computed */
+    int64_t nphr, nphc; /* flat: the row and column phases the taps read (the first ones; 1x1 stride 2: 1 x 1) */
     int OCB, P;
     bool cv;            /* channel vectors: RW positions x OCV vectors of 16 output channels */
     int RW, OCV;
@@ -77,13 +78,14 @@ const char *conv_pad_mode(const Layer *L);
 
 /* ---- shared emission (conv_pack.c) */
 
-/* channels [c0, c0 + nc) of x0 [..][H][W] padded by mode into sh x sw phase
- * planes of Hp x Wp in t,
+/* channels [c0, c0 + nc) of x0 [..][H][W] padded by mode into the first
+ * nphr x nphc of the sh x sw phase planes (those the taps read), of Hp x Wp,
+ * in t,
  *   t[c][phr][phc][r][q] = x0[c0 + c][r*sh + phr - pt][q*sw + phc - pl],
  * and `slack` zeros after C channels' planes; c0, nc C expressions (NULL: 0,
  * C); x0 channel-blocked [C/16][H][W][16] when blocked */
 void conv_phase_planes(Emit *e, const char *mode, bool blocked, int64_t C, const char *c0, const char *nc, int64_t H,
-                       int64_t W, int64_t sh, int64_t sw, int64_t pt, int64_t pl, int64_t Hp, int64_t Wp, int64_t slack);
+                       int64_t W, int64_t sh, int64_t sw, int64_t nphr, int64_t nphc, int64_t pt, int64_t pl, int64_t Hp, int64_t Wp, int64_t slack);
 /* the whole input of a flat tile, padded, once */
 void conv_pack_flat(Emit *e, const Layer *L, const ConvTile *t);
 /* the band of input rows of output row (od, oh), padded, columns by phase */

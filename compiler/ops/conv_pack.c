@@ -20,13 +20,14 @@ int64_t conv_flat_slack(const ConvTile *t) { return t->NQ - t->OH * t->Wp + t->W
  * then `slack` zeros (after C channels) for the vectors that read past the
  * last plane; c0 NULL: 0, nc NULL: C; x0 in C order or channel-blocked */
 void conv_phase_planes(Emit *e, const char *mode, bool blocked, int64_t C, const char *c0, const char *nc, int64_t H,
-                       int64_t W, int64_t sh, int64_t sw, int64_t pt, int64_t pl, int64_t Hp, int64_t Wp, int64_t slack) {
+                       int64_t W, int64_t sh, int64_t sw, int64_t nphr, int64_t nphc, int64_t pt, int64_t pl, int64_t Hp,
+                       int64_t Wp, int64_t slack) {
     bool zeros = strcmp(mode, "zeros") == 0;
     const char *fold = strcmp(mode, "reflect") == 0 ? "cnnrt_reflect" : "cnnrt_clamp";
     emit_line(e, "/* t [%lld][%lld][%lld][%lld][%lld]: the input padded, split into phase planes; then zeros "
-              "the last vectors may read */", (long long)C, (long long)sh, (long long)sw, (long long)Hp, (long long)Wp);
+              "the last vectors may read */", (long long)C, (long long)nphr, (long long)nphc, (long long)Hp, (long long)Wp);
     bool one = nc ? strcmp(nc, "1") == 0 : C == 1;   /* one channel: no loop over c */
-    const char *c = one ? "0" : "c", *phr = loop_var("phr", sh), *phc = loop_var("phc", sw);
+    const char *c = one ? "0" : "c", *phr = loop_var("phr", nphr), *phc = loop_var("phc", nphc);
     const char *ch = c0 ? cx_plus(c0, c) : c;
     long long cs = blocked ? 16 : 1;   /* floats from one column to the next */
     BLOCK_IF(e, !one, "for (int c = 0; c < %s; c++)", nc ? nc : xasprintf("%lld", (long long)C)) {
@@ -35,8 +36,8 @@ void conv_phase_planes(Emit *e, const char *mode, bool blocked, int64_t C, const
                       (long long)(H * W * 16), cx_paren(ch));
         else
             emit_line(e, "const float *restrict xc = %s;", cx_at("x0", cx_mul(cx_size(ch), H * W)));
-        LOOP(e, "phr", sh) LOOP(e, "phc", sw) {
-            const char *at = cx_mul(cx_plus(cx_mul(cx_plus(cx_mul(cx_size(c), sh), phr), sw), phc), Hp * Wp);
+        LOOP(e, "phr", nphr) LOOP(e, "phc", nphc) {
+            const char *at = cx_mul(cx_plus(cx_mul(cx_plus(cx_mul(cx_size(c), nphr), phr), nphc), phc), Hp * Wp);
             emit_line(e, "float *restrict plane = %s;", cx_at("t", at));
             if (zeros) emit_inside_columns(e, phc, pl, sw, W, Wp);
             const char *row_in = cx_plus(cx_mul("r", sh), cx_add(phr, -pt));     /* r*sh + phr - pt */
@@ -66,13 +67,13 @@ void conv_phase_planes(Emit *e, const char *mode, bool blocked, int64_t C, const
             }
         }
     }
-    emit_line(e, "memset(t + %lld, 0, sizeof(float) * %lld);", (long long)(C * sh * sw * Hp * Wp), (long long)slack);
+    emit_line(e, "memset(t + %lld, 0, sizeof(float) * %lld);", (long long)(C * nphr * nphc * Hp * Wp), (long long)slack);
 }
 
 /* flat mode: the whole input, padded, once */
 void conv_pack_flat(Emit *e, const Layer *L, const ConvTile *t) {
-    conv_phase_planes(e, t->pad, emit_blocked(e, L->in[0]), t->C, NULL, NULL, t->H, t->W, t->sh, t->sw, t->pt, t->pl,
-                      t->Hp, t->Wp, conv_flat_slack(t));
+    conv_phase_planes(e, t->pad, emit_blocked(e, L->in[0]), t->C, NULL, NULL, t->H, t->W, t->sh, t->sw, t->nphr, t->nphc,
+                      t->pt, t->pl, t->Hp, t->Wp, conv_flat_slack(t));
 }
 
 /* expression x is a constant in [0, n) */
@@ -187,7 +188,7 @@ void conv_store_lanes(Emit *e, const char *var, const char *from, const char *to
 
 int64_t conv_tap_offset(const ConvTile *t, int64_t a, int64_t i, int64_t k) {
     int64_t col = k * t->dw;
-    if (t->flat) return ((i * t->dh % t->sh * t->sw + col % t->sw) * t->Hp + i * t->dh / t->sh) * t->Wp + col / t->sw;
+    if (t->flat) return ((i * t->dh % t->sh * t->nphc + col % t->sw) * t->Hp + i * t->dh / t->sh) * t->Wp + col / t->sw;
     return ((a * t->kh + i) * t->sw + col % t->sw) * t->Wq + col / t->sw;
 }
 

@@ -166,7 +166,7 @@ static void pixel_vectors(Emit *e, const void *ctx, Regs r) {
                     emit_line(e, "const int nc = %lld - ob * %d < %d ? %lld - ob * %d : %d;", (long long)t->C, t->OCB,
                               t->OCB, (long long)t->C, t->OCB, t->OCB);
                 conv_phase_planes(e, t->pad, emit_blocked(e, L->in[0]), t->OCB, cx_mul(ob, t->OCB), "nc", t->H,
-                                  t->W, t->sh, t->sw, t->pt, t->pl, t->Hp, t->Wp, conv_flat_slack(t));
+                                  t->W, t->sh, t->sw, t->nphr, t->nphc, t->pt, t->pl, t->Hp, t->Wp, conv_flat_slack(t));
             }
             BLOCK_IF(e, !pixels_outer && tiles, "%s", pv_loop)
             BLOCK_IF(e, sub, "for (int j0 = 0; j0 < %d; j0 += %d)", t->OCB, RB) {

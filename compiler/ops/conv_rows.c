@@ -59,7 +59,7 @@ static void depthwise_rows(Emit *e, const void *ctx, Regs r) {
     if (R > OH) R = (int)OH;
     emit_line(e, "/* over rows: tiles of %d output rows x %d x 16 columns */", R, V);
     FOR(e, "ch", t->C) {
-        conv_phase_planes(e, t->pad, emit_blocked(e, L->in[0]), 1, "ch", "1", t->H, t->W, t->sh, t->sw, t->pt, t->pl, t->Hp,
+        conv_phase_planes(e, t->pad, emit_blocked(e, L->in[0]), 1, "ch", "1", t->H, t->W, t->sh, t->sw, t->nphr, t->nphc, t->pt, t->pl, t->Hp,
                           t->Wp, conv_flat_slack(t));
         emit_line(e, "const float *restrict wk = %s + (size_t)ch * %lld;", emit_param(e, L, "packed"),
                   (long long)(t->kh * t->kw));

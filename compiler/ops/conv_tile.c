@@ -69,7 +69,7 @@ static int64_t cv_tile(Regs r, const ConvTile *g, int64_t Wp, const ConvTile *wi
 }
 
 /* floats of one channel's phase planes */
-int64_t conv_flat_band(const ConvTile *t) { return t->sh * t->sw * t->Hp * t->Wp; }
+int64_t conv_flat_band(const ConvTile *t) { return t->nphr * t->nphc * t->Hp * t->Wp; }
 
 /* depthwise (one output per input channel) in flat mode packs the OCB
  * channels of each channel block just before it computes them, so that they
@@ -95,6 +95,10 @@ ConvTile conv_tile(const Layer *L, const Shape *in, const Options *o, bool near_
         .kd = k[0], .kh = k[1], .kw = k[2], .sd = s[0], .sh = s[1], .sw = s[2], .dd = d[0], .dh = d[1], .dw = d[2],
         .pf = p[0], .pt = p[1], .pl = p[2], .regs = target_regs(o), .pad = conv_pad_mode(L),
     };
+    /* the phases the taps read: tap i reads row phase (i * dh) % sh */
+    t.nphr = t.nphc = 1;
+    for (int64_t i = 0; i < t.kh; i++) t.nphr = i * t.dh % t.sh + 1 > t.nphr ? i * t.dh % t.sh + 1 : t.nphr;
+    for (int64_t i = 0; i < t.kw; i++) t.nphc = i * t.dw % t.sw + 1 > t.nphc ? i * t.dw % t.sw + 1 : t.nphc;
     t.cg = t.C / L->groups;
     t.og = t.OC / L->groups;
     t.diag = L->groups > 1;
@@ -257,7 +261,7 @@ const char *conv_tile_describe(const void *tile) {
     const char *in = conv_direct(t) || conv_cv_direct(t) ? "the input in place"
                      : !t->flat ? xasprintf("bands of %lld input rows", (long long)(t->kd * t->kh))
                      : xasprintf("%s phase planes %lldx%lld x %lld x %lld", conv_block_pack(t) ? "per-block" : "whole",
-                                 (long long)t->sh, (long long)t->sw, (long long)t->Hp, (long long)t->Wp);
+                                 (long long)t->nphr, (long long)t->nphc, (long long)t->Hp, (long long)t->Wp);
     return xasprintf("%s; %s%s%s", s, in, conv_tile_copy(t) ? ", tiles copied" : "",
                      t->rows || t->cv || t->diag ? "" : conv_pixels_first(t) ? ", pixel tiles outer" : ", channel blocks outer");
 }
