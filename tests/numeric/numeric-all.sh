@@ -25,7 +25,9 @@
 # built with clang, and the lecture examples; make test runs all of them.
 cd "$(dirname "$0")/../.." || exit 2
 
-# NAME|TIER|LABEL|CNNC_FLAGS|EXTRA_CFLAGS|CC (empty: run.sh's, clang and gcc)
+# NAME|TIER|LABEL|CNNC_FLAGS|EXTRA_CFLAGS|CC (empty: run.sh's, clang and gcc)|SAME_AS
+# SAME_AS: the cnnc flags of a configuration here whose builds cover this
+# one's (the same compiler and flags): cases whose C they do not change skip
 # TIER: full (make test), check (make check), both. run-all.sh starts them in
 # this order: the costliest first (about 2 CPU-minutes each, aarch64 a little
 # more; -O0 and -O1 less; the lecture examples a few seconds).
@@ -39,9 +41,9 @@ O2-v3|full|cnnc -O2, built with -march=x86-64-v3 (AVX2) and -DCNNRT_DISPATCH=0 (
 O2-base|full|cnnc -O2, the baseline x86-64 variant chosen at run time (-DCNNRT_ISA_MAX=CNNRT_ISA_BASE), gcc|-O2|-DCNNRT_ISA_MAX=CNNRT_ISA_BASE|gcc
 O2-novector|full|cnnc -O2, the generic path (CNNRT_NO_VECTOR), gcc|-O2|-DCNNRT_NO_VECTOR|gcc
 O2-generic|full|cnnc -O2 --target=generic, clang|-O2 --target=generic||clang
-O2-winograd-native|full|cnnc -O2 --winograd=on (every eligible 3x3 conv), -march=native, clang|-O2 --winograd=on|-march=native|clang
-O2-channels-native|full|cnnc -O2 --conv-vectors=channels (channel-blocked values), -march=native, gcc|-O2 --conv-vectors=channels|-march=native|gcc
-O2-channels-winograd-generic|full|cnnc -O2 --conv-vectors=channels --winograd=on, the generic path, clang|-O2 --conv-vectors=channels --winograd=on --target=generic||clang
+O2-winograd-native|full|cnnc -O2 --winograd=on (every eligible 3x3 conv), -march=native, clang|-O2 --winograd=on|-march=native|clang|-O2
+O2-channels-native|full|cnnc -O2 --conv-vectors=channels (channel-blocked values), -march=native, gcc|-O2 --conv-vectors=channels|-march=native|gcc|-O2
+O2-channels-winograd-generic|full|cnnc -O2 --conv-vectors=channels --winograd=on, the generic path, clang|-O2 --conv-vectors=channels --winograd=on --target=generic||clang|-O2 --target=generic
 O2-channels-winograd-v3|full|cnnc -O2 --conv-vectors=channels --winograd=on, -march=x86-64-v3, the AVX2 variant chosen at run time, gcc|-O2 --conv-vectors=channels --winograd=on|-march=x86-64-v3 -DCNNRT_ISA_MAX=CNNRT_ISA_AVX2|gcc
 O0|full|cnnc -O0|-O0||
 O1|full|cnnc -O1, gcc|-O1||gcc
@@ -69,7 +71,7 @@ case ${1:-} in
 --run)
     line=$(configs | grep "^${2:-}|") ||
         { echo "numeric-all.sh: no configuration '${2:-}' (see --list)" >&2; exit 2; }
-    IFS='|' read -r name _ label flags cflags cc <<<"$line"
+    IFS='|' read -r name _ label flags cflags cc same <<<"$line"
     echo "== numeric cases, $label"
     if [ "$name" = lecture ]; then
         exec /usr/bin/python3 tests/numeric/lecture_test.py
@@ -86,7 +88,7 @@ case ${1:-} in
         export PATH
     fi
     [ -n "$cc" ] && { CC=$cc; export CC; }
-    CNNC_FLAGS=$flags EXTRA_CFLAGS=$cflags exec tests/numeric/run.sh
+    CNNC_FLAGS=$flags EXTRA_CFLAGS=$cflags SAME_AS=$same exec tests/numeric/run.sh
     ;;
 --check | '')
     exec tests/run-all.sh ${1:+"$1"} numeric

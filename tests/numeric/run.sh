@@ -15,10 +15,15 @@
 #               --out DIR` (same cases, same SEED): DIR/<case>/ is used instead
 #               of generating it again (numeric-all.sh shares one among its
 #               configurations); cases missing from DIR are generated  []
+#   SAME_AS     cnnc flags of a configuration that runs too, with the same C
+#               compilers and flags: a case whose generated C is the same
+#               under them is skipped, as it tests nothing new here (an option
+#               that changes some layers only: Winograd, channel vectors)  []
 #   KEEP=1      keep the work dir (it is kept anyway when a case fails)
 #
-# Prints `PASS name` or `FAIL name: reason` per case (a case passes when it
-# passes with every compiler), then `N passed, M failed`. Exit 1 if any failed.
+# Prints `PASS name`, `SKIP name: reason` or `FAIL name: reason` per case (a
+# case passes when it passes with every compiler), then `N passed, M failed`
+# (and `, K skipped`). Exit 1 if any failed.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -42,8 +47,8 @@ else
     cases=("$here"/cases/*.cnn)
 fi
 
-summary() {  # summary PASSED FAILED
-    echo "$1 passed, $2 failed"
+summary() {  # summary PASSED FAILED [SKIPPED]
+    echo "$1 passed, $2 failed$([ "${3:-0}" -gt 0 ] && echo ", $3 skipped")"
     [ "$2" -eq 0 ]
 }
 
@@ -121,6 +126,11 @@ run_case() {
     if [ ! -f "$d/net.c" ] || [ ! -f "$d/net.h" ]; then
         echo "FAIL $name: cnnc wrote no net.c/net.h" > "$res"; return
     fi
+    if [ -n "${SAME_AS:-}" ] && mkdir -p "$d/same" &&
+            "$CNNC" $SAME_AS "$src" "${wflag[@]}" -o "$d/same/net.c" --prefix net > /dev/null 2>&1 &&
+            cmp -s "$d/net.c" "$d/same/net.c" && cmp -s "$d/net.h" "$d/same/net.h"; then
+        echo "SKIP $name: the same C as cnnc $SAME_AS" > "$res"; return
+    fi
     local modes=(batch)
     grep -q -E '^\s*(#|//)\s*numeric:.*batch=' "$src" && modes+=(--per-sample)
     for cc in "${ccs[@]}"; do
@@ -180,13 +190,14 @@ if [ ${#lists[@]} -gt 0 ]; then
     done
 fi
 
-passed=0 failed=0
+passed=0 failed=0 skipped=0
 for src in "${cases[@]}"; do
     name=$(basename "$src" .cnn)
     line=$(cat "$work/$name/result" 2>/dev/null) || line="FAIL $name: no result"
     echo "$line"
     case $line in
     PASS*) passed=$((passed + 1)) ;;
+    SKIP*) skipped=$((skipped + 1)) ;;
     *)  failed=$((failed + 1))
         # the kept work dir gets the case's reference data when it was shared
         r=$(refdir "$name")
@@ -199,4 +210,4 @@ if [ "$failed" -gt 0 ] || [ "${KEEP:-0}" = 1 ]; then
 else
     rm -rf "$work"
 fi
-summary "$passed" "$failed"
+summary "$passed" "$failed" "$skipped"
