@@ -123,9 +123,6 @@ static const char *layer_title(Emit *e, const Layer *L) {
                      commas(L->macs));
 }
 
-/* "q0, q1": the columns q0 <= q < q1 of a row of phase phc (a constant or
- * a variable) whose input column q*sw + phc - pl lies in [0, W); a row
- * holds Wq columns */
 void emit_inside_columns(Emit *e, const char *phc, int64_t pl, int64_t sw, int64_t W, int64_t Wq) {
     if (strcmp(phc, "0") == 0) {
         int64_t q0 = (pl + sw - 1) / sw, q1 = (W + pl + sw - 1) / sw;

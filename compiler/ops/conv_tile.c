@@ -68,6 +68,14 @@ static int64_t cv_tile(Regs r, const ConvTile *g, int64_t Wp, const ConvTile *wi
     return best;
 }
 
+/* the phases of a stride s that the k taps of dilation d read: the first
+ * ones, up to the last that tap i's (i * d) % s reaches (1x1: 1) */
+static int64_t phases_read(int64_t k, int64_t d, int64_t s) {
+    int64_t n = 1;
+    for (int64_t i = 0; i < k; i++) n = i * d % s + 1 > n ? i * d % s + 1 : n;
+    return n;
+}
+
 /* floats of one channel's phase planes */
 int64_t conv_flat_band(const ConvTile *t) { return t->nphr * t->nphc * t->Hp * t->Wp; }
 
@@ -95,10 +103,8 @@ ConvTile conv_tile(const Layer *L, const Shape *in, const Options *o, bool near_
         .kd = k[0], .kh = k[1], .kw = k[2], .sd = s[0], .sh = s[1], .sw = s[2], .dd = d[0], .dh = d[1], .dw = d[2],
         .pf = p[0], .pt = p[1], .pl = p[2], .regs = target_regs(o), .pad = conv_pad_mode(L),
     };
-    /* the phases the taps read: tap i reads row phase (i * dh) % sh */
-    t.nphr = t.nphc = 1;
-    for (int64_t i = 0; i < t.kh; i++) t.nphr = i * t.dh % t.sh + 1 > t.nphr ? i * t.dh % t.sh + 1 : t.nphr;
-    for (int64_t i = 0; i < t.kw; i++) t.nphc = i * t.dw % t.sw + 1 > t.nphc ? i * t.dw % t.sw + 1 : t.nphc;
+    t.nphr = phases_read(t.kh, t.dh, t.sh);
+    t.nphc = phases_read(t.kw, t.dw, t.sw);
     t.cg = t.C / L->groups;
     t.og = t.OC / L->groups;
     t.diag = L->groups > 1;

@@ -48,6 +48,10 @@ typedef struct {
     const char *pad;          /* padding mode */
 } Wino;
 
+/* the tile positions of an OH x OW output: rows of 4x4 tiles, numbered
+ * over one column more than a row holds (the last tile's column reads it) */
+static int64_t wino_positions(int64_t OH, int64_t OW) { return (OH + 3) / 4 * ((OW + 3) / 4 + 1); }
+
 bool conv_winograd_ok(const Layer *L, const Shape *in, const Options *o) {
     const Window *w = &L->win;
     if (o->winograd == WINOGRAD_OFF || L->op != &op_conv2d || L->groups != 1) return false;
@@ -58,10 +62,10 @@ bool conv_winograd_ok(const Layer *L, const Shape *in, const Options *o) {
      * channels in and out, and at most half the direct kernel's
      * multiplications, counting the lanes of its vectors of 16 tiles that
      * hold no tile: 36 per tile against 9 per output (7x7 outputs take
-     * 1.3 times as many, 14x14 0.65, 28x28 0.33; in ResNet-18 its 14x14
-     * layers ran 1.2x faster direct, as its 4x larger weights come from
-     * memory once a call) */
-    int64_t OH = L->shape.dim[1], OW = L->shape.dim[2], nf = (OH + 3) / 4 * ((OW + 3) / 4 + 1);
+     * 1.3 times as many, 14x14 0.65, 28x28 0.33; ResNet-18 ran 1.1x faster
+     * with its 14x14 layers direct, whose Winograd weights, 4x larger, come
+     * from memory once a call) */
+    int64_t OH = L->shape.dim[1], OW = L->shape.dim[2], nf = wino_positions(OH, OW);
     return in->dim[0] >= 32 && L->shape.dim[0] >= 32 && 2 * 36 * ((nf + 15) / 16 * 16) <= 9 * OH * OW;
 }
 
@@ -75,7 +79,7 @@ static Wino wino_of(const Layer *L, const Shape *in, const Options *o) {
     g.TW = (g.OW + 3) / 4;
     g.Wq = g.TW + 1;
     g.PL = (g.TH + 1) * g.Wq;
-    g.NF = g.TH * g.Wq;
+    g.NF = wino_positions(g.OH, g.OW);
     /* the tile: P vectors of 16 tiles x OCB output channels, as conv.c's
      * direct kernel chooses it; a block's V (36 x C x 16P floats) kept
      * within 1 MiB so that it stays in L2 while every channel block reads it */
