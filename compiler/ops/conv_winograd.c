@@ -42,6 +42,7 @@ typedef struct {
     int64_t TH, TW, Wq, PL;   /* tile rows and columns, plane columns, floats of a plane */
     int64_t NF, TB, NFp;      /* numbered tiles, tiles per block, NF rounded up to blocks */
     int64_t NOB;
+    int64_t VS;               /* floats from one position of V to the next */
     int OCB, P;
     RegTile nar;              /* --target=auto: the narrow class's tile inside OCB x P */
     Regs regs;                /* the class the weights are packed for */
@@ -92,6 +93,9 @@ static Wino wino_of(const Layer *L, const Shape *in, const Options *o) {
     g.TB = 16 * g.P;
     g.NFp = (g.NF + g.TB - 1) / g.TB * g.TB;
     g.NOB = (g.OC + g.OCB - 1) / g.OCB;
+    /* the input transform stores 36 vectors a position apart: a multiple of
+     * 4 KiB would put them all in one set of the L1 cache */
+    g.VS = g.C * g.TB + (g.C * g.TB % 1024 == 0 ? 16 : 0);
     return g;
 }
 
@@ -104,7 +108,7 @@ static int64_t round16(int64_t n) { return (n + 15) / 16 * 16; }
 const void *conv_winograd_tile(const Layer *L, const Shape *in, const Options *o, int64_t *temp) {
     Wino *g = xcalloc(1, sizeof *g);
     *g = wino_of(L, in, o);
-    *temp = round16(planes_floats(g)) + 36 * g->C * g->TB + 36 * g->OCB * g->TB;
+    *temp = round16(planes_floats(g)) + 36 * g->VS + 36 * g->OCB * g->TB;
     return g;
 }
 
@@ -160,7 +164,7 @@ static void products(Emit *e, const void *ctx, Regs r) {
     const char *j = loop_var("j", rt.OCB), *jb = sub ? cx_plus("j0", j) : j, *pv = TB > 16 * rt.P ? "pv" : "0";
     emit_line(e, "/* M[pos] = U[pos] V[pos]: register tiles of %d output channels x %d x 16 tiles */", rt.OCB, rt.P);
     FOR(e, "pos", 36) {
-        emit_line(e, "const float *restrict vp = V + (size_t)pos * %lld;", C * TB);
+        emit_line(e, "const float *restrict vp = V + (size_t)pos * %lld;", (long long)g->VS);
         emit_line(e, "const float *restrict wp = wb + (size_t)pos * %lld;", C * OCB);
         BLOCK_IF(e, TB > 16 * rt.P, "for (int pv = 0; pv < %lld; pv += %d)", TB, 16 * rt.P)
         BLOCK_IF(e, sub, "for (int j0 = 0; j0 < %lld; j0 += %d)", OCB, rt.OCB) {
@@ -181,12 +185,16 @@ static void products(Emit *e, const void *ctx, Regs r) {
 static void winograd_emit(Emit *e, const Layer *L, const void *tile) {
     const Wino g = *(const Wino *)tile;
     long long C = g.C, TB = g.TB, OCB = g.OCB, Wq = g.Wq, PL = g.PL;
-    int64_t voff = round16(planes_floats(&g)), moff = voff + 36 * g.C * g.TB;
+    int64_t voff = round16(planes_floats(&g)), moff = voff + 36 * g.VS;
     emit_line(e, "/* Winograd F(4x4,3x3): %lld x %lld tiles of 4x4 outputs (numbered over %lld columns), blocks of %lld "
               "tiles; matrix products of %lld output channels x %d x 16 tiles */",
               (long long)g.TH, (long long)g.TW, Wq, TB, OCB, g.P);
     conv_phase_planes(e, g.pad, emit_blocked(e, L->in[0]), g.C, NULL, NULL, g.H, g.W, 4, 4, 4, 4, g.pt, g.pl, g.TH + 1, g.Wq, planes_floats(&g) - g.C * 16 * g.PL);
-    emit_line(e, "float *restrict V = t + %lld;   /* [36][%lld][%lld] */", (long long)voff, C, TB);
+    if (g.VS == C * TB)
+        emit_line(e, "float *restrict V = t + %lld;   /* [36][%lld][%lld] */", (long long)voff, C, TB);
+    else
+        emit_line(e, "float *restrict V = t + %lld;   /* [36][%lld][%lld], positions %lld floats apart */", (long long)voff, C,
+                  TB, (long long)g.VS);
     emit_line(e, "float *restrict M = t + %lld;   /* [36][%lld][%lld] */", (long long)moff, OCB, TB);
     /* blocks of TB tiles from tb, 16 at a time from q (variables, or one block, 16 tiles: 0) */
     const char *tb = g.NFp > TB ? "tb" : "0", *q = TB > 16 ? "q" : "0", *tq = cx_plus(tb, q);
@@ -207,7 +215,7 @@ static void winograd_emit(Emit *e, const Layer *L, const void *tile) {
             FOR_SIMD(e, "l", 16)
                 for (int i = 0; i < 6; i++)
                     for (int j = 0; j < 6; j++)
-                        emit_line(e, "vc[%lld + l] = %s;", (long long)((i * 6 + j) * C * TB),
+                        emit_line(e, "vc[%lld + l] = %s;", (long long)((i * 6 + j) * g.VS),
                                   combo(BT[j], 6, xasprintf("bd[%d][%%lld][l]", i), 0, 1));
         }
         FOR(e, "ob", g.NOB) {
