@@ -179,6 +179,64 @@ typedef struct { float v[16]; } cnnrt_v16;
 #define CNNRT_FMAV16(acc, x, w) do { for (int l_ = 0; l_ < 16; l_++) (acc).v[l_] += (x).v[l_] * (w).v[l_]; } while (0)
 #endif
 
+/* One input row of w columns split into its s column phases, padded with
+ * zeros: dst[p * stride + q] = src[q * s + p - pl] for p < s, q < n, and 0
+ * where that column is outside the row. Under clang with AVX2 or AVX-512,
+ * for s = 2 and 4, vectors of 16 * s columns are split by shuffles (3-4x
+ * faster than its loop of stride s, a gather per vector); elsewhere a loop
+ * per phase (gcc turns the shuffles back into moves of single floats). */
+CNNRT_ALWAYS_INLINE void cnnrt_phase_row(float *restrict dst, size_t stride, const float *restrict src, int w, int pl,
+                                         int s, int n) {
+#if defined(CNNRT_V16) && defined(__clang__) && (defined(__AVX2__) || defined(__AVX512F__))
+    if (s == 2 || s == 4) {
+        for (int q = 0; q < n; q += 16) {
+            const int c0 = q * s - pl;   /* the column of lane 0 of phase 0 */
+            cnnrt_v16 a[4], h[4], ph[4];
+            if (c0 >= 0 && c0 + 16 * s <= w) {
+                memcpy(a, src + c0, sizeof(cnnrt_v16) * (size_t)s);
+            } else {   /* an edge: the columns inside, zeros around them */
+                float buf[64] = {0};
+                const int lo = c0 < 0 ? -c0 : 0, hi = w - c0 < 16 * s ? w - c0 : 16 * s;
+                if (hi > lo) memcpy(buf + lo, src + (c0 + lo), sizeof(float) * (size_t)(hi - lo));
+                memcpy(a, buf, sizeof(cnnrt_v16) * (size_t)s);
+            }
+#define CNNRT_EVEN_(x, y) __builtin_shufflevector(x, y, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
+#define CNNRT_ODD_(x, y) __builtin_shufflevector(x, y, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31)
+            if (s == 2) {
+                ph[0] = CNNRT_EVEN_(a[0], a[1]);
+                ph[1] = CNNRT_ODD_(a[0], a[1]);
+            } else {   /* evens and odds of the evens and odds */
+                h[0] = CNNRT_EVEN_(a[0], a[1]);
+                h[1] = CNNRT_ODD_(a[0], a[1]);
+                h[2] = CNNRT_EVEN_(a[2], a[3]);
+                h[3] = CNNRT_ODD_(a[2], a[3]);
+                ph[0] = CNNRT_EVEN_(h[0], h[2]);
+                ph[1] = CNNRT_EVEN_(h[1], h[3]);
+                ph[2] = CNNRT_ODD_(h[0], h[2]);
+                ph[3] = CNNRT_ODD_(h[1], h[3]);
+            }
+#undef CNNRT_EVEN_
+#undef CNNRT_ODD_
+            const int m = n - q < 16 ? n - q : 16;
+            for (int p = 0; p < s; p++) memcpy(dst + p * stride + q, &ph[p], sizeof(float) * (size_t)m);
+        }
+        return;
+    }
+#endif
+    for (int p = 0; p < s; p++) {
+        float *restrict d = dst + p * stride;
+        /* q0 <= q < q1: the columns inside the row */
+        int q0 = pl > p ? (pl - p + s - 1) / s : 0, m = w + pl - p;
+        int q1 = m > 0 ? (m + s - 1) / s : 0;
+        q0 = q0 > n ? n : q0;
+        q1 = q1 > n ? n : q1 < q0 ? q0 : q1;
+        for (int q = 0; q < q0; q++) d[q] = 0.0f;
+        CNNRT_SIMD
+        for (int q = q0; q < q1; q++) d[q] = src[q * s + p - pl];
+        for (int q = q1; q < n; q++) d[q] = 0.0f;
+    }
+}
+
 /* CNNRT_LANES16(name, v); declares `name`, whose name[l] are the 16 floats
  * of v, for a loop over them that each compiler vectorizes: gcc a vector
  * copy (it splits a float array copied from a vector into 8-byte pieces),

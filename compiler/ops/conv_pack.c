@@ -15,6 +15,30 @@ const char *conv_pad_mode(const Layer *L) {
 /* what the last vectors read past the phase planes */
 int64_t conv_flat_slack(const ConvTile *t) { return t->NQ - t->OH * t->Wp + t->Wp + 16; }
 
+/* conv_phase_planes for one channel of a C-order input xc, zero padding and
+ * all sw column phases: each input row split by cnnrt_phase_row */
+static void phase_rows(Emit *e, const char *c, int64_t H, int64_t W, int64_t sh, int64_t sw, int64_t nphr, int64_t pt,
+                       int64_t pl, int64_t Hp, int64_t Wp) {
+    long long plane = Hp * Wp;
+    const char *phr = loop_var("phr", nphr);
+    LOOP(e, "phr", nphr) {
+        const char *at = cx_mul(cx_plus(cx_mul(cx_size(c), nphr), phr), sw * plane);
+        emit_line(e, "float *restrict plane = %s;   /* phase (phr, 0); phase (phr, phc) %lld floats on */", cx_at("t", at),
+                  plane);
+        FOR(e, "r", Hp) {
+            emit_line(e, "float *restrict row = plane + r * %lld;", (long long)Wp);
+            emit_line(e, "const int ih = %s;", cx_plus(cx_mul("r", sh), cx_add(phr, -pt)));
+            BLOCK(e, "if (ih < 0 || ih >= %lld)", (long long)H) {
+                emit_line(e, "for (int phc = 0; phc < %lld; phc++) memset(row + phc * %lld, 0, sizeof(float) * %lld);",
+                          (long long)sw, plane, (long long)Wp);
+                emit_line(e, "continue;");
+            }
+            emit_line(e, "cnnrt_phase_row(row, %lld, xc + (size_t)ih * %lld, %lld, %lld, %lld, %lld);", plane, (long long)W,
+                      (long long)W, (long long)pl, (long long)sw, (long long)Wp);
+        }
+    }
+}
+
 /* t[c][phr][phc][r][q] = x0[c0 + c][r*sh + phr - pt][q*sw + phc - pl] for
  * c < nc of a [..][H][W] input, padded by mode (zeros, reflect, replicate),
  * then `slack` zeros (after C channels) for the vectors that read past the
@@ -30,12 +54,18 @@ void conv_phase_planes(Emit *e, const char *mode, bool blocked, int64_t C, const
     const char *c = one ? "0" : "c", *phr = loop_var("phr", nphr), *phc = loop_var("phc", nphc);
     const char *ch = c0 ? cx_plus(c0, c) : c;
     long long cs = blocked ? 16 : 1;   /* floats from one column to the next */
+    /* every column phase of a row in C order at once */
+    bool split = zeros && !blocked && sw > 1 && nphc == sw;
     BLOCK_IF(e, !one, "for (int c = 0; c < %s; c++)", nc ? nc : xasprintf("%lld", (long long)C)) {
         if (blocked)   /* [C/16][H][W][16] */
             emit_line(e, "const float *restrict xc = x0 + (size_t)(%s / 16) * %lld + %s %% 16;", cx_paren(ch),
                       (long long)(H * W * 16), cx_paren(ch));
         else
             emit_line(e, "const float *restrict xc = %s;", cx_at("x0", cx_mul(cx_size(ch), H * W)));
+        if (split) {
+            phase_rows(e, c, H, W, sh, sw, nphr, pt, pl, Hp, Wp);
+            continue;
+        }
         LOOP(e, "phr", nphr) LOOP(e, "phc", nphc) {
             const char *at = cx_mul(cx_plus(cx_mul(cx_plus(cx_mul(cx_size(c), nphr), phr), nphc), phc), Hp * Wp);
             emit_line(e, "float *restrict plane = %s;", cx_at("t", at));
