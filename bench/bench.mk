@@ -7,6 +7,8 @@
 #   make bench-onnx BENCH_ONNX_NETS="mobilenet_v3_small resnet50"
 #   make bench-accuracy           Winograd against direct, both against PyTorch float64
 #   make bench-profile NET=N      one network kernel by kernel (perf)
+#   make bench-nn512 NN512_SRC=D  cnnc and NN-512 side by side (bench/nn512.sh; D: a
+#                                 checkout of NN-512's source, built with Go)
 # Results: a Markdown table on stdout and in $(BUILD)/bench/results.md
 # ($(BUILD)/bench-onnx/results.md for bench-onnx).
 # Peers: PyTorch from /usr/bin/python3 (BENCH_PYTHON), ONNX Runtime from
@@ -40,3 +42,9 @@ NET ?= mobilenet_v1
 .PHONY: bench-profile
 bench-profile: $(CNNC) $(BUILD)/libcnnrt.a
 	CNNC=$(CNNC) BUILD=$(BUILD) CC=$(CC) PYTHON=$(BENCH_PYTHON) bench/profile.sh $(NET)
+
+# cnnc and NN-512 on the networks both express (bench/nn512.sh): make bench-nn512 NN512_SRC=...
+NN512_SRC ?=
+.PHONY: bench-nn512
+bench-nn512: $(CNNC) $(BUILD)/libcnnrt.a
+	CNNC=$(CNNC) BUILD=$(BUILD) CC=$(CC) NN512_SRC=$(NN512_SRC) bench/nn512.sh
