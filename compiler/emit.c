@@ -258,6 +258,10 @@ static const char *const variant_attr[] = {[VARIANT_ONE] = "", [VARIANT_WIDE] = 
 /* the vector pieces gcc computes in (CNNRT_PIECE, runtime/cnnrt.h) */
 static const char *const variant_piece[] = {[VARIANT_WIDE] = "CNNRT_PIECE_WIDE", [VARIANT_NARROW] = "CNNRT_PIECE_NARROW",
                                             [VARIANT_BASE] = "CNNRT_PIECE_BASE"};
+/* and whether they shuffle vectors (CNNRT_SHUFFLES) */
+static const char *const variant_shuffles[] = {[VARIANT_WIDE] = "CNNRT_SHUFFLES_WIDE",
+                                               [VARIANT_NARROW] = "CNNRT_SHUFFLES_NARROW",
+                                               [VARIANT_BASE] = "CNNRT_SHUFFLES_BASE"};
 
 static void layer_function(Emit *e, const Kernel *K) {
     const Layer *L = e->g->layers[K->layers[0]];
@@ -351,7 +355,8 @@ static void variants(Emit *e) {
                   " * is compiled (runtime/cnnrt.h). */\n\n", e->prefix);
     for (Variant v = VARIANT_WIDE; v <= VARIANT_BASE; v++) {
         e->variant = v;
-        fprintf(e->c, "%s\n\n#undef CNNRT_PIECE\n#define CNNRT_PIECE %s\n\n", guard[v], variant_piece[v]);
+        fprintf(e->c, "%s\n\n#undef CNNRT_PIECE\n#define CNNRT_PIECE %s\n#undef CNNRT_SHUFFLES\n#define CNNRT_SHUFFLES %s\n\n",
+                guard[v], variant_piece[v], variant_shuffles[v]);
         for (int k = 0; k < e->plan->nkernels; k++) {
             e->k = &e->plan->kernels[k];
             layer_function(e, e->k);

@@ -181,14 +181,15 @@ typedef struct { float v[16]; } cnnrt_v16;
 
 /* One input row of w columns split into its s column phases, padded with
  * zeros: dst[p * stride + q] = src[q * s + p - pl] for p < s, q < n, and 0
- * where that column is outside the row. Under clang with AVX2 or AVX-512,
- * for s = 2 and 4, vectors of 16 * s columns are split by shuffles (3-4x
- * faster than its loop of stride s, a gather per vector); elsewhere a loop
- * per phase (gcc turns the shuffles back into moves of single floats). */
+ * where that column is outside the row. With `shuffles` (CNNRT_SHUFFLES,
+ * below) and s = 2 or 4, vectors of 16 * s columns are split by shuffles:
+ * 3-4x faster under clang than its loop of stride s, a gather per vector.
+ * Elsewhere a loop per phase (gcc turns the shuffles back into moves of
+ * single floats; SSE alone has no shuffle across a vector of 16). */
 CNNRT_ALWAYS_INLINE void cnnrt_phase_row(float *restrict dst, size_t stride, const float *restrict src, int w, int pl,
-                                         int s, int n) {
-#if defined(CNNRT_V16) && defined(__clang__) && (defined(__AVX2__) || defined(__AVX512F__))
-    if (s == 2 || s == 4) {
+                                         int s, int n, int shuffles) {
+#if defined(CNNRT_V16) && defined(__clang__)
+    if (shuffles && (s == 2 || s == 4)) {
         for (int q = 0; q < n; q += 16) {
             const int c0 = q * s - pl;   /* the column of lane 0 of phase 0 */
             cnnrt_v16 a[4], h[4], ph[4];
@@ -223,6 +224,7 @@ CNNRT_ALWAYS_INLINE void cnnrt_phase_row(float *restrict dst, size_t stride, con
         return;
     }
 #endif
+    (void)shuffles;
     for (int p = 0; p < s; p++) {
         float *restrict d = dst + p * stride;
         /* q0 <= q < q1: the columns inside the row */
@@ -326,6 +328,24 @@ __extension__ typedef float cnnrt_v4 __attribute__((vector_size(16), __may_alias
 #define CNNRT_PIECE_BASE CNNRT_PIECE_DEFAULT
 #define CNNRT_PIECE CNNRT_PIECE_DEFAULT
 #endif
+
+/* Whether cnnrt_phase_row shuffles vectors: under clang, for code built
+ * with AVX2 or AVX-512. A generated file of several variants sets
+ * CNNRT_SHUFFLES before each to CNNRT_SHUFFLES_WIDE, _NARROW or _BASE. */
+#if defined(CNNRT_V16) && defined(__clang__) && (defined(__AVX2__) || defined(__AVX512F__))
+#define CNNRT_SHUFFLES_DEFAULT 1
+#else
+#define CNNRT_SHUFFLES_DEFAULT 0
+#endif
+#if CNNRT_DISPATCH && defined(__clang__)
+#define CNNRT_SHUFFLES_WIDE 1
+#define CNNRT_SHUFFLES_NARROW 1
+#else
+#define CNNRT_SHUFFLES_WIDE CNNRT_SHUFFLES_DEFAULT
+#define CNNRT_SHUFFLES_NARROW CNNRT_SHUFFLES_DEFAULT
+#endif
+#define CNNRT_SHUFFLES_BASE CNNRT_SHUFFLES_DEFAULT
+#define CNNRT_SHUFFLES CNNRT_SHUFFLES_DEFAULT
 
 /* seconds from a monotonic clock, for timing generated code */
 double cnnrt_now(void);

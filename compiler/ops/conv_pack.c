@@ -33,8 +33,8 @@ static void phase_rows(Emit *e, const char *c, int64_t H, int64_t W, int64_t sh,
                           (long long)sw, plane, (long long)Wp);
                 emit_line(e, "continue;");
             }
-            emit_line(e, "cnnrt_phase_row(row, %lld, xc + (size_t)ih * %lld, %lld, %lld, %lld, %lld);", plane, (long long)W,
-                      (long long)W, (long long)pl, (long long)sw, (long long)Wp);
+            emit_line(e, "cnnrt_phase_row(row, %lld, xc + (size_t)ih * %lld, %lld, %lld, %lld, %lld, CNNRT_SHUFFLES);",
+                      plane, (long long)W, (long long)W, (long long)pl, (long long)sw, (long long)Wp);
         }
     }
 }

@@ -54,6 +54,8 @@ static _Alignas(64) const float sobel_gy__bias_packed[1] = {
 
 #undef CNNRT_PIECE
 #define CNNRT_PIECE CNNRT_PIECE_WIDE
+#undef CNNRT_SHUFFLES
+#define CNNRT_SHUFFLES CNNRT_SHUFFLES_WIDE
 
 /* gx: conv2d 3x3/1 pad 1  [1,64,96] -> [1,64,96]  params 9  MACs 55,296 */
 CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *restrict y, float *restrict t) {
@@ -356,6 +358,8 @@ CNNRT_ISA_WIDE static void sobel_forward_wide(const float *input, float *output,
 
 #undef CNNRT_PIECE
 #define CNNRT_PIECE CNNRT_PIECE_NARROW
+#undef CNNRT_SHUFFLES
+#define CNNRT_SHUFFLES CNNRT_SHUFFLES_NARROW
 
 /* gx: conv2d 3x3/1 pad 1  [1,64,96] -> [1,64,96]  params 9  MACs 55,296 */
 CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, float *restrict y, float *restrict t) {
@@ -658,6 +662,8 @@ CNNRT_ISA_NARROW static void sobel_forward_narrow(const float *input, float *out
 
 #undef CNNRT_PIECE
 #define CNNRT_PIECE CNNRT_PIECE_BASE
+#undef CNNRT_SHUFFLES
+#define CNNRT_SHUFFLES CNNRT_SHUFFLES_BASE
 
 /* gx: conv2d 3x3/1 pad 1  [1,64,96] -> [1,64,96]  params 9  MACs 55,296 */
 static void sobel_gx__run_base(const float *restrict x0, float *restrict y, float *restrict t) {

@@ -58,6 +58,8 @@ static _Alignas(64) const float tiny_block_fc__bias[3] = {
 
 #undef CNNRT_PIECE
 #define CNNRT_PIECE CNNRT_PIECE_WIDE
+#undef CNNRT_SHUFFLES
+#define CNNRT_SHUFFLES CNNRT_SHUFFLES_WIDE
 
 /* c: conv2d 3x3/1 pad 1  [2,4,4] -> [2,4,4]  params 36  MACs 576 */
 /*   + bn: batchnorm (folded into the weights) */
@@ -287,6 +289,8 @@ CNNRT_ISA_WIDE static void tiny_block_forward_wide(const float *input, float *ou
 
 #undef CNNRT_PIECE
 #define CNNRT_PIECE CNNRT_PIECE_NARROW
+#undef CNNRT_SHUFFLES
+#define CNNRT_SHUFFLES CNNRT_SHUFFLES_NARROW
 
 /* c: conv2d 3x3/1 pad 1  [2,4,4] -> [2,4,4]  params 36  MACs 576 */
 /*   + bn: batchnorm (folded into the weights) */
@@ -516,6 +520,8 @@ CNNRT_ISA_NARROW static void tiny_block_forward_narrow(const float *input, float
 
 #undef CNNRT_PIECE
 #define CNNRT_PIECE CNNRT_PIECE_BASE
+#undef CNNRT_SHUFFLES
+#define CNNRT_SHUFFLES CNNRT_SHUFFLES_BASE
 
 /* c: conv2d 3x3/1 pad 1  [2,4,4] -> [2,4,4]  params 36  MACs 576 */
 /*   + bn: batchnorm (folded into the weights) */
