@@ -44,6 +44,8 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* checked int64 arithmetic: false on overflow */
 bool mul_ok(int64_t a, int64_t b, int64_t *r);
 bool add_ok(int64_t a, int64_t b, int64_t *r);
+/* a / b rounded down, b > 0 */
+int64_t floor_div(int64_t a, int64_t b);
 /* "1,256,080" in a static ring of buffers */
 const char *commas(int64_t v);
 /* Damerau-free Levenshtein distance, for "did you mean" */
@@ -247,7 +249,6 @@ typedef struct Layer {
     bool dead;               /* does not reach the output: dropped (plan.c) */
     int folded;              /* batchnorm folded into layer id `folded` (0: not) */
     bool global;             /* receptive field: sees its whole input (infer may set it) */
-    int64_t rf[MAX_SPATIAL], jump[MAX_SPATIAL];   /* receptive field, in input pixels */
 } Layer;
 
 typedef struct {
@@ -336,6 +337,11 @@ typedef struct OpDesc {
     /* whether fold applies to this layer (NULL: always): false where the
      * output's channels (its first axis) are not the weights' rows */
     bool (*foldable)(const Layer *L);
+    /* an op that maps positions other than by a Window (upsample, transposed
+     * conv, adaptive pools), for the receptive field: the input positions
+     * [*ilo, *ihi] that its output positions [lo, hi] of spatial dimension d
+     * read, by its formula for any integers (NULL: the same positions) */
+    void (*reads)(const Layer *L, const Shape *in, int d, int64_t lo, int64_t hi, int64_t *ilo, int64_t *ihi);
     /* -O2: data the optimized emitter needs (packed weights) in place of the
      * raw parameters, written before the kernel; NULL: the raw ones */
     void (*emit_data)(Emit *e, const Layer *L);

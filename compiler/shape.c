@@ -4,6 +4,7 @@
  * is unknown after an error is skipped silently: one error, one message. */
 #include "cnnc.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 int spatial_dims(const Shape *s) { return s->rank - 1; }
@@ -118,55 +119,88 @@ static bool infer_layer(Layer *L, const Graph *g, int64_t *param_bytes) {
     return true;
 }
 
-/* receptive field: the classic per-layer recurrence generalised to dilation, r += (k-1)*d*jump, jump *= s */
+/* whether L sees its whole input (or its inputs do): the receptive field
+ * is then the input's size */
 static void field(Layer *L, const Graph *g) {
-    const Layer *in0 = g->layers[L->in[0]];
+    L->global = L->global || (L->op->flags & OPF_GLOBAL);   /* infer may have set it */
     int nd = spatial_dims(&g->layers[0]->shape);
-    bool own = L->global;   /* set by infer: this layer mixes positions (a reduction over them) */
-    for (int d = 0; d < nd; d++) {
-        int64_t r = 0, j = 1;
-        bool global = false;
-        for (int i = 0; i < L->nin; i++) {
-            const Layer *p = g->layers[L->in[i]];
-            global |= p->global;
-            if (p->rf[d] > r) r = p->rf[d];
-            if (p->jump[d] > j) j = p->jump[d];
-        }
-        L->global = global || own || (L->op->flags & OPF_GLOBAL);
-        if (L->op->flags & OPF_WINDOW && L->win.nd == nd && spatial_dims(&in0->shape) == nd) {
-            int64_t grow = 0;
-            if (mul_ok(L->win.k[d] - 1, L->win.d[d], &grow) && mul_ok(grow, j, &grow) && add_ok(r, grow, &r) &&
-                mul_ok(j, L->win.s[d], &j)) {
-            } else {
-                L->global = true;
-            }
-        }
-        L->rf[d] = r;
-        L->jump[d] = j;
-    }
-    if (nd == 0) L->global = L->global || (L->op->flags & OPF_GLOBAL);
+    for (int i = 0; i < L->nin && nd > 0; i++) L->global |= g->layers[L->in[i]]->global;
 }
 
-/* of the network: the largest of its outputs' */
+/* the input positions [*ilo, *ihi] of spatial dimension d that output
+ * positions [lo, hi] of L read through its input in0; false on overflow.
+ * A window reads its padding too (the field is not capped by the input's
+ * edges); an op of OpDesc.reads maps only its output's own positions (the
+ * padding of a layer after it reads nothing) */
+static bool reads(const Layer *L, const Layer *in0, int d, int nd, int64_t lo, int64_t hi, int64_t *ilo, int64_t *ihi) {
+    bool same = spatial_dims(&in0->shape) == nd && spatial_dims(&L->shape) == nd;
+    if (L->op->flags & OPF_WINDOW && same && L->win.nd == nd) {
+        const Window *w = &L->win;
+        int64_t span;
+        return mul_ok(lo, w->s[d], ilo) && add_ok(*ilo, -w->pb[d], ilo) && mul_ok(hi, w->s[d], ihi) &&
+               add_ok(*ihi, -w->pb[d], ihi) && mul_ok(w->k[d] - 1, w->d[d], &span) && add_ok(*ihi, span, ihi);
+    }
+    if (L->op->reads && same) {
+        int64_t O = L->shape.dim[1 + d];
+        lo = lo < 0 ? 0 : lo;
+        hi = hi > O - 1 ? O - 1 : hi;
+        if (lo > hi) {   /* only padding: nothing */
+            *ilo = 1, *ihi = 0;
+            return true;
+        }
+        L->op->reads(L, &in0->shape, d, lo, hi, ilo, ihi);
+        return true;
+    }
+    *ilo = lo, *ihi = hi;
+    return true;
+}
+
+/* positions of an output examined: a field repeats with the strides' and
+ * scales' period, which this many positions hold */
+#define FIELD_POSITIONS 65536
+
+/* of the network: the largest of its outputs', per spatial dimension of the
+ * input: the most input positions one output position reads, found by
+ * following each output position back through the graph (the hull of the
+ * positions where branches meet) */
 int receptive_field(const Graph *g, int64_t *rf) {
     const Layer *in = g->layers[0];
     int nd = spatial_dims(&in->shape);
-    for (int d = 0; d < nd; d++) rf[d] = 0;
-    for (int k = 0; k < g->nout; k++) {
-        const Layer *out = g->layers[g->outputs[k]];
-        for (int d = 0; d < nd; d++) {
-            int64_t r = out->global ? in->shape.dim[1 + d] : out->rf[d];
+    int64_t(*need)[2] = xcalloc((size_t)g->n, sizeof *need);
+    for (int d = 0; d < nd; d++) {
+        rf[d] = 0;
+        for (int k = 0; k < g->nout; k++) {
+            int oi = g->outputs[k];
+            const Layer *out = g->layers[oi];
+            int64_t O = spatial_dims(&out->shape) == nd ? out->shape.dim[1 + d] : 1, r = 0;
+            bool global = out->global;
+            for (int64_t o = 0; o < O && o < FIELD_POSITIONS && !global; o++) {
+                for (int i = 0; i <= oi; i++) need[i][0] = 1, need[i][1] = 0;   /* empty */
+                need[oi][0] = need[oi][1] = o;
+                for (int li = oi; li > 0 && !global; li--) {
+                    const Layer *L = g->layers[li];
+                    if (need[li][0] > need[li][1]) continue;
+                    for (int i = 0; i < L->nin; i++) {
+                        int64_t lo, hi, *n = need[L->in[i]];
+                        if (!reads(L, g->layers[L->in[i]], d, nd, need[li][0], need[li][1], &lo, &hi)) global = true;
+                        if (lo > hi) continue;
+                        if (n[0] > n[1]) n[0] = lo, n[1] = hi;
+                        else n[0] = lo < n[0] ? lo : n[0], n[1] = hi > n[1] ? hi : n[1];
+                    }
+                }
+                if (need[0][0] <= need[0][1] && need[0][1] - need[0][0] + 1 > r) r = need[0][1] - need[0][0] + 1;
+            }
+            if (global) r = in->shape.dim[1 + d];
             if (r > rf[d]) rf[d] = r;
         }
     }
+    free(need);
     return nd;
 }
 
 bool shape_infer(Graph *g) {
     int errs = diag_error_count();
     int64_t param_bytes = 0;
-    Layer *in = g->layers[0];
-    for (int d = 0; d < MAX_SPATIAL; d++) in->rf[d] = in->jump[d] = 1;
     for (int i = 1; i < g->n; i++) {
         Layer *L = g->layers[i];
         if (infer_layer(L, g, &param_bytes)) field(L, g);

@@ -139,11 +139,20 @@ static void adaptive_emit_fast(Emit *e, const Layer *L) {
     }
 }
 
+/* receptive field: from the first window's start to the last one's end */
+static void adaptive_reads(const Layer *L, const Shape *in, int d, int64_t lo, int64_t hi, int64_t *ilo, int64_t *ihi) {
+    int64_t I = in->dim[1 + d], O = L->shape.dim[1 + d], end;
+    window_of(I, O, lo, ilo, &end);
+    window_of(I, O, hi, &end, ihi);
+    (*ihi)--;
+}
+
 #define ADAPTIVE_DESC(NAME)                                                         \
     const OpDesc op_##NAME = {                                                      \
         .name = #NAME, .flags = OPF_EPILOGUE, .min_in = 1, .max_in = 1,             \
         ATTRS(adaptive_attrs),                                                      \
         .infer = adaptive_infer, .params = op_no_params, .macs = op_no_macs,        \
+        .reads = adaptive_reads,                                                    \
         .emit_data = adaptive_emit_data, .temp = adaptive_temp,                     \
         .emit_ref = adaptive_emit_ref, .emit = adaptive_emit_fast,                  \
     }

@@ -443,11 +443,21 @@ static void convt_emit(Emit *e, const Layer *L) {
     }
 }
 
+/* receptive field: output o takes input i where i * s + t * dil - pad = o
+ * for a tap t < k */
+static void convt_reads(const Layer *L, const Shape *in, int d, int64_t lo, int64_t hi, int64_t *ilo, int64_t *ihi) {
+    (void)in;
+    const Window *w = &L->win;
+    *ilo = -floor_div(-(lo + w->pb[d] - (w->k[d] - 1) * w->d[d]), w->s[d]);
+    *ihi = floor_div(hi + w->pb[d], w->s[d]);
+}
+
 #define CONVT_DESC(NAME)                                                             \
     const OpDesc op_##NAME = {                                                       \
         .name = #NAME, .flags = OPF_LINEAR | OPF_EPILOGUE, .min_in = 1, .max_in = 1, \
         ATTRS(convt_attrs),                                                          \
         .infer = convt_infer, .params = convt_params, .macs = convt_macs,            \
+        .reads = convt_reads,                                                        \
         .fold = convt_fold, .temp = convt_temp, .emit_data = convt_emit_data,        \
         .emit_ref = convt_emit_ref, .emit = convt_emit,                              \
     }

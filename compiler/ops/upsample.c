@@ -270,10 +270,24 @@ static void upsample_emit_fast(Emit *e, const Layer *L) {
     }
 }
 
+/* receptive field: the taps of the first and the last position */
+static void upsample_reads(const Layer *L, const Shape *in, int d, int64_t lo, int64_t hi, int64_t *ilo, int64_t *ihi) {
+    Axis a = axis_of(L, in, d);
+    if (is_linear(L)) {
+        int64_t i1;
+        float l0, l1;
+        axis_taps(&a, lo, ilo, &i1, &l0, &l1);
+        axis_taps(&a, hi, &i1, ihi, &l0, &l1);
+    } else {
+        *ilo = nearest_tap(&a, lo);
+        *ihi = nearest_tap(&a, hi);
+    }
+}
+
 const OpDesc op_upsample = {
     .name = "upsample", .flags = OPF_EPILOGUE, .min_in = 1, .max_in = 1,
     ATTRS(upsample_attrs),
-    .infer = upsample_infer, .params = op_no_params, .macs = op_no_macs,
+    .infer = upsample_infer, .params = op_no_params, .macs = op_no_macs, .reads = upsample_reads,
     .emit_data = upsample_emit_data, .temp = upsample_temp,
     .emit_ref = upsample_emit_ref, .emit = upsample_emit_fast,
 };

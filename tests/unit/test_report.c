@@ -305,6 +305,23 @@ static void test_receptive_field(void) {
     RF("[2,100]", "conv1d(out=4, kernel=7); conv1d(out=4, kernel=7);", 1, 13);
     RF("[1,9,9,9]", "conv3d(out=2, kernel=3); conv3d(out=2, kernel=3);", 3, 5, 5, 5);
     RF("[16]", "dense(out=3);", 0, 0);
+    /* positions mapped other than by a window, followed back exactly: a
+     * nearest upsample reads 1 position, a linear one 2; after x2, three
+     * neighbours read 2 inputs */
+    RF("[1,16,16]", "upsample(scale=2);", 2, 1, 1);
+    RF("[1,16,16]", "upsample(scale=2, mode=linear);", 2, 2, 2);
+    RF("[1,16,16]", "upsample(scale=2); conv2d(out=1, kernel=3, pad=1);", 2, 2, 2);
+    RF("[1,16,16]", "maxpool2d(kernel=2); upsample(scale=2);", 2, 2, 2);
+    /* a transposed conv of kernel 2, stride 2 reads 1 input; of kernel 4,
+     * stride 2, pad 1 two, and three neighbours read 3 */
+    RF("[1,8,8]", "conv_transpose2d(out=1, kernel=2, stride=2);", 2, 1, 1);
+    RF("[1,8,8]", "conv_transpose2d(out=1, kernel=3, stride=2, pad=1);", 2, 2, 2);   /* odd outputs: 2 */
+    RF("[1,8,8]", "conv_transpose2d(out=1, kernel=4, stride=2, pad=1);", 2, 2, 2);
+    RF("[1,8,8]", "conv_transpose2d(out=1, kernel=4, stride=2, pad=1); conv2d(out=1, kernel=3, pad=1);", 2, 3, 3);
+    /* adaptive 10 -> 4: windows [0,3) [2,5) [5,8) [7,10); three neighbours
+     * from [0,3) to [5,8), or [2,5) to [7,10): 8 */
+    RF("[1,10,10]", "adaptive_avgpool2d(out=4);", 2, 3, 3);
+    RF("[1,10,10]", "adaptive_avgpool2d(out=4); conv2d(out=1, kernel=3, pad=1);", 2, 8, 8);
 
     Net *n = compile("[3,32,32]", "conv2d(out=4, kernel=3); conv2d(out=4, kernel=3);");
     char *t = text_report(n, NULL);
