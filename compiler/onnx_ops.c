@@ -1051,16 +1051,20 @@ static bool resize_mode(Imp *m, const Onnx__NodeProto *n, const char **mode, boo
         return onnx_fail(m, "nearest with coordinate_transformation_mode '%s' and nearest_mode '%s' is not supported "
                          "(only asymmetric with floor, PyTorch's nearest)", ctm, nm);
     }
-    if (strcmp(*mode, "linear") != 0 && strcmp(*mode, "bilinear") != 0 && strcmp(*mode, "trilinear") != 0)
-        return onnx_fail(m, "mode '%s' is not supported (nearest and linear are)", *mode);
-    *mode = "linear";
-    if (old)
-        return onnx_fail(m, "linear mode is not supported here: %s of opset %d takes asymmetric coordinates, not "
-                         "PyTorch's (Resize of opset 11 has half_pixel)", n->op_type, (int)m->opset);
+    if (strcmp(*mode, "cubic") == 0) {
+        if (old) return onnx_fail(m, "cubic mode is not supported in %s of opset %d", n->op_type, (int)m->opset);
+    } else if (strcmp(*mode, "linear") == 0 || strcmp(*mode, "bilinear") == 0 || strcmp(*mode, "trilinear") == 0) {
+        *mode = "linear";
+        if (old)
+            return onnx_fail(m, "linear mode is not supported here: %s of opset %d takes asymmetric coordinates, not "
+                             "PyTorch's (Resize of opset 11 has half_pixel)", n->op_type, (int)m->opset);
+    } else {
+        return onnx_fail(m, "mode '%s' is not supported (nearest, linear and cubic are)", *mode);
+    }
     if (strcmp(ctm, "align_corners") == 0) *align = true;
     else if (strcmp(ctm, "half_pixel") != 0 && strcmp(ctm, "pytorch_half_pixel") != 0)
-        return onnx_fail(m, "linear with coordinate_transformation_mode '%s' is not supported (half_pixel, "
-                         "pytorch_half_pixel and align_corners are)", ctm);
+        return onnx_fail(m, "%s with coordinate_transformation_mode '%s' is not supported (half_pixel, "
+                         "pytorch_half_pixel and align_corners are)", *mode, ctm);
     return true;
 }
 
@@ -1122,7 +1126,7 @@ static bool on_resize(Imp *m, const Onnx__NodeProto *n) {
         if (out.dim[i - 1] == 1 && full[i] > 1 && strcmp(as(n, "coordinate_transformation_mode", ""), "pytorch_half_pixel") == 0)
             return onnx_fail(m, "pytorch_half_pixel to an output size of 1 is not supported");
     }
-    if (ai(n, "antialias", 0) && down && strcmp(mode, "linear") == 0) return onnx_fail(m, "antialias=1 when shrinking is not supported");
+    if (ai(n, "antialias", 0) && down && strcmp(mode, "nearest") != 0) return onnx_fail(m, "antialias=1 when shrinking is not supported");
     int L = layer(m, n, "upsample", NULL, 1, &x, &out);
     if (sizes) {
         onnx_attr(m, L, "size", onnx_vints(out.dim + 1, nd));
@@ -1135,6 +1139,10 @@ static bool on_resize(Imp *m, const Onnx__NodeProto *n) {
     }
     if (strcmp(mode, "nearest") != 0) onnx_attr(m, L, "mode", onnx_vword(mode));
     if (align) onnx_attr(m, L, "align_corners", ast_bool((Loc){0, 0, 0}, true));
+    if (strcmp(mode, "cubic") == 0 && af(n, "cubic_coeff_a", -0.75) != -0.75)
+        onnx_attr(m, L, "cubic_a", onnx_vfloat(af(n, "cubic_coeff_a", -0.75)));
+    if (strcmp(mode, "cubic") == 0 && ai(n, "exclude_outside", 0))
+        onnx_attr(m, L, "exclude_outside", ast_bool((Loc){0, 0, 0}, true));
     return true;
 }
 

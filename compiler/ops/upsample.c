@@ -1,5 +1,5 @@
-/* upsample.c — resizing by a scale or to a size, nearest or linear
- * (bilinear, trilinear by the input's spatial dims), as PyTorch's
+/* upsample.c — resizing by a scale or to a size, nearest, linear
+ * (bilinear, trilinear by the input's spatial dims) or cubic, as PyTorch's
  * F.interpolate with the same scale_factor or size, mode and align_corners
  * (recompute_scale_factor unset):
  * - the output size is floor(I * scale), or the size given;
@@ -9,22 +9,32 @@
  *   float32 kernel computes them, at most I-1;
  * - linear takes the source position (o + 0.5) * step - 0.5, clamped at 0
  *   (o * step with align_corners), and blends its two neighbours (the last
- *   input position blends with itself). */
+ *   input position blends with itself);
+ * - cubic (PyTorch's bicubic, in any number of dimensions) takes the same
+ *   source position unclamped and weighs the 4 input positions from
+ *   floor(r) - 1 by Keys' kernel with a = cubic_a (-0.75), an index outside
+ *   the input reading its edge; with exclude_outside (ONNX) those taps are
+ *   dropped and the weights rescaled to sum 1. */
 #include "cnnc.h"
 
 #include <math.h>
 #include <string.h>
 
-static const char *const modes[] = {"nearest", "linear", NULL};
+static const char *const modes[] = {"nearest", "linear", "cubic", NULL};
 
 static const AttrDesc upsample_attrs[] = {
     {"scale", A_FLOATS, .required = false},
     {"size", A_INTS, .min = 1},
     {"mode", A_KEYWORD, .words = modes},
     {"align_corners", A_BOOL, .idef = 0},
+    {"cubic_a", A_FLOAT, .fdef = -0.75},
+    {"exclude_outside", A_BOOL, .idef = 0},
 };
 
 static bool is_linear(const Layer *L) { return strcmp(attr_word(L, "mode"), "linear") == 0; }
+static bool is_cubic(const Layer *L) { return strcmp(attr_word(L, "mode"), "cubic") == 0; }
+/* input positions an output position blends per dimension: 1, 2 or 4 */
+static int ntaps(const Layer *L) { return is_cubic(L) ? 4 : is_linear(L) ? 2 : 1; }
 
 static bool upsample_infer(Layer *L, const Shape *in, int nin) {
     (void)nin;
@@ -39,11 +49,18 @@ static bool upsample_infer(Layer *L, const Shape *in, int nin) {
         diag_error(L->loc, "upsample '%s' needs 'scale' or 'size'", L->name);
         ok = false;
     }
-    if (ac->set && !is_linear(L)) {
-        diag_error(ac->loc, "attribute 'align_corners' of upsample '%s' needs mode=linear "
+    if (ac->set && ntaps(L) == 1) {
+        diag_error(ac->loc, "attribute 'align_corners' of upsample '%s' needs mode=linear or cubic "
                    "(PyTorch refuses it with nearest)", L->name);
         ok = false;
     }
+    const char *cubic_only[] = {"cubic_a", "exclude_outside"};
+    for (int i = 0; i < 2; i++)
+        if (attr_get(L, cubic_only[i])->set && !is_cubic(L)) {
+            diag_error(attr_loc(L, cubic_only[i]), "attribute '%s' of upsample '%s' needs mode=cubic", cubic_only[i],
+                       L->name);
+            ok = false;
+        }
     if (!ok) return false;
     L->shape = *in;
     L->win.nd = nd;   /* for OUT_LOOPS; not OPF_WINDOW: no window */
@@ -70,16 +87,20 @@ static bool upsample_infer(Layer *L, const Shape *in, int nin) {
 
 typedef struct {
     int64_t in, out;
-    double step;    /* linear: input positions per output position */
+    double step;    /* linear, cubic: input positions per output position */
     float fstep;    /* nearest: the float PyTorch's kernel multiplies by */
-    bool align;     /* linear with align_corners: the position is o * step */
+    bool align;     /* linear, cubic with align_corners: the position is o * step */
+    double a;       /* cubic: Keys' a */
+    bool exclude;   /* cubic: exclude_outside */
 } Axis;
 
 static Axis axis_of(const Layer *L, const Shape *in, int d) {
     const Attr *sc = attr_get(L, "scale");
     Axis a = {.in = in->dim[1 + d], .out = L->shape.dim[1 + d]};
     double s = sc->set ? sc->fv[sc->n == 1 ? 0 : d] : 0;
-    a.align = is_linear(L) && attr_bool(L, "align_corners");
+    a.align = ntaps(L) > 1 && attr_bool(L, "align_corners");
+    a.a = is_cubic(L) ? attr_float(L, "cubic_a") : 0;
+    a.exclude = is_cubic(L) && attr_bool(L, "exclude_outside");
     if (a.align) a.step = a.out > 1 ? (double)(a.in - 1) / (double)(a.out - 1) : 0;
     else a.step = sc->set ? 1.0 / s : (double)a.in / (double)a.out;
     a.fstep = sc->set ? (float)(1.0 / s) : (float)a.in / (float)a.out;
@@ -105,40 +126,101 @@ static void axis_taps(const Axis *a, int64_t o, int64_t *i0, int64_t *i1, float 
     *l0 = 1.0f - *l1;
 }
 
+/* Keys' cubic kernel at distance s (0 <= s < 2) */
+static double keys(double a, double s) {
+    return s <= 1 ? ((a + 2) * s - (a + 3)) * s * s + 1 : ((a * s - 5 * a) * s + 8 * a) * s - 4 * a;
+}
+
+/* the n = ntaps input positions output position o blends, and their
+ * weights: linear by axis_taps, cubic by Keys' kernel */
+static void axis_weights(const Axis *a, int n, int64_t o, int64_t *idx, float *w) {
+    if (n == 2) {
+        axis_taps(a, o, &idx[0], &idx[1], &w[0], &w[1]);
+        return;
+    }
+    double r = a->align ? (double)o * a->step : ((double)o + 0.5) * a->step - 0.5, f = floor(r), t = r - f;
+    double wd[4] = {keys(a->a, t + 1), keys(a->a, t), keys(a->a, 1 - t), keys(a->a, 2 - t)}, sum = 0;
+    for (int k = 0; k < 4; k++) {
+        int64_t i = (int64_t)f - 1 + k;
+        if (a->exclude && (i < 0 || i >= a->in)) wd[k] = 0;
+        sum += wd[k];
+        idx[k] = i < 0 ? 0 : i >= a->in ? a->in - 1 : i;
+    }
+    for (int k = 0; k < 4; k++) w[k] = (float)(a->exclude ? wd[k] / sum : wd[k]);
+}
+
 static int64_t nearest_tap(const Axis *a, int64_t o) {
     float p = (float)o * a->fstep;
     int64_t i = (int64_t)floorf(p);
     return i < a->in - 1 ? i : a->in - 1;
 }
 
+/* Keys' kernel at the distance s (an expression), near (s <= 1) or far */
+static const char *keys_expr(double a, const char *s, bool near) {
+    if (near)
+        return xasprintf("((%s) * %s - (%s)) * %s * %s + 1.0", emit_double(a + 2), s, emit_double(a + 3), s, s);
+    return xasprintf("(((%s) * %s - (%s)) * %s + (%s)) * %s - (%s)", emit_double(a), s, emit_double(5 * a), s,
+                     emit_double(8 * a), s, emit_double(4 * a));
+}
+
 /* reference: the source positions computed per output position; nearest in
- * float, linear in double; linear sums the 2^nd corners */
+ * float, linear and cubic in double; linear sums the 2^nd corners, cubic
+ * the 4^nd taps */
 static void upsample_emit_ref(Emit *e, const Layer *L) {
     const Shape *in = emit_in_shape(e, L, 0);
     int nd = L->win.nd;
-    bool lin = is_linear(L);
+    bool lin = is_linear(L), cub = is_cubic(L);
     FOR(e, "c", L->shape.dim[0]) OUT_LOOPS(e, L) {
         for (int d = 0; d < nd; d++) {
             Axis a = axis_of(L, in, d);
             const char *o = win_var('o', nd, d), *i = win_var('i', nd, d), *n = i + 1;
             long long last = (long long)a.in - 1;
-            if (!lin) {
+            if (!lin && !cub) {
                 emit_line(e, "int %s = (int)floorf((float)%s * %s);", i, o, emit_float(a.fstep));
                 emit_line(e, "if (%s > %lld) %s = %lld;", i, last, i, last);
                 continue;
             }
             if (a.align) {
-                emit_line(e, "const double r%s = %s * %s;", n, o, emit_double(a.step));
+                emit_line(e, "%sdouble r%s = %s * %s;", cub ? "const " : "", n, o, emit_double(a.step));
             } else {
-                emit_line(e, "double r%s = (%s + 0.5) * %s - 0.5;", n, o, emit_double(a.step));
-                emit_line(e, "if (r%s < 0.0) r%s = 0.0;", n, n);
+                emit_line(e, "%sdouble r%s = (%s + 0.5) * %s - 0.5;", cub ? "const " : "", n, o, emit_double(a.step));
+                if (lin) emit_line(e, "if (r%s < 0.0) r%s = 0.0;", n, n);
+            }
+            if (cub) {   /* taps i .. i+3 from floor(r) - 1 */
+                emit_line(e, "const int %s = (int)floor(r%s) - 1;", i, n);
+                emit_line(e, "const double t%s = r%s - floor(r%s);", n, n, n);
+                emit_line(e, "double l%s[4] = {%s, %s, %s, %s};", n, keys_expr(a.a, xasprintf("(t%s + 1.0)", n), false),
+                          keys_expr(a.a, xasprintf("t%s", n), true), keys_expr(a.a, xasprintf("(1.0 - t%s)", n), true),
+                          keys_expr(a.a, xasprintf("(2.0 - t%s)", n), false));
+                if (a.exclude) {   /* the taps outside dropped, the rest rescaled */
+                    emit_line(e, "double s%s = 0.0;", n);
+                    FOR(e, "k", 4) {
+                        emit_line(e, "if (%s + k < 0 || %s + k > %lld) l%s[k] = 0.0;", i, i, last, n);
+                        emit_line(e, "s%s += l%s[k];", n, n);
+                    }
+                    emit_line(e, "for (int k = 0; k < 4; k++) l%s[k] /= s%s;", n, n);
+                }
+                continue;
             }
             emit_line(e, "int %s0 = (int)r%s;", i, n);
             emit_line(e, "if (%s0 > %lld) %s0 = %lld;", i, last, i, last);
             emit_line(e, "const int %s1 = %s0 < %lld ? %s0 + 1 : %s0;", i, i, last, i, i);
             emit_line(e, "const float l%s1 = (float)(r%s - %s0), l%s0 = 1.0f - l%s1;", n, n, i, n, n);
         }
-        if (lin) {
+        if (cub) {   /* the 4^nd taps, an index outside reading the edge */
+            emit_line(e, "float acc = 0.0f;");
+            const char *vars[1 + MAX_SPATIAL] = {"c"};
+            char *w = xstrdup("");
+            FOR(e, "k", 1 << 2 * nd) {
+                for (int d = 0; d < nd; d++) {   /* k's base-4 digits, the first dimension's first */
+                    const char *i = win_var('i', nd, d), *k = xasprintf("k%s", i + 1);
+                    emit_line(e, "const int %s = k >> %d & 3;", k, 2 * (nd - 1 - d));
+                    vars[1 + d] = xasprintf("cnnrt_clamp(%s + %s, %lld)", i, k, (long long)in->dim[1 + d]);
+                    w = xasprintf("%s%sl%s[%s]", w, d ? " * " : "", i + 1, k);
+                }
+                emit_line(e, "acc += (float)(%s) * x0[%s];", w, emit_index(1 + nd, vars, in->dim));
+            }
+        } else if (lin) {
             emit_line(e, "float acc = 0.0f;");
             for (int m = 0; m < 1 << nd; m++) {
                 const char *vars[1 + MAX_SPATIAL] = {"c"};
@@ -168,36 +250,53 @@ static const char *table(Emit *e, const Layer *L, int d, const char *what) {
 
 static void upsample_emit_data(Emit *e, const Layer *L) {
     const Shape *in = emit_in_shape(e, L, 0);
+    int n = ntaps(L);
     for (int d = 0; d < L->win.nd; d++) {
         Axis a = axis_of(L, in, d);
-        int64_t *i0 = xcalloc((size_t)a.out, sizeof(int64_t)), *i1 = xcalloc((size_t)a.out, sizeof(int64_t));
-        float *l0 = xcalloc((size_t)a.out, sizeof(float)), *l1 = xcalloc((size_t)a.out, sizeof(float));
         const char *dn = dim_name(L->win.nd, d);
-        if (!is_linear(L)) {
+        if (n == 1) {
+            int64_t *i0 = xcalloc((size_t)a.out, sizeof(int64_t));
             for (int64_t o = 0; o < a.out; o++) i0[o] = nearest_tap(&a, o);
             emit_int_array(e, xasprintf("%s: the source %s of each output %s", L->name, dn, dn), table(e, L, d, "i"),
                            i0, a.out);
             continue;
         }
-        for (int64_t o = 0; o < a.out; o++) axis_taps(&a, o, &i0[o], &i1[o], &l0[o], &l1[o]);
+        int64_t *idx[4];
+        float *w[4];
+        for (int k = 0; k < n; k++) {
+            idx[k] = xcalloc((size_t)a.out, sizeof(int64_t));
+            w[k] = xcalloc((size_t)a.out, sizeof(float));
+        }
+        for (int64_t o = 0; o < a.out; o++) {
+            int64_t io[4];
+            float wo[4];
+            axis_weights(&a, n, o, io, wo);
+            for (int k = 0; k < n; k++) idx[k][o] = io[k], w[k][o] = wo[k];
+        }
         const char *what = xasprintf("%s: per output %s, the source %ss", L->name, dn, dn);
-        emit_int_array(e, xasprintf("%s and their weights", what), table(e, L, d, "i0"), i0, a.out);
-        emit_int_array(e, what, table(e, L, d, "i1"), i1, a.out);
-        emit_array(e, what, table(e, L, d, "l0"), l0, a.out);
-        emit_array(e, what, table(e, L, d, "l1"), l1, a.out);
+        for (int k = 0; k < n; k++)
+            emit_int_array(e, k ? what : xasprintf("%s and their weights", what), table(e, L, d, xasprintf("i%d", k)),
+                           idx[k], a.out);
+        for (int k = 0; k < n; k++) emit_array(e, what, table(e, L, d, xasprintf("l%d", k)), w[k], a.out);
     }
 }
 
 static int64_t upsample_temp(const Layer *L, const Shape *in, int opt) {
-    return opt >= 2 && is_linear(L) && L->win.nd > 1 ? in->dim[L->win.nd] : 0;
+    return opt >= 2 && ntaps(L) > 1 && L->win.nd > 1 ? in->dim[L->win.nd] : 0;
 }
 
-/* the offset of the input row of corner m (bit d-th of the outer dims: tap 0 or 1) */
-static const char *corner_row(Emit *e, const Layer *L, const Shape *in, int m, bool lin) {
-    int nd = L->win.nd;
+/* tap k of the outer dimension d in corner m of the n^outer corners */
+static int corner_tap(int m, int n, int outer, int d) {
+    for (int k = d + 1; k < outer; k++) m /= n;
+    return m % n;
+}
+
+/* the offset of the input row of corner m (its taps of the outer dims) */
+static const char *corner_row(Emit *e, const Layer *L, const Shape *in, int m) {
+    int nd = L->win.nd, n = ntaps(L);
     const char *vars[MAX_SPATIAL] = {"c"};
     for (int d = 0; d + 1 < nd; d++) {
-        const char *tap = lin ? ((m >> (nd - 2 - d)) & 1 ? "i1" : "i0") : "i";
+        const char *tap = n == 1 ? "i" : xasprintf("i%d", corner_tap(m, n, nd - 1, d));
         vars[1 + d] = xasprintf("%s[%s]", table(e, L, d, tap), win_var('o', nd, d));
     }
     return cx_mul(cx_paren(emit_index(nd, vars, in->dim)), in->dim[nd]);
@@ -221,7 +320,7 @@ static void fast_nearest(Emit *e, const Layer *L, const Shape *in, const char *i
         cond = "else ";
     }
     BLOCK_IF(e, copy, "else") {
-        emit_line(e, "const float *restrict xr = %s;", cx_at("x0", corner_row(e, L, in, 0, false)));
+        emit_line(e, "const float *restrict xr = %s;", cx_at("x0", corner_row(e, L, in, 0)));
         FOR_SIMD(e, ow, OW) {
             emit_line(e, "const float v = xr[%s[%s]];", table(e, L, nd - 1, "i"), ow);
             emit_store(e, idx, "c", "v");
@@ -229,32 +328,36 @@ static void fast_nearest(Emit *e, const Layer *L, const Shape *in, const char *i
     }
 }
 
-/* linear: the output row's input rows blended into t over the input width
- * (the row itself in 1-D), then each output position blends two of t */
-static void fast_linear(Emit *e, const Layer *L, const Shape *in, const char *idx) {
-    int nd = L->win.nd, outer = nd - 1;
+/* linear and cubic: the output row's input rows (2 or 4 per outer
+ * dimension) blended into t over the input width (the row itself in 1-D),
+ * then each output position blends 2 or 4 of t */
+static void fast_blend(Emit *e, const Layer *L, const Shape *in, const char *idx) {
+    int nd = L->win.nd, outer = nd - 1, n = ntaps(L), corners = 1;
     long long W = in->dim[nd], OW = L->shape.dim[nd];
     const char *ow = win_var('o', nd, nd - 1), *src = "t";
+    for (int d = 0; d < outer; d++) corners *= n;
     if (outer == 0) {
         src = "xr";
         emit_line(e, "const float *restrict xr = %s;", cx_at("x0", cx_mul("c", W)));
     } else {
         char *sum = xstrdup("");
-        for (int m = 0; m < 1 << outer; m++) {
+        for (int m = 0; m < corners; m++) {
             char *w = xstrdup("");
             for (int d = 0; d < outer; d++)
-                w = xasprintf("%s%s%s[%s]", w, d ? " * " : "", table(e, L, d, (m >> (outer - 1 - d)) & 1 ? "l1" : "l0"),
-                              win_var('o', nd, d));
-            emit_line(e, "const float *restrict r%d = %s;", m, cx_at("x0", corner_row(e, L, in, m, true)));
+                w = xasprintf("%s%s%s[%s]", w, d ? " * " : "",
+                              table(e, L, d, xasprintf("l%d", corner_tap(m, n, outer, d))), win_var('o', nd, d));
+            emit_line(e, "const float *restrict r%d = %s;", m, cx_at("x0", corner_row(e, L, in, m)));
             emit_line(e, "const float a%d = %s;", m, w);
             sum = xasprintf("%s%sa%d * r%d[i]", sum, m ? " + " : "", m, m);
         }
         FOR_SIMD(e, "i", W) emit_line(e, "t[i] = %s;", sum);
     }
     FOR_SIMD(e, ow, OW) {
-        const char *i0 = table(e, L, nd - 1, "i0"), *i1 = table(e, L, nd - 1, "i1");
-        emit_line(e, "const float v = %s[%s] * %s[%s[%s]] + %s[%s] * %s[%s[%s]];", table(e, L, nd - 1, "l0"), ow, src, i0,
-                  ow, table(e, L, nd - 1, "l1"), ow, src, i1, ow);
+        char *v = xstrdup("");
+        for (int k = 0; k < n; k++)
+            v = xasprintf("%s%s%s[%s] * %s[%s[%s]]", v, k ? " + " : "", table(e, L, nd - 1, xasprintf("l%d", k)), ow, src,
+                          table(e, L, nd - 1, xasprintf("i%d", k)), ow);
+        emit_line(e, "const float v = %s;", v);
         emit_store(e, idx, "c", "v");
     }
 }
@@ -265,23 +368,26 @@ static void upsample_emit_fast(Emit *e, const Layer *L) {
     FOR(e, "c", L->shape.dim[0]) ROW_LOOPS(e, L) {
         emit_line(e, "const int yo = %s;", row_start(L));
         const char *idx = xasprintf("yo + %s", win_var('o', nd, nd - 1));
-        if (is_linear(L)) fast_linear(e, L, in, idx);
+        if (ntaps(L) > 1) fast_blend(e, L, in, idx);
         else fast_nearest(e, L, in, idx);
     }
 }
 
-/* receptive field: the taps of the first and the last position */
+/* receptive field: the first tap of the first position to the last of the last */
 static void upsample_reads(const Layer *L, const Shape *in, int d, int64_t lo, int64_t hi, int64_t *ilo, int64_t *ihi) {
     Axis a = axis_of(L, in, d);
-    if (is_linear(L)) {
-        int64_t i1;
-        float l0, l1;
-        axis_taps(&a, lo, ilo, &i1, &l0, &l1);
-        axis_taps(&a, hi, &i1, ihi, &l0, &l1);
-    } else {
+    int n = ntaps(L);
+    if (n == 1) {
         *ilo = nearest_tap(&a, lo);
         *ihi = nearest_tap(&a, hi);
+        return;
     }
+    int64_t idx[4];
+    float w[4];
+    axis_weights(&a, n, lo, idx, w);
+    *ilo = idx[0];
+    axis_weights(&a, n, hi, idx, w);
+    *ihi = idx[n - 1];
 }
 
 const OpDesc op_upsample = {

@@ -772,6 +772,11 @@ def op_upsample(c):
     else:
         spec = {"size": spatial_list(size, n, "size", L.name, int)}
     mode, ac = str(c.attr("mode", "nearest")), c.attr("align_corners")
+    if mode == "cubic":
+        a, ex = float(c.attr("cubic_a", -0.75)), bool(c.attr("exclude_outside", False))
+        if n == 2 and a == -0.75 and not ex:    # PyTorch's own
+            return F.interpolate(c.x, mode="bicubic", align_corners=bool(ac), **spec)
+        return cubic(c.x, n, spec, bool(ac), a, ex)
     if mode == "linear":
         return F.interpolate(c.x, mode={1: "linear", 2: "bilinear", 3: "trilinear"}[n],
                              align_corners=bool(ac), **spec)
@@ -784,6 +789,40 @@ def op_upsample(c):
         idx = F.interpolate(torch.arange(I, dtype=torch.float32).view(1, 1, I), mode="nearest", **one)
         y = y.index_select(2 + i, idx.view(-1).long())
     return y
+
+
+def cubic(x, n, spec, align, a, exclude):
+    """Cubic resizing one dimension at a time, as ONNX's Resize with mode cubic
+    (and PyTorch's bicubic): the source position r, the 4 inputs from
+    floor(r) - 1 weighed by Keys' kernel with a, an index outside reading the
+    edge, or with exclude dropped and the weights rescaled to sum 1."""
+    def keys(s):
+        s = s.abs()
+        return torch.where(s <= 1, ((a + 2) * s - (a + 3)) * s * s + 1,
+                           torch.where(s < 2, ((a * s - 5 * a) * s + 8 * a) * s - 4 * a, torch.zeros_like(s)))
+    for i in range(n):
+        I = x.shape[2 + i]
+        if "size" in spec:
+            O = spec["size"][i]
+            step = I / O
+        else:
+            O = int(math.floor(I * spec["scale_factor"][i]))
+            step = 1 / spec["scale_factor"][i]
+        if align:
+            step = (I - 1) / (O - 1) if O > 1 else 0.0
+        o = torch.arange(O, dtype=torch.float64)
+        r = o * step if align else (o + 0.5) * step - 0.5
+        f = torch.floor(r)
+        idx = [f.long() - 1 + j for j in range(4)]
+        w = [keys(r - (f - 1 + j)) for j in range(4)]
+        if exclude:
+            w = [torch.where((k < 0) | (k >= I), torch.zeros_like(wj), wj) for k, wj in zip(idx, w)]
+            total = sum(w)
+            w = [wj / total for wj in w]
+        shape = [1] * x.dim()
+        shape[2 + i] = O
+        x = sum(x.index_select(2 + i, k.clamp(0, I - 1)) * wj.to(x.dtype).view(shape) for k, wj in zip(idx, w))
+    return x
 
 
 def op_adaptive(kind, n):

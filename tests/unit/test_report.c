@@ -310,6 +310,7 @@ static void test_receptive_field(void) {
      * neighbours read 2 inputs */
     RF("[1,16,16]", "upsample(scale=2);", 2, 1, 1);
     RF("[1,16,16]", "upsample(scale=2, mode=linear);", 2, 2, 2);
+    RF("[1,16,16]", "upsample(scale=2, mode=cubic);", 2, 4, 4);
     RF("[1,16,16]", "upsample(scale=2); conv2d(out=1, kernel=3, pad=1);", 2, 2, 2);
     RF("[1,16,16]", "maxpool2d(kernel=2); upsample(scale=2);", 2, 2, 2);
     /* a transposed conv of kernel 2, stride 2 reads 1 input; of kernel 4,
