@@ -155,8 +155,8 @@ static bool reads(const Layer *L, const Layer *in0, int d, int nd, int64_t lo, i
     return true;
 }
 
-/* positions of an output examined: a field repeats with the strides' and
- * scales' period, which this many positions hold */
+/* positions of an output examined (the first ones of a longer output: a
+ * bound on the time, not a measured period) */
 #define FIELD_POSITIONS 65536
 
 /* of the network: the largest of its outputs', per spatial dimension of the
@@ -182,7 +182,10 @@ int receptive_field(const Graph *g, int64_t *rf) {
                     if (need[li][0] > need[li][1]) continue;
                     for (int i = 0; i < L->nin; i++) {
                         int64_t lo, hi, *n = need[L->in[i]];
-                        if (!reads(L, g->layers[L->in[i]], d, nd, need[li][0], need[li][1], &lo, &hi)) global = true;
+                        if (!reads(L, g->layers[L->in[i]], d, nd, need[li][0], need[li][1], &lo, &hi)) {
+                            global = true;   /* positions past int64: as a global layer */
+                            break;
+                        }
                         if (lo > hi) continue;
                         if (n[0] > n[1]) n[0] = lo, n[1] = hi;
                         else n[0] = lo < n[0] ? lo : n[0], n[1] = hi > n[1] ? hi : n[1];
