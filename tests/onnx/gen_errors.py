@@ -65,7 +65,8 @@ def make(d):
     save("weights_option", conv_model(), ["--weights", "w.safetensors"])
     # unsupported attribute values of the resampling and moving operators, all in one run
     sc = numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "sc")
-    save("resize_transpose", model([helper.make_node("Resize", ["x", "", "sc"], ["a"], name="cubic", mode="cubic"),
+    save("resize_transpose", model([helper.make_node("Resize", ["x", "", "sc"], ["a"], name="cubic", mode="cubic",
+                                                     coordinate_transformation_mode="asymmetric"),
                                     helper.make_node("Resize", ["x", "", "sc"], ["b"], name="tf",
                                                      coordinate_transformation_mode="tf_half_pixel_for_nn"),
                                     helper.make_node("Transpose", ["x"], ["c"], name="t", perm=[1, 0, 2, 3]),
