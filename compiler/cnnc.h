@@ -211,7 +211,10 @@ typedef struct {
     bool one_ok;         /* a file's one-element tensor [1] may stand in (prelu's shared slope) */
     Shape likely;        /* a file's tensor of this shape is a probable mistake ... */
     const char *hint;    /* ... that this note explains (NULL: none) */
+    Shape stored;        /* a pass reshaped it: the shape its file holds (rank 0: shape) */
 } Param;
+/* the shape of the tensor a weights file holds for p */
+static inline const Shape *param_file_shape(const Param *p) { return p->stored.rank ? &p->stored : &p->shape; }
 
 typedef struct {
     const char *key;     /* "weight", "bias", "running_mean", "running_var" */
@@ -249,6 +252,8 @@ typedef struct Layer {
     bool dead;               /* does not reach the output: dropped (plan.c) */
     int folded;              /* batchnorm folded into layer id `folded` (0: not) */
     bool global;             /* receptive field: sees its whole input (infer may set it) */
+    bool per_position;       /* layernorm: over axis 0 at each position (passes/channels_first.c) */
+    const struct Layer *written; /* a pass rewrote it: the layer as written, for the report and picture */
 } Layer;
 
 typedef struct {
@@ -262,6 +267,10 @@ typedef struct {
 /* build the graph; false after reporting every error found */
 bool graph_build(const Program *p, Graph *g);
 const Layer *graph_find(const Graph *g, const char *name);
+/* the first live layer after id that reads it; -1: none */
+int graph_first_reader(const Graph *g, int id);
+/* the layer as the source wrote it (a pass may have rewritten it) */
+const Layer *layer_as_written(const Layer *L);
 bool graph_is_output(const Graph *g, int id);
 /* where output layer id starts in the output array (floats per sample) */
 int64_t graph_output_at(const Graph *g, int id);
@@ -381,6 +390,8 @@ int attr_dims(const Layer *L, const char *name, int64_t *v);
  * into *out; else an error naming attribute, layer and shape */
 bool axis_resolve(const Layer *L, const char *attr, int64_t axis, const Shape *in, int *out);
 Loc attr_loc(const Layer *L, const char *name);           /* the key if given, else the layer */
+/* transpose's perm, negative entries resolved, into perm[MAX_DIMS]; its count */
+int transpose_perm(const Layer *L, int *perm);
 
 /* shared helpers of ops/: the sliding window (ops/window.c), parameters
  * (ops/params.c), hooks of layers without parameters (ops/common.c) */
@@ -581,6 +592,11 @@ void plan_build(Graph *g, const Options *o, Plan *p, FILE *dump);
 void fold_bn_mark(Graph *g, const int *uses);
 /* fold the marked layers' numbers into their layers (after weights_load) */
 void fold_bn_apply(Graph *g);
+
+/* ---------------------------------------------------------------- passes/channels_first.c */
+/* -O2: per-position layers between a transpose that moves the channels last
+ * and its inverse compute channels-first; the transposes disappear */
+void channels_first(Graph *g, const int *uses);
 
 /* ---------------------------------------------------------------- passes/fuse.c */
 /* group layers into kernels: a head and the epilogue it can apply in registers */

@@ -17,7 +17,7 @@ void dot_write(FILE *f, const Graph *g) {
     q(f, g->name);
     fprintf(f, " {\n  rankdir=TB;\n  node [shape=box, style=rounded, fontname=\"Helvetica\", fontsize=10];\n");
     for (int i = 0; i < g->n; i++) {
-        const Layer *L = g->layers[i];
+        const Layer *L = layer_as_written(g->layers[i]);
         fprintf(f, "  n%d [label=", i);
         char *label = L->op
             ? xasprintf("%s\\n%s %s%s%s", L->name, L->op->name, shape_str(&L->shape),
@@ -29,7 +29,7 @@ void dot_write(FILE *f, const Graph *g) {
         fprintf(f, "];\n");
     }
     for (int i = 1; i < g->n; i++) {
-        const Layer *L = g->layers[i];
+        const Layer *L = layer_as_written(g->layers[i]);
         for (int k = 0; k < L->nin; k++) {
             bool skip = L->in[k] != i - 1;
             fprintf(f, "  n%d -> n%d%s;\n", L->in[k], i,

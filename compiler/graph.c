@@ -31,6 +31,18 @@ const Layer *graph_find(const Graph *g, const char *name) {
     return id < 0 ? NULL : g->layers[id];
 }
 
+int graph_first_reader(const Graph *g, int id) {
+    for (int i = id + 1; i < g->n; i++) {
+        const Layer *L = g->layers[i];
+        if (L->dead) continue;
+        for (int k = 0; k < L->nin; k++)
+            if (L->in[k] == id) return i;
+    }
+    return -1;
+}
+
+const Layer *layer_as_written(const Layer *L) { return L->written ? L->written : L; }
+
 bool graph_is_output(const Graph *g, int id) {
     for (int i = 0; i < g->nout; i++)
         if (g->outputs[i] == id) return true;

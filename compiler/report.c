@@ -44,7 +44,7 @@ void report_text(FILE *f, const Graph *g, int64_t scratch_bytes, const Plan *pla
     fprintf(f, "network %s: input %s %s\n\n", g->name, in->name, shape_str(&in->shape));
     int wname = 5, wop = 2, wshape = 12;
     for (int i = 1; i < g->n; i++) {
-        const Layer *L = g->layers[i];
+        const Layer *L = layer_as_written(g->layers[i]);
         int a = (int)strlen(L->name), b = (int)strlen(L->op->name), c = (int)strlen(shape_str(&L->shape));
         if (a > wname) wname = a > 40 ? 40 : a;
         if (b > wop) wop = b;
@@ -56,7 +56,7 @@ void report_text(FILE *f, const Graph *g, int64_t scratch_bytes, const Plan *pla
     for (int i = 0; i < width; i++) fputc('-', f);
     fputc('\n', f);
     for (int i = 1; i < g->n; i++) {
-        const Layer *L = g->layers[i];
+        const Layer *L = layer_as_written(g->layers[i]);
         fprintf(f, "%-*.*s  %-*s  %-*s  %12s  %16s%s\n", wname, wname, L->name, wop, L->op->name, wshape,
                 shape_str(&L->shape), commas(L->nparams), commas(L->macs),
                 graph_is_output(g, i) && (i != g->n - 1 || g->nout > 1) ? "  (output)" : "");
@@ -101,7 +101,7 @@ void report_json(FILE *f, const Graph *g, int64_t scratch_bytes, const Plan *pla
     json_str(f, g->name);
     fprintf(f, ",\n  \"layers\": [");
     for (int i = 1; i < g->n; i++) {
-        const Layer *L = g->layers[i];
+        const Layer *L = layer_as_written(g->layers[i]);
         fprintf(f, "%s\n    {\"name\": ", i > 1 ? "," : "");
         json_str(f, L->name);
         fprintf(f, ", \"op\": ");

@@ -70,9 +70,10 @@ static bool from_file(Layer *L, Param *p, StFile *f) {
         L->nparams -= shape_elems(&p->shape) - 1;   /* one number for all (prelu's shared slope) */
         p->shape = ts;
     }
-    if (!shape_eq(&ts, &p->shape)) {
+    const Shape *want = param_file_shape(p);
+    if (!shape_eq(&ts, want)) {
         diag_error(L->loc, "tensor '%s' in '%s' is %s; %s '%s' needs %s%s", name, f->path, shape_str(&ts),
-                   L->op->name, L->name, shape_str(&p->shape), p->one_ok ? " or [1]" : "");
+                   layer_as_written(L)->op->name, L->name, shape_str(want), p->one_ok ? " or [1]" : "");
         if (p->hint && shape_eq(&ts, &p->likely)) diag_note(L->loc, "%s", p->hint);
         return true;
     }
@@ -105,7 +106,8 @@ static void report_missing(const Graph *g, const char *searched, bool stated, co
                   "or use --random-weights to try the network");
     }
     for (int i = 0; i < n; i++)
-        diag_note_brief(m[i].L->loc, "missing '%s.%s' %s", m[i].L->name, m[i].p->name, shape_str(&m[i].p->shape));
+        diag_note_brief(m[i].L->loc, "missing '%s.%s' %s", m[i].L->name, m[i].p->name,
+                        shape_str(param_file_shape(m[i].p)));
 }
 
 bool weights_load(Graph *g, const char *cnn_path, const WeightOpts *o) {

@@ -183,10 +183,11 @@ static void permute_fast(Emit *e, int rank, const int64_t *dims, const int *perm
 
 /* ---- transpose */
 
-static void transpose_perm(const Layer *L, int *perm) {
+int transpose_perm(const Layer *L, int *perm) {
     int64_t v[MAX_DIMS];
     int n = attr_dims(L, "perm", v);
     for (int i = 0; i < n; i++) perm[i] = (int)(v[i] < 0 ? v[i] + n : v[i]);
+    return n;
 }
 
 static bool transpose_infer(Layer *L, const Shape *in, int nin) {

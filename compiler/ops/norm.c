@@ -90,10 +90,47 @@ static void bn_emit_ref(Emit *e, const Layer *L) {
     }
 }
 
+/* layernorm over the channels at each of P positions of a channels-first
+ * value (passes/channels_first.c): 16 positions at a time, their sums in the
+ * lanes, a pass over the channels for the mean, one for the variance and
+ * one to store */
+static void per_position_emit(Emit *e, const Layer *L) {
+    const Shape *in = emit_in_shape(e, L, 0);
+    long long C = (long long)in->dim[0], P = (long long)(shape_elems(in) / in->dim[0]);
+    bool affine = attr_bool(L, "affine");
+    BLOCK(e, "for (int p0 = 0; p0 < %lld; p0 += 16)", P) {
+        emit_line(e, "const int n = %lld - p0 < 16 ? %lld - p0 : 16;", P, P);
+        emit_line(e, "const float *restrict x = x0 + p0;");
+        emit_line(e, "float *restrict out = y + p0;");
+        emit_line(e, "double mean[16] = {0}, sq[16] = {0};");
+        emit_line(e, "float m[16], inv[16];");
+        FOR(e, "c", C) emit_line(e, "for (int j = 0; j < n; j++) mean[j] += x[c * %lld + j];", P);
+        emit_line(e, "for (int j = 0; j < n; j++) mean[j] /= %lld.0;", C);
+        FOR(e, "c", C) BLOCK(e, "for (int j = 0; j < n; j++)") {
+            emit_line(e, "const double d = x[c * %lld + j] - mean[j];", P);
+            emit_line(e, "sq[j] += d * d;");
+        }
+        BLOCK(e, "for (int j = 0; j < n; j++)") {
+            emit_line(e, "m[j] = (float)mean[j];");
+            emit_line(e, "inv[j] = (float)(1.0 / sqrt(sq[j] / %lld.0 + %s));", C, emit_float(attr_float(L, "eps")));
+        }
+        FOR(e, "c", C) {
+            if (affine)
+                emit_line(e, "const float w = %s[c], b = %s[c];", emit_param(e, L, "weight"), emit_param(e, L, "bias"));
+            emit_line(e, "for (int j = 0; j < n; j++) out[c * %lld + j] = (x[c * %lld + j] - m[j]) * inv[j]%s;", P, P,
+                      affine ? " * w + b" : "");
+        }
+    }
+}
+
 /* statistics over groups of `per` consecutive elements (layernorm: the
  * axes from `axis` on; instancenorm: a channel; groupnorm: C/groups channels),
  * then the affine map per element (layernorm) or per channel */
 static void stats_emit_ref(Emit *e, const Layer *L) {
+    if (L->per_position) {
+        per_position_emit(e, L);
+        return;
+    }
     const Shape *in = emit_in_shape(e, L, 0);
     int64_t total = shape_elems(in), chan = total / in->dim[0];
     int64_t outer, inner;

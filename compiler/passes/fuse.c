@@ -18,16 +18,6 @@
 
 #include <string.h>
 
-static int sole_reader(const Graph *g, int id) {
-    for (int i = id + 1; i < g->n; i++) {
-        const Layer *L = g->layers[i];
-        if (L->dead) continue;
-        for (int k = 0; k < L->nin; k++)
-            if (L->in[k] == id) return i;
-    }
-    return -1;
-}
-
 /* can Y extend a kernel headed by h whose value so far is layer `tail`? */
 static bool joins(const Graph *g, const Layer *h, const Layer *tail, const Layer *Y) {
     if (Y->op->flags & OPF_AFFINE) return true;   /* folded, or scale/shift */
@@ -74,7 +64,7 @@ void fuse_kernels(const Graph *g, int opt, const int *uses, Plan *p) {
         ids[n++] = i;
         const Layer *tail = h;
         while (opt >= 1 && (h->op->flags & OPF_EPILOGUE) && !graph_is_output(g, tail->id) && uses[tail->id] == 1) {
-            int y = sole_reader(g, tail->id);
+            int y = graph_first_reader(g, tail->id);
             if (y < 0 || !joins(g, h, tail, g->layers[y])) break;
             const Layer *Y = g->layers[y];
             for (int k = 0; k < Y->nin; k++)

@@ -1,12 +1,15 @@
 /* plan.c — the pass driver and the scratch arena.
  *
  *   1. layers that cannot reach the output are dropped, with a warning;
- *   2. -O1 and up: BatchNorms fold into the layer before them (fold_bn.c)
+ *   2. -O2: per-position layers between a transpose that moves the
+ *      channels last and its inverse compute channels-first
+ *      (channels_first.c);
+ *   3. -O1 and up: BatchNorms fold into the layer before them (fold_bn.c)
  *      and layers fuse into kernels (fuse.c); -O0: one kernel per layer;
- *   3. -O2: each kernel's head chooses its kernel (family, tile, layouts,
+ *   4. -O2: each kernel's head chooses its kernel (family, tile, layouts,
  *      scratch), and values between kernels that want it are stored
  *      channel-blocked;
- *   4. the arena: every value a kernel stores lives in the caller's scratch,
+ *   5. the arena: every value a kernel stores lives in the caller's scratch,
  *      except the network input (read only) and output (the caller's
  *      buffer). flatten, dropout and reshape share their producer's
  *      buffer; a constant's readers read its static array. Buffers
@@ -15,6 +18,7 @@
  *      reads it, and two buffers live at once never overlap. */
 #include "cnnc.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* a buffer in the arena: floats [off, off + size) live from kernel `from`
@@ -344,6 +348,12 @@ void plan_build(Graph *g, const Options *o, Plan *p, FILE *dump) {
     mark_dead(g);
     if (dump) dump_layers(dump, g, "dead-layer removal");
     int *uses = count_uses(g);
+    if (o->opt >= 2) {
+        channels_first(g, uses);
+        free(uses);
+        uses = count_uses(g);
+        if (dump) dump_layers(dump, g, "channels-first rewrite");
+    }
     if (o->opt >= 1) fold_bn_mark(g, uses);
     if (dump && o->opt >= 1) dump_layers(dump, g, "BatchNorm folding");
     fuse_kernels(g, o->opt, uses, p);

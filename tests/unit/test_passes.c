@@ -673,6 +673,47 @@ static void test_kernels_dropout(void) {
             0, "c", "relu_1");
 }
 
+/* ConvNeXt's block: the run between the transposes computes channels-first
+ * at -O2 (the transposes gone, the denses 1x1 convolutions with their
+ * weights as the file holds them, the layer scale [C,1,1]); the report
+ * shows the layers as written; a run that reads along the first axis
+ * (prelu) or whose value is read twice stays */
+static void test_channels_first(void) {
+    static const char src[] = "network t { input x[8, 5, 6];\n"
+                              "  depthwise_conv2d dw(kernel=7, pad=3);\n"
+                              "  transpose t1(perm=[1, 2, 0]);\n"
+                              "  layernorm ln(axis=-1);\n"
+                              "  dense up(out=32); gelu g;\n"
+                              "  dense down(out=8);\n"
+                              "  constant gamma(shape=[8]);\n"
+                              "  mul s(down, gamma);\n"
+                              "  transpose t2(s, perm=[2, 0, 1]);\n"
+                              "  add y(x, t2);\n}\n";
+    KERNELS(src, 2, "dw", "ln", "up+g", "down+s+y");
+    KERNELS(src, 1, "dw", "t1", "ln", "up+g", "down", "s", "t2", "y");
+    Net *n = COMPILE(src);
+    if (!n) return;
+    plan_of(n, 2, NULL);
+    const Layer *up = net_layer(n, "up"), *gamma = net_layer(n, "gamma"), *y = net_layer(n, "y");
+    CU_ASSERT(up->op == &op_conv2d && up->shape.dim[0] == 32 && up->param[0].shape.rank == 4);
+    CU_ASSERT(shape_eq(param_file_shape(&up->param[0]), &(Shape){.rank = 2, .dim = {32, 8}}));
+    CU_ASSERT(layer_as_written(up)->op == &op_dense && layer_as_written(up)->shape.dim[2] == 32);
+    CU_ASSERT(gamma->shape.rank == 3 && gamma->shape.dim[0] == 8 && param_file_shape(&gamma->param[0])->rank == 1);
+    CU_ASSERT(y->in[1] == net_layer(n, "s")->id && layer_as_written(y)->in[1] == net_layer(n, "t2")->id);
+    CU_ASSERT(load_random(n, 1));
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    report_text(f, &n->u.g, 0, &n->u.plan);
+    fclose(f);
+    CHECK(strstr(buf, "\nup     dense             [5,6,32]") && strstr(buf, "\nt2     transpose"), "as written:\n%s", buf);
+    KERNELS("network t { input x[8, 5, 6]; transpose t1(perm=[1, 2, 0]); dense d(out=4); prelu p;\n"
+            "  transpose t2(perm=[2, 0, 1]); }", 2, "t1", "d+p", "t2");
+    KERNELS("network t { input x[8, 5, 6]; transpose t1(perm=[1, 2, 0]); dense d(out=4);\n"
+            "  transpose t2(perm=[2, 0, 1]); flatten f1(t2); flatten f2(t1); concat(f1, f2); }", 2, "t1", "d", "t2",
+            "concat_1");
+}
+
 static void test_kernels_dead(void) {
     static const char *const src = "network t { input x[3, 8, 8];\n"
                                    "  conv2d a(out=4, kernel=3);\n"
@@ -1112,6 +1153,7 @@ void suite_passes(void) {
         {"kernels: dropout", test_kernels_dropout},
         {"kernels: broadcasting binary ops, prelu", test_kernels_broadcast},
         {"kernels: dead layers", test_kernels_dead},
+        {"kernels: channels-first runs between transposes", test_channels_first},
         {"arena: the checker finds broken plans", test_arena_checker},
         {"arena: the checker finds a wrong in-place kernel", test_arena_checker_inplace},
         {"arena: invariants on every network", test_arena_invariants},
