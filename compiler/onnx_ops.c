@@ -1381,6 +1381,52 @@ static int layernorm(Imp *m, const Onnx__NodeProto *n, Val *x, int a, double eps
     return L;
 }
 
+/* a layer of op on in[0..nin) whose value is named out; its value */
+static Val *step(Imp *m, const char *op, int nin, Val *const *in, const char *out, const Shape *shape) {
+    onnx_layer(m, op, onnx_layer_name(m, NULL), nin, in, out, shape);
+    return onnx_val(m, out);
+}
+
+/* LayerNormalization's optional outputs, when something reads them: the
+ * mean over the normalized axes a.. (kept as 1s), and the inverse standard
+ * deviation 1 / sqrt(var + eps), computed as sqrt(v) / v with v = var + eps
+ * (the language has no reciprocal); var is the mean of (x - mean)^2 */
+static bool layernorm_stats(Imp *m, const Onnx__NodeProto *n, Val *x, int a, double eps) {
+    const char *mo = out_name(n, 1), *io = out_name(n, 2);
+    Val *mv = mo ? onnx_val(m, mo) : NULL, *iv = io ? onnx_val(m, io) : NULL;
+    if (!(mv && mv->uses > 0) && !(iv && iv->uses > 0)) return true;
+    Shape ks = x->shape;
+    Value *axes[2] = {ast_list((Loc){0, 0, 0}), ast_list((Loc){0, 0, 0})};
+    unsigned mask = 0;
+    for (int i = a; i < x->shape.rank; i++) {
+        ks.dim[i] = 1;
+        mask |= 1u << i;
+        for (int k = 0; k < 2; k++) ast_list_add(axes[k], onnx_vint(i));
+    }
+    const char *tmp = xasprintf("%s/mean", n->output[0]);
+    Val *mean = step(m, "reduce_mean", 1, &x, mo && mv && mv->uses > 0 ? mo : tmp, &ks);
+    onnx_attr(m, mean->layer, "axes", axes[0]);
+    m->layers[mean->layer].axes = mask;
+    if (!(iv && iv->uses > 0)) return true;
+    Val *xm[2] = {x, mean};
+    Val *d = step(m, "sub", 2, xm, xasprintf("%s/centered", n->output[0]), &x->shape);
+    Val *dd[2] = {d, d};
+    Val *sq = step(m, "mul", 2, dd, xasprintf("%s/squared", n->output[0]), &x->shape);
+    Val *var = step(m, "reduce_mean", 1, &sq, xasprintf("%s/variance", n->output[0]), &ks);
+    onnx_attr(m, var->layer, "axes", axes[1]);
+    m->layers[var->layer].axes = mask;
+    int64_t C = ks.dim[0];
+    float *one = xcalloc((size_t)C + 1, sizeof(float)), *e = xcalloc((size_t)C + 1, sizeof(float));
+    for (int64_t c = 0; c < C; c++) one[c] = 1.0f, e[c] = (float)eps;
+    const char *vo = xasprintf("%s/variance_eps", n->output[0]);
+    affine(m, var, onnx_layer_name(m, NULL), one, e, vo);
+    Val *v = onnx_val(m, vo);
+    Val *sd = step(m, "sqrt", 1, &v, xasprintf("%s/deviation", n->output[0]), &ks);
+    Val *sv[2] = {sd, v};
+    step(m, "div", 2, sv, io, &ks);
+    return true;
+}
+
 static bool on_layernorm(Imp *m, const Onnx__NodeProto *n) {
     Val *x = din(m, n, 0);
     if (!x) return false;
@@ -1395,9 +1441,8 @@ static bool on_layernorm(Imp *m, const Onnx__NodeProto *n) {
         if (t[k] && t[k]->n != cnt)
             return onnx_fail(m, "the %s has %lld values for the %lld elements normalized together", k ? "bias" : "scale",
                              (long long)t[k]->n, (long long)cnt);
-    if (!unused_output(m, n, 1, "the mean") || !unused_output(m, n, 2, "the inverse standard deviation")) return false;
     layernorm(m, n, x, a - 1, af(n, "epsilon", 1e-5), n->input[1], t[0]->f, t[1] ? t[1]->f : NULL);
-    return true;
+    return layernorm_stats(m, n, x, a - 1, af(n, "epsilon", 1e-5));
 }
 
 static bool on_instancenorm(Imp *m, const Onnx__NodeProto *n) {
