@@ -209,6 +209,7 @@ void conv_store_lanes(Emit *e, const char *var, const char *from, const char *to
         return;
     }
     if (simd) emit_line(e, !strcmp(from, "0") && !strcmp(to, "16") ? "CNNRT_SIMD16" : "CNNRT_SIMD");
+    else emit_line(e, "CNNRT_STRIDED");
     BLOCK(e, "for (int %s = %s; %s < %s; %s++)", var, from, var, to, var) {
         if (guard) emit_line(e, "if (%s) break;", guard);
         emit_line(e, "const float lane = lanes[%s];", var);
