@@ -105,30 +105,37 @@ static inline int cnnrt_clamp(int i, int n) { return i < 0 ? 0 : i >= n ? n - 1 
 
 /* e^x without a call, so that a loop of them vectorizes (libm's expf is a
  * call per element): e^x = 2^n e^r with n = round(x / ln 2) and
- * r = x - n ln 2 in [-ln2/2, ln2/2] (ln 2 in two parts), e^r by its Taylor
- * polynomial of degree 7 (relative error below 2e-8, so the result is
- * within 2 ulp of the exact one), 2^n built from its bits in two halves (no
- * overflow before the result's own). Branch-free: NaN gives NaN, +inf inf,
- * -inf 0. */
+ * r = x - n ln 2 in [-ln2/2, ln2/2] (ln 2 in two parts), e^r by a polynomial
+ * of degree 6 fitted for the least largest relative error on that interval
+ * (1.9e-9; measured against double exp: within 1.01 ulp). c must be in
+ * [-104, 89]; *n receives n as a float holding an integer. */
+CNNRT_ALWAYS_INLINE float cnnrt_exp_reduced_(float c, int32_t *n) {
+    const float magic = 12582912.0f;   /* 1.5 * 2^23: adding it rounds to an integer */
+    float t = c * 1.44269504f + magic, k = t - magic;
+    float r = c - k * 0.693145752f;    /* ln 2 = 0.693145752 + 1.42860677e-6 */
+    r = r - k * 1.42860677e-6f;
+    float p = 0.0013836846f;
+    p = p * r + 0.0083748161f;
+    p = p * r + 0.041668226f;
+    p = p * r + 0.1666642f;
+    p = p * r + 0.49999992f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    int32_t ti;
+    memcpy(&ti, &t, sizeof ti);
+    *n = ti - 0x4B400000;               /* n as an integer */
+    return p;
+}
+
+/* e^x within 1 ulp or so: 2^n built from its bits in two halves (no
+ * overflow before the result's own, subnormal results too). Branch-free:
+ * NaN gives NaN, +inf inf, -inf 0. */
 CNNRT_ALWAYS_INLINE float cnnrt_exp(float x) {
     float c = x < 89.0f ? x : 89.0f;
     c = c > -104.0f ? c : -104.0f;
-    const float magic = 12582912.0f;   /* 1.5 * 2^23: adding it rounds to an integer */
-    float t = c * 1.44269504f + magic, n = t - magic;
-    float r = c - n * 0.693145752f;    /* ln 2 = 0.693145752 + 1.42860677e-6 */
-    r = r - n * 1.42860677e-6f;
-    float p = 1.0f / 5040.0f;
-    p = p * r + 1.0f / 720.0f;
-    p = p * r + 1.0f / 120.0f;
-    p = p * r + 1.0f / 24.0f;
-    p = p * r + 1.0f / 6.0f;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
-    int32_t ti, k, k1;
-    memcpy(&ti, &t, sizeof ti);
-    k = ti - 0x4B400000;               /* n as an integer, in [-150, 129] */
-    k1 = k / 2;
+    int32_t k;
+    float p = cnnrt_exp_reduced_(c, &k);   /* k in [-150, 129] */
+    int32_t k1 = k / 2;
     int32_t b1 = (k1 + 127) << 23, b2 = (k - k1 + 127) << 23;
     float s1, s2;
     memcpy(&s1, &b1, sizeof s1);
@@ -137,12 +144,30 @@ CNNRT_ALWAYS_INLINE float cnnrt_exp(float x) {
     return x != x ? x : y;
 }
 
-CNNRT_ALWAYS_INLINE float cnnrt_sigmoid(float v) { return 1.0f / (1.0f + cnnrt_exp(-v)); }
+/* e^x for the sigmoid family (sigmoid, SiLU, GELU), where only 1 + e^x or a
+ * tiny e^x matters at the ends: x is clamped to [-87, 88] first, so that
+ * 2^n is one exponent added to the polynomial's (the results saturate at
+ * e^-87 = 1.6e-38 and e^88 = 1.7e38, where cnnrt_exp reaches 0 and
+ * infinity); within 1.01 ulp of e^x between. 1.5x faster than cnnrt_exp in
+ * a loop of SiLU (clang, AVX-512). NaN gives NaN. */
+CNNRT_ALWAYS_INLINE float cnnrt_exp_sat(float x) {
+    float c = x < 88.0f ? x : 88.0f;
+    c = c > -87.0f ? c : -87.0f;
+    int32_t k, bits;
+    float p = cnnrt_exp_reduced_(c, &k), y;
+    memcpy(&bits, &p, sizeof bits);
+    bits += k * (1 << 23);
+    memcpy(&y, &bits, sizeof y);
+    return x != x ? x : y;
+}
+
+CNNRT_ALWAYS_INLINE float cnnrt_sigmoid(float v) { return 1.0f / (1.0f + cnnrt_exp_sat(-v)); }
 
 /* erfc(x) without a call (GELU's erf form vectorizes with it): for z = |x|,
  * erfc(z) = t exp(-z^2 + P(t)) with t = 1 / (1 + z/2) and P the degree-9
  * Chebyshev fit of Numerical Recipes' erfcc (relative error below 1.2e-7
- * for every z >= 0); erfc(-z) = 2 - erfc(z). Measured against double
+ * for every z >= 0 in exact arithmetic; in float 5e-7 below 2, growing with
+ * z^2 to 8e-6 at 9: the rounding of the exponent); erfc(-z) = 2 - erfc(z). Measured against double
  * erfc, GELU's 0.5 x erfc(-x / sqrt 2) is within 5e-7 of the exact value
  * relatively for x >= 0 and 2.3e-6 for x in [-5, 0] (where libm's erfcf
  * gives 1.4e-6: the rounding of x / sqrt 2 dominates). NaN gives NaN. */
@@ -159,7 +184,7 @@ CNNRT_ALWAYS_INLINE float cnnrt_erfc(float x) {
     p = p * t + 0.37409196f;
     p = p * t + 1.00002368f;
     p = p * t - 1.26551223f;
-    float r = t * cnnrt_exp(p - z * z);
+    float r = t * cnnrt_exp_sat(p - z * z);
     return x < 0.0f ? 2.0f - r : r;
 }
 

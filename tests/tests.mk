@@ -17,7 +17,7 @@ UNIT_FLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -pedantic -Wno-unused-function
 
 .PHONY: unit golden cli bless onnx
 
-$(UNIT_BIN): $(UNIT_SRCS) tests/unit/suites.h $(TEST_OBJS) $(HDRS)
+$(UNIT_BIN): $(UNIT_SRCS) tests/unit/suites.h $(TEST_OBJS) $(HDRS) runtime/cnnrt.h
 	$(CC) $(UNIT_FLAGS) $(UNIT_SRCS) $(TEST_OBJS) -o $@ $(LDFLAGS) -lcunit -lcjson -lprotobuf-c -lm
 
 unit: $(UNIT_BIN)

@@ -54,12 +54,13 @@ static const char *hardsigmoid_expr(const Layer *L, const char *v) {
                      v, v);
 }
 
-/* x * sigmoid(x) as PyTorch computes it: x / (1 + exp(-x)) (-0 far below 0);
- * cnnrt_exp is e^x within 2 ulp and vectorizes, where a loop calling expf
- * does not */
+/* x * sigmoid(x) as PyTorch computes it: x / (1 + exp(-x)) (far below 0 a
+ * number of magnitude below 1e-35 where PyTorch has -0);
+ * cnnrt_exp_sat is e^x within about 1 ulp (saturating far from 0, where
+ * only 1 + e^x matters) and vectorizes, where a loop calling expf does not */
 static const char *silu_expr(const Layer *L, const char *v) {
     (void)L;
-    return xasprintf("(%s / (1.0f + cnnrt_exp(-%s)))", v, v);
+    return xasprintf("(%s / (1.0f + cnnrt_exp_sat(-%s)))", v, v);
 }
 
 /* x * tanh(softplus(x)); softplus is x above 20 (PyTorch's threshold, where
@@ -77,7 +78,7 @@ static const char *mish_expr(const Layer *L, const char *v) {
  * 1 + tanh(u) for negative x (and one exp instead of tanh). */
 static const char *gelu_expr(const Layer *L, const char *v) {
     if (strcmp(attr_word(L, "approximate"), "tanh") == 0)
-        return xasprintf("(%s / (1.0f + cnnrt_exp(-1.5957691216f * (%s + 0.044715f * (%s * %s * %s)))))", v, v, v, v,
+        return xasprintf("(%s / (1.0f + cnnrt_exp_sat(-1.5957691216f * (%s + 0.044715f * (%s * %s * %s)))))", v, v, v, v,
                          v);
     return xasprintf("(0.5f * %s * cnnrt_erfc(-0.70710678118f * %s))", v, v);
 }

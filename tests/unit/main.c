@@ -61,6 +61,7 @@ int main(void) {
     suite_shapes();
     suite_report();
     suite_passes();
+    suite_runtime();
     if (suite_safetensors)
         suite_safetensors();
     else

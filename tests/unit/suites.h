@@ -16,6 +16,7 @@ void suite_lexer_parser(void);   /* test_lexer_parser.c */
 void suite_shapes(void);         /* test_shapes.c */
 void suite_report(void);         /* test_report.c */
 void suite_passes(void);         /* test_passes.c */
+void suite_runtime(void);        /* test_runtime.c */
 /* test_safetensors.c is written separately; weak, so the runner still links
  * (and says so) while that file is absent */
 void suite_safetensors(void) __attribute__((weak));
