@@ -213,6 +213,10 @@ def torch_models():
             y = s.fc(s.norm(y)).permute(0, 3, 1, 2)
             return x + y
 
+    def CNBlock():   # torchvision's ConvNeXt block: 7x7 depthwise, permute, LayerNorm, MLP, permute, layer scale
+        from torchvision.models.convnext import CNBlock as Block
+        return Block(16, layer_scale=0.5, stochastic_depth_prob=0.0)
+
     class Shuffle(nn.Module):   # ShuffleNetV2: split, shuffle, PReLU, reductions
         def __init__(s):
             super().__init__()
@@ -275,6 +279,7 @@ def torch_models():
 
     return [("decoder", Decoder, (3, 4, 4)), ("normparts", NormParts, (3, 6)), ("bilinear", lambda: Bilinear(False), (3, 4, 6)),
             ("bilinear_ac", lambda: Bilinear(True), (3, 4, 6)), ("convnext", ConvNeXtBlock, (8, 5, 5)),
+            ("cnblock", CNBlock, (16, 6, 6)),
             ("shuffle", Shuffle, (4, 6, 6)), ("layernorm", LayerNorm, (12,)), ("up1d", Up1d, (2, 7)),
             ("convbnpool", ConvBnPool, (3, 8, 8)), ("residual", Residual, (3, 16, 16)),
             ("activations", Activations, (4, 9, 11)), ("modern", Modern, (3, 10, 10)),
@@ -285,7 +290,7 @@ def torch_models():
 
 # the layers a pattern must give (op: present, or absent with "!"), by model
 PATTERNS = {"shuffle": ["channel_shuffle", "!transpose"], "layernorm": ["layernorm", "!reduce_mean"],
-            "convnext": ["layernorm", "!reduce_mean"], "normparts": ["!layernorm", "reduce_mean"]}
+            "convnext": ["layernorm", "!reduce_mean"], "cnblock": ["layernorm", "gelu", "!reduce_mean"], "normparts": ["!layernorm", "reduce_mean"]}
 
 
 def test_torch():
