@@ -103,7 +103,7 @@ static void per_position_emit(Emit *e, const Layer *L) {
         emit_line(e, "const float *restrict x = x0 + p0;");
         emit_line(e, "float *restrict out = y + p0;");
         emit_line(e, "double mean[16] = {0}, sq[16] = {0};");
-        emit_line(e, "float m[16], inv[16];");
+        emit_line(e, "float inv[16];");
         FOR(e, "c", C) emit_line(e, "for (int j = 0; j < n; j++) mean[j] += x[c * %lld + j];", P);
         emit_line(e, "for (int j = 0; j < n; j++) mean[j] /= %lld.0;", C);
         FOR(e, "c", C) BLOCK(e, "for (int j = 0; j < n; j++)") {
@@ -111,14 +111,13 @@ static void per_position_emit(Emit *e, const Layer *L) {
             emit_line(e, "sq[j] += d * d;");
         }
         BLOCK(e, "for (int j = 0; j < n; j++)") {
-            emit_line(e, "m[j] = (float)mean[j];");
             emit_line(e, "inv[j] = (float)(1.0 / sqrt(sq[j] / %lld.0 + %s));", C, emit_float(attr_float(L, "eps")));
         }
         FOR(e, "c", C) {
             if (affine)
                 emit_line(e, "const float w = %s[c], b = %s[c];", emit_param(e, L, "weight"), emit_param(e, L, "bias"));
-            emit_line(e, "for (int j = 0; j < n; j++) out[c * %lld + j] = (x[c * %lld + j] - m[j]) * inv[j]%s;", P, P,
-                      affine ? " * w + b" : "");
+            emit_line(e, "for (int j = 0; j < n; j++) out[c * %lld + j] = (float)(x[c * %lld + j] - mean[j]) * inv[j]%s;",
+                      P, P, affine ? " * w + b" : "");
         }
     }
 }

@@ -36,7 +36,7 @@ static bool moves(const Layer *T, int r, bool to_last) {
 /* a constant read along the last axis only: [C], [1,..,1,C], or one number */
 static bool along_last(const Graph *g, const int *uses, int id, int64_t C) {
     const Layer *K = g->layers[id];
-    if (!(K->op->flags & OPF_SOURCE) || uses[id] != 1 || graph_is_output(g, id)) return false;
+    if (!K->op || !(K->op->flags & OPF_SOURCE) || uses[id] != 1 || graph_is_output(g, id)) return false;
     int64_t n = shape_elems(&K->shape);
     if (n == 1) return true;
     for (int i = 0; i + 1 < K->shape.rank; i++)
@@ -108,9 +108,13 @@ static void rewrite(Graph *g, Layer *T1, int *chain, int n, Layer *T2) {
         keep_written(L);
         Shape in = g->layers[j ? chain[j - 1] : T1->in[0]]->shape;
         for (int k = 0; k < L->nin; k++) {
-            if (L->in[k] == T1->id) L->in[k] = T1->in[0];
-            Layer *K = g->layers[L->in[k]];
-            if ((K->op && (K->op->flags & OPF_SOURCE)) && shape_elems(&K->shape) > 1) {   /* [C] -> [C,1,..,1] */
+            if (L->in[k] == T1->id) {   /* the run's value: no constant to reshape */
+                L->in[k] = T1->in[0];
+                continue;
+            }
+            if (j > 0 && L->in[k] == chain[j - 1]) continue;
+            Layer *K = g->layers[L->in[k]];   /* a binary op's constant (along_last) */
+            if (shape_elems(&K->shape) > 1) {   /* [C] -> [C,1,..,1] */
                 keep_written(K);
                 K->param[0].stored = K->param[0].shape;
                 K->shape = (Shape){.rank = in.rank, .dim = {shape_elems(&K->shape)}};

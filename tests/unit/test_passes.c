@@ -707,6 +707,18 @@ static void test_channels_first(void) {
     report_text(f, &n->u.g, 0, &n->u.plan);
     fclose(f);
     CHECK(strstr(buf, "\nup     dense             [5,6,32]") && strstr(buf, "\nt2     transpose"), "as written:\n%s", buf);
+    /* a binary op reading the network input stays (no constant); a constant
+     * transposed keeps its shape (only a binary op's constant is reshaped) */
+    KERNELS("network t { input x[8, 8]; transpose t1(perm=[1, 0]); add a(t1, x); transpose t2(perm=[1, 0]); }", 2,
+            "t1", "a", "t2");
+    n = COMPILE("network t { input x[4, 5, 6]; constant k(shape=[4, 5, 6]); transpose t1(k, perm=[1, 2, 0]);\n"
+                "  relu r; transpose t2(perm=[2, 0, 1]); add y(x, t2); }");
+    if (n) {
+        plan_of(n, 2, NULL);
+        const Layer *k = net_layer(n, "k");
+        CU_ASSERT(k->shape.rank == 3 && k->shape.dim[0] == 4 && k->shape.dim[2] == 6 && k->param[0].stored.rank == 0);
+        CU_ASSERT(net_layer(n, "r")->in[0] == k->id && net_layer(n, "t1")->dead);
+    }
     KERNELS("network t { input x[8, 5, 6]; transpose t1(perm=[1, 2, 0]); dense d(out=4); prelu p;\n"
             "  transpose t2(perm=[2, 0, 1]); }", 2, "t1", "d+p", "t2");
     KERNELS("network t { input x[8, 5, 6]; transpose t1(perm=[1, 2, 0]); dense d(out=4);\n"
