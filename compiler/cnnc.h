@@ -252,7 +252,7 @@ typedef struct Layer {
     bool dead;               /* does not reach the output: dropped (plan.c) */
     int folded;              /* batchnorm folded into layer id `folded` (0: not) */
     bool global;             /* receptive field: sees its whole input (infer may set it) */
-    bool per_position;       /* layernorm: over axis 0 at each position (passes/channels_first.c) */
+    bool per_position;       /* layernorm: over axis 0 at each position (its channels_first hook) */
     const struct Layer *written; /* a pass rewrote it: the layer as written, for the report and picture */
 } Layer;
 
@@ -351,6 +351,12 @@ typedef struct OpDesc {
      * [*ilo, *ihi] that its output positions [lo, hi] of spatial dimension d
      * read, by its formula for any integers (NULL: the same positions) */
     void (*reads)(const Layer *L, const Shape *in, int d, int64_t lo, int64_t hi, int64_t *ilo, int64_t *ihi);
+    /* -O2, passes/channels_first.c: a layer that maps each position's last
+     * axis on its own (layernorm over it, dense). With in NULL: whether it
+     * can; else rewrite it to compute on the channels-first input `in` (the
+     * last axis moved first). NULL: only activations without parameters and
+     * same-shape identities move along */
+    bool (*channels_first)(Layer *L, const Shape *in);
     /* -O2: data the optimized emitter needs (packed weights) in place of the
      * raw parameters, written before the kernel; NULL: the raw ones */
     void (*emit_data)(Emit *e, const Layer *L);

@@ -1404,7 +1404,7 @@ static bool layernorm_stats(Imp *m, const Onnx__NodeProto *n, Val *x, int a, dou
         for (int k = 0; k < 2; k++) ast_list_add(axes[k], onnx_vint(i));
     }
     const char *tmp = xasprintf("%s/mean", n->output[0]);
-    Val *mean = step(m, "reduce_mean", 1, &x, mo && mv && mv->uses > 0 ? mo : tmp, &ks);
+    Val *mean = step(m, "reduce_mean", 1, &x, mv && mv->uses > 0 ? mo : tmp, &ks);
     onnx_attr(m, mean->layer, "axes", axes[0]);
     m->layers[mean->layer].axes = mask;
     if (!(iv && iv->uses > 0)) return true;

@@ -3,6 +3,8 @@
  * row of `in` numbers maps to `out`). */
 #include "cnnc.h"
 
+#include <string.h>
+
 static const AttrDesc dense_attrs[] = {
     {"out", A_INT, .required = true, .min = 1},
     {"bias", A_BOOL, .idef = 1},
@@ -129,10 +131,35 @@ static void dense_fold(Layer *L, const float *scale, const float *shift) {
     fold_rows(L, "weight", "bias", 1, L->shape.dim, scale, shift);
 }
 
+/* y[p, o] = b[o] + sum_i W[o, i] x[p, i] on a channels-first x (the last
+ * axis moved first, passes/channels_first.c) is a 1x1 convolution with the
+ * same numbers: the layer becomes one, its weight [out, in, 1...] read from
+ * the file as [out, in] (Param.stored) */
+static bool dense_channels_first(Layer *L, const Shape *in) {
+    static const OpDesc *const convs[] = {&op_conv1d, &op_conv2d, &op_conv3d};
+    if (!in) return true;
+    bool bias = attr_bool(L, "bias");
+    int64_t out = attr_int(L, "out");
+    L->op = convs[in->rank - 2];
+    L->attr = xcalloc((size_t)L->op->nattrs + 1, sizeof(Attr));
+    Attr *a = (Attr *)attr_get(L, "out");
+    a->set = true, a->i = out;
+    a = (Attr *)attr_get(L, "kernel");
+    a->set = true, a->n = 1, a->v[0] = 1;
+    a = (Attr *)attr_get(L, "bias");
+    a->set = true, a->i = bias;
+    memset(&L->win, 0, sizeof L->win);
+    if (!L->op->infer(L, in, 1)) unreachable();
+    L->nparam = 0;
+    L->op->params(L, in);
+    L->param[0].stored = (Shape){.rank = 2, .dim = {out, in->dim[0]}};
+    return true;
+}
+
 const OpDesc op_dense = {
     .name = "dense", .flags = OPF_LINEAR | OPF_GLOBAL | OPF_EPILOGUE, .min_in = 1, .max_in = 1,
     ATTRS(dense_attrs),
     .infer = dense_infer, .params = dense_params, .macs = dense_macs,
     .emit_ref = dense_emit_ref, .emit = dense_emit_fast, .fold = dense_fold,
-    .foldable = dense_foldable,
+    .foldable = dense_foldable, .channels_first = dense_channels_first,
 };

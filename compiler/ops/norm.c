@@ -167,10 +167,21 @@ const OpDesc op_batchnorm = {
     .emit_ref = bn_emit_ref,
 };
 
+/* over the last axis only: the channels of each position of the
+ * channels-first value (passes/channels_first.c); weight and bias stay [C] */
+static bool ln_channels_first(Layer *L, const Shape *in) {
+    if (!in) return L->axis == L->shape.rank - 1;
+    L->shape = *in;
+    L->axis = 0;
+    L->per_position = true;
+    return true;
+}
+
 const OpDesc op_layernorm = {
     .name = "layernorm", .flags = OPF_NORM | OPF_GLOBAL, .min_in = 1, .max_in = 1,
     ATTRS(ln_attrs),
     .infer = norm_infer, .params = norm_params, .macs = op_no_macs,
+    .channels_first = ln_channels_first,
     .emit_ref = stats_emit_ref,
 };
 

@@ -8,9 +8,9 @@
  *
  * becomes, on [C,H,W]:
  *
- *   layernorm over the channels at each position (Layer.per_position)
- *   dense over the last axis       -> a 1x1 convolution (the tiled kernels;
- *                                     its weight [out, in] as the file holds it)
+ *   layernorm, dense               -> their op's channels_first hook: the
+ *                                     channels of each position normalized;
+ *                                     a 1x1 convolution (the tiled kernels)
  *   an activation, dropout         -> the same on the other shape
  *   add/mul/... with a constant [C] -> with the constant as [C,1,...,1]
  *
@@ -45,12 +45,10 @@ static bool along_last(const Graph *g, const int *uses, int id, int64_t C) {
 }
 
 /* can Y, reading `cur` (a value [..., C]), compute each position on its own? */
-static bool per_position(const Graph *g, const int *uses, const Layer *cur, const Layer *Y) {
+static bool per_position(const Graph *g, const int *uses, const Layer *cur, Layer *Y) {
     int r = cur->shape.rank;
-    if (Y->op == &op_layernorm) return Y->axis == r - 1;
-    if (Y->op == &op_dense) return true;
-    if (Y->op == &op_prelu) return false;   /* its slope runs along axis 0 */
-    if (Y->op->flags & OPF_POINTWISE) return true;
+    if (Y->op->channels_first) return Y->op->channels_first(Y, NULL);
+    if (Y->op->flags & OPF_POINTWISE) return Y->nparam == 0;   /* prelu's slope runs along axis 0 */
     if (Y->op->flags & OPF_IDENTITY) return shape_eq(&Y->shape, &cur->shape);
     if (Y->op->flags & OPF_BINARY) {
         if (!shape_eq(&Y->shape, &cur->shape)) return false;
@@ -81,27 +79,6 @@ static Shape first(const Shape *s) {
     return f;
 }
 
-/* dense y[p, o] = b[o] + sum_i W[o, i] x[p, i] on channels-first x is a 1x1
- * convolution with the same numbers */
-static void dense_to_conv(Layer *L, const Shape *in) {
-    static const OpDesc *const convs[] = {&op_conv1d, &op_conv2d, &op_conv3d};
-    bool bias = attr_bool(L, "bias");
-    int64_t out = attr_int(L, "out");
-    L->op = convs[in->rank - 2];
-    L->attr = xcalloc((size_t)L->op->nattrs + 1, sizeof(Attr));
-    Attr *a = (Attr *)attr_get(L, "out");
-    a->set = true, a->i = out;
-    a = (Attr *)attr_get(L, "kernel");
-    a->set = true, a->n = 1, a->v[0] = 1;
-    a = (Attr *)attr_get(L, "bias");
-    a->set = true, a->i = bias;
-    memset(&L->win, 0, sizeof L->win);
-    if (!L->op->infer(L, in, 1)) unreachable();
-    L->nparam = 0;
-    L->op->params(L, in);
-    L->param[0].stored = (Shape){.rank = 2, .dim = {out, in->dim[0]}};
-}
-
 static void rewrite(Graph *g, Layer *T1, int *chain, int n, Layer *T2) {
     for (int j = 0; j < n; j++) {
         Layer *L = g->layers[chain[j]];
@@ -122,9 +99,8 @@ static void rewrite(Graph *g, Layer *T1, int *chain, int n, Layer *T2) {
                 K->param[0].shape = K->shape;
             }
         }
-        if (L->op == &op_dense) dense_to_conv(L, &in);
+        if (L->op->channels_first) L->op->channels_first(L, &in);
         else L->shape = first(&L->shape);
-        if (L->op == &op_layernorm) L->per_position = true, L->axis = 0;
     }
     for (int i = T2->id + 1; i < g->n; i++)
         for (int k = 0; k < g->layers[i]->nin; k++)
