@@ -734,15 +734,16 @@ typedef struct {
     int64_t cost;
 } RegTile;
 /* the tile of class r minimizing the modelled time over nvec vectors of
- * positions and OC channels (P <= maxp, OCB <= maxc); diag: each channel
+ * positions and OC channels (P <= maxp, OCB <= maxc, a multiple of step:
+ * rows that come in pairs); diag: each channel
  * loads its own inputs (depthwise). within: only divisors of its P and OCB
  * (a narrow tile working inside weights packed for a wide one) */
-RegTile pixel_tile(Regs r, int64_t nvec, int64_t OC, int maxp, int maxc, bool diag, const RegTile *within);
+RegTile pixel_tile(Regs r, int64_t nvec, int64_t OC, int maxp, int maxc, int step, bool diag, const RegTile *within);
 /* the tile of target_regs() and, for --target=auto, the narrow one inside
  * it (*nar): where the best wide tile's channel block leaves no good narrow
  * divisor (28 channels: 2 x 7 wide, 2 x 1 narrow), a wide tile within 10%
  * of the best that makes the narrow one better */
-RegTile pixel_tiles(const Options *o, int64_t nvec, int64_t OC, int maxp, int maxc, bool diag, RegTile *nar);
+RegTile pixel_tiles(const Options *o, int64_t nvec, int64_t OC, int maxp, int maxc, int step, bool diag, RegTile *nar);
 /* emit body(e, ctx, r) for the register class of the variant being written:
  * target_regs() for VARIANT_ONE or where the classes' tiles do not differ */
 void emit_per_regs(Emit *e, const void *ctx, bool differ, void (*body)(Emit *e, const void *ctx, Regs r));
@@ -790,8 +791,10 @@ void emit_tile_results(Emit *e, const char *dims);
  * dropped, their index 0): every acc[j][p] set to bias[row0 + j] (bias an
  * array expression, row0 an integer one), or to 0 when bias is NULL; */
 void emit_tile_splat(Emit *e, int rows, int cols, const char *bias, const char *row0);
-/* acc[j][p] += xv[p] * wk[j] over the tile; and for row j alone */
+/* acc[j][p] += xv[p] * wk[j] over the tile; the same into rows at + j of
+ * a taller tile; and for row j alone */
 void emit_tile_fma(Emit *e, int rows, int cols);
+void emit_tile_fma_at(Emit *e, int at, int rows, int cols);
 void emit_fma_row(Emit *e, int cols, const char *j);
 
 bool emit_network(const Graph *g, const Plan *plan, const Options *o, const char *prefix, FILE *c, FILE *h,

@@ -196,17 +196,19 @@ void emit_tile_splat(Emit *e, int rows, int cols, const char *bias, const char *
                                         bias ? xasprintf("%s[%s]", bias, cx_plus(row0, j)) : "0.0f"));
 }
 
-static const char *fma_stmt(const char *j, const char *p) {
-    return xasprintf("CNNRT_FMA16(acc[%s][%s], xv[%s], wk[%s]);", j, p, p, j);
+static const char *fma_stmt(int at, const char *j, const char *p) {
+    return xasprintf("CNNRT_FMA16(acc[%s][%s], xv[%s], wk[%s]);", cx_add(j, at), p, p, j);
 }
 
 void emit_fma_row(Emit *e, int cols, const char *j) {
-    emit_line(e, "%s%s", loop_head("p", cols), fma_stmt(j, loop_var("p", cols)));
+    emit_line(e, "%s%s", loop_head("p", cols), fma_stmt(0, j, loop_var("p", cols)));
 }
 
-void emit_tile_fma(Emit *e, int rows, int cols) {
-    tile_loops(e, rows, cols, fma_stmt(loop_var("j", rows), loop_var("p", cols)));
+void emit_tile_fma_at(Emit *e, int at, int rows, int cols) {
+    tile_loops(e, rows, cols, fma_stmt(at, loop_var("j", rows), loop_var("p", cols)));
 }
+
+void emit_tile_fma(Emit *e, int rows, int cols) { emit_tile_fma_at(e, 0, rows, cols); }
 
 /* a layer of the epilogue that computes: not folded into the weights, not
  * an identity at inference */

@@ -307,6 +307,54 @@ CNNRT_ALWAYS_INLINE void cnnrt_phase_row(float *restrict dst, size_t stride, con
 #define CNNRT_LANES16(name, v) float name[16]; memcpy(name, &(v), sizeof name)
 #endif
 
+/* CNNRT_ZIP16(lo, hi, a, b); the lanes of a and b alternating, a0 b0 a1 b1
+ * ..., the first 16 into lo and the rest into hi (cnnrt_v16 lvalues): two
+ * permutes with AVX-512, unpacks with AVX2 and SSE */
+#if defined(CNNRT_V16) && defined(__clang__)
+#define CNNRT_ZIP16(lo, hi, a, b)                                                                       \
+    ((lo) = __builtin_shufflevector((a), (b), 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23),  \
+     (hi) = __builtin_shufflevector((a), (b), 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31))
+#elif defined(CNNRT_V16)
+/* gcc: piece by piece (CNNRT_PIECE, below), where a whole-vector shuffle
+ * wider than the registers is built a lane at a time */
+__extension__ typedef int cnnrt_i16_ __attribute__((vector_size(64)));
+__extension__ typedef int cnnrt_i8_ __attribute__((vector_size(32)));
+__extension__ typedef int cnnrt_i4_ __attribute__((vector_size(16)));
+#define CNNRT_ZIP_PIECE_(T, I, z, k, a, b, half, ...) \
+    (((T *)(z))[k] = __builtin_shuffle(((const T *)&(a))[half], ((const T *)&(b))[half], (I){__VA_ARGS__}))
+#define CNNRT_ZIP16(lo, hi, a, b)                                                                           \
+    do {                                                                                                    \
+        const cnnrt_v16 a_ = (a), b_ = (b);                                                                 \
+        cnnrt_v16 z_[2];                                                                                    \
+        if (sizeof(CNNRT_PIECE) == 64) {                                                                    \
+            CNNRT_ZIP_PIECE_(cnnrt_v16, cnnrt_i16_, z_, 0, a_, b_, 0, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);  \
+            CNNRT_ZIP_PIECE_(cnnrt_v16, cnnrt_i16_, z_, 1, a_, b_, 0, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31); \
+        } else if (sizeof(CNNRT_PIECE) == 32) {                                                             \
+            CNNRT_ZIP_PIECE_(cnnrt_v8, cnnrt_i8_, z_, 0, a_, b_, 0, 0, 8, 1, 9, 2, 10, 3, 11);              \
+            CNNRT_ZIP_PIECE_(cnnrt_v8, cnnrt_i8_, z_, 1, a_, b_, 0, 4, 12, 5, 13, 6, 14, 7, 15);            \
+            CNNRT_ZIP_PIECE_(cnnrt_v8, cnnrt_i8_, z_, 2, a_, b_, 1, 0, 8, 1, 9, 2, 10, 3, 11);              \
+            CNNRT_ZIP_PIECE_(cnnrt_v8, cnnrt_i8_, z_, 3, a_, b_, 1, 4, 12, 5, 13, 6, 14, 7, 15);            \
+        } else {                                                                                            \
+            for (int k_ = 0; k_ < 4; k_++) {                                                                \
+                CNNRT_ZIP_PIECE_(cnnrt_v4, cnnrt_i4_, z_, 2 * k_, a_, b_, k_, 0, 4, 1, 5);                  \
+                CNNRT_ZIP_PIECE_(cnnrt_v4, cnnrt_i4_, z_, 2 * k_ + 1, a_, b_, k_, 2, 6, 3, 7);              \
+            }                                                                                               \
+        }                                                                                                   \
+        (lo) = z_[0];                                                                                       \
+        (hi) = z_[1];                                                                                       \
+    } while (0)
+#else
+#define CNNRT_ZIP16(lo, hi, a, b)                                                                       \
+    do {                                                                                                \
+        for (int l_ = 0; l_ < 8; l_++) {                                                                \
+            (lo).v[2 * l_] = (a).v[l_];                                                                 \
+            (lo).v[2 * l_ + 1] = (b).v[l_];                                                             \
+            (hi).v[2 * l_] = (a).v[8 + l_];                                                             \
+            (hi).v[2 * l_ + 1] = (b).v[8 + l_];                                                         \
+        }                                                                                               \
+    } while (0)
+#endif
+
 /* Which register tiles the -O2 kernels of `cnnc --target=auto` take: 1, the
  * wide ones, made for 32 registers of 16 floats (AVX-512); 0, the narrow
  * ones, for 16 registers of 8 floats (AVX2) or 32 of 4 (NEON); the plain-C

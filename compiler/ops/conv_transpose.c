@@ -194,6 +194,8 @@ typedef struct {
     int P, OCB;            /* the register tile: P vectors of 16 columns x OCB output channels */
     RegTile nar;           /* --target=auto: the narrow tile inside it */
     int64_t NOB;           /* channel blocks per group */
+    bool pair;             /* column stride 2, even width: the two column phases in one tile,
+                            * their vectors interleaved into whole vectors of the row */
 } Geom;
 
 /* outputs of phase r in dim j, and the taps of that phase with their input offsets */
@@ -247,11 +249,14 @@ static bool geom(const Layer *L, const Shape *in, const Options *o, Geom *G) {
     if (maxtaps > MAX_TAPS || floats > INT32_MAX / 2) return false;
     int64_t qw = phase_outputs(G, 2, 0), nvec = G->O[0] * G->O[1] / (G->S[0] * G->S[1]) * ((qw + 15) / 16);
     int maxp = (int)((qw + 15) / 16 < 4 ? (qw + 15) / 16 : 4);
+    G->pair = G->S[2] == 2 && G->O[2] % 2 == 0;
+    int rows = G->pair ? 2 : 1;   /* accumulator rows per output channel */
     G->nar = (RegTile){0, 0, 0};
-    RegTile rt = pixel_tiles(o, nvec > 0 ? nvec : 1, G->og, maxp, 28, false, &G->nar);
-    G->P = rt.P;
-    G->OCB = rt.OCB;
+    RegTile rt = pixel_tiles(o, nvec > 0 ? nvec : 1, rows * G->og, maxp, 28, rows, false, &G->nar);
     if (!target_both(o)) G->nar = rt;
+    G->P = rt.P;
+    G->OCB = rt.OCB / rows;
+    G->nar.OCB /= rows;
     G->NOB = (G->og + G->OCB - 1) / G->OCB;
     return true;
 }
@@ -340,57 +345,98 @@ static void convt_emit_data(Emit *e, const Layer *L) {
                emit_param(e, L, "bias_packed"), pb, G.G * G.NOB * G.OCB);
 }
 
-/* what a phase body is written for */
+/* what a phase body is written for: a phase, or (pair) the two column
+ * phases of the same rows */
 typedef struct {
     const Layer *L;
     const Geom *G;
-    const Phase *p;
-    int64_t at;     /* offset of the phase's packed weights */
+    const Phase *p[2];
+    int64_t at[2];  /* offsets of the phases' packed weights */
+    int halves;     /* 1, or 2 (pair) */
 } Body;
+
+/* tap number tap of phase p (taps in (d, h, w) order): its indices into
+ * the phase's taps per dim, and its input's offset from the tile's first */
+static int64_t tap_at(const Geom *G, const Phase *p, int64_t tap, int ix[3]) {
+    ix[0] = (int)(tap / (p->n[1] * p->n[2]));
+    ix[1] = (int)(tap / p->n[2] % p->n[1]);
+    ix[2] = (int)(tap % p->n[2]);
+    return (p->off[0][ix[0]] * G->T[1] + p->off[1][ix[1]]) * G->T[2] + p->off[2][ix[2]];
+}
+
+/* the taps of the body's phases, grouped by input offset: the input
+ * vectors at each offset loaded once, each tap's FMAs into the accumulator
+ * rows of its half */
+static void phase_fmas(Emit *e, const Body *bd, int RB, int P, bool sub) {
+    const Geom *G = bd->G;
+    int64_t seen[2 * MAX_TAPS];
+    int nseen = 0, ix[3];
+    for (int h0 = 0; h0 < bd->halves; h0++)
+        for (int64_t t0 = 0; t0 < bd->p[h0]->ntaps; t0++) {
+            int64_t off = tap_at(G, bd->p[h0], t0, ix);
+            bool done = false;
+            for (int s = 0; s < nseen; s++) done |= seen[s] == off;
+            if (done) continue;
+            seen[nseen++] = off;
+            BLOCK(e, "/* input at offset %lld */", (long long)off) {
+                emit_line(e, "const float *restrict src = %s;", cx_add("tc", off));
+                emit_load_vectors(e, "xv", P, "src");
+                for (int h = 0; h < bd->halves; h++) {
+                    const Phase *p = bd->p[h];
+                    for (int64_t tap = 0; tap < p->ntaps; tap++) {
+                        if (tap_at(G, p, tap, ix) != off) continue;
+                        BLOCK(e, "/* tap %s%s */", ints3(G, p->k[0][ix[0]], p->k[1][ix[1]], p->k[2][ix[2]]),
+                              bd->halves > 1 ? xasprintf(" of column phase %d", h) : "") {
+                            emit_line(e, "const float *restrict wk = %s;",
+                                      cx_add(xasprintf(sub ? "wc%d + j0" : "wc%d", h), tap * G->OCB));
+                            emit_tile_fma_at(e, h * RB, RB, P);
+                        }
+                    }
+                }
+            }
+        }
+}
 
 static void phase_tiles(Emit *e, const void *ctx, Regs r) {
     const Body *bd = ctx;
     const Geom *G = bd->G;
-    const Phase *p = bd->p;
+    const Phase *p = bd->p[0];   /* the pair's phases differ in their column taps only */
     const Layer *L = bd->L;
     RegTile rt = r == target_regs(e->o) ? (RegTile){G->P, G->OCB, 0} : G->nar;
-    int P = rt.P, RB = rt.OCB;
+    int P = rt.P, RB = rt.OCB, H = bd->halves;
     bool sub = RB < G->OCB;
     const char *jb = sub ? "j0 + j" : "j", *g = loop_var("g", G->G), *ob = loop_var("ob", G->NOB);
     const char *qd = loop_var("qd", p->q[0]), *qh = loop_var("qh", p->q[1]);
     const char *blk = cx_plus(cx_mul(g, G->NOB), ob);   /* g * NOB + ob */
     bool one = p->q[2] > 0 && p->q[2] <= 16 * P;   /* one vector of columns: no loop */
     const char *pv = one ? "0" : "pv";
-    emit_line(e, "/* tiles of %d output channels x %d x 16 columns of the phase */", RB, P);
+    if (H > 1)
+        emit_line(e, "/* tiles of %d output channels x 2 column phases x %d x 16 columns of each: acc[h * %d + j] */",
+                  RB, P, RB);
+    else
+        emit_line(e, "/* tiles of %d output channels x %d x 16 columns of the phase */", RB, P);
     BLOCK_IF(e, !one, "for (int pv = 0; pv < %lld; pv += %d)", (long long)p->q[2], 16 * P)
     LOOP(e, "ob", G->NOB) BLOCK_IF(e, sub, "for (int j0 = 0; j0 < %d; j0 += %d)", G->OCB, RB) {
-        emit_line(e, "cnnrt_v16 acc[%d][%d];", RB, P);
+        emit_line(e, "cnnrt_v16 acc[%d][%d];", H * RB, P);
         emit_tile_splat(e, RB, P, emit_param(e, L, "bias_packed"), cx_plus(cx_mul(blk, G->OCB), sub ? "j0" : "0"));
-        if (p->ntaps) FOR(e, "c", G->cg) {
+        if (H > 1) emit_line(e, "memcpy(acc[%d], acc[0], sizeof acc[0] * %d);", RB, RB);
+        if (p->ntaps || bd->p[H - 1]->ntaps) FOR(e, "c", G->cg) {
             const char *ic = cx_plus(cx_mul(g, G->cg), "c");
             const char *row = cx_plus(cx_mul(cx_plus(cx_mul(ic, G->T[0]), cx_add(qd, G->PL[0])), G->T[1]),
                                       cx_add(qh, G->PL[1]));
             emit_line(e, "const float *restrict tc = %s;",
                       cx_at("t", cx_plus(cx_mul(xasprintf("(size_t)(%s)", row), G->T[2]), cx_add(pv, G->PL[2]))));
-            emit_line(e, "const float *restrict wc = %s + %s;", emit_param(e, L, "packed"),
-                      cx_plus(xasprintf("%lld", (long long)bd->at),
-                              cx_mul(cx_paren(cx_plus(cx_mul(blk, G->cg), "c")), p->ntaps * G->OCB)));
-            int64_t tap = 0;
-            for (int a = 0; a < p->n[0]; a++)
-                for (int i = 0; i < p->n[1]; i++)
-                    for (int k = 0; k < p->n[2]; k++, tap++)
-                        BLOCK(e, "/* tap %s */", ints3(G, p->k[0][a], p->k[1][i], p->k[2][k])) {
-                            emit_line(e, "const float *restrict src = %s;",
-                                      cx_add("tc", (p->off[0][a] * G->T[1] + p->off[1][i]) * G->T[2] + p->off[2][k]));
-                            emit_line(e, "const float *restrict wk = %s;", cx_add(sub ? "wc + j0" : "wc", tap * G->OCB));
-                            emit_load_vectors(e, "xv", P, "src");
-                            emit_tile_fma(e, RB, P);
-                        }
+            for (int h = 0; h < H; h++)
+                if (bd->p[h]->ntaps)
+                    emit_line(e, "const float *restrict wc%d = %s + %s;", h, emit_param(e, L, "packed"),
+                              cx_plus(xasprintf("%lld", (long long)bd->at[h]),
+                                      cx_mul(cx_paren(cx_plus(cx_mul(blk, G->cg), "c")), bd->p[h]->ntaps * G->OCB)));
+            phase_fmas(e, bd, RB, P, sub);
         }
         const char *at[3] = {cx_add(cx_mul("qd", G->S[0]), p->r[0]), cx_add(cx_mul("qh", G->S[1]), p->r[1]),
-                             cx_add(cx_mul("qw", G->S[2]), p->r[2])};
+                             H > 1 ? "2 * qw + h" : cx_add(cx_mul("qw", G->S[2]), p->r[2])};
         emit_line(e, "/* store through the epilogue: outputs (%s) */", dims3(G, at));
-        emit_tile_results(e, xasprintf("[%d][%d]", RB, P));
+        emit_tile_results(e, xasprintf("[%d][%d]", H * RB, P));
         FOR(e, "j", RB) {
             if (G->NOB * G->OCB > G->og)   /* the last block is not full */
                 emit_line(e, "if (%s >= %lld) break;", cx_plus(cx_mul(ob, G->OCB), jb), (long long)G->og);
@@ -400,11 +446,24 @@ static void phase_tiles(Emit *e, const void *ctx, Regs r) {
             const char *base = cx_mul(cx_paren(cx_plus(cx_mul(cx_paren(cx_plus(cx_mul("o", G->O[0]), od)), G->O[1]), orow)),
                                       G->O[2]);
             FOR(e, "p", P) {
-                conv_lanes_of(e, "res[j][p]");
                 emit_line(e, "const int q = %s, n = %lld - q < 16 ? %lld - q : 16;", cx_plus(pv, cx_mul("p", 16)),
                           (long long)p->q[2], (long long)p->q[2]);
-                emit_line(e, "const size_t base = %s;", cx_plus(cx_size(cx_paren(base)), cx_add(cx_mul("q", G->S[2]), p->r[2])));
-                conv_store_lanes(e, "l", "0", "n", G->S[2] == 1, NULL, cx_plus("base", cx_mul("l", G->S[2])), "o");
+                if (H == 1) {
+                    conv_lanes_of(e, "res[j][p]");
+                    emit_line(e, "const size_t base = %s;", cx_plus(cx_size(cx_paren(base)), cx_add(cx_mul("q", G->S[2]), p->r[2])));
+                    conv_store_lanes(e, "l", "0", "n", G->S[2] == 1, NULL, cx_plus("base", cx_mul("l", G->S[2])), "o");
+                    continue;
+                }
+                /* the two phases' columns alternate: 32 consecutive outputs */
+                emit_line(e, "cnnrt_v16 lo, hi;");
+                emit_line(e, "CNNRT_ZIP16(lo, hi, res[j][p], res[%s][p]);", cx_add("j", RB));
+                for (int h = 0; h < 2; h++)
+                    BLOCK(e, "/* outputs %d to %d of the 32 */", 16 * h, 16 * h + 15) {
+                        conv_lanes_of(e, h ? "hi" : "lo");
+                        emit_line(e, "const size_t base = %s;", cx_plus(cx_size(cx_paren(base)), cx_add("2 * q", 16 * h)));
+                        emit_line(e, "const int m = %s;", h ? "2 * n - 16" : "2 * n < 16 ? 2 * n : 16");
+                        conv_store_lanes(e, "l", "0", "m", true, NULL, "base + l", "o");
+                    }
             }
         }
     }
@@ -443,16 +502,21 @@ static void convt_emit(Emit *e, const Layer *L) {
         for (int j = 0; j < 2; j++) nq[j] = ps[ph].q[j] > nq[j] ? ps[ph].q[j] : nq[j];
     }
     LOOP(e, "g", G.G) LOOP(e, "qd", nq[0]) LOOP(e, "qh", nq[1])
-    for (int64_t ph = 0; ph < PHASES(&G); ph++) {
+    for (int64_t ph = 0; ph < PHASES(&G); ph += G.pair ? 2 : 1) {
         const Phase *p = &ps[ph];
-        const Body bd = {L, &G, p, pat[ph]};
+        const Body bd = {L, &G, {p, &ps[ph + G.pair]}, {pat[ph], pat[ph + G.pair]}, G.pair ? 2 : 1};
         if (!p->q[0] || !p->q[1] || !p->q[2]) continue;
         const char *in = p->q[0] < nq[0] && p->q[1] < nq[1]
                              ? xasprintf("if (qd < %lld && qh < %lld) ", (long long)p->q[0], (long long)p->q[1])
                          : p->q[0] < nq[0] ? xasprintf("if (qd < %lld) ", (long long)p->q[0])
                          : p->q[1] < nq[1] ? xasprintf("if (qh < %lld) ", (long long)p->q[1])
                                            : "";
-        BLOCK(e, "%s/* phase (%s) of stride (%s): %lld tap%s */", in, ints3(&G, p->r[0], p->r[1], p->r[2]),
+        if (G.pair)
+            BLOCK(e, "%s/* phases (%s) and (%s) of stride (%s): %lld and %lld taps */", in, ints3(&G, p->r[0], p->r[1], 0),
+                  ints3(&G, p->r[0], p->r[1], 1), ints3(&G, G.S[0], G.S[1], G.S[2]), (long long)p->ntaps,
+                  (long long)ps[ph + 1].ntaps)
+                emit_per_regs(e, &bd, differ, phase_tiles);
+        else BLOCK(e, "%s/* phase (%s) of stride (%s): %lld tap%s */", in, ints3(&G, p->r[0], p->r[1], p->r[2]),
               ints3(&G, G.S[0], G.S[1], G.S[2]), (long long)p->ntaps, p->ntaps == 1 ? "" : "s")
             emit_per_regs(e, &bd, differ, phase_tiles);
     }

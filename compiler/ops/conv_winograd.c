@@ -87,7 +87,7 @@ static Wino wino_of(const Layer *L, const Shape *in, const Options *o) {
     int64_t nvec = (g.NF + 15) / 16;
     int maxp = 4;
     while (maxp > 1 && 36 * g.C * 16 * maxp * 4 > (1 << 20)) maxp--;
-    RegTile rt = pixel_tiles(o, nvec, g.OC, maxp, 28, false, &g.nar);
+    RegTile rt = pixel_tiles(o, nvec, g.OC, maxp, 28, 1, false, &g.nar);
     g.P = rt.P;
     g.OCB = rt.OCB;
     g.TB = 16 * g.P;

@@ -6,7 +6,9 @@
 #     compiles with -std=c11 -Wall -Wextra -pedantic -Werror under gcc and
 #     clang, without -march, with -march=native and with -march=x86-64-v3
 #     (the two register-tile variants of --target=auto), at -O0 and -O2;
-#  3. clang's code of those at -O2 for AVX-512 (x86-64-v4) has no scatters;
+#  3. clang's code of those at -O2 for AVX-512 (x86-64-v4) has no scatters,
+#     and a transposed conv of column stride 2 and an even width stores
+#     whole vectors (its column phases interleaved);
 #  4. make examples: every example app builds and runs.
 # Ends with "N passed, M failed".
 cd "$(dirname "$0")/../.." || exit 2
@@ -64,6 +66,17 @@ for f in examples/*/*.cnn tests/codegen/warn/*.cnn; do
         head -5 "$out/ex_$n.cc.err"; ko "$n -O2 clang x86-64-v4: does not compile"
     fi
 done
+
+# convt3d_stride2: up and up2 (even widths) pair their column phases, up3
+# (odd) stores lane by lane
+c=$out/ex_convt3d_stride2.O2.c
+counts=$(awk '/^static void/ {k = /_up__run|_up2__run/ ? 1 : /_up3__run/ ? 3 : 0}
+              k && /CNNRT_ZIP16/ {z[k]++} k && /CNNRT_STRIDED/ {s[k]++}
+              END {printf "%d %d %d %d", z[1], s[1], z[3], s[3]}' "$c")
+set -- $counts
+if [ "$1" -gt 0 ] && [ "$2" = 0 ] && [ "$3" = 0 ] && [ "$4" -gt 0 ]; then
+    ok "convt3d_stride2 -O2: column phases paired for even widths only"
+else ko "convt3d_stride2 -O2: column phases paired for even widths only (zips, strided: up+up2 $1 $2, up3 $3 $4)"; fi
 
 for n in lenet5 sobel resnet_block mobilenet_block activity1d volume3d; do
     if make -s --no-print-directory "examples-$n" >"$out/run_$n.log" 2>&1; then ok "example $n runs"
