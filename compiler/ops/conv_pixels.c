@@ -49,6 +49,15 @@ static void store_tile(Emit *e, const ConvTile *t, int P, int RB, bool sub, cons
                 if (always) continue;   /* the body written: the LOOP macro closes its braces */
                 emit_else(e);
             }
+            bool inrow = t->flat && !whole && t->OW >= 16;   /* most vectors lie in one row: stored whole */
+            if (inrow) {
+                emit_open(e, "/* a vector in one output row: 16 consecutive outputs */");
+                emit_line(e, "const int oh = %s, ow = %s;", cx_div(at, t->Wp), cx_mod(at, t->Wp));
+                emit_open(e, "if (CNNRT_LIKELY(ow <= %lld && oh < %lld))", (long long)(t->OW - 16), (long long)t->OH);
+                emit_line(e, "const int base = %s + ow;", cx_mul(cx_plus(cx_mul("o", t->OH), "oh"), t->OW));
+                conv_store_lanes(e, "l", "0", "16", true, NULL, "base + l", "o");
+                emit_else(e);
+            }
             if (t->flat) {
                 /* the vector as runs of one output row each, stored lane by lane */
                 BLOCK(e, "for (int l = 0, q = %s; l < 16; )", at) {
@@ -71,6 +80,10 @@ static void store_tile(Emit *e, const ConvTile *t, int P, int RB, bool sub, cons
                 conv_store_lanes(e, "l", "0", "n", false, NULL, cx_plus(cx_plus(row, at), "l"), "o");
             }
             if (whole) emit_close(e);
+            if (inrow) {
+                emit_close(e);
+                emit_close(e);
+            }
         }
     }
 }

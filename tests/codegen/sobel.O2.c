@@ -163,20 +163,32 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
         const int o = 0;
         for (int p = 0; p < 4; p++) {
             CNNRT_LANES16(lanes, res[0][p]);
-            for (int l = 0, q = pv + p * 16; l < 16; ) {
-                const int oh = q / 98, ow = q % 98;
-                if (oh >= 64) break;
-                const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
-                const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
-                const int base = (o * 64 + oh) * 96 + ow - l;
-                const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
-                CNNRT_SIMD
-                for (int k = l; k < end; k++) {
-                    const float lane = lanes[k];
-                    y[base + k] = lane;
+            /* a vector in one output row: 16 consecutive outputs */ {
+                const int oh = (pv + p * 16) / 98, ow = (pv + p * 16) % 98;
+                if (CNNRT_LIKELY(ow <= 80 && oh < 64)) {
+                    const int base = (o * 64 + oh) * 96 + ow;
+                    CNNRT_SIMD16
+                    for (int l = 0; l < 16; l++) {
+                        const float lane = lanes[l];
+                        y[base + l] = lane;
+                    }
+                } else {
+                    for (int l = 0, q = pv + p * 16; l < 16; ) {
+                        const int oh = q / 98, ow = q % 98;
+                        if (oh >= 64) break;
+                        const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
+                        const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
+                        const int base = (o * 64 + oh) * 96 + ow - l;
+                        const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
+                        CNNRT_SIMD
+                        for (int k = l; k < end; k++) {
+                            const float lane = lanes[k];
+                            y[base + k] = lane;
+                        }
+                        l += n;
+                        q += n;
+                    }
                 }
-                l += n;
-                q += n;
             }
         }
     }
@@ -288,20 +300,32 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
         const int o = 0;
         for (int p = 0; p < 4; p++) {
             CNNRT_LANES16(lanes, res[0][p]);
-            for (int l = 0, q = pv + p * 16; l < 16; ) {
-                const int oh = q / 98, ow = q % 98;
-                if (oh >= 64) break;
-                const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
-                const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
-                const int base = (o * 64 + oh) * 96 + ow - l;
-                const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
-                CNNRT_SIMD
-                for (int k = l; k < end; k++) {
-                    const float lane = lanes[k];
-                    y[base + k] = lane;
+            /* a vector in one output row: 16 consecutive outputs */ {
+                const int oh = (pv + p * 16) / 98, ow = (pv + p * 16) % 98;
+                if (CNNRT_LIKELY(ow <= 80 && oh < 64)) {
+                    const int base = (o * 64 + oh) * 96 + ow;
+                    CNNRT_SIMD16
+                    for (int l = 0; l < 16; l++) {
+                        const float lane = lanes[l];
+                        y[base + l] = lane;
+                    }
+                } else {
+                    for (int l = 0, q = pv + p * 16; l < 16; ) {
+                        const int oh = q / 98, ow = q % 98;
+                        if (oh >= 64) break;
+                        const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
+                        const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
+                        const int base = (o * 64 + oh) * 96 + ow - l;
+                        const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
+                        CNNRT_SIMD
+                        for (int k = l; k < end; k++) {
+                            const float lane = lanes[k];
+                            y[base + k] = lane;
+                        }
+                        l += n;
+                        q += n;
+                    }
                 }
-                l += n;
-                q += n;
             }
         }
     }
@@ -467,20 +491,32 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
         const int o = 0;
         for (int p = 0; p < 2; p++) {
             CNNRT_LANES16(lanes, res[0][p]);
-            for (int l = 0, q = pv + p * 16; l < 16; ) {
-                const int oh = q / 98, ow = q % 98;
-                if (oh >= 64) break;
-                const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
-                const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
-                const int base = (o * 64 + oh) * 96 + ow - l;
-                const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
-                CNNRT_SIMD
-                for (int k = l; k < end; k++) {
-                    const float lane = lanes[k];
-                    y[base + k] = lane;
+            /* a vector in one output row: 16 consecutive outputs */ {
+                const int oh = (pv + p * 16) / 98, ow = (pv + p * 16) % 98;
+                if (CNNRT_LIKELY(ow <= 80 && oh < 64)) {
+                    const int base = (o * 64 + oh) * 96 + ow;
+                    CNNRT_SIMD16
+                    for (int l = 0; l < 16; l++) {
+                        const float lane = lanes[l];
+                        y[base + l] = lane;
+                    }
+                } else {
+                    for (int l = 0, q = pv + p * 16; l < 16; ) {
+                        const int oh = q / 98, ow = q % 98;
+                        if (oh >= 64) break;
+                        const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
+                        const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
+                        const int base = (o * 64 + oh) * 96 + ow - l;
+                        const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
+                        CNNRT_SIMD
+                        for (int k = l; k < end; k++) {
+                            const float lane = lanes[k];
+                            y[base + k] = lane;
+                        }
+                        l += n;
+                        q += n;
+                    }
                 }
-                l += n;
-                q += n;
             }
         }
     }
@@ -592,20 +628,32 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
         const int o = 0;
         for (int p = 0; p < 2; p++) {
             CNNRT_LANES16(lanes, res[0][p]);
-            for (int l = 0, q = pv + p * 16; l < 16; ) {
-                const int oh = q / 98, ow = q % 98;
-                if (oh >= 64) break;
-                const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
-                const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
-                const int base = (o * 64 + oh) * 96 + ow - l;
-                const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
-                CNNRT_SIMD
-                for (int k = l; k < end; k++) {
-                    const float lane = lanes[k];
-                    y[base + k] = lane;
+            /* a vector in one output row: 16 consecutive outputs */ {
+                const int oh = (pv + p * 16) / 98, ow = (pv + p * 16) % 98;
+                if (CNNRT_LIKELY(ow <= 80 && oh < 64)) {
+                    const int base = (o * 64 + oh) * 96 + ow;
+                    CNNRT_SIMD16
+                    for (int l = 0; l < 16; l++) {
+                        const float lane = lanes[l];
+                        y[base + l] = lane;
+                    }
+                } else {
+                    for (int l = 0, q = pv + p * 16; l < 16; ) {
+                        const int oh = q / 98, ow = q % 98;
+                        if (oh >= 64) break;
+                        const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
+                        const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
+                        const int base = (o * 64 + oh) * 96 + ow - l;
+                        const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
+                        CNNRT_SIMD
+                        for (int k = l; k < end; k++) {
+                            const float lane = lanes[k];
+                            y[base + k] = lane;
+                        }
+                        l += n;
+                        q += n;
+                    }
                 }
-                l += n;
-                q += n;
             }
         }
     }
@@ -771,20 +819,32 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
         const int o = 0;
         for (int p = 0; p < 2; p++) {
             CNNRT_LANES16(lanes, res[0][p]);
-            for (int l = 0, q = pv + p * 16; l < 16; ) {
-                const int oh = q / 98, ow = q % 98;
-                if (oh >= 64) break;
-                const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
-                const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
-                const int base = (o * 64 + oh) * 96 + ow - l;
-                const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
-                CNNRT_SIMD
-                for (int k = l; k < end; k++) {
-                    const float lane = lanes[k];
-                    y[base + k] = lane;
+            /* a vector in one output row: 16 consecutive outputs */ {
+                const int oh = (pv + p * 16) / 98, ow = (pv + p * 16) % 98;
+                if (CNNRT_LIKELY(ow <= 80 && oh < 64)) {
+                    const int base = (o * 64 + oh) * 96 + ow;
+                    CNNRT_SIMD16
+                    for (int l = 0; l < 16; l++) {
+                        const float lane = lanes[l];
+                        y[base + l] = lane;
+                    }
+                } else {
+                    for (int l = 0, q = pv + p * 16; l < 16; ) {
+                        const int oh = q / 98, ow = q % 98;
+                        if (oh >= 64) break;
+                        const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
+                        const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
+                        const int base = (o * 64 + oh) * 96 + ow - l;
+                        const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
+                        CNNRT_SIMD
+                        for (int k = l; k < end; k++) {
+                            const float lane = lanes[k];
+                            y[base + k] = lane;
+                        }
+                        l += n;
+                        q += n;
+                    }
                 }
-                l += n;
-                q += n;
             }
         }
     }
@@ -896,20 +956,32 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
         const int o = 0;
         for (int p = 0; p < 2; p++) {
             CNNRT_LANES16(lanes, res[0][p]);
-            for (int l = 0, q = pv + p * 16; l < 16; ) {
-                const int oh = q / 98, ow = q % 98;
-                if (oh >= 64) break;
-                const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
-                const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
-                const int base = (o * 64 + oh) * 96 + ow - l;
-                const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
-                CNNRT_SIMD
-                for (int k = l; k < end; k++) {
-                    const float lane = lanes[k];
-                    y[base + k] = lane;
+            /* a vector in one output row: 16 consecutive outputs */ {
+                const int oh = (pv + p * 16) / 98, ow = (pv + p * 16) % 98;
+                if (CNNRT_LIKELY(ow <= 80 && oh < 64)) {
+                    const int base = (o * 64 + oh) * 96 + ow;
+                    CNNRT_SIMD16
+                    for (int l = 0; l < 16; l++) {
+                        const float lane = lanes[l];
+                        y[base + l] = lane;
+                    }
+                } else {
+                    for (int l = 0, q = pv + p * 16; l < 16; ) {
+                        const int oh = q / 98, ow = q % 98;
+                        if (oh >= 64) break;
+                        const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
+                        const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
+                        const int base = (o * 64 + oh) * 96 + ow - l;
+                        const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
+                        CNNRT_SIMD
+                        for (int k = l; k < end; k++) {
+                            const float lane = lanes[k];
+                            y[base + k] = lane;
+                        }
+                        l += n;
+                        q += n;
+                    }
                 }
-                l += n;
-                q += n;
             }
         }
     }
