@@ -85,6 +85,14 @@ extern "C" {
 #define CNNRT_LIKELY(c) (c)
 #endif
 
+/* CNNRT_PREFETCH(p): the line at p toward the core's caches (a hint: no
+ * fault, nothing if the compiler has no prefetch) */
+#if defined(__GNUC__) || defined(__clang__)
+#define CNNRT_PREFETCH(p) __builtin_prefetch((p), 0, 2)
+#else
+#define CNNRT_PREFETCH(p) ((void)(p))
+#endif
+
 /* reflect an index into [0, n) without repeating the edge: -1 -> 1, n -> n-2 */
 static inline int cnnrt_reflect(int i, int n) {
     if (n == 1) return 0;
