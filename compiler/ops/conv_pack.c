@@ -152,10 +152,15 @@ void conv_pack_band(Emit *e, const ConvTile *t) {
                 }
                 emit_inside_columns(e, ph, t->pl, t->sw, W, t->Wq);
                 emit_line(e, "for (int q = 0; q < q0; q++) row[q] = 0.0f;");
-                emit_line(e, "CNNRT_SIMD");
-                BLOCK(e, "for (int q = q0; q < q1; q++)") {
-                    emit_line(e, "const int iw = %s;", iw);
-                    emit_line(e, "row[q] = %s;", x);
+                if (t->sw == 1) {   /* one run of the input row: a copy (gcc unrolls a short loop to scalars) */
+                    emit_line(e, "const int iw = %s;", cx_add("q0", -t->pl));
+                    emit_line(e, "memcpy(row + q0, &%s, sizeof(float) * (size_t)(q1 - q0));", x);
+                } else {
+                    emit_line(e, "CNNRT_SIMD");
+                    BLOCK(e, "for (int q = q0; q < q1; q++)") {
+                        emit_line(e, "const int iw = %s;", iw);
+                        emit_line(e, "row[q] = %s;", x);
+                    }
                 }
                 emit_line(e, "for (int q = q1; q < %lld; q++) row[q] = 0.0f;", (long long)t->Wq);
                 if (tested) emit_close(e);
