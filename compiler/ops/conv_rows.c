@@ -1,9 +1,9 @@
 /* conv_rows.c — -O2 depthwise conv2d over rows (multiplier 1): channel by
  * channel, the padded input is packed into phase planes (in L1), and a tile
  * of R output rows x V vectors of 16 columns accumulates every tap: an input
- * row read by several of the tile's rows is loaded once for all of them (the
- * compiler merges the identical loads), so a tap costs about (R + kh - 1) /
- * R loads per FMA instead of one. Each vector is stored straight into its
+ * vector read by several of the tile's rows (and taps) is loaded once and
+ * multiplied into each of them: (R + kh - 1) / (R * kh) loads per FMA
+ * instead of one. Each vector is stored straight into its
  * output row, the lanes past the row dropped; the planes' slack covers what
  * the last vectors read past them. Tiles of 6 rows x 4 vectors (wide:
  * depthwise3x3 128 @56 1.7x faster than the flat kernel) or 1 x 4 (narrow:
@@ -25,16 +25,31 @@ static void rows_tile(Emit *e, const ConvTile *t, int R, int V, const char *oh0,
         bool unroll = R > 1 || V > 1;
         if (unroll) emit_line(e, "CNNRT_UNROLL");
         emit_line(e, "%s%sCNNRT_SPLAT16(acc[%s][%s], bias);", loop_head("r", R), loop_head("v", V), r, v);
-        for (int64_t i = 0; i < t->kh; i++)
-            for (int64_t k = 0; k < t->kw; k++)
-                BLOCK(e, "/* tap %lld,%lld */", (long long)i, (long long)k) {
-                    emit_line(e, "const float *restrict src = %s;", cx_add("tc", conv_tap_offset(t, 0, i, k)));
-                    if (unroll) emit_line(e, "CNNRT_UNROLL");
-                    LOOP(e, "r", R) LOOP_SCOPE(e, "v", V) {
+        /* each input vector once, into every (row, tap) that reads it;
+         * held in a register (gcc folded it into each FMA instead, a
+         * load per FMA) */
+        int64_t seen[64];
+        int nseen = 0;
+        for (int64_t k = 0; k < t->kw; k++)
+            for (int64_t i = 0; i < t->kh; i++)
+                for (int rr = 0; rr < R; rr++) {
+                    int64_t off = conv_tap_offset(t, 0, i, k) + rr * t->Wp;
+                    bool done = false;
+                    for (int s = 0; s < nseen; s++) done |= seen[s] == off;
+                    if (done || nseen == 64) continue;
+                    seen[nseen++] = off;
+                    BLOCK(e, "/* input at %lld */", (long long)off) {
+                        if (V > 1) emit_line(e, "CNNRT_UNROLL");
+                        LOOP_SCOPE(e, "v", V) {
                         emit_line(e, "cnnrt_v16 xv;");
-                        emit_line(e, "memcpy(&xv, %s, sizeof xv);",
-                                  cx_at("src", cx_plus(cx_mul(cx_size(r), t->Wp), cx_mul(v, 16))));
-                        emit_line(e, "CNNRT_FMA16(acc[%s][%s], xv, wk[%lld]);", r, v, (long long)(i * t->kw + k));
+                        emit_line(e, "memcpy(&xv, %s, sizeof xv);", cx_at("tc", cx_add(cx_mul(v, 16), off)));
+                        emit_line(e, "CNNRT_IN_REGS(xv);");
+                        for (int64_t i2 = 0; i2 < t->kh; i2++)
+                            for (int r2 = 0; r2 < R; r2++)
+                                if (conv_tap_offset(t, 0, i2, k) + r2 * t->Wp == off)
+                                    emit_line(e, "CNNRT_FMA16(acc[%d][%s], xv, wk[%lld]);   /* row %d, tap %lld,%lld */", r2, v,
+                                              (long long)(i2 * t->kw + k), r2, (long long)i2, (long long)k);
+                        }
                     }
                 }
         emit_tile_results(e, xasprintf("[%d][%d]", R, V));
