@@ -28,7 +28,7 @@ static void rows_tile(Emit *e, const ConvTile *t, int R, int V, const char *oh0,
         /* each input vector once, into every (row, tap) that reads it;
          * held in a register (gcc folded it into each FMA instead, a
          * load per FMA) */
-        int64_t seen[64];
+        int64_t *seen = xcalloc((size_t)(t->kh * t->kw * R), sizeof *seen);   /* at most one offset per (row, tap) */
         int nseen = 0;
         for (int64_t k = 0; k < t->kw; k++)
             for (int64_t i = 0; i < t->kh; i++)
@@ -36,7 +36,7 @@ static void rows_tile(Emit *e, const ConvTile *t, int R, int V, const char *oh0,
                     int64_t off = conv_tap_offset(t, 0, i, k) + rr * t->Wp;
                     bool done = false;
                     for (int s = 0; s < nseen; s++) done |= seen[s] == off;
-                    if (done || nseen == 64) continue;
+                    if (done) continue;
                     seen[nseen++] = off;
                     BLOCK(e, "/* input at %lld */", (long long)off) {
                         if (V > 1) emit_line(e, "CNNRT_UNROLL");
