@@ -335,6 +335,10 @@ typedef struct OpDesc {
     /* pointwise ops with per-channel parameters (prelu), in place of expr:
      * the C expression of the op applied to v in channel chan */
     const char *(*chan_expr)(Emit *e, const Layer *L, const char *v, const char *chan);
+    /* pointwise ops that clamp (relu, relu6, clip), or NULL: the statements
+     * that apply the op to the vector v, a cnnrt_v16 lvalue (NULL where
+     * none does); a register tile's results take it before their epilogue */
+    const char *(*vec_stmt)(const Layer *L, const char *v);
     /* OPF_BINARY: the C operator that combines the inputs ("+", "*"), or a
      * function of two floats ("cnnrt_max"); see cx_binop() */
     const char *binop;
@@ -627,6 +631,7 @@ struct Emit {
     int indent;
     const Kernel *k;       /* the kernel being written */
     Variant variant;       /* which of the kernels' instruction-set variants */
+    int applied;           /* the kernel's epilogue layers already applied to the tile's results */
 };
 /* one line of generated C at the current indentation, printf-style */
 void emit_line(Emit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -787,6 +792,12 @@ void emit_load_vectors(Emit *e, const char *name, int n, const char *src);
  * epilogue's loops, which index it by variables; a tile so indexed stays in
  * memory through the whole accumulation under gcc, stored at every step */
 void emit_tile_results(Emit *e, const char *dims);
+/* the same, of a tile whose lanes are each one output (no partial sums):
+ * the epilogue's leading clamps (OpDesc.vec_stmt) applied to the vectors
+ * where the compiler does them better so (CNNRT_VEC_CLAMPS), and
+ * emit_epilogue's lanes take them only elsewhere, until emit_tile_stored */
+void emit_tile_results_clamped(Emit *e, const char *dims);
+void emit_tile_stored(Emit *e);
 /* the register tile cnnrt_v16 acc[rows][cols] (loops of one iteration
  * dropped, their index 0): every acc[j][p] set to bias[row0 + j] (bias an
  * array expression, row0 an integer one), or to 0 when bias is NULL; */

@@ -180,6 +180,41 @@ void emit_tile_results(Emit *e, const char *dims) {
     emit_line(e, "memcpy(res, acc, sizeof res);");
 }
 
+/* a layer of the epilogue that computes: not folded into the weights, not
+ * an identity at inference */
+static bool computes(const Layer *Y) { return !Y->folded && !(Y->op->flags & OPF_IDENTITY); }
+
+void emit_tile_results_clamped(Emit *e, const char *dims) {
+    /* the leading clamps, on the accumulators while they are in registers */
+    int rows = 1, cols = 0;   /* dims: "[rows][cols]" or "[rows]" */
+    if (sscanf(dims, "[%d][%d]", &rows, &cols) < 1) rows = 1;
+    const char *acc = cols ? "acc[j_][p_]" : "acc[j_]", *stmt = "", *names = "";
+    int n = 0;
+    for (int j = 1; e->k && j < e->k->n; j++) {
+        const Layer *Y = e->g->layers[e->k->layers[j]];
+        if (!computes(Y)) continue;
+        const char *s = Y->op->vec_stmt ? Y->op->vec_stmt(Y, acc) : NULL;
+        if (!s) break;
+        stmt = xasprintf("%s%s%s", stmt, *stmt ? " " : "", s);
+        names = xasprintf("%s%s%s", names, *names ? ", " : "", Y->op->name);
+        e->applied = j;
+        n++;
+    }
+    if (n) {
+        emit_line(e, "/* %s on the vectors where CNNRT_VEC_CLAMPS, else lane by lane below */", names);
+        emit_open(e, "if (CNNRT_VEC_CLAMPS)");
+        emit_line(e, "CNNRT_UNROLL");
+        if (cols)
+            emit_line(e, "for (int j_ = 0; j_ < %d; j_++) for (int p_ = 0; p_ < %d; p_++) { %s }", rows, cols, stmt);
+        else
+            emit_line(e, "for (int j_ = 0; j_ < %d; j_++) { %s }", rows, stmt);
+        emit_close(e);
+    }
+    emit_tile_results(e, dims);
+}
+
+void emit_tile_stored(Emit *e) { e->applied = 0; }
+
 /* stmt (of the tile's indices j and p, loop_var's) over the tile:
  * "for (int j ...)" on a line of its own, the loop over p before stmt */
 static void tile_loops(Emit *e, int rows, int cols, const char *stmt) {
@@ -210,10 +245,6 @@ void emit_tile_fma_at(Emit *e, int at, int rows, int cols) {
 
 void emit_tile_fma(Emit *e, int rows, int cols) { emit_tile_fma_at(e, 0, rows, cols); }
 
-/* a layer of the epilogue that computes: not folded into the weights, not
- * an identity at inference */
-static bool computes(const Layer *Y) { return !Y->folded && !(Y->op->flags & OPF_IDENTITY); }
-
 bool emit_has_epilogue(const Emit *e) {
     for (int j = 1; e->k && j < e->k->n; j++)
         if (computes(e->g->layers[e->k->layers[j]])) return true;
@@ -231,7 +262,9 @@ void emit_epilogue(Emit *e, const char *idx, const char *chan, const char *val, 
         if (!computes(Y)) continue;
         emit_line(e, "const float v%d = %s;", j, v);
         const char *vj = xasprintf("v%d", j);
-        if (Y->op->flags & OPF_AFFINE) {
+        if (j <= e->applied) {   /* applied to the tile's vectors where CNNRT_VEC_CLAMPS */
+            v = xasprintf("(CNNRT_VEC_CLAMPS ? %s : %s)", vj, Y->op->expr(Y, vj));
+        } else if (Y->op->flags & OPF_AFFINE) {
             v = xasprintf("%s * %s[%s] + %s[%s]", vj, emit_param(e, Y, "scale"), chan, emit_param(e, Y, "shift"), chan);
         } else if (Y->op->flags & OPF_BINARY) {
             v = NULL;   /* the inputs in their order: the kernel's value, extra ones at the index they broadcast from */
@@ -282,6 +315,7 @@ static void layer_function(Emit *e, const Kernel *K) {
      * clang's vectorizer fails for the same buffer and runs them scalar */
     if (K->inplace) fprintf(e->c, "    x0 = y;   /* in place: y and x0 are the same buffer */\n");
     e->indent = 1;
+    e->applied = 0;
     const Choice *ch = e->o->opt >= 2 ? chosen(e, L) : NULL;
     if (ch)
         ch->family->emit(e, L, ch->tile);

@@ -331,6 +331,89 @@ CNNRT_ALWAYS_INLINE void cnnrt_phase_row(float *restrict dst, size_t stride, con
 #define CNNRT_IN_REGS(v) ((void)0)
 #endif
 
+/* CNNRT_FRESH(p); the pointer variable p reloaded from here on, so that
+ * what it points to is read where the code reads it: gcc kept a tile's bias
+ * vectors in registers across the loop over tiles, three of the 32 its
+ * accumulators and weights needed, and spilled the weights (a 1x1 conv2d
+ * 576 -> 96 at 14x14 1.6x slower). An empty asm statement under gcc;
+ * elsewhere nothing. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define CNNRT_FRESH(p) __asm__("" : "+r"(p))
+#else
+#define CNNRT_FRESH(p) ((void)0)
+#endif
+
+/* CNNRT_ATLEAST16(v, c); CNNRT_ATMOST16(v, c); CNNRT_RELU16(v); the
+ * vector v (a cnnrt_v16 lvalue) lane by lane as x < c ? c : x, x > c ? c : x
+ * and x > 0 ? x : 0 give it (a NaN stays NaN in the first two, and is 0 in
+ * the third): relu, relu6 and clip on a tile's results. gcc compiles those
+ * comparisons to compares into masks and masked moves (relu6 a 1x1 conv2d
+ * 24 -> 144 at 56x56 1.25x slower than no activation); on x86 each is one
+ * maxps or minps per piece here, whose operand order (the first operand
+ * where the comparison holds, else the second) gives the same floats.
+ * Elsewhere a loop over the lanes. CNNRT_VEC_CLAMPS says which: generated
+ * code applies them to a tile's vectors only where it is 1, else lane by
+ * lane in the epilogue's expressions (clang makes those two instructions
+ * for relu6, and a loop like the macros' slower ones). */
+#if defined(CNNRT_V16) && defined(__GNUC__) && !defined(__clang__) && (defined(__x86_64__) || defined(__i386__))
+#define CNNRT_VEC_CLAMPS 1
+#ifdef __AVX__
+#define CNNRT_AVX_ 1
+#else
+#define CNNRT_AVX_ 0
+#endif
+/* r = OP(a, b) on pieces: SSE's two operands where a piece is 16 bytes and
+ * the code has no AVX, else AVX's three ({AT&T|Intel} operand orders) */
+#define CNNRT_VOP_(op, r, a, b)                                                                        \
+    do {                                                                                               \
+        if (sizeof(r) == 16 && !CNNRT_AVX_) {                                                          \
+            (r) = (a);                                                                                 \
+            __asm__(op " {%x1, %x0|%x0, %x1}" : "+v"(r) : "v"(b));                                     \
+        } else {                                                                                       \
+            __asm__("v" op " {%2, %1, %0|%0, %1, %2}" : "=v"(r) : "v"(a), "v"(b));                     \
+        }                                                                                              \
+    } while (0)
+#define CNNRT_CLAMP16_(v, op, c, first_c)                                                              \
+    do {                                                                                               \
+        const CNNRT_PIECE c_ = (CNNRT_PIECE){0} + (c);                                                 \
+        for (int k_ = 0; k_ < CNNRT_NPIECES_(CNNRT_PIECE); k_++) {                                     \
+            const CNNRT_PIECE x_ = CNNRT_PIECES_(CNNRT_PIECE, v)[k_];                                  \
+            if (first_c)                                                                               \
+                CNNRT_VOP_(op, CNNRT_PIECES_(CNNRT_PIECE, v)[k_], c_, x_);                             \
+            else                                                                                       \
+                CNNRT_VOP_(op, CNNRT_PIECES_(CNNRT_PIECE, v)[k_], x_, c_);                             \
+        }                                                                                              \
+    } while (0)
+#define CNNRT_ATLEAST16(v, c) CNNRT_CLAMP16_(v, "maxps", c, 1)   /* c > x ? c : x */
+#define CNNRT_ATMOST16(v, c) CNNRT_CLAMP16_(v, "minps", c, 1)    /* c < x ? c : x */
+#define CNNRT_RELU16(v) CNNRT_CLAMP16_(v, "maxps", 0.0f, 0)      /* x > 0 ? x : 0 */
+#else
+#define CNNRT_VEC_CLAMPS 0
+#if defined(CNNRT_V16) && defined(__GNUC__) && !defined(__clang__)
+#define CNNRT_LANEWISE16_(v, expr)   /* gcc indexes a vector value */                                  \
+    do {                                                                                               \
+        for (int l_ = 0; l_ < 16; l_++) {                                                              \
+            const float x_ = (v)[l_];                                                                  \
+            (v)[l_] = (expr);                                                                          \
+        }                                                                                              \
+    } while (0)
+#else
+#define CNNRT_LANEWISE16_(v, expr)   /* through floats: clang vectorizes no loop that indexes a vector */ \
+    do {                                                                                               \
+        float a_[16];                                                                                  \
+        memcpy(a_, &(v), sizeof a_);                                                                   \
+        for (int l_ = 0; l_ < 16; l_++) {                                                              \
+            const float x_ = a_[l_];                                                                   \
+            a_[l_] = (expr);                                                                           \
+        }                                                                                              \
+        memcpy(&(v), a_, sizeof a_);                                                                   \
+    } while (0)
+#endif
+#define CNNRT_ATLEAST16(v, c) CNNRT_LANEWISE16_(v, x_ < (c) ? (c) : x_)
+#define CNNRT_ATMOST16(v, c) CNNRT_LANEWISE16_(v, x_ > (c) ? (c) : x_)
+#define CNNRT_RELU16(v) CNNRT_LANEWISE16_(v, x_ > 0.0f ? x_ : 0.0f)
+#endif
+
 /* CNNRT_ZIP16(lo, hi, a, b); the lanes of a and b alternating, a0 b0 a1 b1
  * ..., the first 16 into lo and the rest into hi (cnnrt_v16 lvalues): two
  * permutes with AVX-512, unpacks with AVX2 and SSE */

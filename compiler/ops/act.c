@@ -24,6 +24,12 @@ static const char *relu6_expr(const Layer *L, const char *v) {
     (void)L;
     return xasprintf("(%s < 0.0f ? 0.0f : %s > 6.0f ? 6.0f : %s)", v, v, v);
 }
+/* on a vector (runtime/cnnrt.h): the same floats, NaN included */
+static const char *relu_vec(const Layer *L, const char *v) { (void)L; return xasprintf("CNNRT_RELU16(%s);", v); }
+static const char *relu6_vec(const Layer *L, const char *v) {
+    (void)L;
+    return xasprintf("CNNRT_ATLEAST16(%s, 0.0f); CNNRT_ATMOST16(%s, 6.0f);", v, v);
+}
 static const char *sigmoid_expr(const Layer *L, const char *v) { (void)L; return xasprintf("cnnrt_sigmoid(%s)", v); }
 static const char *tanh_expr(const Layer *L, const char *v) { (void)L; return xasprintf("tanhf(%s)", v); }
 static const char *sqrt_expr(const Layer *L, const char *v) { (void)L; return xasprintf("sqrtf(%s)", v); }
@@ -97,6 +103,18 @@ static const char *clip_expr(const Layer *L, const char *v) {
     return has_lo || has_hi ? xasprintf("(%s)", e) : e;
 }
 
+/* max then min is the same as clip_expr's nested comparisons where
+ * min <= max; min > max is left to it */
+static const char *clip_vec(const Layer *L, const char *v) {
+    float lo = (float)attr_float(L, "min"), hi = (float)attr_float(L, "max");
+    bool has_lo = !(isinf(lo) && lo < 0), has_hi = !(isinf(hi) && hi > 0);
+    if (has_lo && has_hi && lo > hi) return NULL;
+    const char *s = "";
+    if (has_lo) s = xasprintf("CNNRT_ATLEAST16(%s, %s);", v, emit_float(lo));
+    if (has_hi) s = xasprintf("%s%sCNNRT_ATMOST16(%s, %s);", s, has_lo ? " " : "", v, emit_float(hi));
+    return s;
+}
+
 static bool clip_infer(Layer *L, const Shape *in, int nin) {
     float lo = (float)attr_float(L, "min"), hi = (float)attr_float(L, "max");
     if (lo > hi) {
@@ -114,17 +132,17 @@ static void act_emit_ref(Emit *e, const Layer *L) {
     }
 }
 
-#define ACT_DESC_INFER(NAME, ATTRS, N, INFER)                                          \
+#define ACT_DESC_FULL(NAME, ATTRS, N, INFER, VEC)                                      \
     const OpDesc op_##NAME = {                                                         \
         .name = #NAME, .flags = OPF_POINTWISE | OPF_INPLACE, .min_in = 1, .max_in = 1, \
         .attrs = ATTRS, .nattrs = N,                                                   \
         .infer = INFER, .params = op_no_params, .macs = op_no_macs,                    \
-        .expr = NAME##_expr, .emit_ref = act_emit_ref,                                 \
+        .expr = NAME##_expr, .vec_stmt = VEC, .emit_ref = act_emit_ref,                \
     }
-#define ACT_DESC(NAME, ATTRS, N) ACT_DESC_INFER(NAME, ATTRS, N, op_same_shape)
+#define ACT_DESC(NAME, ATTRS, N) ACT_DESC_FULL(NAME, ATTRS, N, op_same_shape, NULL)
 
-ACT_DESC(relu, NULL, 0);
-ACT_DESC(relu6, NULL, 0);
+ACT_DESC_FULL(relu, NULL, 0, op_same_shape, relu_vec);
+ACT_DESC_FULL(relu6, NULL, 0, op_same_shape, relu6_vec);
 ACT_DESC(sigmoid, NULL, 0);
 ACT_DESC(tanh, NULL, 0);
 ACT_DESC(sqrt, NULL, 0);
@@ -136,4 +154,4 @@ ACT_DESC(hardsigmoid, NULL, 0);
 ACT_DESC(silu, NULL, 0);
 ACT_DESC(mish, NULL, 0);
 ACT_DESC(gelu, gelu_attrs, 1);
-ACT_DESC_INFER(clip, clip_attrs, 2, clip_infer);
+ACT_DESC_FULL(clip, clip_attrs, 2, clip_infer, clip_vec);

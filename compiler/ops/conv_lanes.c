@@ -76,7 +76,7 @@ static void lanes_tile(Emit *e, const LanesTile *t, int n, bool blocked_out) {
                     emit_line(e, "CNNRT_FMAV16(acc[%s], xv, wk[%lld]);", r, (long long)(i * t->kw + k));
                 }
             }
-        emit_tile_results(e, xasprintf("[%d]", n));
+        emit_tile_results_clamped(e, xasprintf("[%d]", n));
         LOOP(e, "r", n) {
             conv_lanes_of(e, xasprintf("res[%s]", r));
             if (blocked_out)
@@ -86,6 +86,7 @@ static void lanes_tile(Emit *e, const LanesTile *t, int n, bool blocked_out) {
             conv_store_lanes(e, "l", "0", "16", blocked_out, NULL,
                              blocked_out ? "base + l" : cx_plus("base", cx_mul("l", OH * OW)), "cb * 16 + l");
         }
+        emit_tile_stored(e);
     }
 }
 

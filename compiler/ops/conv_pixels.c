@@ -26,7 +26,7 @@ static void store_tile(Emit *e, const ConvTile *t, int P, int RB, bool sub, cons
     const char *j = loop_var("j", RB), *p = loop_var("p", P);
     const char *at = cx_plus(pv, cx_mul(p, 16));   /* vector p's first position */
     emit_line(e, "/* store through the epilogue */");
-    emit_tile_results(e, xasprintf("[%d][%d]", RB, P));
+    emit_tile_results_clamped(e, xasprintf("[%d][%d]", RB, P));
     /* clang would vectorize the rolled loop over the tile's rows across its
      * iterations (their unrolled 16 lanes), a scatter per lane */
     if (RB > 1) emit_line(e, "CNNRT_NO_VECTORIZE");
@@ -86,6 +86,7 @@ static void store_tile(Emit *e, const ConvTile *t, int P, int RB, bool sub, cons
             }
         }
     }
+    emit_tile_stored(e);
 }
 
 /* the staged accumulators of a channel block, row by row through the epilogue */

@@ -436,7 +436,7 @@ static void phase_tiles(Emit *e, const void *ctx, Regs r) {
         const char *at[3] = {cx_add(cx_mul("qd", G->S[0]), p->r[0]), cx_add(cx_mul("qh", G->S[1]), p->r[1]),
                              H > 1 ? "2 * qw + h" : cx_add(cx_mul("qw", G->S[2]), p->r[2])};
         emit_line(e, "/* store through the epilogue: outputs (%s) */", dims3(G, at));
-        emit_tile_results(e, xasprintf("[%d][%d]", H * RB, P));
+        emit_tile_results_clamped(e, xasprintf("[%d][%d]", H * RB, P));
         FOR(e, "j", RB) {
             if (G->NOB * G->OCB > G->og)   /* the last block is not full */
                 emit_line(e, "if (%s >= %lld) break;", cx_plus(cx_mul(ob, G->OCB), jb), (long long)G->og);
@@ -466,6 +466,7 @@ static void phase_tiles(Emit *e, const void *ctx, Regs r) {
                     }
             }
         }
+        emit_tile_stored(e);
     }
 }
 

@@ -178,6 +178,11 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
         }
     }
     /* store through the epilogue */
+    /* relu on the vectors where CNNRT_VEC_CLAMPS, else lane by lane below */
+    if (CNNRT_VEC_CLAMPS) {
+        CNNRT_UNROLL
+        for (int j_ = 0; j_ < 2; j_++) for (int p_ = 0; p_ < 2; p_++) { CNNRT_RELU16(acc[j_][p_]); }
+    }
     cnnrt_v16 res[2][2];
     memcpy(res, acc, sizeof res);
     CNNRT_NO_VECTORIZE
@@ -196,7 +201,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
                 for (int k = l; k < end; k++) {
                     const float lane = lanes[k];
                     const float v2 = lane;
-                    const float v3 = (v2 > 0.0f ? v2 : 0.0f);
+                    const float v3 = (CNNRT_VEC_CLAMPS ? v2 : (v2 > 0.0f ? v2 : 0.0f));
                     y[base + k] = v3 + x1[base + k];
                 }
                 l += n;
@@ -409,6 +414,11 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
         }
     }
     /* store through the epilogue */
+    /* relu on the vectors where CNNRT_VEC_CLAMPS, else lane by lane below */
+    if (CNNRT_VEC_CLAMPS) {
+        CNNRT_UNROLL
+        for (int j_ = 0; j_ < 2; j_++) for (int p_ = 0; p_ < 2; p_++) { CNNRT_RELU16(acc[j_][p_]); }
+    }
     cnnrt_v16 res[2][2];
     memcpy(res, acc, sizeof res);
     CNNRT_NO_VECTORIZE
@@ -427,7 +437,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
                 for (int k = l; k < end; k++) {
                     const float lane = lanes[k];
                     const float v2 = lane;
-                    const float v3 = (v2 > 0.0f ? v2 : 0.0f);
+                    const float v3 = (CNNRT_VEC_CLAMPS ? v2 : (v2 > 0.0f ? v2 : 0.0f));
                     y[base + k] = v3 + x1[base + k];
                 }
                 l += n;
@@ -640,6 +650,11 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
         }
     }
     /* store through the epilogue */
+    /* relu on the vectors where CNNRT_VEC_CLAMPS, else lane by lane below */
+    if (CNNRT_VEC_CLAMPS) {
+        CNNRT_UNROLL
+        for (int j_ = 0; j_ < 2; j_++) for (int p_ = 0; p_ < 2; p_++) { CNNRT_RELU16(acc[j_][p_]); }
+    }
     cnnrt_v16 res[2][2];
     memcpy(res, acc, sizeof res);
     CNNRT_NO_VECTORIZE
@@ -658,7 +673,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
                 for (int k = l; k < end; k++) {
                     const float lane = lanes[k];
                     const float v2 = lane;
-                    const float v3 = (v2 > 0.0f ? v2 : 0.0f);
+                    const float v3 = (CNNRT_VEC_CLAMPS ? v2 : (v2 > 0.0f ? v2 : 0.0f));
                     y[base + k] = v3 + x1[base + k];
                 }
                 l += n;

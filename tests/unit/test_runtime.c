@@ -6,6 +6,7 @@
 #include "suites.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "../../runtime/cnnrt.h"
 
@@ -52,10 +53,61 @@ static void test_erfc(void) {
     CU_ASSERT(cnnrt_erfc(0.0f) == 1.0f || fabsf(cnnrt_erfc(0.0f) - 1.0f) < 2e-7f);
 }
 
+/* CNNRT_RELU16, CNNRT_ATLEAST16 and CNNRT_ATMOST16 in each variant's
+ * pieces (under gcc on x86: SSE, AVX and AVX-512 instructions), bit for bit
+ * the floats of the comparisons the epilogue's lanes use, NaN and -0 too */
+#define CLAMPS(NAME, ATTR)                                                                   \
+    ATTR static void NAME(const float *in, float *out) {                                     \
+        cnnrt_v16 a, b, c;                                                                   \
+        memcpy(&a, in, sizeof a);                                                            \
+        b = c = a;                                                                           \
+        CNNRT_RELU16(a);                                                                     \
+        CNNRT_ATLEAST16(b, -2.5f);                                                           \
+        CNNRT_ATMOST16(c, 6.0f);                                                             \
+        memcpy(out, &a, sizeof a);                                                           \
+        memcpy(out + 16, &b, sizeof b);                                                      \
+        memcpy(out + 32, &c, sizeof c);                                                      \
+    }
+CLAMPS(clamps_default, )
+#if defined(CNNRT_V16) && CNNRT_DISPATCH
+#undef CNNRT_PIECE
+#define CNNRT_PIECE CNNRT_PIECE_WIDE
+CLAMPS(clamps_wide, CNNRT_ISA_WIDE)
+#undef CNNRT_PIECE
+#define CNNRT_PIECE CNNRT_PIECE_NARROW
+CLAMPS(clamps_narrow, CNNRT_ISA_NARROW)
+#undef CNNRT_PIECE
+#define CNNRT_PIECE CNNRT_PIECE_DEFAULT
+#endif
+
+static void check_clamps(void (*f)(const float *, float *)) {
+    const float in[16] = {NAN, -0.0f, 0.0f, -1.0f, 0.5f, 6.0f, 7.0f, INFINITY,
+                          -INFINITY, 5.999f, 1e-40f, -1e-40f, -2.5f, -3.0f, 100.0f, -NAN};
+    float want[48], got[48];
+    for (int l = 0; l < 16; l++) {
+        const float x = in[l];
+        want[l] = x > 0.0f ? x : 0.0f;
+        want[16 + l] = x < -2.5f ? -2.5f : x;
+        want[32 + l] = x > 6.0f ? 6.0f : x;
+    }
+    f(in, got);
+    CU_ASSERT(memcmp(got, want, sizeof want) == 0);
+    CU_ASSERT(isnan(got[16]) && isnan(got[32]) && got[0] == 0.0f);   /* relu's NaN is 0, the others' NaN */
+}
+
+static void test_clamps(void) {
+    check_clamps(clamps_default);
+#if defined(CNNRT_V16) && CNNRT_DISPATCH
+    if (cnnrt_isa() >= CNNRT_ISA_AVX2) check_clamps(clamps_narrow);
+    if (cnnrt_isa() >= CNNRT_ISA_AVX512) check_clamps(clamps_wide);
+#endif
+}
+
 void suite_runtime(void) {
     static const TestDef tests[] = {
         {"cnnrt_exp, cnnrt_exp_sat against exp", test_exp},
         {"cnnrt_erfc against erfc", test_erfc},
+        {"CNNRT_RELU16, CNNRT_ATLEAST16, CNNRT_ATMOST16 as the comparisons", test_clamps},
         {NULL, NULL},
     };
     add_suite("runtime", tests);
