@@ -14,6 +14,13 @@ ME=$(basename "$0")
 NODE=${NODE:-node}
 PEER_BUDGET=${PEER_BUDGET:-2}
 CNNC_BUDGET=${CNNC_BUDGET:-5}
+BENCH_ROUNDS=${BENCH_ROUNDS:-3}
+# each contender's budget is spread over BENCH_ROUNDS rounds that take turns
+# (every build, then ONNX Runtime): a slow spell of a shared machine then
+# slows a round of each, not all of one contender's runs
+round_budget() { awk -v b="$1" -v r="$BENCH_ROUNDS" 'BEGIN { printf "%.3g", b / (r < 1 ? 1 : r) }'; }
+# the median of the numbers in file $1, or "-" if none
+median() { sort -g "$1" 2>/dev/null | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 now() { date +%s.%N; }
 # a number with 2 significant digits below 1, 2 decimals up to 10, else 1 decimal
 SIG='function sig(x) { return x < 1 ? sprintf("%.2g", x) : x < 10 ? sprintf("%.2f", x) : sprintf("%.1f", x) }'
@@ -108,32 +115,57 @@ bench_net() {
                  -o "$d/bench$i" 2>> "$d/cc$i.err"; then
             berr="link failed"; tail -n 5 "$d/cc$i.err" >&2
         fi
+        : > "$d/cnnc$i.rounds"
         if [ -z "$berr" ]; then
+            # round 1, with the output checked
             # shellcheck disable=SC2154  # input, ref: set by the suite's step 1
-            "$d/bench$i" $input $ref --out "$d/out$i.bin" --budget "$CNNC_BUDGET" > "$d/cnnc$i.txt" 2> "$d/bench$i.err"
+            "$d/bench$i" $input $ref --out "$d/out$i.bin" --budget "$(round_budget "$CNNC_BUDGET")" \
+                > "$d/cnnc$i.txt" 2> "$d/bench$i.err"
             rc=$?
             if [ $rc != 0 ] && [ $rc != 3 ]; then berr="run failed ($rc)"; tail -n 3 "$d/bench$i.err" >&2; fi
         fi
-        u=$(val cnnc_us "$d/cnnc$i.txt")
-        if [ -n "$berr" ]; then u=-; bad="$bad **$berr** ($i)"; fi
-        cols="$cols | $(us "$u")"
-        best=$(awk -v a="$best" -v b="$u" 'BEGIN { print (b == "-" ? a : a == "-" || b + 0 < a + 0 ? b : a) }')
-        worst=$(awk -v a="$worst" -v b="$u" 'BEGIN { print (b == "-" ? a : a == "-" || b + 0 > a + 0 ? b : a) }')
+        [ -z "$berr" ] && val cnnc_us "$d/cnnc$i.txt" | grep -E '^[0-9.]+$' >> "$d/cnnc$i.rounds"
+        [ -n "$berr" ] && rm -f "$d/bench$i"   # no later rounds
         ei=$(val max_abs_err "$d/cnnc$i.txt"); chk=$(sed -n 's/^check //p' "$d/cnnc$i.txt" 2>/dev/null)
         e=$(awk -v a="$e" -v b="$ei" 'BEGIN { print (b == "-" ? a : a == "-" || b + 0 > a + 0 ? b : a) }')
         [ -n "$chk" ] && [ "$chk" != ok ] && bad="$bad **FAIL** ($i: ${chk#FAIL } bad)"
+        [ -n "$berr" ] && bad="$bad **$berr** ($i)"
+    done
+
+    # 3. ONNX Runtime, round 1 (its output checked)
+    local ort=0
+    : > "$d/ort.rounds"
+    if [ $HAVE_ORT = 1 ] && [ "$(val onnx "$d/torch.txt")" = ok ]; then
+        if (cd "$BENCH" && "$NODE" ort_bench.js "$d/net.onnx" --input "$d/input.bin" --ref "$d/ref.bin" \
+            --budget "$(round_budget "$PEER_BUDGET")") > "$d/ort.txt" 2> "$d/ort.err"; then ort=1; else
+            rc=$?; [ $rc = 3 ] && ort=1 || { echo "$ME: $net: ort_bench.js failed" >&2; tail -n 3 "$d/ort.err" >&2; }; fi
+        [ $ort = 1 ] && val ort_us "$d/ort.txt" | grep -E '^[0-9.]+$' >> "$d/ort.rounds"
+    fi
+
+    # 4. the other rounds: every build, then ONNX Runtime, in turn
+    for _ in $(seq 2 "$BENCH_ROUNDS"); do
+        for i in $(seq ${#BUILDS[@]}); do
+            [ -x "$d/bench$i" ] || continue
+            "$d/bench$i" $input --budget "$(round_budget "$CNNC_BUDGET")" 2>> "$d/bench$i.err" |
+                sed -n 's/^cnnc_us //p' >> "$d/cnnc$i.rounds"
+        done
+        [ $ort = 1 ] && (cd "$BENCH" && "$NODE" ort_bench.js "$d/net.onnx" --input "$d/input.bin" \
+            --budget "$(round_budget "$PEER_BUDGET")" 2>> "$d/ort.err") | sed -n 's/^ort_us //p' >> "$d/ort.rounds"
+    done
+
+    # each contender's time: the median of its rounds
+    i=0
+    for b in "${BUILDS[@]}"; do
+        i=$((i + 1)); bcc=${b%%|*} bfl=${b#*|}
+        u=$(median "$d/cnnc$i.rounds")
+        cols="$cols | $(us "$u")"
+        best=$(awk -v a="$best" -v b="$u" 'BEGIN { print (b == "-" ? a : a == "-" || b + 0 < a + 0 ? b : a) }')
+        worst=$(awk -v a="$worst" -v b="$u" 'BEGIN { print (b == "-" ? a : a == "-" || b + 0 > a + 0 ? b : a) }')
         printf 'build%d %s %s\ncnnc_us%d %s\n' $i "$bcc" "$bfl" $i "$u" >> "$d/builds.txt"
     done
 
-    # 3. ONNX Runtime
-    if [ $HAVE_ORT = 1 ] && [ "$(val onnx "$d/torch.txt")" = ok ]; then
-        (cd "$BENCH" && "$NODE" ort_bench.js "$d/net.onnx" --input "$d/input.bin" --ref "$d/ref.bin" \
-            --budget "$PEER_BUDGET") > "$d/ort.txt" 2> "$d/ort.err" || {
-            rc=$?; [ $rc = 3 ] || { echo "$ME: $net: ort_bench.js failed" >&2; tail -n 3 "$d/ort.err" >&2; }; }
-    fi
-
     # the row
-    t_us=$(val torch_us "$d/torch.txt"); o_us=$(val ort_us "$d/ort.txt")
+    t_us=$(val torch_us "$d/torch.txt"); o_us=$(median "$d/ort.rounds")
     # MFLOP / µs = 1e12 FLOP/s; of the fastest build
     gflops=$(awk -v f="$mflop" -v u="$best" "$SIG"' BEGIN { if (f == "-" || u == "-") print "-"; else print sig(f / u * 1e3) }')
     pct=$(awk -v f="$mflop" -v u="$best" -v p="$PEAK" "$SIG"' BEGIN { if (f == "-" || u == "-" || p == "-") print "-"; else print sig(100 * f / u * 1e3 / p) "%" }')
