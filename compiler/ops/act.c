@@ -93,9 +93,19 @@ static const char *gelu_expr(const Layer *L, const char *v) {
  * its default (an infinity) is no comparison at all. min > max is allowed, as
  * in PyTorch (and ONNX, NumPy): every output is max, NaN aside; clip_infer
  * warns about it. The bounds are compared as the floats the code uses. */
+/* the bounds as the floats the code compares with, and which of them is
+ * one (a bound left at its default infinity is none) */
+static void clip_bounds(const Layer *L, float *lo, float *hi, bool *has_lo, bool *has_hi) {
+    *lo = (float)attr_float(L, "min");
+    *hi = (float)attr_float(L, "max");
+    *has_lo = !(isinf(*lo) && *lo < 0);
+    *has_hi = !(isinf(*hi) && *hi > 0);
+}
+
 static const char *clip_expr(const Layer *L, const char *v) {
-    float lo = (float)attr_float(L, "min"), hi = (float)attr_float(L, "max");
-    bool has_lo = !(isinf(lo) && lo < 0), has_hi = !(isinf(hi) && hi > 0);
+    float lo, hi;
+    bool has_lo, has_hi;
+    clip_bounds(L, &lo, &hi, &has_lo, &has_hi);
     if (has_lo && has_hi && lo > hi) return xasprintf("(isnan(%s) ? %s : %s)", v, v, emit_float(hi));
     const char *e = v;
     if (has_hi) e = xasprintf("%s > %s ? %s : %s", v, emit_float(hi), emit_float(hi), e);
@@ -106,8 +116,9 @@ static const char *clip_expr(const Layer *L, const char *v) {
 /* max then min is the same as clip_expr's nested comparisons where
  * min <= max; min > max is left to it */
 static const char *clip_vec(const Layer *L, const char *v) {
-    float lo = (float)attr_float(L, "min"), hi = (float)attr_float(L, "max");
-    bool has_lo = !(isinf(lo) && lo < 0), has_hi = !(isinf(hi) && hi > 0);
+    float lo, hi;
+    bool has_lo, has_hi;
+    clip_bounds(L, &lo, &hi, &has_lo, &has_hi);
     if (has_lo && has_hi && lo > hi) return NULL;
     const char *s = "";
     if (has_lo) s = xasprintf("CNNRT_ATLEAST16(%s, %s);", v, emit_float(lo));
