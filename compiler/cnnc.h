@@ -312,6 +312,9 @@ enum {
     OPF_AFFINE    = 1 << 9,  /* a fixed per-channel y = x * scale[c] + shift[c] (.affine) */
     OPF_SOURCE    = 1 << 10, /* constant: takes no input, its value is its parameter "value";
                                 no code unless it is the output (readers read the array) */
+    OPF_CHAIN     = 1 << 11, /* pointwise, a long chain of dependent operations (an
+                                exponential's polynomial): tiles apply it several vectors
+                                side by side (emit_tile_results_clamped) */
 };
 
 typedef struct Emit Emit;
@@ -632,6 +635,7 @@ struct Emit {
     const Kernel *k;       /* the kernel being written */
     Variant variant;       /* which of the kernels' instruction-set variants */
     int applied;           /* the kernel's epilogue layers already applied to the tile's results */
+    bool applied_all;      /* everywhere (else where CNNRT_VEC_CLAMPS) */
 };
 /* one line of generated C at the current indentation, printf-style */
 void emit_line(Emit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -788,15 +792,21 @@ const char *emit_reduce_init(bool max);
 /* "cnnrt_v16 name[n];" loaded from the n * 16 floats at src, one vector at a
  * time (gcc keeps a dead copy in memory of an array loaded by one memcpy) */
 void emit_load_vectors(Emit *e, const char *name, int n, const char *src);
-/* "cnnrt_v16 res<dims>;": a copy of the register tile acc for the
+/* "cnnrt_v16 res[rows][cols];" ("res[rows]" when cols is 0): a copy of the register tile acc for the
  * epilogue's loops, which index it by variables; a tile so indexed stays in
  * memory through the whole accumulation under gcc, stored at every step */
-void emit_tile_results(Emit *e, const char *dims);
-/* the same, of a tile whose lanes are each one output (no partial sums):
- * the epilogue's leading clamps (OpDesc.vec_stmt) applied to the vectors
- * where the compiler does them better so (CNNRT_VEC_CLAMPS), and
- * emit_epilogue's lanes take them only elsewhere, until emit_tile_stored */
-void emit_tile_results_clamped(Emit *e, const char *dims);
+void emit_tile_results(Emit *e, int rows, int cols);
+/* the same, of a tile whose lanes are each one output (no partial sums),
+ * with the epilogue's leading lanewise layers (elementwise, not by channel)
+ * applied before the lanes are stored: clamps alone (OpDesc.vec_stmt) to
+ * the vectors where the compiler does them better so (CNNRT_VEC_CLAMPS);
+ * others, with values (the store reads res only through emit_tile_lanes),
+ * with the clamps to the values, res then float res[rows][cols][16]. The
+ * lanes of emit_epilogue take those layers no more (clamps: only
+ * elsewhere), until emit_tile_stored */
+void emit_tile_results_clamped(Emit *e, int rows, int cols, bool values);
+/* "lanes", whose lanes[l] are the 16 floats of the tile's result v ("res[j][p]") */
+void emit_tile_lanes(Emit *e, const char *v);
 void emit_tile_stored(Emit *e);
 /* the register tile cnnrt_v16 acc[rows][cols] (loops of one iteration
  * dropped, their index 0): every acc[j][p] set to bias[row0 + j] (bias an

@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- pieces of the file */
@@ -175,8 +176,13 @@ void emit_load_vectors(Emit *e, const char *name, int n, const char *src) {
               n > 1 ? xasprintf("%s + 16 * v_", src) : src, name, v);
 }
 
-void emit_tile_results(Emit *e, const char *dims) {
-    emit_line(e, "cnnrt_v16 res%s;", dims);
+/* "[rows][cols]", or "[rows]" when cols is 0 */
+static const char *tile_dims(int rows, int cols) {
+    return cols ? xasprintf("[%d][%d]", rows, cols) : xasprintf("[%d]", rows);
+}
+
+void emit_tile_results(Emit *e, int rows, int cols) {
+    emit_line(e, "cnnrt_v16 res%s;", tile_dims(rows, cols));
     emit_line(e, "memcpy(res, acc, sizeof res);");
 }
 
@@ -184,24 +190,81 @@ void emit_tile_results(Emit *e, const char *dims) {
  * an identity at inference */
 static bool computes(const Layer *Y) { return !Y->folded && !(Y->op->flags & OPF_IDENTITY); }
 
-void emit_tile_results_clamped(Emit *e, const char *dims) {
-    /* the leading clamps, on the accumulators while they are in registers */
-    int rows = 1, cols = 0;   /* dims: "[rows][cols]" or "[rows]" */
-    if (sscanf(dims, "[%d][%d]", &rows, &cols) < 1) rows = 1;
-    const char *acc = cols ? "acc[j_][p_]" : "acc[j_]", *stmt = "", *names = "";
-    int n = 0;
+/* a layer the tile's values can go through in any order before they are
+ * stored: elementwise, of the value alone (not of its channel) */
+static bool lanewise(const Layer *Y) { return (Y->op->flags & OPF_POINTWISE) && Y->op->expr && !Y->op->chan_expr; }
+
+/* the kernel's leading lanewise layers, up to layer last, on every value
+ * of the tile's results float res[rows][cols][16] ([rows][16] when cols is
+ * 0), g vectors at a time: one vector's chain of operations (an
+ * exponential's polynomial) waits on itself, and the CPU overlaps the
+ * chains of g written side by side, where a vector at a time it would not
+ * hold enough of them in its queues (SiLU after a 1x1 16 -> 96 convolution:
+ * 0.84x the time under gcc, 0.92x under clang) */
+static void tile_values(Emit *e, int rows, int cols, const char *names, int last) {
+    int c = cols ? cols : 1, g = 4;   /* g: whole rows of the tile, or a part of one */
+    while (g > 1 && !(rows * c % g == 0 && (g % c == 0 || c % g == 0))) g--;
+    emit_line(e, "/* %s on the tile's values, %d vector%s at a time */", names, g, g > 1 ? "s" : "");
+    int opened = 1;
+    emit_open(e, "for (int j_ = 0; j_ < %d; j_%s)", rows, g > c ? xasprintf(" += %d", g / c) : "++");
+    if (g < c) {
+        emit_open(e, "for (int p_ = 0; p_ < %d; p_ += %d)", c, g);
+        opened++;
+    }
+    emit_line(e, "CNNRT_SIMD16");
+    emit_open(e, "for (int l_ = 0; l_ < 16; l_++)");
+    const char **at = xcalloc((size_t)g, sizeof *at);
+    for (int k = 0; k < g; k++) {
+        const char *j = cx_add("j_", g > c ? k / c : 0), *p = g < c ? cx_add("p_", k) : xasprintf("%d", k % c);
+        at[k] = cols ? xasprintf("res[%s][%s][l_]", j, p) : xasprintf("res[%s][l_]", j);
+        emit_line(e, "const float u%d_0 = %s;", k, at[k]);
+    }
+    int prev = 0;
+    for (int j = 1; j <= last; j++) {
+        const Layer *Y = e->g->layers[e->k->layers[j]];
+        if (!computes(Y)) continue;
+        for (int k = 0; k < g; k++)
+            emit_line(e, "const float u%d_%d = %s;", k, j, Y->op->expr(Y, xasprintf("u%d_%d", k, prev)));
+        prev = j;
+    }
+    for (int k = 0; k < g; k++) emit_line(e, "%s = u%d_%d;", at[k], k, prev);
+    free(at);
+    emit_close(e);
+    while (opened--) emit_close(e);
+}
+
+void emit_tile_results_clamped(Emit *e, int rows, int cols, bool values) {
+    /* the leading lanewise layers: with one of a long chain (and values),
+     * all of them on the results as floats, vectors side by side; else the
+     * leading clamps on the accumulators while they are in registers, where
+     * CNNRT_VEC_CLAMPS */
+    const char *acc = cols ? "acc[j_][p_]" : "acc[j_]", *stmt = "", *names = "", *clamped = "";
+    int last = 0, clamps = 0;
+    bool chain = false;
     for (int j = 1; e->k && j < e->k->n; j++) {
         const Layer *Y = e->g->layers[e->k->layers[j]];
         if (!computes(Y)) continue;
+        if (!lanewise(Y)) break;
         const char *s = Y->op->vec_stmt ? Y->op->vec_stmt(Y, acc) : NULL;
-        if (!s) break;
-        stmt = xasprintf("%s%s%s", stmt, *stmt ? " " : "", s);
+        if (s && clamps == last) {
+            stmt = xasprintf("%s%s%s", stmt, *stmt ? " " : "", s);
+            clamped = xasprintf("%s%s%s", clamped, *clamped ? ", " : "", Y->op->name);
+            clamps = j;
+        }
+        chain |= (Y->op->flags & OPF_CHAIN) != 0;
         names = xasprintf("%s%s%s", names, *names ? ", " : "", Y->op->name);
-        e->applied = j;
-        n++;
+        last = j;
     }
-    if (n) {
-        emit_line(e, "/* %s on the vectors where CNNRT_VEC_CLAMPS, else lane by lane below */", names);
+    e->applied_all = values && chain;
+    e->applied = e->applied_all ? last : clamps;
+    if (e->applied_all) {
+        emit_line(e, "float res[%d]%s[16];", rows, cols ? xasprintf("[%d]", cols) : "");
+        emit_line(e, "memcpy(res, acc, sizeof res);");
+        tile_values(e, rows, cols, names, last);
+        return;
+    }
+    if (clamps) {
+        emit_line(e, "/* %s on the vectors where CNNRT_VEC_CLAMPS, else lane by lane below */", clamped);
         emit_open(e, "if (CNNRT_VEC_CLAMPS)");
         emit_line(e, "CNNRT_UNROLL");
         if (cols)
@@ -210,10 +273,20 @@ void emit_tile_results_clamped(Emit *e, const char *dims) {
             emit_line(e, "for (int j_ = 0; j_ < %d; j_++) { %s }", rows, stmt);
         emit_close(e);
     }
-    emit_tile_results(e, dims);
+    emit_tile_results(e, rows, cols);
 }
 
-void emit_tile_stored(Emit *e) { e->applied = 0; }
+void emit_tile_lanes(Emit *e, const char *v) {
+    if (e->applied_all)
+        emit_line(e, "const float *lanes = %s;", v);
+    else
+        emit_line(e, "CNNRT_LANES16(lanes, %s);", v);
+}
+
+void emit_tile_stored(Emit *e) {
+    e->applied = 0;
+    e->applied_all = false;
+}
 
 /* stmt (of the tile's indices j and p, loop_var's) over the tile:
  * "for (int j ...)" on a line of its own, the loop over p before stmt */
@@ -262,7 +335,9 @@ void emit_epilogue(Emit *e, const char *idx, const char *chan, const char *val, 
         if (!computes(Y)) continue;
         emit_line(e, "const float v%d = %s;", j, v);
         const char *vj = xasprintf("v%d", j);
-        if (j <= e->applied) {   /* applied to the tile's vectors where CNNRT_VEC_CLAMPS */
+        if (j <= e->applied && e->applied_all) {   /* applied to the tile's values */
+            v = vj;
+        } else if (j <= e->applied) {   /* applied to the tile's vectors where CNNRT_VEC_CLAMPS */
             v = xasprintf("(CNNRT_VEC_CLAMPS ? %s : %s)", vj, Y->op->expr(Y, vj));
         } else if (Y->op->flags & OPF_AFFINE) {
             v = xasprintf("%s * %s[%s] + %s[%s]", vj, emit_param(e, Y, "scale"), chan, emit_param(e, Y, "shift"), chan);
@@ -316,6 +391,7 @@ static void layer_function(Emit *e, const Kernel *K) {
     if (K->inplace) fprintf(e->c, "    x0 = y;   /* in place: y and x0 are the same buffer */\n");
     e->indent = 1;
     e->applied = 0;
+    e->applied_all = false;
     const Choice *ch = e->o->opt >= 2 ? chosen(e, L) : NULL;
     if (ch)
         ch->family->emit(e, L, ch->tile);

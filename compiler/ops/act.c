@@ -143,26 +143,28 @@ static void act_emit_ref(Emit *e, const Layer *L) {
     }
 }
 
-#define ACT_DESC_FULL(NAME, ATTRS, N, INFER, VEC)                                      \
-    const OpDesc op_##NAME = {                                                         \
-        .name = #NAME, .flags = OPF_POINTWISE | OPF_INPLACE, .min_in = 1, .max_in = 1, \
+#define ACT_DESC_FULL(NAME, ATTRS, N, INFER, VEC, FLAGS)                                         \
+    const OpDesc op_##NAME = {                                                                  \
+        .name = #NAME, .flags = OPF_POINTWISE | OPF_INPLACE | (FLAGS), .min_in = 1, .max_in = 1, \
         .attrs = ATTRS, .nattrs = N,                                                   \
         .infer = INFER, .params = op_no_params, .macs = op_no_macs,                    \
         .expr = NAME##_expr, .vec_stmt = VEC, .emit_ref = act_emit_ref,                \
     }
-#define ACT_DESC(NAME, ATTRS, N) ACT_DESC_FULL(NAME, ATTRS, N, op_same_shape, NULL)
+#define ACT_DESC(NAME, ATTRS, N) ACT_DESC_FULL(NAME, ATTRS, N, op_same_shape, NULL, 0)
+/* an exponential's polynomial, or a call to libm */
+#define ACT_DESC_CHAIN(NAME, ATTRS, N) ACT_DESC_FULL(NAME, ATTRS, N, op_same_shape, NULL, OPF_CHAIN)
 
-ACT_DESC_FULL(relu, NULL, 0, op_same_shape, relu_vec);
-ACT_DESC_FULL(relu6, NULL, 0, op_same_shape, relu6_vec);
-ACT_DESC(sigmoid, NULL, 0);
-ACT_DESC(tanh, NULL, 0);
+ACT_DESC_FULL(relu, NULL, 0, op_same_shape, relu_vec, 0);
+ACT_DESC_FULL(relu6, NULL, 0, op_same_shape, relu6_vec, 0);
+ACT_DESC_CHAIN(sigmoid, NULL, 0);
+ACT_DESC_CHAIN(tanh, NULL, 0);
 ACT_DESC(sqrt, NULL, 0);
 ACT_DESC(abs, NULL, 0);
 ACT_DESC(leaky_relu, leaky_attrs, 1);
-ACT_DESC(elu, elu_attrs, 1);
+ACT_DESC_CHAIN(elu, elu_attrs, 1);
 ACT_DESC(hardswish, NULL, 0);
 ACT_DESC(hardsigmoid, NULL, 0);
-ACT_DESC(silu, NULL, 0);
-ACT_DESC(mish, NULL, 0);
-ACT_DESC(gelu, gelu_attrs, 1);
-ACT_DESC_FULL(clip, clip_attrs, 2, clip_infer, clip_vec);
+ACT_DESC_CHAIN(silu, NULL, 0);
+ACT_DESC_CHAIN(mish, NULL, 0);
+ACT_DESC_CHAIN(gelu, gelu_attrs, 1);
+ACT_DESC_FULL(clip, clip_attrs, 2, clip_infer, clip_vec, 0);

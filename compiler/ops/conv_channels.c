@@ -119,7 +119,7 @@ static void channel_vectors(Emit *e, const void *ctx, Regs regs) {
                 emit_line(e, "continue;");
             }
             emit_line(e, "/* store through the epilogue, position by position */");
-            emit_tile_results_clamped(e, xasprintf("[%d][%d]", RW, OCV));
+            emit_tile_results_clamped(e, RW, OCV, true);
             /* a run of a row, or of one position, lies in the rows; else it
              * may wrap, and pass the last row */
             if (by_row)
@@ -142,7 +142,7 @@ static void channel_vectors(Emit *e, const void *ctx, Regs regs) {
                     emit_line(e, "const int o0 = %s;", cx_mul(cx_plus(cx_mul(ob, t->OCV), sub ? cx_plus("v0", v) : v), 16));
                     if (OCV > 1 && past) emit_line(e, "if (o0 >= %lld) break;   /* past the last block's channels */", OC);
                     BLOCK_IF(e, OCV == 1 && past, "if (o0 < %lld)   /* not past the last block's channels */", OC) {
-                        conv_lanes_of(e, xasprintf("res[%s][%s]", r, v));
+                        emit_tile_lanes(e, xasprintf("res[%s][%s]", r, v));
                         if (blocked_out)   /* OC is a multiple of 16 */
                             emit_line(e, "const int base = %s;",
                                       cx_mul(cx_plus(cx_mul(cx_plus(cx_mul("o0 / 16", OH), "oh"), OW), "ow"), 16));

@@ -96,8 +96,6 @@ int64_t conv_tap_offset(const ConvTile *t, int64_t a, int64_t i, int64_t k);
 /* the packed weights [NOB][cg][taps][OCB] and the bias padded to NOB*OCB
  * (pixel, channel and row kernels) */
 void conv_packed_data(Emit *e, const Layer *L, const void *tile);
-/* "lanes", whose lanes[l] are the 16 floats of the accumulator vector acc */
-void conv_lanes_of(Emit *e, const char *acc);
 /* lanes [from, to) through the epilogue, lane by lane:
  *   for (int var = from; var < to; var++) y[idx] = epilogue(lanes[var])
  * idx and chan (the output channel) expressions of var; simd: consecutive

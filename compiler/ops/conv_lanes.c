@@ -76,9 +76,9 @@ static void lanes_tile(Emit *e, const LanesTile *t, int n, bool blocked_out) {
                     emit_line(e, "CNNRT_FMAV16(acc[%s], xv, wk[%lld]);", r, (long long)(i * t->kw + k));
                 }
             }
-        emit_tile_results_clamped(e, xasprintf("[%d]", n));
+        emit_tile_results_clamped(e, n, 0, true);
         LOOP(e, "r", n) {
-            conv_lanes_of(e, xasprintf("res[%s]", r));
+            emit_tile_lanes(e, xasprintf("res[%s]", r));
             if (blocked_out)
                 emit_line(e, "const int base = %s;", cx_mul(cx_plus(cx_mul(cx_plus(cx_mul("cb", OH), "oh"), OW), col), 16));
             else

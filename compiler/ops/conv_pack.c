@@ -174,10 +174,6 @@ void conv_pack_band(Emit *e, const ConvTile *t) {
     }
 }
 
-void conv_lanes_of(Emit *e, const char *acc) {
-    emit_line(e, "CNNRT_LANES16(lanes, %s);", acc);
-}
-
 void conv_store_lanes(Emit *e, const char *var, const char *from, const char *to, bool simd, const char *guard,
                       const char *idx, const char *chan) {
     if (simd && !guard && !strcmp(from, "0") && strcmp(to, "16")) {

@@ -26,7 +26,7 @@ static void store_tile(Emit *e, const ConvTile *t, int P, int RB, bool sub, cons
     const char *j = loop_var("j", RB), *p = loop_var("p", P);
     const char *at = cx_plus(pv, cx_mul(p, 16));   /* vector p's first position */
     emit_line(e, "/* store through the epilogue */");
-    emit_tile_results_clamped(e, xasprintf("[%d][%d]", RB, P));
+    emit_tile_results_clamped(e, RB, P, true);
     /* clang would vectorize the rolled loop over the tile's rows across its
      * iterations (their unrolled 16 lanes), a scatter per lane */
     if (RB > 1) emit_line(e, "CNNRT_NO_VECTORIZE");
@@ -34,7 +34,7 @@ static void store_tile(Emit *e, const ConvTile *t, int P, int RB, bool sub, cons
         emit_line(e, "const int o = %s;", cx_plus(cx_mul(loop_var("ob", t->NOB), t->OCB), sub ? cx_plus("j0", j) : j));
         if (RB > 1 && t->NOB * t->OCB > t->OC) emit_line(e, "if (o >= %lld) break;", (long long)t->OC);
         BLOCK_IF(e, RB == 1 && t->NOB * t->OCB > t->OC, "if (o < %lld)", (long long)t->OC) LOOP(e, "p", P) {
-            conv_lanes_of(e, xasprintf("res[%s][%s]", j, p));
+            emit_tile_lanes(e, xasprintf("res[%s][%s]", j, p));
             /* ((o * OD + od) * OH + oh) * OW: the output row of a band */
             const char *row = cx_mul(cx_plus(cx_mul(cx_plus(cx_mul("o", t->OD), loop_var("od", t->OD)), t->OH),
                                              loop_var("oh", t->OH)), t->OW);

@@ -436,7 +436,7 @@ static void phase_tiles(Emit *e, const void *ctx, Regs r) {
         const char *at[3] = {cx_add(cx_mul("qd", G->S[0]), p->r[0]), cx_add(cx_mul("qh", G->S[1]), p->r[1]),
                              H > 1 ? "2 * qw + h" : cx_add(cx_mul("qw", G->S[2]), p->r[2])};
         emit_line(e, "/* store through the epilogue: outputs (%s) */", dims3(G, at));
-        emit_tile_results_clamped(e, xasprintf("[%d][%d]", H * RB, P));
+        emit_tile_results_clamped(e, H * RB, P, H == 1);
         FOR(e, "j", RB) {
             if (G->NOB * G->OCB > G->og)   /* the last block is not full */
                 emit_line(e, "if (%s >= %lld) break;", cx_plus(cx_mul(ob, G->OCB), jb), (long long)G->og);
@@ -449,7 +449,7 @@ static void phase_tiles(Emit *e, const void *ctx, Regs r) {
                 emit_line(e, "const int q = %s, n = %lld - q < 16 ? %lld - q : 16;", cx_plus(pv, cx_mul("p", 16)),
                           (long long)p->q[2], (long long)p->q[2]);
                 if (H == 1) {
-                    conv_lanes_of(e, "res[j][p]");
+                    emit_tile_lanes(e, "res[j][p]");
                     emit_line(e, "const size_t base = %s;", cx_plus(cx_size(cx_paren(base)), cx_add(cx_mul("q", G->S[2]), p->r[2])));
                     conv_store_lanes(e, "l", "0", "n", G->S[2] == 1, NULL, cx_plus("base", cx_mul("l", G->S[2])), "o");
                     continue;
@@ -459,7 +459,7 @@ static void phase_tiles(Emit *e, const void *ctx, Regs r) {
                 emit_line(e, "CNNRT_ZIP16(lo, hi, res[j][p], res[%s][p]);", cx_add("j", RB));
                 for (int h = 0; h < 2; h++)
                     BLOCK(e, "/* outputs %d to %d of the 32 */", 16 * h, 16 * h + 15) {
-                        conv_lanes_of(e, h ? "hi" : "lo");
+                        emit_tile_lanes(e, h ? "hi" : "lo");
                         emit_line(e, "const size_t base = %s;", cx_plus(cx_size(cx_paren(base)), cx_add("2 * q", 16 * h)));
                         emit_line(e, "const int m = %s;", h ? "2 * n - 16" : "2 * n < 16 ? 2 * n : 16");
                         conv_store_lanes(e, "l", "0", "m", true, NULL, "base + l", "o");

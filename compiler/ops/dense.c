@@ -84,7 +84,7 @@ static void dense_block(Emit *e, const Layer *L, const char *o0, int rows, long 
                 emit_line(e, "CNNRT_FMAV16(acc[j], wv, xv);");
             }
         }
-        emit_tile_results(e, xasprintf("[%d]", rows));
+        emit_tile_results(e, rows, 0);
         BLOCK(e, "for (int j = 0; j < %d; j++)", rows) {
             emit_line(e, "const int o = %s + j;", o0);
             emit_line(e, "float sum = %s;",

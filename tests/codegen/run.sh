@@ -67,6 +67,18 @@ for f in examples/*/*.cnn tests/codegen/warn/*.cnn; do
     fi
 done
 
+# silu_tile: the SiLU goes through the tile's values (every exponential in
+# their loop, none lane by lane in the stores), the relu6 through the clamps
+c=$out/ex_silu_tile.O2.c
+counts=$(awk '/^(CNNRT_ISA_[A-Z]* )?static void/ {k = /_e__run/ ? 1 : /_p__run/ ? 2 : 0}
+              k == 1 && /silu on the tile.s values/ {v++} k == 1 && /cnnrt_exp_sat/ && !/const float u[0-9]+_/ {l++}
+              k == 2 && /CNNRT_RELU16|CNNRT_ATMOST16/ {c++}
+              END {printf "%d %d %d", v, l, c}' "$c")
+set -- $counts
+if [ "$1" -gt 0 ] && [ "$2" = 0 ] && [ "$3" -gt 0 ]; then
+    ok "silu_tile -O2: SiLU on the tile's values, relu6 on its vectors"
+else ko "silu_tile -O2: SiLU on the tile's values, relu6 on its vectors (value loops $1, lane exps $2, clamps $3)"; fi
+
 # convt3d_stride2: up and up2 (even widths) pair their column phases, up3
 # (odd) stores lane by lane
 c=$out/ex_convt3d_stride2.O2.c
