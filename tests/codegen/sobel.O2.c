@@ -173,20 +173,20 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
                         y[base + l] = lane;
                     }
                 } else {
-                    for (int l = 0, q = pv + p * 16; l < 16; ) {
-                        const int oh = q / 98, ow = q % 98;
-                        if (oh >= 64) break;
-                        const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
-                        const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
-                        const int base = (o * 64 + oh) * 96 + ow - l;
-                        const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
-                        CNNRT_SIMD
-                        for (int k = l; k < end; k++) {
-                            const float lane = lanes[k];
-                            y[base + k] = lane;
+                    if (oh < 64) {
+                        const int k = 96 - ow, last = oh + 1 < 64 ? 16 : k + 2;   /* lanes [0, k) in row oh, [k + 2, last) in row oh + 1 */
+                        const size_t base = (size_t)(o * 64 + oh) * 96 + ow;
+                        CNNRT_SIMD16
+                        for (int l = 0; l < 16; l++) {
+                            if (l < k) {
+                                const float lane = lanes[l];
+                                y[base + l] = lane;
+                            }
+                            if (l >= k + 2 && l < last) {
+                                const float lane = lanes[l];
+                                y[base + l - 2] = lane;
+                            }
                         }
-                        l += n;
-                        q += n;
                     }
                 }
             }
@@ -310,20 +310,20 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
                         y[base + l] = lane;
                     }
                 } else {
-                    for (int l = 0, q = pv + p * 16; l < 16; ) {
-                        const int oh = q / 98, ow = q % 98;
-                        if (oh >= 64) break;
-                        const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
-                        const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
-                        const int base = (o * 64 + oh) * 96 + ow - l;
-                        const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
-                        CNNRT_SIMD
-                        for (int k = l; k < end; k++) {
-                            const float lane = lanes[k];
-                            y[base + k] = lane;
+                    if (oh < 64) {
+                        const int k = 96 - ow, last = oh + 1 < 64 ? 16 : k + 2;   /* lanes [0, k) in row oh, [k + 2, last) in row oh + 1 */
+                        const size_t base = (size_t)(o * 64 + oh) * 96 + ow;
+                        CNNRT_SIMD16
+                        for (int l = 0; l < 16; l++) {
+                            if (l < k) {
+                                const float lane = lanes[l];
+                                y[base + l] = lane;
+                            }
+                            if (l >= k + 2 && l < last) {
+                                const float lane = lanes[l];
+                                y[base + l - 2] = lane;
+                            }
                         }
-                        l += n;
-                        q += n;
                     }
                 }
             }
@@ -501,20 +501,20 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
                         y[base + l] = lane;
                     }
                 } else {
-                    for (int l = 0, q = pv + p * 16; l < 16; ) {
-                        const int oh = q / 98, ow = q % 98;
-                        if (oh >= 64) break;
-                        const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
-                        const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
-                        const int base = (o * 64 + oh) * 96 + ow - l;
-                        const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
-                        CNNRT_SIMD
-                        for (int k = l; k < end; k++) {
-                            const float lane = lanes[k];
-                            y[base + k] = lane;
+                    if (oh < 64) {
+                        const int k = 96 - ow, last = oh + 1 < 64 ? 16 : k + 2;   /* lanes [0, k) in row oh, [k + 2, last) in row oh + 1 */
+                        const size_t base = (size_t)(o * 64 + oh) * 96 + ow;
+                        CNNRT_SIMD16
+                        for (int l = 0; l < 16; l++) {
+                            if (l < k) {
+                                const float lane = lanes[l];
+                                y[base + l] = lane;
+                            }
+                            if (l >= k + 2 && l < last) {
+                                const float lane = lanes[l];
+                                y[base + l - 2] = lane;
+                            }
                         }
-                        l += n;
-                        q += n;
                     }
                 }
             }
@@ -638,20 +638,20 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
                         y[base + l] = lane;
                     }
                 } else {
-                    for (int l = 0, q = pv + p * 16; l < 16; ) {
-                        const int oh = q / 98, ow = q % 98;
-                        if (oh >= 64) break;
-                        const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
-                        const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
-                        const int base = (o * 64 + oh) * 96 + ow - l;
-                        const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
-                        CNNRT_SIMD
-                        for (int k = l; k < end; k++) {
-                            const float lane = lanes[k];
-                            y[base + k] = lane;
+                    if (oh < 64) {
+                        const int k = 96 - ow, last = oh + 1 < 64 ? 16 : k + 2;   /* lanes [0, k) in row oh, [k + 2, last) in row oh + 1 */
+                        const size_t base = (size_t)(o * 64 + oh) * 96 + ow;
+                        CNNRT_SIMD16
+                        for (int l = 0; l < 16; l++) {
+                            if (l < k) {
+                                const float lane = lanes[l];
+                                y[base + l] = lane;
+                            }
+                            if (l >= k + 2 && l < last) {
+                                const float lane = lanes[l];
+                                y[base + l - 2] = lane;
+                            }
                         }
-                        l += n;
-                        q += n;
                     }
                 }
             }
@@ -829,20 +829,20 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
                         y[base + l] = lane;
                     }
                 } else {
-                    for (int l = 0, q = pv + p * 16; l < 16; ) {
-                        const int oh = q / 98, ow = q % 98;
-                        if (oh >= 64) break;
-                        const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
-                        const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
-                        const int base = (o * 64 + oh) * 96 + ow - l;
-                        const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
-                        CNNRT_SIMD
-                        for (int k = l; k < end; k++) {
-                            const float lane = lanes[k];
-                            y[base + k] = lane;
+                    if (oh < 64) {
+                        const int k = 96 - ow, last = oh + 1 < 64 ? 16 : k + 2;   /* lanes [0, k) in row oh, [k + 2, last) in row oh + 1 */
+                        const size_t base = (size_t)(o * 64 + oh) * 96 + ow;
+                        CNNRT_SIMD16
+                        for (int l = 0; l < 16; l++) {
+                            if (l < k) {
+                                const float lane = lanes[l];
+                                y[base + l] = lane;
+                            }
+                            if (l >= k + 2 && l < last) {
+                                const float lane = lanes[l];
+                                y[base + l - 2] = lane;
+                            }
                         }
-                        l += n;
-                        q += n;
                     }
                 }
             }
@@ -966,20 +966,20 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
                         y[base + l] = lane;
                     }
                 } else {
-                    for (int l = 0, q = pv + p * 16; l < 16; ) {
-                        const int oh = q / 98, ow = q % 98;
-                        if (oh >= 64) break;
-                        const int n = 98 - ow < 16 - l ? 98 - ow : 16 - l;   /* lanes in this row */
-                        const int m = 96 - ow < n ? 96 - ow : n;   /* and not in padding columns */
-                        const int base = (o * 64 + oh) * 96 + ow - l;
-                        const int end = l + m < 16 ? l + m : 16;   /* l + m <= 16, which gcc's -Warray-bounds cannot see */
-                        CNNRT_SIMD
-                        for (int k = l; k < end; k++) {
-                            const float lane = lanes[k];
-                            y[base + k] = lane;
+                    if (oh < 64) {
+                        const int k = 96 - ow, last = oh + 1 < 64 ? 16 : k + 2;   /* lanes [0, k) in row oh, [k + 2, last) in row oh + 1 */
+                        const size_t base = (size_t)(o * 64 + oh) * 96 + ow;
+                        CNNRT_SIMD16
+                        for (int l = 0; l < 16; l++) {
+                            if (l < k) {
+                                const float lane = lanes[l];
+                                y[base + l] = lane;
+                            }
+                            if (l >= k + 2 && l < last) {
+                                const float lane = lanes[l];
+                                y[base + l - 2] = lane;
+                            }
                         }
-                        l += n;
-                        q += n;
                     }
                 }
             }
