@@ -14,7 +14,7 @@ ME=$(basename "$0")
 NODE=${NODE:-node}
 PEER_BUDGET=${PEER_BUDGET:-2}
 CNNC_BUDGET=${CNNC_BUDGET:-5}
-BENCH_ROUNDS=${BENCH_ROUNDS:-3}
+BENCH_ROUNDS=${BENCH_ROUNDS:-5}
 # each contender's budget is spread over BENCH_ROUNDS rounds that take turns
 # (every build, then ONNX Runtime): a slow spell of a shared machine then
 # slows a round of each, not all of one contender's runs

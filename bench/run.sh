@@ -16,7 +16,7 @@
 #   PEER_BUDGET   seconds of timed runs per peer and network (default 2)
 #   CNNC_BUDGET   at most this many seconds of timed runs of each build (default 5)
 #   BENCH_ROUNDS  rounds the builds and ONNX Runtime take turns in, each with
-#                 its share of the budgets (default 3); the table gives each
+#                 its share of the budgets (default 5); the table gives each
 #                 one's median over its rounds
 #
 # For each network: bench/torch_ref.py writes random weights (fixed seed), an
