@@ -258,7 +258,7 @@ void emit_tile_results_clamped(Emit *e, int rows, int cols, bool values) {
     e->applied_all = values && chain;
     e->applied = e->applied_all ? last : clamps;
     if (e->applied_all) {
-        emit_line(e, "float res[%d]%s[16];", rows, cols ? xasprintf("[%d]", cols) : "");
+        emit_line(e, "float res%s[16];", tile_dims(rows, cols));
         emit_line(e, "memcpy(res, acc, sizeof res);");
         tile_values(e, rows, cols, names, last);
         return;
