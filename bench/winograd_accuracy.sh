@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench/winograd_accuracy.sh — what Winograd F(4x4,3x3) costs in accuracy:
+# bench/winograd_accuracy.sh — what Winograd F(4x4,3x3) and F(2x2,3x3) cost in accuracy:
 # each network compiled with --winograd=off (direct convolutions) and
 # --winograd=on (every 3x3 stride-1 conv2d), both run on the same input and
 # weights and compared with PyTorch's float64 output.
@@ -39,7 +39,7 @@ for net in $NETS; do
             "$BENCH/bench_main.c" "$m/net.c" $LIBS_RT -o "$m/bench" &&
         "$m/bench" --input "$d/input.bin" --ref "$d/ref.bin" --runs 3 --budget 1 > "$m/run.txt"
         [ $? = 0 ] || { echo "winograd_accuracy.sh: $net --winograd=$mode failed" >&2; fail=1; }
-        [ $mode = on ] && nwino=$(grep -c "Winograd F(4x4,3x3)" "$m/net.c")
+        [ $mode = on ] && nwino=$(grep -c "Winograd F([24]x[24],3x3)" "$m/net.c")
     done
     eo=$(val max_abs_err "$d/off/run.txt"); ew=$(val max_abs_err "$d/on/run.txt")
     r=$(maxabs "$d/ref.bin" 2>/dev/null || echo -)

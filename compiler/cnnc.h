@@ -85,7 +85,7 @@ const char *diag_filename(void);
  * option lives in a global). */
 /* --target: the -O2 kernels' register tiles (target.c) */
 typedef enum { TARGET_AUTO, TARGET_GENERIC, TARGET_AVX2, TARGET_AVX512, TARGET_NEON } Target;
-/* --winograd: 3x3 stride-1 conv2d by Winograd F(4x4,3x3) where it pays, always, never */
+/* --winograd: 3x3 stride-1 conv2d by Winograd F(4x4,3x3) or F(2x2,3x3) where it pays, always, never */
 typedef enum { WINOGRAD_AUTO, WINOGRAD_ON, WINOGRAD_OFF } WinogradMode;
 /* --conv-vectors: what the -O2 conv2d kernels' vectors run over: chosen by
  * the cost model, output positions, or output channels */
@@ -743,16 +743,18 @@ typedef struct {
     int64_t cost;
 } RegTile;
 /* the tile of class r minimizing the modelled time over nvec vectors of
- * positions and OC channels (P <= maxp, OCB <= maxc, a multiple of step:
+ * positions and OC channels (minp <= P <= maxp, OCB <= maxc, a multiple of step:
  * rows that come in pairs); diag: each channel
  * loads its own inputs (depthwise). within: only divisors of its P and OCB
  * (a narrow tile working inside weights packed for a wide one) */
-RegTile pixel_tile(Regs r, int64_t nvec, int64_t OC, int maxp, int maxc, int step, bool diag, const RegTile *within);
+RegTile pixel_tile(Regs r, int64_t nvec, int64_t OC, int minp, int maxp, int maxc, int step, bool diag,
+                   const RegTile *within);
 /* the tile of target_regs() and, for --target=auto, the narrow one inside
  * it (*nar): where the best wide tile's channel block leaves no good narrow
  * divisor (28 channels: 2 x 7 wide, 2 x 1 narrow), a wide tile within 10%
  * of the best that makes the narrow one better */
-RegTile pixel_tiles(const Options *o, int64_t nvec, int64_t OC, int maxp, int maxc, int step, bool diag, RegTile *nar);
+RegTile pixel_tiles(const Options *o, int64_t nvec, int64_t OC, int minp, int maxp, int maxc, int step, bool diag,
+                    RegTile *nar);
 /* emit body(e, ctx, r) for the register class of the variant being written:
  * target_regs() for VARIANT_ONE or where the classes' tiles do not differ */
 void emit_per_regs(Emit *e, const void *ctx, bool differ, void (*body)(Emit *e, const void *ctx, Regs r));

@@ -40,9 +40,10 @@ static int64_t tile_cost(Regs r, int64_t nvec, int64_t OC, int P, int ocb, bool 
     return tiles * work * (P * ocb < lat ? lat : P * ocb) / (P * ocb);
 }
 
-RegTile pixel_tile(Regs r, int64_t nvec, int64_t OC, int maxp, int maxc, int step, bool diag, const RegTile *within) {
-    RegTile t = {1, step, INT64_MAX};
-    for (int P = 1; P <= maxp && P <= nvec; P++)
+RegTile pixel_tile(Regs r, int64_t nvec, int64_t OC, int minp, int maxp, int maxc, int step, bool diag,
+                   const RegTile *within) {
+    RegTile t = {minp, step, INT64_MAX};
+    for (int P = minp; P <= maxp && P <= nvec; P++)
         for (int ocb = step; ocb <= maxc && ocb <= OC; ocb += step) {
             if (!regs_fit(r, P * ocb, P)) break;
             if (within && (within->P % P || within->OCB % ocb)) continue;
@@ -52,19 +53,20 @@ RegTile pixel_tile(Regs r, int64_t nvec, int64_t OC, int maxp, int maxc, int ste
     return t;
 }
 
-RegTile pixel_tiles(const Options *o, int64_t nvec, int64_t OC, int maxp, int maxc, int step, bool diag, RegTile *nar) {
-    RegTile best = pixel_tile(target_regs(o), nvec, OC, maxp, maxc, step, diag, NULL);
+RegTile pixel_tiles(const Options *o, int64_t nvec, int64_t OC, int minp, int maxp, int maxc, int step, bool diag,
+                    RegTile *nar) {
+    RegTile best = pixel_tile(target_regs(o), nvec, OC, minp, maxp, maxc, step, diag, NULL);
     if (!target_both(o)) return best;
-    *nar = pixel_tile(REGS_NARROW, nvec, OC, maxp, maxc, step, diag, &best);
-    RegTile alone = pixel_tile(REGS_NARROW, nvec, OC, maxp, maxc, step, diag, NULL);
+    *nar = pixel_tile(REGS_NARROW, nvec, OC, 1, maxp, maxc, step, diag, &best);
+    RegTile alone = pixel_tile(REGS_NARROW, nvec, OC, 1, maxp, maxc, step, diag, NULL);
     if (nar->cost * 4 <= alone.cost * 5) return best;
     RegTile w = best;
-    for (int P = 1; P <= maxp && P <= nvec; P++)
+    for (int P = minp; P <= maxp && P <= nvec; P++)
         for (int ocb = step; ocb <= maxc && ocb <= OC; ocb += step) {
             if (!regs_fit(REGS_WIDE, P * ocb, P)) break;
             RegTile c = {P, ocb, tile_cost(REGS_WIDE, nvec, OC, P, ocb, diag)};
             if (c.cost * 10 > best.cost * 11) continue;
-            RegTile n = pixel_tile(REGS_NARROW, nvec, OC, maxp, maxc, step, diag, &c);
+            RegTile n = pixel_tile(REGS_NARROW, nvec, OC, 1, maxp, maxc, step, diag, &c);
             if (n.cost < nar->cost) {
                 w = c;
                 *nar = n;

@@ -7,7 +7,7 @@
  *   conv_channels.c  vectors over 16 output channels (conv2d, groups 1)
  *   conv_lanes.c     depthwise with the channels in the lanes (blocked values)
  *   conv_rows.c      depthwise over rows, one channel at a time
- *   conv_winograd.c  3x3 stride-1 conv2d by Winograd F(4x4,3x3)
+ *   conv_winograd.c  3x3 stride-1 conv2d by Winograd F(4x4,3x3) or F(2x2,3x3)
  *   conv_pack.c      what they share: the input packed into phase planes or
  *                    bands, tap offsets, the lane-by-lane store
  *

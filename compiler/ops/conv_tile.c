@@ -156,7 +156,7 @@ ConvTile conv_tile(const Layer *L, const Shape *in, const Options *o, bool near_
             maxp = 12;
             maxc = per * 4 < 32768 ? (int)(32768 / (per * 4)) : 1;
         }
-        rt = pixel_tiles(o, nvec, t.OC, maxp, maxc, 1, t.diag, &t.nar);
+        rt = pixel_tiles(o, nvec, t.OC, 1, maxp, maxc, 1, t.diag, &t.nar);
     }
     t.P = rt.P;
     t.OCB = rt.OCB;

@@ -252,7 +252,7 @@ static bool geom(const Layer *L, const Shape *in, const Options *o, Geom *G) {
     G->pair = G->S[2] == 2 && G->O[2] % 2 == 0;
     int rows = G->pair ? 2 : 1;   /* accumulator rows per output channel */
     G->nar = (RegTile){0, 0, 0};
-    RegTile rt = pixel_tiles(o, nvec > 0 ? nvec : 1, rows * G->og, maxp, 28, rows, false, &G->nar);
+    RegTile rt = pixel_tiles(o, nvec > 0 ? nvec : 1, rows * G->og, 1, maxp, 28, rows, false, &G->nar);
     if (!target_both(o)) G->nar = rt;
     G->P = rt.P;
     G->OCB = rt.OCB / rows;

@@ -1,43 +1,60 @@
 /* conv_winograd.c — 3x3 stride-1 conv2d at -O2 by Winograd's minimal filtering
- * F(4x4, 3x3) (Lavin & Gray, "Fast Algorithms for Convolutional Neural
- * Networks", 2016): each 4x4 block of outputs of one channel pair is
+ * F(mxm, 3x3), m = 4 or 2 (Lavin & Gray, "Fast Algorithms for Convolutional
+ * Neural Networks", 2016): each m x m block of outputs of one channel pair is
  *   Y = A^T [ (G g G^T) .* (B^T d B) ] A
- * for the 3x3 kernel g and the 6x6 input tile d, so 36 multiplications do
- * the work of 144. Summed over input channels, the elementwise product
- * becomes 36 independent matrix products
+ * for the 3x3 kernel g and the n x n input tile d (n = m + 2), so n^2
+ * multiplications do the work of 9 m^2: 36 for 144 (F(4x4,3x3)), 16 for 36
+ * (F(2x2,3x3)). Summed over input channels, the elementwise product becomes
+ * n^2 independent matrix products
  *   M[pos][o][tile] = sum_c U[pos][o][c] * V[pos][c][tile],
  * U = G g G^T computed here in double at compile time, V = B^T d B at run
  * time. The transforms add rounding: F(4x4,3x3) costs about one decimal digit
- * against the direct convolution (README "Winograd" has the measurement);
- * --winograd=off keeps every convolution direct.
+ * against the direct convolution (README "Winograd" has the measurement),
+ * F(2x2,3x3) less; --winograd=off keeps every convolution direct.
  *
  * Run-time layout, all in the layer's temporary scratch t:
- *   planes [C][4][4][TH+1][Wq]  the input padded and split by row and column
- *                               mod 4, so that element (i, j) of the tiles
+ *   planes [C][m][m][TH+1][Wq]  the input padded and split by row and column
+ *                               mod m, so that element (i, j) of the tiles
  *                               (th, tw..tw+15) is 16 consecutive floats at
- *                               plane (i%4, j%4), row th + i/4, column tw + j/4
- *   V [36][C][TB]               the transformed tiles of one block
- *   M [36][OCB][TB]             the products of one output-channel block
+ *                               plane (i%m, j%m), row th + i/m, column tw + j/m
+ *   V [n^2][C][TB]              the transformed tiles of one block
+ *   M [n^2][OCB][TB]            the products of one output-channel block
  * Tiles are numbered f = th*Wq + tw over Wq = TW + 1 columns (the last one a
  * padding column that is never stored), in blocks of TB = 16*P. */
 #include "conv_kernels.h"
 
 #include <string.h>
 
-/* B^T (6x6), G (6x3) and A^T (4x6) of F(4x4, 3x3) with points 0, ±1, ±2, ∞ */
-static const double BT[6][6] = {
+/* B^T (n x n), G (n x 3) and A^T (m x n) of F(4x4, 3x3), points 0, ±1, ±2, ∞ */
+static const double BT4[6][6] = {
     {4, 0, -5, 0, 1, 0},   {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
     {0, -2, -1, 2, 1, 0},  {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1},
 };
-static const double G[6][3] = {
+static const double G4[6][3] = {
     {1.0 / 4, 0, 0},          {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
     {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1},
 };
-static const double AT[4][6] = {
+static const double AT4[4][6] = {
     {1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1},
 };
+/* and of F(2x2, 3x3), points 0, ±1, ∞ */
+static const double BT2[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
+static const double G2[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+static const double AT2[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
+
+/* the matrices of F(mxm, 3x3), row-major: B^T n x n, G n x 3, A^T m x n */
+typedef struct {
+    int m, n;
+    const double *BT, *G, *AT;
+} WinoMats;
+
+static WinoMats wino_mats(int m) {
+    if (m == 2) return (WinoMats){2, 4, &BT2[0][0], &G2[0][0], &AT2[0][0]};
+    return (WinoMats){4, 6, &BT4[0][0], &G4[0][0], &AT4[0][0]};
+}
 
 typedef struct {
+    int m, n, nn;             /* F(mxm, 3x3): tiles of m x m outputs from n x n inputs; nn = n * n */
     int64_t C, H, W, OC, OH, OW, pt, pl;
     int64_t TH, TW, Wq, PL;   /* tile rows and columns, plane columns, floats of a plane */
     int64_t NF, TB, NFp;      /* numbered tiles, tiles per block, NF rounded up to blocks */
@@ -49,91 +66,118 @@ typedef struct {
     const char *pad;          /* padding mode */
 } Wino;
 
-/* the tile positions of an OH x OW output: rows of 4x4 tiles, numbered
+/* the tile positions of an OH x OW output: rows of m x m tiles, numbered
  * over one column more than a row holds (the last tile's column reads it) */
-static int64_t wino_positions(int64_t OH, int64_t OW) { return (OH + 3) / 4 * ((OW + 3) / 4 + 1); }
+static int64_t wino_positions(int64_t OH, int64_t OW, int m) { return (OH + m - 1) / m * ((OW + m - 1) / m + 1); }
 
-bool conv_winograd_ok(const Layer *L, const Shape *in, const Options *o) {
-    const Window *w = &L->win;
-    if (o->winograd == WINOGRAD_OFF || L->op != &op_conv2d || L->groups != 1) return false;
-    for (int i = 0; i < 2; i++)
-        if (w->k[i] != 3 || w->s[i] != 1 || w->d[i] != 1) return false;
-    if (o->winograd == WINOGRAD_ON) return true;
-    /* auto: where it measured faster than the direct kernel (bench/): 32+
-     * channels in and out, and at most half the direct kernel's
-     * multiplications, counting the lanes of its vectors of 16 tiles that
-     * hold no tile: 36 per tile against 9 per output (7x7 outputs take
-     * 1.3 times as many, 14x14 0.65, 28x28 0.33; ResNet-18 ran 1.1x faster
-     * with its 14x14 layers direct, whose Winograd weights, 4x larger, come
-     * from memory once a call) */
-    int64_t OH = L->shape.dim[1], OW = L->shape.dim[2], nf = wino_positions(OH, OW);
-    return in->dim[0] >= 32 && L->shape.dim[0] >= 32 && 2 * 36 * ((nf + 15) / 16 * 16) <= 9 * OH * OW;
+/* multiplications of F(mxm, 3x3) per channel pair, counting the lanes of
+ * its vectors of 16 tiles that hold no tile */
+static int64_t wino_mults(int64_t OH, int64_t OW, int m) {
+    return (int64_t)(m + 2) * (m + 2) * ((wino_positions(OH, OW, m) + 15) / 16 * 16);
 }
 
+/* the m of a layer: 0 for the direct kernel. on: the m of fewer
+ * multiplications. auto: where it measured faster than the direct kernel
+ * (bench/), with 32+ channels in and out: F(4x4) at most half the direct
+ * kernel's 9 multiplications per output (7x7 outputs take 1.3 times as
+ * many, 14x14 0.65, 28x28 0.33; ResNet-18 ran 1.1x faster with its 14x14
+ * layers direct, whose F(4x4) weights, 4x larger, come from memory once a
+ * call); else F(2x2), whose weights are 16/9 larger, at most 0.6 of them
+ * (14x14 0.58, 7x7 1.16) */
+static int wino_m(const Layer *L, const Shape *in, const Options *o) {
+    const Window *w = &L->win;
+    if (o->winograd == WINOGRAD_OFF || L->op != &op_conv2d || L->groups != 1) return 0;
+    for (int i = 0; i < 2; i++)
+        if (w->k[i] != 3 || w->s[i] != 1 || w->d[i] != 1) return 0;
+    int64_t OH = L->shape.dim[1], OW = L->shape.dim[2], m4 = wino_mults(OH, OW, 4), m2 = wino_mults(OH, OW, 2);
+    if (o->winograd == WINOGRAD_ON) return m2 < m4 ? 2 : 4;
+    if (in->dim[0] < 32 || L->shape.dim[0] < 32) return 0;
+    if (2 * m4 <= 9 * OH * OW) return 4;
+    return 10 * m2 <= 6 * 9 * OH * OW ? 2 : 0;
+}
+
+bool conv_winograd_ok(const Layer *L, const Shape *in, const Options *o) { return wino_m(L, in, o) != 0; }
+
 static Wino wino_of(const Layer *L, const Shape *in, const Options *o) {
+    int m = wino_m(L, in, o);
     Wino g = {
+        .m = m, .n = m + 2, .nn = (m + 2) * (m + 2),
         .C = in->dim[0], .H = in->dim[1], .W = in->dim[2],
         .OC = L->shape.dim[0], .OH = L->shape.dim[1], .OW = L->shape.dim[2],
         .pt = L->win.pb[0], .pl = L->win.pb[1], .regs = target_regs(o), .pad = conv_pad_mode(L),
     };
-    g.TH = (g.OH + 3) / 4;
-    g.TW = (g.OW + 3) / 4;
+    g.TH = (g.OH + m - 1) / m;
+    g.TW = (g.OW + m - 1) / m;
     g.Wq = g.TW + 1;
     g.PL = (g.TH + 1) * g.Wq;
-    g.NF = wino_positions(g.OH, g.OW);
+    g.NF = wino_positions(g.OH, g.OW, m);
     /* the tile: P vectors of 16 tiles x OCB output channels, as conv.c's
-     * direct kernel chooses it; a block's V (36 x C x 16P floats) kept
+     * direct kernel chooses it; a block's V (n^2 x C x 16P floats) kept
      * within 1 MiB so that it stays in L2 while every channel block reads it */
     int64_t nvec = (g.NF + 15) / 16;
     int maxp = 4;
-    while (maxp > 1 && 36 * g.C * 16 * maxp * 4 > (1 << 20)) maxp--;
-    RegTile rt = pixel_tiles(o, nvec, g.OC, maxp, 28, 1, false, &g.nar);
+    while (maxp > 1 && g.nn * g.C * 16 * maxp * 4 > (1 << 20)) maxp--;
+    /* weights far beyond the cache stream from memory once per block of
+     * tiles, to as many FMAs as the block has vectors: where one block can
+     * hold every tile, one block (ResNet-18's 14x14 layers by F(2x2), 4 MiB
+     * of weights: with one block of 64 tiles the network took 0.93x the
+     * time of two of 32, the model's choice; an F(4x4) layer at 28x28 with
+     * 1.7 MiB, 1.03x under gcc, hence 4x the cache). Every channel block
+     * then reads all of V (up to 1 MiB, from L2): as many channels as 24
+     * accumulators hold (4 x 4: 1.03x the time of 4 x 7; more than 24
+     * leave gcc too few spare registers) */
+    bool one = g.regs == REGS_WIDE && nvec <= maxp && g.nn * g.C * g.OC * 4 > 4 * target_weight_cache(o);
+    RegTile rt = pixel_tiles(o, nvec, g.OC, one ? (int)nvec : 1, maxp, 28, 1, false, &g.nar);
+    if (one && 24 / rt.P > rt.OCB) {
+        rt.OCB = 24 / rt.P < g.OC ? 24 / rt.P : (int)g.OC;
+        if (target_both(o)) g.nar = pixel_tile(REGS_NARROW, nvec, g.OC, 1, maxp, 28, 1, false, &rt);
+    }
     g.P = rt.P;
     g.OCB = rt.OCB;
     g.TB = 16 * g.P;
     g.NFp = (g.NF + g.TB - 1) / g.TB * g.TB;
     g.NOB = (g.OC + g.OCB - 1) / g.OCB;
-    /* the input transform stores 36 vectors a position apart: a multiple of
+    /* the input transform stores n^2 vectors a position apart: a multiple of
      * 4 KiB would put them all in one set of the L1 cache */
     g.VS = g.C * g.TB + (g.C * g.TB % 1024 == 0 ? 16 : 0);
     return g;
 }
 
-/* floats of the planes with what the last block reads past them (the
- * farthest read is plane (3,3) of the last channel at NFp - 1 + 0; planes
- * read at +Wq+1 lie 10 planes before it) */
-static int64_t planes_floats(const Wino *g) { return g->C * 16 * g->PL + g->NFp + g->Wq + 1; }
+/* floats of the planes with what the last block reads past them (from the
+ * last channel's last plane, at most NFp - 1 + Wq + 1 on) */
+static int64_t planes_floats(const Wino *g) { return g->C * g->m * g->m * g->PL + g->NFp + g->Wq + 1; }
 static int64_t round16(int64_t n) { return (n + 15) / 16 * 16; }
 
 const void *conv_winograd_tile(const Layer *L, const Shape *in, const Options *o, int64_t *temp) {
     Wino *g = xcalloc(1, sizeof *g);
     *g = wino_of(L, in, o);
-    *temp = round16(planes_floats(g)) + 36 * g->VS + 36 * g->OCB * g->TB;
+    *temp = round16(planes_floats(g)) + g->nn * g->VS + g->nn * g->OCB * g->TB;
     return g;
 }
 
 static void winograd_data(Emit *e, const Layer *L, const void *tile) {
     const Wino g = *(const Wino *)tile;
     const Param *w = layer_param(L, "weight"), *b = layer_param(L, "bias");
-    int64_t n = g.NOB * 36 * g.C * g.OCB;
+    const WinoMats x = wino_mats(g.m);
+    int64_t n = g.NOB * g.nn * g.C * g.OCB;
     float *u = xcalloc((size_t)n, sizeof(float)), *pb = xcalloc((size_t)(g.NOB * g.OCB), sizeof(float));
     for (int64_t o = 0; o < g.OC; o++)
         for (int64_t c = 0; c < g.C; c++) {
             const float *k = w->data + (o * g.C + c) * 9;
             double gk[6][3] = {{0}};   /* G g */
-            for (int i = 0; i < 6; i++)
+            for (int i = 0; i < x.n; i++)
                 for (int j = 0; j < 3; j++)
-                    for (int r = 0; r < 3; r++) gk[i][j] += G[i][r] * k[r * 3 + j];
-            for (int i = 0; i < 6; i++)
-                for (int j = 0; j < 6; j++) {
+                    for (int r = 0; r < 3; r++) gk[i][j] += x.G[i * 3 + r] * k[r * 3 + j];
+            for (int i = 0; i < x.n; i++)
+                for (int j = 0; j < x.n; j++) {
                     double s = 0;   /* (G g) G^T */
-                    for (int r = 0; r < 3; r++) s += gk[i][r] * G[j][r];
-                    u[(((o / g.OCB) * 36 + i * 6 + j) * g.C + c) * g.OCB + o % g.OCB] = (float)s;
+                    for (int r = 0; r < 3; r++) s += gk[i][r] * x.G[j * 3 + r];
+                    u[(((o / g.OCB) * g.nn + i * x.n + j) * g.C + c) * g.OCB + o % g.OCB] = (float)s;
                 }
         }
     for (int64_t o = 0; b && o < g.OC; o++) pb[o] = b->data[o];
-    emit_array(e, xasprintf("%s.weight in the Winograd domain [%lld][36][%lld][%d]: output-channel block, G g G^T "
-                            "position, input channel, channel in block", L->name, (long long)g.NOB, (long long)g.C, g.OCB),
+    emit_array(e, xasprintf("%s.weight in the Winograd domain [%lld][%d][%lld][%d]: output-channel block, G g G^T "
+                            "position, input channel, channel in block", L->name, (long long)g.NOB, g.nn, (long long)g.C, g.OCB),
                emit_param(e, L, "packed"), u, n);
     emit_array(e, xasprintf("%s.bias padded to %lld", L->name, (long long)(g.NOB * g.OCB)), emit_param(e, L, "bias_packed"),
                pb, g.NOB * g.OCB);
@@ -163,7 +207,7 @@ static void products(Emit *e, const void *ctx, Regs r) {
     bool sub = rt.OCB < g->OCB;   /* register blocks j0 of rt.OCB channels */
     const char *j = loop_var("j", rt.OCB), *jb = sub ? cx_plus("j0", j) : j, *pv = TB > 16 * rt.P ? "pv" : "0";
     emit_line(e, "/* M[pos] = U[pos] V[pos]: register tiles of %d output channels x %d x 16 tiles */", rt.OCB, rt.P);
-    FOR(e, "pos", 36) {
+    FOR(e, "pos", g->nn) {
         emit_line(e, "const float *restrict vp = V + (size_t)pos * %lld;", (long long)g->VS);
         emit_line(e, "const float *restrict wp = wb + (size_t)pos * %lld;", C * OCB);
         BLOCK_IF(e, TB > 16 * rt.P, "for (int pv = 0; pv < %lld; pv += %d)", TB, 16 * rt.P)
@@ -184,42 +228,45 @@ static void products(Emit *e, const void *ctx, Regs r) {
 
 static void winograd_emit(Emit *e, const Layer *L, const void *tile) {
     const Wino g = *(const Wino *)tile;
+    const WinoMats x = wino_mats(g.m);
+    const int m = g.m, n = g.n, nn = g.nn;
     long long C = g.C, TB = g.TB, OCB = g.OCB, Wq = g.Wq, PL = g.PL;
-    int64_t voff = round16(planes_floats(&g)), moff = voff + 36 * g.VS;
-    emit_line(e, "/* Winograd F(4x4,3x3): %lld x %lld tiles of 4x4 outputs (numbered over %lld columns), blocks of %lld "
+    int64_t voff = round16(planes_floats(&g)), moff = voff + nn * g.VS;
+    emit_line(e, "/* Winograd F(%dx%d,3x3): %lld x %lld tiles of %dx%d outputs (numbered over %lld columns), blocks of %lld "
               "tiles; matrix products of %lld output channels x %d x 16 tiles */",
-              (long long)g.TH, (long long)g.TW, Wq, TB, OCB, g.P);
-    conv_phase_planes(e, g.pad, emit_blocked(e, L->in[0]), g.C, NULL, NULL, g.H, g.W, 4, 4, 4, 4, g.pt, g.pl, g.TH + 1, g.Wq, planes_floats(&g) - g.C * 16 * g.PL);
+              m, m, (long long)g.TH, (long long)g.TW, m, m, Wq, TB, OCB, g.P);
+    conv_phase_planes(e, g.pad, emit_blocked(e, L->in[0]), g.C, NULL, NULL, g.H, g.W, m, m, m, m, g.pt, g.pl, g.TH + 1,
+                      g.Wq, planes_floats(&g) - g.C * m * m * g.PL);
     if (g.VS == C * TB)
-        emit_line(e, "float *restrict V = t + %lld;   /* [36][%lld][%lld] */", (long long)voff, C, TB);
+        emit_line(e, "float *restrict V = t + %lld;   /* [%d][%lld][%lld] */", (long long)voff, nn, C, TB);
     else
-        emit_line(e, "float *restrict V = t + %lld;   /* [36][%lld][%lld], positions %lld floats apart */", (long long)voff, C,
-                  TB, (long long)g.VS);
-    emit_line(e, "float *restrict M = t + %lld;   /* [36][%lld][%lld] */", (long long)moff, OCB, TB);
+        emit_line(e, "float *restrict V = t + %lld;   /* [%d][%lld][%lld], positions %lld floats apart */", (long long)voff,
+                  nn, C, TB, (long long)g.VS);
+    emit_line(e, "float *restrict M = t + %lld;   /* [%d][%lld][%lld] */", (long long)moff, nn, OCB, TB);
     /* blocks of TB tiles from tb, 16 at a time from q (variables, or one block, 16 tiles: 0) */
     const char *tb = g.NFp > TB ? "tb" : "0", *q = TB > 16 ? "q" : "0", *tq = cx_plus(tb, q);
     BLOCK_IF(e, g.NFp > TB, "for (int tb = 0; tb < %lld; tb += %lld)", (long long)g.NFp, TB) {
         emit_line(e, "/* V = B^T d B for the block's tiles, 16 at a time */");
         FOR(e, "c", g.C) BLOCK_IF(e, TB > 16, "for (int q = 0; q < %lld; q += 16)", TB) {
-            emit_line(e, "const float *restrict pc = %s;", cx_at("t", cx_plus(cx_mul("(size_t)c", 16 * PL), tq)));
+            emit_line(e, "const float *restrict pc = %s;", cx_at("t", cx_plus(cx_mul("(size_t)c", m * m * PL), tq)));
             emit_line(e, "float *restrict vc = %s;", cx_at("V", cx_plus(cx_mul("(size_t)c", TB), q)));
-            emit_line(e, "float d[6][6][16], bd[6][6][16];");
-            for (int i = 0; i < 6; i++)
-                for (int j = 0; j < 6; j++)
+            emit_line(e, "float d[%d][%d][16], bd[%d][%d][16];", n, n, n, n);
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < n; j++)
                     emit_line(e, "memcpy(d[%d][%d], %s, sizeof d[0][0]);", i, j,
-                              cx_add("pc", (i % 4 * 4 + j % 4) * PL + i / 4 * Wq + j / 4));
+                              cx_add("pc", (i % m * m + j % m) * PL + i / m * Wq + j / m));
             FOR_SIMD(e, "l", 16)
-                for (int i = 0; i < 6; i++)
-                    for (int j = 0; j < 6; j++)
-                        emit_line(e, "bd[%d][%d][l] = %s;", i, j, combo(BT[i], 6, xasprintf("d[%%lld][%d][l]", j), 0, 1));
+                for (int i = 0; i < n; i++)
+                    for (int j = 0; j < n; j++)
+                        emit_line(e, "bd[%d][%d][l] = %s;", i, j, combo(x.BT + i * n, n, xasprintf("d[%%lld][%d][l]", j), 0, 1));
             FOR_SIMD(e, "l", 16)
-                for (int i = 0; i < 6; i++)
-                    for (int j = 0; j < 6; j++)
-                        emit_line(e, "vc[%lld + l] = %s;", (long long)((i * 6 + j) * g.VS),
-                                  combo(BT[j], 6, xasprintf("bd[%d][%%lld][l]", i), 0, 1));
+                for (int i = 0; i < n; i++)
+                    for (int j = 0; j < n; j++)
+                        emit_line(e, "vc[%lld + l] = %s;", (long long)((i * n + j) * g.VS),
+                                  combo(x.BT + j * n, n, xasprintf("bd[%d][%%lld][l]", i), 0, 1));
         }
         FOR(e, "ob", g.NOB) {
-            emit_line(e, "const float *restrict wb = %s + (size_t)ob * %lld;", emit_param(e, L, "packed"), 36 * C * OCB);
+            emit_line(e, "const float *restrict wb = %s + (size_t)ob * %lld;", emit_param(e, L, "packed"), nn * C * OCB);
             emit_per_regs(e, &g, g.nar.P != g.P || g.nar.OCB != g.OCB, products);
             emit_line(e, "/* Y = A^T M A + bias, 16 tiles at a time, stored through the epilogue */");
             FOR(e, "j", g.OCB) {
@@ -228,16 +275,17 @@ static void winograd_emit(Emit *e, const Layer *L, const void *tile) {
                 emit_line(e, "const float bias = %s[o];", emit_param(e, L, "bias_packed"));
                 BLOCK_IF(e, TB > 16, "for (int q = 0; q < %lld; q += 16)", TB) {
                     emit_line(e, "const float *restrict mq = %s;", cx_at("M", cx_plus(cx_mul("(size_t)j", TB), q)));
-                    emit_line(e, "float am[4][6][16], y4[4][4][16];");
+                    emit_line(e, "float am[%d][%d][16], y%d[%d][%d][16];", m, n, m, m, m);
                     FOR_SIMD(e, "l", 16)
-                        for (int a = 0; a < 4; a++)
-                            for (int k = 0; k < 6; k++)
+                        for (int a = 0; a < m; a++)
+                            for (int k = 0; k < n; k++)
                                 emit_line(e, "am[%d][%d][l] = %s;", a, k,
-                                          combo(AT[a], 6, "mq[%lld + l]", k * OCB * TB, 6 * OCB * TB));
+                                          combo(x.AT + a * n, n, "mq[%lld + l]", k * OCB * TB, n * OCB * TB));
                     FOR_SIMD(e, "l", 16)
-                        for (int a = 0; a < 4; a++)
-                            for (int b = 0; b < 4; b++)
-                                emit_line(e, "y4[%d][%d][l] = bias + %s;", a, b, combo(AT[b], 6, xasprintf("am[%d][%%lld][l]", a), 0, 1));
+                        for (int a = 0; a < m; a++)
+                            for (int b = 0; b < m; b++)
+                                emit_line(e, "y%d[%d][%d][l] = bias + %s;", m, a, b,
+                                          combo(x.AT + b * n, n, xasprintf("am[%d][%%lld][l]", a), 0, 1));
                     emit_line(e, "int th = %s, tw = %s;", cx_div(tq, Wq), cx_mod(tq, Wq));
                     BLOCK(e, "for (int l = 0; l < 16; l++, tw++)") {
                         BLOCK(e, "if (tw == %lld)", Wq) {
@@ -246,11 +294,11 @@ static void winograd_emit(Emit *e, const Layer *L, const void *tile) {
                         }
                         emit_line(e, "if (th >= %lld) break;", (long long)g.TH);
                         emit_line(e, "if (tw >= %lld) continue;   /* the padding column */", (long long)g.TW);
-                        BLOCK(e, "for (int a = 0; a < 4 && th * 4 + a < %lld; a++)", (long long)g.OH)
-                        BLOCK(e, "for (int b = 0; b < 4 && tw * 4 + b < %lld; b++)", (long long)g.OW) {
-                            emit_line(e, "const float v = y4[a][b][l];");
-                            emit_store(e, xasprintf("(o * %lld + th * 4 + a) * %lld + tw * 4 + b", (long long)g.OH,
-                                                    (long long)g.OW), "o", "v");
+                        BLOCK(e, "for (int a = 0; a < %d && th * %d + a < %lld; a++)", m, m, (long long)g.OH)
+                        BLOCK(e, "for (int b = 0; b < %d && tw * %d + b < %lld; b++)", m, m, (long long)g.OW) {
+                            emit_line(e, "const float v = y%d[a][b][l];", m);
+                            emit_store(e, xasprintf("(o * %lld + th * %d + a) * %lld + tw * %d + b", (long long)g.OH, m,
+                                                    (long long)g.OW, m), "o", "v");
                         }
                     }
                 }
@@ -261,11 +309,11 @@ static void winograd_emit(Emit *e, const Layer *L, const void *tile) {
 
 static const char *winograd_describe(const void *tile) {
     const Wino *g = tile;
-    return xasprintf("%lld x %lld tiles of 4x4 in blocks of %lld; products of %d channels x %d x 16 tiles%s",
-                     (long long)g->TH, (long long)g->TW, (long long)g->TB, g->OCB, g->P,
+    return xasprintf("F(%dx%d,3x3): %lld x %lld tiles of %dx%d in blocks of %lld; products of %d channels x %d x 16 tiles%s",
+                     g->m, g->m, (long long)g->TH, (long long)g->TW, g->m, g->m, (long long)g->TB, g->OCB, g->P,
                      g->nar.P ? xasprintf(" (narrow %d x %d x 16)", g->nar.OCB, g->nar.P) : "");
 }
 
 const KernelFamily conv_winograd = {
-    .name = "Winograd F(4x4,3x3)", .data = winograd_data, .emit = winograd_emit, .describe = winograd_describe,
+    .name = "Winograd", .data = winograd_data, .emit = winograd_emit, .describe = winograd_describe,
 };

@@ -208,18 +208,34 @@ run wino.cnn --random-weights --winograd=off -o -
 check "--winograd=off: none" sh -c '! grep -q "Winograd" out'
 run wino.cnn --random-weights --winograd=on -O0 -o -
 check "-O0 never uses Winograd" sh -c '! grep -q "Winograd" out'
-# auto weighs the lanes of Winograd's vectors of 16 tiles: 28x28 (49 tiles in
-# 64 lanes) takes it, 14x14 (16 tiles in 32 lanes) is faster direct
+# auto weighs the lanes of Winograd's vectors of 16 tiles: 28x28 (49 tiles of
+# 4x4 in 64 lanes) takes F(4x4,3x3); 14x14 (16 such tiles in 32 lanes, 49 of
+# 2x2 in 64) F(2x2,3x3); 7x7 is faster direct
 cat >wino2.cnn <<'EOF'
 network wino2 {
     input x[32, 28, 28];
     conv2d big(out=32, kernel=3, pad=1);
     maxpool2d p(kernel=2);
+    conv2d mid(out=32, kernel=3, pad=1);
+    maxpool2d q(kernel=2);
     conv2d small(out=32, kernel=3, pad=1);
 }
 EOF
 run wino2.cnn --random-weights --target=avx512 --dump-passes -o -
-check "--winograd=auto: the 28x28 conv only" sh -c '[ "$(grep -c "kernel Winograd" err)" = 1 ] && grep -A1 "^ *2 small" err | grep -q "kernel channel vectors"'
+check "--winograd=auto: F(4x4) at 28x28, F(2x2) at 14x14, direct at 7x7" sh -c \
+    'grep -A1 "^ *0 big" err | grep -q "kernel Winograd: F(4x4,3x3)" && grep -A1 "^ *2 mid" err | grep -q "kernel Winograd: F(2x2,3x3)" &&
+     grep -A1 "^ *4 small" err | grep -q "kernel channel vectors"'
+# weights beyond the cache (256 x 256 x 16 floats): one block of all 64 tiles,
+# so that they come from memory once, in tiles of as many channels as 24
+# accumulators hold
+cat >wino3.cnn <<'EOF'
+network wino3 {
+    input x[256, 14, 14];
+    conv2d c(out=256, kernel=3, pad=1);
+}
+EOF
+run wino3.cnn --random-weights --target=avx512 --dump-passes -o -
+check "--winograd=auto: big weights, one block of tiles" has err "F(2x2,3x3): 7 x 7 tiles of 2x2 in blocks of 64; products of 6 channels x 4 x 16 tiles"
 run wino.cnn --winograd=maybe
 check "--winograd=maybe exits 2" status 2
 check "--winograd=maybe says what it takes" has err "'--winograd=maybe': --winograd takes auto, on or off"
