@@ -14,7 +14,7 @@ EX_SRC   := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 EX_OUT   := $(BUILD)/examples
 EX_NAMES := lenet5 sobel resnet_block mobilenet_block mobilenet_v3_block activity1d volume3d
 # built from a model file rather than a .cnn (rules below)
-EX_ONNX_NAMES := lenet5_onnx
+EX_ONNX_NAMES := lenet5_onnx digits_mobilenet
 
 EX_CFLAGS ?= -O2 -std=c11 -Wall -Wextra -pedantic -Werror
 EX_PYTHON ?=
@@ -56,22 +56,28 @@ examples-$(1): $(EX_OUT)/$(1)/$(1)
 endef
 $(foreach n,$(EX_NAMES),$(eval $(call EX_RULES,$(n))))
 
-# LeNet-5's weights: trained on synthetic digits by a script (deterministic seed,
-# ~20 s on one core). Needs a python3 with torch and numpy: EX_PYTHON, else the
-# first of python3, /usr/bin/python3 that has them.
-$(EX_OUT)/lenet5/lenet5.safetensors: $(EX_SRC)/lenet5/export_weights.py
-	@mkdir -p $(@D)
-	@py="$(EX_PYTHON)"; \
+# Shell code that sets py to a python3 that imports the modules $(1) (written
+# "torch numpy"): EX_PYTHON, else the first of python3, /usr/bin/python3 that
+# has them; else it fails naming the example $(2) and the Debian packages $(3).
+EX_FIND_PYTHON = py="$(EX_PYTHON)"; \
 	if [ -z "$$py" ]; then \
 		for p in python3 /usr/bin/python3; do \
-			if $$p -c 'import torch, numpy' >/dev/null 2>&1; then py=$$p; break; fi; \
+			if $$p -c 'import $(subst $(EX_SPACE),$(EX_COMMA),$(1))' >/dev/null 2>&1; then py=$$p; break; fi; \
 		done; \
 	fi; \
 	if [ -z "$$py" ]; then \
-		echo "examples: lenet5 needs a python3 with torch and numpy" \
-		     "(apt-get install python3-torch python3-numpy, or set EX_PYTHON)" >&2; \
+		echo "examples: $(2) needs a python3 with $(1)" \
+		     "(apt-get install $(3), or set EX_PYTHON)" >&2; \
 		exit 1; \
-	fi; \
+	fi
+EX_COMMA := ,
+EX_SPACE := $(subst ,, )
+
+# LeNet-5's weights: trained on synthetic digits by a script (deterministic seed,
+# ~20 s on one core). Needs a python3 with torch and numpy.
+$(EX_OUT)/lenet5/lenet5.safetensors: $(EX_SRC)/lenet5/export_weights.py
+	@mkdir -p $(@D)
+	@$(call EX_FIND_PYTHON,torch numpy,lenet5,python3-torch python3-numpy); \
 	echo "$$py $< -o $@ --onnx $(EX_OUT)/lenet5/lenet5.onnx"; \
 	$$py $< -o $@ --onnx $(EX_OUT)/lenet5/lenet5.onnx
 
@@ -91,6 +97,27 @@ $(EX_OUT)/lenet5_onnx/lenet5_onnx: $(EX_SRC)/lenet5/main.c $(EX_OUT)/lenet5_onnx
 .PHONY: examples-lenet5_onnx
 examples-lenet5_onnx: $(EX_OUT)/lenet5_onnx/lenet5_onnx
 	@echo "== lenet5_onnx (the ONNX model PyTorch exported)"
+	for d in 2 3 9; do $< $(EX_SRC)/lenet5/digit$$d.pgm $$d || exit 1; done
+
+# torchvision's MobileNetV3-small, trained on the same synthetic digits and
+# exported to ONNX by a script (deterministic seed, about a minute on one core),
+# compiled from the .onnx file as it is: the prefix digits, from the file name.
+$(EX_OUT)/digits_mobilenet/digits.onnx: $(EX_SRC)/digits_mobilenet/train_export.py $(EX_SRC)/lenet5/export_weights.py
+	@mkdir -p $(@D)
+	@$(call EX_FIND_PYTHON,torch torchvision numpy,digits_mobilenet,python3-torch python3-torchvision python3-numpy); \
+	echo "$$py $< -o $@"; \
+	$$py $< -o $@
+
+$(EX_OUT)/digits_mobilenet/digits.c: $(EX_OUT)/digits_mobilenet/digits.onnx $(EX_DEPS)
+	$(CNNC) $< -o $@
+
+$(EX_OUT)/digits_mobilenet/digits: $(EX_SRC)/digits_mobilenet/main.c $(EX_OUT)/digits_mobilenet/digits.c
+	$(CC) $(EX_CFLAGS) -I$(EX_OUT)/digits_mobilenet $^ $(shell $(CNNC) --cflags) \
+		-o $@ $(shell $(CNNC) --libs) -lm
+
+.PHONY: examples-digits_mobilenet
+examples-digits_mobilenet: $(EX_OUT)/digits_mobilenet/digits
+	@echo "== digits_mobilenet (torchvision's MobileNetV3-small from ONNX)"
 	for d in 2 3 9; do $< $(EX_SRC)/lenet5/digit$$d.pgm $$d || exit 1; done
 
 .PHONY: examples examples-clean

@@ -123,6 +123,34 @@ def dataset(n_per_digit, rng):
     return x, torch.from_numpy(np.concatenate(ys)).long()
 
 
+def training_digits(seed):
+    """One thread, torch and numpy seeded: 4000 training digits and 500 test
+    digits, [N, 1, 28, 28] and their classes."""
+    torch.set_num_threads(1)
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    t0 = time.time()
+    x, y = dataset(400, rng)
+    xt, yt = dataset(50, rng)
+    print(f'rendered {len(x)} + {len(xt)} digits in {time.time() - t0:.1f} s')
+    return x, y, xt, yt
+
+
+def train(net, x, y, steps, batch, opt, sched=None):
+    """steps of opt (and sched) on random batches of x, cross-entropy."""
+    net.train()
+    for step in range(steps):
+        idx = torch.randint(0, len(x), (batch,))
+        loss = F.cross_entropy(net(x[idx]), y[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if sched:
+            sched.step()
+        if step % 100 == 0 or step == steps - 1:
+            print(f'step {step:4d}  loss {loss.item():.4f}')
+
+
 # ------------------------------------------------------------ file formats
 def write_safetensors(path, tensors):
     """safetensors: u64 LE header size, JSON header, raw LE data (here all F32)."""
@@ -176,25 +204,10 @@ def main():
     ap.add_argument('--steps', type=int, default=160)
     args = ap.parse_args()
 
-    torch.set_num_threads(1)
-    torch.manual_seed(args.seed)
-    rng = np.random.default_rng(args.seed)
-    t0 = time.time()
-    x, y = dataset(400, rng)
-    xt, yt = dataset(50, rng)
-    print(f'rendered {len(x)} + {len(xt)} digits in {time.time() - t0:.1f} s')
-
+    x, y, xt, yt = training_digits(args.seed)
     net = LeNet5()
-    opt = torch.optim.Adam(net.parameters(), lr=2e-3)
     t0 = time.time()
-    for step in range(args.steps):
-        idx = torch.randint(0, len(x), (32,))
-        loss = F.cross_entropy(net(x[idx]), y[idx])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        if step % 100 == 0 or step == args.steps - 1:
-            print(f'step {step:4d}  loss {loss.item():.4f}')
+    train(net, x, y, args.steps, 32, torch.optim.Adam(net.parameters(), lr=2e-3))
     net.eval()
     with torch.no_grad():
         acc = (net(xt).argmax(1) == yt).float().mean().item()

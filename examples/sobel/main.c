@@ -2,7 +2,7 @@
  *
  *   sobel IN.pgm OUT.pgm
  *
- * Reads a binary PGM (P5, maxval <= 255) of the network's size, scales it to [0,1],
+ * Reads a PGM (P2 or P5) of the network's size, scales it to [0,1] (value / maxval),
  * runs the network and writes the magnitude as a P5 PGM, 255 * G / 4 clamped to
  * 0..255 (4 is the response to a vertical or horizontal step from 0 to 1).
  * It also recomputes the magnitude directly and fails if the two disagree. */
@@ -10,54 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../common/pgm_app.h"
 #include "sobel.h"
 
 #define H 64 /* must match input image[1, 64, 96] in sobel.cnn */
 #define W 96
-
-static long pgm_number(FILE *f)
-{
-    int c = fgetc(f);
-    while (c == '#' || c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-        if (c == '#')
-            while (c != '\n' && c != EOF)
-                c = fgetc(f);
-        c = fgetc(f);
-    }
-    long v = -1;
-    for (; c >= '0' && c <= '9'; c = fgetc(f))
-        v = (v < 0 ? 0 : v * 10) + (c - '0');
-    return v;
-}
-
-static int read_pgm(const char *path, float *out)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        perror(path);
-        return -1;
-    }
-    unsigned char px[H * W];
-    int ok = 0;
-    if (fgetc(f) != 'P' || fgetc(f) != '5') {
-        fprintf(stderr, "%s: not a binary (P5) PGM\n", path);
-    } else {
-        long w = pgm_number(f), h = pgm_number(f), maxval = pgm_number(f);
-        if (w != W || h != H)
-            fprintf(stderr, "%s: image is %ldx%ld, the network wants %dx%d\n", path, w, h, W, H);
-        else if (maxval < 1 || maxval > 255)
-            fprintf(stderr, "%s: maxval %ld not supported (1..255)\n", path, maxval);
-        else if (fread(px, 1, sizeof px, f) != sizeof px)
-            fprintf(stderr, "%s: truncated pixel data\n", path);
-        else {
-            for (int i = 0; i < H * W; i++)
-                out[i] = (float)px[i] / (float)maxval;
-            ok = 1;
-        }
-    }
-    fclose(f);
-    return ok ? 0 : -1;
-}
 
 static int write_pgm(const char *path, const float *mag)
 {
@@ -86,13 +43,6 @@ static float at(const float *img, int y, int x)
     return (y < 0 || y >= H || x < 0 || x >= W) ? 0.0f : img[y * W + x];
 }
 
-static float *alloc_scratch(size_t floats, size_t align)
-{
-    size_t bytes = floats * sizeof(float);
-    bytes = bytes ? (bytes + align - 1) / align * align : align;
-    return aligned_alloc(align, bytes);
-}
-
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -104,7 +54,7 @@ int main(int argc, char **argv)
         return 1;
     }
     static float img[H * W], mag[H * W];
-    if (read_pgm(argv[1], img) != 0)
+    if (read_pgm(argv[1], W, H, img) != 0)
         return 1;
     float *scratch = alloc_scratch(SOBEL_SCRATCH_SIZE, SOBEL_SCRATCH_ALIGN);
     if (!scratch) {
