@@ -90,7 +90,9 @@ if [ "$1" -gt 0 ] && [ "$2" = 0 ] && [ "$3" = 0 ] && [ "$4" -gt 0 ]; then
     ok "convt3d_stride2 -O2: column phases paired for even widths only"
 else ko "convt3d_stride2 -O2: column phases paired for even widths only (zips, strided: up+up2 $1 $2, up3 $3 $4)"; fi
 
-for n in lenet5 sobel resnet_block mobilenet_block activity1d volume3d; do
+# every app of examples/examples.mk: from .cnn files, and from the ONNX models
+# PyTorch exports (LeNet-5's, and torchvision's MobileNetV3-small trained here)
+for n in lenet5 lenet5_onnx digits_mobilenet sobel resnet_block mobilenet_block mobilenet_v3_block activity1d volume3d; do
     if make -s --no-print-directory "examples-$n" >"$out/run_$n.log" 2>&1; then ok "example $n runs"
     else tail -5 "$out/run_$n.log"; ko "example $n"; fi
 done
