@@ -44,13 +44,12 @@ static const double AT2[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
 
 /* the matrices of F(mxm, 3x3), row-major: B^T n x n, G n x 3, A^T m x n */
 typedef struct {
-    int m, n;
     const double *BT, *G, *AT;
 } WinoMats;
 
 static WinoMats wino_mats(int m) {
-    if (m == 2) return (WinoMats){2, 4, &BT2[0][0], &G2[0][0], &AT2[0][0]};
-    return (WinoMats){4, 6, &BT4[0][0], &G4[0][0], &AT4[0][0]};
+    if (m == 2) return (WinoMats){&BT2[0][0], &G2[0][0], &AT2[0][0]};
+    return (WinoMats){&BT4[0][0], &G4[0][0], &AT4[0][0]};
 }
 
 typedef struct {
@@ -165,14 +164,14 @@ static void winograd_data(Emit *e, const Layer *L, const void *tile) {
         for (int64_t c = 0; c < g.C; c++) {
             const float *k = w->data + (o * g.C + c) * 9;
             double gk[6][3] = {{0}};   /* G g */
-            for (int i = 0; i < x.n; i++)
+            for (int i = 0; i < g.n; i++)
                 for (int j = 0; j < 3; j++)
                     for (int r = 0; r < 3; r++) gk[i][j] += x.G[i * 3 + r] * k[r * 3 + j];
-            for (int i = 0; i < x.n; i++)
-                for (int j = 0; j < x.n; j++) {
+            for (int i = 0; i < g.n; i++)
+                for (int j = 0; j < g.n; j++) {
                     double s = 0;   /* (G g) G^T */
                     for (int r = 0; r < 3; r++) s += gk[i][r] * x.G[j * 3 + r];
-                    u[(((o / g.OCB) * g.nn + i * x.n + j) * g.C + c) * g.OCB + o % g.OCB] = (float)s;
+                    u[(((o / g.OCB) * g.nn + i * g.n + j) * g.C + c) * g.OCB + o % g.OCB] = (float)s;
                 }
         }
     for (int64_t o = 0; b && o < g.OC; o++) pb[o] = b->data[o];
