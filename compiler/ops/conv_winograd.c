@@ -119,8 +119,9 @@ static Wino wino_of(const Layer *L, const Shape *in, const Options *o) {
     /* weights far beyond the cache stream from memory once per block of
      * tiles, to as many FMAs as the block has vectors: where one block can
      * hold every tile, one block (ResNet-18's 14x14 layers by F(2x2), 4 MiB
-     * of weights: with one block of 64 tiles the network took 0.93x the
-     * time of two of 32, the model's choice; an F(4x4) layer at 28x28 with
+     * of weights: with two blocks of 32, the model's choice, the network
+     * took the direct kernel's time (14.16 against 14.19 ms, clang), with
+     * one of 64 0.98x that in the same runs; an F(4x4) layer at 28x28 with
      * 1.7 MiB, 1.03x under gcc, hence 4x the cache). Every channel block
      * then reads all of V (up to 1 MiB, from L2): as many channels as 24
      * accumulators hold (4 x 4: 1.03x the time of 4 x 7; more than 24
