@@ -60,13 +60,13 @@ static const char *hardsigmoid_expr(const Layer *L, const char *v) {
                      v, v);
 }
 
-/* x * sigmoid(x) as PyTorch computes it: x / (1 + exp(-x)) (far below 0 a
- * number of magnitude below 1e-35 where PyTorch has -0);
- * cnnrt_exp_sat is e^x within about 1 ulp (saturating far from 0, where
- * only 1 + e^x matters) and vectorizes, where a loop calling expf does not */
+/* x * sigmoid(x), x / (1 + exp(-x)) as PyTorch computes it, by
+ * cnnrt_xsigmoid: within a few ulp (far below 0 a number of magnitude below
+ * 1e-35 where PyTorch has -0), and it vectorizes, where a loop calling expf
+ * does not */
 static const char *silu_expr(const Layer *L, const char *v) {
     (void)L;
-    return xasprintf("(%s / (1.0f + cnnrt_exp_sat(-%s)))", v, v);
+    return xasprintf("cnnrt_xsigmoid(%s, %s)", v, v);
 }
 
 /* x * tanh(softplus(x)); softplus is x above 20 (PyTorch's threshold, where
@@ -80,12 +80,12 @@ static const char *mish_expr(const Layer *L, const char *v) {
  * large negative x keeps its (tiny) value instead of cancelling to 0
  * (cnnrt_erfc: a polynomial and cnnrt_exp, so the loop vectorizes).
  * tanh: 0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3), written
- * x / (1 + exp(-2u)), the same function without the cancellation of
- * 1 + tanh(u) for negative x (and one exp instead of tanh). */
+ * x / (1 + exp(-2u)) = x sigmoid(2u) (cnnrt_xsigmoid), the same function
+ * without the cancellation of 1 + tanh(u) for negative x (and one exp
+ * instead of tanh). */
 static const char *gelu_expr(const Layer *L, const char *v) {
     if (strcmp(attr_word(L, "approximate"), "tanh") == 0)
-        return xasprintf("(%s / (1.0f + cnnrt_exp_sat(-1.5957691216f * (%s + 0.044715f * (%s * %s * %s)))))", v, v, v, v,
-                         v);
+        return xasprintf("cnnrt_xsigmoid(%s, 1.5957691216f * (%s + 0.044715f * (%s * %s * %s)))", v, v, v, v, v);
     return xasprintf("(0.5f * %s * cnnrt_erfc(-0.70710678118f * %s))", v, v);
 }
 

@@ -71,7 +71,7 @@ done
 # their loop, none lane by lane in the stores), the relu6 through the clamps
 c=$out/ex_silu_tile.O2.c
 counts=$(awk '/^(CNNRT_ISA_[A-Z]* )?static void/ {k = /_e__run/ ? 1 : /_p__run/ ? 2 : 0}
-              k == 1 && /silu on the tile.s values/ {v++} k == 1 && /cnnrt_exp_sat/ && !/const float u[0-9]+_/ {l++}
+              k == 1 && /silu on the tile.s values/ {v++} k == 1 && /cnnrt_xsigmoid/ && !/const float u[0-9]+_/ {l++}
               k == 2 && /CNNRT_RELU16|CNNRT_ATMOST16/ {c++}
               END {printf "%d %d %d", v, l, c}' "$c")
 set -- $counts

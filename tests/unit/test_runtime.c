@@ -1,7 +1,8 @@
 /* test_runtime.c — the runtime's vectorizable math (runtime/cnnrt.h) against
  * libm in double: cnnrt_exp within 2 ulp over the float range, with NaN,
  * infinities and underflow as expf; cnnrt_exp_sat as close between e^-87 and
- * e^88 and saturating beyond; cnnrt_erfc within 6e-7 relatively below 2,
+ * e^88 and saturating beyond; cnnrt_xsigmoid (silu, sigmoid) within 6 ulp;
+ * cnnrt_erfc within 6e-7 relatively below 2,
  * 1e-5 up to 9.2. */
 #include "suites.h"
 
@@ -34,6 +35,26 @@ static void test_exp(void) {
     /* saturation: finite and positive at both ends */
     CU_ASSERT(cnnrt_exp_sat(1000.0f) > 1e38f && isfinite(cnnrt_exp_sat(INFINITY)));
     CU_ASSERT(cnnrt_exp_sat(-1000.0f) > 0.0f && cnnrt_exp_sat(-INFINITY) < 2e-38f);
+}
+
+/* x * sigmoid(y): silu (y = x) and sigmoid (x = 1) within 6 ulp of double
+ * where the result is normal, saturating far below 0; NaN gives NaN */
+static void test_xsigmoid(void) {
+    double worst_silu = 0, worst_sigmoid = 0;
+    for (double v = -87.0; v < 90.0; v += 0.00071) {
+        float x = (float)v;
+        double s = 1.0 / (1.0 + exp(-(double)x)), u;
+        if (fabs(x * s) >= 1.2e-38 && (u = ulps(cnnrt_xsigmoid(x, x), x * s)) > worst_silu) worst_silu = u;
+        if (s >= 1.2e-38 && (u = ulps(cnnrt_sigmoid(x), s)) > worst_sigmoid) worst_sigmoid = u;
+    }
+    CHECK(worst_silu <= 6.0, "silu by cnnrt_xsigmoid within 6 ulp on [-87, 90]: %.2f", worst_silu);
+    CHECK(worst_sigmoid <= 6.0, "cnnrt_sigmoid within 6 ulp on [-87, 90]: %.2f", worst_sigmoid);
+    CU_ASSERT(isnan(cnnrt_xsigmoid(NAN, NAN)) && isnan(cnnrt_sigmoid(NAN)));
+    CU_ASSERT(cnnrt_xsigmoid(INFINITY, INFINITY) == INFINITY && cnnrt_sigmoid(INFINITY) == 1.0f);
+    CU_ASSERT(cnnrt_xsigmoid(0.0f, 0.0f) == 0.0f && cnnrt_sigmoid(0.0f) == 0.5f);
+    /* far below zero: tiny and of the right sign, never a NaN or an overflow */
+    CU_ASSERT(cnnrt_xsigmoid(-1000.0f, -1000.0f) < 0.0f && cnnrt_xsigmoid(-1000.0f, -1000.0f) > -1e-34f);
+    CU_ASSERT(cnnrt_sigmoid(-INFINITY) >= 0.0f && cnnrt_sigmoid(-INFINITY) < 2e-38f);
 }
 
 static void test_erfc(void) {
@@ -106,6 +127,7 @@ static void test_clamps(void) {
 void suite_runtime(void) {
     static const TestDef tests[] = {
         {"cnnrt_exp, cnnrt_exp_sat against exp", test_exp},
+        {"cnnrt_xsigmoid, cnnrt_sigmoid against exp", test_xsigmoid},
         {"cnnrt_erfc against erfc", test_erfc},
         {"CNNRT_RELU16, CNNRT_ATLEAST16, CNNRT_ATMOST16 as the comparisons", test_clamps},
         {NULL, NULL},
