@@ -7,6 +7,8 @@
 #   make bench-onnx BENCH_ONNX_NETS="mobilenet_v3_small resnet50"
 #   make bench-accuracy           Winograd against direct, both against PyTorch float64
 #   make bench-profile NET=N      one network kernel by kernel (perf)
+#   make bench-ab NET=N FLAGS_B=F two builds of one network in one process, turn
+#                                 about (bench/ab.sh; CNNC_A, CNNC_B, FLAGS_A too)
 #   make bench-nn512 NN512_SRC=D  cnnc and NN-512 side by side (bench/nn512.sh; D: a
 #                                 checkout of NN-512's source, built with Go)
 # Results: a Markdown table on stdout and in $(BUILD)/bench/results.md
@@ -48,3 +50,16 @@ NN512_SRC ?=
 .PHONY: bench-nn512
 bench-nn512: $(CNNC) $(BUILD)/libcnnrt.a
 	CNNC=$(CNNC) BUILD=$(BUILD) CC=$(CC) NN512_SRC=$(NN512_SRC) bench/nn512.sh
+
+# whether a change makes the generated code faster: two builds of one network
+# timed in one process, turn about (bench/ab.sh), e.g.
+#   make bench-ab NET=efficientnet_b0 CNNC_A=../before/build/cnnc
+#   make bench-ab NET=resnet18 FLAGS_B=--winograd=off
+CNNC_A ?=
+CNNC_B ?=
+FLAGS_A ?=
+FLAGS_B ?=
+.PHONY: bench-ab
+bench-ab: $(CNNC) $(BUILD)/libcnnrt.a
+	CNNC=$(CNNC) BUILD=$(BUILD) CNNC_A="$(CNNC_A)" CNNC_B="$(CNNC_B)" FLAGS_A="$(FLAGS_A)" FLAGS_B="$(FLAGS_B)" \
+	    bench/ab.sh $(NET)

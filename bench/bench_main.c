@@ -39,6 +39,7 @@
 #endif
 
 #include NET_H
+#include "bench_util.h"
 
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
@@ -49,19 +50,6 @@
 #define OUT_SIZE ((size_t)MAC(_OUTPUT_SIZE))
 #define SCRATCH_SIZE ((size_t)MAC(_SCRATCH_SIZE))
 #define SCRATCH_ALIGN ((size_t)MAC(_SCRATCH_ALIGN))
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *x, const void *y)
-{
-    double a = *(const double *)x, b = *(const double *)y;
-    return (a > b) - (a < b);
-}
 
 /* reads exactly n floats; 0 on success */
 static int read_floats(const char *path, float *buf, size_t n)
@@ -84,18 +72,6 @@ static int read_floats(const char *path, float *buf, size_t n)
     if (!ok)
         fprintf(stderr, "bench: %s: read error\n", path);
     return !ok;
-}
-
-static void *xalloc(size_t align, size_t bytes)
-{
-    void *p;
-    bytes = (bytes + align - 1) / align * align;
-    p = aligned_alloc(align, bytes ? bytes : align);
-    if (!p) {
-        fprintf(stderr, "bench: out of memory\n");
-        exit(1);
-    }
-    return p;
 }
 
 static volatile float sink;
@@ -147,17 +123,7 @@ int main(int argc, char **argv)
         if (read_floats(in_path, in, IN_SIZE))
             return 1;
     } else {
-        unsigned s = 12345;
-        size_t j;
-        for (j = 0; j < IN_SIZE; j++) { /* sum of 4 uniforms: roughly N(0, 1/3) */
-            float x = 0;
-            int q;
-            for (q = 0; q < 4; q++) {
-                s = s * 1664525u + 1013904223u;
-                x += (float)(s >> 8) / 16777216.0f - 0.5f;
-            }
-            in[j] = x;
-        }
+        bench_input(in, IN_SIZE);
     }
 
     /* first call: the output to check */

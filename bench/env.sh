@@ -15,3 +15,22 @@ BENCH=$ROOT/bench
 
 # `key value` lines: the value of KEY in FILE (first match), or "-"
 val() { v=$(sed -n "s/^$1 //p" "$2" 2>/dev/null | head -n 1); echo "${v:--}"; }
+
+# the model argument of profile.sh and ab.sh, NET (a name of nets/) or FILE (a
+# .cnn file or an ONNX model), then the cnnc flags: sets src, net (a C name:
+# the file's, or its folder's for net.*) and weights (--random-weights unless
+# the model is ONNX or the flags name weights)
+model_arg() {
+    case $1 in
+    *.cnn|*.onnx)
+        src=$(abspath "$1")
+        net=$(basename "$src"); net=${net%.*}
+        [ "$net" = net ] && net=$(basename "$(dirname "$src")")
+        net=$(echo "$net" | tr -c 'A-Za-z0-9_\n' _) ;;
+    *)  src=$BENCH/nets/$1.cnn; net=$1 ;;
+    esac
+    [ -f "$src" ] || { echo "$(basename "$0"): no $src" >&2; exit 1; }
+    shift
+    weights=--random-weights
+    case "$src $*" in *.onnx*|*--weights*) weights= ;; esac
+}

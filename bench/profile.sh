@@ -13,19 +13,9 @@
 # (2 x the report's MACs of the kernel's layers) and GFLOP/s. Needs perf.
 set -u
 . "$(dirname "$0")/env.sh"
-net=${1:?usage: bench/profile.sh NET|FILE [CNNC FLAGS...]}
+: "${1:?usage: bench/profile.sh NET|FILE [CNNC FLAGS...]}"
+model_arg "$@"
 shift
-case $net in
-*.cnn|*.onnx)   # a file: named after it, or after its folder when it is net.*
-    src=$(abspath "$net")
-    net=$(basename "$src"); net=${net%.*}
-    [ "$net" = net ] && net=$(basename "$(dirname "$src")")
-    net=$(echo "$net" | tr -c 'A-Za-z0-9_\n' _) ;;
-*)  src=$BENCH/nets/$net.cnn ;;
-esac
-[ -f "$src" ] || { echo "profile.sh: no $src" >&2; exit 1; }
-weights=--random-weights
-case "$src $*" in *.onnx*|*--weights*) weights= ;; esac
 command -v perf >/dev/null || { echo "profile.sh: needs perf (apt-get install linux-perf)" >&2; exit 1; }
 d=$OUT/profile/$net
 rm -rf "$d"; mkdir -p "$d"

@@ -9,7 +9,9 @@
 #  3. clang's code of those at -O2 for AVX-512 (x86-64-v4) has no scatters,
 #     and a transposed conv of column stride 2 and an even width stores
 #     whole vectors (its column phases interleaved);
-#  4. make examples: every example app builds and runs.
+#  4. make examples: every example app builds and runs;
+#  5. bench/ab.sh builds two networks' generated code into one program and
+#     compares their outputs (its timing is not checked).
 # Ends with "N passed, M failed".
 cd "$(dirname "$0")/../.." || exit 2
 CNNC=${CNNC:-build/cnnc}
@@ -96,6 +98,22 @@ for n in lenet5 lenet5_onnx digits_mobilenet sobel resnet_block mobilenet_block 
     if make -s --no-print-directory "examples-$n" >"$out/run_$n.log" 2>&1; then ok "example $n runs"
     else tail -5 "$out/run_$n.log"; ko "example $n"; fi
 done
+
+# bench/ab.sh: the same code on both sides, -O0 against -O2 (the same
+# function), and other weights on one side (outputs that disagree: exit 3)
+ab() { BLOCKS=2 MIN_MS=1 AB_CCS="gcc clang" OUT=$out/ab bench/ab.sh bench/nets/lenet5.cnn >"$out/ab.log" 2>&1; }
+ab; rc=$?
+if [ $rc = 0 ] && grep -q "same code" "$out/ab.log" && [ "$(grep -c '^[a-z]*: A [0-9.]* us, B [0-9.]* us, B/A [0-9.]* ' "$out/ab.log")" = 2 ]; then
+    ok "bench/ab.sh: A against itself"
+else cat "$out/ab.log"; ko "bench/ab.sh: A against itself (exit $rc)"; fi
+FLAGS_B=-O0 ab; rc=$?
+if [ $rc = 0 ] && ! grep -q "same code" "$out/ab.log" && [ "$(grep -c 'max |B-A| [0-9.e-]* *$' "$out/ab.log")" = 2 ]; then
+    ok "bench/ab.sh: -O2 against -O0"
+else cat "$out/ab.log"; ko "bench/ab.sh: -O2 against -O0 (exit $rc)"; fi
+FLAGS_B=--random-weights=2 ab; rc=$?
+if [ $rc = 3 ] && [ "$(grep -c 'outputs disagree: [0-9]* elements' "$out/ab.log")" = 2 ]; then
+    ok "bench/ab.sh: other weights, outputs disagree"
+else cat "$out/ab.log"; ko "bench/ab.sh: other weights, outputs disagree (exit $rc)"; fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
