@@ -43,14 +43,13 @@ static int64_t cv_tile(Regs r, const ConvTile *g, int64_t Wp, const ConvTile *wi
     *rows = false;
     for (int v = 1; v <= 4 && 16 * (v - 1) < OC; v++)   /* no block wider than the channels */
         for (int n = 1; n <= 14 && n <= nq; n++) {
-            /* the weight vectors, and with several taps a register for the
-             * broadcast: clang keeps broadcasts that the taps share in
-             * registers, gcc and clang fold none into the FMAs, and 7 x 4
-             * spilled accumulators at every tap (ResNet's 512-channel 7x7
-             * layer: 7 x 2 ran at 88% of the peak, 7 x 4 at 74%); a 1x1
-             * layer's one spill a channel costs little (7 x 4 at the peak,
-             * 4 x 4 at 70%, MobileNet v1 under gcc) */
-            if (!regs_fit(r, n * v, r == REGS_WIDE && taps > 1 ? v + 1 : v)) break;
+            /* the weight vectors and a register for the broadcast: gcc and
+             * clang fold none into the FMAs, and 7 x 4 spilled accumulators
+             * at every tap (ResNet's 512-channel 7x7 layer: 7 x 2 ran at 88%
+             * of the peak, 7 x 4 at 74%), in a 1x1 layer one a channel under
+             * gcc and three under clang (MobileNet v1 with 14 x 2 in its
+             * stead: 0.935x the time under clang, 0.995x under gcc) */
+            if (!regs_fit(r, n * v, r == REGS_WIDE ? v + 1 : v)) break;
             if (within && within->OCV % v) continue;
             bool flat_ok = !within || (nq + n - 1) / n * n <= within->NQ, by_row = Wp > OW && OW % n == 0;
             if (!flat_ok && !by_row) continue;
@@ -58,12 +57,15 @@ static int64_t cv_tile(Regs r, const ConvTile *g, int64_t Wp, const ConvTile *wi
             int64_t tiles = (OC + 16 * v - 1) / (16 * v) * runs;
             int64_t loads = n + v, work = n * v > loads ? n * v : loads;
             int64_t cost = tiles * work * (n * v < lat ? lat : n * v) / (n * v);
-            /* ties: the larger tile, fewer weight loads per FMA; but over
-             * several taps not one of more than 24 accumulators, whose 2-3
-             * spare registers gcc ran out of (a 256-channel 3x3 conv2d at
-             * 14x14: 14 x 2 spilled, 7 x 2 took 0.8x the time under gcc
-             * and 0.9x under clang) */
-            bool tie_ok = !(taps > 1 && n * v > 24);
+            /* ties: the larger tile, then fewer loads per FMA (MobileNet
+             * v1's 14x14 1x1 layers: 14 x 2 where 4 x 4, which costs the
+             * same, took 1.19x the time under gcc); but over several taps
+             * not one of more than 24 accumulators, whose 2-3 spare
+             * registers gcc ran out of (a 256-channel 3x3 conv2d at 14x14:
+             * 14 x 2 spilled, 7 x 2 took 0.8x the time under gcc and 0.9x
+             * under clang) */
+            bool larger = n * v > *rw * *ocv || (n * v == *rw * *ocv && n + v < *rw + *ocv);
+            bool tie_ok = larger && !(taps > 1 && n * v > 24);
             if (cost < best || (cost == best && tie_ok)) {
                 best = cost;
                 *rw = n;

@@ -289,8 +289,9 @@ check "--conv-vectors=channels: channel vectors in the C" has out "channel vecto
 check "--conv-vectors=channels: a's value is channel-blocked (b reads it)" has err "a  *-> scratch+[0-9]* (channel-blocked)"
 check "--conv-vectors=channels: b's value is too (the global pool reads it so)" has err "b  *-> scratch+[0-9]* (channel-blocked)"
 # channel vectors: runs of positions that fit an output row start at each
-# row (no padding columns computed); a 3x3 tile leaves a register for the
-# broadcast (7 x 2), a 1x1 one need not (7 x 4)
+# row (no padding columns computed); a tile leaves a register for the
+# broadcast, 1x1 too (7 x 2: 7 x 4 would spill); of tiles that cost the same,
+# the larger (14 x 2 at 14x14, not 4 x 4 or 7 x 2)
 cat >cvr.cnn <<'EOF'
 network cvr {
     input x[64, 7, 7];
@@ -300,8 +301,16 @@ network cvr {
 EOF
 run cvr.cnn --random-weights --conv-vectors=channels --target=avx512 --dump-passes -o -
 check "channel vectors: a 7x7 output in runs of its rows, 7 x 2 x 16 for 3x3" has err "kernel channel vectors: 7 positions of a row x 2 x 16 channels;"
-check "channel vectors: 7 x 4 x 16 for 1x1" has err "kernel channel vectors: 7 positions x 4 x 16 channels; the input in place"
+check "channel vectors: 7 x 2 x 16 for 1x1 too" has err "kernel channel vectors: 7 positions x 2 x 16 channels; the input in place"
 check "channel vectors: the C says a row's runs" has out "tiles of 7 positions of an output row x 2 x 16 output channels"
+cat >cvt.cnn <<'EOF'
+network cvt {
+    input x[512, 14, 14];
+    conv2d b(out=512, kernel=1);
+}
+EOF
+run cvt.cnn --random-weights --conv-vectors=channels --target=avx512 --dump-passes -o -
+check "channel vectors: the larger of tiles that cost the same (14 x 2)" has err "kernel channel vectors: 14 positions x 2 x 16 channels; the input in place"
 run blk.cnn --random-weights --conv-vectors=pixels --dump-passes -o -
 check "--conv-vectors=pixels: no channel vectors, nothing blocked" sh -c '! grep -q "channel vectors" out && ! grep -q "channel-blocked" err'
 run blk.cnn --random-weights --conv-vectors=channels -O1 --dump-passes -o -
