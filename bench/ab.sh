@@ -39,7 +39,7 @@ fi
 status=0
 for cc in ${AB_CCS:-clang gcc}; do
     # shellcheck disable=SC2086
-    $cc $BENCH_CFLAGS -std=c11 -I"$d" $("$CNNC" --cflags) -I"$ROOT/runtime" "$BENCH/ab_main.c" "$d/a.c" "$d/b.c" \
+    $cc $BENCH_CFLAGS -std=c11 -I"$d" $("$CNNC" --cflags) "$BENCH/ab_main.c" "$d/a.c" "$d/b.c" \
         -L"$BUILD" $("$CNNC" --libs) -o "$d/ab_$cc" 2> "$d/cc_$cc.err" || {
         echo "ab.sh: $cc failed:" >&2; head -n 5 "$d/cc_$cc.err" >&2; exit 1; }
     "$d/ab_$cc" --blocks "${BLOCKS:-40}" --min-ms "${MIN_MS:-20}" > "$d/ab_$cc.txt"

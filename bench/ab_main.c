@@ -10,9 +10,9 @@
  * A shared machine runs a program in spells of different speed, seconds
  * long, which move a median of separate runs by more than a change of a few
  * percent does. Here A and B alternate in blocks of as many calls as take
- * --min-ms (by A's warm-up), the first of each pair of blocks changing
- * sides, so that a spell slows both alike;
- * the ratio of each pair's times (B over A) then varies much less than the
+ * --min-ms (by the mean call of both in the warm-up), the first of each
+ * pair of blocks changing sides, so that a spell slows both alike; the
+ * ratio of each pair's times (B over A) then varies much less than the
  * times do, and its median and quartiles say whether B is faster. Both see
  * the same input (a fixed pseudo-random sample), and their outputs must
  * agree within atol + rtol * |A| (two builds of one network).

@@ -39,20 +39,26 @@ EX_RUN_mobilenet_v3_block = $<
 EX_RUN_activity1d      = $<
 EX_RUN_volume3d        = $<
 
-# One example: generate NAME.c/NAME.h, build the app, run it.
-define EX_RULES
-$(EX_OUT)/$(1)/$(1).c: $(EX_SRC)/$(1)/$(1).cnn $$(EX_DEPS) $$(EX_PREREQ_$(1))
-	@mkdir -p $$(@D)
-	$$(CNNC) $$< -o $$@ $$(EX_CNNC_$(1))
-
-$(EX_OUT)/$(1)/$(1): $(EX_SRC)/$(1)/main.c $(EX_OUT)/$(1)/$(1).c
+# One example's app: $(EX_OUT)/NAME/NAME from $(3)/main.c and the generated
+# $(2).c (NAME $(1)), and make examples-NAME, which builds and runs it
+# (EX_RUN_NAME; EX_TITLE_NAME after its name).
+define EX_APP
+$(EX_OUT)/$(1)/$(1): $(EX_SRC)/$(3)/main.c $(EX_OUT)/$(1)/$(2).c
 	$$(CC) $$(EX_CFLAGS) -I$(EX_OUT)/$(1) $$^ $$(shell $$(CNNC) --cflags) \
 		-o $$@ $$(shell $$(CNNC) --libs) -lm
 
 .PHONY: examples-$(1)
 examples-$(1): $(EX_OUT)/$(1)/$(1)
-	@echo "== $(1)"
+	@echo "== $(1)$$(if $$(EX_TITLE_$(1)), $$(EX_TITLE_$(1)))"
 	$$(EX_RUN_$(1))
+endef
+
+# One example from its .cnn file: generate NAME.c/NAME.h, and its app.
+define EX_RULES
+$(EX_OUT)/$(1)/$(1).c: $(EX_SRC)/$(1)/$(1).cnn $$(EX_DEPS) $$(EX_PREREQ_$(1))
+	@mkdir -p $$(@D)
+	$$(CNNC) $$< -o $$@ $$(EX_CNNC_$(1))
+$(call EX_APP,$(1),$(1),$(1))
 endef
 $(foreach n,$(EX_NAMES),$(eval $(call EX_RULES,$(n))))
 
@@ -90,14 +96,9 @@ $(EX_OUT)/lenet5_onnx/lenet5.c: $(EX_OUT)/lenet5/lenet5.onnx $(EX_DEPS)
 	@mkdir -p $(@D)
 	$(CNNC) $< --prefix lenet5 -o $@
 
-$(EX_OUT)/lenet5_onnx/lenet5_onnx: $(EX_SRC)/lenet5/main.c $(EX_OUT)/lenet5_onnx/lenet5.c
-	$(CC) $(EX_CFLAGS) -I$(EX_OUT)/lenet5_onnx $^ $(shell $(CNNC) --cflags) \
-		-o $@ $(shell $(CNNC) --libs) -lm
-
-.PHONY: examples-lenet5_onnx
-examples-lenet5_onnx: $(EX_OUT)/lenet5_onnx/lenet5_onnx
-	@echo "== lenet5_onnx (the ONNX model PyTorch exported)"
-	for d in 2 3 9; do $< $(EX_SRC)/lenet5/digit$$d.pgm $$d || exit 1; done
+EX_TITLE_lenet5_onnx = (the ONNX model PyTorch exported)
+EX_RUN_lenet5_onnx   = $(EX_RUN_lenet5)
+$(eval $(call EX_APP,lenet5_onnx,lenet5,lenet5))
 
 # torchvision's MobileNetV3-small, trained on the same synthetic digits and
 # exported to ONNX by a script (deterministic seed, about a minute on one core),
@@ -111,14 +112,9 @@ $(EX_OUT)/digits_mobilenet/digits.onnx: $(EX_SRC)/digits_mobilenet/train_export.
 $(EX_OUT)/digits_mobilenet/digits.c: $(EX_OUT)/digits_mobilenet/digits.onnx $(EX_DEPS)
 	$(CNNC) $< -o $@
 
-$(EX_OUT)/digits_mobilenet/digits: $(EX_SRC)/digits_mobilenet/main.c $(EX_OUT)/digits_mobilenet/digits.c
-	$(CC) $(EX_CFLAGS) -I$(EX_OUT)/digits_mobilenet $^ $(shell $(CNNC) --cflags) \
-		-o $@ $(shell $(CNNC) --libs) -lm
-
-.PHONY: examples-digits_mobilenet
-examples-digits_mobilenet: $(EX_OUT)/digits_mobilenet/digits
-	@echo "== digits_mobilenet (torchvision's MobileNetV3-small from ONNX)"
-	for d in 2 3 9; do $< $(EX_SRC)/lenet5/digit$$d.pgm $$d || exit 1; done
+EX_TITLE_digits_mobilenet = (torchvision's MobileNetV3-small from ONNX)
+EX_RUN_digits_mobilenet   = $(EX_RUN_lenet5)
+$(eval $(call EX_APP,digits_mobilenet,digits,digits_mobilenet))
 
 .PHONY: examples examples-clean
 examples: $(addprefix examples-,$(EX_NAMES) $(EX_ONNX_NAMES))

@@ -48,7 +48,8 @@ static int64_t cv_tile(Regs r, const ConvTile *g, int64_t Wp, const ConvTile *wi
              * at every tap (ResNet's 512-channel 7x7 layer: 7 x 2 ran at 88%
              * of the peak, 7 x 4 at 74%), in a 1x1 layer one a channel under
              * gcc and three under clang (MobileNet v1 with 14 x 2 in its
-             * stead: 0.935x the time under clang, 0.995x under gcc) */
+             * stead: 0.935-0.962x the time under clang, 0.977-0.995x under
+             * gcc) */
             if (!regs_fit(r, n * v, r == REGS_WIDE ? v + 1 : v)) break;
             if (within && within->OCV % v) continue;
             bool flat_ok = !within || (nq + n - 1) / n * n <= within->NQ, by_row = Wp > OW && OW % n == 0;
