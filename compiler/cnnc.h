@@ -636,6 +636,7 @@ struct Emit {
     Variant variant;       /* which of the kernels' instruction-set variants */
     int applied;           /* the kernel's epilogue layers already applied to the tile's results */
     bool applied_all;      /* everywhere (else where CNNRT_VEC_CLAMPS) */
+    bool raw;              /* stores without the epilogue, which emit_epilogue_pass applies after */
 };
 /* one line of generated C at the current indentation, printf-style */
 void emit_line(Emit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -777,6 +778,12 @@ void emit_store(Emit *e, const char *idx, const char *chan, const char *val);
 void emit_epilogue(Emit *e, const char *idx, const char *chan, const char *val, const char *dst);
 /* the kernel has an epilogue that computes (not only folded or identity layers) */
 bool emit_has_epilogue(const Emit *e);
+/* the kernel's epilogue has a long chain of operations (OPF_CHAIN: an
+ * exponential's polynomial), cheaper as a pass of its own (emit_epilogue_pass) */
+bool emit_epilogue_chains(const Emit *e);
+/* the kernel's epilogue over the n values y[at + i] (n an expression) of
+ * channel chan, stored before without it (under e->raw) */
+void emit_epilogue_pass(Emit *e, const char *at, const char *n, const char *chan);
 /* "float acc;" set to the sum (or, max, the maximum: a NaN skipped) of the
  * n consecutive floats from the pointer expression src: a run of 32 or more
  * in 16 partial results, one per vector lane, combined in a fixed order at

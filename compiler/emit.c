@@ -234,6 +234,10 @@ static void tile_values(Emit *e, int rows, int cols, const char *names, int last
 }
 
 void emit_tile_results_clamped(Emit *e, int rows, int cols, bool values) {
+    if (e->raw) {   /* the epilogue comes after (emit_epilogue_pass) */
+        emit_tile_results(e, rows, cols);
+        return;
+    }
     /* the leading lanewise layers: with one of a long chain (and values),
      * all of them on the results as floats, vectors side by side; else the
      * leading clamps on the accumulators while they are in registers, where
@@ -319,14 +323,40 @@ void emit_tile_fma_at(Emit *e, int at, int rows, int cols) {
 void emit_tile_fma(Emit *e, int rows, int cols) { emit_tile_fma_at(e, 0, rows, cols); }
 
 bool emit_has_epilogue(const Emit *e) {
+    if (e->raw) return false;
     for (int j = 1; e->k && j < e->k->n; j++)
         if (computes(e->g->layers[e->k->layers[j]])) return true;
     return false;
 }
 
+bool emit_epilogue_chains(const Emit *e) {
+    for (int j = 1; e->k && j < e->k->n; j++) {
+        const Layer *Y = e->g->layers[e->k->layers[j]];
+        if (computes(Y) && (Y->op->flags & OPF_CHAIN)) return true;
+    }
+    return false;
+}
+
+/* in place, where the values are still in L1: a chain's operations in a
+ * loop of their own overlap across its iterations, where among a tile's
+ * stores they wait on each other (depthwise 3x3 + SiLU, 144 channels at
+ * 56 x 56: 0.72-0.76x the time under clang, 0.85-0.88x under gcc) */
+void emit_epilogue_pass(Emit *e, const char *at, const char *n, const char *chan) {
+    emit_line(e, "CNNRT_SIMD");
+    BLOCK(e, "for (int i_ = 0; i_ < %s; i_++)", n) {
+        const char *idx = cx_plus(at, "i_");
+        emit_line(e, "const float lane = y[%s];", idx);
+        emit_store(e, idx, chan, "lane");
+    }
+}
+
 void emit_store(Emit *e, const char *idx, const char *chan, const char *val) { emit_epilogue(e, idx, chan, val, NULL); }
 
 void emit_epilogue(Emit *e, const char *idx, const char *chan, const char *val, const char *dst) {
+    if (e->raw) {
+        emit_line(e, "%s = %s;", dst ? dst : xasprintf("y[%s]", idx), val);
+        return;
+    }
     const Kernel *K = e->k;
     const char *v = val;
     int extra = e->g->layers[K->layers[0]]->nin;

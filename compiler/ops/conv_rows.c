@@ -3,11 +3,13 @@
  * of R output rows x V vectors of 16 columns accumulates every tap: an input
  * vector read by several of the tile's rows (and taps) is loaded once and
  * multiplied into each of them: (R + kh - 1) / (R * kh) loads per FMA
- * instead of one. Each vector is stored straight into its
- * output row, the lanes past the row dropped; the planes' slack covers what
- * the last vectors read past them. Tiles of 6 rows x 4 vectors (wide:
- * depthwise3x3 128 @56 1.7x faster than the flat kernel) or 1 x 4 (narrow:
- * taller tiles measured slower built for AVX2). */
+ * instead of one. Each vector is stored straight into its output row, the
+ * lanes past the row dropped; the planes' slack covers what the last vectors
+ * read past them. An epilogue of a long chain (SiLU) runs after the channel
+ * instead, over its outputs while they are in L1 (emit_epilogue_pass). Tiles
+ * of 5 rows x 4 vectors (wide: depthwise3x3 128 @56 1.7x faster than the
+ * flat kernel) or 1 x 4 (narrow: taller tiles measured slower built for
+ * AVX2). */
 #include "conv_kernels.h"
 
 typedef struct {
@@ -80,6 +82,8 @@ static void depthwise_rows(Emit *e, const void *ctx, Regs r) {
         emit_line(e, "const float *restrict wk = %s + (size_t)ch * %lld;", emit_param(e, L, "packed"),
                   (long long)(t->kh * t->kw));
         emit_line(e, "const float bias = %s[ch];", emit_param(e, L, "bias_packed"));
+        bool after = emit_epilogue_chains(e);   /* the epilogue as a pass over the channel */
+        e->raw = after;
         long long mainr = OH / R * R, mainv = NV / V * V;
         for (int pass = 0; pass < 2; pass++) {   /* blocks of R rows, then the rest */
             int rr = pass == 0 ? R : (int)(OH % R);
@@ -91,6 +95,11 @@ static void depthwise_rows(Emit *e, const void *ctx, Regs r) {
                         rows_tile(e, t, rr, V, oh0, mainv > V ? "vb" : "0");
                 if (NV % V) rows_tile(e, t, rr, (int)(NV % V), oh0, xasprintf("%lld", mainv));
             }
+        }
+        e->raw = false;
+        if (after) {
+            emit_line(e, "/* the epilogue over the channel's outputs */");
+            emit_epilogue_pass(e, xasprintf("(size_t)ch * %lld", OH * t->OW), xasprintf("%lld", OH * t->OW), "ch");
         }
     }
 }

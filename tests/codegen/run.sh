@@ -81,6 +81,17 @@ if [ "$1" -gt 0 ] && [ "$2" = 0 ] && [ "$3" -gt 0 ]; then
     ok "silu_tile -O2: SiLU on the tile's values, relu6 on its vectors"
 else ko "silu_tile -O2: SiLU on the tile's values, relu6 on its vectors (value loops $1, lane exps $2, clamps $3)"; fi
 
+# dw_chain: the depthwise's SiLU in a pass over each channel's outputs, not
+# on the tiles' values
+c=$out/ex_dw_chain.O2.c
+counts=$(awk '/^(CNNRT_ISA_[A-Z]* )?static void/ {k = /_d__run/}
+              k && /epilogue over the channel.s outputs/ {p++} k && /on the tile.s values/ {v++}
+              END {printf "%d %d", p, v}' "$c")
+set -- $counts
+if [ "$1" -gt 0 ] && [ "$2" = 0 ]; then
+    ok "dw_chain -O2: SiLU over each channel's outputs"
+else ko "dw_chain -O2: SiLU over each channel's outputs (passes $1, tile value loops $2)"; fi
+
 # convt3d_stride2: up and up2 (even widths) pair their column phases, up3
 # (odd) stores lane by lane
 c=$out/ex_convt3d_stride2.O2.c
