@@ -786,9 +786,10 @@ bool emit_epilogue_chains(const Emit *e);
 void emit_epilogue_pass(Emit *e, const char *at, const char *n, const char *chan);
 /* "float acc;" set to the sum (or, max, the maximum: a NaN skipped) of the
  * n consecutive floats from the pointer expression src: a run of 32 or more
- * in 16 partial results, one per vector lane, combined in a fixed order at
- * the end, where one serial chain would wait on the latency of each
- * addition (a float sum is not reordered without -ffast-math) */
+ * in 16 partial results, one per vector lane (64, four vectors, in a run of
+ * 128 or more), combined in a fixed order at the end, where one serial
+ * chain would wait on the latency of each addition (a float sum is not
+ * reordered without -ffast-math) */
 void emit_reduce_run(Emit *e, const char *acc, const char *src, int64_t n, bool max);
 /* declares "q0, q1": the columns q0 <= q < q1 of a row of phase phc (a
  * constant or a variable) whose input column q*sw + phc - pl lies in [0, W);

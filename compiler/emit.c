@@ -153,18 +153,31 @@ void emit_reduce_run(Emit *e, const char *acc, const char *src, int64_t n, bool 
         if (n < 32) {
             LOOP(e, "i", n) emit_line(e, "%s = %s;", acc, emit_reduce_step(max, acc, xasprintf("xr[%s]", loop_var("i", n))));
         } else {
-            int64_t whole = n / 16 * 16, rest = n - whole;
+            /* P vectors of partial results, one per lane, whose chains of
+             * operations overlap: 4 where the run has as many vectors */
+            int P = n >= 128 ? 4 : 1;
+            int64_t wide = n / (16 * P) * 16 * P, whole = n / 16 * 16, rest = n - whole;
             const char *l = loop_var("l", rest);
-            emit_line(e, "float part[16];   /* one partial result per lane */");
-            emit_line(e, "for (int l = 0; l < 16; l++) part[l] = %s;", init);
-            BLOCK(e, "for (int i = 0; i < %lld; i += 16)", (long long)whole) {
+            emit_line(e, "float part[%d];   /* one partial result per lane */", 16 * P);
+            emit_line(e, "for (int l = 0; l < %d; l++) part[l] = %s;", 16 * P, init);
+            BLOCK(e, "for (int i = 0; i < %lld; i += %d)", (long long)wide, 16 * P) {
+                const char *k = loop_var("k", P);
+                if (P > 1) emit_line(e, "CNNRT_UNROLL");
+                if (P > 1) emit_open(e, "for (int k = 0; k < %d; k++)", P);
+                emit_line(e, "CNNRT_SIMD16");
+                emit_line(e, "for (int l = 0; l < 16; l++) %s = %s;", xasprintf("part[%s]", cx_plus(cx_mul(k, 16), "l")),
+                          emit_reduce_step(max, xasprintf("part[%s]", cx_plus(cx_mul(k, 16), "l")),
+                                           xasprintf("xr[%s]", cx_plus(cx_plus("i", cx_mul(k, 16)), "l"))));
+                if (P > 1) emit_close(e);
+            }
+            if (whole > wide) BLOCK(e, "for (int i = %lld; i < %lld; i += 16)", (long long)wide, (long long)whole) {
                 emit_line(e, "CNNRT_SIMD16");
                 emit_line(e, "for (int l = 0; l < 16; l++) part[l] = %s;", emit_reduce_step(max, "part[l]", "xr[i + l]"));
             }
             if (rest)
                 emit_line(e, "%spart[%s] = %s;", loop_head("l", rest), l,
                           emit_reduce_step(max, xasprintf("part[%s]", l), xasprintf("xr[%s]", cx_add(l, whole))));
-            emit_line(e, "for (int l = 0; l < 16; l++) %s = %s;", acc, emit_reduce_step(max, acc, "part[l]"));
+            emit_line(e, "for (int l = 0; l < %d; l++) %s = %s;", 16 * P, acc, emit_reduce_step(max, acc, "part[l]"));
         }
     }
 }

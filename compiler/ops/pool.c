@@ -117,11 +117,30 @@ static void global_emit(Emit *e, const Layer *L) {
         emit_line(e, "/* the input channel-blocked [%lld][%lld][16] */", (long long)(in->dim[0] / 16), (long long)n);
         FOR(e, "cb", in->dim[0] / 16) {
             emit_line(e, "const float *restrict xb = x0 + (size_t)cb * %lld;", (long long)(n * 16));
-            emit_line(e, "float acc[16];");
-            emit_line(e, "for (int l = 0; l < 16; l++) acc[l] = %s;", emit_reduce_init(max));
-            BLOCK(e, "for (int q = 0; q < %lld; q++)", (long long)n) {
+            /* four partial results a lane, positions q mod 4, whose chains of
+             * additions overlap (one chain waits on each addition) */
+            int64_t whole = n / 4 * 4;
+            emit_line(e, "float acc[16], part[4][16];");
+            emit_line(e, "for (int l = 0; l < 16; l++) part[0][l] = part[1][l] = part[2][l] = part[3][l] = %s;",
+                      emit_reduce_init(max));
+            if (whole) BLOCK(e, "for (int q = 0; q < %lld; q += 4)", (long long)whole) {
+                emit_line(e, "CNNRT_UNROLL");
+                BLOCK(e, "for (int k = 0; k < 4; k++)") {
+                    emit_line(e, "CNNRT_SIMD16_ROLLED");
+                    emit_line(e, "for (int l = 0; l < 16; l++) part[k][l] = %s;",
+                              emit_reduce_step(max, "part[k][l]", "xb[(q + k) * 16 + l]"));
+                }
+            }
+            for (int64_t q = whole; q < n; q++) {
                 emit_line(e, "CNNRT_SIMD16_ROLLED");
-                emit_line(e, "for (int l = 0; l < 16; l++) acc[l] = %s;", emit_reduce_step(max, "acc[l]", "xb[q * 16 + l]"));
+                emit_line(e, "for (int l = 0; l < 16; l++) part[%lld][l] = %s;", (long long)(q - whole),
+                          emit_reduce_step(max, xasprintf("part[%lld][l]", (long long)(q - whole)),
+                                           xasprintf("xb[%lld * 16 + l]", (long long)q)));
+            }
+            BLOCK(e, "for (int l = 0; l < 16; l++)") {
+                emit_line(e, "acc[l] = part[0][l];");
+                for (int k = 1; k < 4; k++)
+                    emit_line(e, "acc[l] = %s;", emit_reduce_step(max, "acc[l]", xasprintf("part[%d][l]", k)));
             }
             FOR(e, "l", 16) emit_store(e, "cb * 16 + l", "cb * 16 + l", xasprintf("acc[l]%s", max ? "" : mean));
         }
