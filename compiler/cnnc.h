@@ -781,9 +781,10 @@ bool emit_has_epilogue(const Emit *e);
 /* the kernel's epilogue has a long chain of operations (OPF_CHAIN: an
  * exponential's polynomial), cheaper as a pass of its own (emit_epilogue_pass) */
 bool emit_epilogue_chains(const Emit *e);
-/* the kernel's epilogue over the n values y[at + i] (n an expression) of
- * channel chan, stored before without it (under e->raw) */
-void emit_epilogue_pass(Emit *e, const char *at, const char *n, const char *chan);
+/* the kernel's epilogue over the n values y[at + i] of channel chan (an
+ * expression, which may use the loop's i_), stored before without it (under
+ * e->raw) */
+void emit_epilogue_pass(Emit *e, const char *at, int64_t n, const char *chan);
 /* "float acc;" set to the sum (or, max, the maximum: a NaN skipped) of the
  * n consecutive floats from the pointer expression src: a run of 32 or more
  * in 16 partial results, one per vector lane (64, four vectors, in a run of

@@ -99,7 +99,7 @@ static void depthwise_rows(Emit *e, const void *ctx, Regs r) {
         e->raw = false;
         if (after) {
             emit_line(e, "/* the epilogue over the channel's outputs */");
-            emit_epilogue_pass(e, xasprintf("(size_t)ch * %lld", OH * t->OW), xasprintf("%lld", OH * t->OW), "ch");
+            emit_epilogue_pass(e, xasprintf("(size_t)ch * %lld", OH * t->OW), OH * t->OW, "ch");
         }
     }
 }
