@@ -11,6 +11,9 @@
 #   CNNC_A, CNNC_B     the compiler binaries (default: $CNNC for both), e.g.
 #                      the cnnc of a checkout before the change
 #   FLAGS_A, FLAGS_B   flags for one side only, e.g. FLAGS_B=--winograd=off
+#   RUNTIME_A          a directory whose cnnrt.h A's code includes instead of
+#                      the tree's (the runtime header of a checkout before a
+#                      change to it; its inline functions are A's own)
 # Each C compiler of AB_CCS (default "clang gcc") builds both into one
 # program (bench/ab_main.c, BENCH_CFLAGS), which runs them in BLOCKS
 # (default 40) pairs of blocks of at least 20 ms (MIN_MS), alternating which
@@ -33,13 +36,20 @@ rm -rf "$d"; mkdir -p "$d"
 # shellcheck disable=SC2086
 "$cnnc_b" "$src" $weights "$@" ${FLAGS_B:-} --prefix b_net -o "$d/b.c" 2> "$d/cnnc_b.err" || {
     echo "ab.sh: B: $cnnc_b failed:" >&2; tail -n 5 "$d/cnnc_b.err" >&2; exit 1; }
-if cmp -s <(sed 's/a_net\|A_NET\|"a\.h"//g' "$d/a.c") <(sed 's/b_net\|B_NET\|"b\.h"//g' "$d/b.c"); then
+if [ -z "${RUNTIME_A:-}" ] && cmp -s <(sed 's/a_net\|A_NET\|"a\.h"//g' "$d/a.c") <(sed 's/b_net\|B_NET\|"b\.h"//g' "$d/b.c"); then
     echo "ab.sh: A and B are the same code (the ratio shows where the two copies lie in memory)"
 fi
 status=0
 for cc in ${AB_CCS:-clang gcc}; do
+    a_src=$d/a.c
+    if [ -n "${RUNTIME_A:-}" ]; then
+        a_src=$d/a_$cc.o
+        # shellcheck disable=SC2086
+        $cc $BENCH_CFLAGS -std=c11 -I"$d" -I"$RUNTIME_A" $("$CNNC" --cflags) -c "$d/a.c" -o "$a_src" \
+            2> "$d/cc_$cc.err" || { echo "ab.sh: $cc failed on A:" >&2; head -n 5 "$d/cc_$cc.err" >&2; exit 1; }
+    fi
     # shellcheck disable=SC2086
-    $cc $BENCH_CFLAGS -std=c11 -I"$d" $("$CNNC" --cflags) "$BENCH/ab_main.c" "$d/a.c" "$d/b.c" \
+    $cc $BENCH_CFLAGS -std=c11 -I"$d" $("$CNNC" --cflags) "$BENCH/ab_main.c" "$a_src" "$d/b.c" \
         -L"$BUILD" $("$CNNC" --libs) -o "$d/ab_$cc" 2> "$d/cc_$cc.err" || {
         echo "ab.sh: $cc failed:" >&2; head -n 5 "$d/cc_$cc.err" >&2; exit 1; }
     "$d/ab_$cc" --blocks "${BLOCKS:-40}" --min-ms "${MIN_MS:-20}" > "$d/ab_$cc.txt"

@@ -126,5 +126,18 @@ if [ $rc = 3 ] && [ "$(grep -c 'outputs disagree: [0-9]* elements' "$out/ab.log"
     ok "bench/ab.sh: other weights, outputs disagree"
 else cat "$out/ab.log"; ko "bench/ab.sh: other weights, outputs disagree (exit $rc)"; fi
 
+# RUNTIME_A: A's code includes that directory's cnnrt.h (one that stops the
+# compiler fails the run)
+mkdir -p "$out/rt_ok" "$out/rt_bad"
+cp runtime/cnnrt.h "$out/rt_ok/"
+printf '#error the header of RUNTIME_A\n' > "$out/rt_bad/cnnrt.h"
+RUNTIME_A=$PWD/$out/rt_ok ab; rc=$?
+if [ $rc = 0 ] && ! grep -q "same code" "$out/ab.log" && [ "$(grep -c '^[a-z]*: A [0-9.]* us' "$out/ab.log")" = 2 ]; then
+    ok "bench/ab.sh: RUNTIME_A"
+else cat "$out/ab.log"; ko "bench/ab.sh: RUNTIME_A (exit $rc)"; fi
+RUNTIME_A=$PWD/$out/rt_bad ab; rc=$?
+if [ $rc = 1 ] && grep -q "failed on A" "$out/ab.log"; then ok "bench/ab.sh: RUNTIME_A's header is the one A includes"
+else cat "$out/ab.log"; ko "bench/ab.sh: RUNTIME_A's header is the one A includes (exit $rc)"; fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
