@@ -288,13 +288,48 @@ __extension__ typedef float cnnrt_v16 __attribute__((vector_size(64)));
             CNNRT_PIECES_(CNNRT_PIECE, acc)[k_] +=                                                     \
                 CNNRT_PIECES_(const CNNRT_PIECE, x)[k_] * CNNRT_PIECES_(const CNNRT_PIECE, w)[k_];     \
     } while (0)
+/* under gcc a piece at a time through a vector type of float alignment:
+ * a memcpy of the whole 64 bytes it moves in 16-byte pieces where the
+ * target's vector is shorter (AVX2, SSE), through the stack, and the
+ * vector's read of them waits on a store forwarding that fails (a
+ * depthwise 3x3 over rows 9x slower under gcc -mavx2 than clang) */
+#define CNNRT_LOAD16(d, p)                                                                             \
+    do {                                                                                               \
+        typedef CNNRT_PIECE cnnrt_piece_u_ __attribute__((aligned(4), may_alias));                     \
+        const float *at_ = (p);                                                                         \
+        for (int k_ = 0; k_ < CNNRT_NPIECES_(CNNRT_PIECE); k_++)                                       \
+            CNNRT_PIECES_(CNNRT_PIECE, d)[k_] =                                                        \
+                *(const cnnrt_piece_u_ *)(at_ + k_ * (int)(sizeof(CNNRT_PIECE) / sizeof(float)));       \
+    } while (0)
+/* and the way back, and a copy: piece by piece, so that a vector accessed
+ * only in pieces stays in registers (a tile copied out whole by memcpy,
+ * gcc kept half of it in memory for AVX2: a load and a store a multiply-add) */
+#define CNNRT_STORE16(p, v)                                                                            \
+    do {                                                                                               \
+        typedef CNNRT_PIECE cnnrt_piece_u_ __attribute__((aligned(4), may_alias));                     \
+        float *at_ = (p);                                                                               \
+        for (int k_ = 0; k_ < CNNRT_NPIECES_(CNNRT_PIECE); k_++)                                       \
+            *(cnnrt_piece_u_ *)(at_ + k_ * (int)(sizeof(CNNRT_PIECE) / sizeof(float))) =               \
+                CNNRT_PIECES_(const CNNRT_PIECE, v)[k_];                                               \
+    } while (0)
+#define CNNRT_COPY16(d, s)                                                                             \
+    do {                                                                                               \
+        for (int k_ = 0; k_ < CNNRT_NPIECES_(CNNRT_PIECE); k_++)                                       \
+            CNNRT_PIECES_(CNNRT_PIECE, d)[k_] = CNNRT_PIECES_(const CNNRT_PIECE, s)[k_];               \
+    } while (0)
 #else
+#define CNNRT_LOAD16(d, p) memcpy(&(d), (p), sizeof(cnnrt_v16))   /* 16 floats from p, any alignment */
+#define CNNRT_STORE16(p, v) memcpy((p), &(v), sizeof(cnnrt_v16))  /* v's 16 floats to p */
+#define CNNRT_COPY16(d, s) ((d) = (s))
 #define CNNRT_SPLAT16(d, s) ((d) = (cnnrt_v16){0} + (s))
 #define CNNRT_FMA16(acc, x, s) ((acc) += (x) * (s))        /* acc += x * broadcast(s) */
 #define CNNRT_FMAV16(acc, x, w) ((acc) += (x) * (w))       /* acc += x * w, lane by lane */
 #endif
 #else
 typedef struct { float v[16]; } cnnrt_v16;
+#define CNNRT_LOAD16(d, p) memcpy(&(d), (p), sizeof(cnnrt_v16))
+#define CNNRT_STORE16(p, v) memcpy((p), &(v), sizeof(cnnrt_v16))
+#define CNNRT_COPY16(d, s) ((d) = (s))
 #define CNNRT_SPLAT16(d, s) do { for (int l_ = 0; l_ < 16; l_++) (d).v[l_] = (s); } while (0)
 #define CNNRT_FMA16(acc, x, s) do { for (int l_ = 0; l_ < 16; l_++) (acc).v[l_] += (x).v[l_] * (s); } while (0)
 #define CNNRT_FMAV16(acc, x, w) do { for (int l_ = 0; l_ < 16; l_++) (acc).v[l_] += (x).v[l_] * (w).v[l_]; } while (0)
@@ -361,11 +396,13 @@ CNNRT_ALWAYS_INLINE void cnnrt_phase_row(float *restrict dst, size_t stride, con
 }
 
 /* CNNRT_LANES16(name, v); declares `name`, whose name[l] are the 16 floats
- * of v, for a loop over them that each compiler vectorizes: gcc a vector
- * copy (it splits a float array copied from a vector into 8-byte pieces),
- * clang a float array (it vectorizes no loop that indexes a vector value). */
+ * of v, for a loop over them that each compiler vectorizes: a float array,
+ * under gcc stored piece by piece (CNNRT_STORE16; a memcpy of the whole
+ * vector it splits into 8-byte pieces, and a vector copy indexed by lane
+ * kept half of an AVX2 tile in memory through its loop), clang copied (it
+ * vectorizes no loop that indexes a vector value). */
 #if defined(CNNRT_V16) && defined(__GNUC__) && !defined(__clang__)
-#define CNNRT_LANES16(name, v) const cnnrt_v16 name = (v)
+#define CNNRT_LANES16(name, v) float name[16]; CNNRT_STORE16(name, v)
 #else
 #define CNNRT_LANES16(name, v) float name[16]; memcpy(name, &(v), sizeof name)
 #endif

@@ -71,7 +71,7 @@ static void lanes_tile(Emit *e, const LanesTile *t, int n, bool blocked_out) {
                 if (n > 1) emit_line(e, "CNNRT_UNROLL");
                 LOOP_SCOPE(e, "r", n) {
                     emit_line(e, "cnnrt_v16 xv;");
-                    emit_line(e, "memcpy(&xv, rowp + %s, sizeof xv);",
+                    emit_line(e, "CNNRT_LOAD16(xv, rowp + %s);",
                               cx_mul(cx_add(cx_mul(cx_size(col), t->sw), i * t->dh * t->Wp + k * t->dw), 16));
                     emit_line(e, "CNNRT_FMAV16(acc[%s], xv, wk[%lld]);", r, (long long)(i * t->kw + k));
                 }

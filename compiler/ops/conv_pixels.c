@@ -231,8 +231,10 @@ static void pixel_vectors(Emit *e, const void *ctx, Regs r) {
                 const char *j = loop_var("j", RB);
                 if (conv_staged(t))
                     LOOP(e, "j", RB)
-                        emit_line(e, "memcpy(%s, acc[%s], sizeof acc[%s]);",
-                                  cx_at("u", cx_plus(cx_mul(cx_size(sub ? cx_plus("j0", j) : j), t->NQ), pv)), j, j);
+                        emit_line(e, "%sCNNRT_STORE16(%s, acc[%s][%s]);", loop_head("p", P),
+                                  cx_plus(cx_at("u", cx_plus(cx_mul(cx_size(sub ? cx_plus("j0", j) : j), t->NQ), pv)),
+                                          cx_mul(loop_var("p", P), 16)),
+                                  j, loop_var("p", P));
                 else
                     store_tile(e, t, P, RB, sub, pv);
             }

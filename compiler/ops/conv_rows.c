@@ -44,7 +44,7 @@ static void rows_tile(Emit *e, const ConvTile *t, int R, int V, const char *oh0,
                         if (V > 1) emit_line(e, "CNNRT_UNROLL");
                         LOOP_SCOPE(e, "v", V) {
                         emit_line(e, "cnnrt_v16 xv;");
-                        emit_line(e, "memcpy(&xv, %s, sizeof xv);", cx_at("tc", cx_add(cx_mul(v, 16), off)));
+                        emit_line(e, "CNNRT_LOAD16(xv, %s);", cx_at("tc", cx_add(cx_mul(v, 16), off)));
                         emit_line(e, "CNNRT_IN_REGS(xv);");
                         for (int64_t i2 = 0; i2 < t->kh; i2++)
                             for (int r2 = 0; r2 < R; r2++)

@@ -419,7 +419,9 @@ static void phase_tiles(Emit *e, const void *ctx, Regs r) {
     LOOP(e, "ob", G->NOB) BLOCK_IF(e, sub, "for (int j0 = 0; j0 < %d; j0 += %d)", G->OCB, RB) {
         emit_line(e, "cnnrt_v16 acc[%d][%d];", H * RB, P);
         emit_tile_splat(e, RB, P, emit_param(e, L, "bias_packed"), cx_plus(cx_mul(blk, G->OCB), sub ? "j0" : "0"));
-        if (H > 1) emit_line(e, "memcpy(acc[%d], acc[0], sizeof acc[0] * %d);", RB, RB);
+        if (H > 1)   /* the second phase's tile starts as the first's, vector by vector (CNNRT_COPY16) */
+            emit_line(e, "for (int j_ = 0; j_ < %d; j_++) for (int p_ = 0; p_ < %d; p_++) CNNRT_COPY16(acc[%d + j_][p_], acc[j_][p_]);",
+                      RB, P, RB);
         if (p->ntaps || bd->p[H - 1]->ntaps) FOR(e, "c", G->cg) {
             const char *ic = cx_plus(cx_mul(g, G->cg), "c");
             const char *row = cx_plus(cx_mul(cx_plus(cx_mul(ic, G->T[0]), cx_add(qd, G->PL[0])), G->T[1]),

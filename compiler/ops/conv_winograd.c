@@ -220,8 +220,10 @@ static void products(Emit *e, const void *ctx, Regs r) {
                 emit_tile_fma(e, rt.OCB, rt.P);
             }
             LOOP(e, "j", rt.OCB)
-                emit_line(e, "memcpy(M + %s, acc[%s], sizeof acc[%s]);",
-                          cx_plus(cx_mul(cx_paren(cx_plus(cx_mul("(size_t)pos", OCB), jb)), TB), pv), j, j);
+                emit_line(e, "%sCNNRT_STORE16(M + %s, acc[%s][%s]);", loop_head("p", rt.P),
+                          cx_plus(cx_plus(cx_mul(cx_paren(cx_plus(cx_mul("(size_t)pos", OCB), jb)), TB), pv),
+                                  cx_mul(loop_var("p", rt.P), 16)),
+                          j, loop_var("p", rt.P));
         }
     }
 }

@@ -76,11 +76,11 @@ static void dense_block(Emit *e, const Layer *L, const char *o0, int rows, long 
         const char *i = main > 16 ? "i" : "0";   /* one vector of inputs: no loop */
         if (main > 0) BLOCK_IF(e, main > 16, "for (int i = 0; i < %lld; i += 16)", main) {
             emit_line(e, "cnnrt_v16 xv;");
-            emit_line(e, "memcpy(&xv, %s, sizeof xv);", cx_at(x, i));
+            emit_line(e, "CNNRT_LOAD16(xv, %s);", cx_at(x, i));
             emit_line(e, "CNNRT_UNROLL");
             BLOCK(e, "for (int j = 0; j < %d; j++)", rows) {
                 emit_line(e, "cnnrt_v16 wv;");
-                emit_line(e, "memcpy(&wv, %s, sizeof wv);", cx_at(w, cx_plus(cx_mul(xasprintf("(size_t)(%s + j)", o0), in), i)));
+                emit_line(e, "CNNRT_LOAD16(wv, %s);", cx_at(w, cx_plus(cx_mul(xasprintf("(size_t)(%s + j)", o0), in), i)));
                 emit_line(e, "CNNRT_FMAV16(acc[j], wv, xv);");
             }
         }

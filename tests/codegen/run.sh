@@ -92,6 +92,16 @@ if [ "$1" -gt 0 ] && [ "$2" = 0 ]; then
     ok "dw_chain -O2: SiLU over each channel's outputs"
 else ko "dw_chain -O2: SiLU over each channel's outputs (passes $1, tile value loops $2)"; fi
 
+# dw_chain for AVX2 under gcc: the tiles' input vectors loaded into registers
+# (CNNRT_LOAD16), none copied in 16-byte pieces through the stack, where
+# each read of them waited on a failed store forwarding (9x slower)
+if "$CNNC" tests/codegen/warn/dw_chain.cnn --target=avx2 --random-weights=1 -o "$out/dw_avx2.c" 2>"$out/dw_avx2.err" &&
+   gcc -std=c11 -O2 -march=x86-64-v3 -Iruntime -S "$out/dw_avx2.c" -o "$out/dw_avx2.s" 2>>"$out/dw_avx2.err"; then
+    n=$(grep -c -E 'vmovdq[au][[:space:]]+%xmm[0-9]+, -?[0-9]*\(%rsp\)' "$out/dw_avx2.s")
+    if [ "$n" = 0 ]; then ok "dw_chain --target=avx2 gcc: no vectors through the stack in pieces"
+    else ko "dw_chain --target=avx2 gcc: $n 16-byte stores to the stack"; fi
+else head -5 "$out/dw_avx2.err"; ko "dw_chain --target=avx2 gcc: does not compile"; fi
+
 # convt3d_stride2: up and up2 (even widths) pair their column phases, up3
 # (odd) stores lane by lane
 c=$out/ex_convt3d_stride2.O2.c
@@ -125,7 +135,6 @@ FLAGS_B=--random-weights=2 ab; rc=$?
 if [ $rc = 3 ] && [ "$(grep -c 'outputs disagree: [0-9]* elements' "$out/ab.log")" = 2 ]; then
     ok "bench/ab.sh: other weights, outputs disagree"
 else cat "$out/ab.log"; ko "bench/ab.sh: other weights, outputs disagree (exit $rc)"; fi
-
 # RUNTIME_A: A's code includes that directory's cnnrt.h (one that stops the
 # compiler fails the run)
 mkdir -p "$out/rt_ok" "$out/rt_bad"

@@ -89,7 +89,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
             const float *restrict src = tc;
             const float *restrict wk = wc;
             cnnrt_v16 xv[4];
-            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -97,7 +97,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
             const float *restrict src = tc + 1;
             const float *restrict wk = wc + 1;
             cnnrt_v16 xv[4];
-            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -105,7 +105,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
             const float *restrict src = tc + 2;
             const float *restrict wk = wc + 2;
             cnnrt_v16 xv[4];
-            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -113,7 +113,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
             const float *restrict src = tc + 98;
             const float *restrict wk = wc + 3;
             cnnrt_v16 xv[4];
-            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -121,7 +121,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
             const float *restrict src = tc + 99;
             const float *restrict wk = wc + 4;
             cnnrt_v16 xv[4];
-            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -129,7 +129,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
             const float *restrict src = tc + 100;
             const float *restrict wk = wc + 5;
             cnnrt_v16 xv[4];
-            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -137,7 +137,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
             const float *restrict src = tc + 196;
             const float *restrict wk = wc + 6;
             cnnrt_v16 xv[4];
-            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -145,7 +145,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
             const float *restrict src = tc + 197;
             const float *restrict wk = wc + 7;
             cnnrt_v16 xv[4];
-            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -153,13 +153,14 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
             const float *restrict src = tc + 198;
             const float *restrict wk = wc + 8;
             cnnrt_v16 xv[4];
-            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
         /* store through the epilogue */
         cnnrt_v16 res[1][4];
-        memcpy(res, acc, sizeof res);
+        CNNRT_UNROLL
+        for (int j_ = 0; j_ < 1; j_++) for (int p_ = 0; p_ < 4; p_++) CNNRT_COPY16(res[j_][p_], acc[j_][p_]);
         const int o = 0;
         for (int p = 0; p < 4; p++) {
             CNNRT_LANES16(lanes, res[0][p]);
@@ -226,7 +227,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
             const float *restrict src = tc;
             const float *restrict wk = wc;
             cnnrt_v16 xv[4];
-            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -234,7 +235,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
             const float *restrict src = tc + 1;
             const float *restrict wk = wc + 1;
             cnnrt_v16 xv[4];
-            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -242,7 +243,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
             const float *restrict src = tc + 2;
             const float *restrict wk = wc + 2;
             cnnrt_v16 xv[4];
-            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -250,7 +251,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
             const float *restrict src = tc + 98;
             const float *restrict wk = wc + 3;
             cnnrt_v16 xv[4];
-            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -258,7 +259,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
             const float *restrict src = tc + 99;
             const float *restrict wk = wc + 4;
             cnnrt_v16 xv[4];
-            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -266,7 +267,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
             const float *restrict src = tc + 100;
             const float *restrict wk = wc + 5;
             cnnrt_v16 xv[4];
-            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -274,7 +275,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
             const float *restrict src = tc + 196;
             const float *restrict wk = wc + 6;
             cnnrt_v16 xv[4];
-            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -282,7 +283,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
             const float *restrict src = tc + 197;
             const float *restrict wk = wc + 7;
             cnnrt_v16 xv[4];
-            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -290,13 +291,14 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
             const float *restrict src = tc + 198;
             const float *restrict wk = wc + 8;
             cnnrt_v16 xv[4];
-            for (int v_ = 0; v_ < 4; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 4; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
         /* store through the epilogue */
         cnnrt_v16 res[1][4];
-        memcpy(res, acc, sizeof res);
+        CNNRT_UNROLL
+        for (int j_ = 0; j_ < 1; j_++) for (int p_ = 0; p_ < 4; p_++) CNNRT_COPY16(res[j_][p_], acc[j_][p_]);
         const int o = 0;
         for (int p = 0; p < 4; p++) {
             CNNRT_LANES16(lanes, res[0][p]);
@@ -417,7 +419,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
             const float *restrict src = tc;
             const float *restrict wk = wc;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -425,7 +427,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
             const float *restrict src = tc + 1;
             const float *restrict wk = wc + 1;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -433,7 +435,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
             const float *restrict src = tc + 2;
             const float *restrict wk = wc + 2;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -441,7 +443,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
             const float *restrict src = tc + 98;
             const float *restrict wk = wc + 3;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -449,7 +451,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
             const float *restrict src = tc + 99;
             const float *restrict wk = wc + 4;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -457,7 +459,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
             const float *restrict src = tc + 100;
             const float *restrict wk = wc + 5;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -465,7 +467,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
             const float *restrict src = tc + 196;
             const float *restrict wk = wc + 6;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -473,7 +475,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
             const float *restrict src = tc + 197;
             const float *restrict wk = wc + 7;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -481,13 +483,14 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
             const float *restrict src = tc + 198;
             const float *restrict wk = wc + 8;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
         /* store through the epilogue */
         cnnrt_v16 res[1][2];
-        memcpy(res, acc, sizeof res);
+        CNNRT_UNROLL
+        for (int j_ = 0; j_ < 1; j_++) for (int p_ = 0; p_ < 2; p_++) CNNRT_COPY16(res[j_][p_], acc[j_][p_]);
         const int o = 0;
         for (int p = 0; p < 2; p++) {
             CNNRT_LANES16(lanes, res[0][p]);
@@ -554,7 +557,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
             const float *restrict src = tc;
             const float *restrict wk = wc;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -562,7 +565,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
             const float *restrict src = tc + 1;
             const float *restrict wk = wc + 1;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -570,7 +573,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
             const float *restrict src = tc + 2;
             const float *restrict wk = wc + 2;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -578,7 +581,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
             const float *restrict src = tc + 98;
             const float *restrict wk = wc + 3;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -586,7 +589,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
             const float *restrict src = tc + 99;
             const float *restrict wk = wc + 4;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -594,7 +597,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
             const float *restrict src = tc + 100;
             const float *restrict wk = wc + 5;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -602,7 +605,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
             const float *restrict src = tc + 196;
             const float *restrict wk = wc + 6;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -610,7 +613,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
             const float *restrict src = tc + 197;
             const float *restrict wk = wc + 7;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -618,13 +621,14 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
             const float *restrict src = tc + 198;
             const float *restrict wk = wc + 8;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
         /* store through the epilogue */
         cnnrt_v16 res[1][2];
-        memcpy(res, acc, sizeof res);
+        CNNRT_UNROLL
+        for (int j_ = 0; j_ < 1; j_++) for (int p_ = 0; p_ < 2; p_++) CNNRT_COPY16(res[j_][p_], acc[j_][p_]);
         const int o = 0;
         for (int p = 0; p < 2; p++) {
             CNNRT_LANES16(lanes, res[0][p]);
@@ -745,7 +749,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
             const float *restrict src = tc;
             const float *restrict wk = wc;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -753,7 +757,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
             const float *restrict src = tc + 1;
             const float *restrict wk = wc + 1;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -761,7 +765,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
             const float *restrict src = tc + 2;
             const float *restrict wk = wc + 2;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -769,7 +773,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
             const float *restrict src = tc + 98;
             const float *restrict wk = wc + 3;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -777,7 +781,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
             const float *restrict src = tc + 99;
             const float *restrict wk = wc + 4;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -785,7 +789,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
             const float *restrict src = tc + 100;
             const float *restrict wk = wc + 5;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -793,7 +797,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
             const float *restrict src = tc + 196;
             const float *restrict wk = wc + 6;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -801,7 +805,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
             const float *restrict src = tc + 197;
             const float *restrict wk = wc + 7;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -809,13 +813,14 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
             const float *restrict src = tc + 198;
             const float *restrict wk = wc + 8;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
         /* store through the epilogue */
         cnnrt_v16 res[1][2];
-        memcpy(res, acc, sizeof res);
+        CNNRT_UNROLL
+        for (int j_ = 0; j_ < 1; j_++) for (int p_ = 0; p_ < 2; p_++) CNNRT_COPY16(res[j_][p_], acc[j_][p_]);
         const int o = 0;
         for (int p = 0; p < 2; p++) {
             CNNRT_LANES16(lanes, res[0][p]);
@@ -882,7 +887,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
             const float *restrict src = tc;
             const float *restrict wk = wc;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -890,7 +895,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
             const float *restrict src = tc + 1;
             const float *restrict wk = wc + 1;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -898,7 +903,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
             const float *restrict src = tc + 2;
             const float *restrict wk = wc + 2;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -906,7 +911,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
             const float *restrict src = tc + 98;
             const float *restrict wk = wc + 3;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -914,7 +919,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
             const float *restrict src = tc + 99;
             const float *restrict wk = wc + 4;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -922,7 +927,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
             const float *restrict src = tc + 100;
             const float *restrict wk = wc + 5;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -930,7 +935,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
             const float *restrict src = tc + 196;
             const float *restrict wk = wc + 6;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -938,7 +943,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
             const float *restrict src = tc + 197;
             const float *restrict wk = wc + 7;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
@@ -946,13 +951,14 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
             const float *restrict src = tc + 198;
             const float *restrict wk = wc + 8;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[0][p], xv[p], wk[0]);
         }
         /* store through the epilogue */
         cnnrt_v16 res[1][2];
-        memcpy(res, acc, sizeof res);
+        CNNRT_UNROLL
+        for (int j_ = 0; j_ < 1; j_++) for (int p_ = 0; p_ < 2; p_++) CNNRT_COPY16(res[j_][p_], acc[j_][p_]);
         const int o = 0;
         for (int p = 0; p < 2; p++) {
             CNNRT_LANES16(lanes, res[0][p]);

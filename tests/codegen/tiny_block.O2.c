@@ -99,7 +99,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
             const float *restrict src = tc;
             const float *restrict wk = wc;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -108,7 +108,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
             const float *restrict src = tc + 1;
             const float *restrict wk = wc + 2;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -117,7 +117,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
             const float *restrict src = tc + 2;
             const float *restrict wk = wc + 4;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -126,7 +126,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
             const float *restrict src = tc + 6;
             const float *restrict wk = wc + 6;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -135,7 +135,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
             const float *restrict src = tc + 7;
             const float *restrict wk = wc + 8;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -144,7 +144,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
             const float *restrict src = tc + 8;
             const float *restrict wk = wc + 10;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -153,7 +153,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
             const float *restrict src = tc + 12;
             const float *restrict wk = wc + 12;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -162,7 +162,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
             const float *restrict src = tc + 13;
             const float *restrict wk = wc + 14;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -171,7 +171,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
             const float *restrict src = tc + 14;
             const float *restrict wk = wc + 16;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -184,7 +184,8 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
         for (int j_ = 0; j_ < 2; j_++) for (int p_ = 0; p_ < 2; p_++) { CNNRT_RELU16(acc[j_][p_]); }
     }
     cnnrt_v16 res[2][2];
-    memcpy(res, acc, sizeof res);
+    CNNRT_UNROLL
+    for (int j_ = 0; j_ < 2; j_++) for (int p_ = 0; p_ < 2; p_++) CNNRT_COPY16(res[j_][p_], acc[j_][p_]);
     CNNRT_NO_VECTORIZE
     for (int j = 0; j < 2; j++) {
         const int o = j;
@@ -251,7 +252,8 @@ CNNRT_ISA_WIDE static void tiny_block_fc__run_wide(const float *restrict x0, flo
         CNNRT_UNROLL
         for (int j = 0; j < 3; j++) CNNRT_SPLAT16(acc[j], 0.0f);
         cnnrt_v16 res[3];
-        memcpy(res, acc, sizeof res);
+        CNNRT_UNROLL
+        for (int j_ = 0; j_ < 3; j_++) CNNRT_COPY16(res[j_], acc[j_]);
         for (int j = 0; j < 3; j++) {
             const int o = 0 + j;
             float sum = tiny_block_fc__bias[o];
@@ -335,7 +337,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
             const float *restrict src = tc;
             const float *restrict wk = wc;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -344,7 +346,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
             const float *restrict src = tc + 1;
             const float *restrict wk = wc + 2;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -353,7 +355,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
             const float *restrict src = tc + 2;
             const float *restrict wk = wc + 4;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -362,7 +364,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
             const float *restrict src = tc + 6;
             const float *restrict wk = wc + 6;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -371,7 +373,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
             const float *restrict src = tc + 7;
             const float *restrict wk = wc + 8;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -380,7 +382,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
             const float *restrict src = tc + 8;
             const float *restrict wk = wc + 10;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -389,7 +391,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
             const float *restrict src = tc + 12;
             const float *restrict wk = wc + 12;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -398,7 +400,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
             const float *restrict src = tc + 13;
             const float *restrict wk = wc + 14;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -407,7 +409,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
             const float *restrict src = tc + 14;
             const float *restrict wk = wc + 16;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -420,7 +422,8 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
         for (int j_ = 0; j_ < 2; j_++) for (int p_ = 0; p_ < 2; p_++) { CNNRT_RELU16(acc[j_][p_]); }
     }
     cnnrt_v16 res[2][2];
-    memcpy(res, acc, sizeof res);
+    CNNRT_UNROLL
+    for (int j_ = 0; j_ < 2; j_++) for (int p_ = 0; p_ < 2; p_++) CNNRT_COPY16(res[j_][p_], acc[j_][p_]);
     CNNRT_NO_VECTORIZE
     for (int j = 0; j < 2; j++) {
         const int o = j;
@@ -487,7 +490,8 @@ CNNRT_ISA_NARROW static void tiny_block_fc__run_narrow(const float *restrict x0,
         CNNRT_UNROLL
         for (int j = 0; j < 3; j++) CNNRT_SPLAT16(acc[j], 0.0f);
         cnnrt_v16 res[3];
-        memcpy(res, acc, sizeof res);
+        CNNRT_UNROLL
+        for (int j_ = 0; j_ < 3; j_++) CNNRT_COPY16(res[j_], acc[j_]);
         for (int j = 0; j < 3; j++) {
             const int o = 0 + j;
             float sum = tiny_block_fc__bias[o];
@@ -571,7 +575,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
             const float *restrict src = tc;
             const float *restrict wk = wc;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -580,7 +584,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
             const float *restrict src = tc + 1;
             const float *restrict wk = wc + 2;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -589,7 +593,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
             const float *restrict src = tc + 2;
             const float *restrict wk = wc + 4;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -598,7 +602,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
             const float *restrict src = tc + 6;
             const float *restrict wk = wc + 6;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -607,7 +611,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
             const float *restrict src = tc + 7;
             const float *restrict wk = wc + 8;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -616,7 +620,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
             const float *restrict src = tc + 8;
             const float *restrict wk = wc + 10;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -625,7 +629,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
             const float *restrict src = tc + 12;
             const float *restrict wk = wc + 12;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -634,7 +638,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
             const float *restrict src = tc + 13;
             const float *restrict wk = wc + 14;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -643,7 +647,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
             const float *restrict src = tc + 14;
             const float *restrict wk = wc + 16;
             cnnrt_v16 xv[2];
-            for (int v_ = 0; v_ < 2; v_++) memcpy(&xv[v_], src + 16 * v_, sizeof xv[v_]);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -656,7 +660,8 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
         for (int j_ = 0; j_ < 2; j_++) for (int p_ = 0; p_ < 2; p_++) { CNNRT_RELU16(acc[j_][p_]); }
     }
     cnnrt_v16 res[2][2];
-    memcpy(res, acc, sizeof res);
+    CNNRT_UNROLL
+    for (int j_ = 0; j_ < 2; j_++) for (int p_ = 0; p_ < 2; p_++) CNNRT_COPY16(res[j_][p_], acc[j_][p_]);
     CNNRT_NO_VECTORIZE
     for (int j = 0; j < 2; j++) {
         const int o = j;
@@ -723,7 +728,8 @@ static void tiny_block_fc__run_base(const float *restrict x0, float *restrict y)
         CNNRT_UNROLL
         for (int j = 0; j < 3; j++) CNNRT_SPLAT16(acc[j], 0.0f);
         cnnrt_v16 res[3];
-        memcpy(res, acc, sizeof res);
+        CNNRT_UNROLL
+        for (int j_ = 0; j_ < 3; j_++) CNNRT_COPY16(res[j_], acc[j_]);
         for (int j = 0; j < 3; j++) {
             const int o = 0 + j;
             float sum = tiny_block_fc__bias[o];
