@@ -277,7 +277,8 @@ static void winograd_emit(Emit *e, const Layer *L, const void *tile) {
                 emit_line(e, "const float bias = %s[o];", emit_param(e, L, "bias_packed"));
                 BLOCK_IF(e, TB > 16, "for (int q = 0; q < %lld; q += 16)", TB) {
                     emit_line(e, "const float *restrict mq = %s;", cx_at("M", cx_plus(cx_mul("(size_t)j", TB), q)));
-                    emit_line(e, "float am[%d][%d][16], y%d[%d][%d][16];", m, n, m, m, m);
+                    emit_line(e, "float am[%d][%d][16], st[%d][%d];   /* st: the 16 tiles' outputs row by row */", m, n, m,
+                              16 * m);
                     FOR_SIMD(e, "l", 16)
                         for (int a = 0; a < m; a++)
                             for (int k = 0; k < n; k++)
@@ -286,22 +287,39 @@ static void winograd_emit(Emit *e, const Layer *L, const void *tile) {
                     FOR_SIMD(e, "l", 16)
                         for (int a = 0; a < m; a++)
                             for (int b = 0; b < m; b++)
-                                emit_line(e, "y%d[%d][%d][l] = bias + %s;", m, a, b,
+                                emit_line(e, "st[%d][l * %d + %d] = bias + %s;", a, m, b,
                                           combo(x.AT + b * n, n, xasprintf("am[%d][%%lld][l]", a), 0, 1));
+                    /* runs of tiles in one tile row, each output row of a run
+                     * a stretch of consecutive floats of st and of y */
                     emit_line(e, "int th = %s, tw = %s;", cx_div(tq, Wq), cx_mod(tq, Wq));
-                    BLOCK(e, "for (int l = 0; l < 16; l++, tw++)") {
+                    BLOCK(e, "for (int l = 0; l < 16;)") {
                         BLOCK(e, "if (tw == %lld)", Wq) {
                             emit_line(e, "tw = 0;");
                             emit_line(e, "th++;");
                         }
                         emit_line(e, "if (th >= %lld) break;", (long long)g.TH);
-                        emit_line(e, "if (tw >= %lld) continue;   /* the padding column */", (long long)g.TW);
-                        BLOCK(e, "for (int a = 0; a < %d && th * %d + a < %lld; a++)", m, m, (long long)g.OH)
-                        BLOCK(e, "for (int b = 0; b < %d && tw * %d + b < %lld; b++)", m, m, (long long)g.OW) {
-                            emit_line(e, "const float v = y%d[a][b][l];", m);
-                            emit_store(e, xasprintf("(o * %lld + th * %d + a) * %lld + tw * %d + b", (long long)g.OH, m,
-                                                    (long long)g.OW, m), "o", "v");
+                        BLOCK(e, "if (tw >= %lld)", (long long)g.TW) {   /* the padding column */
+                            emit_line(e, "l++;");
+                            emit_line(e, "tw++;");
+                            emit_line(e, "continue;");
                         }
+                        emit_line(e, "const int run = 16 - l < %lld - tw ? 16 - l : %lld - tw;", (long long)g.TW,
+                                  (long long)g.TW);
+                        if (g.OW % m)
+                            emit_line(e, "const int cols = run * %d < %lld - tw * %d ? run * %d : %lld - tw * %d;", m,
+                                      (long long)g.OW, m, m, (long long)g.OW, m);
+                        const char *cols = g.OW % m ? "cols" : xasprintf("run * %d", m);
+                        BLOCK(e, "for (int a = 0; a < %d && th * %d + a < %lld; a++)", m, m, (long long)g.OH) {
+                            emit_line(e, "const float *restrict sr = st[a] + l * %d;", m);
+                            emit_line(e, "const int at = (o * %lld + th * %d + a) * %lld + tw * %d;", (long long)g.OH, m,
+                                      (long long)g.OW, m);
+                            BLOCK(e, "for (int i_ = 0; i_ < %s; i_++)", cols) {
+                                emit_line(e, "const float v = sr[i_];");
+                                emit_store(e, "at + i_", "o", "v");
+                            }
+                        }
+                        emit_line(e, "l += run;");
+                        emit_line(e, "tw += run;");
                     }
                 }
             }
