@@ -14,6 +14,9 @@
 #   RUNTIME_A          a directory whose cnnrt.h A's code includes instead of
 #                      the tree's (the runtime header of a checkout before a
 #                      change to it; its inline functions are A's own)
+#   CC_A               the C compiler of A's code (default: each of AB_CCS),
+#                      e.g. CC_A=clang AB_CCS=gcc: the same code built by
+#                      clang (A) and by gcc (B), one line "gcc (A: clang): ..."
 # Each C compiler of AB_CCS (default "clang gcc") builds both into one
 # program (bench/ab_main.c, BENCH_CFLAGS), which runs them in BLOCKS
 # (default 40) pairs of blocks of at least 20 ms (MIN_MS), alternating which
@@ -36,17 +39,17 @@ rm -rf "$d"; mkdir -p "$d"
 # shellcheck disable=SC2086
 "$cnnc_b" "$src" $weights "$@" ${FLAGS_B:-} --prefix b_net -o "$d/b.c" 2> "$d/cnnc_b.err" || {
     echo "ab.sh: B: $cnnc_b failed:" >&2; tail -n 5 "$d/cnnc_b.err" >&2; exit 1; }
-if [ -z "${RUNTIME_A:-}" ] && cmp -s <(sed 's/a_net\|A_NET\|"a\.h"//g' "$d/a.c") <(sed 's/b_net\|B_NET\|"b\.h"//g' "$d/b.c"); then
+if [ -z "${RUNTIME_A:-}${CC_A:-}" ] && cmp -s <(sed 's/a_net\|A_NET\|"a\.h"//g' "$d/a.c") <(sed 's/b_net\|B_NET\|"b\.h"//g' "$d/b.c"); then
     echo "ab.sh: A and B are the same code (the ratio shows where the two copies lie in memory)"
 fi
 status=0
 for cc in ${AB_CCS:-clang gcc}; do
-    a_src=$d/a.c
-    if [ -n "${RUNTIME_A:-}" ]; then
+    a_src=$d/a.c a_cc=${CC_A:-$cc}
+    if [ -n "${RUNTIME_A:-}${CC_A:-}" ]; then
         a_src=$d/a_$cc.o
         # shellcheck disable=SC2086
-        $cc $BENCH_CFLAGS -std=c11 -I"$d" -I"$RUNTIME_A" $("$CNNC" --cflags) -c "$d/a.c" -o "$a_src" \
-            2> "$d/cc_$cc.err" || { echo "ab.sh: $cc failed on A:" >&2; head -n 5 "$d/cc_$cc.err" >&2; exit 1; }
+        $a_cc $BENCH_CFLAGS -std=c11 -I"$d" ${RUNTIME_A:+-I"$RUNTIME_A"} $("$CNNC" --cflags) -c "$d/a.c" -o "$a_src" \
+            2> "$d/cc_$cc.err" || { echo "ab.sh: $a_cc failed on A:" >&2; head -n 5 "$d/cc_$cc.err" >&2; exit 1; }
     fi
     # shellcheck disable=SC2086
     $cc $BENCH_CFLAGS -std=c11 -I"$d" $("$CNNC" --cflags) "$BENCH/ab_main.c" "$a_src" "$d/b.c" \
@@ -56,7 +59,7 @@ for cc in ${AB_CCS:-clang gcc}; do
     rc=$?
     [ $rc -le 3 ] || { echo "ab.sh: $d/ab_$cc exited with $rc" >&2; exit 1; }
     f=$d/ab_$cc.txt
-    echo "$cc: A $(val a_us "$f") us, B $(val b_us "$f") us, B/A $(val ratio "$f")" \
+    echo "$cc$([ "$a_cc" != "$cc" ] && echo " (A: $a_cc)"): A $(val a_us "$f") us, B $(val b_us "$f") us, B/A $(val ratio "$f")" \
          "(quartiles $(val ratio_q25 "$f")-$(val ratio_q75 "$f")), max |B-A| $(val max_abs_diff "$f")" \
          "$([ $rc = 3 ] && echo "(outputs disagree: $(val check "$f" | sed 's/FAIL //') elements beyond 1e-4 + 1e-3 |A|)")"
     [ $rc = 3 ] && status=3

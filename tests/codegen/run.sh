@@ -144,6 +144,11 @@ RUNTIME_A=$PWD/$out/rt_ok ab; rc=$?
 if [ $rc = 0 ] && ! grep -q "same code" "$out/ab.log" && [ "$(grep -c '^[a-z]*: A [0-9.]* us' "$out/ab.log")" = 2 ]; then
     ok "bench/ab.sh: RUNTIME_A"
 else cat "$out/ab.log"; ko "bench/ab.sh: RUNTIME_A (exit $rc)"; fi
+# CC_A: A's code built by another compiler than B's, in one program
+CC_A=clang AB_CCS=gcc BLOCKS=2 MIN_MS=1 OUT=$out/ab bench/ab.sh bench/nets/lenet5.cnn >"$out/ab.log" 2>&1; rc=$?
+if [ $rc = 0 ] && ! grep -q "same code" "$out/ab.log" && [ "$(grep -c '^gcc (A: clang): A [0-9.]* us, B [0-9.]* us' "$out/ab.log")" = 1 ]; then
+    ok "bench/ab.sh: CC_A"
+else cat "$out/ab.log"; ko "bench/ab.sh: CC_A (exit $rc)"; fi
 RUNTIME_A=$PWD/$out/rt_bad ab; rc=$?
 if [ $rc = 1 ] && grep -q "failed on A" "$out/ab.log"; then ok "bench/ab.sh: RUNTIME_A's header is the one A includes"
 else cat "$out/ab.log"; ko "bench/ab.sh: RUNTIME_A's header is the one A includes (exit $rc)"; fi
