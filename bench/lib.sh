@@ -192,7 +192,8 @@ bench_net() {
 print_table() {
     {
         echo "$1, batch 1, one thread, median µs ($(date -u +%Y-%m-%d), $CPU;"
-        echo "peak: $(tr '\n' ' ' < "$OUT/peak.txt" | sed 's/ $//') GFLOP/s; PyTorch $TORCH_VER, ONNX Runtime $ORT_VER;"
+        echo "peak: $(grep '^peak_' "$OUT/peak.txt" | tr '\n' ' ' | sed 's/ $//') GFLOP/s;" \
+             "bandwidth: $(grep '^bw_' "$OUT/peak.txt" | tr '\n' ' ' | sed 's/ $//') GB/s; PyTorch $TORCH_VER, ONNX Runtime $ORT_VER;"
         echo "load average $LOAD0 at the start, $(cut -d' ' -f1 /proc/loadavg 2>/dev/null) at the end)"
         echo
         echo "builds of the generated code:"

@@ -9,17 +9,30 @@
  *   peak_gflops_avx2 117.4
  *   peak_gflops_scalar_fma 14.7  (peak_gflops_scalar without FMA: mul + add)
  *   peak_gflops 117.4            (the best of the above)
+ *   bw_gbs_l2 221.0              (memory bandwidth: bytes read + written per
+ *   bw_gbs_l3 110.3               second by a copy of a set of half the L2
+ *   l2_bytes 1048576              cache, of 8 MB; the L2 cache's size)
  *
  * Each kernel keeps many independent FMA chains in flight (24 zmm, 12 ymm,
  * 12 scalar accumulators; one FMA has ~4 cycles latency and there are two FMA
  * ports, so >= 8 are needed), repeats them for a calibrated number of
  * iterations (~50 ms a run), and reports the median of the runs (default 9).
  * A FMA counts 2 FLOP per lane.
+ *
+ * The bandwidth is measured as the peak is, with a copy of one array to
+ * another for the kernel (vectors of 16 floats, each plus a number: no
+ * library memcpy and its streaming stores) and the bytes read and written
+ * for the FLOP: "l2" a source and a destination of a quarter of the L2 cache
+ * each (sysconf's size, 1 MB where it has none), "l3" of 4 MB each: in a
+ * last-level cache of 16 MB or more, beyond a smaller one. bench/profile.sh
+ * takes a layer's bytes at the first where they fit in the L2 cache, else at
+ * the second.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 #if defined(__AVX512F__) || defined(__AVX2__) || defined(__FMA__)
 #include <immintrin.h>
 #endif
@@ -154,6 +167,41 @@ static double measure(kernel_fn k, int runs, double target)
     return rates[runs / 2];
 }
 
+/* bandwidth: dst = src + k over vectors of 16 floats, as a kernel whose
+ * "FLOP" are the bytes read and written, so that measure() gives GB/s */
+typedef float vf16 __attribute__((vector_size(64), aligned(64)));
+static vf16 *bw_src, *bw_dst;
+static size_t bw_n;
+
+static __attribute__((noinline)) double k_copy(long iters, float a, float b)
+{
+    long i;
+    size_t j;
+    for (i = 0; i < iters; i++)
+        for (j = 0; j < bw_n; j++)
+            bw_dst[j] = bw_src[j] + (a - b);
+    sink = bw_dst[bw_n / 2][0];
+    return 2.0 * (double)(bw_n * sizeof(vf16)) * (double)iters;
+}
+
+/* GB/s of the copy of `bytes` to as many others, 0 without the memory */
+static double bandwidth(size_t bytes, int runs)
+{
+    double g = 0;
+    size_t j;
+    bw_n = bytes / sizeof(vf16);
+    bw_src = aligned_alloc(64, bw_n * sizeof(vf16));
+    bw_dst = aligned_alloc(64, bw_n * sizeof(vf16));
+    if (bw_src && bw_dst) {
+        for (j = 0; j < bw_n; j++)
+            bw_src[j] = bw_dst[j] = (vf16){0} + (float)j;
+        g = measure(k_copy, runs, 0.05);
+    }
+    free(bw_src);
+    free(bw_dst);
+    return g;
+}
+
 int main(int argc, char **argv)
 {
     int runs = argc > 1 ? atoi(argv[1]) : 9;
@@ -177,5 +225,16 @@ int main(int argc, char **argv)
     if (g > best)
         best = g;
     printf("peak_gflops %.1f\n", best);
+    {
+        long l2 = -1;
+#ifdef _SC_LEVEL2_CACHE_SIZE
+        l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+#endif
+        if (l2 <= 0)
+            l2 = 1L << 20;
+        printf("bw_gbs_l2 %.1f\n", bandwidth((size_t)l2 / 4, runs));
+        printf("bw_gbs_l3 %.1f\n", bandwidth((size_t)4 << 20, runs));
+        printf("l2_bytes %ld\n", l2);
+    }
     return 0;
 }
