@@ -86,11 +86,15 @@ extern "C" {
 #endif
 
 /* CNNRT_PREFETCH(p): the line at p toward the core's caches (a hint: no
- * fault, nothing if the compiler has no prefetch) */
+ * fault, nothing if the compiler has no prefetch). Defined before this
+ * header, it replaces the hint: ((void)(p)) turns prefetching off, a call
+ * records the lines (tests/codegen/prefetch_probe.c). */
+#ifndef CNNRT_PREFETCH
 #if defined(__GNUC__) || defined(__clang__)
 #define CNNRT_PREFETCH(p) __builtin_prefetch((p), 0, 2)
 #else
 #define CNNRT_PREFETCH(p) ((void)(p))
+#endif
 #endif
 
 /* reflect an index into [0, n) without repeating the edge: -1 -> 1, n -> n-2 */

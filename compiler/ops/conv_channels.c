@@ -79,6 +79,15 @@ static void channel_vectors(Emit *e, const void *ctx, Regs regs) {
             const char *from = passes ? xasprintf("(c0 ? %s : bias)", cx_plus("pq", cx_mul(r, OCB))) : "bias";
             emit_line(e, "%s%sCNNRT_LOAD16(acc[%s][%s], %s);", loop_head("r", RW), loop_head("v", OCV), r, v,
                       cx_plus(from, cx_mul(v, 16)));
+            /* fewer lines a channel than runs: each channel's lines all in one run, channel c's in run
+             * c mod runs (a countdown to it), so that every run fetches its share, not the first few
+             * runs a line each per channel and the rest none (12 1x1 layers of 1024 channels at 7x7,
+             * 48 MB of weights: 0.83x the time under clang, 0.88x under gcc) */
+            long long lines = (taps * t->OCB * 4 + 63) / 64;
+            const char *run = by_row ? cx_plus(cx_mul(loop_var("oh", OH), OW / RW), OW > RW ? cx_div("ow0", RW) : "0")
+                                     : cx_div(q, RW);
+            bool by_channel = prefetch && lines < nqi;
+            if (by_channel) emit_line(e, "int pf = %s;   /* channels until the next one whose lines this run fetches */", run);
             BLOCK(e, "for (int c = %s; c < %s; c++)", passes ? "c0" : "0",
                   passes ? xasprintf("(c0 + %lld < %lld ? c0 + %lld : %lld)", CB, cg, CB, cg) : xasprintf("%lld", cg)) {
                 long long step = 1;   /* floats from one position to the next */
@@ -92,14 +101,19 @@ static void channel_vectors(Emit *e, const void *ctx, Regs regs) {
                     emit_line(e, "const float *restrict tc = %s;", cx_at("x0", cx_plus(cx_mul("(size_t)c", t->H * t->W), q)));
                 }
                 emit_line(e, "const float *restrict wc = %s;", cx_plus("wb", cx_mul("c", taps * t->OCB)));
-                if (prefetch) {
-                    long long lines = (taps * t->OCB * 4 + 63) / 64;
-                    const char *run = by_row ? cx_plus(cx_mul(loop_var("oh", OH), OW / RW), OW > RW ? cx_div("ow0", RW) : "0")
-                                             : cx_div(q, RW);
+                long long ahead = (passes ? CB : cg) * taps * t->OCB;   /* floats to the next pass's weights */
+                if (by_channel) {
+                    emit_line(e, "/* channel c's weights in the next pass (or block) toward the cache: all in run c mod %lld */",
+                              nqi);
+                    BLOCK(e, "if (pf-- == 0)") {
+                        emit_line(e, "if (more) for (int l = 0; l < %lld; l++) CNNRT_PREFETCH(wc + %lld + 16 * l);", lines, ahead);
+                        emit_line(e, "pf = %lld;", nqi - 1);
+                    }
+                } else if (prefetch) {
                     emit_line(e, "/* channel c's weights in the next pass (or block) toward the cache: line l in run l mod %lld */",
                               nqi);
                     emit_line(e, "if (more) for (int l = %s; l < %lld; l += %lld) CNNRT_PREFETCH(wc + %lld + 16 * l);", run, lines,
-                              nqi, (passes ? CB : cg) * taps * t->OCB);
+                              nqi, ahead);
                 }
                 for (int64_t i = 0; i < t->kh; i++)
                     for (int64_t k = 0; k < t->kw; k++)

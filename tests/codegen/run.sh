@@ -113,6 +113,37 @@ if [ "$1" -gt 0 ] && [ "$2" = 0 ] && [ "$3" = 0 ] && [ "$4" -gt 0 ]; then
     ok "convt3d_stride2 -O2: column phases paired for even widths only"
 else ko "convt3d_stride2 -O2: column phases paired for even widths only (zips, strided: up+up2 $1 $2, up3 $3 $4)"; fi
 
+# weight_prefetch: each block's weights prefetched during the block before,
+# every line of them once (CNNRT_PREFETCH recorded: tests/codegen/prefetch_probe.c),
+# a 1x1 layer's channel by channel in turn over the runs of positions, a 3x3
+# layer's line by line (fewer lines a channel than runs, and more). The wide
+# variant (AVX-512 tiles: 7 x 2 x 16, both layers) where the CPU runs it; the
+# narrow one's 1x1 (1 x 2 x 16) everywhere.
+c=$out/ex_weight_prefetch.O2.c
+counts=$(awk '/^(CNNRT_ISA_[A-Z]* )?static void/ {k = /_pw__run_wide/ ? 1 : /_conv__run_wide/ ? 2 : 0}
+              k == 1 && /toward the cache: all in run c mod 7 / {a++} k == 2 && /toward the cache: line l in run l mod 7 / {b++}
+              END {printf "%d %d", a, b}' "$c")
+set -- $counts
+if [ "$1" = 1 ] && [ "$2" = 1 ]; then ok "weight_prefetch -O2: a 1x1 layer's weights channel by channel over the runs, a 3x3's line by line"
+else ko "weight_prefetch -O2: a 1x1 layer's weights channel by channel over the runs, a 3x3's line by line ($1 $2)"; fi
+probe() {   # probe NAME EXPECTED [CFLAGS...]: prefetches, lines and ranges of one call
+    name=$1 want=$2; shift 2
+    if gcc -std=c11 -O1 "$@" -DCNNRT_DISPATCH=0 '-DCNNRT_PREFETCH(p)=cnnrt_probe_prefetch(p)' \
+           -include tests/codegen/prefetch_probe.h -Iruntime -I"$out" -DNET_H='"ex_weight_prefetch.O2.h"' \
+           -DIN_SIZE=WEIGHT_PREFETCH_INPUT_SIZE -DOUT_SIZE=WEIGHT_PREFETCH_OUTPUT_SIZE \
+           -DSCRATCH_SIZE=WEIGHT_PREFETCH_SCRATCH_SIZE -DFORWARD=weight_prefetch_forward \
+           tests/codegen/prefetch_probe.c "$c" -Lbuild -lcnnrt -lm -o "$out/probe_$name" 2>"$out/probe_$name.err" &&
+       "$out/probe_$name" > "$out/probe_$name.txt"; then
+        got=$(tr '\n' ' ' < "$out/probe_$name.txt" | sed 's/ $//')
+        if [ "$got" = "$want" ]; then ok "weight_prefetch $name: $got"
+        else ko "weight_prefetch $name: $got, not $want"; fi
+    else head -5 "$out/probe_$name.err"; ko "weight_prefetch $name: does not build or run"; fi
+}
+probe narrow "prefetches 3584 lines 3584 ranges 1"
+if grep -q avx512f /proc/cpuinfo 2>/dev/null; then
+    probe wide "prefetches 17408 lines 17408 ranges 2" -march=x86-64-v4
+else ok "weight_prefetch wide: skipped, this CPU has no AVX-512"; fi
+
 # every app of examples/examples.mk: from .cnn files, and from the ONNX models
 # PyTorch exports (LeNet-5's, and torchvision's MobileNetV3-small trained here)
 for n in lenet5 lenet5_onnx digits_mobilenet sobel resnet_block mobilenet_block mobilenet_v3_block activity1d volume3d; do
