@@ -37,6 +37,16 @@ extern "C" {
 #define CNNRT_SIMD16 CNNRT_SIMD
 #endif
 
+/* a loop like CNNRT_SIMD's over a long chain of operations per element
+ * (SiLU, GELU): clang interleaves 4 vectors an iteration, whose chains
+ * then overlap in the core (a loop of SiLU 1.2x faster, AVX-512). gcc has
+ * no such hint (its unrolling runs the chains one after another). */
+#if defined(__clang__) && !defined(_OPENMP)
+#define CNNRT_SIMD_CHAINS _Pragma("clang loop interleave_count(4)")
+#else
+#define CNNRT_SIMD_CHAINS CNNRT_SIMD
+#endif
+
 /* a rolled loop around such lane loops that must stay a loop of vector
  * operations: clang would vectorize it across its iterations */
 #if defined(__clang__)

@@ -82,15 +82,16 @@ if [ "$1" -gt 0 ] && [ "$2" = 0 ] && [ "$3" -gt 0 ]; then
 else ko "silu_tile -O2: SiLU on the tile's values, relu6 on its vectors (value loops $1, lane exps $2, clamps $3)"; fi
 
 # dw_chain: the depthwise's SiLU in a pass over each channel's outputs, not
-# on the tiles' values
+# on the tiles' values, a loop whose chains clang interleaves (CNNRT_SIMD_CHAINS)
 c=$out/ex_dw_chain.O2.c
 counts=$(awk '/^(CNNRT_ISA_[A-Z]* )?static void/ {k = /_d__run/}
-              k && /epilogue over the channel.s outputs/ {p++} k && /on the tile.s values/ {v++}
-              END {printf "%d %d", p, v}' "$c")
+              k && /epilogue over the channel.s outputs/ {p++; getline; i += /CNNRT_SIMD_CHAINS/}
+              k && /on the tile.s values/ {v++}
+              END {printf "%d %d %d", p, v, i}' "$c")
 set -- $counts
-if [ "$1" -gt 0 ] && [ "$2" = 0 ]; then
-    ok "dw_chain -O2: SiLU over each channel's outputs"
-else ko "dw_chain -O2: SiLU over each channel's outputs (passes $1, tile value loops $2)"; fi
+if [ "$1" -gt 0 ] && [ "$2" = 0 ] && [ "$3" = "$1" ]; then
+    ok "dw_chain -O2: SiLU over each channel's outputs, its chains interleaved"
+else ko "dw_chain -O2: SiLU over each channel's outputs, its chains interleaved (passes $1, tile value loops $2, interleaved $3)"; fi
 
 # dw_chain for AVX2 under gcc: the tiles' input vectors loaded into registers
 # (CNNRT_LOAD16), none copied in 16-byte pieces through the stack, where
