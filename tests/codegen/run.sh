@@ -145,6 +145,20 @@ if grep -q avx512f /proc/cpuinfo 2>/dev/null; then
     probe wide "prefetches 17408 lines 17408 ranges 2" -march=x86-64-v4
 else ok "weight_prefetch wide: skipped, this CPU has no AVX-512"; fi
 
+# cnnrt_phase_row as its definition on every path: built by gcc and clang,
+# without -march (no shuffles), for AVX2 (clang's shuffles) and, where the CPU
+# runs it, AVX-512 (gcc's shuffles too); rows the unit test does not reach
+for cc in gcc clang; do
+    for arch in "" -march=x86-64-v3 -march=x86-64-v4; do
+        [ "$arch" = -march=x86-64-v4 ] && ! grep -q avx512f /proc/cpuinfo 2>/dev/null && continue
+        [ "$arch" = -march=x86-64-v3 ] && ! grep -q avx2 /proc/cpuinfo 2>/dev/null && continue
+        if $cc -std=c11 -O2 $arch -Wall -Wextra -pedantic -Werror -Iruntime tests/codegen/phase_row_check.c \
+               -o "$out/phase_row_$cc" -lm 2>"$out/phase_row.err" && "$out/phase_row_$cc" > "$out/phase_row.txt"; then
+            ok "cnnrt_phase_row $cc $arch: $(tail -n 1 "$out/phase_row.txt")"
+        else head -5 "$out/phase_row.err" "$out/phase_row.txt"; ko "cnnrt_phase_row $cc $arch"; fi
+    done
+done
+
 # every app of examples/examples.mk: from .cnn files, and from the ONNX models
 # PyTorch exports (LeNet-5's, and torchvision's MobileNetV3-small trained here)
 for n in lenet5 lenet5_onnx digits_mobilenet sobel resnet_block mobilenet_block mobilenet_v3_block activity1d volume3d; do
