@@ -10,8 +10,8 @@
  *   peak_gflops_scalar_fma 14.7  (peak_gflops_scalar without FMA: mul + add)
  *   peak_gflops 117.4            (the best of the above)
  *   bw_gbs_l2 221.0              (memory bandwidth: bytes read + written per
- *   bw_gbs_l3 110.3               second by a copy of a set of half the L2
- *   l2_bytes 1048576              cache, of 8 MB; the L2 cache's size)
+ *   bw_gbs_l3 110.3               second by a copy within half the L2 cache,
+ *   l2_bytes 1048576              and of 4 MB to 4 MB; the L2 cache's size)
  *
  * Each kernel keeps many independent FMA chains in flight (24 zmm, 12 ymm,
  * 12 scalar accumulators; one FMA has ~4 cycles latency and there are two FMA

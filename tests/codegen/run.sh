@@ -147,7 +147,7 @@ else ok "weight_prefetch wide: skipped, this CPU has no AVX-512"; fi
 
 # cnnrt_phase_row as its definition on every path: built by gcc and clang,
 # without -march (no shuffles), for AVX2 (clang's shuffles) and, where the CPU
-# runs it, AVX-512 (gcc's shuffles too); rows the unit test does not reach
+# runs it, AVX-512 (gcc's shuffles too)
 for cc in gcc clang; do
     for arch in "" -march=x86-64-v3 -march=x86-64-v4; do
         [ "$arch" = -march=x86-64-v4 ] && ! grep -q avx512f /proc/cpuinfo 2>/dev/null && continue
