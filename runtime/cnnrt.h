@@ -349,6 +349,27 @@ typedef struct { float v[16]; } cnnrt_v16;
 #define CNNRT_FMAV16(acc, x, w) do { for (int l_ = 0; l_ < 16; l_++) (acc).v[l_] += (x).v[l_] * (w).v[l_]; } while (0)
 #endif
 
+/* the even and the odd lanes of x then y, and the 4 phases of the 64
+ * columns a[0..3] (column 4 q + p in lane q of ph[p]): evens and odds of
+ * the evens and odds */
+#if defined(CNNRT_V16) && defined(__clang__)
+#define CNNRT_EVEN_(x, y) __builtin_shufflevector(x, y, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
+#define CNNRT_ODD_(x, y) __builtin_shufflevector(x, y, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31)
+#elif defined(CNNRT_V16) && defined(__GNUC__)
+__extension__ typedef int32_t cnnrt_i16_ __attribute__((vector_size(64)));
+#define CNNRT_EVEN_(x, y) __builtin_shuffle(x, y, (cnnrt_i16_){0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30})
+#define CNNRT_ODD_(x, y) __builtin_shuffle(x, y, (cnnrt_i16_){1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31})
+#endif
+#ifdef CNNRT_EVEN_
+CNNRT_ALWAYS_INLINE void cnnrt_phases4_(cnnrt_v16 ph[4], const cnnrt_v16 a[4]) {
+    const cnnrt_v16 h[4] = {CNNRT_EVEN_(a[0], a[1]), CNNRT_ODD_(a[0], a[1]), CNNRT_EVEN_(a[2], a[3]), CNNRT_ODD_(a[2], a[3])};
+    ph[0] = CNNRT_EVEN_(h[0], h[2]);
+    ph[1] = CNNRT_EVEN_(h[1], h[3]);
+    ph[2] = CNNRT_ODD_(h[0], h[2]);
+    ph[3] = CNNRT_ODD_(h[1], h[3]);
+}
+#endif
+
 /* One input row of w columns split into its s column phases, padded with
  * zeros: dst[p * stride + q] = src[q * s + p - pl] for p < s, q < n, and 0
  * where that column is outside the row. With `shuffles` (CNNRT_SHUFFLES,
@@ -366,7 +387,7 @@ CNNRT_ALWAYS_INLINE void cnnrt_phase_row(float *restrict dst, size_t stride, con
     if (shuffles && (s == 2 || s == 4)) {
         for (int q = 0; q < n; q += 16) {
             const int c0 = q * s - pl;   /* the column of lane 0 of phase 0 */
-            cnnrt_v16 a[4], h[4], ph[4];
+            cnnrt_v16 a[4], ph[4];
             if (c0 >= 0 && c0 + 16 * s <= w) {
                 memcpy(a, src + c0, sizeof(cnnrt_v16) * (size_t)s);
             } else {   /* an edge: the columns inside, zeros around them */
@@ -375,23 +396,12 @@ CNNRT_ALWAYS_INLINE void cnnrt_phase_row(float *restrict dst, size_t stride, con
                 if (hi > lo) memcpy(buf + lo, src + (c0 + lo), sizeof(float) * (size_t)(hi - lo));
                 memcpy(a, buf, sizeof(cnnrt_v16) * (size_t)s);
             }
-#define CNNRT_EVEN_(x, y) __builtin_shufflevector(x, y, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
-#define CNNRT_ODD_(x, y) __builtin_shufflevector(x, y, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31)
             if (s == 2) {
                 ph[0] = CNNRT_EVEN_(a[0], a[1]);
                 ph[1] = CNNRT_ODD_(a[0], a[1]);
-            } else {   /* evens and odds of the evens and odds */
-                h[0] = CNNRT_EVEN_(a[0], a[1]);
-                h[1] = CNNRT_ODD_(a[0], a[1]);
-                h[2] = CNNRT_EVEN_(a[2], a[3]);
-                h[3] = CNNRT_ODD_(a[2], a[3]);
-                ph[0] = CNNRT_EVEN_(h[0], h[2]);
-                ph[1] = CNNRT_EVEN_(h[1], h[3]);
-                ph[2] = CNNRT_ODD_(h[0], h[2]);
-                ph[3] = CNNRT_ODD_(h[1], h[3]);
+            } else {
+                cnnrt_phases4_(ph, a);
             }
-#undef CNNRT_EVEN_
-#undef CNNRT_ODD_
             const int m = n - q < 16 ? n - q : 16;
             for (int p = 0; p < s; p++) memcpy(dst + p * stride + q, &ph[p], sizeof(float) * (size_t)m);
         }
@@ -403,22 +413,12 @@ CNNRT_ALWAYS_INLINE void cnnrt_phase_row(float *restrict dst, size_t stride, con
         /* chunks of 64 columns from column 0, the last one at a multiple of 4
          * overlapping the one before; phase p's vector of a chunk at column c0
          * is stored at q = c0 / 4 - a, where p - pl = 4 a + b */
-        typedef int32_t cnnrt_i16_ __attribute__((vector_size(64)));
-        const cnnrt_i16_ ev = {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30};
-        const cnnrt_i16_ od = {1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31};
         const int last = (w - 64) / 4 * 4;
         for (int c0 = 0;; c0 += 64) {
             if (c0 > last) c0 = last;
-            cnnrt_v16 a[4], h[4], ph[4];
+            cnnrt_v16 a[4], ph[4];
             memcpy(a, src + c0, sizeof a);
-            h[0] = __builtin_shuffle(a[0], a[1], ev);
-            h[1] = __builtin_shuffle(a[0], a[1], od);
-            h[2] = __builtin_shuffle(a[2], a[3], ev);
-            h[3] = __builtin_shuffle(a[2], a[3], od);
-            ph[0] = __builtin_shuffle(h[0], h[2], ev);
-            ph[1] = __builtin_shuffle(h[1], h[3], ev);
-            ph[2] = __builtin_shuffle(h[0], h[2], od);
-            ph[3] = __builtin_shuffle(h[1], h[3], od);
+            cnnrt_phases4_(ph, a);
             for (int p = 0; p < 4; p++) {
                 const int d = p - pl, b = (d % 4 + 4) % 4, q = c0 / 4 - (d - b) / 4;
                 if (q + 16 <= n) memcpy(dst + p * stride + q, &ph[b], sizeof(cnnrt_v16));

@@ -84,8 +84,9 @@ static void channel_vectors(Emit *e, const void *ctx, Regs regs) {
              * runs a line each per channel and the rest none (12 1x1 layers of 1024 channels at 7x7,
              * 48 MB of weights: 0.84x the time under clang, 0.83x under gcc) */
             long long lines = (taps * t->OCB * 4 + 63) / 64;
-            const char *run = by_row ? cx_plus(cx_mul(loop_var("oh", OH), OW / RW), OW > RW ? cx_div("ow0", RW) : "0")
-                                     : cx_div(q, RW);
+            const char *run = !prefetch ? NULL
+                              : by_row  ? cx_plus(cx_mul(loop_var("oh", OH), OW / RW), OW > RW ? cx_div("ow0", RW) : "0")
+                                        : cx_div(q, RW);
             bool by_channel = prefetch && lines < nqi;
             if (by_channel) emit_line(e, "int pf = %s;   /* channels until the next one whose lines this run fetches */", run);
             BLOCK(e, "for (int c = %s; c < %s; c++)", passes ? "c0" : "0",
