@@ -203,7 +203,7 @@ static void conv_choose(Choice *c, const Layer *L, const Shape *in, const Choice
         return;
     }
     ConvTile *t = xcalloc(1, sizeof *t);
-    *t = conv_tile(L, in, ctx->o, ctx->near_lanes);
+    *t = conv_tile(L, in, ctx->o, ctx->near_both ? 2 : ctx->near_lanes);
     bool lanes = conv_lanes_ok(L, in);
     int64_t tiled = conv_tile_temp(t), lt = 0;
     const void *lanes_tile = lanes ? conv_lanes_tile(L, in, &lt) : NULL;

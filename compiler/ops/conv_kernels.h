@@ -54,8 +54,10 @@ typedef struct {
 /* groups 1 and depthwise-style groups (one input channel each), taps few
  * enough to unroll */
 bool conv_tiled_ok(const Layer *L);
-/* the tile of a convolution that conv_tiled_ok() accepts */
-ConvTile conv_tile(const Layer *L, const Shape *in, const Options *o, bool near_lanes);
+/* the tile of a convolution that conv_tiled_ok() accepts; near: on how
+ * many sides (0-2) channel vectors would let a neighbour keep a value
+ * channel-blocked */
+ConvTile conv_tile(const Layer *L, const Shape *in, const Options *o, int near);
 /* floats of temporary scratch the tile's kernel needs */
 int64_t conv_tile_temp(const ConvTile *t);
 /* channel vectors in passes over the input channels: the floats of the

@@ -195,11 +195,13 @@ static void arena(const Graph *g, int opt, Plan *p) {
     }
 }
 
-/* -O2: each kernel's head chooses its kernel (op->choose) three times, as
- * the planner learns more of its neighbours: for the layout flags alone;
+/* -O2: each kernel's head chooses its kernel (op->choose) up to four times,
+ * as the planner learns more of its neighbours: for the layout flags alone;
  * again for the heads next to a kernel that wants blocked neighbours (a
- * depthwise conv with channels in its lanes: ChoiceCtx.near_lanes); and,
- * once the layouts are settled, the kernel itself. */
+ * depthwise conv with channels in its lanes: ChoiceCtx.near_lanes); again
+ * for those of them that feed such a kernel and read a value that its
+ * writer may now store blocked (ChoiceCtx.near_both); and, once the layouts
+ * are settled, the kernel itself. */
 static Choice choose(const Graph *g, const Layer *h, const ChoiceCtx *ctx) {
     Choice c = {0};
     const Shape *ins[MAX_INPUTS];
@@ -235,7 +237,7 @@ static void layouts(const Graph *g, const Options *o, Plan *p) {
     p->blocked = xcalloc((size_t)g->n, sizeof(bool));
     p->choice = xcalloc((size_t)g->n, sizeof(Choice));
     if (o->opt < 2) return;
-    bool *near = xcalloc((size_t)g->n, sizeof(bool));
+    bool *near = xcalloc((size_t)g->n, sizeof(bool)), *feeds = xcalloc((size_t)g->n, sizeof(bool));
     for (int k = 0; k < p->nkernels; k++) {
         const Layer *h = g->layers[p->kernels[k].layers[0]];
         p->choice[h->id] = choose(g, h, &(ChoiceCtx){.o = o});
@@ -259,11 +261,26 @@ static void layouts(const Graph *g, const Options *o, Plan *p) {
             /* only where the conv's own value can be blocked: else it would
              * scatter its stores (measured 2x slower) */
             if (!c->op->choose || c == h || !blockable(g, p->kernels[j].out)) continue;
-            if (beside[p->home[c->in[0]]] || p->home[h->in[0]] == p->kernels[j].out) near[c->id] = true;
+            bool feeds_h = p->home[h->in[0]] == p->kernels[j].out;
+            if (beside[p->home[c->in[0]]] || feeds_h) near[c->id] = true;
+            if (feeds_h) feeds[c->id] = true;
         }
     }
     for (int i = 0; i < g->n; i++)
         if (near[i]) p->choice[i] = choose(g, g->layers[i], &(ChoiceCtx){.o = o, .near_lanes = true});
+    /* and those of them that feed such a kernel and read a value that a
+     * kernel may now store blocked: channel vectors gain on both sides */
+    bool *both = xcalloc((size_t)g->n, sizeof(bool));
+    for (int k = 0; k < p->nkernels; k++) {
+        const Layer *c = g->layers[p->kernels[k].layers[0]];
+        int v = p->home[c->in[0]];
+        if (!feeds[c->id] || !blockable(g, v)) continue;
+        for (int f = 0; f < k; f++)
+            if (p->kernels[f].out == v && (p->choice[p->kernels[f].layers[0]].layout & LAYOUT_WRITES_BLOCKED))
+                both[c->id] = true;
+    }
+    for (int i = 0; i < g->n; i++)
+        if (both[i]) p->choice[i] = choose(g, g->layers[i], &(ChoiceCtx){.o = o, .near_lanes = true, .near_both = true});
     for (int k = 0; k < p->nkernels; k++) {
         const Kernel *K = &p->kernels[k];
         const Layer *h = g->layers[K->layers[0]];
@@ -299,7 +316,7 @@ static void layouts(const Graph *g, const Options *o, Plan *p) {
         const Kernel *K = &p->kernels[k];
         const Layer *h = g->layers[K->layers[0]];
         if (!h->op->choose) continue;
-        ChoiceCtx ctx = {.o = o, .near_lanes = near[h->id], .layouts_known = true,
+        ChoiceCtx ctx = {.o = o, .near_lanes = near[h->id], .near_both = both[h->id], .layouts_known = true,
                          .in_blocked = p->blocked[p->home[h->in[0]]], .out_blocked = p->blocked[K->out]};
         p->choice[h->id] = choose(g, h, &ctx);
     }

@@ -288,6 +288,21 @@ run blk.cnn --random-weights --conv-vectors=channels --dump-passes -o -
 check "--conv-vectors=channels: channel vectors in the C" has out "channel vectors: tiles of"
 check "--conv-vectors=channels: a's value is channel-blocked (b reads it)" has err "a  *-> scratch+[0-9]* (channel-blocked)"
 check "--conv-vectors=channels: b's value is too (the global pool reads it so)" has err "b  *-> scratch+[0-9]* (channel-blocked)"
+# a 1x1 conv between a value stored channel-blocked and a depthwise conv
+# that could keep its channels in the lanes takes channel vectors even at up
+# to twice the modelled cost of pixel vectors (EfficientNet-B0's first
+# expansion, 16 -> 96 at 112x112): the 1x1 before it then stores blocked and
+# the strided depthwise conv after it reads blocked; one at 32x32 whose input
+# only is blocked keeps pixel vectors
+sed -e 's/x\[3, 48, 48\]/x[3, 224, 224]/' "$root/tests/numeric/cases/blocked_expansion.cnn" >bexp.cnn
+run bexp.cnn --random-weights --target=avx512 --dump-passes -o -
+check "between blocked values: the expansion takes channel vectors and stores blocked" sh -c \
+    'grep -A1 "^ *3 expand" err | grep -q "(channel-blocked)" && grep -A1 "^ *3 expand" err | grep -q "kernel channel vectors"'
+check "between blocked values: the 1x1 before it stores blocked" has err "2 project+project_bn  *-> scratch+[0-9]* (channel-blocked)"
+check "between blocked values: the depthwise conv after it takes the lanes" sh -c 'grep -A1 "^ *4 dw2" err | grep -q "kernel depthwise lanes"'
+sed -e 's/x\[3, 48, 48\]/x[3, 32, 32]/' "$root/tests/numeric/cases/blocked_expansion.cnn" >bexp2.cnn
+run bexp2.cnn --random-weights --target=avx512 --dump-passes -o -
+check "beside one blocked value: the 1x1 keeps pixel vectors" sh -c 'grep -A1 "^ *2 project" err | grep -q "kernel pixel vectors"'
 # channel vectors: runs of positions that fit an output row start at each
 # row (no padding columns computed); a tile leaves a register for the
 # broadcast, 1x1 too (7 x 2: 7 x 4 would spill); of tiles that cost the same,
