@@ -376,11 +376,14 @@ CNNRT_ALWAYS_INLINE void cnnrt_phases4_(cnnrt_v16 ph[4], const cnnrt_v16 a[4]) {
  * below) and s = 2 or 4, vectors of 16 * s columns are split by shuffles:
  * under clang every vector of the padded row, 3-4x faster than its loop of
  * stride s, a gather per vector; under gcc (AVX-512) for s = 4 and rows of
- * 64 columns or more, the vectors of the row from its first column, the
- * last one overlapping the one before, each phase stored at its own offset:
- * no edge vector, which gcc copied through a zeroed buffer (2-3x faster than
- * the loop for rows of 64 and 128; for s = 2, 1.0-1.25x slower). Elsewhere
- * a loop per phase (SSE alone has no shuffle across a vector of 16). */
+ * 16 columns or more, the vectors of the row from its first column, the
+ * last one overlapping the one before (a row under 64 columns: its last 16
+ * shifted into place), each phase stored at its own offset: no edge vector,
+ * which gcc copied through a zeroed buffer (2-3x faster than the loop for
+ * rows of 64 and 128; for s = 2, 1.0-1.25x slower; the partial stores lane
+ * by lane, masked: gcc makes a memcpy of n - q floats a call or `rep movsq`,
+ * with which the bench's conv3x3, rows of 56, took 1.09-1.12x the time of
+ * the loop, and 0.93-0.95x with the masked stores). Elsewhere a loop per phase (SSE alone has no shuffle across a vector of 16). */
 CNNRT_ALWAYS_INLINE void cnnrt_phase_row(float *restrict dst, size_t stride, const float *restrict src, int w, int pl,
                                          int s, int n, int shuffles) {
 #if defined(CNNRT_V16) && defined(__clang__)
@@ -409,20 +412,42 @@ CNNRT_ALWAYS_INLINE void cnnrt_phase_row(float *restrict dst, size_t stride, con
     }
 #endif
 #if defined(CNNRT_V16) && defined(__GNUC__) && !defined(__clang__)
-    if (shuffles && s == 4 && w >= 64) {
+    if (shuffles && s == 4 && w >= 16) {
         /* chunks of 64 columns from column 0, the last one at a multiple of 4
          * overlapping the one before; phase p's vector of a chunk at column c0
-         * is stored at q = c0 / 4 - a, where p - pl = 4 a + b */
-        const int last = (w - 64) / 4 * 4;
+         * is stored at q = c0 / 4 - a, where p - pl = 4 a + b. A row of fewer
+         * than 64 columns is one chunk, zeros past the row: its partial
+         * vector is the row's last 16 columns shifted into place, so that
+         * nothing past the row is read */
+        const int last = w >= 64 ? (w - 64) / 4 * 4 : 0;
         for (int c0 = 0;; c0 += 64) {
             if (c0 > last) c0 = last;
             cnnrt_v16 a[4], ph[4];
-            memcpy(a, src + c0, sizeof a);
+            if (w >= 64) {
+                memcpy(a, src + c0, sizeof a);
+            } else {
+                const int full = w / 16;
+                const cnnrt_v16 zero = {0};
+                cnnrt_v16 tail;
+                memcpy(&tail, src + w - 16, sizeof tail);
+                const cnnrt_i16_ at = (cnnrt_i16_){0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15} + (16 * full + 16 - w);
+                for (int k = 0; k < 4; k++) {
+                    if (k < full) memcpy(&a[k], src + 16 * k, sizeof a[k]);
+                    else a[k] = k == full && w % 16 ? __builtin_shuffle(tail, zero, at) : zero;
+                }
+            }
             cnnrt_phases4_(ph, a);
             for (int p = 0; p < 4; p++) {
                 const int d = p - pl, b = (d % 4 + 4) % 4, q = c0 / 4 - (d - b) / 4;
                 if (q + 16 <= n) memcpy(dst + p * stride + q, &ph[b], sizeof(cnnrt_v16));
-                else if (q < n) memcpy(dst + p * stride + q, &ph[b], sizeof(float) * (size_t)(n - q));
+                else if (q < n) {   /* lane by lane, a masked store (a memcpy of n - q floats: a call) */
+                    float lanes[16], *restrict d = dst + p * stride + q;
+                    const int m = n - q;
+                    memcpy(lanes, &ph[b], sizeof lanes);
+                    CNNRT_SIMD16
+                    for (int l = 0; l < 16; l++)
+                        if (l < m) d[l] = lanes[l];
+                }
             }
             if (c0 == last) break;
         }
