@@ -383,7 +383,8 @@ CNNRT_ALWAYS_INLINE void cnnrt_phases4_(cnnrt_v16 ph[4], const cnnrt_v16 a[4]) {
  * rows of 64 and 128; for s = 2, 1.0-1.25x slower; the partial stores lane
  * by lane, masked: gcc makes a memcpy of n - q floats a call or `rep movsq`,
  * with which the bench's conv3x3, rows of 56, took 1.09-1.12x the time of
- * the loop, and 0.93-0.95x with the masked stores). Elsewhere a loop per phase (SSE alone has no shuffle across a vector of 16). */
+ * the loop, and 0.93-0.95x with the masked stores). Elsewhere a loop per
+ * phase (SSE alone has no shuffle across a vector of 16). */
 CNNRT_ALWAYS_INLINE void cnnrt_phase_row(float *restrict dst, size_t stride, const float *restrict src, int w, int pl,
                                          int s, int n, int shuffles) {
 #if defined(CNNRT_V16) && defined(__clang__)
@@ -441,8 +442,9 @@ CNNRT_ALWAYS_INLINE void cnnrt_phase_row(float *restrict dst, size_t stride, con
                 const int d = p - pl, b = (d % 4 + 4) % 4, q = c0 / 4 - (d - b) / 4;
                 if (q + 16 <= n) memcpy(dst + p * stride + q, &ph[b], sizeof(cnnrt_v16));
                 else if (q < n) {   /* lane by lane, a masked store (a memcpy of n - q floats: a call) */
-                    float lanes[16], *restrict d = dst + p * stride + q;
+                    float *restrict d = dst + p * stride + q;
                     const int m = n - q;
+                    float lanes[16];   /* CNNRT_LANES16 is defined below, with the pieces it stores in */
                     memcpy(lanes, &ph[b], sizeof lanes);
                     CNNRT_SIMD16
                     for (int l = 0; l < 16; l++)

@@ -275,9 +275,11 @@ static void layouts(const Graph *g, const Options *o, Plan *p) {
         const Layer *c = g->layers[p->kernels[k].layers[0]];
         int v = p->home[c->in[0]];
         if (!feeds[c->id] || !blockable(g, v)) continue;
-        for (int f = 0; f < k; f++)
-            if (p->kernels[f].out == v && (p->choice[p->kernels[f].layers[0]].layout & LAYOUT_WRITES_BLOCKED))
-                both[c->id] = true;
+        for (int f = 0; f < k; f++)   /* the kernel that writes v */
+            if (p->kernels[f].out == v) {
+                both[c->id] = p->choice[p->kernels[f].layers[0]].layout & LAYOUT_WRITES_BLOCKED;
+                break;
+            }
     }
     for (int i = 0; i < g->n; i++)
         if (both[i]) p->choice[i] = choose(g, g->layers[i], &(ChoiceCtx){.o = o, .near_lanes = true, .near_both = true});

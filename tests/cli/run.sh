@@ -292,8 +292,9 @@ check "--conv-vectors=channels: b's value is too (the global pool reads it so)" 
 # that could keep its channels in the lanes takes channel vectors even at up
 # to twice the modelled cost of pixel vectors (EfficientNet-B0's first
 # expansion, 16 -> 96 at 112x112): the 1x1 before it then stores blocked and
-# the strided depthwise conv after it reads blocked; one at 32x32 whose input
-# only is blocked keeps pixel vectors
+# the strided depthwise conv after it reads blocked. From a 32x32 input (16x16
+# after the stem) only the expansion's input is blocked, and the 1x1 before
+# it, beside the depthwise conv that writes its input, keeps pixel vectors
 sed -e 's/x\[3, 48, 48\]/x[3, 224, 224]/' "$root/tests/numeric/cases/blocked_expansion.cnn" >bexp.cnn
 run bexp.cnn --random-weights --target=avx512 --dump-passes -o -
 check "between blocked values: the expansion takes channel vectors and stores blocked" sh -c \
