@@ -206,7 +206,7 @@ static void conv_choose(Choice *c, const Layer *L, const Shape *in, const Choice
     *t = conv_tile(L, in, ctx->o, ctx->near_both ? 2 : ctx->near_lanes);
     bool lanes = conv_lanes_ok(L, in);
     int64_t tiled = conv_tile_temp(t), lt = 0;
-    const void *lanes_tile = lanes ? conv_lanes_tile(L, in, &lt) : NULL;
+    const void *lanes_tile = lanes ? conv_lanes_tile(L, in, ctx->o, &lt) : NULL;
     c->temp = tiled > lt ? tiled : lt;   /* the layout, known when emitting, picks one */
     c->tile = t;
     c->family = t->rows ? &conv_rows : t->cv ? &conv_channels : &conv_pixels;

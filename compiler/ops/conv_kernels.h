@@ -111,7 +111,7 @@ extern const KernelFamily conv_pixels, conv_channels, conv_lanes, conv_rows, con
 
 /* depthwise with the channels in the lanes: eligible (conv_lanes.c) */
 bool conv_lanes_ok(const Layer *L, const Shape *in);
-const void *conv_lanes_tile(const Layer *L, const Shape *in, int64_t *temp);
+const void *conv_lanes_tile(const Layer *L, const Shape *in, const Options *o, int64_t *temp);
 /* Winograd: eligible and chosen by the mode; its tile (conv_winograd.c) */
 bool conv_winograd_ok(const Layer *L, const Shape *in, const Options *o);
 const void *conv_winograd_tile(const Layer *L, const Shape *in, const Options *o, int64_t *temp);

@@ -304,6 +304,14 @@ check "between blocked values: the depthwise conv after it takes the lanes" sh -
 sed -e 's/x\[3, 48, 48\]/x[3, 32, 32]/' "$root/tests/numeric/cases/blocked_expansion.cnn" >bexp2.cnn
 run bexp2.cnn --random-weights --target=avx512 --dump-passes -o -
 check "beside one blocked value: the 1x1 keeps pixel vectors" sh -c 'grep -A1 "^ *2 project" err | grep -q "kernel pixel vectors"'
+# depthwise lanes over rows too wide for one band: the padded input is read
+# band by band of output rows, as many bands as the budget needs and as even
+# as they go (23 rows of 298 columns: 6 bands of 4 rows, the last of 3), and
+# the scratch holds one band, not the whole padded input
+run "$root/tests/numeric/cases/depthwise_bands.cnn" --random-weights --target=avx512 --dump-passes -o -
+check "depthwise bands: 4 output rows, 6 padded rows of 300" has err "band of 4 output rows the padded input 6 x 300"
+check "depthwise bands: stride 2, 2 output rows, 5 padded rows" has err "band of 2 output rows the padded input 5 x 299"
+check "depthwise bands: the band loop is written" has out "for (int oh0 = 0; oh0 < 23; oh0 += 4)"
 # channel vectors: runs of positions that fit an output row start at each
 # row (no padding columns computed); a tile leaves a register for the
 # broadcast, 1x1 too (7 x 2: 7 x 4 would spill); of tiles that cost the same,
