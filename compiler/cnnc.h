@@ -571,7 +571,7 @@ typedef struct Choice {
 typedef struct ChoiceCtx {
     const Options *o;
     bool near_lanes;     /* reads or feeds a kernel whose layouts say LAYOUT_NEIGHBOURS */
-    bool near_both;      /* feeds such a kernel, and reads a value its writer may store blocked */
+    bool near_both;      /* feeds such a kernel, and reads a value that may be blocked or feeds one whose output is */
     bool layouts_known;  /* in_blocked and out_blocked are final (the last call) */
     bool in_blocked, out_blocked;
     const Shape *const *ins;   /* every input's shape (ins[0] is choose's `in`) */

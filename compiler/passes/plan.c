@@ -200,8 +200,9 @@ static void arena(const Graph *g, int opt, Plan *p) {
  * again for the heads next to a kernel that wants blocked neighbours (a
  * depthwise conv with channels in its lanes: ChoiceCtx.near_lanes); again
  * for those of them that feed such a kernel and read a value that its
- * writer may now store blocked (ChoiceCtx.near_both); and, once the layouts
- * are settled, the kernel itself. */
+ * writer may now store blocked, or feed one whose output the layouts so far
+ * store blocked (ChoiceCtx.near_both); and, once the layouts are settled,
+ * the kernel itself. */
 static Choice choose(const Graph *g, const Layer *h, const ChoiceCtx *ctx) {
     Choice c = {0};
     const Shape *ins[MAX_INPUTS];
@@ -221,6 +222,42 @@ static bool reshaped(const Graph *g, const Plan *p, int id) {
 static bool blockable(const Graph *g, int id) {
     const Shape *s = &g->layers[id]->shape;
     return !graph_is_output(g, id) && s->rank == 3 && s->dim[0] % 16 == 0;
+}
+
+/* p->blocked from the kernels' choices: each value its writer wants
+ * blocked, pruned to a fixpoint by its readers */
+static void settle(const Graph *g, Plan *p) {
+    for (int k = 0; k < p->nkernels; k++) {
+        const Kernel *K = &p->kernels[k];
+        const Layer *h = g->layers[K->layers[0]];
+        p->blocked[K->out] = blockable(g, K->out) && (p->choice[h->id].layout & (LAYOUT_WRITES_BLOCKED | LAYOUT_FOLLOWS));
+    }
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (int k = 0; k < p->nkernels; k++) {
+            const Kernel *K = &p->kernels[k];
+            const Layer *h = g->layers[K->layers[0]];
+            for (int i = 0; i < h->nin; i++) {
+                int v = p->home[h->in[i]];
+                bool ok = i == 0 && (p->choice[h->id].layout & LAYOUT_READS_BLOCKED) && !reshaped(g, p, h->in[i]);
+                if (p->blocked[v] && !ok) p->blocked[v] = false, changed = true;
+            }
+            int in0 = p->home[h->in[0]];
+            if ((p->choice[h->id].layout & LAYOUT_FOLLOWS) && p->blocked[in0] != p->blocked[K->out]) {
+                p->blocked[in0] = p->blocked[K->out] = false;
+                changed = true;
+            }
+            for (int i = 0; i < K->nextra; i++) {
+                int v = p->home[K->extra[i]];
+                /* read per channel or as one number: any layout ([C/16][1][1][16] is [C][1][1]) */
+                if (bcast_kind(&g->layers[K->extra[i]]->shape, &g->layers[K->out]->shape) != BCAST_SAME) continue;
+                if (p->blocked[v] != p->blocked[K->out] || (p->blocked[v] && reshaped(g, p, K->extra[i]))) {
+                    p->blocked[v] = p->blocked[K->out] = false;
+                    changed = true;
+                }
+            }
+        }
+    }
 }
 
 /* A value is stored channel-blocked when the kernel that writes it wants to
@@ -269,51 +306,28 @@ static void layouts(const Graph *g, const Options *o, Plan *p) {
     for (int i = 0; i < g->n; i++)
         if (near[i]) p->choice[i] = choose(g, g->layers[i], &(ChoiceCtx){.o = o, .near_lanes = true});
     /* and those of them that feed such a kernel and read a value that a
-     * kernel may now store blocked: channel vectors gain on both sides */
+     * kernel may now store blocked, or whose depthwise reader keeps its
+     * lanes for its own readers' sake (else it transposes a C-order input
+     * into them): channel vectors gain on both sides */
     bool *both = xcalloc((size_t)g->n, sizeof(bool));
+    settle(g, p);   /* the layouts as the choices so far make them */
     for (int k = 0; k < p->nkernels; k++) {
         const Layer *c = g->layers[p->kernels[k].layers[0]];
         int v = p->home[c->in[0]];
-        if (!feeds[c->id] || !blockable(g, v)) continue;
-        for (int f = 0; f < k; f++)   /* the kernel that writes v */
+        if (!feeds[c->id]) continue;
+        for (int f = 0; f < k && blockable(g, v); f++)   /* the kernel that writes v */
             if (p->kernels[f].out == v) {
                 both[c->id] = p->choice[p->kernels[f].layers[0]].layout & LAYOUT_WRITES_BLOCKED;
                 break;
             }
+        for (int f = k + 1; f < p->nkernels && !both[c->id]; f++)
+            if (p->home[g->layers[p->kernels[f].layers[0]]->in[0]] == p->kernels[k].out &&
+                (p->choice[p->kernels[f].layers[0]].layout & LAYOUT_NEIGHBOURS))
+                both[c->id] = p->blocked[p->kernels[f].out];
     }
     for (int i = 0; i < g->n; i++)
         if (both[i]) p->choice[i] = choose(g, g->layers[i], &(ChoiceCtx){.o = o, .near_lanes = true, .near_both = true});
-    for (int k = 0; k < p->nkernels; k++) {
-        const Kernel *K = &p->kernels[k];
-        const Layer *h = g->layers[K->layers[0]];
-        p->blocked[K->out] = blockable(g, K->out) && (p->choice[h->id].layout & (LAYOUT_WRITES_BLOCKED | LAYOUT_FOLLOWS));
-    }
-    for (bool changed = true; changed;) {
-        changed = false;
-        for (int k = 0; k < p->nkernels; k++) {
-            const Kernel *K = &p->kernels[k];
-            const Layer *h = g->layers[K->layers[0]];
-            for (int i = 0; i < h->nin; i++) {
-                int v = p->home[h->in[i]];
-                bool ok = i == 0 && (p->choice[h->id].layout & LAYOUT_READS_BLOCKED) && !reshaped(g, p, h->in[i]);
-                if (p->blocked[v] && !ok) p->blocked[v] = false, changed = true;
-            }
-            int in0 = p->home[h->in[0]];
-            if ((p->choice[h->id].layout & LAYOUT_FOLLOWS) && p->blocked[in0] != p->blocked[K->out]) {
-                p->blocked[in0] = p->blocked[K->out] = false;
-                changed = true;
-            }
-            for (int i = 0; i < K->nextra; i++) {
-                int v = p->home[K->extra[i]];
-                /* read per channel or as one number: any layout ([C/16][1][1][16] is [C][1][1]) */
-                if (bcast_kind(&g->layers[K->extra[i]]->shape, &g->layers[K->out]->shape) != BCAST_SAME) continue;
-                if (p->blocked[v] != p->blocked[K->out] || (p->blocked[v] && reshaped(g, p, K->extra[i]))) {
-                    p->blocked[v] = p->blocked[K->out] = false;
-                    changed = true;
-                }
-            }
-        }
-    }
+    settle(g, p);
     for (int k = 0; k < p->nkernels; k++) {
         const Kernel *K = &p->kernels[k];
         const Layer *h = g->layers[K->layers[0]];

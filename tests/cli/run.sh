@@ -304,6 +304,14 @@ check "between blocked values: the depthwise conv after it takes the lanes" sh -
 sed -e 's/x\[3, 48, 48\]/x[3, 32, 32]/' "$root/tests/numeric/cases/blocked_expansion.cnn" >bexp2.cnn
 run bexp2.cnn --random-weights --target=avx512 --dump-passes -o -
 check "beside one blocked value: the 1x1 keeps pixel vectors" sh -c 'grep -A1 "^ *2 project" err | grep -q "kernel pixel vectors"'
+# a 1x1 conv that reads a C-order value and feeds a depthwise conv whose
+# output is stored blocked leans to channel vectors as one between blocked
+# values does: the depthwise conv keeps its lanes either way, and would else
+# transpose its input into them (the 1x1 is modelled at 1.54x pixel vectors)
+run "$root/tests/numeric/cases/blocked_outside.cnn" --random-weights --target=avx512 --dump-passes -o -
+check "outside lanes: the 1x1 takes channel vectors and stores blocked" sh -c \
+    'grep -A1 "^ *0 expand" err | grep -q "(channel-blocked)" && grep -A1 "^ *0 expand" err | grep -q "kernel channel vectors"'
+check "outside lanes: the depthwise conv keeps its lanes" sh -c 'grep -A1 "^ *1 dw" err | grep -q "kernel depthwise lanes"'
 # depthwise lanes over rows too wide for one band: the padded input is read
 # band by band of output rows, as many bands as the budget needs and as even
 # as they go (23 rows of 298 columns: 6 bands of 4 rows, the last of 3), and
