@@ -216,29 +216,20 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
 CNNRT_ISA_WIDE static void tiny_block_maxpool2d_1__run_wide(const float *restrict x0, float *restrict y, float *restrict t) {
     for (int c = 0; c < 2; c++) {
         for (int oh = 0; oh < 2; oh++) {
-            /* t [2][2]: each column of the rows of output row oh reduced, padded, columns split by phase */
-            for (int ph = 0; ph < 2; ph++) {
-                float *restrict row = t + ph * 2;
-                for (int q = 0; q < 2; q++) row[q] = -INFINITY;
-                int q0 = 0 > ph ? (0 - ph + 1) / 2 : 0, n = 4 - ph;
-                int q1 = n > 0 ? (n + 1) / 2 : 0;
-                q0 = q0 > 2 ? 2 : q0;
-                q1 = q1 > 2 ? 2 : q1 < q0 ? q0 : q1;
-                for (int r = 0; r < 2; r++) {
-                    const int ih = oh * 2 + r;
-                    const float *restrict src = x0 + ((size_t)c * 4 + ih) * 4;
-                    CNNRT_SIMD
-                    for (int q = q0; q < q1; q++) {
-                        const float v = src[q * 2 + ph];
-                        row[q] = v > row[q] ? v : row[q];
-                    }
-                }
+            /* t [4]: the rows of output row oh reduced column by column, padded */
+            float *col = t;   /* not restrict: the loop over the output row reads it as t */
+            for (int q = 0; q < 4; q++) col[q] = -INFINITY;
+            for (int r = 0; r < 2; r++) {
+                const int ih = oh * 2 + r;
+                const float *restrict src = x0 + ((size_t)c * 4 + ih) * 4;
+                CNNRT_SIMD
+                for (int q = 0; q < 4; q++) col[q] = src[q] > col[q] ? src[q] : col[q];
             }
             CNNRT_SIMD
             for (int ow = 0; ow < 2; ow++) {
                 float acc = -INFINITY;
-                { const float v = t[0 + ow]; acc = v > acc ? v : acc; }
-                { const float v = t[2 + ow]; acc = v > acc ? v : acc; }
+                { const float v = t[ow * 2]; acc = v > acc ? v : acc; }
+                { const float v = t[ow * 2 + 1]; acc = v > acc ? v : acc; }
                 y[(c * 2 + oh) * 2 + ow] = acc;
             }
         }
@@ -454,29 +445,20 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
 CNNRT_ISA_NARROW static void tiny_block_maxpool2d_1__run_narrow(const float *restrict x0, float *restrict y, float *restrict t) {
     for (int c = 0; c < 2; c++) {
         for (int oh = 0; oh < 2; oh++) {
-            /* t [2][2]: each column of the rows of output row oh reduced, padded, columns split by phase */
-            for (int ph = 0; ph < 2; ph++) {
-                float *restrict row = t + ph * 2;
-                for (int q = 0; q < 2; q++) row[q] = -INFINITY;
-                int q0 = 0 > ph ? (0 - ph + 1) / 2 : 0, n = 4 - ph;
-                int q1 = n > 0 ? (n + 1) / 2 : 0;
-                q0 = q0 > 2 ? 2 : q0;
-                q1 = q1 > 2 ? 2 : q1 < q0 ? q0 : q1;
-                for (int r = 0; r < 2; r++) {
-                    const int ih = oh * 2 + r;
-                    const float *restrict src = x0 + ((size_t)c * 4 + ih) * 4;
-                    CNNRT_SIMD
-                    for (int q = q0; q < q1; q++) {
-                        const float v = src[q * 2 + ph];
-                        row[q] = v > row[q] ? v : row[q];
-                    }
-                }
+            /* t [4]: the rows of output row oh reduced column by column, padded */
+            float *col = t;   /* not restrict: the loop over the output row reads it as t */
+            for (int q = 0; q < 4; q++) col[q] = -INFINITY;
+            for (int r = 0; r < 2; r++) {
+                const int ih = oh * 2 + r;
+                const float *restrict src = x0 + ((size_t)c * 4 + ih) * 4;
+                CNNRT_SIMD
+                for (int q = 0; q < 4; q++) col[q] = src[q] > col[q] ? src[q] : col[q];
             }
             CNNRT_SIMD
             for (int ow = 0; ow < 2; ow++) {
                 float acc = -INFINITY;
-                { const float v = t[0 + ow]; acc = v > acc ? v : acc; }
-                { const float v = t[2 + ow]; acc = v > acc ? v : acc; }
+                { const float v = t[ow * 2]; acc = v > acc ? v : acc; }
+                { const float v = t[ow * 2 + 1]; acc = v > acc ? v : acc; }
                 y[(c * 2 + oh) * 2 + ow] = acc;
             }
         }
@@ -692,29 +674,20 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
 static void tiny_block_maxpool2d_1__run_base(const float *restrict x0, float *restrict y, float *restrict t) {
     for (int c = 0; c < 2; c++) {
         for (int oh = 0; oh < 2; oh++) {
-            /* t [2][2]: each column of the rows of output row oh reduced, padded, columns split by phase */
-            for (int ph = 0; ph < 2; ph++) {
-                float *restrict row = t + ph * 2;
-                for (int q = 0; q < 2; q++) row[q] = -INFINITY;
-                int q0 = 0 > ph ? (0 - ph + 1) / 2 : 0, n = 4 - ph;
-                int q1 = n > 0 ? (n + 1) / 2 : 0;
-                q0 = q0 > 2 ? 2 : q0;
-                q1 = q1 > 2 ? 2 : q1 < q0 ? q0 : q1;
-                for (int r = 0; r < 2; r++) {
-                    const int ih = oh * 2 + r;
-                    const float *restrict src = x0 + ((size_t)c * 4 + ih) * 4;
-                    CNNRT_SIMD
-                    for (int q = q0; q < q1; q++) {
-                        const float v = src[q * 2 + ph];
-                        row[q] = v > row[q] ? v : row[q];
-                    }
-                }
+            /* t [4]: the rows of output row oh reduced column by column, padded */
+            float *col = t;   /* not restrict: the loop over the output row reads it as t */
+            for (int q = 0; q < 4; q++) col[q] = -INFINITY;
+            for (int r = 0; r < 2; r++) {
+                const int ih = oh * 2 + r;
+                const float *restrict src = x0 + ((size_t)c * 4 + ih) * 4;
+                CNNRT_SIMD
+                for (int q = 0; q < 4; q++) col[q] = src[q] > col[q] ? src[q] : col[q];
             }
             CNNRT_SIMD
             for (int ow = 0; ow < 2; ow++) {
                 float acc = -INFINITY;
-                { const float v = t[0 + ow]; acc = v > acc ? v : acc; }
-                { const float v = t[2 + ow]; acc = v > acc ? v : acc; }
+                { const float v = t[ow * 2]; acc = v > acc ? v : acc; }
+                { const float v = t[ow * 2 + 1]; acc = v > acc ? v : acc; }
                 y[(c * 2 + oh) * 2 + ow] = acc;
             }
         }
