@@ -180,25 +180,23 @@ static void pool_emit_fast(Emit *e, const Layer *L) {
     bool max = is_max(L), incl = !max && attr_bool(L, "count_include_pad");
     long long H = in->dim[1], W = in->dim[2], OH = L->shape.dim[1], OW = L->shape.dim[2], S = w->s[1],
               Wpad = pool_wpad(L), pl = w->pb[1];
-    /* the input's columns inside the padded row: [lead, lead + n) (none where the padding covers it) */
-    long long lead = pl < Wpad ? pl : Wpad, n = W < Wpad - lead ? W : Wpad - lead;
+    /* the input's columns inside the padded row: [pl, pl + n), n >= 1 (pool_infer keeps the
+     * padding within the window's reach, so pl < Wpad) */
+    long long n = W < Wpad - pl ? W : Wpad - pl;
     const char *init = emit_reduce_init(max);
     FOR(e, "c", L->shape.dim[0]) FOR(e, "oh", OH) {
         emit_line(e, "/* t [%lld]: the rows of output row oh reduced column by column, padded */", Wpad);
-        if (lead > 0) emit_line(e, "for (int q = 0; q < %lld; q++) t[q] = %s;", lead, init);
-        if (lead + n < Wpad) emit_line(e, "for (int q = %lld; q < %lld; q++) t[q] = %s;", lead + n, Wpad, init);
-        if (n > 0) {
-            emit_line(e, "float *col = %s;   /* not restrict: the loop over the output row reads it as t */",
-                      cx_add("t", lead));
-            emit_line(e, "for (int q = 0; q < %lld; q++) col[q] = %s;", n, init);
-            FOR(e, "r", w->k[0]) {
-                emit_line(e, "const int ih = %s;", cx_add(cx_plus(cx_mul("oh", w->s[0]), cx_mul("r", w->d[0])), -w->pb[0]));
-                if (w->pb[0] > 0 || (OH - 1) * w->s[0] + (w->k[0] - 1) * w->d[0] >= H)   /* rows of padding */
-                    emit_line(e, "if (ih < 0 || ih >= %lld) continue;", H);
-                emit_line(e, "const float *restrict src = x0 + ((size_t)c * %lld + ih) * %lld;", H, W);
-                emit_line(e, "CNNRT_SIMD");
-                emit_line(e, "for (int q = 0; q < %lld; q++) col[q] = %s;", n, emit_reduce_step(max, "col[q]", "src[q]"));
-            }
+        if (pl > 0) emit_line(e, "for (int q = 0; q < %lld; q++) t[q] = %s;", pl, init);
+        if (pl + n < Wpad) emit_line(e, "for (int q = %lld; q < %lld; q++) t[q] = %s;", pl + n, Wpad, init);
+        emit_line(e, "float *col = %s;   /* not restrict: the loop over the output row reads it as t */", cx_add("t", pl));
+        emit_line(e, "for (int q = 0; q < %lld; q++) col[q] = %s;", n, init);
+        FOR(e, "r", w->k[0]) {
+            emit_line(e, "const int ih = %s;", cx_add(cx_plus(cx_mul("oh", w->s[0]), cx_mul("r", w->d[0])), -w->pb[0]));
+            if (w->pb[0] > 0 || (OH - 1) * w->s[0] + (w->k[0] - 1) * w->d[0] >= H)   /* rows of padding */
+                emit_line(e, "if (ih < 0 || ih >= %lld) continue;", H);
+            emit_line(e, "const float *restrict src = x0 + ((size_t)c * %lld + ih) * %lld;", H, W);
+            emit_line(e, "CNNRT_SIMD");
+            emit_line(e, "for (int q = 0; q < %lld; q++) col[q] = %s;", n, emit_reduce_step(max, "col[q]", "src[q]"));
         }
         if (!max) {   /* the divisor's height part, as pool_emit_ref */
             long long lo = incl ? -(long long)w->pb[0] : 0, hi = incl ? H + (long long)w->pe[0] : H;
