@@ -42,7 +42,7 @@ command -v "$GO" >/dev/null 2>&1 || die "no $GO (Debian: apt-get install golang-
 grep -qw avx512f /proc/cpuinfo || die "this CPU has no AVX-512F, the only platform NN-512 writes code for"
 
 mkdir -p "$OUT"
-(cd "$NN512_SRC" && "$GO" build -o "$OUT/NN-512" .) || die "building NN-512 failed"
+(cd "$NN512_SRC" && CGO_ENABLED=0 "$GO" build -o "$OUT/NN-512" .) || die "building NN-512 failed"
 NN_VER=$("$OUT/NN-512" version 2>/dev/null | head -n 1)
 
 if [ -z "${BENCH_BUILDS:-}" ]; then
