@@ -517,6 +517,32 @@ CNNRT_ALWAYS_INLINE void cnnrt_phase_row(float *restrict dst, size_t stride, con
 #define CNNRT_FRESH(p) ((void)0)
 #endif
 
+/* CNNRT_TILE_FENCE(acc, n, m, p); a register tile's step ends here: the
+ * multiply-adds into acc[n][m] before it are done first, and what p points
+ * to is read after it. clang 19 hoisted the weight broadcasts of a loop
+ * body's 25 taps to its top and spilled them (LeNet-5's 5x5 conv2d: the
+ * network 1.3x slower than under clang 14). Under clang on x86 and ARM an
+ * empty volatile asm statement per register (CNNRT_VREG) of each
+ * accumulator, then one that takes p; elsewhere nothing (gcc keeps the
+ * order it is given). */
+#if defined(CNNRT_V16) && defined(__clang__) && (defined(__x86_64__) || defined(__i386__) || defined(__aarch64__))
+#if defined(__aarch64__)
+#define CNNRT_VREG_IN_ASM_ "+w"
+#else
+#define CNNRT_VREG_IN_ASM_ "+v"
+#endif
+#define CNNRT_TILE_FENCE(acc, n, m, p)                                                                 \
+    do {                                                                                               \
+        for (int a_ = 0; a_ < (n); a_++)                                                               \
+            for (int b_ = 0; b_ < (m); b_++)                                                           \
+                for (int k_ = 0; k_ < (int)(sizeof(cnnrt_v16) / sizeof(CNNRT_VREG)); k_++)             \
+                    __asm__ volatile("" : CNNRT_VREG_IN_ASM_(((CNNRT_VREG *)&(acc)[a_][b_])[k_]));    \
+        __asm__ volatile("" : "+r"(p));                                                                \
+    } while (0)
+#else
+#define CNNRT_TILE_FENCE(acc, n, m, p) ((void)0)
+#endif
+
 /* CNNRT_ATLEAST16(v, c); CNNRT_ATMOST16(v, c); CNNRT_RELU16(v); the
  * vector v (a cnnrt_v16 lvalue) lane by lane as x < c ? c : x, x > c ? c : x
  * and x > 0 ? x : 0 give it (a NaN stays NaN in the first two, and is 0 in
@@ -688,31 +714,47 @@ static inline int cnnrt_isa(void) {
 #define CNNRT_ISA_NARROW
 #endif
 
-/* The pieces gcc computes a cnnrt_v16 in. A vector wider than the target's
- * registers gcc builds through memory, a lane at a time (a 2x2 tile of AVX2
- * multiply-adds took 1359 instructions where 62 do), so under gcc the
- * macros above work on pieces of the registers' width: the whole vector
- * with AVX-512, halves with AVX, quarters on SSE and NEON. A generated file
- * of several variants sets CNNRT_PIECE before each to CNNRT_PIECE_WIDE,
- * _NARROW or _BASE. (clang splits wide vectors well: it takes them whole.) */
+/* The vector registers of a variant: CNNRT_VREG is the type of one, a
+ * cnnrt_v16 with AVX-512, halves of one with AVX, quarters on SSE and NEON.
+ * A generated file of several variants sets CNNRT_VREG before each to
+ * CNNRT_VREG_WIDE, _NARROW or _BASE.
+ *
+ * The pieces gcc computes a cnnrt_v16 in are those registers. A vector
+ * wider than the target's registers gcc builds through memory, a lane at a
+ * time (a 2x2 tile of AVX2 multiply-adds took 1359 instructions where 62
+ * do), so under gcc the macros above work on pieces of the registers'
+ * width. clang splits wide vectors well: it takes them whole, a CNNRT_PIECE
+ * of a whole cnnrt_v16. */
 #ifdef CNNRT_V16
 __extension__ typedef float cnnrt_v8 __attribute__((vector_size(32), __may_alias__));
 __extension__ typedef float cnnrt_v4 __attribute__((vector_size(16), __may_alias__));
-#if !defined(__GNUC__) || defined(__clang__) || defined(__AVX512F__)
-#define CNNRT_PIECE_DEFAULT cnnrt_v16
+#if !defined(__GNUC__) || defined(__AVX512F__)
+#define CNNRT_VREG_DEFAULT cnnrt_v16
 #elif defined(__AVX__)
-#define CNNRT_PIECE_DEFAULT cnnrt_v8
+#define CNNRT_VREG_DEFAULT cnnrt_v8
 #else
-#define CNNRT_PIECE_DEFAULT cnnrt_v4
+#define CNNRT_VREG_DEFAULT cnnrt_v4
 #endif
-#if CNNRT_DISPATCH && defined(__GNUC__) && !defined(__clang__)
+#if CNNRT_DISPATCH
+#define CNNRT_VREG_WIDE cnnrt_v16
+#define CNNRT_VREG_NARROW cnnrt_v8
+#else
+#define CNNRT_VREG_WIDE CNNRT_VREG_DEFAULT
+#define CNNRT_VREG_NARROW CNNRT_VREG_DEFAULT
+#endif
+#define CNNRT_VREG_BASE CNNRT_VREG_DEFAULT
+#define CNNRT_VREG CNNRT_VREG_DEFAULT
+#if defined(__GNUC__) && !defined(__clang__)
+#define CNNRT_PIECE_WIDE CNNRT_VREG_WIDE
+#define CNNRT_PIECE_NARROW CNNRT_VREG_NARROW
+#define CNNRT_PIECE_BASE CNNRT_VREG_BASE
+#define CNNRT_PIECE_DEFAULT CNNRT_VREG_DEFAULT
+#else
 #define CNNRT_PIECE_WIDE cnnrt_v16
-#define CNNRT_PIECE_NARROW cnnrt_v8
-#else
-#define CNNRT_PIECE_WIDE CNNRT_PIECE_DEFAULT
-#define CNNRT_PIECE_NARROW CNNRT_PIECE_DEFAULT
+#define CNNRT_PIECE_NARROW cnnrt_v16
+#define CNNRT_PIECE_BASE cnnrt_v16
+#define CNNRT_PIECE_DEFAULT cnnrt_v16
 #endif
-#define CNNRT_PIECE_BASE CNNRT_PIECE_DEFAULT
 #define CNNRT_PIECE CNNRT_PIECE_DEFAULT
 #endif
 

@@ -134,6 +134,7 @@ static void tap(Emit *e, const ConvTile *t, int P, int RB, bool sub, int64_t ban
     BLOCK(e, "%s", title) {
         emit_line(e, "const float *restrict src = %s;", cx_add("tc", conv_tap_offset(t, a, i, k)));
         emit_line(e, "const float *restrict wk = %s;", cx_add("wc", ((a * t->kh + i) * t->kw + k) * t->OCB));
+        emit_line(e, "CNNRT_TILE_FENCE(acc, %d, %d, wk);", RB, P);
         if (t->diag) {
             if (RB > 1) emit_line(e, "CNNRT_UNROLL");
             BLOCK_IF(e, RB > 1, "for (int j = 0; j < %d; j++)", RB) {

@@ -54,6 +54,8 @@ static _Alignas(64) const float sobel_gy__bias_packed[1] = {
 
 #undef CNNRT_PIECE
 #define CNNRT_PIECE CNNRT_PIECE_WIDE
+#undef CNNRT_VREG
+#define CNNRT_VREG CNNRT_VREG_WIDE
 #undef CNNRT_SHUFFLES
 #define CNNRT_SHUFFLES CNNRT_SHUFFLES_WIDE
 
@@ -88,6 +90,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
         /* tap 0,0 */ {
             const float *restrict src = tc;
             const float *restrict wk = wc;
+            CNNRT_TILE_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -96,6 +99,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
         /* tap 0,1 */ {
             const float *restrict src = tc + 1;
             const float *restrict wk = wc + 1;
+            CNNRT_TILE_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -104,6 +108,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
         /* tap 0,2 */ {
             const float *restrict src = tc + 2;
             const float *restrict wk = wc + 2;
+            CNNRT_TILE_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -112,6 +117,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
         /* tap 1,0 */ {
             const float *restrict src = tc + 98;
             const float *restrict wk = wc + 3;
+            CNNRT_TILE_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -120,6 +126,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
         /* tap 1,1 */ {
             const float *restrict src = tc + 99;
             const float *restrict wk = wc + 4;
+            CNNRT_TILE_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -128,6 +135,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
         /* tap 1,2 */ {
             const float *restrict src = tc + 100;
             const float *restrict wk = wc + 5;
+            CNNRT_TILE_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -136,6 +144,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
         /* tap 2,0 */ {
             const float *restrict src = tc + 196;
             const float *restrict wk = wc + 6;
+            CNNRT_TILE_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -144,6 +153,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
         /* tap 2,1 */ {
             const float *restrict src = tc + 197;
             const float *restrict wk = wc + 7;
+            CNNRT_TILE_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -152,6 +162,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
         /* tap 2,2 */ {
             const float *restrict src = tc + 198;
             const float *restrict wk = wc + 8;
+            CNNRT_TILE_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -226,6 +237,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
         /* tap 0,0 */ {
             const float *restrict src = tc;
             const float *restrict wk = wc;
+            CNNRT_TILE_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -234,6 +246,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
         /* tap 0,1 */ {
             const float *restrict src = tc + 1;
             const float *restrict wk = wc + 1;
+            CNNRT_TILE_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -242,6 +255,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
         /* tap 0,2 */ {
             const float *restrict src = tc + 2;
             const float *restrict wk = wc + 2;
+            CNNRT_TILE_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -250,6 +264,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
         /* tap 1,0 */ {
             const float *restrict src = tc + 98;
             const float *restrict wk = wc + 3;
+            CNNRT_TILE_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -258,6 +273,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
         /* tap 1,1 */ {
             const float *restrict src = tc + 99;
             const float *restrict wk = wc + 4;
+            CNNRT_TILE_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -266,6 +282,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
         /* tap 1,2 */ {
             const float *restrict src = tc + 100;
             const float *restrict wk = wc + 5;
+            CNNRT_TILE_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -274,6 +291,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
         /* tap 2,0 */ {
             const float *restrict src = tc + 196;
             const float *restrict wk = wc + 6;
+            CNNRT_TILE_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -282,6 +300,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
         /* tap 2,1 */ {
             const float *restrict src = tc + 197;
             const float *restrict wk = wc + 7;
+            CNNRT_TILE_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -290,6 +309,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
         /* tap 2,2 */ {
             const float *restrict src = tc + 198;
             const float *restrict wk = wc + 8;
+            CNNRT_TILE_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -384,6 +404,8 @@ CNNRT_ISA_WIDE static void sobel_forward_wide(const float *input, float *output,
 
 #undef CNNRT_PIECE
 #define CNNRT_PIECE CNNRT_PIECE_NARROW
+#undef CNNRT_VREG
+#define CNNRT_VREG CNNRT_VREG_NARROW
 #undef CNNRT_SHUFFLES
 #define CNNRT_SHUFFLES CNNRT_SHUFFLES_NARROW
 
@@ -418,6 +440,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
         /* tap 0,0 */ {
             const float *restrict src = tc;
             const float *restrict wk = wc;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -426,6 +449,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
         /* tap 0,1 */ {
             const float *restrict src = tc + 1;
             const float *restrict wk = wc + 1;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -434,6 +458,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
         /* tap 0,2 */ {
             const float *restrict src = tc + 2;
             const float *restrict wk = wc + 2;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -442,6 +467,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
         /* tap 1,0 */ {
             const float *restrict src = tc + 98;
             const float *restrict wk = wc + 3;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -450,6 +476,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
         /* tap 1,1 */ {
             const float *restrict src = tc + 99;
             const float *restrict wk = wc + 4;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -458,6 +485,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
         /* tap 1,2 */ {
             const float *restrict src = tc + 100;
             const float *restrict wk = wc + 5;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -466,6 +494,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
         /* tap 2,0 */ {
             const float *restrict src = tc + 196;
             const float *restrict wk = wc + 6;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -474,6 +503,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
         /* tap 2,1 */ {
             const float *restrict src = tc + 197;
             const float *restrict wk = wc + 7;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -482,6 +512,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
         /* tap 2,2 */ {
             const float *restrict src = tc + 198;
             const float *restrict wk = wc + 8;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -556,6 +587,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
         /* tap 0,0 */ {
             const float *restrict src = tc;
             const float *restrict wk = wc;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -564,6 +596,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
         /* tap 0,1 */ {
             const float *restrict src = tc + 1;
             const float *restrict wk = wc + 1;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -572,6 +605,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
         /* tap 0,2 */ {
             const float *restrict src = tc + 2;
             const float *restrict wk = wc + 2;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -580,6 +614,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
         /* tap 1,0 */ {
             const float *restrict src = tc + 98;
             const float *restrict wk = wc + 3;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -588,6 +623,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
         /* tap 1,1 */ {
             const float *restrict src = tc + 99;
             const float *restrict wk = wc + 4;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -596,6 +632,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
         /* tap 1,2 */ {
             const float *restrict src = tc + 100;
             const float *restrict wk = wc + 5;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -604,6 +641,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
         /* tap 2,0 */ {
             const float *restrict src = tc + 196;
             const float *restrict wk = wc + 6;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -612,6 +650,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
         /* tap 2,1 */ {
             const float *restrict src = tc + 197;
             const float *restrict wk = wc + 7;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -620,6 +659,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
         /* tap 2,2 */ {
             const float *restrict src = tc + 198;
             const float *restrict wk = wc + 8;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -714,6 +754,8 @@ CNNRT_ISA_NARROW static void sobel_forward_narrow(const float *input, float *out
 
 #undef CNNRT_PIECE
 #define CNNRT_PIECE CNNRT_PIECE_BASE
+#undef CNNRT_VREG
+#define CNNRT_VREG CNNRT_VREG_BASE
 #undef CNNRT_SHUFFLES
 #define CNNRT_SHUFFLES CNNRT_SHUFFLES_BASE
 
@@ -748,6 +790,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 0,0 */ {
             const float *restrict src = tc;
             const float *restrict wk = wc;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -756,6 +799,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 0,1 */ {
             const float *restrict src = tc + 1;
             const float *restrict wk = wc + 1;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -764,6 +808,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 0,2 */ {
             const float *restrict src = tc + 2;
             const float *restrict wk = wc + 2;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -772,6 +817,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 1,0 */ {
             const float *restrict src = tc + 98;
             const float *restrict wk = wc + 3;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -780,6 +826,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 1,1 */ {
             const float *restrict src = tc + 99;
             const float *restrict wk = wc + 4;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -788,6 +835,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 1,2 */ {
             const float *restrict src = tc + 100;
             const float *restrict wk = wc + 5;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -796,6 +844,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 2,0 */ {
             const float *restrict src = tc + 196;
             const float *restrict wk = wc + 6;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -804,6 +853,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 2,1 */ {
             const float *restrict src = tc + 197;
             const float *restrict wk = wc + 7;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -812,6 +862,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 2,2 */ {
             const float *restrict src = tc + 198;
             const float *restrict wk = wc + 8;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -886,6 +937,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 0,0 */ {
             const float *restrict src = tc;
             const float *restrict wk = wc;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -894,6 +946,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 0,1 */ {
             const float *restrict src = tc + 1;
             const float *restrict wk = wc + 1;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -902,6 +955,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 0,2 */ {
             const float *restrict src = tc + 2;
             const float *restrict wk = wc + 2;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -910,6 +964,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 1,0 */ {
             const float *restrict src = tc + 98;
             const float *restrict wk = wc + 3;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -918,6 +973,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 1,1 */ {
             const float *restrict src = tc + 99;
             const float *restrict wk = wc + 4;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -926,6 +982,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 1,2 */ {
             const float *restrict src = tc + 100;
             const float *restrict wk = wc + 5;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -934,6 +991,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 2,0 */ {
             const float *restrict src = tc + 196;
             const float *restrict wk = wc + 6;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -942,6 +1000,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 2,1 */ {
             const float *restrict src = tc + 197;
             const float *restrict wk = wc + 7;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -950,6 +1009,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 2,2 */ {
             const float *restrict src = tc + 198;
             const float *restrict wk = wc + 8;
+            CNNRT_TILE_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL

@@ -58,6 +58,8 @@ static _Alignas(64) const float tiny_block_fc__bias[3] = {
 
 #undef CNNRT_PIECE
 #define CNNRT_PIECE CNNRT_PIECE_WIDE
+#undef CNNRT_VREG
+#define CNNRT_VREG CNNRT_VREG_WIDE
 #undef CNNRT_SHUFFLES
 #define CNNRT_SHUFFLES CNNRT_SHUFFLES_WIDE
 
@@ -98,6 +100,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
         /* tap 0,0 */ {
             const float *restrict src = tc;
             const float *restrict wk = wc;
+            CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -107,6 +110,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
         /* tap 0,1 */ {
             const float *restrict src = tc + 1;
             const float *restrict wk = wc + 2;
+            CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -116,6 +120,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
         /* tap 0,2 */ {
             const float *restrict src = tc + 2;
             const float *restrict wk = wc + 4;
+            CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -125,6 +130,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
         /* tap 1,0 */ {
             const float *restrict src = tc + 6;
             const float *restrict wk = wc + 6;
+            CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -134,6 +140,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
         /* tap 1,1 */ {
             const float *restrict src = tc + 7;
             const float *restrict wk = wc + 8;
+            CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -143,6 +150,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
         /* tap 1,2 */ {
             const float *restrict src = tc + 8;
             const float *restrict wk = wc + 10;
+            CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -152,6 +160,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
         /* tap 2,0 */ {
             const float *restrict src = tc + 12;
             const float *restrict wk = wc + 12;
+            CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -161,6 +170,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
         /* tap 2,1 */ {
             const float *restrict src = tc + 13;
             const float *restrict wk = wc + 14;
+            CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -170,6 +180,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
         /* tap 2,2 */ {
             const float *restrict src = tc + 14;
             const float *restrict wk = wc + 16;
+            CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -287,6 +298,8 @@ CNNRT_ISA_WIDE static void tiny_block_forward_wide(const float *input, float *ou
 
 #undef CNNRT_PIECE
 #define CNNRT_PIECE CNNRT_PIECE_NARROW
+#undef CNNRT_VREG
+#define CNNRT_VREG CNNRT_VREG_NARROW
 #undef CNNRT_SHUFFLES
 #define CNNRT_SHUFFLES CNNRT_SHUFFLES_NARROW
 
@@ -327,6 +340,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
         /* tap 0,0 */ {
             const float *restrict src = tc;
             const float *restrict wk = wc;
+            CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -336,6 +350,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
         /* tap 0,1 */ {
             const float *restrict src = tc + 1;
             const float *restrict wk = wc + 2;
+            CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -345,6 +360,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
         /* tap 0,2 */ {
             const float *restrict src = tc + 2;
             const float *restrict wk = wc + 4;
+            CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -354,6 +370,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
         /* tap 1,0 */ {
             const float *restrict src = tc + 6;
             const float *restrict wk = wc + 6;
+            CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -363,6 +380,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
         /* tap 1,1 */ {
             const float *restrict src = tc + 7;
             const float *restrict wk = wc + 8;
+            CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -372,6 +390,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
         /* tap 1,2 */ {
             const float *restrict src = tc + 8;
             const float *restrict wk = wc + 10;
+            CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -381,6 +400,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
         /* tap 2,0 */ {
             const float *restrict src = tc + 12;
             const float *restrict wk = wc + 12;
+            CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -390,6 +410,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
         /* tap 2,1 */ {
             const float *restrict src = tc + 13;
             const float *restrict wk = wc + 14;
+            CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -399,6 +420,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
         /* tap 2,2 */ {
             const float *restrict src = tc + 14;
             const float *restrict wk = wc + 16;
+            CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -516,6 +538,8 @@ CNNRT_ISA_NARROW static void tiny_block_forward_narrow(const float *input, float
 
 #undef CNNRT_PIECE
 #define CNNRT_PIECE CNNRT_PIECE_BASE
+#undef CNNRT_VREG
+#define CNNRT_VREG CNNRT_VREG_BASE
 #undef CNNRT_SHUFFLES
 #define CNNRT_SHUFFLES CNNRT_SHUFFLES_BASE
 
@@ -556,6 +580,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
         /* tap 0,0 */ {
             const float *restrict src = tc;
             const float *restrict wk = wc;
+            CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -565,6 +590,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
         /* tap 0,1 */ {
             const float *restrict src = tc + 1;
             const float *restrict wk = wc + 2;
+            CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -574,6 +600,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
         /* tap 0,2 */ {
             const float *restrict src = tc + 2;
             const float *restrict wk = wc + 4;
+            CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -583,6 +610,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
         /* tap 1,0 */ {
             const float *restrict src = tc + 6;
             const float *restrict wk = wc + 6;
+            CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -592,6 +620,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
         /* tap 1,1 */ {
             const float *restrict src = tc + 7;
             const float *restrict wk = wc + 8;
+            CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -601,6 +630,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
         /* tap 1,2 */ {
             const float *restrict src = tc + 8;
             const float *restrict wk = wc + 10;
+            CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -610,6 +640,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
         /* tap 2,0 */ {
             const float *restrict src = tc + 12;
             const float *restrict wk = wc + 12;
+            CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -619,6 +650,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
         /* tap 2,1 */ {
             const float *restrict src = tc + 13;
             const float *restrict wk = wc + 14;
+            CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -628,6 +660,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
         /* tap 2,2 */ {
             const float *restrict src = tc + 14;
             const float *restrict wk = wc + 16;
+            CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
