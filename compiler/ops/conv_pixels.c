@@ -134,6 +134,8 @@ static void tap(Emit *e, const ConvTile *t, int P, int RB, bool sub, int64_t ban
     BLOCK(e, "%s", title) {
         emit_line(e, "const float *restrict src = %s;", cx_add("tc", conv_tap_offset(t, a, i, k)));
         emit_line(e, "const float *restrict wk = %s;", cx_add("wc", ((a * t->kh + i) * t->kw + k) * t->OCB));
+        /* the tap before done first, this one's weights read after (clang
+         * 19 hoisted a loop body's 25 taps' broadcasts and spilled them) */
         emit_line(e, "CNNRT_TILE_FENCE(acc, %d, %d, wk);", RB, P);
         if (t->diag) {
             if (RB > 1) emit_line(e, "CNNRT_UNROLL");
