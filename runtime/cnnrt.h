@@ -517,26 +517,25 @@ CNNRT_ALWAYS_INLINE void cnnrt_phase_row(float *restrict dst, size_t stride, con
 #define CNNRT_FRESH(p) ((void)0)
 #endif
 
-/* CNNRT_TILE_FENCE(acc, n, m, p); a register tile's step ends here: the
- * multiply-adds into acc[n][m] before it are done first, and what p points
- * to is read after it. clang 19 hoisted the weight broadcasts of a loop
- * body's 25 taps to its top and spilled them (LeNet-5's 5x5 conv2d: the
- * network 1.3x slower than under clang 14). Under clang on x86 and ARM an
- * empty volatile asm statement per register (CNNRT_VREG) of each
- * accumulator, then one that takes p; elsewhere nothing (gcc keeps the
- * order it is given). */
-#if defined(CNNRT_V16) && defined(__clang__) && (defined(__x86_64__) || defined(__i386__) || defined(__aarch64__))
-#if defined(__aarch64__)
-#define CNNRT_VREG_IN_ASM_ "+w"
-#else
-#define CNNRT_VREG_IN_ASM_ "+v"
-#endif
+/* CNNRT_TILE_FENCE(acc, n, m, p); at the start of a register tile's step:
+ * the multiply-adds into acc[n][m] before it are done first, and what p
+ * points to is read after it. clang 19 hoisted the weight broadcasts of a
+ * loop body's 25 taps to its top and spilled them (LeNet-5's 5x5 conv2d:
+ * the network 1.3x slower than under clang 14), clang 16 and 19 a depthwise
+ * row tile's input vectors. Under clang on x86 with AVX2 or AVX-512
+ * registers (CNNRT_VREG of 32 bytes or more) an empty volatile asm
+ * statement per register of each accumulator, then one that takes p.
+ * Nothing elsewhere: gcc keeps the order it is given, and with SSE's 16
+ * registers the accumulators alone fill them (a depthwise row tile ran
+ * 1.3x slower fenced). */
+#if defined(CNNRT_V16) && defined(__clang__) && (defined(__x86_64__) || (defined(__i386__) && defined(__SSE2__)))
 #define CNNRT_TILE_FENCE(acc, n, m, p)                                                                 \
     do {                                                                                               \
+        if (sizeof(CNNRT_VREG) < 32) break;                                                            \
         for (int a_ = 0; a_ < (n); a_++)                                                               \
             for (int b_ = 0; b_ < (m); b_++)                                                           \
                 for (int k_ = 0; k_ < (int)(sizeof(cnnrt_v16) / sizeof(CNNRT_VREG)); k_++)             \
-                    __asm__ volatile("" : CNNRT_VREG_IN_ASM_(((CNNRT_VREG *)&(acc)[a_][b_])[k_]));    \
+                    __asm__ volatile("" : "+v"(((CNNRT_VREG *)&(acc)[a_][b_])[k_]));                  \
         __asm__ volatile("" : "+r"(p));                                                                \
     } while (0)
 #else
@@ -728,7 +727,7 @@ static inline int cnnrt_isa(void) {
 #ifdef CNNRT_V16
 __extension__ typedef float cnnrt_v8 __attribute__((vector_size(32), __may_alias__));
 __extension__ typedef float cnnrt_v4 __attribute__((vector_size(16), __may_alias__));
-#if !defined(__GNUC__) || defined(__AVX512F__)
+#if defined(__AVX512F__)
 #define CNNRT_VREG_DEFAULT cnnrt_v16
 #elif defined(__AVX__)
 #define CNNRT_VREG_DEFAULT cnnrt_v8
