@@ -421,10 +421,7 @@ static const char *const variant_suffix[] = {[VARIANT_ONE] = "", [VARIANT_WIDE] 
                                              [VARIANT_NARROW] = "_narrow", [VARIANT_BASE] = "_base"};
 static const char *const variant_attr[] = {[VARIANT_ONE] = "", [VARIANT_WIDE] = "CNNRT_ISA_WIDE ",
                                            [VARIANT_NARROW] = "CNNRT_ISA_NARROW ", [VARIANT_BASE] = ""};
-/* the vector pieces gcc computes in (CNNRT_PIECE, runtime/cnnrt.h) */
-static const char *const variant_piece[] = {[VARIANT_WIDE] = "CNNRT_PIECE_WIDE", [VARIANT_NARROW] = "CNNRT_PIECE_NARROW",
-                                            [VARIANT_BASE] = "CNNRT_PIECE_BASE"};
-/* their vector registers (CNNRT_VREG) */
+/* their vector registers (CNNRT_VREG, runtime/cnnrt.h; also the pieces gcc computes in) */
 static const char *const variant_vreg[] = {[VARIANT_WIDE] = "CNNRT_VREG_WIDE", [VARIANT_NARROW] = "CNNRT_VREG_NARROW",
                                            [VARIANT_BASE] = "CNNRT_VREG_BASE"};
 /* and whether they shuffle vectors (CNNRT_SHUFFLES) */
@@ -526,9 +523,8 @@ static void variants(Emit *e) {
                   " * is compiled (runtime/cnnrt.h). */\n\n", e->prefix);
     for (Variant v = VARIANT_WIDE; v <= VARIANT_BASE; v++) {
         e->variant = v;
-        fprintf(e->c, "%s\n\n#undef CNNRT_PIECE\n#define CNNRT_PIECE %s\n#undef CNNRT_VREG\n#define CNNRT_VREG %s\n"
-                      "#undef CNNRT_SHUFFLES\n#define CNNRT_SHUFFLES %s\n\n",
-                guard[v], variant_piece[v], variant_vreg[v], variant_shuffles[v]);
+        fprintf(e->c, "%s\n\n#undef CNNRT_VREG\n#define CNNRT_VREG %s\n#undef CNNRT_SHUFFLES\n#define CNNRT_SHUFFLES %s\n\n",
+                guard[v], variant_vreg[v], variant_shuffles[v]);
         for (int k = 0; k < e->plan->nkernels; k++) {
             e->k = &e->plan->kernels[k];
             layer_function(e, e->k);

@@ -722,8 +722,8 @@ static inline int cnnrt_isa(void) {
  * wider than the target's registers gcc builds through memory, a lane at a
  * time (a 2x2 tile of AVX2 multiply-adds took 1359 instructions where 62
  * do), so under gcc the macros above work on pieces of the registers'
- * width. clang splits wide vectors well: it takes them whole, a CNNRT_PIECE
- * of a whole cnnrt_v16. */
+ * width (CNNRT_PIECE follows CNNRT_VREG). clang splits wide vectors well:
+ * it takes them whole, a CNNRT_PIECE of a whole cnnrt_v16. */
 #ifdef CNNRT_V16
 __extension__ typedef float cnnrt_v8 __attribute__((vector_size(32), __may_alias__));
 __extension__ typedef float cnnrt_v4 __attribute__((vector_size(16), __may_alias__));
@@ -744,17 +744,10 @@ __extension__ typedef float cnnrt_v4 __attribute__((vector_size(16), __may_alias
 #define CNNRT_VREG_BASE CNNRT_VREG_DEFAULT
 #define CNNRT_VREG CNNRT_VREG_DEFAULT
 #if defined(__GNUC__) && !defined(__clang__)
-#define CNNRT_PIECE_WIDE CNNRT_VREG_WIDE
-#define CNNRT_PIECE_NARROW CNNRT_VREG_NARROW
-#define CNNRT_PIECE_BASE CNNRT_VREG_BASE
-#define CNNRT_PIECE_DEFAULT CNNRT_VREG_DEFAULT
+#define CNNRT_PIECE CNNRT_VREG
 #else
-#define CNNRT_PIECE_WIDE cnnrt_v16
-#define CNNRT_PIECE_NARROW cnnrt_v16
-#define CNNRT_PIECE_BASE cnnrt_v16
-#define CNNRT_PIECE_DEFAULT cnnrt_v16
+#define CNNRT_PIECE cnnrt_v16
 #endif
-#define CNNRT_PIECE CNNRT_PIECE_DEFAULT
 #endif
 
 /* Whether cnnrt_phase_row shuffles vectors: under clang, for code built

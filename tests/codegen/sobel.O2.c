@@ -52,8 +52,6 @@ static _Alignas(64) const float sobel_gy__bias_packed[1] = {
 
 #if CNNRT_DISPATCH || CNNRT_WIDE /* wide register tiles (AVX-512) */
 
-#undef CNNRT_PIECE
-#define CNNRT_PIECE CNNRT_PIECE_WIDE
 #undef CNNRT_VREG
 #define CNNRT_VREG CNNRT_VREG_WIDE
 #undef CNNRT_SHUFFLES
@@ -402,8 +400,6 @@ CNNRT_ISA_WIDE static void sobel_forward_wide(const float *input, float *output,
 
 #if CNNRT_DISPATCH || !CNNRT_WIDE /* narrow register tiles (AVX2, NEON) */
 
-#undef CNNRT_PIECE
-#define CNNRT_PIECE CNNRT_PIECE_NARROW
 #undef CNNRT_VREG
 #define CNNRT_VREG CNNRT_VREG_NARROW
 #undef CNNRT_SHUFFLES
@@ -752,8 +748,6 @@ CNNRT_ISA_NARROW static void sobel_forward_narrow(const float *input, float *out
 
 #if CNNRT_DISPATCH /* the narrow tiles for the baseline x86-64 the file is compiled for */
 
-#undef CNNRT_PIECE
-#define CNNRT_PIECE CNNRT_PIECE_BASE
 #undef CNNRT_VREG
 #define CNNRT_VREG CNNRT_VREG_BASE
 #undef CNNRT_SHUFFLES

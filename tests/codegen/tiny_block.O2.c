@@ -56,8 +56,6 @@ static _Alignas(64) const float tiny_block_fc__bias[3] = {
 
 #if CNNRT_DISPATCH || CNNRT_WIDE /* wide register tiles (AVX-512) */
 
-#undef CNNRT_PIECE
-#define CNNRT_PIECE CNNRT_PIECE_WIDE
 #undef CNNRT_VREG
 #define CNNRT_VREG CNNRT_VREG_WIDE
 #undef CNNRT_SHUFFLES
@@ -296,8 +294,6 @@ CNNRT_ISA_WIDE static void tiny_block_forward_wide(const float *input, float *ou
 
 #if CNNRT_DISPATCH || !CNNRT_WIDE /* narrow register tiles (AVX2, NEON) */
 
-#undef CNNRT_PIECE
-#define CNNRT_PIECE CNNRT_PIECE_NARROW
 #undef CNNRT_VREG
 #define CNNRT_VREG CNNRT_VREG_NARROW
 #undef CNNRT_SHUFFLES
@@ -536,8 +532,6 @@ CNNRT_ISA_NARROW static void tiny_block_forward_narrow(const float *input, float
 
 #if CNNRT_DISPATCH /* the narrow tiles for the baseline x86-64 the file is compiled for */
 
-#undef CNNRT_PIECE
-#define CNNRT_PIECE CNNRT_PIECE_BASE
 #undef CNNRT_VREG
 #define CNNRT_VREG CNNRT_VREG_BASE
 #undef CNNRT_SHUFFLES

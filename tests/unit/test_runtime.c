@@ -92,14 +92,14 @@ static void test_erfc(void) {
     }
 CLAMPS(clamps_default, )
 #if defined(CNNRT_V16) && CNNRT_DISPATCH
-#undef CNNRT_PIECE
-#define CNNRT_PIECE CNNRT_PIECE_WIDE
+#undef CNNRT_VREG
+#define CNNRT_VREG CNNRT_VREG_WIDE
 CLAMPS(clamps_wide, CNNRT_ISA_WIDE)
-#undef CNNRT_PIECE
-#define CNNRT_PIECE CNNRT_PIECE_NARROW
+#undef CNNRT_VREG
+#define CNNRT_VREG CNNRT_VREG_NARROW
 CLAMPS(clamps_narrow, CNNRT_ISA_NARROW)
-#undef CNNRT_PIECE
-#define CNNRT_PIECE CNNRT_PIECE_DEFAULT
+#undef CNNRT_VREG
+#define CNNRT_VREG CNNRT_VREG_DEFAULT
 #endif
 
 static void check_clamps(void (*f)(const float *, float *)) {
