@@ -355,9 +355,14 @@ bool onnx_import(const char *file, const unsigned char *buf, size_t len, const O
     for (int i = 0; i < m->nlayers; i++)
         if (!m->layers[i].dropped) ast_add_stmt(p, m->layers[i].st);
     ast_add_stmt(p, outs);
+    /* the parameters of the layers patterns took (an Add of eps made an
+     * affine batchnorm first) are in no file: they go, with no warning */
+    int nt = 0;
+    for (int i = 0; i < m->ntensors; i++)
+        if (!m->layers[m->tensor_layer[i]].dropped) m->tensors[nt++] = m->tensors[i];
     w->path = file;
     w->t = m->tensors;
-    w->n = m->ntensors;
+    w->n = nt;
 out:
     onnx__model_proto__free_unpacked(model, NULL);
     return diag_error_count() == errs;

@@ -386,7 +386,9 @@ void onnx_param(Imp *m, int layer, const char *key, int rank, const int64_t *dim
     if (m->ntensors == m->captensors) {
         m->captensors = m->captensors ? 2 * m->captensors : 32;
         m->tensors = xrealloc(m->tensors, (size_t)m->captensors * sizeof(StTensor));
+        m->tensor_layer = xrealloc(m->tensor_layer, (size_t)m->captensors * sizeof(int));
     }
+    m->tensor_layer[m->ntensors] = layer;
     StTensor *t = &m->tensors[m->ntensors++];
     memset(t, 0, sizeof *t);
     t->name = xasprintf("%s.%s", m->layers[layer].ident, key);

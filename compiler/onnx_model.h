@@ -68,6 +68,7 @@ typedef struct {
     Val **vals; int nvals, capvals; int *slots; int nslots;
     ILayer *layers; int nlayers, caplayers;
     StTensor *tensors; int ntensors, captensors;
+    int *tensor_layer;           /* the layer each tensor is a parameter of */
     const char **names; int nnames, names_used;   /* identifiers taken */
     const char *input_ident;
     Stmt *input_stmt;

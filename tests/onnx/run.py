@@ -339,6 +339,13 @@ def test_torch():
                 rep = run([CNNC, path, "--report"]).stdout.split()
                 bad = [p for p in PATTERNS[name] if ((p[1:] in rep) if p[0] == "!" else p not in rep)]
                 result(not bad, "%s layers" % tag, "report: %s" % " ".join(bad))
+                # the parts a pattern took leave no parameters behind (no
+                # "not used by any layer" warning, none in --emit=cnn's file)
+                cnn = os.path.join(WORK, tag + "_quiet.cnn")
+                r = run([CNNC, path, "--emit=cnn", "-o", cnn])
+                r2 = run([CNNC, cnn, "-o", os.path.join(WORK, tag + "_quiet.c")]) if r.returncode == 0 else r
+                result(r.returncode == 0 and r2.returncode == 0 and not r.stderr and not r2.stderr,
+                       "%s no warnings" % tag, (r.stderr + r2.stderr).strip()[:300])
             if opset == 13 or len(opsets) == 1:   # (b) the .cnn round trip
                 cnn = os.path.join(WORK, tag + ".cnn")
                 r = run([CNNC, path, "--emit=cnn", "-o", cnn])
