@@ -70,8 +70,6 @@ void diag_color(int mode);          /* -1 auto (tty and no NO_COLOR), 0 off, 1 o
 void diag_error(Loc loc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void diag_warning(Loc loc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void diag_note(Loc loc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* a note on one line, without the source excerpt: an item of a long list */
-void diag_note_brief(Loc loc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* a diagnostic about another file (weights): "FILE: error: ..." */
 void diag_file_error(const char *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void diag_file_warning(const char *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -72,24 +72,22 @@ static void show_line(Loc loc, const char *caret_color) {
     fprintf(stderr, "%s\n", col("\033[0m"));
 }
 
-static void vreport(const char *file, Loc loc, bool excerpt, const char *kind, const char *kcolor,
-                    const char *fmt, va_list ap) {
+static void vreport(const char *file, Loc loc, const char *kind, const char *kcolor, const char *fmt, va_list ap) {
     fprintf(stderr, "%s%s:", col("\033[1m"), file);
     if (loc.line > 0) fprintf(stderr, "%d:%d:", loc.line, loc.col);
     fprintf(stderr, " %s%s:%s%s ", col(kcolor), kind, col("\033[0m"), col("\033[1m"));
     vfprintf(stderr, fmt, ap);
     fprintf(stderr, "%s\n", col("\033[0m"));
-    if (excerpt && loc.line > 0 && file == fname) show_line(loc, "\033[1;32m");
+    if (loc.line > 0 && file == fname) show_line(loc, "\033[1;32m");
 }
 
-#define REPORT_AS(file, loc, excerpt, kind, color)          \
-    do {                                                    \
-        va_list ap;                                         \
-        va_start(ap, fmt);                                  \
-        vreport(file, loc, excerpt, kind, color, fmt, ap);  \
-        va_end(ap);                                         \
+#define REPORT(file, loc, kind, color)              \
+    do {                                            \
+        va_list ap;                                 \
+        va_start(ap, fmt);                          \
+        vreport(file, loc, kind, color, fmt, ap);   \
+        va_end(ap);                                 \
     } while (0)
-#define REPORT(file, loc, kind, color) REPORT_AS(file, loc, true, kind, color)
 
 static int max_errors = 20;
 
@@ -110,8 +108,6 @@ void diag_error(Loc loc, const char *fmt, ...) {
 void diag_warning(Loc loc, const char *fmt, ...) { REPORT(fname, loc, "warning", "\033[1;35m"); }
 
 void diag_note(Loc loc, const char *fmt, ...) { REPORT(fname, loc, "note", "\033[1;36m"); }
-
-void diag_note_brief(Loc loc, const char *fmt, ...) { REPORT_AS(fname, loc, false, "note", "\033[1;36m"); }
 
 void diag_file_error(const char *file, const char *fmt, ...) {
     nerrors++;

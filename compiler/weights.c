@@ -106,8 +106,8 @@ static void report_missing(const Graph *g, const char *searched, bool stated, co
                   "or use --random-weights to try the network");
     }
     for (int i = 0; i < n; i++)
-        diag_note_brief(m[i].L->loc, "missing '%s.%s' %s", m[i].L->name, m[i].p->name,
-                        shape_str(param_file_shape(m[i].p)));
+        diag_note(m[i].L->loc, "missing '%s.%s' %s", m[i].L->name, m[i].p->name,
+                  shape_str(param_file_shape(m[i].p)));
 }
 
 bool weights_load(Graph *g, const char *cnn_path, const WeightOpts *o) {
