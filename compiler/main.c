@@ -317,14 +317,25 @@ static bool target_ok(const char *path, const char *input) {
     return true;
 }
 
+/* a temporary name beside path (".NAME.XXXXXX"), reserved; NULL with an error */
+static char *temp_beside(const char *path) {
+    char *t = xasprintf("%s/.%s.XXXXXX", dirname(xstrdup(path)), basename(xstrdup(path)));
+    int fd = mkstemp(t);
+    if (fd < 0) {
+        fprintf(stderr, "cnnc: error: cannot write '%s': %s\n", path, strerror(errno));
+        return NULL;
+    }
+    close(fd);
+    return t;
+}
+
 static bool out_open(Out *o, const char *path) {
     o->path = path;
     if (strcmp(path, "-") == 0) { o->f = stdout; o->tmp = NULL; return true; }
-    char *copy = xstrdup(path);
-    o->tmp = xasprintf("%s/.%s.XXXXXX", dirname(copy), basename(xstrdup(path)));
-    int fd = mkstemp(o->tmp);
-    if (fd < 0 || !(o->f = fdopen(fd, "w"))) {
+    if (!(o->tmp = temp_beside(path))) return false;
+    if (!(o->f = fopen(o->tmp, "w"))) {
         fprintf(stderr, "cnnc: error: cannot write '%s': %s\n", path, strerror(errno));
+        unlink(o->tmp);
         o->tmp = NULL;
         return false;
     }
@@ -364,21 +375,67 @@ static char *header_name(const char *c_path) {
     return xasprintf("%s.h", c_path);
 }
 
-static int compile_c(const char *c_path) {
+/* -c compiles the .c and .h in place (the source includes the header by its
+ * name); if it fails, they are put back as they were: the files they replaced
+ * are kept aside (a hard link, else a copy) until the compiler is done */
+typedef struct { const char *path; char *aside; } Prior;
+
+static bool copy_file(const char *from, const char *to) {
+    FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
+    char buf[1 << 16];
+    size_t n;
+    bool ok = in && out;
+    while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0) ok = fwrite(buf, 1, n, out) == n;
+    ok = ok && !ferror(in);
+    if (in) fclose(in);
+    if (out) ok &= fclose(out) == 0;
+    return ok;
+}
+
+static bool prior_keep(Prior *p, const char *path) {
+    p->path = path;
+    p->aside = NULL;
+    struct stat st;
+    if (stat(path, &st) != 0) return true;   /* nothing to put back: the new file goes */
+    if (!(p->aside = temp_beside(path))) return false;
+    unlink(p->aside);
+    if (link(path, p->aside) == 0 || copy_file(path, p->aside)) return true;
+    fprintf(stderr, "cnnc: error: cannot keep a copy of '%s' while compiling it: %s\n", path, strerror(errno));
+    unlink(p->aside);
+    p->aside = NULL;
+    return false;
+}
+
+static void prior_end(const Prior *p, bool keep_new) {
+    if (keep_new) {
+        if (p->aside) unlink(p->aside);
+    } else if (p->aside) {
+        (void)rename(p->aside, p->path);
+    } else {
+        unlink(p->path);
+    }
+}
+
+/* $CC -c c_path into c_path's object file, written to a temporary name
+ * and renamed into place when the compiler succeeds */
+static bool compile_c(const char *c_path) {
     const char *cc = getenv("CC");
     if (!cc || !*cc) cc = "clang";
     const char *inc, *lib;
-    if (!find_runtime(false, &inc, &lib)) return 1;
+    if (!find_runtime(false, &inc, &lib)) return false;
     char *obj = xstrdup(c_path);
     size_t n = strlen(obj);
     if (n > 2 && strcmp(obj + n - 2, ".c") == 0) obj[n - 1] = 'o';
     else obj = xasprintf("%s.o", c_path);
+    char *tmp = temp_beside(obj);
+    if (!tmp) return false;
+    unlink(tmp);   /* the compiler creates it: no object, no file */
     /* $CC split at blanks (as make does), then our arguments: no shell sees a file name */
     char *words = xstrdup(cc), *argv[64];
     int argc = 0;
     for (char *w = strtok(words, " \t"); w && argc < 48; w = strtok(NULL, " \t")) argv[argc++] = w;
     if (argc == 0) argv[argc++] = "clang";
-    char *args[] = {"-std=c11", "-O3", xasprintf("-I%s", inc), "-c", (char *)c_path, "-o", obj};
+    char *args[] = {"-std=c11", "-O3", xasprintf("-I%s", inc), "-c", (char *)c_path, "-o", tmp};
     for (size_t i = 0; i < sizeof args / sizeof args[0]; i++) argv[argc++] = args[i];
     argv[argc] = NULL;
     int rc = -1;
@@ -392,9 +449,12 @@ static int compile_c(const char *c_path) {
     if (pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st)) rc = WEXITSTATUS(st);
     if (rc != 0) {
         fprintf(stderr, "cnnc: error: '%s' failed to compile '%s'\n", cc, c_path);
-        return 1;
+    } else {
+        if (rename(tmp, obj) == 0) return true;
+        fprintf(stderr, "cnnc: error: cannot write '%s': %s\n", obj, strerror(errno));
     }
-    return 0;
+    unlink(tmp);
+    return false;
 }
 
 /* --emit=cnn: the Program as source; an imported model's tensors go to a
@@ -477,10 +537,21 @@ static int write_outputs(const Cli *o, Compilation *u) {
         out_close(&h, false);
         return 1;
     }
+    Prior pc = {0}, ph = {0};
+    if (o->compile && (!prior_keep(&pc, c_path) || !prior_keep(&ph, h_path))) {
+        prior_end(&pc, true);
+        out_close(&c, false);
+        out_close(&h, false);
+        return 1;
+    }
     bool c_ok = out_close(&c, true);   /* the source first: a header alone is no use */
-    if (!out_close(&h, c_ok) || !c_ok) return 1;
-    if (o->compile) return compile_c(c_path);
-    return 0;
+    bool ok_all = out_close(&h, c_ok) && c_ok;
+    if (o->compile) {
+        ok_all = ok_all && compile_c(c_path);
+        prior_end(&pc, ok_all);
+        prior_end(&ph, ok_all);
+    }
+    return ok_all ? 0 : 1;
 }
 
 int main(int argc, char **argv) {

@@ -171,6 +171,27 @@ run self.cnn --random-weights -o self.cnn
 check "-o onto the input file: exit 1" status 1
 check "-o onto the input file: the source kept" cmp -s self.cnn net.cnn
 
+# ---- -c: a failed compile leaves everything as it was
+mkdir -p cfail
+CC=false run net.cnn --random-weights -c -o cfail/net.c
+check "-c, the compiler fails: exit 1" status 1
+check "-c, the compiler fails: nothing written" [ "$(listing cfail)" = "" ]
+cp old.c cfail/net.c && cp old.h cfail/net.h && cp old.c cfail/net.o
+CC=false run net.cnn --random-weights -c -o cfail/net.c
+check "-c, the compiler fails: exit 1 again" status 1
+check "-c, the compiler fails: net.c, net.h and net.o unchanged" \
+    sh -c 'cmp -s cfail/net.c old.c && cmp -s cfail/net.h old.h && cmp -s cfail/net.o old.c'
+check "-c, the compiler fails: no temporary file left" [ "$(listing cfail)" = "net.c net.h net.o " ]
+CC=true run net.cnn --random-weights -c -o cfail/net.c
+check "-c, the compiler writes no object: exit 1" status 1
+check "-c, the compiler writes no object: all unchanged" \
+    sh -c 'cmp -s cfail/net.c old.c && cmp -s cfail/net.h old.h && cmp -s cfail/net.o old.c'
+CC=gcc run net.cnn --random-weights -c -o cfail/net.c
+check "-c succeeds: exit 0" status 0
+check "-c succeeds: all three replaced" \
+    sh -c 'grep -q n_forward cfail/net.c && grep -q n_forward cfail/net.h && nm cfail/net.o | grep -q "T n_forward"'
+check "-c succeeds: no temporary file left" [ "$(listing cfail)" = "net.c net.h net.o " ]
+
 # ---- -c runs $CC on the output's name: a quote in it must not reach a shell
 mkdir -p quote
 cp net.cnn "quote/q'; touch INJECTED; '.cnn"
