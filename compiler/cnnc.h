@@ -50,10 +50,13 @@ int64_t floor_div(int64_t a, int64_t b);
 const char *commas(int64_t v);
 /* Damerau-free Levenshtein distance, for "did you mean" */
 int edit_distance(const char *a, const char *b);
-/* read a whole file ("-" = stdin); NULL and errno on failure */
+/* read a whole file ("-" = stdin); NULL on failure, read_error() says why.
+ * A named file must be a regular one: a device or a pipe may never end */
 char *read_file(const char *path, size_t *len);
 /* the same, stopping soon after max bytes (then *len > max) */
 char *read_file_max(const char *path, size_t *len, size_t max);
+/* why the last read_file failed: strerror's words, or "not a regular file" */
+const char *read_error(void);
 _Noreturn void unreachable_at(const char *file, int line);
 #define unreachable() unreachable_at(__FILE__, __LINE__)
 

@@ -563,7 +563,7 @@ int main(int argc, char **argv) {
     char *src = read_file_max(o.input, &len, limit);
     const char *shown = strcmp(o.input, "-") == 0 ? "<stdin>" : o.input;
     if (!src) {
-        fprintf(stderr, "cnnc: error: cannot read '%s': %s\n", shown, strerror(errno));
+        fprintf(stderr, "cnnc: error: cannot read '%s': %s\n", shown, read_error());
         return 1;
     }
     if (len > limit) {

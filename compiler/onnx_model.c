@@ -6,6 +6,7 @@
 #include "onnx_model.h"
 
 
+#include <ctype.h>
 #include <errno.h>
 #include <libgen.h>
 #include <math.h>
@@ -209,15 +210,28 @@ static void store_raw(Tensor *t, int64_t k, int dt, const unsigned char *p) {
     }
 }
 
+/* an external data entry's offset or length: decimal digits, all of it */
+static bool byte_count(const char *s, int64_t *v) {
+    char *end;
+    errno = 0;
+    long long x = strtoll(s, &end, 10);
+    if (end == s || *end || errno || x < 0 || !isdigit((unsigned char)s[0])) return false;
+    *v = x;
+    return true;
+}
+
 static const unsigned char *external_data(Imp *m, const Onnx__TensorProto *tp, const char *what, int64_t want) {
     const char *loc = NULL;
     int64_t off = 0, len = -1;
     for (size_t i = 0; i < tp->n_external_data; i++) {
         const Onnx__StringStringEntryProto *e = tp->external_data[i];
         if (!e->key || !e->value) continue;
+        bool is_off = strcmp(e->key, "offset") == 0;
         if (strcmp(e->key, "location") == 0) loc = e->value;
-        else if (strcmp(e->key, "offset") == 0) off = strtoll(e->value, NULL, 10);
-        else if (strcmp(e->key, "length") == 0) len = strtoll(e->value, NULL, 10);
+        else if ((is_off || strcmp(e->key, "length") == 0) && !byte_count(e->value, is_off ? &off : &len)) {
+            onnx_fail(m, "%s: external data %s '%s' is not a number of bytes", what, e->key, e->value);
+            return NULL;
+        }
     }
     if (m->no_files) {
         onnx_fail(m, "%s: external data is not read here", what);
@@ -250,7 +264,7 @@ static const unsigned char *external_data(Imp *m, const Onnx__TensorProto *tp, c
         free(m->ext_buf);
         m->ext_path = NULL;
         if (!(m->ext_buf = read_file_max(path, &m->ext_len, (size_t)1 << 32))) {
-            onnx_fail(m, "%s: cannot read the external data file '%s': %s", what, path, strerror(errno));
+            onnx_fail(m, "%s: cannot read the external data file '%s': %s", what, path, read_error());
             return NULL;
         }
         m->ext_path = path;

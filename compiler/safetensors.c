@@ -301,8 +301,7 @@ bool st_load(const char *path, StFile *out) {
     const size_t max = (size_t)MAX_PARAM_BYTES * 2 + (1u << 30);   /* F64 parameters and a header */
     char *buf = read_file_max(path, &len, max);
     if (!buf) {
-        diag_file_error(path, "cannot read the weights file: %s",
-                        strerror(errno ? errno : EIO));
+        diag_file_error(path, "cannot read the weights file: %s", read_error());
         return false;
     }
     if (len > max) {

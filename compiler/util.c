@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static _Noreturn void oom(void) {
     fprintf(stderr, "cnnc: fatal error: out of memory\n");
@@ -82,9 +83,24 @@ int edit_distance(const char *a, const char *b) {
 
 char *read_file(const char *path, size_t *len) { return read_file_max(path, len, SIZE_MAX - 1); }
 
+static int read_errno;   /* 0 with read_file's result; -1: not a regular file */
+
+const char *read_error(void) {
+    return read_errno < 0 ? "not a regular file (a device, pipe or socket is not read)" : strerror(read_errno);
+}
+
 char *read_file_max(const char *path, size_t *len, size_t max) {
+    struct stat st;
+    read_errno = 0;
+    if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        read_errno = S_ISDIR(st.st_mode) ? EISDIR : -1;   /* before open: a FIFO's waits for a writer */
+        return NULL;
+    }
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!f) return NULL;
+    if (!f) {
+        read_errno = errno ? errno : EIO;
+        return NULL;
+    }
     errno = 0;
     size_t cap = 1 << 16, n = 0;
     char *buf = xcalloc(cap + 1, 1);
@@ -97,7 +113,7 @@ char *read_file_max(const char *path, size_t *len, size_t max) {
     }
     int err = ferror(f) ? (errno ? errno : EIO) : 0;
     if (f != stdin) fclose(f);
-    if (err) { errno = err; return NULL; }
+    if (err) { read_errno = err; return NULL; }
     buf[n] = 0;
     *len = n;
     return buf;

@@ -90,6 +90,23 @@ run net.cnn --weights "$root/tests/errors/weights/truncated.safetensors" -o keep
 check "bad weights file: exit 1" status 1
 check "bad weights file: outputs unchanged" sh -c 'cmp -s keep/net.c old.c && cmp -s keep/net.h old.h'
 check "bad weights file: no temporary file left" no_temps keep
+# files that are not regular ones are refused before they are opened: a
+# device never ends, a FIFO's open waits for a writer
+run net.cnn --weights /dev/zero -o keep/net.c
+check "--weights /dev/zero: exit 1" status 1
+check "--weights /dev/zero: 'not a regular file'" has err "not a regular file"
+check "--weights /dev/zero: outputs unchanged" sh -c 'cmp -s keep/net.c old.c && cmp -s keep/net.h old.h'
+run /dev/zero --input=onnx -o keep/net.c
+check "an ONNX model from /dev/zero: exit 1, 'not a regular file'" sh -c '[ $0 = 1 ] && grep -q "not a regular file" err' "$rc"
+rm -f fifo && mkfifo fifo
+"$cnnc" fifo -o keep/net.c >out 2>err &
+pid=$!
+i=0
+while kill -0 $pid 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+if kill -0 $pid 2>/dev/null; then kill $pid; rc=124; else wait $pid; rc=$?; fi
+check "a FIFO as the source: exit 1 at once, 'not a regular file'" sh -c '[ $0 = 1 ] && grep -q "not a regular file" err' "$rc"
+check "a FIFO as the source: outputs unchanged" sh -c 'cmp -s keep/net.c old.c && cmp -s keep/net.h old.h'
+
 # the default output (NAME.c in the current directory) too
 (cd keep && "$cnnc" ../syntax.cnn >../out 2>../err)
 check "an error without -o writes no syntax.c" [ "$(listing keep)" = "net.c net.h " ]

@@ -99,4 +99,9 @@ def make(d):
     external("external_link", "link.weights")
     external("external_missing", "nothere.weights")
     external("external_short", "short.weights", off=40)
+    external("external_offset_text", "short.weights", off="12abc")
+    fifo = os.path.join(d, "fifo.weights")   # refused before open(), which would wait for a writer
+    if not os.path.exists(fifo):
+        os.mkfifo(fifo)
+    external("external_fifo", "fifo.weights")
     return cases
