@@ -86,8 +86,11 @@ static int *topo_order(Imp *m, const Onnx__GraphProto *g) {
  * when the call does not set it. Functions may call functions, to a depth of
  * FUNC_DEPTH (deeper is a cycle). */
 #define FUNC_DEPTH 32
+/* nodes after inlining: functions that call the next one twice double them
+ * at each level, 2^32 within FUNC_DEPTH */
+#define FUNC_NODES 200000
 
-typedef struct { Onnx__NodeProto **v; size_t n, cap; } Nodes;
+typedef struct { Onnx__NodeProto **v; size_t n, cap; bool over; } Nodes;
 
 static void nodes_add(Nodes *l, Onnx__NodeProto *nd) {
     if (l->n == l->cap) {
@@ -120,6 +123,11 @@ static char *actual_name(const Onnx__FunctionProto *f, const Onnx__NodeProto *ca
 static bool expand(Imp *m, Onnx__NodeProto *nd, int depth, Nodes *out) {
     const Onnx__FunctionProto *f = function_of(m, nd);
     if (!f) {
+        if (out->n >= FUNC_NODES) {
+            diag_error(NOLOC, "the model's local functions inlined make more than %d nodes", FUNC_NODES);
+            out->over = true;
+            return false;
+        }
         nodes_add(out, nd);
         return true;
     }
@@ -157,6 +165,7 @@ static bool expand(Imp *m, Onnx__NodeProto *nd, int depth, Nodes *out) {
             c->attribute[c->n_attribute++] = a;
         }
         ok &= expand(m, c, depth + 1, out);
+        if (out->over) break;
     }
     return ok;
 }
@@ -267,6 +276,67 @@ static const char *network_name(const char *file) {
     return id ? id : "net";
 }
 
+/* ---- how deep the model's messages nest. protobuf-c unpacks a message by
+ * recursion, without a limit: subgraphs within subgraphs (an If's branch
+ * holding an If, thousands deep) ran it out of stack. The wire format is
+ * walked first along the fields that can nest without end: graphs in
+ * attributes, types in types. */
+
+#define MAX_NEST 100   /* messages within messages; a subgraph is 3 deeper than its graph */
+
+enum { P_MODEL, P_TRAINING, P_GRAPH, P_FUNCTION, P_NODE, P_ATTRIBUTE, P_VALUE_INFO, P_TYPE, P_TYPE_ELEM, P_TYPE_MAP };
+
+/* the kind of message field `field` of a `kind` holds, along those paths; -1 elsewhere */
+static int nest_child(int kind, uint64_t field) {
+    switch (kind) {
+    case P_MODEL: return field == 7 ? P_GRAPH : field == 25 ? P_FUNCTION : field == 20 ? P_TRAINING : -1;
+    case P_TRAINING: return field == 1 || field == 2 ? P_GRAPH : -1;
+    case P_GRAPH: return field == 1 ? P_NODE : field >= 11 && field <= 13 ? P_VALUE_INFO : -1;
+    case P_FUNCTION: return field == 7 ? P_NODE : field == 12 ? P_VALUE_INFO : -1;
+    case P_NODE: return field == 5 ? P_ATTRIBUTE : -1;
+    case P_ATTRIBUTE: return field == 6 || field == 11 ? P_GRAPH : field == 14 || field == 15 ? P_TYPE : -1;
+    case P_VALUE_INFO: return field == 2 ? P_TYPE : -1;
+    case P_TYPE: return field == 4 || field == 9 ? P_TYPE_ELEM : field == 5 ? P_TYPE_MAP : -1;
+    case P_TYPE_ELEM: return field == 1 ? P_TYPE : -1;
+    case P_TYPE_MAP: return field == 2 ? P_TYPE : -1;
+    }
+    return -1;
+}
+
+static bool wire_varint(const unsigned char *p, size_t n, size_t *i, uint64_t *v) {
+    *v = 0;
+    for (int shift = 0; shift < 64 && *i < n; shift += 7) {
+        unsigned char b = p[(*i)++];
+        *v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) return true;
+    }
+    return false;
+}
+
+/* false when a message lies deeper than MAX_NEST; data it cannot walk is
+ * left to the unpacking, which reports it */
+static bool nest_ok(const unsigned char *p, size_t n, int kind, int depth) {
+    if (depth > MAX_NEST) return false;
+    for (size_t i = 0; i < n;) {
+        uint64_t key, v;
+        if (!wire_varint(p, n, &i, &key)) return true;
+        switch (key & 7) {
+        case 0: if (!wire_varint(p, n, &i, &v)) return true; break;
+        case 1: i += 8; break;
+        case 5: i += 4; break;
+        case 2: {
+            if (!wire_varint(p, n, &i, &v) || v > n - i) return true;
+            int c = nest_child(kind, key >> 3);
+            if (c >= 0 && !nest_ok(p + i, (size_t)v, c, depth + 1)) return false;
+            i += (size_t)v;
+            break;
+        }
+        default: return true;
+        }
+    }
+    return true;
+}
+
 bool onnx_import(const char *file, const unsigned char *buf, size_t len, const OnnxOpts *o, Program *p, StFile *w) {
     int errs = diag_error_count();
     memset(p, 0, sizeof *p);
@@ -276,6 +346,11 @@ bool onnx_import(const char *file, const unsigned char *buf, size_t len, const O
     m->no_files = o->no_files;
     m->nnames = 64;
     m->names = xcalloc((size_t)m->nnames, sizeof(char *));
+    if (!nest_ok(buf, len, P_MODEL, 0)) {
+        diag_error(NOLOC, "the model's messages nest more than %d deep (subgraphs within subgraphs); "
+                          "cnnc reads %d", MAX_NEST, MAX_NEST);
+        return false;
+    }
     Onnx__ModelProto *model = onnx__model_proto__unpack(NULL, len, buf);
     if (!model) {
         diag_error(NOLOC, "not a valid ONNX model (the protobuf data is truncated or malformed)");

@@ -861,7 +861,7 @@ static bool broadcast_shape(Val *const *in, int nin, Shape *out) {
 static bool on_binary(Imp *m, const Onnx__NodeProto *n) {
     int nin = (int)n->n_input;
     if (nin != 2) {   /* Sum, Max, Min of several: all data, one layer */
-        if (strcmp(n->op_type, "Sum") != 0 && nin < 2) return onnx_fail(m, "%d inputs", nin);
+        if (nin < (strcmp(n->op_type, "Sum") == 0 ? 1 : 2)) return onnx_fail(m, "%d inputs", nin);
         Val **in = xcalloc((size_t)nin + 1, sizeof(Val *));
         for (int i = 0; i < nin; i++)
             if (!(in[i] = din(m, n, i))) return false;
@@ -1801,11 +1801,11 @@ static bool fold_reshape(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin)
         if (d == -1 && infer < 0) { infer = i; continue; }
         if (d < 0) return onnx_fail(m, "target shape entry %lld is not supported", (long long)s->i[i]);
         r->dim[i] = d;
-        known *= d;
+        if (!mul_ok(known, d, &known)) return onnx_fail(m, "target shape overflows");
     }
     if (infer >= 0) r->dim[infer] = known ? x->n / known : 0;
     int64_t total = 1;
-    for (int i = 0; i < r->rank; i++) total *= r->dim[i];
+    for (int i = 0; i < r->rank; i++) total *= r->dim[i];   /* at most x->n with the inferred entry */
     if (total != x->n) return onnx_fail(m, "cannot reshape %s to %s", onnx_dims_str(x->rank, x->dim), onnx_dims_str(r->rank, r->dim));
     set_const(m, n, 0, r);
     return true;
@@ -1842,6 +1842,9 @@ static bool fold_slice(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
         if (step == 0 || lo == BATCH_SYM || hi == BATCH_SYM) return onnx_fail(m, "unsupported slice bounds");
         if (lo < 0) lo += D;
         if (hi < 0 && hi > INT64_MIN / 2) hi += D;
+        /* a step beyond the axis takes one element, as a step of its length does */
+        if (step > D) step = D > 0 ? D : 1;
+        if (step < -D) step = D > 0 ? -D : -1;
         if (step > 0) {
             lo = lo < 0 ? 0 : lo > D ? D : lo;
             hi = hi < 0 ? 0 : hi > D ? D : hi;
@@ -2029,8 +2032,11 @@ bool onnx_node(Imp *m, const Onnx__NodeProto *n) {
     }
     if (ok) {
         if (all_const && ops[op].fold) {
-            /* the inputs a fold reads: all but Slice's and Clip's optional ones */
+            /* the inputs a fold reads: all but Slice's optional ones, and
+             * Reshape's and Gather's two however few the node names */
             int need = strcmp(n->op_type, "Slice") == 0 ? (m->opset < 10 ? 1 : 3) : nin;
+            if ((ops[op].fold == fold_reshape || ops[op].fold == fold_gather) && need < 2) need = 2;
+            if (need > nin) ok = onnx_fail(m, "%d input%s where %d are needed", nin, nin == 1 ? "" : "s", need);
             for (int k = 0; k < need && ok; k++)
                 if (!cins[k]) ok = onnx_fail(m, "input %d is missing", k);
             if (ok && (nin > 0 || strcmp(n->op_type, "Constant") == 0)) ok = ops[op].fold(m, n, cins, nin);
