@@ -112,7 +112,7 @@ $(FUZZ_BUILD)/parser.o $(FUZZ_BUILD)/lexer.o $(FUZZ_BUILD)/onnx.pb-c.o: $(FUZZ_B
 
 $(FUZZ_BUILD)/compiler/%.o: compiler/%.c $(ASAN_HDRS) $(FUZZ_BUILD)/parser.h
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE $(FUZZ_FLAGS) $(FUZZ_DEFS) -Icompiler -I$(FUZZ_BUILD) -c $< -o $@
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE $(FUZZ_FLAGS) $(FUZZ_DEFS) -Dfree=fuzz_free -Icompiler -I$(FUZZ_BUILD) -c $< -o $@
 
 # util.c's calloc/realloc become the target's, which free each input's memory
 # (the compiler itself never frees)

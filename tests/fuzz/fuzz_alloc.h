@@ -59,6 +59,20 @@ void *fuzz_realloc(void *p, size_t size) {
     return nb + 1;
 }
 
+/* the compiler's few free() calls (fuzz.mk: -Dfree=fuzz_free on compiler/):
+ * a block of the list is unlinked first; anything else (realpath, cJSON) is libc's */
+void fuzz_free(void *p);
+void fuzz_free(void *p) {
+    if (!p) return;
+    for (Block *b = blocks.next; b != &blocks; b = b->next)
+        if (b + 1 == p) {
+            unlink_block(b);
+            free(b);
+            return;
+        }
+    free(p);
+}
+
 /* once per process: /dev/null for the outputs; the compiler's diagnostics
  * silenced (unless FUZZ_VERBOSE is set), but not the sanitizers' and the
  * fuzzer's reports (they write to fd 2 or their own copy of the stream);
