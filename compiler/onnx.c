@@ -35,15 +35,30 @@ static int *topo_order(Imp *m, const Onnx__GraphProto *g) {
     int n = (int)g->n_node;
     int *order = xcalloc((size_t)n + 1, sizeof(int));
     bool *done = xcalloc((size_t)n + 1, 1);
-    /* producer of each tensor name: a value slot holding -(node + 3) in .layer */
+    /* producer of each tensor name: a value slot holding -(node + 3) in .layer;
+     * a name two nodes compute is an error (ONNX values are assigned once) */
+    bool twice = false;
     for (int i = 0; i < n; i++) {
         const Onnx__NodeProto *nd = g->node[i];
         for (size_t k = 0; k < nd->n_output; k++) {
             if (!nd->output[k] || !*nd->output[k]) continue;
             Val *v = onnx_def(m, nd->output[k]);
-            if (v->kind == V_NONE && v->layer == -2) v->layer = -(i + 3);
+            if (v->kind == V_NONE && v->layer <= -3) {
+                int j = -(v->layer + 3);
+                const Onnx__NodeProto *first = g->node[j];
+                m->node = nd;
+                m->node_index = i;
+                onnx_fail(m, "its output '%s' is also computed by node %s (a value has one producer)", nd->output[k],
+                          first->name && *first->name ? xasprintf("'%s'", first->name)
+                                                      : xasprintf("%d (%s)", j, first->op_type ? first->op_type : "?"));
+                twice = true;
+            } else if (v->kind == V_NONE && v->layer == -2) {
+                v->layer = -(i + 3);
+            }
         }
     }
+    m->node = NULL;
+    if (twice) return NULL;
     int placed = 0;
     bool progress = true;
     while (placed < n && progress) {   /* passes over the nodes; one for a sorted model */

@@ -46,6 +46,9 @@ def make(d):
                          helper.make_node("Relu", ["x1"], ["x2"], name="r2"),
                          helper.make_node("Add", ["x", "x2"], ["y"], name="a")],
                         [vi("x", ["N", 4])], [vi("y", ["N", 4])]))
+    save("two_producers", model([helper.make_node("Relu", ["x"], ["y"], name="r"),
+                                 helper.make_node("Sigmoid", ["x"], ["y"])],
+                                [vi("x", ["N", 4])], [vi("y", ["N", 4])]))
     save("missing_tensor", model([helper.make_node("Relu", ["nowhere"], ["y"], name="r")],
                                  [vi("x", ["N", 4])], [vi("y", ["N", 4])]))
     m = conv_model()
