@@ -147,6 +147,12 @@ static bool expand(Imp *m, Onnx__NodeProto *nd, int depth, Nodes *out) {
         return true;
     }
     const char *prefix = nd->name && *nd->name ? nd->name : xasprintf("%s_%zu", f->name, out->n);
+    if (nd->n_input > f->n_input || nd->n_output > f->n_output) {
+        bool in = nd->n_input > f->n_input;
+        diag_error(NOLOC, "node '%s' (%s): called with %zu %s; the local function has %zu", prefix, f->name,
+                   in ? nd->n_input : nd->n_output, in ? "inputs" : "outputs", in ? f->n_input : f->n_output);
+        return false;
+    }
     if (depth >= FUNC_DEPTH) {
         diag_error(NOLOC, "node '%s' (%s): local functions call each other more than %d deep (a cycle?)", prefix,
                    f->name, FUNC_DEPTH);
@@ -190,6 +196,14 @@ static const Onnx__GraphProto *inline_functions(Imp *m, const Onnx__GraphProto *
     if (m->model->n_functions == 0) return g;
     Nodes out = {0};
     bool ok = true;
+    for (size_t i = 0; i < m->model->n_functions; i++) {   /* one function per name and domain */
+        const Onnx__FunctionProto *f = m->model->functions[i];
+        Onnx__NodeProto call = {.op_type = f->name, .domain = f->domain};
+        if (f->name && function_of(m, &call) != f) {
+            diag_error(NOLOC, "local function '%s' is defined twice", f->name);
+            ok = false;
+        }
+    }
     for (size_t i = 0; i < g->n_node; i++) ok &= expand(m, g->node[i], 0, &out);
     if (!ok) return NULL;
     Onnx__GraphProto *c = xcalloc(1, sizeof *c);

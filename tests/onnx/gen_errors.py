@@ -49,6 +49,18 @@ def make(d):
     save("two_producers", model([helper.make_node("Relu", ["x"], ["y"], name="r"),
                                  helper.make_node("Sigmoid", ["x"], ["y"])],
                                 [vi("x", ["N", 4])], [vi("y", ["N", 4])]))
+    # local functions: one defined twice, one called with more inputs than it has
+    def with_functions(nodes, fns):
+        m = model(nodes, [vi("x", ["N", 4])], [vi("y", ["N", 4])])
+        m.opset_import.append(helper.make_opsetid("local", 1))
+        m.functions.extend(fns)
+        return m
+    relu_fn = helper.make_function("local", "F", ["a"], ["b"], [helper.make_node("Relu", ["a"], ["b"])],
+                                   [helper.make_opsetid("", 13)])
+    save("function_twice", with_functions([helper.make_node("F", ["x"], ["y"], name="f", domain="local")],
+                                          [relu_fn, relu_fn]))
+    save("function_inputs", with_functions([helper.make_node("F", ["x", "x"], ["y"], name="f", domain="local")],
+                                           [relu_fn]))
     save("missing_tensor", model([helper.make_node("Relu", ["nowhere"], ["y"], name="r")],
                                  [vi("x", ["N", 4])], [vi("y", ["N", 4])]))
     m = conv_model()
