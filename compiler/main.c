@@ -396,10 +396,11 @@ static bool prior_keep(Prior *p, const char *path) {
     p->path = path;
     p->aside = NULL;
     struct stat st;
-    if (stat(path, &st) != 0) return true;   /* nothing to put back: the new file goes */
+    if (lstat(path, &st) != 0) return true;   /* nothing to put back: the new file goes (a dangling link is kept) */
     if (!(p->aside = temp_beside(path))) return false;
     unlink(p->aside);
-    if (link(path, p->aside) == 0 || copy_file(path, p->aside)) return true;
+    if (link(path, p->aside) == 0 || (copy_file(path, p->aside) && chmod(p->aside, st.st_mode & 07777) == 0))
+        return true;
     fprintf(stderr, "cnnc: error: cannot keep a copy of '%s' while compiling it: %s\n", path, strerror(errno));
     unlink(p->aside);
     p->aside = NULL;
@@ -410,7 +411,9 @@ static void prior_end(const Prior *p, bool keep_new) {
     if (keep_new) {
         if (p->aside) unlink(p->aside);
     } else if (p->aside) {
-        (void)rename(p->aside, p->path);
+        if (rename(p->aside, p->path) != 0)
+            fprintf(stderr, "cnnc: error: cannot put '%s' back: %s (it is in '%s')\n", p->path, strerror(errno),
+                    p->aside);
     } else {
         unlink(p->path);
     }
@@ -435,7 +438,8 @@ static bool compile_c(const char *c_path) {
     int argc = 0;
     for (char *w = strtok(words, " \t"); w && argc < 48; w = strtok(NULL, " \t")) argv[argc++] = w;
     if (argc == 0) argv[argc++] = "clang";
-    char *args[] = {"-std=c11", "-O3", xasprintf("-I%s", inc), "-c", (char *)c_path, "-o", tmp};
+    /* -x c: a source named without .c is still C to the compiler */
+    char *args[] = {"-std=c11", "-O3", xasprintf("-I%s", inc), "-c", "-x", "c", (char *)c_path, "-o", tmp};
     for (size_t i = 0; i < sizeof args / sizeof args[0]; i++) argv[argc++] = args[i];
     argv[argc] = NULL;
     int rc = -1;
@@ -449,8 +453,11 @@ static bool compile_c(const char *c_path) {
     if (pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st)) rc = WEXITSTATUS(st);
     if (rc != 0) {
         fprintf(stderr, "cnnc: error: '%s' failed to compile '%s'\n", cc, c_path);
+    } else if (rename(tmp, obj) == 0) {
+        return true;
+    } else if (errno == ENOENT) {
+        fprintf(stderr, "cnnc: error: '%s' wrote no object file for '%s'\n", cc, c_path);
     } else {
-        if (rename(tmp, obj) == 0) return true;
         fprintf(stderr, "cnnc: error: cannot write '%s': %s\n", obj, strerror(errno));
     }
     unlink(tmp);

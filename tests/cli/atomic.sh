@@ -201,6 +201,7 @@ check "-c, the compiler fails: net.c, net.h and net.o unchanged" \
 check "-c, the compiler fails: no temporary file left" [ "$(listing cfail)" = "net.c net.h net.o " ]
 CC=true run net.cnn --random-weights -c -o cfail/net.c
 check "-c, the compiler writes no object: exit 1" status 1
+check "-c, the compiler writes no object: said so" has err "wrote no object file"
 check "-c, the compiler writes no object: all unchanged" \
     sh -c 'cmp -s cfail/net.c old.c && cmp -s cfail/net.h old.h && cmp -s cfail/net.o old.c'
 CC=gcc run net.cnn --random-weights -c -o cfail/net.c
@@ -208,6 +209,14 @@ check "-c succeeds: exit 0" status 0
 check "-c succeeds: all three replaced" \
     sh -c 'grep -q n_forward cfail/net.c && grep -q n_forward cfail/net.h && nm cfail/net.o | grep -q "T n_forward"'
 check "-c succeeds: no temporary file left" [ "$(listing cfail)" = "net.c net.h net.o " ]
+# a source named without .c is C to the compiler too (-x c); a dangling link
+# in the way of a failed compile stays
+mkdir -p cplain && ln -s nowhere.c cplain/dangling.c
+CC=gcc run net.cnn --random-weights -c -o cplain/net
+check "-c -o net (no .c): net.o" sh -c '[ $0 = 0 ] && nm cplain/net.o | grep -q "T n_forward"' "$rc"
+CC=false run net.cnn --random-weights -c -o cplain/dangling.c
+check "-c fails over a dangling link: the link stays" sh -c '[ $0 = 1 ] && [ "$(readlink cplain/dangling.c)" = nowhere.c ]' "$rc"
+check "-c fails over a dangling link: nothing else" [ "$(listing cplain)" = "dangling.c net net.h net.o " ]
 
 # ---- -c runs $CC on the output's name: a quote in it must not reach a shell
 mkdir -p quote
