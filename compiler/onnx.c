@@ -43,7 +43,13 @@ static int *topo_order(Imp *m, const Onnx__GraphProto *g) {
         for (size_t k = 0; k < nd->n_output; k++) {
             if (!nd->output[k] || !*nd->output[k]) continue;
             Val *v = onnx_def(m, nd->output[k]);
-            if (v->kind == V_NONE && v->layer <= -3) {
+            if (v->kind != V_NONE) {   /* an initializer's or the graph input's name */
+                m->node = nd;
+                m->node_index = i;
+                onnx_fail(m, "its output '%s' is also the name of %s (a value has one producer)", nd->output[k],
+                          v->kind == V_CONST ? "an initializer" : "the graph's input");
+                twice = true;
+            } else if (v->layer <= -3) {
                 int j = -(v->layer + 3);
                 const Onnx__NodeProto *first = g->node[j];
                 m->node = nd;
@@ -52,7 +58,7 @@ static int *topo_order(Imp *m, const Onnx__GraphProto *g) {
                           first->name && *first->name ? xasprintf("'%s'", first->name)
                                                       : xasprintf("%d (%s)", j, first->op_type ? first->op_type : "?"));
                 twice = true;
-            } else if (v->kind == V_NONE && v->layer == -2) {
+            } else if (v->layer == -2) {
                 v->layer = -(i + 3);
             }
         }
@@ -204,7 +210,7 @@ static const Onnx__GraphProto *inline_functions(Imp *m, const Onnx__GraphProto *
             ok = false;
         }
     }
-    for (size_t i = 0; i < g->n_node; i++) ok &= expand(m, g->node[i], 0, &out);
+    for (size_t i = 0; i < g->n_node && !out.over; i++) ok &= expand(m, g->node[i], 0, &out);
     if (!ok) return NULL;
     Onnx__GraphProto *c = xcalloc(1, sizeof *c);
     *c = *g;
@@ -321,7 +327,7 @@ static int nest_child(int kind, uint64_t field) {
     case P_MODEL: return field == 7 ? P_GRAPH : field == 25 ? P_FUNCTION : field == 20 ? P_TRAINING : -1;
     case P_TRAINING: return field == 1 || field == 2 ? P_GRAPH : -1;
     case P_GRAPH: return field == 1 ? P_NODE : field >= 11 && field <= 13 ? P_VALUE_INFO : -1;
-    case P_FUNCTION: return field == 7 ? P_NODE : field == 12 ? P_VALUE_INFO : -1;
+    case P_FUNCTION: return field == 7 ? P_NODE : field == 11 ? P_ATTRIBUTE : field == 12 ? P_VALUE_INFO : -1;
     case P_NODE: return field == 5 ? P_ATTRIBUTE : -1;
     case P_ATTRIBUTE: return field == 6 || field == 11 ? P_GRAPH : field == 14 || field == 15 ? P_TYPE : -1;
     case P_VALUE_INFO: return field == 2 ? P_TYPE : -1;

@@ -861,7 +861,9 @@ static bool broadcast_shape(Val *const *in, int nin, Shape *out) {
 static bool on_binary(Imp *m, const Onnx__NodeProto *n) {
     int nin = (int)n->n_input;
     if (nin != 2) {   /* Sum, Max, Min of several: all data, one layer */
-        if (nin < (strcmp(n->op_type, "Sum") == 0 ? 1 : 2)) return onnx_fail(m, "%d inputs", nin);
+        bool variadic = !strcmp(n->op_type, "Sum") || !strcmp(n->op_type, "Max") || !strcmp(n->op_type, "Min");
+        if (nin < 1 || !variadic) return onnx_fail(m, "%d input%s (%s)", nin, nin == 1 ? "" : "s",
+                                                   variadic ? "it takes one or more" : "it takes two");
         Val **in = xcalloc((size_t)nin + 1, sizeof(Val *));
         for (int i = 0; i < nin; i++)
             if (!(in[i] = din(m, n, i))) return false;
@@ -2036,7 +2038,7 @@ bool onnx_node(Imp *m, const Onnx__NodeProto *n) {
              * Reshape's and Gather's two however few the node names */
             int need = strcmp(n->op_type, "Slice") == 0 ? (m->opset < 10 ? 1 : 3) : nin;
             if ((ops[op].fold == fold_reshape || ops[op].fold == fold_gather) && need < 2) need = 2;
-            if (need > nin) ok = onnx_fail(m, "%d input%s where %d are needed", nin, nin == 1 ? "" : "s", need);
+            if (need > nin) ok = onnx_fail(m, "%d input%s where it needs %d", nin, nin == 1 ? "" : "s", need);
             for (int k = 0; k < need && ok; k++)
                 if (!cins[k]) ok = onnx_fail(m, "input %d is missing", k);
             if (ok && (nin > 0 || strcmp(n->op_type, "Constant") == 0)) ok = ops[op].fold(m, n, cins, nin);

@@ -61,6 +61,10 @@ def make(d):
                                           [relu_fn, relu_fn]))
     save("function_inputs", with_functions([helper.make_node("F", ["x", "x"], ["y"], name="f", domain="local")],
                                            [relu_fn]))
+    save("output_shadows", model([helper.make_node("Relu", ["x"], ["w"], name="r"),
+                                  helper.make_node("Add", ["x", "w"], ["y"], name="a")],
+                                 [vi("x", ["N", 4])], [vi("y", ["N", 4])],
+                                 [numpy_helper.from_array(np.ones(4, np.float32), "w")]))
     save("missing_tensor", model([helper.make_node("Relu", ["nowhere"], ["y"], name="r")],
                                  [vi("x", ["N", 4])], [vi("y", ["N", 4])]))
     m = conv_model()
