@@ -1,7 +1,7 @@
 /* util.c — allocation, checked arithmetic, small string helpers.
  *
- * The compiler never frees: every allocation lives until exit, and an
- * allocation failure ends the process with a message. */
+ * The compiler frees little (a few scratch buffers): most allocations live
+ * until exit, and an allocation failure ends the process with a message. */
 #include "cnnc.h"
 
 #include <errno.h>

@@ -112,11 +112,13 @@ $(FUZZ_BUILD)/parser.o $(FUZZ_BUILD)/lexer.o $(FUZZ_BUILD)/onnx.pb-c.o: $(FUZZ_B
 
 $(FUZZ_BUILD)/compiler/%.o: compiler/%.c $(ASAN_HDRS) $(FUZZ_BUILD)/parser.h
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE $(FUZZ_FLAGS) $(FUZZ_DEFS) -Dfree=fuzz_free -Icompiler -I$(FUZZ_BUILD) -c $< -o $@
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE $(FUZZ_FLAGS) $(FUZZ_DEFS) -Icompiler -I$(FUZZ_BUILD) -c $< -o $@
 
 # util.c's calloc/realloc become the target's, which free each input's memory
-# (the compiler itself never frees)
-$(FUZZ_BUILD)/compiler/util.o $(AFL_BUILD)/compiler/util.o: FUZZ_DEFS = -Dcalloc=fuzz_calloc -Drealloc=fuzz_realloc
+# (the compiler itself frees little: those few free() calls go to fuzz_free,
+# which knows the target's blocks from libc's)
+FUZZ_DEFS = -Dfree=fuzz_free
+$(FUZZ_BUILD)/compiler/util.o $(AFL_BUILD)/compiler/util.o: FUZZ_DEFS = -Dcalloc=fuzz_calloc -Drealloc=fuzz_realloc -Dfree=fuzz_free
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_alloc.h $(FUZZ_OBJS) $(ASAN_HDRS)
 	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE $(FUZZ_FLAGS) -fsanitize=fuzzer -Icompiler \
