@@ -1724,7 +1724,7 @@ static bool fold_unary(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
 }
 
 static bool fold_gather(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
-    (void)nin;
+    if (nin != 2) return onnx_fail(m, "%d input%s (it takes two)", nin, nin == 1 ? "" : "s");
     Tensor *x = in[0], *idx = in[1];
     if (!idx->is_int) return onnx_fail(m, "the indices must be integers");
     if (x->rank < 1) return onnx_fail(m, "cannot gather from a scalar");
@@ -1789,7 +1789,7 @@ static bool fold_concat(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) 
 }
 
 static bool fold_reshape(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
-    (void)nin;
+    if (nin != 2) return onnx_fail(m, "%d input%s (it takes two)", nin, nin == 1 ? "" : "s");
     Tensor *x = in[0], *s = in[1];
     if (!s->is_int || s->rank != 1 || s->n > MAX_TRANK) return onnx_fail(m, "the shape must be a list of integers");
     Tensor *r = xcalloc(1, sizeof *r);
@@ -2034,10 +2034,9 @@ bool onnx_node(Imp *m, const Onnx__NodeProto *n) {
     }
     if (ok) {
         if (all_const && ops[op].fold) {
-            /* the inputs a fold reads: all but Slice's optional ones, and
-             * Reshape's and Gather's two however few the node names */
+            /* the inputs a fold reads: all but Slice's optional ones (each
+             * fold checks it has as many as it reads) */
             int need = strcmp(n->op_type, "Slice") == 0 ? (m->opset < 10 ? 1 : 3) : nin;
-            if ((ops[op].fold == fold_reshape || ops[op].fold == fold_gather) && need < 2) need = 2;
             if (need > nin) ok = onnx_fail(m, "%d input%s where it needs %d", nin, nin == 1 ? "" : "s", need);
             for (int k = 0; k < need && ok; k++)
                 if (!cins[k]) ok = onnx_fail(m, "input %d is missing", k);
