@@ -43,20 +43,16 @@ static int *topo_order(Imp *m, const Onnx__GraphProto *g) {
         for (size_t k = 0; k < nd->n_output; k++) {
             if (!nd->output[k] || !*nd->output[k]) continue;
             Val *v = onnx_def(m, nd->output[k]);
-            if (v->kind != V_NONE) {   /* an initializer's or the graph input's name */
+            const Onnx__NodeProto *first = v->kind == V_NONE && v->layer <= -3 ? g->node[-(v->layer + 3)] : NULL;
+            const char *also = v->kind == V_CONST ? "the name of an initializer"
+                             : v->kind != V_NONE ? "the name of the graph's input"
+                             : !first ? NULL
+                             : first->name && *first->name ? xasprintf("computed by node '%s'", first->name)
+                             : xasprintf("computed by node %d (%s)", -(v->layer + 3), first->op_type ? first->op_type : "?");
+            if (also) {
                 m->node = nd;
                 m->node_index = i;
-                onnx_fail(m, "its output '%s' is also the name of %s (a value has one producer)", nd->output[k],
-                          v->kind == V_CONST ? "an initializer" : "the graph's input");
-                twice = true;
-            } else if (v->layer <= -3) {
-                int j = -(v->layer + 3);
-                const Onnx__NodeProto *first = g->node[j];
-                m->node = nd;
-                m->node_index = i;
-                onnx_fail(m, "its output '%s' is also computed by node %s (a value has one producer)", nd->output[k],
-                          first->name && *first->name ? xasprintf("'%s'", first->name)
-                                                      : xasprintf("%d (%s)", j, first->op_type ? first->op_type : "?"));
+                onnx_fail(m, "its output '%s' is also %s (a value has one producer)", nd->output[k], also);
                 twice = true;
             } else if (v->layer == -2) {
                 v->layer = -(i + 3);
