@@ -179,14 +179,14 @@ def check_cnnc(name, x, golden, work):
         return report(False, what, "no C compiler")
     for cc in ccs:
         exe = os.path.join(d, "run." + cc)
-        r = run([cc] + std + cflags + ["-I", d, "-DNET_H=\"net.h\"", "-DPREFIX=net",
-                                       "-DUPREFIX=NET", os.path.join(HERE, "harness.c"),
+        r = run([cc] + std + cflags + ["-DPREFIX=net", "-DUPREFIX=NET",
+                                       os.path.join(HERE, "harness.c"),
                                        os.path.join(d, "net.c"), "-o", exe] + libs, cwd=ROOT)
         if r.returncode != 0:
             report(False, f"{what} [{cc}]", f"build: {first_error(r.stderr)}")
             continue
         out = os.path.join(d, f"out.{cc}.bin")
-        r = run([exe, os.path.join(d, "input.bin"), out], timeout=60)
+        r = run([exe, os.path.join(d, "net.h"), os.path.join(d, "input.bin"), out], timeout=60)
         if r.returncode != 0:
             report(False, f"{what} [{cc}]", f"harness exit {r.returncode} {r.stderr.strip()}")
             continue
