@@ -629,6 +629,7 @@ void fuse_kernels(const Graph *g, int opt, const int *uses, Plan *p);
 typedef enum { VARIANT_ONE, VARIANT_WIDE, VARIANT_NARROW, VARIANT_BASE } Variant;
 struct Emit {
     FILE *c;               /* the .c being written */
+    FILE *tail;            /* written after the code: the weight arrays stored as bytes (see emit_array) */
     const Graph *g;
     const Plan *plan;
     const Options *o;

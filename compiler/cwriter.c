@@ -172,32 +172,39 @@ const char *emit_float(double v) {
  * one string literal: a compiler holds a literal as one node, where an
  * initializer list costs it hundreds of bytes per number (ResNet-18's 11.7 M
  * weights: 5.8 GB of clang's memory as numbers). --weights-format=text keeps
- * numbers everywhere. */
+ * numbers everywhere. The code sees a declaration; the definition, with the
+ * bytes, goes to e->tail, after the code: gcc stops tracking columns some
+ * 300 MB into a file, and the code read after that much weight text made
+ * -Wall's misleading-indentation check say so (ResNet-50, ConvNeXt). */
 
 static void byte_array(Emit *e, const char *sym, const float *v, int64_t n) {
-    fprintf(e->c, "static _Alignas(64) const union { unsigned char b[%lld]; float f[%lld]; } %s_bytes = {\n\"",
-            (long long)(4 * n), (long long)n, sym);
+    const char *type = xasprintf("_Alignas(64) const union %s_bytes", sym);
+    fprintf(e->c, "static %s { unsigned char b[%lld]; float f[%lld]; } %s_bytes;\n",
+            type, (long long)(4 * n), (long long)n, sym);
+    fprintf(e->c, "static const float *const %s = %s_bytes.f;\n\n", sym, sym);
+    FILE *t = e->tail;
+    fprintf(t, "%sstatic %s %s_bytes = {\n\"", ftell(t) > 0 ? "\n" : "", type, sym);
     int col = 0;
     for (int64_t i = 0; i < n; i++) {
         uint32_t u;
         memcpy(&u, &v[i], 4);
         for (int k = 0; k < 4; k++) {
             unsigned c = (u >> (8 * k)) & 0xff;
-            if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '?') col += fprintf(e->c, "%c", c);
-            else col += fprintf(e->c, "\\%03o", c);
+            if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '?') col += fprintf(t, "%c", c);
+            else col += fprintf(t, "\\%03o", c);
         }
         if (col > 100 && i + 1 < n) {
-            fputs("\"\n\"", e->c);
+            fputs("\"\n\"", t);
             col = 0;
         }
     }
-    fprintf(e->c, "\"};\nstatic const float *const %s = %s_bytes.f;\n\n", sym, sym);
+    fprintf(t, "\"};\n");
 }
 
 void emit_array(Emit *e, const char *comment, const char *sym, const float *v, int64_t n) {
     fprintf(e->c, "/* %s */\n", comment);
     if (n >= EMIT_BYTES_FROM && !e->o->text_weights) {
-        fprintf(e->c, "/* (as the bytes of %lld little-endian floats) */\n", (long long)n);
+        fprintf(e->c, "/* (as the bytes of %lld little-endian floats, at the end of the file) */\n", (long long)n);
         byte_array(e, sym, v, n);
         return;
     }

@@ -70,6 +70,19 @@ for f in examples/*/*.cnn tests/codegen/warn/*.cnn; do
     fi
 done
 
+# the weights stored as bytes come after all the code (gcc stops tracking
+# columns some 300 MB into a file: code read after ResNet-50's weights made
+# -Wall's misleading-indentation check print a note), declared before it
+for lv in O0 O2; do
+    c=$out/ex_lenet5.$lv.c
+    set -- $(awk '/^(CNNRT_ISA_[A-Z]* )?(static )?void [a-z0-9_]+\(/ {f = NR}
+                  /_bytes = \{$/ && !d {d = NR} /_bytes;$/ && !b {b = NR}
+                  END {printf "%d %d %d", b, f, d}' "$c")
+    if [ "$1" -gt 0 ] && [ "$1" -lt "$2" ] && [ "$2" -lt "$3" ]; then
+        ok "lenet5 -$lv: weight bytes declared before the code (line $1), defined after it (line $3)"
+    else ko "lenet5 -$lv: weight bytes declared before the code, defined after it (lines $1, last function $2, $3)"; fi
+done
+
 # silu_tile: the SiLU goes through the tile's values (every exponential in
 # their loop, none lane by lane in the stores), the relu6 through the clamps
 c=$out/ex_silu_tile.O2.c
