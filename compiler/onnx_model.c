@@ -360,13 +360,16 @@ Value *onnx_vfloat(double v) {
 Value *onnx_vword(const char *s) { return ast_word(NOLOC, s); }
 
 /* an integer, or a list when the entries differ */
-Value *onnx_vints(const int64_t *v, int n) {
-    bool same = true;
-    for (int i = 1; i < n; i++) same &= v[i] == v[0];
-    if (same && n > 0) return onnx_vint(v[0]);
+Value *onnx_vlist(const int64_t *v, int n) {
     Value *l = ast_list(NOLOC);
     for (int i = 0; i < n; i++) ast_list_add(l, onnx_vint(v[i]));
     return l;
+}
+
+Value *onnx_vints(const int64_t *v, int n) {
+    bool same = true;
+    for (int i = 1; i < n; i++) same &= v[i] == v[0];
+    return same && n > 0 ? onnx_vint(v[0]) : onnx_vlist(v, n);
 }
 
 /* a new layer of kind op on the given inputs; its output is the value named

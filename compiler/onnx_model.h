@@ -89,7 +89,8 @@ const char *onnx_dims_str(int rank, const int64_t *dim);
 Value *onnx_vint(int64_t v);
 Value *onnx_vfloat(double v);
 Value *onnx_vword(const char *s);
-Value *onnx_vints(const int64_t *v, int n);
+Value *onnx_vlist(const int64_t *v, int n);   /* [v0, v1, ...] */
+Value *onnx_vints(const int64_t *v, int n);   /* the same, or v0 alone when all are equal (kernel=3) */
 int onnx_layer(Imp *m, const char *op, const char *name, int nin, Val *const *in, const char *out, const Shape *shape);
 void onnx_attr(Imp *m, int layer, const char *key, Value *v);
 void onnx_param(Imp *m, int layer, const char *key, int rank, const int64_t *dims, const float *data);

@@ -564,7 +564,7 @@ static bool reshape_to(Imp *m, const Onnx__NodeProto *n, Val *x, const Shape *to
     }
     if (op_find("reshape")) {
         int L = layer(m, n, "reshape", NULL, 1, &x, to);
-        onnx_attr(m, L, "shape", onnx_vints(to->dim, to->rank));
+        onnx_attr(m, L, "shape", onnx_vlist(to->dim, to->rank));
         return true;
     }
     return onnx_fail(m, "reshaping %s to %s is not supported (cnnc reshapes only to a vector, with flatten)",
@@ -735,6 +735,12 @@ static bool on_pad(Imp *m, const Onnx__NodeProto *n) {
 
 /* ---- several inputs */
 
+/* the node's output: its inputs concatenated along per-sample axis a, giving `out` */
+static void concat_layer(Imp *m, const Onnx__NodeProto *n, int nin, Val **in, int a, const Shape *out) {
+    int L = layer(m, n, "concat", NULL, nin, in, out);
+    if (a) onnx_attr(m, L, "axis", onnx_vint(a));
+}
+
 static bool on_concat_data(Imp *m, const Onnx__NodeProto *n) {
     int nin = (int)n->n_input;
     if (nin < 1) return onnx_fail(m, "no inputs");
@@ -756,8 +762,7 @@ static bool on_concat_data(Imp *m, const Onnx__NodeProto *n) {
         alias(m, n, 0, in[0]);
         return true;
     }
-    int L = layer(m, n, "concat", NULL, nin, in, &out);
-    if (a != 1) onnx_attr(m, L, "axis", onnx_vint(a - 1));
+    concat_layer(m, n, nin, in, a - 1, &out);
     return true;
 }
 
@@ -1272,6 +1277,57 @@ static bool on_slice(Imp *m, const Onnx__NodeProto *n) {
     }
     if (last < 0) alias(m, n, 0, x);
     return true;
+}
+
+/* Gather from data by constant indices along a per-sample axis: the runs of
+ * indices one stride apart are slices, several of them concatenated
+ * (x[:, [2, 1, 0]], BGR to RGB: three); a scalar index drops the axis, a
+ * reshape after its slice (x[:, 0], as torchvision's GoogLeNet and
+ * Inception v3 begin). */
+static bool on_gather_data(Imp *m, const Onnx__NodeProto *n) {
+    Val *x = din(m, n, 0);
+    if (!x) return false;
+    Tensor *t = cin(m, n, 1);
+    if (!input(m, n, 1) || !t || !t->is_int)
+        return onnx_fail(m, "the indices (input 1) must be constant integers");
+    if (t->rank > 1) return onnx_fail(m, "indices of rank %d are not supported (one index or a list)", t->rank);
+    if (t->n < 1) return onnx_fail(m, "no indices");
+    int R = x->shape.rank + 1, a = 0;
+    if (!axis_of(m, ai(n, "axis", 0), R, &a)) return false;
+    if (a == 0) return onnx_fail(m, "gathering along the batch axis mixes samples");
+    bool scalar = t->rank == 0;
+    if (scalar && R < 3) return onnx_fail(m, "a result of rank 1 (the batch alone) is not supported");
+    int64_t D = x->shape.dim[a - 1], *ix = xcalloc((size_t)t->n, sizeof(int64_t));
+    for (int64_t j = 0; j < t->n; j++) {
+        if (t->i[j] == BATCH_SYM) return onnx_fail(m, "the indices depend on the batch size");
+        ix[j] = t->i[j] < 0 ? t->i[j] + D : t->i[j];
+        if (ix[j] < 0 || ix[j] >= D)
+            return onnx_fail(m, "index %lld is out of range for %lld entries", (long long)t->i[j], (long long)D);
+    }
+    const char *o = scalar ? xasprintf("%s#1", n->output[0]) : n->output[0];
+    Val **part = xcalloc((size_t)t->n, sizeof(Val *));
+    Shape out = x->shape;
+    out.dim[a - 1] = 0;
+    int np = 0;
+    for (int64_t j = 0, k; j < t->n; j = k) {   /* the run from j: ix[j], ix[j] + step, ... */
+        int64_t step = j + 1 < t->n && ix[j + 1] > ix[j] ? ix[j + 1] - ix[j] : 1;
+        for (k = j + 1; k < t->n && ix[k] - ix[k - 1] == step; k++) {}
+        bool whole = ix[j] == 0 && ix[k - 1] == D - 1 && step == 1;
+        bool last = j == 0 && k == t->n;   /* one run: the result itself */
+        part[np] = whole ? x : slice_layer(m, x, a - 1, ix[j], ix[k - 1] + 1, step,
+                                           last ? o : xasprintf("%s#s%d", n->output[0], np + 1));
+        out.dim[a - 1] += k - j;
+        np++;
+    }
+    if (!scalar) {
+        if (np > 1) concat_layer(m, n, np, part, a - 1, &out);
+        else if (part[0] == x) alias(m, n, 0, x);
+        return true;
+    }
+    Shape to = {.rank = x->shape.rank - 1};
+    for (int i = 0, r = 0; i < x->shape.rank; i++)
+        if (i != a - 1) to.dim[r++] = x->shape.dim[i];
+    return reshape_to(m, n, part[0], &to);
 }
 
 static bool on_split(Imp *m, const Onnx__NodeProto *n) {
@@ -1968,7 +2024,7 @@ static const struct {
     {"Identity", "", fold_identity, on_identity},
     {"Constant", "value value_float value_floats value_int value_ints", fold_constant, NULL},
     {"Shape", "start end", fold_shape, on_shape_data},
-    {"Gather", "axis", fold_gather, NULL},
+    {"Gather", "axis", fold_gather, on_gather_data},
     {"Cast", "to saturate", fold_cast, on_cast_data},
     {"ConstantOfShape", "value", fold_constant_of_shape, NULL},
     {"Slice", "axes ends starts", fold_slice, on_slice},

@@ -81,6 +81,18 @@ def make(d):
                              [vi("y", ["N", 4])]))
     save("batch_axis", model([helper.make_node("Softmax", ["x"], ["y"], axis=0)], [vi("x", ["N", 4])],
                              [vi("y", ["N", 4])]))
+    # Gather from data: computed indices, indices of the batch size, the batch axis, out of
+    # range, a matrix of indices
+    save("gather_data", model([helper.make_node("Gather", ["x", "x"], ["a"], name="computed", axis=1),
+                               helper.make_node("Shape", ["x"], ["s"]),
+                               helper.make_node("Gather", ["x", "s"], ["a2"], name="batch_size", axis=1),
+                               helper.make_node("Gather", ["x", "i0"], ["b"], name="batch", axis=0),
+                               helper.make_node("Gather", ["x", "i9"], ["c"], name="range", axis=2),
+                               helper.make_node("Gather", ["x", "i22"], ["y"], name="matrix", axis=1)],
+                              [vi("x", ["N", 2, 4])], [vi("y", ["N", 2, 2, 4])],
+                              [numpy_helper.from_array(np.array(0, np.int64), "i0"),
+                               numpy_helper.from_array(np.array([1, -5], np.int64), "i9"),
+                               numpy_helper.from_array(np.zeros((2, 2), np.int64), "i22")]))
     save("weights_option", conv_model(), ["--weights", "w.safetensors"])
     # unsupported attribute values of the resampling and moving operators, all in one run
     sc = numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "sc")

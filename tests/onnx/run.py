@@ -186,6 +186,14 @@ def torch_models():
             f = torch.relu(s.c(x))
             return F.max_pool2d(f, 2), s.fc(torch.flatten(s.c2(f), 1))
 
+    class Gather(nn.Module):   # indexing the data by constants: Gather, a slice per run of indices
+        def forward(s, x):
+            # x[:, i] as torchvision's GoogLeNet and Inception v3 begin (transform_input)
+            ch = torch.cat([torch.unsqueeze(x[:, i], 1) * (0.2 + 0.1 * i) + 0.1 * i for i in range(3)], 1)
+            y = torch.relu(ch + x[:, [2, 1, 0]])          # BGR to RGB: three slices, a concat
+            # x[:, 1] of 6 x 6: a reshape to [6, 6] (not to [6])
+            return y.mean(2) + x[:, :, -1] + x[:, [0, 0, 2], 1] + x[:, [0, 1, 2], 3] + x[:, 1][:, :3]
+
     class Decoder(nn.Module):   # transposed convolutions, resizing
         def __init__(s):
             super().__init__()
@@ -290,6 +298,7 @@ def torch_models():
             ("convbnpool", ConvBnPool, (3, 8, 8)), ("residual", Residual, (3, 16, 16)),
             ("activations", Activations, (4, 9, 11)), ("modern", Modern, (3, 10, 10)),
             ("vector", Vector, (20,)), ("conv1d", Conv1d, (2, 32)), ("twoheads", TwoHeads, (3, 8, 8)),
+            ("gather", Gather, (3, 6, 6)),
             # Block exported as an ONNX local function (newer exporters' form): inlined
             ("functions", Functions, (4, 6, 6), (15,), {"export_modules_as_functions": {FnBlock}})]
 
