@@ -1732,7 +1732,12 @@ static bool fold_binary(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) 
             switch (t[0]) {
             case 'A': z = (int64_t)((uint64_t)x + (uint64_t)y); break;
             case 'S': z = (int64_t)((uint64_t)x - (uint64_t)y); break;
-            case 'M': z = t[1] == 'u' ? (int64_t)((uint64_t)x * (uint64_t)y) : t[1] == 'a' ? (x > y ? x : y) : (x < y ? x : y); break;
+            case 'M':
+                if (t[1] == 'o') {   /* Mod: the sign of the divisor (fmod=0, Python's %) or of the dividend (fmod=1, C's) */
+                    z = y == 0 || (x == INT64_MIN && y == -1) ? 0 : x % y;
+                    if (z != 0 && (z < 0) != (y < 0) && !ai(n, "fmod", 0)) z += y;
+                } else z = t[1] == 'u' ? (int64_t)((uint64_t)x * (uint64_t)y) : t[1] == 'a' ? (x > y ? x : y) : (x < y ? x : y);
+                break;
             case 'D': z = y == 0 || (x == INT64_MIN && y == -1) ? 0 : x / y; break;
             case 'E': z = x == y; break;
             case 'L': z = x < y; break;
@@ -1744,7 +1749,12 @@ static bool fold_binary(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) 
             switch (t[0]) {
             case 'A': z = x + y; break;
             case 'S': z = x - y; break;
-            case 'M': z = t[1] == 'u' ? x * y : t[1] == 'a' ? fmax(x, y) : fmin(x, y); break;
+            case 'M':
+                if (t[1] == 'o') {
+                    z = fmod(x, y);
+                    if (z != 0 && (z < 0) != (y < 0) && !ai(n, "fmod", 0)) z += y;
+                } else z = t[1] == 'u' ? x * y : t[1] == 'a' ? fmax(x, y) : fmin(x, y);
+                break;
             case 'D': z = x / y; break;
             case 'P': z = pow(x, y); break;
             case 'E': z = x == y; break;
@@ -2003,6 +2013,7 @@ static const struct {
     {"Sub", "axis broadcast", fold_binary, on_binary},
     {"Mul", "axis broadcast", fold_binary, on_binary},
     {"Div", "axis broadcast", fold_binary, on_binary},
+    {"Mod", "fmod", fold_binary, NULL},
     {"Sum", "", NULL, on_binary},
     {"Max", "", fold_binary, on_binary},
     {"Min", "", fold_binary, on_binary},

@@ -194,6 +194,16 @@ def torch_models():
             # x[:, 1] of 6 x 6: a reshape to [6, 6] (not to [6])
             return y.mean(2) + x[:, :, -1] + x[:, [0, 0, 2], 1] + x[:, [0, 1, 2], 3] + x[:, 1][:, :3]
 
+    class PadMultiple(nn.Module):   # shape arithmetic with Mod: padded to a multiple of 8 (Swin's windows)
+        def __init__(s):
+            super().__init__()
+            s.c = nn.Conv2d(3, 4, 3, stride=2, padding=1)
+
+        def forward(s, x):
+            h, w = x.shape[-2:]
+            # (-w) % 8 as Python's % (the divisor's sign): 6 for w = 10, where C's % gives -2
+            return s.c(F.pad(x, (0, (-w) % 8, 0, (8 - h % 8) % 8)))
+
     class Decoder(nn.Module):   # transposed convolutions, resizing
         def __init__(s):
             super().__init__()
@@ -298,7 +308,7 @@ def torch_models():
             ("convbnpool", ConvBnPool, (3, 8, 8)), ("residual", Residual, (3, 16, 16)),
             ("activations", Activations, (4, 9, 11)), ("modern", Modern, (3, 10, 10)),
             ("vector", Vector, (20,)), ("conv1d", Conv1d, (2, 32)), ("twoheads", TwoHeads, (3, 8, 8)),
-            ("gather", Gather, (3, 6, 6)),
+            ("gather", Gather, (3, 6, 6)), ("padmultiple", PadMultiple, (3, 13, 10)),
             # Block exported as an ONNX local function (newer exporters' form): inlined
             ("functions", Functions, (4, 6, 6), (15,), {"export_modules_as_functions": {FnBlock}})]
 
