@@ -359,13 +359,14 @@ Value *onnx_vfloat(double v) {
 
 Value *onnx_vword(const char *s) { return ast_word(NOLOC, s); }
 
-/* an integer, or a list when the entries differ */
+/* a list of integers */
 Value *onnx_vlist(const int64_t *v, int n) {
     Value *l = ast_list(NOLOC);
     for (int i = 0; i < n; i++) ast_list_add(l, onnx_vint(v[i]));
     return l;
 }
 
+/* an integer, or a list when the entries differ */
 Value *onnx_vints(const int64_t *v, int n) {
     bool same = true;
     for (int i = 1; i < n; i++) same &= v[i] == v[0];

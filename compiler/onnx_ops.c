@@ -1717,6 +1717,7 @@ static bool fold_binary(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) 
     Tensor *r = onnx_tensor_new(isint || cmp, R, d);
     a = to_type(a, isint);
     b = to_type(b, isint);
+    bool py_mod = !ai(n, "fmod", 0);   /* Mod: the divisor's sign (Python's %), else the dividend's (C's) */
     for (int64_t k = 0; k < r->n; k++) {
         int64_t ka = 0, kb = 0, rem = k, sa = 1, sb = 1;
         for (int i = R - 1; i >= 0; i--) {
@@ -1733,9 +1734,9 @@ static bool fold_binary(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) 
             case 'A': z = (int64_t)((uint64_t)x + (uint64_t)y); break;
             case 'S': z = (int64_t)((uint64_t)x - (uint64_t)y); break;
             case 'M':
-                if (t[1] == 'o') {   /* Mod: the sign of the divisor (fmod=0, Python's %) or of the dividend (fmod=1, C's) */
+                if (t[1] == 'o') {
                     z = y == 0 || (x == INT64_MIN && y == -1) ? 0 : x % y;
-                    if (z != 0 && (z < 0) != (y < 0) && !ai(n, "fmod", 0)) z += y;
+                    if (z != 0 && (z < 0) != (y < 0) && py_mod) z += y;
                 } else z = t[1] == 'u' ? (int64_t)((uint64_t)x * (uint64_t)y) : t[1] == 'a' ? (x > y ? x : y) : (x < y ? x : y);
                 break;
             case 'D': z = y == 0 || (x == INT64_MIN && y == -1) ? 0 : x / y; break;
@@ -1752,7 +1753,7 @@ static bool fold_binary(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) 
             case 'M':
                 if (t[1] == 'o') {
                     z = fmod(x, y);
-                    if (z != 0 && (z < 0) != (y < 0) && !ai(n, "fmod", 0)) z += y;
+                    if (z != 0 && (z < 0) != (y < 0) && py_mod) z += y;
                 } else z = t[1] == 'u' ? x * y : t[1] == 'a' ? fmax(x, y) : fmin(x, y);
                 break;
             case 'D': z = x / y; break;
