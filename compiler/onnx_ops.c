@@ -399,7 +399,14 @@ static bool on_matmul(Imp *m, const Onnx__NodeProto *n) {
 static bool on_batchnorm(Imp *m, const Onnx__NodeProto *n) {
     Val *x = din(m, n, 0);
     if (!x) return false;
-    if (ai(n, "training_mode", 0)) return onnx_fail(m, "training_mode=1 is not supported (inference only)");
+    if (ai(n, "training_mode", 0)) return onnx_fail(m, "training_mode=1 (batch statistics) is not supported: export the model in eval mode");
+    /* before opset 14 the mode is in the outputs: more than Y means batch
+     * statistics (PyTorch's export of a model left in train()) */
+    int nout = 0;
+    for (int k = 0; k < 5; k++) nout += out_name(n, k) != NULL;
+    if (nout > 1)
+        return onnx_fail(m, "%d outputs mean training mode (batch statistics), which is not supported: "
+                         "export the model in eval mode", nout);
     if (!ai(n, "spatial", 1)) return onnx_fail(m, "spatial=0 is not supported");
     static const char *const what[] = {"scale", "bias", "mean", "variance"};
     static const char *const keys[] = {"weight", "bias", "running_mean", "running_var"};
@@ -410,8 +417,6 @@ static bool on_batchnorm(Imp *m, const Onnx__NodeProto *n) {
         if (t[i]->n != C)
             return onnx_fail(m, "the %s has %lld values for %lld channels", what[i], (long long)t[i]->n, (long long)C);
     }
-    for (int k = 1; k < 5; k++)
-        if (!unused_output(m, n, k, "training statistics")) return false;
     int L = layer(m, n, "batchnorm", n->input[1], 1, &x, &x->shape);
     double eps = af(n, "epsilon", 1e-5);
     if (eps != 1e-5 && (float)eps != (float)1e-5) onnx_attr(m, L, "eps", onnx_vfloat(eps));
@@ -706,8 +711,10 @@ static bool on_pad(Imp *m, const Onnx__NodeProto *n) {
         if (input(m, n, 3)) return onnx_fail(m, "the axes input is not supported");
     }
     if (np != 2 * R) return onnx_fail(m, "'pads' has %d entries for rank %d", np, R);
-    if (pads[0] || pads[1] || pads[R] || pads[R + 1])
-        return onnx_fail(m, "padding the batch or channel axis is not supported");
+    for (int a = 0; a < 2; a++)
+        if (pads[a] || pads[R + a])
+            return onnx_fail(m, "padding axis %d of %s is not supported (only the spatial axes, 2 and after, of "
+                             "[N, C, ...])", a, full_str(&x->shape));
     if (nd < 1) return onnx_fail(m, "input %s has no spatial dimensions to pad", full_str(&x->shape));
     const char *mode = as(n, "mode", "constant");
     const char *cm = strcmp(mode, "constant") == 0 ? "zeros" : strcmp(mode, "reflect") == 0 ? "reflect"
@@ -935,7 +942,7 @@ static bool on_erf(Imp *m, const Onnx__NodeProto *n) {
 
 static bool on_dropout(Imp *m, const Onnx__NodeProto *n) {
     Tensor *tm = cin(m, n, 2);
-    if (input(m, n, 2) && (!tm || scalar(tm) != 0)) return onnx_fail(m, "training_mode must be a constant false");
+    if (input(m, n, 2) && (!tm || scalar(tm) != 0)) return onnx_fail(m, "training_mode must be a constant false: export the model in eval mode");
     if (!unused_output(m, n, 1, "the mask")) return false;
     Val *x = input(m, n, 0);
     if (!x) return onnx_fail(m, "input 0 is missing");

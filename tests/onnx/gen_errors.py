@@ -94,6 +94,20 @@ def make(d):
                                numpy_helper.from_array(np.array([1, -5], np.int64), "i9"),
                                numpy_helper.from_array(np.zeros((2, 2), np.int64), "i22")]))
     save("weights_option", conv_model(), ["--weights", "w.safetensors"])
+    # a model exported in train(): BatchNormalization of batch statistics, by its outputs
+    # before opset 14 and by training_mode after; Dropout that drops
+    bn = [numpy_helper.from_array(np.full(2, v, np.float32), k)
+          for k, v in (("s", 1), ("b", 0), ("mu", 0), ("var", 1))]
+    save("bn_training", model([helper.make_node("BatchNormalization", ["x", "s", "b", "mu", "var"],
+                                                ["a", "mu2", "var2", "smu", "svar"], name="bn"),
+                               helper.make_node("Dropout", ["x", "ratio", "train"], ["d"], name="drop"),
+                               helper.make_node("Add", ["a", "d"], ["y"])],
+                              [vi("x", ["N", 2, 4, 4])], [vi("y", ["N", 2, 4, 4])],
+                              bn + [numpy_helper.from_array(np.array(0.5, np.float32), "ratio"),
+                                    numpy_helper.from_array(np.array(True), "train")]))
+    save("bn_training_mode", model([helper.make_node("BatchNormalization", ["x", "s", "b", "mu", "var"],
+                                                     ["y", "mu2", "var2"], name="bn", training_mode=1)],
+                                   [vi("x", ["N", 2, 4, 4])], [vi("y", ["N", 2, 4, 4])], bn, opset=15))
     # unsupported attribute values of the resampling and moving operators, all in one run
     sc = numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "sc")
     save("resize_transpose", model([helper.make_node("Resize", ["x", "", "sc"], ["a"], name="cubic", mode="cubic",
@@ -102,10 +116,12 @@ def make(d):
                                                      coordinate_transformation_mode="tf_half_pixel_for_nn"),
                                     helper.make_node("Transpose", ["x"], ["c"], name="t", perm=[1, 0, 2, 3]),
                                     helper.make_node("Slice", ["x", "st", "en", "ax", "sp"], ["d"], name="back"),
+                                    helper.make_node("Pad", ["x", "pc"], ["e"], name="channels"),
                                     helper.make_node("ReduceMean", ["x"], ["y"], name="all", keepdims=0)],
                                    [vi("x", ["N", 2, 4, 4])], [vi("y", ["N"])],
                                    [sc] + [numpy_helper.from_array(np.array([v], np.int64), k)
-                                           for k, v in (("st", -1), ("en", -9), ("ax", 3), ("sp", -1))]))
+                                           for k, v in (("st", -1), ("en", -9), ("ax", 3), ("sp", -1))]
+                                   + [numpy_helper.from_array(np.array([0, 0, 1, 1, 0, 1, 1, 1], np.int64), "pc")]))
     w = numpy_helper.from_array(np.ones((2, 2, 3, 3), np.float32), "up.weight")
     save("conv_transpose_shape", model([helper.make_node("ConvTranspose", ["x", "up.weight"], ["y"], name="up",
                                                          strides=[2, 2], output_shape=[12, 12])],
