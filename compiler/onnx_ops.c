@@ -579,9 +579,12 @@ static bool reshape_to(Imp *m, const Onnx__NodeProto *n, Val *x, const Shape *to
 static bool on_flatten(Imp *m, const Onnx__NodeProto *n) {
     Val *x = din(m, n, 0);
     if (!x) return false;
-    int a = 0;
-    if (!axis_of(m, ai(n, "axis", 1), x->shape.rank + 2, &a)) return false;
-    if (a != 1) return onnx_fail(m, "Flatten at axis %d merges the batch with other dimensions", a);
+    /* the split comes before axis a, in [-R, R] (R itself is allowed) */
+    int R = x->shape.rank + 1;
+    int64_t a = ai(n, "axis", 1);
+    if (a < -R || a > R) return onnx_fail(m, "axis %lld is out of range for rank %d", (long long)a, R);
+    if (a < 0) a += R;
+    if (a != 1) return onnx_fail(m, "Flatten at axis %lld merges the batch with other dimensions", (long long)a);
     Shape to = {.rank = 1, .dim = {shape_elems(&x->shape)}};
     return reshape_to(m, n, x, &to);
 }

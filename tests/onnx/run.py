@@ -8,7 +8,8 @@
   (c) broken models: the diagnostics in tests/onnx/errors/*.expect;
   (d) the ONNX backend node tests (/usr/share/libonnx-testdata/data/node):
       each test cnnc compiles is run on its inputs and compared with its
-      outputs; the others count as not supported, with cnnc's reason.
+      outputs; the others count as not supported, with cnnc's reason, except
+      the tests in nodes-supported.txt, which fail when cnnc refuses them.
 
 Usage: run.py CNNC [WORKDIR]. ONNX_PARTS picks parts (torch errors nodes),
 ONNX_MODELS names PyTorch models to run alone. Prints PASS/FAIL lines and ends with
@@ -469,6 +470,9 @@ def test_nodes():
         return
     counts = collections.defaultdict(lambda: [0, 0, 0])   # op: passed, failed, unsupported
     reasons = collections.Counter()
+    # the tests cnnc compiles: one it no longer supports fails
+    with open(os.path.join(HERE, "nodes-supported.txt")) as f:
+        supported = {ln.strip() for ln in f if ln.strip() and not ln.startswith("#")}
     for d in sorted(glob.glob(os.path.join(NODE_DIR, "test_*"))):
         name = os.path.basename(d)
         model = os.path.join(d, "model.onnx")
@@ -483,6 +487,8 @@ def test_nodes():
             counts[op][2] += 1
             line = r.stderr.strip().splitlines()[0] if r.stderr.strip() else "?"
             reasons[re.sub(r"^.*?error: (node \S+ \(\S+\): )?", "", line)[:90]] += 1
+            if name in supported:
+                result(False, "node " + name, "no longer compiles: " + line)
             continue
         exe, err = build(model, "O0", "node_" + name)
         ok, why = bool(exe), err
