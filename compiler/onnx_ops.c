@@ -1133,7 +1133,15 @@ static bool on_resize(Imp *m, const Onnx__NodeProto *n) {
     bool down = false;
     for (int i = 2; i < R; i++) {
         if (sizes ? sz[i] < 1 : !(sc[i] > 0 && sc[i] < 1e6)) return onnx_fail(m, "sizes and scales must be positive");
-        out.dim[i - 1] = sizes ? sz[i] : (int64_t)floor((double)full[i] * sc[i]);
+        /* the size by a scale is floor(size * scale) in float, as ONNX Runtime
+         * computes it: 10 by 2.3 (2.29999995 in float) is 23, as in PyTorch
+         * and the exporter's shapes. cnnc's upsample computes it in double,
+         * as PyTorch from its double scale_factor: there the scale is raised
+         * to the least that gives that size (a step of 1/scale as close) */
+        out.dim[i - 1] = sizes ? sz[i] : (int64_t)floor((float)((float)full[i] * (float)sc[i]));
+        if (!sizes && out.dim[i - 1] != (int64_t)floor((double)full[i] * sc[i]))
+            for (sc[i] = (double)out.dim[i - 1] / (double)full[i]; floor((double)full[i] * sc[i]) < (double)out.dim[i - 1];)
+                sc[i] = nextafter(sc[i], INFINITY);
         if (out.dim[i - 1] < 1) out.dim[i - 1] = 1;
         if (out.dim[i - 1] > MAX_ELEMS) return onnx_fail(m, "the output is too large");
         down |= out.dim[i - 1] < full[i];

@@ -226,6 +226,14 @@ def torch_models():
             x = F.interpolate(s.c(x), scale_factor=2, mode="bilinear", align_corners=s.align)
             return F.interpolate(x, size=(5, 7), mode="bilinear", align_corners=s.align)
 
+    class NearestScale(nn.Module):   # 10 by float32 2.3 is 23 (ONNX Runtime, PyTorch), not 22
+        def __init__(s):
+            super().__init__()
+            s.c = nn.Conv2d(3, 2, 1)
+
+        def forward(s, x):
+            return F.interpolate(s.c(x), scale_factor=2.3, mode="nearest")
+
     class ConvNeXtBlock(nn.Module):   # permute, LayerNorm over the channels, permute back
         def __init__(s):
             super().__init__()
@@ -303,7 +311,8 @@ def torch_models():
             return s.b2(s.b1(x)).mean((2, 3))
 
     return [("decoder", Decoder, (3, 4, 4)), ("normparts", NormParts, (3, 6)), ("bilinear", lambda: Bilinear(False), (3, 4, 6)),
-            ("bilinear_ac", lambda: Bilinear(True), (3, 4, 6)), ("convnext", ConvNeXtBlock, (8, 5, 5)),
+            ("bilinear_ac", lambda: Bilinear(True), (3, 4, 6)), ("nearest_scale", NearestScale, (3, 12, 10)),
+            ("convnext", ConvNeXtBlock, (8, 5, 5)),
             ("cnblock", CNBlock, (16, 6, 6)),
             ("shuffle", Shuffle, (4, 6, 6)), ("layernorm", LayerNorm, (12,)), ("up1d", Up1d, (2, 7)),
             ("convbnpool", ConvBnPool, (3, 8, 8)), ("residual", Residual, (3, 16, 16)),
