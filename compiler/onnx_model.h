@@ -29,6 +29,8 @@ typedef enum {
     V_ERF,       /* erf(base / sqrt 2): the GELU pattern */
     V_ERF1,      /* 1 + erf(base / sqrt 2) */
     V_GELU2,     /* base * (1 + erf(base / sqrt 2)) */
+    V_SOFTPLUS,  /* softplus(base): the Mish pattern */
+    V_TANHSP,    /* tanh(softplus(base)) */
 } VKind;
 
 typedef struct Val Val;

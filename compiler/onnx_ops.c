@@ -455,6 +455,9 @@ bool onnx_data(Imp *m, Val *v) {
     if (v->kind == V_ERF || v->kind == V_ERF1 || v->kind == V_GELU2)
         return onnx_fail(m, "input '%s' comes from Erf, which cnnc supports only as GELU, "
                          "x * 0.5 * (1 + erf(x / sqrt(2)))", v->name);
+    if (v->kind == V_SOFTPLUS || v->kind == V_TANHSP)
+        return onnx_fail(m, "input '%s' comes from Softplus, which cnnc supports only as Mish, x * tanh(softplus(x))",
+                         v->name);
     return true;
 }
 
@@ -470,7 +473,18 @@ static bool unary(Imp *m, const Onnx__NodeProto *n, const char *op) {
     return true;
 }
 
+/* the node's output a pattern's part, computed when the pattern completes */
+static bool pending(Imp *m, const Onnx__NodeProto *n, VKind kind, Val *base) {
+    Val *v = onnx_def(m, n->output[0]);
+    v->kind = kind;
+    v->base = base;
+    v->shape = base->shape;
+    return true;
+}
+
 static bool on_act(Imp *m, const Onnx__NodeProto *n) {
+    Val *v = input(m, n, 0);
+    if (v && v->kind == V_SOFTPLUS && strcmp(n->op_type, "Tanh") == 0) return pending(m, n, V_TANHSP, v->base);
     static const char *const map[][2] = {{"Relu", "relu"}, {"Sigmoid", "sigmoid"}, {"Tanh", "tanh"},
                                          {"Abs", "abs"}, {"Sqrt", "sqrt"}, {"HardSwish", "hardswish"},
                                          {"Mish", "mish"}};
@@ -808,15 +822,7 @@ static bool same_data(const Imp *m, const Val *a, const Val *b) {
     return a->kind == V_DATA && b->kind == V_DATA && strcmp(onnx_ident_of(m, a), onnx_ident_of(m, b)) == 0;
 }
 
-static bool pending(Imp *m, const Onnx__NodeProto *n, VKind kind, Val *base) {
-    Val *v = onnx_def(m, n->output[0]);
-    v->kind = kind;
-    v->base = base;
-    v->shape = base->shape;
-    return true;
-}
-
-/* the forms exporters write for SiLU, HardSwish and GELU */
+/* the forms exporters write for SiLU, HardSwish, GELU and Mish */
 static bool patterns(Imp *m, const Onnx__NodeProto *n, Val *a, Val *b, bool *done) {
     *done = true;
     const char *t = n->op_type;
@@ -826,6 +832,12 @@ static bool patterns(Imp *m, const Onnx__NodeProto *n, Val *a, Val *b, bool *don
         if (a->kind == V_ERF && scalar_is(cb, 1.0)) return pending(m, n, V_ERF1, a->base);
     }
     if (strcmp(t, "Mul") == 0) {
+        /* x * tanh(softplus(x)): mish */
+        Val *tsp = a->kind == V_TANHSP ? a : b->kind == V_TANHSP ? b : NULL, *o = tsp == a ? b : a;
+        if (tsp && same_data(m, o, tsp->base)) {
+            layer(m, n, "mish", NULL, 1, &o, &o->shape);
+            return true;
+        }
         if (a->kind == V_CONST || (b->kind == V_ERF1 && a->kind != V_ERF1) || b->kind == V_GELU2) {
             Val *s = a; a = b; b = s;
             cb = b->kind == V_CONST ? b->t : NULL;
@@ -935,6 +947,12 @@ static bool on_binary(Imp *m, const Onnx__NodeProto *n) {
     }
     affine(m, x, onnx_layer_name(m, NULL), scale, shift, n->output[0]);
     return true;
+}
+
+/* softplus(x), which the Mish pattern takes: Tanh, then a product with x */
+static bool on_softplus(Imp *m, const Onnx__NodeProto *n) {
+    Val *x = din(m, n, 0);
+    return x && pending(m, n, V_SOFTPLUS, x);
 }
 
 static bool on_erf(Imp *m, const Onnx__NodeProto *n) {
@@ -2028,6 +2046,7 @@ static const struct {
     {"Clip", "min max", NULL, on_clip},
     {"Softmax", "axis", NULL, on_softmax},
     {"Erf", "", NULL, on_erf},
+    {"Softplus", "", NULL, on_softplus},
     {"Add", "axis broadcast", fold_binary, on_binary},
     {"Sub", "axis broadcast", fold_binary, on_binary},
     {"Mul", "axis broadcast", fold_binary, on_binary},

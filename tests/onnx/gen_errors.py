@@ -94,6 +94,11 @@ def make(d):
                                numpy_helper.from_array(np.array([1, -5], np.int64), "i9"),
                                numpy_helper.from_array(np.zeros((2, 2), np.int64), "i22")]))
     save("weights_option", conv_model(), ["--weights", "w.safetensors"])
+    # Softplus outside the Mish pattern (x * tanh(softplus(x)))
+    save("softplus", model([helper.make_node("Softplus", ["x"], ["a"], name="sp"),
+                            helper.make_node("Tanh", ["a"], ["b"], name="t"),
+                            helper.make_node("Mul", ["b", "a"], ["y"], name="m")],
+                           [vi("x", ["N", 4])], [vi("y", ["N", 4])]))
     # a model exported in train(): BatchNormalization of batch statistics, by its outputs
     # before opset 14 and by training_mode after; Dropout that drops
     bn = [numpy_helper.from_array(np.full(2, v, np.float32), k)

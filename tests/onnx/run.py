@@ -142,6 +142,15 @@ def torch_models():
             x = F.avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False)
             return x * 2.0 + 1.0
 
+    class Mish(nn.Module):   # before opset 18: Softplus, Tanh, Mul
+        def __init__(s):
+            super().__init__()
+            s.c = nn.Conv2d(3, 4, 3, padding=1)
+
+        def forward(s, x):
+            x = F.mish(s.c(x))
+            return torch.tanh(x) * x   # not a pattern
+
     class Modern(nn.Module):
         def __init__(s):
             super().__init__()
@@ -316,7 +325,7 @@ def torch_models():
             ("cnblock", CNBlock, (16, 6, 6)),
             ("shuffle", Shuffle, (4, 6, 6)), ("layernorm", LayerNorm, (12,)), ("up1d", Up1d, (2, 7)),
             ("convbnpool", ConvBnPool, (3, 8, 8)), ("residual", Residual, (3, 16, 16)),
-            ("activations", Activations, (4, 9, 11)), ("modern", Modern, (3, 10, 10)),
+            ("activations", Activations, (4, 9, 11)), ("mish", Mish, (3, 6, 6)), ("modern", Modern, (3, 10, 10)),
             ("vector", Vector, (20,)), ("conv1d", Conv1d, (2, 32)), ("twoheads", TwoHeads, (3, 8, 8)),
             ("gather", Gather, (3, 6, 6)), ("padmultiple", PadMultiple, (3, 13, 10)),
             # Block exported as an ONNX local function (newer exporters' form): inlined
@@ -324,7 +333,7 @@ def torch_models():
 
 
 # the layers a pattern must give (op: present, or absent with "!"), by model
-PATTERNS = {"shuffle": ["channel_shuffle", "!transpose"], "layernorm": ["layernorm", "!reduce_mean"],
+PATTERNS = {"shuffle": ["channel_shuffle", "!transpose"], "mish": ["mish", "tanh"], "layernorm": ["layernorm", "!reduce_mean"],
             "convnext": ["layernorm", "!reduce_mean"], "cnblock": ["layernorm", "gelu", "!reduce_mean"], "normparts": ["!layernorm", "reduce_mean"]}
 
 
