@@ -556,7 +556,7 @@ static bool on_softmax(Imp *m, const Onnx__NodeProto *n) {
     for (int i = a; m->opset < 13 && i < x->shape.rank; i++) ok &= x->shape.dim[i] == 1;
     if (!ok) return onnx_fail(m, "softmax (opset %d) over axes %d.. of %s together is not supported", (int)m->opset, a,
                               full_str(&x->shape));
-    int L = layer(m, n, "softmax", NULL, 1, &x, &x->shape);
+    int L = layer(m, n, strcmp(n->op_type, "LogSoftmax") == 0 ? "log_softmax" : "softmax", NULL, 1, &x, &x->shape);
     if (a != 1) onnx_attr(m, L, "axis", onnx_vint(a - 1));
     return true;
 }
@@ -2045,6 +2045,7 @@ static const struct {
     {"Gelu", "approximate", NULL, on_gelu},
     {"Clip", "min max", NULL, on_clip},
     {"Softmax", "axis", NULL, on_softmax},
+    {"LogSoftmax", "axis", NULL, on_softmax},
     {"Erf", "", NULL, on_erf},
     {"Softplus", "", NULL, on_softplus},
     {"Add", "axis broadcast", fold_binary, on_binary},

@@ -1,7 +1,9 @@
-/* softmax.c — softmax along one axis of the sample (`axis`, default 0: over
- * the channels at each position, or over the whole vector [N]); the maximum
- * is subtracted first. Seen as [outer, n, inner] around the axis:
- *   y[o, c, i] = exp(x[o, c, i] - m[o, i]) / sum_c' exp(x[o, c', i] - m[o, i]) */
+/* softmax.c — softmax and log_softmax along one axis of the sample (`axis`,
+ * default 0: over the channels at each position, or over the whole vector
+ * [N]); the maximum is subtracted first. Seen as [outer, n, inner] around
+ * the axis, with s[o, i] = sum_c' exp(x[o, c', i] - m[o, i]):
+ *   softmax      y[o, c, i] = exp(x[o, c, i] - m[o, i]) / s[o, i]
+ *   log_softmax  y[o, c, i] = x[o, c, i] - m[o, i] - log(s[o, i]) */
 #include "cnnc.h"
 
 static const AttrDesc softmax_attrs[] = {{"axis", A_INT, .idef = 0, .min = -MAX_DIMS}};
@@ -13,7 +15,7 @@ static bool softmax_infer(Layer *L, const Shape *in, int nin) {
     return true;
 }
 
-static void softmax_emit_ref(Emit *e, const Layer *L) {
+static void emit_softmax(Emit *e, const Layer *L, bool log) {
     const Shape *in = emit_in_shape(e, L, 0);
     int64_t outer, inner;
     shape_around(in, L->axis, &outer, &inner);
@@ -27,18 +29,34 @@ static void softmax_emit_ref(Emit *e, const Layer *L) {
             emit_line(e, "float m = x[%s];", loop_var("p", n));
             FOR(e, "c", c) emit_line(e, "if (x[%s] > m) m = x[%s];", i, i);
             emit_line(e, "float sum = 0.0f;");
-            FOR(e, "c", c) {
-                emit_line(e, "out[%s] = cnnrt_exp(x[%s] - m);", i, i);
-                emit_line(e, "sum += out[%s];", i);
+            if (log) {
+                FOR(e, "c", c) emit_line(e, "sum += cnnrt_exp(x[%s] - m);", i);
+                emit_line(e, "const float lse = logf(sum);");
+                FOR(e, "c", c) emit_line(e, "out[%s] = x[%s] - m - lse;", i, i);
+            } else {
+                FOR(e, "c", c) {
+                    emit_line(e, "out[%s] = cnnrt_exp(x[%s] - m);", i, i);
+                    emit_line(e, "sum += out[%s];", i);
+                }
+                FOR(e, "c", c) emit_line(e, "out[%s] /= sum;", i);
             }
-            FOR(e, "c", c) emit_line(e, "out[%s] /= sum;", i);
         }
     }
 }
+
+static void softmax_emit_ref(Emit *e, const Layer *L) { emit_softmax(e, L, false); }
+static void log_softmax_emit_ref(Emit *e, const Layer *L) { emit_softmax(e, L, true); }
 
 const OpDesc op_softmax = {
     .name = "softmax", .min_in = 1, .max_in = 1,
     ATTRS(softmax_attrs),
     .infer = softmax_infer, .params = op_no_params, .macs = op_no_macs,
     .emit_ref = softmax_emit_ref,
+};
+
+const OpDesc op_log_softmax = {
+    .name = "log_softmax", .min_in = 1, .max_in = 1,
+    ATTRS(softmax_attrs),
+    .infer = softmax_infer, .params = op_no_params, .macs = op_no_macs,
+    .emit_ref = log_softmax_emit_ref,
 };

@@ -930,6 +930,7 @@ OPS = {
     "gelu": op_gelu,
     "clip": op_clip,
     "softmax": unary(lambda x, c: torch.softmax(x, dim=sample_axis(c, c.attr("axis", 0), x.dim() - 1))),
+    "log_softmax": unary(lambda x, c: torch.log_softmax(x, dim=sample_axis(c, c.attr("axis", 0), x.dim() - 1))),
     "flatten": unary(lambda x, c: x.reshape(x.shape[0], -1)),
     "dropout": unary(lambda x, c: x),
     "dense": op_dense,

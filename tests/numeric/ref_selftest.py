@@ -532,6 +532,7 @@ def test_activations_and_misc():
                     ("tanh", nn.Tanh()), ("abs", torch.abs), ("leaky_relu", nn.LeakyReLU()),
                     ("leaky_relu(alpha=0.2)", nn.LeakyReLU(0.2)), ("elu", nn.ELU()),
                     ("elu(alpha=0.5)", nn.ELU(0.5)), ("softmax", nn.Softmax(dim=1)),
+                    ("log_softmax", nn.LogSoftmax(dim=1)), ("log_softmax(axis=-1)", nn.LogSoftmax(dim=-1)),
                     ("dropout(p=0.3)", lambda t: t), ("flatten", nn.Flatten()),
                     ("hardswish", nn.Hardswish()), ("hardsigmoid", nn.Hardsigmoid()),
                     ("silu", nn.SiLU()), ("mish", nn.Mish()), ("gelu", nn.GELU()),

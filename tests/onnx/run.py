@@ -142,6 +142,16 @@ def torch_models():
             x = F.avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False)
             return x * 2.0 + 1.0
 
+    class Mnist(nn.Module):   # PyTorch's MNIST example, smaller: LogSoftmax at the end
+        def __init__(s):
+            super().__init__()
+            s.c = nn.Conv2d(1, 4, 3)
+            s.fc = nn.Linear(4 * 4 * 4, 10)
+
+        def forward(s, x):
+            x = F.max_pool2d(F.relu(s.c(x)), 2)
+            return F.log_softmax(s.fc(torch.flatten(x, 1)), dim=1), F.log_softmax(x, dim=1)
+
     class Mish(nn.Module):   # before opset 18: Softplus, Tanh, Mul
         def __init__(s):
             super().__init__()
@@ -325,7 +335,7 @@ def torch_models():
             ("cnblock", CNBlock, (16, 6, 6)),
             ("shuffle", Shuffle, (4, 6, 6)), ("layernorm", LayerNorm, (12,)), ("up1d", Up1d, (2, 7)),
             ("convbnpool", ConvBnPool, (3, 8, 8)), ("residual", Residual, (3, 16, 16)),
-            ("activations", Activations, (4, 9, 11)), ("mish", Mish, (3, 6, 6)), ("modern", Modern, (3, 10, 10)),
+            ("activations", Activations, (4, 9, 11)), ("mish", Mish, (3, 6, 6)), ("mnist", Mnist, (1, 10, 10)), ("modern", Modern, (3, 10, 10)),
             ("vector", Vector, (20,)), ("conv1d", Conv1d, (2, 32)), ("twoheads", TwoHeads, (3, 8, 8)),
             ("gather", Gather, (3, 6, 6)), ("padmultiple", PadMultiple, (3, 13, 10)),
             # Block exported as an ONNX local function (newer exporters' form): inlined
