@@ -567,6 +567,9 @@ static bool on_softmax(Imp *m, const Onnx__NodeProto *n) {
 static bool reshape_to(Imp *m, const Onnx__NodeProto *n, Val *x, const Shape *to) {
     if (shape_elems(to) != shape_elems(&x->shape))
         return onnx_fail(m, "cannot reshape %s to %s", full_str(&x->shape), full_str(to));
+    if (to->rank > MAX_DIMS)
+        return onnx_fail(m, "reshaping %s to %s is not supported (a sample has at most %d axes, [C, D, H, W])",
+                         full_str(&x->shape), full_str(to), MAX_DIMS);
     /* a reshape of a reshape read nowhere else: one reshape */
     if (x->kind == V_DATA && x->layer >= 0 && x->uses == 1 && !m->layers[x->layer].dropped &&
         (strcmp(m->layers[x->layer].op, "reshape") == 0 || strcmp(m->layers[x->layer].op, "flatten") == 0)) {

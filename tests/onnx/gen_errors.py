@@ -122,11 +122,13 @@ def make(d):
                                     helper.make_node("Transpose", ["x"], ["c"], name="t", perm=[1, 0, 2, 3]),
                                     helper.make_node("Slice", ["x", "st", "en", "ax", "sp"], ["d"], name="back"),
                                     helper.make_node("Pad", ["x", "pc"], ["e"], name="channels"),
+                                    helper.make_node("Reshape", ["x", "deep"], ["f"], name="deep"),
                                     helper.make_node("ReduceMean", ["x"], ["y"], name="all", keepdims=0)],
                                    [vi("x", ["N", 2, 4, 4])], [vi("y", ["N"])],
                                    [sc] + [numpy_helper.from_array(np.array([v], np.int64), k)
                                            for k, v in (("st", -1), ("en", -9), ("ax", 3), ("sp", -1))]
-                                   + [numpy_helper.from_array(np.array([0, 0, 1, 1, 0, 1, 1, 1], np.int64), "pc")]))
+                                   + [numpy_helper.from_array(np.array([0, 0, 1, 1, 0, 1, 1, 1], np.int64), "pc"),
+                                      numpy_helper.from_array(np.array([0, 2, 2, 2, 2, 2], np.int64), "deep")]))
     w = numpy_helper.from_array(np.ones((2, 2, 3, 3), np.float32), "up.weight")
     save("conv_transpose_shape", model([helper.make_node("ConvTranspose", ["x", "up.weight"], ["y"], name="up",
                                                          strides=[2, 2], output_shape=[12, 12])],
