@@ -1248,6 +1248,28 @@ static bool on_transpose(Imp *m, const Onnx__NodeProto *n) {
     return true;
 }
 
+/* DepthToSpace (mode DCR or CRD, PyTorch's PixelShuffle) and SpaceToDepth
+ * (DCR's order): pixel_shuffle and pixel_unshuffle */
+static bool on_depth_space(Imp *m, const Onnx__NodeProto *n) {
+    Val *x = din(m, n, 0);
+    if (!x) return false;
+    bool up = strcmp(n->op_type, "DepthToSpace") == 0;
+    int64_t r = ai(n, "blocksize", 0);
+    const char *mode = up ? as(n, "mode", "DCR") : "DCR";
+    if (x->shape.rank != 3) return onnx_fail(m, "input %s is not [N, C, H, W]", full_str(&x->shape));
+    if (r < 1) return onnx_fail(m, "'blocksize' must be given and positive");
+    if (strcmp(mode, "DCR") != 0 && strcmp(mode, "CRD") != 0) return onnx_fail(m, "mode '%s' is not DCR or CRD", mode);
+    Shape out = x->shape;
+    if (up ? out.dim[0] % (r * r) : out.dim[1] % r || out.dim[2] % r)
+        return onnx_fail(m, "blocksize %lld does not divide %s", (long long)r, full_str(&x->shape));
+    out.dim[0] = up ? out.dim[0] / (r * r) : out.dim[0] * r * r;
+    for (int i = 1; i < 3; i++) out.dim[i] = up ? out.dim[i] * r : out.dim[i] / r;
+    int L = layer(m, n, up ? "pixel_shuffle" : "pixel_unshuffle", NULL, 1, &x, &out);
+    onnx_attr(m, L, "factor", onnx_vint(r));
+    if (strcmp(mode, "DCR") == 0) onnx_attr(m, L, "mode", onnx_vword("dcr"));
+    return true;
+}
+
 /* a slice layer [lo, hi) by step along per-sample axis a, its output named o */
 static Val *slice_layer(Imp *m, Val *x, int a, int64_t lo, int64_t hi, int64_t step, const char *o) {
     Shape s = x->shape;
@@ -2069,6 +2091,8 @@ static const struct {
     {"Reciprocal", "", fold_unary, NULL},
     {"Concat", "axis", fold_concat, on_concat_data},
     {"Flatten", "axis", NULL, on_flatten},
+    {"DepthToSpace", "blocksize mode", NULL, on_depth_space},
+    {"SpaceToDepth", "blocksize", NULL, on_depth_space},
     {"Reshape", "allowzero", fold_reshape, on_reshape},
     {"Squeeze", "axes", NULL, on_squeeze},
     {"Unsqueeze", "axes", NULL, on_squeeze},

@@ -1,7 +1,10 @@
 /* move.c — layers that move numbers without computing: slice (a strided
  * range along one axis, as x[..., start:end:step, ...]), transpose (the axes
- * permuted, as torch.permute) and channel_shuffle (ShuffleNet's
- * [g, C/g, ...] -> [C/g, g, ...], as torch.nn.ChannelShuffle). */
+ * permuted, as torch.permute), channel_shuffle (ShuffleNet's
+ * [g, C/g, ...] -> [C/g, g, ...], as torch.nn.ChannelShuffle), and
+ * pixel_shuffle and pixel_unshuffle ([C r^2, H, W] <-> [C, H r, W r], as
+ * torch.nn.PixelShuffle and PixelUnshuffle, or ONNX's DepthToSpace and
+ * SpaceToDepth). */
 #include "cnnc.h"
 
 #include <string.h>
@@ -14,6 +17,11 @@ static const AttrDesc slice_attrs[] = {
 };
 static const AttrDesc shuffle_attrs[] = {{"groups", A_INT, .required = true, .min = 1}};
 static const AttrDesc transpose_attrs[] = {{"perm", A_DIMS, .required = true, .min = -MAX_DIMS}};
+static const char *const pixel_modes[] = {"crd", "dcr", NULL};
+static const AttrDesc pixel_attrs[] = {
+    {"factor", A_INT, .required = true, .min = 1},
+    {"mode", A_KEYWORD, .words = pixel_modes},
+};
 
 /* the loop variables of axis i: a0, a1, ... */
 static const char *axis_var(int i) { return xasprintf("a%d", i); }
@@ -274,6 +282,78 @@ static void shuffle_emit(Emit *e, const Layer *L) {
     shuffle_view(e, L, d);
     permute_fast(e, 3, d, (const int[]){1, 0, 2});
 }
+
+/* ---- pixel_shuffle: [C r^2, H, W] -> [C, H r, W r]; pixel_unshuffle back.
+ * The channel c r^2 + i r + j (crd: PyTorch's order; dcr: (i r + j) C + c,
+ * ONNX DepthToSpace's default and SpaceToDepth's) holds pixel (i, j) of each
+ * r x r block. Both are a permutation of [C, r, r, H, W] (dcr: [r, r, C, H, W])
+ * and [C, H, r, W, r]. */
+
+static bool pixel_infer(Layer *L, const Shape *in, int nin) {
+    (void)nin;
+    bool shuffle = L->op == &op_pixel_shuffle;
+    int64_t r = attr_int(L, "factor");
+    if (in->rank != 3) {
+        diag_error(L->loc, "%s '%s' takes [C, H, W], got %s", L->op->name, L->name, shape_str(in));
+        return false;
+    }
+    if (shuffle && in->dim[0] % (r * r)) {
+        diag_error(attr_loc(L, "factor"), "factor=%lld squared (%lld) must divide the %lld input channels of '%s'",
+                   (long long)r, (long long)(r * r), (long long)in->dim[0], L->name);
+        return false;
+    }
+    if (!shuffle && (in->dim[1] % r || in->dim[2] % r)) {
+        diag_error(attr_loc(L, "factor"), "factor=%lld must divide the height and width of the input of '%s', %s",
+                   (long long)r, L->name, shape_str(in));
+        return false;
+    }
+    L->shape = *in;
+    for (int i = 1; i < 3; i++) L->shape.dim[i] = shuffle ? in->dim[i] * r : in->dim[i] / r;
+    L->shape.dim[0] = shuffle ? in->dim[0] / (r * r) : in->dim[0] * r * r;
+    return true;
+}
+
+/* the input's dims as the permutation sees them, and the permutation */
+static void pixel_view(Emit *e, const Layer *L, int64_t *d, int *perm) {
+    bool shuffle = L->op == &op_pixel_shuffle, dcr = strcmp(attr_word(L, "mode"), "dcr") == 0;
+    const Shape *small = shuffle ? emit_in_shape(e, L, 0) : &L->shape;   /* [C r^2, H, W] */
+    int64_t r = attr_int(L, "factor"), C = small->dim[0] / (r * r), H = small->dim[1], W = small->dim[2];
+    static const int to_blocks[2][5] = {{0, 3, 1, 4, 2}, {2, 3, 0, 4, 1}};   /* crd, dcr */
+    static const int from_blocks[2][5] = {{0, 2, 4, 1, 3}, {2, 4, 0, 1, 3}};
+    if (shuffle) {
+        int64_t v[2][5] = {{C, r, r, H, W}, {r, r, C, H, W}};
+        memcpy(d, v[dcr], sizeof v[dcr]);
+        memcpy(perm, to_blocks[dcr], sizeof to_blocks[dcr]);
+    } else {
+        int64_t v[5] = {C, H, r, W, r};
+        memcpy(d, v, sizeof v);
+        memcpy(perm, from_blocks[dcr], sizeof from_blocks[dcr]);
+    }
+}
+
+static void pixel_emit_ref(Emit *e, const Layer *L) {
+    int64_t d[5];
+    int perm[5];
+    pixel_view(e, L, d, perm);
+    permute_ref(e, 5, d, perm);
+}
+
+static void pixel_emit(Emit *e, const Layer *L) {
+    int64_t d[5];
+    int perm[5];
+    pixel_view(e, L, d, perm);
+    permute_fast(e, 5, d, perm);
+}
+
+#define PIXEL_OP(NAME)                                                            \
+    const OpDesc op_##NAME = {                                                    \
+        .name = #NAME, .min_in = 1, .max_in = 1,                                  \
+        ATTRS(pixel_attrs),                                                       \
+        .infer = pixel_infer, .params = op_no_params, .macs = op_no_macs,         \
+        .emit_ref = pixel_emit_ref, .emit = pixel_emit,                           \
+    }
+PIXEL_OP(pixel_shuffle);
+PIXEL_OP(pixel_unshuffle);
 
 const OpDesc op_slice = {
     .name = "slice", .min_in = 1, .max_in = 1,

@@ -867,6 +867,22 @@ def op_channel_shuffle(c):
     return c.x.reshape(B, g, C // g, -1).transpose(1, 2).reshape(B, C, *rest)
 
 
+def op_pixel(shuffle):
+    """PyTorch's pixel_shuffle/unshuffle (mode crd); mode dcr as the ONNX
+    specification writes DepthToSpace (DCR) and SpaceToDepth"""
+    def op(c):
+        r, mode, x = int(c.attr("factor")), c.attr("mode", "crd"), c.x
+        if mode == "crd":
+            return F.pixel_shuffle(x, r) if shuffle else F.pixel_unshuffle(x, r)
+        b, C, h, w = x.shape
+        if shuffle:
+            t = x.reshape(b, r, r, C // (r * r), h, w).permute(0, 3, 4, 1, 5, 2)
+            return t.reshape(b, C // (r * r), h * r, w * r)
+        t = x.reshape(b, C, h // r, r, w // r, r).permute(0, 3, 5, 1, 2, 4)
+        return t.reshape(b, C * r * r, h // r, w // r)
+    return op
+
+
 def op_reshape(c):
     shape = c.attr("shape")
     shape = shape if isinstance(shape, list) else [shape]
@@ -942,6 +958,7 @@ OPS = {
     "pad": op_pad,
     "upsample": op_upsample,
     "slice": op_slice, "channel_shuffle": op_channel_shuffle,
+    "pixel_shuffle": op_pixel(True), "pixel_unshuffle": op_pixel(False),
     "reshape": op_reshape, "transpose": op_transpose,
     "reduce_mean": op_reduce("mean"), "reduce_max": op_reduce("max"), "reduce_sum": op_reduce("sum"),
     "constant": op_constant,

@@ -152,6 +152,15 @@ def torch_models():
             x = F.max_pool2d(F.relu(s.c(x)), 2)
             return F.log_softmax(s.fc(torch.flatten(x, 1)), dim=1), F.log_softmax(x, dim=1)
 
+    class SuperResolution(nn.Module):   # the torch.onnx tutorial's model, smaller: PixelShuffle
+        def __init__(s):
+            super().__init__()
+            s.c1 = nn.Conv2d(1, 8, 5, padding=2)
+            s.c2 = nn.Conv2d(8, 9, 3, padding=1)
+
+        def forward(s, x):
+            return F.pixel_shuffle(s.c2(torch.relu(s.c1(x))), 3)
+
     class Mish(nn.Module):   # before opset 18: Softplus, Tanh, Mul
         def __init__(s):
             super().__init__()
@@ -335,7 +344,8 @@ def torch_models():
             ("cnblock", CNBlock, (16, 6, 6)),
             ("shuffle", Shuffle, (4, 6, 6)), ("layernorm", LayerNorm, (12,)), ("up1d", Up1d, (2, 7)),
             ("convbnpool", ConvBnPool, (3, 8, 8)), ("residual", Residual, (3, 16, 16)),
-            ("activations", Activations, (4, 9, 11)), ("mish", Mish, (3, 6, 6)), ("mnist", Mnist, (1, 10, 10)), ("modern", Modern, (3, 10, 10)),
+            ("activations", Activations, (4, 9, 11)), ("mish", Mish, (3, 6, 6)), ("mnist", Mnist, (1, 10, 10)),
+            ("superres", SuperResolution, (1, 7, 9), (11, 13, 17)),   # before 11: a Reshape to 6 axes ("modern", Modern, (3, 10, 10)),
             ("vector", Vector, (20,)), ("conv1d", Conv1d, (2, 32)), ("twoheads", TwoHeads, (3, 8, 8)),
             ("gather", Gather, (3, 6, 6)), ("padmultiple", PadMultiple, (3, 13, 10)),
             # Block exported as an ONNX local function (newer exporters' form): inlined
