@@ -166,13 +166,8 @@ static void write_value(FILE *f, const Value *v) {
     case VAL_BOOL: fputs(v->i ? "true" : "false", f); return;
     case VAL_WORD: fputs(v->s, f); return;
     case VAL_FLOAT: {
-        char buf[64];
         /* the shortest form that reads back the same (as a float, when it is one) */
-        bool single = (double)(float)v->f == v->f;
-        for (int prec = 1; prec <= 17; prec++) {
-            snprintf(buf, sizeof buf, "%.*g", prec, v->f);
-            if (single ? strtof(buf, NULL) == (float)v->f : strtod(buf, NULL) == v->f) break;
-        }
+        const char *buf = shortest_g(v->f, (double)(float)v->f == v->f);
         fputs(buf, f);
         if (!strpbrk(buf, ".eEn")) fputs(".0", f);   /* stays a number with a point */
         return;

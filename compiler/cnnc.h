@@ -48,6 +48,9 @@ bool add_ok(int64_t a, int64_t b, int64_t *r);
 int64_t floor_div(int64_t a, int64_t b);
 /* "1,256,080" in a static ring of buffers */
 const char *commas(int64_t v);
+/* the shortest %g form of v that reads back as v (as a float, when single):
+ * 0.1 and 1.7 for the floats nearest them, not 0.100000001 and 1.70000005 */
+const char *shortest_g(double v, bool single);
 /* Damerau-free Levenshtein distance, for "did you mean" */
 int edit_distance(const char *a, const char *b);
 /* read a whole file ("-" = stdin); NULL on failure, read_error() says why.

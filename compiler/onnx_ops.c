@@ -8,6 +8,7 @@
 #include "onnx_model.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_FOLD (INT64_C(1) << 24)   /* elements of a constant computed at compile time */
@@ -1106,6 +1107,11 @@ static bool resize_mode(Imp *m, const Onnx__NodeProto *n, const char **mode, boo
     return true;
 }
 
+/* the float f as the shortest decimal that reads back as f: 1.70000005
+ * (1.7 in float) is 1.7, the scale_factor the exporter was given, so that
+ * upsample's steps of 1/scale are PyTorch's */
+static double shortest_decimal(float f) { return strtod(shortest_g(f, true), NULL); }
+
 static bool on_resize(Imp *m, const Onnx__NodeProto *n) {
     const char *mode;
     bool align;
@@ -1144,7 +1150,7 @@ static bool on_resize(Imp *m, const Onnx__NodeProto *n) {
         int a = 0;
         if (!axis_of(m, axes[i], R, &a)) return false;
         if (sizes) sz[a] = t->i[i];
-        else sc[a] = t->f[i];
+        else sc[a] = shortest_decimal(t->f[i]);
     }
     if (sizes && strcmp(as(n, "keep_aspect_ratio_policy", "stretch"), "stretch") != 0)
         return onnx_fail(m, "keep_aspect_ratio_policy '%s' is not supported", as(n, "keep_aspect_ratio_policy", ""));

@@ -62,10 +62,7 @@ static const char *json_kind(const cJSON *j) {
 /* what a bad JSON value is, for a message: "-3", "2.5", "a string" */
 static const char *json_describe(const cJSON *j) {
     if (!cJSON_IsNumber(j)) return json_kind(j);
-    for (int prec = 1;; prec++) {   /* the shortest form that reads back the same */
-        char *s = xasprintf("%.*g", prec, j->valuedouble);
-        if (prec >= 17 || strtod(s, NULL) == j->valuedouble) return s;
-    }
+    return shortest_g(j->valuedouble, false);
 }
 
 /* "[2,3,4]" like shape_str() */

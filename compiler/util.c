@@ -50,6 +50,13 @@ bool mul_ok(int64_t a, int64_t b, int64_t *r) { return !__builtin_mul_overflow(a
 bool add_ok(int64_t a, int64_t b, int64_t *r) { return !__builtin_add_overflow(a, b, r); }
 int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
+const char *shortest_g(double v, bool single) {
+    for (int prec = 1;; prec++) {
+        char *s = xasprintf("%.*g", prec, v);
+        if (prec >= 17 || (single ? strtof(s, NULL) == (float)v : strtod(s, NULL) == v)) return s;
+    }
+}
+
 const char *commas(int64_t v) {
     static char ring[8][32];
     static int k;

@@ -254,13 +254,13 @@ def torch_models():
             x = F.interpolate(s.c(x), scale_factor=2, mode="bilinear", align_corners=s.align)
             return F.interpolate(x, size=(5, 7), mode="bilinear", align_corners=s.align)
 
-    class NearestScale(nn.Module):   # 10 by float32 2.3 is 23 (ONNX Runtime, PyTorch), not 22
-        def __init__(s):
+    class NearestScale(nn.Module):   # scales as float32: 10 by 2.3 is 23 (ONNX Runtime, PyTorch), not 22;
+        def __init__(s):             # row 17 of 12 by 1.7 reads row 10 (17 / 1.7), not 9
             super().__init__()
             s.c = nn.Conv2d(3, 2, 1)
 
         def forward(s, x):
-            return F.interpolate(s.c(x), scale_factor=2.3, mode="nearest")
+            return F.interpolate(s.c(x), scale_factor=(1.7, 2.3), mode="nearest")
 
     class ConvNeXtBlock(nn.Module):   # permute, LayerNorm over the channels, permute back
         def __init__(s):
