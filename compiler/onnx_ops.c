@@ -316,6 +316,12 @@ static bool on_pool(Imp *m, const Onnx__NodeProto *n) {
     if (!onnx_window(m, n, nd, x->shape.dim + 1, k, ceil, s, d, pb, pe, o)) return false;
     for (int i = 0; i < nd && !max; i++)
         if (d[i] != 1) return onnx_fail(m, "dilated average pooling is not supported");
+    /* end padding past the last window changes nothing: dropped (PyTorch
+     * writes ceil_mode before opset 10 as pads up to the kernel's size) */
+    for (int i = 0; i < nd; i++) {
+        int64_t need = (o[i] - 1) * s[i] + (k[i] - 1) * d[i] + 1 - x->shape.dim[1 + i] - pb[i];
+        if (need >= 0 && pe[i] > need) pe[i] = need;
+    }
     if (max && !unused_output(m, n, 1, "the indices")) return false;
     Shape out = x->shape;
     for (int i = 0; i < nd; i++) out.dim[1 + i] = o[i];

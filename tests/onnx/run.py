@@ -161,6 +161,16 @@ def torch_models():
         def forward(s, x):
             return F.pixel_shuffle(s.c2(torch.relu(s.c1(x))), 3)
 
+    class CeilPool(nn.Module):   # ceil_mode before opset 10: end pads as large as the kernel
+        def __init__(s):
+            super().__init__()
+            s.c = nn.Conv2d(3, 4, 1)
+
+        def forward(s, x):
+            x = s.c(x)
+            a = F.avg_pool2d(x, 3, stride=2, padding=1, ceil_mode=True, count_include_pad=False)
+            return a + F.max_pool2d(x, 3, stride=2, padding=1, ceil_mode=True)
+
     class Mish(nn.Module):   # before opset 18: Softplus, Tanh, Mul
         def __init__(s):
             super().__init__()
@@ -344,7 +354,7 @@ def torch_models():
             ("cnblock", CNBlock, (16, 6, 6)),
             ("shuffle", Shuffle, (4, 6, 6)), ("layernorm", LayerNorm, (12,)), ("up1d", Up1d, (2, 7)),
             ("convbnpool", ConvBnPool, (3, 8, 8)), ("residual", Residual, (3, 16, 16)),
-            ("activations", Activations, (4, 9, 11)), ("mish", Mish, (3, 6, 6)), ("mnist", Mnist, (1, 10, 10)),
+            ("activations", Activations, (4, 9, 11)), ("mish", Mish, (3, 6, 6)), ("mnist", Mnist, (1, 10, 10)), ("ceilpool", CeilPool, (3, 8, 10)),
             ("superres", SuperResolution, (1, 7, 9), (11, 13, 17)),   # before 11: a Reshape to 6 axes ("modern", Modern, (3, 10, 10)),
             ("vector", Vector, (20,)), ("conv1d", Conv1d, (2, 32)), ("twoheads", TwoHeads, (3, 8, 8)),
             ("gather", Gather, (3, 6, 6)), ("padmultiple", PadMultiple, (3, 13, 10)),
