@@ -801,18 +801,24 @@ static bool on_concat_data(Imp *m, const Onnx__NodeProto *n) {
 }
 
 /* data with a constant: one value, or one per channel, as y = x * s + t */
-static bool channel_const(Imp *m, const Val *x, const Tensor *c, float *out) {
+/* c is one value, or one per channel of x: *per is 1 or C */
+static bool is_channel_const(const Val *x, const Tensor *c, int64_t *per) {
     int R = x->shape.rank + 1;
     int64_t C = x->shape.dim[0];
     bool ok = c->rank <= R;
-    int64_t per = 1;
+    *per = 1;
     for (int j = 0; ok && j < c->rank; j++) {
         int axis = R - c->rank + j;
         if (c->dim[j] == 1) continue;
-        if (axis == 1 && c->dim[j] == C) per = C;
+        if (axis == 1 && c->dim[j] == C) *per = C;
         else ok = false;
     }
-    if (!ok)
+    return ok;
+}
+
+static bool channel_const(Imp *m, const Val *x, const Tensor *c, float *out) {
+    int64_t C = x->shape.dim[0], per;
+    if (!is_channel_const(x, c, &per))
         return onnx_fail(m, "a constant of shape %s with data of shape %s is not supported (only a single value or "
                          "one per channel)", onnx_dims_str(c->rank, c->dim), full_str(&x->shape));
     for (int64_t i = 0; i < C; i++) {
@@ -895,6 +901,36 @@ static bool broadcast_shape(Val *const *in, int nin, Shape *out) {
     return true;
 }
 
+/* data and a constant of another shape (a position embedding [1, 1, H, W]):
+ * a constant layer of its per-sample shape, and the elementwise layer */
+static bool const_binary(Imp *m, const Onnx__NodeProto *n, const char *op, Val *x, const Tensor *c, bool cfirst) {
+    int R = x->shape.rank + 1;
+    Shape cs = {.rank = c->rank < R ? c->rank : c->rank - 1};
+    if (c->rank > R || (c->rank == R && c->dim[0] != 1) || !op_find(op))
+        return onnx_fail(m, "a constant of shape %s with data of shape %s is not supported", onnx_dims_str(c->rank, c->dim),
+                         full_str(&x->shape));
+    for (int i = 0; i < cs.rank; i++) cs.dim[i] = c->dim[c->rank - cs.rank + i];
+    if (cs.rank == 0) cs = (Shape){.rank = 1, .dim = {1}};   /* a scalar */
+    /* one layer a constant, named after it, however many nodes read it */
+    const char *cname = n->input[cfirst ? 0 : 1], *kname = xasprintf("%s#constant", cname);
+    if (!onnx_val(m, kname)) {
+        float *v = xcalloc((size_t)c->n + 1, sizeof(float));
+        for (int64_t i = 0; i < c->n; i++) v[i] = c->is_int ? (float)c->i[i] : c->f[i];
+        const char *id = onnx_ident(cname);
+        int L = onnx_layer(m, "constant", id ? id : onnx_layer_name(m, NULL), 0, NULL, kname, &cs);
+        onnx_attr(m, L, "shape", onnx_vlist(cs.dim, cs.rank));
+        onnx_param(m, L, "value", cs.rank, cs.dim, v);
+    }
+    Val *k = onnx_val(m, kname);
+    Val *in[2] = {cfirst ? k : x, cfirst ? x : k};
+    Shape to;
+    if (!broadcast_shape(in, 2, &to))
+        return onnx_fail(m, "inputs of shapes %s and %s do not broadcast", full_str(&x->shape),
+                         onnx_dims_str(c->rank, c->dim));
+    layer(m, n, op, NULL, 2, in, &to);
+    return true;
+}
+
 static bool on_binary(Imp *m, const Onnx__NodeProto *n) {
     int nin = (int)n->n_input;
     if (nin != 2) {   /* Sum, Max, Min of several: all data, one layer */
@@ -937,7 +973,8 @@ static bool on_binary(Imp *m, const Onnx__NodeProto *n) {
     bool cfirst = a->kind == V_CONST;
     Val *x = cfirst ? b : a;
     Tensor *c = cfirst ? a->t : b->t;
-    int64_t C = x->shape.dim[0];
+    int64_t C = x->shape.dim[0], per;
+    if (!is_channel_const(x, c, &per) || (t[0] == 'M' && t[1] != 'u')) return const_binary(m, n, op, x, c, cfirst);
     float *k = xcalloc((size_t)C + 1, sizeof(float)), *scale = xcalloc((size_t)C + 1, sizeof(float)),
           *shift = xcalloc((size_t)C + 1, sizeof(float));
     if (!channel_const(m, x, c, k)) return false;
@@ -946,9 +983,7 @@ static bool on_binary(Imp *m, const Onnx__NodeProto *n) {
         switch (t[0]) {
         case 'A': shift[i] = k[i]; break;
         case 'S': if (cfirst) scale[i] = -1.0f, shift[i] = k[i]; else shift[i] = -k[i]; break;
-        case 'M':
-            if (t[1] == 'u') { scale[i] = k[i]; break; }
-            return onnx_fail(m, "%s of data and a constant is not supported", n->op_type);
+        case 'M': scale[i] = k[i]; break;   /* Mul: Max and Min took const_binary */
         case 'D':
             if (cfirst || k[i] == 0) return onnx_fail(m, "dividing by the data, or by zero, is not supported");
             scale[i] = 1.0f / k[i];
