@@ -800,7 +800,6 @@ static bool on_concat_data(Imp *m, const Onnx__NodeProto *n) {
     return true;
 }
 
-/* data with a constant: one value, or one per channel, as y = x * s + t */
 /* c is one value, or one per channel of x: *per is 1 or C */
 static bool is_channel_const(const Val *x, const Tensor *c, int64_t *per) {
     int R = x->shape.rank + 1;
@@ -816,6 +815,7 @@ static bool is_channel_const(const Val *x, const Tensor *c, int64_t *per) {
     return ok;
 }
 
+/* data with a constant: one value, or one per channel, as y = x * s + t */
 static bool channel_const(Imp *m, const Val *x, const Tensor *c, float *out) {
     int64_t C = x->shape.dim[0], per;
     if (!is_channel_const(x, c, &per))
@@ -1304,7 +1304,7 @@ static bool on_depth_space(Imp *m, const Onnx__NodeProto *n) {
     int64_t r = ai(n, "blocksize", 0);
     const char *mode = up ? as(n, "mode", "DCR") : "DCR";
     if (x->shape.rank != 3) return onnx_fail(m, "input %s is not [N, C, H, W]", full_str(&x->shape));
-    if (r < 1) return onnx_fail(m, "'blocksize' must be given and positive");
+    if (r < 1 || r > 65536) return onnx_fail(m, "'blocksize' must be given, from 1 to 65536");
     if (strcmp(mode, "DCR") != 0 && strcmp(mode, "CRD") != 0) return onnx_fail(m, "mode '%s' is not DCR or CRD", mode);
     Shape out = x->shape;
     if (up ? out.dim[0] % (r * r) : out.dim[1] % r || out.dim[2] % r)

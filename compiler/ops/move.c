@@ -297,6 +297,10 @@ static bool pixel_infer(Layer *L, const Shape *in, int nin) {
         diag_error(L->loc, "%s '%s' takes [C, H, W], got %s", L->op->name, L->name, shape_str(in));
         return false;
     }
+    if (r > 65536 || (shuffle && (in->dim[1] > MAX_ELEMS / r || in->dim[2] > MAX_ELEMS / r))) {
+        diag_error(attr_loc(L, "factor"), "factor=%lld of '%s' is too large", (long long)r, L->name);
+        return false;
+    }
     if (shuffle && in->dim[0] % (r * r)) {
         diag_error(attr_loc(L, "factor"), "factor=%lld squared (%lld) must divide the %lld input channels of '%s'",
                    (long long)r, (long long)(r * r), (long long)in->dim[0], L->name);
