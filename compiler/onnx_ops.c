@@ -715,6 +715,18 @@ static bool on_squeeze(Imp *m, const Onnx__NodeProto *n) {
     return reshape_to(m, n, x, &to);
 }
 
+/* a slice layer [lo, hi) by step along per-sample axis a, its output named o */
+static Val *slice_layer(Imp *m, Val *x, int a, int64_t lo, int64_t hi, int64_t step, const char *o) {
+    Shape s = x->shape;
+    s.dim[a] = (hi - lo + step - 1) / step;
+    int L = onnx_layer(m, "slice", onnx_layer_name(m, NULL), 1, &x, o, &s);
+    if (a) onnx_attr(m, L, "axis", onnx_vint(a));
+    if (lo) onnx_attr(m, L, "start", onnx_vint(lo));
+    if (hi != x->shape.dim[a]) onnx_attr(m, L, "end", onnx_vint(hi));
+    if (step != 1) onnx_attr(m, L, "step", onnx_vint(step));
+    return onnx_val(m, o);
+}
+
 static bool on_pad(Imp *m, const Onnx__NodeProto *n) {
     Val *x = din(m, n, 0);
     if (!x) return false;
@@ -748,14 +760,28 @@ static bool on_pad(Imp *m, const Onnx__NodeProto *n) {
                    : strcmp(mode, "edge") == 0 ? "replicate" : NULL;
     if (!cm) return onnx_fail(m, "mode '%s' is not supported", mode);
     int64_t pb[MAX_SPATIAL], pe[MAX_SPATIAL];
-    Shape out = x->shape;
+    bool any = false;
     for (int i = 0; i < nd; i++) {
         pb[i] = pads[2 + i];
         pe[i] = pads[R + 2 + i];
-        if (pb[i] < 0 || pe[i] < 0) return onnx_fail(m, "negative padding (cropping) is not supported");
         if (pb[i] > MAX_WINDOW || pe[i] > MAX_WINDOW) return onnx_fail(m, "padding too large");
-        out.dim[1 + i] += pb[i] + pe[i];
+        if ((pb[i] < 0 || pe[i] < 0) && strcmp(cm, "zeros") != 0)
+            return onnx_fail(m, "negative padding (cropping) in mode '%s' is not supported", mode);
+        /* negative padding crops: a slice */
+        int64_t lo = pb[i] < 0 ? -pb[i] : 0, hi = x->shape.dim[1 + i] - (pe[i] < 0 ? -pe[i] : 0);
+        if (lo >= hi) return onnx_fail(m, "negative padding crops all of %s", full_str(&x->shape));
+        if (lo || hi < x->shape.dim[1 + i])
+            x = slice_layer(m, x, 1 + i, lo, hi, 1, xasprintf("%s#crop%d", n->output[0], i));
+        pb[i] = pb[i] < 0 ? 0 : pb[i];
+        pe[i] = pe[i] < 0 ? 0 : pe[i];
+        any |= pb[i] || pe[i];
     }
+    if (!any) {
+        alias(m, n, 0, x);
+        return true;
+    }
+    Shape out = x->shape;
+    for (int i = 0; i < nd; i++) out.dim[1 + i] += pb[i] + pe[i];
     int L = layer(m, n, "pad", NULL, 1, &x, &out);
     int64_t p[2 * MAX_SPATIAL];
     for (int i = 0; i < nd; i++) p[i] = pb[i], p[nd + i] = pe[i];
@@ -1315,18 +1341,6 @@ static bool on_depth_space(Imp *m, const Onnx__NodeProto *n) {
     onnx_attr(m, L, "factor", onnx_vint(r));
     if (strcmp(mode, "DCR") == 0) onnx_attr(m, L, "mode", onnx_vword("dcr"));
     return true;
-}
-
-/* a slice layer [lo, hi) by step along per-sample axis a, its output named o */
-static Val *slice_layer(Imp *m, Val *x, int a, int64_t lo, int64_t hi, int64_t step, const char *o) {
-    Shape s = x->shape;
-    s.dim[a] = (hi - lo + step - 1) / step;
-    int L = onnx_layer(m, "slice", onnx_layer_name(m, NULL), 1, &x, o, &s);
-    if (a) onnx_attr(m, L, "axis", onnx_vint(a));
-    if (lo) onnx_attr(m, L, "start", onnx_vint(lo));
-    if (hi != x->shape.dim[a]) onnx_attr(m, L, "end", onnx_vint(hi));
-    if (step != 1) onnx_attr(m, L, "step", onnx_vint(step));
-    return onnx_val(m, o);
 }
 
 static bool on_slice(Imp *m, const Onnx__NodeProto *n) {

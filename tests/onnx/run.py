@@ -183,6 +183,15 @@ def torch_models():
             y = (s.c(x) + s.pos - s.row) * s.g
             return torch.minimum(torch.max(y, s.row * 0.1), torch.tensor(0.5)), 2.0 - y / s.g   # g read twice
 
+    class Crop(nn.Module):   # negative padding crops: slices, then the padding that is left
+        def __init__(s):
+            super().__init__()
+            s.c = nn.Conv2d(3, 4, 1)
+
+        def forward(s, x):
+            y = s.c(x)
+            return F.pad(y, (-1, 2, 0, -2)), nn.ZeroPad2d(-1)(y)
+
     class Mish(nn.Module):   # before opset 18: Softplus, Tanh, Mul
         def __init__(s):
             super().__init__()
@@ -367,7 +376,7 @@ def torch_models():
             ("shuffle", Shuffle, (4, 6, 6)), ("layernorm", LayerNorm, (12,)), ("up1d", Up1d, (2, 7)),
             ("convbnpool", ConvBnPool, (3, 8, 8)), ("residual", Residual, (3, 16, 16)),
             ("activations", Activations, (4, 9, 11)), ("mish", Mish, (3, 6, 6)), ("mnist", Mnist, (1, 10, 10)), ("ceilpool", CeilPool, (3, 8, 10)),
-            ("constbroadcast", ConstBroadcast, (3, 6, 6)),
+            ("constbroadcast", ConstBroadcast, (3, 6, 6)), ("crop", Crop, (3, 6, 7)),
             ("superres", SuperResolution, (1, 7, 9), (11, 13, 17)),   # before 11: a Reshape to 6 axes ("modern", Modern, (3, 10, 10)),
             ("vector", Vector, (20,)), ("conv1d", Conv1d, (2, 32)), ("twoheads", TwoHeads, (3, 8, 8)),
             ("gather", Gather, (3, 6, 6)), ("padmultiple", PadMultiple, (3, 13, 10)),
