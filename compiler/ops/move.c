@@ -317,6 +317,18 @@ static bool pixel_infer(Layer *L, const Shape *in, int nin) {
     return true;
 }
 
+/* output positions [lo, hi] read input positions [lo / r, hi / r]
+ * (pixel_shuffle) or [lo r, hi r + r - 1] (pixel_unshuffle) */
+static void pixel_reads(const Layer *L, const Shape *in, int d, int64_t lo, int64_t hi, int64_t *ilo, int64_t *ihi) {
+    (void)in, (void)d;
+    int64_t r = attr_int(L, "factor");
+    if (L->op == &op_pixel_shuffle) {
+        *ilo = lo / r, *ihi = hi / r;
+    } else {
+        *ilo = lo * r, *ihi = hi * r + r - 1;
+    }
+}
+
 /* the input's dims as the permutation sees them, and the permutation */
 static void pixel_view(Emit *e, const Layer *L, int64_t *d, int *perm) {
     bool shuffle = L->op == &op_pixel_shuffle, dcr = strcmp(attr_word(L, "mode"), "dcr") == 0;
@@ -354,6 +366,7 @@ static void pixel_emit(Emit *e, const Layer *L) {
         .name = #NAME, .min_in = 1, .max_in = 1,                                  \
         ATTRS(pixel_attrs),                                                       \
         .infer = pixel_infer, .params = op_no_params, .macs = op_no_macs,         \
+        .reads = pixel_reads,                                                     \
         .emit_ref = pixel_emit_ref, .emit = pixel_emit,                           \
     }
 PIXEL_OP(pixel_shuffle);
