@@ -11,6 +11,7 @@ static const AttrDesc softmax_attrs[] = {{"axis", A_INT, .idef = 0, .min = -MAX_
 static bool softmax_infer(Layer *L, const Shape *in, int nin) {
     (void)nin;
     if (!axis_resolve(L, "axis", attr_int(L, "axis"), in, &L->axis)) return false;
+    L->global |= L->axis > 0;   /* along a spatial axis: each output reads the whole axis */
     L->shape = *in;
     return true;
 }
