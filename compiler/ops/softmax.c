@@ -16,7 +16,8 @@ static bool softmax_infer(Layer *L, const Shape *in, int nin) {
     return true;
 }
 
-static void emit_softmax(Emit *e, const Layer *L, bool log) {
+static void softmax_emit_ref(Emit *e, const Layer *L) {
+    bool log = L->op == &op_log_softmax;
     const Shape *in = emit_in_shape(e, L, 0);
     int64_t outer, inner;
     shape_around(in, L->axis, &outer, &inner);
@@ -45,8 +46,6 @@ static void emit_softmax(Emit *e, const Layer *L, bool log) {
     }
 }
 
-static void softmax_emit_ref(Emit *e, const Layer *L) { emit_softmax(e, L, false); }
-static void log_softmax_emit_ref(Emit *e, const Layer *L) { emit_softmax(e, L, true); }
 
 const OpDesc op_softmax = {
     .name = "softmax", .min_in = 1, .max_in = 1,
@@ -59,5 +58,5 @@ const OpDesc op_log_softmax = {
     .name = "log_softmax", .min_in = 1, .max_in = 1,
     ATTRS(softmax_attrs),
     .infer = softmax_infer, .params = op_no_params, .macs = op_no_macs,
-    .emit_ref = log_softmax_emit_ref,
+    .emit_ref = softmax_emit_ref,
 };
