@@ -14,7 +14,7 @@
 # Results: a Markdown table on stdout and in $(BUILD)/bench/results.md
 # ($(BUILD)/bench-onnx/results.md for bench-onnx).
 # Peers: PyTorch from /usr/bin/python3 (BENCH_PYTHON), ONNX Runtime from
-# bench/node_modules (cd bench && npm install --ignore-scripts onnxruntime-node).
+# bench/node_modules (cd bench && npm ci --ignore-scripts).
 # A missing peer shows as "-".
 
 BUILD ?= build

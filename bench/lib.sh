@@ -46,7 +46,7 @@ bench_setup() {
     [ $HAVE_TORCH = 1 ] && TORCH_VER=$("$PYTHON" -c 'import torch; print(torch.__version__)' 2>/dev/null)
     [ $HAVE_ORT = 1 ] && ORT_VER=$(cd "$BENCH" && "$NODE" -e "console.log(require('onnxruntime-node/package.json').version)" 2>/dev/null)
     [ $HAVE_TORCH = 1 ] || echo "$ME: no torch in $PYTHON: PyTorch column '-', $1" >&2
-    [ $HAVE_ORT = 1 ] || echo "$ME: no node or onnxruntime-node (cd bench && npm install --ignore-scripts onnxruntime-node): ORT column '-'" >&2
+    [ $HAVE_ORT = 1 ] || echo "$ME: no node or onnxruntime-node (cd bench && npm ci --ignore-scripts): ORT column '-'" >&2
 
     LOADAVG=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null)
     if awk -v l="${LOADAVG:-0}" 'BEGIN { exit !(l > 1.0) }'; then
