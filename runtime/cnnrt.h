@@ -524,7 +524,9 @@ CNNRT_ALWAYS_INLINE void cnnrt_phase_row(float *restrict dst, size_t stride, con
  * the network 1.3x slower than under clang 14), clang 16 and 19 a depthwise
  * row tile's input vectors. Under clang on x86 with AVX2 or AVX-512
  * registers (CNNRT_VREG of 32 bytes or more) an empty volatile asm
- * statement per register of each accumulator, then one that takes p.
+ * statement per register of each accumulator, then one that takes p; its
+ * loops unrolled in full, else at -O2 (whose full unrolling stops at smaller
+ * loops than -O3's) a tile of 24 accumulators lived on the stack.
  * Nothing elsewhere: gcc keeps the order it is given, and with SSE's 16
  * registers the accumulators alone fill them (a depthwise row tile ran
  * 1.3x slower fenced). */
@@ -532,8 +534,11 @@ CNNRT_ALWAYS_INLINE void cnnrt_phase_row(float *restrict dst, size_t stride, con
 #define CNNRT_TILE_FENCE(acc, n, m, p)                                                                 \
     do {                                                                                               \
         if (sizeof(CNNRT_VREG) < 32) break;                                                            \
+        CNNRT_UNROLL                                                                                   \
         for (int a_ = 0; a_ < (n); a_++)                                                               \
+            CNNRT_UNROLL                                                                               \
             for (int b_ = 0; b_ < (m); b_++)                                                           \
+                CNNRT_UNROLL                                                                           \
                 for (int k_ = 0; k_ < (int)(sizeof(cnnrt_v16) / sizeof(CNNRT_VREG)); k_++)             \
                     __asm__ volatile("" : "+v"(((CNNRT_VREG *)&(acc)[a_][b_])[k_]));                  \
         __asm__ volatile("" : "+r"(p));                                                                \

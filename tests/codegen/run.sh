@@ -139,6 +139,18 @@ for spec in clang-19:lenet5:150 clang-19:dw_rows:20 clang:dw_rows:10; do
     else head -5 "$out/ex_$n.$c.err"; ko "$n -O2 $c: warnings or errors"; fi
 done
 
+# register tiles kept in registers by clang -O2 without -march, the build of
+# an app shipped to users (the kernels' AVX-512 variant under a target
+# attribute): clang's full unrolling at -O2 stops at a smaller loop than at
+# -O3, and CNNRT_TILE_FENCE's loops over a tile of 24 accumulators, left
+# rolled, took the tile through the stack: 24 multiply-adds read their
+# accumulator from memory (that layer 4x slower, MobileNetV3-small 1.3x)
+if clang -std=c11 -O2 -Iruntime -S "$out/ex_pointwise_tile24.O2.c" -o "$out/tile24.s" 2>"$out/tile24.err"; then
+    n=$(grep -c -E 'vfmadd[0-9a-z]*[[:space:]].*\(%rsp\)' "$out/tile24.s")
+    if [ "$n" = 0 ]; then ok "pointwise_tile24 clang -O2: no multiply-add on the stack"
+    else ko "pointwise_tile24 clang -O2: $n multiply-adds read an accumulator from the stack"; fi
+else head -5 "$out/tile24.err"; ko "pointwise_tile24 clang -O2: does not compile"; fi
+
 # convt3d_stride2: up and up2 (even widths) pair their column phases, up3
 # (odd) stores lane by lane
 c=$out/ex_convt3d_stride2.O2.c
