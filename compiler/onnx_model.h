@@ -31,6 +31,7 @@ typedef enum {
     V_GELU2,     /* base * (1 + erf(base / sqrt 2)) */
     V_SOFTPLUS,  /* softplus(base): the Mish pattern */
     V_TANHSP,    /* tanh(softplus(base)) */
+    V_EXPAND,    /* base broadcast to shape: an operand that broadcasts anyway reads base */
 } VKind;
 
 typedef struct Val Val;
@@ -43,7 +44,7 @@ struct Val {
     int uses;                    /* node inputs and graph outputs that name it */
     bool bad;                    /* its node failed (reported): its users say nothing more */
     Val *base; double k;         /* pending kinds */
-    const char *lname;           /* V_SCALED: the node name its layer would take */
+    const char *lname;           /* V_SCALED, V_EXPAND: the node name its layer would take */
 };
 
 /* an imported layer: its statement, and what patterns look at */
@@ -103,8 +104,8 @@ const char *onnx_layer_name(Imp *m, const char *weight);
 bool elem_ok(int dt);
 /* the node's layers, or its folded constant outputs */
 bool onnx_node(Imp *m, const Onnx__NodeProto *n);
-/* a pending value made a layer (V_SCALED), or an error (the other pending
- * kinds); true for data and constants */
+/* a pending value made a layer (V_SCALED, V_EXPAND), or an error (the other
+ * pending kinds); true for data and constants */
 bool onnx_data(Imp *m, Val *v);
 
 #endif

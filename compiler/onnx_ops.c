@@ -459,12 +459,37 @@ bool onnx_data(Imp *m, Val *v) {
         affine(m, x, v->lname, scale, shift, v->name);
         return true;
     }
+    if (v->kind == V_EXPAND) {   /* base * ones over the axes it widens */
+        Val *x = v->base;
+        Shape os = {.rank = v->shape.rank};
+        int64_t n = 1;
+        for (int i = 0; i < os.rank; i++) {
+            os.dim[i] = x->shape.dim[i] == 1 ? v->shape.dim[i] : 1;
+            n *= os.dim[i];
+        }
+        float *one = xcalloc((size_t)n, sizeof(float));
+        for (int64_t i = 0; i < n; i++) one[i] = 1.0f;
+        const char *kname = xasprintf("%s#ones", v->name);
+        int L = onnx_layer(m, "constant", xasprintf("%s_ones", v->lname), 0, NULL, kname, &os);
+        onnx_attr(m, L, "shape", onnx_vlist(os.dim, os.rank));
+        onnx_param(m, L, "value", os.rank, os.dim, one);
+        Val *in[2] = {x, onnx_val(m, kname)};
+        onnx_layer(m, "mul", v->lname, 2, in, v->name, &v->shape);
+        return true;
+    }
     if (v->kind == V_ERF || v->kind == V_ERF1 || v->kind == V_GELU2)
         return onnx_fail(m, "input '%s' comes from Erf, which cnnc supports only as GELU, "
                          "x * 0.5 * (1 + erf(x / sqrt(2)))", v->name);
-    if (v->kind == V_SOFTPLUS || v->kind == V_TANHSP)
-        return onnx_fail(m, "input '%s' comes from Softplus, which cnnc supports only as Mish, x * tanh(softplus(x))",
-                         v->name);
+    if (v->kind == V_SOFTPLUS) {   /* not Mish: the softplus layer */
+        onnx_layer(m, "softplus", v->lname, 1, &v->base, v->name, &v->shape);
+        return true;
+    }
+    if (v->kind == V_TANHSP) {   /* tanh(softplus(x)) not times x */
+        const char *sp = xasprintf("%s#softplus", v->name);
+        onnx_layer(m, "softplus", xasprintf("%s_softplus", v->lname), 1, &v->base, sp, &v->shape);
+        Val *s = onnx_val(m, sp);
+        onnx_layer(m, "tanh", v->lname, 1, &s, v->name, &v->shape);
+    }
     return true;
 }
 
@@ -486,6 +511,7 @@ static bool pending(Imp *m, const Onnx__NodeProto *n, VKind kind, Val *base) {
     v->kind = kind;
     v->base = base;
     v->shape = base->shape;
+    v->lname = onnx_layer_name(m, NULL);
     return true;
 }
 
@@ -494,7 +520,7 @@ static bool on_act(Imp *m, const Onnx__NodeProto *n) {
     if (v && v->kind == V_SOFTPLUS && strcmp(n->op_type, "Tanh") == 0) return pending(m, n, V_TANHSP, v->base);
     static const char *const map[][2] = {{"Relu", "relu"}, {"Sigmoid", "sigmoid"}, {"Tanh", "tanh"},
                                          {"Abs", "abs"}, {"Sqrt", "sqrt"}, {"HardSwish", "hardswish"},
-                                         {"Mish", "mish"}};
+                                         {"Mish", "mish"}, {"Exp", "exp"}, {"Log", "log"}};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(n->op_type, map[i][0]) == 0) return unary(m, n, map[i][1]);
     unreachable();
@@ -507,6 +533,24 @@ static bool on_alpha(Imp *m, const Onnx__NodeProto *n) {
     if (!x) return false;
     int L = layer(m, n, leaky ? "leaky_relu" : "elu", NULL, 1, &x, &x->shape);
     if ((float)alpha != (float)(leaky ? 0.01 : 1.0)) onnx_attr(m, L, "alpha", onnx_vfloat(alpha));
+    return true;
+}
+
+/* Selu of PyTorch's constants (ONNX's defaults) */
+static bool on_selu(Imp *m, const Onnx__NodeProto *n) {
+    double a = af(n, "alpha", 1.67326319217681884765625), g = af(n, "gamma", 1.05070102214813232421875);
+    if ((float)a != 1.67326319217681884765625f || (float)g != 1.05070102214813232421875f)
+        return onnx_fail(m, "alpha=%g, gamma=%g are not supported (cnnc's selu has PyTorch's 1.6732632, 1.0507010)", a, g);
+    return unary(m, n, "selu");
+}
+
+static bool on_celu(Imp *m, const Onnx__NodeProto *n) {
+    double alpha = af(n, "alpha", 1.0);
+    if (alpha == 0) return onnx_fail(m, "alpha=0 is not supported (celu divides by it)");
+    Val *x = din(m, n, 0);
+    if (!x) return false;
+    int L = layer(m, n, "celu", NULL, 1, &x, &x->shape);
+    if ((float)alpha != 1.0f) onnx_attr(m, L, "alpha", onnx_vfloat(alpha));
     return true;
 }
 
@@ -528,19 +572,26 @@ static bool on_gelu(Imp *m, const Onnx__NodeProto *n) {
     return true;
 }
 
-static bool on_clip(Imp *m, const Onnx__NodeProto *n) {
-    double lo = -INFINITY, hi = INFINITY;
+/* Clip's bounds: attributes before opset 11, constant inputs after */
+static bool clip_bounds(Imp *m, const Onnx__NodeProto *n, double *lo, double *hi) {
+    *lo = -INFINITY, *hi = INFINITY;
     if (m->opset < 11) {
-        lo = af(n, "min", -INFINITY);
-        hi = af(n, "max", INFINITY);
-    } else {
-        for (int k = 1; k <= 2; k++) {
-            if (!input(m, n, k)) continue;
-            Tensor *t = cin(m, n, k);
-            if (!t || t->n != 1) return onnx_fail(m, "the %s (input %d) must be a constant scalar", k == 1 ? "min" : "max", k);
-            *(k == 1 ? &lo : &hi) = scalar(t);
-        }
+        *lo = af(n, "min", -INFINITY);
+        *hi = af(n, "max", INFINITY);
+        return true;
     }
+    for (int k = 1; k <= 2; k++) {
+        if (!input(m, n, k)) continue;
+        Tensor *t = cin(m, n, k);
+        if (!t || t->n != 1) return onnx_fail(m, "the %s (input %d) must be a constant scalar", k == 1 ? "min" : "max", k);
+        *(k == 1 ? lo : hi) = scalar(t);
+    }
+    return true;
+}
+
+static bool on_clip(Imp *m, const Onnx__NodeProto *n) {
+    double lo, hi;
+    if (!clip_bounds(m, n, &lo, &hi)) return false;
     Val *x = din(m, n, 0);
     if (!x) return false;
     if (lo == 0 && hi == 6) return unary(m, n, "relu6");
@@ -801,13 +852,24 @@ static void concat_layer(Imp *m, const Onnx__NodeProto *n, int nin, Val **in, in
     if (a) onnx_attr(m, L, "axis", onnx_vint(a));
 }
 
+static Val *const_layer(Imp *m, const char *cname, const Tensor *c, int R);
+
 static bool on_concat_data(Imp *m, const Onnx__NodeProto *n) {
     int nin = (int)n->n_input;
     if (nin < 1) return onnx_fail(m, "no inputs");
     Val **in = xcalloc((size_t)nin, sizeof(Val *));
-    for (int i = 0; i < nin; i++)
-        if (!(in[i] = din(m, n, i))) return false;
-    int R = in[0]->shape.rank + 1, a = 0;
+    int R = 0, a = 0;
+    for (int i = 0; i < nin; i++) {   /* the data's rank; a constant of it is a constant layer */
+        Val *v = input(m, n, i);
+        if (v && v->kind != V_CONST) R = v->shape.rank + 1;
+    }
+    for (int i = 0; i < nin; i++) {
+        Tensor *c = cin(m, n, i);
+        if (c && c->rank == R && !(in[i] = const_layer(m, n->input[i], c, R)))
+            return onnx_fail(m, "input %d, a constant of shape %s, varies along the batch axis", i,
+                             onnx_dims_str(c->rank, c->dim));
+        if (!in[i] && !(in[i] = din(m, n, i))) return false;
+    }
     if (!axis_of(m, ai(n, "axis", 1), R, &a)) return false;
     if (a == 0) return onnx_fail(m, "concatenating along the batch axis mixes samples");
     Shape out = in[0]->shape;
@@ -864,6 +926,18 @@ static bool same_data(const Imp *m, const Val *a, const Val *b) {
     return a->kind == V_DATA && b->kind == V_DATA && strcmp(onnx_ident_of(m, a), onnx_ident_of(m, b)) == 0;
 }
 
+/* the node's output x * k, pending: a layer only when something other
+ * than a pattern reads it */
+static bool scaled(Imp *m, const Onnx__NodeProto *n, Val *x, double k) {
+    Val *v = onnx_def(m, n->output[0]);
+    v->kind = V_SCALED;
+    v->base = x;
+    v->k = k;
+    v->shape = x->shape;
+    v->lname = onnx_layer_name(m, NULL);
+    return true;
+}
+
 /* the forms exporters write for SiLU, HardSwish, GELU and Mish */
 static bool patterns(Imp *m, const Onnx__NodeProto *n, Val *a, Val *b, bool *done) {
     *done = true;
@@ -906,15 +980,8 @@ static bool patterns(Imp *m, const Onnx__NodeProto *n, Val *a, Val *b, bool *don
         }
     }
     /* x * k, x / k: pending, a layer only when something else needs it */
-    if ((strcmp(t, "Mul") == 0 || strcmp(t, "Div") == 0) && a->kind == V_DATA && cb && cb->n == 1 && scalar(cb) != 0) {
-        Val *v = onnx_def(m, n->output[0]);
-        v->kind = V_SCALED;
-        v->base = a;
-        v->k = t[0] == 'M' ? scalar(cb) : 1.0 / scalar(cb);
-        v->shape = a->shape;
-        v->lname = onnx_layer_name(m, NULL);
-        return true;
-    }
+    if ((strcmp(t, "Mul") == 0 || strcmp(t, "Div") == 0) && a->kind == V_DATA && cb && cb->n == 1 && scalar(cb) != 0)
+        return scaled(m, n, a, t[0] == 'M' ? scalar(cb) : 1.0 / scalar(cb));
     *done = false;
     return true;
 }
@@ -929,16 +996,15 @@ static bool broadcast_shape(Val *const *in, int nin, Shape *out) {
 
 /* data and a constant of another shape (a position embedding [1, 1, H, W]):
  * a constant layer of its per-sample shape, and the elementwise layer */
-static bool const_binary(Imp *m, const Onnx__NodeProto *n, const char *op, Val *x, const Tensor *c, bool cfirst) {
-    int R = x->shape.rank + 1;
+/* the constant named cname (c, of at most R axes, the first of R axes the
+ * batch's, 1) as a constant layer of its per-sample shape: one layer,
+ * named after it, however many nodes read it; NULL for another shape */
+static Val *const_layer(Imp *m, const char *cname, const Tensor *c, int R) {
     Shape cs = {.rank = c->rank < R ? c->rank : c->rank - 1};
-    if (c->rank > R || (c->rank == R && c->dim[0] != 1) || !op_find(op))
-        return onnx_fail(m, "a constant of shape %s with data of shape %s is not supported", onnx_dims_str(c->rank, c->dim),
-                         full_str(&x->shape));
+    if (c->rank > R || (c->rank == R && c->dim[0] != 1)) return NULL;
     for (int i = 0; i < cs.rank; i++) cs.dim[i] = c->dim[c->rank - cs.rank + i];
     if (cs.rank == 0) cs = (Shape){.rank = 1, .dim = {1}};   /* a scalar */
-    /* one layer a constant, named after it, however many nodes read it */
-    const char *cname = n->input[cfirst ? 0 : 1], *kname = xasprintf("%s#constant", cname);
+    const char *kname = xasprintf("%s#constant", cname);
     if (!onnx_val(m, kname)) {
         float *v = xcalloc((size_t)c->n + 1, sizeof(float));
         for (int64_t i = 0; i < c->n; i++) v[i] = c->is_int ? (float)c->i[i] : c->f[i];
@@ -947,7 +1013,14 @@ static bool const_binary(Imp *m, const Onnx__NodeProto *n, const char *op, Val *
         onnx_attr(m, L, "shape", onnx_vlist(cs.dim, cs.rank));
         onnx_param(m, L, "value", cs.rank, cs.dim, v);
     }
-    Val *k = onnx_val(m, kname);
+    return onnx_val(m, kname);
+}
+
+static bool const_binary(Imp *m, const Onnx__NodeProto *n, const char *op, Val *x, const Tensor *c, bool cfirst) {
+    Val *k = op_find(op) ? const_layer(m, n->input[cfirst ? 0 : 1], c, x->shape.rank + 1) : NULL;
+    if (!k)
+        return onnx_fail(m, "a constant of shape %s with data of shape %s is not supported", onnx_dims_str(c->rank, c->dim),
+                         full_str(&x->shape));
     Val *in[2] = {cfirst ? k : x, cfirst ? x : k};
     Shape to;
     if (!broadcast_shape(in, 2, &to))
@@ -955,6 +1028,59 @@ static bool const_binary(Imp *m, const Onnx__NodeProto *n, const char *op, Val *
                          onnx_dims_str(c->rank, c->dim));
     layer(m, n, op, NULL, 2, in, &to);
     return true;
+}
+
+static bool expand_dims(Imp *m, int rank, const int64_t *dim, const Tensor *s, int *R, int64_t *d);
+
+/* Expand of data: nothing when the shape widens no axis; else pending, read
+ * as its input by an elementwise operation that broadcasts to the same shape */
+static bool on_expand(Imp *m, const Onnx__NodeProto *n) {
+    Val *x = din(m, n, 0);
+    Tensor *s = cin(m, n, 1);
+    if (!x) return false;
+    if (!s) return onnx_fail(m, "the shape must be a constant");
+    if (!s->is_int || s->rank != 1) return onnx_fail(m, "the shape must be a list of integers");
+    int xr = x->shape.rank + 1;
+    if (s->n > xr)
+        return onnx_fail(m, "expanding %s to %s adds axes, which is not supported", full_str(&x->shape),
+                         onnx_dims_str((int)s->n, s->i));
+    /* the batch axis stays: the shape's entry for it is 1 or the batch */
+    Tensor *ps = onnx_tensor_new(true, 1, &s->n);
+    memcpy(ps->i, s->i, (size_t)s->n * sizeof(int64_t));
+    if (s->n == xr) {
+        int64_t b = ps->i[0];
+        if (b != 1 && b != BATCH_SYM && !(m->batch != BATCH_SYM && b == m->batch))
+            return onnx_fail(m, "expanding %s to %s widens the batch axis, which is not supported",
+                             full_str(&x->shape), onnx_dims_str((int)s->n, s->i));
+        ps->i[0] = 1;
+    }
+    int64_t xd[MAX_TRANK] = {1}, d[MAX_TRANK];
+    for (int i = 0; i < x->shape.rank; i++) xd[i + 1] = x->shape.dim[i];
+    int R;
+    if (!expand_dims(m, xr, xd, ps, &R, d)) return false;
+    Shape to = {.rank = x->shape.rank};
+    for (int i = 0; i < to.rank; i++) to.dim[i] = d[i + 1];
+    if (shape_eq(&to, &x->shape)) {
+        alias(m, n, 0, x);
+        return true;
+    }
+    Val *v = onnx_def(m, n->output[0]);
+    v->kind = V_EXPAND;
+    v->base = x;
+    v->shape = to;
+    v->lname = onnx_layer_name(m, NULL);
+    return true;
+}
+
+/* an Expand's output read by an elementwise operation with `other`: its
+ * input, when that broadcasts with `other` to the same shape */
+static Val *unexpand(Val *v, const Val *other) {
+    if (v->kind != V_EXPAND || other->kind != V_DATA) return v;
+    Shape s1, s2;
+    if (!shape_broadcast(&v->shape, &other->shape, &s1, NULL) ||
+        !shape_broadcast(&v->base->shape, &other->shape, &s2, NULL) || !shape_eq(&s1, &s2))
+        return v;
+    return v->base;
 }
 
 static bool on_binary(Imp *m, const Onnx__NodeProto *n) {
@@ -978,6 +1104,8 @@ static bool on_binary(Imp *m, const Onnx__NodeProto *n) {
     }
     Val *a = input(m, n, 0), *b = input(m, n, 1);
     if (!a || !b) return onnx_fail(m, "needs two inputs");
+    a = unexpand(a, b);
+    b = unexpand(b, a);
     if (layernorm_affine(m, n, a, b)) return true;
     bool done;
     if (!patterns(m, n, a, b, &done) || done) return done;
@@ -1000,7 +1128,8 @@ static bool on_binary(Imp *m, const Onnx__NodeProto *n) {
     Val *x = cfirst ? b : a;
     Tensor *c = cfirst ? a->t : b->t;
     int64_t C = x->shape.dim[0], per;
-    if (!is_channel_const(x, c, &per) || (t[0] == 'M' && t[1] != 'u')) return const_binary(m, n, op, x, c, cfirst);
+    if (!is_channel_const(x, c, &per) || (t[0] == 'M' && t[1] != 'u') || (t[0] == 'D' && cfirst))
+        return const_binary(m, n, op, x, c, cfirst);   /* Max, Min, a constant divided by the data: layers */
     float *k = xcalloc((size_t)C + 1, sizeof(float)), *scale = xcalloc((size_t)C + 1, sizeof(float)),
           *shift = xcalloc((size_t)C + 1, sizeof(float));
     if (!channel_const(m, x, c, k)) return false;
@@ -1011,7 +1140,7 @@ static bool on_binary(Imp *m, const Onnx__NodeProto *n) {
         case 'S': if (cfirst) scale[i] = -1.0f, shift[i] = k[i]; else shift[i] = -k[i]; break;
         case 'M': scale[i] = k[i]; break;   /* Mul: Max and Min took const_binary */
         case 'D':
-            if (cfirst || k[i] == 0) return onnx_fail(m, "dividing by the data, or by zero, is not supported");
+            if (k[i] == 0) return onnx_fail(m, "dividing by zero is not supported");
             scale[i] = 1.0f / k[i];
             break;
         }
@@ -1020,7 +1149,25 @@ static bool on_binary(Imp *m, const Onnx__NodeProto *n) {
     return true;
 }
 
-/* softplus(x), which the Mish pattern takes: Tanh, then a product with x */
+/* -x: pending, as x * -1 */
+static bool on_neg(Imp *m, const Onnx__NodeProto *n) {
+    Val *x = din(m, n, 0);
+    return x && scaled(m, n, x, -1.0);
+}
+
+/* 1 / x: a constant layer of one 1, divided by the data */
+static bool on_reciprocal(Imp *m, const Onnx__NodeProto *n) {
+    Val *x = din(m, n, 0);
+    if (!x) return false;
+    Tensor *one = onnx_tensor_new(false, 0, NULL);
+    one->f[0] = 1.0f;
+    Val *in[2] = {const_layer(m, xasprintf("%s_one", n->output[0]), one, x->shape.rank + 1), x};
+    layer(m, n, "div", NULL, 2, in, &x->shape);
+    return true;
+}
+
+/* softplus(x): Mish's first part when Tanh and a product with x follow, else
+ * the softplus layer */
 static bool on_softplus(Imp *m, const Onnx__NodeProto *n) {
     Val *x = din(m, n, 0);
     return x && pending(m, n, V_SOFTPLUS, x);
@@ -1489,6 +1636,8 @@ static bool on_reduce(Imp *m, const Onnx__NodeProto *n) {
     if (!x) return false;
     const char *t = n->op_type;
     const char *op = strcmp(t, "ReduceMean") == 0 ? "reduce_mean" : strcmp(t, "ReduceMax") == 0 ? "reduce_max" : "reduce_sum";
+    /* ReduceL1, ReduceL2 and ReduceSumSquare sum |x| or x * x; ReduceL2 a sqrt after */
+    bool l1 = strcmp(t, "ReduceL1") == 0, l2 = strcmp(t, "ReduceL2") == 0, sq = l2 || strcmp(t, "ReduceSumSquare") == 0;
     int64_t axes[MAX_TRANK + 1];
     int na = aints(n, "axes", axes, MAX_TRANK);
     if (na < 0 && input(m, n, 1)) {
@@ -1520,10 +1669,22 @@ static bool on_reduce(Imp *m, const Onnx__NodeProto *n) {
         if (!(mask >> i & 1) || keep) out.dim[out.rank++] = mask >> i & 1 ? 1 : x->shape.dim[i];
     }
     if (out.rank == 0) out.dim[out.rank++] = 1;
-    int L = layer(m, n, op, NULL, 1, &x, &out);
+    const char *name = onnx_layer_name(m, NULL);
+    if (l1 || sq) {
+        const char *tmp = xasprintf("%s#%s", n->output[0], l1 ? "abs" : "square");
+        Val *in[2] = {x, x};
+        onnx_layer(m, l1 ? "abs" : "mul", xasprintf("%s_%s", name, l1 ? "abs" : "square"), l1 ? 1 : 2, in, tmp, &x->shape);
+        x = onnx_val(m, tmp);
+    }
+    const char *sum = l2 ? xasprintf("%s#sum", n->output[0]) : n->output[0];
+    int L = onnx_layer(m, op, l2 ? xasprintf("%s_sum", name) : name, 1, &x, sum, &out);
     onnx_attr(m, L, "axes", l);
     if (!keep) onnx_attr(m, L, "keepdims", ast_bool((Loc){0, 0, 0}, false));
     m->layers[L].axes = mask;
+    if (l2) {
+        Val *v = onnx_val(m, sum);
+        onnx_layer(m, "sqrt", name, 1, &v, n->output[0], &out);
+    }
     return true;
 }
 
@@ -1654,7 +1815,11 @@ static bool on_pow(Imp *m, const Onnx__NodeProto *n) {
         return true;
     }
     if (scalar_is(e, 0.5)) return unary(m, n, "sqrt");
-    if (!scalar_is(e, 2.0)) return onnx_fail(m, "the exponent %g is not supported (2, 0.5 and 1 are)", scalar(e));
+    if (!scalar_is(e, 2.0)) {
+        int L = layer(m, n, "pow", NULL, 1, &x, &x->shape);
+        onnx_attr(m, L, "exponent", onnx_vfloat(scalar(e)));
+        return true;
+    }
     Val *in[2] = {x, x};
     layer(m, n, "mul", NULL, 2, in, &x->shape);
     return true;
@@ -1820,19 +1985,47 @@ static bool fold_constant_of_shape(Imp *m, const Onnx__NodeProto *n, Tensor **in
 }
 
 /* NumPy broadcasting of two constants */
+/* the shape d[*R] that tensors of ranks r[] and dims dims[] broadcast to
+ * (NumPy's rule), or an error */
+static bool bcast_dims(Imp *m, int nt, const int *r, const int64_t *const *dims, int *R, int64_t *d) {
+    *R = 0;
+    for (int t = 0; t < nt; t++) *R = r[t] > *R ? r[t] : *R;
+    for (int i = 0; i < *R; i++) {
+        d[i] = 1;
+        for (int t = 0; t < nt; t++) {
+            int it = i - (*R - r[t]);
+            int64_t dt = it >= 0 ? dims[t][it] : 1;
+            if (dt != d[i] && dt != 1 && d[i] != 1)
+                return onnx_fail(m, "shapes %s and %s do not broadcast", onnx_dims_str(r[0], dims[0]),
+                                 onnx_dims_str(r[t], dims[t]));
+            if (dt != 1) d[i] = dt;
+        }
+    }
+    return new_big(m, *R, d);
+}
+
+/* the index in t of element k of the shape d[R] that t broadcasts to */
+static int64_t bcast_at(const Tensor *t, int R, const int64_t *d, int64_t k) {
+    int64_t at = 0, stride = 1;
+    for (int i = R - 1; i >= 0; i--) {
+        int64_t idx = k % d[i];
+        k /= d[i];
+        int it = i - (R - t->rank);
+        if (it >= 0) {
+            if (t->dim[it] != 1) at += idx * stride;
+            stride *= t->dim[it];
+        }
+    }
+    return at;
+}
+
 static bool fold_binary(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
     if (nin != 2) return onnx_fail(m, "folding %d inputs is not supported", nin);
     Tensor *a = in[0], *b = in[1];
-    int R = a->rank > b->rank ? a->rank : b->rank;
+    int R, rk[2] = {a->rank, b->rank};
+    const int64_t *dims[2] = {a->dim, b->dim};
     int64_t d[MAX_TRANK];
-    for (int i = 0; i < R; i++) {
-        int ia = i - (R - a->rank), ib = i - (R - b->rank);
-        int64_t da = ia >= 0 ? a->dim[ia] : 1, db = ib >= 0 ? b->dim[ib] : 1;
-        if (da != db && da != 1 && db != 1)
-            return onnx_fail(m, "shapes %s and %s do not broadcast", onnx_dims_str(a->rank, a->dim), onnx_dims_str(b->rank, b->dim));
-        d[i] = da == 1 ? db : da;
-    }
-    if (!new_big(m, R, d)) return false;
+    if (!bcast_dims(m, 2, rk, dims, &R, d)) return false;
     const char *t = n->op_type;
     bool isint = a->is_int && b->is_int && strcmp(t, "Pow") != 0;
     bool cmp = strcmp(t, "Equal") == 0 || strcmp(t, "Less") == 0 || strcmp(t, "Greater") == 0;
@@ -1841,14 +2034,7 @@ static bool fold_binary(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) 
     b = to_type(b, isint);
     bool py_mod = !ai(n, "fmod", 0);   /* Mod: the divisor's sign (Python's %), else the dividend's (C's) */
     for (int64_t k = 0; k < r->n; k++) {
-        int64_t ka = 0, kb = 0, rem = k, sa = 1, sb = 1;
-        for (int i = R - 1; i >= 0; i--) {
-            int64_t idx = rem % d[i];
-            rem /= d[i];
-            int ia = i - (R - a->rank), ib = i - (R - b->rank);
-            if (ia >= 0) { if (a->dim[ia] != 1) ka += idx * sa; sa *= a->dim[ia]; }
-            if (ib >= 0) { if (b->dim[ib] != 1) kb += idx * sb; sb *= b->dim[ib]; }
-        }
+        int64_t ka = bcast_at(a, R, d, k), kb = bcast_at(b, R, d, k);
         if (isint) {
             int64_t x = a->i[ka], y = b->i[kb], z = 0;
             if (x == BATCH_SYM || y == BATCH_SYM) { r->i[k] = BATCH_SYM; continue; }
@@ -1892,10 +2078,76 @@ static bool fold_binary(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) 
     return true;
 }
 
+/* Where(condition, x, y), broadcasting the three */
+static bool fold_where(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
+    if (nin != 3) return onnx_fail(m, "%d input%s (it takes three)", nin, nin == 1 ? "" : "s");
+    int R, rk[3] = {in[0]->rank, in[1]->rank, in[2]->rank};
+    const int64_t *dims[3] = {in[0]->dim, in[1]->dim, in[2]->dim};
+    int64_t d[MAX_TRANK];
+    if (!bcast_dims(m, 3, rk, dims, &R, d)) return false;
+    bool isint = in[1]->is_int && in[2]->is_int;
+    Tensor *c = to_type(in[0], true), *x = to_type(in[1], isint), *y = to_type(in[2], isint);
+    Tensor *r = onnx_tensor_new(isint, R, d);
+    for (int64_t k = 0; k < r->n; k++) {
+        const Tensor *s = c->i[bcast_at(c, R, d, k)] ? x : y;
+        int64_t at = bcast_at(s, R, d, k);
+        if (isint) r->i[k] = s->i[at];
+        else r->f[k] = s->f[at];
+    }
+    set_const(m, n, 0, r);
+    return true;
+}
+
+/* the shape Expand's input and shape make: the two broadcast, a 1 of either
+ * taking the other's size; an error for a shape that is not a list of sizes */
+static bool expand_dims(Imp *m, int rank, const int64_t *dim, const Tensor *s, int *R, int64_t *d) {
+    if (!s->is_int || s->rank != 1 || s->n > MAX_TRANK)
+        return onnx_fail(m, "the shape must be a list of at most %d integers", MAX_TRANK);
+    for (int64_t i = 0; i < s->n; i++)
+        if (s->i[i] < 0 && s->i[i] != BATCH_SYM) return onnx_fail(m, "the shape %s has a negative size",
+                                                                 onnx_dims_str((int)s->n, s->i));
+    int rk[2] = {rank, (int)s->n};
+    const int64_t *dims[2] = {dim, s->i};
+    return bcast_dims(m, 2, rk, dims, R, d);
+}
+
+static bool fold_expand(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
+    if (nin != 2) return onnx_fail(m, "%d input%s (it takes two)", nin, nin == 1 ? "" : "s");
+    for (int64_t i = 0; in[1]->is_int && i < in[1]->n; i++)
+        if (in[1]->i[i] == BATCH_SYM) return onnx_fail(m, "a constant of the batch's size is not supported");
+    int R;
+    int64_t d[MAX_TRANK];
+    if (!expand_dims(m, in[0]->rank, in[0]->dim, in[1], &R, d)) return false;
+    Tensor *r = onnx_tensor_new(in[0]->is_int, R, d);
+    for (int64_t k = 0; k < r->n; k++) {
+        int64_t at = bcast_at(in[0], R, d, k);
+        if (r->is_int) r->i[k] = in[0]->i[at];
+        else r->f[k] = in[0]->f[at];
+    }
+    set_const(m, n, 0, r);
+    return true;
+}
+
+static bool fold_clip(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
+    (void)nin;
+    double lo, hi;
+    if (!clip_bounds(m, n, &lo, &hi)) return false;
+    Tensor *r = onnx_tensor_new(in[0]->is_int, in[0]->rank, in[0]->dim);
+    for (int64_t k = 0; k < r->n; k++) {
+        if (r->is_int) {
+            int64_t x = in[0]->i[k];
+            r->i[k] = x == BATCH_SYM ? x : x < lo ? (int64_t)ceil(lo) : x > hi ? (int64_t)floor(hi) : x;
+        } else
+            r->f[k] = (float)fmin(fmax(in[0]->f[k], lo), hi);
+    }
+    set_const(m, n, 0, r);
+    return true;
+}
+
 static bool fold_unary(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
     (void)nin;
     const char *t = n->op_type;
-    Tensor *r = onnx_tensor_new(in[0]->is_int && strcmp(t, "Sqrt") != 0, in[0]->rank, in[0]->dim);
+    Tensor *r = onnx_tensor_new(in[0]->is_int && strcmp(t, "Sqrt") && strcmp(t, "Exp") && strcmp(t, "Log"), in[0]->rank, in[0]->dim);
     Tensor *a = to_type(in[0], r->is_int);
     for (int64_t k = 0; k < r->n; k++) {
         if (r->is_int) {
@@ -1905,7 +2157,8 @@ static bool fold_unary(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
             double x = a->f[k];
             r->f[k] = (float)(strcmp(t, "Neg") == 0 ? -x : strcmp(t, "Sqrt") == 0 ? sqrt(x) : strcmp(t, "Abs") == 0 ? fabs(x)
                               : strcmp(t, "Floor") == 0 ? floor(x) : strcmp(t, "Ceil") == 0 ? ceil(x)
-                              : strcmp(t, "Reciprocal") == 0 ? 1.0 / x : strcmp(t, "Relu") == 0 ? fmax(x, 0) : x);
+                              : strcmp(t, "Reciprocal") == 0 ? 1.0 / x : strcmp(t, "Relu") == 0 ? fmax(x, 0)
+                              : strcmp(t, "Exp") == 0 ? exp(x) : strcmp(t, "Log") == 0 ? log(x) : x);
         }
     }
     set_const(m, n, 0, r);
@@ -2129,11 +2382,15 @@ static const struct {
     {"Elu", "alpha", NULL, on_alpha},
     {"HardSigmoid", "alpha beta", NULL, on_hardsigmoid},
     {"Gelu", "approximate", NULL, on_gelu},
-    {"Clip", "min max", NULL, on_clip},
+    {"Clip", "min max", fold_clip, on_clip},
     {"Softmax", "axis", NULL, on_softmax},
     {"LogSoftmax", "axis", NULL, on_softmax},
     {"Erf", "", NULL, on_erf},
     {"Softplus", "", NULL, on_softplus},
+    {"Selu", "alpha gamma", NULL, on_selu},
+    {"Celu", "alpha", NULL, on_celu},
+    {"Exp", "", fold_unary, on_act},
+    {"Log", "", fold_unary, on_act},
     {"Add", "axis broadcast", fold_binary, on_binary},
     {"Sub", "axis broadcast", fold_binary, on_binary},
     {"Mul", "axis broadcast", fold_binary, on_binary},
@@ -2146,10 +2403,12 @@ static const struct {
     {"Equal", "", fold_binary, NULL},
     {"Less", "", fold_binary, NULL},
     {"Greater", "", fold_binary, NULL},
-    {"Neg", "", fold_unary, NULL},
+    {"Neg", "", fold_unary, on_neg},
     {"Floor", "", fold_unary, NULL},
     {"Ceil", "", fold_unary, NULL},
-    {"Reciprocal", "", fold_unary, NULL},
+    {"Reciprocal", "", fold_unary, on_reciprocal},
+    {"Where", "", fold_where, NULL},
+    {"Expand", "", fold_expand, on_expand},
     {"Concat", "axis", fold_concat, on_concat_data},
     {"Flatten", "axis", NULL, on_flatten},
     {"DepthToSpace", "blocksize mode", NULL, on_depth_space},
@@ -2176,6 +2435,9 @@ static const struct {
     {"ReduceMean", "axes keepdims noop_with_empty_axes", NULL, on_reduce},
     {"ReduceMax", "axes keepdims noop_with_empty_axes", NULL, on_reduce},
     {"ReduceSum", "axes keepdims noop_with_empty_axes", NULL, on_reduce},
+    {"ReduceL1", "axes keepdims noop_with_empty_axes", NULL, on_reduce},
+    {"ReduceL2", "axes keepdims noop_with_empty_axes", NULL, on_reduce},
+    {"ReduceSumSquare", "axes keepdims noop_with_empty_axes", NULL, on_reduce},
     {"PRelu", "", NULL, on_prelu},
     {"LayerNormalization", "axis epsilon stash_type", NULL, on_layernorm},
     {"InstanceNormalization", "epsilon", NULL, on_instancenorm},
@@ -2228,9 +2490,9 @@ bool onnx_node(Imp *m, const Onnx__NodeProto *n) {
     }
     if (ok) {
         if (all_const && ops[op].fold) {
-            /* the inputs a fold reads: all but Slice's optional ones (each
+            /* the inputs a fold reads: all but Slice's and Clip's optional ones (each
              * fold checks it has as many as it reads) */
-            int need = strcmp(n->op_type, "Slice") == 0 ? (m->opset < 10 ? 1 : 3) : nin;
+            int need = strcmp(n->op_type, "Slice") == 0 ? (m->opset < 10 ? 1 : 3) : strcmp(n->op_type, "Clip") == 0 ? 1 : nin;
             if (need > nin) ok = onnx_fail(m, "%d input%s where it needs %d", nin, nin == 1 ? "" : "s", need);
             for (int k = 0; k < need && ok; k++)
                 if (!cins[k]) ok = onnx_fail(m, "input %d is missing", k);

@@ -1,6 +1,7 @@
 /* act.c — elementwise unary layers: relu, relu6, sigmoid, tanh, sqrt, abs,
- * leaky_relu (alpha 0.01), elu (alpha 1.0), hardswish, hardsigmoid, silu,
- * mish, gelu (approximate none or tanh) and clip (min -inf, max +inf). Each
+ * leaky_relu (alpha 0.01), elu (alpha 1.0), selu, celu (alpha 1.0), softplus
+ * (beta 1, threshold 20), exp, log, pow (exponent), hardswish, hardsigmoid,
+ * silu, mish, gelu (approximate none or tanh) and clip (min -inf, max +inf). Each
  * can run in place and be fused as the epilogue of the kernel before it
  * (OPF_POINTWISE): its .expr hook is its C expression, shared by every
  * emitter. NaN: relu gives 0 and max pooling skips it, where PyTorch
@@ -12,6 +13,8 @@
 
 static const AttrDesc leaky_attrs[] = {{"alpha", A_FLOAT, .fdef = 0.01}};
 static const AttrDesc elu_attrs[] = {{"alpha", A_FLOAT, .fdef = 1.0}};
+static const AttrDesc softplus_attrs[] = {{"beta", A_FLOAT, .fdef = 1.0}, {"threshold", A_FLOAT, .fdef = 20.0}};
+static const AttrDesc pow_attrs[] = {{"exponent", A_FLOAT, .required = true}};
 static const char *const gelu_modes[] = {"none", "tanh", NULL};
 static const AttrDesc gelu_attrs[] = {{"approximate", A_KEYWORD, .words = gelu_modes}};
 static const AttrDesc clip_attrs[] = {{"min", A_FLOAT, .fdef = -INFINITY}, {"max", A_FLOAT, .fdef = INFINITY}};
@@ -41,6 +44,40 @@ static const char *leaky_relu_expr(const Layer *L, const char *v) {
 
 static const char *elu_expr(const Layer *L, const char *v) {
     return xasprintf("(%s > 0.0f ? %s : %s * expm1f(%s))", v, v, emit_float(attr_float(L, "alpha")), v);
+}
+
+/* scale * (x > 0 ? x : alpha * (exp(x) - 1)) with PyTorch's constants,
+ * scale * alpha folded */
+static const char *selu_expr(const Layer *L, const char *v) {
+    (void)L;
+    return xasprintf("(%s > 0.0f ? 1.05070102f * %s : 1.75809932f * expm1f(%s))", v, v, v);
+}
+
+static const char *celu_expr(const Layer *L, const char *v) {
+    double a = attr_float(L, "alpha");
+    return xasprintf("(%s > 0.0f ? %s : %s * expm1f(%s * %s))", v, v, emit_float(a), v, emit_float(1.0 / a));
+}
+
+/* PyTorch's: x where beta x is above the threshold, else log(1 + exp(beta x)) / beta */
+static const char *softplus_expr(const Layer *L, const char *v) {
+    double b = attr_float(L, "beta");
+    const char *bx = b == 1.0 ? v : xasprintf("%s * %s", emit_float(b), v);
+    const char *sp = xasprintf("log1pf(expf(%s))", bx);
+    return xasprintf("(%s > %s ? %s : %s)", bx, emit_float(attr_float(L, "threshold")), v,
+                     b == 1.0 ? sp : xasprintf("%s / %s", sp, emit_float(b)));
+}
+
+static const char *exp_expr(const Layer *L, const char *v) { (void)L; return xasprintf("expf(%s)", v); }
+static const char *log_expr(const Layer *L, const char *v) { (void)L; return xasprintf("logf(%s)", v); }
+
+/* as torch.pow by a number: products for 2 and 3, sqrt for 0.5, powf else */
+static const char *pow_expr(const Layer *L, const char *v) {
+    double p = attr_float(L, "exponent");
+    if (p == 1) return v;
+    if (p == 2) return xasprintf("(%s * %s)", v, v);
+    if (p == 3) return xasprintf("(%s * %s * %s)", v, v, v);
+    if (p == 0.5) return xasprintf("sqrtf(%s)", v);
+    return xasprintf("powf(%s, %s)", v, emit_float(p));
 }
 
 /* PyTorch's x * min(max(x + 3, 0), 6) / 6 with comparisons, not fminf/fmaxf:
@@ -136,6 +173,16 @@ static bool clip_infer(Layer *L, const Shape *in, int nin) {
     return op_same_shape(L, in, nin);
 }
 
+/* celu's alpha and softplus's beta divide */
+static bool nonzero_infer(Layer *L, const Shape *in, int nin) {
+    const char *a = L->op->attrs[0].name;
+    if (attr_float(L, a) == 0) {
+        diag_error(attr_loc(L, a), "%s '%s' divides by %s, which must not be 0", L->op->name, L->name, a);
+        return false;
+    }
+    return op_same_shape(L, in, nin);
+}
+
 static void act_emit_ref(Emit *e, const Layer *L) {
     FOR_SIMD(e, "i", shape_elems(&L->shape)) {
         emit_line(e, "const float v = x0[i];");
@@ -162,6 +209,12 @@ ACT_DESC(sqrt, NULL, 0);
 ACT_DESC(abs, NULL, 0);
 ACT_DESC(leaky_relu, leaky_attrs, 1);
 ACT_DESC_CHAIN(elu, elu_attrs, 1);
+ACT_DESC_CHAIN(selu, NULL, 0);
+ACT_DESC_FULL(celu, elu_attrs, 1, nonzero_infer, NULL, OPF_CHAIN);
+ACT_DESC_FULL(softplus, softplus_attrs, 2, nonzero_infer, NULL, OPF_CHAIN);
+ACT_DESC_CHAIN(exp, NULL, 0);
+ACT_DESC_CHAIN(log, NULL, 0);
+ACT_DESC_CHAIN(pow, pow_attrs, 1);
 ACT_DESC(hardswish, NULL, 0);
 ACT_DESC(hardsigmoid, NULL, 0);
 ACT_DESC_CHAIN(silu, NULL, 0);

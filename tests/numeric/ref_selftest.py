@@ -784,6 +784,20 @@ def test_activation_formulas():
     ]:
         got = run(f"network t {{ input x[{len(pts)}]; {op}; }}", x)
         close(got, np.array([[fn(v) for v in pts]]), f"{op} vs its formula", 1e-12)
+    # exp, log and fractional powers where they are finite
+    pos = [1e-30, 1e-3, 0.25, 1.0, 2.5, 30.0, 80.0]
+    for op, fn, at in [
+        ("selu", lambda v: 1.0507009873554805 * (v if v > 0 else 1.6732632423543772 * math.expm1(v)), pts),
+        ("celu(alpha=0.5)", lambda v: v if v > 0 else 0.5 * math.expm1(v / 0.5), pts),
+        ("softplus", lambda v: v if v > 20 else math.log1p(math.exp(v)), pts),
+        ("softplus(beta=2, threshold=5)", lambda v: v if 2 * v > 5 else math.log1p(math.exp(2 * v)) / 2, pts),
+        ("exp", math.exp, [v for v in pts if v < 100] + pos),
+        ("log", math.log, pos),
+        ("pow(exponent=3)", lambda v: v ** 3, pts),
+        ("pow(exponent=0.3)", lambda v: v ** 0.3, pos),
+    ]:
+        got = run(f"network t {{ input x[{len(at)}]; {op}; }}", np.array([at]))
+        close(got, np.array([[fn(v) for v in at]]), f"{op} vs its formula", 1e-12)
     # the bounds are float32 numbers, as the generated code's
     got = run("network t { input x[1]; clip(min=0.1); }", np.array([[-1.0]]))
     close(got, f32([[0.1]]), "clip bound rounded to float32", 0)

@@ -94,11 +94,6 @@ def make(d):
                                numpy_helper.from_array(np.array([1, -5], np.int64), "i9"),
                                numpy_helper.from_array(np.zeros((2, 2), np.int64), "i22")]))
     save("weights_option", conv_model(), ["--weights", "w.safetensors"])
-    # Softplus outside the Mish pattern (x * tanh(softplus(x)))
-    save("softplus", model([helper.make_node("Softplus", ["x"], ["a"], name="sp"),
-                            helper.make_node("Tanh", ["a"], ["b"], name="t"),
-                            helper.make_node("Mul", ["b", "a"], ["y"], name="m")],
-                           [vi("x", ["N", 4])], [vi("y", ["N", 4])]))
     # a model exported in train(): BatchNormalization of batch statistics, by its outputs
     # before opset 14 and by training_mode after; Dropout that drops
     bn = [numpy_helper.from_array(np.full(2, v, np.float32), k)
@@ -113,6 +108,16 @@ def make(d):
     save("bn_training_mode", model([helper.make_node("BatchNormalization", ["x", "s", "b", "mu", "var"],
                                                      ["y", "mu2", "var2"], name="bn", training_mode=1)],
                                    [vi("x", ["N", 2, 4, 4])], [vi("y", ["N", 2, 4, 4])], bn, opset=15))
+    # Expand of data: to more axes, across the batch, by a negative size; Where of data
+    ex = [numpy_helper.from_array(np.array(v, np.int64), k)
+          for k, v in (("five", [1, 1, 2, 4, 4]), ("batch", [3, 2, 4, 4]), ("neg", [1, -2, 4, 4]))]
+    ex.append(numpy_helper.from_array(np.array([True, False, True, True]), "g"))
+    save("expand", model([helper.make_node("Expand", ["x", "five"], ["a"], name="more_axes"),
+                          helper.make_node("Expand", ["x", "batch"], ["b"], name="batch"),
+                          helper.make_node("Expand", ["x", "neg"], ["c"], name="negative"),
+                          helper.make_node("Where", ["g", "x", "x"], ["w"], name="where"),
+                          helper.make_node("Sum", ["a", "b", "c", "w"], ["y"])],
+                         [vi("x", ["N", 2, 1, 4])], [vi("y", ["N", 2, 4, 4])], ex))
     # unsupported attribute values of the resampling and moving operators, all in one run
     sc = numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "sc")
     save("resize_transpose", model([helper.make_node("Resize", ["x", "", "sc"], ["a"], name="cubic", mode="cubic",

@@ -183,6 +183,48 @@ def torch_models():
             y = (s.c(x) + s.pos - s.row) * s.g
             return torch.minimum(torch.max(y, s.row * 0.1), torch.tensor(0.5)), 2.0 - y / s.g   # g read twice
 
+    class Expand(nn.Module):   # Expand of data: its input where an elementwise op broadcasts, else x * ones
+        def __init__(s):
+            super().__init__()
+            s.c = nn.Conv2d(3, 8, 3, padding=1)
+            s.fc = nn.Linear(8, 8)
+
+        def forward(s, x):
+            y = s.c(x)
+            b, c, h, w = y.shape
+            se = torch.sigmoid(s.fc(y.mean((2, 3)))).view(b, c, 1, 1)   # SENet's expand_as
+            g = y.mean(1, keepdim=True)
+            return (y * se.expand_as(y) - g.expand(-1, 8, -1, -1), torch.cat([y, g.expand(-1, 2, -1, -1)], 1),
+                    torch.relu(se.expand(b, c, h, w)))
+
+    class Normalize(nn.Module):   # F.normalize (ReduceL2, Clip, Expand, Div), ReduceL1, -x, 1 / x, a coordinate constant
+        def __init__(s):
+            super().__init__()
+            s.c = nn.Conv2d(3, 6, 3, padding=1)
+            s.w = nn.Parameter(torch.randn(5, 6))   # an ArcFace head: normalized weights (folded) times normalized x
+            ys, xs = torch.meshgrid(torch.linspace(-1, 1, 5), torch.linspace(-1, 1, 6), indexing="ij")
+            s.register_buffer("coords", torch.stack([xs, ys])[None])
+
+        def forward(s, x):
+            y = s.c(x)
+            e = F.normalize(y.mean((2, 3)))
+            cos = F.linear(e, F.normalize(s.w))
+            z = torch.cat([F.normalize(y, p=1.0), s.coords.expand(x.shape[0], -1, -1, -1)], 1)
+            return cos, z, -y, 1.0 / (y.abs() + 1), 2.0 / (torch.sigmoid(y) + 0.5)
+
+    class MoreActs(nn.Module):   # Selu, Celu (opset 12+), Softplus not in Mish, Exp, Log, Pow; GeM pooling
+        def __init__(s, celu):
+            super().__init__()
+            s.c = nn.Conv2d(3, 6, 3, padding=1)
+            s.p = nn.Parameter(torch.tensor([3.0]))   # GeM's learned exponent
+            s.celu = celu
+
+        def forward(s, x):
+            y = s.c(x)
+            gem = y.clamp(min=1e-6).pow(s.p).mean((2, 3)).pow(1.0 / s.p)
+            a = F.selu(y) + (F.celu(y, 0.5) if s.celu else 0)
+            return gem, a, F.softplus(y), torch.tanh(F.softplus(y)) + 1, torch.log(torch.exp(y) + 1), y ** 3
+
     class Crop(nn.Module):   # negative padding crops: slices, then the padding that is left
         def __init__(s):
             super().__init__()
@@ -377,6 +419,8 @@ def torch_models():
             ("convbnpool", ConvBnPool, (3, 8, 8)), ("residual", Residual, (3, 16, 16)),
             ("activations", Activations, (4, 9, 11)), ("mish", Mish, (3, 6, 6)), ("mnist", Mnist, (1, 10, 10)), ("ceilpool", CeilPool, (3, 8, 10)),
             ("constbroadcast", ConstBroadcast, (3, 6, 6)), ("crop", Crop, (3, 6, 7)),
+            ("expand", Expand, (3, 6, 5)), ("normalize", Normalize, (3, 5, 6)),
+            ("moreacts", lambda: MoreActs(False), (3, 5, 6), (9, 11)), ("moreacts_celu", lambda: MoreActs(True), (3, 5, 6), (13, 17)),
             ("superres", SuperResolution, (1, 7, 9), (11, 13, 17)),   # before 11: a Reshape to 6 axes ("modern", Modern, (3, 10, 10)),
             ("vector", Vector, (20,)), ("conv1d", Conv1d, (2, 32)), ("twoheads", TwoHeads, (3, 8, 8)),
             ("gather", Gather, (3, 6, 6)), ("padmultiple", PadMultiple, (3, 13, 10)),
@@ -386,6 +430,8 @@ def torch_models():
 
 # the layers a pattern must give (op: present, or absent with "!"), by model
 PATTERNS = {"shuffle": ["channel_shuffle", "!transpose"], "mish": ["mish", "tanh"], "layernorm": ["layernorm", "!reduce_mean"],
+            "expand": ["constant"], "normalize": ["sqrt", "reduce_sum", "div"],
+            "moreacts": ["selu", "softplus", "exp", "log", "pow", "!mish"], "moreacts_celu": ["celu", "softplus", "pow"],
             "convnext": ["layernorm", "!reduce_mean"], "cnblock": ["layernorm", "gelu", "!reduce_mean"], "normparts": ["!layernorm", "reduce_mean"]}
 
 
