@@ -769,7 +769,7 @@ static bool on_squeeze(Imp *m, const Onnx__NodeProto *n) {
 /* a slice layer [lo, hi) by step along per-sample axis a, its output named o */
 static Val *slice_layer(Imp *m, Val *x, int a, int64_t lo, int64_t hi, int64_t step, const char *o) {
     Shape s = x->shape;
-    s.dim[a] = (hi - lo + step - 1) / step;
+    s.dim[a] = hi <= lo ? 0 : 1 + (hi - lo - 1) / step;   /* a step near INT64_MAX does not overflow */
     int L = onnx_layer(m, "slice", onnx_layer_name(m, NULL), 1, &x, o, &s);
     if (a) onnx_attr(m, L, "axis", onnx_vint(a));
     if (lo) onnx_attr(m, L, "start", onnx_vint(lo));
