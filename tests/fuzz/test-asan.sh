@@ -57,18 +57,19 @@ tally() {   # NAME: sums the last "N passed, M failed" line of $log
     p=$((p + $(echo "$line" | cut -d' ' -f1)))
     f=$((f + $(echo "$line" | cut -d' ' -f3)))
 }
-show() {    # the suite's failures and sanitizer reports, not its PASS lines
+show() {    # the suite's failures and sanitizer reports, not its PASS lines; its time
     grep -v '^PASS' "$log" | grep -v -E '^[0-9]+ passed, [0-9]+ failed'
+    echo "   $(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1) in $(($(date +%s) - t0)) s"
 }
 
-echo "== golden and errors (cnnc: $ASAN_CNNC)"
+t0=$(date +%s); echo "== golden and errors (cnnc: $ASAN_CNNC)"
 CNNC=$ASAN_CNNC sh tests/golden/run.sh >"$log" 2>&1
 show; tally golden
-echo "== cli"
+t0=$(date +%s); echo "== cli"
 CNNC=$ASAN_CNNC sh tests/cli/run.sh >"$log" 2>&1
 show; tally cli
 if [ -d tests/fuzz/regress ]; then
-    echo "== fuzz regressions through cnnc"
+    t0=$(date +%s); echo "== fuzz regressions through cnnc"
     sh tests/fuzz/regress.sh "$ASAN_CNNC" >"$log" 2>&1
     show; tally regress
 fi
@@ -85,7 +86,7 @@ for level in $ASAN_LEVELS; do
         *) ccs=" ${ASAN_CCS##* }" ;;   # not present: the other one
         esac ;;
     esac
-    echo "== numeric, cnnc $flags, generated C with the sanitizers:$ccs $cflags"
+    t0=$(date +%s); echo "== numeric, cnnc $flags, generated C with the sanitizers:$ccs $cflags"
     CNNC=$ASAN_CNNC CNNC_FLAGS=$flags EXTRA_CFLAGS=$cflags CC=$ccs tests/numeric/run.sh >"$log" 2>&1
     show; tally "numeric $level"
 done

@@ -1,16 +1,17 @@
 #!/bin/bash
 # The numeric suite's configurations: every case (tests/numeric/run.sh) at
-# -O0 and -O2 -march=native (the wide register tiles of AVX-512 on this
-# machine, one variant) under clang and gcc, and under one compiler each
-# (they alternate, so both see every path): -O2 without -march (the variant
-# of the kernels the CPU chooses at run time: the wide one here), -O1, -O2 with
-# -march=x86-64-v3 and dispatch off (the narrow tiles), the baseline and
-# AVX2 variants capped by CNNRT_ISA_MAX, on the generic no-vector path,
-# with Winograd for every eligible 3x3 convolution, with channel vectors for
-# every conv2d; built for 64-bit ARM (NEON) and run under qemu-user when the
-# cross tools are installed; then the lecture's worked examples. (--target=avx2
-# writes the narrow tiles that the x86-64-v3 builds of the default compile;
-# tests/cli checks that they are the same code.)
+# -O0, -O1 and -O2, each built by one compiler (they alternate, so both see
+# every path): -O2 with -march=native (the wide register tiles of AVX-512 on
+# this machine, one variant), -O2 without -march (the variant of the kernels
+# the CPU chooses at run time: the wide one here), -O2 with -march=x86-64-v3
+# and dispatch off (the narrow tiles), the baseline and AVX2 variants capped
+# by CNNRT_ISA_MAX, on the generic no-vector path (the C of --target=auto
+# under CNNRT_NO_VECTOR, and --target=generic's own), with Winograd for every
+# eligible 3x3 convolution, with channel vectors for every conv2d; built for
+# 64-bit ARM (NEON) and run under qemu-user when the cross tools are
+# installed; then the lecture's worked examples. (--target=avx2 writes the
+# narrow tiles that the x86-64-v3 builds of the default compile; tests/cli
+# checks that they are the same code.)
 #
 #   numeric-all.sh [--check]      every configuration, run in parallel by
 #                                 tests/run-all.sh (progress, one closing
@@ -35,18 +36,17 @@ configs() {
     cat <<'EOF'
 aarch64-O2|full|cnnc -O2, built for aarch64 (NEON), run under qemu-aarch64|-O2||cc-aarch64
 aarch64-neon|full|cnnc -O2 --target=neon --conv-vectors=channels --winograd=on, aarch64 under qemu|-O2 --target=neon --conv-vectors=channels --winograd=on||cc-aarch64
-O2|full|cnnc -O2, clang (gcc's builds of the variants: O2-native, O2-base, O2-channels-winograd-v3)|-O2||clang
-O2-native|full|cnnc -O2, generated C built with -march=native|-O2|-march=native|
+O2|full|cnnc -O2, gcc (every variant built, the CPU's best run)|-O2||gcc
+O2-native|full|cnnc -O2, generated C built with -march=native, clang|-O2|-march=native|clang
 O2-v3|full|cnnc -O2, built with -march=x86-64-v3 (AVX2) and -DCNNRT_DISPATCH=0 (one variant: the narrow tiles), clang|-O2|-march=x86-64-v3 -DCNNRT_DISPATCH=0|clang
-O2-base|full|cnnc -O2, the baseline x86-64 variant chosen at run time (-DCNNRT_ISA_MAX=CNNRT_ISA_BASE), gcc|-O2|-DCNNRT_ISA_MAX=CNNRT_ISA_BASE|gcc
+O2-base|full|cnnc -O2, the baseline x86-64 variant chosen at run time (-DCNNRT_ISA_MAX=CNNRT_ISA_BASE), clang|-O2|-DCNNRT_ISA_MAX=CNNRT_ISA_BASE|clang
 O2-novector|full|cnnc -O2, the generic path (CNNRT_NO_VECTOR), gcc|-O2|-DCNNRT_NO_VECTOR|gcc
-O2-generic|full|cnnc -O2 --target=generic, clang|-O2 --target=generic||clang
 O2-winograd-native|full|cnnc -O2 --winograd=on (every eligible 3x3 conv), -march=native, clang|-O2 --winograd=on|-march=native|clang|-O2
-O2-channels-native|full|cnnc -O2 --conv-vectors=channels (channel-blocked values), -march=native, gcc|-O2 --conv-vectors=channels|-march=native|gcc|-O2
-O2-channels-winograd-generic|full|cnnc -O2 --conv-vectors=channels --winograd=on, the generic path, clang|-O2 --conv-vectors=channels --winograd=on --target=generic||clang|-O2 --target=generic
+O2-channels-native|full|cnnc -O2 --conv-vectors=channels (channel-blocked values), -march=native, clang|-O2 --conv-vectors=channels|-march=native|clang|-O2
+O2-channels-winograd-generic|full|cnnc -O2 --conv-vectors=channels --winograd=on --target=generic (the generic path), clang|-O2 --conv-vectors=channels --winograd=on --target=generic||clang
 O2-channels-winograd-v3|full|cnnc -O2 --conv-vectors=channels --winograd=on, -march=x86-64-v3, the AVX2 variant chosen at run time, gcc|-O2 --conv-vectors=channels --winograd=on|-march=x86-64-v3 -DCNNRT_ISA_MAX=CNNRT_ISA_AVX2|gcc
-O0|full|cnnc -O0|-O0||
-O1|full|cnnc -O1, gcc|-O1||gcc
+O0|full|cnnc -O0, gcc (clang's build: make test-asan)|-O0||gcc
+O1|full|cnnc -O1, clang|-O1||clang
 O0-gcc|check|cnnc -O0, gcc only|-O0||gcc
 O2-clang|check|cnnc -O2, clang only|-O2||clang
 lecture|both|lecture examples||||
