@@ -791,21 +791,24 @@ bool emit_epilogue_chains(const Emit *e);
  * expression, which may use the loop's i_), stored before without it (under
  * e->raw) */
 void emit_epilogue_pass(Emit *e, const char *at, int64_t n, const char *chan);
+/* what a reduction computes: a sum (a mean divides it after), the maximum
+ * or the minimum */
+typedef enum { RED_SUM, RED_MAX, RED_MIN } Reduce;
 /* "float acc;" set to the sum (or, max, the maximum: a NaN skipped) of the
  * n consecutive floats from the pointer expression src: a run of 32 or more
  * in 16 partial results, one per vector lane (64, four vectors, in a run of
  * 128 or more), combined in a fixed order at the end, where one serial
  * chain would wait on the latency of each addition (a float sum is not
  * reordered without -ffast-math) */
-void emit_reduce_run(Emit *e, const char *acc, const char *src, int64_t n, bool max);
+void emit_reduce_run(Emit *e, const char *acc, const char *src, int64_t n, Reduce r);
 /* declares "q0, q1": the columns q0 <= q < q1 of a row of phase phc (a
  * constant or a variable) whose input column q*sw + phc - pl lies in [0, W);
  * a row holds Wq columns (padded rows split by column phase) */
 void emit_inside_columns(Emit *e, const char *phc, int64_t pl, int64_t sw, int64_t W, int64_t Wq);
-/* acc combined with v: acc + v, or (max) the greater, a NaN v skipped; and
- * the value it starts from */
-const char *emit_reduce_step(bool max, const char *acc, const char *v);
-const char *emit_reduce_init(bool max);
+/* acc combined with v: acc + v, or the greater (the smaller), a NaN v
+ * skipped; and the value it starts from */
+const char *emit_reduce_step(Reduce r, const char *acc, const char *v);
+const char *emit_reduce_init(Reduce r);
 /* "cnnrt_v16 name[n];" loaded from the n * 16 floats at src, one vector at a
  * time (gcc keeps a dead copy in memory of an array loaded by one memcpy) */
 void emit_load_vectors(Emit *e, const char *name, int n, const char *src);

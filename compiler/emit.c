@@ -139,19 +139,20 @@ void emit_inside_columns(Emit *e, const char *phc, int64_t pl, int64_t sw, int64
     emit_line(e, "q1 = q1 > %lld ? %lld : q1 < q0 ? q0 : q1;", (long long)Wq, (long long)Wq);
 }
 
-const char *emit_reduce_step(bool max, const char *acc, const char *v) {
-    return max ? xasprintf("%s > %s ? %s : %s", v, acc, v, acc) : xasprintf("%s + %s", acc, v);
+const char *emit_reduce_step(Reduce r, const char *acc, const char *v) {
+    if (r == RED_SUM) return xasprintf("%s + %s", acc, v);
+    return xasprintf("%s %s %s ? %s : %s", v, r == RED_MAX ? ">" : "<", acc, v, acc);
 }
 
-const char *emit_reduce_init(bool max) { return max ? "-INFINITY" : "0.0f"; }
+const char *emit_reduce_init(Reduce r) { return r == RED_MAX ? "-INFINITY" : r == RED_MIN ? "INFINITY" : "0.0f"; }
 
-void emit_reduce_run(Emit *e, const char *acc, const char *src, int64_t n, bool max) {
-    const char *init = emit_reduce_init(max);
+void emit_reduce_run(Emit *e, const char *acc, const char *src, int64_t n, Reduce r) {
+    const char *init = emit_reduce_init(r);
     emit_line(e, "float %s = %s;", acc, init);
     SCOPE(e) {
         emit_line(e, "const float *restrict xr = %s;", src);
         if (n < 32) {
-            LOOP(e, "i", n) emit_line(e, "%s = %s;", acc, emit_reduce_step(max, acc, xasprintf("xr[%s]", loop_var("i", n))));
+            LOOP(e, "i", n) emit_line(e, "%s = %s;", acc, emit_reduce_step(r, acc, xasprintf("xr[%s]", loop_var("i", n))));
         } else {
             /* P vectors of partial results, one per lane, whose chains of
              * operations overlap: 4 where the run has as many vectors */
@@ -166,18 +167,18 @@ void emit_reduce_run(Emit *e, const char *acc, const char *src, int64_t n, bool 
                 if (P > 1) emit_open(e, "for (int k = 0; k < %d; k++)", P);
                 emit_line(e, "CNNRT_SIMD16");
                 emit_line(e, "for (int l = 0; l < 16; l++) %s = %s;", xasprintf("part[%s]", cx_plus(cx_mul(k, 16), "l")),
-                          emit_reduce_step(max, xasprintf("part[%s]", cx_plus(cx_mul(k, 16), "l")),
+                          emit_reduce_step(r, xasprintf("part[%s]", cx_plus(cx_mul(k, 16), "l")),
                                            xasprintf("xr[%s]", cx_plus(cx_plus("i", cx_mul(k, 16)), "l"))));
                 if (P > 1) emit_close(e);
             }
             if (whole > wide) BLOCK(e, "for (int i = %lld; i < %lld; i += 16)", (long long)wide, (long long)whole) {
                 emit_line(e, "CNNRT_SIMD16");
-                emit_line(e, "for (int l = 0; l < 16; l++) part[l] = %s;", emit_reduce_step(max, "part[l]", "xr[i + l]"));
+                emit_line(e, "for (int l = 0; l < 16; l++) part[l] = %s;", emit_reduce_step(r, "part[l]", "xr[i + l]"));
             }
             if (rest)
                 emit_line(e, "%spart[%s] = %s;", loop_head("l", rest), l,
-                          emit_reduce_step(max, xasprintf("part[%s]", l), xasprintf("xr[%s]", cx_add(l, whole))));
-            emit_line(e, "for (int l = 0; l < %d; l++) %s = %s;", 16 * P, acc, emit_reduce_step(max, acc, "part[l]"));
+                          emit_reduce_step(r, xasprintf("part[%s]", l), xasprintf("xr[%s]", cx_add(l, whole))));
+            emit_line(e, "for (int l = 0; l < %d; l++) %s = %s;", 16 * P, acc, emit_reduce_step(r, acc, "part[l]"));
         }
     }
 }

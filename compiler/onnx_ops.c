@@ -1635,7 +1635,10 @@ static bool on_reduce(Imp *m, const Onnx__NodeProto *n) {
     Val *x = din(m, n, 0);
     if (!x) return false;
     const char *t = n->op_type;
-    const char *op = strcmp(t, "ReduceMean") == 0 ? "reduce_mean" : strcmp(t, "ReduceMax") == 0 ? "reduce_max" : "reduce_sum";
+    const char *op = strcmp(t, "ReduceMean") == 0  ? "reduce_mean"
+                     : strcmp(t, "ReduceMax") == 0 ? "reduce_max"
+                     : strcmp(t, "ReduceMin") == 0 ? "reduce_min"
+                                                   : "reduce_sum";
     /* ReduceL1, ReduceL2 and ReduceSumSquare sum |x| or x * x; ReduceL2 a sqrt after */
     bool l1 = strcmp(t, "ReduceL1") == 0, l2 = strcmp(t, "ReduceL2") == 0, sq = l2 || strcmp(t, "ReduceSumSquare") == 0;
     int64_t axes[MAX_TRANK + 1];
@@ -2434,6 +2437,7 @@ static const struct {
     {"Split", "axis num_outputs split", NULL, on_split},
     {"ReduceMean", "axes keepdims noop_with_empty_axes", NULL, on_reduce},
     {"ReduceMax", "axes keepdims noop_with_empty_axes", NULL, on_reduce},
+    {"ReduceMin", "axes keepdims noop_with_empty_axes", NULL, on_reduce},
     {"ReduceSum", "axes keepdims noop_with_empty_axes", NULL, on_reduce},
     {"ReduceL1", "axes keepdims noop_with_empty_axes", NULL, on_reduce},
     {"ReduceL2", "axes keepdims noop_with_empty_axes", NULL, on_reduce},

@@ -112,6 +112,7 @@ static void global_emit(Emit *e, const Layer *L) {
     const Shape *in = emit_in_shape(e, L, 0);
     int64_t n = shape_elems(in) / in->dim[0];
     bool max = L->op == &op_global_maxpool;
+    const Reduce red = max ? RED_MAX : RED_SUM;
     const char *mean = xasprintf(" / %lld.0f", (long long)n);   /* what an average divides by */
     if (emit_blocked(e, L->in[0])) {
         emit_line(e, "/* the input channel-blocked [%lld][%lld][16] */", (long long)(in->dim[0] / 16), (long long)n);
@@ -122,32 +123,32 @@ static void global_emit(Emit *e, const Layer *L) {
             int64_t whole = n / 4 * 4;
             emit_line(e, "float acc[16], part[4][16];");
             emit_line(e, "for (int l = 0; l < 16; l++) part[0][l] = part[1][l] = part[2][l] = part[3][l] = %s;",
-                      emit_reduce_init(max));
+                      emit_reduce_init(red));
             if (whole) BLOCK(e, "for (int q = 0; q < %lld; q += 4)", (long long)whole) {
                 emit_line(e, "CNNRT_UNROLL");
                 BLOCK(e, "for (int k = 0; k < 4; k++)") {
                     emit_line(e, "CNNRT_SIMD16_ROLLED");
                     emit_line(e, "for (int l = 0; l < 16; l++) part[k][l] = %s;",
-                              emit_reduce_step(max, "part[k][l]", "xb[(q + k) * 16 + l]"));
+                              emit_reduce_step(red, "part[k][l]", "xb[(q + k) * 16 + l]"));
                 }
             }
             for (int64_t q = whole; q < n; q++) {
                 emit_line(e, "CNNRT_SIMD16_ROLLED");
                 emit_line(e, "for (int l = 0; l < 16; l++) part[%lld][l] = %s;", (long long)(q - whole),
-                          emit_reduce_step(max, xasprintf("part[%lld][l]", (long long)(q - whole)),
+                          emit_reduce_step(red, xasprintf("part[%lld][l]", (long long)(q - whole)),
                                            xasprintf("xb[%lld * 16 + l]", (long long)q)));
             }
             BLOCK(e, "for (int l = 0; l < 16; l++)") {
                 emit_line(e, "acc[l] = part[0][l];");
                 for (int k = 1; k < 4; k++)
-                    emit_line(e, "acc[l] = %s;", emit_reduce_step(max, "acc[l]", xasprintf("part[%d][l]", k)));
+                    emit_line(e, "acc[l] = %s;", emit_reduce_step(red, "acc[l]", xasprintf("part[%d][l]", k)));
             }
             FOR(e, "l", 16) emit_store(e, "cb * 16 + l", "cb * 16 + l", xasprintf("acc[l]%s", max ? "" : mean));
         }
         return;
     }
     FOR(e, "c", in->dim[0]) {
-        emit_reduce_run(e, "acc", xasprintf("x0 + (size_t)c * %lld", (long long)n), n, max);
+        emit_reduce_run(e, "acc", xasprintf("x0 + (size_t)c * %lld", (long long)n), n, red);
         emit_store(e, "c", "c", xasprintf("acc%s", max ? "" : mean));
     }
 }
@@ -178,12 +179,13 @@ static void pool_emit_fast(Emit *e, const Layer *L) {
     const Shape *in = emit_in_shape(e, L, 0);
     const Window *w = &L->win;
     bool max = is_max(L), incl = !max && attr_bool(L, "count_include_pad");
+    const Reduce red = max ? RED_MAX : RED_SUM;
     long long H = in->dim[1], W = in->dim[2], OH = L->shape.dim[1], OW = L->shape.dim[2], S = w->s[1],
               Wpad = pool_wpad(L), pl = w->pb[1];
     /* the input's columns inside the padded row: [pl, pl + n), n >= 1 (pool_infer keeps the
      * padding within the window's reach, so pl < Wpad) */
     long long n = W < Wpad - pl ? W : Wpad - pl;
-    const char *init = emit_reduce_init(max);
+    const char *init = emit_reduce_init(red);
     FOR(e, "c", L->shape.dim[0]) FOR(e, "oh", OH) {
         emit_line(e, "/* t [%lld]: the rows of output row oh reduced column by column, padded */", Wpad);
         if (pl > 0) emit_line(e, "for (int q = 0; q < %lld; q++) t[q] = %s;", pl, init);
@@ -196,7 +198,7 @@ static void pool_emit_fast(Emit *e, const Layer *L) {
                 emit_line(e, "if (ih < 0 || ih >= %lld) continue;", H);
             emit_line(e, "const float *restrict src = x0 + ((size_t)c * %lld + ih) * %lld;", H, W);
             emit_line(e, "CNNRT_SIMD");
-            emit_line(e, "for (int q = 0; q < %lld; q++) col[q] = %s;", n, emit_reduce_step(max, "col[q]", "src[q]"));
+            emit_line(e, "for (int q = 0; q < %lld; q++) col[q] = %s;", n, emit_reduce_step(red, "col[q]", "src[q]"));
         }
         if (!max) {   /* the divisor's height part, as pool_emit_ref */
             long long lo = incl ? -(long long)w->pb[0] : 0, hi = incl ? H + (long long)w->pe[0] : H;
@@ -209,7 +211,7 @@ static void pool_emit_fast(Emit *e, const Layer *L) {
             emit_line(e, "float acc = %s;", init);
             for (int64_t k = 0; k < w->k[1]; k++)
                 emit_line(e, "{ const float v = t[%s]; acc = %s; }", cx_add(cx_mul("ow", S), k * w->d[1]),
-                          emit_reduce_step(max, "acc", "v"));
+                          emit_reduce_step(red, "acc", "v"));
             if (!max) {
                 long long lo = incl ? -(long long)w->pb[1] : 0, hi = incl ? W + (long long)w->pe[1] : W;
                 emit_line(e, "int w_lo = ow * %lld - %lld, w_hi = w_lo + %lld;", S, (long long)w->pb[1], (long long)w->k[1]);

@@ -1,5 +1,6 @@
-/* reduce.c — reduce_mean, reduce_max and reduce_sum over some per-sample
- * axes (all by default), as torch.mean, torch.amax and torch.sum with
+/* reduce.c — reduce_mean, reduce_max, reduce_min and reduce_sum over some
+ * per-sample axes (all by default), as torch.mean, torch.amax, torch.amin
+ * and torch.sum with
  * keepdim: kept as size 1 (keepdims, the default) or dropped. A result with
  * no axis left is the vector [1]. */
 #include "cnnc.h"
@@ -9,7 +10,9 @@ static const AttrDesc reduce_attrs[] = {
     {"keepdims", A_BOOL, .idef = 1},
 };
 
-static bool is_max(const Layer *L) { return L->op == &op_reduce_max; }
+static Reduce kind(const Layer *L) {
+    return L->op == &op_reduce_max ? RED_MAX : L->op == &op_reduce_min ? RED_MIN : RED_SUM;
+}
 static bool is_mean(const Layer *L) { return L->op == &op_reduce_mean; }
 
 /* red[a]: axis a of in is reduced; false after reporting a bad entry */
@@ -50,10 +53,10 @@ static int64_t reduce_count(const Shape *in, const bool *red) {
     return n;
 }
 
-static const char *reduce_init(const Layer *L) { return emit_reduce_init(is_max(L)); }
+static const char *reduce_init(const Layer *L) { return emit_reduce_init(kind(L)); }
 
 /* acc combined with v */
-static const char *combine(const Layer *L, const char *acc, const char *v) { return emit_reduce_step(is_max(L), acc, v); }
+static const char *combine(const Layer *L, const char *acc, const char *v) { return emit_reduce_step(kind(L), acc, v); }
 
 /* the value stored: the mean divides */
 static const char *finish(const Layer *L, const char *acc, int64_t n) {
@@ -108,7 +111,7 @@ static void reduce_emit(Emit *e, const Layer *L) {
     } else if (nred == 1 && gred[m - 1]) {   /* [kept..., reduced]: partial results per lane for each output */
         for (int g = 0; g + 1 < m; g++) emit_for(e, var[g], gdim[g]);
         var[m - 1] = "0";
-        emit_reduce_run(e, "acc", xasprintf("&x0[%s]", cx_index(m, var, gdim)), gdim[m - 1], is_max(L));
+        emit_reduce_run(e, "acc", xasprintf("&x0[%s]", cx_index(m, var, gdim)), gdim[m - 1], kind(L));
         emit_line(e, "%s = %s;", yo, finish(L, "acc", n));
         emit_close_n(e, m - 1);
     } else {
@@ -116,7 +119,7 @@ static void reduce_emit(Emit *e, const Layer *L) {
         for (int g = 0; g + 1 < m; g++) emit_for(e, var[g], gdim[g]);
         if (gred[m - 1]) SCOPE(e) {
             var[m - 1] = "0";
-            emit_reduce_run(e, "acc", xasprintf("&x0[%s]", cx_index(m, var, gdim)), gdim[m - 1], is_max(L));
+            emit_reduce_run(e, "acc", xasprintf("&x0[%s]", cx_index(m, var, gdim)), gdim[m - 1], kind(L));
             emit_line(e, "%s = %s;", yo, combine(L, yo, "acc"));
         } else {
             FOR_SIMD(e, var[m - 1], gdim[m - 1]) emit_line(e, "%s = %s;", yo, combine(L, yo, x));
@@ -136,4 +139,5 @@ static void reduce_emit(Emit *e, const Layer *L) {
 
 REDUCE_DESC(reduce_mean);
 REDUCE_DESC(reduce_max);
+REDUCE_DESC(reduce_min);
 REDUCE_DESC(reduce_sum);

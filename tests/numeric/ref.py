@@ -908,7 +908,7 @@ def op_reduce(kind):
         if len(set(dims)) != len(dims):
             raise CnnError(f"{c.L.name}: an axis twice in {axes}")
         keep = bool(c.attr("keepdims", True))
-        y = {"mean": torch.mean, "max": torch.amax, "sum": torch.sum}[kind](c.x, dim=dims, keepdim=keep)
+        y = {"mean": torch.mean, "max": torch.amax, "min": torch.amin, "sum": torch.sum}[kind](c.x, dim=dims, keepdim=keep)
         return y.reshape(c.x.shape[0], 1) if y.dim() == 1 else y   # no axis left: the vector [1]
     return f
 
@@ -966,7 +966,8 @@ OPS = {
     "slice": op_slice, "channel_shuffle": op_channel_shuffle,
     "pixel_shuffle": op_pixel(True), "pixel_unshuffle": op_pixel(False),
     "reshape": op_reshape, "transpose": op_transpose,
-    "reduce_mean": op_reduce("mean"), "reduce_max": op_reduce("max"), "reduce_sum": op_reduce("sum"),
+    "reduce_mean": op_reduce("mean"), "reduce_max": op_reduce("max"), "reduce_min": op_reduce("min"),
+    "reduce_sum": op_reduce("sum"),
     "constant": op_constant,
 }
 for _n in (1, 2, 3):

@@ -665,7 +665,7 @@ def test_move_layers():
         axes = [0] + [(a % 3) + 1 for a in perm]
         close(run(f"network t {{ input x[6,4,5]; transpose(perm={perm}); }}", x), np.transpose(x, axes),
               f"transpose {perm}")
-    for op, fn in [("reduce_mean", np.mean), ("reduce_max", np.max), ("reduce_sum", np.sum)]:
+    for op, fn in [("reduce_mean", np.mean), ("reduce_max", np.max), ("reduce_min", np.min), ("reduce_sum", np.sum)]:
         close(run(f"network t {{ input x[6,4,5]; {op}; }}", x), fn(x, axis=(1, 2, 3), keepdims=True), f"{op} all")
         close(run(f"network t {{ input x[6,4,5]; {op}(keepdims=false); }}", x), fn(x, axis=(1, 2, 3)).reshape(2, 1),
               f"{op} all, no axis left: [1]")
