@@ -794,8 +794,8 @@ void emit_epilogue_pass(Emit *e, const char *at, int64_t n, const char *chan);
 /* what a reduction computes: a sum (a mean divides it after), the maximum
  * or the minimum */
 typedef enum { RED_SUM, RED_MAX, RED_MIN } Reduce;
-/* "float acc;" set to the sum (or, max, the maximum: a NaN skipped) of the
- * n consecutive floats from the pointer expression src: a run of 32 or more
+/* "float acc;" set to the sum (the maximum, the minimum: a NaN skipped) of
+ * the n consecutive floats from the pointer expression src: a run of 32 or more
  * in 16 partial results, one per vector lane (64, four vectors, in a run of
  * 128 or more), combined in a fixed order at the end, where one serial
  * chain would wait on the latency of each addition (a float sum is not

@@ -1,8 +1,7 @@
 /* reduce.c — reduce_mean, reduce_max, reduce_min and reduce_sum over some
  * per-sample axes (all by default), as torch.mean, torch.amax, torch.amin
- * and torch.sum with
- * keepdim: kept as size 1 (keepdims, the default) or dropped. A result with
- * no axis left is the vector [1]. */
+ * and torch.sum with keepdim: kept as size 1 (keepdims, the default) or
+ * dropped. A result with no axis left is the vector [1]. */
 #include "cnnc.h"
 
 static const AttrDesc reduce_attrs[] = {

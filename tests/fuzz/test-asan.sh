@@ -57,19 +57,23 @@ tally() {   # NAME: sums the last "N passed, M failed" line of $log
     p=$((p + $(echo "$line" | cut -d' ' -f1)))
     f=$((f + $(echo "$line" | cut -d' ' -f3)))
 }
-show() {    # the suite's failures and sanitizer reports, not its PASS lines; its time
+part() {    # TITLE: a part begins (show says how long it took)
+    t0=$(date +%s)
+    echo "== $1"
+}
+show() {    # the part's failures and sanitizer reports, not its PASS lines; its time
     grep -v '^PASS' "$log" | grep -v -E '^[0-9]+ passed, [0-9]+ failed'
     echo "   $(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1) in $(($(date +%s) - t0)) s"
 }
 
-t0=$(date +%s); echo "== golden and errors (cnnc: $ASAN_CNNC)"
+part "golden and errors (cnnc: $ASAN_CNNC)"
 CNNC=$ASAN_CNNC sh tests/golden/run.sh >"$log" 2>&1
 show; tally golden
-t0=$(date +%s); echo "== cli"
+part "cli"
 CNNC=$ASAN_CNNC sh tests/cli/run.sh >"$log" 2>&1
 show; tally cli
 if [ -d tests/fuzz/regress ]; then
-    t0=$(date +%s); echo "== fuzz regressions through cnnc"
+    part "fuzz regressions through cnnc"
     sh tests/fuzz/regress.sh "$ASAN_CNNC" >"$log" 2>&1
     show; tally regress
 fi
@@ -86,7 +90,7 @@ for level in $ASAN_LEVELS; do
         *) ccs=" ${ASAN_CCS##* }" ;;   # not present: the other one
         esac ;;
     esac
-    t0=$(date +%s); echo "== numeric, cnnc $flags, generated C with the sanitizers:$ccs $cflags"
+    part "numeric, cnnc $flags, generated C with the sanitizers:$ccs $cflags"
     CNNC=$ASAN_CNNC CNNC_FLAGS=$flags EXTRA_CFLAGS=$cflags CC=$ccs tests/numeric/run.sh >"$log" 2>&1
     show; tally "numeric $level"
 done
