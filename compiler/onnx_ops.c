@@ -767,13 +767,33 @@ static bool on_squeeze(Imp *m, const Onnx__NodeProto *n) {
 }
 
 /* a slice layer [lo, hi) by step along per-sample axis a, its output named o */
+/* ONNX Slice's bounds of an axis of D elements (step not 0), clamped as
+ * its definition says: negative ones count from the end; starts then to
+ * [0, D], ends to [0, D], or for a negative step starts to [0, D - 1] and
+ * ends to [-1, D - 1] (-1: past the first). A step beyond the axis takes
+ * one element, as a step of the axis's length does. Returns the count. */
+static int64_t slice_bounds(int64_t D, int64_t *lo, int64_t *hi, int64_t *step) {
+    int64_t top = *step > 0 ? D : D - 1, bot = *step > 0 ? 0 : -1;
+    if (*lo < 0) *lo = *lo < INT64_MIN / 2 ? 0 : *lo + D;
+    if (*hi < 0) *hi = *hi < INT64_MIN / 2 ? bot : *hi + D;
+    *lo = *lo < 0 ? 0 : *lo > top ? top : *lo;
+    *hi = *hi < bot ? bot : *hi > top ? top : *hi;
+    if (*step > D) *step = D > 0 ? D : 1;
+    if (*step < -D) *step = D > 0 ? -D : -1;
+    if (*step > 0) return *hi > *lo ? (*hi - *lo - 1) / *step + 1 : 0;
+    return *lo > *hi ? (*lo - *hi - 1) / -*step + 1 : 0;
+}
+
 static Val *slice_layer(Imp *m, Val *x, int a, int64_t lo, int64_t hi, int64_t step, const char *o) {
     Shape s = x->shape;
-    s.dim[a] = hi <= lo ? 0 : 1 + (hi - lo - 1) / step;   /* a step near INT64_MAX does not overflow */
+    /* backwards (step < 0) from lo to hi + 1, hi -1 past the first element:
+     * the layer's end not given */
+    if (step > 0) s.dim[a] = hi <= lo ? 0 : 1 + (hi - lo - 1) / step;
+    else s.dim[a] = hi >= lo ? 0 : 1 + (lo - hi - 1) / -step;
     int L = onnx_layer(m, "slice", onnx_layer_name(m, NULL), 1, &x, o, &s);
     if (a) onnx_attr(m, L, "axis", onnx_vint(a));
-    if (lo) onnx_attr(m, L, "start", onnx_vint(lo));
-    if (hi != x->shape.dim[a]) onnx_attr(m, L, "end", onnx_vint(hi));
+    if (step > 0 ? lo != 0 : lo != x->shape.dim[a] - 1) onnx_attr(m, L, "start", onnx_vint(lo));
+    if (step > 0 ? hi != x->shape.dim[a] : hi != -1) onnx_attr(m, L, "end", onnx_vint(hi));
     if (step != 1) onnx_attr(m, L, "step", onnx_vint(step));
     return onnx_val(m, o);
 }
@@ -853,6 +873,43 @@ static void concat_layer(Imp *m, const Onnx__NodeProto *n, int nin, Val **in, in
 }
 
 static Val *const_layer(Imp *m, const char *cname, const Tensor *c, int R);
+
+/* Tile of data by constant repeats (x.repeat(1, 2, 1, 1)): along each
+ * per-sample axis repeated r times, r copies of it concatenated */
+static bool on_tile(Imp *m, const Onnx__NodeProto *n) {
+    Val *x = din(m, n, 0);
+    if (!x) return false;
+    Tensor *r = cin(m, n, 1);
+    if (!input(m, n, 1) || !r || !r->is_int || r->rank != 1)
+        return onnx_fail(m, "the repeats (input 1) must be a constant list of integers");
+    int R = x->shape.rank + 1, last = 0;
+    if (r->n != R) return onnx_fail(m, "%lld repeats for a tensor of rank %d", (long long)r->n, R);
+    for (int a = 0; a < R; a++) {
+        if (r->i[a] == BATCH_SYM || r->i[a] < 0) return onnx_fail(m, "repeat %d is not a count", a);
+        if (a == 0 && r->i[a] != 1) return onnx_fail(m, "tiling the batch axis mixes samples");
+        if (r->i[a] == 0) return onnx_fail(m, "a repeat of 0 leaves axis %d empty", a);
+        if (r->i[a] > MAX_INPUTS)
+            return onnx_fail(m, "%lld copies along axis %d are not supported (at most %d)", (long long)r->i[a], a,
+                             MAX_INPUTS);
+        if (r->i[a] > 1) last = a;
+    }
+    if (last == 0) {
+        alias(m, n, 0, x);
+        return true;
+    }
+    Val *cur = x, *copy[MAX_INPUTS];
+    for (int a = 1; a <= last; a++) {
+        if (r->i[a] == 1) continue;
+        Shape out = cur->shape;
+        out.dim[a - 1] *= r->i[a];
+        for (int64_t k = 0; k < r->i[a]; k++) copy[k] = cur;
+        const char *o = a == last ? n->output[0] : xasprintf("%s#%d", n->output[0], a);
+        int L = onnx_layer(m, "concat", onnx_layer_name(m, NULL), (int)r->i[a], copy, o, &out);
+        if (a > 1) onnx_attr(m, L, "axis", onnx_vint(a - 1));
+        cur = onnx_val(m, o);
+    }
+    return true;
+}
 
 static bool on_concat_data(Imp *m, const Onnx__NodeProto *n) {
     int nin = (int)n->n_input;
@@ -1529,13 +1586,8 @@ static bool on_slice(Imp *m, const Onnx__NodeProto *n) {
             if (lo[k] == 0 && st[k] == 1 && hi[k] >= INT32_MAX) continue;
             return onnx_fail(m, "slicing the batch axis mixes samples");
         }
-        if (st[k] < 0) return onnx_fail(m, "negative steps are not supported (cnnc's slice steps forward)");
         int64_t D = x->shape.dim[a - 1];
-        if (lo[k] < 0) lo[k] += D;
-        if (hi[k] < 0) hi[k] = hi[k] < INT64_MIN / 2 ? 0 : hi[k] + D;
-        lo[k] = lo[k] < 0 ? 0 : lo[k] > D ? D : lo[k];
-        hi[k] = hi[k] < 0 ? 0 : hi[k] > D ? D : hi[k];
-        if (hi[k] <= lo[k]) return onnx_fail(m, "the slice of axis %d takes no element", a);
+        if (slice_bounds(D, &lo[k], &hi[k], &st[k]) == 0) return onnx_fail(m, "the slice of axis %d takes no element", a);
         if (lo[k] == 0 && hi[k] == D && st[k] == 1) continue;
         last = k;
     }
@@ -1550,7 +1602,7 @@ static bool on_slice(Imp *m, const Onnx__NodeProto *n) {
 
 /* Gather from data by constant indices along a per-sample axis: the runs of
  * indices one stride apart are slices, several of them concatenated
- * (x[:, [2, 1, 0]], BGR to RGB: three); a scalar index drops the axis, a
+ * (x[:, [2, 1, 0]], BGR to RGB: one slice backwards); a scalar index drops the axis, a
  * reshape after its slice (x[:, 0], as torchvision's GoogLeNet and
  * Inception v3 begin). */
 static bool on_gather_data(Imp *m, const Onnx__NodeProto *n) {
@@ -1579,11 +1631,11 @@ static bool on_gather_data(Imp *m, const Onnx__NodeProto *n) {
     out.dim[a - 1] = 0;
     int np = 0;
     for (int64_t j = 0, k; j < t->n; j = k) {   /* the run from j: ix[j], ix[j] + step, ... */
-        int64_t step = j + 1 < t->n && ix[j + 1] > ix[j] ? ix[j + 1] - ix[j] : 1;
+        int64_t step = j + 1 < t->n && ix[j + 1] != ix[j] ? ix[j + 1] - ix[j] : 1;
         for (k = j + 1; k < t->n && ix[k] - ix[k - 1] == step; k++) {}
         bool whole = ix[j] == 0 && ix[k - 1] == D - 1 && step == 1;
         bool last = j == 0 && k == t->n;   /* one run: the result itself */
-        part[np] = whole ? x : slice_layer(m, x, a - 1, ix[j], ix[k - 1] + 1, step,
+        part[np] = whole ? x : slice_layer(m, x, a - 1, ix[j], ix[k - 1] + (step > 0 ? 1 : -1), step,
                                            last ? o : xasprintf("%s#s%d", n->output[0], np + 1));
         out.dim[a - 1] += k - j;
         np++;
@@ -2285,22 +2337,9 @@ static bool fold_slice(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
     for (int k = 0; k < ns; k++) {
         int a = 0;
         if (!axis_of(m, na >= 0 ? ax[k] : k, x->rank, &a)) return false;
-        int64_t D = x->dim[a], step = nsp >= 0 ? sp[k] : 1, lo = st[k], hi = en[k];
+        int64_t step = nsp >= 0 ? sp[k] : 1, lo = st[k], hi = en[k];
         if (step == 0 || lo == BATCH_SYM || hi == BATCH_SYM) return onnx_fail(m, "unsupported slice bounds");
-        if (lo < 0) lo += D;
-        if (hi < 0 && hi > INT64_MIN / 2) hi += D;
-        /* a step beyond the axis takes one element, as a step of its length does */
-        if (step > D) step = D > 0 ? D : 1;
-        if (step < -D) step = D > 0 ? -D : -1;
-        if (step > 0) {
-            lo = lo < 0 ? 0 : lo > D ? D : lo;
-            hi = hi < 0 ? 0 : hi > D ? D : hi;
-            d[a] = hi > lo ? (hi - lo + step - 1) / step : 0;
-        } else {
-            lo = lo < 0 ? -1 : lo > D - 1 ? D - 1 : lo;
-            hi = hi < -1 ? -1 : hi > D - 1 ? D - 1 : hi;
-            d[a] = lo > hi ? (lo - hi - step - 1) / -step : 0;
-        }
+        d[a] = slice_bounds(x->dim[a], &lo, &hi, &step);
         b[a] = lo, s[a] = step;
     }
     Tensor *r = onnx_tensor_new(x->is_int, x->rank, d);
@@ -2412,6 +2451,7 @@ static const struct {
     {"Reciprocal", "", fold_unary, on_reciprocal},
     {"Where", "", fold_where, NULL},
     {"Expand", "", fold_expand, on_expand},
+    {"Tile", "", NULL, on_tile},
     {"Concat", "axis", fold_concat, on_concat_data},
     {"Flatten", "axis", NULL, on_flatten},
     {"DepthToSpace", "blocksize mode", NULL, on_depth_space},

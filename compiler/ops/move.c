@@ -13,7 +13,7 @@ static const AttrDesc slice_attrs[] = {
     {"axis", A_INT, .idef = 0, .min = -MAX_DIMS},
     {"start", A_INT, .idef = 0, .min = INT64_MIN},
     {"end", A_INT, .idef = INT64_MAX, .min = INT64_MIN},
-    {"step", A_INT, .idef = 1, .min = 1},
+    {"step", A_INT, .idef = 1, .min = INT64_MIN},   /* not 0: slice_infer */
 };
 static const AttrDesc shuffle_attrs[] = {{"groups", A_INT, .required = true, .min = 1}};
 static const AttrDesc transpose_attrs[] = {{"perm", A_DIMS, .required = true, .min = -MAX_DIMS}};
@@ -28,29 +28,46 @@ static const char *axis_var(int i) { return xasprintf("a%d", i); }
 
 /* ---- slice */
 
-/* a bound as Python slices it: negative counts from the end, then clamped to [0, n] */
-static int64_t clamp_bound(int64_t v, int64_t n) {
-    if (v < 0) v = v + n < 0 ? 0 : v + n;
-    return v > n ? n : v;
+/* a bound as Python slices it: negative counts from the end, then clamped
+ * to [0, n], or for a negative step to [-1, n - 1] (-1: before the first) */
+static int64_t clamp_bound(int64_t v, int64_t n, bool back) {
+    int64_t lo = back ? -1 : 0, hi = back ? n - 1 : n;
+    if (v < 0) v = v < lo - n ? lo : v + n;
+    return v > hi ? hi : v;
 }
 
-/* the first index taken and the count along the axis (L->axis) */
-static int64_t slice_range(const Layer *L, const Shape *in, int64_t *start) {
-    int64_t n = in->dim[L->axis], step = attr_int(L, "step");
-    int64_t b = clamp_bound(attr_int(L, "start"), n), end = clamp_bound(attr_int(L, "end"), n);
+/* the first index taken, the step and the count along the axis (L->axis),
+ * as Python's slice.indices: a negative step walks back from start (the
+ * last element when not given) to before end (before the first when not
+ * given). The step of one element taken is 1 (no index is ever stepped to). */
+static int64_t slice_range(const Layer *L, const Shape *in, int64_t *start, int64_t *step) {
+    int64_t n = in->dim[L->axis], s = attr_int(L, "step"), count;
+    bool back = s < 0;
+    int64_t b = attr_get(L, "start")->set || !back ? clamp_bound(attr_int(L, "start"), n, back) : n - 1;
+    int64_t end = attr_get(L, "end")->set || !back ? clamp_bound(attr_int(L, "end"), n, back) : -1;
+    if (back) count = end < b ? (b - end - 1) / -s + 1 : 0;   /* s > INT64_MIN: slice_infer */
+    else count = end > b ? (end - b - 1) / s + 1 : 0;
     *start = b;
-    return end > b ? (end - b - 1) / step + 1 : 0;
+    *step = count == 1 ? 1 : s;
+    return count;
 }
 
 static bool slice_infer(Layer *L, const Shape *in, int nin) {
     (void)nin;
     if (!axis_resolve(L, "axis", attr_int(L, "axis"), in, &L->axis)) return false;
-    int64_t start, count = slice_range(L, in, &start);
+    int64_t step = attr_int(L, "step");
+    if (step == 0 || step == INT64_MIN) {
+        diag_error(attr_loc(L, "step"), "slice '%s' has step %lld: a step is a non-zero integer (negative: backwards)",
+                   L->name, (long long)step);
+        return false;
+    }
+    int64_t start, count = slice_range(L, in, &start, &step);
     if (count == 0) {
-        const Attr *e = attr_get(L, "end");
-        diag_error(L->loc, "slice '%s' of %s along axis %d is empty: start %lld, end %s (a dimension of %lld)",
-                   L->name, shape_str(in), L->axis, (long long)attr_int(L, "start"),
-                   e->set ? xasprintf("%lld", (long long)e->i) : "the end", (long long)in->dim[L->axis]);
+        const Attr *b = attr_get(L, "start"), *e = attr_get(L, "end");
+        diag_error(L->loc, "slice '%s' of %s along axis %d is empty: start %s, end %s%s (a dimension of %lld)", L->name,
+                   shape_str(in), L->axis, b->set ? xasprintf("%lld", (long long)b->i) : step < 0 ? "the last" : "0",
+                   e->set ? xasprintf("%lld", (long long)e->i) : step < 0 ? "before the first" : "the end",
+                   step != 1 ? xasprintf(", step %lld", (long long)step) : "", (long long)in->dim[L->axis]);
         return false;
     }
     L->shape = *in;
@@ -61,7 +78,7 @@ static bool slice_infer(Layer *L, const Shape *in, int nin) {
 /* y[o][j][i] = x[o][start + j*step][i] */
 static void slice_emit_ref(Emit *e, const Layer *L) {
     const Shape *in = emit_in_shape(e, L, 0);
-    int64_t outer, inner, start, count = slice_range(L, in, &start), step = attr_int(L, "step");
+    int64_t outer, inner, start, step, count = slice_range(L, in, &start, &step);
     shape_around(in, L->axis, &outer, &inner);
     FOR(e, "o", outer) FOR(e, "j", count) FOR(e, "i", inner)
         emit_line(e, "y[(o * %lld + j) * %lld + i] = x0[(o * %lld + %lld + j * %lld) * %lld + i];", (long long)count,
@@ -72,7 +89,7 @@ static void slice_emit_ref(Emit *e, const Layer *L) {
  * for step 1); a strided last axis as a vectorizable gather */
 static void slice_emit(Emit *e, const Layer *L) {
     const Shape *in = emit_in_shape(e, L, 0);
-    int64_t outer, inner, start, count = slice_range(L, in, &start), step = attr_int(L, "step");
+    int64_t outer, inner, start, step, count = slice_range(L, in, &start, &step);
     int64_t n = in->dim[L->axis];
     shape_around(in, L->axis, &outer, &inner);
     const char *o = loop_var("o", outer);

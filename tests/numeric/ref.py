@@ -849,10 +849,10 @@ def op_slice(c):
     rank = c.x.dim() - 1
     d = sample_axis(c, c.attr("axis", 0), rank)
     n = c.x.shape[d]
-    start, end, step = int(c.attr("start", 0)), c.attr("end"), int(c.attr("step", 1))
-    idx = [slice(None)] * c.x.dim()
-    idx[d] = slice(start, None if end is None else int(end), step)   # Python's own clamping
-    y = c.x[tuple(idx)]
+    start, end, step = c.attr("start"), c.attr("end"), int(c.attr("step", 1))
+    # Python's own slice clamping (torch takes no negative step: the indices)
+    taken = range(*slice(None if start is None else int(start), None if end is None else int(end), step).indices(n))
+    y = c.x.index_select(d, torch.tensor(list(taken), dtype=torch.long))
     if y.shape[d] == 0:
         raise CnnError(f"{c.L.name}: empty slice of {n} along axis {d - 1}")
     return y

@@ -651,7 +651,9 @@ def test_move_layers():
     X = torch.tensor(x)
     for attrs, want in [("", x), ("start=1, end=4", x[:, 1:4]), ("axis=-1, start=-4, end=-1", x[..., -4:-1]),
                         ("axis=1, start=1, step=2", x[:, :, 1::2]), ("axis=2, end=100, step=3", x[..., ::3]),
-                        ("start=-100, end=-2, step=2", x[:, -100:-2:2])]:
+                        ("start=-100, end=-2, step=2", x[:, -100:-2:2]), ("step=-1", x[:, ::-1]),
+                        ("axis=1, start=2, step=-2", x[:, :, 2::-2]), ("axis=2, start=100, end=-100, step=-3", x[..., ::-3]),
+                        ("axis=-1, start=-2, end=0, step=-1", x[..., -2:0:-1])]:
         close(run(f"network t {{ input x[6,4,5]; slice({attrs}); }}", x), want, f"slice({attrs})")
     for g in (1, 2, 3, 6):
         close(run(f"network t {{ input x[6,4,5]; channel_shuffle(groups={g}); }}", x),

@@ -119,6 +119,7 @@ def make(d):
                           helper.make_node("Sum", ["a", "b", "c", "w"], ["y"])],
                          [vi("x", ["N", 2, 1, 4])], [vi("y", ["N", 2, 4, 4])], ex))
     # unsupported attribute values of the resampling and moving operators, all in one run
+    # (a backward slice that takes nothing, tiling the batch axis or into 100 copies)
     sc = numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "sc")
     save("resize_transpose", model([helper.make_node("Resize", ["x", "", "sc"], ["a"], name="cubic", mode="cubic",
                                                      coordinate_transformation_mode="asymmetric"),
@@ -126,12 +127,16 @@ def make(d):
                                                      coordinate_transformation_mode="tf_half_pixel_for_nn"),
                                     helper.make_node("Transpose", ["x"], ["c"], name="t", perm=[1, 0, 2, 3]),
                                     helper.make_node("Slice", ["x", "st", "en", "ax", "sp"], ["d"], name="back"),
+                                    helper.make_node("Tile", ["x", "rb"], ["g"], name="tile_batch"),
+                                    helper.make_node("Tile", ["x", "rm"], ["h"], name="tile_many"),
                                     helper.make_node("Pad", ["x", "pc"], ["e"], name="channels"),
                                     helper.make_node("Reshape", ["x", "deep"], ["f"], name="deep"),
                                     helper.make_node("ReduceMean", ["x"], ["y"], name="all", keepdims=0)],
                                    [vi("x", ["N", 2, 4, 4])], [vi("y", ["N"])],
                                    [sc] + [numpy_helper.from_array(np.array([v], np.int64), k)
-                                           for k, v in (("st", -1), ("en", -9), ("ax", 3), ("sp", -1))]
+                                           for k, v in (("st", 0), ("en", 2), ("ax", 3), ("sp", -1))]
+                                   + [numpy_helper.from_array(np.array(v, np.int64), k)
+                                      for k, v in (("rb", [2, 1, 1, 1]), ("rm", [1, 1, 100, 1]))]
                                    + [numpy_helper.from_array(np.array([0, 0, 1, 1, 0, 1, 1, 1], np.int64), "pc"),
                                       numpy_helper.from_array(np.array([0, 2, 2, 2, 2, 2], np.int64), "deep")]))
     w = numpy_helper.from_array(np.ones((2, 2, 3, 3), np.float32), "up.weight")

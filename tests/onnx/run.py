@@ -308,6 +308,15 @@ def torch_models():
             # x[:, 1] of 6 x 6: a reshape to [6, 6] (not to [6])
             return y.mean(2) + x[:, :, -1] + x[:, [0, 0, 2], 1] + x[:, [0, 1, 2], 3] + x[:, 1][:, :3]
 
+    class Flip(nn.Module):   # torch.flip: Slice with step -1; descending indices: one slice backwards
+        def __init__(s):
+            super().__init__()
+            s.c = nn.Conv2d(3, 4, 3, padding=1)
+
+        def forward(s, x):
+            y = torch.relu(s.c(torch.flip(x, [3])))
+            return torch.flip(y, [1, 2]) + y[:, [3, 1]] .repeat(1, 2, 1, 1) + x[:, [2, 1, 0, 0]][:, :, :, [6, 4, 2, 0, 1, 2, 3]]
+
     class PadMultiple(nn.Module):   # shape arithmetic with Mod: padded to a multiple of 8 (Swin's windows)
         def __init__(s):
             super().__init__()
@@ -435,7 +444,7 @@ def torch_models():
             ("moreacts", lambda: MoreActs(False), (3, 5, 6), (9, 11)), ("moreacts_celu", lambda: MoreActs(True), (3, 5, 6), (13, 17)),
             ("superres", SuperResolution, (1, 7, 9), (11, 13, 17)),   # before 11: a Reshape to 6 axes ("modern", Modern, (3, 10, 10)),
             ("vector", Vector, (20,)), ("conv1d", Conv1d, (2, 32)), ("twoheads", TwoHeads, (3, 8, 8)),
-            ("gather", Gather, (3, 6, 6)), ("padmultiple", PadMultiple, (3, 13, 10)),
+            ("gather", Gather, (3, 6, 6)), ("flip", Flip, (3, 5, 7), (10, 11, 13, 17)), ("padmultiple", PadMultiple, (3, 13, 10)),
             # Block exported as an ONNX local function (newer exporters' form): inlined
             ("functions", Functions, (4, 6, 6), (15,), {"export_modules_as_functions": {FnBlock}})]
 
