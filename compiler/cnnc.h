@@ -743,6 +743,7 @@ int regs_latency(Regs r);
 /* bytes of weights that a kernel may read again and again from the core's
  * own cache (L2) while the other data it touches stays there too */
 int64_t target_weight_cache(const Options *o);
+int64_t target_prefetch_bytes(const Options *o);
 /* a pixel-vector tile: P vectors of 16 positions x OCB output channels,
  * and its modelled time */
 typedef struct {

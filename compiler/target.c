@@ -31,6 +31,16 @@ int64_t target_weight_cache(const Options *o) {
     return 512 * 1024;
 }
 
+/* how far ahead of its use a kernel fetches weights that stream from
+ * memory: a memory latency's worth of one core's bandwidth (about 100 ns x
+ * 25-50 GB/s, 2.5-5 KB), with room: 6 KiB. (Winograd's products in
+ * ResNet-18: 1.5 KiB ahead did nothing, 6 KiB 0.91x the network's time,
+ * 12 and 24 KiB 0.92-0.96x.) */
+int64_t target_prefetch_bytes(const Options *o) {
+    (void)o;
+    return 6 * 1024;
+}
+
 /* tiles x max(FMAs, loads) per tap on two FMA and two load ports, with a
  * penalty below the accumulators that hide the FMA latency */
 static int64_t tile_cost(Regs r, int64_t nvec, int64_t OC, int P, int ocb, bool diag) {

@@ -413,19 +413,25 @@ CNNRT_ALWAYS_INLINE void cnnrt_phase_row(float *restrict dst, size_t stride, con
     }
 #endif
 #if defined(CNNRT_V16) && defined(__GNUC__) && !defined(__clang__)
-    if (shuffles && s == 4 && w >= 16) {
+    if (shuffles && s == 4) {
         /* chunks of 64 columns from column 0, the last one at a multiple of 4
          * overlapping the one before; phase p's vector of a chunk at column c0
          * is stored at q = c0 / 4 - a, where p - pl = 4 a + b. A row of fewer
          * than 64 columns is one chunk, zeros past the row: its partial
          * vector is the row's last 16 columns shifted into place, so that
-         * nothing past the row is read */
+         * nothing past the row is read (a row of fewer than 16: copied into
+         * zeros) */
         const int last = w >= 64 ? (w - 64) / 4 * 4 : 0;
         for (int c0 = 0;; c0 += 64) {
             if (c0 > last) c0 = last;
             cnnrt_v16 a[4], ph[4];
             if (w >= 64) {
                 memcpy(a, src + c0, sizeof a);
+            } else if (w < 16) {
+                float row[16] = {0};
+                memcpy(row, src, sizeof(float) * (size_t)w);
+                memcpy(&a[0], row, sizeof a[0]);
+                a[1] = a[2] = a[3] = (cnnrt_v16){0};
             } else {
                 const int full = w / 16;
                 const cnnrt_v16 zero = {0};

@@ -19,8 +19,12 @@
  *                               plane (i%m, j%m), row th + i/m, column tw + j/m
  *   V [n^2][C][TB]              the transformed tiles of one block
  *   M [n^2][OCB][TB]            the products of one output-channel block
- * Tiles are numbered f = th*Wq + tw over Wq = TW + 1 columns (the last one a
- * padding column that is never stored), in blocks of TB = 16*P. */
+ * Tiles are numbered f = th*NC + tw, in blocks of TB = 16*P. Over NC = Wq =
+ * TW + 1 columns (the last one a padding column that is never stored), the
+ * 16 tiles of a vector are 16 consecutive floats of each plane; where that
+ * column costs a vector (14x14 outputs by F(4x4): 16 tiles, numbered over 20
+ * lanes), over NC = TW, and the transform gathers each tile's floats from
+ * its plane offset f + f / TW. */
 #include "conv_kernels.h"
 
 #include <string.h>
@@ -56,18 +60,30 @@ typedef struct {
     int m, n, nn;             /* F(mxm, 3x3): tiles of m x m outputs from n x n inputs; nn = n * n */
     int64_t C, H, W, OC, OH, OW, pt, pl;
     int64_t TH, TW, Wq, PL;   /* tile rows and columns, plane columns, floats of a plane */
+    int64_t NC;               /* the columns tiles are numbered over: Wq, or TW (gathered) */
     int64_t NF, TB, NFp;      /* numbered tiles, tiles per block, NF rounded up to blocks */
     int64_t NOB;
     int64_t VS;               /* floats from one position of V to the next */
     int OCB, P;
+    int64_t ahead;            /* floats ahead of its use each channel's weights are fetched */
     RegTile nar;              /* --target=auto: the narrow class's tile inside OCB x P */
     Regs regs;                /* the class the weights are packed for */
     const char *pad;          /* padding mode */
 } Wino;
 
-/* the tile positions of an OH x OW output: rows of m x m tiles, numbered
- * over one column more than a row holds (the last tile's column reads it) */
-static int64_t wino_positions(int64_t OH, int64_t OW, int m) { return (OH + m - 1) / m * ((OW + m - 1) / m + 1); }
+/* the columns tiles are numbered over for an OH x OW output in rows of
+ * m x m tiles: one more than a row holds (the last tile's column is read in
+ * the planes), unless that takes twice the vectors of 16 tiles or more
+ * (14x14 by F(4x4): 16 tiles in 2 vectors), where the input transform
+ * gathers instead (ResNet-18's 56x56 layers, 14 vectors against 13, ran
+ * 1.4x slower gathering) */
+static int64_t wino_columns(int64_t OH, int64_t OW, int m) {
+    int64_t th = (OH + m - 1) / m, tw = (OW + m - 1) / m;
+    return 2 * ((th * tw + 15) / 16) <= (th * (tw + 1) + 15) / 16 ? tw : tw + 1;
+}
+
+/* the tile positions numbered of an OH x OW output */
+static int64_t wino_positions(int64_t OH, int64_t OW, int m) { return (OH + m - 1) / m * wino_columns(OH, OW, m); }
 
 /* multiplications of F(mxm, 3x3) per channel pair, counting the lanes of
  * its vectors of 16 tiles that hold no tile */
@@ -78,11 +94,17 @@ static int64_t wino_mults(int64_t OH, int64_t OW, int m) {
 /* the m of a layer: 0 for the direct kernel. on: the m of fewer
  * multiplications. auto: where it measured faster than the direct kernel
  * (bench/), with 32+ channels in and out: F(4x4) at most half the direct
- * kernel's 9 multiplications per output (7x7 outputs take 1.3 times as
- * many, 14x14 0.65, 28x28 0.33; ResNet-18 ran 1.1x faster with its 14x14
- * layers direct, whose F(4x4) weights, 4x larger, come from memory once a
- * call); else F(2x2), whose weights are 16/9 larger, at most 0.6 of them
- * (14x14 0.58, 7x7 1.16) */
+ * kernel's 9 multiplications per output (28x28 outputs take 0.33 of them,
+ * 14x14 0.33 with their 16 tiles in one vector, 7x7 1.3); else F(2x2) at
+ * most 0.6 (10x10 0.57, 7x7 0.58). And the multiplications it saves must
+ * pay for its larger weights (36 or 16 floats a channel pair for 9), which
+ * a batch of one streams from memory once a call, 4 bytes in about the time
+ * of two vector FMAs (12-25 GB/s a core, two FMAs a cycle): 32 saved
+ * multiplications (two vectors of 16) per float more. ResNet-18's 7x7
+ * layers by F(2x2), 0.58 of the multiplications but only 1.4 saved per
+ * float, took 1.1x the direct kernel's time. */
+static bool wino_pays(int64_t direct, int64_t mults, int nn) { return direct - mults >= 32 * (nn - 9); }
+
 static int wino_m(const Layer *L, const Shape *in, const Options *o) {
     const Window *w = &L->win;
     if (o->winograd == WINOGRAD_OFF || L->op != &op_conv2d || L->groups != 1) return 0;
@@ -91,8 +113,9 @@ static int wino_m(const Layer *L, const Shape *in, const Options *o) {
     int64_t OH = L->shape.dim[1], OW = L->shape.dim[2], m4 = wino_mults(OH, OW, 4), m2 = wino_mults(OH, OW, 2);
     if (o->winograd == WINOGRAD_ON) return m2 < m4 ? 2 : 4;
     if (in->dim[0] < 32 || L->shape.dim[0] < 32) return 0;
-    if (2 * m4 <= 9 * OH * OW) return 4;
-    return 10 * m2 <= 6 * 9 * OH * OW ? 2 : 0;
+    int64_t direct = 9 * OH * OW;
+    if (2 * m4 <= direct && wino_pays(direct, m4, 36)) return 4;
+    return 10 * m2 <= 6 * direct && wino_pays(direct, m2, 16) ? 2 : 0;
 }
 
 bool conv_winograd_ok(const Layer *L, const Shape *in, const Options *o) { return wino_m(L, in, o) != 0; }
@@ -104,11 +127,13 @@ static Wino wino_of(const Layer *L, const Shape *in, const Options *o) {
         .C = in->dim[0], .H = in->dim[1], .W = in->dim[2],
         .OC = L->shape.dim[0], .OH = L->shape.dim[1], .OW = L->shape.dim[2],
         .pt = L->win.pb[0], .pl = L->win.pb[1], .regs = target_regs(o), .pad = conv_pad_mode(L),
+        .ahead = target_prefetch_bytes(o) / 4,
     };
     g.TH = (g.OH + m - 1) / m;
     g.TW = (g.OW + m - 1) / m;
     g.Wq = g.TW + 1;
     g.PL = (g.TH + 1) * g.Wq;
+    g.NC = wino_columns(g.OH, g.OW, m);
     g.NF = wino_positions(g.OH, g.OW, m);
     /* the tile: P vectors of 16 tiles x OCB output channels, as conv.c's
      * direct kernel chooses it; a block's V (n^2 x C x 16P floats) kept
@@ -199,7 +224,13 @@ static const char *combo(const double *row, int n, const char *fmt, long long ba
 }
 
 /* M[pos] = U[pos] V[pos] for the block ob of OCB output channels, in
- * register tiles of P x 16 tiles x OCB channels (of class r) */
+ * register tiles of P x 16 tiles x OCB channels (of class r). The weights,
+ * 4x or 16/9 the direct kernel's and read once a call (a batch of one:
+ * ResNet-18's 14x14 layers, 9.4 MB each, their 16 tiles in one vector),
+ * stream from memory: the tile's weights of each channel are fetched
+ * `ahead` floats before their use, every line of them (24 floats take two
+ * lines, or three), up to the last one (no address past them). ResNet-18
+ * 0.91x the time under clang, 0.94x under gcc. */
 static void products(Emit *e, const void *ctx, Regs r) {
     const Wino *g = ctx;
     long long C = g->C, TB = g->TB, OCB = g->OCB;
@@ -210,6 +241,8 @@ static void products(Emit *e, const void *ctx, Regs r) {
     FOR(e, "pos", g->nn) {
         emit_line(e, "const float *restrict vp = V + (size_t)pos * %lld;", (long long)g->VS);
         emit_line(e, "const float *restrict wp = wb + (size_t)pos * %lld;", C * OCB);
+        emit_line(e, "const long long room = %lld - ((long long)ob * %d + pos) * %lld;   /* floats from wp + %lld to the "
+                  "last weight */", g->NOB * g->nn * C * OCB - 1 - g->ahead, g->nn, C * OCB, (long long)g->ahead);
         BLOCK_IF(e, TB > 16 * rt.P, "for (int pv = 0; pv < %lld; pv += %d)", TB, 16 * rt.P)
         BLOCK_IF(e, sub, "for (int j0 = 0; j0 < %lld; j0 += %d)", OCB, rt.OCB) {
             emit_line(e, "cnnrt_v16 acc[%d][%d];", rt.OCB, rt.P);
@@ -217,6 +250,10 @@ static void products(Emit *e, const void *ctx, Regs r) {
             FOR(e, "c", C) {
                 emit_load_vectors(e, "xv", rt.P, cx_at("vp", cx_plus(cx_mul("(size_t)c", TB), pv)));
                 emit_line(e, "const float *restrict wk = wp + c * %lld%s;", OCB, sub ? " + j0" : "");
+                for (int l = 0; l < (rt.OCB + 15) / 16; l++) {   /* every line of the channel's tile weights */
+                    const char *at = cx_add(sub ? cx_plus(cx_mul("c", OCB), "j0") : cx_mul("c", OCB), 16 * l);
+                    emit_line(e, "CNNRT_PREFETCH(wp + %lld + (%s < room ? %s : room));", (long long)g->ahead, at, at);
+                }
                 emit_tile_fma(e, rt.OCB, rt.P);
             }
             LOOP(e, "j", rt.OCB)
@@ -232,11 +269,12 @@ static void winograd_emit(Emit *e, const Layer *L, const void *tile) {
     const Wino g = *(const Wino *)tile;
     const WinoMats x = wino_mats(g.m);
     const int m = g.m, n = g.n, nn = g.nn;
-    long long C = g.C, TB = g.TB, OCB = g.OCB, Wq = g.Wq, PL = g.PL;
+    long long C = g.C, TB = g.TB, OCB = g.OCB, Wq = g.Wq, PL = g.PL, NC = g.NC;
+    const bool gather = NC != Wq;
     int64_t voff = round16(planes_floats(&g)), moff = voff + nn * g.VS;
     emit_line(e, "/* Winograd F(%dx%d,3x3): %lld x %lld tiles of %dx%d outputs (numbered over %lld columns), blocks of %lld "
               "tiles; matrix products of %lld output channels x %d x 16 tiles */",
-              m, m, (long long)g.TH, (long long)g.TW, m, m, Wq, TB, OCB, g.P);
+              m, m, (long long)g.TH, (long long)g.TW, m, m, NC, TB, OCB, g.P);
     conv_phase_planes(e, g.pad, emit_blocked(e, L->in[0]), g.C, NULL, NULL, g.H, g.W, m, m, m, m, g.pt, g.pl, g.TH + 1,
                       g.Wq, planes_floats(&g) - g.C * m * m * g.PL);
     if (g.VS == C * TB)
@@ -248,15 +286,31 @@ static void winograd_emit(Emit *e, const Layer *L, const void *tile) {
     /* blocks of TB tiles from tb, 16 at a time from q (variables, or one block, 16 tiles: 0) */
     const char *tb = g.NFp > TB ? "tb" : "0", *q = TB > 16 ? "q" : "0", *tq = cx_plus(tb, q);
     BLOCK_IF(e, g.NFp > TB, "for (int tb = 0; tb < %lld; tb += %lld)", (long long)g.NFp, TB) {
+        if (gather) {
+            emit_line(e, "int off[%lld];   /* each tile's first float in its planes (tiles past the last: 0) */", TB);
+            FOR(e, "l", TB) {
+                emit_line(e, "const int f = %s;", cx_plus(tb, "l"));
+                emit_line(e, "off[l] = f < %lld ? f + f / %lld : 0;", (long long)g.NF, NC);
+            }
+        }
         emit_line(e, "/* V = B^T d B for the block's tiles, 16 at a time */");
         FOR(e, "c", g.C) BLOCK_IF(e, TB > 16, "for (int q = 0; q < %lld; q += 16)", TB) {
-            emit_line(e, "const float *restrict pc = %s;", cx_at("t", cx_plus(cx_mul("(size_t)c", m * m * PL), tq)));
+            emit_line(e, "const float *restrict pc = %s;",
+                      cx_at("t", gather ? cx_mul("(size_t)c", m * m * PL) : cx_plus(cx_mul("(size_t)c", m * m * PL), tq)));
+            if (gather) emit_line(e, "const int *restrict oq = %s;", cx_at("off", q));
             emit_line(e, "float *restrict vc = %s;", cx_at("V", cx_plus(cx_mul("(size_t)c", TB), q)));
             emit_line(e, "float d[%d][%d][16], bd[%d][%d][16];", n, n, n, n);
-            for (int i = 0; i < n; i++)
-                for (int j = 0; j < n; j++)
-                    emit_line(e, "memcpy(d[%d][%d], %s, sizeof d[0][0]);", i, j,
-                              cx_add("pc", (i % m * m + j % m) * PL + i / m * Wq + j / m));
+            if (gather)
+                FOR_SIMD(e, "l", 16)
+                    for (int i = 0; i < n; i++)
+                        for (int j = 0; j < n; j++)
+                            emit_line(e, "d[%d][%d][l] = pc[%lld + oq[l]];", i, j,
+                                      (long long)((i % m * m + j % m) * PL + i / m * Wq + j / m));
+            else
+                for (int i = 0; i < n; i++)
+                    for (int j = 0; j < n; j++)
+                        emit_line(e, "memcpy(d[%d][%d], %s, sizeof d[0][0]);", i, j,
+                                  cx_add("pc", (i % m * m + j % m) * PL + i / m * Wq + j / m));
             FOR_SIMD(e, "l", 16)
                 for (int i = 0; i < n; i++)
                     for (int j = 0; j < n; j++)
@@ -291,14 +345,14 @@ static void winograd_emit(Emit *e, const Layer *L, const void *tile) {
                                           combo(x.AT + b * n, n, xasprintf("am[%d][%%lld][l]", a), 0, 1));
                     /* runs of tiles in one tile row, each output row of a run
                      * a stretch of consecutive floats of st and of y */
-                    emit_line(e, "int th = %s, tw = %s;", cx_div(tq, Wq), cx_mod(tq, Wq));
+                    emit_line(e, "int th = %s, tw = %s;", cx_div(tq, NC), cx_mod(tq, NC));
                     BLOCK(e, "for (int l = 0; l < 16;)") {
-                        BLOCK(e, "if (tw == %lld)", Wq) {
+                        BLOCK(e, "if (tw == %lld)", NC) {
                             emit_line(e, "tw = 0;");
                             emit_line(e, "th++;");
                         }
                         emit_line(e, "if (th >= %lld) break;", (long long)g.TH);
-                        BLOCK(e, "if (tw >= %lld)", (long long)g.TW) {   /* the padding column */
+                        if (!gather) BLOCK(e, "if (tw >= %lld)", (long long)g.TW) {   /* the padding column */
                             emit_line(e, "l++;");
                             emit_line(e, "tw++;");
                             emit_line(e, "continue;");
@@ -329,9 +383,10 @@ static void winograd_emit(Emit *e, const Layer *L, const void *tile) {
 
 static const char *winograd_describe(const void *tile) {
     const Wino *g = tile;
-    return xasprintf("F(%dx%d,3x3): %lld x %lld tiles of %dx%d in blocks of %lld; products of %d channels x %d x 16 tiles%s",
-                     g->m, g->m, (long long)g->TH, (long long)g->TW, g->m, g->m, (long long)g->TB, g->OCB, g->P,
-                     g->nar.P ? xasprintf(" (narrow %d x %d x 16)", g->nar.OCB, g->nar.P) : "");
+    return xasprintf("F(%dx%d,3x3): %lld x %lld tiles of %dx%d%s in blocks of %lld; products of %d channels x %d x 16 "
+                     "tiles%s",
+                     g->m, g->m, (long long)g->TH, (long long)g->TW, g->m, g->m, g->NC != g->Wq ? " (gathered)" : "",
+                     (long long)g->TB, g->OCB, g->P, g->nar.P ? xasprintf(" (narrow %d x %d x 16)", g->nar.OCB, g->nar.P) : "");
 }
 
 const KernelFamily conv_winograd = {

@@ -222,20 +222,21 @@ network wino2 {
 }
 EOF
 run wino2.cnn --random-weights --target=avx512 --dump-passes -o -
-check "--winograd=auto: F(4x4) at 28x28, F(2x2) at 14x14, direct at 7x7" sh -c \
-    'grep -A1 "^ *0 big" err | grep -q "kernel Winograd: F(4x4,3x3)" && grep -A1 "^ *2 mid" err | grep -q "kernel Winograd: F(2x2,3x3)" &&
+check "--winograd=auto: F(4x4) at 28x28 and (16 tiles, gathered into one vector) at 14x14, direct at 7x7" sh -c \
+    'grep -A1 "^ *0 big" err | grep -q "kernel Winograd: F(4x4,3x3): 7 x 7 tiles of 4x4 in" &&
+     grep -A1 "^ *2 mid" err | grep -q "kernel Winograd: F(4x4,3x3): 4 x 4 tiles of 4x4 (gathered) in blocks of 16" &&
      grep -A1 "^ *4 small" err | grep -q "kernel channel vectors"'
-# weights beyond the cache (256 x 256 x 16 floats): one block of all 64 tiles,
-# so that they come from memory once, in tiles of as many channels as 24
-# accumulators hold
+# weights beyond the cache (256 x 256 x 16 floats by F(2x2) at 10x10): one
+# block of all 32 tiles, so that they come from memory once, in tiles of as
+# many channels as 24 accumulators hold
 cat >wino3.cnn <<'EOF'
 network wino3 {
-    input x[256, 14, 14];
+    input x[256, 10, 10];
     conv2d c(out=256, kernel=3, pad=1);
 }
 EOF
 run wino3.cnn --random-weights --target=avx512 --dump-passes -o -
-check "--winograd=auto: big weights, one block of tiles" has err "F(2x2,3x3): 7 x 7 tiles of 2x2 in blocks of 64; products of 6 channels x 4 x 16 tiles"
+check "--winograd=auto: big weights, one block of tiles" has err "F(2x2,3x3): 5 x 5 tiles of 2x2 in blocks of 32; products of 12 channels x 2 x 16 tiles"
 run wino.cnn --winograd=maybe
 check "--winograd=maybe exits 2" status 2
 check "--winograd=maybe says what it takes" has err "'--winograd=maybe': --winograd takes auto, on or off"

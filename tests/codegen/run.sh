@@ -175,23 +175,33 @@ counts=$(awk '/^(CNNRT_ISA_[A-Z]* )?static void/ {k = /_pw__run_wide/ ? 1 : /_co
 set -- $counts
 if [ "$1" = 1 ] && [ "$2" = 1 ]; then ok "weight_prefetch -O2: a 1x1 layer's weights channel by channel over the runs, a 3x3's line by line"
 else ko "weight_prefetch -O2: a 1x1 layer's weights channel by channel over the runs, a 3x3's line by line ($1 $2)"; fi
-probe() {   # probe NAME EXPECTED [CFLAGS...]: prefetches, lines and ranges of one call
-    name=$1 want=$2; shift 2
+probe() {   # probe NET NAME EXPECTED [CFLAGS...]: prefetches, lines and ranges of one call of NET
+    net=$1 name=$2 want=$3; shift 3
+    up=$(echo "$net" | tr '[:lower:]' '[:upper:]')
     if gcc -std=c11 -O1 "$@" -DCNNRT_DISPATCH=0 '-DCNNRT_PREFETCH(p)=cnnrt_probe_prefetch(p)' \
-           -include tests/codegen/prefetch_probe.h -Iruntime -I"$out" -DNET_H='"ex_weight_prefetch.O2.h"' \
-           -DIN_SIZE=WEIGHT_PREFETCH_INPUT_SIZE -DOUT_SIZE=WEIGHT_PREFETCH_OUTPUT_SIZE \
-           -DSCRATCH_SIZE=WEIGHT_PREFETCH_SCRATCH_SIZE -DFORWARD=weight_prefetch_forward \
-           tests/codegen/prefetch_probe.c "$c" -Lbuild -lcnnrt -lm -o "$out/probe_$name" 2>"$out/probe_$name.err" &&
-       "$out/probe_$name" > "$out/probe_$name.txt"; then
+           -include tests/codegen/prefetch_probe.h -Iruntime -I"$out" -DNET_H="\"ex_$net.O2.h\"" \
+           -DIN_SIZE="${up}_INPUT_SIZE" -DOUT_SIZE="${up}_OUTPUT_SIZE" \
+           -DSCRATCH_SIZE="${up}_SCRATCH_SIZE" -DFORWARD="${net}_forward" \
+           tests/codegen/prefetch_probe.c "$out/ex_$net.O2.c" -Lbuild -lcnnrt -lm -o "$out/probe_$name" \
+           2>"$out/probe_$name.err" && "$out/probe_$name" > "$out/probe_$name.txt"; then
         got=$(tr '\n' ' ' < "$out/probe_$name.txt" | sed 's/ $//')
-        if [ "$got" = "$want" ]; then ok "weight_prefetch $name: $got"
-        else ko "weight_prefetch $name: $got, not $want"; fi
-    else head -5 "$out/probe_$name.err"; ko "weight_prefetch $name: does not build or run"; fi
+        if [ "$got" = "$want" ]; then ok "$net $name: $got"
+        else ko "$net $name: $got, not $want"; fi
+    else head -5 "$out/probe_$name.err"; ko "$net $name: does not build or run"; fi
 }
-probe narrow "prefetches 3584 lines 3584 ranges 1"
+probe weight_prefetch narrow "prefetches 3584 lines 3584 ranges 1"
 if grep -q avx512f /proc/cpuinfo 2>/dev/null; then
-    probe wide "prefetches 17408 lines 17408 ranges 2" -march=x86-64-v4
+    probe weight_prefetch wide "prefetches 17408 lines 17408 ranges 2" -march=x86-64-v4
 else ok "weight_prefetch wide: skipped, this CPU has no AVX-512"; fi
+# winograd_prefetch: Winograd's weights [2][36][64][24], 442368 bytes,
+# fetched from 6 KiB on to the last (6816 lines in one range): in the wide
+# variant two lines of each channel's 24 weights a position (2 x 36 x 64 x
+# 2 = 9216 prefetches), in the narrow one each register block's line of its
+# 6 (four blocks: 18432)
+probe winograd_prefetch wg_narrow "prefetches 18432 lines 6816 ranges 1"
+if grep -q avx512f /proc/cpuinfo 2>/dev/null; then
+    probe winograd_prefetch wg_wide "prefetches 9216 lines 6816 ranges 1" -march=x86-64-v4
+else ok "winograd_prefetch wide: skipped, this CPU has no AVX-512"; fi
 
 # cnnrt_phase_row as its definition on every path: built by gcc and clang,
 # without -march (no shuffles), for AVX2 (clang's shuffles) and, where the CPU
