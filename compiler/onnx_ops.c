@@ -2074,6 +2074,87 @@ static int64_t bcast_at(const Tensor *t, int R, const int64_t *d, int64_t k) {
     return at;
 }
 
+/* a reduction of a constant (a shape's element count by ReduceProd, a
+ * weight's mean): over the axes given (all by default, or none with
+ * noop_with_empty_axes), accumulated in double for floats; a group holding
+ * the symbolic batch size gives it */
+static bool fold_reduce(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
+    const Tensor *x = in[0];
+    const char *t = n->op_type + strlen("Reduce");
+    int64_t axes[MAX_TRANK + 1];
+    int na = aints(n, "axes", axes, MAX_TRANK);
+    if (na < 0 && nin > 1 && in[1]) {
+        if (!in[1]->is_int || in[1]->n > MAX_TRANK) return onnx_fail(m, "the axes (input 1) must be a list of integers");
+        na = (int)in[1]->n;
+        for (int i = 0; i < na; i++) axes[i] = in[1]->i[i];
+    }
+    if (na > MAX_TRANK) return onnx_fail(m, "too many axes");
+    if (na <= 0 && ai(n, "noop_with_empty_axes", 0)) {
+        set_const(m, n, 0, (Tensor *)x);
+        return true;
+    }
+    unsigned mask = 0;
+    for (int i = 0; i < na; i++) {
+        int a = 0;
+        if (!axis_of(m, axes[i], x->rank, &a)) return false;
+        if (mask >> a & 1) return onnx_fail(m, "axis %d given twice", a);
+        mask |= 1u << a;
+    }
+    if (na <= 0) mask = (1u << x->rank) - 1;
+    bool keep = ai(n, "keepdims", 1) != 0, mean = strcmp(t, "Mean") == 0;
+    bool isint = x->is_int && (strcmp(t, "Sum") == 0 || strcmp(t, "Prod") == 0 || strcmp(t, "Max") == 0 ||
+                               strcmp(t, "Min") == 0 || strcmp(t, "L1") == 0 || strcmp(t, "SumSquare") == 0);
+    int64_t d[MAX_TRANK], group = 1;
+    int R = 0;
+    for (int i = 0; i < x->rank; i++) {
+        if (mask >> i & 1) group *= x->dim[i];
+        if (!(mask >> i & 1) || keep) d[R++] = mask >> i & 1 ? 1 : x->dim[i];
+    }
+    if (group == 0 && (strcmp(t, "Max") == 0 || strcmp(t, "Min") == 0 || mean))
+        return onnx_fail(m, "Reduce%s of no element", t);
+    Tensor *r = onnx_tensor_new(isint, R, d), *xf = x->is_int && !isint ? to_type(x, false) : (Tensor *)x;
+    double *acc = xcalloc((size_t)r->n + 1, sizeof(double));
+    int64_t *iacc = xcalloc((size_t)r->n + 1, sizeof(int64_t));
+    bool *sym = xcalloc((size_t)r->n + 1, sizeof(bool)), *set = xcalloc((size_t)r->n + 1, sizeof(bool));
+    bool prod = strcmp(t, "Prod") == 0, mx = strcmp(t, "Max") == 0, mn = strcmp(t, "Min") == 0;
+    for (int64_t k = 0; k < x->n; k++) {
+        int64_t rem = k, o = 0, stride = 1;   /* k's output element */
+        for (int i = x->rank - 1; i >= 0; i--) {
+            int64_t idx = rem % x->dim[i];
+            rem /= x->dim[i];
+            if (!(mask >> i & 1)) o += idx * stride, stride *= x->dim[i];
+        }
+        if (isint) {
+            int64_t v = x->i[k], a = iacc[o];
+            if (v == BATCH_SYM) { sym[o] = true; continue; }
+            if (strcmp(t, "L1") == 0) v = v < 0 ? -v : v;
+            if (strcmp(t, "SumSquare") == 0) v = (int64_t)((uint64_t)v * (uint64_t)v);
+            iacc[o] = !set[o] ? v : prod ? (int64_t)((uint64_t)a * (uint64_t)v) : mx ? (v > a ? v : a)
+                                : mn ? (v < a ? v : a) : (int64_t)((uint64_t)a + (uint64_t)v);
+        } else {
+            double v = xf->f[k], a = acc[o];
+            if (strcmp(t, "L1") == 0 || strcmp(t, "L2") == 0 || strcmp(t, "SumSquare") == 0)
+                v = strcmp(t, "L1") == 0 ? fabs(v) : v * v;
+            if (strcmp(t, "LogSumExp") == 0) v = exp(v);
+            acc[o] = !set[o] ? v : prod ? a * v : mx ? (v > a ? v : a) : mn ? (v < a ? v : a) : a + v;
+        }
+        set[o] = true;
+    }
+    for (int64_t k = 0; k < r->n; k++) {
+        if (isint) {
+            r->i[k] = sym[k] ? BATCH_SYM : !set[k] ? (prod ? 1 : 0) : iacc[k];
+            continue;
+        }
+        double v = !set[k] ? (prod ? 1 : 0) : acc[k];
+        if (mean) v /= (double)group;
+        if (strcmp(t, "L2") == 0) v = sqrt(v);
+        if (strcmp(t, "LogSum") == 0 || strcmp(t, "LogSumExp") == 0) v = log(v);
+        r->f[k] = (float)v;
+    }
+    set_const(m, n, 0, r);
+    return true;
+}
+
 static bool fold_binary(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
     if (nin != 2) return onnx_fail(m, "folding %d inputs is not supported", nin);
     Tensor *a = in[0], *b = in[1];
@@ -2475,13 +2556,16 @@ static const struct {
                "keep_aspect_ratio_policy mode nearest_mode", NULL, on_resize},
     {"Upsample", "mode scales", NULL, on_resize},
     {"Split", "axis num_outputs split", NULL, on_split},
-    {"ReduceMean", "axes keepdims noop_with_empty_axes", NULL, on_reduce},
-    {"ReduceMax", "axes keepdims noop_with_empty_axes", NULL, on_reduce},
-    {"ReduceMin", "axes keepdims noop_with_empty_axes", NULL, on_reduce},
-    {"ReduceSum", "axes keepdims noop_with_empty_axes", NULL, on_reduce},
-    {"ReduceL1", "axes keepdims noop_with_empty_axes", NULL, on_reduce},
-    {"ReduceL2", "axes keepdims noop_with_empty_axes", NULL, on_reduce},
-    {"ReduceSumSquare", "axes keepdims noop_with_empty_axes", NULL, on_reduce},
+    {"ReduceMean", "axes keepdims noop_with_empty_axes", fold_reduce, on_reduce},
+    {"ReduceMax", "axes keepdims noop_with_empty_axes", fold_reduce, on_reduce},
+    {"ReduceMin", "axes keepdims noop_with_empty_axes", fold_reduce, on_reduce},
+    {"ReduceSum", "axes keepdims noop_with_empty_axes", fold_reduce, on_reduce},
+    {"ReduceL1", "axes keepdims noop_with_empty_axes", fold_reduce, on_reduce},
+    {"ReduceL2", "axes keepdims noop_with_empty_axes", fold_reduce, on_reduce},
+    {"ReduceSumSquare", "axes keepdims noop_with_empty_axes", fold_reduce, on_reduce},
+    {"ReduceProd", "axes keepdims noop_with_empty_axes", fold_reduce, NULL},
+    {"ReduceLogSum", "axes keepdims noop_with_empty_axes", fold_reduce, NULL},
+    {"ReduceLogSumExp", "axes keepdims noop_with_empty_axes", fold_reduce, NULL},
     {"PRelu", "", NULL, on_prelu},
     {"LayerNormalization", "axis epsilon stash_type", NULL, on_layernorm},
     {"InstanceNormalization", "epsilon", NULL, on_instancenorm},

@@ -549,6 +549,44 @@ def test_external():
         result(ok, "external data -%s" % opt, err or "max error %.2g" % e)
 
 
+def test_folding():
+    """reductions of constants folded at compile time: a Reshape to
+    [N, ReduceProd(shape[1:])] (the flattened size, as some exporters
+    compute it), and data times ReduceMean, ReduceMax, ReduceL2, ReduceSum
+    and ReduceLogSumExp of a weight: the same output as numpy"""
+    import numpy as np
+    import onnx
+    from onnx import helper, numpy_helper, TensorProto
+    rng = np.random.RandomState(3)
+    w = rng.uniform(-1, 1, (3, 24)).astype(np.float32)
+    inits = [numpy_helper.from_array(w, "w")] + [numpy_helper.from_array(np.array(v, np.int64), k) for k, v in
+                                                  (("zero", [0]), ("one", [1]), ("end", [4]), ("ax0", [0]))]
+    N = helper.make_node
+    nodes = [N("Shape", ["x"], ["s"]), N("Slice", ["s", "zero", "one"], ["batch"]), N("Slice", ["s", "one", "end"], ["rest"]),
+             N("ReduceProd", ["rest"], ["size"], keepdims=1), N("Concat", ["batch", "size"], ["to"], axis=0),
+             N("Reshape", ["x", "to"], ["flat"]),
+             N("ReduceMean", ["w", "ax0"], ["mean"], keepdims=0), N("ReduceMax", ["w"], ["max"], axes=[0], keepdims=1),
+             N("ReduceL2", ["w", "ax0"], ["l2"], keepdims=0), N("ReduceSum", ["w"], ["sum"], keepdims=0),
+             N("ReduceLogSumExp", ["w", "ax0"], ["lse"], keepdims=0),
+             N("Mul", ["flat", "mean"], ["a"]), N("Add", ["a", "max"], ["b"]), N("Mul", ["b", "l2"], ["c"]),
+             N("Add", ["c", "sum"], ["d"]), N("Sub", ["d", "lse"], ["y"])]
+    g = helper.make_graph(nodes, "fold", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 2, 3, 4])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 24])], inits)
+    d = os.path.join(WORK, "folding")
+    os.makedirs(d, exist_ok=True)
+    path = os.path.join(d, "fold.onnx")
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), path)
+    x = rng.uniform(-1, 1, (2, 2, 3, 4)).astype(np.float32)
+    wd = w.astype(np.float64)
+    want = ((x.reshape(2, 24) * wd.mean(0) + wd.max(0, keepdims=True)) * np.sqrt((wd * wd).sum(0)) + wd.sum()
+            - np.log(np.exp(wd).sum(0)))
+    for opt in ("O0", "O2"):
+        exe, err = build(path, opt, "folding_" + opt)
+        got = forward(exe, x) if exe else None
+        ok, e = (False, 0) if got is None else close(got, want)
+        result(ok, "folding reductions of constants -%s" % opt, err or "max error %.2g" % e)
+
+
 # ---------------------------------------------------------------- (c) errors
 def test_errors():
     import gen_errors
@@ -660,6 +698,7 @@ if "torch" in which:
     test_torch()
 if "errors" in which:
     test_external()
+    test_folding()
     test_errors()
 if "nodes" in which:
     test_nodes()
