@@ -885,8 +885,9 @@ static bool on_tile(Imp *m, const Onnx__NodeProto *n) {
     int R = x->shape.rank + 1, last = 0;
     if (r->n != R) return onnx_fail(m, "%lld repeats for a tensor of rank %d", (long long)r->n, R);
     for (int a = 0; a < R; a++) {
-        if (r->i[a] == BATCH_SYM || r->i[a] < 0) return onnx_fail(m, "repeat %d is not a count", a);
         if (a == 0 && r->i[a] != 1) return onnx_fail(m, "tiling the batch axis mixes samples");
+        if (r->i[a] == BATCH_SYM) return onnx_fail(m, "repeat %d depends on the batch size", a);
+        if (r->i[a] < 0) return onnx_fail(m, "repeat %d is negative", a);
         if (r->i[a] == 0) return onnx_fail(m, "a repeat of 0 leaves axis %d empty", a);
         if (r->i[a] > MAX_INPUTS)
             return onnx_fail(m, "%lld copies along axis %d are not supported (at most %d)", (long long)r->i[a], a,
@@ -2076,8 +2077,10 @@ static int64_t bcast_at(const Tensor *t, int R, const int64_t *d, int64_t k) {
 
 /* a reduction of a constant (a shape's element count by ReduceProd, a
  * weight's mean): over the axes given (all by default, or none with
- * noop_with_empty_axes), accumulated in double for floats; a group holding
- * the symbolic batch size gives it */
+ * noop_with_empty_axes), accumulated in double for floats. Integers stay
+ * integers: exact for the sum, product, maximum, minimum, L1 and sum of
+ * squares, else computed in double and truncated (as NumPy's astype); a
+ * group holding the symbolic batch size gives it */
 static bool fold_reduce(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
     const Tensor *x = in[0];
     const char *t = n->op_type + strlen("Reduce");
@@ -2104,6 +2107,9 @@ static bool fold_reduce(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) 
     bool keep = ai(n, "keepdims", 1) != 0, mean = strcmp(t, "Mean") == 0;
     bool isint = x->is_int && (strcmp(t, "Sum") == 0 || strcmp(t, "Prod") == 0 || strcmp(t, "Max") == 0 ||
                                strcmp(t, "Min") == 0 || strcmp(t, "L1") == 0 || strcmp(t, "SumSquare") == 0);
+    bool sym_any = false;   /* the symbolic batch among integers computed in double */
+    for (int64_t k = 0; x->is_int && !isint && k < x->n; k++) sym_any |= x->i[k] == BATCH_SYM;
+    if (sym_any) return onnx_fail(m, "Reduce%s of the symbolic batch size is not supported", t);
     int64_t d[MAX_TRANK], group = 1;
     int R = 0;
     for (int i = 0; i < x->rank; i++) {
@@ -2112,7 +2118,7 @@ static bool fold_reduce(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) 
     }
     if (group == 0 && (strcmp(t, "Max") == 0 || strcmp(t, "Min") == 0 || mean))
         return onnx_fail(m, "Reduce%s of no element", t);
-    Tensor *r = onnx_tensor_new(isint, R, d), *xf = x->is_int && !isint ? to_type(x, false) : (Tensor *)x;
+    Tensor *r = onnx_tensor_new(x->is_int, R, d), *xf = x->is_int && !isint ? to_type(x, false) : (Tensor *)x;
     double *acc = xcalloc((size_t)r->n + 1, sizeof(double));
     int64_t *iacc = xcalloc((size_t)r->n + 1, sizeof(int64_t));
     bool *sym = xcalloc((size_t)r->n + 1, sizeof(bool)), *set = xcalloc((size_t)r->n + 1, sizeof(bool));
@@ -2149,7 +2155,12 @@ static bool fold_reduce(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) 
         if (mean) v /= (double)group;
         if (strcmp(t, "L2") == 0) v = sqrt(v);
         if (strcmp(t, "LogSum") == 0 || strcmp(t, "LogSumExp") == 0) v = log(v);
-        r->f[k] = (float)v;
+        if (!x->is_int) {
+            r->f[k] = (float)v;
+            continue;
+        }
+        if (!(fabs(v) < 9e18)) return onnx_fail(m, "Reduce%s of integers gives %g", t, v);
+        r->i[k] = (int64_t)v;
     }
     set_const(m, n, 0, r);
     return true;
