@@ -118,6 +118,17 @@ def make(d):
                           helper.make_node("Where", ["g", "x", "x"], ["w"], name="where"),
                           helper.make_node("Sum", ["a", "b", "c", "w"], ["y"])],
                          [vi("x", ["N", 2, 1, 4])], [vi("y", ["N", 2, 4, 4])], ex))
+    # reductions of constants that have no value: a maximum of no element, an axis twice,
+    # the log of an integer sum of 0; ReduceProd of data
+    rc = [numpy_helper.from_array(np.zeros((0, 3), np.float32), "empty"),
+          numpy_helper.from_array(np.ones((2, 3), np.float32), "w"),
+          numpy_helper.from_array(np.array([0, -2], np.int64), "twice"),
+          numpy_helper.from_array(np.array([0, 0], np.int64), "zeros")]
+    save("reduce_constants", model([helper.make_node("ReduceMax", ["empty"], ["a"], name="max_of_none", keepdims=0),
+                                    helper.make_node("ReduceSum", ["w", "twice"], ["b"], name="axis_twice"),
+                                    helper.make_node("ReduceLogSum", ["zeros"], ["c"], name="log_zero"),
+                                    helper.make_node("ReduceProd", ["x"], ["y"], name="prod_of_data", axes=[1])],
+                                   [vi("x", ["N", 2, 4, 4])], [vi("y", ["N", 1, 4, 4])], rc, opset=17))
     # unsupported attribute values of the resampling and moving operators, all in one run
     # (a backward slice that takes nothing, tiling the batch axis or into 100 copies)
     sc = numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "sc")
