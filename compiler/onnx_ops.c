@@ -766,7 +766,6 @@ static bool on_squeeze(Imp *m, const Onnx__NodeProto *n) {
     return reshape_to(m, n, x, &to);
 }
 
-/* a slice layer [lo, hi) by step along per-sample axis a, its output named o */
 /* ONNX Slice's bounds of an axis of D elements (step not 0), clamped as
  * its definition says: negative ones count from the end; starts then to
  * [0, D], ends to [0, D], or for a negative step starts to [0, D - 1] and
@@ -784,6 +783,8 @@ static int64_t slice_bounds(int64_t D, int64_t *lo, int64_t *hi, int64_t *step) 
     return *lo > *hi ? (*lo - *hi - 1) / -*step + 1 : 0;
 }
 
+/* a slice layer along per-sample axis a from lo by step to hi (not taken;
+ * for a negative step hi -1 is past the first element), its output named o */
 static Val *slice_layer(Imp *m, Val *x, int a, int64_t lo, int64_t hi, int64_t step, const char *o) {
     Shape s = x->shape;
     /* backwards (step < 0) from lo to hi + 1, hi -1 past the first element:
@@ -2075,12 +2076,27 @@ static int64_t bcast_at(const Tensor *t, int R, const int64_t *d, int64_t k) {
     return at;
 }
 
+/* the output element of a reduction over the axes of mask that input
+ * element k falls in */
+static int64_t reduce_at(const Tensor *x, unsigned mask, int64_t k) {
+    int64_t o = 0, stride = 1;
+    for (int i = x->rank - 1; i >= 0; i--) {
+        int64_t idx = k % x->dim[i];
+        k /= x->dim[i];
+        if (!(mask >> i & 1)) o += idx * stride, stride *= x->dim[i];
+    }
+    return o;
+}
+
 /* a reduction of a constant (a shape's element count by ReduceProd, a
  * weight's mean): over the axes given (all by default, or none with
  * noop_with_empty_axes), accumulated in double for floats. Integers stay
  * integers: exact for the sum, product, maximum, minimum, L1 and sum of
- * squares, else computed in double and truncated (as NumPy's astype); a
- * group holding the symbolic batch size gives it */
+ * squares, else computed in double and truncated (as NumPy's astype). The
+ * symbolic batch size reduced with sizes that change nothing (1 in a
+ * product, 0 in a sum), or alone, stays the symbol; with others the result
+ * depends on the batch size, an error. LogSumExp takes the group's maximum
+ * out before exp. */
 static bool fold_reduce(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
     const Tensor *x = in[0];
     const char *t = n->op_type + strlen("Reduce");
@@ -2121,18 +2137,27 @@ static bool fold_reduce(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) 
     Tensor *r = onnx_tensor_new(x->is_int, R, d), *xf = x->is_int && !isint ? to_type(x, false) : (Tensor *)x;
     double *acc = xcalloc((size_t)r->n + 1, sizeof(double));
     int64_t *iacc = xcalloc((size_t)r->n + 1, sizeof(int64_t));
-    bool *sym = xcalloc((size_t)r->n + 1, sizeof(bool)), *set = xcalloc((size_t)r->n + 1, sizeof(bool));
+    int64_t *nsym = xcalloc((size_t)r->n + 1, sizeof(int64_t));   /* symbolic batch sizes in the group */
+    bool *set = xcalloc((size_t)r->n + 1, sizeof(bool)), *plain = xcalloc((size_t)r->n + 1, sizeof(bool));
     bool prod = strcmp(t, "Prod") == 0, mx = strcmp(t, "Max") == 0, mn = strcmp(t, "Min") == 0;
+    bool lse = strcmp(t, "LogSumExp") == 0, add = strcmp(t, "Sum") == 0 || strcmp(t, "L1") == 0;
+    double *top = xcalloc((size_t)r->n + 1, sizeof(double));   /* LogSumExp: the group's maximum, taken out */
+    for (int64_t k = 0; lse && k < x->n; k++) {
+        int64_t o = reduce_at(x, mask, k);
+        if (!set[o] || xf->f[k] > top[o]) top[o] = xf->f[k];
+        set[o] = true;
+    }
+    for (int64_t k = 0; k < r->n; k++) plain[k] = true, set[k] = false;
     for (int64_t k = 0; k < x->n; k++) {
-        int64_t rem = k, o = 0, stride = 1;   /* k's output element */
-        for (int i = x->rank - 1; i >= 0; i--) {
-            int64_t idx = rem % x->dim[i];
-            rem /= x->dim[i];
-            if (!(mask >> i & 1)) o += idx * stride, stride *= x->dim[i];
-        }
+        int64_t o = reduce_at(x, mask, k);
         if (isint) {
             int64_t v = x->i[k], a = iacc[o];
-            if (v == BATCH_SYM) { sym[o] = true; continue; }
+            if (v == BATCH_SYM) {
+                nsym[o]++;
+                continue;
+            }
+            /* the batch size stays a symbol only past elements that change nothing */
+            if (!(prod ? v == 1 : add ? v == 0 : false)) plain[o] = false;
             if (strcmp(t, "L1") == 0) v = v < 0 ? -v : v;
             if (strcmp(t, "SumSquare") == 0) v = (int64_t)((uint64_t)v * (uint64_t)v);
             iacc[o] = !set[o] ? v : prod ? (int64_t)((uint64_t)a * (uint64_t)v) : mx ? (v > a ? v : a)
@@ -2141,20 +2166,22 @@ static bool fold_reduce(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) 
             double v = xf->f[k], a = acc[o];
             if (strcmp(t, "L1") == 0 || strcmp(t, "L2") == 0 || strcmp(t, "SumSquare") == 0)
                 v = strcmp(t, "L1") == 0 ? fabs(v) : v * v;
-            if (strcmp(t, "LogSumExp") == 0) v = exp(v);
+            if (lse) v = exp(isfinite(top[o]) ? v - top[o] : v);
             acc[o] = !set[o] ? v : prod ? a * v : mx ? (v > a ? v : a) : mn ? (v < a ? v : a) : a + v;
         }
         set[o] = true;
     }
     for (int64_t k = 0; k < r->n; k++) {
         if (isint) {
-            r->i[k] = sym[k] ? BATCH_SYM : !set[k] ? (prod ? 1 : 0) : iacc[k];
+            if (nsym[k] && (nsym[k] > 1 || !plain[k] || !(prod || add || ((mx || mn) && !set[k]))))
+                return onnx_fail(m, "Reduce%s over the batch size and other sizes depends on the batch size", t);
+            r->i[k] = nsym[k] ? BATCH_SYM : !set[k] ? (prod ? 1 : 0) : iacc[k];
             continue;
         }
         double v = !set[k] ? (prod ? 1 : 0) : acc[k];
         if (mean) v /= (double)group;
         if (strcmp(t, "L2") == 0) v = sqrt(v);
-        if (strcmp(t, "LogSum") == 0 || strcmp(t, "LogSumExp") == 0) v = log(v);
+        if (strcmp(t, "LogSum") == 0 || lse) v = log(v) + (lse && isfinite(top[k]) ? top[k] : 0);
         if (!x->is_int) {
             r->f[k] = (float)v;
             continue;
@@ -2430,7 +2457,9 @@ static bool fold_slice(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
         int a = 0;
         if (!axis_of(m, na >= 0 ? ax[k] : k, x->rank, &a)) return false;
         int64_t step = nsp >= 0 ? sp[k] : 1, lo = st[k], hi = en[k];
-        if (step == 0 || lo == BATCH_SYM || hi == BATCH_SYM) return onnx_fail(m, "unsupported slice bounds");
+        /* INT64_MIN: the symbolic batch size, but for the end of a negative
+         * step what ONNX's definition writes for "past the first" */
+        if (step == 0 || lo == BATCH_SYM || (hi == BATCH_SYM && step > 0)) return onnx_fail(m, "unsupported slice bounds");
         d[a] = slice_bounds(x->dim[a], &lo, &hi, &step);
         b[a] = lo, s[a] = step;
     }

@@ -375,10 +375,10 @@ CNNRT_ALWAYS_INLINE void cnnrt_phases4_(cnnrt_v16 ph[4], const cnnrt_v16 a[4]) {
  * where that column is outside the row. With `shuffles` (CNNRT_SHUFFLES,
  * below) and s = 2 or 4, vectors of 16 * s columns are split by shuffles:
  * under clang every vector of the padded row, 3-4x faster than its loop of
- * stride s, a gather per vector; under gcc (AVX-512) for s = 4 and rows of
- * 16 columns or more, the vectors of the row from its first column, the
- * last one overlapping the one before (a row under 64 columns: its last 16
- * shifted into place), each phase stored at its own offset: no edge vector,
+ * stride s, a gather per vector; under gcc (AVX-512) for s = 4, the vectors
+ * of the row from its first column, the last one overlapping the one before
+ * (a row under 64 columns: its last 16 shifted into place; under 16: copied
+ * into a vector of zeros), each phase stored at its own offset: no edge vector,
  * which gcc copied through a zeroed buffer (2-3x faster than the loop for
  * rows of 64 and 128; for s = 2, 1.0-1.25x slower; the partial stores lane
  * by lane, masked: gcc makes a memcpy of n - q floats a call or `rep movsq`,

@@ -42,10 +42,11 @@ static int64_t clamp_bound(int64_t v, int64_t n, bool back) {
  * given). The step of one element taken is 1 (no index is ever stepped to). */
 static int64_t slice_range(const Layer *L, const Shape *in, int64_t *start, int64_t *step) {
     int64_t n = in->dim[L->axis], s = attr_int(L, "step"), count;
+    if (s < -INT64_MAX) s = -INT64_MAX;   /* as far back: one element */
     bool back = s < 0;
     int64_t b = attr_get(L, "start")->set || !back ? clamp_bound(attr_int(L, "start"), n, back) : n - 1;
     int64_t end = attr_get(L, "end")->set || !back ? clamp_bound(attr_int(L, "end"), n, back) : -1;
-    if (back) count = end < b ? (b - end - 1) / -s + 1 : 0;   /* s > INT64_MIN: slice_infer */
+    if (back) count = end < b ? (b - end - 1) / -s + 1 : 0;
     else count = end > b ? (end - b - 1) / s + 1 : 0;
     *start = b;
     *step = count == 1 ? 1 : s;
@@ -56,7 +57,7 @@ static bool slice_infer(Layer *L, const Shape *in, int nin) {
     (void)nin;
     if (!axis_resolve(L, "axis", attr_int(L, "axis"), in, &L->axis)) return false;
     int64_t step = attr_int(L, "step");
-    if (step == 0 || step == INT64_MIN) {
+    if (step == 0) {
         diag_error(attr_loc(L, "step"), "slice '%s' has step %lld: a step is a non-zero integer (negative: backwards)",
                    L->name, (long long)step);
         return false;

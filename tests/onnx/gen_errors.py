@@ -119,7 +119,7 @@ def make(d):
                           helper.make_node("Sum", ["a", "b", "c", "w"], ["y"])],
                          [vi("x", ["N", 2, 1, 4])], [vi("y", ["N", 2, 4, 4])], ex))
     # reductions of constants that have no value: a maximum of no element, an axis twice,
-    # the log of an integer sum of 0; ReduceProd of data
+    # the log of an integer sum of 0, the batch size plus other sizes; ReduceProd of data
     rc = [numpy_helper.from_array(np.zeros((0, 3), np.float32), "empty"),
           numpy_helper.from_array(np.ones((2, 3), np.float32), "w"),
           numpy_helper.from_array(np.array([0, -2], np.int64), "twice"),
@@ -127,6 +127,8 @@ def make(d):
     save("reduce_constants", model([helper.make_node("ReduceMax", ["empty"], ["a"], name="max_of_none", keepdims=0),
                                     helper.make_node("ReduceSum", ["w", "twice"], ["b"], name="axis_twice"),
                                     helper.make_node("ReduceLogSum", ["zeros"], ["c"], name="log_zero"),
+                                    helper.make_node("Shape", ["x"], ["shape"], name="shape"),
+                                    helper.make_node("ReduceSum", ["shape"], ["d"], name="batch_plus_sizes"),
                                     helper.make_node("ReduceProd", ["x"], ["y"], name="prod_of_data", axes=[1])],
                                    [vi("x", ["N", 2, 4, 4])], [vi("y", ["N", 1, 4, 4])], rc, opset=17))
     # unsupported attribute values of the resampling and moving operators, all in one run

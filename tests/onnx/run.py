@@ -315,7 +315,9 @@ def torch_models():
 
         def forward(s, x):
             y = torch.relu(s.c(torch.flip(x, [3])))
-            return torch.flip(y, [1, 2]) + y[:, [3, 1]] .repeat(1, 2, 1, 1) + x[:, [2, 1, 0, 0]][:, :, :, [6, 4, 2, 0, 1, 2, 3]]
+            # repeat along two axes: Tile, a concat per axis
+            return (torch.flip(y, [1, 2]) + y[:, [3, 1]].repeat(1, 2, 2, 1)[:, :, 3:8]
+                    + x[:, [2, 1, 0, 0]][:, :, :, [6, 4, 2, 0, 1, 2, 3]])
 
     class PadMultiple(nn.Module):   # shape arithmetic with Mod: padded to a multiple of 8 (Swin's windows)
         def __init__(s):
@@ -551,35 +553,51 @@ def test_external():
 
 def test_folding():
     """reductions of constants folded at compile time: a Reshape to
-    [N, ReduceProd(shape[1:])] (the flattened size, as some exporters
-    compute it), and data times ReduceMean, ReduceMax, ReduceL2, ReduceSum
-    and ReduceLogSumExp of a weight: the same output as numpy"""
+    [ReduceProd(shape[:1]), ReduceProd(shape[1:])] (the batch alone stays the
+    batch; the flattened size, as some exporters compute it), and data times
+    every kind of reduction of a weight (LogSumExp of values whose exp
+    overflows, the mean of integers truncated, noop_with_empty_axes); and
+    Slice of data with steps below -1 and a start clamped to the first
+    element: the same outputs as numpy"""
     import numpy as np
     import onnx
     from onnx import helper, numpy_helper, TensorProto
     rng = np.random.RandomState(3)
     w = rng.uniform(-1, 1, (3, 24)).astype(np.float32)
-    inits = [numpy_helper.from_array(w, "w")] + [numpy_helper.from_array(np.array(v, np.int64), k) for k, v in
-                                                  (("zero", [0]), ("one", [1]), ("end", [4]), ("ax0", [0]))]
+    inits = [numpy_helper.from_array(w, "w"), numpy_helper.from_array(w * 1000, "big"),
+             numpy_helper.from_array(np.abs(w) + 0.5, "pos")]
+    inits += [numpy_helper.from_array(np.array(v, np.int64), k) for k, v in
+              (("zero", [0]), ("one", [1]), ("end", [4]), ("ax0", [0]), ("ints", [2, 3, 5]),
+               ("s20", [20]), ("e100", [-100]), ("ax1", [1]), ("m3", [-3]), ("s100", [-100]), ("e200", [-200]), ("m1", [-1]))]
     N = helper.make_node
     nodes = [N("Shape", ["x"], ["s"]), N("Slice", ["s", "zero", "one"], ["batch"]), N("Slice", ["s", "one", "end"], ["rest"]),
-             N("ReduceProd", ["rest"], ["size"], keepdims=1), N("Concat", ["batch", "size"], ["to"], axis=0),
-             N("Reshape", ["x", "to"], ["flat"]),
-             N("ReduceMean", ["w", "ax0"], ["mean"], keepdims=0), N("ReduceMax", ["w"], ["max"], axes=[0], keepdims=1),
-             N("ReduceL2", ["w", "ax0"], ["l2"], keepdims=0), N("ReduceSum", ["w"], ["sum"], keepdims=0),
-             N("ReduceLogSumExp", ["w", "ax0"], ["lse"], keepdims=0),
+             N("ReduceProd", ["batch"], ["nb"], keepdims=1), N("ReduceProd", ["rest"], ["size"], keepdims=1),
+             N("Concat", ["nb", "size"], ["to"], axis=0), N("Reshape", ["x", "to"], ["flat"]),
+             N("ReduceMean", ["w"], ["mean"], axes=[0], keepdims=0), N("ReduceMax", ["w"], ["max"], axes=[0], keepdims=1),
+             N("ReduceL2", ["w"], ["l2"], axes=[0], keepdims=0), N("ReduceSum", ["w"], ["sum"], keepdims=0),
+             N("ReduceLogSumExp", ["big"], ["lse"], axes=[0], keepdims=0), N("ReduceMin", ["w"], ["min"], axes=[0], keepdims=0),
+             N("ReduceL1", ["w"], ["l1"], axes=[0], keepdims=0), N("ReduceSumSquare", ["w"], ["ss"], axes=[0], keepdims=0),
+             N("ReduceLogSum", ["pos"], ["ls"], axes=[0], keepdims=0), N("ReduceMean", ["ints"], ["imean"], keepdims=0),
+             N("Cast", ["imean"], ["fmean"], to=TensorProto.FLOAT), N("ReduceSum", ["w"], ["same"], noop_with_empty_axes=1),
+             N("ReduceSum", ["same", "ax0"], ["same_sum"], keepdims=0),
              N("Mul", ["flat", "mean"], ["a"]), N("Add", ["a", "max"], ["b"]), N("Mul", ["b", "l2"], ["c"]),
-             N("Add", ["c", "sum"], ["d"]), N("Sub", ["d", "lse"], ["y"])]
+             N("Add", ["c", "sum"], ["d"]), N("Sub", ["d", "lse"], ["e"]), N("Add", ["e", "min"], ["f"]),
+             N("Mul", ["f", "l1"], ["g"]), N("Add", ["g", "ss"], ["h"]), N("Mul", ["h", "ls"], ["i"]),
+             N("Mul", ["i", "fmean"], ["j"]), N("Add", ["j", "same_sum"], ["k"]),
+             N("Slice", ["k", "s20", "e100", "ax1", "m3"], ["back3"]), N("Slice", ["k", "s100", "e200", "ax1", "m1"], ["first"]),
+             N("Concat", ["k", "back3", "first"], ["y"], axis=1)]
     g = helper.make_graph(nodes, "fold", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 2, 3, 4])],
-                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 24])], inits)
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 32])], inits)
     d = os.path.join(WORK, "folding")
     os.makedirs(d, exist_ok=True)
     path = os.path.join(d, "fold.onnx")
     onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), path)
     x = rng.uniform(-1, 1, (2, 2, 3, 4)).astype(np.float32)
-    wd = w.astype(np.float64)
-    want = ((x.reshape(2, 24) * wd.mean(0) + wd.max(0, keepdims=True)) * np.sqrt((wd * wd).sum(0)) + wd.sum()
-            - np.log(np.exp(wd).sum(0)))
+    wd, bd = w.astype(np.float64), w.astype(np.float64) * 1000
+    lse = bd.max(0) + np.log(np.exp(bd - bd.max(0)).sum(0))
+    k = ((((x.reshape(2, 24) * wd.mean(0) + wd.max(0, keepdims=True)) * np.sqrt((wd * wd).sum(0)) + wd.sum() - lse
+           + wd.min(0)) * np.abs(wd).sum(0) + (wd * wd).sum(0)) * np.log((np.abs(wd) + 0.5).sum(0)) * 3 + wd.sum(0))
+    want = np.concatenate([k, k[:, 20::-3], k[:, :1]], 1)
     for opt in ("O0", "O2"):
         exe, err = build(path, opt, "folding_" + opt)
         got = forward(exe, x) if exe else None
