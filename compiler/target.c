@@ -34,8 +34,9 @@ int64_t target_weight_cache(const Options *o) {
 /* how far ahead of its use a kernel fetches weights that stream from
  * memory: a memory latency's worth of one core's bandwidth (about 100 ns x
  * 25-50 GB/s, 2.5-5 KB), with room: 6 KiB. (Winograd's products in
- * ResNet-18: 1.5 KiB ahead did nothing, 6 KiB 0.91x the network's time,
- * 12 and 24 KiB 0.92-0.96x.) */
+ * ResNet-18: 1.5 KiB ahead did nothing, 6 KiB 0.91x the network's time
+ * under clang, 12 and 24 KiB 0.92-0.96x, in runs as noisy as those
+ * differences.) */
 int64_t target_prefetch_bytes(const Options *o) {
     (void)o;
     return 6 * 1024;

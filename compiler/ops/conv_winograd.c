@@ -265,6 +265,12 @@ static void products(Emit *e, const void *ctx, Regs r) {
     }
 }
 
+/* element (i, j) of a tile in its channel's planes, from the tile's first
+ * float: plane (i mod m, j mod m), i / m rows and j / m columns on */
+static int64_t tile_float(const Wino *g, int i, int j) {
+    return (i % g->m * g->m + j % g->m) * g->PL + i / g->m * g->Wq + j / g->m;
+}
+
 static void winograd_emit(Emit *e, const Layer *L, const void *tile) {
     const Wino g = *(const Wino *)tile;
     const WinoMats x = wino_mats(g.m);
@@ -304,13 +310,11 @@ static void winograd_emit(Emit *e, const Layer *L, const void *tile) {
                 FOR_SIMD(e, "l", 16)
                     for (int i = 0; i < n; i++)
                         for (int j = 0; j < n; j++)
-                            emit_line(e, "d[%d][%d][l] = pc[%lld + oq[l]];", i, j,
-                                      (long long)((i % m * m + j % m) * PL + i / m * Wq + j / m));
+                            emit_line(e, "d[%d][%d][l] = pc[%lld + oq[l]];", i, j, (long long)tile_float(&g, i, j));
             else
                 for (int i = 0; i < n; i++)
                     for (int j = 0; j < n; j++)
-                        emit_line(e, "memcpy(d[%d][%d], %s, sizeof d[0][0]);", i, j,
-                                  cx_add("pc", (i % m * m + j % m) * PL + i / m * Wq + j / m));
+                        emit_line(e, "memcpy(d[%d][%d], %s, sizeof d[0][0]);", i, j, cx_add("pc", tile_float(&g, i, j)));
             FOR_SIMD(e, "l", 16)
                 for (int i = 0; i < n; i++)
                     for (int j = 0; j < n; j++)
