@@ -1352,31 +1352,40 @@ static bool on_conv_transpose(Imp *m, const Onnx__NodeProto *n) {
 
 /* ---- Resize, Upsample */
 
-static bool resize_mode(Imp *m, const Onnx__NodeProto *n, const char **mode, bool *align) {
+/* the mode of a Resize or Upsample and how it maps positions: *coords and
+ * *rounding the upsample attributes (NULL: PyTorch's, the layer's default) */
+static bool resize_mode(Imp *m, const Onnx__NodeProto *n, const char **mode, const char **coords,
+                        const char **rounding) {
     bool old = strcmp(n->op_type, "Upsample") == 0 || m->opset < 11;   /* no coordinate modes: asymmetric */
     *mode = as(n, "mode", "nearest");
     const char *ctm = old ? "asymmetric" : as(n, "coordinate_transformation_mode", "half_pixel");
     const char *nm = old ? "floor" : as(n, "nearest_mode", "round_prefer_floor");
-    *align = false;
+    static const char *const ctms[] = {"half_pixel", "pytorch_half_pixel", "asymmetric", "align_corners",
+                                       "tf_half_pixel_for_nn"};
+    static const char *const nms[] = {"floor", "ceil", "round_prefer_floor", "round_prefer_ceil"};
+    *coords = *rounding = NULL;
+    for (size_t k = 0; k < sizeof ctms / sizeof *ctms; k++)
+        if (strcmp(ctm, ctms[k]) == 0) *coords = ctms[k];
+    if (!*coords)
+        return onnx_fail(m, "coordinate_transformation_mode '%s' is not supported (half_pixel, pytorch_half_pixel, "
+                         "asymmetric, align_corners and tf_half_pixel_for_nn are)", ctm);
     if (strcmp(*mode, "nearest") == 0) {
-        if (strcmp(ctm, "asymmetric") == 0 && strcmp(nm, "floor") == 0) return true;
-        return onnx_fail(m, "nearest with coordinate_transformation_mode '%s' and nearest_mode '%s' is not supported "
-                         "(only asymmetric with floor, PyTorch's nearest)", ctm, nm);
+        for (size_t k = 0; k < sizeof nms / sizeof *nms; k++)
+            if (strcmp(nm, nms[k]) == 0) *rounding = nms[k];
+        if (!*rounding)
+            return onnx_fail(m, "nearest_mode '%s' is not supported (floor, ceil, round_prefer_floor and "
+                             "round_prefer_ceil are)", nm);
+        if (strcmp(ctm, "asymmetric") == 0 && strcmp(nm, "floor") == 0) *coords = *rounding = NULL;   /* PyTorch's */
+        return true;
     }
     if (strcmp(*mode, "cubic") == 0) {
         if (old) return onnx_fail(m, "cubic mode is not supported in %s of opset %d", n->op_type, (int)m->opset);
     } else if (strcmp(*mode, "linear") == 0 || strcmp(*mode, "bilinear") == 0 || strcmp(*mode, "trilinear") == 0) {
         *mode = "linear";
-        if (old)
-            return onnx_fail(m, "linear mode is not supported here: %s of opset %d takes asymmetric coordinates, not "
-                             "PyTorch's (Resize of opset 11 has half_pixel)", n->op_type, (int)m->opset);
     } else {
         return onnx_fail(m, "mode '%s' is not supported (nearest, linear and cubic are)", *mode);
     }
-    if (strcmp(ctm, "align_corners") == 0) *align = true;
-    else if (strcmp(ctm, "half_pixel") != 0 && strcmp(ctm, "pytorch_half_pixel") != 0)
-        return onnx_fail(m, "%s with coordinate_transformation_mode '%s' is not supported (half_pixel, "
-                         "pytorch_half_pixel and align_corners are)", *mode, ctm);
+    if (strcmp(ctm, "half_pixel") == 0) *coords = NULL;   /* PyTorch's */
     return true;
 }
 
@@ -1386,9 +1395,9 @@ static bool resize_mode(Imp *m, const Onnx__NodeProto *n, const char **mode, boo
 static double shortest_decimal(float f) { return strtod(shortest_g(f, true), NULL); }
 
 static bool on_resize(Imp *m, const Onnx__NodeProto *n) {
-    const char *mode;
-    bool align;
-    if (!resize_mode(m, n, &mode, &align)) return false;
+    const char *mode, *coords, *rounding;
+    if (!resize_mode(m, n, &mode, &coords, &rounding)) return false;
+    bool align = coords && strcmp(coords, "align_corners") == 0;
     Val *x = din(m, n, 0);
     if (!x) return false;
     int R = x->shape.rank + 1, nd = R - 2;
@@ -1448,9 +1457,10 @@ static bool on_resize(Imp *m, const Onnx__NodeProto *n) {
         if (align && !sizes && (double)out.dim[i - 1] != (double)full[i] * sc[i])
             return onnx_fail(m, "align_corners with scale %g of a size of %lld is not supported (ONNX aligns to the "
                              "fractional size %g)", sc[i], (long long)full[i], (double)full[i] * sc[i]);
-        if (out.dim[i - 1] == 1 && full[i] > 1 && strcmp(as(n, "coordinate_transformation_mode", ""), "pytorch_half_pixel") == 0)
-            return onnx_fail(m, "pytorch_half_pixel to an output size of 1 is not supported");
     }
+    bool one = false;   /* an output size of 1, where pytorch_half_pixel is not half_pixel */
+    for (int i = 2; i < R; i++) one |= out.dim[i - 1] == 1;
+    if (coords && strcmp(coords, "pytorch_half_pixel") == 0 && !one && strcmp(mode, "nearest") != 0) coords = NULL;
     if (ai(n, "antialias", 0) && down && strcmp(mode, "nearest") != 0) return onnx_fail(m, "antialias=1 when shrinking is not supported");
     int L = layer(m, n, "upsample", NULL, 1, &x, &out);
     if (sizes) {
@@ -1463,7 +1473,9 @@ static bool on_resize(Imp *m, const Onnx__NodeProto *n) {
         onnx_attr(m, L, "scale", l);
     }
     if (strcmp(mode, "nearest") != 0) onnx_attr(m, L, "mode", onnx_vword(mode));
-    if (align) onnx_attr(m, L, "align_corners", ast_bool((Loc){0, 0, 0}, true));
+    if (align && strcmp(mode, "nearest") != 0) onnx_attr(m, L, "align_corners", ast_bool((Loc){0, 0, 0}, true));
+    else if (coords) onnx_attr(m, L, "coordinates", onnx_vword(coords));
+    if (rounding) onnx_attr(m, L, "rounding", onnx_vword(rounding));
     if (strcmp(mode, "cubic") == 0 && af(n, "cubic_coeff_a", -0.75) != -0.75)
         onnx_attr(m, L, "cubic_a", onnx_vfloat(af(n, "cubic_coeff_a", -0.75)));
     if (strcmp(mode, "cubic") == 0 && ai(n, "exclude_outside", 0))

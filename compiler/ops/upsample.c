@@ -14,13 +14,26 @@
  *   source position unclamped and weighs the 4 input positions from
  *   floor(r) - 1 by Keys' kernel with a = cubic_a (-0.75), an index outside
  *   the input reading its edge; with exclude_outside (ONNX) those taps are
- *   dropped and the weights rescaled to sum 1. */
+ *   dropped and the weights rescaled to sum 1.
+ * ONNX's Resize maps positions in other ways too: `coordinates` names its
+ * coordinate_transformation_mode (the source position of output o, in
+ * double: half_pixel (o + 0.5) * step - 0.5, pytorch_half_pixel the same but 0
+ * for one output, asymmetric o * step, align_corners, tf_half_pixel_for_nn
+ * (o + 0.5) * step) and `rounding` its nearest_mode (floor, ceil,
+ * round_prefer_floor, round_prefer_ceil; the index then clamped to the
+ * input). Without either, nearest is PyTorch's float computation above. */
 #include "cnnc.h"
 
 #include <math.h>
 #include <string.h>
 
 static const char *const modes[] = {"nearest", "linear", "cubic", NULL};
+/* the source positions: coords[k] is Pos k */
+static const char *const coords[] = {"half_pixel", "pytorch_half_pixel", "asymmetric", "align_corners",
+                                     "tf_half_pixel_for_nn", NULL};
+typedef enum { POS_HALF, POS_PT_HALF, POS_ASYM, POS_ALIGN, POS_TF_NN, POS_TORCH_NEAREST } Pos;
+static const char *const roundings[] = {"floor", "ceil", "round_prefer_floor", "round_prefer_ceil", NULL};
+typedef enum { ROUND_FLOOR, ROUND_CEIL, ROUND_HALF_DOWN, ROUND_HALF_UP } Rounding;
 
 static const AttrDesc upsample_attrs[] = {
     {"scale", A_FLOATS, .required = false},
@@ -29,7 +42,15 @@ static const AttrDesc upsample_attrs[] = {
     {"align_corners", A_BOOL, .idef = 0},
     {"cubic_a", A_FLOAT, .fdef = -0.75},
     {"exclude_outside", A_BOOL, .idef = 0},
+    {"coordinates", A_KEYWORD, .words = coords},
+    {"rounding", A_KEYWORD, .words = roundings},
 };
+
+static int word_of(const char *const *words, const char *w) {
+    int k = 0;
+    while (strcmp(words[k], w) != 0) k++;
+    return k;
+}
 
 static bool is_linear(const Layer *L) { return strcmp(attr_word(L, "mode"), "linear") == 0; }
 static bool is_cubic(const Layer *L) { return strcmp(attr_word(L, "mode"), "cubic") == 0; }
@@ -52,6 +73,16 @@ static bool upsample_infer(Layer *L, const Shape *in, int nin) {
     if (ac->set && ntaps(L) == 1) {
         diag_error(ac->loc, "attribute 'align_corners' of upsample '%s' needs mode=linear or cubic "
                    "(PyTorch refuses it with nearest)", L->name);
+        ok = false;
+    }
+    const Attr *co = attr_get(L, "coordinates"), *ro = attr_get(L, "rounding");
+    if (ac->set && co->set) {
+        diag_error(co->loc, "upsample '%s' takes 'align_corners' or 'coordinates', not both (coordinates=align_corners "
+                   "is align_corners=true)", L->name);
+        ok = false;
+    }
+    if (ro->set && ntaps(L) > 1) {
+        diag_error(ro->loc, "attribute 'rounding' of upsample '%s' needs mode=nearest", L->name);
         ok = false;
     }
     const char *cubic_only[] = {"cubic_a", "exclude_outside"};
@@ -87,9 +118,10 @@ static bool upsample_infer(Layer *L, const Shape *in, int nin) {
 
 typedef struct {
     int64_t in, out;
-    double step;    /* linear, cubic: input positions per output position */
-    float fstep;    /* nearest: the float PyTorch's kernel multiplies by */
-    bool align;     /* linear, cubic with align_corners: the position is o * step */
+    double step;    /* input positions per output position (but POS_TORCH_NEAREST) */
+    float fstep;    /* nearest, POS_TORCH_NEAREST: the float PyTorch's kernel multiplies by */
+    Pos pos;        /* how output positions map to input positions */
+    Rounding round; /* nearest but POS_TORCH_NEAREST: the source position to an index */
     double a;       /* cubic: Keys' a */
     bool exclude;   /* cubic: exclude_outside */
 } Axis;
@@ -98,10 +130,13 @@ static Axis axis_of(const Layer *L, const Shape *in, int d) {
     const Attr *sc = attr_get(L, "scale");
     Axis a = {.in = in->dim[1 + d], .out = L->shape.dim[1 + d]};
     double s = sc->set ? sc->fv[sc->n == 1 ? 0 : d] : 0;
-    a.align = ntaps(L) > 1 && attr_bool(L, "align_corners");
+    if (attr_get(L, "coordinates")->set) a.pos = (Pos)word_of(coords, attr_word(L, "coordinates"));
+    else if (ntaps(L) == 1) a.pos = attr_get(L, "rounding")->set ? POS_ASYM : POS_TORCH_NEAREST;
+    else a.pos = attr_bool(L, "align_corners") ? POS_ALIGN : POS_HALF;
+    a.round = (Rounding)word_of(roundings, attr_word(L, "rounding"));
     a.a = is_cubic(L) ? attr_float(L, "cubic_a") : 0;
     a.exclude = is_cubic(L) && attr_bool(L, "exclude_outside");
-    if (a.align) a.step = a.out > 1 ? (double)(a.in - 1) / (double)(a.out - 1) : 0;
+    if (a.pos == POS_ALIGN) a.step = a.out > 1 ? (double)(a.in - 1) / (double)(a.out - 1) : 0;
     else a.step = sc->set ? 1.0 / s : (double)a.in / (double)a.out;
     a.fstep = sc->set ? (float)(1.0 / s) : (float)a.in / (float)a.out;
     return a;
@@ -113,9 +148,36 @@ static const char *emit_double(double v) {
     return strpbrk(s, ".en") ? s : xasprintf("%s.0", s);
 }
 
-/* the taps of output position o: nearest i0; linear i0 * l0 + i1 * l1 */
+/* the source position of output position o (not POS_TORCH_NEAREST), and
+ * the same as a C expression of the double or int o; the two compute alike */
+static double axis_pos(const Axis *a, int64_t o) {
+    switch (a->pos) {
+    case POS_ASYM:
+    case POS_ALIGN: return (double)o * a->step;
+    case POS_TF_NN: return ((double)o + 0.5) * a->step;
+    case POS_PT_HALF:
+        if (a->out == 1) return 0;
+        /* fall through */
+    default: return ((double)o + 0.5) * a->step - 0.5;
+    }
+}
+
+static const char *pos_expr(const Axis *a, const char *o) {
+    const char *step = emit_double(a->step);
+    switch (a->pos) {
+    case POS_ASYM:
+    case POS_ALIGN: return xasprintf("%s * %s", o, step);
+    case POS_TF_NN: return xasprintf("(%s + 0.5) * %s", o, step);
+    case POS_PT_HALF:
+        if (a->out == 1) return "0.0";
+        /* fall through */
+    default: return xasprintf("(%s + 0.5) * %s - 0.5", o, step);
+    }
+}
+
+/* the taps of output position o: linear i0 * l0 + i1 * l1 */
 static void axis_taps(const Axis *a, int64_t o, int64_t *i0, int64_t *i1, float *l0, float *l1) {
-    double r = a->align ? (double)o * a->step : ((double)o + 0.5) * a->step - 0.5;
+    double r = axis_pos(a, o);
     if (r < 0) r = 0;
     int64_t i = (int64_t)r;
     if (i > a->in - 1) i = a->in - 1;
@@ -138,7 +200,7 @@ static void axis_weights(const Axis *a, int n, int64_t o, int64_t *idx, float *w
         axis_taps(a, o, &idx[0], &idx[1], &w[0], &w[1]);
         return;
     }
-    double r = a->align ? (double)o * a->step : ((double)o + 0.5) * a->step - 0.5, f = floor(r), t = r - f;
+    double r = axis_pos(a, o), f = floor(r), t = r - f;
     double wd[4] = {keys(a->a, t + 1), keys(a->a, t), keys(a->a, 1 - t), keys(a->a, 2 - t)}, sum = 0;
     for (int k = 0; k < 4; k++) {
         int64_t i = (int64_t)f - 1 + k;
@@ -150,9 +212,17 @@ static void axis_weights(const Axis *a, int n, int64_t o, int64_t *idx, float *w
 }
 
 static int64_t nearest_tap(const Axis *a, int64_t o) {
-    float p = (float)o * a->fstep;
-    int64_t i = (int64_t)floorf(p);
-    return i < a->in - 1 ? i : a->in - 1;
+    int64_t i;
+    if (a->pos == POS_TORCH_NEAREST) {
+        i = (int64_t)floorf((float)o * a->fstep);
+    } else {
+        double r = axis_pos(a, o), f = floor(r);
+        i = (int64_t)(a->round == ROUND_FLOOR       ? f
+                      : a->round == ROUND_CEIL      ? ceil(r)
+                      : a->round == ROUND_HALF_DOWN ? f + (r - f > 0.5)
+                                                    : f + (r - f >= 0.5));
+    }
+    return i < 0 ? 0 : i < a->in - 1 ? i : a->in - 1;
 }
 
 /* Keys' kernel at the distance s (an expression), near (s <= 1) or far */
@@ -175,17 +245,21 @@ static void upsample_emit_ref(Emit *e, const Layer *L) {
             Axis a = axis_of(L, in, d);
             const char *o = win_var('o', nd, d), *i = win_var('i', nd, d), *n = i + 1;
             long long last = (long long)a.in - 1;
-            if (!lin && !cub) {
+            if (!lin && !cub && a.pos == POS_TORCH_NEAREST) {
                 emit_line(e, "int %s = (int)floorf((float)%s * %s);", i, o, emit_float(a.fstep));
                 emit_line(e, "if (%s > %lld) %s = %lld;", i, last, i, last);
                 continue;
             }
-            if (a.align) {
-                emit_line(e, "%sdouble r%s = %s * %s;", cub ? "const " : "", n, o, emit_double(a.step));
-            } else {
-                emit_line(e, "%sdouble r%s = (%s + 0.5) * %s - 0.5;", cub ? "const " : "", n, o, emit_double(a.step));
-                if (lin) emit_line(e, "if (r%s < 0.0) r%s = 0.0;", n, n);
+            emit_line(e, "%sdouble r%s = %s;", lin ? "" : "const ", n, pos_expr(&a, o));
+            if (!lin && !cub) {   /* the position rounded, clamped to the input */
+                static const char *const to_index[] = {"floor(r%s)", "ceil(r%s)", "floor(r%s) + (r%s - floor(r%s) > 0.5)",
+                                                       "floor(r%s) + (r%s - floor(r%s) >= 0.5)"};
+                emit_line(e, "int %s = (int)(%s);", i, xasprintf(to_index[a.round], n, n, n));
+                emit_line(e, "if (%s < 0) %s = 0;", i, i);
+                emit_line(e, "if (%s > %lld) %s = %lld;", i, last, i, last);
+                continue;
             }
+            if (lin) emit_line(e, "if (r%s < 0.0) r%s = 0.0;", n, n);
             if (cub) {   /* taps i .. i+3 from floor(r) - 1 */
                 emit_line(e, "const int %s = (int)floor(r%s) - 1;", i, n);
                 emit_line(e, "const double t%s = r%s - floor(r%s);", n, n, n);

@@ -30,7 +30,8 @@ Semantics chosen where the language reference leaves room (also see README of te
   with padding 0.
 - upsample, nearest: the source indices of PyTorch's float32 kernel (see
   op_upsample); linear and the adaptive pools are F.interpolate and
-  F.adaptive_*_pool*d as they are.
+  F.adaptive_*_pool*d as they are; with `coordinates` or `rounding`, the
+  source positions of ONNX's Resize written out (onnx_resize).
 - All parameters and inline values are rounded to float32 first (the generated
   code stores float32), then the whole net is computed in float64.
 """
@@ -772,6 +773,10 @@ def op_upsample(c):
     else:
         spec = {"size": spatial_list(size, n, "size", L.name, int)}
     mode, ac = str(c.attr("mode", "nearest")), c.attr("align_corners")
+    coords, rounding = c.attr("coordinates"), c.attr("rounding")
+    if coords is not None or rounding is not None:
+        return onnx_resize(c.x, n, spec, mode, str(coords or "asymmetric"), str(rounding or "floor"),
+                           float(c.attr("cubic_a", -0.75)), bool(c.attr("exclude_outside", False)))
     if mode == "cubic":
         a, ex = float(c.attr("cubic_a", -0.75)), bool(c.attr("exclude_outside", False))
         if n == 2 and a == -0.75 and not ex:    # PyTorch's own
@@ -791,7 +796,58 @@ def op_upsample(c):
     return y
 
 
-def cubic(x, n, spec, align, a, exclude):
+def onnx_resize(x, n, spec, mode, coords, rounding, a, exclude):
+    """upsample with coordinates or rounding: ONNX's Resize, one dimension at a
+    time. The source position of output o by coordinate_transformation_mode
+    (x_original in the ONNX operator's definition), in float64; nearest rounds
+    it by nearest_mode and clamps the index to the input, linear clamps the
+    position to [0, I - 1] and blends the two inputs around it."""
+    if mode == "cubic":
+        return cubic(x, n, spec, False, a, exclude, coords)
+    for i in range(n):
+        I, O, step = resize_axis(x.shape[2 + i], spec, i)
+        r = source_positions(I, O, step, coords)
+        if mode == "nearest":
+            f = torch.floor(r)
+            idx = {"floor": f, "ceil": torch.ceil(r),
+                   "round_prefer_floor": torch.where(r - f > 0.5, f + 1, f),
+                   "round_prefer_ceil": torch.where(r - f >= 0.5, f + 1, f)}[rounding]
+            x = x.index_select(2 + i, idx.long().clamp(0, I - 1))
+            continue
+        r = r.clamp(0, I - 1)
+        i0 = torch.floor(r).long()
+        i1 = (i0 + 1).clamp(max=I - 1)
+        shape = [1] * x.dim()
+        shape[2 + i] = O
+        w1 = (r - i0).to(x.dtype).view(shape)
+        x = x.index_select(2 + i, i0) * (1 - w1) + x.index_select(2 + i, i1) * w1
+    return x
+
+
+def resize_axis(I, spec, i):
+    """Dimension i's input size, output size and step of source positions:
+    1/scale with a scale, I/O with a size."""
+    if "size" in spec:
+        O = spec["size"][i]
+        return I, O, I / O
+    O = int(math.floor(I * spec["scale_factor"][i]))
+    return I, O, 1 / spec["scale_factor"][i]
+
+
+def source_positions(I, O, step, coords):
+    o = torch.arange(O, dtype=torch.float64)
+    if coords == "align_corners":
+        return o * ((I - 1) / (O - 1) if O > 1 else 0.0)
+    if coords == "asymmetric":
+        return o * step
+    if coords == "tf_half_pixel_for_nn":
+        return (o + 0.5) * step
+    if coords == "pytorch_half_pixel" and O == 1:
+        return torch.zeros(1, dtype=torch.float64)
+    return (o + 0.5) * step - 0.5
+
+
+def cubic(x, n, spec, align, a, exclude, coords="half_pixel"):
     """Cubic resizing one dimension at a time, as ONNX's Resize with mode cubic
     (and PyTorch's bicubic): the source position r, the 4 inputs from
     floor(r) - 1 weighed by Keys' kernel with a, an index outside reading the
@@ -801,17 +857,8 @@ def cubic(x, n, spec, align, a, exclude):
         return torch.where(s <= 1, ((a + 2) * s - (a + 3)) * s * s + 1,
                            torch.where(s < 2, ((a * s - 5 * a) * s + 8 * a) * s - 4 * a, torch.zeros_like(s)))
     for i in range(n):
-        I = x.shape[2 + i]
-        if "size" in spec:
-            O = spec["size"][i]
-            step = I / O
-        else:
-            O = int(math.floor(I * spec["scale_factor"][i]))
-            step = 1 / spec["scale_factor"][i]
-        if align:
-            step = (I - 1) / (O - 1) if O > 1 else 0.0
-        o = torch.arange(O, dtype=torch.float64)
-        r = o * step if align else (o + 0.5) * step - 0.5
+        I, O, step = resize_axis(x.shape[2 + i], spec, i)
+        r = source_positions(I, O, step, "align_corners" if align else coords)
         f = torch.floor(r)
         idx = [f.long() - 1 + j for j in range(4)]
         w = [keys(r - (f - 1 + j)) for j in range(4)]

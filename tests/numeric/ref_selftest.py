@@ -622,6 +622,38 @@ def test_resampling():
         step = (6 / (O - 1) if O > 1 else 0.0) if ac else 1 / s
         close(run(f"network t {{ input x[3,7]; upsample(scale={s}, mode=linear, align_corners={str(ac).lower()}); }}", v),
               naive_linear_1d(v, O, step, ac), f"upsample linear scale {s} align_corners={ac} vs the formula")
+    # ONNX's coordinate modes: half_pixel and align_corners are PyTorch's linear,
+    # asymmetric linear the formula, half_pixel with round_prefer_ceil nearest-exact
+    for dims, shape in [(1, (2, 3, 7)), (2, (2, 3, 5, 7))]:
+        v = RNG.uniform(-1, 1, shape)
+        V = torch.tensor(v)
+        sp = ",".join(str(d) for d in shape[1:])
+        for s in [2, 1.5, 0.7]:
+            for co, ac in (("half_pixel", False), ("align_corners", True)):
+                close(run(f"network t {{ input x[{sp}]; upsample(scale={s}, mode=linear, coordinates={co}); }}", v),
+                      nn.Upsample(scale_factor=s, mode=modes[dims], align_corners=ac)(V).numpy(),
+                      f"upsample {dims}-D linear scale {s} coordinates={co} vs nn")
+            close(run(f"network t {{ input x[{sp}]; upsample(scale={s}, coordinates=half_pixel, "
+                      f"rounding=round_prefer_ceil); }}", v),
+                  nn.Upsample(scale_factor=s, mode="nearest-exact")(V).numpy(),
+                  f"upsample {dims}-D nearest scale {s} half_pixel round_prefer_ceil vs nearest-exact")
+    for O, s in [(14, 2.0), (11, 1.6), (4, 0.6)]:
+        v = RNG.uniform(-1, 1, (2, 3, 7))
+        close(run(f"network t {{ input x[3,7]; upsample(scale={s}, mode=linear, coordinates=asymmetric); }}", v),
+              naive_linear_1d(v, O, 1 / s, True), f"upsample linear scale {s} asymmetric vs the formula")
+    # nearest by ONNX's rounding modes, against the definition (4 -> 2 by half_pixel: ties)
+    for I, O, co, rnd, idx in [(7, 3, "half_pixel", "round_prefer_floor", [1, 3, 5]),
+                               (4, 8, "half_pixel", "round_prefer_floor", [0, 0, 1, 1, 2, 2, 3, 3]),
+                               (4, 2, "half_pixel", "round_prefer_floor", [0, 2]),
+                               (4, 2, "half_pixel", "round_prefer_ceil", [1, 3]),
+                               (4, 8, "asymmetric", "ceil", [0, 1, 1, 2, 2, 3, 3, 3]),
+                               (4, 8, "tf_half_pixel_for_nn", "floor", [0, 0, 1, 1, 2, 2, 3, 3]),
+                               (4, 3, "align_corners", "round_prefer_floor", [0, 1, 3]),
+                               (4, 3, "pytorch_half_pixel", "floor", [0, 1, 2]),
+                               (4, 1, "pytorch_half_pixel", "floor", [0])]:
+        v = RNG.uniform(-1, 1, (1, 2, I))
+        close(run(f"network t {{ input x[2,{I}]; upsample(size={O}, coordinates={co}, rounding={rnd}); }}", v),
+              v[..., idx], f"upsample nearest size {I} -> {O} {co} {rnd} vs the definition")
     # nearest with a size: PyTorch's float32 kernel, floor(o * (float)(I/O)) in float
     for I, O in [(14, 46), (26, 22), (7, 3), (5, 12)]:
         v = RNG.uniform(-1, 1, (1, 2, I))

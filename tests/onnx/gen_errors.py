@@ -134,10 +134,10 @@ def make(d):
     # unsupported attribute values of the resampling and moving operators, all in one run
     # (a backward slice that takes nothing, tiling the batch axis or into 100 copies)
     sc = numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "sc")
-    save("resize_transpose", model([helper.make_node("Resize", ["x", "", "sc"], ["a"], name="cubic", mode="cubic",
-                                                     coordinate_transformation_mode="asymmetric"),
-                                    helper.make_node("Resize", ["x", "", "sc"], ["b"], name="tf",
-                                                     coordinate_transformation_mode="tf_half_pixel_for_nn"),
+    save("resize_transpose", model([helper.make_node("Resize", ["x", "roi", "sc"], ["a"], name="crop", mode="linear",
+                                                     coordinate_transformation_mode="tf_crop_and_resize"),
+                                    helper.make_node("Resize", ["x", "", "sc"], ["b"], name="even",
+                                                     nearest_mode="round_half_even"),
                                     helper.make_node("Transpose", ["x"], ["c"], name="t", perm=[1, 0, 2, 3]),
                                     helper.make_node("Slice", ["x", "st", "en", "ax", "sp"], ["d"], name="back"),
                                     helper.make_node("Tile", ["x", "rb"], ["g"], name="tile_batch"),
@@ -146,7 +146,8 @@ def make(d):
                                     helper.make_node("Reshape", ["x", "deep"], ["f"], name="deep"),
                                     helper.make_node("ReduceMean", ["x"], ["y"], name="all", keepdims=0)],
                                    [vi("x", ["N", 2, 4, 4])], [vi("y", ["N"])],
-                                   [sc] + [numpy_helper.from_array(np.array([v], np.int64), k)
+                                   [sc, numpy_helper.from_array(np.array([0, 0, 0, 0, 1, 1, 1, 1], np.float32), "roi")] +
+                                   [numpy_helper.from_array(np.array([v], np.int64), k)
                                            for k, v in (("st", 0), ("en", 2), ("ax", 3), ("sp", -1))]
                                    + [numpy_helper.from_array(np.array(v, np.int64), k)
                                       for k, v in (("rb", [2, 1, 1, 1]), ("rm", [1, 1, 100, 1]))]

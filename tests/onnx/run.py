@@ -605,6 +605,61 @@ def test_folding():
         result(ok, "folding reductions of constants -%s" % opt, err or "max error %.2g" % e)
 
 
+def test_resize_asymmetric():
+    """linear resizing by asymmetric coordinates (x_original = x_resized /
+    scale): Upsample of opset 7 (scales an attribute) and 9 (an input), and
+    Resize of opset 13 with coordinate_transformation_mode asymmetric and
+    one with tf_half_pixel_for_nn, against numpy; and their --emit=cnn files"""
+    import numpy as np
+    import onnx
+    from onnx import helper, numpy_helper, TensorProto
+
+    def linear(x, axis, scale, shift):   # one axis: the position (o + shift) / scale, clamped to the input
+        I = x.shape[axis]
+        O = int(np.floor(np.float32(I) * np.float32(scale)))   # in float32, as ONNX Runtime
+        r = np.clip((np.arange(O) + shift) / float(np.float32(scale)), 0, I - 1)
+        i0 = np.floor(r).astype(int)
+        i1 = np.minimum(i0 + 1, I - 1)
+        shape = [1] * x.ndim
+        shape[axis] = O
+        w = (r - i0).reshape(shape)
+        return np.take(x, i0, axis) * (1 - w) + np.take(x, i1, axis) * w
+
+    rng = np.random.RandomState(5)
+    x = rng.uniform(-1, 1, (2, 2, 5, 6)).astype(np.float32)
+    xd = x.astype(np.float64)
+    cases = []   # name, opset, node, initializers, output shape, expected
+    for name, opset, sc, mode, shift in (("upsample7", 7, [1, 1, 1.5, 2], None, 0), ("upsample9", 9, [1, 1, 2, 1.5], None, 0),
+                                         ("resize13", 13, [1, 1, 0.6, 1.7], "asymmetric", 0),
+                                         ("resize_tf", 13, [1, 1, 1.4, 0.5], "tf_half_pixel_for_nn", 0.5)):
+        want = linear(linear(xd, 2, sc[2], shift), 3, sc[3], shift)
+        scales = numpy_helper.from_array(np.array(sc, np.float32), "sc")
+        if opset == 7:
+            node, inits = helper.make_node("Upsample", ["x"], ["y"], mode="linear", scales=sc), []
+        elif opset == 9:
+            node, inits = helper.make_node("Upsample", ["x", "sc"], ["y"], mode="linear"), [scales]
+        else:
+            node, inits = helper.make_node("Resize", ["x", "", "sc"], ["y"], mode="linear",
+                                           coordinate_transformation_mode=mode), [scales]
+        g = helper.make_graph([node], name, [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 2, 5, 6])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N"] + list(want.shape[1:]))], inits)
+        d = os.path.join(WORK, "resize")
+        os.makedirs(d, exist_ok=True)
+        path = os.path.join(d, name + ".onnx")
+        onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)]), path)
+        for opt in ("O0", "O2"):
+            exe, err = build(path, opt, "resize_%s_%s" % (name, opt))
+            got = forward(exe, x) if exe else None
+            ok, e = (False, 0) if got is None else close(got, want.reshape(2, -1))
+            result(ok, "resize %s (opset %d) -%s" % (name, opset, opt), err or "max error %.2g" % e)
+        cnn = os.path.join(d, name + ".cnn")   # the coordinates in --emit=cnn's file
+        r = run([CNNC, path, "--emit=cnn", "-o", cnn])
+        exe, err = build(cnn, "O2", "resize_%s_cnn" % name) if r.returncode == 0 else (None, r.stderr)
+        got = forward(exe, x) if exe else None
+        ok, e = (False, 0) if got is None else close(got, want.reshape(2, -1))
+        result(ok, "resize %s --emit=cnn" % name, err or "max error %.2g" % e)
+
+
 # ---------------------------------------------------------------- (c) errors
 def test_errors():
     import gen_errors
@@ -717,6 +772,7 @@ if "torch" in which:
 if "errors" in which:
     test_external()
     test_folding()
+    test_resize_asymmetric()
     test_errors()
 if "nodes" in which:
     test_nodes()
