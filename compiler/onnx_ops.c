@@ -384,7 +384,28 @@ static bool on_gemm(Imp *m, const Onnx__NodeProto *n) {
     return dense(m, n, x, n->input[1], N, w, bias);
 }
 
+/* a constant [P,K] by data [N,K,M]: the K channels of each of M positions
+ * mixed into P, a conv1d of kernel 1 */
+static bool matmul_constant_by_data(Imp *m, const Onnx__NodeProto *n) {
+    Tensor *A = fin(m, n, 0, "matrix A");
+    Val *x = A ? din(m, n, 1) : NULL;
+    if (!x) return false;
+    if (A->rank != 2 || x->shape.rank != 2 || A->dim[1] != x->shape.dim[0])
+        return onnx_fail(m, "MatMul of a constant %s by %s is not supported (only a constant [P,K] by [N,K,M])",
+                         onnx_dims_str(A->rank, A->dim), full_str(&x->shape));
+    int64_t dims[3] = {A->dim[0], A->dim[1], 1};
+    Shape out = {.rank = 2, .dim = {A->dim[0], x->shape.dim[1]}};
+    int L = layer(m, n, "conv1d", n->input[0], 1, &x, &out);
+    onnx_attr(m, L, "out", onnx_vint(dims[0]));
+    onnx_attr(m, L, "kernel", onnx_vint(1));
+    onnx_attr(m, L, "bias", ast_bool((Loc){0, 0, 0}, false));
+    onnx_param(m, L, "weight", 3, dims, A->f);
+    return true;
+}
+
 static bool on_matmul(Imp *m, const Onnx__NodeProto *n) {
+    const Val *a = input(m, n, 0);
+    if (a && a->kind == V_CONST) return matmul_constant_by_data(m, n);
     Val *x = din(m, n, 0);
     if (!x) return false;
     Tensor *B = cin(m, n, 1);

@@ -37,6 +37,16 @@ def make(d):
                                    helper.make_node("Relu", ["a"], ["b"]),
                                    helper.make_node("Hardmax", ["b"], ["y"])],
                                   [vi("x", ["N", 3, 4, 4])], [vi("y", ["N", 3, 4, 4])]))
+    # MatMul: a constant by data other than [N,K,M], K not fitting, two computed tensors
+    mats = [numpy_helper.from_array(np.ones((3, 4), np.float32), "a34"),
+            numpy_helper.from_array(np.ones((3, 5), np.float32), "a35")]
+    save("matmul_shapes", model([helper.make_node("MatMul", ["a34", "x"], ["a"], name="rank3"),
+                                 helper.make_node("Reshape", ["x", "flat"], ["f"], name="flat"),
+                                 helper.make_node("MatMul", ["a35", "f"], ["b"], name="k_mismatch"),
+                                 helper.make_node("MatMul", ["f", "f"], ["c"], name="two_computed"),
+                                 helper.make_node("Add", ["b", "c"], ["y"])],
+                                [vi("x", ["N", 2, 4, 4])], [vi("y", ["N", 3, 4])],
+                                mats + [numpy_helper.from_array(np.array([0, 8, 4], np.int64), "flat")]))
     m = conv_model()
     m.graph.node[0].attribute.append(helper.make_attribute("auto_pad", "SAME_SIDEWAYS"))
     save("attribute_value", m)

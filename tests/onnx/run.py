@@ -403,6 +403,15 @@ def torch_models():
             y = F.layer_norm(s.fc(x), (10,), s.w, s.b, 1e-3)
             return F.layer_norm(y * 2, (10,), s.w)
 
+    class LeftMatMul(nn.Module):   # a constant matrix times the data: the channels mixed, a 1x1 conv1d
+        def __init__(s):
+            super().__init__()
+            s.w = nn.Parameter(torch.randn(5, 4))
+            s.c = nn.Conv1d(5, 6, 3)
+
+        def forward(s, x):
+            return s.c(torch.relu(torch.matmul(s.w, x) + 0.5))
+
     class Up1d(nn.Module):
         def __init__(s):
             super().__init__()
@@ -438,7 +447,7 @@ def torch_models():
             ("bilinear_ac", lambda: Bilinear(True), (3, 4, 6)), ("nearest_scale", NearestScale, (3, 12, 10)),
             ("convnext", ConvNeXtBlock, (8, 5, 5)),
             ("cnblock", CNBlock, (16, 6, 6)),
-            ("shuffle", Shuffle, (4, 6, 6)), ("layernorm", LayerNorm, (12,)), ("up1d", Up1d, (2, 7)),
+            ("shuffle", Shuffle, (4, 6, 6)), ("layernorm", LayerNorm, (12,)), ("up1d", Up1d, (2, 7)), ("leftmatmul", LeftMatMul, (4, 7)),
             ("convbnpool", ConvBnPool, (3, 8, 8)), ("residual", Residual, (3, 16, 16)),
             ("activations", Activations, (4, 9, 11)), ("mish", Mish, (3, 6, 6)), ("mnist", Mnist, (1, 10, 10)), ("ceilpool", CeilPool, (3, 8, 10)),
             ("constbroadcast", ConstBroadcast, (3, 6, 6)), ("crop", Crop, (3, 6, 7)),
