@@ -1893,6 +1893,26 @@ static bool on_instancenorm(Imp *m, const Onnx__NodeProto *n) {
     return true;
 }
 
+/* LRN: PyTorch's window (c - size/2 .. c + (size-1)/2) is ONNX's
+ * (c - (size-1)/2 .. c + ceil((size-1)/2)) for odd sizes only */
+static bool on_lrn(Imp *m, const Onnx__NodeProto *n) {
+    Val *x = din(m, n, 0);
+    if (!x) return false;
+    int64_t size = ai(n, "size", 0);
+    if (!attr(n, "size") || size < 1) return onnx_fail(m, "'size' must be given, a positive integer");
+    if (size % 2 == 0)
+        return onnx_fail(m, "size %lld is not supported: an even window is centred one channel later in ONNX than in "
+                         "PyTorch's local_response_norm (odd sizes are)", (long long)size);
+    if (x->shape.rank < 2) return onnx_fail(m, "input %s has no spatial dimensions", full_str(&x->shape));
+    int L = layer(m, n, "local_response_norm", NULL, 1, &x, &x->shape);
+    onnx_attr(m, L, "size", onnx_vint(size));
+    static const char *const names[] = {"alpha", "beta", "bias"}, *const ours[] = {"alpha", "beta", "k"};
+    const double defs[] = {1e-4, 0.75, 1.0};
+    for (int k = 0; k < 3; k++)
+        if ((float)af(n, names[k], defs[k]) != (float)defs[k]) onnx_attr(m, L, ours[k], onnx_vfloat(af(n, names[k], defs[k])));
+    return true;
+}
+
 /* Pow of data by a constant: x^2 is x * x (the variance in exporters'
  * layernorm), x^0.5 is sqrt, x^1 is x */
 static bool on_pow(Imp *m, const Onnx__NodeProto *n) {
@@ -2642,6 +2662,7 @@ static const struct {
     {"PRelu", "", NULL, on_prelu},
     {"LayerNormalization", "axis epsilon stash_type", NULL, on_layernorm},
     {"InstanceNormalization", "epsilon", NULL, on_instancenorm},
+    {"LRN", "alpha beta bias size", NULL, on_lrn},
 };
 
 bool elem_ok(int dt) { return dt >= 1 && dt <= 16 && dt != 8 && dt != 14 && dt != 15; }

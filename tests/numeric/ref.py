@@ -648,6 +648,13 @@ def op_groupnorm(c):
     return y
 
 
+def op_local_response_norm(c):
+    if c.x.dim() < 3:
+        raise CnnError(f"{c.L.name}: local_response_norm needs spatial dims")
+    return F.local_response_norm(c.x, int(c.attr("size")), float(c.attr("alpha", 1e-4)),
+                                 float(c.attr("beta", 0.75)), float(c.attr("k", 1.0)))
+
+
 def op_layernorm(c):
     x = c.x
     shp = list(x.shape[sample_axis(c, c.attr("axis", 0), x.dim() - 1):])
@@ -977,7 +984,7 @@ OPS = {
     "local2d": op_local2d,
     "global_avgpool": op_global("avg"), "global_maxpool": op_global("max"),
     "batchnorm": op_batchnorm, "layernorm": op_layernorm,
-    "instancenorm": op_instancenorm, "groupnorm": op_groupnorm,
+    "instancenorm": op_instancenorm, "groupnorm": op_groupnorm, "local_response_norm": op_local_response_norm,
     "relu": unary(lambda x, c: torch.relu(x)),
     "relu6": unary(lambda x, c: torch.clamp(x, 0.0, 6.0)),
     "sigmoid": unary(lambda x, c: torch.sigmoid(x)),

@@ -525,6 +525,19 @@ def _bn1d(bn2d, v):
     return m(torch.tensor(v)).detach().numpy()
 
 
+def test_local_response_norm():
+    """docs/language.md: x / (k + alpha/size * sum of squares over channels
+    c - size//2 .. c + (size-1)//2, those outside the input 0)^beta"""
+    v = RNG.uniform(-2, 2, (2, 6, 3, 4))
+    for size, alpha, beta, k in [(5, 0.01, 0.75, 2.0), (4, 0.3, 0.6, 1.0), (1, 1e-4, 0.75, 1.0), (9, 0.5, 1.2, 0.5)]:
+        want = np.zeros_like(v)
+        for c in range(6):
+            js = [j for j in range(c - size // 2, c + (size - 1) // 2 + 1) if 0 <= j < 6]
+            want[:, c] = v[:, c] / (k + alpha / size * (v[:, js] ** 2).sum(1)) ** beta
+        close(run(f"network t {{ input x[6,3,4]; local_response_norm(size={size}, alpha={alpha}, beta={beta}, "
+                  f"k={k}); }}", v), want, f"local_response_norm size {size} vs the formula")
+
+
 def test_activations_and_misc():
     x = RNG.uniform(-3, 8, (2, 3, 4, 5))
     X = torch.tensor(x)

@@ -33,10 +33,19 @@ def make(d):
         cases.append((name, f, list(extra)))
 
     # every unsupported node in one run, named or by position
-    save("unsupported_ops", model([helper.make_node("LRN", ["x"], ["a"], name="norm", size=3),
+    save("unsupported_ops", model([helper.make_node("LpPool", ["x"], ["a"], name="lp", kernel_shape=[1, 1]),
                                    helper.make_node("Relu", ["a"], ["b"]),
                                    helper.make_node("Hardmax", ["b"], ["y"])],
                                   [vi("x", ["N", 3, 4, 4])], [vi("y", ["N", 3, 4, 4])]))
+    # LRN of an even size (its window is not PyTorch's), without a size, of a vector
+    save("lrn_sizes", model([helper.make_node("LRN", ["x"], ["a"], name="even", size=4),
+                             helper.make_node("LRN", ["x"], ["b"], name="no_size"),
+                             helper.make_node("Flatten", ["x"], ["f"]),
+                             helper.make_node("LRN", ["f"], ["c"], name="vector", size=3),
+                             helper.make_node("Sum", ["a", "b"], ["d"]),
+                             helper.make_node("Flatten", ["d"], ["e"]),
+                             helper.make_node("Add", ["e", "c"], ["y"])],
+                            [vi("x", ["N", 3, 4, 4])], [vi("y", ["N", 48])]))
     # MatMul: a constant by data other than [N,K,M], K not fitting, two computed tensors
     mats = [numpy_helper.from_array(np.ones((3, 4), np.float32), "a34"),
             numpy_helper.from_array(np.ones((3, 5), np.float32), "a35")]

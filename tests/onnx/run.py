@@ -614,14 +614,36 @@ def test_folding():
         result(ok, "folding reductions of constants -%s" % opt, err or "max error %.2g" % e)
 
 
+def handmade(name, opset, nodes, inits, x, want):
+    """a one-input model of nodes from "x" to "y" (its batch a symbol),
+    compiled at -O0 and -O2 and from its --emit=cnn file: each run's output
+    against want"""
+    import onnx
+    from onnx import helper, TensorProto
+    vi = helper.make_tensor_value_info
+    g = helper.make_graph(nodes, name, [vi("x", TensorProto.FLOAT, ["N"] + list(x.shape[1:]))],
+                          [vi("y", TensorProto.FLOAT, ["N"] + list(want.shape[1:]))], inits)
+    d = os.path.join(WORK, "handmade")
+    os.makedirs(d, exist_ok=True)
+    path = os.path.join(d, name + ".onnx")
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)]), path)
+    cnn = os.path.join(d, name + ".cnn")
+    r = run([CNNC, path, "--emit=cnn", "-o", cnn])
+    for how, src, opt in (("-O0", path, "O0"), ("-O2", path, "O2"), ("--emit=cnn", cnn, "O2")):
+        exe, err = build(src, opt, "%s_%s" % (name, how.strip("-").replace("=", "_"))) \
+            if r.returncode == 0 or src == path else (None, r.stderr)
+        got = forward(exe, x) if exe else None
+        ok, e = (False, 0) if got is None else close(got, want.reshape(x.shape[0], -1))
+        result(ok, "%s (opset %d) %s" % (name, opset, how), err or "max error %.2g" % e)
+
+
 def test_resize_asymmetric():
     """linear resizing by asymmetric coordinates (x_original = x_resized /
     scale): Upsample of opset 7 (scales an attribute) and 9 (an input), and
     Resize of opset 13 with coordinate_transformation_mode asymmetric and
-    one with tf_half_pixel_for_nn, against numpy; and their --emit=cnn files"""
+    one with tf_half_pixel_for_nn, against numpy"""
     import numpy as np
-    import onnx
-    from onnx import helper, numpy_helper, TensorProto
+    from onnx import helper, numpy_helper
 
     def linear(x, axis, scale, shift):   # one axis: the position (o + shift) / scale, clamped to the input
         I = x.shape[axis]
@@ -637,7 +659,6 @@ def test_resize_asymmetric():
     rng = np.random.RandomState(5)
     x = rng.uniform(-1, 1, (2, 2, 5, 6)).astype(np.float32)
     xd = x.astype(np.float64)
-    cases = []   # name, opset, node, initializers, output shape, expected
     for name, opset, sc, mode, shift in (("upsample7", 7, [1, 1, 1.5, 2], None, 0), ("upsample9", 9, [1, 1, 2, 1.5], None, 0),
                                          ("resize13", 13, [1, 1, 0.6, 1.7], "asymmetric", 0),
                                          ("resize_tf", 13, [1, 1, 1.4, 0.5], "tf_half_pixel_for_nn", 0.5)):
@@ -650,23 +671,25 @@ def test_resize_asymmetric():
         else:
             node, inits = helper.make_node("Resize", ["x", "", "sc"], ["y"], mode="linear",
                                            coordinate_transformation_mode=mode), [scales]
-        g = helper.make_graph([node], name, [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 2, 5, 6])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N"] + list(want.shape[1:]))], inits)
-        d = os.path.join(WORK, "resize")
-        os.makedirs(d, exist_ok=True)
-        path = os.path.join(d, name + ".onnx")
-        onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)]), path)
-        for opt in ("O0", "O2"):
-            exe, err = build(path, opt, "resize_%s_%s" % (name, opt))
-            got = forward(exe, x) if exe else None
-            ok, e = (False, 0) if got is None else close(got, want.reshape(2, -1))
-            result(ok, "resize %s (opset %d) -%s" % (name, opset, opt), err or "max error %.2g" % e)
-        cnn = os.path.join(d, name + ".cnn")   # the coordinates in --emit=cnn's file
-        r = run([CNNC, path, "--emit=cnn", "-o", cnn])
-        exe, err = build(cnn, "O2", "resize_%s_cnn" % name) if r.returncode == 0 else (None, r.stderr)
-        got = forward(exe, x) if exe else None
-        ok, e = (False, 0) if got is None else close(got, want.reshape(2, -1))
-        result(ok, "resize %s --emit=cnn" % name, err or "max error %.2g" % e)
+        handmade(name, opset, [node], inits, x, want)
+
+
+def test_lrn():
+    """LRN (AlexNet's, and with its defaults) against numpy: ONNX's
+    definition, the window c - (size-1)/2 .. c + (size-1)/2 for odd sizes"""
+    import numpy as np
+    from onnx import helper
+    rng = np.random.RandomState(6)
+    x = rng.uniform(-2, 2, (2, 7, 4, 5)).astype(np.float32)
+    xd = x.astype(np.float64)
+    for name, size, alpha, beta, bias in (("lrn_alexnet", 5, 1e-3, 0.75, 2.0), ("lrn_default", 3, 1e-4, 0.75, 1.0),
+                                          ("lrn_wide", 9, 0.5, 1.3, 0.7)):
+        h = (size - 1) // 2
+        sq = np.pad(xd * xd, ((0, 0), (h, h), (0, 0), (0, 0)))
+        s = sum(sq[:, j:j + 7] for j in range(size))
+        want = xd / (bias + alpha / size * s) ** beta
+        kw = {} if name == "lrn_default" else {"alpha": alpha, "beta": beta, "bias": bias}
+        handmade(name, 13, [helper.make_node("LRN", ["x"], ["y"], size=size, **kw)], [], x, want)
 
 
 # ---------------------------------------------------------------- (c) errors
@@ -782,6 +805,7 @@ if "errors" in which:
     test_external()
     test_folding()
     test_resize_asymmetric()
+    test_lrn()
     test_errors()
 if "nodes" in which:
     test_nodes()
