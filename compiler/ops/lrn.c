@@ -20,9 +20,11 @@ static bool lrn_infer(Layer *L, const Shape *in, int nin) {
     return true;
 }
 
-/* the window of channel c: [c - before, c + after] */
-static int64_t before(const Layer *L) { return attr_int(L, "size") / 2; }
-static int64_t after(const Layer *L) { return (attr_int(L, "size") - 1) / 2; }
+/* the window of channel c: [c - before, c + after], at most all C channels
+ * either way (a wider one reads the same channels) */
+static int64_t clamp_to_channels(const Layer *L, int64_t n) { return n < L->shape.dim[0] ? n : L->shape.dim[0]; }
+static int64_t before(const Layer *L) { return clamp_to_channels(L, attr_int(L, "size") / 2); }
+static int64_t after(const Layer *L) { return clamp_to_channels(L, (attr_int(L, "size") - 1) / 2); }
 
 /* the divisor's base k + alpha/size * s, for the sum of squares s */
 static const char *base_expr(const Layer *L, const char *s) {
