@@ -3,7 +3,9 @@
 tests/fuzz/onnx-corpus/*.onnx: small models exported by torch.onnx.export from
 the kinds of networks users bring (convolutions with BatchNorm, residual
 blocks, depthwise + pointwise, pooling, dense heads, resampling, concat,
-activations, a local function), each at a few opsets. Random weights with a
+activations, a local function), each at a few opsets, and one model made by
+hand of the operators no PyTorch export writes (LRN, Resize by ONNX's
+coordinate modes, MatMul of a constant by data). Random weights with a
 fixed seed; tiny channel counts, so each file is a few kilobytes.
 
     /usr/bin/python3 tests/fuzz/make-onnx-corpus.py    # rewrites the directory
@@ -109,6 +111,28 @@ MODELS = [("convbn", ConvBn, (3, 8, 8), (9, 13)),
           ("conv1d", Conv1d, (2, 16), (13,))]
 
 
+def handmade(path):
+    """operators no PyTorch export writes: LRN, Upsample in linear mode,
+    Resize by ONNX's coordinate modes, MatMul of a constant by data"""
+    import numpy as np
+    import onnx
+    from onnx import helper, numpy_helper, TensorProto
+    N = helper.make_node
+    inits = [numpy_helper.from_array(np.array([1, 1, 2, 1.5], np.float32), "sc"),
+             numpy_helper.from_array(np.array([1, 1, 0.5, 0.5], np.float32), "down"),
+             numpy_helper.from_array(np.array([0, 4, -1], np.int64), "to"),
+             numpy_helper.from_array(np.linspace(-1, 1, 12, dtype=np.float32).reshape(3, 4), "w")]
+    nodes = [N("LRN", ["x"], ["a"], size=3, alpha=0.01, beta=0.75, bias=2.0),
+             N("Resize", ["a", "", "sc"], ["b"], mode="linear", coordinate_transformation_mode="asymmetric"),
+             N("Resize", ["b", "", "down"], ["c"], mode="nearest", coordinate_transformation_mode="half_pixel",
+               nearest_mode="round_prefer_ceil"),
+             N("Reshape", ["c", "to"], ["d"]), N("MatMul", ["w", "d"], ["y"])]
+    vi = helper.make_tensor_value_info
+    g = helper.make_graph(nodes, "handmade", [vi("x", TensorProto.FLOAT, ["N", 4, 6, 6])],
+                          [vi("y", TensorProto.FLOAT, ["N", 3, 24])], inits)
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), path)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for f in os.listdir(OUT):
@@ -126,6 +150,7 @@ def main():
     torch.onnx.export(Functions().eval(), torch.randn(1, 4, 6, 6), os.path.join(OUT, "functions_op15.onnx"),
                       opset_version=15, export_modules_as_functions={Block}, input_names=["x"],
                       output_names=["y"])
+    handmade(os.path.join(OUT, "handmade_op13.onnx"))
     print("wrote %d models to %s" % (len([f for f in os.listdir(OUT) if f.endswith(".onnx")]), OUT))
 
 
