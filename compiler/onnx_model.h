@@ -32,6 +32,9 @@ typedef enum {
     V_SOFTPLUS,  /* softplus(base): the Mish pattern */
     V_TANHSP,    /* tanh(softplus(base)) */
     V_EXPAND,    /* base broadcast to shape: an operand that broadcasts anyway reads base */
+    V_VIEW,      /* base reshaped to more axes than a sample has: a pixel (un)shuffle's first step */
+    V_PIXEL,     /* base through op (pixel_shuffle or pixel_unshuffle) by factor k, shape the
+                    transposed view: the pattern's last Reshape makes it the layer */
 } VKind;
 
 typedef struct Val Val;
@@ -45,6 +48,7 @@ struct Val {
     bool bad;                    /* its node failed (reported): its users say nothing more */
     Val *base; double k;         /* pending kinds */
     const char *lname;           /* V_SCALED, V_EXPAND: the node name its layer would take */
+    const char *op;              /* V_PIXEL: the layer it becomes */
 };
 
 /* an imported layer: its statement, and what patterns look at */

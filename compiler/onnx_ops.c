@@ -73,6 +73,13 @@ static Val *din(Imp *m, const Onnx__NodeProto *n, int k) {
     return v;
 }
 
+/* input 0 as data, or a view of data to more axes than a sample has
+ * (V_VIEW, V_PIXEL), which Reshape, Squeeze and Unsqueeze take on */
+static Val *din_view(Imp *m, const Onnx__NodeProto *n) {
+    Val *v = input(m, n, 0);
+    return v && (v->kind == V_VIEW || v->kind == V_PIXEL) ? v : din(m, n, 0);
+}
+
 /* input k as a constant of floats */
 static Tensor *fin(Imp *m, const Onnx__NodeProto *n, int k, const char *what) {
     Val *v = input(m, n, k);
@@ -501,6 +508,10 @@ bool onnx_data(Imp *m, Val *v) {
     if (v->kind == V_ERF || v->kind == V_ERF1 || v->kind == V_GELU2)
         return onnx_fail(m, "input '%s' comes from Erf, which cnnc supports only as GELU, "
                          "x * 0.5 * (1 + erf(x / sqrt(2)))", v->name);
+    if (v->kind == V_VIEW || v->kind == V_PIXEL)
+        return onnx_fail(m, "input '%s' is %s viewed as %s, which cnnc supports only in PixelShuffle's and "
+                         "PixelUnshuffle's Reshape, Transpose, Reshape (a sample has at most %d axes, [C, D, H, W])",
+                         v->name, full_str(&v->base->shape), full_str(&v->shape), MAX_DIMS);
     if (v->kind == V_SOFTPLUS) {   /* not Mish: the softplus layer */
         onnx_layer(m, "softplus", v->lname, 1, &v->base, v->name, &v->shape);
         return true;
@@ -646,9 +657,30 @@ static bool on_softmax(Imp *m, const Onnx__NodeProto *n) {
 static bool reshape_to(Imp *m, const Onnx__NodeProto *n, Val *x, const Shape *to) {
     if (shape_elems(to) != shape_elems(&x->shape))
         return onnx_fail(m, "cannot reshape %s to %s", full_str(&x->shape), full_str(to));
-    if (to->rank > MAX_DIMS)
-        return onnx_fail(m, "reshaping %s to %s is not supported (a sample has at most %d axes, [C, D, H, W])",
-                         full_str(&x->shape), full_str(to), MAX_DIMS);
+    if (to->rank > MAX_DIMS || x->kind == V_VIEW || x->kind == V_PIXEL) {
+        if (to->rank > MAX_DIMS) {   /* pending: the Transpose of a pixel (un)shuffle may take it */
+            const char *o = out_name(n, 0);
+            Val *v = o ? onnx_def(m, o) : NULL;
+            if (v) {
+                bool pending = x->kind == V_VIEW || x->kind == V_PIXEL;
+                *v = (Val){.name = v->name, .uses = v->uses, .kind = pending ? x->kind : V_VIEW,
+                           .base = pending ? x->base : x, .k = x->k, .op = x->op, .shape = *to};
+            }
+            return true;
+        }
+        if (x->kind == V_PIXEL) {   /* the layer, its [C, H, W] output viewed as `to` */
+            const Shape *b = &x->base->shape;
+            int64_t r = (int64_t)x->k;
+            bool up = strcmp(x->op, "pixel_shuffle") == 0;
+            Shape out = {.rank = 3, .dim = {up ? b->dim[0] / (r * r) : b->dim[0] * r * r, up ? b->dim[1] * r : b->dim[1] / r,
+                                            up ? b->dim[2] * r : b->dim[2] / r}};
+            const char *o = xasprintf("%s#%s", n->output[0], x->op);
+            int L = onnx_layer(m, x->op, onnx_layer_name(m, NULL), 1, &x->base, o, &out);
+            onnx_attr(m, L, "factor", onnx_vint(r));
+            return reshape_to(m, n, onnx_val(m, o), to);
+        }
+        x = x->base;   /* a view back to the axes of a sample: a reshape of its data */
+    }
     /* a reshape of a reshape read nowhere else: one reshape */
     if (x->kind == V_DATA && x->layer >= 0 && x->uses == 1 && !m->layers[x->layer].dropped &&
         (strcmp(m->layers[x->layer].op, "reshape") == 0 || strcmp(m->layers[x->layer].op, "flatten") == 0)) {
@@ -686,7 +718,7 @@ static bool on_flatten(Imp *m, const Onnx__NodeProto *n) {
 }
 
 static bool on_reshape(Imp *m, const Onnx__NodeProto *n) {
-    Val *x = din(m, n, 0);
+    Val *x = din_view(m, n);
     if (!x) return false;
     Tensor *t = cin(m, n, 1);
     if (!t || !t->is_int || t->rank != 1) return onnx_fail(m, "the shape (input 1) must be a constant list of integers");
@@ -773,7 +805,7 @@ static bool on_squeeze(Imp *m, const Onnx__NodeProto *n) {
         set_const(m, n, 0, t);
         return true;
     }
-    Val *x = din(m, n, 0);
+    Val *x = din_view(m, n);
     if (!x) return false;
     int64_t full[MAX_TRANK + 1], d[MAX_TRANK + 1];
     full[0] = 2;   /* the batch: never 1, so a bare Squeeze keeps it */
@@ -783,7 +815,6 @@ static bool on_squeeze(Imp *m, const Onnx__NodeProto *n) {
     if (r < 2 || d[0] != 2 || r - 1 > MAX_RANK) return onnx_fail(m, "changing the batch axis is not supported");
     Shape to = {.rank = r - 1};
     for (int i = 1; i < r; i++) to.dim[i - 1] = d[i];
-    if (to.rank > 1 + MAX_SPATIAL) return onnx_fail(m, "a result of rank %d is not supported", r);
     return reshape_to(m, n, x, &to);
 }
 
@@ -1510,7 +1541,34 @@ static bool is_layer(const Imp *m, const Val *v, const char *op) {
     return v->kind == V_DATA && v->layer >= 0 && !m->layers[v->layer].dropped && strcmp(m->layers[v->layer].op, op) == 0;
 }
 
+/* the Transpose of a pixel (un)shuffle, of x viewed as [C, H/r, r, W/r, r]
+ * by perm [0, 1, 3, 5, 2, 4] (PyTorch's PixelUnshuffle) or as [C, r, r, H, W]
+ * by [0, 1, 4, 2, 5, 3] (PixelShuffle's before DepthToSpace): a pending
+ * V_PIXEL for the Reshape after it; false when it is not one */
+static bool pixel_transpose(Imp *m, const Onnx__NodeProto *n, Val *v) {
+    static const int64_t unshuffle[] = {0, 1, 3, 5, 2, 4}, shuffle[] = {0, 1, 4, 2, 5, 3};
+    int64_t perm[MAX_TRANK + 1];
+    const Shape *b = &v->base->shape, *s = &v->shape;
+    if (aints(n, "perm", perm, MAX_TRANK) != 6 || b->rank != 3 || s->rank != 5) return false;
+    bool un = memcmp(perm, unshuffle, sizeof unshuffle) == 0, up = memcmp(perm, shuffle, sizeof shuffle) == 0;
+    int64_t r = un ? s->dim[2] : s->dim[1];
+    if (un ? !(s->dim[0] == b->dim[0] && s->dim[4] == r && s->dim[1] * r == b->dim[1] && s->dim[3] * r == b->dim[2])
+           : !(up && s->dim[2] == r && s->dim[0] * r * r == b->dim[0] && s->dim[3] == b->dim[1] && s->dim[4] == b->dim[2]))
+        return false;
+    const char *o = out_name(n, 0);
+    Val *w = o ? onnx_def(m, o) : NULL;
+    if (w) {
+        *w = (Val){.name = w->name, .uses = w->uses, .kind = V_PIXEL, .base = v->base, .k = (double)r,
+                   .op = un ? "pixel_unshuffle" : "pixel_shuffle"};
+        for (int i = 0; i < 5; i++) w->shape.dim[i] = s->dim[perm[i + 1] - 1];
+        w->shape.rank = 5;
+    }
+    return true;
+}
+
 static bool on_transpose(Imp *m, const Onnx__NodeProto *n) {
+    Val *view = input(m, n, 0);
+    if (view && view->kind == V_VIEW && pixel_transpose(m, n, view)) return true;
     Val *x = din(m, n, 0);
     if (!x) return false;
     int R = x->shape.rank + 1;

@@ -151,7 +151,8 @@ def make(d):
                                     helper.make_node("ReduceProd", ["x"], ["y"], name="prod_of_data", axes=[1])],
                                    [vi("x", ["N", 2, 4, 4])], [vi("y", ["N", 1, 4, 4])], rc, opset=17))
     # unsupported attribute values of the resampling and moving operators, all in one run
-    # (a backward slice that takes nothing, tiling the batch axis or into 100 copies)
+    # (a backward slice that takes nothing, tiling the batch axis or into 100 copies, a view
+    # of more axes than a sample has read by other than a pixel (un)shuffle)
     sc = numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "sc")
     save("resize_transpose", model([helper.make_node("Resize", ["x", "roi", "sc"], ["a"], name="crop", mode="linear",
                                                      coordinate_transformation_mode="tf_crop_and_resize"),
@@ -163,6 +164,8 @@ def make(d):
                                     helper.make_node("Tile", ["x", "rm"], ["h"], name="tile_many"),
                                     helper.make_node("Pad", ["x", "pc"], ["e"], name="channels"),
                                     helper.make_node("Reshape", ["x", "deep"], ["f"], name="deep"),
+                                    helper.make_node("Relu", ["f"], ["f2"], name="deep_relu"),
+                                    helper.make_node("Transpose", ["f"], ["f3"], name="deep_t", perm=[0, 1, 2, 3, 5, 4]),
                                     helper.make_node("ReduceMean", ["x"], ["y"], name="all", keepdims=0)],
                                    [vi("x", ["N", 2, 4, 4])], [vi("y", ["N"])],
                                    [sc, numpy_helper.from_array(np.array([0, 0, 0, 0, 1, 1, 1, 1], np.float32), "roi")] +

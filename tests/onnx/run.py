@@ -403,6 +403,16 @@ def torch_models():
             y = F.layer_norm(s.fc(x), (10,), s.w, s.b, 1e-3)
             return F.layer_norm(y * 2, (10,), s.w)
 
+    class PixelShuffles(nn.Module):   # Reshape to 6 axes, Transpose, Reshape (PixelShuffle before opset 11)
+        def __init__(s):
+            super().__init__()
+            s.u = nn.PixelUnshuffle(2)
+            s.c = nn.Conv2d(12, 27, 1)
+            s.p = nn.PixelShuffle(3)
+
+        def forward(s, x):
+            return s.p(s.c(s.u(x)))
+
     class LeftMatMul(nn.Module):   # a constant matrix times the data: the channels mixed, a 1x1 conv1d
         def __init__(s):
             super().__init__()
@@ -447,7 +457,7 @@ def torch_models():
             ("bilinear_ac", lambda: Bilinear(True), (3, 4, 6)), ("nearest_scale", NearestScale, (3, 12, 10)),
             ("convnext", ConvNeXtBlock, (8, 5, 5)),
             ("cnblock", CNBlock, (16, 6, 6)),
-            ("shuffle", Shuffle, (4, 6, 6)), ("layernorm", LayerNorm, (12,)), ("up1d", Up1d, (2, 7)), ("leftmatmul", LeftMatMul, (4, 7)),
+            ("shuffle", Shuffle, (4, 6, 6)), ("layernorm", LayerNorm, (12,)), ("up1d", Up1d, (2, 7)), ("leftmatmul", LeftMatMul, (4, 7)), ("pixelshuffles", PixelShuffles, (3, 8, 6)),
             ("convbnpool", ConvBnPool, (3, 8, 8)), ("residual", Residual, (3, 16, 16)),
             ("activations", Activations, (4, 9, 11)), ("mish", Mish, (3, 6, 6)), ("mnist", Mnist, (1, 10, 10)), ("ceilpool", CeilPool, (3, 8, 10)),
             ("constbroadcast", ConstBroadcast, (3, 6, 6)), ("crop", Crop, (3, 6, 7)),
@@ -464,7 +474,8 @@ def torch_models():
 PATTERNS = {"shuffle": ["channel_shuffle", "!transpose"], "mish": ["mish", "tanh"], "layernorm": ["layernorm", "!reduce_mean"],
             "expand": ["constant"], "normalize": ["sqrt", "reduce_sum", "div"],
             "moreacts": ["selu", "softplus", "exp", "log", "pow", "!mish"], "moreacts_celu": ["celu", "softplus", "pow"],
-            "convnext": ["layernorm", "!reduce_mean"], "cnblock": ["layernorm", "gelu", "!reduce_mean"], "normparts": ["!layernorm", "reduce_mean"]}
+            "convnext": ["layernorm", "!reduce_mean"], "cnblock": ["layernorm", "gelu", "!reduce_mean"], "normparts": ["!layernorm", "reduce_mean"],
+            "pixelshuffles": ["pixel_unshuffle", "pixel_shuffle", "!transpose", "!reshape"], "leftmatmul": ["conv1d", "!dense"]}
 
 
 def test_torch():
