@@ -3,7 +3,7 @@
 tests/fuzz/onnx-corpus/*.onnx: small models exported by torch.onnx.export from
 the kinds of networks users bring (convolutions with BatchNorm, residual
 blocks, depthwise + pointwise, pooling, dense heads, resampling, concat,
-activations, a local function), each at a few opsets, and one model made by
+activations, a local function, pixel (un)shuffles), each at a few opsets, and one model made by
 hand of the operators no PyTorch export writes (LRN, Resize by ONNX's
 coordinate modes, MatMul of a constant by data). Random weights with a
 fixed seed; tiny channel counts, so each file is a few kilobytes.
@@ -103,12 +103,24 @@ class Functions(nn.Module):   # exported with Block as an ONNX local function
         return s.b2(s.b1(x))
 
 
+class PixelShuffles(nn.Module):   # a Reshape to six axes before opset 11
+    def __init__(s):
+        super().__init__()
+        s.u = nn.PixelUnshuffle(2)
+        s.c = nn.Conv2d(8, 8, 1)
+        s.p = nn.PixelShuffle(2)
+
+    def forward(s, x):
+        return s.p(s.c(s.u(x)))
+
+
 MODELS = [("convbn", ConvBn, (3, 8, 8), (9, 13)),
           ("residual", Residual, (4, 6, 6), (11, 17)),
           ("separable", Separable, (4, 8, 8), (13,)),
           ("mixed", Mixed, (3, 8, 8), (11, 13)),
           ("vector", Vector, (10,), (9, 13)),
-          ("conv1d", Conv1d, (2, 16), (13,))]
+          ("conv1d", Conv1d, (2, 16), (13,)),
+          ("pixelshuffles", PixelShuffles, (2, 6, 4), (9, 13))]
 
 
 def handmade(path):
