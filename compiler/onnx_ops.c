@@ -400,6 +400,7 @@ static bool matmul_constant_by_data(Imp *m, const Onnx__NodeProto *n) {
     if (A->rank != 2 || x->shape.rank != 2 || A->dim[1] != x->shape.dim[0])
         return onnx_fail(m, "MatMul of a constant %s by %s is not supported (only a constant [P,K] by [N,K,M])",
                          onnx_dims_str(A->rank, A->dim), full_str(&x->shape));
+    if (A->dim[0] < 1) return onnx_fail(m, "the constant %s has no rows", onnx_dims_str(A->rank, A->dim));
     int64_t dims[3] = {A->dim[0], A->dim[1], 1};
     Shape out = {.rank = 2, .dim = {A->dim[0], x->shape.dim[1]}};
     int L = layer(m, n, "conv1d", n->input[0], 1, &x, &out);
@@ -422,6 +423,7 @@ static bool on_matmul(Imp *m, const Onnx__NodeProto *n) {
         return onnx_fail(m, "MatMul of %s by %s is not supported (only [N,...,K] by a constant [K,M])",
                          full_str(&x->shape), onnx_dims_str(B->rank, B->dim));
     int64_t K = B->dim[0], N = B->dim[1];
+    if (N < 1) return onnx_fail(m, "the constant %s has no columns", onnx_dims_str(B->rank, B->dim));
     float *w = xcalloc((size_t)(N * K) + 1, sizeof(float));
     for (int64_t o = 0; o < N; o++)
         for (int64_t k = 0; k < K; k++) w[o * K + k] = B->f[k * N + o];

@@ -21,7 +21,8 @@ static bool lrn_infer(Layer *L, const Shape *in, int nin) {
 }
 
 /* the window of channel c: [c - before, c + after], at most all C channels
- * either way (a wider one reads the same channels) */
+ * either way (a wider one reads the same channels); the code below never
+ * forms c + after past C - 1, nor c - before below 0, in an int */
 static int64_t clamp_to_channels(const Layer *L, int64_t n) { return n < L->shape.dim[0] ? n : L->shape.dim[0]; }
 static int64_t before(const Layer *L) { return clamp_to_channels(L, attr_int(L, "size") / 2); }
 static int64_t after(const Layer *L) { return clamp_to_channels(L, (attr_int(L, "size") - 1) / 2); }
@@ -38,7 +39,8 @@ static void lrn_emit_ref(Emit *e, const Layer *L) {
     long long C = (long long)in->dim[0], P = (long long)(shape_elems(in) / in->dim[0]);
     FOR(e, "c", C) FOR(e, "p", P) {
         emit_line(e, "float s = 0.0f;");
-        BLOCK(e, "for (int j = c - %lld; j <= c + %lld; j++)", (long long)before(L), (long long)after(L))
+        BLOCK(e, "for (long long j = (long long)c - %lld; j <= (long long)c + %lld; j++)", (long long)before(L),
+              (long long)after(L))
             emit_line(e, "if (j >= 0 && j < %lld) s += x0[j * %lld + p] * x0[j * %lld + p];", C, P, P);
         emit_line(e, "y[c * %lld + p] = x0[c * %lld + p] / powf(%s, %s);", P, P, base_expr(L, "s"),
                   emit_float((float)attr_float(L, "beta")));
@@ -54,8 +56,8 @@ static void lrn_emit(Emit *e, const Layer *L) {
     double beta = attr_float(L, "beta");
     FOR(e, "c", C) {
         emit_line(e, "float *restrict out = y + (size_t)c * %lld;", P);
-        emit_line(e, "const int lo = c < %lld ? 0 : c - %lld, hi = c + %lld < %lld ? c + %lld : %lld;",
-                  (long long)before(L), (long long)before(L), (long long)after(L), C, (long long)after(L), C - 1);
+        emit_line(e, "const int lo = c < %lld ? 0 : c - %lld, hi = c >= %lld ? %lld : c + %lld;", (long long)before(L),
+                  (long long)before(L), C - 1 - after(L), C - 1, (long long)after(L));
         FOR_SIMD(e, "p", P) emit_line(e, "out[p] = 0.0f;");
         BLOCK(e, "for (int j = lo; j <= hi; j++)") {
             emit_line(e, "const float *restrict xj = x0 + (size_t)j * %lld;", P);

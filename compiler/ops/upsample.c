@@ -119,6 +119,8 @@ static bool upsample_infer(Layer *L, const Shape *in, int nin) {
 typedef struct {
     int64_t in, out;
     double step;    /* input positions per output position (but POS_TORCH_NEAREST) */
+    bool onnx;      /* coordinates or rounding given: ONNX's positions, by num / den */
+    double num, den; /*  the step as ONNX divides: I / O, 1 / scale, (I-1) / (O-1) */
     float fstep;    /* nearest, POS_TORCH_NEAREST: the float PyTorch's kernel multiplies by */
     Pos pos;        /* how output positions map to input positions */
     Rounding round; /* nearest but POS_TORCH_NEAREST: the source position to an index */
@@ -136,6 +138,10 @@ static Axis axis_of(const Layer *L, const Shape *in, int d) {
     a.round = (Rounding)word_of(roundings, attr_word(L, "rounding"));
     a.a = is_cubic(L) ? attr_float(L, "cubic_a") : 0;
     a.exclude = is_cubic(L) && attr_bool(L, "exclude_outside");
+    a.onnx = attr_get(L, "coordinates")->set || attr_get(L, "rounding")->set;
+    if (a.pos == POS_ALIGN) a.num = a.out > 1 ? (double)(a.in - 1) : 0, a.den = a.out > 1 ? (double)(a.out - 1) : 1;
+    else if (sc->set) a.num = 1, a.den = s;
+    else a.num = (double)a.in, a.den = (double)a.out;
     if (a.pos == POS_ALIGN) a.step = a.out > 1 ? (double)(a.in - 1) / (double)(a.out - 1) : 0;
     else a.step = sc->set ? 1.0 / s : (double)a.in / (double)a.out;
     a.fstep = sc->set ? (float)(1.0 / s) : (float)a.in / (float)a.out;
@@ -149,30 +155,27 @@ static const char *emit_double(double v) {
 }
 
 /* the source position of output position o (not POS_TORCH_NEAREST), and
- * the same as a C expression of the double or int o; the two compute alike */
+ * the same as a C expression of the double or int o; the two compute alike.
+ * PyTorch's (no coordinates, no rounding): (o + 0.5) * step - 0.5, as its
+ * kernels multiply by the step. ONNX's: o + 0.5 times num, divided by den,
+ * less 0.5, as ONNX divides by the scale: a product and a quotient (no
+ * multiply-add a compiler could fuse), exact where the position is a whole
+ * or half number, so that ties round as ONNX says */
 static double axis_pos(const Axis *a, int64_t o) {
-    switch (a->pos) {
-    case POS_ASYM:
-    case POS_ALIGN: return (double)o * a->step;
-    case POS_TF_NN: return ((double)o + 0.5) * a->step;
-    case POS_PT_HALF:
-        if (a->out == 1) return 0;
-        /* fall through */
-    default: return ((double)o + 0.5) * a->step - 0.5;
-    }
+    double off = a->pos == POS_ASYM || a->pos == POS_ALIGN ? 0 : 0.5;
+    double sub = a->pos == POS_HALF || a->pos == POS_PT_HALF ? 0.5 : 0;
+    if (a->pos == POS_PT_HALF && a->out == 1) return 0;
+    if (!a->onnx) return ((double)o + off) * a->step - sub;
+    return ((double)o + off) * a->num / a->den - sub;
 }
 
 static const char *pos_expr(const Axis *a, const char *o) {
-    const char *step = emit_double(a->step);
-    switch (a->pos) {
-    case POS_ASYM:
-    case POS_ALIGN: return xasprintf("%s * %s", o, step);
-    case POS_TF_NN: return xasprintf("(%s + 0.5) * %s", o, step);
-    case POS_PT_HALF:
-        if (a->out == 1) return "0.0";
-        /* fall through */
-    default: return xasprintf("(%s + 0.5) * %s - 0.5", o, step);
-    }
+    bool off = a->pos != POS_ASYM && a->pos != POS_ALIGN, sub = a->pos == POS_HALF || a->pos == POS_PT_HALF;
+    if (a->pos == POS_PT_HALF && a->out == 1) return "0.0";
+    const char *r = off ? xasprintf("(%s + 0.5)", o) : o;
+    r = a->onnx ? xasprintf("%s * %s / %s", r, emit_double(a->num), emit_double(a->den))
+                : xasprintf("%s * %s", r, emit_double(a->step));
+    return sub ? xasprintf("%s - 0.5", r) : r;
 }
 
 /* the taps of output position o: linear i0 * l0 + i1 * l1 */

@@ -35,6 +35,7 @@ Semantics chosen where the language reference leaves room (also see README of te
 - All parameters and inline values are rounded to float32 first (the generated
   code stores float32), then the whole net is computed in float64.
 """
+import fractions
 import itertools
 import json
 import math
@@ -813,15 +814,15 @@ def onnx_resize(x, n, spec, mode, coords, rounding, a, exclude):
         return cubic(x, n, spec, False, a, exclude, coords)
     for i in range(n):
         I, O, step = resize_axis(x.shape[2 + i], spec, i)
-        r = source_positions(I, O, step, coords)
-        if mode == "nearest":
-            f = torch.floor(r)
-            idx = {"floor": f, "ceil": torch.ceil(r),
-                   "round_prefer_floor": torch.where(r - f > 0.5, f + 1, f),
-                   "round_prefer_ceil": torch.where(r - f >= 0.5, f + 1, f)}[rounding]
-            x = x.index_select(2 + i, idx.long().clamp(0, I - 1))
+        pos = source_positions(I, O, step, coords)
+        if mode == "nearest":   # exactly: ties as ONNX rounds them
+            half = fractions.Fraction(1, 2)
+            idx = [{"floor": math.floor(p), "ceil": math.ceil(p),
+                    "round_prefer_floor": math.floor(p) + (p - math.floor(p) > half),
+                    "round_prefer_ceil": math.floor(p) + (p - math.floor(p) >= half)}[rounding] for p in pos]
+            x = x.index_select(2 + i, torch.tensor(idx).clamp(0, I - 1))
             continue
-        r = r.clamp(0, I - 1)
+        r = torch.tensor([float(p) for p in pos], dtype=torch.float64).clamp(0, I - 1)
         i0 = torch.floor(r).long()
         i1 = (i0 + 1).clamp(max=I - 1)
         shape = [1] * x.dim()
@@ -832,26 +833,28 @@ def onnx_resize(x, n, spec, mode, coords, rounding, a, exclude):
 
 
 def resize_axis(I, spec, i):
-    """Dimension i's input size, output size and step of source positions:
-    1/scale with a scale, I/O with a size."""
+    """Dimension i's input size, output size and step of source positions,
+    an exact fraction: 1/scale with a scale (the double's exact value), I/O
+    with a size."""
     if "size" in spec:
         O = spec["size"][i]
-        return I, O, I / O
+        return I, O, fractions.Fraction(I, O)
     O = int(math.floor(I * spec["scale_factor"][i]))
-    return I, O, 1 / spec["scale_factor"][i]
+    return I, O, 1 / fractions.Fraction(spec["scale_factor"][i])
 
 
 def source_positions(I, O, step, coords):
-    o = torch.arange(O, dtype=torch.float64)
+    """ONNX's x_original of each output position, exact fractions"""
+    half = fractions.Fraction(1, 2)
     if coords == "align_corners":
-        return o * ((I - 1) / (O - 1) if O > 1 else 0.0)
+        return [fractions.Fraction(o * (I - 1), O - 1) if O > 1 else fractions.Fraction(0) for o in range(O)]
     if coords == "asymmetric":
-        return o * step
+        return [o * step for o in range(O)]
     if coords == "tf_half_pixel_for_nn":
-        return (o + 0.5) * step
+        return [(o + half) * step for o in range(O)]
     if coords == "pytorch_half_pixel" and O == 1:
-        return torch.zeros(1, dtype=torch.float64)
-    return (o + 0.5) * step - 0.5
+        return [fractions.Fraction(0)]
+    return [(o + half) * step - half for o in range(O)]
 
 
 def cubic(x, n, spec, align, a, exclude, coords="half_pixel"):
@@ -865,7 +868,8 @@ def cubic(x, n, spec, align, a, exclude, coords="half_pixel"):
                            torch.where(s < 2, ((a * s - 5 * a) * s + 8 * a) * s - 4 * a, torch.zeros_like(s)))
     for i in range(n):
         I, O, step = resize_axis(x.shape[2 + i], spec, i)
-        r = source_positions(I, O, step, "align_corners" if align else coords)
+        r = torch.tensor([float(p) for p in source_positions(I, O, step, "align_corners" if align else coords)],
+                         dtype=torch.float64)
         f = torch.floor(r)
         idx = [f.long() - 1 + j for j in range(4)]
         w = [keys(r - (f - 1 + j)) for j in range(4)]
