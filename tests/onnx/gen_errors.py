@@ -37,6 +37,10 @@ def make(d):
                                    helper.make_node("Relu", ["a"], ["b"]),
                                    helper.make_node("Hardmax", ["b"], ["y"])],
                                   [vi("x", ["N", 3, 4, 4])], [vi("y", ["N", 3, 4, 4])]))
+    # nearest Resize of opset 10 enlarging one axis and shrinking another (ONNX Runtime rounds them differently)
+    save("resize10_mixed", model([helper.make_node("Resize", ["x", "sc"], ["y"], name="mixed", mode="nearest")],
+                                 [vi("x", ["N", 2, 4, 4])], [vi("y", ["N", 2, 8, 2])],
+                                 [numpy_helper.from_array(np.array([1, 1, 2, 0.5], np.float32), "sc")], opset=10))
     # LRN of an even size (its window is not PyTorch's), without a size, of a vector
     save("lrn_sizes", model([helper.make_node("LRN", ["x"], ["a"], name="even", size=4),
                              helper.make_node("LRN", ["x"], ["b"], name="no_size"),

@@ -683,6 +683,18 @@ def test_resize_asymmetric():
             node, inits = helper.make_node("Resize", ["x", "", "sc"], ["y"], mode="linear",
                                            coordinate_transformation_mode=mode), [scales]
         handmade(name, opset, [node], inits, x, want)
+    # nearest in Resize of opset 10: floor where it enlarges, round (ties up) where it
+    # shrinks, as ONNX's tests of that opset and ONNX Runtime
+    for name, sc, rnd in (("resize10_up", [1, 1, 1.7, 2], np.floor), ("resize10_down", [1, 1, 0.6, 0.5],
+                                                                     lambda r: np.floor(r + 0.5))):
+        want = xd
+        for axis in (2, 3):
+            I = want.shape[axis]
+            O = int(np.floor(np.float32(I) * np.float32(sc[axis])))
+            idx = np.minimum(rnd(np.arange(O) / float(np.float32(sc[axis]))).astype(int), I - 1)
+            want = np.take(want, idx, axis)
+        node = helper.make_node("Resize", ["x", "sc"], ["y"], mode="nearest")
+        handmade(name, 10, [node], [numpy_helper.from_array(np.array(sc, np.float32), "sc")], x, want)
 
 
 def test_lrn():
