@@ -1516,8 +1516,8 @@ static bool on_resize(Imp *m, const Onnx__NodeProto *n) {
     for (int i = 2; i < R; i++) one |= out.dim[i - 1] == 1;
     if (coords && strcmp(coords, "pytorch_half_pixel") == 0 && !one && strcmp(mode, "nearest") != 0) coords = NULL;
     if (ai(n, "antialias", 0) && down && strcmp(mode, "nearest") != 0) return onnx_fail(m, "antialias=1 when shrinking is not supported");
-    /* Resize of opset 10 has no nearest_mode: ONNX's tests and ONNX Runtime
-     * take floor where it enlarges and round (a tie up) where it shrinks */
+    /* Resize of opset 10 has no nearest_mode: ONNX Runtime takes the floor
+     * where it enlarges and rounds (a tie up) where it shrinks */
     if (strcmp(n->op_type, "Resize") == 0 && m->opset < 11 && strcmp(mode, "nearest") == 0 && down) {
         for (int i = 2; i < R; i++)
             if (out.dim[i - 1] > full[i])

@@ -684,7 +684,7 @@ def test_resize_asymmetric():
                                            coordinate_transformation_mode=mode), [scales]
         handmade(name, opset, [node], inits, x, want)
     # nearest in Resize of opset 10: floor where it enlarges, round (ties up) where it
-    # shrinks, as ONNX's tests of that opset and ONNX Runtime
+    # shrinks, as ONNX Runtime computes it
     for name, sc, rnd in (("resize10_up", [1, 1, 1.7, 2], np.floor), ("resize10_down", [1, 1, 0.6, 0.5],
                                                                      lambda r: np.floor(r + 0.5))):
         want = xd
