@@ -31,6 +31,50 @@ static const Loc NOLOC = {0, 0, 0};
 /* nodes in an order where every input is defined before it is used (ONNX
  * asks for one; we check and sort anyway). Reports a cycle, or a missing
  * input, for each node it cannot place. */
+/* If's branches, as deep as they nest (the protobuf reader caps that) */
+#define SUBGRAPH_DEPTH 32
+
+/* every value the subgraphs of node nd (If's branches) compute, defined, so
+ * that their uses are counted */
+static void define_subgraph_values(Imp *m, const Onnx__NodeProto *nd, int depth) {
+    for (size_t a = 0; a < nd->n_attribute && depth < SUBGRAPH_DEPTH; a++) {
+        const Onnx__GraphProto *g = nd->attribute[a]->g;
+        for (size_t i = 0; g && i < g->n_node; i++) {
+            for (size_t k = 0; k < g->node[i]->n_output; k++)
+                if (g->node[i]->output[k] && *g->node[i]->output[k]) onnx_def(m, g->node[i]->output[k]);
+            define_subgraph_values(m, g->node[i], depth + 1);
+        }
+    }
+}
+
+/* fn on each value node nd reads: its inputs and those of its subgraphs'
+ * nodes (an If reads what its branches read) */
+static void each_read(Imp *m, const Onnx__NodeProto *nd, int depth, void (*fn)(Val *v, void *ctx), void *ctx) {
+    for (size_t k = 0; k < nd->n_input; k++) {
+        Val *v = onnx_val(m, nd->input[k]);
+        if (v) fn(v, ctx);
+    }
+    for (size_t a = 0; a < nd->n_attribute && depth < SUBGRAPH_DEPTH; a++) {
+        const Onnx__GraphProto *g = nd->attribute[a]->g;
+        for (size_t i = 0; g && i < g->n_node; i++) each_read(m, g->node[i], depth + 1, fn, ctx);
+    }
+}
+
+typedef struct {
+    const bool *done;
+    bool ready;
+} Readiness;
+
+static void check_ready(Val *v, void *ctx) {   /* missing: reported when the node runs */
+    Readiness *r = ctx;
+    if (v->kind == V_NONE && v->layer <= -3 && !r->done[-(v->layer + 3)]) r->ready = false;
+}
+
+static void count_use(Val *v, void *ctx) {
+    (void)ctx;
+    v->uses++;
+}
+
 static int *topo_order(Imp *m, const Onnx__GraphProto *g) {
     int n = (int)g->n_node;
     int *order = xcalloc((size_t)n + 1, sizeof(int));
@@ -58,6 +102,7 @@ static int *topo_order(Imp *m, const Onnx__GraphProto *g) {
                 v->layer = -(i + 3);
             }
         }
+        define_subgraph_values(m, nd, 0);
     }
     m->node = NULL;
     if (twice) return NULL;
@@ -68,13 +113,9 @@ static int *topo_order(Imp *m, const Onnx__GraphProto *g) {
         for (int i = 0; i < n; i++) {
             if (done[i]) continue;
             const Onnx__NodeProto *nd = g->node[i];
-            bool ready = true;
-            for (size_t k = 0; k < nd->n_input && ready; k++) {
-                Val *v = onnx_val(m, nd->input[k]);
-                if (!v) continue;   /* missing: reported when the node runs */
-                if (v->kind == V_NONE && v->layer <= -3 && !done[-(v->layer + 3)]) ready = false;
-            }
-            if (ready) {
+            Readiness r = {done, true};
+            each_read(m, nd, 0, check_ready, &r);
+            if (r.ready) {
                 order[placed++] = i;
                 done[i] = progress = true;
                 for (size_t k = 0; k < nd->n_output; k++) {
@@ -416,11 +457,7 @@ bool onnx_import(const char *file, const unsigned char *buf, size_t len, const O
     if (!order) goto out;
     /* how many times each value is used: patterns take a value only when
      * nothing else needs it */
-    for (size_t i = 0; i < g->n_node; i++)
-        for (size_t k = 0; k < g->node[i]->n_input; k++) {
-            Val *v = onnx_val(m, g->node[i]->input[k]);
-            if (v) v->uses++;
-        }
+    for (size_t i = 0; i < g->n_node; i++) each_read(m, g->node[i], 0, count_use, NULL);
     for (size_t i = 0; i < g->n_output; i++) {
         Val *v = g->output[i]->name ? onnx_val(m, g->output[i]->name) : NULL;
         if (v) v->uses++;

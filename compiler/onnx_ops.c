@@ -2375,6 +2375,42 @@ static bool fold_binary(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) 
 }
 
 /* Where(condition, x, y), broadcasting the three */
+/* If of a condition known when compiling (a shape's size, a constant): the
+ * nodes of the branch it takes, read as the graph's, its outputs the If's */
+static bool fold_if(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
+    (void)nin;
+    if (in[0]->n != 1) return onnx_fail(m, "the condition has %lld values, not one", (long long)in[0]->n);
+    bool cond = in[0]->is_int ? in[0]->i[0] != 0 : in[0]->f[0] != 0;
+    const Onnx__AttributeProto *a = attr(n, cond ? "then_branch" : "else_branch");
+    const Onnx__GraphProto *g = a ? a->g : NULL;
+    if (!g) return onnx_fail(m, "the %s branch is missing", cond ? "then" : "else");
+    if (g->n_output != n->n_output)
+        return onnx_fail(m, "the %s branch has %zu outputs for the node's %zu", cond ? "then" : "else", g->n_output,
+                         n->n_output);
+    const Onnx__NodeProto *self = m->node;
+    int index = m->node_index;
+    bool ok = true;
+    for (size_t i = 0; i < g->n_node; i++) {
+        m->node = g->node[i];
+        ok &= onnx_node(m, g->node[i]);
+    }
+    m->node = self;
+    m->node_index = index;
+    for (size_t k = 0; ok && k < g->n_output; k++) {
+        Val *v = g->output[k]->name ? onnx_val(m, g->output[k]->name) : NULL;
+        if (!v || v->kind == V_NONE) return onnx_fail(m, "the branch's output '%s' is not computed", g->output[k]->name);
+        if (v->bad) return false;
+        alias(m, n, (int)k, v);
+    }
+    return ok;
+}
+
+static bool on_if(Imp *m, const Onnx__NodeProto *n) {
+    (void)n;
+    return onnx_fail(m, "a condition computed from data is not supported (only one known when compiling, such as a "
+                     "test of a shape)");
+}
+
 static bool fold_where(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
     if (nin != 3) return onnx_fail(m, "%d input%s (it takes three)", nin, nin == 1 ? "" : "s");
     int R, rk[3] = {in[0]->rank, in[1]->rank, in[2]->rank};
@@ -2693,6 +2729,7 @@ static const struct {
     {"Ceil", "", fold_unary, NULL},
     {"Reciprocal", "", fold_unary, on_reciprocal},
     {"Where", "", fold_where, NULL},
+    {"If", "then_branch else_branch", fold_if, on_if},
     {"Expand", "", fold_expand, on_expand},
     {"Tile", "", NULL, on_tile},
     {"Concat", "axis", fold_concat, on_concat_data},

@@ -3,7 +3,7 @@
 tests/fuzz/onnx-corpus/*.onnx: small models exported by torch.onnx.export from
 the kinds of networks users bring (convolutions with BatchNorm, residual
 blocks, depthwise + pointwise, pooling, dense heads, resampling, concat,
-activations, a local function, pixel (un)shuffles), each at a few opsets, and one model made by
+activations, a local function, pixel (un)shuffles, an If), each at a few opsets, and one model made by
 hand of the operators no PyTorch export writes (LRN, Resize by ONNX's
 coordinate modes, MatMul of a constant by data). Random weights with a
 fixed seed; tiny channel counts, so each file is a few kilobytes.
@@ -114,13 +114,23 @@ class PixelShuffles(nn.Module):   # a Reshape to six axes before opset 11
         return s.p(s.c(s.u(x)))
 
 
+class TorchLRN(nn.Module):   # nn.LocalResponseNorm: its export tests the rank in an If
+    def __init__(s):
+        super().__init__()
+        s.n = nn.LocalResponseNorm(3)
+
+    def forward(s, x):
+        return s.n(x)
+
+
 MODELS = [("convbn", ConvBn, (3, 8, 8), (9, 13)),
           ("residual", Residual, (4, 6, 6), (11, 17)),
           ("separable", Separable, (4, 8, 8), (13,)),
           ("mixed", Mixed, (3, 8, 8), (11, 13)),
           ("vector", Vector, (10,), (9, 13)),
           ("conv1d", Conv1d, (2, 16), (13,)),
-          ("pixelshuffles", PixelShuffles, (2, 6, 4), (9, 13))]
+          ("pixelshuffles", PixelShuffles, (2, 6, 4), (9, 13)),
+          ("lrn", TorchLRN, (4, 3, 3), (13,))]
 
 
 def handmade(path):

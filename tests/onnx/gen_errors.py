@@ -41,6 +41,23 @@ def make(d):
     save("resize10_mixed", model([helper.make_node("Resize", ["x", "sc"], ["y"], name="mixed", mode="nearest")],
                                  [vi("x", ["N", 2, 4, 4])], [vi("y", ["N", 2, 8, 2])],
                                  [numpy_helper.from_array(np.array([1, 1, 2, 0.5], np.float32), "sc")], opset=10))
+    # If: a condition from data, an unsupported node in the branch taken, a branch of two
+    # outputs for the node's one
+    def branch(nodes, outs):
+        return helper.make_graph(nodes, "b", [], [vi(o, None) for o in outs])
+    ident = branch([helper.make_node("Identity", ["x"], ["i1"])], ["i1"])
+    save("if_branches", model([helper.make_node("If", ["x"], ["a"], name="if_data", then_branch=ident, else_branch=ident),
+                               helper.make_node("If", ["yes"], ["b"], name="if_bad_branch",
+                                                then_branch=branch([helper.make_node("LpPool", ["x"], ["l1"], name="inner_lp",
+                                                                                     kernel_shape=[1, 1])], ["l1"]),
+                                                else_branch=branch([helper.make_node("Identity", ["x"], ["i2"])], ["i2"])),
+                               helper.make_node("If", ["no"], ["c"], name="if_outputs",
+                                                then_branch=branch([helper.make_node("Identity", ["x"], ["i3"])], ["i3"]),
+                                                else_branch=branch([helper.make_node("Identity", ["x"], ["i4"]),
+                                                                    helper.make_node("Identity", ["x"], ["i5"])], ["i4", "i5"])),
+                               helper.make_node("Sum", ["a", "b", "c"], ["y"])],
+                              [vi("x", ["N", 2, 4, 4])], [vi("y", ["N", 2, 4, 4])],
+                              [numpy_helper.from_array(np.array(True), "yes"), numpy_helper.from_array(np.array(False), "no")]))
     # LRN of an even size (its window is not PyTorch's), without a size, of a vector
     save("lrn_sizes", model([helper.make_node("LRN", ["x"], ["a"], name="even", size=4),
                              helper.make_node("LRN", ["x"], ["b"], name="no_size"),

@@ -413,6 +413,15 @@ def torch_models():
         def forward(s, x):
             return s.p(s.c(s.u(x)))
 
+    class TorchLRN(nn.Module):   # nn.LocalResponseNorm: pad, a 3-D average pool, an If on the rank
+        def __init__(s):
+            super().__init__()
+            s.c = nn.Conv2d(3, 8, 3)
+            s.n = nn.LocalResponseNorm(5, 1e-3, 0.75, 2.0)
+
+        def forward(s, x):
+            return s.n(torch.relu(s.c(x)))
+
     class LeftMatMul(nn.Module):   # a constant matrix times the data: the channels mixed, a 1x1 conv1d
         def __init__(s):
             super().__init__()
@@ -457,7 +466,7 @@ def torch_models():
             ("bilinear_ac", lambda: Bilinear(True), (3, 4, 6)), ("nearest_scale", NearestScale, (3, 12, 10)),
             ("convnext", ConvNeXtBlock, (8, 5, 5)),
             ("cnblock", CNBlock, (16, 6, 6)),
-            ("shuffle", Shuffle, (4, 6, 6)), ("layernorm", LayerNorm, (12,)), ("up1d", Up1d, (2, 7)), ("leftmatmul", LeftMatMul, (4, 7)), ("pixelshuffles", PixelShuffles, (3, 8, 6)),
+            ("shuffle", Shuffle, (4, 6, 6)), ("layernorm", LayerNorm, (12,)), ("up1d", Up1d, (2, 7)), ("leftmatmul", LeftMatMul, (4, 7)), ("torchlrn", TorchLRN, (3, 9, 9)), ("pixelshuffles", PixelShuffles, (3, 8, 6)),
             ("convbnpool", ConvBnPool, (3, 8, 8)), ("residual", Residual, (3, 16, 16)),
             ("activations", Activations, (4, 9, 11)), ("mish", Mish, (3, 6, 6)), ("mnist", Mnist, (1, 10, 10)), ("ceilpool", CeilPool, (3, 8, 10)),
             ("constbroadcast", ConstBroadcast, (3, 6, 6)), ("crop", Crop, (3, 6, 7)),
