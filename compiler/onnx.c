@@ -28,9 +28,6 @@ static const Loc NOLOC = {0, 0, 0};
 
 /* ---------------------------------------------------------------- the graph */
 
-/* nodes in an order where every input is defined before it is used (ONNX
- * asks for one; we check and sort anyway). Reports a cycle, or a missing
- * input, for each node it cannot place. */
 /* If's branches, as deep as they nest (the protobuf reader caps that) */
 #define SUBGRAPH_DEPTH 32
 
@@ -75,6 +72,9 @@ static void count_use(Val *v, void *ctx) {
     v->uses++;
 }
 
+/* nodes in an order where every input is defined before it is used (ONNX
+ * asks for one; we check and sort anyway). Reports a cycle, or a missing
+ * input, for each node it cannot place. */
 static int *topo_order(Imp *m, const Onnx__GraphProto *g) {
     int n = (int)g->n_node;
     int *order = xcalloc((size_t)n + 1, sizeof(int));

@@ -655,34 +655,36 @@ static bool on_softmax(Imp *m, const Onnx__NodeProto *n) {
 
 /* ---- shapes of data */
 
+/* the output shape of pixel_shuffle (up) or pixel_unshuffle by factor r of [C, H, W] */
+static Shape pixel_shape(const Shape *x, int64_t r, bool up) {
+    Shape out = *x;
+    out.dim[0] = up ? x->dim[0] / (r * r) : x->dim[0] * r * r;
+    for (int i = 1; i < 3; i++) out.dim[i] = up ? x->dim[i] * r : x->dim[i] / r;
+    return out;
+}
+
 /* x given the per-sample shape `to` (as many elements) */
 static bool reshape_to(Imp *m, const Onnx__NodeProto *n, Val *x, const Shape *to) {
     if (shape_elems(to) != shape_elems(&x->shape))
         return onnx_fail(m, "cannot reshape %s to %s", full_str(&x->shape), full_str(to));
-    if (to->rank > MAX_DIMS || x->kind == V_VIEW || x->kind == V_PIXEL) {
-        if (to->rank > MAX_DIMS) {   /* pending: the Transpose of a pixel (un)shuffle may take it */
-            const char *o = out_name(n, 0);
-            Val *v = o ? onnx_def(m, o) : NULL;
-            if (v) {
-                bool pending = x->kind == V_VIEW || x->kind == V_PIXEL;
-                *v = (Val){.name = v->name, .uses = v->uses, .kind = pending ? x->kind : V_VIEW,
-                           .base = pending ? x->base : x, .k = x->k, .op = x->op, .shape = *to};
-            }
-            return true;
-        }
-        if (x->kind == V_PIXEL) {   /* the layer, its [C, H, W] output viewed as `to` */
-            const Shape *b = &x->base->shape;
-            int64_t r = (int64_t)x->k;
-            bool up = strcmp(x->op, "pixel_shuffle") == 0;
-            Shape out = {.rank = 3, .dim = {up ? b->dim[0] / (r * r) : b->dim[0] * r * r, up ? b->dim[1] * r : b->dim[1] / r,
-                                            up ? b->dim[2] * r : b->dim[2] / r}};
-            const char *o = xasprintf("%s#%s", n->output[0], x->op);
-            int L = onnx_layer(m, x->op, onnx_layer_name(m, NULL), 1, &x->base, o, &out);
-            onnx_attr(m, L, "factor", onnx_vint(r));
-            return reshape_to(m, n, onnx_val(m, o), to);
-        }
-        x = x->base;   /* a view back to the axes of a sample: a reshape of its data */
+    bool pending = x->kind == V_VIEW || x->kind == V_PIXEL;
+    if (to->rank > MAX_DIMS) {   /* pending: the Transpose of a pixel (un)shuffle may take it */
+        const char *o = out_name(n, 0);
+        Val *v = o ? onnx_def(m, o) : NULL;
+        if (v)
+            *v = (Val){.name = v->name, .uses = v->uses, .kind = pending ? x->kind : V_VIEW,
+                       .base = pending ? x->base : x, .k = x->k, .op = x->op, .shape = *to};
+        return true;
     }
+    if (x->kind == V_PIXEL) {   /* the layer, its [C, H, W] output viewed as `to` */
+        int64_t r = (int64_t)x->k;
+        Shape out = pixel_shape(&x->base->shape, r, strcmp(x->op, "pixel_shuffle") == 0);
+        const char *o = xasprintf("%s#%s", n->output[0], x->op);
+        int L = onnx_layer(m, x->op, onnx_layer_name(m, NULL), 1, &x->base, o, &out);
+        onnx_attr(m, L, "factor", onnx_vint(r));
+        return reshape_to(m, n, onnx_val(m, o), to);
+    }
+    if (x->kind == V_VIEW) x = x->base;   /* a view back to the axes of a sample: a reshape of its data */
     /* a reshape of a reshape read nowhere else: one reshape */
     if (x->kind == V_DATA && x->layer >= 0 && x->uses == 1 && !m->layers[x->layer].dropped &&
         (strcmp(m->layers[x->layer].op, "reshape") == 0 || strcmp(m->layers[x->layer].op, "flatten") == 0)) {
@@ -1640,11 +1642,9 @@ static bool on_depth_space(Imp *m, const Onnx__NodeProto *n) {
     if (x->shape.rank != 3) return onnx_fail(m, "input %s is not [N, C, H, W]", full_str(&x->shape));
     if (r < 1 || r > 65536) return onnx_fail(m, "'blocksize' must be given, from 1 to 65536");
     if (strcmp(mode, "DCR") != 0 && strcmp(mode, "CRD") != 0) return onnx_fail(m, "mode '%s' is not DCR or CRD", mode);
-    Shape out = x->shape;
-    if (up ? out.dim[0] % (r * r) : out.dim[1] % r || out.dim[2] % r)
+    if (up ? x->shape.dim[0] % (r * r) : x->shape.dim[1] % r || x->shape.dim[2] % r)
         return onnx_fail(m, "blocksize %lld does not divide %s", (long long)r, full_str(&x->shape));
-    out.dim[0] = up ? out.dim[0] / (r * r) : out.dim[0] * r * r;
-    for (int i = 1; i < 3; i++) out.dim[i] = up ? out.dim[i] * r : out.dim[i] / r;
+    Shape out = pixel_shape(&x->shape, r, up);
     int L = layer(m, n, up ? "pixel_shuffle" : "pixel_unshuffle", NULL, 1, &x, &out);
     onnx_attr(m, L, "factor", onnx_vint(r));
     if (strcmp(mode, "DCR") == 0) onnx_attr(m, L, "mode", onnx_vword("dcr"));

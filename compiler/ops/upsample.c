@@ -19,7 +19,8 @@
  * coordinate_transformation_mode (the source position of output o, in
  * double: half_pixel (o + 0.5) * step - 0.5, pytorch_half_pixel the same but 0
  * for one output, asymmetric o * step, align_corners, tf_half_pixel_for_nn
- * (o + 0.5) * step) and `rounding` its nearest_mode (floor, ceil,
+ * (o + 0.5) * step, each times I and divided by O, or divided by the scale,
+ * as ONNX computes it) and `rounding` its nearest_mode (floor, ceil,
  * round_prefer_floor, round_prefer_ceil; the index then clamped to the
  * input). Without either, nearest is PyTorch's float computation above. */
 #include "cnnc.h"
@@ -118,9 +119,9 @@ static bool upsample_infer(Layer *L, const Shape *in, int nin) {
 
 typedef struct {
     int64_t in, out;
-    double step;    /* input positions per output position (but POS_TORCH_NEAREST) */
-    bool onnx;      /* coordinates or rounding given: ONNX's positions, by num / den */
-    double num, den; /*  the step as ONNX divides: I / O, 1 / scale, (I-1) / (O-1) */
+    double num, den; /* input positions per output position, num / den: I / O, 1 / scale, (I-1) / (O-1) */
+    double step;    /* num / den, by which PyTorch's positions multiply (but POS_TORCH_NEAREST) */
+    bool onnx;      /* coordinates or rounding given: ONNX's positions, which divide by den */
     float fstep;    /* nearest, POS_TORCH_NEAREST: the float PyTorch's kernel multiplies by */
     Pos pos;        /* how output positions map to input positions */
     Rounding round; /* nearest but POS_TORCH_NEAREST: the source position to an index */
@@ -142,8 +143,7 @@ static Axis axis_of(const Layer *L, const Shape *in, int d) {
     if (a.pos == POS_ALIGN) a.num = a.out > 1 ? (double)(a.in - 1) : 0, a.den = a.out > 1 ? (double)(a.out - 1) : 1;
     else if (sc->set) a.num = 1, a.den = s;
     else a.num = (double)a.in, a.den = (double)a.out;
-    if (a.pos == POS_ALIGN) a.step = a.out > 1 ? (double)(a.in - 1) / (double)(a.out - 1) : 0;
-    else a.step = sc->set ? 1.0 / s : (double)a.in / (double)a.out;
+    a.step = a.num / a.den;
     a.fstep = sc->set ? (float)(1.0 / s) : (float)a.in / (float)a.out;
     return a;
 }
