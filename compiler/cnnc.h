@@ -382,6 +382,10 @@ typedef struct OpDesc {
     void (*emit)(Emit *e, const Layer *L);
 } OpDesc;
 
+/* an OPF_BINARY op's n input values combined (ops/merge.c): left to right by
+ * binop, or where's three in one call */
+const char *op_combine(const OpDesc *op, int n, const char *const *xs);
+
 
 /* in a descriptor: .attrs and .nattrs of a static AttrDesc array */
 #define ATTRS(a) .attrs = (a), .nattrs = (int)(sizeof(a) / sizeof((a)[0]))

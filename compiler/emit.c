@@ -399,15 +399,15 @@ void emit_epilogue(Emit *e, const char *idx, const char *chan, const char *val, 
         } else if (Y->op->flags & OPF_AFFINE) {
             v = xasprintf("%s * %s[%s] + %s[%s]", vj, emit_param(e, Y, "scale"), chan, emit_param(e, Y, "shift"), chan);
         } else if (Y->op->flags & OPF_BINARY) {
-            v = NULL;   /* the inputs in their order: the kernel's value, extra ones at the index they broadcast from */
+            const char *xs[MAX_INPUTS];   /* the inputs in their order: the kernel's value, extra ones at the index they broadcast from */
             for (int k = 0; k < Y->nin; k++) {
-                const char *xk = vj;
+                xs[k] = vj;
                 if (Y->in[k] != K->layers[j - 1]) {
                     Bcast b = bcast_kind(&e->g->layers[Y->in[k]]->shape, &Y->shape);
-                    xk = xasprintf("x%d[%s]", extra++, b == BCAST_CHANNEL ? chan : b == BCAST_SCALAR ? "0" : idx);
+                    xs[k] = xasprintf("x%d[%s]", extra++, b == BCAST_CHANNEL ? chan : b == BCAST_SCALAR ? "0" : idx);
                 }
-                v = v ? cx_binop(Y->op->binop, v, xk) : xk;
             }
+            v = op_combine(Y->op, Y->nin, xs);
         } else if (Y->op->chan_expr) {
             v = Y->op->chan_expr(e, Y, vj, chan);
         } else {

@@ -331,8 +331,8 @@ static void resolve_inputs(Graph *g, const Program *p, const Stmt *st, int si, L
         L->nin = MAX_INPUTS;
         L->bad = true;
     } else if (L->nin < op->min_in)
-        diag_error(L->loc, "%s '%s' needs at least %d inputs, got %d", op->name, L->name,
-                   op->min_in, L->nin);
+        diag_error(L->loc, "%s '%s' %s %d inputs, got %d", op->name, L->name,
+                   op->max_in == op->min_in ? "takes exactly" : "needs at least", op->min_in, L->nin);
     else if (op->max_in && L->nin > op->max_in)
         diag_error(L->in_loc[op->max_in], "%s '%s' takes %s %d input%s, got %d", op->name,
                    L->name, op->max_in == op->min_in ? "exactly" : "at most", op->max_in,

@@ -507,7 +507,18 @@ bool onnx_data(Imp *m, Val *v) {
         onnx_layer(m, "mul", v->lname, 2, in, v->name, &v->shape);
         return true;
     }
-    if (v->kind == V_ERF || v->kind == V_ERF1 || v->kind == V_GELU2)
+    if (v->kind == V_ERF) {   /* erf(x / sqrt 2) that is not GELU's: the product and the erf layer */
+        Val *x = v->base;
+        int64_t C = x->shape.dim[0];
+        float *scale = xcalloc((size_t)C + 1, sizeof(float)), *shift = xcalloc((size_t)C + 1, sizeof(float));
+        for (int64_t c = 0; c < C; c++) scale[c] = (float)(1.0 / sqrt(2.0));
+        const char *sc = xasprintf("%s#scaled", v->name);
+        affine(m, x, xasprintf("%s_scaled", v->lname), scale, shift, sc);
+        Val *s = onnx_val(m, sc);
+        onnx_layer(m, "erf", v->lname, 1, &s, v->name, &v->shape);
+        return true;
+    }
+    if (v->kind == V_ERF1 || v->kind == V_GELU2)
         return onnx_fail(m, "input '%s' comes from Erf, which cnnc supports only as GELU, "
                          "x * 0.5 * (1 + erf(x / sqrt(2)))", v->name);
     if (v->kind == V_VIEW || v->kind == V_PIXEL)
@@ -554,7 +565,9 @@ static bool on_act(Imp *m, const Onnx__NodeProto *n) {
     if (v && v->kind == V_SOFTPLUS && strcmp(n->op_type, "Tanh") == 0) return pending(m, n, V_TANHSP, v->base);
     static const char *const map[][2] = {{"Relu", "relu"}, {"Sigmoid", "sigmoid"}, {"Tanh", "tanh"},
                                          {"Abs", "abs"}, {"Sqrt", "sqrt"}, {"HardSwish", "hardswish"},
-                                         {"Mish", "mish"}, {"Exp", "exp"}, {"Log", "log"}};
+                                         {"Mish", "mish"}, {"Exp", "exp"}, {"Log", "log"}, {"Floor", "floor"},
+                                         {"Ceil", "ceil"}, {"Round", "round"}, {"Sign", "sign"}, {"Sin", "sin"},
+                                         {"Cos", "cos"}};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(n->op_type, map[i][0]) == 0) return unary(m, n, map[i][1]);
     unreachable();
@@ -1291,7 +1304,7 @@ static bool on_softplus(Imp *m, const Onnx__NodeProto *n) {
 static bool on_erf(Imp *m, const Onnx__NodeProto *n) {
     Val *x = input(m, n, 0);
     if (x && x->kind == V_SCALED && near(x->k, 1.0 / sqrt(2.0))) return pending(m, n, V_ERF, x->base);
-    return onnx_fail(m, "Erf is supported only as part of GELU, x * 0.5 * (1 + erf(x / sqrt(2)))");
+    return unary(m, n, "erf");
 }
 
 static bool on_dropout(Imp *m, const Onnx__NodeProto *n) {
@@ -1311,8 +1324,85 @@ static bool on_identity(Imp *m, const Onnx__NodeProto *n) {
     return true;
 }
 
+/* an elementwise layer of the node's inputs, data or constants (a constant
+ * layer each, of its per-sample shape), broadcast as NumPy */
+static bool elementwise_any(Imp *m, const Onnx__NodeProto *n, const char *op, int nin, Val **in) {
+    int R = 1;
+    bool data = false;
+    const char *shapes = "";   /* as the model gives them, for a message */
+    for (int k = 0; k < nin; k++) {
+        if (!in[k]) return onnx_fail(m, "input %d is missing", k);
+        shapes = xasprintf("%s%s%s", shapes, k == 0 ? "" : k + 1 < nin ? ", " : " and ",
+                           in[k]->kind == V_CONST ? onnx_dims_str(in[k]->t->rank, in[k]->t->dim) : full_str(&in[k]->shape));
+        if (in[k]->kind == V_CONST) {
+            R = in[k]->t->rank > R ? in[k]->t->rank : R;
+            continue;
+        }
+        if (!onnx_data(m, in[k])) return false;
+        R = in[k]->shape.rank + 1 > R ? in[k]->shape.rank + 1 : R;
+        data = true;
+    }
+    if (!data) return onnx_fail(m, "supported only on data computed from the network's input when its inputs are constants");
+    for (int k = 0; k < nin; k++) {
+        if (in[k]->kind != V_CONST) continue;
+        const Tensor *c = in[k]->t;
+        if (!(in[k] = const_layer(m, in[k]->name, c, R)))
+            return onnx_fail(m, "input %d, a constant of shape %s, varies along the batch axis", k,
+                             onnx_dims_str(c->rank, c->dim));
+    }
+    Shape to;
+    if (!broadcast_shape(in, nin, &to)) return onnx_fail(m, "inputs of shapes %s do not broadcast", shapes);
+    layer(m, n, op, NULL, nin, in, &to);
+    return true;
+}
+
+/* x compared with a constant 0 (Not of a condition, a cast to bool) */
+static bool versus_zero(Imp *m, const Onnx__NodeProto *n, const char *op) {
+    Val *x = din(m, n, 0);
+    if (!x) return false;
+    Tensor *zero = onnx_tensor_new(false, 0, NULL);
+    Val *in[2] = {x, const_layer(m, xasprintf("%s_zero", n->output[0]), zero, x->shape.rank + 1)};
+    return elementwise_any(m, n, op, 2, in);
+}
+
+/* comparisons, 1 or 0 as floats; the logical operators on such values: And
+ * the smaller, Or the larger, Xor unequal, Not equal to 0 */
+static bool on_compare(Imp *m, const Onnx__NodeProto *n) {
+    static const char *const map[][2] = {{"Greater", "greater"}, {"Less", "less"}, {"GreaterOrEqual", "greater_equal"},
+                                         {"LessOrEqual", "less_equal"}, {"Equal", "equal"}, {"And", "min"},
+                                         {"Or", "max"}, {"Xor", "not_equal"}};
+    if (strcmp(n->op_type, "Not") == 0) return versus_zero(m, n, "equal");
+    if (n->n_input != 2) return onnx_fail(m, "%d input%s (it takes two)", (int)n->n_input, n->n_input == 1 ? "" : "s");
+    Val *in[2] = {input(m, n, 0), input(m, n, 1)};
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(n->op_type, map[i][0]) == 0) return elementwise_any(m, n, map[i][1], 2, in);
+    unreachable();
+}
+
+/* Where of data: the condition (a comparison's 1 or 0, or any number: not
+ * 0 is true) and the two values, each data or a constant */
+static bool on_where(Imp *m, const Onnx__NodeProto *n) {
+    if (n->n_input != 3) return onnx_fail(m, "%d input%s (it takes three)", (int)n->n_input, n->n_input == 1 ? "" : "s");
+    Val *in[3] = {input(m, n, 0), input(m, n, 1), input(m, n, 2)};
+    return elementwise_any(m, n, "where", 3, in);
+}
+
+/* a comparison's output: 1 or 0 */
+static bool is_condition(const Imp *m, const Val *v) {
+    static const char *const cmp[] = {"greater", "less", "greater_equal", "less_equal", "equal", "not_equal"};
+    if (v->kind != V_DATA || v->layer < 0) return false;
+    for (size_t i = 0; i < sizeof cmp / sizeof cmp[0]; i++)
+        if (strcmp(m->layers[v->layer].op, cmp[i]) == 0) return true;
+    return false;
+}
+
+/* data to float: itself (a condition's 1 or 0 too); to bool: x != 0, or a
+ * comparison's output itself */
 static bool on_cast_data(Imp *m, const Onnx__NodeProto *n) {
     int64_t to = ai(n, "to", 0);
+    Val *x = input(m, n, 0);
+    if (to == 9 && x && is_condition(m, x)) return on_identity(m, n);
+    if (to == 9) return versus_zero(m, n, "not_equal");
     if (to != 1) return onnx_fail(m, "casting data to %s is not supported (cnnc computes in float)", onnx_type_name((int)to));
     return on_identity(m, n);
 }
@@ -2721,14 +2811,24 @@ static const struct {
     {"Max", "", fold_binary, on_binary},
     {"Min", "", fold_binary, on_binary},
     {"Pow", "", fold_binary, on_pow},
-    {"Equal", "", fold_binary, NULL},
-    {"Less", "", fold_binary, NULL},
-    {"Greater", "", fold_binary, NULL},
+    {"Equal", "", fold_binary, on_compare},
+    {"Less", "", fold_binary, on_compare},
+    {"Greater", "", fold_binary, on_compare},
+    {"LessOrEqual", "", NULL, on_compare},
+    {"GreaterOrEqual", "", NULL, on_compare},
+    {"And", "", NULL, on_compare},
+    {"Or", "", NULL, on_compare},
+    {"Xor", "", NULL, on_compare},
+    {"Not", "", NULL, on_compare},
     {"Neg", "", fold_unary, on_neg},
-    {"Floor", "", fold_unary, NULL},
-    {"Ceil", "", fold_unary, NULL},
+    {"Floor", "", fold_unary, on_act},
+    {"Ceil", "", fold_unary, on_act},
+    {"Round", "", NULL, on_act},
+    {"Sign", "", NULL, on_act},
+    {"Sin", "", NULL, on_act},
+    {"Cos", "", NULL, on_act},
     {"Reciprocal", "", fold_unary, on_reciprocal},
-    {"Where", "", fold_where, NULL},
+    {"Where", "", fold_where, on_where},
     {"If", "then_branch else_branch", fold_if, on_if},
     {"Expand", "", fold_expand, on_expand},
     {"Tile", "", NULL, on_tile},

@@ -270,6 +270,17 @@ CNNRT_ALWAYS_INLINE float cnnrt_erfc(float x) {
 static inline float cnnrt_max(float a, float b) { return a > b || isnan(a) ? a : b; }
 static inline float cnnrt_min(float a, float b) { return a < b || isnan(a) ? a : b; }
 
+/* comparisons as 1 or 0 (torch.gt, lt, ge, le, eq, ne on floats; a NaN
+ * compares unequal to everything), and torch.where with such a condition:
+ * any value but 0 selects a (NaN too, as bool(NaN) in C and NumPy) */
+static inline float cnnrt_greater(float a, float b) { return a > b ? 1.0f : 0.0f; }
+static inline float cnnrt_less(float a, float b) { return a < b ? 1.0f : 0.0f; }
+static inline float cnnrt_greater_equal(float a, float b) { return a >= b ? 1.0f : 0.0f; }
+static inline float cnnrt_less_equal(float a, float b) { return a <= b ? 1.0f : 0.0f; }
+static inline float cnnrt_equal(float a, float b) { return a == b ? 1.0f : 0.0f; }
+static inline float cnnrt_not_equal(float a, float b) { return a != b ? 1.0f : 0.0f; }
+static inline float cnnrt_where(float c, float a, float b) { return c != 0.0f ? a : b; }
+
 /* 16 floats as one value. With GNU C vector extensions (gcc, clang) the
  * compiler maps it to one AVX-512 register, two AVX2 or four SSE/NEON ones;
  * elsewhere (or with CNNRT_NO_VECTOR defined: generated code for

@@ -1,7 +1,8 @@
 /* act.c — elementwise unary layers: relu, relu6, sigmoid, tanh, sqrt, abs,
  * leaky_relu (alpha 0.01), elu (alpha 1.0), selu, celu (alpha 1.0), softplus
  * (beta 1, threshold 20), exp, log, pow (exponent), hardswish, hardsigmoid,
- * silu, mish, gelu (approximate none or tanh) and clip (min -inf, max +inf). Each
+ * silu, mish, gelu (approximate none or tanh), clip (min -inf, max +inf), sign,
+ * floor, ceil, round (half to even), sin, cos and erf. Each
  * can run in place and be fused as the epilogue of the kernel before it
  * (OPF_POINTWISE): its .expr hook is its C expression, shared by every
  * emitter. NaN: relu gives 0 and max pooling skips it, where PyTorch
@@ -33,10 +34,14 @@ static const char *relu6_vec(const Layer *L, const char *v) {
     (void)L;
     return xasprintf("CNNRT_ATLEAST16(%s, 0.0f); CNNRT_ATMOST16(%s, 6.0f);", v, v);
 }
-static const char *sigmoid_expr(const Layer *L, const char *v) { (void)L; return xasprintf("cnnrt_sigmoid(%s)", v); }
-static const char *tanh_expr(const Layer *L, const char *v) { (void)L; return xasprintf("tanhf(%s)", v); }
-static const char *sqrt_expr(const Layer *L, const char *v) { (void)L; return xasprintf("sqrtf(%s)", v); }
-static const char *abs_expr(const Layer *L, const char *v) { (void)L; return xasprintf("fabsf(%s)", v); }
+/* an op that is one call of a function of a float (libm's, or the runtime's) */
+#define CALL_EXPR(NAME, FN) \
+    static const char *NAME##_expr(const Layer *L, const char *v) { (void)L; return xasprintf(FN "(%s)", v); }
+
+CALL_EXPR(sigmoid, "cnnrt_sigmoid")
+CALL_EXPR(tanh, "tanhf")
+CALL_EXPR(sqrt, "sqrtf")
+CALL_EXPR(abs, "fabsf")
 
 static const char *leaky_relu_expr(const Layer *L, const char *v) {
     return xasprintf("(%s > 0.0f ? %s : %s * %s)", v, v, emit_float(attr_float(L, "alpha")), v);
@@ -67,8 +72,8 @@ static const char *softplus_expr(const Layer *L, const char *v) {
                      b == 1.0 ? sp : xasprintf("%s / %s", sp, emit_float(b)));
 }
 
-static const char *exp_expr(const Layer *L, const char *v) { (void)L; return xasprintf("expf(%s)", v); }
-static const char *log_expr(const Layer *L, const char *v) { (void)L; return xasprintf("logf(%s)", v); }
+CALL_EXPR(exp, "expf")
+CALL_EXPR(log, "logf")
 
 /* as torch.pow by a number: products for 2 and 3, sqrt for 0.5, powf else */
 static const char *pow_expr(const Layer *L, const char *v) {
@@ -173,6 +178,23 @@ static bool clip_infer(Layer *L, const Shape *in, int nin) {
     return op_same_shape(L, in, nin);
 }
 
+/* torch.sign: 0 for 0, -0 and NaN */
+static const char *sign_expr(const Layer *L, const char *v) {
+    (void)L;
+    return xasprintf("(%s > 0.0f ? 1.0f : %s < 0.0f ? -1.0f : 0.0f)", v, v);
+}
+
+CALL_EXPR(floor, "floorf")
+CALL_EXPR(ceil, "ceilf")
+/* halves to even, as torch.round and ONNX Round: rintf in the default
+ * rounding mode (roundf would take 2.5 to 3) */
+CALL_EXPR(round, "rintf")
+CALL_EXPR(sin, "sinf")
+CALL_EXPR(cos, "cosf")
+/* libm's erff (within an ulp or two); gelu's form, 0.5 x erfc(-x / sqrt 2),
+ * takes the vectorizing polynomial */
+CALL_EXPR(erf, "erff")
+
 /* celu's alpha and softplus's beta divide */
 static bool nonzero_infer(Layer *L, const Shape *in, int nin) {
     const char *a = L->op->attrs[0].name;
@@ -221,3 +243,10 @@ ACT_DESC_CHAIN(silu, NULL, 0);
 ACT_DESC_CHAIN(mish, NULL, 0);
 ACT_DESC_CHAIN(gelu, gelu_attrs, 1);
 ACT_DESC_FULL(clip, clip_attrs, 2, clip_infer, clip_vec, 0);
+ACT_DESC(sign, NULL, 0);
+ACT_DESC(floor, NULL, 0);
+ACT_DESC(ceil, NULL, 0);
+ACT_DESC(round, NULL, 0);
+ACT_DESC_CHAIN(sin, NULL, 0);
+ACT_DESC_CHAIN(cos, NULL, 0);
+ACT_DESC_CHAIN(erf, NULL, 0);

@@ -1,6 +1,8 @@
 /* merge.c — layers with several inputs: the elementwise add, mul, sub, div,
- * max and min, which broadcast their inputs as NumPy does, and concat (along
- * one axis, channels by default).
+ * max and min, the comparisons (greater, less, greater_equal, less_equal,
+ * equal, not_equal: 1 where true, else 0) and where (a condition and two
+ * values), which broadcast their inputs as NumPy does, and concat (along one
+ * axis, channels by default).
  *
  * Broadcasting aligns the per-sample shapes at their last axis; a missing
  * leading axis counts as 1, and along each axis the inputs' sizes must be
@@ -71,11 +73,17 @@ static bool concat_infer(Layer *L, const Shape *in, int nin) {
  * right; an index NULL reads the input's value held in sK, or (held set)
  * the held expression with K for the input's number */
 static const char *combine_held(const Layer *L, const char *const *idx, const char *held) {
-    const char *v = NULL;
-    for (int k = 0; k < L->nin; k++) {
-        const char *xk = idx[k] ? xasprintf("x%d[%s]", k, idx[k]) : xasprintf(held ? held : "s%d", k);
-        v = v ? cx_binop(L->op->binop, v, xk) : xk;
-    }
+    const char *xs[MAX_INPUTS];
+    for (int k = 0; k < L->nin; k++) xs[k] = idx[k] ? xasprintf("x%d[%s]", k, idx[k]) : xasprintf(held ? held : "s%d", k);
+    return op_combine(L->op, L->nin, xs);
+}
+
+/* the values of an OPF_BINARY layer's inputs combined: left to right, or
+ * (a function of three numbers: where) in one call */
+const char *op_combine(const OpDesc *op, int n, const char *const *xs) {
+    if (op->min_in == 3) return xasprintf("%s(%s, %s, %s)", op->binop, xs[0], xs[1], xs[2]);
+    const char *v = xs[0];
+    for (int k = 1; k < n; k++) v = cx_binop(op->binop, v, xs[k]);
     return v;
 }
 
@@ -239,19 +247,26 @@ static void concat_emit_ref(Emit *e, const Layer *L) {
     }
 }
 
-#define BINARY_DESC(NAME, OP, MAX_IN)                                                            \
+#define BINARY_DESC(NAME, OP, MIN_IN, MAX_IN)                                                    \
     const OpDesc op_##NAME = {                                                                   \
-        .name = #NAME, .flags = OPF_BINARY | OPF_INPLACE, .min_in = 2, .max_in = MAX_IN, .binop = OP, \
+        .name = #NAME, .flags = OPF_BINARY | OPF_INPLACE, .min_in = MIN_IN, .max_in = MAX_IN, .binop = OP, \
         .infer = bcast_infer, .params = op_no_params, .macs = op_no_macs,                        \
         .emit_ref = eltwise_emit_ref, .emit = eltwise_emit, .choose = eltwise_choose,             \
     }
 
-BINARY_DESC(add, "+", 0);
-BINARY_DESC(mul, "*", 0);
-BINARY_DESC(sub, "-", 2);
-BINARY_DESC(div, "/", 2);
-BINARY_DESC(max, "cnnrt_max", 0);
-BINARY_DESC(min, "cnnrt_min", 0);
+BINARY_DESC(add, "+", 2, 0);
+BINARY_DESC(mul, "*", 2, 0);
+BINARY_DESC(sub, "-", 2, 2);
+BINARY_DESC(div, "/", 2, 2);
+BINARY_DESC(max, "cnnrt_max", 2, 0);
+BINARY_DESC(min, "cnnrt_min", 2, 0);
+BINARY_DESC(greater, "cnnrt_greater", 2, 2);
+BINARY_DESC(less, "cnnrt_less", 2, 2);
+BINARY_DESC(greater_equal, "cnnrt_greater_equal", 2, 2);
+BINARY_DESC(less_equal, "cnnrt_less_equal", 2, 2);
+BINARY_DESC(equal, "cnnrt_equal", 2, 2);
+BINARY_DESC(not_equal, "cnnrt_not_equal", 2, 2);
+BINARY_DESC(where, "cnnrt_where", 3, 3);
 
 const OpDesc op_concat = {
     .name = "concat", .min_in = 2,

@@ -3,7 +3,7 @@
 tests/fuzz/onnx-corpus/*.onnx: small models exported by torch.onnx.export from
 the kinds of networks users bring (convolutions with BatchNorm, residual
 blocks, depthwise + pointwise, pooling, dense heads, resampling, concat,
-activations, a local function, pixel (un)shuffles, an If), each at a few opsets, and one model made by
+activations, a local function, pixel (un)shuffles, an If, comparisons and Where), each at a few opsets, and one model made by
 hand of the operators no PyTorch export writes (LRN, Resize by ONNX's
 coordinate modes, MatMul of a constant by data). Random weights with a
 fixed seed; tiny channel counts, so each file is a few kilobytes.
@@ -123,6 +123,12 @@ class TorchLRN(nn.Module):   # nn.LocalResponseNorm: its export tests the rank i
         return s.n(x)
 
 
+class Conditions(nn.Module):   # comparisons, And/Or/Not, Where, Cast, Round and Sign of data
+    def forward(s, x):
+        m = ((x > -0.5) & (x < 0.5)) | ~(x >= 1)
+        return torch.where(m, torch.round(x), F.hardshrink(x, 0.3)) + torch.sign(x) * m.float()
+
+
 MODELS = [("convbn", ConvBn, (3, 8, 8), (9, 13)),
           ("residual", Residual, (4, 6, 6), (11, 17)),
           ("separable", Separable, (4, 8, 8), (13,)),
@@ -130,7 +136,8 @@ MODELS = [("convbn", ConvBn, (3, 8, 8), (9, 13)),
           ("vector", Vector, (10,), (9, 13)),
           ("conv1d", Conv1d, (2, 16), (13,)),
           ("pixelshuffles", PixelShuffles, (2, 6, 4), (9, 13)),
-          ("lrn", TorchLRN, (4, 3, 3), (13,))]
+          ("lrn", TorchLRN, (4, 3, 3), (13,)),
+          ("conditions", Conditions, (2, 3, 3), (11, 13))]
 
 
 def handmade(path):

@@ -689,6 +689,20 @@ def op_nary(fn, nmax=None):
     return f
 
 
+def op_where(c):
+    """torch.where(cond != 0, a, b), the three broadcast as op_nary's inputs"""
+    if len(c.xs) != 3:
+        raise CnnError(f"{c.L.name}: where needs 3 inputs")
+    rank = max(t.dim() for t in c.xs)
+    cond, a, b = [t.reshape([t.shape[0]] + [1] * (rank - t.dim()) + list(t.shape[1:])) for t in c.xs]
+    return torch.where(cond != 0, a, b)
+
+
+def compare(fn):
+    """a comparison as 1 or 0 in the inputs' type (torch.gt, ...)"""
+    return op_nary(lambda a, b: fn(a, b).to(a.dtype), 2)
+
+
 def op_prelu(c):
     """nn.PReLU: weight [C] (num_parameters=C) or [1]; [1] when given inline as
     one number, when the file holds [1], or (generated weights) for the layers
@@ -1009,6 +1023,13 @@ OPS = {
     "mish": unary(lambda x, c: F.mish(x)),
     "gelu": op_gelu,
     "clip": op_clip,
+    "sign": unary(lambda x, c: torch.sign(x)),
+    "floor": unary(lambda x, c: torch.floor(x)),
+    "ceil": unary(lambda x, c: torch.ceil(x)),
+    "round": unary(lambda x, c: torch.round(x)),
+    "sin": unary(lambda x, c: torch.sin(x)),
+    "cos": unary(lambda x, c: torch.cos(x)),
+    "erf": unary(lambda x, c: torch.erf(x)),
     "softmax": unary(lambda x, c: torch.softmax(x, dim=sample_axis(c, c.attr("axis", 0), x.dim() - 1))),
     "log_softmax": unary(lambda x, c: torch.log_softmax(x, dim=sample_axis(c, c.attr("axis", 0), x.dim() - 1))),
     "flatten": unary(lambda x, c: x.reshape(x.shape[0], -1)),
@@ -1017,6 +1038,9 @@ OPS = {
     "add": op_nary(torch.add), "mul": op_nary(torch.mul),
     "sub": op_nary(torch.sub, 2), "div": op_nary(torch.div, 2),
     "max": op_nary(torch.maximum), "min": op_nary(torch.minimum),
+    "greater": compare(torch.gt), "less": compare(torch.lt), "greater_equal": compare(torch.ge),
+    "less_equal": compare(torch.le), "equal": compare(torch.eq), "not_equal": compare(torch.ne),
+    "where": op_where,
     "prelu": op_prelu,
     "concat": op_concat,
     "pad": op_pad,

@@ -570,6 +570,18 @@ def test_activations_and_misc():
     close(run(src % "mul", x), np.maximum(x, 0) * np.tanh(x) * np.abs(x), "mul of 3")
     close(run(src % "concat", x), np.concatenate([np.maximum(x, 0), np.tanh(x), np.abs(x)], 1),
           "concat channels")
+    # comparisons as 1 or 0, where by a nonzero condition, broadcast; the rounding family
+    src = ("network t { input x[3,4,5]; constant k(shape=[5], value=[-1, -0.5, 0, 0.5, 1]); %s }")
+    for op, fn in (("greater", np.greater), ("less", np.less), ("greater_equal", np.greater_equal),
+                   ("less_equal", np.less_equal), ("equal", np.equal), ("not_equal", np.not_equal)):
+        close(run(src % f"{op}(x, k);", x), fn(x, [-1, -0.5, 0, 0.5, 1]).astype(np.float64), op)
+    close(run(src % "tanh t(x); where(k, x, t);", x), np.where(np.array([-1, -0.5, 0, 0.5, 1]) != 0, x, np.tanh(x)),
+          "where")
+    r = np.round(x * 4) / 2   # halves among them
+    for op, fn in (("sign", np.sign), ("floor", np.floor), ("ceil", np.ceil), ("round", np.round),
+                   ("sin", np.sin), ("cos", np.cos)):
+        close(run(f"network t {{ input x[3,4,5]; {op}; }}", r), fn(r), op)
+    close(run("network t { input x[3,4,5]; erf; }", x), np.vectorize(math.erf)(x), "erf")
     close(run("network t { input x[3,4,5]; relu a(x); concat(a, x, axis=2); }", x),
           np.concatenate([np.maximum(x, 0), x], 3), "concat axis 2")
     close(run("network t { input x[3,4,5]; global_avgpool; }", x), x.mean((2, 3), keepdims=True),

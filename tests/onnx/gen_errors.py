@@ -153,15 +153,20 @@ def make(d):
     save("bn_training_mode", model([helper.make_node("BatchNormalization", ["x", "s", "b", "mu", "var"],
                                                      ["y", "mu2", "var2"], name="bn", training_mode=1)],
                                    [vi("x", ["N", 2, 4, 4])], [vi("y", ["N", 2, 4, 4])], bn, opset=15))
-    # Expand of data: to more axes, across the batch, by a negative size; Where of data
+    # Expand of data: to more axes, across the batch, by a negative size; Where of a
+    # condition that varies along the batch axis, Where of two inputs, Less of shapes
+    # that do not broadcast
     ex = [numpy_helper.from_array(np.array(v, np.int64), k)
           for k, v in (("five", [1, 1, 2, 4, 4]), ("batch", [3, 2, 4, 4]), ("neg", [1, -2, 4, 4]))]
-    ex.append(numpy_helper.from_array(np.array([True, False, True, True]), "g"))
+    ex.append(numpy_helper.from_array(np.array([True, False, True]).reshape(3, 1, 1, 1), "g"))
+    ex.append(numpy_helper.from_array(np.zeros(3, np.float32), "k"))
     save("expand", model([helper.make_node("Expand", ["x", "five"], ["a"], name="more_axes"),
                           helper.make_node("Expand", ["x", "batch"], ["b"], name="batch"),
                           helper.make_node("Expand", ["x", "neg"], ["c"], name="negative"),
                           helper.make_node("Where", ["g", "x", "x"], ["w"], name="where"),
-                          helper.make_node("Sum", ["a", "b", "c", "w"], ["y"])],
+                          helper.make_node("Where", ["x", "x"], ["w2"], name="where_two"),
+                          helper.make_node("Less", ["x", "k"], ["l"], name="less"),
+                          helper.make_node("Sum", ["a", "b", "c", "w", "w2", "l"], ["y"])],
                          [vi("x", ["N", 2, 1, 4])], [vi("y", ["N", 2, 4, 4])], ex))
     # reductions of constants that have no value: a maximum of no element, an axis twice,
     # the log of an integer sum of 0, the batch size plus other sizes; ReduceProd of data

@@ -422,6 +422,31 @@ def torch_models():
         def forward(s, x):
             return s.n(torch.relu(s.c(x)))
 
+    class Conditions(nn.Module):   # comparisons, And/Or/Xor/Not, Cast, Where of data
+        def __init__(s):
+            super().__init__()
+            s.c = nn.Conv2d(3, 4, 3, padding=1)
+            s.hs, s.ss = nn.Hardshrink(0.4), nn.Softshrink(0.3)
+
+        def forward(s, x):
+            y = s.c(x)
+            band = ((y > -0.2) & (y < 1.0)).float()
+            outer = ((y >= 0.5) | (y <= -0.5)) ^ (x[:, :1] != 0.1)
+            same = torch.round(x) == torch.floor(x)
+            return torch.cat([s.hs(y), s.ss(y), torch.where(y > 0, y, 0.1 * y), band * x[:, 1:2], outer.float(),
+                              (~same).float(), torch.where(same, x, y[:, :3])], 1)
+
+    class Rounding(nn.Module):   # sign, floor, ceil, round, sin, cos, erf of data; LPPool2d (Sign)
+        def __init__(s):
+            super().__init__()
+            s.c = nn.Conv2d(3, 3, 1)
+            s.lp = nn.LPPool2d(2, 2)
+
+        def forward(s, x):
+            y = 3 * s.c(x)
+            return torch.cat([torch.sign(y), torch.floor(y), torch.ceil(y), torch.round(y), torch.sin(y),
+                              torch.cos(y), torch.erf(y), F.interpolate(s.lp(y), scale_factor=2.0)], 1)
+
     class LeftMatMul(nn.Module):   # a constant matrix times the data: the channels mixed, a 1x1 conv1d
         def __init__(s):
             super().__init__()
@@ -467,6 +492,7 @@ def torch_models():
             ("convnext", ConvNeXtBlock, (8, 5, 5)),
             ("cnblock", CNBlock, (16, 6, 6)),
             ("shuffle", Shuffle, (4, 6, 6)), ("layernorm", LayerNorm, (12,)), ("up1d", Up1d, (2, 7)), ("leftmatmul", LeftMatMul, (4, 7)), ("torchlrn", TorchLRN, (3, 9, 9)), ("pixelshuffles", PixelShuffles, (3, 8, 6)),
+            ("conditions", Conditions, (3, 6, 5), (11, 13, 17)), ("rounding", Rounding, (3, 6, 8), (11, 13, 17)),
             ("convbnpool", ConvBnPool, (3, 8, 8)), ("residual", Residual, (3, 16, 16)),
             ("activations", Activations, (4, 9, 11)), ("mish", Mish, (3, 6, 6)), ("mnist", Mnist, (1, 10, 10)), ("ceilpool", CeilPool, (3, 8, 10)),
             ("constbroadcast", ConstBroadcast, (3, 6, 6)), ("crop", Crop, (3, 6, 7)),
@@ -484,7 +510,9 @@ PATTERNS = {"shuffle": ["channel_shuffle", "!transpose"], "mish": ["mish", "tanh
             "expand": ["constant"], "normalize": ["sqrt", "reduce_sum", "div"],
             "moreacts": ["selu", "softplus", "exp", "log", "pow", "!mish"], "moreacts_celu": ["celu", "softplus", "pow"],
             "convnext": ["layernorm", "!reduce_mean"], "cnblock": ["layernorm", "gelu", "!reduce_mean"], "normparts": ["!layernorm", "reduce_mean"],
-            "pixelshuffles": ["pixel_unshuffle", "pixel_shuffle", "!transpose", "!reshape"], "leftmatmul": ["conv1d", "!dense"]}
+            "pixelshuffles": ["pixel_unshuffle", "pixel_shuffle", "!transpose", "!reshape"], "leftmatmul": ["conv1d", "!dense"],
+            "conditions": ["where", "greater", "less", "min", "max", "not_equal", "equal"],
+            "rounding": ["sign", "floor", "ceil", "round", "sin", "cos", "erf"]}
 
 
 def test_torch():

@@ -451,7 +451,7 @@ static void test_broadcast(void) {
     ERROR("[3,4,5]", "global_avgpool g; flatten f(x); dense d(out=4); mul L(g, x, d);",
           "mul 'L' cannot broadcast input 2 [3,4,5] with input 3 [4]");
     ERROR("[3,4,5]", "sub L(x, x, x);", "sub 'L' takes exactly 2 inputs, got 3");
-    ERROR("[3,4,5]", "div L(x);", "div 'L' needs at least 2 inputs, got 1");
+    ERROR("[3,4,5]", "div L(x);", "div 'L' takes exactly 2 inputs, got 1");
     /* an output larger than any input, too large */
     ERROR("[2,65536]", "global_avgpool g; conv1d a(out=65536, kernel=1); conv1d r(x, out=1, kernel=1); mul L(a, r);",
           "output of mul 'L' [65536,65536] has 4,294,967,296 elements; the limit is");
