@@ -494,6 +494,13 @@ bool onnx_import(const char *file, const unsigned char *buf, size_t len, const O
         else ast_add_arg(outs, NULL, NOLOC, ast_word(NOLOC, id));
     }
     if (diag_error_count() != errs) goto out;
+    /* a pattern's part that nothing reads (a Neg, a view, a Softplus) is no
+     * layer: dropped, with the warning a layer that reaches no output gets */
+    for (int i = 0; i < m->nvals; i++) {
+        const Val *v = m->vals[i];
+        if (v->uses == 0 && v->kind != V_NONE && v->kind != V_DATA && v->kind != V_CONST)
+            diag_warning(NOLOC, "'%s' does not reach the output; it is dropped", v->lname);
+    }
     ast_add_stmt(p, m->input_stmt);
     for (int i = 0; i < m->nlayers; i++)
         if (!m->layers[i].dropped) ast_add_stmt(p, m->layers[i].st);

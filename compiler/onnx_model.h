@@ -47,7 +47,7 @@ struct Val {
     int uses;                    /* node inputs and graph outputs that name it */
     bool bad;                    /* its node failed (reported): its users say nothing more */
     Val *base; double k;         /* pending kinds */
-    const char *lname;           /* V_SCALED, V_EXPAND: the node name its layer would take */
+    const char *lname;           /* pending kinds: the name its layer would take (its node's) */
     const char *op;              /* V_PIXEL: the layer it becomes */
 };
 

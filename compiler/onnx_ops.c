@@ -686,7 +686,8 @@ static bool reshape_to(Imp *m, const Onnx__NodeProto *n, Val *x, const Shape *to
         Val *v = o ? onnx_def(m, o) : NULL;
         if (v)
             *v = (Val){.name = v->name, .uses = v->uses, .kind = pending ? x->kind : V_VIEW,
-                       .base = pending ? x->base : x, .k = x->k, .op = x->op, .shape = *to};
+                       .base = pending ? x->base : x, .k = x->k, .op = x->op, .shape = *to,
+                       .lname = onnx_layer_name(m, NULL)};
         return true;
     }
     if (x->kind == V_PIXEL) {   /* the layer, its [C, H, W] output viewed as `to` */
@@ -1662,7 +1663,7 @@ static bool pixel_transpose(Imp *m, const Onnx__NodeProto *n, Val *v) {
     Val *w = o ? onnx_def(m, o) : NULL;
     if (w) {
         *w = (Val){.name = w->name, .uses = w->uses, .kind = V_PIXEL, .base = v->base, .k = (double)r,
-                   .op = un ? "pixel_unshuffle" : "pixel_shuffle"};
+                   .op = un ? "pixel_unshuffle" : "pixel_shuffle", .lname = onnx_layer_name(m, NULL)};
         for (int i = 0; i < 5; i++) w->shape.dim[i] = s->dim[perm[i + 1] - 1];
         w->shape.rank = 5;
     }

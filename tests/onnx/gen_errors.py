@@ -153,6 +153,14 @@ def make(d):
     save("bn_training_mode", model([helper.make_node("BatchNormalization", ["x", "s", "b", "mu", "var"],
                                                      ["y", "mu2", "var2"], name="bn", training_mode=1)],
                                    [vi("x", ["N", 2, 4, 4])], [vi("y", ["N", 2, 4, 4])], bn, opset=15))
+    # values nothing reads: a layer's, and a Neg's and a view's, which are no layer
+    # until read: each is dropped with a warning, and the model compiles
+    s6 = numpy_helper.from_array(np.array([-1, 2, 2, 2, 2, 2], np.int64), "s6")
+    save("unused_values", model([helper.make_node("Relu", ["x"], ["a"], name="dead_relu"),
+                                 helper.make_node("Neg", ["x"], ["b"], name="dead_neg"),
+                                 helper.make_node("Reshape", ["x", "s6"], ["v"], name="dead_view"),
+                                 helper.make_node("Sigmoid", ["x"], ["y"], name="out")],
+                                [vi("x", ["N", 2, 4, 4])], [vi("y", ["N", 2, 4, 4])], [s6]))
     # Expand of data: to more axes, across the batch, by a negative size; Where of a
     # condition that varies along the batch axis, Where of two inputs, Less of shapes
     # that do not broadcast
