@@ -507,20 +507,29 @@ bool onnx_data(Imp *m, Val *v) {
         onnx_layer(m, "mul", v->lname, 2, in, v->name, &v->shape);
         return true;
     }
-    if (v->kind == V_ERF) {   /* erf(x / sqrt 2) that is not GELU's: the product and the erf layer */
+    if (v->kind == V_ERF || v->kind == V_ERF1 || v->kind == V_GELU2) {
+        /* a part of GELU's form that is not GELU: x / sqrt 2, erf, + 1, * x as
+         * layers (the last of them defines v's name anew: its fields first) */
+        const VKind kind = v->kind;
+        const char *name = v->name, *lname = v->lname;
+        const Shape shape = v->shape;
         Val *x = v->base;
         int64_t C = x->shape.dim[0];
         float *scale = xcalloc((size_t)C + 1, sizeof(float)), *shift = xcalloc((size_t)C + 1, sizeof(float));
-        for (int64_t c = 0; c < C; c++) scale[c] = (float)(1.0 / sqrt(2.0));
-        const char *sc = xasprintf("%s#scaled", v->name);
-        affine(m, x, xasprintf("%s_scaled", v->lname), scale, shift, sc);
+        float *one = xcalloc((size_t)C + 1, sizeof(float));
+        for (int64_t c = 0; c < C; c++) scale[c] = (float)(1.0 / sqrt(2.0)), one[c] = 1.0f;
+        const char *sc = xasprintf("%s#scaled", name), *ef = kind == V_ERF ? name : xasprintf("%s#erf", name);
+        const char *e1 = kind == V_ERF1 ? name : xasprintf("%s#erf1", name);
+        affine(m, x, xasprintf("%s_scaled", lname), scale, shift, sc);
         Val *s = onnx_val(m, sc);
-        onnx_layer(m, "erf", v->lname, 1, &s, v->name, &v->shape);
+        onnx_layer(m, "erf", kind == V_ERF ? lname : xasprintf("%s_erf", lname), 1, &s, ef, &shape);
+        if (kind == V_ERF) return true;
+        affine(m, onnx_val(m, ef), kind == V_ERF1 ? lname : xasprintf("%s_plus1", lname), one, one, e1);
+        if (kind == V_ERF1) return true;
+        Val *in[2] = {x, onnx_val(m, e1)};
+        onnx_layer(m, "mul", lname, 2, in, name, &shape);
         return true;
     }
-    if (v->kind == V_ERF1 || v->kind == V_GELU2)
-        return onnx_fail(m, "input '%s' comes from Erf, which cnnc supports only as GELU, "
-                         "x * 0.5 * (1 + erf(x / sqrt(2)))", v->name);
     if (v->kind == V_VIEW || v->kind == V_PIXEL)
         return onnx_fail(m, "input '%s' is %s viewed as %s, which cnnc supports only in PixelShuffle's and "
                          "PixelUnshuffle's Reshape, Transpose, Reshape (a sample has at most %d axes, [C, D, H, W])",
@@ -1328,25 +1337,22 @@ static bool on_identity(Imp *m, const Onnx__NodeProto *n) {
 /* an elementwise layer of the node's inputs, data or constants (a constant
  * layer each, of its per-sample shape), broadcast as NumPy */
 static bool elementwise_any(Imp *m, const Onnx__NodeProto *n, const char *op, int nin, Val **in) {
-    int R = 1;
-    bool data = false;
+    int R = 0;   /* the data's rank, the batch axis counted: a constant of more axes would move it */
     const char *shapes = "";   /* as the model gives them, for a message */
     for (int k = 0; k < nin; k++) {
         if (!in[k]) return onnx_fail(m, "input %d is missing", k);
         shapes = xasprintf("%s%s%s", shapes, k == 0 ? "" : k + 1 < nin ? ", " : " and ",
                            in[k]->kind == V_CONST ? onnx_dims_str(in[k]->t->rank, in[k]->t->dim) : full_str(&in[k]->shape));
-        if (in[k]->kind == V_CONST) {
-            R = in[k]->t->rank > R ? in[k]->t->rank : R;
-            continue;
-        }
+        if (in[k]->kind == V_CONST) continue;
         if (!onnx_data(m, in[k])) return false;
         R = in[k]->shape.rank + 1 > R ? in[k]->shape.rank + 1 : R;
-        data = true;
     }
-    if (!data) return onnx_fail(m, "supported only on data computed from the network's input when its inputs are constants");
+    if (R == 0) return onnx_fail(m, "not supported when every input is a constant");
     for (int k = 0; k < nin; k++) {
         if (in[k]->kind != V_CONST) continue;
         const Tensor *c = in[k]->t;
+        if (c->rank > R) return onnx_fail(m, "input %d, a constant of shape %s, has more axes than the data (%s)", k,
+                                          onnx_dims_str(c->rank, c->dim), shapes);
         if (!(in[k] = const_layer(m, in[k]->name, c, R)))
             return onnx_fail(m, "input %d, a constant of shape %s, varies along the batch axis", k,
                              onnx_dims_str(c->rank, c->dim));
@@ -1372,7 +1378,8 @@ static bool on_compare(Imp *m, const Onnx__NodeProto *n) {
     static const char *const map[][2] = {{"Greater", "greater"}, {"Less", "less"}, {"GreaterOrEqual", "greater_equal"},
                                          {"LessOrEqual", "less_equal"}, {"Equal", "equal"}, {"And", "min"},
                                          {"Or", "max"}, {"Xor", "not_equal"}};
-    if (strcmp(n->op_type, "Not") == 0) return versus_zero(m, n, "equal");
+    if (strcmp(n->op_type, "Not") == 0)
+        return n->n_input == 1 ? versus_zero(m, n, "equal") : onnx_fail(m, "%d inputs (it takes one)", (int)n->n_input);
     if (n->n_input != 2) return onnx_fail(m, "%d input%s (it takes two)", (int)n->n_input, n->n_input == 1 ? "" : "s");
     Val *in[2] = {input(m, n, 0), input(m, n, 1)};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
@@ -2465,6 +2472,36 @@ static bool fold_binary(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) 
     return true;
 }
 
+/* GreaterOrEqual, LessOrEqual, And, Or, Xor of constants, and Not: 1 or 0 */
+static bool fold_logic(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
+    const char *t = n->op_type;
+    bool is_not = strcmp(t, "Not") == 0;
+    if (nin != (is_not ? 1 : 2)) return onnx_fail(m, "%d input%s (it takes %s)", nin, nin == 1 ? "" : "s", is_not ? "one" : "two");
+    Tensor *a = in[0], *b = in[is_not ? 0 : 1];
+    int R, rk[2] = {a->rank, b->rank};
+    const int64_t *dims[2] = {a->dim, b->dim};
+    int64_t d[MAX_TRANK];
+    if (!bcast_dims(m, 2, rk, dims, &R, d)) return false;
+    bool isint = a->is_int && b->is_int;
+    Tensor *r = onnx_tensor_new(true, R, d);
+    a = to_type(a, isint);
+    b = to_type(b, isint);
+    for (int64_t k = 0; k < r->n; k++) {
+        int64_t ka = bcast_at(a, R, d, k), kb = bcast_at(b, R, d, k);
+        if (isint && (a->i[ka] == BATCH_SYM || b->i[kb] == BATCH_SYM))
+            return onnx_fail(m, "a %s of the batch size is not supported", t);
+        /* -1, 0, 1 as x is below, equal to or above y (NaN: 2, unordered) */
+        int order = isint ? (a->i[ka] > b->i[kb]) - (a->i[ka] < b->i[kb])
+                  : a->f[ka] != a->f[ka] || b->f[kb] != b->f[kb] ? 2 : (a->f[ka] > b->f[kb]) - (a->f[ka] < b->f[kb]);
+        bool x = isint ? a->i[ka] != 0 : a->f[ka] != 0, y = isint ? b->i[kb] != 0 : b->f[kb] != 0;
+        r->i[k] = strcmp(t, "GreaterOrEqual") == 0 ? order == 0 || order == 1
+                : strcmp(t, "LessOrEqual") == 0 ? order == 0 || order == -1
+                : strcmp(t, "And") == 0 ? x && y : strcmp(t, "Or") == 0 ? x || y : strcmp(t, "Xor") == 0 ? x != y : !x;
+    }
+    set_const(m, n, 0, r);
+    return true;
+}
+
 /* Where(condition, x, y), broadcasting the three */
 /* If of a condition known when compiling (a shape's size, a constant): the
  * nodes of the branch it takes, read as the graph's, its outputs the If's */
@@ -2815,12 +2852,12 @@ static const struct {
     {"Equal", "", fold_binary, on_compare},
     {"Less", "", fold_binary, on_compare},
     {"Greater", "", fold_binary, on_compare},
-    {"LessOrEqual", "", NULL, on_compare},
-    {"GreaterOrEqual", "", NULL, on_compare},
-    {"And", "", NULL, on_compare},
-    {"Or", "", NULL, on_compare},
-    {"Xor", "", NULL, on_compare},
-    {"Not", "", NULL, on_compare},
+    {"LessOrEqual", "", fold_logic, on_compare},
+    {"GreaterOrEqual", "", fold_logic, on_compare},
+    {"And", "", fold_logic, on_compare},
+    {"Or", "", fold_logic, on_compare},
+    {"Xor", "", fold_logic, on_compare},
+    {"Not", "", fold_logic, on_compare},
     {"Neg", "", fold_unary, on_neg},
     {"Floor", "", fold_unary, on_act},
     {"Ceil", "", fold_unary, on_act},

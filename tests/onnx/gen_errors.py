@@ -163,18 +163,21 @@ def make(d):
                                 [vi("x", ["N", 2, 4, 4])], [vi("y", ["N", 2, 4, 4])], [s6]))
     # Expand of data: to more axes, across the batch, by a negative size; Where of a
     # condition that varies along the batch axis, Where of two inputs, Less of shapes
-    # that do not broadcast
+    # that do not broadcast, Greater of a constant of more axes than the data (it
+    # would move the batch axis)
     ex = [numpy_helper.from_array(np.array(v, np.int64), k)
           for k, v in (("five", [1, 1, 2, 4, 4]), ("batch", [3, 2, 4, 4]), ("neg", [1, -2, 4, 4]))]
     ex.append(numpy_helper.from_array(np.array([True, False, True]).reshape(3, 1, 1, 1), "g"))
     ex.append(numpy_helper.from_array(np.zeros(3, np.float32), "k"))
+    ex.append(numpy_helper.from_array(np.zeros((1, 1, 2, 1, 4), np.float32), "k5"))
     save("expand", model([helper.make_node("Expand", ["x", "five"], ["a"], name="more_axes"),
                           helper.make_node("Expand", ["x", "batch"], ["b"], name="batch"),
                           helper.make_node("Expand", ["x", "neg"], ["c"], name="negative"),
                           helper.make_node("Where", ["g", "x", "x"], ["w"], name="where"),
                           helper.make_node("Where", ["x", "x"], ["w2"], name="where_two"),
                           helper.make_node("Less", ["x", "k"], ["l"], name="less"),
-                          helper.make_node("Sum", ["a", "b", "c", "w", "w2", "l"], ["y"])],
+                          helper.make_node("Greater", ["x", "k5"], ["g5"], name="greater_more_axes"),
+                          helper.make_node("Sum", ["a", "b", "c", "w", "w2", "l", "g5"], ["y"])],
                          [vi("x", ["N", 2, 1, 4])], [vi("y", ["N", 2, 4, 4])], ex))
     # reductions of constants that have no value: a maximum of no element, an axis twice,
     # the log of an integer sum of 0, the batch size plus other sizes; ReduceProd of data

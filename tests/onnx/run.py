@@ -752,6 +752,34 @@ def test_lrn():
         handmade(name, 13, [helper.make_node("LRN", ["x"], ["y"], size=size, **kw)], [], x, want)
 
 
+def test_erf_logic():
+    """GELU's parts where the pattern does not complete (erf(x / sqrt 2), 1 + it,
+    x times that: each part a layer), and the logical operators of constants
+    (folded) as a Where's condition, against numpy"""
+    import math
+    import numpy as np
+    from onnx import helper, numpy_helper
+    x = np.random.RandomState(7).uniform(-3, 3, (2, 3, 4, 5)).astype(np.float32)
+    xd = x.astype(np.float64)
+    erf = np.vectorize(math.erf)(xd / math.sqrt(2.0))
+    s2 = numpy_helper.from_array(np.array(math.sqrt(2.0), np.float32), "s2")
+    one = numpy_helper.from_array(np.array(1.0, np.float32), "one")
+    parts = [helper.make_node("Div", ["x", "s2"], ["d"]), helper.make_node("Erf", ["d"], ["e"]),
+             helper.make_node("Add", ["e", "one"], ["e1"]), helper.make_node("Mul", ["x", "e1"], ["g2"])]
+    for name, last, want in (("erf_part", "e", erf), ("erf_plus1", "e1", 1 + erf), ("erf_times_x", "g2", xd * (1 + erf))):
+        k = [n.output[0] for n in parts].index(last) + 1
+        nodes = parts[:k] + [helper.make_node("Identity", [last], ["y"])]
+        handmade(name, 13, nodes, [s2, one], x, want)
+    a = numpy_helper.from_array(np.array([1.0, -1.0, 0.5, 0.0, 2.0], np.float32), "a")
+    b = numpy_helper.from_array(np.array([1.0, 0.0, 0.0, 1.0, 3.0], np.float32), "b")
+    nodes = [helper.make_node("GreaterOrEqual", ["a", "b"], ["ge"]), helper.make_node("LessOrEqual", ["a", "b"], ["le"]),
+             helper.make_node("Xor", ["ge", "le"], ["ne"]), helper.make_node("Not", ["ne"], ["eq"]),
+             helper.make_node("And", ["eq", "ge"], ["m1"]), helper.make_node("Or", ["m1", "ne"], ["m"]),
+             helper.make_node("Where", ["m", "x", "a"], ["y"])]
+    m = (np.array([1, -1, 0.5, 0, 2]) >= np.array([1, 0, 0, 1, 3])) | (np.array([1, -1, 0.5, 0, 2]) != np.array([1, 0, 0, 1, 3]))
+    handmade("logic_constants", 16, nodes, [a, b], x, np.where(m, xd, np.array([1.0, -1.0, 0.5, 0.0, 2.0])))
+
+
 # ---------------------------------------------------------------- (c) errors
 def test_errors():
     import gen_errors
@@ -868,6 +896,7 @@ if "errors" in which:
     test_folding()
     test_resize_asymmetric()
     test_lrn()
+    test_erf_logic()
     test_errors()
 if "nodes" in which:
     test_nodes()
