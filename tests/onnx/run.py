@@ -887,18 +887,23 @@ def test_nodes():
         print("  %4d  %s" % (k, why))
 
 
-sys.path.insert(0, HERE)
-which = os.environ.get("ONNX_PARTS", "torch errors nodes").split()
-if "torch" in which:
-    test_torch()
-if "errors" in which:
-    test_external()
-    test_folding()
-    test_resize_asymmetric()
-    test_lrn()
-    test_erf_logic()
-    test_errors()
-if "nodes" in which:
-    test_nodes()
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+def main():
+    sys.path.insert(0, HERE)
+    which = os.environ.get("ONNX_PARTS", "torch errors nodes").split()
+    if "torch" in which:
+        test_torch()
+    if "errors" in which:
+        test_external()
+        test_folding()
+        test_resize_asymmetric()
+        test_lrn()
+        test_erf_logic()
+        test_errors()
+    if "nodes" in which:
+        test_nodes()
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":   # importing it (for its helpers) runs nothing
+    sys.exit(main())
