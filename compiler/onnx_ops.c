@@ -1378,8 +1378,7 @@ static bool on_compare(Imp *m, const Onnx__NodeProto *n) {
     static const char *const map[][2] = {{"Greater", "greater"}, {"Less", "less"}, {"GreaterOrEqual", "greater_equal"},
                                          {"LessOrEqual", "less_equal"}, {"Equal", "equal"}, {"And", "min"},
                                          {"Or", "max"}, {"Xor", "not_equal"}};
-    if (strcmp(n->op_type, "Not") == 0)
-        return n->n_input == 1 ? versus_zero(m, n, "equal") : onnx_fail(m, "%d inputs (it takes one)", (int)n->n_input);
+    if (strcmp(n->op_type, "Not") == 0) return versus_zero(m, n, "equal");
     if (n->n_input != 2) return onnx_fail(m, "%d input%s (it takes two)", (int)n->n_input, n->n_input == 1 ? "" : "s");
     Val *in[2] = {input(m, n, 0), input(m, n, 1)};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
@@ -2475,8 +2474,8 @@ static bool fold_binary(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) 
 /* GreaterOrEqual, LessOrEqual, And, Or, Xor of constants, and Not: 1 or 0 */
 static bool fold_logic(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
     const char *t = n->op_type;
-    bool is_not = strcmp(t, "Not") == 0;
-    if (nin != (is_not ? 1 : 2)) return onnx_fail(m, "%d input%s (it takes %s)", nin, nin == 1 ? "" : "s", is_not ? "one" : "two");
+    bool is_not = strcmp(t, "Not") == 0;   /* of one input (onnx_node) */
+    if (!is_not && nin != 2) return onnx_fail(m, "%d input%s (it takes two)", nin, nin == 1 ? "" : "s");
     Tensor *a = in[0], *b = in[is_not ? 0 : 1];
     int R, rk[2] = {a->rank, b->rank};
     const int64_t *dims[2] = {a->dim, b->dim};
@@ -2954,6 +2953,13 @@ bool onnx_node(Imp *m, const Onnx__NodeProto *n) {
         const char *a = n->attribute[i]->name ? n->attribute[i]->name : "";
         if (!in_list(ops[op].attrs, a)) ok = onnx_fail(m, "attribute '%s' is not supported", a);
     }
+    /* the operators of one input: another is an error, not ignored */
+    static const char *const one_input = "Relu Sigmoid Tanh Abs Sqrt HardSwish Mish LeakyRelu Elu HardSigmoid Gelu "
+                                         "Softplus Selu Celu Exp Log Neg Floor Ceil Round Sign Sin Cos Reciprocal Erf "
+                                         "Not GlobalAveragePool GlobalMaxPool Identity Flatten DepthToSpace SpaceToDepth "
+                                         "Softmax LogSoftmax Shape Cast ConstantOfShape LRN Transpose";
+    if (op >= 0 && nin > 1 && in_list(one_input, n->op_type))
+        ok = onnx_fail(m, "%d inputs (it takes one)", nin);
     if (ok) {
         if (all_const && ops[op].fold) {
             /* the inputs a fold reads: all but Slice's and Clip's optional ones (each

@@ -153,6 +153,13 @@ def make(d):
     save("bn_training_mode", model([helper.make_node("BatchNormalization", ["x", "s", "b", "mu", "var"],
                                                      ["y", "mu2", "var2"], name="bn", training_mode=1)],
                                    [vi("x", ["N", 2, 4, 4])], [vi("y", ["N", 2, 4, 4])], bn, opset=15))
+    # operators of one input given two: of data (Relu, Not) and of constants (Floor)
+    save("extra_inputs", model([helper.make_node("Relu", ["x", "x"], ["a"], name="relu2"),
+                                helper.make_node("Not", ["x", "x"], ["b"], name="not2"),
+                                helper.make_node("Floor", ["s1", "s1"], ["c"], name="floor2"),
+                                helper.make_node("Sum", ["a", "b", "c"], ["y"])],
+                               [vi("x", ["N", 2, 4, 4])], [vi("y", ["N", 2, 4, 4])],
+                               [numpy_helper.from_array(np.ones(1, np.float32), "s1")]))
     # values nothing reads: a layer's, and a Neg's and a view's, which are no layer
     # until read: each is dropped with a warning, and the model compiles
     s6 = numpy_helper.from_array(np.array([-1, 2, 2, 2, 2, 2], np.int64), "s6")
