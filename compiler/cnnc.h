@@ -319,6 +319,7 @@ enum {
     OPF_CHAIN     = 1 << 11, /* pointwise, a long chain of dependent operations (an
                                 exponential's polynomial): tiles apply it several vectors
                                 side by side (emit_tile_results_clamped) */
+    OPF_CONDITION = 1 << 12, /* every output is 1 or 0 (the comparisons) */
 };
 
 typedef struct Emit Emit;

@@ -1396,11 +1396,7 @@ static bool on_where(Imp *m, const Onnx__NodeProto *n) {
 
 /* a comparison's output: 1 or 0 */
 static bool is_condition(const Imp *m, const Val *v) {
-    static const char *const cmp[] = {"greater", "less", "greater_equal", "less_equal", "equal", "not_equal"};
-    if (v->kind != V_DATA || v->layer < 0) return false;
-    for (size_t i = 0; i < sizeof cmp / sizeof cmp[0]; i++)
-        if (strcmp(m->layers[v->layer].op, cmp[i]) == 0) return true;
-    return false;
+    return v->kind == V_DATA && v->layer >= 0 && (op_find(m->layers[v->layer].op)->flags & OPF_CONDITION);
 }
 
 /* data to float: itself (a condition's 1 or 0 too); to bool: x != 0, or a
@@ -2482,6 +2478,9 @@ static bool fold_logic(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
     int64_t d[MAX_TRANK];
     if (!bcast_dims(m, 2, rk, dims, &R, d)) return false;
     bool isint = a->is_int && b->is_int;
+    enum { GE, LE, AND, OR, XOR, NOT } f = strcmp(t, "GreaterOrEqual") == 0 ? GE : strcmp(t, "LessOrEqual") == 0 ? LE
+                                        : strcmp(t, "And") == 0 ? AND : strcmp(t, "Or") == 0 ? OR
+                                        : strcmp(t, "Xor") == 0 ? XOR : NOT;
     Tensor *r = onnx_tensor_new(true, R, d);
     a = to_type(a, isint);
     b = to_type(b, isint);
@@ -2489,19 +2488,16 @@ static bool fold_logic(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
         int64_t ka = bcast_at(a, R, d, k), kb = bcast_at(b, R, d, k);
         if (isint && (a->i[ka] == BATCH_SYM || b->i[kb] == BATCH_SYM))
             return onnx_fail(m, "a %s of the batch size is not supported", t);
-        /* -1, 0, 1 as x is below, equal to or above y (NaN: 2, unordered) */
-        int order = isint ? (a->i[ka] > b->i[kb]) - (a->i[ka] < b->i[kb])
-                  : a->f[ka] != a->f[ka] || b->f[kb] != b->f[kb] ? 2 : (a->f[ka] > b->f[kb]) - (a->f[ka] < b->f[kb]);
+        /* as C compares (a NaN is neither above nor below nor equal) */
+        bool ge = isint ? a->i[ka] >= b->i[kb] : a->f[ka] >= b->f[kb];
+        bool le = isint ? a->i[ka] <= b->i[kb] : a->f[ka] <= b->f[kb];
         bool x = isint ? a->i[ka] != 0 : a->f[ka] != 0, y = isint ? b->i[kb] != 0 : b->f[kb] != 0;
-        r->i[k] = strcmp(t, "GreaterOrEqual") == 0 ? order == 0 || order == 1
-                : strcmp(t, "LessOrEqual") == 0 ? order == 0 || order == -1
-                : strcmp(t, "And") == 0 ? x && y : strcmp(t, "Or") == 0 ? x || y : strcmp(t, "Xor") == 0 ? x != y : !x;
+        r->i[k] = f == GE ? ge : f == LE ? le : f == AND ? x && y : f == OR ? x || y : f == XOR ? x != y : !x;
     }
     set_const(m, n, 0, r);
     return true;
 }
 
-/* Where(condition, x, y), broadcasting the three */
 /* If of a condition known when compiling (a shape's size, a constant): the
  * nodes of the branch it takes, read as the graph's, its outputs the If's */
 static bool fold_if(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
@@ -2538,6 +2534,7 @@ static bool on_if(Imp *m, const Onnx__NodeProto *n) {
                      "test of a shape)");
 }
 
+/* Where(condition, x, y), broadcasting the three */
 static bool fold_where(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
     if (nin != 3) return onnx_fail(m, "%d input%s (it takes three)", nin, nin == 1 ? "" : "s");
     int R, rk[3] = {in[0]->rank, in[1]->rank, in[2]->rank};

@@ -247,26 +247,26 @@ static void concat_emit_ref(Emit *e, const Layer *L) {
     }
 }
 
-#define BINARY_DESC(NAME, OP, MIN_IN, MAX_IN)                                                    \
+#define BINARY_DESC(NAME, OP, MIN_IN, MAX_IN, FLAGS)                                             \
     const OpDesc op_##NAME = {                                                                   \
-        .name = #NAME, .flags = OPF_BINARY | OPF_INPLACE, .min_in = MIN_IN, .max_in = MAX_IN, .binop = OP, \
+        .name = #NAME, .flags = OPF_BINARY | OPF_INPLACE | (FLAGS), .min_in = MIN_IN, .max_in = MAX_IN, .binop = OP, \
         .infer = bcast_infer, .params = op_no_params, .macs = op_no_macs,                        \
         .emit_ref = eltwise_emit_ref, .emit = eltwise_emit, .choose = eltwise_choose,             \
     }
 
-BINARY_DESC(add, "+", 2, 0);
-BINARY_DESC(mul, "*", 2, 0);
-BINARY_DESC(sub, "-", 2, 2);
-BINARY_DESC(div, "/", 2, 2);
-BINARY_DESC(max, "cnnrt_max", 2, 0);
-BINARY_DESC(min, "cnnrt_min", 2, 0);
-BINARY_DESC(greater, "cnnrt_greater", 2, 2);
-BINARY_DESC(less, "cnnrt_less", 2, 2);
-BINARY_DESC(greater_equal, "cnnrt_greater_equal", 2, 2);
-BINARY_DESC(less_equal, "cnnrt_less_equal", 2, 2);
-BINARY_DESC(equal, "cnnrt_equal", 2, 2);
-BINARY_DESC(not_equal, "cnnrt_not_equal", 2, 2);
-BINARY_DESC(where, "cnnrt_where", 3, 3);
+BINARY_DESC(add, "+", 2, 0, 0);
+BINARY_DESC(mul, "*", 2, 0, 0);
+BINARY_DESC(sub, "-", 2, 2, 0);
+BINARY_DESC(div, "/", 2, 2, 0);
+BINARY_DESC(max, "cnnrt_max", 2, 0, 0);
+BINARY_DESC(min, "cnnrt_min", 2, 0, 0);
+BINARY_DESC(greater, "cnnrt_greater", 2, 2, OPF_CONDITION);
+BINARY_DESC(less, "cnnrt_less", 2, 2, OPF_CONDITION);
+BINARY_DESC(greater_equal, "cnnrt_greater_equal", 2, 2, OPF_CONDITION);
+BINARY_DESC(less_equal, "cnnrt_less_equal", 2, 2, OPF_CONDITION);
+BINARY_DESC(equal, "cnnrt_equal", 2, 2, OPF_CONDITION);
+BINARY_DESC(not_equal, "cnnrt_not_equal", 2, 2, OPF_CONDITION);
+BINARY_DESC(where, "cnnrt_where", 3, 3, 0);
 
 const OpDesc op_concat = {
     .name = "concat", .min_in = 2,
