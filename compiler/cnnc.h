@@ -386,6 +386,11 @@ typedef struct OpDesc {
 /* an OPF_BINARY op's n input values combined (ops/merge.c): left to right by
  * binop, or where's three in one call */
 const char *op_combine(const OpDesc *op, int n, const char *const *xs);
+/* the shape of matmul's output (ops/matmul.c) for inputs a and b: MM_OK, or
+ * why not: a's last axis is not b's second to last (MM_INNER), the axes
+ * before the last two do not broadcast (MM_LEADING) */
+typedef enum { MM_OK, MM_INNER, MM_LEADING } MmFit;
+MmFit matmul_shape(const Shape *a, const Shape *b, Shape *out);
 
 
 /* in a descriptor: .attrs and .nattrs of a static AttrDesc array */

@@ -393,13 +393,7 @@ static bool on_gemm(Imp *m, const Onnx__NodeProto *n) {
 
 /* a constant [P,K] by data [N,K,M]: the K channels of each of M positions
  * mixed into P, a conv1d of kernel 1 */
-static bool matmul_constant_by_data(Imp *m, const Onnx__NodeProto *n) {
-    Tensor *A = fin(m, n, 0, "matrix A");
-    Val *x = A ? din(m, n, 1) : NULL;
-    if (!x) return false;
-    if (A->rank != 2 || x->shape.rank != 2 || A->dim[1] != x->shape.dim[0])
-        return onnx_fail(m, "MatMul of a constant %s by %s is not supported (only a constant [P,K] by [N,K,M])",
-                         onnx_dims_str(A->rank, A->dim), full_str(&x->shape));
+static bool matmul_constant_by_data(Imp *m, const Onnx__NodeProto *n, const Tensor *A, Val *x) {
     if (A->dim[0] < 1) return onnx_fail(m, "the constant %s has no rows", onnx_dims_str(A->rank, A->dim));
     int64_t dims[3] = {A->dim[0], A->dim[1], 1};
     Shape out = {.rank = 2, .dim = {A->dim[0], x->shape.dim[1]}};
@@ -411,17 +405,8 @@ static bool matmul_constant_by_data(Imp *m, const Onnx__NodeProto *n) {
     return true;
 }
 
-static bool on_matmul(Imp *m, const Onnx__NodeProto *n) {
-    const Val *a = input(m, n, 0);
-    if (a && a->kind == V_CONST) return matmul_constant_by_data(m, n);
-    Val *x = din(m, n, 0);
-    if (!x) return false;
-    Tensor *B = cin(m, n, 1);
-    if (!B) return onnx_fail(m, "MatMul of two computed tensors is not supported; B must be a constant");
-    B = fin(m, n, 1, "matrix B");
-    if (B->rank != 2 || B->dim[0] != x->shape.dim[x->shape.rank - 1])
-        return onnx_fail(m, "MatMul of %s by %s is not supported (only [N,...,K] by a constant [K,M])",
-                         full_str(&x->shape), onnx_dims_str(B->rank, B->dim));
+/* data [N,...,K] by a constant [K,M]: a dense layer on the last axis */
+static bool matmul_data_by_constant(Imp *m, const Onnx__NodeProto *n, Val *x, const Tensor *B) {
     int64_t K = B->dim[0], N = B->dim[1];
     if (N < 1) return onnx_fail(m, "the constant %s has no columns", onnx_dims_str(B->rank, B->dim));
     float *w = xcalloc((size_t)(N * K) + 1, sizeof(float));
@@ -431,6 +416,67 @@ static bool on_matmul(Imp *m, const Onnx__NodeProto *n) {
     dense(m, n, x, n->input[1], N, w, xcalloc((size_t)N + 1, sizeof(float)));
     m->layers[m->nlayers - 1].bt = m->ntensors - 1;
     return true;
+}
+
+static Val *const_layer(Imp *m, const char *cname, const Tensor *c, int R);
+
+/* MatMul as a matmul layer of two values, a constant one a constant layer:
+ * NumPy's matmul on the per-sample shapes is the model's when each input
+ * of data has the batch axis first and two more (a matrix a sample), two of
+ * data have as many axes, and a constant has no more axes than the data
+ * (1 on the batch's, if as many) */
+static bool matmul_values(Imp *m, const Onnx__NodeProto *n, const Val *const *in) {
+    Val *v[2];
+    const char *as[2];   /* the shapes as the model gives them, for a message */
+    int R = 0;   /* the data's axes, the batch's counted */
+    for (int k = 0; k < 2; k++) {
+        as[k] = in[k]->kind == V_CONST ? onnx_dims_str(in[k]->t->rank, in[k]->t->dim) : full_str(&in[k]->shape);
+        if (in[k]->kind == V_CONST) continue;
+        if (!onnx_data(m, (Val *)in[k])) return false;
+        if (in[k]->shape.rank < 2)
+            return onnx_fail(m, "input %c %s is one row a sample: a matrix product of it would mix the samples of the batch",
+                             "AB"[k], full_str(&in[k]->shape));
+        if (R && in[k]->shape.rank + 1 != R)
+            return onnx_fail(m, "A %s and B %s have different numbers of axes: aligned at the last, the batch axis of "
+                             "one would meet another axis of the other", as[0], as[1]);
+        R = in[k]->shape.rank + 1;
+    }
+    for (int k = 0; k < 2; k++) {
+        v[k] = (Val *)in[k];
+        if (in[k]->kind != V_CONST) continue;
+        const Tensor *c = in[k]->t;
+        if (c->rank == 0) return onnx_fail(m, "input %c is a scalar, not a matrix or a vector", "AB"[k]);
+        if (c->rank > R || !(v[k] = const_layer(m, in[k]->name, c, R)))
+            return onnx_fail(m, "input %c, a constant of shape %s, %s", "AB"[k], onnx_dims_str(c->rank, c->dim),
+                             c->rank > R ? "has more axes than the data" : "varies along the batch axis");
+    }
+    Shape to;
+    switch (matmul_shape(&v[0]->shape, &v[1]->shape, &to)) {
+    case MM_OK:
+        layer(m, n, "matmul", NULL, 2, v, &to);
+        return true;
+    case MM_INNER:
+        return onnx_fail(m, "A %s and B %s do not fit: A's last axis must be B's second to last", as[0], as[1]);
+    case MM_LEADING:
+        break;
+    }
+    return onnx_fail(m, "the axes before the last two of A %s and B %s do not broadcast", as[0], as[1]);
+}
+
+static bool on_matmul(Imp *m, const Onnx__NodeProto *n) {
+    const Val *in[2] = {input(m, n, 0), input(m, n, 1)};
+    for (int k = 0; k < 2; k++)
+        if (!in[k]) return onnx_fail(m, "input %c is missing", "AB"[k]);
+    if (in[0]->kind == V_CONST && in[1]->kind == V_CONST) return onnx_fail(m, "not supported when both inputs are constants");
+    Tensor *A = in[0]->kind == V_CONST ? fin(m, n, 0, "matrix A") : NULL;
+    Tensor *B = in[1]->kind == V_CONST ? fin(m, n, 1, "matrix B") : NULL;
+    if ((in[0]->kind == V_CONST && !A) || (in[1]->kind == V_CONST && !B)) return false;
+    Val *x = A ? din(m, n, 1) : din(m, n, 0);
+    if (!x) return false;
+    if (A && A->rank == 2 && x->shape.rank == 2 && A->dim[1] == x->shape.dim[0])
+        return matmul_constant_by_data(m, n, A, x);
+    if (B && B->rank == 2 && B->dim[0] == x->shape.dim[x->shape.rank - 1]) return matmul_data_by_constant(m, n, x, B);
+    return matmul_values(m, n, in);
 }
 
 static bool on_batchnorm(Imp *m, const Onnx__NodeProto *n) {

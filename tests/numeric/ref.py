@@ -689,6 +689,28 @@ def op_nary(fn, nmax=None):
     return f
 
 
+def op_matmul(c):
+    """torch.matmul on the per-sample shapes: a vector a is one row, a vector
+    b one column (the axis dropped after); the axes before the last two
+    broadcast, so each [B, *shape] gets 1s after the batch axis"""
+    if len(c.xs) != 2:
+        raise CnnError(f"{c.L.name}: matmul needs 2 inputs")
+    a, b = c.xs
+    va, vb = a.dim() == 2, b.dim() == 2
+    if va:
+        a = a.unsqueeze(1)
+    if vb:
+        b = b.unsqueeze(2)
+    rank = max(a.dim(), b.dim())
+    a, b = [t.reshape([t.shape[0]] + [1] * (rank - t.dim()) + list(t.shape[1:])) for t in (a, b)]
+    y = torch.matmul(a, b)
+    if vb:
+        y = y.squeeze(-1)
+    if va:
+        y = y.squeeze(-2 if not vb else -1)
+    return y if y.dim() > 1 else y.reshape(y.shape[0], 1)
+
+
 def op_where(c):
     """torch.where(cond != 0, a, b), the three broadcast as op_nary's inputs"""
     if len(c.xs) != 3:
@@ -1035,6 +1057,7 @@ OPS = {
     "flatten": unary(lambda x, c: x.reshape(x.shape[0], -1)),
     "dropout": unary(lambda x, c: x),
     "dense": op_dense,
+    "matmul": op_matmul,
     "add": op_nary(torch.add), "mul": op_nary(torch.mul),
     "sub": op_nary(torch.sub, 2), "div": op_nary(torch.div, 2),
     "max": op_nary(torch.maximum), "min": op_nary(torch.minimum),

@@ -456,6 +456,25 @@ def torch_models():
         def forward(s, x):
             return s.c(torch.relu(torch.matmul(s.w, x) + 0.5))
 
+    class Attention(nn.Module):   # self-attention over a feature map's positions, batch first, as users write it
+        def __init__(s, c=16, heads=4):
+            super().__init__()
+            s.heads = heads
+            s.conv = nn.Conv2d(3, c, 3, padding=1)
+            s.qkv = nn.Linear(c, 3 * c)
+            s.proj = nn.Linear(c, c)
+            s.bias = nn.Parameter(torch.randn(heads, 1, 1) * 0.1)   # a constant of the per-sample rank, broadcast
+
+        def forward(s, x):
+            x = s.conv(x)
+            b, c, h, w = x.shape
+            t = x.flatten(2).transpose(1, 2)                        # [B, HW, C]
+            q, k, v = s.qkv(t).chunk(3, dim=-1)
+            q, k, v = [u.reshape(b, h * w, s.heads, c // s.heads).transpose(1, 2) for u in (q, k, v)]
+            a = (q @ k.transpose(-2, -1)) * (c // s.heads) ** -0.5 + s.bias
+            o = (a.softmax(-1) @ v).transpose(1, 2).reshape(b, h * w, c)
+            return x + s.proj(o).transpose(1, 2).reshape(b, c, h, w)
+
     class Up1d(nn.Module):
         def __init__(s):
             super().__init__()
@@ -491,7 +510,7 @@ def torch_models():
             ("bilinear_ac", lambda: Bilinear(True), (3, 4, 6)), ("nearest_scale", NearestScale, (3, 12, 10)),
             ("convnext", ConvNeXtBlock, (8, 5, 5)),
             ("cnblock", CNBlock, (16, 6, 6)),
-            ("shuffle", Shuffle, (4, 6, 6)), ("layernorm", LayerNorm, (12,)), ("up1d", Up1d, (2, 7)), ("leftmatmul", LeftMatMul, (4, 7)), ("torchlrn", TorchLRN, (3, 9, 9)), ("pixelshuffles", PixelShuffles, (3, 8, 6)),
+            ("shuffle", Shuffle, (4, 6, 6)), ("layernorm", LayerNorm, (12,)), ("up1d", Up1d, (2, 7)), ("leftmatmul", LeftMatMul, (4, 7)), ("attention", Attention, (3, 5, 7)), ("torchlrn", TorchLRN, (3, 9, 9)), ("pixelshuffles", PixelShuffles, (3, 8, 6)),
             ("conditions", Conditions, (3, 6, 5), (11, 13, 17)), ("rounding", Rounding, (3, 6, 8), (11, 13, 17)),
             ("convbnpool", ConvBnPool, (3, 8, 8)), ("residual", Residual, (3, 16, 16)),
             ("activations", Activations, (4, 9, 11)), ("mish", Mish, (3, 6, 6)), ("mnist", Mnist, (1, 10, 10)), ("ceilpool", CeilPool, (3, 8, 10)),
@@ -511,6 +530,7 @@ PATTERNS = {"shuffle": ["channel_shuffle", "!transpose"], "mish": ["mish", "tanh
             "moreacts": ["selu", "softplus", "exp", "log", "pow", "!mish"], "moreacts_celu": ["celu", "softplus", "pow"],
             "convnext": ["layernorm", "!reduce_mean"], "cnblock": ["layernorm", "gelu", "!reduce_mean"], "normparts": ["!layernorm", "reduce_mean"],
             "pixelshuffles": ["pixel_unshuffle", "pixel_shuffle", "!transpose", "!reshape"], "leftmatmul": ["conv1d", "!dense"],
+            "attention": ["matmul", "softmax", "transpose"],
             "conditions": ["where", "greater", "less", "min", "max", "not_equal", "equal"],
             "rounding": ["sign", "floor", "ceil", "round", "sin", "cos", "erf"]}
 
