@@ -124,20 +124,29 @@ static void matmul_emit_ref(Emit *e, const Layer *L) {
     }
 }
 
+/* where a tile reads its columns of b and stores them: from column n0 of
+ * src (rows ld floats apart: b itself, or the last columns packed into t),
+ * to column out0 of y, `lanes` of each vector's 16 stored */
+typedef struct {
+    const char *src, *n0, *out0;
+    int64_t ld;
+    int lanes;
+} Cols;
+
 /* -O2: register tiles of `rows` rows of a by `cols` vectors of 16 columns
  * of b, each k one broadcast of a[m, k] per row times the row k of b:
  * acc[j][p] += b[k, n + 16 p ..] * a[m + j, k]. Its rows from the
- * expression m0, its columns from n0; stored through the epilogue. */
-static void mm_tile(Emit *e, const Layer *L, const Mm *m, const char *q, const char *m0, int rows, const char *n0,
-                    int cols) {
+ * expression m0; stored through the epilogue. */
+static void mm_tile(Emit *e, const Layer *L, const Mm *m, const char *q, const char *m0, int rows, int cols,
+                    const Cols *c) {
     SCOPE(e) {
         emit_line(e, "cnnrt_v16 acc[%d][%d];", rows, cols);
         emit_tile_splat(e, rows, cols, NULL, "0");
         BLOCK(e, "for (int k = 0; k < %lld; k++)", (long long)m->K) {
-            const char *brow = cx_plus(cx_mul("k", m->N), n0);
+            const char *brow = cx_plus(cx_mul("k", c->ld), c->n0);
             emit_line(e, "cnnrt_v16 xv[%d];", cols);
             emit_line(e, "%sCNNRT_LOAD16(xv[%s], %s);", loop_head("p", cols), loop_var("p", cols),
-                      cx_at("b", cx_plus(brow, cx_mul(loop_var("p", cols), 16))));
+                      cx_at(c->src, cx_plus(brow, cx_mul(loop_var("p", cols), 16))));
             emit_line(e, "float wk[%d];", rows);
             emit_line(e, "%swk[%s] = a[%s];", loop_head("j", rows), loop_var("j", rows),
                       cx_plus(cx_mul(cx_plus(m0, loop_var("j", rows)), m->K), "k"));
@@ -148,22 +157,22 @@ static void mm_tile(Emit *e, const Layer *L, const Mm *m, const char *q, const c
             const char *j = loop_var("j", rows), *p = loop_var("p", cols);
             emit_line(e, "CNNRT_LANES16(lanes, res[%s][%s]);", j, p);
             const char *row = cx_plus(cx_mul(q, m->M), cx_plus(m0, j));
-            emit_line(e, "const size_t at = %s;", cx_plus(cx_mul(cx_size(row), m->N), cx_plus(n0, cx_mul(p, 16))));
+            emit_line(e, "const size_t at = %s;", cx_plus(cx_mul(cx_size(row), m->N), cx_plus(c->out0, cx_mul(p, 16))));
             emit_line(e, "CNNRT_SIMD16");
-            FOR(e, "l", 16) emit_store(e, "at + l", chan_of(L, "(at + l)"), "lanes[l]");
+            FOR(e, "l", c->lanes) emit_store(e, "at + l", chan_of(L, "(at + l)"), "lanes[l]");
         }
     }
 }
 
-/* the rows of one batch against the columns from n0 in tiles `cols`
- * vectors wide: `rows` at a time, then the rows left over */
-static void mm_rows(Emit *e, const Layer *L, const Mm *m, const char *q, const char *n0, int rows, int cols) {
+/* the rows of one batch against the columns c in tiles `cols` vectors
+ * wide: `rows` at a time, then the rows left over */
+static void mm_rows(Emit *e, const Layer *L, const Mm *m, const char *q, int rows, int cols, const Cols *c) {
     int64_t full = m->M / rows * rows;
     if (full > rows)
-        BLOCK(e, "for (int m0 = 0; m0 < %lld; m0 += %d)", (long long)full, rows) mm_tile(e, L, m, q, "m0", rows, n0, cols);
+        BLOCK(e, "for (int m0 = 0; m0 < %lld; m0 += %d)", (long long)full, rows) mm_tile(e, L, m, q, "m0", rows, cols, c);
     else if (full)
-        mm_tile(e, L, m, q, "0", rows, n0, cols);
-    if (m->M > full) mm_tile(e, L, m, q, xasprintf("%lld", (long long)full), (int)(m->M - full), n0, cols);
+        mm_tile(e, L, m, q, "0", rows, cols, c);
+    if (m->M > full) mm_tile(e, L, m, q, xasprintf("%lld", (long long)full), (int)(m->M - full), cols, c);
 }
 
 typedef struct {
@@ -172,34 +181,44 @@ typedef struct {
 } MmCtx;
 
 /* per batch: the columns in vectors (tiles of 4 vectors by 6 rows on
- * 32 registers, 2 by 3 on 16, each vector two registers there), the
- * columns past the last whole vector one output at a time */
+ * 32 registers, 2 by 3 on 16, each vector two registers there); the
+ * columns past the last whole vector copied into t, zero-padded to a
+ * vector a row, and done as one */
 static void mm_body(Emit *e, const void *ctx, Regs r) {
-    const MmCtx *c = ctx;
-    const Mm *m = &c->m;
+    const MmCtx *x = ctx;
+    const Mm *m = &x->m;
     int cols = r == REGS_WIDE ? 4 : 2, rows = r == REGS_WIDE ? 6 : 3;
-    int64_t vecs = m->N / 16, full = vecs / cols * cols;
+    int64_t vecs = m->N / 16, full = vecs / cols * cols, tail = m->N - vecs * 16;
     if (m->M < rows) rows = (int)m->M;
     LOOP(e, "q", m->batches) {
         const char *q = loop_var("q", m->batches);
         batch_operands(e, m, q);
-        if (full > cols)
+        Cols c = {.src = "b", .n0 = "0", .out0 = "0", .ld = m->N, .lanes = 16};
+        if (full > cols) {
+            c.n0 = c.out0 = "n0";
             BLOCK(e, "for (int n0 = 0; n0 < %lld; n0 += %d)", (long long)full * 16, cols * 16)
-                mm_rows(e, c->L, m, q, "n0", rows, cols);
-        else if (full)
-            mm_rows(e, c->L, m, q, "0", rows, cols);
-        if (vecs > full) mm_rows(e, c->L, m, q, xasprintf("%lld", (long long)full * 16), rows, (int)(vecs - full));
-        if (m->N > vecs * 16) {
-            emit_line(e, "/* columns %lld .. %lld */", (long long)vecs * 16, (long long)m->N - 1);
-            FOR(e, "i", m->M) BLOCK(e, "for (int j = %lld; j < %lld; j++)", (long long)vecs * 16, (long long)m->N) {
-                emit_line(e, "float acc = 0.0f;");
-                FOR(e, "k", m->K) emit_line(e, "acc += a[%s] * b[%s];", cx_plus(cx_mul("i", m->K), "k"),
-                                            cx_plus(cx_mul("k", m->N), "j"));
-                const char *at = cx_plus(cx_mul(cx_plus(cx_mul(q, m->M), "i"), m->N), "j");
-                emit_store(e, at, chan_of(c->L, at), "acc");
-            }
+                mm_rows(e, x->L, m, q, rows, cols, &c);
+        } else if (full) {
+            mm_rows(e, x->L, m, q, rows, cols, &c);
+        }
+        c.n0 = c.out0 = xasprintf("%lld", (long long)full * 16);
+        if (vecs > full) mm_rows(e, x->L, m, q, rows, (int)(vecs - full), &c);
+        if (tail) {
+            const char *n0 = xasprintf("%lld", (long long)vecs * 16);
+            emit_line(e, "/* columns %s .. %lld, zero-padded to 16 a row */", n0, (long long)m->N - 1);
+            FOR(e, "k", m->K) FOR_SIMD(e, "l", 16)
+                emit_line(e, "t[k * 16 + l] = l < %lld ? b[%s] : 0.0f;", (long long)tail,
+                          cx_plus(cx_mul("k", m->N), cx_plus(n0, "l")));
+            c = (Cols){.src = "t", .n0 = "0", .out0 = n0, .ld = 16, .lanes = (int)tail};
+            mm_rows(e, x->L, m, q, rows, 1, &c);
         }
     }
+}
+
+/* -O2: the last columns of b, zero-padded (mm_body) */
+static int64_t matmul_temp(const Layer *L, const Shape *in, int opt) {
+    (void)L;
+    return opt >= 2 ? in->dim[in->rank - 1] * 16 : 0;
 }
 
 static void matmul_emit_fast(Emit *e, const Layer *L) {
@@ -213,5 +232,5 @@ static void matmul_emit_fast(Emit *e, const Layer *L) {
 const OpDesc op_matmul = {
     .name = "matmul", .flags = OPF_GLOBAL | OPF_EPILOGUE, .min_in = 2, .max_in = 2,
     .infer = matmul_infer, .params = op_no_params, .macs = matmul_macs,
-    .emit_ref = matmul_emit_ref, .emit = matmul_emit_fast,
+    .temp = matmul_temp, .emit_ref = matmul_emit_ref, .emit = matmul_emit_fast,
 };

@@ -269,15 +269,25 @@ CNNRT_ISA_WIDE static void tiny_block_fc__run_wide(const float *restrict x0, flo
 CNNRT_ISA_WIDE static void tiny_block_softmax_1__run_wide(const float *restrict x0, float *restrict y) {
     const float *restrict x = x0;
     float *restrict out = y;
-    float m = x[0];
-    for (int c = 0; c < 3; c++) {
-        if (x[c] > m) m = x[c];
+    float m = -INFINITY;
+    {
+        const float *restrict xr = x;
+        for (int i = 0; i < 3; i++) {
+            m = xr[i] > m ? xr[i] : m;
+        }
     }
-    float sum = 0.0f;
+    CNNRT_SIMD
     for (int c = 0; c < 3; c++) {
         out[c] = cnnrt_exp(x[c] - m);
-        sum += out[c];
     }
+    float sum = 0.0f;
+    {
+        const float *restrict xr = out;
+        for (int i = 0; i < 3; i++) {
+            sum = sum + xr[i];
+        }
+    }
+    CNNRT_SIMD
     for (int c = 0; c < 3; c++) {
         out[c] /= sum;
     }
@@ -507,15 +517,25 @@ CNNRT_ISA_NARROW static void tiny_block_fc__run_narrow(const float *restrict x0,
 CNNRT_ISA_NARROW static void tiny_block_softmax_1__run_narrow(const float *restrict x0, float *restrict y) {
     const float *restrict x = x0;
     float *restrict out = y;
-    float m = x[0];
-    for (int c = 0; c < 3; c++) {
-        if (x[c] > m) m = x[c];
+    float m = -INFINITY;
+    {
+        const float *restrict xr = x;
+        for (int i = 0; i < 3; i++) {
+            m = xr[i] > m ? xr[i] : m;
+        }
     }
-    float sum = 0.0f;
+    CNNRT_SIMD
     for (int c = 0; c < 3; c++) {
         out[c] = cnnrt_exp(x[c] - m);
-        sum += out[c];
     }
+    float sum = 0.0f;
+    {
+        const float *restrict xr = out;
+        for (int i = 0; i < 3; i++) {
+            sum = sum + xr[i];
+        }
+    }
+    CNNRT_SIMD
     for (int c = 0; c < 3; c++) {
         out[c] /= sum;
     }
@@ -745,15 +765,25 @@ static void tiny_block_fc__run_base(const float *restrict x0, float *restrict y)
 static void tiny_block_softmax_1__run_base(const float *restrict x0, float *restrict y) {
     const float *restrict x = x0;
     float *restrict out = y;
-    float m = x[0];
-    for (int c = 0; c < 3; c++) {
-        if (x[c] > m) m = x[c];
+    float m = -INFINITY;
+    {
+        const float *restrict xr = x;
+        for (int i = 0; i < 3; i++) {
+            m = xr[i] > m ? xr[i] : m;
+        }
     }
-    float sum = 0.0f;
+    CNNRT_SIMD
     for (int c = 0; c < 3; c++) {
         out[c] = cnnrt_exp(x[c] - m);
-        sum += out[c];
     }
+    float sum = 0.0f;
+    {
+        const float *restrict xr = out;
+        for (int i = 0; i < 3; i++) {
+            sum = sum + xr[i];
+        }
+    }
+    CNNRT_SIMD
     for (int c = 0; c < 3; c++) {
         out[c] /= sum;
     }
