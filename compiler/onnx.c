@@ -483,6 +483,11 @@ bool onnx_import(const char *file, const unsigned char *buf, size_t len, const O
             diag_error(NOLOC, "the model's output '%s' is not computed by any node", name);
             continue;
         }
+        if (v->bpos) {
+            diag_error(NOLOC, "the model's output '%s' has the batch axis at position %d, where a Transpose moved it; "
+                              "cnnc's outputs have it first", name, v->bpos);
+            continue;
+        }
         if (!onnx_data(m, v)) continue;
         if (v->kind != V_DATA) {
             diag_error(NOLOC, "the model's output '%s' is a constant; cnnc compiles networks whose outputs depend "

@@ -136,6 +136,12 @@ bool onnx_fail(Imp *m, const char *fmt, ...) {
     return false;
 }
 
+bool onnx_moved(Imp *m, const Val *v) {
+    return onnx_fail(m, "input '%s' has the batch axis at position %d, where a Transpose moved it: only Transpose, "
+                        "Split, Squeeze and Gather take such a value, until the batch axis is first again",
+                     v->name, v->bpos);
+}
+
 /* ---------------------------------------------------------------- tensors */
 
 static float half_to_float(uint16_t h) {
@@ -380,6 +386,13 @@ int onnx_layer(Imp *m, const char *op, const char *name, int nin, Val *const *in
         m->caplayers = m->caplayers ? 2 * m->caplayers : 32;
         m->layers = xrealloc(m->layers, (size_t)m->caplayers * sizeof(ILayer));
     }
+    /* a value whose batch axis a Transpose moved: only the nodes that say
+     * where its axes go (Transpose, Split, Squeeze, Gather) may read it */
+    for (int i = 0; i < nin && !m->moved_ok; i++)
+        if (in[i]->bpos) {
+            onnx_moved(m, in[i]);
+            break;
+        }
     int id = m->nlayers++;
     ILayer *L = &m->layers[id];
     memset(L, 0, sizeof *L);
@@ -394,6 +407,7 @@ int onnx_layer(Imp *m, const char *op, const char *name, int nin, Val *const *in
     v->kind = V_DATA;
     v->layer = id;
     v->shape = *shape;
+    v->bpos = 0;
     return id;
 }
 

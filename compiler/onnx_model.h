@@ -49,6 +49,8 @@ struct Val {
     Val *base; double k;         /* pending kinds */
     const char *lname;           /* pending kinds: the name its layer would take (its node's) */
     const char *op;              /* V_PIXEL: the layer it becomes */
+    int bpos;                    /* V_DATA: the model's axis of the batch: 0, unless a Transpose
+                                  * moved it (the per-sample axes are the others, in order) */
 };
 
 /* an imported layer: its statement, and what patterns look at */
@@ -67,6 +69,7 @@ typedef struct {
 typedef struct {
     const char *file;
     bool no_files;               /* external data is refused */
+    bool moved_ok;               /* the layers being made may read values whose batch axis moved */
     const char *ext_path;        /* the external data file read last, and its bytes */
     char *ext_buf; size_t ext_len;
     Onnx__ModelProto *model;
@@ -89,6 +92,9 @@ const char *onnx_unique(Imp *m, const char *base);
 Val *onnx_val(Imp *m, const char *name);
 Val *onnx_def(Imp *m, const char *name);
 bool onnx_fail(Imp *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* the error for a value whose batch axis moved (Val.bpos) read by a node
+ * that does not say where its axes go */
+bool onnx_moved(Imp *m, const Val *v);
 const char *onnx_type_name(int dt);
 Tensor *onnx_tensor_new(bool is_int, int rank, const int64_t *dim);
 Tensor *onnx_tensor(Imp *m, const Onnx__TensorProto *tp, const char *what);

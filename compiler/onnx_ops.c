@@ -73,6 +73,16 @@ static Val *din(Imp *m, const Onnx__NodeProto *n, int k) {
     return v;
 }
 
+/* input k as data whose batch axis may have moved (Val.bpos): for the
+ * nodes that map the model's axes to the sample's with moved_axis */
+static Val *din_moved(Imp *m, const Onnx__NodeProto *n, int k) {
+    Val *v = input(m, n, k);
+    return v && v->kind == V_DATA && v->bpos ? v : din(m, n, k);
+}
+
+/* the sample's axis of the model's axis a of x (not its batch axis) */
+static int moved_axis(const Val *x, int a) { return a < x->bpos ? a : a - 1; }
+
 /* input 0 as data, or a view of data to more axes than a sample has
  * (V_VIEW, V_PIXEL), which Reshape, Squeeze and Unsqueeze take on */
 static Val *din_view(Imp *m, const Onnx__NodeProto *n) {
@@ -527,6 +537,7 @@ static void affine(Imp *m, Val *x, const char *name, const float *scale, const f
 }
 
 bool onnx_data(Imp *m, Val *v) {
+    if (v->kind == V_DATA && v->bpos) return onnx_moved(m, v);
     if (v->kind == V_SCALED) {
         Val *x = v->base;
         int64_t C = x->shape.dim[0];
@@ -878,17 +889,34 @@ static bool on_squeeze(Imp *m, const Onnx__NodeProto *n) {
         set_const(m, n, 0, t);
         return true;
     }
-    Val *x = din_view(m, n);
+    Val *v0 = input(m, n, 0);
+    Val *x = v0 && v0->kind == V_DATA && v0->bpos ? v0 : din_view(m, n);
     if (!x) return false;
     int64_t full[MAX_TRANK + 1], d[MAX_TRANK + 1];
-    full[0] = 2;   /* the batch: never 1, so a bare Squeeze keeps it */
-    for (int i = 0; i < x->shape.rank; i++) full[i + 1] = x->shape.dim[i];
+    int R = x->shape.rank + 1;
+    for (int i = 0; i < R; i++) full[i] = i == x->bpos ? 2 : x->shape.dim[moved_axis(x, i)];   /* the batch: never 1 */
     int r;
-    if (!squeeze_dims(m, sq, axes, na, full, x->shape.rank + 1, d, &r)) return false;
-    if (r < 2 || d[0] != 2 || r - 1 > MAX_RANK) return onnx_fail(m, "changing the batch axis is not supported");
+    if (!squeeze_dims(m, sq, axes, na, full, R, d, &r)) return false;
+    /* where the batch axis goes: past the axes taken out before it, or put in */
+    Val at = {.bpos = x->bpos};
+    for (int i = 0, k = 0; i < (sq ? R : r); i++) {
+        bool given = false;
+        for (int j = 0; j < na; j++) given |= (axes[j] < 0 ? axes[j] + (sq ? R : r) : axes[j]) == i;
+        if (sq && i < x->bpos && (na ? given : full[i] == 1)) at.bpos--;
+        if (!sq && !given && k++ == x->bpos) at.bpos = i;
+    }
+    if (r < 2 || d[at.bpos] != 2 || r - 1 > MAX_RANK) return onnx_fail(m, "changing the batch axis is not supported");
     Shape to = {.rank = r - 1};
-    for (int i = 1; i < r; i++) to.dim[i - 1] = d[i];
-    return reshape_to(m, n, x, &to);
+    for (int i = 0; i < r; i++)
+        if (i != at.bpos) to.dim[moved_axis(&at, i)] = d[i];
+    if (at.bpos && to.rank > MAX_DIMS)
+        return onnx_fail(m, "a sample of %d axes is not supported (at most %d, [C, D, H, W])", to.rank, MAX_DIMS);
+    m->moved_ok = true;
+    bool ok = reshape_to(m, n, x, &to);
+    m->moved_ok = false;
+    Val *o = out_name(n, 0) ? onnx_val(m, out_name(n, 0)) : NULL;
+    if (ok && o && o->kind == V_DATA) o->bpos = at.bpos;
+    return ok;
 }
 
 /* ONNX Slice's bounds of an axis of D elements (step not 0), clamped as
@@ -1473,8 +1501,7 @@ static bool on_shape_data(Imp *m, const Onnx__NodeProto *n) {
     if (!x) return onnx_fail(m, "input 0 is missing");
     int R = x->shape.rank + 1;
     int64_t d[MAX_RANK + 1];
-    d[0] = m->batch;
-    for (int i = 1; i < R; i++) d[i] = x->shape.dim[i - 1];
+    for (int i = 0; i < R; i++) d[i] = i == x->bpos ? m->batch : x->shape.dim[moved_axis(x, i)];
     int64_t start, len;
     shape_range(n, R, &start, &len);
     Tensor *t = onnx_tensor_new(true, 1, &len);
@@ -1718,10 +1745,16 @@ static bool pixel_transpose(Imp *m, const Onnx__NodeProto *n, Val *v) {
     return true;
 }
 
+static void perm_attr(Imp *m, int L, const int64_t *p, int n) {
+    Value *l = ast_list((Loc){0, 0, 0});
+    for (int i = 0; i < n; i++) ast_list_add(l, onnx_vint(p[i]));
+    onnx_attr(m, L, "perm", l);
+}
+
 static bool on_transpose(Imp *m, const Onnx__NodeProto *n) {
     Val *view = input(m, n, 0);
     if (view && view->kind == V_VIEW && pixel_transpose(m, n, view)) return true;
-    Val *x = din(m, n, 0);
+    Val *x = din_moved(m, n, 0);
     if (!x) return false;
     int R = x->shape.rank + 1;
     int64_t perm[MAX_TRANK + 1], p[MAX_RANK];
@@ -1734,16 +1767,32 @@ static bool on_transpose(Imp *m, const Onnx__NodeProto *n) {
         if (perm[i] < 0 || perm[i] >= R || (seen >> perm[i] & 1)) return onnx_fail(m, "'perm' is not a permutation");
         seen |= 1u << perm[i];
     }
-    if (perm[0] != 0) return onnx_fail(m, "a permutation that moves the batch axis (axis 0) mixes samples");
+    /* the batch axis may move: the sample's axes are permuted as the
+     * others, and the output says where the batch axis went (timm's
+     * attention: [N, L, 3, h, d] to [3, N, h, L, d], split along its
+     * first axis and squeezed, N first again) */
+    Val to = {.bpos = 0};
+    while (perm[to.bpos] != x->bpos) to.bpos++;
     Shape out = {.rank = R - 1};
     bool ident = true;
-    for (int i = 1; i < R; i++) {
-        p[i - 1] = perm[i] - 1;
-        out.dim[i - 1] = x->shape.dim[perm[i] - 1];
-        ident &= perm[i] == i;
+    for (int i = 0; i < R; i++) {
+        if (i == to.bpos) continue;
+        int j = moved_axis(&to, i);
+        p[j] = moved_axis(x, (int)perm[i]);
+        out.dim[j] = x->shape.dim[p[j]];
+        ident &= p[j] == j;
     }
     if (ident) {
         alias(m, n, 0, x);
+        if (out_name(n, 0)) onnx_val(m, out_name(n, 0))->bpos = to.bpos;
+        return true;
+    }
+    if (x->bpos || to.bpos) {
+        m->moved_ok = true;
+        int L = layer(m, n, "transpose", NULL, 1, &x, &out);
+        m->moved_ok = false;
+        perm_attr(m, L, p, R - 1);
+        onnx_val(m, n->output[0])->bpos = to.bpos;
         return true;
     }
     /* ShuffleNet's channel shuffle: [C, ...] viewed as [g, C/g, ...], the
@@ -1764,9 +1813,7 @@ static bool on_transpose(Imp *m, const Onnx__NodeProto *n) {
         }
     }
     int L = layer(m, n, "transpose", NULL, 1, &x, &out);
-    Value *l = ast_list((Loc){0, 0, 0});
-    for (int i = 0; i < R - 1; i++) ast_list_add(l, onnx_vint(p[i]));
-    onnx_attr(m, L, "perm", l);
+    perm_attr(m, L, p, R - 1);
     return true;
 }
 
@@ -1848,9 +1895,7 @@ static bool on_slice(Imp *m, const Onnx__NodeProto *n) {
  * (x[:, [2, 1, 0]], BGR to RGB: one slice backwards); a scalar index drops the axis, a
  * reshape after its slice (x[:, 0], as torchvision's GoogLeNet and
  * Inception v3 begin). */
-static bool on_gather_data(Imp *m, const Onnx__NodeProto *n) {
-    Val *x = din(m, n, 0);
-    if (!x) return false;
+static bool gather_data(Imp *m, const Onnx__NodeProto *n, Val *x) {
     Tensor *t = cin(m, n, 1);
     if (!input(m, n, 1) || !t || !t->is_int)
         return onnx_fail(m, "the indices (input 1) must be constant integers");
@@ -1858,7 +1903,8 @@ static bool on_gather_data(Imp *m, const Onnx__NodeProto *n) {
     if (t->n < 1) return onnx_fail(m, "no indices");
     int R = x->shape.rank + 1, a = 0;
     if (!axis_of(m, ai(n, "axis", 0), R, &a)) return false;
-    if (a == 0) return onnx_fail(m, "gathering along the batch axis mixes samples");
+    if (a == x->bpos) return onnx_fail(m, "gathering along the batch axis mixes samples");
+    a = moved_axis(x, a) + 1;   /* the sample's, plus one */
     bool scalar = t->rank == 0;
     if (scalar && R < 3) return onnx_fail(m, "a result of rank 1 (the batch alone) is not supported");
     int64_t D = x->shape.dim[a - 1], *ix = xcalloc((size_t)t->n, sizeof(int64_t));
@@ -1894,13 +1940,31 @@ static bool on_gather_data(Imp *m, const Onnx__NodeProto *n) {
     return reshape_to(m, n, part[0], &to);
 }
 
+/* Gather of data by constant indices; of a value whose batch axis moved,
+ * along another axis, the batch axis one closer to the first for one index
+ * before it */
+static bool on_gather_data(Imp *m, const Onnx__NodeProto *n) {
+    Val *x = din_moved(m, n, 0);
+    if (!x) return false;
+    m->moved_ok = true;
+    bool ok = gather_data(m, n, x);
+    m->moved_ok = false;
+    Val *o = out_name(n, 0) ? onnx_val(m, out_name(n, 0)) : NULL;
+    if (!ok || !x->bpos || !o || o->kind != V_DATA) return ok;
+    int64_t a = ai(n, "axis", 0);
+    a = a < 0 ? a + x->shape.rank + 1 : a;
+    o->bpos = x->bpos - (cin(m, n, 1)->rank == 0 && a < x->bpos);
+    return true;
+}
+
 static bool on_split(Imp *m, const Onnx__NodeProto *n) {
-    Val *x = din(m, n, 0);
+    Val *x = din_moved(m, n, 0);
     if (!x) return false;
     int R = x->shape.rank + 1, a = 0, no = (int)n->n_output;
     if (!axis_of(m, ai(n, "axis", 0), R, &a)) return false;
-    if (a == 0) return onnx_fail(m, "splitting the batch axis mixes samples");
-    int64_t D = x->shape.dim[a - 1], *len = xcalloc((size_t)no + 1, sizeof(int64_t)), sum = 0;
+    if (a == x->bpos) return onnx_fail(m, "splitting the batch axis mixes samples");
+    a = moved_axis(x, a);   /* the sample's */
+    int64_t D = x->shape.dim[a], *len = xcalloc((size_t)no + 1, sizeof(int64_t)), sum = 0;
     const Onnx__AttributeProto *sp = attr(n, "split");
     Tensor *t = input(m, n, 1) ? cin(m, n, 1) : NULL;
     if (input(m, n, 1) && (!t || !t->is_int)) return onnx_fail(m, "the split (input 1) must be a constant list of integers");
@@ -1916,11 +1980,13 @@ static bool on_split(Imp *m, const Onnx__NodeProto *n) {
         sum += len[k];
     }
     if (sum != D) return onnx_fail(m, "split sizes add up to %lld for an axis of %lld", (long long)sum, (long long)D);
+    m->moved_ok = true;   /* each part's batch axis where x's is */
     for (int k = 0, lo = 0; k < no; lo += (int)len[k], k++) {
         if (!out_name(n, k)) continue;
         if (len[k] == D) alias(m, n, k, x);
-        else slice_layer(m, x, a - 1, lo, lo + len[k], 1, n->output[k]);
+        else slice_layer(m, x, a, lo, lo + len[k], 1, n->output[k])->bpos = x->bpos;
     }
+    m->moved_ok = false;
     return true;
 }
 

@@ -92,6 +92,19 @@ def make(d):
                                  helper.make_node("Add", ["b", "c"], ["y"])],
                                 [vi("x", ["N", 2, 4, 4])], [vi("y", ["N", 3, 4])],
                                 mats + [numpy_helper.from_array(np.array([0, 8, 4], np.int64), "flat")]))
+    # a value whose batch axis a Transpose moved: read by another operator,
+    # split or gathered along the batch axis, a model output (moved_output);
+    # transposing it back first is no error
+    save("moved_batch", model([helper.make_node("Transpose", ["x"], ["t"], name="move", perm=[1, 0, 2]),
+                               helper.make_node("Relu", ["t"], ["r"], name="relu"),
+                               helper.make_node("Split", ["t"], ["s1", "s2"], name="split", axis=1),
+                               helper.make_node("Gather", ["t", "i0"], ["g"], name="gather", axis=1),
+                               helper.make_node("Transpose", ["t"], ["u"], name="back", perm=[1, 0, 2]),
+                               helper.make_node("Add", ["u", "x"], ["y"], name="add")],
+                              [vi("x", ["N", 4, 6])], [vi("y", ["N", 4, 6]), vi("t", [4, "N", 6])],
+                              [numpy_helper.from_array(np.array(0, np.int64), "i0")]))
+    save("moved_output", model([helper.make_node("Transpose", ["x"], ["t"], name="move", perm=[1, 0, 2])],
+                               [vi("x", ["N", 4, 6])], [vi("t", [4, "N", 6])]))
     m = conv_model()
     m.graph.node[0].attribute.append(helper.make_attribute("auto_pad", "SAME_SIDEWAYS"))
     save("attribute_value", m)
@@ -217,7 +230,6 @@ def make(d):
                                                      coordinate_transformation_mode="tf_crop_and_resize"),
                                     helper.make_node("Resize", ["x", "", "sc"], ["b"], name="even",
                                                      nearest_mode="round_half_even"),
-                                    helper.make_node("Transpose", ["x"], ["c"], name="t", perm=[1, 0, 2, 3]),
                                     helper.make_node("Slice", ["x", "st", "en", "ax", "sp"], ["d"], name="back"),
                                     helper.make_node("Tile", ["x", "rb"], ["g"], name="tile_batch"),
                                     helper.make_node("Tile", ["x", "rm"], ["h"], name="tile_many"),

@@ -475,6 +475,21 @@ def torch_models():
             o = (a.softmax(-1) @ v).transpose(1, 2).reshape(b, h * w, c)
             return x + s.proj(o).transpose(1, 2).reshape(b, c, h, w)
 
+    class TimmAttention(nn.Module):   # timm's Attention: q, k, v from one reshape and permute that moves the batch axis
+        def __init__(s, index=False, c=16, heads=4):
+            super().__init__()
+            s.h, s.index = heads, index
+            s.norm = nn.LayerNorm(c)
+            s.qkv = nn.Linear(c, 3 * c)
+            s.proj = nn.Linear(c, c)
+
+        def forward(s, x):   # [B, N, C]
+            b, n, c = x.shape
+            qkv = s.qkv(s.norm(x)).reshape(b, n, 3, s.h, c // s.h).permute(2, 0, 3, 1, 4)
+            q, k, v = (qkv[0], qkv[1], qkv[2]) if s.index else qkv.unbind(0)   # Gather, or Split and Squeeze
+            a = ((q * (c // s.h) ** -0.5) @ k.transpose(-2, -1)).softmax(dim=-1)
+            return x + s.proj((a @ v).transpose(1, 2).reshape(b, n, c))
+
     class Up1d(nn.Module):
         def __init__(s):
             super().__init__()
@@ -510,7 +525,8 @@ def torch_models():
             ("bilinear_ac", lambda: Bilinear(True), (3, 4, 6)), ("nearest_scale", NearestScale, (3, 12, 10)),
             ("convnext", ConvNeXtBlock, (8, 5, 5)),
             ("cnblock", CNBlock, (16, 6, 6)),
-            ("shuffle", Shuffle, (4, 6, 6)), ("layernorm", LayerNorm, (12,)), ("up1d", Up1d, (2, 7)), ("leftmatmul", LeftMatMul, (4, 7)), ("attention", Attention, (3, 5, 7)), ("torchlrn", TorchLRN, (3, 9, 9)), ("pixelshuffles", PixelShuffles, (3, 8, 6)),
+            ("shuffle", Shuffle, (4, 6, 6)), ("layernorm", LayerNorm, (12,)), ("up1d", Up1d, (2, 7)), ("leftmatmul", LeftMatMul, (4, 7)), ("attention", Attention, (3, 5, 7)), ("timm_attention", TimmAttention, (10, 16), (11, 13, 17)),
+            ("timm_attention_index", lambda: TimmAttention(True), (7, 16), (13,)), ("torchlrn", TorchLRN, (3, 9, 9)), ("pixelshuffles", PixelShuffles, (3, 8, 6)),
             ("conditions", Conditions, (3, 6, 5), (11, 13, 17)), ("rounding", Rounding, (3, 6, 8), (11, 13, 17)),
             ("convbnpool", ConvBnPool, (3, 8, 8)), ("residual", Residual, (3, 16, 16)),
             ("activations", Activations, (4, 9, 11)), ("mish", Mish, (3, 6, 6)), ("mnist", Mnist, (1, 10, 10)), ("ceilpool", CeilPool, (3, 8, 10)),
@@ -530,7 +546,7 @@ PATTERNS = {"shuffle": ["channel_shuffle", "!transpose"], "mish": ["mish", "tanh
             "moreacts": ["selu", "softplus", "exp", "log", "pow", "!mish"], "moreacts_celu": ["celu", "softplus", "pow"],
             "convnext": ["layernorm", "!reduce_mean"], "cnblock": ["layernorm", "gelu", "!reduce_mean"], "normparts": ["!layernorm", "reduce_mean"],
             "pixelshuffles": ["pixel_unshuffle", "pixel_shuffle", "!transpose", "!reshape"], "leftmatmul": ["conv1d", "!dense"],
-            "attention": ["matmul", "softmax", "transpose"],
+            "attention": ["matmul", "softmax", "transpose"], "timm_attention": ["matmul", "softmax", "layernorm"],
             "conditions": ["where", "greater", "less", "min", "max", "not_equal", "equal"],
             "rounding": ["sign", "floor", "ceil", "round", "sin", "cos", "erf"]}
 
