@@ -3,7 +3,8 @@
 tests/fuzz/onnx-corpus/*.onnx: small models exported by torch.onnx.export from
 the kinds of networks users bring (convolutions with BatchNorm, residual
 blocks, depthwise + pointwise, pooling, dense heads, resampling, concat,
-activations, a local function, pixel (un)shuffles, an If, comparisons and Where), each at a few opsets, and one model made by
+activations, a local function, pixel (un)shuffles, an If, comparisons and Where,
+attention), each at a few opsets, and one model made by
 hand of the operators no PyTorch export writes (LRN, Resize by ONNX's
 coordinate modes, MatMul of a constant by data). Random weights with a
 fixed seed; tiny channel counts, so each file is a few kilobytes.
@@ -129,6 +130,18 @@ class Conditions(nn.Module):   # comparisons, And/Or/Not, Where, Cast, Round and
         return torch.where(m, torch.round(x), F.hardshrink(x, 0.3)) + torch.sign(x) * m.float()
 
 
+class Attention(nn.Module):   # timm's: a permute that moves the batch axis, unbind, q @ k^T, softmax
+    def __init__(s, c=8, heads=2):
+        super().__init__()
+        s.h = heads
+        s.qkv = nn.Linear(c, 3 * c)
+
+    def forward(s, x):
+        b, n, c = x.shape
+        q, k, v = s.qkv(x).reshape(b, n, 3, s.h, c // s.h).permute(2, 0, 3, 1, 4).unbind(0)
+        return ((q @ k.transpose(-2, -1)).softmax(-1) @ v).transpose(1, 2).reshape(b, n, c)
+
+
 MODELS = [("convbn", ConvBn, (3, 8, 8), (9, 13)),
           ("residual", Residual, (4, 6, 6), (11, 17)),
           ("separable", Separable, (4, 8, 8), (13,)),
@@ -137,7 +150,8 @@ MODELS = [("convbn", ConvBn, (3, 8, 8), (9, 13)),
           ("conv1d", Conv1d, (2, 16), (13,)),
           ("pixelshuffles", PixelShuffles, (2, 6, 4), (9, 13)),
           ("lrn", TorchLRN, (4, 3, 3), (13,)),
-          ("conditions", Conditions, (2, 3, 3), (11, 13))]
+          ("conditions", Conditions, (2, 3, 3), (11, 13)),
+          ("attention", Attention, (5, 8), (13,))]
 
 
 def handmade(path):
