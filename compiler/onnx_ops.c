@@ -443,6 +443,9 @@ static bool matmul_values(Imp *m, const Onnx__NodeProto *n, const Val *const *in
         as[k] = in[k]->kind == V_CONST ? onnx_dims_str(in[k]->t->rank, in[k]->t->dim) : full_str(&in[k]->shape);
         if (in[k]->kind == V_CONST) continue;
         if (!onnx_data(m, (Val *)in[k])) return false;
+        if (in[k]->shape.rank < 2 && in[1 - k]->kind == V_CONST && in[1 - k]->t->rank == 1)
+            return onnx_fail(m, "data %s by a vector of %lld would be one number a sample, the batch alone, which is "
+                             "not supported", full_str(&in[k]->shape), (long long)in[1 - k]->t->n);
         if (in[k]->shape.rank < 2)
             return onnx_fail(m, "input %c %s is one row a sample: a matrix product of it would mix the samples of the batch",
                              "AB"[k], full_str(&in[k]->shape));
@@ -456,6 +459,7 @@ static bool matmul_values(Imp *m, const Onnx__NodeProto *n, const Val *const *in
         if (in[k]->kind != V_CONST) continue;
         const Tensor *c = in[k]->t;
         if (c->rank == 0) return onnx_fail(m, "input %c is a scalar, not a matrix or a vector", "AB"[k]);
+        if (c->n == 0) return onnx_fail(m, "input %c, a constant of shape %s, is empty", "AB"[k], as[k]);
         if (c->rank > R || !(v[k] = const_layer(m, in[k]->name, c, R)))
             return onnx_fail(m, "input %c, a constant of shape %s, %s", "AB"[k], onnx_dims_str(c->rank, c->dim),
                              c->rank > R ? "has more axes than the data" : "varies along the batch axis");

@@ -215,10 +215,13 @@ static void mm_body(Emit *e, const void *ctx, Regs r) {
     }
 }
 
-/* -O2: the last columns of b, zero-padded (mm_body) */
+/* -O2: the columns of b past its last whole vector, zero-padded (mm_body),
+ * K x 16 floats. b's columns N from the output: its last axis, or 1 where b
+ * is a vector (the output has fewer axes than a then, the vector a aside:
+ * [K] by [K, N] is [N]) */
 static int64_t matmul_temp(const Layer *L, const Shape *in, int opt) {
-    (void)L;
-    return opt >= 2 ? in->dim[in->rank - 1] * 16 : 0;
+    int64_t N = L->shape.rank < in->rank ? 1 : L->shape.dim[L->shape.rank - 1];
+    return opt >= 2 && N % 16 ? in->dim[in->rank - 1] * 16 : 0;
 }
 
 static void matmul_emit_fast(Emit *e, const Layer *L) {

@@ -70,13 +70,15 @@ def make(d):
     # MatMul: K not fitting (a constant, two computed tensors), empty constants,
     # products that would mix the samples (a sample a row; data of different
     # ranks; a constant that varies along the batch axis or has more axes),
-    # leading axes that do not broadcast
+    # leading axes that do not broadcast, an empty constant, a sample a number
     mats = [numpy_helper.from_array(np.ones((3, 5), np.float32), "a35"),
             numpy_helper.from_array(np.ones((0, 8), np.float32), "a08"),
             numpy_helper.from_array(np.ones((4, 0), np.float32), "b40"),
             numpy_helper.from_array(np.ones((2, 4, 3), np.float32), "c243"),
             numpy_helper.from_array(np.ones((1, 1, 2, 4, 4), np.float32), "c11244"),
-            numpy_helper.from_array(np.ones((3, 4, 4), np.float32), "c344")]
+            numpy_helper.from_array(np.ones((3, 4, 4), np.float32), "c344"),
+            numpy_helper.from_array(np.ones((1, 4, 0), np.float32), "c140"),
+            numpy_helper.from_array(np.ones((32,), np.float32), "v32")]
     save("matmul_shapes", model([helper.make_node("Reshape", ["x", "flat"], ["f"], name="flat"),
                                  helper.make_node("MatMul", ["a35", "f"], ["b"], name="k_mismatch"),
                                  helper.make_node("MatMul", ["f", "f"], ["c"], name="two_computed"),
@@ -88,7 +90,9 @@ def make(d):
                                  helper.make_node("MatMul", ["f", "c243"], ["l"], name="batch_varies"),
                                  helper.make_node("MatMul", ["x", "c11244"], ["o"], name="more_axes"),
                                  helper.make_node("MatMul", ["x", "c344"], ["p"], name="leading"),
-                                 helper.make_node("Sum", ["g", "h", "j", "k", "l", "o", "p"], ["i"]),
+                                 helper.make_node("MatMul", ["f", "c140"], ["q"], name="empty"),
+                                 helper.make_node("MatMul", ["v", "v32"], ["r"], name="dot"),
+                                 helper.make_node("Sum", ["g", "h", "j", "k", "l", "o", "p", "q", "r"], ["i"]),
                                  helper.make_node("Add", ["b", "c"], ["y"])],
                                 [vi("x", ["N", 2, 4, 4])], [vi("y", ["N", 3, 4])],
                                 mats + [numpy_helper.from_array(np.array([0, 8, 4], np.int64), "flat")]))
