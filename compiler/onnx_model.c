@@ -138,8 +138,8 @@ bool onnx_fail(Imp *m, const char *fmt, ...) {
 
 bool onnx_moved(Imp *m, const Val *v) {
     return onnx_fail(m, "input '%s' has the batch axis at position %d, where a Transpose moved it: only Transpose, "
-                        "Split, Squeeze and Gather take such a value, until the batch axis is first again",
-                     v->name, v->bpos);
+                        "Split, Squeeze, Unsqueeze and Gather (and Shape, Identity, Dropout) read such a value, "
+                        "until the batch axis is first again", v->name, v->bpos);
 }
 
 /* ---------------------------------------------------------------- tensors */
@@ -401,6 +401,7 @@ int onnx_layer(Imp *m, const char *op, const char *name, int nin, Val *const *in
     L->st = ast_layer(NOLOC, op, L->ident, NOLOC);
     for (int i = 0; i < nin; i++) ast_add_arg(L->st, NULL, NOLOC, onnx_vword(onnx_ident_of(m, in[i])));
     L->src = nin > 0 ? onnx_ident_of(m, in[0]) : NULL;
+    L->out = out;
     for (int i = 0; i < nin && i < 2; i++) L->in[i] = in[i];
     L->wt = L->bt = -1;
     Val *v = onnx_def(m, out);

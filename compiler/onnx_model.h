@@ -58,6 +58,7 @@ typedef struct {
     Stmt *st;
     const char *op, *ident;
     const char *src;             /* the name of its first input */
+    const char *out;             /* the name of its output */
     Val *in[2];                  /* its first two inputs */
     bool dropped;                /* taken into a pattern's layer */
     unsigned axes;               /* reduce_*: the per-sample axes reduced (bits) */

@@ -769,8 +769,10 @@ static bool reshape_to(Imp *m, const Onnx__NodeProto *n, Val *x, const Shape *to
         return reshape_to(m, n, onnx_val(m, o), to);
     }
     if (x->kind == V_VIEW) x = x->base;   /* a view back to the axes of a sample: a reshape of its data */
-    /* a reshape of a reshape read nowhere else: one reshape */
+    /* a reshape of a reshape read nowhere else (the layer's own output, not
+     * an alias of it; not of a value whose batch axis moved): one reshape */
     if (x->kind == V_DATA && x->layer >= 0 && x->uses == 1 && !m->layers[x->layer].dropped &&
+        strcmp(x->name, m->layers[x->layer].out) == 0 && !m->layers[x->layer].in[0]->bpos &&
         (strcmp(m->layers[x->layer].op, "reshape") == 0 || strcmp(m->layers[x->layer].op, "flatten") == 0)) {
         m->layers[x->layer].dropped = true;
         x = m->layers[x->layer].in[0];
@@ -909,7 +911,8 @@ static bool on_squeeze(Imp *m, const Onnx__NodeProto *n) {
         if (sq && i < x->bpos && (na ? given : full[i] == 1)) at.bpos--;
         if (!sq && !given && k++ == x->bpos) at.bpos = i;
     }
-    if (r < 2 || d[at.bpos] != 2 || r - 1 > MAX_RANK) return onnx_fail(m, "changing the batch axis is not supported");
+    if (r - 1 > MAX_RANK) return onnx_fail(m, "a result of %d axes is not supported (at most %d)", r, MAX_RANK + 1);
+    if (r < 2 || d[at.bpos] != 2) return onnx_fail(m, "changing the batch axis is not supported");
     Shape to = {.rank = r - 1};
     for (int i = 0; i < r; i++)
         if (i != at.bpos) to.dim[moved_axis(&at, i)] = d[i];
@@ -1786,17 +1789,24 @@ static bool on_transpose(Imp *m, const Onnx__NodeProto *n) {
         out.dim[j] = x->shape.dim[p[j]];
         ident &= p[j] == j;
     }
-    if (ident) {
+    if (ident && x->bpos == to.bpos) {
         alias(m, n, 0, x);
-        if (out_name(n, 0)) onnx_val(m, out_name(n, 0))->bpos = to.bpos;
         return true;
     }
     if (x->bpos || to.bpos) {
+        /* a layer, no alias, where the batch axis moves: an alias would
+         * share its source's name, which patterns take for the same value.
+         * A reshape to the same shape where the sample's axes stay */
         m->moved_ok = true;
-        int L = layer(m, n, "transpose", NULL, 1, &x, &out);
+        int L = layer(m, n, ident ? "reshape" : "transpose", NULL, 1, &x, &out);
         m->moved_ok = false;
-        perm_attr(m, L, p, R - 1);
+        if (ident) onnx_attr(m, L, "shape", onnx_vlist(out.dim, out.rank));
+        else perm_attr(m, L, p, R - 1);
         onnx_val(m, n->output[0])->bpos = to.bpos;
+        return true;
+    }
+    if (ident) {
+        alias(m, n, 0, x);
         return true;
     }
     /* ShuffleNet's channel shuffle: [C, ...] viewed as [g, C/g, ...], the
@@ -3052,6 +3062,15 @@ bool onnx_node(Imp *m, const Onnx__NodeProto *n) {
                            n->input[k]);
         else if (v->kind == V_CONST) cins[k] = v->t;
         else all_const = false;
+    }
+    /* a value whose batch axis a Transpose moved: only the operators that
+     * say where its axes go read it (Shape puts the batch where it is, an
+     * Identity or Dropout passes it on); every other, patterns included, is
+     * refused here, before it looks at its inputs */
+    static const char *const moved_readers = "Transpose Split Squeeze Unsqueeze Gather Shape Identity Dropout";
+    for (int k = 0; k < nin && ok; k++) {
+        Val *v = n->input[k] && *n->input[k] ? onnx_val(m, n->input[k]) : NULL;
+        if (v && v->kind == V_DATA && v->bpos && !in_list(moved_readers, n->op_type)) ok = onnx_moved(m, v);
     }
     /* what the node is, even after its inputs failed: every unsupported
      * node is reported */

@@ -96,17 +96,23 @@ def make(d):
                                  helper.make_node("Add", ["b", "c"], ["y"])],
                                 [vi("x", ["N", 2, 4, 4])], [vi("y", ["N", 3, 4])],
                                 mats + [numpy_helper.from_array(np.array([0, 8, 4], np.int64), "flat")]))
-    # a value whose batch axis a Transpose moved: read by another operator,
+    # a value whose batch axis a Transpose moved: read by another operator
+    # (a constant added, x * sigmoid(x) with the sigmoid's batch axis moved),
     # split or gathered along the batch axis, a model output (moved_output);
     # transposing it back first is no error
     save("moved_batch", model([helper.make_node("Transpose", ["x"], ["t"], name="move", perm=[1, 0, 2]),
                                helper.make_node("Relu", ["t"], ["r"], name="relu"),
                                helper.make_node("Split", ["t"], ["s1", "s2"], name="split", axis=1),
                                helper.make_node("Gather", ["t", "i0"], ["g"], name="gather", axis=1),
+                               helper.make_node("Add", ["t", "c6"], ["a"], name="add_constant"),
+                               helper.make_node("Sigmoid", ["x"], ["sg"], name="sigmoid"),
+                               helper.make_node("Transpose", ["sg"], ["st"], name="move_sigmoid", perm=[1, 0, 2]),
+                               helper.make_node("Mul", ["x", "st"], ["silu"], name="silu_across"),
                                helper.make_node("Transpose", ["t"], ["u"], name="back", perm=[1, 0, 2]),
                                helper.make_node("Add", ["u", "x"], ["y"], name="add")],
                               [vi("x", ["N", 4, 6])], [vi("y", ["N", 4, 6]), vi("t", [4, "N", 6])],
-                              [numpy_helper.from_array(np.array(0, np.int64), "i0")]))
+                              [numpy_helper.from_array(np.array(0, np.int64), "i0"),
+                               numpy_helper.from_array(np.arange(6, dtype=np.float32), "c6")]))
     save("moved_output", model([helper.make_node("Transpose", ["x"], ["t"], name="move", perm=[1, 0, 2])],
                                [vi("x", ["N", 4, 6])], [vi("t", [4, "N", 6])]))
     m = conv_model()

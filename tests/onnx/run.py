@@ -814,6 +814,16 @@ def test_erf_logic():
              helper.make_node("Where", ["m", "x", "a"], ["y"])]
     m = (np.array([1, -1, 0.5, 0, 2]) >= np.array([1, 0, 0, 1, 3])) | (np.array([1, -1, 0.5, 0, 2]) != np.array([1, 0, 0, 1, 3]))
     handmade("logic_constants", 16, nodes, [a, b], x, np.where(m, xd, np.array([1.0, -1.0, 0.5, 0.0, 2.0])))
+    # a Reshape of an Identity of a Reshape's output that a Sigmoid reads too:
+    # the two Reshapes are one only where nothing else reads the first
+    i64 = lambda name, v: numpy_helper.from_array(np.array(v, np.int64), name)
+    nodes = [helper.make_node("Relu", ["x"], ["r0"]), helper.make_node("Reshape", ["r0", "s1"], ["r"]),
+             helper.make_node("Identity", ["r"], ["t"]), helper.make_node("Reshape", ["t", "s2"], ["a"]),
+             helper.make_node("Sigmoid", ["r"], ["g"]), helper.make_node("Reshape", ["g", "s2"], ["b"]),
+             helper.make_node("Concat", ["a", "b"], ["y"], axis=1)]
+    xr = np.maximum(xd, 0).reshape(2, -1)
+    handmade("reshape_alias", 13, nodes, [i64("s1", [0, 5, 12]), i64("s2", [0, 60])], x,
+             np.concatenate([xr, 1 / (1 + np.exp(-xr))], axis=1))
 
 
 # ---------------------------------------------------------------- (c) errors
