@@ -2297,12 +2297,36 @@ static bool layernorm_affine(Imp *m, const Onnx__NodeProto *n, Val *a, Val *b) {
 
 /* ---------------------------------------------------------------- constant folding */
 
+/* the symbolic batch size as a float: a NaN of its own bits, which the
+ * arithmetic of constants passes on (an operation on a NaN gives that NaN) */
+#define BATCH_NAN_BITS 0x7fc0ba7cu
+
+static float batch_nan(void) {
+    uint32_t b = BATCH_NAN_BITS;
+    float f;
+    memcpy(&f, &b, sizeof f);
+    return f;
+}
+
+/* whether a constant holds the symbolic batch size, or a float computed from it */
+static bool batch_dependent(const Tensor *t) {
+    for (int64_t i = 0; i < t->n; i++) {
+        if (t->is_int ? t->i[i] == BATCH_SYM : isnan(t->f[i])) {
+            uint32_t b;
+            if (t->is_int) return true;
+            memcpy(&b, &t->f[i], sizeof b);
+            if ((b & 0x7fffffu) == (BATCH_NAN_BITS & 0x7fffffu)) return true;
+        }
+    }
+    return false;
+}
+
 static Tensor *to_type(const Tensor *a, bool is_int) {
     if (a->is_int == is_int) return (Tensor *)a;
     Tensor *t = onnx_tensor_new(is_int, a->rank, a->dim);
     for (int64_t i = 0; i < a->n; i++) {
         if (is_int) t->i[i] = isfinite(a->f[i]) && fabs(a->f[i]) < 9.2e18 ? (int64_t)a->f[i] : 0;
-        else t->f[i] = a->i[i] == BATCH_SYM ? NAN : (float)a->i[i];
+        else t->f[i] = a->i[i] == BATCH_SYM ? batch_nan() : (float)a->i[i];
     }
     return t;
 }
@@ -3103,7 +3127,15 @@ bool onnx_node(Imp *m, const Onnx__NodeProto *n) {
             if (ok && (nin > 0 || strcmp(n->op_type, "Constant") == 0)) ok = ops[op].fold(m, n, cins, nin);
             else if (ok) ok = onnx_fail(m, "no inputs");
         } else if (ops[op].data) {
-            ok = ops[op].data(m, n);
+            /* a constant operand of the symbolic batch size (x * x.shape[0]):
+             * the network is compiled per sample, its N unknown */
+            static const char *const values = "Add Sub Mul Div Pow Max Min Sum Mean Where Greater Less GreaterOrEqual "
+                                              "LessOrEqual Equal And Or Xor MatMul Gemm PRelu Clip";
+            for (int k = 0; k < nin && ok; k++)
+                if (cins[k] && in_list(values, n->op_type) && batch_dependent(cins[k]))
+                    ok = onnx_fail(m, "input %d is computed from the batch size, which cnnc leaves symbolic: the "
+                                   "network is compiled per sample", k);
+            if (ok) ok = ops[op].data(m, n);
         } else {
             ok = onnx_fail(m, "supported only on constants; here it reads data computed from the network's input");
         }

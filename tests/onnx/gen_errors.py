@@ -113,6 +113,15 @@ def make(d):
                               [vi("x", ["N", 4, 6])], [vi("y", ["N", 4, 6]), vi("t", [4, "N", 6])],
                               [numpy_helper.from_array(np.array(0, np.int64), "i0"),
                                numpy_helper.from_array(np.arange(6, dtype=np.float32), "c6")]))
+    # the batch size as a value: x * x.shape[0], cast to float and as it is
+    save("batch_value", model([helper.make_node("Shape", ["x"], ["s"]),
+                               helper.make_node("Gather", ["s", "i0"], ["n"]),
+                               helper.make_node("Cast", ["n"], ["nf"], to=T.FLOAT),
+                               helper.make_node("Mul", ["x", "nf"], ["a"], name="times_batch"),
+                               helper.make_node("Div", ["nf", "x"], ["b"], name="batch_over"),
+                               helper.make_node("Add", ["a", "b"], ["y"])],
+                              [vi("x", ["N", 4])], [vi("y", ["N", 4])],
+                              [numpy_helper.from_array(np.array(0, np.int64), "i0")]))
     save("moved_output", model([helper.make_node("Transpose", ["x"], ["t"], name="move", perm=[1, 0, 2])],
                                [vi("x", ["N", 4, 6])], [vi("t", [4, "N", 6])]))
     m = conv_model()
