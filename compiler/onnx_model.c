@@ -386,13 +386,6 @@ int onnx_layer(Imp *m, const char *op, const char *name, int nin, Val *const *in
         m->caplayers = m->caplayers ? 2 * m->caplayers : 32;
         m->layers = xrealloc(m->layers, (size_t)m->caplayers * sizeof(ILayer));
     }
-    /* a value whose batch axis a Transpose moved: only the nodes that say
-     * where its axes go (Transpose, Split, Squeeze, Gather) may read it */
-    for (int i = 0; i < nin && !m->moved_ok; i++)
-        if (in[i]->bpos) {
-            onnx_moved(m, in[i]);
-            break;
-        }
     int id = m->nlayers++;
     ILayer *L = &m->layers[id];
     memset(L, 0, sizeof *L);

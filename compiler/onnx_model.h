@@ -70,7 +70,6 @@ typedef struct {
 typedef struct {
     const char *file;
     bool no_files;               /* external data is refused */
-    bool moved_ok;               /* the layers being made may read values whose batch axis moved */
     const char *ext_path;        /* the external data file read last, and its bytes */
     char *ext_buf; size_t ext_len;
     Onnx__ModelProto *model;
@@ -94,7 +93,7 @@ Val *onnx_val(Imp *m, const char *name);
 Val *onnx_def(Imp *m, const char *name);
 bool onnx_fail(Imp *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* the error for a value whose batch axis moved (Val.bpos) read by a node
- * that does not say where its axes go */
+ * that does not say where its axes go (onnx_node refuses such nodes) */
 bool onnx_moved(Imp *m, const Val *v);
 const char *onnx_type_name(int dt);
 Tensor *onnx_tensor_new(bool is_int, int rank, const int64_t *dim);

@@ -541,7 +541,6 @@ static void affine(Imp *m, Val *x, const char *name, const float *scale, const f
 }
 
 bool onnx_data(Imp *m, Val *v) {
-    if (v->kind == V_DATA && v->bpos) return onnx_moved(m, v);
     if (v->kind == V_SCALED) {
         Val *x = v->base;
         int64_t C = x->shape.dim[0];
@@ -918,9 +917,7 @@ static bool on_squeeze(Imp *m, const Onnx__NodeProto *n) {
         if (i != at.bpos) to.dim[moved_axis(&at, i)] = d[i];
     if (at.bpos && to.rank > MAX_DIMS)
         return onnx_fail(m, "a sample of %d axes is not supported (at most %d, [C, D, H, W])", to.rank, MAX_DIMS);
-    m->moved_ok = true;
     bool ok = reshape_to(m, n, x, &to);
-    m->moved_ok = false;
     Val *o = out_name(n, 0) ? onnx_val(m, out_name(n, 0)) : NULL;
     if (ok && o && o->kind == V_DATA) o->bpos = at.bpos;
     return ok;
@@ -1797,9 +1794,7 @@ static bool on_transpose(Imp *m, const Onnx__NodeProto *n) {
         /* a layer, no alias, where the batch axis moves: an alias would
          * share its source's name, which patterns take for the same value.
          * A reshape to the same shape where the sample's axes stay */
-        m->moved_ok = true;
         int L = layer(m, n, ident ? "reshape" : "transpose", NULL, 1, &x, &out);
-        m->moved_ok = false;
         if (ident) onnx_attr(m, L, "shape", onnx_vlist(out.dim, out.rank));
         else perm_attr(m, L, p, R - 1);
         onnx_val(m, n->output[0])->bpos = to.bpos;
@@ -1960,9 +1955,7 @@ static bool gather_data(Imp *m, const Onnx__NodeProto *n, Val *x) {
 static bool on_gather_data(Imp *m, const Onnx__NodeProto *n) {
     Val *x = din_moved(m, n, 0);
     if (!x) return false;
-    m->moved_ok = true;
     bool ok = gather_data(m, n, x);
-    m->moved_ok = false;
     Val *o = out_name(n, 0) ? onnx_val(m, out_name(n, 0)) : NULL;
     if (!ok || !x->bpos || !o || o->kind != V_DATA) return ok;
     int64_t a = ai(n, "axis", 0);
@@ -1994,13 +1987,11 @@ static bool on_split(Imp *m, const Onnx__NodeProto *n) {
         sum += len[k];
     }
     if (sum != D) return onnx_fail(m, "split sizes add up to %lld for an axis of %lld", (long long)sum, (long long)D);
-    m->moved_ok = true;   /* each part's batch axis where x's is */
     for (int k = 0, lo = 0; k < no; lo += (int)len[k], k++) {
         if (!out_name(n, k)) continue;
         if (len[k] == D) alias(m, n, k, x);
-        else slice_layer(m, x, a, lo, lo + len[k], 1, n->output[k])->bpos = x->bpos;
+        else slice_layer(m, x, a, lo, lo + len[k], 1, n->output[k])->bpos = x->bpos;   /* where x's is */
     }
-    m->moved_ok = false;
     return true;
 }
 
