@@ -122,21 +122,23 @@ static void per_position_emit(Emit *e, const Layer *L) {
     }
 }
 
-/* statistics over groups of `per` consecutive elements (layernorm: the
- * axes from `axis` on; instancenorm: a channel; groupnorm: C/groups channels),
- * then the affine map per element (layernorm) or per channel */
+/* the statistics are over groups of `per` consecutive elements (layernorm:
+ * the axes from `axis` on; instancenorm: a channel; groupnorm: C/groups
+ * channels); then the affine map per element (layernorm) or per channel */
+static int64_t group_size(const Layer *L, const Shape *in) {
+    int64_t total = shape_elems(in), chan = total / in->dim[0];
+    int64_t outer, inner;
+    shape_around(in, L->axis, &outer, &inner);
+    return L->op == &op_layernorm ? total / outer : L->op == &op_groupnorm ? chan * (in->dim[0] / L->groups) : chan;
+}
+
 static void stats_emit_ref(Emit *e, const Layer *L) {
     if (L->per_position) {
         per_position_emit(e, L);
         return;
     }
     const Shape *in = emit_in_shape(e, L, 0);
-    int64_t total = shape_elems(in), chan = total / in->dim[0];
-    int64_t outer, inner;
-    shape_around(in, L->axis, &outer, &inner);
-    int64_t per = L->op == &op_layernorm    ? total / outer
-                  : L->op == &op_groupnorm ? chan * (in->dim[0] / L->groups)
-                                           : chan;
+    int64_t total = shape_elems(in), chan = total / in->dim[0], per = group_size(L, in);
     bool affine = attr_bool(L, "affine");
     FOR(e, "g", total / per) {
         emit_line(e, "const float *restrict x = x0 + g * %lld;", (long long)per);
@@ -156,6 +158,113 @@ static void stats_emit_ref(Emit *e, const Layer *L) {
             } else {
                 emit_line(e, "out[i] = (float)(x[i] - mean) * inv;");
             }
+        }
+    }
+}
+
+/* the step of a sum over the channels for channel c into partial result
+ * k, at n positions: x's values, or (with dev) their differences from the
+ * mean and the squares of those */
+static void channel_step(Emit *e, bool dev, const char *c, const char *k, long long P, long long n) {
+    emit_line(e, "CNNRT_SIMD16");
+    if (!dev) {
+        emit_line(e, "for (int j = 0; j < %lld; j++) part[%s][j] += x[%s * %lld + j];", n, k, c, P);
+        return;
+    }
+    BLOCK(e, "for (int j = 0; j < %lld; j++)", n) {
+        emit_line(e, "const float d = x[%s * %lld + j] - mean[j];", c, P);
+        emit_line(e, "part[%s][j] += d;", k);
+        emit_line(e, "dev[%s][j] += d * d;", k);
+    }
+}
+
+/* -O2 over the channels at each position: per_position_emit's statistics in
+ * float for n (16, or the last block's) positions from x and out, as
+ * vectors: the mean, then the sums of the differences from it and of their
+ * squares, which correct the mean and the variance for the rounding of the
+ * first sum (the corrected two-pass algorithm); each sum over the channels
+ * in 4 partial results a position (channels c mod 4), combined in a fixed
+ * order, where one chain would wait on each addition's latency */
+static void position_block(Emit *e, const Layer *L, long long C, long long P, long long n) {
+    long long C4 = C / 4 * 4;
+    const char *total = "((part[0][j] + part[1][j]) + (part[2][j] + part[3][j]))";
+    emit_line(e, "float mean[%lld], inv[%lld], part[4][%lld], dev[4][%lld];", n, n, n, n);
+    for (int dev = 0; dev < 2; dev++) {
+        emit_line(e, "for (int k = 0; k < 4; k++) for (int j = 0; j < %lld; j++) %s;", n,
+                  dev ? "part[k][j] = dev[k][j] = 0.0f" : "part[k][j] = 0.0f");
+        if (C4) BLOCK(e, "for (int c = 0; c < %lld; c += 4)", C4) {
+            emit_line(e, "CNNRT_UNROLL");
+            BLOCK(e, "for (int k = 0; k < 4; k++)") channel_step(e, dev, "(c + k)", "k", P, n);
+        }
+        for (long long c = C4; c < C; c++) channel_step(e, dev, xasprintf("%lld", c), xasprintf("%lld", c - C4), P, n);
+        emit_line(e, "CNNRT_SIMD16");
+        if (!dev) {
+            emit_line(e, "for (int j = 0; j < %lld; j++) mean[j] = %s / %lld.0f;", n, total, C);
+        } else BLOCK(e, "for (int j = 0; j < %lld; j++)", n) {
+            emit_line(e, "const float d = %s / %lld.0f;", total, C);
+            emit_line(e, "const float sq = (dev[0][j] + dev[1][j]) + (dev[2][j] + dev[3][j]);");
+            emit_line(e, "mean[j] += d;");
+            emit_line(e, "inv[j] = 1.0f / sqrtf(fmaxf(sq / %lld.0f - d * d, 0.0f) + %s);", C, emit_float(attr_float(L, "eps")));
+        }
+    }
+    bool affine = attr_bool(L, "affine");
+    FOR(e, "c", C) {
+        if (affine) emit_line(e, "const float w = %s[c], b = %s[c];", emit_param(e, L, "weight"), emit_param(e, L, "bias"));
+        emit_line(e, "CNNRT_SIMD16");
+        emit_line(e, "for (int j = 0; j < %lld; j++) out[c * %lld + j] = (x[c * %lld + j] - mean[j]) * inv[j]%s;", n, P, P,
+                  affine ? " * w + b" : "");
+    }
+}
+
+static void per_position_fast(Emit *e, const Layer *L) {
+    const Shape *in = emit_in_shape(e, L, 0);
+    long long C = (long long)in->dim[0], P = (long long)(shape_elems(in) / in->dim[0]), whole = P / 16 * 16;
+    if (whole) BLOCK(e, "for (int p0 = 0; p0 < %lld; p0 += 16)", whole) {
+        emit_line(e, "const float *restrict x = x0 + p0;");
+        emit_line(e, "float *restrict out = y + p0;");
+        position_block(e, L, C, P, 16);
+    }
+    if (whole < P) SCOPE(e) {
+        emit_line(e, "const float *restrict x = x0 + %lld;", whole);
+        emit_line(e, "float *restrict out = y + %lld;", whole);
+        position_block(e, L, C, P, P - whole);
+    }
+}
+
+/* -O2 over groups of consecutive elements, in float: the mean; the
+ * differences from it (stored in the output, then overwritten), whose sum
+ * corrects the mean for the rounding of the first sum; the squares of the
+ * differences from the corrected mean; each sum a reduction in vectors
+ * (emit_reduce_run) */
+static void stats_emit_fast(Emit *e, const Layer *L) {
+    if (L->per_position) {
+        per_position_fast(e, L);
+        return;
+    }
+    const Shape *in = emit_in_shape(e, L, 0);
+    int64_t total = shape_elems(in), chan = total / in->dim[0];
+    long long per = (long long)group_size(L, in);
+    bool affine = attr_bool(L, "affine");
+    FOR(e, "g", total / per) {
+        emit_line(e, "const float *restrict x = x0 + g * %lld;", per);
+        emit_line(e, "float *restrict out = y + g * %lld;", per);
+        emit_reduce_run(e, "sum", "x", per, RED_SUM);
+        FOR_SIMD(e, "i", per) emit_line(e, "out[i] = x[i] - sum / %lld.0f;", per);
+        emit_reduce_run(e, "dev", "out", per, RED_SUM);
+        emit_line(e, "const float mean = sum / %lld.0f + dev / %lld.0f;", per, per);
+        FOR_SIMD(e, "i", per) emit_line(e, "out[i] = (x[i] - mean) * (x[i] - mean);");
+        emit_reduce_run(e, "sq", "out", per, RED_SUM);
+        emit_line(e, "const float inv = 1.0f / sqrtf(sq / %lld.0f + %s);", per, emit_float(attr_float(L, "eps")));
+        if (affine && L->op != &op_layernorm) {   /* per channel: runs of chan elements */
+            BLOCK(e, "for (int i0 = 0; i0 < %lld; i0 += %lld)", per, (long long)chan) {
+                emit_line(e, "const int ch = (g * %lld + i0) / %lld;", per, (long long)chan);
+                emit_line(e, "const float w = %s[ch] * inv, b = %s[ch];", emit_param(e, L, "weight"), emit_param(e, L, "bias"));
+                FOR_SIMD(e, "i", chan) emit_line(e, "out[i0 + i] = (x[i0 + i] - mean) * w + b;");
+            }
+        } else {
+            FOR_SIMD(e, "i", per)
+                emit_line(e, "out[i] = (x[i] - mean) * inv%s;",
+                          affine ? xasprintf(" * %s[i] + %s[i]", emit_param(e, L, "weight"), emit_param(e, L, "bias")) : "");
         }
     }
 }
@@ -182,19 +291,19 @@ const OpDesc op_layernorm = {
     ATTRS(ln_attrs),
     .infer = norm_infer, .params = norm_params, .macs = op_no_macs,
     .channels_first = ln_channels_first,
-    .emit_ref = stats_emit_ref,
+    .emit_ref = stats_emit_ref, .emit = stats_emit_fast,
 };
 
 const OpDesc op_instancenorm = {
     .name = "instancenorm", .flags = OPF_NORM | OPF_GLOBAL, .min_in = 1, .max_in = 1,
     ATTRS(in_attrs),
     .infer = norm_infer, .params = norm_params, .macs = op_no_macs,
-    .emit_ref = stats_emit_ref,
+    .emit_ref = stats_emit_ref, .emit = stats_emit_fast,
 };
 
 const OpDesc op_groupnorm = {
     .name = "groupnorm", .flags = OPF_NORM | OPF_GLOBAL, .min_in = 1, .max_in = 1,
     ATTRS(gn_attrs),
     .infer = norm_infer, .params = norm_params, .macs = op_no_macs,
-    .emit_ref = stats_emit_ref,
+    .emit_ref = stats_emit_ref, .emit = stats_emit_fast,
 };
