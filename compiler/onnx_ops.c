@@ -1556,6 +1556,10 @@ static bool on_conv_transpose(Imp *m, const Onnx__NodeProto *n) {
         if (same) {   /* as the ONNX reference: the total padding split with floor division */
             int64_t target = nos >= 0 ? os[i] : I * s[i], total = full + op[i] - target;
             pb[i] = strcmp(ap, "SAME_UPPER") == 0 ? floor_half(total) : total - floor_half(total);
+        } else if (nos >= 0 && np <= 0) {   /* pads from output_shape: the larger half at the start, as ONNX
+                                               and ONNX Runtime; an output past the full one extends its end */
+            int64_t total = full + op[i] - os[i];
+            pb[i] = total > 0 ? total - total / 2 : 0;
         }
         o[i] = nos >= 0 || same ? (nos >= 0 ? os[i] : I * s[i]) : full + op[i] - pb[i] - pend;
         if (pb[i] < 0 || pend < 0) return onnx_fail(m, "negative padding is not supported");

@@ -770,6 +770,29 @@ def test_resize_asymmetric():
         handmade(name, 10, [node], [numpy_helper.from_array(np.array(sc, np.float32), "sc")], x, want)
 
 
+def test_convt_output_shape():
+    """ConvTranspose sized by output_shape alone: the pads it implies, the
+    larger half at the start (ONNX's definition and ONNX Runtime's output),
+    by SAME_UPPER the smaller; an output past the full one extends its end;
+    against PyTorch's conv_transpose2d of the full output, cropped"""
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+    from onnx import helper, numpy_helper
+    rng = np.random.RandomState(8)
+    x = rng.uniform(-1, 1, (2, 3, 4, 5)).astype(np.float32)
+    w = rng.uniform(-1, 1, (3, 4, 3, 3)).astype(np.float32)
+    full = F.conv_transpose2d(torch.from_numpy(x).double(), torch.from_numpy(w).double(), stride=2,
+                              output_padding=1).numpy()   # 10 x 12; the full output is 9 x 11
+    for name, shape, auto, start in (("convt_shape_even", [9, 9], None, (0, 1)), ("convt_shape_odd", [8, 10], None, (1, 1)),
+                                     ("convt_shape_upper", [8, 10], "SAME_UPPER", (0, 0)),
+                                     ("convt_shape_past", [10, 12], None, (0, 0))):
+        kw = {"auto_pad": auto} if auto else {}
+        node = helper.make_node("ConvTranspose", ["x", "w"], ["y"], strides=[2, 2], output_shape=shape, **kw)
+        want = full[:, :, start[0]:start[0] + shape[0], start[1]:start[1] + shape[1]]
+        handmade(name, 13, [node], [numpy_helper.from_array(w, "w")], x, want)
+
+
 def test_lrn():
     """LRN (AlexNet's, and with its defaults) against numpy: ONNX's
     definition, the window c - (size-1)/2 .. c + (size-1)/2 for odd sizes"""
@@ -942,6 +965,7 @@ def main():
         test_external()
         test_folding()
         test_resize_asymmetric()
+        test_convt_output_shape()
         test_lrn()
         test_erf_logic()
         test_errors()
