@@ -718,6 +718,9 @@ const char *cx_binop(const char *binop, const char *a, const char *b);
 const char *cx_index(int n, const char *const *vars, const int64_t *dims);
 /* C-order flat index of vars[0..n) in dims[0..n): "(c*28 + h)*28 + w" */
 const char *emit_index(int n, const char *const *vars, const int64_t *dims);
+/* s as text inside a C block comment: a space inside each star-slash and
+ * slash-star, line breaks as spaces (a file name the user gave) */
+const char *emit_comment_text(const char *s);
 /* a float constant as C source that reads back exactly: "0.5f", "-1e-05f" */
 const char *emit_float(double v);
 /* a static const float array with a comment, 8 numbers a line; from

@@ -158,6 +158,18 @@ const char *emit_index(int n, const char *const *vars, const int64_t *dims) {
     return s;
 }
 
+const char *emit_comment_text(const char *s) {
+    size_t n = strlen(s);
+    char *out = xcalloc(2 * n + 1, 1), *o = out;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i] == '\n' || s[i] == '\r' ? ' ' : s[i];
+        *o++ = ch;
+        /* "* /" would end the comment, "/ *" would nest one (-Wcomment) */
+        if ((ch == '*' && s[i + 1] == '/') || (ch == '/' && s[i + 1] == '*')) *o++ = ' ';
+    }
+    return out;
+}
+
 const char *emit_float(double v) {
     float f = (float)v;   /* beyond float's range: infinity, as the generated code would see it */
     if (isinf(f)) return f > 0 ? "INFINITY" : "-INFINITY";

@@ -298,6 +298,9 @@ static bool read_input(Imp *m, const Onnx__GraphProto *g, const OnnxOpts *o) {
                 ok = onnx_fail(m, "--input-shape gives %lld for dimension %d of input '%s', which is %lld",
                                (long long)o->shape[i - 1], i, in->name, (long long)d->dim_value);
             s.dim[i - 1] = o->shape[i - 1];
+        } else if (d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE && !fixed) {
+            ok = onnx_fail(m, "dimension %d of input '%s' is %lld; cnnc takes sizes of 1 or more", i, in->name,
+                           (long long)d->dim_value);
         } else if (!fixed) {
             ok = onnx_fail(m, "dimension %d of input '%s' is symbolic ('%s'); give the per-sample shape with "
                            "--input-shape", i, in->name,
@@ -326,6 +329,11 @@ static bool read_initializers(Imp *m, const Onnx__GraphProto *g) {
         const Onnx__TensorProto *tp = g->initializer[i];
         if (!tp->name || !*tp->name) {
             ok = onnx_fail(m, "initializer %zu has no name", i);
+            continue;
+        }
+        const Val *seen = onnx_val(m, tp->name);
+        if (seen && seen->kind == V_CONST) {   /* the checker's rule: a name is defined once */
+            ok = onnx_fail(m, "initializer %zu is named '%s', as an initializer before it", i, tp->name);
             continue;
         }
         Tensor *t = onnx_tensor(m, tp, xasprintf("initializer '%s'", tp->name));
@@ -484,8 +492,8 @@ bool onnx_import(const char *file, const unsigned char *buf, size_t len, const O
             continue;
         }
         if (v->bpos) {
-            diag_error(NOLOC, "the model's output '%s' has the batch axis at position %d, where a Transpose moved it; "
-                              "cnnc's outputs have it first", name, v->bpos);
+            diag_error(NOLOC, "the model's output '%s' has the batch axis at position %d (a Transpose, or an axis put in "
+                              "before it, moved it); cnnc's outputs have it first", name, v->bpos);
             continue;
         }
         if (!onnx_data(m, v)) continue;

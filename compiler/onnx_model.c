@@ -137,7 +137,8 @@ bool onnx_fail(Imp *m, const char *fmt, ...) {
 }
 
 bool onnx_moved(Imp *m, const Val *v) {
-    return onnx_fail(m, "input '%s' has the batch axis at position %d, where a Transpose moved it: only Transpose, "
+    return onnx_fail(m, "input '%s' has the batch axis at position %d (a Transpose, or an axis put in before it, "
+                        "moved it): only Transpose, "
                         "Split, Squeeze, Unsqueeze and Gather (and Shape, Identity, Dropout) read such a value, "
                         "until the batch axis is first again", v->name, v->bpos);
 }

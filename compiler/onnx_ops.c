@@ -276,6 +276,7 @@ static bool conv_inputs(Imp *m, const Onnx__NodeProto *n, Val **x, Tensor **w, i
         return onnx_fail(m, "input %s has no spatial dimensions to convolve", full_str(&(*x)->shape));
     if ((*w)->rank != *nd + 2)
         return onnx_fail(m, "the weight %s is not of rank %d", onnx_dims_str((*w)->rank, (*w)->dim), *nd + 2);
+    if ((*w)->n == 0) return onnx_fail(m, "the weight %s is empty", onnx_dims_str((*w)->rank, (*w)->dim));
     return true;
 }
 
@@ -852,7 +853,8 @@ static int axes_of(Imp *m, const Onnx__NodeProto *n, int64_t *axes) {
 }
 
 /* dims after Squeeze (sq) or Unsqueeze of full dims d[0..r); false on bad axes */
-static bool squeeze_dims(Imp *m, bool sq, const int64_t *axes, int na, const int64_t *d, int r, int64_t *out, int *ro) {
+static bool squeeze_dims(Imp *m, bool sq, const int64_t *axes, int na, const int64_t *d, int r, int batch, int64_t *out,
+                         int *ro) {
     bool mark[MAX_TRANK + 1] = {false};
     int R = sq ? r : r + na;
     if (R > MAX_TRANK) return onnx_fail(m, "rank above %d", MAX_TRANK);
@@ -860,6 +862,8 @@ static bool squeeze_dims(Imp *m, bool sq, const int64_t *axes, int na, const int
         int a = 0;
         if (!axis_of(m, axes[i], R, &a)) return false;
         if (mark[a]) return onnx_fail(m, "axis %d given twice", a);
+        if (sq && a == batch)
+            return onnx_fail(m, "cannot squeeze axis %d, the batch axis: cnnc compiles a network for any batch size", a);
         if (sq && d[a] != 1) return onnx_fail(m, "cannot squeeze axis %d of size %lld", a, (long long)d[a]);
         mark[a] = true;
     }
@@ -886,7 +890,7 @@ static bool on_squeeze(Imp *m, const Onnx__NodeProto *n) {
     if (v && v->kind == V_CONST) {
         int64_t d[MAX_TRANK + 1];
         int r;
-        if (!squeeze_dims(m, sq, axes, na, v->t->dim, v->t->rank, d, &r)) return false;
+        if (!squeeze_dims(m, sq, axes, na, v->t->dim, v->t->rank, -1, d, &r)) return false;
         Tensor *t = xcalloc(1, sizeof *t);
         *t = *v->t;
         t->rank = r;
@@ -901,7 +905,7 @@ static bool on_squeeze(Imp *m, const Onnx__NodeProto *n) {
     int R = x->shape.rank + 1;
     for (int i = 0; i < R; i++) full[i] = i == x->bpos ? 2 : x->shape.dim[moved_axis(x, i)];   /* the batch: never 1 */
     int r;
-    if (!squeeze_dims(m, sq, axes, na, full, R, d, &r)) return false;
+    if (!squeeze_dims(m, sq, axes, na, full, R, x->bpos, d, &r)) return false;
     /* where the batch axis goes: past the axes taken out before it, or put in */
     Val at = {.bpos = x->bpos};
     for (int i = 0, k = 0; i < (sq ? R : r); i++) {

@@ -28,7 +28,7 @@ void *xrealloc(void *p, size_t size) {
 
 char *xstrndup(const char *s, size_t n) {
     char *p = xcalloc(n + 1, 1);
-    memcpy(p, s, n);
+    if (n) memcpy(p, s, n);   /* s may be NULL when n is 0 (an empty protobuf string) */
     return p;
 }
 

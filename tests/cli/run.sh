@@ -190,6 +190,12 @@ run good.cnn --random-weights -c -o cobj/net.c
 check "-c compiles the source to an object (\$CC, default clang)" sh -c '[ -s cobj/net.o ] && nm cobj/net.o | grep -q "T good_forward"'
 CC=gcc run good.cnn --random-weights -c -o cobj/g.c
 check "-c uses \$CC" sh -c '[ -s cobj/g.o ]'
+# a source path with a star-slash (and a slash-star) in it: the comments that
+# name it still close where they should, and the file compiles warning-free
+mkdir -p 'odd*' 'odd*/x'
+cp good.cnn 'odd*/x/good.cnn'
+CC=gcc run 'odd*/x/good.cnn' --random-weights -c -o cobj/odd.c
+check "a source path with '*/' in it gives C that compiles" sh -c '[ -s cobj/odd.o ] && gcc -std=c11 -Wall -Wextra -pedantic -Werror -fsyntax-only -I"$1" cobj/odd.c' sh "$root/runtime"
 # --winograd: auto picks 3x3 stride-1 conv2d with 32+ channels, on every
 # 3x3 stride-1 conv2d, off none; a bad mode is a usage error
 cat >wino.cnn <<'EOF'

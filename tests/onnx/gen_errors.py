@@ -269,6 +269,18 @@ def make(d):
     save("conv_transpose_shape", model([helper.make_node("ConvTranspose", ["x", "up.weight"], ["y"], name="up",
                                                          strides=[2, 2], output_shape=[12, 12])],
                                        [vi("x", ["N", 2, 4, 4])], [vi("y", ["N", 4, 12, 12])], [w], opset=11))
+    # two initializers of one name; a string attribute that is present and empty (no bytes at all)
+    w1 = numpy_helper.from_array(np.ones((2, 1, 3, 3), np.float32), "c.weight")
+    save("initializer_twice", model([helper.make_node("Conv", ["x", "c.weight"], ["y"], name="c", pads=[1, 1, 1, 1])],
+                                    [vi("x", ["N", 1, 4, 4])], [vi("y", ["N", 2, 4, 4])], [w1, w1]))
+    save("empty_string_attr", model([helper.make_node("Conv", ["x", "c.weight"], ["y"], name="c", auto_pad="")],
+                                    [vi("x", ["N", 1, 4, 4])], [vi("y", ["N", 2, 2, 2])], [w1]))
+    # squeezing the batch axis (fixed at 1 in the model); an input dimension of 0; a weight with no output channels
+    save("squeeze_batch", model([helper.make_node("Squeeze", ["x", "ax"], ["y"], name="sq")], [vi("x", [1, 3, 1, 4])],
+                                [vi("y", [3, 1, 4])], [numpy_helper.from_array(np.array([0], np.int64), "ax")]))
+    save("input_dim0", model([helper.make_node("Relu", ["x"], ["y"])], [vi("x", ["N", 0, 5])], [vi("y", ["N", 0, 5])]))
+    save("weight_empty", model([helper.make_node("Conv", ["x", "w0"], ["y"], name="c")], [vi("x", ["N", 3, 5, 5])],
+                               [vi("y", ["N", 0, 3, 3])], [numpy_helper.from_array(np.zeros((0, 3, 3, 3), np.float32), "w0")]))
     # external data: outside the model's folder (up, absolute, through a link), missing, too short
     def external(name, loc, off=0):
         m = conv_model()
