@@ -534,6 +534,19 @@ CNNRT_ALWAYS_INLINE void cnnrt_phase_row(float *restrict dst, size_t stride, con
 #define CNNRT_FRESH(p) ((void)0)
 #endif
 
+/* CNNRT_ROW_FENCE; at the top of a loop over output rows whose body
+ * rewrites one scratch row: that loop is not vectorized as a whole, its
+ * inner loops still are. gcc 12 at -O3 (AVX2 and up) vectorized max
+ * pooling's loop over the output rows of a 3-column input, four rows at a
+ * time over the one scratch row they all rewrite: wrong numbers. An empty
+ * asm statement that may touch memory, no instruction; nothing where there
+ * is no GNU C. */
+#if defined(__GNUC__)
+#define CNNRT_ROW_FENCE __asm__ __volatile__("" ::: "memory")
+#else
+#define CNNRT_ROW_FENCE ((void)0)
+#endif
+
 /* CNNRT_TILE_FENCE(acc, n, m, p); at the start of a register tile's step:
  * the multiply-adds into acc[n][m] before it are done first, and what p
  * points to is read after it. clang 19 hoisted the weight broadcasts of a

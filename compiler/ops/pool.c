@@ -188,6 +188,7 @@ static void pool_emit_fast(Emit *e, const Layer *L) {
     const char *init = emit_reduce_init(red);
     FOR(e, "c", L->shape.dim[0]) FOR(e, "oh", OH) {
         emit_line(e, "/* t [%lld]: the rows of output row oh reduced column by column, padded */", Wpad);
+        emit_line(e, "CNNRT_ROW_FENCE;   /* not vectorized across rows: each rewrites t */");
         if (pl > 0) emit_line(e, "for (int q = 0; q < %lld; q++) t[q] = %s;", pl, init);
         if (pl + n < Wpad) emit_line(e, "for (int q = %lld; q < %lld; q++) t[q] = %s;", pl + n, Wpad, init);
         emit_line(e, "float *col = %s;   /* not restrict: the loop over the output row reads it as t */", cx_add("t", pl));

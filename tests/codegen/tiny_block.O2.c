@@ -226,6 +226,7 @@ CNNRT_ISA_WIDE static void tiny_block_maxpool2d_1__run_wide(const float *restric
     for (int c = 0; c < 2; c++) {
         for (int oh = 0; oh < 2; oh++) {
             /* t [4]: the rows of output row oh reduced column by column, padded */
+            CNNRT_ROW_FENCE;   /* not vectorized across rows: each rewrites t */
             float *col = t;   /* not restrict: the loop over the output row reads it as t */
             for (int q = 0; q < 4; q++) col[q] = -INFINITY;
             for (int r = 0; r < 2; r++) {
@@ -474,6 +475,7 @@ CNNRT_ISA_NARROW static void tiny_block_maxpool2d_1__run_narrow(const float *res
     for (int c = 0; c < 2; c++) {
         for (int oh = 0; oh < 2; oh++) {
             /* t [4]: the rows of output row oh reduced column by column, padded */
+            CNNRT_ROW_FENCE;   /* not vectorized across rows: each rewrites t */
             float *col = t;   /* not restrict: the loop over the output row reads it as t */
             for (int q = 0; q < 4; q++) col[q] = -INFINITY;
             for (int r = 0; r < 2; r++) {
@@ -722,6 +724,7 @@ static void tiny_block_maxpool2d_1__run_base(const float *restrict x0, float *re
     for (int c = 0; c < 2; c++) {
         for (int oh = 0; oh < 2; oh++) {
             /* t [4]: the rows of output row oh reduced column by column, padded */
+            CNNRT_ROW_FENCE;   /* not vectorized across rows: each rewrites t */
             float *col = t;   /* not restrict: the loop over the output row reads it as t */
             for (int q = 0; q < 4; q++) col[q] = -INFINITY;
             for (int r = 0; r < 2; r++) {
