@@ -278,7 +278,7 @@ static Cli parse_args(int argc, char **argv) {
     if (!o.input) usage_error("%s", "no input file");
     if (!o.format) {   /* by the extension; standard input is .cnn */
         size_t n = strlen(o.input);
-        o.format = n > 5 && strcmp(o.input + n - 5, ".onnx") == 0 ? "onnx" : "cnn";
+        o.format = n >= 5 && strcmp(o.input + n - 5, ".onnx") == 0 ? "onnx" : "cnn";
     }
     bool onnx = strcmp(o.format, "onnx") == 0;
     if (onnx && o.weights)
@@ -365,7 +365,8 @@ static char *default_name(const char *input, const char *ext) {
     if (strcmp(input, "-") == 0) return xstrdup("-");
     char *base = basename(xstrdup(input));
     char *dot = strrchr(base, '.');
-    if (dot && (strcmp(dot, ".cnn") == 0 || strcmp(dot, ".onnx") == 0)) *dot = 0;
+    /* a name that is only the extension (".onnx") keeps it: ".onnx.c" */
+    if (dot && dot > base && (strcmp(dot, ".cnn") == 0 || strcmp(dot, ".onnx") == 0)) *dot = 0;
     return xasprintf("%s%s", base, ext);
 }
 

@@ -196,6 +196,15 @@ mkdir -p 'odd*' 'odd*/x'
 cp good.cnn 'odd*/x/good.cnn'
 CC=gcc run 'odd*/x/good.cnn' --random-weights -c -o cobj/odd.c
 check "a source path with '*/' in it gives C that compiles" sh -c '[ -s cobj/odd.o ] && gcc -std=c11 -Wall -Wextra -pedantic -Werror -fsyntax-only -I"$1" cobj/odd.c' sh "$root/runtime"
+# a file named just ".onnx" is an ONNX model by its extension (here not a
+# valid one), and a .cnn file named ".cnn" writes ".cnn.c", not ".c"
+mkdir -p dotonnx dotcnn
+cp good.cnn dotonnx/.onnx
+cp good.cnn dotcnn/.cnn
+(cd dotonnx && "$cnnc" .onnx >../out 2>../err)
+check "a file named '.onnx' is read as ONNX" sh -c '[ "$1" -eq 1 ] && grep -q "not a valid ONNX model" err && [ "$(ls -A dotonnx)" = .onnx ]' sh "$?"
+(cd dotcnn && "$cnnc" .cnn --random-weights >../out 2>../err)
+check "a file named '.cnn' writes .cnn.c and .cnn.h" sh -c '[ -s dotcnn/.cnn.c ] && [ -s dotcnn/.cnn.h ] && [ ! -e dotcnn/.c ]'
 # --winograd: auto picks 3x3 stride-1 conv2d with 32+ channels, on every
 # 3x3 stride-1 conv2d, off none; a bad mode is a usage error
 cat >wino.cnn <<'EOF'
