@@ -356,25 +356,34 @@ static const char *network_name(const char *file) {
     return id ? id : "net";
 }
 
-/* ---- how deep the model's messages nest. protobuf-c unpacks a message by
- * recursion, without a limit: subgraphs within subgraphs (an If's branch
- * holding an If, thousands deep) ran it out of stack. The wire format is
- * walked first along the fields that can nest without end: graphs in
- * attributes, types in types. */
+/* ---- the wire format, walked before protobuf-c unpacks it:
+ *  - how deep the model's messages nest. protobuf-c unpacks a message by
+ *    recursion, without a limit: subgraphs within subgraphs (an If's branch
+ *    holding an If, thousands deep) ran it out of stack. The walk follows
+ *    the fields that can nest without end: graphs in attributes, types in
+ *    types;
+ *  - the external data entries of tensors (initializers and attributes'
+ *    tensors). protobuf-c gives a string as C text, ended at its first NUL
+ *    byte: a location "w.bin\0..." would be read as "w.bin", another file
+ *    than the one the entry names. */
 
 #define MAX_NEST 100   /* messages within messages; a subgraph is 3 deeper than its graph */
 
-enum { P_MODEL, P_TRAINING, P_GRAPH, P_FUNCTION, P_NODE, P_ATTRIBUTE, P_VALUE_INFO, P_TYPE, P_TYPE_ELEM, P_TYPE_MAP };
+enum { P_MODEL, P_TRAINING, P_GRAPH, P_FUNCTION, P_NODE, P_ATTRIBUTE, P_VALUE_INFO, P_TYPE, P_TYPE_ELEM, P_TYPE_MAP,
+       P_INITIALIZER, P_TENSOR };
 
 /* the kind of message field `field` of a `kind` holds, along those paths; -1 elsewhere */
 static int nest_child(int kind, uint64_t field) {
     switch (kind) {
     case P_MODEL: return field == 7 ? P_GRAPH : field == 25 ? P_FUNCTION : field == 20 ? P_TRAINING : -1;
     case P_TRAINING: return field == 1 || field == 2 ? P_GRAPH : -1;
-    case P_GRAPH: return field == 1 ? P_NODE : field >= 11 && field <= 13 ? P_VALUE_INFO : -1;
+    case P_GRAPH:
+        return field == 1 ? P_NODE : field >= 11 && field <= 13 ? P_VALUE_INFO : field == 5 ? P_INITIALIZER : -1;
     case P_FUNCTION: return field == 7 ? P_NODE : field == 11 ? P_ATTRIBUTE : field == 12 ? P_VALUE_INFO : -1;
     case P_NODE: return field == 5 ? P_ATTRIBUTE : -1;
-    case P_ATTRIBUTE: return field == 6 || field == 11 ? P_GRAPH : field == 14 || field == 15 ? P_TYPE : -1;
+    case P_ATTRIBUTE:
+        return field == 6 || field == 11 ? P_GRAPH : field == 14 || field == 15 ? P_TYPE
+             : field == 5 || field == 10 ? P_TENSOR : -1;
     case P_VALUE_INFO: return field == 2 ? P_TYPE : -1;
     case P_TYPE: return field == 4 || field == 9 ? P_TYPE_ELEM : field == 5 ? P_TYPE_MAP : -1;
     case P_TYPE_ELEM: return field == 1 ? P_TYPE : -1;
@@ -393,26 +402,79 @@ static bool wire_varint(const unsigned char *p, size_t n, size_t *i, uint64_t *v
     return false;
 }
 
-/* false when a message lies deeper than MAX_NEST; data it cannot walk is
+/* the next field of the message p[0..n) from *i: its number, and for a
+ * length-delimited one its bytes *f[0..*len) (*f NULL for the others);
+ * false at its end or where it cannot be walked */
+static bool wire_field(const unsigned char *p, size_t n, size_t *i, uint64_t *field, const unsigned char **f,
+                       size_t *len) {
+    uint64_t key, v;
+    *f = NULL;
+    if (*i >= n || !wire_varint(p, n, i, &key)) return false;
+    *field = key >> 3;
+    switch (key & 7) {
+    case 0: return wire_varint(p, n, i, &v);
+    case 1: *i += 8; return *i <= n;
+    case 5: *i += 4; return *i <= n;
+    case 2:
+        if (!wire_varint(p, n, i, &v) || v > n - *i) return false;
+        *f = p + *i, *len = (size_t)v;
+        *i += (size_t)v;
+        return true;
+    }
+    return false;
+}
+
+/* the text of a string field, up to its first NUL byte, if any */
+static const char *wire_text(const unsigned char *f, size_t len) {
+    const unsigned char *nul = memchr(f, 0, len);
+    return xstrndup((const char *)f, nul ? (size_t)(nul - f) : len);
+}
+
+/* false, after an error, when one of a tensor's external data entries holds
+ * a NUL byte in its key or its value */
+static bool tensor_entries_ok(const unsigned char *p, size_t n, bool initializer) {
+    const unsigned char *f, *g, *name = NULL;
+    size_t i = 0, len, glen, name_len = 0;
+    uint64_t field, gfield;
+    while (wire_field(p, n, &i, &field, &f, &len))
+        if (field == 8 && f) name = f, name_len = len;
+    for (i = 0; wire_field(p, n, &i, &field, &f, &len);) {
+        if (field != 13 || !f) continue;
+        const unsigned char *key = NULL, *value = NULL;
+        size_t klen = 0, vlen = 0;
+        for (size_t j = 0; wire_field(f, len, &j, &gfield, &g, &glen);) {
+            if (gfield == 1 && g) key = g, klen = glen;
+            if (gfield == 2 && g) value = g, vlen = glen;
+        }
+        bool nul_key = key && memchr(key, 0, klen), nul_value = value && memchr(value, 0, vlen);
+        if (!nul_key && !nul_value) continue;
+        const char *nm = name ? wire_text(name, name_len) : "", *k = key ? wire_text(key, klen) : "";
+        const char *what = initializer ? xasprintf("initializer '%s'", nm)
+                         : *nm ? xasprintf("tensor '%s'", nm) : "an attribute's tensor";
+        if (nul_key) diag_error(NOLOC, "%s: an external data key holds a NUL byte (after '%s')", what, k);
+        else diag_error(NOLOC, "%s: the external data '%s' holds a NUL byte (after '%s')", what, k,
+                        wire_text(value, vlen));
+        return false;
+    }
+    return true;
+}
+
+/* false, after an error, when a message lies deeper than MAX_NEST or a
+ * tensor's external data entry holds a NUL byte; data it cannot walk is
  * left to the unpacking, which reports it */
-static bool nest_ok(const unsigned char *p, size_t n, int kind, int depth) {
-    if (depth > MAX_NEST) return false;
-    for (size_t i = 0; i < n;) {
-        uint64_t key, v;
-        if (!wire_varint(p, n, &i, &key)) return true;
-        switch (key & 7) {
-        case 0: if (!wire_varint(p, n, &i, &v)) return true; break;
-        case 1: i += 8; break;
-        case 5: i += 4; break;
-        case 2: {
-            if (!wire_varint(p, n, &i, &v) || v > n - i) return true;
-            int c = nest_child(kind, key >> 3);
-            if (c >= 0 && !nest_ok(p + i, (size_t)v, c, depth + 1)) return false;
-            i += (size_t)v;
-            break;
-        }
-        default: return true;
-        }
+static bool wire_ok(const unsigned char *p, size_t n, int kind, int depth) {
+    if (depth > MAX_NEST) {
+        diag_error(NOLOC, "the model's messages nest more than %d deep (subgraphs within subgraphs); cnnc reads %d",
+                   MAX_NEST, MAX_NEST);
+        return false;
+    }
+    if (kind == P_INITIALIZER || kind == P_TENSOR) return tensor_entries_ok(p, n, kind == P_INITIALIZER);
+    const unsigned char *f;
+    size_t len;
+    uint64_t field;
+    for (size_t i = 0; wire_field(p, n, &i, &field, &f, &len);) {
+        int c = f ? nest_child(kind, field) : -1;
+        if (c >= 0 && !wire_ok(f, len, c, depth + 1)) return false;
     }
     return true;
 }
@@ -426,11 +488,7 @@ bool onnx_import(const char *file, const unsigned char *buf, size_t len, const O
     m->no_files = o->no_files;
     m->nnames = 64;
     m->names = xcalloc((size_t)m->nnames, sizeof(char *));
-    if (!nest_ok(buf, len, P_MODEL, 0)) {
-        diag_error(NOLOC, "the model's messages nest more than %d deep (subgraphs within subgraphs); "
-                          "cnnc reads %d", MAX_NEST, MAX_NEST);
-        return false;
-    }
+    if (!wire_ok(buf, len, P_MODEL, 0)) return false;
     Onnx__ModelProto *model = onnx__model_proto__unpack(NULL, len, buf);
     if (!model) {
         diag_error(NOLOC, "not a valid ONNX model (the protobuf data is truncated or malformed)");

@@ -187,13 +187,32 @@ static bool strides_dilations(Imp *m, const Onnx__NodeProto *n, int nd, const in
     return true;
 }
 
+/* auto_pad of Conv, ConvTranspose and the pooling operators: NOTSET (the
+ * default: the pads given, if any), SAME_UPPER, SAME_LOWER or VALID, the
+ * last three without pads (ONNX: the two cannot be used together); NULL
+ * after an error */
+static const char *auto_pad(Imp *m, const Onnx__NodeProto *n) {
+    const char *ap = as(n, "auto_pad", "NOTSET");
+    if (strcmp(ap, "NOTSET") != 0 && strcmp(ap, "SAME_UPPER") != 0 && strcmp(ap, "SAME_LOWER") != 0 &&
+        strcmp(ap, "VALID") != 0) {
+        onnx_fail(m, "auto_pad '%s' is not supported", ap);
+        return NULL;
+    }
+    if (strcmp(ap, "NOTSET") != 0 && attr(n, "pads")) {
+        onnx_fail(m, "'pads' is given with auto_pad '%s' (ONNX takes pads only with auto_pad NOTSET)", ap);
+        return NULL;
+    }
+    return ap;
+}
+
 static bool onnx_window(Imp *m, const Onnx__NodeProto *n, int nd, const int64_t *in, const int64_t *k, bool ceil,
                          int64_t *s, int64_t *d, int64_t *pb, int64_t *pe, int64_t *out) {
     int64_t tmp[2 * MAX_SPATIAL];
     int c;
     for (int i = 0; i < nd; i++) pb[i] = pe[i] = 0;
     if (!strides_dilations(m, n, nd, k, s, d)) return false;
-    const char *ap = as(n, "auto_pad", "NOTSET");
+    const char *ap = auto_pad(m, n);
+    if (!ap) return false;
     if (strcmp(ap, "NOTSET") == 0) {
         c = aints(n, "pads", tmp, 2 * MAX_SPATIAL);
         if (c >= 0 && c != 2 * nd) return onnx_fail(m, "'pads' has %d entries for %d spatial dimensions", c, nd);
@@ -210,8 +229,6 @@ static bool onnx_window(Imp *m, const Onnx__NodeProto *n, int nd, const int64_t 
             pb[i] = ap[5] == 'L' ? total - total / 2 : total / 2;
             pe[i] = total - pb[i];
         }
-    } else if (strcmp(ap, "VALID") != 0) {
-        return onnx_fail(m, "auto_pad '%s' is not supported", ap);
     }
     for (int i = 0; i < nd; i++) {
         if (k[i] > MAX_WINDOW || s[i] > MAX_WINDOW || d[i] > MAX_WINDOW || pb[i] > MAX_WINDOW || pe[i] > MAX_WINDOW)
@@ -261,7 +278,9 @@ static bool kernel_bias(Imp *m, const Onnx__NodeProto *n, const Tensor *w, int n
     *b = NULL;
     if (input(m, n, 2)) {
         if (!(*b = fin(m, n, 2, "bias"))) return false;
-        if ((*b)->n != M) return onnx_fail(m, "the bias has %lld values for %lld output channels", (long long)(*b)->n, (long long)M);
+        if ((*b)->rank != 1 || (*b)->n != M)
+            return onnx_fail(m, "the bias %s is not of shape [%lld], one value per output channel",
+                             onnx_dims_str((*b)->rank, (*b)->dim), (long long)M);
     }
     return true;
 }
@@ -1028,6 +1047,15 @@ static bool on_pad(Imp *m, const Onnx__NodeProto *n) {
 
 /* ---- several inputs */
 
+/* Concat's axis, of inputs of rank R, into *a: required from opset 4
+ * (opset 1's default, 1, before) */
+static bool concat_axis(Imp *m, const Onnx__NodeProto *n, int R, int *a) {
+    if (m->opset >= 4 && !attr(n, "axis"))
+        return onnx_fail(m, "'axis' must be given (it is required from opset 4; the model's opset is %d)",
+                         (int)m->opset);
+    return axis_of(m, ai(n, "axis", 1), R, a);
+}
+
 /* the node's output: its inputs concatenated along per-sample axis a, giving `out` */
 static void concat_layer(Imp *m, const Onnx__NodeProto *n, int nin, Val **in, int a, const Shape *out) {
     int L = layer(m, n, "concat", NULL, nin, in, out);
@@ -1090,7 +1118,7 @@ static bool on_concat_data(Imp *m, const Onnx__NodeProto *n) {
                              onnx_dims_str(c->rank, c->dim));
         if (!in[i] && !(in[i] = din(m, n, i))) return false;
     }
-    if (!axis_of(m, ai(n, "axis", 1), R, &a)) return false;
+    if (!concat_axis(m, n, R, &a)) return false;
     if (a == 0) return onnx_fail(m, "concatenating along the batch axis mixes samples");
     Shape out = in[0]->shape;
     for (int i = 1; i < nin; i++) {
@@ -1545,10 +1573,9 @@ static bool on_conv_transpose(Imp *m, const Onnx__NodeProto *n) {
     int nos = aints(n, "output_shape", os, MAX_SPATIAL + 2);
     if (nos == nd + 2) memmove(os, os + 2, sizeof(int64_t) * (size_t)nd);
     else if (nos >= 0 && nos != nd) return onnx_fail(m, "'output_shape' has %d entries for %d spatial dimensions", nos, nd);
-    const char *ap = as(n, "auto_pad", "NOTSET");
+    const char *ap = auto_pad(m, n);
+    if (!ap) return false;
     bool same = strcmp(ap, "SAME_UPPER") == 0 || strcmp(ap, "SAME_LOWER") == 0;
-    if (!same && strcmp(ap, "NOTSET") != 0 && strcmp(ap, "VALID") != 0)
-        return onnx_fail(m, "auto_pad '%s' is not supported", ap);
     int np = strcmp(ap, "NOTSET") == 0 ? aints(n, "pads", pads, 2 * MAX_SPATIAL) : -1;
     if (np >= 0 && np != 2 * nd) return onnx_fail(m, "'pads' has %d entries for %d spatial dimensions", np, nd);
     for (int i = 0; i < nd; i++) {
@@ -2005,6 +2032,38 @@ static bool on_split(Imp *m, const Onnx__NodeProto *n) {
 
 /* ---- reductions, PRelu, normalizations */
 
+/* the axes of a reduction into axes[]: an attribute before the opset that
+ * made them input 1 (13 for ReduceSum, 18 for the others), a constant input
+ * from it, the other form an error. Their count; -1 when none are given,
+ * -2 after an error */
+static int reduce_axes(Imp *m, const Onnx__NodeProto *n, int64_t *axes) {
+    int from = strcmp(n->op_type, "ReduceSum") == 0 ? 13 : 18;
+    bool has_input = n->n_input > 1 && n->input[1] && *n->input[1];
+    int na = aints(n, "axes", axes, MAX_TRANK);
+    if (na >= 0 && m->opset >= from) {
+        onnx_fail(m, "an 'axes' attribute in opset %d: %s takes its axes as input 1 from opset %d", (int)m->opset,
+                  n->op_type, from);
+        return -2;
+    }
+    if (has_input && m->opset < from) {
+        onnx_fail(m, "axes as input 1 in opset %d: %s takes them as the attribute 'axes' before opset %d",
+                  (int)m->opset, n->op_type, from);
+        return -2;
+    }
+    if (na > MAX_TRANK) {
+        onnx_fail(m, "too many axes");
+        return -2;
+    }
+    if (na >= 0 || !has_input) return na;
+    Tensor *c = cin(m, n, 1);
+    if (!c || !c->is_int || c->n > MAX_TRANK) {
+        onnx_fail(m, "the axes (input 1) must be a constant list of integers");
+        return -2;
+    }
+    for (int64_t i = 0; i < c->n; i++) axes[i] = c->i[i];
+    return (int)c->n;
+}
+
 static bool on_reduce(Imp *m, const Onnx__NodeProto *n) {
     Val *x = din(m, n, 0);
     if (!x) return false;
@@ -2016,14 +2075,8 @@ static bool on_reduce(Imp *m, const Onnx__NodeProto *n) {
     /* ReduceL1, ReduceL2 and ReduceSumSquare sum |x| or x * x; ReduceL2 a sqrt after */
     bool l1 = strcmp(t, "ReduceL1") == 0, l2 = strcmp(t, "ReduceL2") == 0, sq = l2 || strcmp(t, "ReduceSumSquare") == 0;
     int64_t axes[MAX_TRANK + 1];
-    int na = aints(n, "axes", axes, MAX_TRANK);
-    if (na < 0 && input(m, n, 1)) {
-        Tensor *c = cin(m, n, 1);
-        if (!c || !c->is_int || c->n > MAX_TRANK) return onnx_fail(m, "the axes (input 1) must be a constant list of integers");
-        na = (int)c->n;
-        for (int i = 0; i < na; i++) axes[i] = c->i[i];
-    }
-    if (na > MAX_TRANK) return onnx_fail(m, "too many axes");
+    int na = reduce_axes(m, n, axes);
+    if (na == -2) return false;
     if (na <= 0 && ai(n, "noop_with_empty_axes", 0)) {
         alias(m, n, 0, x);
         return true;
@@ -2452,6 +2505,16 @@ static int64_t reduce_at(const Tensor *x, unsigned mask, int64_t k) {
     return o;
 }
 
+/* x + y, x - y or x * y (op '+', '-' or '*') of integer constants into *z;
+ * an error where int64 would overflow (and the result wrap). The symbolic
+ * batch size (BATCH_SYM) is the callers' to handle first */
+static bool int_arith(Imp *m, const Onnx__NodeProto *n, char op, int64_t x, int64_t y, int64_t *z) {
+    bool over = op == '+' ? __builtin_add_overflow(x, y, z) : op == '-' ? __builtin_sub_overflow(x, y, z)
+                                                                         : __builtin_mul_overflow(x, y, z);
+    if (over) return onnx_fail(m, "integer overflow in %s (%lld %c %lld)", n->op_type, (long long)x, op, (long long)y);
+    return true;
+}
+
 /* a reduction of a constant (a shape's element count by ReduceProd, a
  * weight's mean): over the axes given (all by default, or none with
  * noop_with_empty_axes), accumulated in double for floats. Integers stay
@@ -2462,16 +2525,12 @@ static int64_t reduce_at(const Tensor *x, unsigned mask, int64_t k) {
  * depends on the batch size, an error. LogSumExp takes the group's maximum
  * out before exp. */
 static bool fold_reduce(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
+    (void)nin;
     const Tensor *x = in[0];
     const char *t = n->op_type + strlen("Reduce");
     int64_t axes[MAX_TRANK + 1];
-    int na = aints(n, "axes", axes, MAX_TRANK);
-    if (na < 0 && nin > 1 && in[1]) {
-        if (!in[1]->is_int || in[1]->n > MAX_TRANK) return onnx_fail(m, "the axes (input 1) must be a list of integers");
-        na = (int)in[1]->n;
-        for (int i = 0; i < na; i++) axes[i] = in[1]->i[i];
-    }
-    if (na > MAX_TRANK) return onnx_fail(m, "too many axes");
+    int na = reduce_axes(m, n, axes);
+    if (na == -2) return false;
     if (na <= 0 && ai(n, "noop_with_empty_axes", 0)) {
         set_const(m, n, 0, (Tensor *)x);
         return true;
@@ -2522,10 +2581,10 @@ static bool fold_reduce(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) 
             }
             /* the batch size stays a symbol only past elements that change nothing */
             if (!(prod ? v == 1 : add ? v == 0 : false)) plain[o] = false;
-            if (strcmp(t, "L1") == 0) v = v < 0 ? -v : v;
-            if (strcmp(t, "SumSquare") == 0) v = (int64_t)((uint64_t)v * (uint64_t)v);
-            iacc[o] = !set[o] ? v : prod ? (int64_t)((uint64_t)a * (uint64_t)v) : mx ? (v > a ? v : a)
-                                : mn ? (v < a ? v : a) : (int64_t)((uint64_t)a + (uint64_t)v);
+            if (strcmp(t, "L1") == 0) v = v < 0 ? -v : v;   /* v is not INT64_MIN: that is BATCH_SYM */
+            if (strcmp(t, "SumSquare") == 0 && !int_arith(m, n, '*', v, v, &v)) return false;
+            if (!set[o] || mx || mn) iacc[o] = !set[o] ? v : mx ? (v > a ? v : a) : (v < a ? v : a);
+            else if (!int_arith(m, n, prod ? '*' : '+', a, v, &iacc[o])) return false;
         } else {
             double v = xf->f[k], a = acc[o];
             if (strcmp(t, "L1") == 0 || strcmp(t, "L2") == 0 || strcmp(t, "SumSquare") == 0)
@@ -2577,13 +2636,15 @@ static bool fold_binary(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) 
             int64_t x = a->i[ka], y = b->i[kb], z = 0;
             if (x == BATCH_SYM || y == BATCH_SYM) { r->i[k] = BATCH_SYM; continue; }
             switch (t[0]) {
-            case 'A': z = (int64_t)((uint64_t)x + (uint64_t)y); break;
-            case 'S': z = (int64_t)((uint64_t)x - (uint64_t)y); break;
+            case 'A': if (!int_arith(m, n, '+', x, y, &z)) return false; break;
+            case 'S': if (!int_arith(m, n, '-', x, y, &z)) return false; break;
             case 'M':
                 if (t[1] == 'o') {
                     z = y == 0 || (x == INT64_MIN && y == -1) ? 0 : x % y;
-                    if (z != 0 && (z < 0) != (y < 0) && py_mod) z += y;
-                } else z = t[1] == 'u' ? (int64_t)((uint64_t)x * (uint64_t)y) : t[1] == 'a' ? (x > y ? x : y) : (x < y ? x : y);
+                    if (z != 0 && (z < 0) != (y < 0) && py_mod) z += y;   /* |z| < |y|, of opposite signs */
+                } else if (t[1] == 'u') {
+                    if (!int_arith(m, n, '*', x, y, &z)) return false;
+                } else z = t[1] == 'a' ? (x > y ? x : y) : (x < y ? x : y);
                 break;
             case 'D': z = y == 0 || (x == INT64_MIN && y == -1) ? 0 : x / y; break;
             case 'E': z = x == y; break;
@@ -2805,7 +2866,7 @@ static bool fold_concat(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) 
     if (nin < 1) return onnx_fail(m, "no inputs");
     int R = in[0]->rank, a = 0;
     if (R < 1) return onnx_fail(m, "cannot concatenate scalars");
-    if (!axis_of(m, ai(n, "axis", 0), R, &a)) return false;
+    if (!concat_axis(m, n, R, &a)) return false;
     bool isint = true;
     int64_t d[MAX_TRANK];
     memcpy(d, in[0]->dim, sizeof d);
@@ -3064,6 +3125,23 @@ static bool in_list(const char *list, const char *word) {
     return false;
 }
 
+static int name_cmp(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+/* a node's attribute names are unique (ONNX's checker): one given twice is
+ * an error, not one value taken and the other ignored. The names sorted,
+ * so that a node of many attributes is checked in n log n */
+static bool attributes_once(Imp *m, const Onnx__NodeProto *n) {
+    if (n->n_attribute < 2) return true;
+    const char **names = xcalloc(n->n_attribute, sizeof *names);
+    for (size_t i = 0; i < n->n_attribute; i++) names[i] = n->attribute[i]->name ? n->attribute[i]->name : "";
+    qsort(names, n->n_attribute, sizeof *names, name_cmp);
+    bool ok = true;
+    for (size_t i = 1; i < n->n_attribute; i++)
+        if (strcmp(names[i], names[i - 1]) == 0 && (i < 2 || strcmp(names[i], names[i - 2]) != 0))
+            ok = onnx_fail(m, "attribute '%s' is given twice", names[i]);
+    return ok;
+}
+
 static void mark_outputs_bad(Imp *m, const Onnx__NodeProto *n) {
     for (size_t k = 0; k < n->n_output; k++)
         if (n->output[k] && *n->output[k]) onnx_def(m, n->output[k])->bad = true;
@@ -3108,6 +3186,7 @@ bool onnx_node(Imp *m, const Onnx__NodeProto *n) {
         const char *a = n->attribute[i]->name ? n->attribute[i]->name : "";
         if (!in_list(ops[op].attrs, a)) ok = onnx_fail(m, "attribute '%s' is not supported", a);
     }
+    if (!attributes_once(m, n)) ok = false;
     /* the operators of one input: another is an error, not ignored */
     static const char *const one_input = "Relu Sigmoid Tanh Abs Sqrt HardSwish Mish LeakyRelu Elu HardSigmoid Gelu "
                                          "Softplus Selu Celu Exp Log Neg Floor Ceil Round Sign Sin Cos Reciprocal Erf "

@@ -127,6 +127,38 @@ def make(d):
     m = conv_model()
     m.graph.node[0].attribute.append(helper.make_attribute("auto_pad", "SAME_SIDEWAYS"))
     save("attribute_value", m)
+    # an attribute given twice (which of the two counts is not defined)
+    m = conv_model()
+    m.graph.node[0].attribute.append(helper.make_attribute("pads", [0, 0, 0, 0]))
+    save("attribute_twice", m)
+    # auto_pad other than NOTSET with pads (ONNX: not together), of Conv, the pools and
+    # ConvTranspose; NOTSET with pads is no error
+    w2 = numpy_helper.from_array(np.ones((2, 2, 3, 3), np.float32), "w2")
+    save("auto_pad_pads", model([helper.make_node("Conv", ["x", "w2"], ["a"], name="same_upper", auto_pad="SAME_UPPER",
+                                                  pads=[1, 1, 1, 1]),
+                                 helper.make_node("MaxPool", ["x"], ["b"], name="valid", kernel_shape=[3, 3],
+                                                  auto_pad="VALID", pads=[0, 0, 0, 0]),
+                                 helper.make_node("AveragePool", ["x"], ["c"], name="same_lower", kernel_shape=[3, 3],
+                                                  auto_pad="SAME_LOWER", pads=[1, 1, 1, 1]),
+                                 helper.make_node("ConvTranspose", ["x", "w2"], ["d"], name="transposed",
+                                                  auto_pad="SAME_UPPER", pads=[1, 1, 1, 1]),
+                                 helper.make_node("Conv", ["x", "w2"], ["e"], name="notset", auto_pad="NOTSET",
+                                                  pads=[1, 1, 1, 1]),
+                                 helper.make_node("Sum", ["a", "b", "c", "d", "e"], ["y"])],
+                                [vi("x", ["N", 2, 4, 4])], [vi("y", ["N", 2, 4, 4])], [w2]))
+    # a bias that is not [M]: of Conv and ConvTranspose
+    save("conv_bias_shape", model([helper.make_node("Conv", ["x", "w2", "b21"], ["a"], name="conv", pads=[1, 1, 1, 1]),
+                                   helper.make_node("ConvTranspose", ["x", "w2", "b12"], ["b"], name="transposed",
+                                                    pads=[1, 1, 1, 1]),
+                                   helper.make_node("Add", ["a", "b"], ["y"])],
+                                  [vi("x", ["N", 2, 4, 4])], [vi("y", ["N", 2, 4, 4])],
+                                  [w2, numpy_helper.from_array(np.zeros((2, 1), np.float32), "b21"),
+                                   numpy_helper.from_array(np.zeros((1, 2), np.float32), "b12")]))
+    # Concat without an axis, required from opset 4: of data, of constants
+    save("concat_axis", model([helper.make_node("Concat", ["x", "x"], ["y"], name="data"),
+                               helper.make_node("Concat", ["i2", "i2"], ["c"], name="constants")],
+                              [vi("x", ["N", 2, 4])], [vi("y", ["N", 4, 4])],
+                              [numpy_helper.from_array(np.array([1, 2], np.int64), "i2")]))
     save("truncated", None, raw=conv_model().SerializeToString()[:-20])
     save("not_onnx", None, raw=b"network n { input x[1]; }\n")
     save("cycle", model([helper.make_node("Relu", ["x2"], ["x1"], name="r1"),
@@ -241,6 +273,37 @@ def make(d):
                                     helper.make_node("ReduceSum", ["shape"], ["d"], name="batch_plus_sizes"),
                                     helper.make_node("ReduceProd", ["x"], ["y"], name="prod_of_data", axes=[1])],
                                    [vi("x", ["N", 2, 4, 4])], [vi("y", ["N", 1, 4, 4])], rc, opset=17))
+    # the axes of reductions in the form of another opset (an attribute until 13 for
+    # ReduceSum and 18 for the others, input 1 from then), of data and of constants;
+    # ReduceMax's attribute is right
+    save("reduce_axes_form", model([helper.make_node("ReduceSum", ["x"], ["a"], name="sum_attribute", axes=[1]),
+                                    helper.make_node("ReduceMean", ["x", "ax1"], ["b"], name="mean_input"),
+                                    helper.make_node("ReduceMax", ["x"], ["c"], name="max_attribute", axes=[1]),
+                                    helper.make_node("ReduceSum", ["w"], ["d"], name="sum_attribute_constant", axes=[0]),
+                                    helper.make_node("ReduceProd", ["w", "ax1"], ["e"], name="prod_input_constant"),
+                                    helper.make_node("Sum", ["a", "b", "c"], ["y"])],
+                                   [vi("x", ["N", 2, 4, 4])], [vi("y", ["N", 1, 4, 4])],
+                                   [numpy_helper.from_array(np.array([1], np.int64), "ax1"),
+                                    numpy_helper.from_array(np.ones((2, 3), np.float32), "w")]))
+    # integer arithmetic of constants past int64 (no wrapping): Add, Sub, Mul and the
+    # reductions that sum or multiply; INT64_MIN, the symbolic batch size, stays that
+    big = np.iinfo(np.int64).max
+    ic = [numpy_helper.from_array(np.array(v, np.int64), k)
+          for k, v in (("max", [big]), ("min1", [-big]), ("two", [2]), ("pow62", [1 << 62]), ("maxes", [big, 1]),
+                       ("halves", [1 << 32, 1 << 31]), ("roots", [3037000500]))]
+    save("int_overflow", model([helper.make_node("Add", ["max", "two"], ["a"], name="add"),
+                                helper.make_node("Sub", ["min1", "two"], ["b"], name="sub"),
+                                helper.make_node("Mul", ["pow62", "two"], ["c"], name="mul"),
+                                helper.make_node("ReduceSum", ["maxes"], ["d"], name="sum", keepdims=0),
+                                helper.make_node("ReduceProd", ["halves"], ["e"], name="prod", keepdims=0),
+                                helper.make_node("ReduceSumSquare", ["roots"], ["f"], name="square", keepdims=0),
+                                helper.make_node("ReduceL1", ["maxes"], ["g"], name="l1", keepdims=0),
+                                helper.make_node("Shape", ["x"], ["s"]),
+                                helper.make_node("Gather", ["s", "i0"], ["n"]),
+                                helper.make_node("Add", ["n", "max"], ["n2"], name="batch_plus"),
+                                helper.make_node("Relu", ["x"], ["y"])],
+                               [vi("x", ["N", 4])], [vi("y", ["N", 4])],
+                               ic + [numpy_helper.from_array(np.array(0, np.int64), "i0")]))
     # unsupported attribute values of the resampling and moving operators, all in one run
     # (a backward slice that takes nothing, tiling the batch axis or into 100 copies, a view
     # of more axes than a sample has read by other than a pixel (un)shuffle)
@@ -302,6 +365,7 @@ def make(d):
     external("external_missing", "nothere.weights")
     external("external_short", "short.weights", off=40)
     external("external_offset_text", "short.weights", off="12abc")
+    external("external_nul", "short.weights\0../outside.weights")   # C text would end at the NUL
     fifo = os.path.join(d, "fifo.weights")   # refused before open(), which would wait for a writer
     if not os.path.exists(fifo):
         os.mkfifo(fifo)
