@@ -179,6 +179,13 @@ const char *onnx_type_name(int dt) {
 
 static bool is_float_type(int dt) { return dt == 1 || dt == 10 || dt == 11 || dt == 16; }
 
+bool onnx_dims_within(int rank, const int64_t *dim, int64_t max) {
+    int64_t n = 1;
+    for (int i = 0; i < rank; i++)
+        if (dim[i] < 0 || !mul_ok(n, dim[i] ? dim[i] : 1, &n) || n > max) return false;
+    return true;
+}
+
 Tensor *onnx_tensor_new(bool is_int, int rank, const int64_t *dim) {
     Tensor *t = xcalloc(1, sizeof *t);
     t->is_int = is_int;
@@ -296,12 +303,12 @@ Tensor *onnx_tensor(Imp *m, const Onnx__TensorProto *tp, const char *what) {
         onnx_fail(m, "%s has %zu dimensions; the limit is %d", what, tp->n_dims, MAX_TRANK);
         return NULL;
     }
+    if (!onnx_dims_within((int)tp->n_dims, tp->dims, MAX_ELEMS)) {
+        onnx_fail(m, "%s has a negative or too large shape", what);
+        return NULL;
+    }
     int64_t n = 1;
-    for (size_t i = 0; i < tp->n_dims; i++)
-        if (tp->dims[i] < 0 || !mul_ok(n, tp->dims[i], &n) || n > MAX_ELEMS) {
-            onnx_fail(m, "%s has a negative or too large shape", what);
-            return NULL;
-        }
+    for (size_t i = 0; i < tp->n_dims; i++) n *= tp->dims[i];
     /* the data is checked against the shape before anything is allocated */
     int b = elem_bytes(dt);
     const unsigned char *raw = NULL;

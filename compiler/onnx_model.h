@@ -96,6 +96,10 @@ bool onnx_fail(Imp *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)
  * that does not say where its axes go (onnx_node refuses such nodes) */
 bool onnx_moved(Imp *m, const Val *v);
 const char *onnx_type_name(int dt);
+/* whether sizes dim[0..rank) are not negative and the product of those other
+ * than 0 is at most max: the product of any of them (a stride, the elements
+ * before or after an axis) fits, a tensor of no element too ([0, 2^62, 2^62]) */
+bool onnx_dims_within(int rank, const int64_t *dim, int64_t max);
 Tensor *onnx_tensor_new(bool is_int, int rank, const int64_t *dim);
 Tensor *onnx_tensor(Imp *m, const Onnx__TensorProto *tp, const char *what);
 const char *onnx_dims_str(int rank, const int64_t *dim);

@@ -179,12 +179,24 @@ static bool spatial_ints(Imp *m, const Onnx__NodeProto *n, const char *name, int
     return true;
 }
 
-/* strides and dilations of kernel k[] */
+/* the integers v[0..nv) of `name` (an attribute, or an input's values)
+ * within [lo, hi], checked before any arithmetic on them: past cnnc's
+ * limits (MAX_WINDOW, MAX_ELEMS) a value such as 2^62 or INT64_MAX would
+ * overflow int64 in it, before the checks of the sizes it gives */
+static bool ints_within(Imp *m, const char *name, int nv, const int64_t *v, int64_t lo, int64_t hi) {
+    for (int i = 0; i < nv; i++)
+        if (v[i] < lo || v[i] > hi)
+            return onnx_fail(m, "'%s' holds %lld, outside the %lld to %lld that cnnc supports", name, (long long)v[i],
+                             (long long)lo, (long long)hi);
+    return true;
+}
+
+/* strides and dilations of kernel k[], each from 1 to MAX_WINDOW */
 static bool strides_dilations(Imp *m, const Onnx__NodeProto *n, int nd, const int64_t *k, int64_t *s, int64_t *d) {
     if (!spatial_ints(m, n, "strides", nd, 1, s) || !spatial_ints(m, n, "dilations", nd, 1, d)) return false;
     for (int i = 0; i < nd; i++)
         if (s[i] < 1 || d[i] < 1 || k[i] < 1) return onnx_fail(m, "kernel sizes, strides and dilations must be positive");
-    return true;
+    return ints_within(m, "strides", nd, s, 1, MAX_WINDOW) && ints_within(m, "dilations", nd, d, 1, MAX_WINDOW);
 }
 
 /* auto_pad of Conv, ConvTranspose and the pooling operators: NOTSET (the
@@ -348,6 +360,7 @@ static bool on_pool(Imp *m, const Onnx__NodeProto *n) {
     int64_t k[MAX_SPATIAL];
     int c = aints(n, "kernel_shape", k, MAX_SPATIAL);
     if (c != nd) return onnx_fail(m, "'kernel_shape' must give %d sizes", nd);
+    if (!ints_within(m, "kernel_shape", nd, k, 1, MAX_WINDOW)) return false;
     bool ceil = ai(n, "ceil_mode", 0) != 0;
     int64_t s[MAX_SPATIAL], d[MAX_SPATIAL], pb[MAX_SPATIAL], pe[MAX_SPATIAL], o[MAX_SPATIAL];
     if (!onnx_window(m, n, nd, x->shape.dim + 1, k, ceil, s, d, pb, pe, o)) return false;
@@ -860,16 +873,7 @@ static bool on_reshape(Imp *m, const Onnx__NodeProto *n) {
     return reshape_to(m, n, x, &to);
 }
 
-/* the axes of Squeeze/Unsqueeze: attribute before opset 13, input after */
-static int axes_of(Imp *m, const Onnx__NodeProto *n, int64_t *axes) {
-    int c = aints(n, "axes", axes, MAX_TRANK);
-    if (c >= 0) return c > MAX_TRANK ? -2 : c;
-    Tensor *t = cin(m, n, 1);
-    if (!input(m, n, 1)) return -1;
-    if (!t || !t->is_int || t->n > MAX_TRANK) return -2;
-    for (int64_t i = 0; i < t->n; i++) axes[i] = t->i[i];
-    return (int)t->n;
-}
+static int node_axes(Imp *m, const Onnx__NodeProto *n, int64_t *axes);
 
 /* dims after Squeeze (sq) or Unsqueeze of full dims d[0..r); false on bad axes */
 static bool squeeze_dims(Imp *m, bool sq, const int64_t *axes, int na, const int64_t *d, int r, int batch, int64_t *out,
@@ -901,8 +905,8 @@ static bool squeeze_dims(Imp *m, bool sq, const int64_t *axes, int na, const int
 static bool on_squeeze(Imp *m, const Onnx__NodeProto *n) {
     bool sq = strcmp(n->op_type, "Squeeze") == 0;
     int64_t axes[MAX_TRANK + 1];
-    int na = axes_of(m, n, axes);
-    if (na == -2) return onnx_fail(m, "the axes must be a constant list of integers");
+    int na = node_axes(m, n, axes);
+    if (na == -2) return false;
     if (na < 0 && !sq) return onnx_fail(m, "Unsqueeze needs axes");
     if (na < 0) na = 0;
     Val *v = input(m, n, 0);
@@ -1002,6 +1006,7 @@ static bool on_pad(Imp *m, const Onnx__NodeProto *n) {
         if (input(m, n, 3)) return onnx_fail(m, "the axes input is not supported");
     }
     if (np != 2 * R) return onnx_fail(m, "'pads' has %d entries for rank %d", np, R);
+    if (!ints_within(m, "pads", np, pads, -MAX_WINDOW, MAX_WINDOW)) return false;
     for (int a = 0; a < 2; a++)
         if (pads[a] || pads[R + a])
             return onnx_fail(m, "padding axis %d of %s is not supported (only the spatial axes, 2 and after, of "
@@ -1016,7 +1021,6 @@ static bool on_pad(Imp *m, const Onnx__NodeProto *n) {
     for (int i = 0; i < nd; i++) {
         pb[i] = pads[2 + i];
         pe[i] = pads[R + 2 + i];
-        if (pb[i] > MAX_WINDOW || pe[i] > MAX_WINDOW) return onnx_fail(m, "padding too large");
         if ((pb[i] < 0 || pe[i] < 0) && strcmp(cm, "zeros") != 0)
             return onnx_fail(m, "negative padding (cropping) in mode '%s' is not supported", mode);
         /* negative padding crops: a slice */
@@ -1560,28 +1564,32 @@ static bool on_conv_transpose(Imp *m, const Onnx__NodeProto *n) {
     Tensor *w;
     int nd;
     if (!conv_inputs(m, n, &x, &w, &nd)) return false;
-    int64_t g = ai(n, "group", 1), C = x->shape.dim[0], M = w->dim[1] * g;
+    int64_t g = ai(n, "group", 1), C = x->shape.dim[0];
     if (g < 1 || C % g || w->dim[0] != C)
         return onnx_fail(m, "group %lld does not fit %lld input channels and the weight %s", (long long)g,
                          (long long)C, onnx_dims_str(w->rank, w->dim));
+    int64_t M = w->dim[1] * g;   /* g divides C: each factor at most MAX_ELEMS */
     int64_t ks[MAX_SPATIAL], s[MAX_SPATIAL], d[MAX_SPATIAL], op[MAX_SPATIAL], pb[MAX_SPATIAL], pe[MAX_SPATIAL],
         o[MAX_SPATIAL], os[MAX_SPATIAL + 2], pads[2 * MAX_SPATIAL];
     Tensor *b = NULL;
     if (!kernel_bias(m, n, w, nd, M, ks, &b) || !strides_dilations(m, n, nd, ks, s, d) ||
-        !spatial_ints(m, n, "output_padding", nd, 0, op))
+        !spatial_ints(m, n, "output_padding", nd, 0, op) ||
+        !ints_within(m, "output_padding", nd, op, -MAX_WINDOW, MAX_WINDOW))
         return false;
     int nos = aints(n, "output_shape", os, MAX_SPATIAL + 2);
     if (nos == nd + 2) memmove(os, os + 2, sizeof(int64_t) * (size_t)nd);
     else if (nos >= 0 && nos != nd) return onnx_fail(m, "'output_shape' has %d entries for %d spatial dimensions", nos, nd);
+    if (nos >= 0 && !ints_within(m, "output_shape", nd, os, 1, MAX_ELEMS)) return false;
     const char *ap = auto_pad(m, n);
     if (!ap) return false;
     bool same = strcmp(ap, "SAME_UPPER") == 0 || strcmp(ap, "SAME_LOWER") == 0;
     int np = strcmp(ap, "NOTSET") == 0 ? aints(n, "pads", pads, 2 * MAX_SPATIAL) : -1;
     if (np >= 0 && np != 2 * nd) return onnx_fail(m, "'pads' has %d entries for %d spatial dimensions", np, nd);
+    if (np > 0 && !ints_within(m, "pads", np, pads, 0, MAX_WINDOW)) return false;
     for (int i = 0; i < nd; i++) {
+        /* each term within MAX_WINDOW or MAX_ELEMS (2^31): no sum or product below overflows */
         int64_t I = x->shape.dim[1 + i], full = s[i] * (I - 1) + (ks[i] - 1) * d[i] + 1;
-        if (ks[i] > MAX_WINDOW || s[i] > MAX_WINDOW || d[i] > MAX_WINDOW || full > MAX_ELEMS)
-            return onnx_fail(m, "window sizes too large");
+        if (ks[i] > MAX_WINDOW || full > MAX_ELEMS) return onnx_fail(m, "window sizes too large");
         pb[i] = np > 0 ? pads[i] : 0;
         int64_t pend = np > 0 ? pads[nd + i] : 0;
         if (same) {   /* as the ONNX reference: the total padding split with floor division */
@@ -2019,6 +2027,8 @@ static bool on_split(Imp *m, const Onnx__NodeProto *n) {
         if (given < 0 && m->opset >= 18 && k == no - 1) len[k] = D - sum;
         if (given < 0 && m->opset < 18 && D % no) return onnx_fail(m, "%lld does not split into %d equal parts", (long long)D, no);
         if (len[k] < 1) return onnx_fail(m, "an empty output is not supported");
+        if (len[k] > D)   /* each at most D: their sum does not overflow */
+            return onnx_fail(m, "split size %lld is larger than the axis (%lld)", (long long)len[k], (long long)D);
         sum += len[k];
     }
     if (sum != D) return onnx_fail(m, "split sizes add up to %lld for an axis of %lld", (long long)sum, (long long)D);
@@ -2032,12 +2042,13 @@ static bool on_split(Imp *m, const Onnx__NodeProto *n) {
 
 /* ---- reductions, PRelu, normalizations */
 
-/* the axes of a reduction into axes[]: an attribute before the opset that
- * made them input 1 (13 for ReduceSum, 18 for the others), a constant input
- * from it, the other form an error. Their count; -1 when none are given,
- * -2 after an error */
-static int reduce_axes(Imp *m, const Onnx__NodeProto *n, int64_t *axes) {
-    int from = strcmp(n->op_type, "ReduceSum") == 0 ? 13 : 18;
+/* the axes of a reduction, Squeeze or Unsqueeze into axes[]: an attribute
+ * before the opset that made them input 1 (13 for ReduceSum, Squeeze and
+ * Unsqueeze, 18 for the other reductions), a constant input from it, the
+ * other form an error. Their count; -1 when none are given, -2 after an
+ * error */
+static int node_axes(Imp *m, const Onnx__NodeProto *n, int64_t *axes) {
+    int from = strncmp(n->op_type, "Reduce", 6) != 0 || strcmp(n->op_type, "ReduceSum") == 0 ? 13 : 18;
     bool has_input = n->n_input > 1 && n->input[1] && *n->input[1];
     int na = aints(n, "axes", axes, MAX_TRANK);
     if (na >= 0 && m->opset >= from) {
@@ -2075,7 +2086,7 @@ static bool on_reduce(Imp *m, const Onnx__NodeProto *n) {
     /* ReduceL1, ReduceL2 and ReduceSumSquare sum |x| or x * x; ReduceL2 a sqrt after */
     bool l1 = strcmp(t, "ReduceL1") == 0, l2 = strcmp(t, "ReduceL2") == 0, sq = l2 || strcmp(t, "ReduceSumSquare") == 0;
     int64_t axes[MAX_TRANK + 1];
-    int na = reduce_axes(m, n, axes);
+    int na = node_axes(m, n, axes);
     if (na == -2) return false;
     if (na <= 0 && ai(n, "noop_with_empty_axes", 0)) {
         alias(m, n, 0, x);
@@ -2431,10 +2442,8 @@ static bool fold_cast(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
 }
 
 static bool new_big(Imp *m, int rank, const int64_t *dim) {
-    int64_t n = 1;
-    for (int i = 0; i < rank; i++)
-        if (dim[i] < 0 || !mul_ok(n, dim[i], &n) || n > MAX_FOLD)
-            return onnx_fail(m, "a constant of shape %s is too large to compute at compile time", onnx_dims_str(rank, dim));
+    if (!onnx_dims_within(rank, dim, MAX_FOLD))
+        return onnx_fail(m, "a constant of shape %s is too large to compute at compile time", onnx_dims_str(rank, dim));
     return true;
 }
 
@@ -2506,12 +2515,16 @@ static int64_t reduce_at(const Tensor *x, unsigned mask, int64_t k) {
 }
 
 /* x + y, x - y or x * y (op '+', '-' or '*') of integer constants into *z;
- * an error where int64 would overflow (and the result wrap). The symbolic
- * batch size (BATCH_SYM) is the callers' to handle first */
+ * an error where int64 would overflow (and the result wrap), and for a
+ * result of INT64_MIN, which would read as the symbolic batch size
+ * (BATCH_SYM). That as an operand is the callers' to handle first */
 static bool int_arith(Imp *m, const Onnx__NodeProto *n, char op, int64_t x, int64_t y, int64_t *z) {
     bool over = op == '+' ? __builtin_add_overflow(x, y, z) : op == '-' ? __builtin_sub_overflow(x, y, z)
                                                                          : __builtin_mul_overflow(x, y, z);
     if (over) return onnx_fail(m, "integer overflow in %s (%lld %c %lld)", n->op_type, (long long)x, op, (long long)y);
+    if (*z == BATCH_SYM)
+        return onnx_fail(m, "integer result %lld in %s (%lld %c %lld): cnnc holds the symbolic batch size as that "
+                         "value", (long long)*z, n->op_type, (long long)x, op, (long long)y);
     return true;
 }
 
@@ -2529,7 +2542,7 @@ static bool fold_reduce(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) 
     const Tensor *x = in[0];
     const char *t = n->op_type + strlen("Reduce");
     int64_t axes[MAX_TRANK + 1];
-    int na = reduce_axes(m, n, axes);
+    int na = node_axes(m, n, axes);
     if (na == -2) return false;
     if (na <= 0 && ai(n, "noop_with_empty_axes", 0)) {
         set_const(m, n, 0, (Tensor *)x);
@@ -2640,13 +2653,17 @@ static bool fold_binary(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) 
             case 'S': if (!int_arith(m, n, '-', x, y, &z)) return false; break;
             case 'M':
                 if (t[1] == 'o') {
-                    z = y == 0 || (x == INT64_MIN && y == -1) ? 0 : x % y;
+                    if (y == 0) return onnx_fail(m, "integer division by zero in %s", t);
+                    z = x % y;   /* x is not INT64_MIN (BATCH_SYM): no overflow by -1 */
                     if (z != 0 && (z < 0) != (y < 0) && py_mod) z += y;   /* |z| < |y|, of opposite signs */
                 } else if (t[1] == 'u') {
                     if (!int_arith(m, n, '*', x, y, &z)) return false;
                 } else z = t[1] == 'a' ? (x > y ? x : y) : (x < y ? x : y);
                 break;
-            case 'D': z = y == 0 || (x == INT64_MIN && y == -1) ? 0 : x / y; break;
+            case 'D':
+                if (y == 0) return onnx_fail(m, "integer division by zero in %s", t);
+                z = x / y;   /* as Mod's */
+                break;
             case 'E': z = x == y; break;
             case 'L': z = x < y; break;
             case 'G': z = x > y; break;
@@ -2794,15 +2811,57 @@ static bool fold_expand(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) 
     return true;
 }
 
+/* a float bound of Clip on integers as an int64 (the lower one rounded up,
+ * the upper one down); one past int64 on the side that clips nothing is the
+ * type's limit, on the other (or a NaN) an error: a double converted to
+ * int64 out of its range is undefined */
+static bool clip_int_bound(Imp *m, double v, bool upper, int64_t *b) {
+    double r = upper ? floor(v) : ceil(v);
+    if (upper ? r >= 0x1p63 : r <= -0x1p63) {
+        *b = upper ? INT64_MAX : INT64_MIN;
+        return true;
+    }
+    if (!(r > -0x1p63 && r < 0x1p63))
+        return onnx_fail(m, "the %s bound %g of integers is beyond int64", upper ? "upper" : "lower", v);
+    *b = (int64_t)r;
+    return true;
+}
+
+/* Clip's bounds of integers, as integers: an integer bound as it is (through
+ * a double, one near INT64_MAX rounded to 2^63, past int64), a float one by
+ * clip_int_bound */
+static bool clip_int_bounds(Imp *m, const Onnx__NodeProto *n, int64_t *lo, int64_t *hi) {
+    double f[2];
+    if (!clip_bounds(m, n, &f[0], &f[1])) return false;
+    for (int k = 0; k < 2; k++) {
+        int64_t *b = k ? hi : lo;
+        Tensor *t = m->opset >= 11 ? cin(m, n, 1 + k) : NULL;
+        if (!t || !t->is_int) {
+            if (!clip_int_bound(m, f[k], k == 1, b)) return false;
+        } else if (t->i[0] == BATCH_SYM) {
+            return onnx_fail(m, "a Clip bound of the symbolic batch size is not supported");
+        } else {
+            *b = t->i[0];
+        }
+    }
+    return true;
+}
+
+/* Clip of constants: min(max(x, lo), hi), which is hi for every x when lo
+ * > hi (ONNX); integers compared as integers */
 static bool fold_clip(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
     (void)nin;
     double lo, hi;
-    if (!clip_bounds(m, n, &lo, &hi)) return false;
+    int64_t ilo = 0, ihi = 0;
+    if (in[0]->is_int ? !clip_int_bounds(m, n, &ilo, &ihi) : !clip_bounds(m, n, &lo, &hi)) return false;
     Tensor *r = onnx_tensor_new(in[0]->is_int, in[0]->rank, in[0]->dim);
     for (int64_t k = 0; k < r->n; k++) {
         if (r->is_int) {
             int64_t x = in[0]->i[k];
-            r->i[k] = x == BATCH_SYM ? x : x < lo ? (int64_t)ceil(lo) : x > hi ? (int64_t)floor(hi) : x;
+            /* the batch size N (at least 1) stays where the bounds cannot clip it */
+            if (x == BATCH_SYM && (ilo > 1 || ihi < INT64_MAX))
+                return onnx_fail(m, "Clip of the symbolic batch size is not supported");
+            r->i[k] = x == BATCH_SYM ? x : x < ilo ? (ilo < ihi ? ilo : ihi) : x > ihi ? ihi : x;
         } else
             r->f[k] = (float)fmin(fmax(in[0]->f[k], lo), hi);
     }
@@ -2817,8 +2876,12 @@ static bool fold_unary(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
     Tensor *a = to_type(in[0], r->is_int);
     for (int64_t k = 0; k < r->n; k++) {
         if (r->is_int) {
+            /* the batch size N: |N| and relu(N) are N; -N is no size */
             int64_t x = a->i[k];
-            r->i[k] = x == BATCH_SYM ? BATCH_SYM : strcmp(t, "Neg") == 0 ? -x : strcmp(t, "Abs") == 0 ? (x < 0 ? -x : x) : x;
+            if (x == BATCH_SYM && strcmp(t, "Neg") == 0)
+                return onnx_fail(m, "Neg of the symbolic batch size is not supported");
+            r->i[k] = x == BATCH_SYM ? BATCH_SYM : strcmp(t, "Neg") == 0 ? -x : strcmp(t, "Abs") == 0 ? (x < 0 ? -x : x)
+                    : strcmp(t, "Relu") == 0 ? (x < 0 ? 0 : x) : x;
         } else {
             double x = a->f[k];
             r->f[k] = (float)(strcmp(t, "Neg") == 0 ? -x : strcmp(t, "Sqrt") == 0 ? sqrt(x) : strcmp(t, "Abs") == 0 ? fabs(x)
@@ -2914,6 +2977,8 @@ static bool fold_reshape(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin)
         if (!mul_ok(known, d, &known)) return onnx_fail(m, "target shape overflows");
     }
     if (infer >= 0) r->dim[infer] = known ? x->n / known : 0;
+    if (!onnx_dims_within(r->rank, r->dim, MAX_ELEMS))   /* [0, 2^62, 2^62] of allowzero */
+        return onnx_fail(m, "target shape %s is too large", onnx_dims_str(r->rank, r->dim));
     int64_t total = 1;
     for (int i = 0; i < r->rank; i++) total *= r->dim[i];   /* at most x->n with the inferred entry */
     if (total != x->n) return onnx_fail(m, "cannot reshape %s to %s", onnx_dims_str(x->rank, x->dim), onnx_dims_str(r->rank, r->dim));

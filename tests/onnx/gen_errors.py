@@ -344,6 +344,116 @@ def make(d):
     save("input_dim0", model([helper.make_node("Relu", ["x"], ["y"])], [vi("x", ["N", 0, 5])], [vi("y", ["N", 0, 5])]))
     save("weight_empty", model([helper.make_node("Conv", ["x", "w0"], ["y"], name="c")], [vi("x", ["N", 3, 5, 5])],
                                [vi("y", ["N", 0, 3, 3])], [numpy_helper.from_array(np.zeros((0, 3, 3, 3), np.float32), "w0")]))
+    # window attributes past cnnc's limits, used in arithmetic that would overflow int64
+    # before the size check (SAME padding from the stride, kernel and dilation; a
+    # transposed convolution's full size, output_padding, output_shape, pads and group)
+    i64max, i64min, p62 = (1 << 63) - 1, -(1 << 63), 1 << 62
+    save("window_limits", model([helper.make_node("Conv", ["x", "w2"], ["a"], name="conv_dilation",
+                                                  auto_pad="SAME_UPPER", dilations=[p62, 1]),
+                                 helper.make_node("Conv", ["x", "w2"], ["b"], name="conv_stride",
+                                                  auto_pad="SAME_LOWER", strides=[i64max, 1]),
+                                 helper.make_node("MaxPool", ["x"], ["c"], name="pool_kernel", kernel_shape=[p62, 3],
+                                                  dilations=[4, 1], auto_pad="SAME_UPPER"),
+                                 helper.make_node("AveragePool", ["x"], ["d"], name="pool_kernel_max",
+                                                  kernel_shape=[i64max, 3], auto_pad="SAME_UPPER"),
+                                 helper.make_node("ConvTranspose", ["x", "w2"], ["e"], name="t_stride",
+                                                  strides=[p62, 1]),
+                                 helper.make_node("ConvTranspose", ["x", "w2"], ["f"], name="t_dilation",
+                                                  dilations=[i64max, 1]),
+                                 helper.make_node("ConvTranspose", ["x", "w2"], ["g"], name="t_output_padding",
+                                                  output_padding=[i64max, 0]),
+                                 helper.make_node("ConvTranspose", ["x", "w2"], ["h"], name="t_output_shape",
+                                                  output_shape=[i64min, 4], auto_pad="SAME_UPPER"),
+                                 helper.make_node("ConvTranspose", ["x", "w2"], ["i"], name="t_pads",
+                                                  pads=[i64max, 0, i64max, 0]),
+                                 helper.make_node("ConvTranspose", ["x", "w2"], ["j"], name="t_pads_negative",
+                                                  pads=[i64min, 0, 0, 0]),
+                                 helper.make_node("ConvTranspose", ["x", "w1"], ["k"], name="t_group", group=p62),
+                                 helper.make_node("Sum", ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"],
+                                                  ["y"])],
+                                [vi("x", ["N", 2, 4, 4])], [vi("y", ["N", 2, 4, 4])],
+                                [w2, numpy_helper.from_array(np.ones((2, 4, 3, 3), np.float32), "w1")]))
+    # integer inputs of other operators past the limits: Pad's pads, Split's sizes
+    save("attribute_limits", model([helper.make_node("Pad", ["x", "pmin"], ["a"], name="pad_min"),
+                                    helper.make_node("Pad", ["x", "pmax"], ["b"], name="pad_max"),
+                                    helper.make_node("Split", ["x", "smax"], ["c1", "c2"], name="split_max", axis=2),
+                                    helper.make_node("Sum", ["a", "b", "c1", "c2"], ["y"])],
+                                   [vi("x", ["N", 2, 4, 4])], [vi("y", ["N", 2, 4, 4])],
+                                   [numpy_helper.from_array(np.array(v, np.int64), k) for k, v in
+                                    (("pmin", [0, 0, i64min, 0, 0, 0, 0, 0]),
+                                     ("pmax", [0, 0, 0, 0, 0, 0, i64max, 0]), ("smax", [i64max, i64max]))]))
+    # Clip of integer constants, compared as integers: a bound near INT64_MAX (2^63 as a
+    # double, past int64); Add shows the clipped value in its overflow message. Integer
+    # Relu of a constant: Div by its 0
+    cl = [numpy_helper.from_array(np.array(v, np.int64), k)
+          for k, v in (("five", 5), ("imax", i64max), ("below_max", i64max - 1), ("two", 2), ("minus3", [-3]),
+                       ("seven", [7]))]
+    save("clip_int", model([helper.make_node("Clip", ["five", "below_max"], ["a"], name="clip_min"),
+                            helper.make_node("Add", ["a", "two"], ["a2"], name="add_min"),
+                            helper.make_node("Clip", ["imax", "", "below_max"], ["b"], name="clip_max"),
+                            helper.make_node("Add", ["b", "two"], ["b2"], name="add_max"),
+                            helper.make_node("Relu", ["minus3"], ["r"], name="relu"),
+                            helper.make_node("Div", ["seven", "r"], ["r2"], name="div_relu"),
+                            helper.make_node("Relu", ["x"], ["y"])],
+                           [vi("x", ["N", 4])], [vi("y", ["N", 4])], cl))
+    # integer Div and Mod of constants by zero (it gave 0)
+    save("int_division_zero", model([helper.make_node("Div", ["seven", "zero"], ["a"], name="div"),
+                                     helper.make_node("Mod", ["seven", "zero"], ["b"], name="mod"),
+                                     helper.make_node("Mod", ["seven", "zero"], ["c"], name="fmod", fmod=1),
+                                     helper.make_node("Relu", ["x"], ["y"])],
+                                    [vi("x", ["N", 4])], [vi("y", ["N", 4])],
+                                    [numpy_helper.from_array(np.array([7], np.int64), "seven"),
+                                     numpy_helper.from_array(np.array([0], np.int64), "zero")]))
+    # Squeeze's and Unsqueeze's axes in another opset's form (an attribute before opset 13,
+    # input 1 from then), of data and of constants
+    sq = [numpy_helper.from_array(np.array([1], np.int64), "ax1"),
+          numpy_helper.from_array(np.ones((2, 1), np.float32), "w21")]
+    save("squeeze_axes_form", model([helper.make_node("Unsqueeze", ["x"], ["a"], name="unsqueeze_attribute", axes=[1]),
+                                     helper.make_node("Squeeze", ["x"], ["b"], name="squeeze_attribute", axes=[1]),
+                                     helper.make_node("Squeeze", ["w21"], ["c"], name="squeeze_attribute_constant",
+                                                      axes=[1]),
+                                     helper.make_node("Sum", ["a", "b"], ["y"])],
+                                    [vi("x", ["N", 1, 4])], [vi("y", ["N", 1, 4])], sq))
+    save("squeeze_axes_form11", model([helper.make_node("Unsqueeze", ["x", "ax1"], ["a"], name="unsqueeze_input"),
+                                       helper.make_node("Squeeze", ["x", "ax1"], ["b"], name="squeeze_input"),
+                                       helper.make_node("Squeeze", ["w21", "ax1"], ["c"], name="squeeze_input_constant"),
+                                       helper.make_node("Sum", ["a", "b"], ["y"])],
+                                      [vi("x", ["N", 1, 4])], [vi("y", ["N", 1, 4])], sq, opset=11))
+    # the symbolic batch size (INT64_MIN) negated, and integer results equal to INT64_MIN,
+    # which would read as the batch size: of Sub, Mul, Add and ReduceSum
+    bs = [numpy_helper.from_array(np.array(v, np.int64), k)
+          for k, v in (("i0", 0), ("min1", [-i64max]), ("one", [1]), ("p62", [p62]), ("m2", [-2]),
+                       ("halfmin", [-p62, -p62]))]
+    save("batch_symbol", model([helper.make_node("Shape", ["x"], ["s"]),
+                                helper.make_node("Gather", ["s", "i0"], ["n"]),
+                                helper.make_node("Neg", ["n"], ["negn"], name="neg_batch"),
+                                helper.make_node("Reshape", ["x", "negs"], ["a"], name="reshape_neg"),
+                                helper.make_node("Sub", ["min1", "one"], ["b"], name="sub_min"),
+                                helper.make_node("Mul", ["p62", "m2"], ["c"], name="mul_min"),
+                                helper.make_node("Add", ["halfmin", "halfmin"], ["d"], name="add_min"),
+                                helper.make_node("ReduceSum", ["halfmin"], ["e"], name="sum_min", keepdims=0),
+                                helper.make_node("Concat", ["b", "two4"], ["bs"], axis=0),
+                                helper.make_node("Reshape", ["x", "bs"], ["y"], name="reshape_sub"),
+                                helper.make_node("Unsqueeze", ["negn", "i0s"], ["negn1"]),
+                                helper.make_node("Concat", ["negn1", "four"], ["negs"], axis=0)],
+                               [vi("x", ["N", 4])], [vi("y", ["N", 4])],
+                               bs + [numpy_helper.from_array(np.array(v, np.int64), k)
+                                     for k, v in (("two4", [4]), ("four", [4]), ("i0s", [0]))]))
+    # constants of no element with huge sizes beside the 0 (the products of the other sizes
+    # overflowed int64 in folding): from ConstantOfShape, a Reshape with allowzero, an initializer
+    b40 = 1 << 40
+    save("empty_huge_dims", model([helper.make_node("ConstantOfShape", ["shp"], ["z"], name="constant_of_shape"),
+                                   helper.make_node("Gather", ["z", "none"], ["a"], name="gather_z"),
+                                   helper.make_node("Reshape", ["none", "shp"], ["c"], name="reshape", allowzero=1),
+                                   helper.make_node("Relu", ["x"], ["y"])],
+                                  [vi("x", ["N", 4])], [vi("y", ["N", 4])],
+                                  [numpy_helper.from_array(np.array([0, b40, b40], np.int64), "shp"),
+                                   numpy_helper.from_array(np.zeros((0,), np.int64), "none")], opset=14))
+    save("empty_huge_initializer", model([helper.make_node("Gather", ["e", "none"], ["a"], name="gather"),
+                                          helper.make_node("Relu", ["x"], ["y"])],
+                                         [vi("x", ["N", 4])], [vi("y", ["N", 4])],
+                                         [numpy_helper.from_array(np.zeros((0,), np.int64), "none"),
+                                          helper.make_tensor("e", T.FLOAT, [0, b40, b40], [])]))
     # external data: outside the model's folder (up, absolute, through a link), missing, too short
     def external(name, loc, off=0):
         m = conv_model()
