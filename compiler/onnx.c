@@ -196,6 +196,12 @@ static bool expand(Imp *m, Onnx__NodeProto *nd, int depth, Nodes *out) {
                    in ? nd->n_input : nd->n_output, in ? "inputs" : "outputs", in ? f->n_input : f->n_output);
         return false;
     }
+    /* the call's attributes: what the function's refer to (unique, as any node's) */
+    const char **twice = xcalloc(nd->n_attribute + 1, sizeof *twice);
+    size_t nt = onnx_attributes_twice(nd, twice);
+    for (size_t i = 0; i < nt; i++)
+        diag_error(NOLOC, "node '%s' (%s): attribute '%s' is given twice", prefix, f->name, twice[i]);
+    if (nt) return false;
     if (depth >= FUNC_DEPTH) {
         diag_error(NOLOC, "node '%s' (%s): local functions call each other more than %d deep (a cycle?)", prefix,
                    f->name, FUNC_DEPTH);

@@ -179,6 +179,19 @@ const char *onnx_type_name(int dt) {
 
 static bool is_float_type(int dt) { return dt == 1 || dt == 10 || dt == 11 || dt == 16; }
 
+static int name_cmp(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+size_t onnx_attributes_twice(const Onnx__NodeProto *n, const char **twice) {
+    if (n->n_attribute < 2) return 0;
+    const char **names = xcalloc(n->n_attribute, sizeof *names);
+    for (size_t i = 0; i < n->n_attribute; i++) names[i] = n->attribute[i]->name ? n->attribute[i]->name : "";
+    qsort(names, n->n_attribute, sizeof *names, name_cmp);
+    size_t nt = 0;
+    for (size_t i = 1; i < n->n_attribute; i++)
+        if (strcmp(names[i], names[i - 1]) == 0 && (i < 2 || strcmp(names[i], names[i - 2]) != 0)) twice[nt++] = names[i];
+    return nt;
+}
+
 bool onnx_dims_within(int rank, const int64_t *dim, int64_t max) {
     int64_t n = 1;
     for (int i = 0; i < rank; i++)

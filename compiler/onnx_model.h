@@ -100,6 +100,10 @@ const char *onnx_type_name(int dt);
  * than 0 is at most max: the product of any of them (a stride, the elements
  * before or after an axis) fits, a tensor of no element too ([0, 2^62, 2^62]) */
 bool onnx_dims_within(int rank, const int64_t *dim, int64_t max);
+/* the names given to more than one of n's attributes (ONNX's checker wants
+ * them unique), each once, in order, into twice[] (room for n_attribute);
+ * their count. The names sorted first: n log n for a node of many */
+size_t onnx_attributes_twice(const Onnx__NodeProto *n, const char **twice);
 Tensor *onnx_tensor_new(bool is_int, int rank, const int64_t *dim);
 Tensor *onnx_tensor(Imp *m, const Onnx__TensorProto *tp, const char *what);
 const char *onnx_dims_str(int rank, const int64_t *dim);

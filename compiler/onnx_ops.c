@@ -3190,21 +3190,13 @@ static bool in_list(const char *list, const char *word) {
     return false;
 }
 
-static int name_cmp(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
-
 /* a node's attribute names are unique (ONNX's checker): one given twice is
- * an error, not one value taken and the other ignored. The names sorted,
- * so that a node of many attributes is checked in n log n */
+ * an error, not one value taken and the other ignored */
 static bool attributes_once(Imp *m, const Onnx__NodeProto *n) {
-    if (n->n_attribute < 2) return true;
-    const char **names = xcalloc(n->n_attribute, sizeof *names);
-    for (size_t i = 0; i < n->n_attribute; i++) names[i] = n->attribute[i]->name ? n->attribute[i]->name : "";
-    qsort(names, n->n_attribute, sizeof *names, name_cmp);
-    bool ok = true;
-    for (size_t i = 1; i < n->n_attribute; i++)
-        if (strcmp(names[i], names[i - 1]) == 0 && (i < 2 || strcmp(names[i], names[i - 2]) != 0))
-            ok = onnx_fail(m, "attribute '%s' is given twice", names[i]);
-    return ok;
+    const char **twice = xcalloc(n->n_attribute + 1, sizeof *twice);
+    size_t nt = onnx_attributes_twice(n, twice);
+    for (size_t i = 0; i < nt; i++) onnx_fail(m, "attribute '%s' is given twice", twice[i]);
+    return nt == 0;
 }
 
 static void mark_outputs_bad(Imp *m, const Onnx__NodeProto *n) {

@@ -180,6 +180,16 @@ def make(d):
                                           [relu_fn, relu_fn]))
     save("function_inputs", with_functions([helper.make_node("F", ["x", "x"], ["y"], name="f", domain="local")],
                                            [relu_fn]))
+    # a call of a local function with an attribute given twice: which one the
+    # function's reference takes is not defined
+    leaky_fn = helper.make_function("local", "L", ["a"], ["b"], [helper.make_node("LeakyRelu", ["a"], ["b"])],
+                                    [helper.make_opsetid("", 13)], attributes=["alpha"])
+    ref = helper.AttributeProto()
+    ref.name, ref.ref_attr_name, ref.type = "alpha", "alpha", helper.AttributeProto.FLOAT
+    leaky_fn.node[0].attribute.append(ref)
+    call = helper.make_node("L", ["x"], ["y"], name="f", domain="local", alpha=0.1)
+    call.attribute.append(helper.make_attribute("alpha", 0.2))
+    save("function_attribute_twice", with_functions([call], [leaky_fn]))
     save("output_shadows", model([helper.make_node("Relu", ["x"], ["w"], name="r"),
                                   helper.make_node("Add", ["x", "w"], ["y"], name="a")],
                                  [vi("x", ["N", 4])], [vi("y", ["N", 4])],
