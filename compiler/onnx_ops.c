@@ -1574,7 +1574,7 @@ static bool on_conv_transpose(Imp *m, const Onnx__NodeProto *n) {
     Tensor *b = NULL;
     if (!kernel_bias(m, n, w, nd, M, ks, &b) || !strides_dilations(m, n, nd, ks, s, d) ||
         !spatial_ints(m, n, "output_padding", nd, 0, op) ||
-        !ints_within(m, "output_padding", nd, op, -MAX_WINDOW, MAX_WINDOW))
+        !ints_within(m, "output_padding", nd, op, 0, MAX_WINDOW))   /* as PyTorch: no negative output padding */
         return false;
     int nos = aints(n, "output_shape", os, MAX_SPATIAL + 2);
     if (nos == nd + 2) memmove(os, os + 2, sizeof(int64_t) * (size_t)nd);
@@ -2878,6 +2878,8 @@ static bool fold_unary(Imp *m, const Onnx__NodeProto *n, Tensor **in, int nin) {
         if (r->is_int) {
             /* the batch size N: |N| and relu(N) are N; -N is no size */
             int64_t x = a->i[k];
+            if (strcmp(t, "Reciprocal") == 0)
+                return onnx_fail(m, "Reciprocal of integers (ONNX defines it for floating-point types only)");
             if (x == BATCH_SYM && strcmp(t, "Neg") == 0)
                 return onnx_fail(m, "Neg of the symbolic batch size is not supported");
             r->i[k] = x == BATCH_SYM ? BATCH_SYM : strcmp(t, "Neg") == 0 ? -x : strcmp(t, "Abs") == 0 ? (x < 0 ? -x : x)

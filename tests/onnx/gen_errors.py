@@ -356,7 +356,8 @@ def make(d):
                                [vi("y", ["N", 0, 3, 3])], [numpy_helper.from_array(np.zeros((0, 3, 3, 3), np.float32), "w0")]))
     # window attributes past cnnc's limits, used in arithmetic that would overflow int64
     # before the size check (SAME padding from the stride, kernel and dilation; a
-    # transposed convolution's full size, output_padding, output_shape, pads and group)
+    # transposed convolution's full size, output_padding (and a negative one), output_shape,
+    # pads and group)
     i64max, i64min, p62 = (1 << 63) - 1, -(1 << 63), 1 << 62
     save("window_limits", model([helper.make_node("Conv", ["x", "w2"], ["a"], name="conv_dilation",
                                                   auto_pad="SAME_UPPER", dilations=[p62, 1]),
@@ -372,6 +373,8 @@ def make(d):
                                                   dilations=[i64max, 1]),
                                  helper.make_node("ConvTranspose", ["x", "w2"], ["g"], name="t_output_padding",
                                                   output_padding=[i64max, 0]),
+                                 helper.make_node("ConvTranspose", ["x", "w2"], ["g2"], name="t_output_padding_negative",
+                                                  output_padding=[-1, 0]),
                                  helper.make_node("ConvTranspose", ["x", "w2"], ["h"], name="t_output_shape",
                                                   output_shape=[i64min, 4], auto_pad="SAME_UPPER"),
                                  helper.make_node("ConvTranspose", ["x", "w2"], ["i"], name="t_pads",
@@ -379,7 +382,7 @@ def make(d):
                                  helper.make_node("ConvTranspose", ["x", "w2"], ["j"], name="t_pads_negative",
                                                   pads=[i64min, 0, 0, 0]),
                                  helper.make_node("ConvTranspose", ["x", "w1"], ["k"], name="t_group", group=p62),
-                                 helper.make_node("Sum", ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"],
+                                 helper.make_node("Sum", ["a", "b", "c", "d", "e", "f", "g", "g2", "h", "i", "j", "k"],
                                                   ["y"])],
                                 [vi("x", ["N", 2, 4, 4])], [vi("y", ["N", 2, 4, 4])],
                                 [w2, numpy_helper.from_array(np.ones((2, 4, 3, 3), np.float32), "w1")]))
@@ -406,8 +409,10 @@ def make(d):
                             helper.make_node("Div", ["seven", "r"], ["r2"], name="div_relu"),
                             helper.make_node("Relu", ["x"], ["y"])],
                            [vi("x", ["N", 4])], [vi("y", ["N", 4])], cl))
-    # integer Div and Mod of constants by zero (it gave 0)
+    # integer Div and Mod of constants by zero (it gave 0), and the Reciprocal of an
+    # integer, which ONNX does not define (it gave the integer)
     save("int_division_zero", model([helper.make_node("Div", ["seven", "zero"], ["a"], name="div"),
+                                     helper.make_node("Reciprocal", ["seven"], ["d"], name="reciprocal"),
                                      helper.make_node("Mod", ["seven", "zero"], ["b"], name="mod"),
                                      helper.make_node("Mod", ["seven", "zero"], ["c"], name="fmod", fmod=1),
                                      helper.make_node("Relu", ["x"], ["y"])],
