@@ -320,6 +320,9 @@ enum {
                                 exponential's polynomial): tiles apply it several vectors
                                 side by side (emit_tile_results_clamped) */
     OPF_CONDITION = 1 << 12, /* every output is 1 or 0 (the comparisons) */
+    OPF_STREAMED  = 1 << 13, /* -O2: reads its largest parameter as written, each number
+                                once where its MACs are no more than its parameters (dense
+                                on a vector): a kernel before it may fetch it ahead */
 };
 
 typedef struct Emit Emit;
@@ -448,6 +451,7 @@ void add_param(Layer *L, const char *name, int rank, const int64_t *dims);
 void param_range(Layer *L, double lo, double hi);
 void param_fan_in(Layer *L, int64_t fan_in);
 Param *layer_param(const Layer *L, const char *name);    /* NULL when absent */
+const Param *layer_largest_param(const Layer *L);        /* the first of the most numbers; NULL: none */
 /* fold helper: scale the rows (dim 0) of weight wname, and scale+shift the
  * rows of bias bname, creating it with shape bdims (rank brank) if absent */
 void fold_rows(Layer *L, const char *wname, const char *bname, int brank, const int64_t *bdims,
@@ -562,6 +566,9 @@ typedef struct {
     void (*emit)(Emit *e, const Layer *L, const void *tile);
     /* the tile in a few words, for --dump-passes */
     const char *(*describe)(const void *tile);
+    /* emit fetches the parameter of Plan.ahead[L->id], if any, ahead into
+     * the caches over its run */
+    bool fetch_ahead;
 } KernelFamily;
 
 /* LAYOUT_READS_BLOCKED: the kernel can read its input channel-blocked;
@@ -602,6 +609,8 @@ typedef struct Plan {
     bool *blocked;         /* per layer with home == itself: stored channel-blocked
                               [C/16][H][W][16] (-O2, between kernels that want it) */
     Choice *choice;        /* per layer: the kernel chosen for a head (-O2) */
+    int *ahead;            /* per layer: a later layer (OPF_STREAMED) whose largest parameter
+                              the kernel headed by it fetches ahead (-O2), or 0 */
     int64_t scratch_floats;
 } Plan;
 
@@ -757,6 +766,9 @@ int regs_latency(Regs r);
  * own cache (L2) while the other data it touches stays there too */
 int64_t target_weight_cache(const Options *o);
 int64_t target_prefetch_bytes(const Options *o);
+/* the most bytes of a later layer's parameter that a kernel fetches ahead
+ * into the shared cache while it runs (0: none) */
+int64_t target_fetch_ahead_bytes(const Options *o);
 /* a pixel-vector tile: P vectors of 16 positions x OCB output channels,
  * and its modelled time */
 typedef struct {

@@ -52,6 +52,25 @@ static void channel_vectors(Emit *e, const void *ctx, Regs regs) {
      * 3x3 conv2d of 128 channels, 4 x 4, 0.90x the time under gcc). Not in
      * a 1x1 layer: MobileNet v1's ran 1.06x slower so. */
     bool hold = taps > 1 && regs_fit(regs, RW * OCV, OCV + 1);
+    /* a later layer's parameter (Plan.ahead), a line every `every` channels
+     * of the tiles, `lines` at a time where the channels are fewer than its
+     * lines: spread over the whole run, so that it streams from memory at a
+     * fraction of the bandwidth while this kernel computes */
+    const Layer *S = e->plan->ahead && e->plan->ahead[L->id] ? e->g->layers[e->plan->ahead[L->id]] : NULL;
+    long long abytes = 0, every = 0, alines = 0;
+    if (S) {
+        const Param *w = layer_largest_param(S);
+        long long iters = t->NOB * (t->OCV / OCV) * nqi * cg, n;
+        abytes = (long long)shape_elems(&w->shape) * 4;
+        n = (abytes + 63) / 64;
+        every = iters >= n ? iters / n : 1;
+        alines = iters >= n ? 1 : (n + iters - 1) / iters;
+        emit_line(e, "/* %s.%s (%lld bytes), which %s reads once, toward the cache: %lld line%s every %lld channel%s */",
+                  S->name, w->name, abytes, S->name, alines, alines > 1 ? "s" : "", every, every > 1 ? "s" : "");
+        emit_line(e, "const unsigned char *const ahead = (const unsigned char *)%s;", emit_param(e, S, w->name));
+        emit_line(e, "size_t ahead_at = 0;");
+        if (every > 1) emit_line(e, "int ahead_in = %lld;", every);
+    }
     LOOP(e, "ob", t->NOB) BLOCK_IF(e, sub, "for (int v0 = 0; v0 < %d; v0 += %d)", t->OCV, OCV) {
         emit_line(e, "const float *restrict wb = %s;", cx_at(emit_param(e, L, "packed"),
                   cx_plus(cx_mul(cx_size(ob), t->cg * taps * t->OCB), v0)));
@@ -115,6 +134,17 @@ static void channel_vectors(Emit *e, const void *ctx, Regs regs) {
                               nqi);
                     emit_line(e, "if (more) for (int l = %s; l < %lld; l += %lld) CNNRT_PREFETCH(wc + %lld + 16 * l);", run, lines,
                               nqi, ahead);
+                }
+                if (S) BLOCK_IF(e, every > 1, "if (--ahead_in == 0)") {
+                    if (every > 1) emit_line(e, "ahead_in = %lld;", every);
+                    if (alines > 1)
+                        emit_line(e, "for (int l = 0; l < %lld && ahead_at < %lld; l++, ahead_at += 64) CNNRT_PREFETCH(ahead + ahead_at);",
+                                  alines, abytes);
+                    else
+                        BLOCK(e, "if (ahead_at < %lld)", abytes) {
+                            emit_line(e, "CNNRT_PREFETCH(ahead + ahead_at);");
+                            emit_line(e, "ahead_at += 64;");
+                        }
                 }
                 for (int64_t i = 0; i < t->kh; i++)
                     for (int64_t k = 0; k < t->kw; k++)
@@ -184,4 +214,5 @@ static void channels_emit(Emit *e, const Layer *L, const void *tile) {
 
 const KernelFamily conv_channels = {
     .name = "channel vectors", .data = conv_packed_data, .emit = channels_emit, .describe = conv_tile_describe,
+    .fetch_ahead = true,
 };

@@ -157,7 +157,7 @@ static bool dense_channels_first(Layer *L, const Shape *in) {
 }
 
 const OpDesc op_dense = {
-    .name = "dense", .flags = OPF_LINEAR | OPF_GLOBAL | OPF_EPILOGUE, .min_in = 1, .max_in = 1,
+    .name = "dense", .flags = OPF_LINEAR | OPF_GLOBAL | OPF_EPILOGUE | OPF_STREAMED, .min_in = 1, .max_in = 1,
     ATTRS(dense_attrs),
     .infer = dense_infer, .params = dense_params, .macs = dense_macs,
     .emit_ref = dense_emit_ref, .emit = dense_emit_fast, .fold = dense_fold,

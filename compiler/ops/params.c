@@ -32,6 +32,13 @@ Param *layer_param(const Layer *L, const char *name) {
     return NULL;
 }
 
+const Param *layer_largest_param(const Layer *L) {
+    const Param *big = NULL;
+    for (int k = 0; k < L->nparam; k++)
+        if (!big || shape_elems(&L->param[k].shape) > shape_elems(&big->shape)) big = &L->param[k];
+    return big;
+}
+
 void fold_rows(Layer *L, const char *wname, const char *bname, int brank, const int64_t *bdims,
                const float *scale, const float *shift) {
     Param *w = layer_param(L, wname);

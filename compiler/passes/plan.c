@@ -338,6 +338,37 @@ static void layouts(const Graph *g, const Options *o, Plan *p) {
     }
 }
 
+/* -O2: the parameter of a layer that reads each of its numbers once
+ * (OPF_STREAMED: a classifier at batch 1) comes from memory in a network;
+ * the last kernel with parameters before it fetches it ahead over its run,
+ * where that kernel's family can (KernelFamily.fetch_ahead) and it has the
+ * work to hide it: 10 multiply-adds a number (a number from memory takes
+ * about as long as 10-20 of them at the peak). Only kernels without
+ * parameters (a pool, a flatten) lie between, whose data cannot push it
+ * out. From 64 KiB to target_fetch_ahead_bytes */
+static void fetch_ahead(const Graph *g, const Options *o, Plan *p) {
+    p->ahead = xcalloc((size_t)g->n, sizeof(int));
+    int64_t most = target_fetch_ahead_bytes(o);
+    if (o->opt < 2 || most == 0) return;
+    for (int k = 1; k < p->nkernels; k++) {
+        const Layer *s = g->layers[p->kernels[k].layers[0]];
+        const Param *w = layer_largest_param(s);
+        if (!(s->op->flags & OPF_STREAMED) || !w || s->macs > s->nparams) continue;
+        int64_t n = shape_elems(&w->shape);
+        if (n * (int64_t)sizeof(float) < 64 * 1024 || n * (int64_t)sizeof(float) > most) continue;
+        for (int j = k - 1; j >= 0; j--) {
+            const Kernel *K = &p->kernels[j];
+            int64_t params = 0;
+            for (int i = 0; i < K->n; i++) params += g->layers[K->layers[i]]->nparams;
+            if (params == 0) continue;
+            const Layer *h = g->layers[K->layers[0]];
+            const KernelFamily *f = p->choice[h->id].family;
+            if (f && f->fetch_ahead && h->macs >= 10 * n) p->ahead[h->id] = s->id;
+            break;
+        }
+    }
+}
+
 /* --dump-passes: the graph as each pass leaves it */
 static void dump_layers(FILE *f, const Graph *g, const char *after) {
     fprintf(f, "== after %s\n", after);
@@ -367,6 +398,10 @@ static void dump_plan(FILE *f, const Graph *g, const Plan *p) {
         fprintf(f, "\n");
         const Choice *c = &p->choice[h->id];
         if (c->family) fprintf(f, "       kernel %s: %s\n", c->family->name, c->family->describe(c->tile));
+        if (p->ahead[h->id]) {
+            const Layer *s = g->layers[p->ahead[h->id]];
+            fprintf(f, "       fetches %s.%s ahead\n", s->name, layer_largest_param(s)->name);
+        }
     }
 }
 
@@ -392,6 +427,7 @@ void plan_build(Graph *g, const Options *o, Plan *p, FILE *dump) {
     fuse_kernels(g, o->opt, uses, p);
     homes(g, p);
     layouts(g, o, p);
+    fetch_ahead(g, o, p);
     arena(g, o->opt, p);
     if (dump) dump_plan(dump, g, p);
 }

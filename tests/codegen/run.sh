@@ -203,6 +203,15 @@ if grep -q avx512f /proc/cpuinfo 2>/dev/null; then
     probe winograd_prefetch wg_wide "prefetches 9216 lines 6816 ranges 1" -march=x86-64-v4
 else ok "winograd_prefetch wide: skipped, this CPU has no AVX-512"; fi
 
+# fetch_ahead: the 1x1 layer fetches its own next blocks' weights (7 x 512
+# lines, as in weight_prefetch) and, spread over its run, every line of the
+# classifier's weights after it (256 x 512 floats: 8192 lines), once each;
+# the second classifier's none
+probe fetch_ahead fa_narrow "prefetches 11776 lines 11776 ranges 2"
+if grep -q avx512f /proc/cpuinfo 2>/dev/null; then
+    probe fetch_ahead fa_wide "prefetches 11776 lines 11776 ranges 2" -march=x86-64-v4
+else ok "fetch_ahead wide: skipped, this CPU has no AVX-512"; fi
+
 # cnnrt_phase_row as its definition on every path: built by gcc and clang,
 # without -march (no shuffles), for AVX2 (clang's shuffles) and, where the CPU
 # runs it, AVX-512 (gcc's shuffles too)
