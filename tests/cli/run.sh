@@ -328,6 +328,16 @@ run "$root/tests/numeric/cases/blocked_outside.cnn" --random-weights --target=av
 check "outside lanes: the 1x1 takes channel vectors and stores blocked" sh -c \
     'grep -A1 "^ *0 expand" err | grep -q "(channel-blocked)" && grep -A1 "^ *0 expand" err | grep -q "kernel channel vectors"'
 check "outside lanes: the depthwise conv keeps its lanes" sh -c 'grep -A1 "^ *1 dw" err | grep -q "kernel depthwise lanes"'
+# channel vectors over 2048 input channels at 7x7: 256 KB of weights a block
+# beside 400 KB of input outgrow the cache together; in two passes of 1024
+# channels. Over 1024 channels (128 KB a block, 200 KB of input) in one
+run "$root/tests/numeric/cases/pointwise_passes.cnn" --random-weights --target=avx512 --dump-passes -o -
+check "2048 channels at 7x7: a 1x1 conv in passes of 1024 input channels" sh -c \
+    'grep -A1 "^ *0 a+ra" err | grep -q "the input in place, in passes of 1024 input channels"'
+sed -e 's/x\[2048, 7, 7\]/x[1024, 7, 7]/' -e 's/out=2048/out=1024/' "$root/tests/numeric/cases/pointwise_passes.cnn" >pw1024.cnn
+run pw1024.cnn --random-weights --target=avx512 --dump-passes -o -
+check "1024 channels at 7x7: a 1x1 conv in one pass" sh -c \
+    'grep -A1 "^ *0 a+ra" err | grep "kernel channel vectors" | grep -vq "in passes"'
 # depthwise lanes over rows too wide for one band: the padded input is read
 # band by band of output rows, as many bands as the budget needs and as even
 # as they go (23 rows of 298 columns: 6 bands of 4 rows, the last of 3), and
