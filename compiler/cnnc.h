@@ -765,6 +765,8 @@ int regs_latency(Regs r);
 /* bytes of weights that a kernel may read again and again from the core's
  * own cache (L2) while the other data it touches stays there too */
 int64_t target_weight_cache(const Options *o);
+/* bytes of weights that stay in the core's L1 beside the data a tile reads */
+int64_t target_l1_weights(const Options *o);
 int64_t target_prefetch_bytes(const Options *o);
 /* the most bytes of a later layer's parameter that a kernel fetches ahead
  * into the shared cache while it runs (0: none) */

@@ -31,6 +31,14 @@ int64_t target_weight_cache(const Options *o) {
     return 512 * 1024;
 }
 
+/* half of a 32 KiB L1 data cache (Zen 4, Skylake; 48 KiB on Zen 5): the
+ * weights a register tile's runs read again and again from it, the input
+ * of the runs beside them */
+int64_t target_l1_weights(const Options *o) {
+    (void)o;
+    return 16 * 1024;
+}
+
 /* how far ahead of its use a kernel fetches weights that stream from
  * memory: a memory latency's worth of one core's bandwidth (about 100 ns x
  * 25-50 GB/s, 2.5-5 KB), with room: 6 KiB. (Winograd's products in

@@ -122,18 +122,23 @@ static void channel_vectors(Emit *e, const void *ctx, Regs regs) {
                 }
                 emit_line(e, "const float *restrict wc = %s;", cx_plus("wb", cx_mul("c", taps * t->OCB)));
                 long long ahead = (passes ? CB : cg) * taps * t->OCB;   /* floats to the next pass's weights */
+                /* channel c + CB: in the next pass, or past the block's last, shorter pass in the next
+                 * block's first; in the last block not past the last channel */
+                const char *go = passes && cg % CB ? xasprintf("more && (%s + 1 < %lld || c + %lld < %lld)", ob,
+                                                                 (long long)t->NOB, CB, cg)
+                                                   : "more";
                 if (by_channel) {
                     emit_line(e, "/* channel c's weights in the next pass (or block) toward the cache: all in run c mod %lld */",
                               nqi);
                     BLOCK(e, "if (pf-- == 0)") {
-                        emit_line(e, "if (more) for (int l = 0; l < %lld; l++) CNNRT_PREFETCH(wc + %lld + 16 * l);", lines, ahead);
+                        emit_line(e, "if (%s) for (int l = 0; l < %lld; l++) CNNRT_PREFETCH(wc + %lld + 16 * l);", go, lines, ahead);
                         emit_line(e, "pf = %lld;", nqi - 1);
                     }
                 } else if (prefetch) {
                     emit_line(e, "/* channel c's weights in the next pass (or block) toward the cache: line l in run l mod %lld */",
                               nqi);
-                    emit_line(e, "if (more) for (int l = %s; l < %lld; l += %lld) CNNRT_PREFETCH(wc + %lld + 16 * l);", run, lines,
-                              nqi, ahead);
+                    emit_line(e, "if (%s) for (int l = %s; l < %lld; l += %lld) CNNRT_PREFETCH(wc + %lld + 16 * l);", go, run,
+                              lines, nqi, ahead);
                 }
                 if (S) BLOCK_IF(e, every > 1, "if (--ahead_in == 0)") {
                     if (every > 1) emit_line(e, "ahead_in = %lld;", every);

@@ -338,6 +338,18 @@ sed -e 's/x\[2048, 7, 7\]/x[1024, 7, 7]/' -e 's/out=2048/out=1024/' "$root/tests
 run pw1024.cnn --random-weights --target=avx512 --dump-passes -o -
 check "1024 channels at 7x7: a 1x1 conv in one pass" sh -c \
     'grep -A1 "^ *0 a+ra" err | grep "kernel channel vectors" | grep -vq "in passes"'
+# with 9 taps, passes whose weights stay in L1 (16 KB): a 3x3/2 conv of 128
+# channels, 2304 bytes a channel of a 64-channel block, in passes of 7
+cat >l1pass.cnn <<'EOF'
+network l1pass {
+    input x[128, 56, 56];
+    conv2d c(out=128, kernel=3, stride=2, pad=1);
+    relu;
+}
+EOF
+run l1pass.cnn --random-weights --target=avx512 --dump-passes -o -
+check "3x3/2 conv of 128 channels: in passes of 7 input channels (L1)" sh -c \
+    'grep -A1 "^ *0 c+" err | grep -q "whole phase planes 2x2 x 29 x 29, in passes of 7 input channels"'
 # depthwise lanes over rows too wide for one band: the padded input is read
 # band by band of output rows, as many bands as the budget needs and as even
 # as they go (23 rows of 298 columns: 6 bands of 4 rows, the last of 3), and
