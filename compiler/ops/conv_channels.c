@@ -82,7 +82,8 @@ static void channel_vectors(Emit *e, const void *ctx, Regs regs) {
             const char *oh = loop_var("oh", OH), *ow0 = OW > RW ? "ow0" : "0";
             if (by_row && (nqi > 1 || passes)) emit_line(e, "const int q = %s;", cx_plus(cx_mul(oh, t->Wp), ow0));
             emit_line(e, "cnnrt_v16 acc[%d][%d];", RW, OCV);
-            if (prefetch) emit_line(e, "const int more = %s;   /* a pass follows */",
+            /* (uneven passes test each channel instead: below) */
+            if (prefetch && !(passes && cg % CB)) emit_line(e, "const int more = %s;   /* a pass follows */",
                                     passes ? xasprintf("%s + 1 < %lld || c0 + %lld < %lld", ob, (long long)t->NOB, CB, cg)
                                            : xasprintf("%s + 1 < %lld", ob, (long long)t->NOB));
             if (passes) emit_line(e, "float *restrict pq = p + (size_t)q * %lld%s;", OCB, sub ? " + v0 * 16" : "");
@@ -123,9 +124,8 @@ static void channel_vectors(Emit *e, const void *ctx, Regs regs) {
                 emit_line(e, "const float *restrict wc = %s;", cx_plus("wb", cx_mul("c", taps * t->OCB)));
                 long long ahead = (passes ? CB : cg) * taps * t->OCB;   /* floats to the next pass's weights */
                 /* channel c + CB: in the next pass, or past the block's last, shorter pass in the next
-                 * block's first; in the last block not past the last channel */
-                const char *go = passes && cg % CB ? xasprintf("more && (%s + 1 < %lld || c + %lld < %lld)", ob,
-                                                                 (long long)t->NOB, CB, cg)
+                 * block's first; in the last block not past the last channel (which implies `more`) */
+                const char *go = passes && cg % CB ? xasprintf("%s + 1 < %lld || c + %lld < %lld", ob, (long long)t->NOB, CB, cg)
                                                    : "more";
                 if (by_channel) {
                     emit_line(e, "/* channel c's weights in the next pass (or block) toward the cache: all in run c mod %lld */",

@@ -217,10 +217,10 @@ ConvTile conv_tile(const Layer *L, const Shape *in, const Options *o, int near) 
              * a weight vector for every RW multiply-adds: ResNet's 3x3/2
              * convolution of 128 channels at 56x56, in passes of 7 input
              * channels (16 KB), 0.85x the time */
-            int64_t tap = t.kd * t.kh * t.kw * t.OCB * 4, cache = target_weight_cache(o), inb = t.cg * conv_flat_band(&t) * 4;
+            int64_t taps = t.kd * t.kh * t.kw, tap = taps * t.OCB * 4;   /* bytes of a channel's weights in a block */
+            int64_t cache = target_weight_cache(o), inb = t.cg * conv_flat_band(&t) * 4, l1 = target_l1_weights(o);
             if (inb <= cache) cache = (3 * cache / 2 - inb) / 2;
-            int64_t l1 = target_l1_weights(o);
-            if (t.kd * t.kh * t.kw > 1 && l1 / tap * t.kd * t.kh * t.kw >= 32 && l1 < cache) cache = l1;
+            if (taps > 1 && l1 / tap * taps >= 32 && l1 < cache) cache = l1;
             int64_t fit = cache / tap > 1 ? cache / tap : 1;
             int64_t passes = (t.cg + fit - 1) / fit;
             t.CB = (t.cg + passes - 1) / passes;
