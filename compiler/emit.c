@@ -96,6 +96,15 @@ static void weights(Emit *e, const Layer *L, bool epilogue) {
     else emit_params_raw(e, L);
 }
 
+/* the weights of kernel k, unless written[k] */
+static void kernel_weights(Emit *e, int k, bool *written) {
+    if (written[k]) return;
+    written[k] = true;
+    const Kernel *K = &e->plan->kernels[k];
+    e->k = K;
+    for (int j = 0; j < K->n; j++) weights(e, e->g->layers[K->layers[j]], j > 0);
+}
+
 /* "c1: conv2d 5x5/1 pad 2  [1,28,28] -> [20,28,28]  params 520  MACs 392,000"; strides that
  * differ per dimension as "3x3/1x2" */
 static const char *layer_title(Emit *e, const Layer *L) {
@@ -603,12 +612,20 @@ bool emit_network(const Graph *g, const Plan *plan, const Options *o, const char
     for (int i = 1; i < g->n; i++)   /* constants that are no kernel: read where they are */
         if (!g->layers[i]->dead && plan->offset[i] == PLAN_CONST) emit_params_raw(&e, g->layers[i]);
     bool several = o->opt >= 2 && target_both(o);   /* the kernels in variants */
-    for (int k = 0; k < plan->nkernels; k++) {   /* each kernel after its weights */
+    /* each kernel after its weights and the later ones it fetches ahead
+     * (Plan.ahead), every kernel's weights once */
+    bool *written = xcalloc((size_t)plan->nkernels, sizeof(bool));
+    for (int k = 0; k < plan->nkernels; k++) {
         const Kernel *K = &plan->kernels[k];
+        kernel_weights(&e, k, written);
+        for (int j = 0; j < K->n; j++)
+            if (plan->ahead && plan->ahead[K->layers[j]])
+                for (int a = k + 1; a < plan->nkernels; a++)
+                    if (plan->kernels[a].layers[0] == plan->ahead[K->layers[j]]) kernel_weights(&e, a, written);
         e.k = K;
-        for (int j = 0; j < K->n; j++) weights(&e, g->layers[K->layers[j]], j > 0);
         if (!several) layer_function(&e, K);
     }
+    free(written);
     if (several) variants(&e);
     else forward(&e);
     forward_batch(&e);

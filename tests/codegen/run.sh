@@ -5,7 +5,8 @@
 #  2. the generated code of the examples and of tests/codegen/warn/*.cnn
 #     compiles with -std=c11 -Wall -Wextra -pedantic -Werror under gcc and
 #     clang, without -march, with -march=native and with -march=x86-64-v3
-#     (the two register-tile variants of --target=auto), at -O0 and -O2;
+#     (the two register-tile variants of --target=auto), at -O0 and -O2,
+#     and tests/codegen/warn/*.cnn for each single --target;
 #  3. clang's code of those at -O2 for AVX-512 (x86-64-v4) has no scatters,
 #     and a transposed conv of column stride 2 and an even width stores
 #     whole vectors (its column phases interleaved); under clang 19 the
@@ -53,6 +54,28 @@ for f in examples/*/*.cnn tests/codegen/warn/*.cnn; do
                     head -5 "$out/ex_$n.cc.err"; ko "$n -$lv $cc $arch: warnings or errors"
                 fi
             done
+        done
+    done
+done
+
+# one set of kernels (--target=generic|avx2|avx512, the -O2 tiles of one
+# register class, each layer's weights before its kernel): the same
+# networks compile as cleanly for the ISA they are written for (a kernel
+# that fetches a later layer's weights ahead named them before they were
+# declared)
+for f in tests/codegen/warn/*.cnn; do
+    n=$(basename "$f" .cnn)
+    for spec in generic: avx2:-march=x86-64-v3 avx512:-march=x86-64-v4; do
+        t=${spec%%:*} arch=${spec#*:}
+        "$CNNC" "$f" --target="$t" --random-weights=1 -o "$out/ex_${n}_$t.c" 2>"$out/ex_${n}_$t.err" ||
+            { ko "$n --target=$t: cnnc"; continue; }
+        for cc in gcc clang; do
+            if $cc -std=c11 -Wall -Wextra -pedantic -Werror -O2 $arch -Iruntime -c "$out/ex_${n}_$t.c" \
+                   -o "$out/ex_${n}_$t.o" 2>"$out/ex_${n}_$t.cc.err"; then
+                ok "$n --target=$t $cc $arch"
+            else
+                head -5 "$out/ex_${n}_$t.cc.err"; ko "$n --target=$t $cc $arch: warnings or errors"
+            fi
         done
     done
 done
