@@ -29,6 +29,7 @@ static void channel_vectors(Emit *e, const void *ctx, Regs regs) {
     long long cg = t->cg, CB = t->CB, OCB = t->OCB;
     bool by_row = regs == t->regs ? t->cv_rows : t->ncv_rows;
     long long nqi = by_row ? OH * (OW / RW) : (nq + RW - 1) / RW;   /* runs of RW positions */
+    bool over = regs != t->regs && t->nover && nqi * RW > nq;   /* the last run starts at nq - RW */
     const char *ob = loop_var("ob", t->NOB), *q = nqi > 1 || passes ? "q" : "0", *r = loop_var("r", RW),
                *v = loop_var("v", OCV), *v0 = sub ? "v0 * 16" : "0";
     const char *bias = cx_at(emit_param(e, L, "bias_packed"), cx_plus(cx_mul(ob, t->OCB), v0));
@@ -44,8 +45,10 @@ static void channel_vectors(Emit *e, const void *ctx, Regs regs) {
      * run waits on them; the runs of a block (or pass) fetch those of the
      * next one ahead, line by line, each run its share: ResNet-18's
      * 512-channel 7x7 layers 1.40 -> 1.20 ms in the network. A narrow tile
-     * inside the packed one reads each block's weights in parts: none. */
-    bool prefetch = !sub && (t->NOB > 1 || passes);
+     * inside the packed one reads each block's weights in parts (v0): its
+     * last part's runs fetch the next block's whole lines; in passes, none */
+    bool prefetch = !(sub && passes) && (t->NOB > 1 || passes);
+    const char *wline = sub ? "wc - v0 * 16" : "wc";   /* channel c's first line in the block */
     /* the weight vectors of a tile over several taps held in registers,
      * where they fit beside the accumulators and a broadcast
      * (CNNRT_IN_REGS: gcc loaded them again for each position; a strided
@@ -75,17 +78,21 @@ static void channel_vectors(Emit *e, const void *ctx, Regs regs) {
         emit_line(e, "const float *restrict wb = %s;", cx_at(emit_param(e, L, "packed"),
                   cx_plus(cx_mul(cx_size(ob), t->cg * taps * t->OCB), v0)));
         BLOCK_IF(e, passes, "for (int c0 = 0; c0 < %lld; c0 += %lld)", cg, CB)
-        BLOCK_IF(e, !by_row && (nqi > 1 || passes),
+        BLOCK_IF(e, !by_row && (nqi > 1 || passes) && !over,
                  RW > 1 ? "for (int q = 0; q < %lld; q += %d)" : "for (int q = 0; q < %lld; q++)", nqi * RW, RW)
+        BLOCK_IF(e, over, "for (int q0 = 0; q0 < %lld; q0 += %d)", nq, RW)
         LOOP(e, "oh", by_row ? OH : 1)
         BLOCK_IF(e, by_row && OW > RW, "for (int ow0 = 0; ow0 < %lld; ow0 += %d)", OW, RW) {
             const char *oh = loop_var("oh", OH), *ow0 = OW > RW ? "ow0" : "0";
+            if (over) emit_line(e, "const int q = q0 < %lld ? q0 : %lld;   /* the last run overlaps the one before */",
+                                nq - RW, nq - RW);
             if (by_row && (nqi > 1 || passes)) emit_line(e, "const int q = %s;", cx_plus(cx_mul(oh, t->Wp), ow0));
             emit_line(e, "cnnrt_v16 acc[%d][%d];", RW, OCV);
             /* (uneven passes test each channel instead: below) */
             if (prefetch && !(passes && cg % CB)) emit_line(e, "const int more = %s;   /* a pass follows */",
                                     passes ? xasprintf("%s + 1 < %lld || c0 + %lld < %lld", ob, (long long)t->NOB, CB, cg)
-                                           : xasprintf("%s + 1 < %lld", ob, (long long)t->NOB));
+                                    : sub    ? xasprintf("%s + 1 < %lld && v0 == %d", ob, (long long)t->NOB, t->OCV - OCV)
+                                             : xasprintf("%s + 1 < %lld", ob, (long long)t->NOB));
             if (passes) emit_line(e, "float *restrict pq = p + (size_t)q * %lld%s;", OCB, sub ? " + v0 * 16" : "");
             /* the bias read per tile (CNNRT_FRESH), where the tile fits in
              * the registers: gcc held its vectors across the tiles, and
@@ -106,7 +113,7 @@ static void channel_vectors(Emit *e, const void *ctx, Regs regs) {
             long long lines = (taps * t->OCB * 4 + 63) / 64;
             const char *run = !prefetch ? NULL
                               : by_row  ? cx_plus(cx_mul(loop_var("oh", OH), OW / RW), OW > RW ? cx_div("ow0", RW) : "0")
-                                        : cx_div(q, RW);
+                                        : cx_div(over ? "q0" : q, RW);
             bool by_channel = prefetch && lines < nqi;
             if (by_channel) emit_line(e, "int pf = %s;   /* channels until the next one whose lines this run fetches */", run);
             BLOCK(e, "for (int c = %s; c < %s; c++)", passes ? "c0" : "0",
@@ -122,6 +129,11 @@ static void channel_vectors(Emit *e, const void *ctx, Regs regs) {
                     emit_line(e, "const float *restrict tc = %s;", cx_at("x0", cx_plus(cx_mul("(size_t)c", t->H * t->W), q)));
                 }
                 emit_line(e, "const float *restrict wc = %s;", cx_plus("wb", cx_mul("c", taps * t->OCB)));
+                /* narrow: each channel's multiply-adds after the last one's
+                 * (CNNRT_TILE_FENCE): clang spread a 1x1 layer's 2 x 2 tile
+                 * over 16 channels at a time and spilled it, MobileNet v1's
+                 * 512-channel layers at 14x14 1.26x the time, at 7x7 1.34x */
+                if (regs == REGS_NARROW) emit_line(e, "CNNRT_TILE_FENCE(acc, %d, %d, tc);", RW, OCV);
                 long long ahead = (passes ? CB : cg) * taps * t->OCB;   /* floats to the next pass's weights */
                 /* channel c + CB: in the next pass, or past the block's last, shorter pass in the next
                  * block's first; in the last block not past the last channel (which implies `more`) */
@@ -131,14 +143,15 @@ static void channel_vectors(Emit *e, const void *ctx, Regs regs) {
                     emit_line(e, "/* channel c's weights in the next pass (or block) toward the cache: all in run c mod %lld */",
                               nqi);
                     BLOCK(e, "if (pf-- == 0)") {
-                        emit_line(e, "if (%s) for (int l = 0; l < %lld; l++) CNNRT_PREFETCH(wc + %lld + 16 * l);", go, lines, ahead);
+                        emit_line(e, "if (%s) for (int l = 0; l < %lld; l++) CNNRT_PREFETCH(%s + %lld + 16 * l);", go, lines,
+                                  wline, ahead);
                         emit_line(e, "pf = %lld;", nqi - 1);
                     }
                 } else if (prefetch) {
                     emit_line(e, "/* channel c's weights in the next pass (or block) toward the cache: line l in run l mod %lld */",
                               nqi);
-                    emit_line(e, "if (%s) for (int l = %s; l < %lld; l += %lld) CNNRT_PREFETCH(wc + %lld + 16 * l);", go, run,
-                              lines, nqi, ahead);
+                    emit_line(e, "if (%s) for (int l = %s; l < %lld; l += %lld) CNNRT_PREFETCH(%s + %lld + 16 * l);", go, run,
+                              lines, nqi, wline, ahead);
                 }
                 if (S) BLOCK_IF(e, every > 1, "if (--ahead_in == 0)") {
                     if (every > 1) emit_line(e, "ahead_in = %lld;", every);

@@ -46,6 +46,7 @@ typedef struct {
     RegTile nar;
     int nRW, nOCV;
     bool ncv_rows;
+    bool nover;         /* its flat runs cover OH x Wp, the last one starting nRW before their end */
     bool rows;          /* depthwise over rows: one channel at a time, tiles of output rows x vectors of a row */
     Regs regs;          /* the class the weights are packed for */
     const char *pad;    /* padding mode: zeros, reflect, replicate */
