@@ -74,15 +74,18 @@ static void channel_vectors(Emit *e, const void *ctx, Regs regs) {
         emit_line(e, "size_t ahead_at = 0;");
         if (every > 1) emit_line(e, "int ahead_in = %lld;", every);
     }
-    LOOP(e, "ob", t->NOB) BLOCK_IF(e, sub, "for (int v0 = 0; v0 < %d; v0 += %d)", t->OCV, OCV) {
-        emit_line(e, "const float *restrict wb = %s;", cx_at(emit_param(e, L, "packed"),
-                  cx_plus(cx_mul(cx_size(ob), t->cg * taps * t->OCB), v0)));
+    bool inner = sub && t->nparts_inner;   /* the parts of a block in turn for each run */
+    const char *wb = cx_at(emit_param(e, L, "packed"), cx_plus(cx_mul(cx_size(ob), t->cg * taps * t->OCB), v0));
+    LOOP(e, "ob", t->NOB) BLOCK_IF(e, sub && !inner, "for (int v0 = 0; v0 < %d; v0 += %d)", t->OCV, OCV) {
+        if (!inner) emit_line(e, "const float *restrict wb = %s;", wb);
         BLOCK_IF(e, passes, "for (int c0 = 0; c0 < %lld; c0 += %lld)", cg, CB)
         BLOCK_IF(e, !by_row && (nqi > 1 || passes) && !over,
                  RW > 1 ? "for (int q = 0; q < %lld; q += %d)" : "for (int q = 0; q < %lld; q++)", nqi * RW, RW)
         BLOCK_IF(e, over, "for (int q0 = 0; q0 < %lld; q0 += %d)", nq, RW)
         LOOP(e, "oh", by_row ? OH : 1)
-        BLOCK_IF(e, by_row && OW > RW, "for (int ow0 = 0; ow0 < %lld; ow0 += %d)", OW, RW) {
+        BLOCK_IF(e, by_row && OW > RW, "for (int ow0 = 0; ow0 < %lld; ow0 += %d)", OW, RW)
+        BLOCK_IF(e, inner, "for (int v0 = 0; v0 < %d; v0 += %d)", t->OCV, OCV) {
+            if (inner) emit_line(e, "const float *restrict wb = %s;", wb);
             const char *oh = loop_var("oh", OH), *ow0 = OW > RW ? "ow0" : "0";
             if (over) emit_line(e, "const int q = q0 < %lld ? q0 : %lld;   /* the last run overlaps the one before */",
                                 nq - RW, nq - RW);

@@ -47,6 +47,7 @@ typedef struct {
     int nRW, nOCV;
     bool ncv_rows;
     bool nover;         /* its flat runs cover OH x Wp, the last one starting nRW before their end */
+    bool nparts_inner;  /* its parts of a block (nOCV < OCV) in turn for each run, not each over all runs */
     bool rows;          /* depthwise over rows: one channel at a time, tiles of output rows x vectors of a row */
     Regs regs;          /* the class the weights are packed for */
     const char *pad;    /* padding mode: zeros, reflect, replicate */
