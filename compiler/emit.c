@@ -618,10 +618,9 @@ bool emit_network(const Graph *g, const Plan *plan, const Options *o, const char
     for (int k = 0; k < plan->nkernels; k++) {
         const Kernel *K = &plan->kernels[k];
         kernel_weights(&e, k, written);
-        for (int j = 0; j < K->n; j++)
-            if (plan->ahead && plan->ahead[K->layers[j]])
-                for (int a = k + 1; a < plan->nkernels; a++)
-                    if (plan->kernels[a].layers[0] == plan->ahead[K->layers[j]]) kernel_weights(&e, a, written);
+        int ahead = plan->ahead ? plan->ahead[K->layers[0]] : 0;   /* the head of a later kernel */
+        for (int a = k + 1; ahead && a < plan->nkernels; a++)
+            if (plan->kernels[a].layers[0] == ahead) kernel_weights(&e, a, written);
         e.k = K;
         if (!several) layer_function(&e, K);
     }

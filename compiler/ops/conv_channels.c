@@ -29,7 +29,7 @@ static void channel_vectors(Emit *e, const void *ctx, Regs regs) {
     long long cg = t->cg, CB = t->CB, OCB = t->OCB;
     bool by_row = regs == t->regs ? t->cv_rows : t->ncv_rows;
     long long nqi = by_row ? OH * (OW / RW) : (nq + RW - 1) / RW;   /* runs of RW positions */
-    bool over = regs != t->regs && t->nover && nqi * RW > nq;   /* the last run starts at nq - RW */
+    bool over = regs != t->regs && t->nover;   /* the last run starts at nq - RW */
     const char *ob = loop_var("ob", t->NOB), *q = nqi > 1 || passes ? "q" : "0", *r = loop_var("r", RW),
                *v = loop_var("v", OCV), *v0 = sub ? "v0 * 16" : "0";
     const char *bias = cx_at(emit_param(e, L, "bias_packed"), cx_plus(cx_mul(ob, t->OCB), v0));

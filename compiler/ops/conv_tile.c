@@ -37,17 +37,15 @@ bool conv_tiled_ok(const Layer *L) {
  * too) or, where RW divides OW, start at each row and end with it (*rows):
  * ResNet's 7x7 outputs of rows of 9 compute 49 positions instead of 63.
  * within: only divisors of its OCV, and flat runs that end within its NQ,
- * or, where they may overlap (*over), runs over the nq positions whose last
- * one starts RW before their end and computes again a few of the run before
- * it (MobileNet v1's 1x1 layers at 7x7 and 14x14 under a 7 x 2 or 14 x 2
+ * or, where they may overlap (may_overlap; *over says they do), runs over
+ * the nq positions whose last one starts RW before their end and computes
+ * again a few of the run before it (MobileNet v1's 1x1 layers at 7x7 and 14x14 under a 7 x 2 or 14 x 2
  * wide tile: narrow 6 x 1 where 1 x 2 and 2 x 2 divided them) */
-static int64_t cv_tile(Regs r, const ConvTile *g, int64_t Wp, const ConvTile *within, int *rw, int *ocv, bool *rows,
-                       bool *over) {
+static int64_t cv_tile(Regs r, const ConvTile *g, int64_t Wp, const ConvTile *within, bool may_overlap, int *rw, int *ocv,
+                       bool *rows, bool *over) {
     int64_t best = INT64_MAX, OC = g->OC, OH = g->OH, OW = g->OW, nq = OH * Wp, taps = g->kd * g->kh * g->kw;
     *rw = *ocv = 1;
-    *rows = false;
-    bool may_overlap = over && *over;
-    if (over) *over = false;
+    *rows = *over = false;
     for (int v = 1; v <= 4 && 16 * (v - 1) < OC; v++)   /* no block wider than the channels */
         for (int n = 1; n <= 14 && n <= nq; n++) {
             /* the weight vectors and a register for the broadcast: gcc and
@@ -87,7 +85,7 @@ static int64_t cv_tile(Regs r, const ConvTile *g, int64_t Wp, const ConvTile *wi
                 *rw = n;
                 *ocv = v;
                 *rows = by_row;
-                if (over) *over = overlap;
+                *over = overlap;
             }
         }
     return best;
@@ -190,8 +188,8 @@ ConvTile conv_tile(const Layer *L, const Shape *in, const Options *o, int near) 
     if (w->nd == 2 && !t.diag && o->conv_vectors != CONV_VECTORS_PIXELS) {
         int64_t wq = t.OW + (t.kw - 1) * t.dw / t.sw, nq = t.OH * wq, kc = t.cg * t.kd * t.kh * t.kw;
         int rw, ocv;
-        bool by_row;
-        int64_t cbest = cv_tile(target_regs(o), &t, wq, NULL, &rw, &ocv, &by_row, NULL);
+        bool by_row, over;
+        int64_t cbest = cv_tile(target_regs(o), &t, wq, NULL, false, &rw, &ocv, &by_row, &over);
         int64_t out = t.OC * t.OH * t.OW;
         /* beside a depthwise conv, channel vectors also let it keep the
          * channels in its lanes (blocked values on both sides): worth up to
@@ -241,8 +239,7 @@ ConvTile conv_tile(const Layer *L, const Shape *in, const Options *o, int near) 
             t.CB = (t.cg + passes - 1) / passes;
             /* the narrow tile inside it; its runs may overlap where each
              * stores what it computes (a pass reads back its partial sums) */
-            t.nover = t.CB == t.cg;
-            if (target_both(o)) cv_tile(REGS_NARROW, &t, wq, &t, &t.nRW, &t.nOCV, &t.ncv_rows, &t.nover);
+            if (target_both(o)) cv_tile(REGS_NARROW, &t, wq, &t, t.CB == t.cg, &t.nRW, &t.nOCV, &t.ncv_rows, &t.nover);
             /* a narrow tile of fewer vectors than the block's reads the
              * block in parts: all its runs for one part, then the next,
              * each reading the input again, or each run all parts, reading

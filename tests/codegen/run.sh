@@ -40,20 +40,20 @@ for f in tests/codegen/*.cnn; do
     done
 done
 
+warning_free() {   # warning_free C_FILE LABEL CC [ARCH]: compiles with -Werror, or the first errors
+    if $3 -std=c11 -Wall -Wextra -pedantic -Werror -O2 $4 -Iruntime -c "$1" -o "${1%.c}.o" 2>"${1%.c}.cc.err"; then
+        ok "$2 $3 $4"
+    else
+        head -5 "${1%.c}.cc.err"; ko "$2 $3 $4: warnings or errors"
+    fi
+}
 for f in examples/*/*.cnn tests/codegen/warn/*.cnn; do
     n=$(basename "$f" .cnn)
     [ "$n" = resnet18 ] && continue   # 11.7 M weights: compiled by the benchmark
     for lv in O0 O2; do
         "$CNNC" "$f" -$lv --random-weights=1 -o "$out/ex_$n.$lv.c" 2>"$out/ex_$n.err" || { ko "$n -$lv: cnnc"; continue; }
         for cc in gcc clang; do
-            for arch in "" -march=native -march=x86-64-v3; do
-                if $cc -std=c11 -Wall -Wextra -pedantic -Werror -O2 $arch -Iruntime -c "$out/ex_$n.$lv.c" \
-                       -o "$out/ex_$n.o" 2>"$out/ex_$n.cc.err"; then
-                    ok "$n -$lv $cc $arch"
-                else
-                    head -5 "$out/ex_$n.cc.err"; ko "$n -$lv $cc $arch: warnings or errors"
-                fi
-            done
+            for arch in "" -march=native -march=x86-64-v3; do warning_free "$out/ex_$n.$lv.c" "$n -$lv" $cc $arch; done
         done
     done
 done
@@ -69,14 +69,7 @@ for f in tests/codegen/warn/*.cnn; do
         t=${spec%%:*} arch=${spec#*:}
         "$CNNC" "$f" --target="$t" --random-weights=1 -o "$out/ex_${n}_$t.c" 2>"$out/ex_${n}_$t.err" ||
             { ko "$n --target=$t: cnnc"; continue; }
-        for cc in gcc clang; do
-            if $cc -std=c11 -Wall -Wextra -pedantic -Werror -O2 $arch -Iruntime -c "$out/ex_${n}_$t.c" \
-                   -o "$out/ex_${n}_$t.o" 2>"$out/ex_${n}_$t.cc.err"; then
-                ok "$n --target=$t $cc $arch"
-            else
-                head -5 "$out/ex_${n}_$t.cc.err"; ko "$n --target=$t $cc $arch: warnings or errors"
-            fi
-        done
+        for cc in gcc clang; do warning_free "$out/ex_${n}_$t.c" "$n --target=$t" $cc $arch; done
     done
 done
 
