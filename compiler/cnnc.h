@@ -101,6 +101,8 @@ typedef struct {
     WinogradMode winograd;
     ConvVectors conv_vectors;
     bool text_weights;        /* every weight array as numbers (--weights-format=text) */
+    int64_t cache[3];         /* --cache: bytes of one core's L1 data and L2 caches and of the
+                                 last-level cache; 0: the default (target.c) */
 } Options;
 
 /* ---------------------------------------------------------------- ast.c
@@ -764,6 +766,7 @@ bool regs_fit(Regs r, int acc, int operands);
 int regs_latency(Regs r);
 /* bytes of weights that a kernel may read again and again from the core's
  * own cache (L2) while the other data it touches stays there too */
+bool target_host_caches(int64_t cache[3]);
 int64_t target_weight_cache(const Options *o);
 /* bytes of weights that stay in the core's L1 beside the data a tile reads */
 int64_t target_l1_weights(const Options *o);

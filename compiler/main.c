@@ -66,6 +66,9 @@ static const char usage_text[] =
     "                          by the CPU when they run (x86-64) or when the .c is\n"
     "                          compiled; the others write one set and refuse other\n"
     "                          targets\n"
+    "  --cache=L1,L2[,L3]|host  the data caches the -O2 kernels' blocks are sized\n"
+    "                          for: one core's L1 and L2 and the last-level cache\n"
+    "                          (default 32K,1M,32M; host: this machine's)\n"
     "  --dump-passes           print the graph after each pass on standard error\n"
     "  --cflags, --libs        flags to compile and link generated code (both: one line)\n"
     "  -h, --help, --version\n";
@@ -194,6 +197,46 @@ static void parse_shape(Cli *o, const char *v) {
     if (!o->shape_n) usage_error("%s", "--input-shape needs dimensions, such as 3,224,224");
 }
 
+/* a cache size: bytes, or a number of KiB or MiB (32K, 1M) */
+static int64_t parse_size(const char *p, const char **end) {
+    char *e;
+    errno = 0;
+    long long v = strtoll(p, &e, 10);
+    if (e == p || v < 0 || errno) return -1;
+    int shift = *e == 'K' || *e == 'k' ? 10 : *e == 'M' || *e == 'm' ? 20 : 0;
+    if (shift) e++;
+    *end = e;
+    return v > (1LL << 30) >> shift ? -1 : (int64_t)v << shift;
+}
+
+/* --cache=L1,L2[,L3] (no L3: none, as on many embedded cores) or --cache=host */
+static void parse_cache(Cli *o, const char *a) {
+    const char *p = a + 8;
+    if (strcmp(p, "host") == 0) {
+        if (!target_host_caches(o->gen.cache))
+            usage_error("'%s': this machine does not tell its cache sizes; give them, such as --cache=32K,1M,32M", a);
+        return;
+    }
+    int64_t c[3] = {0};
+    int n = 0;
+    for (;;) {
+        const char *end = p;
+        int64_t v = parse_size(p, &end);
+        if (n == 3 || v < (n == 2 ? 0 : 1024) || (*end && *end != ',') || (*end == ',' && !end[1]))
+            usage_error("'%s': --cache takes the sizes of the L1 data, the L2 and optionally the last-level "
+                        "cache, such as 32K,1M,32M (L1 and L2 of 1K or more), or host", a);
+        c[n++] = v;
+        if (!*end) break;
+        p = end + 1;
+    }
+    if (n < 2)
+        usage_error("'%s': --cache takes the sizes of the L1 data, the L2 and optionally the last-level "
+                    "cache, such as 32K,1M,32M, or host", a);
+    if (c[1] < c[0] || (c[2] && c[2] < c[1]))
+        usage_error("'%s': each cache of --cache is at least as large as the one before it", a);
+    memcpy(o->gen.cache, c, sizeof c);
+}
+
 static Cli parse_args(int argc, char **argv) {
     Cli o = {.emit = "c", .seed = 1, .gen = {.opt = 2}};
     for (int i = 1; i < argc; i++) {
@@ -266,6 +309,8 @@ static Cli parse_args(int argc, char **argv) {
         } else if (strncmp(a, "--conv-vectors=", 15) == 0) {
             static const char *const modes[] = {"auto", "pixels", "channels", NULL};
             o.gen.conv_vectors = (ConvVectors)keyword(a, modes, "--conv-vectors takes auto, pixels or channels");
+        } else if (strncmp(a, "--cache=", 8) == 0) {
+            parse_cache(&o, a);
         } else if (strcmp(a, "--dump-passes") == 0) {
             o.dump = "kernels";
         } else if (a[0] == '-' && a[1]) {

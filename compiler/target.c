@@ -5,6 +5,9 @@
  * Nothing here names a layer kind. */
 #include "cnnc.h"
 
+#include <string.h>
+#include <unistd.h>
+
 Regs target_regs(const Options *o) {
     return o->target == TARGET_AVX2 || o->target == TARGET_NEON ? REGS_NARROW : REGS_WIDE;
 }
@@ -22,21 +25,65 @@ bool regs_fit(Regs r, int acc, int operands) {
  * two FMA pipes x latency 4 = 8 FMAs of 8 floats in flight = 4 vectors */
 int regs_latency(Regs r) { return r == REGS_WIDE ? 12 : 4; }
 
-/* half of a 1 MiB L2, the size of today's x86 server and desktop cores'
- * (Zen 4 and 5, Skylake-SP; larger on newer Intel cores) and of ARM's big
- * cores' (Neoverse N2/V2, 1-2 MiB): a working set that fits it there fits
- * any of them */
-int64_t target_weight_cache(const Options *o) {
-    (void)o;
-    return 512 * 1024;
+/* --cache: one core's L1 data and L2 caches and the last-level cache. The
+ * default is today's x86 server and desktop core's (Zen 4 and 5: 32-48 KiB,
+ * 1 MiB, 32 MiB a complex of 8 cores; Skylake-SP alike; ARM's big cores,
+ * Neoverse N2/V2, 64 KiB and 1-2 MiB): a working set sized for it fits most
+ * of them. Zen 3 has 512 KiB of L2, many embedded cores no L3 (--cache=32K,512K,32M). */
+static int64_t cache_bytes(const Options *o, int level) {
+    static const int64_t dflt[3] = {32 << 10, 1 << 20, 32 << 20};
+    return o->cache[0] ? o->cache[level] : dflt[level];
 }
 
-/* half of a 32 KiB L1 data cache (Zen 4, Skylake; 48 KiB on Zen 5): the
- * weights a register tile's runs read again and again from it, the input
- * of the runs beside them */
+/* the build machine's caches (--cache=host), from Linux's sysfs, else the C
+ * library; false where neither tells the L1 and L2 */
+bool target_host_caches(int64_t cache[3]) {
+    int64_t c[3] = {0};
+    for (int i = 0; i < 8; i++) {
+        char path[80], type[32] = "";
+        int level = 0;
+        long long kib = 0;
+        FILE *f;
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/level", i);
+        if (!(f = fopen(path, "r"))) continue;
+        bool ok = fscanf(f, "%d", &level) == 1;
+        fclose(f);
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/type", i);
+        if ((f = fopen(path, "r"))) {
+            ok = ok && fscanf(f, "%31s", type) == 1;
+            fclose(f);
+        }
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
+        if ((f = fopen(path, "r"))) {
+            ok = ok && fscanf(f, "%lldK", &kib) == 1;
+            fclose(f);
+        }
+        if (ok && level >= 1 && level <= 3 && strcmp(type, "Instruction") != 0 && kib > 0) c[level - 1] = kib << 10;
+    }
+#ifdef _SC_LEVEL1_DCACHE_SIZE
+    static const int names[3] = {_SC_LEVEL1_DCACHE_SIZE, _SC_LEVEL2_CACHE_SIZE, _SC_LEVEL3_CACHE_SIZE};
+    for (int l = 0; l < 3; l++)
+        if (!c[l]) {
+            long v = sysconf(names[l]);
+            c[l] = v > 0 ? v : 0;
+        }
+#endif
+    if (c[0] < 1024 || c[1] < c[0]) return false;
+    if (c[2] && c[2] < c[1]) c[2] = 0;
+    memcpy(cache, c, sizeof c);
+    return true;
+}
+
+/* half of the L2: the weights a block of output channels reads again for
+ * every run of positions */
+int64_t target_weight_cache(const Options *o) {
+    return cache_bytes(o, 1) / 2;
+}
+
+/* half of the L1 data cache: the weights a register tile's runs read again
+ * and again from it, the input of the runs beside them */
 int64_t target_l1_weights(const Options *o) {
-    (void)o;
-    return 16 * 1024;
+    return cache_bytes(o, 0) / 2;
 }
 
 /* how far ahead of its use a kernel fetches weights that stream from
@@ -55,11 +102,11 @@ int64_t target_prefetch_bytes(const Options *o) {
  * pushed it out of the caches: MobileNet v1's 4 MB classifier took 190 us
  * there, 56 us from the last-level cache alone. A kernel that runs long
  * before it fetches it ahead, so that it waits in the last-level cache.
- * 8 MiB: a share of the L3 of today's x86 server and desktop cores (32 MiB
- * a Zen 4 or 5 complex of 8 cores) that leaves room for the values; none
- * for NEON and generic targets, whose caches are often far smaller. */
+ * A quarter of the last-level cache (8 MiB of 32) leaves room for the
+ * values; none without one, nor for NEON and generic targets, whose caches
+ * are often far smaller. */
 int64_t target_fetch_ahead_bytes(const Options *o) {
-    return o->target == TARGET_NEON || o->target == TARGET_GENERIC ? 0 : 8 << 20;
+    return o->target == TARGET_NEON || o->target == TARGET_GENERIC ? 0 : cache_bytes(o, 2) / 4;
 }
 
 /* tiles x max(FMAs, loads) per tap on two FMA and two load ports, with a

@@ -291,6 +291,24 @@ check "--target=auto built for AVX2 without dispatch takes the narrow tiles" \
     test -n "$v3" -a "$v3" != "$w" -a "$(variants tgt_v3.i)" = "static void tgt_forward_narrow;"
 check "--target=auto built for AVX2 keeps the three variants to choose from" \
     test "$(variants tgt_v3d.i)" = "$(variants tgt_auto.c)"
+# --cache: the sizes the blocks are chosen for. wino3's 4 MB of transformed
+# weights outgrow 4 x half of the default 1 MiB L2 (tiles of as many channels
+# as 24 accumulators hold, above), not 4 x half of 4 MiB; the first line of
+# the C names the sizes
+run wino3.cnn --random-weights --target=avx512 --cache=32K,4M,32M --dump-passes -o cache.c
+check "--cache=32K,4M,32M: the weights fit the L2, other product tiles" \
+    has err "F(2x2,3x3): 5 x 5 tiles of 2x2 in blocks of 32; products of 8 channels x 2 x 16 tiles"
+check "--cache: the first line of the C names the sizes" has cache.c "^/\* wino3.c .*(-O2, --cache=32K,4M,32M)"
+run wino3.cnn --random-weights --cache=32K,1M,32M --prefix x -o - && tail -n +2 out >cache_default.c
+run wino3.cnn --random-weights --prefix x -o - && tail -n +2 out >cache_none.c
+check "--cache=32K,1M,32M (the default sizes) writes the default's code" cmp -s cache_default.c cache_none.c
+run wino3.cnn --random-weights --cache=host -o -
+check "--cache=host: this machine's sizes (Linux tells them)" has out "(-O2, --cache=[0-9]*[KM],[0-9]*[KM],[0-9]*[KM]*)"
+for bad in 32K 32K,16K 32K,,1M 32K,1M, 1K,2K,3K,4K 512,1M x 2000M,4000M -1K,1M; do
+    run wino3.cnn --random-weights --cache="$bad" -o cache_bad.c
+    check "--cache=$bad is a usage error, nothing written" sh -c "[ $rc -eq 2 ] && [ ! -e cache_bad.c ]"
+    check "--cache=$bad says what it takes" has err "'--cache=$bad': .*--cache"
+done
 # --conv-vectors and channel-blocked values (--dump-passes shows them)
 cat >blk.cnn <<'EOF'
 network blk {

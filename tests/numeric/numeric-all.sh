@@ -7,7 +7,8 @@
 # and dispatch off (the narrow tiles), the baseline and AVX2 variants capped
 # by CNNRT_ISA_MAX, on the generic no-vector path (the C of --target=auto
 # under CNNRT_NO_VECTOR, and --target=generic's own), with Winograd for every
-# eligible 3x3 convolution, with channel vectors for every conv2d; built for
+# eligible 3x3 convolution, with channel vectors for every conv2d, with
+# caches so small that the kernels block and stream as big layers do; built for
 # 64-bit ARM (NEON) and run under qemu-user when the cross tools are
 # installed; then the lecture's worked examples. (--target=avx2 writes the
 # narrow tiles that the x86-64-v3 builds of the default compile; tests/cli
@@ -45,6 +46,7 @@ O2-winograd-native|full|cnnc -O2 --winograd=on (every eligible 3x3 conv), -march
 O2-channels-native|full|cnnc -O2 --conv-vectors=channels (channel-blocked values), -march=native, clang|-O2 --conv-vectors=channels|-march=native|clang|-O2
 O2-channels-winograd-generic|full|cnnc -O2 --conv-vectors=channels --winograd=on --target=generic (the generic path), clang|-O2 --conv-vectors=channels --winograd=on --target=generic||clang
 O2-channels-winograd-v3|full|cnnc -O2 --conv-vectors=channels --winograd=on, -march=x86-64-v3, the AVX2 variant chosen at run time, gcc|-O2 --conv-vectors=channels --winograd=on|-march=x86-64-v3 -DCNNRT_ISA_MAX=CNNRT_ISA_AVX2|gcc
+O2-smallcache|full|cnnc -O2 --cache=4K,16K,64K (the blocked paths of big layers on small ones), gcc, the CPU's best variant|-O2 --cache=4K,16K,64K||gcc|-O2
 O0|full|cnnc -O0, gcc (clang's build: make test-asan)|-O0||gcc
 O1|full|cnnc -O1, clang|-O1||clang
 O0-gcc|check|cnnc -O0, gcc only|-O0||gcc
