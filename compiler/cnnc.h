@@ -841,8 +841,10 @@ void emit_inside_columns(Emit *e, const char *phc, int64_t pl, int64_t sw, int64
 const char *emit_reduce_step(Reduce r, const char *acc, const char *v);
 const char *emit_reduce_init(Reduce r);
 /* "cnnrt_v16 name[n];" loaded from the n * 16 floats at src, one vector at a
- * time (gcc keeps a dead copy in memory of an array loaded by one memcpy) */
-void emit_load_vectors(Emit *e, const char *name, int n, const char *src);
+ * time (gcc keeps a dead copy in memory of an array loaded by one memcpy);
+ * hold: kept in registers for the several multiply-adds that read each
+ * (CNNRT_IN_REGS: gcc folds a load into every one of them) */
+void emit_load_vectors(Emit *e, const char *name, int n, const char *src, bool hold);
 /* "cnnrt_v16 res[rows][cols];" ("res[rows]" when cols is 0): a copy of the register tile acc for the
  * epilogue's loops, which index it by variables; a tile so indexed stays in
  * memory through the whole accumulation under gcc, stored at every step */

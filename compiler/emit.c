@@ -192,11 +192,12 @@ void emit_reduce_run(Emit *e, const char *acc, const char *src, int64_t n, Reduc
     }
 }
 
-void emit_load_vectors(Emit *e, const char *name, int n, const char *src) {
+void emit_load_vectors(Emit *e, const char *name, int n, const char *src, bool hold) {
     emit_line(e, "cnnrt_v16 %s[%d];", name, n);
     const char *v = loop_var("v_", n);
     emit_line(e, "%sCNNRT_LOAD16(%s[%s], %s);", loop_head("v_", n), name, v,
               n > 1 ? xasprintf("%s + 16 * v_", src) : src);
+    if (hold) emit_line(e, "%sCNNRT_IN_REGS(%s[%s]);", loop_head("v_", n), name, v);
 }
 
 /* "[rows][cols]", or "[rows]" when cols is 0 */

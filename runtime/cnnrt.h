@@ -509,12 +509,18 @@ CNNRT_ALWAYS_INLINE void cnnrt_phase_row(float *restrict dst, size_t stride, con
 /* CNNRT_IN_REGS(v); the vector v held in registers from here on. gcc
  * would fold a loaded vector into every multiply-add that reads it, a load
  * per use: a channel-vector tile read its weights once per position, more
- * loads than the core issues (a strided 3x3 conv2d 1.1x slower). Under gcc
- * on x86 and ARM an empty asm statement takes it, piece by piece, in a
- * vector register; elsewhere nothing. */
+ * loads than the core issues (a strided 3x3 conv2d 1.1x slower); an AVX2
+ * pixel tile its input once per output channel (a 1x1 conv2d 128 -> 128 at
+ * 28x28 1.35x slower on Zen 3). Under gcc on x86 with AVX2 or AVX-512
+ * registers, and on ARM, an empty asm statement takes it, piece by piece,
+ * in a vector register; elsewhere nothing (SSE's 16 registers hold less
+ * than a tile: held there, it was 1.14x slower). */
 #if defined(CNNRT_V16) && defined(__GNUC__) && !defined(__clang__) && (defined(__x86_64__) || defined(__i386__))
-#define CNNRT_IN_REGS(v) \
-    do { for (int k_ = 0; k_ < CNNRT_NPIECES_(CNNRT_PIECE); k_++) __asm__("" : "+v"(CNNRT_PIECES_(CNNRT_PIECE, v)[k_])); } while (0)
+#define CNNRT_IN_REGS(v)                                                                               \
+    do {                                                                                               \
+        for (int k_ = 0; sizeof(CNNRT_PIECE) >= 32 && k_ < CNNRT_NPIECES_(CNNRT_PIECE); k_++)          \
+            __asm__("" : "+v"(CNNRT_PIECES_(CNNRT_PIECE, v)[k_]));                                     \
+    } while (0)
 #elif defined(CNNRT_V16) && defined(__GNUC__) && !defined(__clang__) && defined(__aarch64__)
 #define CNNRT_IN_REGS(v) \
     do { for (int k_ = 0; k_ < CNNRT_NPIECES_(CNNRT_PIECE); k_++) __asm__("" : "+w"(CNNRT_PIECES_(CNNRT_PIECE, v)[k_])); } while (0)

@@ -171,8 +171,7 @@ static void channel_vectors(Emit *e, const void *ctx, Regs regs) {
                     for (int64_t k = 0; k < t->kw; k++)
                         BLOCK(e, "/* tap %lld,%lld */", (long long)i, (long long)k) {
                             emit_line(e, "const float *restrict src = %s;", cx_add("tc", conv_tap_offset(t, 0, i, k)));
-                            emit_load_vectors(e, "wv", OCV, cx_add("wc", (i * t->kw + k) * t->OCB));
-                            if (hold) emit_line(e, "%sCNNRT_IN_REGS(wv[%s]);", loop_head("v_", OCV), loop_var("v_", OCV));
+                            emit_load_vectors(e, "wv", OCV, cx_add("wc", (i * t->kw + k) * t->OCB), hold);
                             if (RW > 1 || OCV > 1) emit_line(e, "CNNRT_UNROLL");
                             if (RW > 1) emit_line(e, "for (int r = 0; r < %d; r++)", RW);
                             emit_line(e, "%s%sCNNRT_FMA16(acc[%s][%s], wv[%s], src[%s]);", RW > 1 ? "    " : "",

@@ -142,17 +142,18 @@ static void tap(Emit *e, const ConvTile *t, int P, int RB, bool sub, int64_t ban
             BLOCK_IF(e, RB > 1, "for (int j = 0; j < %d; j++)", RB) {
                 if (conv_block_pack(t)) {   /* this block's channels only */
                     emit_line(e, "const int jc = %s < %lld ? %s : 0;", cx_plus(cx_mul(ob, t->OCB), jb), (long long)t->OC, jb);
-                    emit_load_vectors(e, "xv", P, xasprintf("src + (size_t)jc * %lld", (long long)band));
+                    emit_load_vectors(e, "xv", P, xasprintf("src + (size_t)jc * %lld", (long long)band), false);
                 } else {
                     const char *oc = cx_plus(cx_mul(ob, t->OCB), jb);
                     emit_line(e, "const int oc = %s < %lld ? %s : 0;", oc, (long long)t->OC, oc);
                     emit_load_vectors(e, "xv", P,
-                                      xasprintf("src + (size_t)%s * %lld", cx_paren(cx_div("oc", t->og)), (long long)band));
+                                      xasprintf("src + (size_t)%s * %lld", cx_paren(cx_div("oc", t->og)), (long long)band),
+                                      false);
                 }
                 emit_fma_row(e, P, j);
             }
         } else {
-            emit_load_vectors(e, "xv", P, "src");
+            emit_load_vectors(e, "xv", P, "src", RB > 1);
             emit_tile_fma(e, RB, P);
         }
     }

@@ -380,7 +380,7 @@ static void phase_fmas(Emit *e, const Body *bd, int RB, int P, bool sub) {
             seen[nseen++] = off;
             BLOCK(e, "/* input at offset %lld */", (long long)off) {
                 emit_line(e, "const float *restrict src = %s;", cx_add("tc", off));
-                emit_load_vectors(e, "xv", P, "src");
+                emit_load_vectors(e, "xv", P, "src", RB > 1);
                 for (int h = 0; h < bd->halves; h++) {
                     const Phase *p = bd->p[h];
                     for (int64_t tap = 0; tap < p->ntaps; tap++) {

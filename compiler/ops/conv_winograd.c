@@ -248,7 +248,7 @@ static void products(Emit *e, const void *ctx, Regs r) {
             emit_line(e, "cnnrt_v16 acc[%d][%d];", rt.OCB, rt.P);
             emit_tile_splat(e, rt.OCB, rt.P, NULL, NULL);
             FOR(e, "c", C) {
-                emit_load_vectors(e, "xv", rt.P, cx_at("vp", cx_plus(cx_mul("(size_t)c", TB), pv)));
+                emit_load_vectors(e, "xv", rt.P, cx_at("vp", cx_plus(cx_mul("(size_t)c", TB), pv)), rt.OCB > 1);
                 emit_line(e, "const float *restrict wk = wp + c * %lld%s;", OCB, sub ? " + j0" : "");
                 for (int l = 0; l < (rt.OCB + 15) / 16; l++) {   /* every line of the channel's tile weights */
                     const char *at = cx_add(sub ? cx_plus(cx_mul("c", OCB), "j0") : cx_mul("c", OCB), 16 * l);

@@ -101,6 +101,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
             CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -111,6 +112,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
             CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -121,6 +123,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
             CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -131,6 +134,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
             CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -141,6 +145,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
             CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -151,6 +156,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
             CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -161,6 +167,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
             CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -171,6 +178,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
             CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -181,6 +189,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
             CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -350,6 +359,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
             CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -360,6 +370,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
             CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -370,6 +381,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
             CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -380,6 +392,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
             CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -390,6 +403,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
             CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -400,6 +414,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
             CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -410,6 +425,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
             CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -420,6 +436,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
             CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -430,6 +447,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
             CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -599,6 +617,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
             CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -609,6 +628,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
             CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -619,6 +639,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
             CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -629,6 +650,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
             CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -639,6 +661,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
             CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -649,6 +672,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
             CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -659,6 +683,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
             CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -669,6 +694,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
             CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
@@ -679,6 +705,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
             CNNRT_TILE_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
+            for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
             CNNRT_UNROLL
             for (int j = 0; j < 2; j++)
                 for (int p = 0; p < 2; p++) CNNRT_FMA16(acc[j][p], xv[p], wk[j]);
