@@ -565,11 +565,16 @@ CNNRT_ALWAYS_INLINE void cnnrt_phase_row(float *restrict dst, size_t stride, con
  * loops than -O3's) a tile of 24 accumulators lived on the stack.
  * Nothing elsewhere: gcc keeps the order it is given, and with SSE's 16
  * registers the accumulators alone fill them (a depthwise row tile ran
- * 1.3x slower fenced). */
-#if defined(CNNRT_V16) && defined(__clang__) && (defined(__x86_64__) || (defined(__i386__) && defined(__SSE2__)))
-#define CNNRT_TILE_FENCE(acc, n, m, p)                                                                 \
+ * 1.3x slower fenced).
+ * CNNRT_TAPS_FENCE(acc, n, m, p); the same at each tap of a pixel tile over
+ * several taps, and under gcc too with AVX2's registers (CNNRT_VREG of 32
+ * bytes): gcc interleaved a 5x5 tile's taps and spilled its accumulators
+ * (LeNet-5 0.81x the time fenced, on Zen 3), where it keeps a tile of one
+ * tap in order (a 1x1 conv2d fenced 1.19x the time). */
+#if defined(CNNRT_V16) && defined(__GNUC__) && (defined(__x86_64__) || (defined(__i386__) && defined(__SSE2__)))
+#define CNNRT_FENCE_(acc, n, m, p, cond)                                                               \
     do {                                                                                               \
-        if (sizeof(CNNRT_VREG) < 32) break;                                                            \
+        if (!(cond)) break;                                                                            \
         CNNRT_UNROLL                                                                                   \
         for (int a_ = 0; a_ < (n); a_++)                                                               \
             CNNRT_UNROLL                                                                               \
@@ -579,8 +584,16 @@ CNNRT_ALWAYS_INLINE void cnnrt_phase_row(float *restrict dst, size_t stride, con
                     __asm__ volatile("" : "+v"(((CNNRT_VREG *)&(acc)[a_][b_])[k_]));                  \
         __asm__ volatile("" : "+r"(p));                                                                \
     } while (0)
+#endif
+#if defined(CNNRT_FENCE_) && defined(__clang__)
+#define CNNRT_TILE_FENCE(acc, n, m, p) CNNRT_FENCE_(acc, n, m, p, sizeof(CNNRT_VREG) >= 32)
+#define CNNRT_TAPS_FENCE(acc, n, m, p) CNNRT_FENCE_(acc, n, m, p, sizeof(CNNRT_VREG) >= 32)
+#elif defined(CNNRT_FENCE_)
+#define CNNRT_TILE_FENCE(acc, n, m, p) ((void)0)
+#define CNNRT_TAPS_FENCE(acc, n, m, p) CNNRT_FENCE_(acc, n, m, p, sizeof(CNNRT_VREG) == 32)
 #else
 #define CNNRT_TILE_FENCE(acc, n, m, p) ((void)0)
+#define CNNRT_TAPS_FENCE(acc, n, m, p) ((void)0)
 #endif
 
 /* CNNRT_ATLEAST16(v, c); CNNRT_ATMOST16(v, c); CNNRT_RELU16(v); the

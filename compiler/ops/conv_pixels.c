@@ -136,7 +136,7 @@ static void tap(Emit *e, const ConvTile *t, int P, int RB, bool sub, int64_t ban
         emit_line(e, "const float *restrict wk = %s;", cx_add("wc", ((a * t->kh + i) * t->kw + k) * t->OCB));
         /* the tap before done first, this one's weights read after (clang
          * 19 hoisted a loop body's 25 taps' broadcasts and spilled them) */
-        emit_line(e, "CNNRT_TILE_FENCE(acc, %d, %d, wk);", RB, P);
+        emit_line(e, "CNNRT_%s_FENCE(acc, %d, %d, wk);", t->kd * t->kh * t->kw > 1 ? "TAPS" : "TILE", RB, P);
         if (t->diag) {
             if (RB > 1) emit_line(e, "CNNRT_UNROLL");
             BLOCK_IF(e, RB > 1, "for (int j = 0; j < %d; j++)", RB) {

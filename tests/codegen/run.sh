@@ -150,6 +150,19 @@ none_in_avx2_gcc dw_chain 'vmovdq[au][[:space:]]+%xmm[0-9]+, -?[0-9]*\(%rsp\)' \
 none_in_avx2_gcc pointwise_32x32 'vfmadd[0-9a-z]*[[:space:]]+-?[0-9]*\(' \
     "the input vectors in registers" "multiply-adds load their input"
 
+# gcc's AVX2 pixel tiles over several taps fenced tap by tap (CNNRT_TAPS_FENCE:
+# LeNet-5 0.81x the time under gcc on Zen 3), those of one tap not (a 1x1
+# conv2d fenced 1.19x): empty asm statements in the preprocessed narrow code
+fences() {  # fences FILE.c FUNCTION: the fences in FUNCTION, preprocessed by gcc for AVX2
+    gcc -std=c11 -E -P -march=x86-64-v3 -DCNNRT_DISPATCH=0 -Iruntime "$1" 2>/dev/null |
+        awk -v f="$2" '/^ *(__attribute__.* )?(static )?void / {k = index($0, f "(") > 0}
+                       k && /__asm__ volatile\(""/ {n++} END {print n + 0}'
+}
+"$CNNC" tests/codegen/warn/pointwise_32x32.cnn --random-weights=1 -o "$out/pw_auto.c" 2>/dev/null
+a=$(fences "$out/ex_lenet5.O2.c" lenet5_c2__run_narrow) b=$(fences "$out/pw_auto.c" pointwise_32x32_c__run_narrow)
+if [ "$a" -gt 0 ] && [ "$b" = 0 ]; then ok "gcc AVX2: LeNet-5's 5x5 pixel tiles fenced ($a), a 1x1 layer's not"
+else ko "gcc AVX2: LeNet-5's 5x5 pixel tiles fenced, a 1x1 layer's not ($a, $b fences)"; fi
+
 # register tiles kept in registers: under clang 19 (CNNRT_TILE_FENCE),
 # LeNet-5's 5x5 pixel tiles and a depthwise conv's row tiles. clang 19
 # hoisted the weight broadcasts of a loop body's taps (and the input vectors of

@@ -88,7 +88,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
         /* tap 0,0 */ {
             const float *restrict src = tc;
             const float *restrict wk = wc;
-            CNNRT_TILE_FENCE(acc, 1, 4, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -97,7 +97,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
         /* tap 0,1 */ {
             const float *restrict src = tc + 1;
             const float *restrict wk = wc + 1;
-            CNNRT_TILE_FENCE(acc, 1, 4, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -106,7 +106,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
         /* tap 0,2 */ {
             const float *restrict src = tc + 2;
             const float *restrict wk = wc + 2;
-            CNNRT_TILE_FENCE(acc, 1, 4, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -115,7 +115,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
         /* tap 1,0 */ {
             const float *restrict src = tc + 98;
             const float *restrict wk = wc + 3;
-            CNNRT_TILE_FENCE(acc, 1, 4, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -124,7 +124,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
         /* tap 1,1 */ {
             const float *restrict src = tc + 99;
             const float *restrict wk = wc + 4;
-            CNNRT_TILE_FENCE(acc, 1, 4, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -133,7 +133,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
         /* tap 1,2 */ {
             const float *restrict src = tc + 100;
             const float *restrict wk = wc + 5;
-            CNNRT_TILE_FENCE(acc, 1, 4, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -142,7 +142,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
         /* tap 2,0 */ {
             const float *restrict src = tc + 196;
             const float *restrict wk = wc + 6;
-            CNNRT_TILE_FENCE(acc, 1, 4, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -151,7 +151,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
         /* tap 2,1 */ {
             const float *restrict src = tc + 197;
             const float *restrict wk = wc + 7;
-            CNNRT_TILE_FENCE(acc, 1, 4, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -160,7 +160,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
         /* tap 2,2 */ {
             const float *restrict src = tc + 198;
             const float *restrict wk = wc + 8;
-            CNNRT_TILE_FENCE(acc, 1, 4, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -235,7 +235,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
         /* tap 0,0 */ {
             const float *restrict src = tc;
             const float *restrict wk = wc;
-            CNNRT_TILE_FENCE(acc, 1, 4, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -244,7 +244,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
         /* tap 0,1 */ {
             const float *restrict src = tc + 1;
             const float *restrict wk = wc + 1;
-            CNNRT_TILE_FENCE(acc, 1, 4, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -253,7 +253,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
         /* tap 0,2 */ {
             const float *restrict src = tc + 2;
             const float *restrict wk = wc + 2;
-            CNNRT_TILE_FENCE(acc, 1, 4, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -262,7 +262,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
         /* tap 1,0 */ {
             const float *restrict src = tc + 98;
             const float *restrict wk = wc + 3;
-            CNNRT_TILE_FENCE(acc, 1, 4, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -271,7 +271,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
         /* tap 1,1 */ {
             const float *restrict src = tc + 99;
             const float *restrict wk = wc + 4;
-            CNNRT_TILE_FENCE(acc, 1, 4, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -280,7 +280,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
         /* tap 1,2 */ {
             const float *restrict src = tc + 100;
             const float *restrict wk = wc + 5;
-            CNNRT_TILE_FENCE(acc, 1, 4, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -289,7 +289,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
         /* tap 2,0 */ {
             const float *restrict src = tc + 196;
             const float *restrict wk = wc + 6;
-            CNNRT_TILE_FENCE(acc, 1, 4, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -298,7 +298,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
         /* tap 2,1 */ {
             const float *restrict src = tc + 197;
             const float *restrict wk = wc + 7;
-            CNNRT_TILE_FENCE(acc, 1, 4, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -307,7 +307,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
         /* tap 2,2 */ {
             const float *restrict src = tc + 198;
             const float *restrict wk = wc + 8;
-            CNNRT_TILE_FENCE(acc, 1, 4, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 4, wk);
             cnnrt_v16 xv[4];
             for (int v_ = 0; v_ < 4; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -436,7 +436,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
         /* tap 0,0 */ {
             const float *restrict src = tc;
             const float *restrict wk = wc;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -445,7 +445,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
         /* tap 0,1 */ {
             const float *restrict src = tc + 1;
             const float *restrict wk = wc + 1;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -454,7 +454,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
         /* tap 0,2 */ {
             const float *restrict src = tc + 2;
             const float *restrict wk = wc + 2;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -463,7 +463,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
         /* tap 1,0 */ {
             const float *restrict src = tc + 98;
             const float *restrict wk = wc + 3;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -472,7 +472,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
         /* tap 1,1 */ {
             const float *restrict src = tc + 99;
             const float *restrict wk = wc + 4;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -481,7 +481,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
         /* tap 1,2 */ {
             const float *restrict src = tc + 100;
             const float *restrict wk = wc + 5;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -490,7 +490,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
         /* tap 2,0 */ {
             const float *restrict src = tc + 196;
             const float *restrict wk = wc + 6;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -499,7 +499,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
         /* tap 2,1 */ {
             const float *restrict src = tc + 197;
             const float *restrict wk = wc + 7;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -508,7 +508,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
         /* tap 2,2 */ {
             const float *restrict src = tc + 198;
             const float *restrict wk = wc + 8;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -583,7 +583,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
         /* tap 0,0 */ {
             const float *restrict src = tc;
             const float *restrict wk = wc;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -592,7 +592,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
         /* tap 0,1 */ {
             const float *restrict src = tc + 1;
             const float *restrict wk = wc + 1;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -601,7 +601,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
         /* tap 0,2 */ {
             const float *restrict src = tc + 2;
             const float *restrict wk = wc + 2;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -610,7 +610,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
         /* tap 1,0 */ {
             const float *restrict src = tc + 98;
             const float *restrict wk = wc + 3;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -619,7 +619,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
         /* tap 1,1 */ {
             const float *restrict src = tc + 99;
             const float *restrict wk = wc + 4;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -628,7 +628,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
         /* tap 1,2 */ {
             const float *restrict src = tc + 100;
             const float *restrict wk = wc + 5;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -637,7 +637,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
         /* tap 2,0 */ {
             const float *restrict src = tc + 196;
             const float *restrict wk = wc + 6;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -646,7 +646,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
         /* tap 2,1 */ {
             const float *restrict src = tc + 197;
             const float *restrict wk = wc + 7;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -655,7 +655,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
         /* tap 2,2 */ {
             const float *restrict src = tc + 198;
             const float *restrict wk = wc + 8;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -784,7 +784,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 0,0 */ {
             const float *restrict src = tc;
             const float *restrict wk = wc;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -793,7 +793,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 0,1 */ {
             const float *restrict src = tc + 1;
             const float *restrict wk = wc + 1;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -802,7 +802,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 0,2 */ {
             const float *restrict src = tc + 2;
             const float *restrict wk = wc + 2;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -811,7 +811,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 1,0 */ {
             const float *restrict src = tc + 98;
             const float *restrict wk = wc + 3;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -820,7 +820,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 1,1 */ {
             const float *restrict src = tc + 99;
             const float *restrict wk = wc + 4;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -829,7 +829,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 1,2 */ {
             const float *restrict src = tc + 100;
             const float *restrict wk = wc + 5;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -838,7 +838,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 2,0 */ {
             const float *restrict src = tc + 196;
             const float *restrict wk = wc + 6;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -847,7 +847,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 2,1 */ {
             const float *restrict src = tc + 197;
             const float *restrict wk = wc + 7;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -856,7 +856,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 2,2 */ {
             const float *restrict src = tc + 198;
             const float *restrict wk = wc + 8;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -931,7 +931,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 0,0 */ {
             const float *restrict src = tc;
             const float *restrict wk = wc;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -940,7 +940,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 0,1 */ {
             const float *restrict src = tc + 1;
             const float *restrict wk = wc + 1;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -949,7 +949,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 0,2 */ {
             const float *restrict src = tc + 2;
             const float *restrict wk = wc + 2;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -958,7 +958,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 1,0 */ {
             const float *restrict src = tc + 98;
             const float *restrict wk = wc + 3;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -967,7 +967,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 1,1 */ {
             const float *restrict src = tc + 99;
             const float *restrict wk = wc + 4;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -976,7 +976,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 1,2 */ {
             const float *restrict src = tc + 100;
             const float *restrict wk = wc + 5;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -985,7 +985,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 2,0 */ {
             const float *restrict src = tc + 196;
             const float *restrict wk = wc + 6;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -994,7 +994,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 2,1 */ {
             const float *restrict src = tc + 197;
             const float *restrict wk = wc + 7;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL
@@ -1003,7 +1003,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
         /* tap 2,2 */ {
             const float *restrict src = tc + 198;
             const float *restrict wk = wc + 8;
-            CNNRT_TILE_FENCE(acc, 1, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 1, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             CNNRT_UNROLL

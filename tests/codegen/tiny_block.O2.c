@@ -98,7 +98,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
         /* tap 0,0 */ {
             const float *restrict src = tc;
             const float *restrict wk = wc;
-            CNNRT_TILE_FENCE(acc, 2, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
@@ -109,7 +109,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
         /* tap 0,1 */ {
             const float *restrict src = tc + 1;
             const float *restrict wk = wc + 2;
-            CNNRT_TILE_FENCE(acc, 2, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
@@ -120,7 +120,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
         /* tap 0,2 */ {
             const float *restrict src = tc + 2;
             const float *restrict wk = wc + 4;
-            CNNRT_TILE_FENCE(acc, 2, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
@@ -131,7 +131,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
         /* tap 1,0 */ {
             const float *restrict src = tc + 6;
             const float *restrict wk = wc + 6;
-            CNNRT_TILE_FENCE(acc, 2, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
@@ -142,7 +142,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
         /* tap 1,1 */ {
             const float *restrict src = tc + 7;
             const float *restrict wk = wc + 8;
-            CNNRT_TILE_FENCE(acc, 2, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
@@ -153,7 +153,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
         /* tap 1,2 */ {
             const float *restrict src = tc + 8;
             const float *restrict wk = wc + 10;
-            CNNRT_TILE_FENCE(acc, 2, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
@@ -164,7 +164,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
         /* tap 2,0 */ {
             const float *restrict src = tc + 12;
             const float *restrict wk = wc + 12;
-            CNNRT_TILE_FENCE(acc, 2, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
@@ -175,7 +175,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
         /* tap 2,1 */ {
             const float *restrict src = tc + 13;
             const float *restrict wk = wc + 14;
-            CNNRT_TILE_FENCE(acc, 2, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
@@ -186,7 +186,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
         /* tap 2,2 */ {
             const float *restrict src = tc + 14;
             const float *restrict wk = wc + 16;
-            CNNRT_TILE_FENCE(acc, 2, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
@@ -356,7 +356,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
         /* tap 0,0 */ {
             const float *restrict src = tc;
             const float *restrict wk = wc;
-            CNNRT_TILE_FENCE(acc, 2, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
@@ -367,7 +367,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
         /* tap 0,1 */ {
             const float *restrict src = tc + 1;
             const float *restrict wk = wc + 2;
-            CNNRT_TILE_FENCE(acc, 2, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
@@ -378,7 +378,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
         /* tap 0,2 */ {
             const float *restrict src = tc + 2;
             const float *restrict wk = wc + 4;
-            CNNRT_TILE_FENCE(acc, 2, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
@@ -389,7 +389,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
         /* tap 1,0 */ {
             const float *restrict src = tc + 6;
             const float *restrict wk = wc + 6;
-            CNNRT_TILE_FENCE(acc, 2, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
@@ -400,7 +400,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
         /* tap 1,1 */ {
             const float *restrict src = tc + 7;
             const float *restrict wk = wc + 8;
-            CNNRT_TILE_FENCE(acc, 2, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
@@ -411,7 +411,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
         /* tap 1,2 */ {
             const float *restrict src = tc + 8;
             const float *restrict wk = wc + 10;
-            CNNRT_TILE_FENCE(acc, 2, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
@@ -422,7 +422,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
         /* tap 2,0 */ {
             const float *restrict src = tc + 12;
             const float *restrict wk = wc + 12;
-            CNNRT_TILE_FENCE(acc, 2, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
@@ -433,7 +433,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
         /* tap 2,1 */ {
             const float *restrict src = tc + 13;
             const float *restrict wk = wc + 14;
-            CNNRT_TILE_FENCE(acc, 2, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
@@ -444,7 +444,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
         /* tap 2,2 */ {
             const float *restrict src = tc + 14;
             const float *restrict wk = wc + 16;
-            CNNRT_TILE_FENCE(acc, 2, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
@@ -614,7 +614,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
         /* tap 0,0 */ {
             const float *restrict src = tc;
             const float *restrict wk = wc;
-            CNNRT_TILE_FENCE(acc, 2, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
@@ -625,7 +625,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
         /* tap 0,1 */ {
             const float *restrict src = tc + 1;
             const float *restrict wk = wc + 2;
-            CNNRT_TILE_FENCE(acc, 2, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
@@ -636,7 +636,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
         /* tap 0,2 */ {
             const float *restrict src = tc + 2;
             const float *restrict wk = wc + 4;
-            CNNRT_TILE_FENCE(acc, 2, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
@@ -647,7 +647,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
         /* tap 1,0 */ {
             const float *restrict src = tc + 6;
             const float *restrict wk = wc + 6;
-            CNNRT_TILE_FENCE(acc, 2, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
@@ -658,7 +658,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
         /* tap 1,1 */ {
             const float *restrict src = tc + 7;
             const float *restrict wk = wc + 8;
-            CNNRT_TILE_FENCE(acc, 2, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
@@ -669,7 +669,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
         /* tap 1,2 */ {
             const float *restrict src = tc + 8;
             const float *restrict wk = wc + 10;
-            CNNRT_TILE_FENCE(acc, 2, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
@@ -680,7 +680,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
         /* tap 2,0 */ {
             const float *restrict src = tc + 12;
             const float *restrict wk = wc + 12;
-            CNNRT_TILE_FENCE(acc, 2, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
@@ -691,7 +691,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
         /* tap 2,1 */ {
             const float *restrict src = tc + 13;
             const float *restrict wk = wc + 14;
-            CNNRT_TILE_FENCE(acc, 2, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
@@ -702,7 +702,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
         /* tap 2,2 */ {
             const float *restrict src = tc + 14;
             const float *restrict wk = wc + 16;
-            CNNRT_TILE_FENCE(acc, 2, 2, wk);
+            CNNRT_TAPS_FENCE(acc, 2, 2, wk);
             cnnrt_v16 xv[2];
             for (int v_ = 0; v_ < 2; v_++) CNNRT_LOAD16(xv[v_], src + 16 * v_);
             for (int v_ = 0; v_ < 2; v_++) CNNRT_IN_REGS(xv[v_]);
