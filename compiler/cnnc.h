@@ -764,9 +764,11 @@ bool target_both(const Options *o);
 bool regs_fit(Regs r, int acc, int operands);
 /* accumulators that hide the FMA latency on two FMA pipes */
 int regs_latency(Regs r);
+/* the build machine's L1 data, L2 and last-level cache sizes (--cache=host);
+ * false where it does not tell them */
+bool target_host_caches(int64_t cache[3]);
 /* bytes of weights that a kernel may read again and again from the core's
  * own cache (L2) while the other data it touches stays there too */
-bool target_host_caches(int64_t cache[3]);
 int64_t target_weight_cache(const Options *o);
 /* bytes of weights that stay in the core's L1 beside the data a tile reads */
 int64_t target_l1_weights(const Options *o);

@@ -219,19 +219,19 @@ static void parse_cache(Cli *o, const char *a) {
     }
     int64_t c[3] = {0};
     int n = 0;
+    bool bad = false;
     for (;;) {
         const char *end = p;
         int64_t v = parse_size(p, &end);
-        if (n == 3 || v < (n == 2 ? 0 : 1024) || (*end && *end != ',') || (*end == ',' && !end[1]))
-            usage_error("'%s': --cache takes the sizes of the L1 data, the L2 and optionally the last-level "
-                        "cache, such as 32K,1M,32M (L1 and L2 of 1K or more), or host", a);
+        bad |= n == 3 || v < (n == 2 ? 0 : 1024) || (*end && *end != ',') || (*end == ',' && !end[1]);
+        if (bad) break;
         c[n++] = v;
         if (!*end) break;
         p = end + 1;
     }
-    if (n < 2)
+    if (bad || n < 2)
         usage_error("'%s': --cache takes the sizes of the L1 data, the L2 and optionally the last-level "
-                    "cache, such as 32K,1M,32M, or host", a);
+                    "cache, such as 32K,1M,32M (L1 and L2 of 1K or more), or host", a);
     if (c[1] < c[0] || (c[2] && c[2] < c[1]))
         usage_error("'%s': each cache of --cache is at least as large as the one before it", a);
     memcpy(o->gen.cache, c, sizeof c);

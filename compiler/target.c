@@ -29,7 +29,8 @@ int regs_latency(Regs r) { return r == REGS_WIDE ? 12 : 4; }
  * default is today's x86 server and desktop core's (Zen 4 and 5: 32-48 KiB,
  * 1 MiB, 32 MiB a complex of 8 cores; Skylake-SP alike; ARM's big cores,
  * Neoverse N2/V2, 64 KiB and 1-2 MiB): a working set sized for it fits most
- * of them. Zen 3 has 512 KiB of L2, many embedded cores no L3 (--cache=32K,512K,32M). */
+ * of them (Zen 3's 512 KiB of L2 included: its own sizes made MobileNet v1
+ * 1.03-1.09x slower); many embedded cores have less, and no L3. */
 static int64_t cache_bytes(const Options *o, int level) {
     static const int64_t dflt[3] = {32 << 10, 1 << 20, 32 << 20};
     return o->cache[0] ? o->cache[level] : dflt[level];

@@ -51,15 +51,15 @@ static void rows_tile(Emit *e, const ConvTile *t, int R, int V, const char *oh0,
                         LOOP_SCOPE(e, "v", V) {
                         emit_line(e, "cnnrt_v16 xv;");
                         emit_line(e, "CNNRT_LOAD16(xv, %s);", cx_at("tc", cx_add(cx_mul(v, 16), off)));
-                        int uses = 0;
-                        for (int64_t i2 = 0; i2 < t->kh; i2++)
-                            for (int r2 = 0; r2 < R; r2++) uses += conv_tap_offset(t, 0, i2, k) + r2 * t->Wp == off;
-                        if (uses > 1) emit_line(e, "CNNRT_IN_REGS(xv);");
+                        const char **fmas = xcalloc((size_t)(t->kh * R), sizeof *fmas);   /* the (row, tap)s reading it */
+                        int nf = 0;
                         for (int64_t i2 = 0; i2 < t->kh; i2++)
                             for (int r2 = 0; r2 < R; r2++)
                                 if (conv_tap_offset(t, 0, i2, k) + r2 * t->Wp == off)
-                                    emit_line(e, "CNNRT_FMAV16(acc[%d][%s], xv, wv[%lld]);   /* row %d, tap %lld,%lld */", r2, v,
-                                              (long long)(i2 * t->kw + k), r2, (long long)i2, (long long)k);
+                                    fmas[nf++] = xasprintf("CNNRT_FMAV16(acc[%d][%s], xv, wv[%lld]);   /* row %d, tap %lld,%lld */",
+                                                           r2, v, (long long)(i2 * t->kw + k), r2, (long long)i2, (long long)k);
+                        if (nf > 1) emit_line(e, "CNNRT_IN_REGS(xv);");
+                        for (int f = 0; f < nf; f++) emit_line(e, "%s", fmas[f]);
                         }
                     }
                 }
