@@ -119,64 +119,86 @@ static void channel_vectors(Emit *e, const void *ctx, Regs regs) {
                                         : cx_div(over ? "q0" : q, RW);
             bool by_channel = prefetch && lines < nqi;
             if (by_channel) emit_line(e, "int pf = %s;   /* channels until the next one whose lines this run fetches */", run);
-            BLOCK(e, "for (int c = %s; c < %s; c++)", passes ? "c0" : "0",
-                  passes ? xasprintf("(c0 + %lld < %lld ? c0 + %lld : %lld)", CB, cg, CB, cg) : xasprintf("%lld", cg)) {
-                long long step = 1;   /* floats from one position to the next */
-                if (!conv_cv_direct(t)) {
-                    emit_line(e, "const float *restrict tc = %s;", cx_at("t", cx_plus(cx_mul("(size_t)c", band), q)));
-                } else if (emit_blocked(e, L->in[0])) {   /* 1x1: the input where it is, [C/16][HW][16] */
-                    emit_line(e, "const float *restrict tc = x0 + %s + c %% 16;",
-                              cx_mul(cx_plus(cx_mul("(size_t)(c / 16)", t->H * t->W), q), 16));
-                    step = 16;
-                } else {
-                    emit_line(e, "const float *restrict tc = %s;", cx_at("x0", cx_plus(cx_mul("(size_t)c", t->H * t->W), q)));
-                }
-                emit_line(e, "const float *restrict wc = %s;", cx_plus("wb", cx_mul("c", taps * t->OCB)));
-                /* narrow: each channel's multiply-adds after the last one's
-                 * (CNNRT_TILE_FENCE): clang spread a 1x1 layer's 2 x 2 tile
-                 * over 16 channels at a time and spilled it, MobileNet v1's
-                 * 512-channel layers at 14x14 1.26x the time, at 7x7 1.34x */
-                if (regs == REGS_NARROW) emit_line(e, "CNNRT_TILE_FENCE(acc, %d, %d, tc);", RW, OCV);
-                long long ahead = (passes ? CB : cg) * taps * t->OCB;   /* floats to the next pass's weights */
-                /* channel c + CB: in the next pass, or past the block's last, shorter pass in the next
-                 * block's first; in the last block not past the last channel (which implies `more`) */
-                const char *go = passes && cg % CB ? xasprintf("%s + 1 < %lld || c + %lld < %lld", ob, (long long)t->NOB, CB, cg)
-                                                   : "more";
-                if (by_channel) {
-                    emit_line(e, "/* channel c's weights in the next pass (or block) toward the cache: all in run c mod %lld */",
-                              nqi);
-                    BLOCK(e, "if (pf-- == 0)") {
-                        emit_line(e, "if (%s) for (int l = 0; l < %lld; l++) CNNRT_PREFETCH(%s + %lld + 16 * l);", go, lines,
-                                  wline, ahead);
-                        emit_line(e, "pf = %lld;", nqi - 1);
+            /* a 1x1 layer's blocked input (its channels a multiple of 16)
+             * a block of 16 channels at a time, unrolled: the channel's
+             * place in the block a constant, not c / 16 and c % 16 per
+             * channel (clang spent more instructions on those and on the
+             * countdown of the weights' fetch than the 6 x 16 AVX2 tile's
+             * 12 multiply-adds take: MobileNet v1's 512-channel 1x1 layers
+             * at 14x14 0.80x the time so, 0.91x under gcc) */
+            bool in_blocks = conv_cv_direct(t) && emit_blocked(e, L->in[0]) && cg % 16 == 0 && (!passes || CB % 16 == 0);
+            BLOCK(e, "for (int %s = %s; %s < %s; %s)", in_blocks ? "c1" : "c", passes ? "c0" : "0", in_blocks ? "c1" : "c",
+                  passes ? xasprintf("(c0 + %lld < %lld ? c0 + %lld : %lld)", CB, cg, CB, cg) : xasprintf("%lld", cg),
+                  in_blocks ? "c1 += 16" : "c++") {
+                if (in_blocks) emit_line(e, "CNNRT_UNROLL");
+                BLOCK_IF(e, in_blocks, "for (int cl = 0; cl < 16; cl++)") {
+                    if (in_blocks) emit_line(e, "const int c = c1 + cl;");
+                    long long step = 1;   /* floats from one position to the next */
+                    if (!conv_cv_direct(t)) {
+                        emit_line(e, "const float *restrict tc = %s;", cx_at("t", cx_plus(cx_mul("(size_t)c", band), q)));
+                    } else if (in_blocks) {   /* 1x1: the input where it is, [C/16][HW][16] */
+                        emit_line(e, "const float *restrict tc = x0 + %s + cl;",
+                                  cx_mul(cx_plus(cx_mul("(size_t)(c1 / 16)", t->H * t->W), q), 16));
+                        step = 16;
+                    } else if (emit_blocked(e, L->in[0])) {
+                        emit_line(e, "const float *restrict tc = x0 + %s + c %% 16;",
+                                  cx_mul(cx_plus(cx_mul("(size_t)(c / 16)", t->H * t->W), q), 16));
+                        step = 16;
+                    } else {
+                        emit_line(e, "const float *restrict tc = %s;", cx_at("x0", cx_plus(cx_mul("(size_t)c", t->H * t->W), q)));
                     }
-                } else if (prefetch) {
-                    emit_line(e, "/* channel c's weights in the next pass (or block) toward the cache: line l in run l mod %lld */",
-                              nqi);
-                    emit_line(e, "if (%s) for (int l = %s; l < %lld; l += %lld) CNNRT_PREFETCH(%s + %lld + 16 * l);", go, run,
-                              lines, nqi, wline, ahead);
-                }
-                if (S) BLOCK_IF(e, every > 1, "if (--ahead_in == 0)") {
-                    if (every > 1) emit_line(e, "ahead_in = %lld;", every);
-                    if (alines > 1)
-                        emit_line(e, "for (int l = 0; l < %lld && ahead_at < %lld; l++, ahead_at += 64) CNNRT_PREFETCH(ahead + ahead_at);",
-                                  alines, abytes);
-                    else
-                        BLOCK(e, "if (ahead_at < %lld)", abytes) {
-                            emit_line(e, "CNNRT_PREFETCH(ahead + ahead_at);");
-                            emit_line(e, "ahead_at += 64;");
+                    emit_line(e, "const float *restrict wc = %s;", cx_plus("wb", cx_mul("c", taps * t->OCB)));
+                    /* narrow: each channel's multiply-adds after the last one's
+                     * (CNNRT_TILE_FENCE): clang spread a 1x1 layer's 2 x 2 tile
+                     * over 16 channels at a time and spilled it, MobileNet v1's
+                     * 512-channel layers at 14x14 1.26x the time, at 7x7 1.34x */
+                    if (regs == REGS_NARROW) emit_line(e, "CNNRT_TILE_FENCE(acc, %d, %d, tc);", RW, OCV);
+                    long long ahead = (passes ? CB : cg) * taps * t->OCB;   /* floats to the next pass's weights */
+                    /* channel c + CB: in the next pass, or past the block's last, shorter pass in the next
+                     * block's first; in the last block not past the last channel (which implies `more`) */
+                    const char *go = passes && cg % CB
+                                         ? xasprintf("%s + 1 < %lld || c + %lld < %lld", ob, (long long)t->NOB, CB, cg)
+                                         : "more";
+                    if (by_channel) {
+                        emit_line(e, "/* channel c's weights in the next pass (or block) toward the cache: all in run c mod %lld */",
+                                  nqi);
+                        BLOCK(e, "if (pf-- == 0)") {
+                            emit_line(e, "if (%s) for (int l = 0; l < %lld; l++) CNNRT_PREFETCH(%s + %lld + 16 * l);", go, lines,
+                                      wline, ahead);
+                            emit_line(e, "pf = %lld;", nqi - 1);
                         }
+                    } else if (prefetch) {
+                        emit_line(e,
+                                  "/* channel c's weights in the next pass (or block) toward the cache: "
+                                  "line l in run l mod %lld */",
+                                  nqi);
+                        emit_line(e, "if (%s) for (int l = %s; l < %lld; l += %lld) CNNRT_PREFETCH(%s + %lld + 16 * l);", go, run,
+                                  lines, nqi, wline, ahead);
+                    }
+                    if (S) BLOCK_IF(e, every > 1, "if (--ahead_in == 0)") {
+                        if (every > 1) emit_line(e, "ahead_in = %lld;", every);
+                        if (alines > 1)
+                            emit_line(e,
+                                      "for (int l = 0; l < %lld && ahead_at < %lld; l++, ahead_at += 64) "
+                                      "CNNRT_PREFETCH(ahead + ahead_at);",
+                                      alines, abytes);
+                        else
+                            BLOCK(e, "if (ahead_at < %lld)", abytes) {
+                                emit_line(e, "CNNRT_PREFETCH(ahead + ahead_at);");
+                                emit_line(e, "ahead_at += 64;");
+                            }
+                    }
+                    for (int64_t i = 0; i < t->kh; i++)
+                        for (int64_t k = 0; k < t->kw; k++)
+                            BLOCK(e, "/* tap %lld,%lld */", (long long)i, (long long)k) {
+                                emit_line(e, "const float *restrict src = %s;", cx_add("tc", conv_tap_offset(t, 0, i, k)));
+                                emit_load_vectors(e, "wv", OCV, cx_add("wc", (i * t->kw + k) * t->OCB), hold);
+                                if (RW > 1 || OCV > 1) emit_line(e, "CNNRT_UNROLL");
+                                if (RW > 1) emit_line(e, "for (int r = 0; r < %d; r++)", RW);
+                                emit_line(e, "%s%sCNNRT_FMA16(acc[%s][%s], wv[%s], src[%s]);", RW > 1 ? "    " : "",
+                                          loop_head("v", OCV), r, v, v, cx_mul(r, step));
+                            }
                 }
-                for (int64_t i = 0; i < t->kh; i++)
-                    for (int64_t k = 0; k < t->kw; k++)
-                        BLOCK(e, "/* tap %lld,%lld */", (long long)i, (long long)k) {
-                            emit_line(e, "const float *restrict src = %s;", cx_add("tc", conv_tap_offset(t, 0, i, k)));
-                            emit_load_vectors(e, "wv", OCV, cx_add("wc", (i * t->kw + k) * t->OCB), hold);
-                            if (RW > 1 || OCV > 1) emit_line(e, "CNNRT_UNROLL");
-                            if (RW > 1) emit_line(e, "for (int r = 0; r < %d; r++)", RW);
-                            emit_line(e, "%s%sCNNRT_FMA16(acc[%s][%s], wv[%s], src[%s]);", RW > 1 ? "    " : "",
-                                      loop_head("v", OCV), r, v, v, cx_mul(r, step));
-                        }
             }
             if (passes) BLOCK(e, "if (c0 + %lld < %lld)   /* not the last pass */", CB, cg) {
                 if (RW > 1 || OCV > 1) emit_line(e, "CNNRT_UNROLL");

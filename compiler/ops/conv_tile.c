@@ -237,6 +237,10 @@ ConvTile conv_tile(const Layer *L, const Shape *in, const Options *o, int near) 
             int64_t fit = cache / tap > 1 ? cache / tap : 1;
             int64_t passes = (t.cg + fit - 1) / fit;
             t.CB = (t.cg + passes - 1) / passes;
+            /* a 1x1 layer's passes by whole blocks of 16 channels, so that
+             * they read a channel-blocked input a block at a time (a pass
+             * of hundreds of channels, a few more of them) */
+            if (taps == 1 && passes > 1 && t.CB > 16) t.CB = (t.CB + 15) / 16 * 16;
             /* the narrow tile inside it; its runs may overlap where each
              * stores what it computes (a pass reads back its partial sums) */
             if (target_both(o)) cv_tile(REGS_NARROW, &t, wq, &t, t.CB == t.cg, &t.nRW, &t.nOCV, &t.ncv_rows, &t.nover);
