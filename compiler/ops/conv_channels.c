@@ -151,8 +151,18 @@ static void channel_vectors(Emit *e, const void *ctx, Regs regs) {
                     /* narrow: each channel's multiply-adds after the last one's
                      * (CNNRT_TILE_FENCE): clang spread a 1x1 layer's 2 x 2 tile
                      * over 16 channels at a time and spilled it, MobileNet v1's
-                     * 512-channel layers at 14x14 1.26x the time, at 7x7 1.34x */
-                    if (regs == REGS_NARROW) emit_line(e, "CNNRT_TILE_FENCE(acc, %d, %d, tc);", RW, OCV);
+                     * 512-channel layers at 14x14 1.26x the time, at 7x7 1.34x).
+                     * Over several taps, each tap's after the last one's, under
+                     * gcc too (CNNRT_TAPS_FENCE, below): gcc shared a broadcast
+                     * between the taps that read the same input, which kept
+                     * them live and spilled them (MobileNet v1's first layer,
+                     * 3x3/2 from 3 channels, and a depthwise after it: 0.76x
+                     * the time under gcc, 0.93x under clang), where the
+                     * registers have no room for a tap's broadcasts beside
+                     * the tile (ResNet's 512-channel 3x3 layers at 7x7, 3 x
+                     * 16, fenced: 1.04x under gcc) */
+                    bool tap_fence = regs == REGS_NARROW && taps > 1 && !regs_fit(regs, RW * OCV + (RW + 1) / 2, OCV + 1);
+                    if (regs == REGS_NARROW && !tap_fence) emit_line(e, "CNNRT_TILE_FENCE(acc, %d, %d, tc);", RW, OCV);
                     long long ahead = (passes ? CB : cg) * taps * t->OCB;   /* floats to the next pass's weights */
                     /* channel c + CB: in the next pass, or past the block's last, shorter pass in the next
                      * block's first; in the last block not past the last channel (which implies `more`) */
@@ -192,6 +202,7 @@ static void channel_vectors(Emit *e, const void *ctx, Regs regs) {
                         for (int64_t k = 0; k < t->kw; k++)
                             BLOCK(e, "/* tap %lld,%lld */", (long long)i, (long long)k) {
                                 emit_line(e, "const float *restrict src = %s;", cx_add("tc", conv_tap_offset(t, 0, i, k)));
+                                if (tap_fence) emit_line(e, "CNNRT_TAPS_FENCE(acc, %d, %d, src);", RW, OCV);
                                 emit_load_vectors(e, "wv", OCV, cx_add("wc", (i * t->kw + k) * t->OCB), hold);
                                 if (RW > 1 || OCV > 1) emit_line(e, "CNNRT_UNROLL");
                                 if (RW > 1) emit_line(e, "for (int r = 0; r < %d; r++)", RW);

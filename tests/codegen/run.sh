@@ -162,6 +162,13 @@ fences() {  # fences FILE.c FUNCTION: the fences in FUNCTION, preprocessed by gc
 a=$(fences "$out/ex_lenet5.O2.c" lenet5_c2__run_narrow) b=$(fences "$out/pw_auto.c" pointwise_32x32_c__run_narrow)
 if [ "$a" -gt 0 ] && [ "$b" = 0 ]; then ok "gcc AVX2: LeNet-5's 5x5 pixel tiles fenced ($a), a 1x1 layer's not"
 else ko "gcc AVX2: LeNet-5's 5x5 pixel tiles fenced, a 1x1 layer's not ($a, $b fences)"; fi
+# and a first layer's channel vectors (3 channels, 3x3/2: 6 x 16, a tile that
+# fills the registers) tap by tap: gcc shared broadcasts between the taps and
+# spilled them (0.76x the time fenced)
+"$CNNC" tests/codegen/warn/first_layer.cnn --random-weights=1 -o "$out/first_layer.c" 2>/dev/null
+a=$(fences "$out/first_layer.c" first_layer_conv__run_narrow)
+if [ "$a" = 9 ]; then ok "gcc AVX2: a first layer's channel vectors fenced at each of its 9 taps"
+else ko "gcc AVX2: a first layer's channel vectors fenced at each of its 9 taps ($a fences)"; fi
 
 # pointwise_blocked: the 1x1 layer's loop over a channel-blocked input a
 # block of 16 channels at a time (each channel's place in the block a
