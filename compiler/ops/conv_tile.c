@@ -57,7 +57,10 @@ static int64_t cv_tile(Regs r, const ConvTile *g, int64_t Wp, const ConvTile *wi
              * gcc) */
             if (!regs_fit(r, n * v, r == REGS_WIDE ? v + 1 : v)) break;
             if (within && within->OCV % v) continue;
-            bool flat_ok = !within || (nq + n - 1) / n * n <= within->NQ, by_row = Wp > OW && OW % n == 0;
+            /* flat runs past the block's NQ pad it (below), but for a 1x1
+             * layer that reads its input in place */
+            bool flat_ok = !within || (nq + n - 1) / n * n <= within->NQ || (within->CB < within->cg && !conv_cv_direct(within)),
+                 by_row = Wp > OW && OW % n == 0;
             bool overlap = !flat_ok && !by_row && may_overlap && n <= nq;
             if (!flat_ok && !by_row && !overlap) continue;
             int64_t runs = by_row ? OH * (OW / n) : (nq + n - 1) / n;
@@ -244,6 +247,16 @@ ConvTile conv_tile(const Layer *L, const Shape *in, const Options *o, int near) 
             /* the narrow tile inside it; its runs may overlap where each
              * stores what it computes (a pass reads back its partial sums) */
             if (target_both(o)) cv_tile(REGS_NARROW, &t, wq, &t, t.CB == t.cg, &t.nRW, &t.nOCV, &t.ncv_rows, &t.nover);
+            /* in passes, where runs may not overlap, the narrow tile's last
+             * run may end past the wide one's: the partial sums and the
+             * planes' zeros then reach that far (ResNet's 512-channel 3x3
+             * layers at 7x7, 63 positions: 6 x 16 over 66 where 3 x 16 was
+             * all that divided them, 6 accumulators for 8 multiply-adds in
+             * flight) */
+            if (target_both(o) && t.CB < t.cg && !t.ncv_rows && !conv_cv_direct(&t)) {
+                int64_t nNQ = (nq + t.nRW - 1) / t.nRW * t.nRW;
+                if (nNQ > t.NQ) t.NQ = t.OWp = nNQ;
+            }
             /* a narrow tile of fewer vectors than the block's reads the
              * block in parts: all its runs for one part, then the next,
              * each reading the input again, or each run all parts, reading

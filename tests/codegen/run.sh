@@ -244,6 +244,15 @@ counts=$(awk '/^(CNNRT_ISA_[A-Z]* )?static void/ {k = /_pw__run_wide/ ? 1 : /_co
 set -- $counts
 if [ "$1" = 1 ] && [ "$2" = 1 ]; then ok "weight_prefetch -O2: a 1x1 layer's weights channel by channel over the runs, a 3x3's line by line"
 else ko "weight_prefetch -O2: a 1x1 layer's weights channel by channel over the runs, a 3x3's line by line ($1 $2)"; fi
+# and the 3x3 layer's narrow tile (in passes, whose runs may not overlap)
+# 6 x 16 over 66 positions, the partial sums padded to them, not 3 x 16, the
+# largest that divided 63 (6 accumulators for 8 multiply-adds in flight:
+# ResNet-18 1.08x the time)
+counts=$(awk '/^(CNNRT_ISA_[A-Z]* )?static void/ {k = /_conv__run_narrow/}
+              k && /channel vectors: tiles of 6 positions of the padded output rows x 1 x 16/ {a++}
+              END {printf "%d", a}' "$c")
+if [ "$counts" = 1 ]; then ok "weight_prefetch -O2: the narrow 3x3 tile in passes 6 x 16, its last run past the 63 positions"
+else ko "weight_prefetch -O2: the narrow 3x3 tile in passes 6 x 16, its last run past the 63 positions ($counts)"; fi
 probe() {   # probe NET NAME EXPECTED [CFLAGS...]: prefetches, lines and ranges of one call of NET
     net=$1 name=$2 want=$3; shift 3
     up=$(echo "$net" | tr '[:lower:]' '[:upper:]')
