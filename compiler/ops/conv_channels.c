@@ -159,8 +159,8 @@ static void channel_vectors(Emit *e, const void *ctx, Regs regs) {
                      * 3x3/2 from 3 channels, and a depthwise after it: 0.76x
                      * the time under gcc, 0.93x under clang), where the
                      * registers have no room for a tap's broadcasts beside
-                     * the tile (ResNet's 512-channel 3x3 layers at 7x7, 3 x
-                     * 16, fenced: 1.04x under gcc) */
+                     * the tile (a 3 x 16 tile of a 512-channel 3x3 layer at
+                     * 7x7, fenced: 1.04x under gcc) */
                     bool tap_fence = regs == REGS_NARROW && taps > 1 && !regs_fit(regs, RW * OCV + (RW + 1) / 2, OCV + 1);
                     if (regs == REGS_NARROW && !tap_fence) emit_line(e, "CNNRT_TILE_FENCE(acc, %d, %d, tc);", RW, OCV);
                     long long ahead = (passes ? CB : cg) * taps * t->OCB;   /* floats to the next pass's weights */
