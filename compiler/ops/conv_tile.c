@@ -41,6 +41,11 @@ bool conv_tiled_ok(const Layer *L) {
  * the nq positions whose last one starts RW before their end and computes
  * again a few of the run before it (MobileNet v1's 1x1 layers at 7x7 and 14x14 under a 7 x 2 or 14 x 2
  * wide tile: narrow 6 x 1 where 1 x 2 and 2 x 2 divided them) */
+/* in passes (where runs may not overlap: a pass reads back its partial
+ * sums) the narrow tile's flat runs may end past the block's NQ, which is
+ * then padded to them; not a 1x1 layer's that reads its input in place */
+static bool cv_pads_runs(const ConvTile *t) { return t->CB < t->cg && !conv_cv_direct(t); }
+
 static int64_t cv_tile(Regs r, const ConvTile *g, int64_t Wp, const ConvTile *within, bool may_overlap, int *rw, int *ocv,
                        bool *rows, bool *over) {
     int64_t best = INT64_MAX, OC = g->OC, OH = g->OH, OW = g->OW, nq = OH * Wp, taps = g->kd * g->kh * g->kw;
@@ -57,9 +62,7 @@ static int64_t cv_tile(Regs r, const ConvTile *g, int64_t Wp, const ConvTile *wi
              * gcc) */
             if (!regs_fit(r, n * v, r == REGS_WIDE ? v + 1 : v)) break;
             if (within && within->OCV % v) continue;
-            /* flat runs past the block's NQ pad it (below), but for a 1x1
-             * layer that reads its input in place */
-            bool flat_ok = !within || (nq + n - 1) / n * n <= within->NQ || (within->CB < within->cg && !conv_cv_direct(within)),
+            bool flat_ok = !within || (nq + n - 1) / n * n <= within->NQ || cv_pads_runs(within),
                  by_row = Wp > OW && OW % n == 0;
             bool overlap = !flat_ok && !by_row && may_overlap && n <= nq;
             if (!flat_ok && !by_row && !overlap) continue;
@@ -253,7 +256,7 @@ ConvTile conv_tile(const Layer *L, const Shape *in, const Options *o, int near) 
              * layers at 7x7, 63 positions: 6 x 16 over 66 where 3 x 16 was
              * all that divided them, 6 accumulators for 8 multiply-adds in
              * flight) */
-            if (target_both(o) && t.CB < t.cg && !t.ncv_rows && !conv_cv_direct(&t)) {
+            if (target_both(o) && cv_pads_runs(&t) && !t.ncv_rows) {
                 int64_t nNQ = (nq + t.nRW - 1) / t.nRW * t.nRW;
                 if (nNQ > t.NQ) t.NQ = t.OWp = nNQ;
             }
