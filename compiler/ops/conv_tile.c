@@ -204,10 +204,17 @@ ConvTile conv_tile(const Layer *L, const Shape *in, const Options *o, int near) 
          * neighbours gain: up to as much again (EfficientNet-B0's first
          * expansion, 16 -> 96 at 112x112, modelled at 1.78x: its input then
          * leaves the 1x1 before it in whole vectors and the depthwise conv
-         * after it takes its lanes; the network 0.98-1.00x the time) */
+         * after it takes its lanes; the network 0.98-1.00x the time).
+         * Over several taps a tenth more again: there the pixel tiles read
+         * their vectors at the taps' offsets, across cache lines, which the
+         * model does not count, and AVX2's 2 x 2 x 16 tiles wait on those
+         * loads (MobileNetV3-small's stem, 3 -> 16 channels 3x3/2, modelled
+         * at 1.53x pixel vectors: channel vectors and the depthwise conv
+         * after it in lanes, the network 0.95x the time under clang and gcc
+         * on Zen 3) */
         int64_t cv_total = cbest * kc + out, px_total = rt.cost * kc + out / 8;
         if (o->conv_vectors == CONV_VECTORS_CHANNELS || cv_total < px_total ||
-            (near && 2 * cv_total < (2 + near) * px_total)) {
+            (near && 20 * cv_total < (20 + (kc > t.cg ? 11 : 10) * near) * px_total)) {
             t.cv = true;
             t.flat = true;
             t.RW = rw;

@@ -346,6 +346,14 @@ run "$root/tests/numeric/cases/blocked_outside.cnn" --random-weights --target=av
 check "outside lanes: the 1x1 takes channel vectors and stores blocked" sh -c \
     'grep -A1 "^ *0 expand" err | grep -q "(channel-blocked)" && grep -A1 "^ *0 expand" err | grep -q "kernel channel vectors"'
 check "outside lanes: the depthwise conv keeps its lanes" sh -c 'grep -A1 "^ *1 dw" err | grep -q "kernel depthwise lanes"'
+# a stem from 3 channels over 3x3 taps (MobileNetV3-small's: 3 -> 16, 3x3/2,
+# modelled at 1.53x pixel vectors) takes channel vectors, so that the strided
+# depthwise conv after it keeps its 16 channels in the lanes
+run "$root/tests/numeric/cases/blocked_stem.cnn" --random-weights --dump-passes -o -
+check "a 3x3/2 stem from 3 channels: channel vectors, stored blocked" sh -c \
+    'grep -A1 "^ *0 stem" err | grep -q "(channel-blocked)" && grep -A1 "^ *0 stem" err | grep -q "kernel channel vectors"'
+check "a 3x3/2 stem from 3 channels: the depthwise conv after it takes the lanes" sh -c \
+    'grep -A1 "^ *1 dw" err | grep -q "kernel depthwise lanes"'
 # channel vectors over 2048 input channels at 7x7: 256 KB of weights a block
 # beside 400 KB of input outgrow the cache together; in two passes of 1024
 # channels. Over 1024 channels (128 KB a block, 200 KB of input) in one
