@@ -136,14 +136,8 @@ static void tap(Emit *e, const ConvTile *t, int P, int RB, bool sub, int64_t ban
         emit_line(e, "const float *restrict wk = %s;", cx_add("wc", ((a * t->kh + i) * t->kw + k) * t->OCB));
         /* the tap before done first, this one's weights read after (clang
          * 19 hoisted a loop body's 25 taps' broadcasts and spilled them) */
-        emit_line(e, "CNNRT_%s_FENCE(acc, %d, %d, wk);", t->kd * t->kh * t->kw > 1 ? "TAPS" : "TILE", RB, P);
-        /* from one input channel, the register blocks j0 of a packed block
-         * read the same input vectors: gcc hoisted all the taps' loads out
-         * of their loop (a 3x3x3 conv3d: 27 taps x 2 vectors) and spilled
-         * them; under gcc each tap's src is read where the tap is (over
-         * several channels, whose loop lies inside, ResNet's 7x7/2 first
-         * layer from 3 so took 1.03x the time) */
-        if (sub && !t->diag && t->cg == 1 && t->kd * t->kh * t->kw > 1) emit_line(e, "CNNRT_FRESH(src);");
+        bool taps = t->kd * t->kh * t->kw > 1;
+        emit_line(e, "CNNRT_%s_FENCE(acc, %d, %d, wk);", taps ? "TAPS" : "TILE", RB, P);
         if (t->diag) {
             if (RB > 1) emit_line(e, "CNNRT_UNROLL");
             BLOCK_IF(e, RB > 1, "for (int j = 0; j < %d; j++)", RB) {
@@ -160,6 +154,13 @@ static void tap(Emit *e, const ConvTile *t, int P, int RB, bool sub, int64_t ban
                 emit_fma_row(e, P, j);
             }
         } else {
+            /* from one input channel, the register blocks j0 of a packed
+             * block read the same input vectors: gcc hoisted all the taps'
+             * loads out of their loop (a 3x3x3 conv3d: 27 taps x 2 vectors)
+             * and spilled them; under gcc each tap's src is read where the
+             * tap is (over several channels, whose loop lies inside,
+             * ResNet's 7x7/2 first layer from 3 so took 1.03x the time) */
+            if (sub && taps && t->cg == 1) emit_line(e, "CNNRT_FRESH(src);");
             emit_load_vectors(e, "xv", P, "src", RB > 1);
             emit_tile_fma(e, RB, P);
         }
