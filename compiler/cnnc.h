@@ -664,6 +664,7 @@ struct Emit {
     int applied;           /* the kernel's epilogue layers already applied to the tile's results */
     bool applied_all;      /* everywhere (else where CNNRT_VEC_CLAMPS) */
     bool raw;              /* stores without the epilogue, which emit_epilogue_pass applies after */
+    const char *lanes;     /* the vector emit_tile_lanes last named, until emit_tile_stored */
 };
 /* one line of generated C at the current indentation, printf-style */
 void emit_line(Emit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -860,8 +861,16 @@ void emit_tile_results(Emit *e, int rows, int cols);
  * lanes of emit_epilogue take those layers no more (clamps: only
  * elsewhere), until emit_tile_stored */
 void emit_tile_results_clamped(Emit *e, int rows, int cols, bool values);
-/* "lanes", whose lanes[l] are the 16 floats of the tile's result v ("res[j][p]") */
-void emit_tile_lanes(Emit *e, const char *v);
+/* "lanes", whose lanes[l] are the 16 floats of the tile's result v
+ * ("res[j][p]"); whole: v is only ever stored whole (conv_store_lanes of
+ * lanes 0 to 16), and lanes not declared where that store is a vector's
+ * (emit_tile_outputs "1") */
+void emit_tile_lanes(Emit *e, const char *v, bool whole);
+/* when that vector holds the outputs themselves, the epilogue done (none,
+ * its clamps applied, or a pass after): the condition under which ("1"
+ * always, else CNNRT_VEC_CLAMPS), for a store of the whole vector; NULL
+ * where its lanes still take an epilogue */
+const char *emit_tile_outputs(const Emit *e);
 void emit_tile_stored(Emit *e);
 /* the register tile cnnrt_v16 acc[rows][cols] (loops of one iteration
  * dropped, their index 0): every acc[j][p] set to bias[row0 + j] (bias an

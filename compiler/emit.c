@@ -317,14 +317,25 @@ void emit_tile_results_clamped(Emit *e, int rows, int cols, bool values) {
     emit_tile_results(e, rows, cols);
 }
 
-void emit_tile_lanes(Emit *e, const char *v) {
+void emit_tile_lanes(Emit *e, const char *v, bool whole) {
+    e->lanes = v;
+    if (whole && !strcmp(emit_tile_outputs(e) ? emit_tile_outputs(e) : "", "1")) return;
     if (e->applied_all)
         emit_line(e, "const float *lanes = %s;", v);
     else
         emit_line(e, "CNNRT_LANES16(lanes, %s);", v);
 }
 
+const char *emit_tile_outputs(const Emit *e) {
+    if (!e->lanes || e->applied_all) return NULL;
+    if (e->raw) return "1";
+    for (int j = 1; e->k && j < e->k->n; j++)
+        if (j > e->applied && computes(e->g->layers[e->k->layers[j]])) return NULL;
+    return e->applied ? "CNNRT_VEC_CLAMPS" : "1";
+}
+
 void emit_tile_stored(Emit *e) {
+    e->lanes = NULL;
     e->applied = 0;
     e->applied_all = false;
 }
@@ -457,8 +468,7 @@ static void layer_function(Emit *e, const Kernel *K) {
      * clang's vectorizer fails for the same buffer and runs them scalar */
     if (K->inplace) fprintf(e->c, "    x0 = y;   /* in place: y and x0 are the same buffer */\n");
     e->indent = 1;
-    e->applied = 0;
-    e->applied_all = false;
+    emit_tile_stored(e);
     const Choice *ch = e->o->opt >= 2 ? chosen(e, L) : NULL;
     if (ch)
         ch->family->emit(e, L, ch->tile);

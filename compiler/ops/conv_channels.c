@@ -241,7 +241,7 @@ static void channel_vectors(Emit *e, const void *ctx, Regs regs) {
                     emit_line(e, "const int o0 = %s;", cx_mul(cx_plus(cx_mul(ob, t->OCV), sub ? cx_plus("v0", v) : v), 16));
                     if (OCV > 1 && past) emit_line(e, "if (o0 >= %lld) break;   /* past the last block's channels */", OC);
                     BLOCK_IF(e, OCV == 1 && past, "if (o0 < %lld)   /* not past the last block's channels */", OC) {
-                        emit_tile_lanes(e, xasprintf("res[%s][%s]", r, v));
+                        emit_tile_lanes(e, xasprintf("res[%s][%s]", r, v), blocked_out);
                         if (blocked_out)   /* OC is a multiple of 16 */
                             emit_line(e, "const int base = %s;",
                                       cx_mul(cx_plus(cx_mul(cx_plus(cx_mul("o0 / 16", OH), "oh"), OW), "ow"), 16));

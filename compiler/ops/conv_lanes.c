@@ -88,7 +88,7 @@ static void lanes_store_transposed(Emit *e, const LanesTile *t, int n) {
     emit_line(e, "CNNRT_UNROLL");
     LOOP(e, "r", n) {
         const char *r = loop_var("r", n);
-        emit_tile_lanes(e, xasprintf("res[%s]", r));
+        emit_tile_lanes(e, xasprintf("res[%s]", r), false);
         /* the index of channel l at this position, where the epilogue reads other inputs */
         const char *idx = xasprintf("%s + l * %lld", cx_plus(cx_mul(cx_plus(cx_mul("(size_t)cb", 16 * OH), "oh"), OW),
                                                             cx_plus("ow", r)), OH * OW);
@@ -144,7 +144,7 @@ static void lanes_tile(Emit *e, const LanesTile *t, int n, bool blocked_out) {
             lanes_store_transposed(e, t, n);
         else
             LOOP(e, "r", n) {
-                emit_tile_lanes(e, xasprintf("res[%s]", r));
+                emit_tile_lanes(e, xasprintf("res[%s]", r), blocked_out);
                 if (blocked_out)
                     emit_line(e, "const int base = %s;", cx_mul(cx_plus(cx_mul(cx_plus(cx_mul("cb", OH), "oh"), OW), col), 16));
                 else

@@ -209,13 +209,26 @@ void conv_store_lanes(Emit *e, const char *var, const char *from, const char *to
         emit_line(e, "for (int %s = 0; %s < 16; %s++) y[%s] = vals[%s];", var, var, var, idx, var);
         return;
     }
-    if (simd) emit_line(e, !strcmp(from, "0") && !strcmp(to, "16") ? "CNNRT_SIMD16" : "CNNRT_SIMD");
+    /* a whole vector of the outputs themselves: one vector store, where gcc
+     * made the loop's copy out of lanes 16- and 8-byte moves through the
+     * stack (a depthwise 3x3 over rows 1.3x the time of the store) */
+    bool whole = simd && !guard && !strcmp(from, "0") && !strcmp(to, "16");
+    const char *outputs = whole && !strcmp(idx, xasprintf("base + %s", var)) ? emit_tile_outputs(e) : NULL;
+    if (outputs) {
+        bool always = !strcmp(outputs, "1");
+        if (!always) emit_open(e, "if (%s)", outputs);
+        emit_line(e, "CNNRT_STORE16(&y[base], %s);", e->lanes);
+        if (always) return;
+        emit_else(e);
+    }
+    if (simd) emit_line(e, whole ? "CNNRT_SIMD16" : "CNNRT_SIMD");
     else emit_line(e, "CNNRT_STRIDED");
     BLOCK(e, "for (int %s = %s; %s < %s; %s++)", var, from, var, to, var) {
         if (guard) emit_line(e, "if (%s) break;", guard);
         emit_line(e, "const float lane = lanes[%s];", var);
         emit_store(e, idx, chan, "lane");
     }
+    if (outputs) emit_close(e);
 }
 
 int64_t conv_tap_offset(const ConvTile *t, int64_t a, int64_t i, int64_t k) {

@@ -34,7 +34,6 @@ static void store_tile(Emit *e, const ConvTile *t, int P, int RB, bool sub, cons
         emit_line(e, "const int o = %s;", cx_plus(cx_mul(loop_var("ob", t->NOB), t->OCB), sub ? cx_plus("j0", j) : j));
         if (RB > 1 && t->NOB * t->OCB > t->OC) emit_line(e, "if (o >= %lld) break;", (long long)t->OC);
         BLOCK_IF(e, RB == 1 && t->NOB * t->OCB > t->OC, "if (o < %lld)", (long long)t->OC) LOOP(e, "p", P) {
-            emit_tile_lanes(e, xasprintf("res[%s][%s]", j, p));
             /* ((o * OD + od) * OH + oh) * OW: the output row of a band */
             const char *row = cx_mul(cx_plus(cx_mul(cx_plus(cx_mul("o", t->OD), loop_var("od", t->OD)), t->OH),
                                              loop_var("oh", t->OH)), t->OW);
@@ -42,6 +41,7 @@ static void store_tile(Emit *e, const ConvTile *t, int P, int RB, bool sub, cons
             int64_t end = t->flat ? t->OH * t->OW : t->OW;
             /* one vector at position 0 (one tile of one vector) that fits: always whole */
             bool always = whole && !strcmp(at, "0") && 16 <= end;
+            emit_tile_lanes(e, xasprintf("res[%s][%s]", j, p), always);
             if (whole) {
                 if (!always) emit_open(e, "if (CNNRT_LIKELY(%s <= %lld))", cx_add(at, 16), (long long)end);
                 emit_line(e, "const int base = %s;", cx_plus(t->flat ? cx_mul("o", t->OH * t->OW) : row, at));

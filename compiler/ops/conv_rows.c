@@ -70,7 +70,7 @@ static void rows_tile(Emit *e, const ConvTile *t, int R, int V, const char *oh0,
         LOOP(e, "r", R) {
             if (V > 1) emit_line(e, "CNNRT_UNROLL");
             LOOP(e, "v", V) {
-                emit_tile_lanes(e, xasprintf("res[%s][%s]", r, v));
+                emit_tile_lanes(e, xasprintf("res[%s][%s]", r, v), false);
                 emit_line(e, "const int ow0 = %s, n = %lld - ow0 < 16 ? %lld - ow0 : 16;", cx_mul(cx_plus("v0", v), 16),
                           OW, OW);
                 emit_line(e, "const size_t base = (size_t)(ch * %lld + %s) * %lld + ow0;", OH, cx_plus("oh0", r), OW);

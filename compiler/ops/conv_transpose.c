@@ -451,7 +451,7 @@ static void phase_tiles(Emit *e, const void *ctx, Regs r) {
                 emit_line(e, "const int q = %s, n = %lld - q < 16 ? %lld - q : 16;", cx_plus(pv, cx_mul("p", 16)),
                           (long long)p->q[2], (long long)p->q[2]);
                 if (H == 1) {
-                    emit_tile_lanes(e, "res[j][p]");
+                    emit_tile_lanes(e, "res[j][p]", false);
                     emit_line(e, "const size_t base = %s;", cx_plus(cx_size(cx_paren(base)), cx_add(cx_mul("q", G->S[2]), p->r[2])));
                     conv_store_lanes(e, "l", "0", "n", G->S[2] == 1, NULL, cx_plus("base", cx_mul("l", G->S[2])), "o");
                     continue;
@@ -461,7 +461,7 @@ static void phase_tiles(Emit *e, const void *ctx, Regs r) {
                 emit_line(e, "CNNRT_ZIP16(lo, hi, res[j][p], res[%s][p]);", cx_add("j", RB));
                 for (int h = 0; h < 2; h++)
                     BLOCK(e, "/* outputs %d to %d of the 32 */", 16 * h, 16 * h + 15) {
-                        emit_tile_lanes(e, h ? "hi" : "lo");
+                        emit_tile_lanes(e, h ? "hi" : "lo", false);
                         emit_line(e, "const size_t base = %s;", cx_plus(cx_size(cx_paren(base)), cx_add("2 * q", 16 * h)));
                         emit_line(e, "const int m = %s;", h ? "2 * n - 16" : "2 * n < 16 ? 2 * n : 16");
                         conv_store_lanes(e, "l", "0", "m", true, NULL, "base + l", "o");

@@ -183,6 +183,19 @@ a=$(fresh "$out/volume_first.c" volume_first_c1__run_narrow) b=$(fresh "$out/vol
 if [ "$a" = 27 ] && [ "$b" = 0 ]; then ok "gcc AVX2: a conv3d from one channel reads each tap's input fresh (27), from 8 not"
 else ko "gcc AVX2: a conv3d from one channel reads each tap's input fresh, from 8 not ($a, $b)"; fi
 
+# dw_rows, dw_relu6: a depthwise conv's whole vectors of outputs (relu6's
+# clamps applied to them) stored as vectors, where gcc copied the lanes of
+# the store loop through the stack in 16- and 8-byte pieces: 16 and 5 vector
+# stack accesses in the narrow kernel, depthwise3x3 1.3x the time
+for n in dw_rows dw_relu6; do
+    gcc -std=c11 -O3 -march=x86-64-v3 -DCNNRT_DISPATCH=0 -Iruntime -S "$out/ex_$n.O2.c" -o "$out/ex_$n.gcc.s" 2>/dev/null
+    awk -v f="${n}_d__run_narrow:" '$0 == f {k = 1} /^\t\.size/ {k = 0} k' "$out/ex_$n.gcc.s" > "$out/ex_$n.narrow.s"
+    k=$(grep -c -E '[xyz]mm[0-9]+.*\(%rsp\)|\(%rsp\).*[xyz]mm|vpinsr' "$out/ex_$n.narrow.s")
+    if ! grep -q vfmadd "$out/ex_$n.narrow.s"; then ko "$n -O2 gcc AVX2: no narrow kernel in the assembly"
+    elif [ "$k" -le 2 ]; then ok "$n -O2 gcc AVX2: whole vectors of outputs stored as vectors ($k vector stack accesses)"
+    else ko "$n -O2 gcc AVX2: $k vector stack accesses in the narrow kernel, more than 2 (lanes through the stack)"; fi
+done
+
 # pointwise_blocked: the 1x1 layer's loop over a channel-blocked input a
 # block of 16 channels at a time (each channel's place in the block a
 # constant of the unrolled loop), in every variant, none computing c / 16 and

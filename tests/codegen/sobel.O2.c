@@ -177,11 +177,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
                 const int oh = (pv + p * 16) / 98, ow = (pv + p * 16) % 98;
                 if (CNNRT_LIKELY(ow <= 80 && oh < 64)) {
                     const int base = (o * 64 + oh) * 96 + ow;
-                    CNNRT_SIMD16
-                    for (int l = 0; l < 16; l++) {
-                        const float lane = lanes[l];
-                        y[base + l] = lane;
-                    }
+                    CNNRT_STORE16(&y[base], res[0][p]);
                 } else {
                     if (oh < 64) {
                         const int k = 96 - ow, last = oh + 1 < 64 ? 16 : k + 2;   /* lanes [0, k) in row oh, [k + 2, last) in row oh + 1 */
@@ -324,11 +320,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
                 const int oh = (pv + p * 16) / 98, ow = (pv + p * 16) % 98;
                 if (CNNRT_LIKELY(ow <= 80 && oh < 64)) {
                     const int base = (o * 64 + oh) * 96 + ow;
-                    CNNRT_SIMD16
-                    for (int l = 0; l < 16; l++) {
-                        const float lane = lanes[l];
-                        y[base + l] = lane;
-                    }
+                    CNNRT_STORE16(&y[base], res[0][p]);
                 } else {
                     if (oh < 64) {
                         const int k = 96 - ow, last = oh + 1 < 64 ? 16 : k + 2;   /* lanes [0, k) in row oh, [k + 2, last) in row oh + 1 */
@@ -525,11 +517,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
                 const int oh = (pv + p * 16) / 98, ow = (pv + p * 16) % 98;
                 if (CNNRT_LIKELY(ow <= 80 && oh < 64)) {
                     const int base = (o * 64 + oh) * 96 + ow;
-                    CNNRT_SIMD16
-                    for (int l = 0; l < 16; l++) {
-                        const float lane = lanes[l];
-                        y[base + l] = lane;
-                    }
+                    CNNRT_STORE16(&y[base], res[0][p]);
                 } else {
                     if (oh < 64) {
                         const int k = 96 - ow, last = oh + 1 < 64 ? 16 : k + 2;   /* lanes [0, k) in row oh, [k + 2, last) in row oh + 1 */
@@ -672,11 +660,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
                 const int oh = (pv + p * 16) / 98, ow = (pv + p * 16) % 98;
                 if (CNNRT_LIKELY(ow <= 80 && oh < 64)) {
                     const int base = (o * 64 + oh) * 96 + ow;
-                    CNNRT_SIMD16
-                    for (int l = 0; l < 16; l++) {
-                        const float lane = lanes[l];
-                        y[base + l] = lane;
-                    }
+                    CNNRT_STORE16(&y[base], res[0][p]);
                 } else {
                     if (oh < 64) {
                         const int k = 96 - ow, last = oh + 1 < 64 ? 16 : k + 2;   /* lanes [0, k) in row oh, [k + 2, last) in row oh + 1 */
@@ -873,11 +857,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
                 const int oh = (pv + p * 16) / 98, ow = (pv + p * 16) % 98;
                 if (CNNRT_LIKELY(ow <= 80 && oh < 64)) {
                     const int base = (o * 64 + oh) * 96 + ow;
-                    CNNRT_SIMD16
-                    for (int l = 0; l < 16; l++) {
-                        const float lane = lanes[l];
-                        y[base + l] = lane;
-                    }
+                    CNNRT_STORE16(&y[base], res[0][p]);
                 } else {
                     if (oh < 64) {
                         const int k = 96 - ow, last = oh + 1 < 64 ? 16 : k + 2;   /* lanes [0, k) in row oh, [k + 2, last) in row oh + 1 */
@@ -1020,11 +1000,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
                 const int oh = (pv + p * 16) / 98, ow = (pv + p * 16) % 98;
                 if (CNNRT_LIKELY(ow <= 80 && oh < 64)) {
                     const int base = (o * 64 + oh) * 96 + ow;
-                    CNNRT_SIMD16
-                    for (int l = 0; l < 16; l++) {
-                        const float lane = lanes[l];
-                        y[base + l] = lane;
-                    }
+                    CNNRT_STORE16(&y[base], res[0][p]);
                 } else {
                     if (oh < 64) {
                         const int k = 96 - ow, last = oh + 1 < 64 ? 16 : k + 2;   /* lanes [0, k) in row oh, [k + 2, last) in row oh + 1 */
