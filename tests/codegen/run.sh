@@ -196,6 +196,14 @@ for n in dw_rows dw_relu6; do
     else ko "$n -O2 gcc AVX2: $k vector stack accesses in the narrow kernel, more than 2 (lanes through the stack)"; fi
 done
 
+# volume3d: the 3-D max pool as the 2-D ones, the input rows of each output
+# row's windows (depth and height) reduced into a row, then its columns, in
+# every variant (gcc took 1.65x the time in the reference loops)
+k=$(awk '/^(CNNRT_ISA_[A-Z]* )?static void/ {k = /_maxpool3d_1__run/}
+         k && /col\[q\] = src\[q\] > col\[q\]/ {n++} END {print n + 0}' "$out/ex_volume3d.O2.c")
+if [ "$k" = 3 ]; then ok "volume3d -O2: the 3-D max pool reduces rows, then columns, in its 3 variants"
+else ko "volume3d -O2: the 3-D max pool reduces rows, then columns, in its 3 variants ($k)"; fi
+
 # pointwise_blocked: the 1x1 layer's loop over a channel-blocked input a
 # block of 16 channels at a time (each channel's place in the block a
 # constant of the unrolled loop), in every variant, none computing c / 16 and
