@@ -158,9 +158,14 @@ static void tap(Emit *e, const ConvTile *t, int P, int RB, bool sub, int64_t ban
              * block read the same input vectors: gcc hoisted all the taps'
              * loads out of their loop (a 3x3x3 conv3d: 27 taps x 2 vectors)
              * and spilled them; under gcc each tap's src is read where the
-             * tap is (over several channels, whose loop lies inside,
-             * ResNet's 7x7/2 first layer from 3 so took 1.03x the time) */
-            if (sub && taps && t->cg == 1) emit_line(e, "CNNRT_FRESH(src);");
+             * tap is. Over 8 or more channels too: there gcc kept loads of
+             * several taps live at once and spilled the tile (LeNet-5's
+             * 5x5 layer from 20: 41 stack accesses, 10 fresh; the network
+             * 0.89x the time; activity1d's conv1d from 16 0.91x). Not over
+             * 3 (measured, not understood: ResNet-18's 7x7/2 first layer
+             * 1.03x the time; activity1d 1.048x with its first conv1d
+             * fresh too, 0.911x without) */
+            if (sub && taps && (t->cg == 1 || t->cg >= 8)) emit_line(e, "CNNRT_FRESH(src);");
             emit_load_vectors(e, "xv", P, "src", RB > 1);
             emit_tile_fma(e, RB, P);
         }
