@@ -319,7 +319,8 @@ void emit_tile_results_clamped(Emit *e, int rows, int cols, bool values) {
 
 void emit_tile_lanes(Emit *e, const char *v, bool whole) {
     e->lanes = v;
-    if (whole && !strcmp(emit_tile_outputs(e) ? emit_tile_outputs(e) : "", "1")) return;
+    const char *outputs = emit_tile_outputs(e);
+    if (whole && outputs && !strcmp(outputs, "1")) return;   /* stored as a vector: no lanes */
     if (e->applied_all)
         emit_line(e, "const float *lanes = %s;", v);
     else

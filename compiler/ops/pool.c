@@ -162,9 +162,9 @@ static void global_emit(Emit *e, const Layer *L) {
  * row's column phases instead, ResNet's 3x3/2 max pool of 64 x 112 x 112
  * took 1.9x the time under clang, 2.5x under gcc. 3-D alike, the rows of
  * a window's depth and height (volume3d's 2x2x2 max pool of 8 x 16 x 32 x
- * 32 took 1.65x the time as the reference loops under gcc); 1-D as the
- * reference: there the row would only be copied (activity1d 1.025x the
- * time under clang). */
+ * 32 in the reference loops: 19.5 us under gcc, 11.8 under clang; so, the
+ * network 0.973x the time under gcc); 1-D as the reference: there the row
+ * would only be copied (activity1d 1.025x the time under clang). */
 static int64_t pool_wpad(const Layer *L) {   /* the padded row's columns the windows read */
     const Window *w = &L->win;
     int last = w->nd - 1;
