@@ -52,6 +52,19 @@ static bool is_max(const Layer *L) {
     return L->op == &op_maxpool1d || L->op == &op_maxpool2d || L->op == &op_maxpool3d;
 }
 
+/* an average's divisor along spatial dim i: "int name_lo = ..., name_hi = ...;",
+ * the window of output position o clipped to [-pb, I + pe) (count_include_pad)
+ * or to [0, I); returns "(name_hi - name_lo)" */
+static const char *window_extent(Emit *e, const Layer *L, const Shape *in, int i, const char *name, bool incl) {
+    const Window *w = &L->win;
+    long long s = (long long)w->s[i], pb = (long long)w->pb[i], I = (long long)in->dim[1 + i], k = (long long)w->k[i],
+              lo = incl ? -pb : 0, hi = incl ? I + (long long)w->pe[i] : I;
+    emit_line(e, "int %s_lo = %s * %lld - %lld, %s_hi = %s_lo + %lld;", name, win_var('o', w->nd, i), s, pb, name, name, k);
+    emit_line(e, "if (%s_lo < %lld) %s_lo = %lld;", name, lo, name, lo);
+    emit_line(e, "if (%s_hi > %lld) %s_hi = %lld;", name, hi, name, hi);
+    return xasprintf("(%s_hi - %s_lo)", name, name);
+}
+
 /* max: the largest input in the window (padding is -inf, so skipped);
  * avg: the sum over the window inside the input, divided by the window
  * clipped to the padded input (count_include_pad) or to the input */
@@ -62,16 +75,9 @@ static void pool_emit_ref(Emit *e, const Layer *L) {
     FOR(e, "c", L->shape.dim[0]) OUT_LOOPS(e, L) {
         if (!max) {
             /* the divisor: the window clipped to [-pb, I + pe) or to [0, I) */
-            char *div = xstrdup("1");
-            for (int i = 0; i < w->nd; i++) {
-                const char *o = win_var('o', w->nd, i);
-                long long s = (long long)w->s[i], pb = (long long)w->pb[i], I = (long long)in->dim[1 + i],
-                          k = (long long)w->k[i], lo = incl ? -pb : 0, hi = incl ? I + (long long)w->pe[i] : I;
-                emit_line(e, "int %s_lo = %s * %lld - %lld, %s_hi = %s_lo + %lld;", o, o, s, pb, o, o, k);
-                emit_line(e, "if (%s_lo < %lld) %s_lo = %lld;", o, lo, o, lo);
-                emit_line(e, "if (%s_hi > %lld) %s_hi = %lld;", o, hi, o, hi);
-                div = xasprintf("%s * (%s_hi - %s_lo)", div, o, o);
-            }
+            const char *div = "1";
+            for (int i = 0; i < w->nd; i++)
+                div = xasprintf("%s * %s", div, window_extent(e, L, in, i, win_var('o', w->nd, i), incl));
             emit_line(e, "const float n = (float)(%s);", div);
         }
         emit_line(e, "float acc = %s;", max ? "-INFINITY" : "0.0f");
@@ -191,7 +197,7 @@ static void pool_emit_fast(Emit *e, const Layer *L) {
      * padding within the window's reach, so pl < Wpad) */
     long long n = W < Wpad - pl ? W : Wpad - pl;
     const char *init = emit_reduce_init(red);
-    /* per leading dim i: its window loop's variable, the input index, the divisor's bounds */
+    /* per leading dim i: its window loop's variable, the divisor's bounds */
     static const char *const kvar[] = {"a", "r"}, *const bound[] = {"d", "h"};   /* 3-D: both, 2-D: the second */
     FOR(e, "c", L->shape.dim[0]) ROW_LOOPS(e, L) {
         emit_line(e, "/* t [%lld]: the rows of output row %s reduced column by column, padded */", Wpad,
@@ -201,7 +207,7 @@ static void pool_emit_fast(Emit *e, const Layer *L) {
         if (pl + n < Wpad) emit_line(e, "for (int q = %lld; q < %lld; q++) t[q] = %s;", pl + n, Wpad, init);
         emit_line(e, "float *col = %s;   /* not restrict: the loop over the output row reads it as t */", cx_add("t", pl));
         emit_line(e, "for (int q = 0; q < %lld; q++) col[q] = %s;", n, init);
-        const char *row = "(size_t)c";   /* the input row's index in [C, (D,) H] */
+        const char *vars[MAX_SPATIAL] = {"(size_t)c"};   /* the input row's indices in [C, (D,) H] */
         for (int i = 0; i < last; i++) {
             const char *k = kvar[2 - last + i], *x = win_var('i', nd, i), *o = win_var('o', nd, i);
             long long I = in->dim[1 + i];
@@ -209,22 +215,15 @@ static void pool_emit_fast(Emit *e, const Layer *L) {
             emit_line(e, "const int %s = %s;", x, cx_add(cx_plus(cx_mul(o, w->s[i]), cx_mul(k, w->d[i])), -w->pb[i]));
             if (w->pb[i] > 0 || (L->shape.dim[1 + i] - 1) * w->s[i] + (w->k[i] - 1) * w->d[i] >= I)   /* rows of padding */
                 emit_line(e, "if (%s < 0 || %s >= %lld) continue;", x, x, I);
-            row = xasprintf("(%s * %lld + %s)", row, I, x);
+            vars[1 + i] = x;
         }
-        emit_line(e, "const float *restrict src = x0 + %s * %lld;", row, W);
+        emit_line(e, "const float *restrict src = x0 + (%s) * %lld;", emit_index(1 + last, vars, in->dim), W);
         emit_line(e, "CNNRT_SIMD");
         emit_line(e, "for (int q = 0; q < %lld; q++) col[q] = %s;", n, emit_reduce_step(red, "col[q]", "src[q]"));
         emit_close_n(e, last);
         const char *div = "";   /* the divisor's leading dims' part, as pool_emit_ref */
-        for (int i = 0; !max && i < last; i++) {
-            const char *b = bound[2 - last + i], *o = win_var('o', nd, i);
-            long long lo = incl ? -(long long)w->pb[i] : 0, hi = incl ? in->dim[1 + i] + (long long)w->pe[i] : in->dim[1 + i];
-            emit_line(e, "int %s_lo = %s * %lld - %lld, %s_hi = %s_lo + %lld;", b, o, (long long)w->s[i], (long long)w->pb[i],
-                      b, b, (long long)w->k[i]);
-            emit_line(e, "if (%s_lo < %lld) %s_lo = %lld;", b, lo, b, lo);
-            emit_line(e, "if (%s_hi > %lld) %s_hi = %lld;", b, hi, b, hi);
-            div = xasprintf("%s(%s_hi - %s_lo) * ", div, b, b);
-        }
+        for (int i = 0; !max && i < last; i++)
+            div = xasprintf("%s%s * ", div, window_extent(e, L, in, i, bound[2 - last + i], incl));
         FOR_SIMD(e, "ow", OW) {
             emit_line(e, "float acc = %s;", init);
             for (int64_t k = 0; k < w->k[last]; k++)
