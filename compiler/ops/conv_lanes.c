@@ -5,8 +5,9 @@
  * output rows, the padded input rows the band reads are copied into
  * tp [rows][Wp][16] (a plain copy from a blocked input, a transpose from a
  * C-order one; the rows two bands share are copied for each), the taps'
- * 16-channel weight vectors stay in registers, and a run of RW output
- * positions of a row accumulates
+ * 16-channel weight vectors stay in registers where they fit (else each
+ * run reads them tap by tap), and a run of RW output positions of a row
+ * accumulates
  *   acc[r] += tp[(oh - oh0)*sh + i*dh][(ow + r)*sw + k*dw][:] * w[:][i][k]
  * lane by lane; each position then stores its 16 channels at once into a
  * blocked output, and a run's 16 rows of RW positions into a C-order one. */
@@ -18,12 +19,27 @@
  * 4 with the weights as memory operands */
 static int lanes_rw(Regs r) { return r == REGS_WIDE ? 8 : 4; }
 
+/* the taps' weight vectors copied into a local array (wk), where they fit
+ * in registers beside a run's accumulators and an input vector; else read
+ * from the packed parameter at each tap of each run, through a pointer
+ * made fresh in the run (CNNRT_FRESH): gcc kept the local array of 25 (a
+ * 5x5 window) or 9 (AVX2) in registers, and hoisted the loads of a pointer
+ * out of the runs, and spilled the accumulators around every multiply-add
+ * (EfficientNet-B0's 5x5 layers under gcc -O2, AVX2: 2.7x clang's time) */
+static bool lanes_hold(Regs r, int64_t taps) { return regs_fit(r, lanes_rw(r), (int)taps + 1); }
+
 /* the geometry the kernel reads: channels, input and output sizes, the
  * padded input's rows and columns the window reaches, window and padding */
 typedef struct {
     int64_t C, H, W, OH, OW, Hp, Wp, kh, kw, sh, sw, dh, dw, pt, pl;
     int64_t band;   /* output rows per band */
 } LanesTile;
+
+/* what the kernel body is written for: the layer and its tile */
+typedef struct {
+    const Layer *L;
+    const LanesTile *t;
+} LanesBody;
 
 /* the padded rows a band of n output rows reads */
 static int64_t band_rows(const LanesTile *t, int64_t n) { return (n - 1) * t->sh + (t->kh - 1) * t->dh + 1; }
@@ -121,23 +137,57 @@ static void lanes_store_transposed(Emit *e, const LanesTile *t, int n) {
                   OH * OW, n, n);
 }
 
+/* tap (i, k) of a run of n positions: its weight vector (wk[tap], or a
+ * load from wt, the run's fresh pointer to them, where they are not held)
+ * times each position's input */
+static void lanes_tap(Emit *e, const LanesTile *t, int n, int64_t i, int64_t k, bool hold, bool fresh) {
+    const char *r = loop_var("r", n), *col = cx_plus("ow", r);   /* ow + r */
+    long long tap = i * t->kw + k;
+    if (!hold) {
+        emit_line(e, "cnnrt_v16 wv;");
+        emit_line(e, "CNNRT_LOAD16(wv, wt + %lld);", tap * 16);
+    }
+    if (fresh) {
+        emit_line(e, "const float *restrict src = rowp;");
+        emit_line(e, "CNNRT_FRESH(src);");
+    }
+    if (n > 1) emit_line(e, "CNNRT_UNROLL");
+    LOOP_SCOPE(e, "r", n) {
+        emit_line(e, "cnnrt_v16 xv;");
+        emit_line(e, fresh ? "CNNRT_LOAD16(xv, src + %s);" : "CNNRT_LOAD16(xv, rowp + %s);",
+                  cx_mul(cx_add(cx_mul(cx_size(col), t->sw), i * t->dh * t->Wp + k * t->dw), 16));
+        if (hold)
+            emit_line(e, "CNNRT_FMAV16(acc[%s], xv, wk[%lld]);", r, tap);
+        else
+            emit_line(e, "CNNRT_FMAV16(acc[%s], xv, wv);", r);
+    }
+}
+
 /* one run of n output positions starting at column ow of row oh */
-static void lanes_tile(Emit *e, const LanesTile *t, int n, bool blocked_out) {
+static void lanes_tile(Emit *e, const LanesTile *t, int n, bool blocked_out, Regs regs, bool hold) {
     long long OH = t->OH, OW = t->OW;
     SCOPE(e) {
         emit_line(e, "cnnrt_v16 acc[%d];", n);
         const char *r = loop_var("r", n), *col = cx_plus("ow", r);   /* ow + r */
         if (n > 1) emit_line(e, "CNNRT_UNROLL");
         emit_line(e, "%sacc[%s] = bias;", loop_head("r", n), r);
+        if (!hold) {
+            emit_line(e, "const float *restrict wt = wk;   /* read here, not hoisted out of the runs (gcc) */");
+            emit_line(e, "CNNRT_FRESH(wt);");
+        }
+        /* each tap's inputs read fresh where a row of taps' inputs (n + kw
+         * - 1 vectors) would not fit in registers beside the accumulators:
+         * gcc kept those the taps share (tap k + 1 at position r is tap k
+         * at r + 1) and spilled them (a 5x5 layer's AVX2 kernel, 168
+         * vector stack accesses; 94 fresh, those of the epilogue's
+         * constants) */
+        bool fresh = !regs_fit(regs, n, n + (int)t->kw);
         for (int64_t i = 0; i < t->kh; i++)
             for (int64_t k = 0; k < t->kw; k++) {
-                if (n > 1) emit_line(e, "CNNRT_UNROLL");
-                LOOP_SCOPE(e, "r", n) {
-                    emit_line(e, "cnnrt_v16 xv;");
-                    emit_line(e, "CNNRT_LOAD16(xv, rowp + %s);",
-                              cx_mul(cx_add(cx_mul(cx_size(col), t->sw), i * t->dh * t->Wp + k * t->dw), 16));
-                    emit_line(e, "CNNRT_FMAV16(acc[%s], xv, wk[%lld]);", r, (long long)(i * t->kw + k));
-                }
+                if (hold && !fresh)
+                    lanes_tap(e, t, n, i, k, hold, fresh);
+                else
+                    SCOPE(e) lanes_tap(e, t, n, i, k, hold, fresh);
             }
         emit_tile_results_clamped(e, n, 0, true);
         if (!blocked_out && (n == 8 || n == 4))
@@ -158,11 +208,10 @@ static void lanes_tile(Emit *e, const LanesTile *t, int n, bool blocked_out) {
 
 /* the output rows of one band (all of them with one band), in runs of
  * lanes_rw(r) positions; rowp is output row oh's first padded row in tp */
-static void lanes_rows(Emit *e, const void *ctx, Regs r) {
-    const LanesTile *t = ctx;
+static void lanes_rows(Emit *e, const LanesTile *t, Regs r) {
     long long OH = t->OH, OW = t->OW, step = t->sh * t->Wp * 16;
     int rw = lanes_rw(r);
-    bool blocked_out = emit_blocked(e, e->k->out);
+    bool blocked_out = emit_blocked(e, e->k->out), hold = lanes_hold(r, t->kh * t->kw);
     emit_line(e, "/* runs of %d output positions */", rw);
     if (t->band >= OH) {
         emit_for(e, "oh", OH);
@@ -171,11 +220,11 @@ static void lanes_rows(Emit *e, const void *ctx, Regs r) {
         emit_open(e, "for (int oh = oh0; oh < oh0 + nb; oh++)");
         emit_line(e, "const float *restrict rowp = tp + (size_t)(oh - oh0) * %lld;", step);
     }
-    if (OW >= rw) BLOCK(e, "for (int ow = 0; ow + %d <= %lld; ow += %d)", rw, OW, rw) lanes_tile(e, t, rw, blocked_out);
+    if (OW >= rw) BLOCK(e, "for (int ow = 0; ow + %d <= %lld; ow += %d)", rw, OW, rw) lanes_tile(e, t, rw, blocked_out, r, hold);
     if (OW % rw)
         SCOPE(e) {
             emit_line(e, "const int ow = %lld;", OW - OW % rw);
-            lanes_tile(e, t, (int)(OW % rw), blocked_out);
+            lanes_tile(e, t, (int)(OW % rw), blocked_out, r, hold);
         }
     emit_close(e);
 }
@@ -218,9 +267,36 @@ static void lanes_copy(Emit *e, const Layer *L, const LanesTile *t) {
     emit_close(e);
 }
 
+/* per block of 16 channels: its weights and bias, then each band's rows
+ * copied and computed, for the registers of class r */
+static void lanes_blocks(Emit *e, const void *ctx, Regs r) {
+    const Layer *L = ((const LanesBody *)ctx)->L;
+    const LanesTile *t = ((const LanesBody *)ctx)->t;
+    long long C = t->C, taps = t->kh * t->kw;
+    const char *packed = emit_param(e, L, "packed");
+    FOR(e, "cb", C / 16) {
+        emit_line(e, "float *restrict tp = t;");
+        if (lanes_hold(r, taps)) {
+            emit_line(e, "cnnrt_v16 wk[%lld], bias;", taps);
+            emit_line(e, "memcpy(wk, %s + (size_t)cb * %lld, sizeof wk);", packed, taps * 16);
+        } else {
+            emit_line(e, "const float *restrict wk = %s + (size_t)cb * %lld;", packed, taps * 16);
+            emit_line(e, "cnnrt_v16 bias;");
+        }
+        emit_line(e, "memcpy(&bias, %s + cb * 16, sizeof bias);", emit_param(e, L, "bias_packed"));
+        if (t->band >= t->OH) {
+            lanes_copy(e, L, t);
+            lanes_rows(e, t, r);
+        } else
+            BLOCK(e, "for (int oh0 = 0; oh0 < %lld; oh0 += %lld)", (long long)t->OH, (long long)t->band) {
+                lanes_copy(e, L, t);
+                lanes_rows(e, t, r);
+            }
+    }
+}
+
 static void lanes_emit(Emit *e, const Layer *L, const void *tile) {
     const LanesTile *t = tile;
-    long long C = t->C, taps = t->kh * t->kw;
     if (t->band >= t->OH)
         emit_line(e, "/* channels in the vector lanes: per block of 16 channels, tp [%lld][%lld][16] the padded input */",
                   (long long)t->Hp, (long long)t->Wp);
@@ -228,27 +304,17 @@ static void lanes_emit(Emit *e, const Layer *L, const void *tile) {
         emit_line(e, "/* channels in the vector lanes: per block of 16 channels and band of %lld output rows, "
                      "tp [%lld][%lld][16] the band's padded input */",
                   (long long)t->band, (long long)band_rows(t, t->band), (long long)t->Wp);
-    FOR(e, "cb", C / 16) {
-        emit_line(e, "float *restrict tp = t;");
-        emit_line(e, "cnnrt_v16 wk[%lld], bias;", taps);
-        emit_line(e, "memcpy(wk, %s + (size_t)cb * %lld, sizeof wk);", emit_param(e, L, "packed"), taps * 16);
-        emit_line(e, "memcpy(&bias, %s + cb * 16, sizeof bias);", emit_param(e, L, "bias_packed"));
-        if (t->band >= t->OH) {
-            lanes_copy(e, L, t);
-            emit_per_regs(e, t, true, lanes_rows);
-        } else
-            BLOCK(e, "for (int oh0 = 0; oh0 < %lld; oh0 += %lld)", (long long)t->OH, (long long)t->band) {
-                lanes_copy(e, L, t);
-                emit_per_regs(e, t, true, lanes_rows);
-            }
-    }
+    const LanesBody b = {L, t};
+    emit_per_regs(e, &b, true, lanes_blocks);
 }
 
 static const char *lanes_describe(const void *tile) {
     const LanesTile *t = tile;
-    return xasprintf("16 channels per vector, runs of 8 positions (narrow: 4), %lld taps' weights in registers; "
+    int64_t taps = t->kh * t->kw;
+    const char *held = lanes_hold(REGS_WIDE, taps) ? "in registers (narrow: read at each tap)" : "read at each tap";
+    return xasprintf("16 channels per vector, runs of 8 positions (narrow: 4), %lld taps' weights %s; "
                      "per channel block and band of %lld output rows the padded input %lld x %lld",
-                     (long long)(t->kh * t->kw), (long long)(t->band < t->OH ? t->band : t->OH),
+                     (long long)taps, held, (long long)(t->band < t->OH ? t->band : t->OH),
                      (long long)band_rows(t, t->band < t->OH ? t->band : t->OH), (long long)t->Wp);
 }
 

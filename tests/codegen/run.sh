@@ -201,6 +201,22 @@ for n in dw_rows dw_relu6; do
     else ko "$n -O2 gcc AVX2: $k vector stack accesses in the narrow kernel, more than 2 (lanes through the stack)"; fi
 done
 
+# dw5x5_lanes: a 5x5 depthwise conv with the channels in the lanes, whose 25
+# taps' weight vectors AVX2's registers cannot hold, reads each tap's weights
+# and inputs through pointers fresh in the run: gcc kept a local array of the
+# weights (or their hoisted loads) and the inputs the taps share in registers,
+# and spilled the accumulators around every multiply-add (EfficientNet-B0
+# 1.06x the time under gcc -O2): 360 vector stores to the stack in the
+# narrow kernel, 68 with the inputs shared; 27 now, most of them the
+# epilogue's constants
+"$CNNC" tests/codegen/warn/dw5x5_lanes.cnn --random-weights=1 -o "$out/dw5x5.c" 2>/dev/null
+gcc -std=c11 -O3 -march=x86-64-v3 -DCNNRT_DISPATCH=0 -Iruntime -S "$out/dw5x5.c" -o "$out/dw5x5.gcc.s" 2>/dev/null
+awk '$0 == "dw5x5_lanes_dw__run_narrow:" {k = 1} /^\t\.size/ {k = 0} k' "$out/dw5x5.gcc.s" > "$out/dw5x5.narrow.s"
+k=$(grep -c -E 'vmov[a-z]*[[:space:]]+%[xyz]mm[0-9]+, -?[0-9]*\(%rsp\)' "$out/dw5x5.narrow.s")
+if ! grep -q vfmadd "$out/dw5x5.narrow.s"; then ko "dw5x5_lanes gcc AVX2: no narrow kernel in the assembly"
+elif [ "$k" -le 40 ]; then ok "dw5x5_lanes gcc AVX2: the 5x5 depthwise tile in registers ($k vector stores to the stack)"
+else ko "dw5x5_lanes gcc AVX2: $k vector stores to the stack in the narrow 5x5 depthwise kernel, more than 40"; fi
+
 # volume3d: the 3-D max pool as the 2-D ones, the input rows of each output
 # row's windows (depth and height) reduced into a row, then its columns, in
 # every variant (gcc took 1.65x the time in the reference loops)
