@@ -217,6 +217,15 @@ if ! grep -q vfmadd "$out/dw5x5.narrow.s"; then ko "dw5x5_lanes gcc AVX2: no nar
 elif [ "$k" -le 40 ]; then ok "dw5x5_lanes gcc AVX2: the 5x5 depthwise tile in registers ($k vector stores to the stack)"
 else ko "dw5x5_lanes gcc AVX2: $k vector stores to the stack in the narrow 5x5 depthwise kernel, more than 40"; fi
 
+# dw_short_rows: the narrow depthwise row tile takes as many rows as its
+# vectors of a short row leave room for, 4 accumulators in all (one row of one
+# vector: a single chain of multiply-adds; the layer 0.69x the time under
+# clang, 0.82x under gcc, with 4)
+k=$(awk '/^(CNNRT_ISA_[A-Z]* )?static void/ {k = /dw_short_rows_d__run_narrow/}
+         k && /over rows: tiles of 4 output rows x 1 x 16 columns/ {n++} END {print n + 0}' "$out/ex_dw_short_rows.O2.c")
+if [ "$k" = 1 ]; then ok "dw_short_rows -O2: the narrow depthwise row tile 4 rows of one vector"
+else ko "dw_short_rows -O2: the narrow depthwise row tile 4 rows of one vector ($k)"; fi
+
 # volume3d: the 3-D max pool as the 2-D ones, the input rows of each output
 # row's windows (depth and height) reduced into a row, then its columns, in
 # every variant (gcc took 1.65x the time in the reference loops)
