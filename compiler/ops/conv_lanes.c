@@ -164,8 +164,9 @@ static void lanes_tap(Emit *e, const LanesTile *t, int n, int64_t i, int64_t k, 
 }
 
 /* one run of n output positions starting at column ow of row oh */
-static void lanes_tile(Emit *e, const LanesTile *t, int n, bool blocked_out, Regs regs, bool hold) {
+static void lanes_tile(Emit *e, const LanesTile *t, int n, bool blocked_out, Regs regs) {
     long long OH = t->OH, OW = t->OW;
+    bool hold = lanes_hold(regs, t->kh * t->kw);
     SCOPE(e) {
         emit_line(e, "cnnrt_v16 acc[%d];", n);
         const char *r = loop_var("r", n), *col = cx_plus("ow", r);   /* ow + r */
@@ -211,7 +212,7 @@ static void lanes_tile(Emit *e, const LanesTile *t, int n, bool blocked_out, Reg
 static void lanes_rows(Emit *e, const LanesTile *t, Regs r) {
     long long OH = t->OH, OW = t->OW, step = t->sh * t->Wp * 16;
     int rw = lanes_rw(r);
-    bool blocked_out = emit_blocked(e, e->k->out), hold = lanes_hold(r, t->kh * t->kw);
+    bool blocked_out = emit_blocked(e, e->k->out);
     emit_line(e, "/* runs of %d output positions */", rw);
     if (t->band >= OH) {
         emit_for(e, "oh", OH);
@@ -220,11 +221,11 @@ static void lanes_rows(Emit *e, const LanesTile *t, Regs r) {
         emit_open(e, "for (int oh = oh0; oh < oh0 + nb; oh++)");
         emit_line(e, "const float *restrict rowp = tp + (size_t)(oh - oh0) * %lld;", step);
     }
-    if (OW >= rw) BLOCK(e, "for (int ow = 0; ow + %d <= %lld; ow += %d)", rw, OW, rw) lanes_tile(e, t, rw, blocked_out, r, hold);
+    if (OW >= rw) BLOCK(e, "for (int ow = 0; ow + %d <= %lld; ow += %d)", rw, OW, rw) lanes_tile(e, t, rw, blocked_out, r);
     if (OW % rw)
         SCOPE(e) {
             emit_line(e, "const int ow = %lld;", OW - OW % rw);
-            lanes_tile(e, t, (int)(OW % rw), blocked_out, r, hold);
+            lanes_tile(e, t, (int)(OW % rw), blocked_out, r);
         }
     emit_close(e);
 }

@@ -90,12 +90,11 @@ static void depthwise_rows(Emit *e, const void *ctx, Regs r) {
     /* wide: 5 rows x 4 vectors, 20 accumulators beside a 3x3 kernel's 9
      * weights in 32 registers (gcc keeps the weights' broadcasts in
      * registers and spilled 6 rows' accumulators: depthwise3x3 12% slower) */
-    int V = 4, R = r == REGS_WIDE ? 5 : 1;
-    if (V > NV) V = (int)NV;
-    /* narrow: rows for the vectors that short rows leave out, 4
-     * accumulators in all (a row of one vector is a single chain of
-     * multiply-adds, each waiting on the one before) */
-    if (r != REGS_WIDE) R = 4 / V;
+    /* narrow: as many rows as give the tile the accumulators that hide the
+     * FMA latency (regs_latency: 4 vectors), 1 of 4 vectors, 4 of 1 (a row
+     * of one vector alone is a single chain of multiply-adds, each waiting
+     * on the one before) */
+    int V = NV < 4 ? (int)NV : 4, R = r == REGS_WIDE ? 5 : regs_latency(r) / V;
     if (R > OH) R = (int)OH;
     emit_line(e, "/* over rows: tiles of %d output rows x %d x 16 columns */", R, V);
     FOR(e, "ch", t->C) {
