@@ -394,7 +394,10 @@ CNNRT_ALWAYS_INLINE void cnnrt_phases4_(cnnrt_v16 ph[4], const cnnrt_v16 a[4]) {
  * rows of 64 and 128; for s = 2, 1.0-1.25x slower; the partial stores lane
  * by lane, masked: gcc makes a memcpy of n - q floats a call or `rep movsq`,
  * with which the bench's conv3x3, rows of 56, took 1.09-1.12x the time of
- * the loop, and 0.93-0.95x with the masked stores). Elsewhere a loop per
+ * the loop, and 0.93-0.95x with the masked stores); under gcc for s = 2
+ * (AVX2 or AVX-512), vectors of 8 columns a phase, in the same way (a
+ * strided 5x5 depthwise conv2d over rows of 28, phases and all, 0.78x the
+ * time of the loop under gcc -march=native on Zen 3). Elsewhere a loop per
  * phase (SSE alone has no shuffle across a vector of 16). */
 CNNRT_ALWAYS_INLINE void cnnrt_phase_row(float *restrict dst, size_t stride, const float *restrict src, int w, int pl,
                                          int s, int n, int shuffles) {
@@ -424,7 +427,42 @@ CNNRT_ALWAYS_INLINE void cnnrt_phase_row(float *restrict dst, size_t stride, con
     }
 #endif
 #if defined(CNNRT_V16) && defined(__GNUC__) && !defined(__clang__)
-    if (shuffles && s == 4) {
+    if (shuffles && s == 2) {
+        /* each 16 columns inside the row by two shuffles of 8-float vectors
+         * (AVX2's vshufps and vpermpd; gcc spreads one of 16 over both
+         * halves of a tile), their 8 even columns to phase 0 and 8 odd ones
+         * to phase 1, the last 16 overlapping the ones before; the columns
+         * at the edges by the loop after them */
+        __extension__ typedef float v8_ __attribute__((vector_size(32)));
+        __extension__ typedef int32_t i8_ __attribute__((vector_size(32)));
+        const int qa = (pl + 1) / 2;   /* the first q whose 16 columns start inside the row */
+        const int last = w - 16 + pl < 0 ? -1 : (w - 16 + pl) / 2;   /* the last inside the row */
+        const int ql = last < n - 8 ? last : n - 8;
+        int qb = qa;
+        for (int q = qa; q <= ql; q = q + 8 <= ql || q == ql ? q + 8 : ql) {
+            v8_ a0, a1;
+            memcpy(&a0, src + 2 * q - pl, sizeof a0);
+            memcpy(&a1, src + 2 * q - pl + 8, sizeof a1);
+            const v8_ e = __builtin_shuffle(a0, a1, (i8_){0, 2, 8, 10, 4, 6, 12, 14});
+            const v8_ o = __builtin_shuffle(a0, a1, (i8_){1, 3, 9, 11, 5, 7, 13, 15});
+            const v8_ even = __builtin_shuffle(e, (i8_){0, 1, 4, 5, 2, 3, 6, 7});
+            const v8_ odd = __builtin_shuffle(o, (i8_){0, 1, 4, 5, 2, 3, 6, 7});
+            memcpy(dst + q, &even, sizeof even);
+            memcpy(dst + stride + q, &odd, sizeof odd);
+            qb = q + 8;
+        }
+        for (int p = 0; p < 2; p++) {
+            float *restrict d = dst + p * stride;
+            for (int q = 0; q < n; q++) {
+                if (q == qa) q = qb;
+                if (q >= n) break;
+                const int c = 2 * q + p - pl;
+                d[q] = c >= 0 && c < w ? src[c] : 0.0f;
+            }
+        }
+        return;
+    }
+    if (shuffles == 1 && s == 4) {
         /* chunks of 64 columns from column 0, the last one at a multiple of 4
          * overlapping the one before; phase p's vector of a chunk at column c0
          * is stored at q = c0 / 4 - a, where p - pl = 4 a + b. A row of fewer
@@ -805,10 +843,13 @@ __extension__ typedef float cnnrt_v4 __attribute__((vector_size(16), __may_alias
 #endif
 
 /* Whether cnnrt_phase_row shuffles vectors: under clang, for code built
- * with AVX2 or AVX-512; under gcc, with AVX-512. A generated file of several variants sets
+ * with AVX2 or AVX-512 (1); under gcc, with AVX-512 (1) or, for stride 2
+ * alone, AVX2 (2). A generated file of several variants sets
  * CNNRT_SHUFFLES before each to CNNRT_SHUFFLES_WIDE, _NARROW or _BASE. */
 #if defined(CNNRT_V16) && ((defined(__clang__) && (defined(__AVX2__) || defined(__AVX512F__))) || (defined(__GNUC__) && defined(__AVX512F__)))
 #define CNNRT_SHUFFLES_DEFAULT 1
+#elif defined(CNNRT_V16) && defined(__GNUC__) && !defined(__clang__) && defined(__AVX2__)
+#define CNNRT_SHUFFLES_DEFAULT 2
 #else
 #define CNNRT_SHUFFLES_DEFAULT 0
 #endif
@@ -817,7 +858,7 @@ __extension__ typedef float cnnrt_v4 __attribute__((vector_size(16), __may_alias
 #define CNNRT_SHUFFLES_NARROW 1
 #elif CNNRT_DISPATCH && defined(__GNUC__)
 #define CNNRT_SHUFFLES_WIDE 1
-#define CNNRT_SHUFFLES_NARROW 0
+#define CNNRT_SHUFFLES_NARROW 2
 #else
 #define CNNRT_SHUFFLES_WIDE CNNRT_SHUFFLES_DEFAULT
 #define CNNRT_SHUFFLES_NARROW CNNRT_SHUFFLES_DEFAULT

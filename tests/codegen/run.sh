@@ -365,14 +365,15 @@ if grep -q avx512f /proc/cpuinfo 2>/dev/null; then
 else ok "fetch_ahead wide: skipped, this CPU has no AVX-512"; fi
 
 # cnnrt_phase_row as its definition on every path: built by gcc and clang,
-# without -march (no shuffles), for AVX2 (clang's shuffles) and, where the CPU
-# runs it, AVX-512 (gcc's shuffles too)
+# without -march (no shuffles), for AVX2 (clang's shuffles, gcc's for stride 2)
+# and, where the CPU runs it, AVX-512 (gcc's shuffles too); with
+# AddressSanitizer, which stops at a read past a row
 for cc in gcc clang; do
     for arch in "" -march=x86-64-v3 -march=x86-64-v4; do
         [ "$arch" = -march=x86-64-v4 ] && ! grep -q avx512f /proc/cpuinfo 2>/dev/null && continue
         [ "$arch" = -march=x86-64-v3 ] && ! grep -q avx2 /proc/cpuinfo 2>/dev/null && continue
-        if $cc -std=c11 -O2 $arch -Wall -Wextra -pedantic -Werror -Iruntime tests/codegen/phase_row_check.c \
-               -o "$out/phase_row_$cc" -lm 2>"$out/phase_row.err" && "$out/phase_row_$cc" > "$out/phase_row.txt"; then
+        if $cc -std=c11 -O2 $arch -fsanitize=address -Wall -Wextra -pedantic -Werror -Iruntime tests/codegen/phase_row_check.c \
+               -o "$out/phase_row_$cc" -lm 2>"$out/phase_row.err" && "$out/phase_row_$cc" > "$out/phase_row.txt" 2>&1; then
             ok "cnnrt_phase_row $cc $arch: $(tail -n 1 "$out/phase_row.txt")"
         else head -5 "$out/phase_row.err" "$out/phase_row.txt"; ko "cnnrt_phase_row $cc $arch"; fi
     done
