@@ -6,8 +6,8 @@
 #
 # Compiles bench/nets/NET.cnn (random weights), or the model FILE (a .cnn file
 # with random weights unless the flags name weights, an ONNX model with its own;
-# e.g. build/bench-onnx/mobilenet_v2/net.onnx after `make bench-onnx`), with its kernels kept out of
-# line (__attribute__((noinline)), which costs little: each is a loop nest),
+# e.g. build/bench-onnx/mobilenet_v2/net.onnx after `make bench-onnx`) (its
+# kernels are functions out of line, CNNRT_KERNEL, for perf to tell apart),
 # times it with bench/bench_main.c, samples it with `perf record`, and prints
 # per kernel: share of the samples, µs per call (share x the median), MFLOP
 # (2 x the report's MACs of the kernel's layers), GFLOP/s, the MB it moves (its
@@ -26,7 +26,6 @@ d=$OUT/profile/$net
 rm -rf "$d"; mkdir -p "$d"
 "$CNNC" "$src" $weights "$@" --prefix "$net" -o "$d/net.c" || exit 1
 "$CNNC" "$src" $weights "$@" --report=json > "$d/report.json" || exit 1
-sed -i "s/^\(CNNRT_ISA_[A-Z]* \)\{0,1\}static void ${net}_/__attribute__((noinline)) &/" "$d/net.c"
 upper=$(echo "$net" | tr '[:lower:]' '[:upper:]')
 $CC $BENCH_CFLAGS -std=c11 -I"$d" -DNET_H='"net.h"' -DPREFIX="$net" -DUPREFIX="$upper" \
     $("$CNNC" --cflags) -I"$ROOT/runtime" "$BENCH/bench_main.c" "$d/net.c" -L"$BUILD" $("$CNNC" --libs) \

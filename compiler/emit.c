@@ -460,7 +460,7 @@ static void layer_function(Emit *e, const Kernel *K) {
         fprintf(e->c, "/*   + %s: %s%s */\n", Y->name, Y->op->name,
                 Y->folded ? " (folded into the weights)" : (Y->op->flags & OPF_IDENTITY) ? " (nothing at inference)" : "");
     }
-    fprintf(e->c, "%sstatic void %s_%s__run%s(", variant_attr[e->variant], e->prefix, L->name,
+    fprintf(e->c, "CNNRT_KERNEL %sstatic void %s_%s__run%s(", variant_attr[e->variant], e->prefix, L->name,
             variant_suffix[e->variant]);
     const char *r = K->inplace ? "" : "restrict ";   /* in place: y is x0 */
     for (int i = 0; i < L->nin + K->nextra; i++) fprintf(e->c, "const float *%sx%d, ", r, i);

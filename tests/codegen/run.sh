@@ -91,7 +91,7 @@ done
 # -Wall's misleading-indentation check print a note), declared before it
 for lv in O0 O2; do
     c=$out/ex_lenet5.$lv.c
-    set -- $(awk '/^(CNNRT_ISA_[A-Z]* )?(static )?void [a-z0-9_]+\(/ {f = NR}
+    set -- $(awk '/^(CNNRT_KERNEL )?(CNNRT_ISA_[A-Z]* )?(static )?void [a-z0-9_]+\(/ {f = NR}
                   /_bytes = \{$/ && !d {d = NR} /_bytes;$/ && !b {b = NR}
                   END {printf "%d %d %d", b, f, d}' "$c")
     if [ "$1" -gt 0 ] && [ "$1" -lt "$2" ] && [ "$2" -lt "$3" ]; then
@@ -102,7 +102,7 @@ done
 # silu_tile: the SiLU goes through the tile's values (every exponential in
 # their loop, none lane by lane in the stores), the relu6 through the clamps
 c=$out/ex_silu_tile.O2.c
-counts=$(awk '/^(CNNRT_ISA_[A-Z]* )?static void/ {k = /_e__run/ ? 1 : /_p__run/ ? 2 : 0}
+counts=$(awk '/^(CNNRT_KERNEL )?(CNNRT_ISA_[A-Z]* )?static void/ {k = /_e__run/ ? 1 : /_p__run/ ? 2 : 0}
               k == 1 && /silu on the tile.s values/ {v++} k == 1 && /cnnrt_xsigmoid/ && !/const float u[0-9]+_/ {l++}
               k == 2 && /CNNRT_RELU16|CNNRT_ATMOST16/ {c++}
               END {printf "%d %d %d", v, l, c}' "$c")
@@ -114,7 +114,7 @@ else ko "silu_tile -O2: SiLU on the tile's values, relu6 on its vectors (value l
 # dw_chain: the depthwise's SiLU in a pass over each channel's outputs, not
 # on the tiles' values, a loop whose chains clang interleaves (CNNRT_SIMD_CHAINS)
 c=$out/ex_dw_chain.O2.c
-counts=$(awk '/^(CNNRT_ISA_[A-Z]* )?static void/ {k = /_d__run/}
+counts=$(awk '/^(CNNRT_KERNEL )?(CNNRT_ISA_[A-Z]* )?static void/ {k = /_d__run/}
               k && /epilogue over the channel.s outputs/ {p++; getline; i += /CNNRT_SIMD_CHAINS/}
               k && /on the tile.s values/ {v++}
               END {printf "%d %d %d", p, v, i}' "$c")
@@ -201,7 +201,7 @@ for n in dw_rows dw_relu6; do
     awk -v f="${n}_d__run_narrow:" '$0 == f {k = 1} /^\t\.size/ {k = 0} k' "$out/ex_$n.gcc.s" > "$out/ex_$n.narrow.s"
     k=$(grep -c -E '[xyz]mm[0-9]+.*\(%rsp\)|\(%rsp\).*[xyz]mm|vpinsr' "$out/ex_$n.narrow.s")
     p=$(grep -c -E 'vpinsr|%xmm[0-9]+.*\(%rsp\)|\(%rsp\).*%xmm' "$out/ex_$n.narrow.s")
-    c=$(awk -v f="${n}_d__run_narrow(" '/^(CNNRT_ISA_[A-Z]* )?static void/ {k = index($0, f) > 0}
+    c=$(awk -v f="${n}_d__run_narrow(" '/^(CNNRT_KERNEL )?(CNNRT_ISA_[A-Z]* )?static void/ {k = index($0, f) > 0}
                                          k && /CNNRT_STORE16\(&y\[base\], res\[[0-9a-z]+\]\[v\]\)/ {n++} END {print n + 0}' "$out/ex_$n.O2.c")
     if ! grep -q vfmadd "$out/ex_$n.narrow.s"; then ko "$n -O2 gcc AVX2: no narrow kernel in the assembly"
     elif [ "$n" = dw_rows ] && [ "$k" -gt 2 ]; then
@@ -231,7 +231,7 @@ else ko "dw5x5_lanes gcc AVX2: $k vector stores to the stack in the narrow 5x5 d
 # vectors of a short row leave room for, 4 accumulators in all (one row of one
 # vector: a single chain of multiply-adds; the layer 0.69x the time under
 # clang, 0.82x under gcc, with 4)
-k=$(awk '/^(CNNRT_ISA_[A-Z]* )?static void/ {k = /dw_short_rows_d__run_narrow/}
+k=$(awk '/^(CNNRT_KERNEL )?(CNNRT_ISA_[A-Z]* )?static void/ {k = /dw_short_rows_d__run_narrow/}
          k && /over rows: tiles of 4 output rows x 1 x 16 columns/ {n++} END {print n + 0}' "$out/ex_dw_short_rows.O2.c")
 if [ "$k" = 1 ]; then ok "dw_short_rows -O2: the narrow depthwise row tile 4 rows of one vector"
 else ko "dw_short_rows -O2: the narrow depthwise row tile 4 rows of one vector ($k)"; fi
@@ -239,7 +239,7 @@ else ko "dw_short_rows -O2: the narrow depthwise row tile 4 rows of one vector (
 # volume3d: the 3-D max pool as the 2-D ones, the input rows of each output
 # row's windows (depth and height) reduced into a row, then its columns, in
 # every variant (gcc took 1.65x the time in the reference loops)
-k=$(awk '/^(CNNRT_ISA_[A-Z]* )?static void/ {k = /_maxpool3d_1__run/}
+k=$(awk '/^(CNNRT_KERNEL )?(CNNRT_ISA_[A-Z]* )?static void/ {k = /_maxpool3d_1__run/}
          k && /col\[q\] = src\[q\] > col\[q\]/ {n++} END {print n + 0}' "$out/ex_volume3d.O2.c")
 if [ "$k" = 3 ]; then ok "volume3d -O2: the 3-D max pool reduces rows, then columns, in its 3 variants"
 else ko "volume3d -O2: the 3-D max pool reduces rows, then columns, in its 3 variants ($k)"; fi
@@ -249,7 +249,7 @@ else ko "volume3d -O2: the 3-D max pool reduces rows, then columns, in its 3 var
 # constant of the unrolled loop), in every variant, none computing c / 16 and
 # c % 16 channel by channel (clang's 6 x 16 AVX2 tile 1.25x the time so)
 c=$out/ex_pointwise_blocked.O2.c
-counts=$(awk '/^(CNNRT_ISA_[A-Z]* )?static void/ {k = /_pw__run/}
+counts=$(awk '/^(CNNRT_KERNEL )?(CNNRT_ISA_[A-Z]* )?static void/ {k = /_pw__run/}
               k && /for \(int c1 = 0; c1 < 128; c1 \+= 16\)/ {b++} k && /c \/ 16|c % 16/ {d++}
               END {printf "%d %d", b, d}' "$c")
 set -- $counts
@@ -293,7 +293,7 @@ else head -5 "$out/tile24.err"; ko "pointwise_tile24 clang -O2: does not compile
 # convt3d_stride2: up and up2 (even widths) pair their column phases, up3
 # (odd) stores lane by lane
 c=$out/ex_convt3d_stride2.O2.c
-counts=$(awk '/^static void/ {k = /_up__run|_up2__run/ ? 1 : /_up3__run/ ? 3 : 0}
+counts=$(awk '/^(CNNRT_KERNEL )?static void/ {k = /_up__run|_up2__run/ ? 1 : /_up3__run/ ? 3 : 0}
               k && /CNNRT_ZIP16/ {z[k]++} k && /CNNRT_STRIDED/ {s[k]++}
               END {printf "%d %d %d %d", z[1], s[1], z[3], s[3]}' "$c")
 set -- $counts
@@ -312,7 +312,7 @@ else ko "convt3d_stride2 -O2: column phases paired for even widths only (zips, s
 # has 4, and the block's second-last fetches the next block's first 10
 # channels), none past the last; the narrow one's 1x1 (1 x 2 x 16) everywhere.
 c=$out/ex_weight_prefetch.O2.c
-counts=$(awk '/^(CNNRT_ISA_[A-Z]* )?static void/ {k = /_pw__run_wide/ ? 1 : /_conv__run_wide/ ? 2 : 0}
+counts=$(awk '/^(CNNRT_KERNEL )?(CNNRT_ISA_[A-Z]* )?static void/ {k = /_pw__run_wide/ ? 1 : /_conv__run_wide/ ? 2 : 0}
               k == 1 && /toward the cache: all in run c mod 7 / {a++} k == 2 && /toward the cache: line l in run l mod 7 / {b++}
               END {printf "%d %d", a, b}' "$c")
 set -- $counts
@@ -322,7 +322,7 @@ else ko "weight_prefetch -O2: a 1x1 layer's weights channel by channel over the 
 # 6 x 16 over 66 positions, the partial sums padded to them, not 3 x 16, the
 # largest that divided 63 (6 accumulators for 8 multiply-adds in flight:
 # ResNet-18 1.08x the time)
-counts=$(awk '/^(CNNRT_ISA_[A-Z]* )?static void/ {k = /_conv__run_narrow/}
+counts=$(awk '/^(CNNRT_KERNEL )?(CNNRT_ISA_[A-Z]* )?static void/ {k = /_conv__run_narrow/}
               k && /channel vectors: tiles of 6 positions of the padded output rows x 1 x 16/ {a++}
               END {printf "%d", a}' "$c")
 if [ "$counts" = 1 ]; then ok "weight_prefetch -O2: the narrow 3x3 tile in passes 6 x 16, its last run past the 63 positions"
@@ -363,6 +363,20 @@ probe fetch_ahead fa_narrow "prefetches 11776 lines 11776 ranges 2"
 if grep -q avx512f /proc/cpuinfo 2>/dev/null; then
     probe fetch_ahead fa_wide "prefetches 11776 lines 11776 ranges 2" -march=x86-64-v4
 else ok "fetch_ahead wide: skipped, this CPU has no AVX-512"; fi
+
+# every kernel a function of its own (CNNRT_KERNEL): clang -O2 inlines a
+# static function called once, and a network's kernels inlined into its
+# forward function took minutes to compile; each variant's kernels stay
+# symbols of the object (lenet5: 7 kernels, 3 variants)
+"$CNNC" bench/nets/lenet5.cnn --random-weights -o "$out/kernels.c" 2>"$out/kernels.err"
+for cc in gcc clang; do
+    if $cc -std=c11 -O2 -Iruntime -c "$out/kernels.c" -o "$out/kernels_$cc.o" 2>>"$out/kernels.err"; then
+        n=$(nm "$out/kernels_$cc.o" | grep -c "lenet5_[a-z0-9_]*__run_\(wide\|narrow\|base\)$")
+        want=$(grep -c "^CNNRT_KERNEL .*static void lenet5_" "$out/kernels.c")
+        if [ "$n" -gt 0 ] && [ "$n" -eq "$want" ]; then ok "kernels out of line $cc: $n of $want"
+        else ko "kernels out of line $cc: $n symbols of $want kernels"; fi
+    else head -5 "$out/kernels.err"; ko "kernels out of line $cc: build"; fi
+done
 
 # cnnrt_phase_row as its definition on every path: built by gcc and clang,
 # without -march (no shuffles), for AVX2 (clang's shuffles, gcc's for stride 2)

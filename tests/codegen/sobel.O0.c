@@ -21,7 +21,7 @@ static _Alignas(64) const float sobel_gx__weight[9] = {
 };
 
 /* gx: conv2d 3x3/1 pad 1  [1,64,96] -> [1,64,96]  params 9  MACs 55,296 */
-static void sobel_gx__run(const float *restrict x0, float *restrict y) {
+CNNRT_KERNEL static void sobel_gx__run(const float *restrict x0, float *restrict y) {
     for (int o = 0; o < 1; o++) {
         for (int oh = 0; oh < 64; oh++) {
             for (int ow = 0; ow < 96; ow++) {
@@ -50,7 +50,7 @@ static _Alignas(64) const float sobel_gy__weight[9] = {
 };
 
 /* gy: conv2d 3x3/1 pad 1  [1,64,96] -> [1,64,96]  params 9  MACs 55,296 */
-static void sobel_gy__run(const float *restrict x0, float *restrict y) {
+CNNRT_KERNEL static void sobel_gy__run(const float *restrict x0, float *restrict y) {
     for (int o = 0; o < 1; o++) {
         for (int oh = 0; oh < 64; oh++) {
             for (int ow = 0; ow < 96; ow++) {
@@ -73,7 +73,7 @@ static void sobel_gy__run(const float *restrict x0, float *restrict y) {
 }
 
 /* gx2: mul  [1,64,96] [1,64,96] -> [1,64,96]  params 0  MACs 0 */
-static void sobel_gx2__run(const float *restrict x0, const float *restrict x1, float *restrict y) {
+CNNRT_KERNEL static void sobel_gx2__run(const float *restrict x0, const float *restrict x1, float *restrict y) {
     CNNRT_SIMD
     for (int i = 0; i < 6144; i++) {
         y[i] = x0[i] * x1[i];
@@ -81,7 +81,7 @@ static void sobel_gx2__run(const float *restrict x0, const float *restrict x1, f
 }
 
 /* gy2: mul  [1,64,96] [1,64,96] -> [1,64,96]  params 0  MACs 0 */
-static void sobel_gy2__run(const float *restrict x0, const float *restrict x1, float *restrict y) {
+CNNRT_KERNEL static void sobel_gy2__run(const float *restrict x0, const float *restrict x1, float *restrict y) {
     CNNRT_SIMD
     for (int i = 0; i < 6144; i++) {
         y[i] = x0[i] * x1[i];
@@ -89,7 +89,7 @@ static void sobel_gy2__run(const float *restrict x0, const float *restrict x1, f
 }
 
 /* g2: add  [1,64,96] [1,64,96] -> [1,64,96]  params 0  MACs 0 */
-static void sobel_g2__run(const float *restrict x0, const float *restrict x1, float *restrict y) {
+CNNRT_KERNEL static void sobel_g2__run(const float *restrict x0, const float *restrict x1, float *restrict y) {
     CNNRT_SIMD
     for (int i = 0; i < 6144; i++) {
         y[i] = x0[i] + x1[i];
@@ -97,7 +97,7 @@ static void sobel_g2__run(const float *restrict x0, const float *restrict x1, fl
 }
 
 /* mag: sqrt  [1,64,96] -> [1,64,96]  params 0  MACs 0 */
-static void sobel_mag__run(const float *restrict x0, float *restrict y) {
+CNNRT_KERNEL static void sobel_mag__run(const float *restrict x0, float *restrict y) {
     CNNRT_SIMD
     for (int i = 0; i < 6144; i++) {
         const float v = x0[i];

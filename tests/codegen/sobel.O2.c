@@ -58,7 +58,7 @@ static _Alignas(64) const float sobel_gy__bias_packed[1] = {
 #define CNNRT_SHUFFLES CNNRT_SHUFFLES_WIDE
 
 /* gx: conv2d 3x3/1 pad 1  [1,64,96] -> [1,64,96]  params 9  MACs 55,296 */
-CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *restrict y, float *restrict t) {
+CNNRT_KERNEL CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *restrict y, float *restrict t) {
     /* t [1][1][1][66][98]: the input padded, split into phase planes; then zeros the last vectors may read */
     const float *restrict xc = x0;
     float *restrict plane = t;
@@ -201,7 +201,7 @@ CNNRT_ISA_WIDE static void sobel_gx__run_wide(const float *restrict x0, float *r
 }
 
 /* gy: conv2d 3x3/1 pad 1  [1,64,96] -> [1,64,96]  params 9  MACs 55,296 */
-CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *restrict y, float *restrict t) {
+CNNRT_KERNEL CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *restrict y, float *restrict t) {
     /* t [1][1][1][66][98]: the input padded, split into phase planes; then zeros the last vectors may read */
     const float *restrict xc = x0;
     float *restrict plane = t;
@@ -344,7 +344,7 @@ CNNRT_ISA_WIDE static void sobel_gy__run_wide(const float *restrict x0, float *r
 }
 
 /* gx2: mul  [1,64,96] [1,64,96] -> [1,64,96]  params 0  MACs 0 */
-CNNRT_ISA_WIDE static void sobel_gx2__run_wide(const float *x0, const float *x1, float *y) {
+CNNRT_KERNEL CNNRT_ISA_WIDE static void sobel_gx2__run_wide(const float *x0, const float *x1, float *y) {
     x0 = y;   /* in place: y and x0 are the same buffer */
     CNNRT_SIMD
     for (int i = 0; i < 6144; i++) {
@@ -353,7 +353,7 @@ CNNRT_ISA_WIDE static void sobel_gx2__run_wide(const float *x0, const float *x1,
 }
 
 /* gy2: mul  [1,64,96] [1,64,96] -> [1,64,96]  params 0  MACs 0 */
-CNNRT_ISA_WIDE static void sobel_gy2__run_wide(const float *x0, const float *x1, float *y) {
+CNNRT_KERNEL CNNRT_ISA_WIDE static void sobel_gy2__run_wide(const float *x0, const float *x1, float *y) {
     x0 = y;   /* in place: y and x0 are the same buffer */
     CNNRT_SIMD
     for (int i = 0; i < 6144; i++) {
@@ -362,7 +362,7 @@ CNNRT_ISA_WIDE static void sobel_gy2__run_wide(const float *x0, const float *x1,
 }
 
 /* g2: add  [1,64,96] [1,64,96] -> [1,64,96]  params 0  MACs 0 */
-CNNRT_ISA_WIDE static void sobel_g2__run_wide(const float *x0, const float *x1, float *y) {
+CNNRT_KERNEL CNNRT_ISA_WIDE static void sobel_g2__run_wide(const float *x0, const float *x1, float *y) {
     x0 = y;   /* in place: y and x0 are the same buffer */
     CNNRT_SIMD
     for (int i = 0; i < 6144; i++) {
@@ -371,7 +371,7 @@ CNNRT_ISA_WIDE static void sobel_g2__run_wide(const float *x0, const float *x1, 
 }
 
 /* mag: sqrt  [1,64,96] -> [1,64,96]  params 0  MACs 0 */
-CNNRT_ISA_WIDE static void sobel_mag__run_wide(const float *restrict x0, float *restrict y) {
+CNNRT_KERNEL CNNRT_ISA_WIDE static void sobel_mag__run_wide(const float *restrict x0, float *restrict y) {
     CNNRT_SIMD
     for (int i = 0; i < 6144; i++) {
         const float v = x0[i];
@@ -398,7 +398,7 @@ CNNRT_ISA_WIDE static void sobel_forward_wide(const float *input, float *output,
 #define CNNRT_SHUFFLES CNNRT_SHUFFLES_NARROW
 
 /* gx: conv2d 3x3/1 pad 1  [1,64,96] -> [1,64,96]  params 9  MACs 55,296 */
-CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, float *restrict y, float *restrict t) {
+CNNRT_KERNEL CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, float *restrict y, float *restrict t) {
     /* t [1][1][1][66][98]: the input padded, split into phase planes; then zeros the last vectors may read */
     const float *restrict xc = x0;
     float *restrict plane = t;
@@ -541,7 +541,7 @@ CNNRT_ISA_NARROW static void sobel_gx__run_narrow(const float *restrict x0, floa
 }
 
 /* gy: conv2d 3x3/1 pad 1  [1,64,96] -> [1,64,96]  params 9  MACs 55,296 */
-CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, float *restrict y, float *restrict t) {
+CNNRT_KERNEL CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, float *restrict y, float *restrict t) {
     /* t [1][1][1][66][98]: the input padded, split into phase planes; then zeros the last vectors may read */
     const float *restrict xc = x0;
     float *restrict plane = t;
@@ -684,7 +684,7 @@ CNNRT_ISA_NARROW static void sobel_gy__run_narrow(const float *restrict x0, floa
 }
 
 /* gx2: mul  [1,64,96] [1,64,96] -> [1,64,96]  params 0  MACs 0 */
-CNNRT_ISA_NARROW static void sobel_gx2__run_narrow(const float *x0, const float *x1, float *y) {
+CNNRT_KERNEL CNNRT_ISA_NARROW static void sobel_gx2__run_narrow(const float *x0, const float *x1, float *y) {
     x0 = y;   /* in place: y and x0 are the same buffer */
     CNNRT_SIMD
     for (int i = 0; i < 6144; i++) {
@@ -693,7 +693,7 @@ CNNRT_ISA_NARROW static void sobel_gx2__run_narrow(const float *x0, const float 
 }
 
 /* gy2: mul  [1,64,96] [1,64,96] -> [1,64,96]  params 0  MACs 0 */
-CNNRT_ISA_NARROW static void sobel_gy2__run_narrow(const float *x0, const float *x1, float *y) {
+CNNRT_KERNEL CNNRT_ISA_NARROW static void sobel_gy2__run_narrow(const float *x0, const float *x1, float *y) {
     x0 = y;   /* in place: y and x0 are the same buffer */
     CNNRT_SIMD
     for (int i = 0; i < 6144; i++) {
@@ -702,7 +702,7 @@ CNNRT_ISA_NARROW static void sobel_gy2__run_narrow(const float *x0, const float 
 }
 
 /* g2: add  [1,64,96] [1,64,96] -> [1,64,96]  params 0  MACs 0 */
-CNNRT_ISA_NARROW static void sobel_g2__run_narrow(const float *x0, const float *x1, float *y) {
+CNNRT_KERNEL CNNRT_ISA_NARROW static void sobel_g2__run_narrow(const float *x0, const float *x1, float *y) {
     x0 = y;   /* in place: y and x0 are the same buffer */
     CNNRT_SIMD
     for (int i = 0; i < 6144; i++) {
@@ -711,7 +711,7 @@ CNNRT_ISA_NARROW static void sobel_g2__run_narrow(const float *x0, const float *
 }
 
 /* mag: sqrt  [1,64,96] -> [1,64,96]  params 0  MACs 0 */
-CNNRT_ISA_NARROW static void sobel_mag__run_narrow(const float *restrict x0, float *restrict y) {
+CNNRT_KERNEL CNNRT_ISA_NARROW static void sobel_mag__run_narrow(const float *restrict x0, float *restrict y) {
     CNNRT_SIMD
     for (int i = 0; i < 6144; i++) {
         const float v = x0[i];
@@ -738,7 +738,7 @@ CNNRT_ISA_NARROW static void sobel_forward_narrow(const float *input, float *out
 #define CNNRT_SHUFFLES CNNRT_SHUFFLES_BASE
 
 /* gx: conv2d 3x3/1 pad 1  [1,64,96] -> [1,64,96]  params 9  MACs 55,296 */
-static void sobel_gx__run_base(const float *restrict x0, float *restrict y, float *restrict t) {
+CNNRT_KERNEL static void sobel_gx__run_base(const float *restrict x0, float *restrict y, float *restrict t) {
     /* t [1][1][1][66][98]: the input padded, split into phase planes; then zeros the last vectors may read */
     const float *restrict xc = x0;
     float *restrict plane = t;
@@ -881,7 +881,7 @@ static void sobel_gx__run_base(const float *restrict x0, float *restrict y, floa
 }
 
 /* gy: conv2d 3x3/1 pad 1  [1,64,96] -> [1,64,96]  params 9  MACs 55,296 */
-static void sobel_gy__run_base(const float *restrict x0, float *restrict y, float *restrict t) {
+CNNRT_KERNEL static void sobel_gy__run_base(const float *restrict x0, float *restrict y, float *restrict t) {
     /* t [1][1][1][66][98]: the input padded, split into phase planes; then zeros the last vectors may read */
     const float *restrict xc = x0;
     float *restrict plane = t;
@@ -1024,7 +1024,7 @@ static void sobel_gy__run_base(const float *restrict x0, float *restrict y, floa
 }
 
 /* gx2: mul  [1,64,96] [1,64,96] -> [1,64,96]  params 0  MACs 0 */
-static void sobel_gx2__run_base(const float *x0, const float *x1, float *y) {
+CNNRT_KERNEL static void sobel_gx2__run_base(const float *x0, const float *x1, float *y) {
     x0 = y;   /* in place: y and x0 are the same buffer */
     CNNRT_SIMD
     for (int i = 0; i < 6144; i++) {
@@ -1033,7 +1033,7 @@ static void sobel_gx2__run_base(const float *x0, const float *x1, float *y) {
 }
 
 /* gy2: mul  [1,64,96] [1,64,96] -> [1,64,96]  params 0  MACs 0 */
-static void sobel_gy2__run_base(const float *x0, const float *x1, float *y) {
+CNNRT_KERNEL static void sobel_gy2__run_base(const float *x0, const float *x1, float *y) {
     x0 = y;   /* in place: y and x0 are the same buffer */
     CNNRT_SIMD
     for (int i = 0; i < 6144; i++) {
@@ -1042,7 +1042,7 @@ static void sobel_gy2__run_base(const float *x0, const float *x1, float *y) {
 }
 
 /* g2: add  [1,64,96] [1,64,96] -> [1,64,96]  params 0  MACs 0 */
-static void sobel_g2__run_base(const float *x0, const float *x1, float *y) {
+CNNRT_KERNEL static void sobel_g2__run_base(const float *x0, const float *x1, float *y) {
     x0 = y;   /* in place: y and x0 are the same buffer */
     CNNRT_SIMD
     for (int i = 0; i < 6144; i++) {
@@ -1051,7 +1051,7 @@ static void sobel_g2__run_base(const float *x0, const float *x1, float *y) {
 }
 
 /* mag: sqrt  [1,64,96] -> [1,64,96]  params 0  MACs 0 */
-static void sobel_mag__run_base(const float *restrict x0, float *restrict y) {
+CNNRT_KERNEL static void sobel_mag__run_base(const float *restrict x0, float *restrict y) {
     CNNRT_SIMD
     for (int i = 0; i < 6144; i++) {
         const float v = x0[i];

@@ -24,7 +24,7 @@ static _Alignas(64) const float tiny_block_c__weight[36] = {
 };
 
 /* c: conv2d 3x3/1 pad 1  [2,4,4] -> [2,4,4]  params 36  MACs 576 */
-static void tiny_block_c__run(const float *restrict x0, float *restrict y) {
+CNNRT_KERNEL static void tiny_block_c__run(const float *restrict x0, float *restrict y) {
     for (int o = 0; o < 2; o++) {
         for (int oh = 0; oh < 4; oh++) {
             for (int ow = 0; ow < 4; ow++) {
@@ -67,7 +67,7 @@ static _Alignas(64) const float tiny_block_bn__running_var[2] = {
 };
 
 /* bn: batchnorm  [2,4,4] -> [2,4,4]  params 8  MACs 0 */
-static void tiny_block_bn__run(const float *restrict x0, float *restrict y) {
+CNNRT_KERNEL static void tiny_block_bn__run(const float *restrict x0, float *restrict y) {
     for (int c = 0; c < 2; c++) {
         const float scale = tiny_block_bn__weight[c] / sqrtf(tiny_block_bn__running_var[c] + 9.99999975e-06f);
         const float shift = tiny_block_bn__bias[c] - tiny_block_bn__running_mean[c] * scale;
@@ -79,7 +79,7 @@ static void tiny_block_bn__run(const float *restrict x0, float *restrict y) {
 }
 
 /* relu_1: relu  [2,4,4] -> [2,4,4]  params 0  MACs 0 */
-static void tiny_block_relu_1__run(const float *restrict x0, float *restrict y) {
+CNNRT_KERNEL static void tiny_block_relu_1__run(const float *restrict x0, float *restrict y) {
     CNNRT_SIMD
     for (int i = 0; i < 32; i++) {
         const float v = x0[i];
@@ -88,7 +88,7 @@ static void tiny_block_relu_1__run(const float *restrict x0, float *restrict y) 
 }
 
 /* s: add  [2,4,4] [2,4,4] -> [2,4,4]  params 0  MACs 0 */
-static void tiny_block_s__run(const float *restrict x0, const float *restrict x1, float *restrict y) {
+CNNRT_KERNEL static void tiny_block_s__run(const float *restrict x0, const float *restrict x1, float *restrict y) {
     CNNRT_SIMD
     for (int i = 0; i < 32; i++) {
         y[i] = x0[i] + x1[i];
@@ -96,7 +96,7 @@ static void tiny_block_s__run(const float *restrict x0, const float *restrict x1
 }
 
 /* maxpool2d_1: maxpool2d 2x2/2 pad 0  [2,4,4] -> [2,2,2]  params 0  MACs 0 */
-static void tiny_block_maxpool2d_1__run(const float *restrict x0, float *restrict y) {
+CNNRT_KERNEL static void tiny_block_maxpool2d_1__run(const float *restrict x0, float *restrict y) {
     for (int c = 0; c < 2; c++) {
         for (int oh = 0; oh < 2; oh++) {
             for (int ow = 0; ow < 2; ow++) {
@@ -129,7 +129,7 @@ static _Alignas(64) const float tiny_block_fc__bias[3] = {
 };
 
 /* fc: dense  [8] -> [3]  params 27  MACs 24 */
-static void tiny_block_fc__run(const float *restrict x0, float *restrict y) {
+CNNRT_KERNEL static void tiny_block_fc__run(const float *restrict x0, float *restrict y) {
     for (int o = 0; o < 3; o++) {
         float acc = tiny_block_fc__bias[o];
         for (int i = 0; i < 8; i++) {
@@ -140,7 +140,7 @@ static void tiny_block_fc__run(const float *restrict x0, float *restrict y) {
 }
 
 /* softmax_1: softmax  [3] -> [3]  params 0  MACs 0 */
-static void tiny_block_softmax_1__run(const float *restrict x0, float *restrict y) {
+CNNRT_KERNEL static void tiny_block_softmax_1__run(const float *restrict x0, float *restrict y) {
     const float *restrict x = x0;
     float *restrict out = y;
     float m = x[0];

@@ -65,7 +65,7 @@ static _Alignas(64) const float tiny_block_fc__bias[3] = {
 /*   + bn: batchnorm (folded into the weights) */
 /*   + relu_1: relu */
 /*   + s: add */
-CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, const float *restrict x1, float *restrict y, float *restrict t) {
+CNNRT_KERNEL CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, const float *restrict x1, float *restrict y, float *restrict t) {
     /* t [2][1][1][6][6]: the input padded, split into phase planes; then zeros the last vectors may read */
     for (int c = 0; c < 2; c++) {
         const float *restrict xc = x0 + (size_t)c * 16;
@@ -231,7 +231,7 @@ CNNRT_ISA_WIDE static void tiny_block_c__run_wide(const float *restrict x0, cons
 }
 
 /* maxpool2d_1: maxpool2d 2x2/2 pad 0  [2,4,4] -> [2,2,2]  params 0  MACs 0 */
-CNNRT_ISA_WIDE static void tiny_block_maxpool2d_1__run_wide(const float *restrict x0, float *restrict y, float *restrict t) {
+CNNRT_KERNEL CNNRT_ISA_WIDE static void tiny_block_maxpool2d_1__run_wide(const float *restrict x0, float *restrict y, float *restrict t) {
     for (int c = 0; c < 2; c++) {
         for (int oh = 0; oh < 2; oh++) {
             /* t [4]: the rows of output row oh reduced column by column, padded */
@@ -256,7 +256,7 @@ CNNRT_ISA_WIDE static void tiny_block_maxpool2d_1__run_wide(const float *restric
 }
 
 /* fc: dense  [8] -> [3]  params 27  MACs 24 */
-CNNRT_ISA_WIDE static void tiny_block_fc__run_wide(const float *restrict x0, float *restrict y) {
+CNNRT_KERNEL CNNRT_ISA_WIDE static void tiny_block_fc__run_wide(const float *restrict x0, float *restrict y) {
     /* outputs 0 .. 0 + 2 */ {
         cnnrt_v16 acc[3];
         CNNRT_UNROLL
@@ -276,7 +276,7 @@ CNNRT_ISA_WIDE static void tiny_block_fc__run_wide(const float *restrict x0, flo
 }
 
 /* softmax_1: softmax  [3] -> [3]  params 0  MACs 0 */
-CNNRT_ISA_WIDE static void tiny_block_softmax_1__run_wide(const float *restrict x0, float *restrict y) {
+CNNRT_KERNEL CNNRT_ISA_WIDE static void tiny_block_softmax_1__run_wide(const float *restrict x0, float *restrict y) {
     const float *restrict x = x0;
     float *restrict out = y;
     float m = -INFINITY;
@@ -323,7 +323,7 @@ CNNRT_ISA_WIDE static void tiny_block_forward_wide(const float *input, float *ou
 /*   + bn: batchnorm (folded into the weights) */
 /*   + relu_1: relu */
 /*   + s: add */
-CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, const float *restrict x1, float *restrict y, float *restrict t) {
+CNNRT_KERNEL CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, const float *restrict x1, float *restrict y, float *restrict t) {
     /* t [2][1][1][6][6]: the input padded, split into phase planes; then zeros the last vectors may read */
     for (int c = 0; c < 2; c++) {
         const float *restrict xc = x0 + (size_t)c * 16;
@@ -489,7 +489,7 @@ CNNRT_ISA_NARROW static void tiny_block_c__run_narrow(const float *restrict x0, 
 }
 
 /* maxpool2d_1: maxpool2d 2x2/2 pad 0  [2,4,4] -> [2,2,2]  params 0  MACs 0 */
-CNNRT_ISA_NARROW static void tiny_block_maxpool2d_1__run_narrow(const float *restrict x0, float *restrict y, float *restrict t) {
+CNNRT_KERNEL CNNRT_ISA_NARROW static void tiny_block_maxpool2d_1__run_narrow(const float *restrict x0, float *restrict y, float *restrict t) {
     for (int c = 0; c < 2; c++) {
         for (int oh = 0; oh < 2; oh++) {
             /* t [4]: the rows of output row oh reduced column by column, padded */
@@ -514,7 +514,7 @@ CNNRT_ISA_NARROW static void tiny_block_maxpool2d_1__run_narrow(const float *res
 }
 
 /* fc: dense  [8] -> [3]  params 27  MACs 24 */
-CNNRT_ISA_NARROW static void tiny_block_fc__run_narrow(const float *restrict x0, float *restrict y) {
+CNNRT_KERNEL CNNRT_ISA_NARROW static void tiny_block_fc__run_narrow(const float *restrict x0, float *restrict y) {
     /* outputs 0 .. 0 + 2 */ {
         cnnrt_v16 acc[3];
         CNNRT_UNROLL
@@ -534,7 +534,7 @@ CNNRT_ISA_NARROW static void tiny_block_fc__run_narrow(const float *restrict x0,
 }
 
 /* softmax_1: softmax  [3] -> [3]  params 0  MACs 0 */
-CNNRT_ISA_NARROW static void tiny_block_softmax_1__run_narrow(const float *restrict x0, float *restrict y) {
+CNNRT_KERNEL CNNRT_ISA_NARROW static void tiny_block_softmax_1__run_narrow(const float *restrict x0, float *restrict y) {
     const float *restrict x = x0;
     float *restrict out = y;
     float m = -INFINITY;
@@ -581,7 +581,7 @@ CNNRT_ISA_NARROW static void tiny_block_forward_narrow(const float *input, float
 /*   + bn: batchnorm (folded into the weights) */
 /*   + relu_1: relu */
 /*   + s: add */
-static void tiny_block_c__run_base(const float *restrict x0, const float *restrict x1, float *restrict y, float *restrict t) {
+CNNRT_KERNEL static void tiny_block_c__run_base(const float *restrict x0, const float *restrict x1, float *restrict y, float *restrict t) {
     /* t [2][1][1][6][6]: the input padded, split into phase planes; then zeros the last vectors may read */
     for (int c = 0; c < 2; c++) {
         const float *restrict xc = x0 + (size_t)c * 16;
@@ -747,7 +747,7 @@ static void tiny_block_c__run_base(const float *restrict x0, const float *restri
 }
 
 /* maxpool2d_1: maxpool2d 2x2/2 pad 0  [2,4,4] -> [2,2,2]  params 0  MACs 0 */
-static void tiny_block_maxpool2d_1__run_base(const float *restrict x0, float *restrict y, float *restrict t) {
+CNNRT_KERNEL static void tiny_block_maxpool2d_1__run_base(const float *restrict x0, float *restrict y, float *restrict t) {
     for (int c = 0; c < 2; c++) {
         for (int oh = 0; oh < 2; oh++) {
             /* t [4]: the rows of output row oh reduced column by column, padded */
@@ -772,7 +772,7 @@ static void tiny_block_maxpool2d_1__run_base(const float *restrict x0, float *re
 }
 
 /* fc: dense  [8] -> [3]  params 27  MACs 24 */
-static void tiny_block_fc__run_base(const float *restrict x0, float *restrict y) {
+CNNRT_KERNEL static void tiny_block_fc__run_base(const float *restrict x0, float *restrict y) {
     /* outputs 0 .. 0 + 2 */ {
         cnnrt_v16 acc[3];
         CNNRT_UNROLL
@@ -792,7 +792,7 @@ static void tiny_block_fc__run_base(const float *restrict x0, float *restrict y)
 }
 
 /* softmax_1: softmax  [3] -> [3]  params 0  MACs 0 */
-static void tiny_block_softmax_1__run_base(const float *restrict x0, float *restrict y) {
+CNNRT_KERNEL static void tiny_block_softmax_1__run_base(const float *restrict x0, float *restrict y) {
     const float *restrict x = x0;
     float *restrict out = y;
     float m = -INFINITY;
