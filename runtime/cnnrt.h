@@ -766,15 +766,6 @@ __extension__ typedef int cnnrt_i4_ __attribute__((vector_size(16)));
 #endif
 #endif
 
-/* Which variant of the -O2 kernels of `cnnc --target=auto` runs.
- * CNNRT_DISPATCH 1 (the default for x86-64 code built by gcc or clang
- * without -mavx512f): the generated file holds three, and PREFIX_forward
- * asks cnnrt_isa() at each call which this CPU runs: the wide tiles built
- * for AVX-512, the narrow ones for AVX2 and FMA, or the narrow ones for the
- * baseline the file is compiled for. A portable binary then runs the best
- * kernels each machine has. -DCNNRT_ISA_MAX=CNNRT_ISA_AVX2 (or _BASE) caps the
- * choice. CNNRT_DISPATCH 0 (-DCNNRT_DISPATCH=0, and everywhere else): one
- * variant, by CNNRT_WIDE, as compiled. */
 /* CNNRT_KERNEL: each layer function of a generated file, kept out of line.
  * Each is called once, from PREFIX_forward, and compilers inline such a
  * function: the forward function of a network then holds every loop nest
@@ -788,6 +779,15 @@ __extension__ typedef int cnnrt_i4_ __attribute__((vector_size(16)));
 #define CNNRT_KERNEL
 #endif
 
+/* Which variant of the -O2 kernels of `cnnc --target=auto` runs.
+ * CNNRT_DISPATCH 1 (the default for x86-64 code built by gcc or clang
+ * without -mavx512f): the generated file holds three, and PREFIX_forward
+ * asks cnnrt_isa() at each call which this CPU runs: the wide tiles built
+ * for AVX-512, the narrow ones for AVX2 and FMA, or the narrow ones for the
+ * baseline the file is compiled for. A portable binary then runs the best
+ * kernels each machine has. -DCNNRT_ISA_MAX=CNNRT_ISA_AVX2 (or _BASE) caps the
+ * choice. CNNRT_DISPATCH 0 (-DCNNRT_DISPATCH=0, and everywhere else): one
+ * variant, by CNNRT_WIDE, as compiled. */
 #define CNNRT_ISA_BASE 0
 #define CNNRT_ISA_AVX2 1     /* and FMA */
 #define CNNRT_ISA_AVX512 2   /* F, VL, BW and DQ */
