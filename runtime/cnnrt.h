@@ -438,8 +438,8 @@ CNNRT_ALWAYS_INLINE void cnnrt_phase_row(float *restrict dst, size_t stride, con
         const int qa = (pl + 1) / 2;   /* the first q whose 16 columns start inside the row */
         const int last = w - 16 + pl < 0 ? -1 : (w - 16 + pl) / 2;   /* the last inside the row */
         const int ql = last < n - 8 ? last : n - 8;
-        int qb = qa;
-        for (int q = qa; q <= ql; q = q + 8 <= ql || q == ql ? q + 8 : ql) {
+        const int qb = ql >= qa ? ql + 8 : qa;   /* past the vectors' columns */
+        for (int q = qa; q <= ql; q = q < ql && q + 8 > ql ? ql : q + 8) {   /* the last at ql */
             v8_ a0, a1;
             memcpy(&a0, src + 2 * q - pl, sizeof a0);
             memcpy(&a1, src + 2 * q - pl + 8, sizeof a1);
@@ -449,11 +449,10 @@ CNNRT_ALWAYS_INLINE void cnnrt_phase_row(float *restrict dst, size_t stride, con
             const v8_ odd = __builtin_shuffle(o, (i8_){0, 1, 4, 5, 2, 3, 6, 7});
             memcpy(dst + q, &even, sizeof even);
             memcpy(dst + stride + q, &odd, sizeof odd);
-            qb = q + 8;
         }
         for (int p = 0; p < 2; p++) {
             float *restrict d = dst + p * stride;
-            for (int q = 0; q < n; q++) {
+            for (int q = 0; q < n; q++) {   /* before the vectors' columns, then after them */
                 if (q == qa) q = qb;
                 if (q >= n) break;
                 const int c = 2 * q + p - pl;

@@ -22,6 +22,10 @@ mkdir -p "$out"
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "PASS $1"; }
 ko() { fail=$((fail + 1)); echo "FAIL $1"; }
+# the head of a function of the generated C (a kernel, CNNRT_KERNEL, or a
+# variant's forward function), where the awk scripts below switch which
+# function's lines they count
+fhead='^(CNNRT_KERNEL )?(CNNRT_ISA_[A-Z]* )?static void'
 
 for f in tests/codegen/*.cnn; do
     n=$(basename "$f" .cnn)
@@ -102,7 +106,7 @@ done
 # silu_tile: the SiLU goes through the tile's values (every exponential in
 # their loop, none lane by lane in the stores), the relu6 through the clamps
 c=$out/ex_silu_tile.O2.c
-counts=$(awk '/^(CNNRT_KERNEL )?(CNNRT_ISA_[A-Z]* )?static void/ {k = /_e__run/ ? 1 : /_p__run/ ? 2 : 0}
+counts=$(awk -v h="$fhead" '$0 ~ h {k = /_e__run/ ? 1 : /_p__run/ ? 2 : 0}
               k == 1 && /silu on the tile.s values/ {v++} k == 1 && /cnnrt_xsigmoid/ && !/const float u[0-9]+_/ {l++}
               k == 2 && /CNNRT_RELU16|CNNRT_ATMOST16/ {c++}
               END {printf "%d %d %d", v, l, c}' "$c")
@@ -114,7 +118,7 @@ else ko "silu_tile -O2: SiLU on the tile's values, relu6 on its vectors (value l
 # dw_chain: the depthwise's SiLU in a pass over each channel's outputs, not
 # on the tiles' values, a loop whose chains clang interleaves (CNNRT_SIMD_CHAINS)
 c=$out/ex_dw_chain.O2.c
-counts=$(awk '/^(CNNRT_KERNEL )?(CNNRT_ISA_[A-Z]* )?static void/ {k = /_d__run/}
+counts=$(awk -v h="$fhead" '$0 ~ h {k = /_d__run/}
               k && /epilogue over the channel.s outputs/ {p++; getline; i += /CNNRT_SIMD_CHAINS/}
               k && /on the tile.s values/ {v++}
               END {printf "%d %d %d", p, v, i}' "$c")
@@ -201,7 +205,7 @@ for n in dw_rows dw_relu6; do
     awk -v f="${n}_d__run_narrow:" '$0 == f {k = 1} /^\t\.size/ {k = 0} k' "$out/ex_$n.gcc.s" > "$out/ex_$n.narrow.s"
     k=$(grep -c -E '[xyz]mm[0-9]+.*\(%rsp\)|\(%rsp\).*[xyz]mm|vpinsr' "$out/ex_$n.narrow.s")
     p=$(grep -c -E 'vpinsr|%xmm[0-9]+.*\(%rsp\)|\(%rsp\).*%xmm' "$out/ex_$n.narrow.s")
-    c=$(awk -v f="${n}_d__run_narrow(" '/^(CNNRT_KERNEL )?(CNNRT_ISA_[A-Z]* )?static void/ {k = index($0, f) > 0}
+    c=$(awk -v f="${n}_d__run_narrow(" -v h="$fhead" '$0 ~ h {k = index($0, f) > 0}
                                          k && /CNNRT_STORE16\(&y\[base\], res\[[0-9a-z]+\]\[v\]\)/ {n++} END {print n + 0}' "$out/ex_$n.O2.c")
     if ! grep -q vfmadd "$out/ex_$n.narrow.s"; then ko "$n -O2 gcc AVX2: no narrow kernel in the assembly"
     elif [ "$n" = dw_rows ] && [ "$k" -gt 2 ]; then
@@ -231,7 +235,7 @@ else ko "dw5x5_lanes gcc AVX2: $k vector stores to the stack in the narrow 5x5 d
 # vectors of a short row leave room for, 4 accumulators in all (one row of one
 # vector: a single chain of multiply-adds; the layer 0.69x the time under
 # clang, 0.82x under gcc, with 4)
-k=$(awk '/^(CNNRT_KERNEL )?(CNNRT_ISA_[A-Z]* )?static void/ {k = /dw_short_rows_d__run_narrow/}
+k=$(awk -v h="$fhead" '$0 ~ h {k = /dw_short_rows_d__run_narrow/}
          k && /over rows: tiles of 4 output rows x 1 x 16 columns/ {n++} END {print n + 0}' "$out/ex_dw_short_rows.O2.c")
 if [ "$k" = 1 ]; then ok "dw_short_rows -O2: the narrow depthwise row tile 4 rows of one vector"
 else ko "dw_short_rows -O2: the narrow depthwise row tile 4 rows of one vector ($k)"; fi
@@ -239,7 +243,7 @@ else ko "dw_short_rows -O2: the narrow depthwise row tile 4 rows of one vector (
 # volume3d: the 3-D max pool as the 2-D ones, the input rows of each output
 # row's windows (depth and height) reduced into a row, then its columns, in
 # every variant (gcc took 1.65x the time in the reference loops)
-k=$(awk '/^(CNNRT_KERNEL )?(CNNRT_ISA_[A-Z]* )?static void/ {k = /_maxpool3d_1__run/}
+k=$(awk -v h="$fhead" '$0 ~ h {k = /_maxpool3d_1__run/}
          k && /col\[q\] = src\[q\] > col\[q\]/ {n++} END {print n + 0}' "$out/ex_volume3d.O2.c")
 if [ "$k" = 3 ]; then ok "volume3d -O2: the 3-D max pool reduces rows, then columns, in its 3 variants"
 else ko "volume3d -O2: the 3-D max pool reduces rows, then columns, in its 3 variants ($k)"; fi
@@ -249,7 +253,7 @@ else ko "volume3d -O2: the 3-D max pool reduces rows, then columns, in its 3 var
 # constant of the unrolled loop), in every variant, none computing c / 16 and
 # c % 16 channel by channel (clang's 6 x 16 AVX2 tile 1.25x the time so)
 c=$out/ex_pointwise_blocked.O2.c
-counts=$(awk '/^(CNNRT_KERNEL )?(CNNRT_ISA_[A-Z]* )?static void/ {k = /_pw__run/}
+counts=$(awk -v h="$fhead" '$0 ~ h {k = /_pw__run/}
               k && /for \(int c1 = 0; c1 < 128; c1 \+= 16\)/ {b++} k && /c \/ 16|c % 16/ {d++}
               END {printf "%d %d", b, d}' "$c")
 set -- $counts
@@ -293,7 +297,7 @@ else head -5 "$out/tile24.err"; ko "pointwise_tile24 clang -O2: does not compile
 # convt3d_stride2: up and up2 (even widths) pair their column phases, up3
 # (odd) stores lane by lane
 c=$out/ex_convt3d_stride2.O2.c
-counts=$(awk '/^(CNNRT_KERNEL )?static void/ {k = /_up__run|_up2__run/ ? 1 : /_up3__run/ ? 3 : 0}
+counts=$(awk -v h="$fhead" '$0 ~ h {k = /_up__run|_up2__run/ ? 1 : /_up3__run/ ? 3 : 0}
               k && /CNNRT_ZIP16/ {z[k]++} k && /CNNRT_STRIDED/ {s[k]++}
               END {printf "%d %d %d %d", z[1], s[1], z[3], s[3]}' "$c")
 set -- $counts
@@ -312,7 +316,7 @@ else ko "convt3d_stride2 -O2: column phases paired for even widths only (zips, s
 # has 4, and the block's second-last fetches the next block's first 10
 # channels), none past the last; the narrow one's 1x1 (1 x 2 x 16) everywhere.
 c=$out/ex_weight_prefetch.O2.c
-counts=$(awk '/^(CNNRT_KERNEL )?(CNNRT_ISA_[A-Z]* )?static void/ {k = /_pw__run_wide/ ? 1 : /_conv__run_wide/ ? 2 : 0}
+counts=$(awk -v h="$fhead" '$0 ~ h {k = /_pw__run_wide/ ? 1 : /_conv__run_wide/ ? 2 : 0}
               k == 1 && /toward the cache: all in run c mod 7 / {a++} k == 2 && /toward the cache: line l in run l mod 7 / {b++}
               END {printf "%d %d", a, b}' "$c")
 set -- $counts
@@ -322,7 +326,7 @@ else ko "weight_prefetch -O2: a 1x1 layer's weights channel by channel over the 
 # 6 x 16 over 66 positions, the partial sums padded to them, not 3 x 16, the
 # largest that divided 63 (6 accumulators for 8 multiply-adds in flight:
 # ResNet-18 1.08x the time)
-counts=$(awk '/^(CNNRT_KERNEL )?(CNNRT_ISA_[A-Z]* )?static void/ {k = /_conv__run_narrow/}
+counts=$(awk -v h="$fhead" '$0 ~ h {k = /_conv__run_narrow/}
               k && /channel vectors: tiles of 6 positions of the padded output rows x 1 x 16/ {a++}
               END {printf "%d", a}' "$c")
 if [ "$counts" = 1 ]; then ok "weight_prefetch -O2: the narrow 3x3 tile in passes 6 x 16, its last run past the 63 positions"
