@@ -133,9 +133,10 @@ static void channel_vectors(Emit *e, const void *ctx, Regs regs) {
                 if (in_blocks) emit_line(e, "CNNRT_UNROLL");
                 BLOCK_IF(e, in_blocks, "for (int cl = 0; cl < 16; cl++)") {
                     if (in_blocks) emit_line(e, "const int c = c1 + cl;");
-                    long long step = 1;   /* floats from one position to the next */
+                    long long step = t->cs;   /* floats from one position to the next */
                     if (!conv_cv_direct(t)) {
-                        emit_line(e, "const float *restrict tc = %s;", cx_at("t", cx_plus(cx_mul("(size_t)c", band), q)));
+                        emit_line(e, "const float *restrict tc = %s;",
+                                  cx_at("t", cx_plus(cx_mul("(size_t)c", band), cx_mul(q, t->cs))));
                     } else if (in_blocks) {   /* 1x1: the input where it is, [C/16][HW][16] */
                         emit_line(e, "const float *restrict tc = x0 + %s + cl;",
                                   cx_mul(cx_plus(cx_mul("(size_t)(c1 / 16)", t->H * t->W), q), 16));

@@ -25,7 +25,10 @@
  *   plane[phr][phc][r][q] = x[r*sh + phr - pt][q*sw + phc - pl],
  * so output (oh, ow) at q = oh*Wp + ow reads, for tap (i, k), plane
  * ((i*dh) % sh, (k*dw) % sw) at q + (i*dh/sh)*Wp + k*dw/sw: one run of
- * vectors covers all rows, wasting only the Wp - OW columns. Otherwise
+ * vectors covers all rows, wasting only the Wp - OW columns. Channel
+ * vectors, which broadcast one position at a time, split rows only: a
+ * plane's rows are whole padded input rows of cs * Wp floats (cs = sw), and
+ * position q reads at cs * q + (i*dh/sh) * cs * Wp + k*dw. Otherwise
  * (3-D, or rows too short) each output row packs the band of input rows its
  * window covers. */
 typedef struct {
@@ -36,6 +39,8 @@ typedef struct {
     bool flat;          /* 1-D/2-D: vectors run across the rows of phase planes */
     int64_t Hp, Wp, NQ; /* flat: rows and columns of a phase plane, output positions computed */
     int64_t nphr, nphc; /* flat: the row and column phases the taps read (the first ones; 1x1 stride 2: 1 x 1) */
+    int64_t cs;         /* flat: floats from one position to the next along a plane's row: 1, or sw where
+                           channel vectors' planes keep whole padded rows (row phases only, nphc 1) */
     int OCB, P;
     bool cv;            /* channel vectors: RW positions x OCV vectors of 16 output channels */
     int RW, OCV;

@@ -13,7 +13,7 @@ const char *conv_pad_mode(const Layer *L) {
 }
 
 /* what the last vectors read past the phase planes */
-int64_t conv_flat_slack(const ConvTile *t) { return t->NQ - t->OH * t->Wp + t->Wp + 16; }
+int64_t conv_flat_slack(const ConvTile *t) { return t->cs * (t->NQ - t->OH * t->Wp + t->Wp) + 16; }
 
 /* conv_phase_planes for one channel of a C-order input xc, zero padding and
  * all sw column phases: each input row split by cnnrt_phase_row */
@@ -102,8 +102,9 @@ void conv_phase_planes(Emit *e, const char *mode, bool blocked, int64_t C, const
 
 /* flat mode: the whole input, padded, once */
 void conv_pack_flat(Emit *e, const Layer *L, const ConvTile *t) {
-    conv_phase_planes(e, t->pad, emit_blocked(e, L->in[0]), t->C, NULL, NULL, t->H, t->W, t->sh, t->sw, t->nphr, t->nphc,
-                      t->pt, t->pl, t->Hp, t->Wp, conv_flat_slack(t));
+    /* whole rows (cs > 1): column stride 1, one column phase */
+    conv_phase_planes(e, t->pad, emit_blocked(e, L->in[0]), t->C, NULL, NULL, t->H, t->W, t->sh, t->cs > 1 ? 1 : t->sw,
+                      t->nphr, t->nphc, t->pt, t->pl, t->Hp, t->cs * t->Wp, conv_flat_slack(t));
 }
 
 /* expression x is a constant in [0, n) */
@@ -233,6 +234,7 @@ void conv_store_lanes(Emit *e, const char *var, const char *from, const char *to
 
 int64_t conv_tap_offset(const ConvTile *t, int64_t a, int64_t i, int64_t k) {
     int64_t col = k * t->dw;
+    if (t->flat && t->cs > 1) return (i * t->dh % t->sh * t->Hp + i * t->dh / t->sh) * t->cs * t->Wp + col;
     if (t->flat) return ((i * t->dh % t->sh * t->nphc + col % t->sw) * t->Hp + i * t->dh / t->sh) * t->Wp + col / t->sw;
     return ((a * t->kh + i) * t->sw + col % t->sw) * t->Wq + col / t->sw;
 }

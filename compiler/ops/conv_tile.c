@@ -106,7 +106,7 @@ static int64_t phases_read(int64_t k, int64_t d, int64_t s) {
 }
 
 /* floats of one channel's phase planes */
-int64_t conv_flat_band(const ConvTile *t) { return t->nphr * t->nphc * t->Hp * t->Wp; }
+int64_t conv_flat_band(const ConvTile *t) { return t->nphr * t->nphc * t->Hp * t->cs * t->Wp; }
 
 /* depthwise (one output per input channel) in flat mode packs the OCB
  * channels of each channel block just before it computes them, so that they
@@ -130,7 +130,7 @@ ConvTile conv_tile(const Layer *L, const Shape *in, const Options *o, int near) 
     ConvTile t = {
         .C = in->dim[0], .D = I[0], .H = I[1], .W = I[2], .OC = L->shape.dim[0], .OD = O[0], .OH = O[1], .OW = O[2],
         .kd = k[0], .kh = k[1], .kw = k[2], .sd = s[0], .sh = s[1], .sw = s[2], .dd = d[0], .dh = d[1], .dw = d[2],
-        .pf = p[0], .pt = p[1], .pl = p[2], .regs = target_regs(o), .pad = conv_pad_mode(L),
+        .pf = p[0], .pt = p[1], .pl = p[2], .cs = 1, .regs = target_regs(o), .pad = conv_pad_mode(L),
     };
     t.nphr = phases_read(t.kh, t.dh, t.sh);
     t.nphc = phases_read(t.kw, t.dw, t.sw);
@@ -224,6 +224,16 @@ ConvTile conv_tile(const Layer *L, const Shape *in, const Options *o, int near) 
             t.P = 1;
             t.Wp = wq;
             t.Hp = t.OH + (t.kh - 1) * t.dh / t.sh;
+            /* a stride along the rows whose taps read every column phase:
+             * the planes keep whole padded rows, copied, where splitting
+             * them into the phases took the shuffles' time (the same
+             * floats); the broadcasts step sw floats. Not where the taps
+             * read fewer phases (1x1/2: the whole rows would be twice the
+             * floats) */
+            if (t.sw > 1 && t.dw == 1 && t.nphc == t.sw) {
+                t.cs = t.sw;
+                t.nphc = 1;
+            }
             t.NQ = (nq + rw - 1) / rw * rw;
             t.OWp = t.NQ;
             t.NOB = (t.OC + t.OCB - 1) / t.OCB;
@@ -351,6 +361,8 @@ const char *conv_tile_describe(const void *tile) {
                       t->nar.P ? xasprintf(" (narrow %d x %d x 16)", t->nar.OCB, t->nar.P) : "");
     const char *in = conv_direct(t) || conv_cv_direct(t) ? "the input in place"
                      : !t->flat ? xasprintf("bands of %lld input rows", (long long)(t->kd * t->kh))
+                     : t->cs > 1 ? xasprintf("whole rows in %lld row phases x %lld x %lld", (long long)t->nphr, (long long)t->Hp,
+                                             (long long)(t->cs * t->Wp))
                      : xasprintf("%s phase planes %lldx%lld x %lld x %lld", conv_block_pack(t) ? "per-block" : "whole",
                                  (long long)t->nphr, (long long)t->nphc, (long long)t->Hp, (long long)t->Wp);
     if (t->cv && t->CB < t->cg) in = xasprintf("%s, in passes of %lld input channels", in, (long long)t->CB);

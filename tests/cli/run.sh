@@ -375,7 +375,19 @@ network l1pass {
 EOF
 run l1pass.cnn --random-weights --target=avx512 --dump-passes -o -
 check "3x3/2 conv of 128 channels: in passes of 7 input channels (L1)" sh -c \
-    'grep -A1 "^ *0 c+" err | grep -q "whole phase planes 2x2 x 29 x 29, in passes of 7 input channels"'
+    'grep -A1 "^ *0 c+" err | grep -q "whole rows in 2 row phases x 29 x 58, in passes of 7 input channels"'
+# channel vectors with a stride along the rows read whole padded rows (row
+# phases only) where the taps read every column phase; a 1x1/2 conv reads
+# one, and keeps it alone (whole rows would be twice the floats)
+cat >pw_s2.cnn <<'EOF'
+network pw_s2 {
+    input x[64, 28, 28];
+    conv2d c(out=128, kernel=1, stride=2);
+}
+EOF
+run pw_s2.cnn --random-weights --conv-vectors=channels --dump-passes -o -
+check "1x1/2 conv in channel vectors: one phase plane, not whole rows" sh -c \
+    'grep -A1 "^ *0 c " err | grep -q "whole phase planes 1x1 x 14 x 14"'
 # depthwise lanes over rows too wide for one band: the padded input is read
 # band by band of output rows, as many bands as the budget needs and as even
 # as they go (23 rows of 298 columns: 6 bands of 4 rows, the last of 3), and
