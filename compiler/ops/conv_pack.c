@@ -102,9 +102,8 @@ void conv_phase_planes(Emit *e, const char *mode, bool blocked, int64_t C, const
 
 /* flat mode: the whole input, padded, once */
 void conv_pack_flat(Emit *e, const Layer *L, const ConvTile *t) {
-    /* whole rows (cs > 1): column stride 1, one column phase */
-    conv_phase_planes(e, t->pad, emit_blocked(e, L->in[0]), t->C, NULL, NULL, t->H, t->W, t->sh, t->cs > 1 ? 1 : t->sw,
-                      t->nphr, t->nphc, t->pt, t->pl, t->Hp, t->cs * t->Wp, conv_flat_slack(t));
+    conv_phase_planes(e, t->pad, emit_blocked(e, L->in[0]), t->C, NULL, NULL, t->H, t->W, t->sh, t->sw / t->cs, t->nphr,
+                      t->nphc, t->pt, t->pl, t->Hp, t->cs * t->Wp, conv_flat_slack(t));
 }
 
 /* expression x is a constant in [0, n) */
@@ -233,9 +232,8 @@ void conv_store_lanes(Emit *e, const char *var, const char *from, const char *to
 }
 
 int64_t conv_tap_offset(const ConvTile *t, int64_t a, int64_t i, int64_t k) {
-    int64_t col = k * t->dw;
-    if (t->flat && t->cs > 1) return (i * t->dh % t->sh * t->Hp + i * t->dh / t->sh) * t->cs * t->Wp + col;
-    if (t->flat) return ((i * t->dh % t->sh * t->nphc + col % t->sw) * t->Hp + i * t->dh / t->sh) * t->Wp + col / t->sw;
+    int64_t col = k * t->dw, sw = t->sw / t->cs;   /* flat: the column phases the planes split (whole rows: 1) */
+    if (t->flat) return ((i * t->dh % t->sh * t->nphc + col % sw) * t->Hp + i * t->dh / t->sh) * t->cs * t->Wp + col / sw;
     return ((a * t->kh + i) * t->sw + col % t->sw) * t->Wq + col / t->sw;
 }
 

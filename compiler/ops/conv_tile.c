@@ -361,10 +361,8 @@ const char *conv_tile_describe(const void *tile) {
                       t->nar.P ? xasprintf(" (narrow %d x %d x 16)", t->nar.OCB, t->nar.P) : "");
     const char *in = conv_direct(t) || conv_cv_direct(t) ? "the input in place"
                      : !t->flat ? xasprintf("bands of %lld input rows", (long long)(t->kd * t->kh))
-                     : t->cs > 1 ? xasprintf("whole rows in %lld row phases x %lld x %lld", (long long)t->nphr, (long long)t->Hp,
-                                             (long long)(t->cs * t->Wp))
                      : xasprintf("%s phase planes %lldx%lld x %lld x %lld", conv_block_pack(t) ? "per-block" : "whole",
-                                 (long long)t->nphr, (long long)t->nphc, (long long)t->Hp, (long long)t->Wp);
+                                 (long long)t->nphr, (long long)t->nphc, (long long)t->Hp, (long long)(t->cs * t->Wp));
     if (t->cv && t->CB < t->cg) in = xasprintf("%s, in passes of %lld input channels", in, (long long)t->CB);
     return xasprintf("%s; %s%s%s", s, in, conv_tile_copy(t) ? ", tiles copied" : "",
                      t->rows || t->cv || t->diag ? "" : conv_pixels_first(t) ? ", pixel tiles outer" : ", channel blocks outer");

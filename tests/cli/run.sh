@@ -375,7 +375,7 @@ network l1pass {
 EOF
 run l1pass.cnn --random-weights --target=avx512 --dump-passes -o -
 check "3x3/2 conv of 128 channels: in passes of 7 input channels (L1)" sh -c \
-    'grep -A1 "^ *0 c+" err | grep -q "whole rows in 2 row phases x 29 x 58, in passes of 7 input channels"'
+    'grep -A1 "^ *0 c+" err | grep -q "whole phase planes 2x1 x 29 x 58, in passes of 7 input channels"'
 # channel vectors with a stride along the rows read whole padded rows (row
 # phases only) where the taps read every column phase; a 1x1/2 conv reads
 # one, and keeps it alone (whole rows would be twice the floats)
