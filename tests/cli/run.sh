@@ -388,6 +388,11 @@ EOF
 run pw_s2.cnn --random-weights --conv-vectors=channels --dump-passes -o -
 check "1x1/2 conv in channel vectors: one phase plane, not whole rows" sh -c \
     'grep -A1 "^ *0 c " err | grep -q "whole phase planes 1x1 x 14 x 14"'
+# a 1x1 conv at one position reads each weight once: the blocks of output
+# channels that pad the fewest (96 channels: 2 x 48, not 2 x 64)
+run "$root/tests/numeric/cases/squeeze_excite.cnn" --random-weights --dump-passes -o -
+check "one position: 96 output channels in blocks of 48, not 64" sh -c \
+    'grep -A1 "^ *2 s2+gate" err | grep -q "1 positions x 3 x 16 channels (narrow 1 x 3 x 16)"'
 # depthwise lanes over rows too wide for one band: the padded input is read
 # band by band of output rows, as many bands as the budget needs and as even
 # as they go (23 rows of 298 columns: 6 bands of 4 rows, the last of 3), and
