@@ -53,7 +53,8 @@ static int64_t cv_tile(Regs r, const ConvTile *g, int64_t Wp, const ConvTile *wi
      * weight once, from memory in a network: its time is its weights'
      * bytes, a block's lanes past the channels included, so the blocks
      * that pad the fewest channels first (MobileNetV3-small's 576 -> 144
-     * in blocks of 64 read 192 channels' weights, 1.33x the bytes) */
+     * in blocks of 64 read 192 channels' weights, 1.33x the bytes). A
+     * narrow tile reads parts of the wide one's blocks: its cost decides */
     int64_t least = INT64_MAX;
     *rw = *ocv = 1;
     *rows = *over = false;
@@ -92,7 +93,7 @@ static int64_t cv_tile(Regs r, const ConvTile *g, int64_t Wp, const ConvTile *wi
              * under clang) */
             bool larger = n * v > *rw * *ocv || (n * v == *rw * *ocv && n + v < *rw + *ocv);
             bool tie_ok = larger && !(taps > 1 && n * v > 24);
-            int64_t padded = nq == 1 ? (OC + 16 * v - 1) / (16 * v) * 16 * v : 0;
+            int64_t padded = nq == 1 && !within ? (OC + 16 * v - 1) / (16 * v) * 16 * v : 0;
             if (padded < least || (padded == least && (cost < best || (cost == best && tie_ok)))) {
                 least = padded;
                 best = cost;
