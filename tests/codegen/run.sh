@@ -6,7 +6,7 @@
 #     compiles with -std=c11 -Wall -Wextra -pedantic -Werror under gcc and
 #     clang, without -march, with -march=x86-64-v3 and with -march=native
 #     where that is another ISA (AVX-512: the two register-tile variants of
-#     --target=auto), at -O0 and -O2,
+#     --target=auto), at -O2, and at -O0 without -march,
 #     and tests/codegen/warn/*.cnn for each single --target;
 #  3. clang's code of those at -O2 for AVX-512 (x86-64-v4) has no scatters,
 #     and a transposed conv of column stride 2 and an even width stores
@@ -66,8 +66,12 @@ for f in examples/*/*.cnn tests/codegen/warn/*.cnn; do
     [ "$n" = resnet18 ] && continue   # 11.7 M weights: compiled by the benchmark
     for lv in O0 O2; do
         "$CNNC" "$f" -$lv --random-weights=1 -o "$out/ex_$n.$lv.c" 2>"$out/ex_$n.err" || { ko "$n -$lv: cnnc"; continue; }
+        # the -O0 code is plain loops, the same for every -march (the runtime
+        # header's vector paths are the -O2 builds')
+        lvarchs=$archs
+        [ $lv = O0 ] && lvarchs=-
         for cc in gcc clang; do
-            for arch in $archs; do
+            for arch in $lvarchs; do
                 [ "$arch" = - ] && arch=
                 warning_free "$out/ex_$n.$lv.c" "$n -$lv" $cc $arch
             done
