@@ -55,12 +55,12 @@ warning_free() {   # warning_free C_FILE LABEL CC [ARCH]: compiles with -Werror,
 # -march=native where its vector ISA differs from x86-64-v3's (an AVX-512
 # CPU: the wide tiles); on an AVX2 CPU both compilers see the same macros
 # under either, so the same code, and native's build would repeat v3's
-isa() { $1 -march=$2 -dM -E -x c /dev/null 2>/dev/null | grep -E '^#define __(AVX|FMA|F16C)' | sort; }
 archs="- -march=x86-64-v3"
-for cc in gcc clang; do
-    [ "$(isa $cc native)" = "$(isa $cc x86-64-v3)" ] || { archs="$archs -march=native"; break; }
-done
-case $archs in *native*) ;; *) echo "(-march=native: the vector ISA of -march=x86-64-v3 here, not built again)" ;; esac
+if tests/native-is-v3.sh gcc clang; then
+    echo "(-march=native: the vector ISA of -march=x86-64-v3 here, not built again)"
+else
+    archs="$archs -march=native"
+fi
 for f in examples/*/*.cnn tests/codegen/warn/*.cnn; do
     n=$(basename "$f" .cnn)
     [ "$n" = resnet18 ] && continue   # 11.7 M weights: compiled by the benchmark
