@@ -673,6 +673,7 @@ void emit_open(Emit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3
 void emit_scope(Emit *e);
 void emit_close(Emit *e);
 void emit_else(Emit *e);   /* "} else {": the block opened by emit_open("if (...)") goes on */
+void emit_else_if(Emit *e, const char *cond);   /* "} else if (COND) {" */
 void emit_close_n(Emit *e, int n);   /* for the scope macros of loops nests (OUT_LOOPS) */
 /* for (int VAR = 0; VAR < N; VAR++) {, and the same annotated as a
  * vectorizable loop (CNNRT_SIMD) */
@@ -818,6 +819,10 @@ void emit_store(Emit *e, const char *idx, const char *chan, const char *val);
 void emit_epilogue(Emit *e, const char *idx, const char *chan, const char *val, const char *dst);
 /* the kernel has an epilogue that computes (not only folded or identity layers) */
 bool emit_has_epilogue(const Emit *e);
+/* the kernel's epilogue computes on the lanes (past the clamps applied to
+ * the tile's vectors) and reads no other value at the output's index (a
+ * residual add): it may run over a whole vector of which a part is stored */
+bool emit_epilogue_on_lanes(const Emit *e);
 /* the kernel's epilogue has a long chain of operations (OPF_CHAIN: an
  * exponential's polynomial), cheaper as a pass of its own (emit_epilogue_pass) */
 bool emit_epilogue_chains(const Emit *e);

@@ -47,6 +47,12 @@ void emit_else(Emit *e) {
     e->indent++;
 }
 
+void emit_else_if(Emit *e, const char *cond) {
+    e->indent--;
+    emit_line(e, "} else if (%s) {", cond);
+    e->indent++;
+}
+
 void emit_close_n(Emit *e, int n) {
     for (int i = 0; i < n; i++) emit_close(e);
 }

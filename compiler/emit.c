@@ -378,6 +378,17 @@ bool emit_has_epilogue(const Emit *e) {
     return false;
 }
 
+bool emit_epilogue_on_lanes(const Emit *e) {
+    bool lanes = false;
+    for (int j = 1; !e->raw && !e->applied_all && e->k && j < e->k->n; j++) {
+        const Layer *Y = e->g->layers[e->k->layers[j]];
+        if (!computes(Y)) continue;
+        if (Y->op->flags & OPF_BINARY) return false;
+        lanes |= j > e->applied;
+    }
+    return lanes;
+}
+
 bool emit_epilogue_chains(const Emit *e) {
     for (int j = 1; e->k && j < e->k->n; j++) {
         const Layer *Y = e->g->layers[e->k->layers[j]];

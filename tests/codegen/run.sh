@@ -257,6 +257,21 @@ k=$(awk -v h="$fhead" '$0 ~ h {k = /dw_short_rows_d__run_narrow/}
 if [ "$k" = 1 ]; then ok "dw_short_rows -O2: the narrow depthwise row tile 4 rows of one vector"
 else ko "dw_short_rows -O2: the narrow depthwise row tile 4 rows of one vector ($k)"; fi
 
+# dw_relu6, dw_short_rows: a row's last, part vector (12 and 14 of 16
+# lanes) stored by plain moves under gcc, its epilogue over the whole vector
+# first: gcc had masked the store (vmaskmovps, slow on AMD's cores: the
+# relu6 kernel over rows of 28 columns 1.25x the time) or stored the part
+# lane by lane through the hardswish (6 scalar stores; 2x the time)
+gcc -std=c11 -O3 -march=x86-64-v3 -DCNNRT_DISPATCH=0 -Iruntime -S "$out/ex_dw_short_rows.O2.c" -o "$out/ex_dw_short_rows.gcc.s" 2>/dev/null
+awk '$0 == "dw_short_rows_d__run_narrow:" {k = 1} /^\t\.size/ {k = 0} k' "$out/ex_dw_short_rows.gcc.s" > "$out/ex_dw_short_rows.narrow.s"
+for n in dw_relu6 dw_short_rows; do
+    m=$(grep -c vmaskmov "$out/ex_$n.narrow.s")
+    k=$(grep -E 'vmovss[[:space:]]+%xmm[0-9]+, ' "$out/ex_$n.narrow.s" | grep -c -v rsp)
+    if ! grep -q vfmadd "$out/ex_$n.narrow.s"; then ko "$n -O2 gcc AVX2: no narrow kernel in the assembly"
+    elif [ "$m" = 0 ] && [ "$k" = 0 ]; then ok "$n -O2 gcc AVX2: a row's part vector stored by plain moves"
+    else ko "$n -O2 gcc AVX2: a row's part vector stored by $m masked and $k scalar stores"; fi
+done
+
 # volume3d: the 3-D max pool as the 2-D ones, the input rows of each output
 # row's windows (depth and height) reduced into a row, then its columns, in
 # every variant (gcc took 1.65x the time in the reference loops)
