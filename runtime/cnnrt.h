@@ -107,6 +107,15 @@ extern "C" {
 #endif
 #endif
 
+/* CNNRT_PREFETCH_W(p): the line at p toward L1, to be written */
+#ifndef CNNRT_PREFETCH_W
+#if defined(__GNUC__) || defined(__clang__)
+#define CNNRT_PREFETCH_W(p) __builtin_prefetch((p), 1, 3)
+#else
+#define CNNRT_PREFETCH_W(p) ((void)(p))
+#endif
+#endif
+
 /* reflect an index into [0, n) without repeating the edge: -1 -> 1, n -> n-2 */
 static inline int cnnrt_reflect(int i, int n) {
     if (n == 1) return 0;

@@ -54,6 +54,7 @@ typedef struct {
     bool nover;         /* its flat runs cover OH x Wp, the last one starting nRW before their end */
     bool nparts_inner;  /* its parts of a block (nOCV < OCV) in turn for each run, not each over all runs */
     bool rows;          /* depthwise over rows: one channel at a time, tiles of output rows x vectors of a row */
+    bool fetch_out;     /* pixel tiles outer over an output past L2: each tile fetches its lines at the next positions */
     Regs regs;          /* the class the weights are packed for */
     const char *pad;    /* padding mode: zeros, reflect, replicate */
 } ConvTile;

@@ -222,6 +222,17 @@ static void pixel_vectors(Emit *e, const void *ctx, Regs r) {
             BLOCK_IF(e, sub, "for (int j0 = 0; j0 < %d; j0 += %d)", t->OCB, RB) {
                 emit_line(e, "cnnrt_v16 acc[%d][%d];", RB, P);
                 emit_tile_splat(e, RB, P, emit_param(e, L, "bias_packed"), cx_plus(cx_mul(ob, t->OCB), sub ? "j0" : "0"));
+                if (t->fetch_out) {
+                    long long plane = t->OH * t->OW, all = t->OC * plane;
+                    emit_line(e, "/* the lines this tile stores at the next tile's positions */");
+                    const char *o = cx_plus(cx_mul(ob, t->OCB), sub ? cx_plus("j0", loop_var("j", RB)) : loop_var("j", RB));
+                    if (RB > 1) emit_line(e, "CNNRT_UNROLL");
+                    BLOCK_IF(e, RB > 1, "for (int j = 0; j < %d; j++)", RB) {
+                        emit_line(e, "const size_t at = (size_t)%s * %lld + %s;", cx_paren(o), plane, cx_add(pv, 16 * P));
+                        emit_line(e, "%sCNNRT_PREFETCH_W(y + (at + 16 * %s < %lld ? at + 16 * %s : 0));", loop_head("p", P),
+                                  loop_var("p", P), all, loop_var("p", P));
+                    }
+                }
                 if (direct && !copy) {
                     long long plane = t->H * t->W, tail = t->NQ - 16 * t->P;
                     emit_line(e, "const int whole = %s <= %lld;   /* else the copied tail */", cx_add(pv, 16 * P), plane);

@@ -393,6 +393,16 @@ check "1x1/2 conv in channel vectors: one phase plane, not whole rows" sh -c \
 run "$root/tests/numeric/cases/squeeze_excite.cnn" --random-weights --dump-passes -o -
 check "one position: 96 output channels in blocks of 48, not 64" sh -c \
     'grep -A1 "^ *2 s2+gate" err | grep -q "1 positions x 3 x 16 channels (narrow 1 x 3 x 16)"'
+# pixel tiles outside the channel blocks over an output past L2 (192 x 40 x
+# 40, 1.2 MB) fetch their lines at the next tile's positions; at 28 x 28 the
+# output fits (0.6 MB): no fetch
+run "$root/tests/numeric/cases/pointwise_fetch_out.cnn" --random-weights --dump-passes -o -
+check "1x1 layers with outputs past L2 fetch them a tile ahead" sh -c \
+    'test "$(grep -c "outputs fetched a tile ahead, pixel tiles outer" err)" = 2 && grep -q CNNRT_PREFETCH_W out'
+sed 's/x\[32, 40, 40\]/x[32, 28, 28]/' "$root/tests/numeric/cases/pointwise_fetch_out.cnn" > "$tmp/fetch28.cnn"
+run "$tmp/fetch28.cnn" --random-weights --dump-passes -o -
+check "1x1 layers with outputs within L2 fetch none ahead" sh -c \
+    '! grep -q "outputs fetched a tile ahead" err && ! grep -q CNNRT_PREFETCH_W out'
 # depthwise lanes over rows too wide for one band: the padded input is read
 # band by band of output rows, as many bands as the budget needs and as even
 # as they go (23 rows of 298 columns: 6 bands of 4 rows, the last of 3), and
