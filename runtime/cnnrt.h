@@ -553,12 +553,15 @@ CNNRT_ALWAYS_INLINE void cnnrt_phase_row(float *restrict dst, size_t stride, con
 #endif
 
 /* CNNRT_MASKED_PARTS: a part of a vector stored as a loop of 16 under `if
- * (l < n)` (1), or through CNNRT_STORE_FIRST16 (0). clang stores a part
- * of a size it knows by plain moves; gcc masks it (below). */
+ * (l < n)` (1), or through CNNRT_STORE_FIRST16 (0; defined before this
+ * header, it chooses). clang stores a part of a size it knows by plain
+ * moves; gcc masks it (below; measured with AVX2 on Zen 3). */
+#ifndef CNNRT_MASKED_PARTS
 #if defined(__GNUC__) && !defined(__clang__)
 #define CNNRT_MASKED_PARTS 0
 #else
 #define CNNRT_MASKED_PARTS 1
+#endif
 #endif
 
 /* CNNRT_STORE_FIRST16(p, a, n): the first n floats of the array a to p
@@ -580,13 +583,15 @@ CNNRT_ALWAYS_INLINE void cnnrt_phase_row(float *restrict dst, size_t stride, con
 #endif
 #define CNNRT_STORE_FIRST16(p, a, n)                                                                   \
     do {                                                                                               \
-        float *p_ = (p);                                                                               \
-        const float *a_ = (a);                                                                         \
-        const int k_ = (n), n_ = k_ > 0 ? k_ : 0;                                                      \
-        if (n_ & 8) CNNRT_MOVE_(8, p_, a_);                                                            \
-        if (n_ & 4) CNNRT_MOVE_(4, p_ + (n_ & 8), a_ + (n_ & 8));                                      \
-        if (n_ & 2) CNNRT_MOVE_(2, p_ + (n_ & 12), a_ + (n_ & 12));                                    \
-        if (n_ & 1) p_[n_ & 14] = a_[n_ & 14];                                                         \
+        const int n_ = (n);                                                                            \
+        if (n_ > 0) {   /* nor p formed: past the end of its array there */                            \
+            float *p_ = (p);                                                                           \
+            const float *a_ = (a);                                                                     \
+            if (n_ & 8) CNNRT_MOVE_(8, p_, a_);                                                        \
+            if (n_ & 4) CNNRT_MOVE_(4, p_ + (n_ & 8), a_ + (n_ & 8));                                  \
+            if (n_ & 2) CNNRT_MOVE_(2, p_ + (n_ & 12), a_ + (n_ & 12));                                \
+            if (n_ & 1) p_[n_ & 14] = a_[n_ & 14];                                                     \
+        }                                                                                              \
     } while (0)
 
 /* CNNRT_IN_REGS(v); the vector v held in registers from here on. gcc

@@ -6,6 +6,10 @@
  *   prefetches N     calls of CNNRT_PREFETCH
  *   lines N          distinct 64-byte lines among them
  *   ranges N         runs of consecutive lines they form
+ * and, built with -DCNNRT_PREFETCH_W(p)=cnnrt_probe_prefetch_w(p), where the
+ * network fetches lines to be written:
+ *   writes N         calls of CNNRT_PREFETCH_W
+ *   outside N        those not in the output or the scratch
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +30,15 @@ void cnnrt_probe_prefetch(const void *p) {
     seen[nseen++] = (uintptr_t)p / 64;
 }
 
+static const char *out_at, *out_end, *scratch_at, *scratch_end;
+static size_t nwrites, outside;
+
+void cnnrt_probe_prefetch_w(const void *p) {
+    const char *c = p;
+    nwrites++;
+    outside += !(c >= out_at && c < out_end) && !(c >= scratch_at && c < scratch_end);
+}
+
 static int cmp(const void *a, const void *b) {
     uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
     return (x > y) - (x < y);
@@ -35,6 +48,8 @@ int main(void) {
     float *in = calloc(IN_SIZE, sizeof(float)), *out = calloc(OUT_SIZE, sizeof(float));
     float *scratch = aligned_alloc(64, (SCRATCH_SIZE * sizeof(float) + 63) / 64 * 64 + 64);
     if (!in || !out || !scratch) return 2;
+    out_at = (const char *)out, out_end = (const char *)(out + OUT_SIZE);
+    scratch_at = (const char *)scratch, scratch_end = (const char *)(scratch + SCRATCH_SIZE);
     FORWARD(in, out, scratch);
     qsort(seen, nseen, sizeof *seen, cmp);
     size_t lines = 0, ranges = 0;
@@ -44,5 +59,6 @@ int main(void) {
         if (!i || seen[i] != seen[i - 1] + 1) ranges++;
     }
     printf("prefetches %zu\nlines %zu\nranges %zu\n", nseen, lines, ranges);
+    if (nwrites) printf("writes %zu\noutside %zu\n", nwrites, outside);
     return 0;
 }

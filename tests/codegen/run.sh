@@ -266,7 +266,7 @@ gcc -std=c11 -O3 -march=x86-64-v3 -DCNNRT_DISPATCH=0 -Iruntime -S "$out/ex_dw_sh
 awk '$0 == "dw_short_rows_d__run_narrow:" {k = 1} /^\t\.size/ {k = 0} k' "$out/ex_dw_short_rows.gcc.s" > "$out/ex_dw_short_rows.narrow.s"
 for n in dw_relu6 dw_short_rows; do
     m=$(grep -c vmaskmov "$out/ex_$n.narrow.s")
-    k=$(grep -E 'vmovss[[:space:]]+%xmm[0-9]+, ' "$out/ex_$n.narrow.s" | grep -c -v rsp)
+    k=$(grep -E 'vmovss[[:space:]]+%xmm[0-9]+, [^%]*\(' "$out/ex_$n.narrow.s" | grep -c -v rsp)
     if ! grep -q vfmadd "$out/ex_$n.narrow.s"; then ko "$n -O2 gcc AVX2: no narrow kernel in the assembly"
     elif [ "$m" = 0 ] && [ "$k" = 0 ]; then ok "$n -O2 gcc AVX2: a row's part vector stored by plain moves"
     else ko "$n -O2 gcc AVX2: a row's part vector stored by $m masked and $k scalar stores"; fi
@@ -390,6 +390,15 @@ probe winograd_prefetch wg_narrow "prefetches 18432 lines 6816 ranges 1"
 if grep -q avx512f /proc/cpuinfo 2>/dev/null; then
     probe winograd_prefetch wg_wide "prefetches 9216 lines 6816 ranges 1" -march=x86-64-v4
 else ok "winograd_prefetch wide: skipped, this CPU has no AVX-512"; fi
+
+# pointwise_fetch_out: 1x1 layers whose C-order outputs (192 x 40 x 40)
+# outgrow L2 fetch each register tile's lines at the next tile's positions:
+# 2 channels x 2 vectors a narrow tile, 96 tiles a column of 32 positions, 50
+# columns, two layers (38400), every one inside the output it writes (the
+# last column's fetches of the last channels fall back to its first line)
+"$CNNC" tests/numeric/cases/pointwise_fetch_out.cnn --random-weights=1 -o "$out/ex_pointwise_fetch_out.O2.c" 2>/dev/null
+probe pointwise_fetch_out fo_narrow "prefetches 0 lines 0 ranges 0 writes 38400 outside 0" \
+    '-DCNNRT_PREFETCH_W(p)=cnnrt_probe_prefetch_w(p)'
 
 # fetch_ahead: the 1x1 layer fetches its own next blocks' weights (7 x 512
 # lines, as in weight_prefetch) and, spread over its run, every line of the

@@ -125,12 +125,27 @@ static void test_clamps(void) {
 #endif
 }
 
+/* the first n floats stored, none past them, none for n <= 0; at an offset
+ * of one float from the buffer's alignment */
+static void test_store_first(void) {
+    float a[16], buf[40];
+    for (int l = 0; l < 16; l++) a[l] = (float)(l + 1);
+    for (int n = -9; n < 16; n++) {
+        for (int i = 0; i < 40; i++) buf[i] = -1.0f;
+        CNNRT_STORE_FIRST16(&buf[9], a, n);
+        int ok = 1;
+        for (int i = 0; i < 40; i++) ok &= buf[i] == (i >= 9 && i < 9 + n ? a[i - 9] : -1.0f);
+        CU_ASSERT(ok);
+    }
+}
+
 void suite_runtime(void) {
     static const TestDef tests[] = {
         {"cnnrt_exp, cnnrt_exp_sat against exp", test_exp},
         {"cnnrt_xsigmoid, cnnrt_sigmoid against exp", test_xsigmoid},
         {"cnnrt_erfc against erfc", test_erfc},
         {"CNNRT_RELU16, CNNRT_ATLEAST16, CNNRT_ATMOST16 as the comparisons", test_clamps},
+        {"CNNRT_STORE_FIRST16: the first n floats, none past them", test_store_first},
         {NULL, NULL},
     };
     add_suite("runtime", tests);
