@@ -819,9 +819,10 @@ void emit_store(Emit *e, const char *idx, const char *chan, const char *val);
 void emit_epilogue(Emit *e, const char *idx, const char *chan, const char *val, const char *dst);
 /* the kernel has an epilogue that computes (not only folded or identity layers) */
 bool emit_has_epilogue(const Emit *e);
-/* the kernel's epilogue computes on the lanes (past the clamps applied to
- * the tile's vectors) and reads no other value at the output's index (a
- * residual add): it may run over a whole vector of which a part is stored */
+/* the kernel's epilogue computes on the lanes (its clamps too, where not
+ * applied to the tile's vectors: CNNRT_VEC_CLAMPS 0) and reads no other
+ * value at the output's index (a residual add): it may run over a whole
+ * vector of which a part is stored */
 bool emit_epilogue_on_lanes(const Emit *e);
 /* the kernel's epilogue has a long chain of operations (OPF_CHAIN: an
  * exponential's polynomial), cheaper as a pass of its own (emit_epilogue_pass) */

@@ -384,7 +384,7 @@ bool emit_epilogue_on_lanes(const Emit *e) {
         const Layer *Y = e->g->layers[e->k->layers[j]];
         if (!computes(Y)) continue;
         if (Y->op->flags & OPF_BINARY) return false;
-        lanes |= j > e->applied;
+        lanes = true;
     }
     return lanes;
 }

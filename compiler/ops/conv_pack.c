@@ -196,8 +196,7 @@ void conv_store_lanes(Emit *e, const char *var, const char *from, const char *to
          * width (the callers' `base` is a size_t). */
         emit_open(e, "if (CNNRT_LIKELY(%s == 16))", to);
         conv_store_lanes(e, var, from, "16", simd, guard, idx, chan);
-        const char *outputs = emit_tile_outputs(e);
-        if (!strcmp(idx, xasprintf("base + %s", var)) && (emit_epilogue_on_lanes(e) || (outputs && strcmp(outputs, "1")))) {
+        if (!strcmp(idx, xasprintf("base + %s", var)) && emit_epilogue_on_lanes(e)) {
             /* under gcc, a part of other than 8 lanes: the epilogue over the
              * whole vector, then the first lanes by plain stores (AVX2's
              * masked store is slow on AMD's cores, and gcc left an
